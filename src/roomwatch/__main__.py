@@ -1,0 +1,3 @@
+from roomwatch.cli import main
+
+raise SystemExit(main())

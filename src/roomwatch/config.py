@@ -1,0 +1,379 @@
+"""Configuration: a strict TOML file turned into frozen settings.
+
+Every key has a default, so ``roomwatch serve`` with no file works on
+127.0.0.1. Unknown keys and wrong types are errors that name the key.
+Tokens may be written literally or as ``"env:NAME"``; the environment is
+passed in (``environ``), never read from ``os.environ`` here, so tests don't
+patch it. Tokens are never logged: :class:`Token` hides its secret in ``repr``.
+
+See ``docs/config.md`` for every key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import secrets
+import tomllib
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from roomwatch.errors import ConfigError
+
+__all__ = [
+    "ROLES",
+    "HubSettings",
+    "ModelSettings",
+    "PipelineSettings",
+    "ReplaySourceSettings",
+    "ServerSettings",
+    "Settings",
+    "StoreSettings",
+    "Token",
+    "WebSocketSourceSettings",
+    "build_dataclass",
+    "load_settings",
+]
+
+#: Roles a token can carry. ``ingest`` may only post comments.
+ROLES: Final = ("host", "helper", "moderator", "comms", "admin", "ingest")
+
+T = TypeVar("T")
+_INTERNAL: Final = {"internal": True}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    #: Address to listen on. Keep 127.0.0.1 unless a proxy guards the port.
+    host: str = "127.0.0.1"
+    #: TCP port for the pages, WebSocket hub, ingest, /metrics and /healthz.
+    port: int = 8686
+    #: Origins allowed to open WebSocket connections from a browser, e.g.
+    #: "https://ops.example.com". The server's own origin is always allowed.
+    allowed_origins: tuple[str, ...] = ()
+    #: Largest HTTP ingest body, in bytes.
+    max_body_bytes: int = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    #: Most comments the CPU-heavy stages take in one batch.
+    batch_max: int = 512
+    #: Longest a comment waits for its batch to fill, in milliseconds.
+    batch_wait_ms: float = 5.0
+    #: Comments buffered between the sources and the stages. When full,
+    #: sources wait (backpressure) rather than drop.
+    queue_max: int = 20_000
+    #: How many recent (room, id) pairs are remembered to drop duplicates.
+    dedupe_window: int = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class HubSettings:
+    #: Messages buffered for each WebSocket client.
+    client_queue: int = 1000
+    #: What happens to a client whose buffer is full: "drop_oldest" keeps the
+    #: connection and loses its oldest messages; "disconnect" closes it.
+    slow_client: str = "drop_oldest"
+    #: Messages each channel keeps so a reconnecting client can resume.
+    resume_buffer: int = 5000
+    #: Recent flagged verdicts sent to a moderator client on connect.
+    moderator_backlog: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    #: Folder holding the trained model; empty means the bundled one.
+    models_dir: str = ""
+    #: Folder holding the lexicons; empty means the bundled ones.
+    lexicons_dir: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    #: SQLite file for audits, alerts and feedback; created if missing.
+    path: str = "var/roomwatch.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketSourceSettings:
+    #: Upstream URL that sends comment records as JSON text frames.
+    url: str
+    #: A name for metrics and logs; defaults to "websocket".
+    name: str = "websocket"
+    #: Extra HTTP headers for the upstream handshake (e.g. authorization).
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: First reconnect delay in seconds; doubles up to ``backoff_max_s``.
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaySourceSettings:
+    #: Recordings to replay, in order (JSONL, .gz, or importer formats).
+    paths: tuple[str, ...]
+    name: str = "replay"
+    #: 1 keeps the original timing, 10 runs ten times faster, 0 is flat out.
+    speed: float = 1.0
+    #: Start again from the first file after the last one ends.
+    loop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A login token: a secret, the role it grants and the rooms it may see."""
+
+    token: str = field(repr=False)
+    role: str
+    name: str = ""
+    #: Rooms this token may see; "*" means every room.
+    rooms: tuple[str, ...] = ("*",)
+
+    def allows_room(self, room: str) -> bool:
+        return "*" in self.rooms or room in self.rooms
+
+    @property
+    def label(self) -> str:
+        """What audits and logs show instead of the secret."""
+        return self.name or f"{self.role}-{hashlib.sha256(self.token.encode()).hexdigest()[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    hub: HubSettings = field(default_factory=HubSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    # Filled from [[tokens]] and [sources.*], which are validated separately.
+    tokens: tuple[Token, ...] = field(default=(), metadata=_INTERNAL)
+    websocket_sources: tuple[WebSocketSourceSettings, ...] = field(default=(), metadata=_INTERNAL)
+    replay_sources: tuple[ReplaySourceSettings, ...] = field(default=(), metadata=_INTERNAL)
+    #: Feature sections owned by later stages, validated by their own types.
+    queue: Mapping[str, Any] = field(default_factory=dict)
+    alerts: Mapping[str, Any] = field(default_factory=dict)
+    recorder: Mapping[str, Any] = field(default_factory=dict)
+    #: Names of the tokens that were generated because config had none.
+    generated_roles: tuple[str, ...] = field(default=(), metadata=_INTERNAL)
+
+    def tokens_for(self, role: str) -> tuple[Token, ...]:
+        return tuple(t for t in self.tokens if t.role == role)
+
+    def digest(self) -> str:
+        """A short hash of the effective config, without secrets."""
+        data = dataclasses.asdict(self)
+        data["tokens"] = [{"role": t.role, "name": t.name, "rooms": t.rooms} for t in self.tokens]
+        data.pop("generated_roles")
+        blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def load_settings(
+    path: str | Path | None,
+    *,
+    environ: Mapping[str, str],
+    generate_missing_tokens: bool = True,
+) -> Settings:
+    """Read ``path`` (or nothing, for all defaults) into :class:`Settings`.
+
+    Besides ``[[tokens]]`` in the file, ``ROOMWATCH_<ROLE>_TOKEN`` in
+    ``environ`` adds a token for that role. With ``generate_missing_tokens``,
+    every role that has no token gets a random one, listed in
+    ``Settings.generated_roles`` so the CLI can show it once to the operator.
+    """
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with open(path, "rb") as f:
+                raw = tomllib.load(f)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {str(path)!r} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    return settings_from_dict(raw, environ=environ, generate_missing_tokens=generate_missing_tokens)
+
+
+def settings_from_dict(
+    raw: Mapping[str, Any],
+    *,
+    environ: Mapping[str, str],
+    generate_missing_tokens: bool = True,
+) -> Settings:
+    raw = dict(raw)
+    sources = raw.pop("sources", {})
+    if not isinstance(sources, Mapping):
+        raise ConfigError("'sources' must be a table")
+    unknown = set(sources) - {"websocket", "replay"}
+    if unknown:
+        raise ConfigError(
+            f"unknown source type(s) {sorted(unknown)} in [sources]; "
+            "expected 'websocket' or 'replay' (HTTP ingest is always on at POST /ingest)"
+        )
+    tokens_raw = raw.pop("tokens", [])
+    settings = build_dataclass(Settings, raw, "")
+    ws = tuple(
+        build_dataclass(WebSocketSourceSettings, item, f"sources.websocket[{i}]")
+        for i, item in enumerate(_table_list(sources.get("websocket", []), "sources.websocket"))
+    )
+    rp = tuple(
+        build_dataclass(ReplaySourceSettings, item, f"sources.replay[{i}]")
+        for i, item in enumerate(_table_list(sources.get("replay", []), "sources.replay"))
+    )
+    for r in rp:
+        if r.speed < 0:
+            raise ConfigError("sources.replay.speed must be 0 or more")
+    tokens = [
+        _resolve_token(build_dataclass(Token, item, f"tokens[{i}]"), environ, f"tokens[{i}]")
+        for i, item in enumerate(_table_list(tokens_raw, "tokens"))
+    ]
+    for role in ROLES:
+        value = environ.get(f"ROOMWATCH_{role.upper()}_TOKEN")
+        if value:
+            tokens.append(Token(token=value, role=role, name=f"env-{role}"))
+    generated: list[str] = []
+    if generate_missing_tokens:
+        have = {t.role for t in tokens}
+        for role in ROLES:
+            if role not in have:
+                tokens.append(Token(token=secrets.token_urlsafe(18), role=role, name=role))
+                generated.append(role)
+    _validate(settings)
+    return dataclasses.replace(
+        settings,
+        tokens=tuple(tokens),
+        websocket_sources=ws,
+        replay_sources=rp,
+        generated_roles=tuple(generated),
+    )
+
+
+def _validate(s: Settings) -> None:
+    if not 0 <= s.server.port <= 65535:
+        raise ConfigError("server.port must be between 0 and 65535")
+    if s.pipeline.batch_max < 1:
+        raise ConfigError("pipeline.batch_max must be at least 1")
+    if s.pipeline.batch_wait_ms < 0:
+        raise ConfigError("pipeline.batch_wait_ms must not be negative")
+    if s.pipeline.queue_max < 1:
+        raise ConfigError("pipeline.queue_max must be at least 1")
+    if s.hub.slow_client not in ("drop_oldest", "disconnect"):
+        raise ConfigError("hub.slow_client must be 'drop_oldest' or 'disconnect'")
+    if s.hub.client_queue < 1:
+        raise ConfigError("hub.client_queue must be at least 1")
+
+
+def _resolve_token(token: Token, environ: Mapping[str, str], where: str) -> Token:
+    if token.role not in ROLES:
+        raise ConfigError(f"{where}.role is {token.role!r}; expected one of {', '.join(ROLES)}")
+    secret = token.token
+    if secret.startswith("env:"):
+        name = secret[4:]
+        if name not in environ or not environ[name]:
+            raise ConfigError(f"{where}.token names environment variable {name!r}, which is unset")
+        secret = environ[name]
+    if len(secret) < 8:
+        raise ConfigError(f"{where}.token is too short; use at least 8 characters")
+    return dataclasses.replace(token, token=secret)
+
+
+def _table_list(value: object, where: str) -> list[Mapping[str, Any]]:
+    if isinstance(value, Mapping):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise ConfigError(f"{where!r} must be a table or an array of tables")
+    return value
+
+
+def build_dataclass(cls: type[T], raw: object, where: str) -> T:
+    """Build the frozen dataclass ``cls`` from ``raw``, strictly.
+
+    Unknown keys, missing required keys and values of the wrong type raise
+    :class:`ConfigError` naming the dotted key. Lists become tuples.
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where or 'the config'} must be a table")
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a dataclass")
+    hints = typing.get_type_hints(cls)
+    fields = {
+        f.name: f
+        for f in dataclasses.fields(cls)
+        if f.init and not f.metadata.get("internal", False)
+    }
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        names = ", ".join(_join(where, k) for k in unknown)
+        raise ConfigError(f"unknown key(s): {names}; allowed: {', '.join(sorted(fields))}")
+    kwargs: dict[str, Any] = {}
+    for name, value in raw.items():
+        kwargs[name] = _coerce(value, hints[name], _join(where, name))
+    missing = [
+        n
+        for n, f in fields.items()
+        if n not in kwargs
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"missing required key(s): {', '.join(_join(where, m) for m in missing)}")
+    return cls(**kwargs)
+
+
+def _coerce(value: object, hint: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (types.UnionType, typing.Union):
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                if value is None:
+                    return None
+                continue
+            try:
+                return _coerce(value, arg, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"{where} has the wrong type")
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return build_dataclass(hint, value, where)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, not {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be an integer, not {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where} must be a number, not {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string, not {value!r}")
+        return value
+    if origin in (tuple, list, Sequence) or hint in (tuple, list):
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where} must be an array, not {value!r}")
+        item_hint = args[0] if args else Any
+        return tuple(_coerce(v, item_hint, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin in (dict, Mapping) or hint in (dict, Mapping):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where} must be a table, not {value!r}")
+        key_hint, val_hint = args if args else (Any, Any)
+        return {
+            _coerce(k, key_hint, where): _coerce(v, val_hint, _join(where, str(k)))
+            for k, v in value.items()
+        }
+    raise TypeError(f"unsupported config type {hint!r} at {where}")
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key

@@ -1,0 +1,1 @@
+"""Pure, sans-I/O logic: records, normalisation, segmentation, classification, triage."""

@@ -1,0 +1,397 @@
+"""The comment record: the one format shared by ingest, recordings and replay.
+
+A record is one JSON object per comment (one per line in a recording)::
+
+    {"room": "county-apples-1126", "text": "3号链接多少钱", "ts": 1764115200.25,
+     "id": "m-81723", "user": {"id": "u42", "name": "小李", "level": 12},
+     "kind": "comment", "platform": "douyin"}
+
+It is parsed once, at the boundary, into the frozen :class:`Comment`. Every
+failure raises :class:`~roomwatch.errors.RecordError` whose ``reason`` is one of
+:data:`REJECT_REASONS` (a bounded set, safe as a metric label) and whose message
+names the field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+from roomwatch.errors import RecordError
+
+__all__ = [
+    "KINDS",
+    "MAX_RECORD_BYTES",
+    "MAX_ROOM_CHARS",
+    "MAX_TEXT_CHARS",
+    "PAID_KINDS",
+    "REJECT_REASONS",
+    "Comment",
+    "User",
+    "parse_json",
+    "parse_many",
+]
+
+#: Longest comment text accepted, in characters. Real barrage is under 100
+#: characters and superchats under 200; 10,000 leaves room for pasted essays
+#: and hostile payloads, while bounding the cost of one record.
+MAX_TEXT_CHARS: Final = 10_000
+#: Longest room name accepted, in characters.
+MAX_ROOM_CHARS: Final = 128
+#: Longest encoded record (one JSON object) accepted, in bytes.
+MAX_RECORD_BYTES: Final = 64 * 1024
+#: Timestamps above this are taken to be milliseconds (year 5138 in seconds).
+_MS_THRESHOLD: Final = 1e11
+
+KINDS: Final = frozenset({"comment", "superchat", "gift", "enter", "like", "system"})
+PAID_KINDS: Final = frozenset({"superchat", "gift"})
+#: Kinds whose text is what a viewer typed, and must therefore be non-blank.
+_TEXT_KINDS: Final = frozenset({"comment", "superchat"})
+
+REJECT_REASONS: Final = (
+    "not_json",
+    "not_object",
+    "missing_field",
+    "wrong_type",
+    "bad_value",
+    "too_large",
+    "invalid_utf8",
+)
+
+_KNOWN: Final = frozenset({"room", "text", "ts", "id", "user", "kind", "platform", "amount"})
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """The viewer who sent a comment. Every field is optional."""
+
+    id: str | None = None
+    name: str | None = None
+    level: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.id is not None:
+            out["id"] = self.id
+        if self.name is not None:
+            out["name"] = self.name
+        if self.level is not None:
+            out["level"] = self.level
+        return out
+
+
+_NO_USER: Final = User()
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One parsed, validated comment record."""
+
+    room: str
+    text: str
+    ts: float
+    id: str | None = None
+    user: User = _NO_USER
+    kind: str = "comment"
+    platform: str | None = None
+    amount: float | None = None
+    #: Unknown fields, kept so that a record round-trips, but otherwise ignored.
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
+
+    @property
+    def paid(self) -> bool:
+        return self.kind in PAID_KINDS and bool(self.amount)
+
+    @property
+    def user_key(self) -> str | None:
+        """A stable key for the sender: the user id, else the name."""
+        return self.user.id if self.user.id is not None else self.user.name
+
+    @classmethod
+    def from_dict(cls, raw: object, *, received_at: float) -> Comment:
+        """Validate ``raw`` (a decoded JSON value) into a :class:`Comment`.
+
+        ``received_at`` stands in for a missing ``ts``.
+        """
+        if not isinstance(raw, Mapping):
+            raise RecordError(
+                "not_object", f"a record must be a JSON object, not {_json_type(raw)}"
+            )
+        room = _required_str(raw, "room")
+        if not room.strip():
+            raise RecordError("bad_value", "field 'room' must not be blank", field="room")
+        if len(room) > MAX_ROOM_CHARS:
+            raise RecordError(
+                "too_large",
+                f"field 'room' is {len(room)} characters; the limit is {MAX_ROOM_CHARS}",
+                field="room",
+            )
+        text = _required_str(raw, "text")
+        if len(text) > MAX_TEXT_CHARS:
+            raise RecordError(
+                "too_large",
+                f"field 'text' is {len(text)} characters; the limit is {MAX_TEXT_CHARS}",
+                field="text",
+            )
+        _check_utf8(text, "text")
+        _check_utf8(room, "room")
+
+        kind = raw.get("kind", "comment")
+        if kind is None:
+            kind = "comment"
+        if not isinstance(kind, str):
+            raise RecordError(
+                "wrong_type", f"field 'kind' must be a string, not {_json_type(kind)}", field="kind"
+            )
+        if kind not in KINDS:
+            raise RecordError(
+                "bad_value",
+                f"field 'kind' is {kind!r}; expected one of {', '.join(sorted(KINDS))}",
+                field="kind",
+            )
+        if kind in _TEXT_KINDS and not text.strip():
+            raise RecordError("bad_value", "field 'text' must not be blank", field="text")
+
+        ts = raw.get("ts")
+        if ts is None:
+            ts_value = received_at
+        else:
+            ts_value = _number(ts, "ts")
+            if ts_value < 0:
+                raise RecordError("bad_value", "field 'ts' must not be negative", field="ts")
+            if ts_value > _MS_THRESHOLD:
+                ts_value /= 1000.0
+
+        msg_id = raw.get("id")
+        if msg_id is not None:
+            if isinstance(msg_id, bool) or not isinstance(msg_id, str | int):
+                raise RecordError(
+                    "wrong_type",
+                    f"field 'id' must be a string or an integer, not {_json_type(msg_id)}",
+                    field="id",
+                )
+            msg_id = str(msg_id)
+            _check_utf8(msg_id, "id")
+
+        user = _parse_user(raw.get("user"))
+
+        platform = raw.get("platform")
+        if platform is not None and not isinstance(platform, str):
+            raise RecordError(
+                "wrong_type",
+                f"field 'platform' must be a string, not {_json_type(platform)}",
+                field="platform",
+            )
+
+        amount_raw = raw.get("amount")
+        amount = None
+        if amount_raw is not None:
+            amount = _number(amount_raw, "amount")
+            if amount < 0:
+                raise RecordError("bad_value", "field 'amount' must not be negative", field="amount")
+
+        extra = {k: v for k, v in raw.items() if k not in _KNOWN}
+        return cls(
+            room=room,
+            text=text,
+            ts=ts_value,
+            id=msg_id,
+            user=user,
+            kind=kind,
+            platform=platform,
+            amount=amount,
+            extra=MappingProxyType(extra) if extra else _EMPTY,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as a JSON-ready dict; unknown fields come back too."""
+        out: dict[str, Any] = dict(self.extra)
+        out["room"] = self.room
+        out["text"] = self.text
+        out["ts"] = self.ts
+        if self.id is not None:
+            out["id"] = self.id
+        user = self.user.to_dict()
+        if user:
+            out["user"] = user
+        out["kind"] = self.kind
+        if self.platform is not None:
+            out["platform"] = self.platform
+        if self.amount is not None:
+            out["amount"] = self.amount
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_json(data: bytes | str, *, received_at: float) -> Comment:
+    """Parse one encoded record (a JSON object) into a :class:`Comment`."""
+    return Comment.from_dict(_loads(data), received_at=received_at)
+
+
+def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | RecordError]:
+    """Parse a payload holding one record, a JSON array of records, or NDJSON.
+
+    Yields a :class:`Comment` or a :class:`RecordError` for each record, in
+    order, so that one bad record never hides the good ones beside it. A JSON
+    array counts each element; NDJSON counts each non-blank line.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Fall back to line by line, so good lines still pass.
+            for line in data.splitlines():
+                if line.strip():
+                    try:
+                        yield parse_json(line, received_at=received_at)
+                    except RecordError as err:
+                        yield err
+            return
+    else:
+        text = data
+    stripped = text.strip()
+    if not stripped:
+        yield RecordError("not_json", "the body is empty")
+        return
+    if stripped[0] == "[":
+        try:
+            value = json.loads(stripped)
+        except (json.JSONDecodeError, RecursionError):
+            yield RecordError("not_json", "the body starts with '[' but is not a valid JSON array")
+            return
+        for item in value:
+            try:
+                yield Comment.from_dict(item, received_at=received_at)
+            except RecordError as err:
+                yield err
+        return
+    for line in stripped.splitlines():
+        if line.strip():
+            try:
+                yield parse_json(line, received_at=received_at)
+            except RecordError as err:
+                yield err
+
+
+def _loads(data: bytes | str) -> Any:
+    if isinstance(data, str):
+        size = len(data) if len(data) * 4 <= MAX_RECORD_BYTES else len(
+            data.encode("utf-8", "surrogatepass")
+        )
+    else:
+        size = len(data)
+    if size > MAX_RECORD_BYTES:
+        raise RecordError(
+            "too_large", f"the record is {size} bytes; the limit is {MAX_RECORD_BYTES}"
+        )
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RecordError(
+                "invalid_utf8", f"the record is not valid UTF-8 (byte {exc.start})"
+            ) from None
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise RecordError(
+            "not_json", f"the record is not valid JSON: {exc.msg} at column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise RecordError("not_json", "the record is nested too deeply") from None
+
+
+def _required_str(raw: Mapping[str, Any], name: str) -> str:
+    if name not in raw or raw[name] is None:
+        raise RecordError("missing_field", f"field {name!r} is required", field=name)
+    value = raw[name]
+    if not isinstance(value, str):
+        raise RecordError(
+            "wrong_type", f"field {name!r} must be a string, not {_json_type(value)}", field=name
+        )
+    return value
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RecordError(
+            "wrong_type", f"field {name!r} must be a number, not {_json_type(value)}", field=name
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise RecordError("bad_value", f"field {name!r} must be finite", field=name)
+    return number
+
+
+def _check_utf8(value: str, name: str) -> None:
+    # json.loads accepts lone surrogates such as "\ud800", which no UTF-8
+    # encoder can write back out; reject them here rather than downstream.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(
+            "invalid_utf8", f"field {name!r} holds an unpaired surrogate", field=name
+        ) from None
+
+
+def _parse_user(raw: object) -> User:
+    if raw is None:
+        return _NO_USER
+    if not isinstance(raw, Mapping):
+        raise RecordError(
+            "wrong_type", f"field 'user' must be an object, not {_json_type(raw)}", field="user"
+        )
+    uid = raw.get("id")
+    if uid is not None:
+        if isinstance(uid, bool) or not isinstance(uid, str | int):
+            raise RecordError(
+                "wrong_type",
+                f"field 'user.id' must be a string or an integer, not {_json_type(uid)}",
+                field="user.id",
+            )
+        uid = str(uid)
+        _check_utf8(uid, "user.id")
+    name = raw.get("name")
+    if name is not None:
+        if not isinstance(name, str):
+            raise RecordError(
+                "wrong_type",
+                f"field 'user.name' must be a string, not {_json_type(name)}",
+                field="user.name",
+            )
+        _check_utf8(name, "user.name")
+    level = raw.get("level")
+    if level is not None:
+        if isinstance(level, bool) or not isinstance(level, int | float) or level != int(level):
+            raise RecordError(
+                "wrong_type",
+                f"field 'user.level' must be an integer, not {_json_type(level)}",
+                field="user.level",
+            )
+        level = int(level)
+    if uid is None and name is None and level is None:
+        return _NO_USER
+    return User(id=uid, name=name, level=level)
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
