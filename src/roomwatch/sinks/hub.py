@@ -1,0 +1,288 @@
+"""The WebSocket hub: fan-out of pipeline messages to browser and bot clients.
+
+Channels are ``host`` (the ranked question queue), ``moderator`` (flagged
+verdicts) and ``alerts``. Every published message gets a per-channel sequence
+number and is encoded once. Each client owns a bounded buffer and one relay
+task, so a slow client never slows the pipeline: when its buffer is full it
+loses its oldest messages (or is disconnected, by config) and the drop is
+counted.
+
+Wire protocol (all frames are JSON text):
+
+* server → client, first: ``{"type": "hello", "channel", "seq", "rooms", "role", "user"}``
+* then either the missed messages (when the client asked to resume with
+  ``?since=SEQ`` and the hub still holds them) or a snapshot
+  (``{"type": "snapshot", "seq", "room", ...}`` one per room, from the
+  channel's snapshot provider), then live messages, each with ``seq``.
+* client → server: ``{"action": ..., "ref": ...}`` handled by the channel's
+  action handler; the reply (``{"type": "ack"|"error", "ref": ...}``) goes to
+  that client only.
+* ``{"type": "dropped", "count": N}`` tells a slow client it lost messages;
+  it should reconnect with ``since`` or take the next snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from roomwatch.config import HubSettings, Token
+from roomwatch.metrics import Metrics
+
+__all__ = ["CHANNELS", "ActionHandler", "Client", "Hub", "SnapshotProvider"]
+
+logger = logging.getLogger(__name__)
+
+CHANNELS: Final = ("host", "moderator", "alerts")
+
+#: Returns the snapshot messages (without ``seq``) for the rooms a client sees.
+SnapshotProvider = Callable[["Client"], Iterable[dict[str, Any]]]
+#: Handles one client message; returns the reply (``type`` ack or error).
+ActionHandler = Callable[["Client", Mapping[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def _dumps(message: Mapping[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(eq=False)
+class Client:
+    """One connected WebSocket client of one channel."""
+
+    channel: str
+    token: Token
+    #: Rooms the client asked for (``None`` = every room its token allows).
+    rooms: frozenset[str] | None
+    maxlen: int
+    ws: web.WebSocketResponse | None = None
+    queue: deque[str] = field(default_factory=deque)
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    dropped: int = 0
+    closing: bool = False
+
+    def wants(self, room: str | None) -> bool:
+        if room is None:
+            return True
+        if not self.token.allows_room(room):
+            return False
+        return self.rooms is None or room in self.rooms
+
+    def push(self, frame: str) -> bool:
+        """Buffer ``frame``; return False if the buffer was full."""
+        full = len(self.queue) >= self.maxlen
+        self.queue.append(frame)
+        if full:
+            self.queue.popleft()
+            self.dropped += 1
+        self.wakeup.set()
+        return not full
+
+
+class _Channel:
+    __slots__ = ("buffer", "clients", "handler", "name", "seq", "snapshot")
+
+    def __init__(self, name: str, resume: int) -> None:
+        self.name = name
+        self.seq = 0
+        self.buffer: deque[tuple[int, str | None, str]] = deque(maxlen=resume)
+        self.clients: set[Client] = set()
+        self.snapshot: SnapshotProvider | None = None
+        self.handler: ActionHandler | None = None
+
+
+class Hub:
+    """Channels of sequenced messages and the clients that follow them."""
+
+    def __init__(self, settings: HubSettings, metrics: Metrics) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._channels = {name: _Channel(name, settings.resume_buffer) for name in CHANNELS}
+        self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+        self._closed = False
+        for name in CHANNELS:
+            metrics.hub_clients.labels(name).set_function(
+                lambda ch=self._channels[name]: len(ch.clients)
+            )
+            metrics.hub_client_queue_depth.labels(name).set_function(
+                lambda ch=self._channels[name]: sum(len(c.queue) for c in ch.clients)
+            )
+
+    # -- wiring -----------------------------------------------------------
+
+    def set_snapshot(self, channel: str, provider: SnapshotProvider) -> None:
+        self._channels[channel].snapshot = provider
+
+    def set_handler(self, channel: str, handler: ActionHandler) -> None:
+        self._channels[channel].handler = handler
+
+    def seq(self, channel: str) -> int:
+        return self._channels[channel].seq
+
+    def clients(self, channel: str) -> int:
+        return len(self._channels[channel].clients)
+
+    # -- publishing (sync, never blocks) ----------------------------------
+
+    def publish(self, channel: str, room: str | None, message: dict[str, Any]) -> int:
+        """Send ``message`` to every client of ``channel`` that sees ``room``.
+
+        Adds ``seq`` and ``channel`` to the message; returns the sequence number.
+        """
+        ch = self._channels[channel]
+        ch.seq += 1
+        message["seq"] = ch.seq
+        message["channel"] = channel
+        if room is not None and "room" not in message:
+            message["room"] = room
+        frame = _dumps(message)
+        ch.buffer.append((ch.seq, room, frame))
+        self._metrics.hub_messages.labels(channel).inc()
+        for client in tuple(ch.clients):
+            if client.wants(room):
+                self._deliver(client, frame)
+        return ch.seq
+
+    def _deliver(self, client: Client, frame: str) -> None:
+        if client.closing:
+            return
+        if len(client.queue) >= client.maxlen and self._settings.slow_client == "disconnect":
+            client.closing = True
+            self._metrics.hub_dropped.labels(client.channel, "disconnected").inc(
+                len(client.queue) + 1
+            )
+            client.wakeup.set()
+            return
+        if not client.push(frame):
+            self._metrics.hub_dropped.labels(client.channel, "oldest_dropped").inc()
+
+    # -- serving one client -----------------------------------------------
+
+    async def serve(
+        self,
+        request: web.Request,
+        channel: str,
+        token: Token,
+        *,
+        rooms: frozenset[str] | None,
+        since: int | None,
+    ) -> web.WebSocketResponse:
+        """Upgrade ``request`` and relay ``channel`` to it until it closes."""
+        ch = self._channels[channel]
+        ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
+        await ws.prepare(request)
+        if self._closed:
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+            return ws
+        client = Client(channel, token, rooms, self._settings.client_queue, ws=ws)
+        self._sockets.add(ws)
+        # From here to ch.clients.add there is no await, so no message can
+        # slip between the snapshot (or the resumed backlog) and live frames.
+        hello: dict[str, Any] = {
+            "type": "hello",
+            "channel": channel,
+            "seq": ch.seq,
+            "role": token.role,
+            "user": token.label,
+            "rooms": sorted(rooms) if rooms is not None else list(token.rooms),
+        }
+        client.queue.append(_dumps(hello))
+        backlog = self._backlog(ch, client, since)
+        if backlog is None:
+            for snap in ch.snapshot(client) if ch.snapshot else ():
+                snap.setdefault("type", "snapshot")
+                snap["seq"] = ch.seq
+                snap["channel"] = channel
+                client.queue.append(_dumps(snap))
+        else:
+            client.queue.extend(backlog)
+        ch.clients.add(client)
+        client.wakeup.set()
+        relay = asyncio.create_task(self._relay(client, ws), name=f"hub-relay-{channel}")
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._on_text(ch, client, msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    await ws.send_str(
+                        _dumps({"type": "error", "error": "binary frames are not accepted"})
+                    )
+        finally:
+            ch.clients.discard(client)
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
+        return ws
+
+    def _backlog(self, ch: _Channel, client: Client, since: int | None) -> list[str] | None:
+        """Frames after ``since`` for this client, or None if a snapshot is needed."""
+        if since is None or since > ch.seq:
+            return None
+        if since == ch.seq:
+            return []
+        if not ch.buffer or ch.buffer[0][0] > since + 1:
+            return None
+        return [frame for seq, room, frame in ch.buffer if seq > since and client.wants(room)]
+
+    async def _on_text(self, ch: _Channel, client: Client, data: str) -> None:
+        try:
+            message = json.loads(data)
+            if not isinstance(message, dict):
+                raise ValueError("a message must be a JSON object")
+        except (ValueError, RecursionError) as exc:
+            client.push(_dumps({"type": "error", "error": f"bad message: {exc}"}))
+            return
+        ref = message.get("ref")
+        if ch.handler is None:
+            reply: dict[str, Any] = {
+                "type": "error",
+                "error": f"channel {ch.name!r} takes no actions",
+            }
+        else:
+            try:
+                reply = await ch.handler(client, message)
+            except Exception:
+                logger.exception("action handler for %s failed", ch.name)
+                reply = {"type": "error", "error": "internal error"}
+        if ref is not None:
+            reply["ref"] = ref
+        client.push(_dumps(reply))
+
+    async def _relay(self, client: Client, ws: web.WebSocketResponse) -> None:
+        reported = 0
+        try:
+            while True:
+                await client.wakeup.wait()
+                client.wakeup.clear()
+                if client.closing:
+                    await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"client too slow")
+                    return
+                if client.dropped != reported:
+                    await ws.send_str(
+                        _dumps({"type": "dropped", "count": client.dropped - reported})
+                    )
+                    reported = client.dropped
+                while client.queue:
+                    await ws.send_str(client.queue.popleft())
+        except (ConnectionResetError, RuntimeError):
+            # The peer went away mid-send; serve() notices and cleans up.
+            return
+
+    # -- shutdown ---------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close every client with GOING_AWAY. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for ws in tuple(self._sockets):
+            with contextlib.suppress(Exception):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
