@@ -1,0 +1,1 @@
+"""Sinks: where verdicts and records leave the pipeline (hub, webhook, recorder, store)."""
