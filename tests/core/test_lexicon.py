@@ -1,0 +1,92 @@
+"""Lexicon matching on token boundaries, allow-lists, patterns and room terms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
+from roomwatch.core.normalize import Normalizer
+from roomwatch.core.segment import Segmenter
+from roomwatch.errors import ModelError
+
+LEXICONS = Path(__file__).resolve().parents[2] / "lexicons"
+
+
+@pytest.fixture(scope="module")
+def lex() -> Lexicon:
+    return Lexicon.from_dir(LEXICONS)
+
+
+@pytest.fixture(scope="module")
+def seg() -> Segmenter:
+    return Segmenter.from_dir(LEXICONS)
+
+
+@pytest.fixture(scope="module")
+def norm() -> Normalizer:
+    return Normalizer.from_dir(LEXICONS)
+
+
+def hits(lex: Lexicon, seg: Segmenter, text: str, room: RoomTerms | None = None) -> set[str]:
+    return {h.reason() for h in lex.match(text, seg.cut(text), room)}
+
+
+def test_token_boundaries() -> None:
+    lex = Lexicon({"sexual": ["大麻", "口交"], "insult": ["傻逼"]}, {})
+    # 大麻烦 is 大/麻烦 and 口交通 is 口/交通: no hit inside a word.
+    assert lex.match("大麻烦", ("大", "麻烦")) == ()
+    assert lex.match("口交通", ("口", "交通")) == ()
+    assert lex.match("大麻", ("大麻",)) == (Hit("sexual", "lex:sexual", "大麻"),)
+    # A term may span several tokens as long as both ends are boundaries.
+    assert lex.match("傻逼", ("傻", "逼")) == (Hit("insult", "lex:insult", "傻逼"),)
+
+
+def test_allow_beats_shorter_block() -> None:
+    lex = Lexicon({"insult": ["傻子"], "allow": ["傻子瓜子"]}, {})
+    assert lex.match("傻子瓜子", ("傻子", "瓜子")) == ()
+    assert lex.match("傻子", ("傻子",)) == (Hit("insult", "lex:insult", "傻子"),)
+
+
+def test_shipped_lists(lex: Lexicon, seg: Segmenter) -> None:
+    assert "lexicon:insult:傻逼" in hits(lex, seg, "傻逼主播")
+    assert hits(lex, seg, "草莓多少钱") == {"lexicon:question:多少钱"}
+    assert "lexicon:grievance:退款" in hits(lex, seg, "申请退款没人理")
+    assert not any("insult" in h for h in hits(lex, seg, "滚筒洗衣机多少钱"))
+
+
+def test_patterns(lex: Lexicon, seg: Segmenter) -> None:
+    found = hits(lex, seg, "加我 vx: abc_12345 或者打13812345678")
+    assert "pattern:phone:13812345678" in found
+    assert any(h.startswith("pattern:wechat:") for h in found)
+    assert any(h.startswith("pattern:url:") for h in hits(lex, seg, "去 www.abc.com 看"))
+    assert any(h.startswith("pattern:taokouling:") for h in hits(lex, seg, "¥abcd1234efg¥"))
+    assert not any(h.startswith("pattern:phone") for h in hits(lex, seg, "12元3斤"))
+
+
+def test_after_normalisation(lex: Lexicon, seg: Segmenter, norm: Normalizer) -> None:
+    text = norm("煞笔主播").text
+    assert "lexicon:insult:傻逼" in hits(lex, seg, text)
+
+
+def test_room_terms(lex: Lexicon, seg: Segmenter) -> None:
+    room = RoomTerms.of(abuse=["黑心商家"], spam=["某某店"], allow=["傻子"])
+    text = "黑心商家"
+    got = lex.match(text, ("黑心", "商家"), room)
+    assert Hit("room-abuse", "lex:insult", "黑心商家") in got
+    spam = lex.match("某某店", ("某某", "店"), room)
+    assert Hit("room-spam", "lex:ad", "某某店") in spam
+    # Room allow terms cancel global hits of the same span.
+    assert not any(h.term == "傻子" for h in lex.match("傻子", ("傻子",), room))
+    assert any(h.term == "傻子" for h in lex.match("傻子", ("傻子",)))
+
+
+def test_unknown_list() -> None:
+    with pytest.raises(ModelError):
+        Lexicon({"politics": ["x"]}, {})
+
+
+def test_missing_dir(tmp_path: Path) -> None:
+    with pytest.raises(ModelError):
+        Lexicon.from_dir(tmp_path)

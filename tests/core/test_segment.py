@@ -1,0 +1,57 @@
+"""Segmentation with a private jieba tokenizer and the roomwatch user dictionary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jieba
+import pytest
+
+from roomwatch.core.segment import Segmenter
+from roomwatch.errors import ModelError
+
+LEXICONS = Path(__file__).resolve().parents[2] / "lexicons"
+
+
+@pytest.fixture(scope="module")
+def seg() -> Segmenter:
+    return Segmenter.from_dir(LEXICONS)
+
+
+def test_user_dictionary_words_stay_whole(seg: Segmenter) -> None:
+    assert seg.cut("多少钱包邮吗") == ("多少钱", "包邮", "吗")
+    assert seg.cut("家人们上链接了吗") == ("家人们", "上链接", "了", "吗")
+    assert "几号链接" in seg.cut("主播几号链接啊")
+
+
+def test_private_tokenizer(seg: Segmenter) -> None:
+    assert seg.tokenizer is not jieba.dt
+    assert seg.tokenizer.FREQ.get("上链接")
+
+
+def test_ascii_runs_and_spaces(seg: Segmenter) -> None:
+    assert seg.cut("iphone12 pro 多少钱") == ("iphone12", "pro", "多少钱")
+    assert seg.cut("") == ()
+    assert seg.cut("  ") == ()
+
+
+def test_tokens_cover_the_text(seg: Segmenter) -> None:
+    text = "主播这个几号链接啊？家人们！！退货怎么办 abc-123"
+    assert "".join(seg.cut(text)) == text.replace(" ", "")
+
+
+def test_cut_batch_matches_cut(seg: Segmenter) -> None:
+    texts = ["大麻烦", "口交通", "你妈妈做的饭"]
+    assert seg.cut_batch(texts) == [seg.cut(t) for t in texts]
+    assert seg.cut("大麻烦") == ("大", "麻烦")
+
+
+def test_construction_is_cached() -> None:
+    a = Segmenter.from_dir(LEXICONS)
+    b = Segmenter.from_dir(LEXICONS)
+    assert a.tokenizer is b.tokenizer
+
+
+def test_missing_userdict(tmp_path: Path) -> None:
+    with pytest.raises(ModelError):
+        Segmenter.from_dir(tmp_path)
