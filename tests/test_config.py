@@ -89,10 +89,32 @@ def test_missing_and_invalid_files(tmp_path):
 
 
 def test_digest_ignores_secrets_but_sees_settings():
-    a = settings_from_dict({"tokens": [{"role": "host", "token": "aaaaaaaaaa"}]}, environ={},
-                           generate_missing_tokens=False)
-    b = settings_from_dict({"tokens": [{"role": "host", "token": "bbbbbbbbbb"}]}, environ={},
-                           generate_missing_tokens=False)
+    a = settings_from_dict(
+        {"tokens": [{"role": "host", "token": "aaaaaaaaaa"}]},
+        environ={},
+        generate_missing_tokens=False,
+    )
+    b = settings_from_dict(
+        {"tokens": [{"role": "host", "token": "bbbbbbbbbb"}]},
+        environ={},
+        generate_missing_tokens=False,
+    )
     c = settings_from_dict({"server": {"port": 1}}, environ={}, generate_missing_tokens=False)
     assert a.digest() == b.digest()
     assert a.digest() != c.digest()
+
+
+def test_config_doc_is_current():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location(
+        "gen_config_doc", root / "tools/gen_config_doc.py"
+    )
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert (root / "docs/config.md").read_text(encoding="utf-8") == mod.render(), (
+        "docs/config.md is stale: run python tools/gen_config_doc.py"
+    )

@@ -120,8 +120,11 @@ def test_parse_many_single_array_and_ndjson_keep_good_records():
     single = list(parse_many('{"room": "r", "text": "a"}', received_at=0))
     assert [c.text for c in single] == ["a"]
 
-    arr = list(parse_many('[{"room": "r", "text": "a"}, {"room": 1}, {"room": "r", "text": "b"}]',
-                          received_at=0))
+    arr = list(
+        parse_many(
+            '[{"room": "r", "text": "a"}, {"room": 1}, {"room": "r", "text": "b"}]', received_at=0
+        )
+    )
     assert [type(x).__name__ for x in arr] == ["Comment", "RecordError", "Comment"]
 
     nd = b'{"room": "r", "text": "a"}\n\n{oops\n{"room": "r", "text": "\xe5\x8c\x85\xe9\x82\xae"}\n'

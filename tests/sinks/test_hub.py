@@ -54,8 +54,13 @@ async def test_snapshot_then_live_messages_with_sequence_numbers():
         hello = await recv(ws)
         assert hello["type"] == "hello" and hello["seq"] == 1
         snap = await recv(ws)
-        assert snap == {"type": "snapshot", "room": "room-a", "items": [1, 2], "seq": 1,
-                        "channel": "host"}
+        assert snap == {
+            "type": "snapshot",
+            "room": "room-a",
+            "items": [1, 2],
+            "seq": 1,
+            "channel": "host",
+        }
         hub.publish("host", "room-a", {"type": "updated", "n": 2})
         live = await recv(ws)
         assert live["type"] == "updated" and live["seq"] == 2 and live["room"] == "room-a"
@@ -65,9 +70,10 @@ async def test_snapshot_then_live_messages_with_sequence_numbers():
 
 async def test_token_rooms_and_requested_rooms_filter_messages():
     hub, _, client = await start(HubSettings())
-    async with client.ws_connect("/ws/host?who=a") as ws_a, client.ws_connect(
-        "/ws/host?rooms=room-b"
-    ) as ws_b:
+    async with (
+        client.ws_connect("/ws/host?who=a") as ws_a,
+        client.ws_connect("/ws/host?rooms=room-b") as ws_b,
+    ):
         assert (await recv(ws_a))["type"] == "hello"
         assert (await recv(ws_b))["type"] == "hello"
         hub.publish("host", "room-b", {"type": "added", "x": "b"})
@@ -137,9 +143,12 @@ async def test_disconnect_policy_closes_slow_clients():
             break
     assert closed is not None
     assert ws.close_code == 1013
-    assert metrics.registry.get_sample_value(
-        "roomwatch_hub_dropped_messages_total", {"channel": "alerts", "reason": "disconnected"}
-    ) > 0
+    assert (
+        metrics.registry.get_sample_value(
+            "roomwatch_hub_dropped_messages_total", {"channel": "alerts", "reason": "disconnected"}
+        )
+        > 0
+    )
     await hub.close()
     await client.close()
 

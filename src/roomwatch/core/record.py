@@ -193,7 +193,9 @@ class Comment:
         if amount_raw is not None:
             amount = _number(amount_raw, "amount")
             if amount < 0:
-                raise RecordError("bad_value", "field 'amount' must not be negative", field="amount")
+                raise RecordError(
+                    "bad_value", "field 'amount' must not be negative", field="amount"
+                )
 
         extra = {k: v for k, v in raw.items() if k not in _KNOWN}
         return cls(
@@ -242,6 +244,7 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
     order, so that one bad record never hides the good ones beside it. A JSON
     array counts each element; NDJSON counts each non-blank line.
     """
+    text: str
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -272,18 +275,20 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
             except RecordError as err:
                 yield err
         return
-    for line in stripped.splitlines():
-        if line.strip():
+    for row in stripped.splitlines():
+        if row.strip():
             try:
-                yield parse_json(line, received_at=received_at)
+                yield parse_json(row, received_at=received_at)
             except RecordError as err:
                 yield err
 
 
 def _loads(data: bytes | str) -> Any:
     if isinstance(data, str):
-        size = len(data) if len(data) * 4 <= MAX_RECORD_BYTES else len(
-            data.encode("utf-8", "surrogatepass")
+        size = (
+            len(data)
+            if len(data) * 4 <= MAX_RECORD_BYTES
+            else len(data.encode("utf-8", "surrogatepass"))
         )
     else:
         size = len(data)

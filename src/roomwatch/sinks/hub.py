@@ -98,6 +98,12 @@ class _Channel:
         self.snapshot: SnapshotProvider | None = None
         self.handler: ActionHandler | None = None
 
+    def client_count(self) -> float:
+        return len(self.clients)
+
+    def buffered(self) -> float:
+        return sum(len(c.queue) for c in self.clients)
+
 
 class Hub:
     """Channels of sequenced messages and the clients that follow them."""
@@ -108,13 +114,9 @@ class Hub:
         self._channels = {name: _Channel(name, settings.resume_buffer) for name in CHANNELS}
         self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._closed = False
-        for name in CHANNELS:
-            metrics.hub_clients.labels(name).set_function(
-                lambda ch=self._channels[name]: len(ch.clients)
-            )
-            metrics.hub_client_queue_depth.labels(name).set_function(
-                lambda ch=self._channels[name]: sum(len(c.queue) for c in ch.clients)
-            )
+        for ch in self._channels.values():
+            metrics.hub_clients.labels(ch.name).set_function(ch.client_count)
+            metrics.hub_client_queue_depth.labels(ch.name).set_function(ch.buffered)
 
     # -- wiring -----------------------------------------------------------
 

@@ -1,0 +1,384 @@
+"""The ``roomwatch`` command line.
+
+``serve``     run the service (``--config roomwatch.toml``; defaults work as is)
+``demo``      run the service and replay the bundled sample recording into it
+``replay``    run recordings through the full pipeline offline
+``classify``  classify comments from stdin, one verdict per line, in order
+``train``     rebuild the shipped models;  ``eval``  measure a model
+``import``    convert Bilibili / BililiveRecorder XML or CSV to a recording
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import select
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from roomwatch import __version__
+from roomwatch.config import Settings, load_settings
+from roomwatch.core.record import Comment, parse_json
+from roomwatch.errors import RecordError, RoomwatchError
+
+__all__ = ["main"]
+
+logger = logging.getLogger("roomwatch")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=getattr(args, "log_level", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        result: int = args.func(args)
+        return result
+    except RoomwatchError as exc:
+        print(f"roomwatch: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `roomwatch classify | head` closed our stdout; that's fine.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roomwatch",
+        description="Real-time comment moderation and sentiment monitor for live-stream rooms.",
+    )
+    parser.add_argument("--version", action="version", version=f"roomwatch {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("serve", help="run the service")
+    p.add_argument("--config", "-c", help="TOML config file (every key has a default)")
+    p.add_argument("--host", help="override server.host")
+    p.add_argument("--port", type=int, help="override server.port")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="serve on 127.0.0.1 and replay the bundled sample room")
+    p.add_argument("--config", "-c", help="TOML config file")
+    p.add_argument("--port", type=int, default=None, help="port (default 8686)")
+    p.add_argument("--speed", type=float, default=1.0, help="replay speed (default 1 = real time)")
+    p.add_argument("--recording", help="replay this recording instead of the bundled sample")
+    p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("replay", help="run recordings through the pipeline offline")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="JSONL/.gz recordings or importer files"
+    )
+    p.add_argument("--speed", type=float, default=0.0, help="1 = original pace, 0 = flat out")
+    p.add_argument("--out", "-o", help="write one verdict per input record here ('-' = stdout)")
+    p.add_argument("--config", "-c", help="TOML config file")
+    p.add_argument("--room", help="room for importer files that don't name one")
+    p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("classify", help="classify comments from stdin, one verdict per line")
+    p.add_argument("--jsonl", action="store_true", help="read comment records, not plain text")
+    p.add_argument("--room", default="stdin", help="room for plain-text input (default 'stdin')")
+    p.add_argument("--config", "-c", help="TOML config file")
+    p.add_argument("--batch", type=int, default=1024, help="largest batch (default 1024)")
+    p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.set_defaults(func=cmd_classify)
+
+    _optional_subcommands(sub)
+    return parser
+
+
+def _optional_subcommands(sub: Any) -> None:
+    # These live with their own code and import heavier modules lazily.
+    from roomwatch import importers
+    from roomwatch.training import cli as training_cli
+
+    training_cli.add_parsers(sub)
+    importers.add_parser(sub)
+
+
+# -- serve / demo ------------------------------------------------------------
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(getattr(args, "config", None), environ=os.environ)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    if overrides:
+        import dataclasses
+
+        settings = dataclasses.replace(
+            settings, server=dataclasses.replace(settings.server, **overrides)
+        )
+    return asyncio.run(_serve(settings, demo=None))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from roomwatch.assets import sample_recording
+
+    settings = _settings(args)
+    server = dataclasses.replace(
+        settings.server,
+        host="127.0.0.1",
+        port=args.port if args.port is not None else settings.server.port,
+    )
+    settings = dataclasses.replace(settings, server=server)
+    recording = Path(args.recording) if args.recording else sample_recording()
+    return asyncio.run(_serve(settings, demo=(recording, args.speed)))
+
+
+async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
+    from roomwatch.service import Service, load_analyzer
+
+    analyzer = await asyncio.to_thread(load_analyzer, settings)
+    async with Service(settings, analyzer=analyzer) as svc:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, svc.stop)
+        if demo is not None:
+            recording, speed = demo
+            svc.add_replay_source([recording], speed=speed, name="demo", loop=True)
+        _print_urls(svc.url, settings, demo=demo is not None)
+        await svc.run()
+    return 0
+
+
+def _print_urls(url: str, settings: Settings, *, demo: bool) -> None:
+    def first(role: str) -> str | None:
+        tokens = settings.tokens_for(role)
+        return tokens[0].token if tokens else None
+
+    out = sys.stdout
+    title = "roomwatch demo" if demo else "roomwatch"
+    print(f"{title} {__version__} is running on {url}", file=out)
+    if demo:
+        print("Replaying the bundled sample rooms in real time. Open:", file=out)
+    generated = set(settings.generated_roles)
+    for role, path, what in (
+        ("host", "/host", "host view (question queue)"),
+        ("helper", "/host", "helper view (claim / answer)"),
+        ("moderator", "/moderator", "moderator view (flags)"),
+    ):
+        secret = first(role)
+        if secret is None:
+            continue
+        # Only tokens roomwatch made up for this run are shown; configured
+        # tokens are the operator's secrets and never printed.
+        link = f"{url}{path}#token={secret}" if role in generated else f"{url}{path}"
+        print(f"  {what:<30} {link}", file=out)
+    print(f"  {'metrics':<30} {url}/metrics", file=out)
+    print(f"  {'health':<30} {url}/healthz", file=out)
+    ingest = first("ingest")
+    if ingest is not None and "ingest" in generated:
+        print(
+            f"  POST records to {url}/ingest with 'Authorization: Bearer {ingest}'",
+            file=out,
+        )
+    print("Press Ctrl-C to stop.", file=out, flush=True)
+
+
+# -- replay ------------------------------------------------------------------
+
+
+class _VerdictWriter:
+    """An output that writes one JSON line per result, in order."""
+
+    stage = "write"
+
+    def __init__(self, fh: IO[str] | None) -> None:
+        self._fh = fh
+        self.labels: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+
+    def __call__(self, results: Sequence[Any]) -> None:
+        from roomwatch.pipeline import Skipped
+
+        lines = []
+        write = self._fh is not None
+        for r in results:
+            if isinstance(r, Skipped):
+                self.skipped[r.reason] += 1
+                if write:
+                    lines.append(json.dumps(r.to_dict(), ensure_ascii=False))
+            else:
+                self.labels[r.label] += 1
+                if write:
+                    lines.append(r.to_json())
+        if lines and self._fh is not None:
+            self._fh.write("\n".join(lines) + "\n")
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
+    return asyncio.run(_replay(settings, args))
+
+
+async def _replay(settings: Settings, args: argparse.Namespace) -> int:
+    from prometheus_client import CollectorRegistry
+
+    from roomwatch.metrics import Metrics
+    from roomwatch.pipeline import Pipeline
+    from roomwatch.service import load_analyzer
+    from roomwatch.sources.replay import ReplaySource
+
+    analyzer = await asyncio.to_thread(load_analyzer, settings)
+    metrics = Metrics(CollectorRegistry())
+    out_fh: IO[str] | None = None
+    if args.out == "-":
+        out_fh = sys.stdout
+    elif args.out:
+        out_fh = open(args.out, "w", encoding="utf-8")  # noqa: SIM115
+    counter = _VerdictWriter(out_fh)
+    pipeline = Pipeline(analyzer, settings.pipeline, metrics, outputs=[counter], keep_skips=True)
+    pipeline.start()
+    started = time.monotonic()
+    source = ReplaySource(list(args.files), speed=args.speed, room=args.room)
+    try:
+        stats = await source.run(pipeline)
+        await pipeline.drain()
+    finally:
+        await pipeline.close()
+        if out_fh is not None and out_fh is not sys.stdout:
+            out_fh.close()
+    elapsed = time.monotonic() - started
+    report = sys.stderr if args.out == "-" else sys.stdout
+    total = sum(counter.labels.values())
+    print(
+        f"replayed {stats.records} records ({total} verdicts, "
+        f"{sum(counter.skipped.values())} skipped) in {elapsed:.1f} s "
+        f"with model {analyzer.version}",
+        file=report,
+    )
+    for label, n in counter.labels.most_common():
+        print(f"  {label:<10} {n:>8}  {n / max(total, 1):6.1%}", file=report)
+    for reason, n in counter.skipped.most_common():
+        print(f"  skipped {reason}: {n}", file=report)
+    return 0
+
+
+# -- classify ----------------------------------------------------------------
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from roomwatch.service import load_analyzer
+
+    settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
+    analyzer = load_analyzer(settings)
+    out = sys.stdout
+    for chunk in _stdin_chunks(max(1, args.batch)):
+        lines: list[str] = []
+        comments: list[Comment] = []
+        slots: list[int | str] = []  # index into comments, or a ready error line
+        for lineno, raw in chunk:
+            if args.jsonl:
+                if not raw.strip():
+                    continue
+                try:
+                    comment = parse_json(raw, received_at=time.time())
+                except RecordError as err:
+                    slots.append(json.dumps({"line": lineno, **_skip(err)}, ensure_ascii=False))
+                    continue
+            else:
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    bad = RecordError("invalid_utf8", f"not valid UTF-8 (byte {exc.start})")
+                    slots.append(json.dumps({"line": lineno, **_skip(bad)}, ensure_ascii=False))
+                    continue
+                # A blank line still gets its verdict, so output lines up with input.
+                kind = "comment" if text.strip() else "system"
+                try:
+                    comment = Comment.from_dict(
+                        {"room": args.room, "text": text, "kind": kind}, received_at=time.time()
+                    )
+                except RecordError as err:
+                    slots.append(json.dumps({"line": lineno, **_skip(err)}, ensure_ascii=False))
+                    continue
+            slots.append(len(comments))
+            comments.append(comment)
+        verdicts = analyzer.analyze(comments) if comments else []
+        for slot in slots:
+            lines.append(verdicts[slot].to_json() if isinstance(slot, int) else slot)
+        if lines:
+            out.write("\n".join(lines) + "\n")
+            out.flush()
+    return 0
+
+
+def _skip(err: RecordError) -> dict[str, Any]:
+    return {"skipped": err.reason, "error": str(err)}
+
+
+def _stdin_chunks(limit: int) -> Iterator[list[tuple[int, bytes]]]:
+    """Yield lists of (line number, raw line) from stdin.
+
+    Reads whatever is available, so a pipe is processed in large batches and
+    a person typing gets each answer at once.
+    """
+    fd = sys.stdin.fileno()
+    pending = b""
+    lineno = 0
+    eof = False
+    while not eof:
+        data = os.read(fd, 1 << 16)
+        if not data:
+            eof = True
+        pending += data
+        # Read on while more is already waiting, up to the batch limit.
+        while not eof and pending.count(b"\n") < limit and _readable(fd):
+            more = os.read(fd, 1 << 16)
+            if not more:
+                eof = True
+                break
+            pending += more
+        parts = pending.split(b"\n")
+        pending = parts.pop()
+        if eof and pending:
+            parts.append(pending)
+            pending = b""
+        batch: list[tuple[int, bytes]] = []
+        for part in parts:
+            lineno += 1
+            batch.append((lineno, part.removesuffix(b"\r")))
+            if len(batch) >= limit:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def _readable(fd: int) -> bool:
+    try:
+        ready, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return bool(ready)

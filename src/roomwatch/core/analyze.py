@@ -1,0 +1,95 @@
+"""The CPU-heavy stages as one synchronous, batchable call.
+
+:class:`Analyzer` runs normalize → segment → classify over a batch of
+comments. It does no I/O and never awaits: the runner decides how to batch
+and where to run it. Stage timings are reported to an optional callback, so
+the runner can feed them to Prometheus without this module knowing about it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from roomwatch.core.classify import Classifier, Prediction
+from roomwatch.core.normalize import Normalizer
+from roomwatch.core.record import Comment
+from roomwatch.core.segment import Segmenter
+from roomwatch.core.verdict import Verdict
+
+__all__ = ["Analyzer", "StageTimer"]
+
+#: Called as ``timer(stage, seconds)`` after each stage of a batch.
+StageTimer = Callable[[str, float], None]
+
+_EMPTY_REASONS = ("empty_text",)
+
+
+@dataclass(slots=True)
+class Analyzer:
+    normalizer: Normalizer
+    segmenter: Segmenter
+    classifier: Classifier
+
+    @classmethod
+    def load(cls, models_dir: Path, lexicons_dir: Path) -> Analyzer:
+        return cls(
+            normalizer=Normalizer.from_dir(lexicons_dir),
+            segmenter=Segmenter.from_dir(lexicons_dir),
+            classifier=Classifier.load(models_dir, lexicons_dir),
+        )
+
+    @property
+    def version(self) -> str:
+        return self.classifier.version
+
+    def analyze(
+        self,
+        comments: Sequence[Comment],
+        *,
+        timer: StageTimer | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> list[Verdict]:
+        """Return one :class:`Verdict` per comment, in order."""
+        t0 = clock()
+        normalized = [self.normalizer(c.text) for c in comments]
+        t1 = clock()
+        tokens = self.segmenter.cut_batch([n.text for n in normalized])
+        t2 = clock()
+        # Records with no text (enter, like, most gifts) have nothing to
+        # classify; they become chatter without a trip through the model.
+        todo = [i for i, n in enumerate(normalized) if n.text.strip()]
+        predictions: list[Prediction | None] = [None] * len(comments)
+        by_room: dict[str, list[int]] = {}
+        for i in todo:
+            by_room.setdefault(comments[i].room, []).append(i)
+        for room, idx in by_room.items():
+            preds = self.classifier.predict_batch(
+                [normalized[i] for i in idx], [tokens[i] for i in idx], room=room
+            )
+            for i, pred in zip(idx, preds, strict=True):
+                predictions[i] = pred
+        t3 = clock()
+        if timer is not None:
+            timer("normalize", t1 - t0)
+            timer("segment", t2 - t1)
+            timer("classify", t3 - t2)
+        version = self.classifier.version
+        empty_scores = {
+            label: (1.0 if label == "chatter" else 0.0) for label in self.classifier.labels
+        }
+        out = []
+        for c, n, tok, maybe in zip(comments, normalized, tokens, predictions, strict=True):
+            if maybe is None:
+                out.append(
+                    Verdict(c, n, tok, "chatter", empty_scores, 0.0, _EMPTY_REASONS, version)
+                )
+            else:
+                out.append(
+                    Verdict(
+                        c, n, tok, maybe.label, maybe.scores, maybe.sentiment, maybe.reasons, version
+                    )
+                )
+        return out

@@ -1,0 +1,58 @@
+"""A verdict: one comment with everything the stages concluded about it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from roomwatch.core.normalize import Normalized
+from roomwatch.core.record import Comment
+
+__all__ = ["Verdict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    comment: Comment
+    normalized: Normalized
+    tokens: tuple[str, ...]
+    label: str
+    scores: Mapping[str, float]
+    sentiment: float
+    reasons: tuple[str, ...]
+    model: str
+    #: Set by the runner: which source the comment came from, and when it
+    #: entered the pipeline (monotonic seconds), for latency metrics.
+    source: str = ""
+    entered: float = 0.0
+
+    @property
+    def confidence(self) -> float:
+        return self.scores.get(self.label, 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.comment
+        out: dict[str, Any] = {
+            "id": c.id,
+            "room": c.room,
+            "ts": c.ts,
+            "text": c.text,
+            "label": self.label,
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+            "sentiment": round(self.sentiment, 4),
+            "reasons": list(self.reasons),
+            "model": self.model,
+        }
+        user = c.user.to_dict()
+        if user:
+            out["user"] = user
+        if c.kind != "comment":
+            out["kind"] = c.kind
+        if c.amount is not None:
+            out["amount"] = c.amount
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,254 @@
+"""The asyncio runner: batches comments through the CPU-heavy stages.
+
+Sources ``await pipeline.put(comment, source)``; when the buffer is full they
+wait (backpressure), so nothing is dropped silently. One consumer task takes
+up to ``batch_max`` comments, waiting at most ``batch_wait_ms`` for a batch to
+fill, and runs :class:`~roomwatch.core.analyze.Analyzer` in a worker thread so
+the event loop keeps serving WebSocket clients meanwhile. Results reach the
+outputs in input order.
+
+Outputs are plain callables ``output(results)`` that must not block: the hub
+buffers per client, writers buffer in memory. Each result is a
+:class:`~roomwatch.core.verdict.Verdict` or, when ``keep_skips`` is set, a
+:class:`Skipped` marker standing where a rejected or duplicate record was,
+so ``replay --out`` can write exactly one line per input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import dataclasses
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from roomwatch.config import PipelineSettings
+from roomwatch.core.analyze import Analyzer
+from roomwatch.core.record import Comment
+from roomwatch.core.verdict import Verdict
+from roomwatch.errors import RecordError
+from roomwatch.metrics import Metrics
+
+__all__ = ["Output", "Pipeline", "Result", "Skipped"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Where a record that produced no verdict stood in the input."""
+
+    reason: str  # "duplicate" or a RecordError reason
+    error: str
+    source: str
+    where: str = ""
+    comment: Comment | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"skipped": self.reason, "error": self.error}
+        if self.where:
+            out["where"] = self.where
+        if self.comment is not None:
+            out["id"] = self.comment.id
+            out["room"] = self.comment.room
+            out["ts"] = self.comment.ts
+        return out
+
+
+Result = Verdict | Skipped
+Output = Callable[[Sequence[Result]], None]
+
+_STOP: Final = object()
+
+
+class _Dedupe:
+    """Remembers the last ``size`` (room, id) pairs."""
+
+    __slots__ = ("_seen", "_size")
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def seen(self, room: str, msg_id: str) -> bool:
+        key = (room, msg_id)
+        if key in self._seen:
+            return True
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return False
+
+
+class Pipeline:
+    """Bounded input buffer → batched analysis → ordered outputs."""
+
+    def __init__(
+        self,
+        analyzer: Analyzer,
+        settings: PipelineSettings,
+        metrics: Metrics,
+        *,
+        outputs: Sequence[Output] = (),
+        keep_skips: bool = False,
+        executor: concurrent.futures.Executor | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._analyzer = analyzer
+        self._settings = settings
+        self._metrics = metrics
+        self._outputs = list(outputs)
+        self._keep_skips = keep_skips
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=settings.queue_max)
+        self._dedupe = _Dedupe(settings.dedupe_window)
+        self._own_executor = executor is None
+        self._executor = executor or concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="roomwatch-analyze"
+        )
+        self._monotonic = monotonic
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._processed = 0
+        metrics.track_queue_depth(self._queue.qsize)
+
+    @property
+    def analyzer(self) -> Analyzer:
+        return self._analyzer
+
+    @property
+    def processed(self) -> int:
+        """Comments that have left the pipeline with a verdict."""
+        return self._processed
+
+    def add_output(self, output: Output) -> None:
+        self._outputs.append(output)
+
+    # -- input --------------------------------------------------------------
+
+    async def put(self, comment: Comment, source: str) -> bool:
+        """Queue ``comment``; waits while the buffer is full.
+
+        Returns False if it was dropped as a duplicate of a recent id.
+        """
+        if self._closing:
+            raise RuntimeError("the pipeline is closed")
+        self._metrics.comments_in.labels(source).inc()
+        if comment.id is not None and self._dedupe.seen(comment.room, comment.id):
+            self._metrics.discarded.labels("duplicate").inc()
+            if self._keep_skips:
+                await self._queue.put(
+                    Skipped("duplicate", f"duplicate id {comment.id!r}", source, comment=comment)
+                )
+            return False
+        await self._queue.put((comment, source, self._monotonic()))
+        return True
+
+    async def reject(self, error: RecordError, source: str, where: str = "") -> None:
+        """Count a malformed record from ``source`` (and mark its place)."""
+        self._metrics.rejects.labels(source, error.reason).inc()
+        if self._keep_skips:
+            await self._queue.put(Skipped(error.reason, str(error), source, where))
+
+    # -- the consumer -------------------------------------------------------
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="roomwatch-pipeline")
+
+    async def drain(self) -> None:
+        """Stop accepting input, finish everything queued, then stop."""
+        if self._task is None:
+            self.start()
+        if not self._closing:
+            self._closing = True
+            await self._queue.put(_STOP)
+        assert self._task is not None
+        await asyncio.shield(self._task)
+
+    async def close(self) -> None:
+        """Stop now, dropping what is still queued. Idempotent."""
+        self._closing = True
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._own_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        wait = self._settings.batch_wait_ms / 1000.0
+        limit = self._settings.batch_max
+        stop = False
+        while not stop:
+            first = await self._queue.get()
+            if first is _STOP:
+                break
+            batch = [first]
+            deadline = loop.time() + wait
+            while len(batch) < limit:
+                try:
+                    item = self._queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    remaining = deadline - loop.time()
+                    if remaining <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(self._queue.get(), remaining)
+                    except TimeoutError:
+                        break
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            try:
+                await self._process(batch, loop)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # One bad batch must not stop the room: log it, count it, go on.
+                logger.exception("a batch of %d comments failed", len(batch))
+                self._metrics.discarded.labels("stage_error").inc(len(batch))
+
+    async def _process(self, batch: list[Any], loop: asyncio.AbstractEventLoop) -> None:
+        comments = [item[0] for item in batch if not isinstance(item, Skipped)]
+        self._metrics.batch_size.observe(len(comments))
+        verdicts: list[Verdict] = []
+        if comments:
+            verdicts = await loop.run_in_executor(self._executor, self._analyze, comments)
+        results: list[Result] = []
+        it = iter(verdicts)
+        for item in batch:
+            if isinstance(item, Skipped):
+                results.append(item)
+            else:
+                _, source, entered = item
+                v = next(it)
+                results.append(_stamp(v, source, entered))
+                self._metrics.labels.labels(v.label).inc()
+                self._metrics.comments_out.labels(source).inc()
+        self._processed += len(comments)
+        for output in self._outputs:
+            started = time.perf_counter()
+            output(results)
+            name = getattr(output, "stage", "publish")
+            self._metrics.stage_seconds.labels(name).observe(time.perf_counter() - started)
+        now = self._monotonic()
+        for r in results:
+            if isinstance(r, Verdict):
+                self._metrics.end_to_end_seconds.observe(now - r.entered)
+
+    def _analyze(self, comments: list[Comment]) -> list[Verdict]:
+        return self._analyzer.analyze(comments, timer=self._observe_stage)
+
+    def _observe_stage(self, stage: str, seconds: float) -> None:
+        self._metrics.stage_seconds.labels(stage).observe(seconds)
+
+
+def _stamp(v: Verdict, source: str, entered: float) -> Verdict:
+    return dataclasses.replace(v, source=source, entered=entered)

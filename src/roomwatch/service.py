@@ -1,0 +1,218 @@
+"""The service: every component built from settings, started and stopped in one place.
+
+::
+
+    async with Service(settings, analyzer=analyzer, registry=CollectorRegistry()) as svc:
+        await svc.run()          # until svc.stop() or a signal
+
+Startup order is metrics → hub → pipeline → stages → web server → sources;
+shutdown unwinds it in reverse: sources stop, clients get GOING_AWAY, the
+pipeline drains what it already holds, then the worker thread stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from roomwatch.assets import asset_dir
+from roomwatch.config import Settings
+from roomwatch.core.analyze import Analyzer
+from roomwatch.metrics import Metrics
+from roomwatch.pipeline import Output, Pipeline
+from roomwatch.sinks.hub import Hub
+from roomwatch.sources.replay import ReplaySource
+from roomwatch.sources.websocket import Backoff, WebSocketSource
+from roomwatch.stages.flag import FlagStage
+from roomwatch.stages.triage import TriageStage
+from roomwatch.web.app import AppState, create_app
+from roomwatch.web.auth import Authenticator
+
+__all__ = ["Service", "load_analyzer"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_analyzer(settings: Settings) -> Analyzer:
+    """Load the model and lexicons the settings name (or the bundled ones)."""
+    models = asset_dir("models", settings.model.models_dir or None)
+    lexicons = asset_dir("lexicons", settings.model.lexicons_dir or None)
+    return Analyzer.load(models, lexicons)
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        analyzer: Analyzer,
+        registry: CollectorRegistry | None = None,
+        extra_outputs: Sequence[Output] = (),
+    ) -> None:
+        self.settings = settings
+        self.analyzer = analyzer
+        self.metrics = Metrics(registry if registry is not None else CollectorRegistry())
+        self.hub = Hub(settings.hub, self.metrics)
+        self.pipeline = Pipeline(analyzer, settings.pipeline, self.metrics)
+        self.triage = TriageStage(self.hub, settings.queue)
+        self.flag = FlagStage(self.hub, backlog=settings.hub.moderator_backlog)
+        outputs: list[Output] = [self.triage, self.flag, *extra_outputs]
+        for output in outputs:
+            self.pipeline.add_output(output)
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._sources: list[asyncio.Task[object]] = []
+        self._ws_sources: list[WebSocketSource] = []
+        self._ticker: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
+        self._closed = False
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        host = self.settings.server.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        self.pipeline.start()
+        state = AppState(
+            settings=self.settings,
+            metrics=self.metrics,
+            hub=self.hub,
+            pipeline=self.pipeline,
+            auth=Authenticator(self.settings.tokens),
+            started=time.monotonic(),
+            model_version=self.analyzer.version,
+        )
+        app = create_app(state)
+        app.on_shutdown.append(self._on_shutdown)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, self.settings.server.host, self.settings.server.port)
+        await self._site.start()
+        server = self._site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.server.port
+        for ws in self.settings.websocket_sources:
+            self.add_websocket_source(
+                ws.url,
+                name=ws.name,
+                headers=ws.headers,
+                backoff=Backoff(ws.backoff_initial_s, ws.backoff_max_s),
+            )
+        for rp in self.settings.replay_sources:
+            self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
+        self._ticker = asyncio.create_task(self._tick(), name="roomwatch-ticker")
+        logger.info("roomwatch listening on %s (model %s)", self.url, self.analyzer.version)
+
+    async def _on_shutdown(self, app: web.Application) -> None:
+        await self.hub.close()
+
+    def add_websocket_source(
+        self,
+        url: str,
+        *,
+        name: str = "websocket",
+        headers: Mapping[str, str] | None = None,
+        backoff: Backoff | None = None,
+    ) -> WebSocketSource:
+        source = WebSocketSource(
+            url, self.metrics, name=name, headers=headers or {}, backoff=backoff or Backoff()
+        )
+        self._ws_sources.append(source)
+        self._sources.append(asyncio.create_task(source.run(self.pipeline), name=f"source-{name}"))
+        return source
+
+    def add_replay_source(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        speed: float = 1.0,
+        name: str = "replay",
+        loop: bool = False,
+    ) -> asyncio.Task[object]:
+        source = ReplaySource(list(paths), speed=speed, name=name, loop=loop)
+        task: asyncio.Task[object] = asyncio.create_task(
+            self._guard(source.run(self.pipeline), name), name=f"source-{name}"
+        )
+        self._sources.append(task)
+        return task
+
+    async def _guard(self, coro: object, name: str) -> object:
+        try:
+            return await coro  # type: ignore[misc]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            logger.error("source %s stopped: %s", name, exc)
+            self.metrics.source_errors.labels(name, type(exc).__name__).inc()
+            return None
+
+    async def _tick(self) -> None:
+        # Stages that age things out (the host queue) need time to pass even
+        # when no comment arrives. Their clock is the records' ts; between
+        # records we advance it by the wall time elapsed since the last one.
+        while True:
+            await asyncio.sleep(1.0)
+            self.triage.tick_wall()
+
+    async def run(self) -> None:
+        """Serve until :meth:`stop` is called."""
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    async def close(self) -> None:
+        """Stop sources, close clients, drain the pipeline. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stopped.set()
+        for source in self._ws_sources:
+            source.close()
+        for task in self._sources:
+            task.cancel()
+        for task in self._sources:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        await self.hub.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        try:
+            await asyncio.wait_for(self.pipeline.drain(), timeout=10.0)
+        except TimeoutError:
+            logger.warning("pipeline did not drain in 10 s; dropping the rest")
+        await self.pipeline.close()
+
+
+def resolve(path: str) -> Path:
+    return Path(path).expanduser()

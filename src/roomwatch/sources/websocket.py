@@ -1,0 +1,134 @@
+"""The ``websocket`` source: a client of an upstream that sends comment records.
+
+The upstream sends JSON text frames, each holding one record, a JSON array of
+records, or NDJSON. Malformed records are counted and skipped; the connection
+stays up. When the connection fails or closes, the source reconnects with
+jittered exponential backoff, forever, logging every failure: it never gives
+up silently. ``close()`` stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from roomwatch.core.record import parse_many
+from roomwatch.errors import RecordError
+from roomwatch.metrics import Metrics
+from roomwatch.sources import CommentSink
+
+__all__ = ["Backoff", "WebSocketSource"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Backoff:
+    """Full-jitter exponential backoff: delay ~ U(0, min(cap, base * 2**n))."""
+
+    initial: float = 0.5
+    maximum: float = 30.0
+    rng: random.Random = field(default_factory=random.Random)
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.maximum, self.initial * (2.0**self.attempt))
+        self.attempt = min(self.attempt + 1, 32)
+        # Keep a floor of a tenth of the ceiling so a storm of clients that
+        # all drew ~0 can't hammer a recovering upstream.
+        jitter: float = self.rng.random()
+        return ceiling * (0.1 + 0.9 * jitter)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+@dataclass(slots=True)
+class WebSocketSource:
+    url: str
+    metrics: Metrics
+    name: str = "websocket"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    backoff: Backoff = field(default_factory=Backoff)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    #: Connections made so far (for tests and logs).
+    connections: int = 0
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self, sink: CommentSink) -> None:
+        """Connect, read, reconnect; returns only after :meth:`close`."""
+        connected = self.metrics.source_connected.labels(self.name)
+        while not self._stopping.is_set():
+            try:
+                async with connect(
+                    self.url,
+                    additional_headers=dict(self.headers),
+                    max_size=4 * 1024 * 1024,
+                    open_timeout=10,
+                ) as ws:
+                    self.connections += 1
+                    connected.set(1)
+                    logger.info("%s: connected to %s", self.name, self.url)
+                    await self._read(ws, sink)
+                    reason = "upstream closed the connection"
+            except asyncio.CancelledError:
+                raise
+            except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
+            finally:
+                connected.set(0)
+            if self._stopping.is_set():
+                break
+            delay = self.backoff.next_delay()
+            logger.warning(
+                "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
+                self.name,
+                reason,
+                self.url,
+                delay,
+                self.backoff.attempt,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+
+    async def _read(
+        self, ws: ClientConnection, sink: CommentSink
+    ) -> None:
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            while True:
+                recv = asyncio.ensure_future(ws.recv())
+                done, _ = await asyncio.wait({recv, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if stop in done:
+                    recv.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await recv
+                    return
+                try:
+                    frame = recv.result()
+                except websockets.exceptions.ConnectionClosedOK:
+                    return
+                # A frame arrived, so the upstream is healthy again.
+                self.backoff.reset()
+                received_at = time.time()
+                for item in parse_many(frame, received_at=received_at):
+                    if isinstance(item, RecordError):
+                        logger.debug("%s: record rejected: %s", self.name, item)
+                        await sink.reject(item, self.name, "")
+                    else:
+                        await sink.put(item, self.name)
+        finally:
+            stop.cancel()
+
+    def close(self) -> None:
+        """Ask :meth:`run` to stop. Idempotent."""
+        self._stopping.set()

@@ -1,0 +1,192 @@
+"""The ``triage`` stage: question verdicts folded into each room's queue, on ``host``.
+
+One :class:`~roomwatch.core.queue.QuestionQueue` per room. Question verdicts
+are fed in order with their record ``ts`` as the clock; the queue's events go
+out on the ``host`` channel. Between records (a quiet room) time moves on by
+the wall time since the last record, so items still age out.
+
+Actions arrive on the same channel as ``{"action": "claim", "room", "id",
+"ref"}`` (``claim``, ``unclaim``, ``answer``, ``dismiss``, ``pin``,
+``unpin``). Only ``helper`` and ``admin`` tokens may act; ``host`` tokens are
+read-only. The acting client gets ``ack`` or ``error``; every client sees the
+resulting events; every attempt is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from roomwatch.config import build_dataclass
+from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfig, QueueEvent
+from roomwatch.core.verdict import Verdict
+from roomwatch.pipeline import Result
+from roomwatch.sinks.hub import Client, Hub
+
+__all__ = ["ACTING_ROLES", "TriageStage"]
+
+logger = logging.getLogger(__name__)
+
+ACTING_ROLES: Final = frozenset({"helper", "admin"})
+_QUESTION_KINDS: Final = frozenset({"comment", "superchat", "gift"})
+
+#: Called with every audit record (the store persists them).
+AuditSink = Callable[[AuditRecord], None]
+
+
+class TriageStage:
+    stage = "triage"
+
+    def __init__(
+        self,
+        hub: Hub | None,
+        config: Mapping[str, Any] | QueueConfig | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        audit: AuditSink | None = None,
+    ) -> None:
+        if isinstance(config, QueueConfig):
+            self.config = config
+        else:
+            self.config = build_dataclass(QueueConfig, config or {}, "queue")
+        self._hub = hub
+        self._queues: dict[str, QuestionQueue] = {}
+        self._monotonic = monotonic
+        self._audit_sink = audit
+        self.audit_log: deque[AuditRecord] = deque(maxlen=10_000)
+        #: Record time: the newest ts seen, and when (monotonic) we saw it.
+        self._ts: float | None = None
+        self._ts_at = 0.0
+        if hub is not None:
+            hub.set_snapshot("host", self.snapshot)
+            hub.set_handler("host", self.handle)
+
+    def queue(self, room: str) -> QuestionQueue:
+        q = self._queues.get(room)
+        if q is None:
+            q = self._queues[room] = QuestionQueue(room, self.config)
+        return q
+
+    @property
+    def rooms(self) -> tuple[str, ...]:
+        return tuple(self._queues)
+
+    def now(self) -> float:
+        """Record time now: the newest ts plus the wall time since it arrived."""
+        if self._ts is None:
+            return 0.0
+        return self._ts + (self._monotonic() - self._ts_at)
+
+    # -- pipeline output ---------------------------------------------------
+
+    def __call__(self, results: Sequence[Result]) -> None:
+        touched: dict[str, QuestionQueue] = {}
+        newest = self._ts
+        for r in results:
+            if not isinstance(r, Verdict):
+                continue
+            c = r.comment
+            if newest is None or c.ts > newest:
+                newest = c.ts
+            if r.label != "question" or c.kind not in _QUESTION_KINDS:
+                continue
+            q = self.queue(c.room)
+            touched[c.room] = q
+            confidence = r.scores.get("question", 0.0)
+            self._publish(q.add(c, r.normalized.text, r.tokens, confidence, c.ts))
+        if newest is not None and newest != self._ts:
+            self._ts = newest
+            self._ts_at = self._monotonic()
+        if newest is not None:
+            for q in touched.values():
+                self._publish(q.tick(newest))
+
+    def tick(self, now: float) -> None:
+        for q in self._queues.values():
+            self._publish(q.tick(now))
+
+    def tick_wall(self) -> None:
+        if self._ts is not None:
+            self.tick(self.now())
+
+    def _publish(self, events: Iterable[QueueEvent]) -> None:
+        if self._hub is None:
+            return
+        for event in events:
+            self._hub.publish("host", event.room, event.to_dict())
+
+    # -- hub wiring --------------------------------------------------------
+
+    def snapshot(self, client: Client) -> Iterable[dict[str, Any]]:
+        for room, q in self._queues.items():
+            if client.wants(room):
+                yield {
+                    "type": "snapshot",
+                    "room": room,
+                    "items": [item.to_dict() for item in q.snapshot()],
+                    "order": list(q.top_ids()),
+                }
+
+    async def handle(self, client: Client, message: Mapping[str, Any]) -> dict[str, Any]:
+        action = message.get("action")
+        room = message.get("room")
+        item_id = message.get("id")
+        if action not in ACTIONS:
+            return {
+                "type": "error",
+                "error": f"unknown action {action!r}; expected one of " + ", ".join(ACTIONS),
+            }
+        if not isinstance(room, str) or not isinstance(item_id, str):
+            return {
+                "type": "error",
+                "action": action,
+                "error": "an action needs 'room' and 'id' strings",
+            }
+        if client.token.role not in ACTING_ROLES:
+            self._audit(
+                AuditRecord(
+                    self.now(),
+                    room,
+                    client.token.label,
+                    action,
+                    item_id,
+                    ok=False,
+                    error="forbidden",
+                )
+            )
+            return {
+                "type": "error",
+                "action": action,
+                "error": "forbidden",
+                "detail": f"a {client.token.role} token is read-only",
+            }
+        if not client.token.allows_room(room) or room not in self._queues:
+            self._audit(
+                AuditRecord(
+                    self.now(), room, client.token.label, action, item_id, ok=False, error="no_room"
+                )
+            )
+            return {"type": "error", "action": action, "error": "no_room"}
+        q = self._queues[room]
+        result = getattr(q, action)(item_id, client.token.label, self.now())
+        self._audit(result.audit)
+        self._publish(result.events)
+        reply: dict[str, Any] = {"type": "ack" if result.ok else "error", "action": action}
+        reply.update(result.to_dict())
+        return reply
+
+    def _audit(self, record: AuditRecord) -> None:
+        self.audit_log.append(record)
+        logger.info(
+            "audit: %s %s %s/%s ok=%s",
+            record.actor,
+            record.action,
+            record.room,
+            record.item_id,
+            record.ok,
+        )
+        if self._audit_sink is not None:
+            self._audit_sink(record)

@@ -1,0 +1,179 @@
+"""The aiohttp application: pages, the WebSocket hub, ingest, metrics, health.
+
+Routes:
+
+* ``GET /healthz`` — liveness and a few counters, JSON.
+* ``GET /metrics`` — Prometheus text format.
+* ``POST /ingest`` — the ``http`` source: one record, a JSON array or NDJSON.
+  Answers ``{"accepted", "rejected", "duplicates", "errors": [...]}``.
+* ``GET /ws/{channel}`` — WebSocket hub (``host``, ``moderator``, ``alerts``);
+  ``?token=`` (or a bearer header), ``?rooms=a,b`` and ``?since=SEQ``.
+* ``GET /``, ``/host``, ``/moderator`` — the pages, static files under
+  ``/static/``. Pages carry no secrets; they read the token from the URL
+  fragment or query and open the WebSocket with it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from roomwatch import __version__
+from roomwatch.config import Settings
+from roomwatch.core.record import parse_many
+from roomwatch.errors import RecordError
+from roomwatch.metrics import Metrics
+from roomwatch.pipeline import Pipeline
+from roomwatch.sinks.hub import CHANNELS, Hub
+from roomwatch.web.auth import CHANNEL_ROLES, Authenticator, origin_allowed
+
+__all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
+
+STATIC_DIR: Final = Path(__file__).parent / "static"
+_MAX_LISTED_ERRORS: Final = 100
+
+#: Content-Security-Policy for every response: no inline script, no
+#: third-party origin, nothing to frame us.
+CSP: Final = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+@dataclass(slots=True)
+class AppState:
+    settings: Settings
+    metrics: Metrics
+    hub: Hub
+    pipeline: Pipeline
+    auth: Authenticator
+    started: float
+    model_version: str
+
+
+state_key: Final = web.AppKey("state", AppState)
+
+
+def create_app(state: AppState) -> web.Application:
+    app = web.Application(
+        client_max_size=state.settings.server.max_body_bytes,
+        middlewares=[_security_headers],
+    )
+    app[state_key] = state
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_post("/ingest", ingest)
+    app.router.add_get("/ws/{channel}", websocket)
+    app.router.add_get("/", _page("index.html"))
+    app.router.add_get("/host", _page("host.html"))
+    app.router.add_get("/moderator", _page("moderator.html"))
+    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
+    return app
+
+
+@web.middleware
+async def _security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    response: web.StreamResponse = await handler(request)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    # Page URLs may carry a token; never leak it in a Referer.
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _page(name: str) -> Any:
+    path = STATIC_DIR / name
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+async def healthz(request: web.Request) -> web.Response:
+    st = request.app[state_key]
+    body = {
+        "status": "ok",
+        "version": __version__,
+        "model": st.model_version,
+        "uptime_s": round(time.monotonic() - st.started, 3),
+        "processed": st.pipeline.processed,
+        "clients": {ch: st.hub.clients(ch) for ch in CHANNELS},
+    }
+    return web.json_response(body)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    st = request.app[state_key]
+    payload = generate_latest(st.metrics.registry)
+    return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def ingest(request: web.Request) -> web.Response:
+    """The ``http`` source: accept records and say what happened to each."""
+    st = request.app[state_key]
+    st.auth.require(request, {"ingest"})
+    body = await request.read()
+    accepted = rejected = duplicates = 0
+    errors: list[dict[str, Any]] = []
+    for index, item in enumerate(parse_many(body, received_at=time.time())):
+        if isinstance(item, RecordError):
+            rejected += 1
+            await st.pipeline.reject(item, "http", f"item {index}")
+            if len(errors) < _MAX_LISTED_ERRORS:
+                errors.append({"index": index, **item.to_dict()})
+            continue
+        if await st.pipeline.put(item, "http"):
+            accepted += 1
+        else:
+            duplicates += 1
+    result: dict[str, Any] = {
+        "accepted": accepted,
+        "rejected": rejected,
+        "duplicates": duplicates,
+        "errors": errors,
+    }
+    if rejected > len(errors):
+        result["errors_truncated"] = rejected - len(errors)
+    status = 400 if accepted == 0 and duplicates == 0 and rejected > 0 else 200
+    return web.json_response(result, status=status, dumps=_dumps)
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    st = request.app[state_key]
+    channel = request.match_info["channel"]
+    if channel not in CHANNELS:
+        raise web.HTTPNotFound(text=f"no channel {channel!r}; channels: {', '.join(CHANNELS)}")
+    if not origin_allowed(request, st.settings.server.allowed_origins):
+        st.metrics.hub_refused.labels(channel, "origin").inc()
+        raise web.HTTPForbidden(text="origin not allowed")
+    try:
+        token = st.auth.require(request, CHANNEL_ROLES[channel])
+    except web.HTTPUnauthorized:
+        st.metrics.hub_refused.labels(channel, "missing_token").inc()
+        raise
+    except web.HTTPForbidden:
+        st.metrics.hub_refused.labels(channel, "forbidden").inc()
+        raise
+    rooms_arg = request.query.get("rooms", "").strip()
+    rooms = frozenset(r for r in rooms_arg.split(",") if r) if rooms_arg else None
+    since_arg = request.query.get("since")
+    since = None
+    if since_arg is not None:
+        try:
+            since = int(since_arg)
+        except ValueError:
+            raise web.HTTPBadRequest(text="since must be an integer sequence number") from None
+    return await st.hub.serve(request, channel, token, rooms=rooms, since=since)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

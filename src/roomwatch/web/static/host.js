@@ -1,0 +1,177 @@
+// Host view: the ranked question queue, large type, updated in place.
+// With a helper (or admin) token the page also shows claim / answer / dismiss / pin.
+import { Channel, el, ago } from "/static/rw.js";
+
+const TOP = 8;
+const queueEl = document.getElementById("queue");
+const emptyEl = document.getElementById("empty");
+const roomSel = document.getElementById("room");
+const statusEl = document.getElementById("status");
+const modeEl = document.getElementById("mode");
+const toastEl = document.getElementById("toast");
+
+const rooms = new Map();   // room -> Map(id -> item)
+const orders = new Map();  // room -> [ids] best first
+const nodes = new Map();   // id -> <li>
+let canAct = false;
+let me = "";
+let dirty = true;
+
+const SLOT_NAMES = { link: "链接", size: "尺码", color: "颜色", region: "地区", price: "价格", product: "商品" };
+const LIVE = new Set(["open", "claimed"]);
+
+function roomItems(room) {
+  if (!rooms.has(room)) {
+    rooms.set(room, new Map());
+    roomSel.append(el("option", { value: room }, room));
+    if (!roomSel.value || roomSel.value === "") roomSel.value = room;
+  }
+  return rooms.get(room);
+}
+
+function toast(text) {
+  toastEl.textContent = text;
+  toastEl.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { toastEl.hidden = true; }, 3000);
+}
+
+async function act(action, item) {
+  const reply = await channel.send(action, { room: item.room, id: item.id });
+  if (reply.type !== "ack") {
+    const by = reply.by ? `（${reply.by}）` : "";
+    toast(`${action} 没有成功：${reply.error}${by}`);
+  }
+}
+
+function buildNode(item) {
+  const li = el("li", { class: "item", dataset: { id: item.id } });
+  li._count = el("div", { class: "count" });
+  li._ask = el("div", { class: "ask" });
+  li._meta = el("div", { class: "meta" });
+  li._slots = el("div", { class: "slots" });
+  li._claim = el("div", { class: "claim-by" });
+  const body = el("div", {}, li._ask, li._slots, li._meta, li._claim);
+  li.append(li._count, body);
+  if (canAct) {
+    const btn = (label, action, key) =>
+      el("button", { type: "button", title: key, onclick: () => act(action, li._item) }, label);
+    li._claimBtn = btn("认领", "claim", "c");
+    li._pinBtn = btn("置顶", "pin", "p");
+    li.append(el("div", { class: "actions" },
+      li._claimBtn, btn("已回答", "answer", "a"), btn("忽略", "dismiss", "d"), li._pinBtn));
+  }
+  return li;
+}
+
+function setText(node, text) { if (node.textContent !== text) node.textContent = text; }
+
+function fill(li, item) {
+  li._item = item;
+  li.className = `item ${item.state}${item.pinned ? " pinned" : ""}`;
+  li._count.replaceChildren(String(item.askers), el("small", {}, `人问 · ${item.count} 次`));
+  setText(li._ask, item.text);
+  const others = item.wordings.length ? ` · 也问：${item.wordings.join(" / ")}` : "";
+  const again = item.asked_again ? ` · 回答后又问了 ${item.asked_again} 次` : "";
+  setText(li._meta, `${ago(item.last_seen, clockNow())}${again}${others}`);
+  const chips = Object.entries(item.slots || {}).map(
+    ([k, v]) => el("span", {}, `${SLOT_NAMES[k] || k}: ${v}`));
+  li._slots.replaceChildren(...chips);
+  setText(li._claim, item.claimed_by ? `${item.claimed_by} 已认领` : "");
+  if (li._claimBtn) {
+    const mine = item.claimed_by === me;
+    li._claimBtn.textContent = mine ? "放弃" : "认领";
+    li._claimBtn.onclick = () => act(mine ? "unclaim" : "claim", item);
+    li._pinBtn.textContent = item.pinned ? "取消置顶" : "置顶";
+    li._pinBtn.onclick = () => act(item.pinned ? "unpin" : "pin", item);
+  }
+}
+
+// Record time: the newest last_seen we know, moved on by the wall clock.
+let newestTs = 0, newestAt = Date.now();
+function clockNow() { return newestTs + (Date.now() - newestAt) / 1000; }
+function noteTs(item) {
+  if (item.last_seen > newestTs) { newestTs = item.last_seen; newestAt = Date.now(); }
+}
+
+function render() {
+  dirty = false;
+  const room = roomSel.value;
+  const items = rooms.get(room) || new Map();
+  const order = (orders.get(room) || []).filter((id) => items.has(id));
+  const rest = [...items.values()].filter((i) => !order.includes(i.id))
+    .sort((a, b) => (b.pinned - a.pinned) || (b.score - a.score));
+  const ranked = [...order.map((id) => items.get(id)), ...rest]
+    .filter((i) => LIVE.has(i.state)).slice(0, TOP);
+  const keep = new Set(ranked.map((i) => i.id));
+  for (const [id, li] of nodes) if (!keep.has(id)) { li.remove(); nodes.delete(id); }
+  ranked.forEach((item, index) => {
+    let li = nodes.get(item.id);
+    if (!li) { li = buildNode(item); nodes.set(item.id, li); }
+    fill(li, item);
+    // Move only what is out of place, so nothing flickers.
+    if (queueEl.children[index] !== li) queueEl.insertBefore(li, queueEl.children[index] || null);
+  });
+  emptyEl.hidden = ranked.length > 0;
+}
+
+function schedule() { if (!dirty) { dirty = true; requestAnimationFrame(render); } }
+setInterval(schedule, 1000);  // keep "x 秒前" fresh
+roomSel.addEventListener("change", () => { queueEl.replaceChildren(); nodes.clear(); schedule(); });
+
+const wanted = new URLSearchParams(location.search).get("room");
+const channel = new Channel("host", {
+  rooms: wanted ? [wanted] : null,
+  onState: (s) => { statusEl.textContent = s; statusEl.dataset.state = s; },
+  onMessage: (msg) => {
+    switch (msg.type) {
+      case "hello":
+        canAct = msg.role === "helper" || msg.role === "admin";
+        me = msg.user;
+        modeEl.textContent = canAct ? `场控 · ${msg.user}` : "主播";
+        document.body.classList.toggle("helper", canAct);
+        rooms.clear(); orders.clear(); nodes.clear(); queueEl.replaceChildren();
+        roomSel.replaceChildren();
+        break;
+      case "snapshot": {
+        const items = roomItems(msg.room);
+        items.clear();
+        for (const item of msg.items) { items.set(item.id, item); noteTs(item); }
+        orders.set(msg.room, msg.order || []);
+        break;
+      }
+      case "added":
+      case "updated":
+        roomItems(msg.room).set(msg.item.id, msg.item);
+        noteTs(msg.item);
+        break;
+      case "removed":
+        roomItems(msg.room).delete(msg.id);
+        break;
+      case "reordered":
+        orders.set(msg.room, msg.order);
+        break;
+      default:
+        if (msg.item && msg.item.room) roomItems(msg.item.room).set(msg.item.id, msg.item);
+        return schedule();
+    }
+    schedule();
+  },
+});
+
+// Keyboard for helpers: j/k to move, c/a/d/p to act on the selected item.
+let selected = 0;
+document.addEventListener("keydown", (ev) => {
+  if (!canAct || ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT") return;
+  const lis = [...queueEl.children];
+  if (!lis.length) return;
+  if (ev.key === "j") selected = Math.min(selected + 1, lis.length - 1);
+  else if (ev.key === "k") selected = Math.max(selected - 1, 0);
+  else {
+    const item = lis[Math.min(selected, lis.length - 1)]._item;
+    const action = { c: "claim", a: "answer", d: "dismiss", p: item.pinned ? "unpin" : "pin" }[ev.key];
+    if (action) act(action, item);
+    return;
+  }
+  lis.forEach((li, i) => li.classList.toggle("selected", i === selected));
+});

@@ -1,0 +1,101 @@
+"""The websocket source against a real upstream server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+from prometheus_client import CollectorRegistry
+from websockets.asyncio.server import ServerConnection, serve
+
+from roomwatch.core.record import Comment
+from roomwatch.errors import RecordError
+from roomwatch.metrics import Metrics
+from roomwatch.sources.websocket import Backoff, WebSocketSource
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.comments: list[Comment] = []
+        self.rejects: list[RecordError] = []
+
+    async def put(self, comment: Comment, source: str) -> bool:
+        self.comments.append(comment)
+        return True
+
+    async def reject(self, error: RecordError, source: str, where: str = "") -> None:
+        self.rejects.append(error)
+
+
+async def wait_for(predicate, timeout=10.0):  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def test_reads_frames_counts_bad_records_and_reconnects() -> None:
+    connections = 0
+
+    async def upstream(conn: ServerConnection) -> None:
+        nonlocal connections
+        connections += 1
+        n = connections
+        # One record, an array, NDJSON with a bad line, then hang up.
+        await conn.send(json.dumps({"room": "r", "text": f"hello {n}", "id": f"{n}-a"}))
+        await conn.send(json.dumps([{"room": "r", "text": f"x{n}"}, {"room": "r"}]))
+        await conn.send('{"room": "r", "text": "nd1"}\n{broken\n{"room": "r", "text": "nd2"}')
+        await conn.close()
+
+    metrics = Metrics(CollectorRegistry())
+    sink = Collector()
+    async with serve(upstream, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        source = WebSocketSource(
+            f"ws://127.0.0.1:{port}",
+            metrics,
+            name="up",
+            backoff=Backoff(initial=0.01, maximum=0.05, rng=random.Random(1)),
+        )
+        task = asyncio.create_task(source.run(sink))
+        await wait_for(lambda: connections >= 3 and len(sink.comments) >= 12)
+        source.close()
+        await asyncio.wait_for(task, 5)
+    texts = [c.text for c in sink.comments[:4]]
+    assert texts == ["hello 1", "x1", "nd1", "nd2"]
+    assert [e.reason for e in sink.rejects[:2]] == ["missing_field", "not_json"]
+    assert source.connections >= 3
+
+
+async def test_keeps_retrying_a_dead_upstream_and_counts_errors() -> None:
+    metrics = Metrics(CollectorRegistry())
+    # Port 9 on loopback: nothing listens, connections are refused at once.
+    source = WebSocketSource(
+        "ws://127.0.0.1:9/feed",
+        metrics,
+        name="dead",
+        backoff=Backoff(initial=0.01, maximum=0.02, rng=random.Random(2)),
+    )
+    task = asyncio.create_task(source.run(Collector()))
+    errors = lambda: sum(  # noqa: E731
+        s.value
+        for m in metrics.registry.collect()
+        if m.name == "roomwatch_source_errors"
+        for s in m.samples
+        if s.labels.get("source") == "dead" and s.name.endswith("_total")
+    )
+    await wait_for(lambda: errors() >= 3)
+    assert not task.done()  # it never gives up
+    source.close()
+    await asyncio.wait_for(task, 5)
+
+
+def test_backoff_grows_with_jitter_and_resets() -> None:
+    b = Backoff(initial=1.0, maximum=8.0, rng=random.Random(3))
+    delays = [b.next_delay() for _ in range(6)]
+    ceilings = [1, 2, 4, 8, 8, 8]
+    assert all(0.1 * c <= d <= c for d, c in zip(delays, ceilings, strict=True))
+    assert len(set(delays)) == len(delays)
+    b.reset()
+    assert b.next_delay() <= 1.0

@@ -1,0 +1,109 @@
+"""The command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import SAMPLES, read_recording
+
+
+def run(*args: str, stdin: bytes = b"", timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "roomwatch", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_classify_plain_text_one_verdict_per_line_in_order() -> None:
+    lines = [
+        "3号链接多少钱",
+        "",
+        "主播好美啊啊啊啊",
+        "你是傻逼吧",
+        "加v 123456789 看主页",
+        "拍了五天还不发货，客服也不回",
+        "  ",
+        "🍎🍎🍎",
+        "x" * 300,
+    ]
+    result = run("classify", stdin=("\n".join(lines) + "\n").encode())
+    assert result.returncode == 0, result.stderr.decode()
+    out = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert len(out) == len(lines)
+    assert [v["text"] for v in out] == lines
+    assert out[0]["label"] == "question"
+    assert out[3]["label"] == "abuse"
+    assert out[4]["label"] == "spam"
+    for v in out:
+        assert set(v["scores"]) == {"question", "grievance", "abuse", "spam", "chatter"}
+        assert abs(sum(v["scores"].values()) - 1) < 0.01
+        assert -1 <= v["sentiment"] <= 1
+        assert v["model"]
+
+
+def test_classify_jsonl_marks_bad_records_in_place() -> None:
+    rows = [
+        json.dumps({"room": "r", "text": "包邮吗", "id": "a"}, ensure_ascii=False),
+        "{nope",
+        json.dumps({"room": "r"}),
+        json.dumps({"room": "r", "text": "好好好", "id": "b"}, ensure_ascii=False),
+    ]
+    result = run("classify", "--jsonl", stdin=("\n".join(rows)).encode())
+    assert result.returncode == 0, result.stderr.decode()
+    out = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert len(out) == 4
+    assert out[0]["id"] == "a" and out[3]["id"] == "b"
+    assert out[1] == {"line": 2, "skipped": "not_json", "error": out[1]["error"]}
+    assert out[2]["skipped"] == "missing_field" and "text" in out[2]["error"]
+
+
+def test_classify_many_lines_keeps_order() -> None:
+    texts = [f"{i}号链接多少钱" if i % 3 else f"第{i}条 哈哈哈" for i in range(5000)]
+    result = run("classify", "--batch", "256", stdin=("\n".join(texts) + "\n").encode())
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode().splitlines()
+    assert len(out) == 5000
+    assert [json.loads(x)["text"] for x in out] == texts
+
+
+def test_replay_out_one_line_per_input_in_order(tmp_path: Path) -> None:
+    records = read_recording(SAMPLES / "mini.jsonl")
+    rows = [json.dumps(r, ensure_ascii=False) for r in records]
+    rows.insert(5, "{this is not json")
+    rows.insert(9, rows[8])  # a duplicate id
+    rec = tmp_path / "rec.jsonl"
+    rec.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "verdicts.jsonl"
+    result = run("replay", str(rec), "--out", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len(rows)
+    assert lines[5]["skipped"] == "not_json"
+    assert lines[9]["skipped"] == "duplicate"
+    ids = [x.get("id") for i, x in enumerate(lines) if i not in (5, 9)]
+    assert ids == [r.get("id") for r in records]
+    first = lines[0]
+    assert {"id", "room", "ts", "text", "label", "scores", "sentiment", "model"} <= set(first)
+    assert b"replayed" in result.stdout
+
+
+def test_replay_is_deterministic(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    for out in (a, b):
+        result = run("replay", str(SAMPLES / "mini.jsonl"), "--out", str(out))
+        assert result.returncode == 0, result.stderr.decode()
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[server]\nprot = 1\n", encoding="utf-8")
+    result = run("replay", str(SAMPLES / "mini.jsonl"), "--config", str(cfg))
+    assert result.returncode == 2
+    assert b"server.prot" in result.stderr
