@@ -26,6 +26,9 @@ TOKENS = {
     "admin": "admin-token-0001",
     "ingest": "ingest-token-0001",
 }
+#: A second helper, and one allowed only in room-b.
+HELPER2 = "helper-token-0002"
+HELPER_B = "helper-token-room-b"
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +41,9 @@ def make_settings(**sections: object) -> Settings:
     raw.update(sections)
     raw["tokens"] = [
         {"role": role, "token": token, "name": f"{role}-1"} for role, token in TOKENS.items()
+    ] + [
+        {"role": "helper", "token": HELPER2, "name": "helper-2"},
+        {"role": "helper", "token": HELPER_B, "name": "helper-b", "rooms": ["room-b"]},
     ]
     return settings_from_dict(raw, environ={}, generate_missing_tokens=False)
 

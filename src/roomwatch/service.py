@@ -5,7 +5,7 @@
     async with Service(settings, analyzer=analyzer, registry=CollectorRegistry()) as svc:
         await svc.run()          # until svc.stop() or a signal
 
-Startup order is metrics → hub → pipeline → stages → web server → sources;
+Startup order is metrics → store → hub → pipeline → stages → web server → sources;
 shutdown unwinds it in reverse: sources stop, clients get GOING_AWAY, the
 pipeline drains what it already holds, then the worker thread stops.
 """
@@ -31,6 +31,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sinks.hub import Hub
+from roomwatch.sinks.store import Store
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from roomwatch.stages.flag import FlagStage
@@ -69,6 +70,7 @@ class Service:
         outputs: list[Output] = [self.triage, self.flag, *extra_outputs]
         for output in outputs:
             self.pipeline.add_output(output)
+        self.store: Store | None = None
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._sources: list[asyncio.Task[object]] = []
@@ -98,6 +100,8 @@ class Service:
         await self.close()
 
     async def start(self) -> None:
+        self.store = await Store.open(self.settings.store.path, registry=self.metrics.registry)
+        self.triage.audit_sink = self.store.submit_queue_audit
         self.pipeline.start()
         state = AppState(
             settings=self.settings,
@@ -212,6 +216,8 @@ class Service:
         except TimeoutError:
             logger.warning("pipeline did not drain in 10 s; dropping the rest")
         await self.pipeline.close()
+        if self.store is not None:
+            await self.store.close()
 
 
 def resolve(path: str) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 from pathlib import Path
 
 from roomwatch.core.classify import Classifier, Prediction
@@ -19,7 +20,10 @@ from roomwatch.core.record import Comment
 from roomwatch.core.segment import Segmenter
 from roomwatch.core.verdict import Verdict
 
-__all__ = ["Analyzer", "StageTimer"]
+__all__ = ["TYPED_KINDS", "Analyzer", "StageTimer"]
+
+#: Record kinds whose text a viewer typed; only these are classified.
+TYPED_KINDS: Final = frozenset({"comment", "superchat"})
 
 #: Called as ``timer(stage, seconds)`` after each stage of a batch.
 StageTimer = Callable[[str, float], None]
@@ -58,9 +62,14 @@ class Analyzer:
         t1 = clock()
         tokens = self.segmenter.cut_batch([n.text for n in normalized])
         t2 = clock()
-        # Records with no text (enter, like, most gifts) have nothing to
-        # classify; they become chatter without a trip through the model.
-        todo = [i for i, n in enumerate(normalized) if n.text.strip()]
+        # Only comments and superchats carry text a viewer typed. Platform
+        # events (enter, like, gift, system: "进入直播间", "送出 玫瑰×2") and
+        # blank text become chatter without a trip through the model.
+        todo = [
+            i
+            for i, (c, n) in enumerate(zip(comments, normalized, strict=True))
+            if c.kind in TYPED_KINDS and n.text.strip()
+        ]
         predictions: list[Prediction | None] = [None] * len(comments)
         by_room: dict[str, list[int]] = {}
         for i in todo:
@@ -83,13 +92,19 @@ class Analyzer:
         out = []
         for c, n, tok, maybe in zip(comments, normalized, tokens, predictions, strict=True):
             if maybe is None:
-                out.append(
-                    Verdict(c, n, tok, "chatter", empty_scores, 0.0, _EMPTY_REASONS, version)
-                )
+                why = _EMPTY_REASONS if c.kind in TYPED_KINDS else (f"kind:{c.kind}",)
+                out.append(Verdict(c, n, tok, "chatter", empty_scores, 0.0, why, version))
             else:
                 out.append(
                     Verdict(
-                        c, n, tok, maybe.label, maybe.scores, maybe.sentiment, maybe.reasons, version
+                        c,
+                        n,
+                        tok,
+                        maybe.label,
+                        maybe.scores,
+                        maybe.sentiment,
+                        maybe.reasons,
+                        version,
                     )
                 )
         return out

@@ -18,9 +18,10 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from roomwatch.config import build_dataclass
+from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfig, QueueEvent
 from roomwatch.core.verdict import Verdict
 from roomwatch.pipeline import Result
@@ -31,10 +32,13 @@ __all__ = ["ACTING_ROLES", "TriageStage"]
 logger = logging.getLogger(__name__)
 
 ACTING_ROLES: Final = frozenset({"helper", "admin"})
-_QUESTION_KINDS: Final = frozenset({"comment", "superchat", "gift"})
+_QUESTION_KINDS: Final = TYPED_KINDS
 
-#: Called with every audit record (the store persists them).
-AuditSink = Callable[[AuditRecord], None]
+
+class AuditSink(Protocol):
+    """Takes every audit record with the actor's role (the store persists them)."""
+
+    def __call__(self, record: AuditRecord, *, role: str = "") -> object: ...
 
 
 class TriageStage:
@@ -55,7 +59,8 @@ class TriageStage:
         self._hub = hub
         self._queues: dict[str, QuestionQueue] = {}
         self._monotonic = monotonic
-        self._audit_sink = audit
+        #: Where audit records go besides ``audit_log`` (set by the service).
+        self.audit_sink = audit
         self.audit_log: deque[AuditRecord] = deque(maxlen=10_000)
         #: Record time: the newest ts seen, and when (monotonic) we saw it.
         self._ts: float | None = None
@@ -155,7 +160,8 @@ class TriageStage:
                     item_id,
                     ok=False,
                     error="forbidden",
-                )
+                ),
+                client.token.role,
             )
             return {
                 "type": "error",
@@ -167,18 +173,19 @@ class TriageStage:
             self._audit(
                 AuditRecord(
                     self.now(), room, client.token.label, action, item_id, ok=False, error="no_room"
-                )
+                ),
+                client.token.role,
             )
             return {"type": "error", "action": action, "error": "no_room"}
         q = self._queues[room]
         result = getattr(q, action)(item_id, client.token.label, self.now())
-        self._audit(result.audit)
+        self._audit(result.audit, client.token.role)
         self._publish(result.events)
         reply: dict[str, Any] = {"type": "ack" if result.ok else "error", "action": action}
         reply.update(result.to_dict())
         return reply
 
-    def _audit(self, record: AuditRecord) -> None:
+    def _audit(self, record: AuditRecord, role: str) -> None:
         self.audit_log.append(record)
         logger.info(
             "audit: %s %s %s/%s ok=%s",
@@ -188,5 +195,5 @@ class TriageStage:
             record.item_id,
             record.ok,
         )
-        if self._audit_sink is not None:
-            self._audit_sink(record)
+        if self.audit_sink is not None:
+            self.audit_sink(record, role=role)

@@ -15,7 +15,7 @@ const orders = new Map();  // room -> [ids] best first
 const nodes = new Map();   // id -> <li>
 let canAct = false;
 let me = "";
-let dirty = true;
+let dirty = false;
 
 const SLOT_NAMES = { link: "链接", size: "尺码", color: "颜色", region: "地区", price: "价格", product: "商品" };
 const LIVE = new Set(["open", "claimed"]);
@@ -51,7 +51,8 @@ function buildNode(item) {
   li._meta = el("div", { class: "meta" });
   li._slots = el("div", { class: "slots" });
   li._claim = el("div", { class: "claim-by" });
-  const body = el("div", {}, li._ask, li._slots, li._meta, li._claim);
+  li._why = el("div", { class: "why" });
+  const body = el("div", {}, li._ask, li._slots, li._meta, li._why, li._claim);
   li.append(li._count, body);
   if (canAct) {
     const btn = (label, action, key) =>
@@ -74,6 +75,7 @@ function fill(li, item) {
   const others = item.wordings.length ? ` · 也问：${item.wordings.join(" / ")}` : "";
   const again = item.asked_again ? ` · 回答后又问了 ${item.asked_again} 次` : "";
   setText(li._meta, `${ago(item.last_seen, clockNow())}${again}${others}`);
+  setText(li._why, item.why || "");
   const chips = Object.entries(item.slots || {}).map(
     ([k, v]) => el("span", {}, `${SLOT_NAMES[k] || k}: ${v}`));
   li._slots.replaceChildren(...chips);

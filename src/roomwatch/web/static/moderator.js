@@ -1,5 +1,5 @@
 // Moderator view: flagged verdicts (abuse, spam, grievance) as they arrive.
-import { Channel, el, ago } from "/static/rw.js";
+import { Channel, el, clock } from "/static/rw.js";
 
 const MAX_ROWS = 500;
 const list = document.getElementById("flags");
@@ -25,7 +25,7 @@ function row(v) {
     el("span", { class: "room" }, v.room),
     el("span", { class: "user" }, user),
     el("span", { class: "text" }, v.text),
-    el("span", { class: "when", title: new Date(v.ts * 1000).toISOString() }, ago(v.ts)),
+    el("span", { class: "when", title: new Date(v.ts * 1000).toISOString() }, clock(v.ts)),
     el("div", { class: "reasons" }, (v.reasons || []).join(" · ")),
   );
   li.hidden = !visible(v);

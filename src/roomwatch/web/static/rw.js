@@ -29,6 +29,11 @@ export function el(tag, attrs, ...children) {
   return node;
 }
 
+// Wall-clock time of a record, e.g. "08:21:07" (record time, not "now").
+export function clock(ts) {
+  return new Date(ts * 1000).toLocaleTimeString("zh-CN", { hour12: false });
+}
+
 export function ago(ts, now = Date.now() / 1000) {
   const s = Math.max(0, Math.round(now - ts));
   if (s < 60) return `${s} 秒前`;
