@@ -17,14 +17,15 @@ COPY samples ./samples
 RUN pip install . \
  && rm -rf /build
 
-RUN useradd --system --create-home --home-dir /var/lib/roomwatch --uid 10001 roomwatch
-USER roomwatch
+RUN groupadd --system --gid 10001 roomwatch \
+ && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /var/lib/roomwatch roomwatch
+USER 10001:10001
 WORKDIR /var/lib/roomwatch
 VOLUME ["/var/lib/roomwatch"]
 
 EXPOSE 8686
 HEALTHCHECK --interval=30s --timeout=5s \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8686/healthz', timeout=3)"
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8686/healthz', timeout=3)"]
 
 ENTRYPOINT ["roomwatch"]
 CMD ["serve", "--host", "0.0.0.0"]
