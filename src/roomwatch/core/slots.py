@@ -17,7 +17,9 @@ turns one question (its normalised text and its jieba tokens) into
     ``link`` (3号 / 三号 / 3号链接 / #3 / 链接3 / 第三个 → ``"3"``), ``size``
     (S/M/L/XL, 38码), ``height`` / ``weight`` (身高160 / 1米6 / 110斤 / 55kg, in
     cm and 斤), ``colour`` (黑色 / 黑的 → ``"黑"``), ``region`` (新疆, 偏远地区 →
-    ``"偏远"``), ``spec`` (5斤装, 2箱) and ``price`` (9.9元, 9块9, ¥39).
+    ``"偏远"``), ``spec`` (5斤装, 2箱), ``price`` (9.9元, 9块9, 九块九, ¥39) and
+    ``who`` (孕妇 / 怀孕 → ``"孕妇"``, 小孩 / 孩子 / 宝宝能… → ``"儿童"``, 老人, 糖尿病,
+    敏感肌).
     Slots must be *equal* for two questions to fold: link 3 never folds with
     link 5, and 新疆包邮吗 never folds with 包邮吗.
 
@@ -42,8 +44,8 @@ tokens it is given; it never tokenises by itself. "A不A" forms (包不包邮,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
@@ -80,18 +82,22 @@ class QuestionFeatures:
     slots: Mapping[str, str]
     topic: frozenset[str]
     secondary: frozenset[str] = frozenset()
+    #: Questions fold only when their signatures are equal: intent.aspect and
+    #: every slot.
+    signature: tuple[str, tuple[tuple[str, str], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    #: Topic words plus ``@intent.aspect`` for secondary questions: what the
+    #: similarity compares.
+    words: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def signature(self) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """Questions fold only when their signatures are equal."""
-        return (f"{self.intent}.{self.aspect}", tuple(sorted(self.slots.items())))
-
-    @property
-    def words(self) -> frozenset[str]:
-        """Topic words plus secondary aspects: what the similarity compares."""
-        if not self.secondary:
-            return self.topic
-        return self.topic | {f"@{a}" for a in self.secondary}
+    def __post_init__(self) -> None:
+        key = (f"{self.intent}.{self.aspect}", tuple(sorted(self.slots.items())))
+        object.__setattr__(self, "signature", key)
+        words = self.topic
+        if self.secondary:
+            words = words | {f"@{a}" for a in self.secondary}
+        object.__setattr__(self, "words", words)
 
 
 # --------------------------------------------------------------------------
@@ -255,23 +261,82 @@ def _price(match: re.Match[str]) -> str | None:
 _SIZE_CONTEXT_RE: Final = re.compile(r"码|穿|尺码|身高|体重|合适|偏大|偏小|号型|裤|衣|裙|鞋")
 
 
+def _first_chars(*patterns: str) -> frozenset[str]:
+    """Characters one of which must occur for any of ``patterns`` to match.
+
+    Only for plain alternations of literals (lookarounds allowed): used to
+    skip regular expressions that cannot match, which is most of them.
+    """
+    out: set[str] = set()
+    for pattern in patterns:
+        for alternative in pattern.split("|"):
+            head = alternative.lstrip("(?:=!<")
+            if not head or not ("\u4e00" <= head[0] <= "\u9fff"):
+                raise ValueError(f"not a literal alternation: {pattern!r}")
+            out.add(head[0])
+    return frozenset(out)
+
+
+_REGION_CHARS: Final = _first_chars(_REGIONS)
+_WHO_CHARS: Final = _first_chars(*(p for _, p in _WHO))
+_COLOUR_CHARS: Final = _first_chars(_COLOURS)
+_NUMBER_CHARS: Final = frozenset("0123456789零〇一二两三四五六七八九十百幺半")
+_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
 def _slots(text: str) -> tuple[dict[str, str], str]:
     """Extract slots and return them with ``text`` where their spans are blanked."""
     slots: dict[str, str] = {}
     spans: list[tuple[int, int]] = []
+    chars = set(text)
 
     def taken(start: int, end: int) -> bool:
         return any(start < e and s < end for s, e in spans)
 
-    for m in _REGION_RE.finditer(text):
-        if "region" not in slots:
-            slots["region"] = _REGION_CANON.get(m.group(1), m.group(1))
-        spans.append(m.span())
-    for value, rx in _WHO_RES:
-        for m in rx.finditer(text):
-            if "who" not in slots:
-                slots["who"] = value
+    if not chars.isdisjoint(_REGION_CHARS):
+        for m in _REGION_RE.finditer(text):
+            if "region" not in slots:
+                slots["region"] = _REGION_CANON.get(m.group(1), m.group(1))
             spans.append(m.span())
+    if not chars.isdisjoint(_WHO_CHARS):
+        for who, rx in _WHO_RES:
+            for m in rx.finditer(text):
+                if "who" not in slots:
+                    slots["who"] = who
+                spans.append(m.span())
+    if not chars.isdisjoint(_NUMBER_CHARS):
+        _numeric_slots(text, slots, spans, taken)
+    if not chars.isdisjoint(_COLOUR_CHARS):
+        for m in _COLOUR_RE.finditer(text):
+            if taken(*m.span()):
+                continue
+            colour = m.group(1) or m.group(2) or m.group(3)
+            if "colour" not in slots:
+                slots["colour"] = colour
+            spans.append(m.span())
+    if not chars.isdisjoint(_LETTERS):
+        for m in _SIZE_LETTER_RE.finditer(text):
+            if taken(*m.span()):
+                continue
+            if "size" not in slots:
+                slots["size"] = m.group(1)
+            spans.append(m.span())
+    if not spans:
+        return slots, text
+    out = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            out[i] = "|"
+    return slots, "".join(out)
+
+
+def _numeric_slots(
+    text: str,
+    slots: dict[str, str],
+    spans: list[tuple[int, int]],
+    taken: Callable[[int, int], bool],
+) -> None:
+    """Slots that hold a number: body, pack size, shoe size, link and price."""
     size_context = _SIZE_CONTEXT_RE.search(text) is not None
     pair = _BODY_PAIR_RE.search(text)
     if pair and size_context:
@@ -336,26 +401,6 @@ def _slots(text: str) -> tuple[dict[str, str], str]:
         if "price" not in slots:
             slots["price"] = price
         spans.append(m.span())
-    for m in _COLOUR_RE.finditer(text):
-        if taken(*m.span()):
-            continue
-        colour = m.group(1) or m.group(2) or m.group(3)
-        if "colour" not in slots:
-            slots["colour"] = colour
-        spans.append(m.span())
-    for m in _SIZE_LETTER_RE.finditer(text):
-        if taken(*m.span()):
-            continue
-        if "size" not in slots:
-            slots["size"] = m.group(1)
-        spans.append(m.span())
-    if not spans:
-        return slots, text
-    chars = list(text)
-    for start, end in spans:
-        for i in range(start, end):
-            chars[i] = "|"
-    return slots, "".join(chars)
 
 
 # --------------------------------------------------------------------------
@@ -419,10 +464,15 @@ _RULES: Final[tuple[tuple[str, str, str], ...]] = (
     (
         "size",
         "fit",
-        r"穿什么码|穿多大码|码怎么选|尺码怎么选|怎么选码|怎么选|什么码|啥码|几码|多大码|哪个码|穿多大|穿什么|选多大|选什么|拍什么码|买什么码|拍多大|买多大|"
+        r"穿(?:什么|啥|多大|几)码?|码怎么选|尺码怎么选|怎么选码|怎么选|什么码|啥码|几码|多大码|哪个码|穿多大|穿什么|选多大|选什么|拍什么码|买什么码|拍多大|买多大|"
         r"能穿|可以穿|穿得下|穿的下|穿着|合适吗|合适|尺码|码数|码子|适合什么码",
     ),
-    ("shipping", "fee", r"包邮|包油|包游|包由|包yo|运费|邮费|快递费|免邮|免运费|邮不邮|要邮费"),
+    (
+        "shipping",
+        "fee",
+        r"(?:运费|邮费|快递费)(?:要)?(?:多少钱?|几块钱?)|包邮|包油|包游|包由|包yo|运费|邮费|快递费|"
+        r"免邮|免运费|邮不邮|要邮费",
+    ),
     (
         "shipping",
         "origin",
@@ -442,7 +492,7 @@ _RULES: Final[tuple[tuple[str, str, str], ...]] = (
     (
         "shipping",
         "when",
-        r"(?:什么时候|啥时候|几时|几号|哪天|多久|几天|今天|当天|明天|马上|多久能|几天能)发货?|发货时间|"
+        r"(?:什么时候|啥时候|几时|几号|哪天|多久|几天|今天|当天|明天|马上)(?:能|可以|会)?发货?|发货时间|"
         r"发货快|发货吗|发货|现货吗|是现货|预售",
     ),
     (
@@ -472,7 +522,7 @@ _RULES: Final[tuple[tuple[str, str, str], ...]] = (
     (
         "stock",
         "have",
-        r"有货|还有吗|还有么|还有没|还有嘛|没货|库存|卖完|抢完|售罄|还能拍|能拍吗|能拍么|有货吗|断货|"
+        r"有货|还有吗|还有么|还有没|还有嘛|没货|(?<!链接)没了|(?<!链接)没有了|库存|卖完|抢完|售罄|还能拍|能拍吗|能拍么|有货吗|断货|"
         r"还有多少|剩多少|拍不了|拍不到|抢不到|没抢到|还剩|有吗|有么|有嘛|有没",
     ),
     (
@@ -534,10 +584,9 @@ _RULES: Final[tuple[tuple[str, str, str], ...]] = (
 )
 
 # (primary aspect, secondary intent) pairs where the second only restates the
-# first: "运费多少" asks the shipping fee, "还有优惠吗" asks for a discount.
+# first: "还有优惠吗" asks for a discount, not whether it is in stock.
 _IMPLIED: Final = frozenset(
     {
-        ("shipping.fee", "price"),
         ("price.discount", "stock"),
         ("after_sales.insurance", "price"),
         ("stock.restock", "next_drop"),
@@ -572,7 +621,10 @@ _STOP_WORDS: Final = """
     是 有 没 没有 不 还 也 都 就 能 可以 会 要 可 我 你 他 她 它 我们 你们 他们 人 自己
     多少 什么 啥 怎么 咋 怎样 怎么样 几 哪 哪个 哪里 哪儿 如何 是否 是不是 有没有 能不能 可不可以
     码 货 多久 多长 多长时间 几年 几个月 时间 时候 大概 大约 一般 差不多 该 应该 支持 不合适 收到
-    收到后 后 以后 之后 哪些 需要 需 要不要 发 用 卖 上 用的 准备 打算 想买 刚买 刚拍 点 一点 多 大 小 下 快 快点 赶紧 呀 嘛 可以吗 行吗 行不行 好吗
+    哈哈 哈哈哈 嘿嘿 呵呵 嘻嘻 嘿 哼 666 66 加油 谢谢主播
+    拍了 买了 下单 几个 月 几天 几年
+    收到后 后 以后 之后 哪些 需要 需 要不要 发 用 卖 上 用的 准备 打算 想买 刚买 刚拍
+    点 一点 多 大 小 快 快点 赶紧 可以吗 行吗 行不行 好吗
     现在 今天 刚才 刚刚 一直 到底 究竟 真 很 太 好 挺 蛮 非常 特别 比较 更 最 又 再 还是 或者
     和 跟 与 及 或 给 把 被 让 在 从 对 就是 一 一个 一样 买 拍 要 想要 需要 给我 告诉 说 说说
 """
