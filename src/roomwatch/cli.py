@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", help="write one verdict per input record here ('-' = stdout)")
     p.add_argument("--config", "-c", help="TOML config file")
     p.add_argument("--room", help="room for importer files that don't name one")
+    p.add_argument(
+        "--alerts", metavar="FILE", help="write every alert event (open, update, resolve) here"
+    )
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=cmd_replay)
 
@@ -258,17 +261,38 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     elif args.out:
         out_fh = open(args.out, "w", encoding="utf-8")  # noqa: SIM115
     counter = _VerdictWriter(out_fh)
-    pipeline = Pipeline(analyzer, settings.pipeline, metrics, outputs=[counter], keep_skips=True)
+    outputs: list[Any] = [counter]
+    alerts_fh: IO[str] | None = None
+    alert_stage = None
+    alert_events: Counter[str] = Counter()
+    if args.alerts:
+        from roomwatch.stages.alert import AlertStage
+
+        alerts_fh = open(args.alerts, "w", encoding="utf-8")  # noqa: SIM115
+        alert_stage = AlertStage(None, settings.alerts)
+
+        def write_alert(event: Any) -> None:
+            assert alerts_fh is not None
+            alert_events[event.kind] += 1
+            alerts_fh.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+
+        alert_stage.add_listener(write_alert)
+        outputs.append(alert_stage)
+    pipeline = Pipeline(analyzer, settings.pipeline, metrics, outputs=outputs, keep_skips=True)
     pipeline.start()
     started = time.monotonic()
     source = ReplaySource(list(args.files), speed=args.speed, room=args.room)
     try:
         stats = await source.run(pipeline)
         await pipeline.drain()
+        if alert_stage is not None:
+            alert_stage.finish()
     finally:
         await pipeline.close()
         if out_fh is not None and out_fh is not sys.stdout:
             out_fh.close()
+        if alerts_fh is not None:
+            alerts_fh.close()
     elapsed = time.monotonic() - started
     report = sys.stderr if args.out == "-" else sys.stdout
     total = sum(counter.labels.values())
@@ -282,6 +306,9 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  {label:<10} {n:>8}  {n / max(total, 1):6.1%}", file=report)
     for reason, n in counter.skipped.most_common():
         print(f"  skipped {reason}: {n}", file=report)
+    if args.alerts:
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(alert_events.items())) or "none"
+        print(f"alert events: {summary} (written to {args.alerts})", file=report)
     return 0
 
 

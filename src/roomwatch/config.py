@@ -158,6 +158,9 @@ class Settings:
     queue: Mapping[str, Any] = field(default_factory=dict)
     alerts: Mapping[str, Any] = field(default_factory=dict)
     recorder: Mapping[str, Any] = field(default_factory=dict)
+    moderation: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[[webhooks]]`` tables; validated by :class:`roomwatch.sinks.webhook.WebhookTarget`.
+    webhooks: tuple[Mapping[str, Any], ...] = field(default=(), metadata=_INTERNAL)
     #: Names of the tokens that were generated because config had none.
     generated_roles: tuple[str, ...] = field(default=(), metadata=_INTERNAL)
 
@@ -215,6 +218,10 @@ def settings_from_dict(
             "expected 'websocket' or 'replay' (HTTP ingest is always on at POST /ingest)"
         )
     tokens_raw = raw.pop("tokens", [])
+    webhooks = tuple(
+        _resolve_env(dict(item), environ, f"webhooks[{i}]")
+        for i, item in enumerate(_table_list(raw.pop("webhooks", []), "webhooks"))
+    )
     settings = build_dataclass(Settings, raw, "")
     ws = tuple(
         build_dataclass(WebSocketSourceSettings, item, f"sources.websocket[{i}]")
@@ -249,6 +256,7 @@ def settings_from_dict(
         websocket_sources=ws,
         replay_sources=rp,
         generated_roles=tuple(generated),
+        webhooks=webhooks,
     )
 
 
@@ -279,6 +287,20 @@ def _resolve_token(token: Token, environ: Mapping[str, str], where: str) -> Toke
     if len(secret) < 8:
         raise ConfigError(f"{where}.token is too short; use at least 8 characters")
     return dataclasses.replace(token, token=secret)
+
+
+def _resolve_env(item: dict[str, Any], environ: Mapping[str, str], where: str) -> dict[str, Any]:
+    """Replace ``"env:NAME"`` in ``url`` and ``secret`` with the variable's value."""
+    for key in ("url", "secret"):
+        value = item.get(key)
+        if isinstance(value, str) and value.startswith("env:"):
+            name = value[4:]
+            if not environ.get(name):
+                raise ConfigError(
+                    f"{where}.{key} names environment variable {name!r}, which is unset"
+                )
+            item[key] = environ[name]
+    return item
 
 
 def _table_list(value: object, where: str) -> list[Mapping[str, Any]]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -28,18 +28,24 @@ from prometheus_client import CollectorRegistry
 from roomwatch.assets import asset_dir
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.errors import ConfigError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sinks.hub import Hub
 from roomwatch.sinks.store import Store
+from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.websocket import Backoff, WebSocketSource
+from roomwatch.stages.alert import AlertStage
 from roomwatch.stages.flag import FlagStage
 from roomwatch.stages.triage import TriageStage
 from roomwatch.web.app import AppState, create_app
 from roomwatch.web.auth import Authenticator
 
-__all__ = ["Service", "load_analyzer"]
+__all__ = ["AppHook", "Service", "load_analyzer"]
+
+#: Called with the aiohttp application before it starts.
+AppHook = Callable[[web.Application], None]
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +73,17 @@ class Service:
         self.pipeline = Pipeline(analyzer, settings.pipeline, self.metrics)
         self.triage = TriageStage(self.hub, settings.queue)
         self.flag = FlagStage(self.hub, backlog=settings.hub.moderator_backlog)
-        outputs: list[Output] = [self.triage, self.flag, *extra_outputs]
+        self.alerts = AlertStage(self.hub, settings.alerts)
+        self.webhooks = WebhookSink(
+            [_webhook_target(raw, i) for i, raw in enumerate(settings.webhooks)],
+            registry=self.metrics.registry,
+        )
+        self.alerts.add_listener(self.webhooks.enqueue)
+        outputs: list[Output] = [self.triage, self.flag, self.alerts, *extra_outputs]
         for output in outputs:
             self.pipeline.add_output(output)
         self.store: Store | None = None
+        self._app_hooks: list[AppHook] = []
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._sources: list[asyncio.Task[object]] = []
@@ -100,8 +113,28 @@ class Service:
         await self.close()
 
     async def start(self) -> None:
-        self.store = await Store.open(self.settings.store.path, registry=self.metrics.registry)
-        self.triage.audit_sink = self.store.submit_queue_audit
+        store = self.store = await Store.open(
+            self.settings.store.path, registry=self.metrics.registry
+        )
+        self.triage.audit_sink = store.submit_queue_audit
+        restored = self.alerts.restore(await store.open_alerts())
+        if restored:
+            logger.info("restored %d open alerts", restored)
+        self.alerts.add_listener(lambda event: store.submit_alert(event.alert.to_dict()))
+
+        def audit_ack(alert_id: str, actor: str, role: str, ts: float) -> None:
+            store.submit_audit(
+                ts=ts,
+                actor=actor,
+                role=role,
+                action="ack",
+                target_kind="alert",
+                target_id=alert_id,
+                room=(a.room if (a := self.alerts.manager.get(alert_id)) else ""),
+            )
+
+        self.alerts.on_ack = audit_ack
+        await self.webhooks.start()
         self.pipeline.start()
         state = AppState(
             settings=self.settings,
@@ -114,6 +147,8 @@ class Service:
         )
         app = create_app(state)
         app.on_shutdown.append(self._on_shutdown)
+        for hook in self._app_hooks:
+            hook(app)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self.settings.server.host, self.settings.server.port)
@@ -132,6 +167,16 @@ class Service:
             self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
         self._ticker = asyncio.create_task(self._tick(), name="roomwatch-ticker")
         logger.info("roomwatch listening on %s (model %s)", self.url, self.analyzer.version)
+
+    def add_app_hook(self, hook: AppHook) -> None:
+        """Run ``hook(app)`` on the web app before it starts (routes, cleanup_ctx).
+
+        Features that bring their own routes use this instead of editing the
+        app factory. Call before :meth:`start`.
+        """
+        if self._runner is not None:
+            raise RuntimeError("add_app_hook must be called before the service starts")
+        self._app_hooks.append(hook)
 
     async def _on_shutdown(self, app: web.Application) -> None:
         await self.hub.close()
@@ -183,6 +228,7 @@ class Service:
         while True:
             await asyncio.sleep(1.0)
             self.triage.tick_wall()
+            self.alerts.tick_wall()
 
     async def run(self) -> None:
         """Serve until :meth:`stop` is called."""
@@ -216,9 +262,28 @@ class Service:
         except TimeoutError:
             logger.warning("pipeline did not drain in 10 s; dropping the rest")
         await self.pipeline.close()
+        await self.webhooks.close()
         if self.store is not None:
             await self.store.close()
 
 
-def resolve(path: str) -> Path:
-    return Path(path).expanduser()
+def _webhook_target(raw: Mapping[str, object], index: int) -> WebhookTarget:
+    """Build one ``[[webhooks]]`` table into a target, strictly."""
+    known = {f.name for f in dataclasses.fields(WebhookTarget)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) in webhooks[{index}]: {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(known))}"
+        )
+    values = dict(raw)
+    for key in ("rooms", "kinds"):
+        if key in values:
+            value = values[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"webhooks[{index}].{key} must be a list of strings")
+            values[key] = frozenset(value)
+    try:
+        return WebhookTarget(**values)  # type: ignore[arg-type]
+    except TypeError as exc:
+        raise ConfigError(f"webhooks[{index}]: {exc}") from None
