@@ -217,9 +217,12 @@ def report(name: str, result: dict[str, Any]) -> dict[str, Any]:
         and not false_opens
         and all(r["alerts"] == 1 for r in rows)
     )
+    fast = sum(1 for r in rows if r["delay_s"] is not None and r["delay_s"] <= DELAY_TARGET)
+    one = sum(1 for r in rows if r["alerts"] == 1)
     print(
-        f"   targets (delay <= {DELAY_TARGET:.0f}s, no false alerts, one alert per incident): "
-        f"{'MET' if ok else 'NOT MET'}"
+        f"   targets: detected within {DELAY_TARGET:.0f}s {fast}/{len(rows)}; "
+        f"alerts outside incidents {len(false_opens)} (target 0); "
+        f"exactly one alert {one}/{len(rows)} -> {'MET' if ok else 'NOT MET'}"
     )
     return {"rows": rows, "false": false_opens, "ok": ok}
 

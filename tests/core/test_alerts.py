@@ -552,3 +552,16 @@ def test_config_from_toml_table() -> None:
     ):
         with pytest.raises(ConfigError):
             AlertConfig.from_mapping(bad)
+
+
+def test_likes_and_gifts_keep_the_feed_alive_but_are_not_opinions() -> None:
+    m = AlertManager()
+    before = calm(T0, T0 + 200)
+    likes = [
+        Observation(Comment(room=ROOM, text="", ts=T0 + 200 + i, kind="like"), "chatter", 0.0, "")
+        for i in range(60)
+    ]
+    events = run(m, before + likes, T0 + 262)
+    assert events == []  # no outage while likes arrive
+    later = run(m, [], T0 + 290, start=T0 + 262)
+    assert [(e.kind, e.alert.detector) for e in later] == [("open", "volume_drop")]

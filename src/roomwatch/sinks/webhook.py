@@ -93,6 +93,7 @@ _DETECTOR_ZH: Final = {
     "watchlist": "关注词激增",
     "volume_drop": "评论流中断",
     "volume_surge": "评论量激增",
+    "system": "系统故障",
 }
 _FEISHU_TEMPLATE: Final = {"info": "blue", "warning": "orange", "critical": "red"}
 
