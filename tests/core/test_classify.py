@@ -148,3 +148,25 @@ def test_missing_or_corrupt_model(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"format": 99}', encoding="utf-8")
     with pytest.raises(ModelError):
         Classifier.load(tmp_path, LEXICONS)
+
+
+def test_gram_codes_round_trip() -> None:
+    from roomwatch.core.features import code_gram, gram_code
+
+    for gram in ["a", "来", "\x02加", "吗\x03", "多少钱", "😀x"]:
+        assert code_gram(gram_code(gram)) == gram
+    assert gram_code("来") != gram_code("eg")
+
+
+def test_word_features_do_not_collide(clf: Classifier) -> None:
+    # "来" and "eg" share raw bytes (and so Python's str hash); the featurizer
+    # must still tell them apart.
+    featurizer = clf.featurizer
+    lo, hi = featurizer.n_chars, featurizer.n_chars + featurizer.n_words
+
+    def words(text: str) -> set[int]:
+        x = featurizer.transform([text], [(text,)], [()])
+        return {int(i) for i in x.indices if lo <= i < hi}
+
+    assert words("来") and words("来") != words("eg")
+    assert {featurizer.name(i) for i in words("来")} == {"来"}

@@ -90,3 +90,19 @@ def test_unknown_list() -> None:
 def test_missing_dir(tmp_path: Path) -> None:
     with pytest.raises(ModelError):
         Lexicon.from_dir(tmp_path)
+
+
+def test_cue_patterns(lex: Lexicon, seg: Segmenter) -> None:
+    assert any(h.startswith("pattern:curse:") for h in hits(lex, seg, "祝你出门被车撞"))
+    assert any(h.startswith("pattern:ask_spec:") for h in hits(lex, seg, "这个不会起球吧"))
+    assert any(h.startswith("pattern:cnnum:") for h in hits(lex, seg, "加我一三八一二三四五六七八"))
+    assert not any(h.startswith("pattern:") for h in hits(lex, seg, "主播好美"))
+
+
+def test_pattern_prefilter_is_truthful(lex: Lexicon) -> None:
+    # Every pattern's "requires" characters must be necessary: a match found
+    # without the prefilter is also found with it.
+    samples = ["vx: abc123", "www.abc.com", "¥abcd1234efg¥", "13812345678", "qq 12345678"]
+    for text in samples:
+        with_filter = {h for h in lex.match(text, (text,)) if h.source.startswith("pattern:")}
+        assert with_filter, text

@@ -125,3 +125,24 @@ def test_trie_pattern_prefers_longer() -> None:
 def test_bad_lexicon_dir(tmp_path: Path) -> None:
     with pytest.raises(ModelError):
         Normalizer.from_dir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("废·物", "废物"),
+        ("杂*种", "杂种"),
+        ("儍逼", "傻逼"),
+        ("衮", "滚"),
+        ("🐷头", "猪头"),
+        ("加 微 信", "加微信"),
+        ("ｓｂ", "傻逼"),
+    ],
+)
+def test_more_evasion(norm: Normalizer, raw: str, expected: str) -> None:
+    assert norm(raw).text == expected
+
+
+def test_sentence_punctuation_is_not_a_separator(norm: Normalizer) -> None:
+    # "你，妈妈说" is two clauses, not an evasion of 你妈.
+    assert norm("你，妈妈说").text == "你,妈妈说"

@@ -33,6 +33,7 @@ def train_tiny(out: Path) -> int:
         [
             "train",
             "--corpus", str(TINY),
+            "--extra",
             "--dev", "",
             "--no-public",
             "--min-df", "1",
@@ -95,6 +96,18 @@ def test_train_fails_cleanly(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x", "label": "politics"}\n', encoding="utf-8")
     assert (
-        run(["train", "--corpus", str(bad), "--dev", "", "--no-public", "--out", str(tmp_path)])
+        run(
+            [
+                "train",
+                "--corpus",
+                str(bad),
+                "--extra",
+                "--dev",
+                "",
+                "--no-public",
+                "--out",
+                str(tmp_path),
+            ]
+        )
         == 1
     )

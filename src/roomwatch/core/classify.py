@@ -298,17 +298,16 @@ class Classifier:
         rows = np.repeat(np.arange(n), counts)
         contrib = x.data * self._reason_weights[x.indices, chosen[rows]]
         order = np.lexsort((-contrib, rows))
-        starts = x.indptr[:-1]
+        features = x.indices[order].tolist()
+        values = contrib[order].tolist()
+        bounds = x.indptr.tolist()
         name = self._featurizer.name
-        indices = x.indices
         for i in range(n):
-            start = int(starts[i])
             picked = out[i]
-            for k in range(int(counts[i])):
-                pos = int(order[start + k])
-                if float(contrib[pos]) < _MIN_CONTRIBUTION:
+            for k in range(bounds[i], bounds[i + 1]):
+                if values[k] < _MIN_CONTRIBUTION:
                     break
-                reason = "feature:+" + feature_label(name(int(indices[pos])))
+                reason = "feature:+" + feature_label(name(features[k]))
                 if reason not in picked:
                     picked.append(reason)
                     if len(picked) == _MAX_FEATURE_REASONS:

@@ -12,13 +12,10 @@ A row holds
 Only n-grams in the vocabulary (fixed at training time) count. N-gram values
 are ``1/sqrt(k)`` for ``k`` known n-grams in the row (repeats add up), so the
 text part has roughly unit norm whatever the length; evidence values are 1.
-Vocabulary lookups are plain ``dict`` hits, which is what makes batches of
-short comments fast in pure Python.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -31,8 +28,11 @@ __all__ = [
     "EVIDENCE",
     "FeatureSpec",
     "Featurizer",
+    "char_codes",
     "char_ngrams",
+    "code_gram",
     "feature_label",
+    "gram_code",
     "word_ngrams",
 ]
 
@@ -86,30 +86,201 @@ def _length_feature(size: int) -> str:
     return f"len:>{_LENGTH_BUCKETS[-1]}"
 
 
-class Featurizer:
-    """Turns normalised texts, tokens and lexicon hits into a CSR matrix."""
+_CONTROL = {0: " ", 2: " ", 3: " "}  # reserved as separators and start/end marks
+_SHIFT = 21  # bits per code point (Unicode has 21-bit code points)
 
-    __slots__ = ("_chars", "_evidence", "_names", "_words", "n_features", "spec")
+
+def gram_code(gram: str) -> int:
+    """A unique integer for an n-gram of up to 3 characters (code points packed)."""
+    code = 0
+    for ch in gram:
+        code = (code << _SHIFT) | ord(ch)
+    return code
+
+
+_PAIR_MULT = 0x9E3779B97F4A7C15  # odd 64-bit constant (golden ratio)
+_LEN_MULT = 0xC2B2AE3D27D4EB4F  # mixes the length in: str hashes cover raw bytes only,
+# so "eg" (1 byte per char) and "来" (2 bytes per char) would otherwise collide.
+
+
+def _token_code(token: str) -> int:
+    return (hash(token) + len(token) * _LEN_MULT) % 2**64
+
+
+def _pair_code(a: int, b: int) -> int:
+    """The 64-bit code of a word bigram from its tokens' hashes."""
+    return ((a % 2**64) * _PAIR_MULT + (b % 2**64)) % 2**64
+
+
+def _pair_code_array(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.asarray(a * np.uint64(_PAIR_MULT) + b, dtype=np.uint64)
+
+
+def _sorted_table(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    codes = np.array([c % 2**64 for c, _ in pairs], dtype=np.uint64)
+    index = np.array([i for _, i in pairs], dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    return codes[order], index[order]
+
+
+def _lookup(table: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``queries`` in the sorted ``table`` and which were found.
+
+    Queries are sorted first so the binary searches walk the table in order
+    (far fewer cache misses than random probes).
+    """
+    if len(table) == 0 or len(queries) == 0:
+        return np.zeros(len(queries), dtype=np.int64), np.zeros(len(queries), dtype=bool)
+    order = np.argsort(queries, kind="stable")
+    where = np.empty(len(queries), dtype=np.int64)
+    where[order] = np.searchsorted(table, queries[order])
+    where[where >= len(table)] = 0
+    return where, table[where] == queries
+
+
+def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(row, code) arrays of every character n-gram of every text (see :func:`gram_code`).
+
+    The batch is joined with NUL separators, encoded as UTF-32 and the n-gram
+    codes are computed with array shifts, so this costs a few numpy calls per
+    batch rather than a Python loop per n-gram.
+    """
+    lo, hi = spec.char_ngrams
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    joined = "\x00".join(START + t.translate(_CONTROL) + END for t in texts)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter((len(t) + 3 for t in texts), dtype=np.int64, count=len(texts))
+    row_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(cps)]
+    rows: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    size = len(cps)
+    for n in range(lo, hi + 1):
+        if size < n:
+            continue
+        code = cps[: size - n + 1].copy()
+        valid = code > 3 if n == 1 else code != 0
+        for k in range(1, n):
+            nxt = cps[k : size - n + 1 + k]
+            code = (code << np.uint64(_SHIFT)) | nxt
+            valid &= nxt != 0
+        rows.append(row_of[: size - n + 1][valid])
+        codes.append(code[valid])
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    return np.concatenate(rows), np.concatenate(codes)
+
+
+def code_gram(code: int) -> str:
+    """The n-gram of a :func:`gram_code` code."""
+    chars = []
+    mask = (1 << _SHIFT) - 1
+    while code:
+        chars.append(chr(code & mask))
+        code >>= _SHIFT
+    return "".join(reversed(chars))
+
+
+class Featurizer:
+    """Turns normalised texts, tokens and lexicon hits into a CSR matrix.
+
+    Character n-grams are looked up in bulk: each batch is encoded as UTF-32,
+    n-grams become integers (code points packed into 63 bits) and are found
+    with one ``searchsorted`` over the sorted vocabulary codes. Word n-grams and
+    evidence go through small Python dicts.
+    """
+
+    __slots__ = (
+        "_bi_codes",
+        "_bi_index",
+        "_chars_list",
+        "_codes",
+        "_evidence",
+        "_names",
+        "_positions",
+        "_uni_codes",
+        "_uni_index",
+        "_words",
+        "n_chars",
+        "n_features",
+        "n_words",
+        "spec",
+    )
 
     def __init__(self, chars: Sequence[str], words: Sequence[str], spec: FeatureSpec) -> None:
+        if spec.char_ngrams[0] < 1 or spec.char_ngrams[1] > 3:
+            raise ValueError("character n-grams must be within 1..3")
         self.spec = spec
-        self._chars = {gram: i for i, gram in enumerate(chars)}
-        offset = len(self._chars)
+        self.n_chars = len(chars)
+        codes = np.fromiter((gram_code(g) for g in chars), dtype=np.uint64, count=len(chars))
+        order = np.argsort(codes, kind="stable")
+        self._codes = codes[order]
+        if len(self._codes) > 1 and bool((self._codes[1:] == self._codes[:-1]).any()):
+            raise ValueError("duplicate character n-grams in the vocabulary")
+        self._positions = order.astype(np.int64)
+        offset = len(chars)
         self._words = {gram: offset + i for i, gram in enumerate(words)}
+        # Word n-grams are found by 64-bit codes built from ``hash(token)``; str hashes
+        # are salted per process, so the codes are computed here, at load time.
+        uni = [(_token_code(w), offset + i) for i, w in enumerate(words) if " " not in w]
+        bi = [
+            (_pair_code(*(_token_code(t) for t in w.split(" "))), offset + i)
+            for i, w in enumerate(words)
+            if w.count(" ") == 1
+        ]
+        self._uni_codes, self._uni_index = _sorted_table(uni)
+        self._bi_codes, self._bi_index = _sorted_table(bi)
         offset += len(self._words)
+        self.n_words = len(self._words)
         self._evidence = {name: offset + i for i, name in enumerate(EVIDENCE)}
         self.n_features = offset + len(EVIDENCE)
         self._names: list[str] | None = None
+        self._chars_list = list(chars)
 
     def name(self, index: int) -> str:
         """The name of feature ``index`` (char n-gram, word n-gram or evidence)."""
         if self._names is None:
-            names = [""] * self.n_features
-            for table in (self._chars, self._words, self._evidence):
+            names = list(self._chars_list) + [""] * (self.n_features - self.n_chars)
+            for table in (self._words, self._evidence):
                 for key, i in table.items():
                     names[i] = key
             self._names = names
         return self._names[index]
+
+    def _char_features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature) arrays of the known character n-grams of every text."""
+        rows, codes = char_codes(texts, self.spec)
+        where, found = _lookup(self._codes, codes)
+        return rows[found], self._positions[where[found]]
+
+    def _word_features(self, tokens: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature) arrays of the known word unigrams and bigrams."""
+        wlo, whi = self.spec.word_ngrams
+        flat = [tok for toks in tokens for tok in toks]
+        if not flat:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        codes = np.fromiter(map(hash, flat), dtype=np.int64, count=len(flat)).view(np.uint64)
+        sizes = np.fromiter(map(len, flat), dtype=np.uint64, count=len(flat))
+        with np.errstate(over="ignore"):
+            codes = codes + sizes * np.uint64(_LEN_MULT)
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        row_of = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        if wlo <= 1 <= whi:
+            where, found = _lookup(self._uni_codes, codes)
+            rows.append(row_of[found])
+            cols.append(self._uni_index[where[found]])
+        if wlo <= 2 <= whi and len(flat) > 1:
+            same = row_of[1:] == row_of[:-1]
+            pair = _pair_code_array(codes[:-1][same], codes[1:][same])
+            where, found = _lookup(self._bi_codes, pair)
+            rows.append(row_of[:-1][same][found])
+            cols.append(self._bi_index[where[found]])
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(rows), np.concatenate(cols)
 
     def transform(
         self,
@@ -118,64 +289,35 @@ class Featurizer:
         hits: Sequence[Sequence[Hit]],
     ) -> sp.csr_matrix:
         """One row per comment."""
-        chars = self._chars.get
-        words = self._words.get
+        n_rows = len(texts)
+        if not (len(tokens) == len(hits) == n_rows):
+            raise ValueError("texts, tokens and hits differ in length")
+        char_rows, char_cols = self._char_features(texts)
         evidence = self._evidence
-        lo, hi = self.spec.char_ngrams
-        wlo, whi = self.spec.word_ngrams
-        indices: list[int] = []
-        indptr = [0]
-        values: list[float] = []
-        for text, toks, row_hits in zip(texts, tokens, hits, strict=True):
-            start = len(indices)
-            padded = START + text + END
-            size = len(padded)
-            for n in range(lo, hi + 1):
-                if n == 1:
-                    for ch in text:
-                        j = chars(ch)
-                        if j is not None:
-                            indices.append(j)
-                    continue
-                for i in range(size - n + 1):
-                    j = chars(padded[i : i + n])
-                    if j is not None:
-                        indices.append(j)
-            ntok = len(toks)
-            for n in range(wlo, whi + 1):
-                if n == 1:
-                    for tok in toks:
-                        j = words(tok)
-                        if j is not None:
-                            indices.append(j)
-                elif n == 2:
-                    for i in range(ntok - 1):
-                        j = words(toks[i] + " " + toks[i + 1])
-                        if j is not None:
-                            indices.append(j)
-                else:
-                    for i in range(ntok - n + 1):
-                        j = words(" ".join(toks[i : i + n]))
-                        if j is not None:
-                            indices.append(j)
-            count = len(indices) - start
-            if count:
-                values.extend([1.0 / math.sqrt(count)] * count)
-            seen: set[int] = set()
+        e_rows: list[int] = []
+        e_cols: list[int] = []
+        for r, (text, row_hits) in enumerate(zip(texts, hits, strict=True)):
+            seen = {evidence[_length_feature(len(text))]}
             for hit in row_hits:
                 j = evidence.get(hit.evidence)
-                if j is not None and j not in seen:
+                if j is not None:
                     seen.add(j)
-                    indices.append(j)
-                    values.append(1.0)
-            indices.append(evidence[_length_feature(len(text))])
-            values.append(1.0)
-            indptr.append(len(indices))
-        return sp.csr_matrix(
-            (
-                np.asarray(values, dtype=np.float32),
-                np.asarray(indices, dtype=np.int32),
-                np.asarray(indptr, dtype=np.int32),
-            ),
-            shape=(len(texts), self.n_features),
+            e_cols.extend(seen)
+            e_rows.extend([r] * len(seen))
+        w_rows, w_cols = self._word_features(tokens)
+        text_rows = np.concatenate([char_rows, w_rows])
+        text_cols = np.concatenate([char_cols, w_cols])
+        counts = np.bincount(text_rows, minlength=n_rows).astype(np.float32)
+        scale = np.zeros(n_rows, dtype=np.float32)
+        nonzero = counts > 0
+        scale[nonzero] = 1.0 / np.sqrt(counts[nonzero])
+        rows = np.concatenate([text_rows, np.asarray(e_rows, dtype=np.int64)])
+        cols = np.concatenate([text_cols, np.asarray(e_cols, dtype=np.int64)])
+        values = np.concatenate([scale[text_rows], np.ones(len(e_rows), dtype=np.float32)])
+        matrix = sp.csr_matrix(
+            (values, (rows.astype(np.int32), cols.astype(np.int32))),
+            shape=(n_rows, self.n_features),
+            dtype=np.float32,
         )
+        matrix.sum_duplicates()
+        return matrix

@@ -36,9 +36,10 @@ __all__ = [
 ]
 
 # Lists whose hits are evidence for a label; ``allow`` only cancels hits.
-BLOCK_LISTS = ("insult", "profanity", "sexual", "ad", "grievance", "question")
+BLOCK_LISTS = ("insult", "profanity", "sexual", "ad", "grievance", "question", "positive")
 LISTS = (*BLOCK_LISTS, "allow")
-PATTERNS = ("phone", "qq", "wechat", "url", "taokouling", "digits")
+# Contact/ad patterns, then cue patterns (wishes of harm, speculative questions).
+PATTERNS = ("phone", "qq", "wechat", "url", "taokouling", "digits", "cnnum", "curse", "ask_spec")
 # Room block terms count as evidence of these lists.
 _ROOM_LISTS = {"abuse": "insult", "spam": "ad"}
 
@@ -99,9 +100,10 @@ class Hit:
 class Lexicon:
     """Term lists and patterns; see the module docstring."""
 
-    __slots__ = ("_max_len", "_patterns", "_prefixes", "_terms")
+    __slots__ = ("_max_len", "_patterns", "_prefixes", "_terms", "_triggers")
 
     def __init__(self, lists: Mapping[str, Iterable[str]], patterns: Mapping[str, str]) -> None:
+        """``patterns`` maps a name to ``regex`` or ``regex<TAB>required characters``."""
         self._terms: dict[str, tuple[str, ...]] = {}
         for name, terms in lists.items():
             if name not in LISTS:
@@ -115,14 +117,15 @@ class Lexicon:
         unknown = set(patterns) - set(PATTERNS)
         if unknown:
             raise ModelError(f"unknown pattern names {sorted(unknown)}")
-        try:
-            self._patterns = (
-                re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in patterns.items()))
-                if patterns
-                else None
-            )
-        except re.error as exc:
-            raise ModelError(f"bad pattern in patterns.tsv: {exc}") from exc
+        compiled: list[tuple[str, re.Pattern[str], frozenset[str]]] = []
+        for name, spec in patterns.items():
+            rx, _, requires = spec.partition("\t")
+            try:
+                compiled.append((name, re.compile(rx.strip()), frozenset(requires.strip())))
+            except re.error as exc:
+                raise ModelError(f"bad pattern {name!r} in patterns.tsv: {exc}") from exc
+        self._patterns = tuple(compiled)
+        self._triggers = frozenset().union(*(req for _, _, req in compiled))
 
     @classmethod
     def from_dir(cls, lexicons: Path) -> Lexicon:
@@ -146,7 +149,7 @@ class Lexicon:
                 continue
             name, sep, rx = line.partition("\t")
             if not sep or not rx.strip():
-                raise ModelError(f"{path}:{number}: expected name<TAB>regex")
+                raise ModelError(f"{path}:{number}: expected name<TAB>regex[<TAB>requires]")
             patterns[name.strip()] = rx.strip()
         return cls(lists, patterns)
 
@@ -173,34 +176,52 @@ class Lexicon:
             for term in room.allow:
                 room_terms[term] = "allow"
             room_max = max((len(t) for t in room_terms), default=0)
-        limit = max(self._max_len, room_max)
-        for start in range(n):
-            acc = ""
-            for end in range(start, n):
-                acc += tokens[end]
-                names = terms.get(acc)
-                if names is not None:
-                    for name in names:
-                        if name == "allow":
-                            allows.append((start, end + 1, len(acc)))
-                        else:
-                            found.append((start, end + 1, acc, name))
-                if room_terms:
+        if room_terms:
+            limit = max(self._max_len, room_max)
+            for start in range(n):
+                acc = ""
+                for end in range(start, n):
+                    acc += tokens[end]
+                    names = terms.get(acc)
+                    if names is not None:
+                        for name in names:
+                            if name == "allow":
+                                allows.append((start, end + 1, len(acc)))
+                            else:
+                                found.append((start, end + 1, acc, name))
                     source = room_terms.get(acc)
                     if source == "allow":
                         allows.append((start, end + 1, len(acc)))
                     elif source is not None:
                         found.append((start, end + 1, acc, source))
-                if len(acc) >= limit or (acc not in prefixes and not room_terms):
-                    break
+                    if len(acc) >= limit:
+                        break
+        else:
+            for start in range(n):
+                acc = tokens[start]
+                end = start
+                while True:
+                    names = terms.get(acc)
+                    if names is not None:
+                        for name in names:
+                            if name == "allow":
+                                allows.append((start, end + 1, len(acc)))
+                            else:
+                                found.append((start, end + 1, acc, name))
+                    end += 1
+                    if end >= n or acc not in prefixes:
+                        break
+                    acc += tokens[end]
         hits: list[Hit] = []
         for start, end, term, source in found:
             if any(a <= start and end <= b and size >= len(term) for a, b, size in allows):
                 continue
             listed = _ROOM_LISTS[source[5:]] if source.startswith("room-") else source
             hits.append(Hit(source, f"lex:{listed}", term))
-        if self._patterns is not None:
-            for m in self._patterns.finditer(text):
-                name = m.lastgroup or ""
+        present = self._triggers.intersection(text)
+        for name, rx, requires in self._patterns:
+            if requires and requires.isdisjoint(present):
+                continue
+            for m in rx.finditer(text):
                 hits.append(Hit(f"pattern:{name}", f"pat:{name}", m.group(0)))
         return tuple(hits)

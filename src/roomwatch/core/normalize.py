@@ -17,7 +17,9 @@ Steps, in order (each one that changes the text is recorded in ``applied``):
    the "a lot" signal while bounding the n-gram variety.
 6. ``evasion:<variant>→<canonical>``: evasion spellings from
    ``lexicons/evasion.tsv`` (homophones, pinyin, initials, look-alikes, emoji, and
-   separators inside words such as 傻 逼 or s.b) are folded to their canonical form.
+   separators inside words such as 傻 逼 or s.b) are folded to their canonical form;
+   insult and ad terms from ``lexicons/terms/`` split by separators (废·物, 加 微 信)
+   are joined again.
 7. ``emoji``: remaining emoji are dropped; those listed in ``lexicons/emoji.tsv``
    become the category placeholder word first (``emoji:<category>``).
 8. Whitespace runs collapse to one space; leading/trailing space is stripped.
@@ -53,18 +55,25 @@ EMOTE_TOKENS = {
     "neu": "emoneu",
 }
 
-# Characters allowed between the letters of an evasion spelling: anything that is
-# not a letter, digit or CJK ideograph (spaces, punctuation, emoji), and "_".
-_SEP = r"[\W_]{0,3}"
+# Characters allowed between the letters of an evasion spelling: up to three of
+# anything that is not a letter, digit or CJK ideograph (spaces, symbols, emoji,
+# "_"), except sentence punctuation, which separates words rather than hides them.
+_SEP = r"(?:_|[^\w,!?;:，。！？；：、…()\[\]（）【】\"'“”‘’])" + "{0,3}"
 _ASCII_SEP = r"[\s._\-*+/|~·]{0,2}"
 _EMOTE_RE = re.compile(r"\[([^\[\]\s]{1,8})\]")
 _REPEAT_RE = re.compile(r"(.)\1{3,}", re.DOTALL)
 _PUNCT_REPEAT_RE = re.compile(r"([!?.,~。，！？…、\-=*#])\1{2,}")
-_SPACE_RE = re.compile(r"\s+")
 # Emoji and pictographs (plus the variation selector and zero-width joiner).
 _EMOJI_RE = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3]+"
 )
+
+
+_SEPARATED_LISTS = ("insult", "ad")
+
+
+def _is_word(term: str) -> bool:
+    return all(ch.isalnum() for ch in term)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +167,9 @@ class Normalizer:
     """Folds raw comment text; built from the files in a lexicons directory."""
 
     __slots__ = (
+        "_ascii_first",
         "_ascii_re",
+        "_cjk_first",
         "_cjk_re",
         "_emoji_map",
         "_emote_map",
@@ -175,7 +186,8 @@ class Normalizer:
     ) -> None:
         self._rules: dict[str, EvasionRule] = {}
         for rule in rules:
-            self._rules[rule.variant] = rule
+            if rule.variant not in self._rules or rule.kind != "separator":
+                self._rules[rule.variant] = rule
         for rule in list(self._rules.values()):
             self._rules.setdefault(
                 rule.canonical, EvasionRule(rule.canonical, rule.canonical, "separator")
@@ -193,6 +205,8 @@ class Normalizer:
             else None
         )
         self._cjk_re = re.compile("(" + trie_pattern(cjk_words, _SEP) + ")") if cjk_words else None
+        self._cjk_first = frozenset(w[0] for w in cjk_words)
+        self._ascii_first = frozenset(w[0] for w in ascii_words)
         self._emote_map = {name: EMOTE_TOKENS[cat] for name, cat in emotes.items()}
         self._emoji_map = {e: EMOTE_TOKENS[cat] for e, cat in emoji.items()}
         self._t2s = _t2s_table()
@@ -212,6 +226,15 @@ class Normalizer:
                     raise ModelError(f"evasion.tsv: unknown guard {guard!r}")
             variant = unicodedata.normalize("NFKC", row[0]).lower()
             rules.append(EvasionRule(variant, row[1], row[2], not_after, not_before))
+        # Insult and ad terms are also folded back together when split by separators.
+        for name in _SEPARATED_LISTS:
+            path = lexicons / "terms" / f"{name}.txt"
+            if not path.exists():
+                continue
+            for line in path.read_text(encoding="utf-8").splitlines():
+                term = unicodedata.normalize("NFKC", line.strip()).lower()
+                if len(term) >= 2 and not line.startswith("#") and _is_word(term):
+                    rules.append(EvasionRule(term, term, "separator"))
         emotes = {}
         for name, cat, *_ in read_table(lexicons / "emotes.tsv", 2):
             if cat not in EMOTE_TOKENS:
@@ -246,13 +269,15 @@ class Normalizer:
             out = _PUNCT_REPEAT_RE.sub(lambda m: m.group(1) * 2, out)
             if "repeat" not in applied:
                 applied.append("repeat")
-        if self._cjk_re is not None:
+        # The first-character sets are quick pre-checks: most comments contain no
+        # character an evasion spelling can start with, and skip the big regexes.
+        if self._cjk_re is not None and not self._cjk_first.isdisjoint(out):
             out = self._cjk_re.sub(lambda m: self._fold(m, applied), out)
-        if self._ascii_re is not None:
+        if self._ascii_re is not None and not self._ascii_first.isdisjoint(out):
             out = self._ascii_re.sub(lambda m: self._fold(m, applied), out)
         if _EMOJI_RE.search(out) is not None:
             out = _EMOJI_RE.sub(lambda m: self._emoji(m, applied), out)
-        out = _SPACE_RE.sub(" ", out).strip()
+        out = " ".join(out.split())
         return Normalized(out, tuple(applied))
 
     def _emote(self, match: re.Match[str], applied: list[str]) -> str:

