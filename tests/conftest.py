@@ -37,7 +37,11 @@ def analyzer() -> Analyzer:
 
 
 def make_settings(**sections: object) -> Settings:
-    raw: dict[str, object] = {"server": {"host": "127.0.0.1", "port": 0}}
+    raw: dict[str, object] = {
+        "server": {"host": "127.0.0.1", "port": 0},
+        # Tests that don't name a recorder folder don't record.
+        "recorder": {"enabled": False},
+    }
     raw.update(sections)
     raw["tokens"] = [
         {"role": role, "token": token, "name": f"{role}-1"} for role, token in TOKENS.items()
@@ -50,7 +54,10 @@ def make_settings(**sections: object) -> Settings:
 
 @pytest.fixture
 async def service(analyzer: Analyzer, tmp_path: Path) -> AsyncIterator[Service]:
-    settings = make_settings(store={"path": str(tmp_path / "rw.sqlite3")})
+    settings = make_settings(
+        store={"path": str(tmp_path / "rw.sqlite3")},
+        recorder={"dir": str(tmp_path / "recordings"), "flush_interval_s": 0.2},
+    )
     async with Service(settings, analyzer=analyzer, registry=CollectorRegistry()) as svc:
         yield svc
 

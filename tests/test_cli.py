@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 from .conftest import SAMPLES, read_recording
@@ -107,3 +109,38 @@ def test_unknown_config_key_is_a_clear_error(tmp_path: Path) -> None:
     result = run("replay", str(SAMPLES / "mini.jsonl"), "--config", str(cfg))
     assert result.returncode == 2
     assert b"server.prot" in result.stderr
+
+
+def test_compare_reports_exactly_what_a_room_term_changes(tmp_path: Path) -> None:
+    records = read_recording(SAMPLES / "mini.jsonl")
+    room = records[0]["room"]
+    extra = [
+        {"room": room, "text": t, "id": f"x{i}", "ts": records[-1]["ts"] + i}
+        for i, t in enumerate(["大冤种主播又开始了", "这个大冤种主播", "大冤种主播 下播吧", "主播好"])
+    ]
+    rec = tmp_path / "rec.jsonl"
+    rec.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records + extra) + "\n",
+        encoding="utf-8",
+    )
+    tweak = tmp_path / "tweak.toml"
+    tweak.write_text(f'[rooms."{room}"]\nblock_abuse = ["大冤种主播"]\n', encoding="utf-8")
+
+    # What each setting decides, record by record, from `classify`.
+    def labels(*config: str) -> list[str]:
+        result = run("classify", "--jsonl", *config, stdin=rec.read_bytes())
+        assert result.returncode == 0, result.stderr.decode()
+        return [json.loads(x)["label"] for x in result.stdout.decode().splitlines()]
+
+    before, after = labels(), labels("--config", str(tweak))
+    expected = Counter((a, b) for a, b in zip(before, after, strict=True) if a != b)
+    assert expected, "the tweak should change something"
+
+    result = run("replay", str(rec), "--compare", str(tweak))
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    n = sum(expected.values())
+    assert f"{n} decisions differ" in out
+    for (a, b), count in expected.items():
+        assert re.search(rf"{a}\s+→\s+{b}\s+{count}\b", out), out
+    assert "大冤种主播" in out

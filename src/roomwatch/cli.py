@@ -95,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--alerts", metavar="FILE", help="write every alert event (open, update, resolve) here"
     )
+    p.add_argument(
+        "--compare",
+        metavar="OTHER",
+        help="also classify with OTHER (a config .toml, a model folder or a lexicons folder) "
+        "and print the decisions that differ",
+    )
+    p.add_argument(
+        "--limit", type=int, default=50, help="differences to list with --compare (default 50)"
+    )
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=cmd_replay)
 
@@ -242,7 +251,90 @@ class _VerdictWriter:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
+    if args.compare:
+        return asyncio.run(_compare(settings, args))
     return asyncio.run(_replay(settings, args))
+
+
+def _other_settings(settings: Settings, other: str) -> Settings:
+    """Settings for ``--compare OTHER``: a config file, a model or a lexicons folder."""
+    import dataclasses
+
+    path = Path(other)
+    if path.is_file():
+        return load_settings(path, environ=os.environ, generate_missing_tokens=False)
+    if (path / "manifest.json").is_file():
+        model = dataclasses.replace(settings.model, models_dir=str(path))
+        return dataclasses.replace(settings, model=model)
+    if (path / "userdict.txt").is_file() or (path / "terms").is_dir():
+        model = dataclasses.replace(settings.model, lexicons_dir=str(path))
+        return dataclasses.replace(settings, model=model)
+    raise RoomwatchError(
+        f"--compare {other!r} is neither a config file, a model folder (with manifest.json) "
+        "nor a lexicons folder (with userdict.txt)"
+    )
+
+
+async def _compare(settings: Settings, args: argparse.Namespace) -> int:
+    """Classify every record twice and report the decisions that differ."""
+    from roomwatch.core.analyze import TYPED_KINDS
+    from roomwatch.service import load_analyzer
+    from roomwatch.sources.replay import ReplaySource
+
+    base, other = await asyncio.gather(
+        asyncio.to_thread(load_analyzer, settings),
+        asyncio.to_thread(load_analyzer, _other_settings(settings, args.compare)),
+    )
+    changes: Counter[tuple[str, str]] = Counter()
+    shown: list[str] = []
+    total = 0
+    batch: list[Comment] = []
+
+    def flush() -> None:
+        nonlocal total
+        comments = [c for c in batch if c.kind in TYPED_KINDS]
+        batch.clear()
+        if not comments:
+            return
+        total += len(comments)
+        for a, b in zip(base.analyze(comments), other.analyze(comments), strict=True):
+            if a.label == b.label:
+                continue
+            changes[(a.label, b.label)] += 1
+            if len(shown) < args.limit:
+                text = a.comment.text.replace("\n", " ")
+                text = text if len(text) <= 60 else text[:59] + "…"
+                shown.append(
+                    f"  {a.comment.id or '-'} [{a.comment.room}] {a.label} → {b.label}  "
+                    f"{text}  ({'; '.join(b.reasons[:3])})"
+                )
+
+    class Collect:
+        async def put(self, comment: Comment, source: str) -> bool:
+            batch.append(comment)
+            if len(batch) >= 1024:
+                flush()
+            return True
+
+        async def reject(self, error: RecordError, source: str, where: str = "") -> None:
+            return None
+
+    await ReplaySource(list(args.files), speed=0, room=args.room).run(Collect())
+    flush()
+    n = sum(changes.values())
+    print(
+        f"compared {total} comments: {n} decisions differ ({n / max(total, 1):.2%})\n"
+        f"  base:  model {base.version}, lexicons {base.lexicon_hash}, config {base.config_hash}\n"
+        f"  other: model {other.version}, lexicons {other.lexicon_hash}, "
+        f"config {other.config_hash}"
+    )
+    if changes:
+        print("label changes:")
+        for (a, b), count in changes.most_common():
+            print(f"  {a:>9} → {b:<9} {count:>7}")
+        print(f"differences (first {len(shown)}):")
+        print("\n".join(shown))
+    return 0
 
 
 async def _replay(settings: Settings, args: argparse.Namespace) -> int:
@@ -263,7 +355,6 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     counter = _VerdictWriter(out_fh)
     outputs: list[Any] = [counter]
     alerts_fh: IO[str] | None = None
-    alert_stage = None
     alert_events: Counter[str] = Counter()
     if args.alerts:
         from roomwatch.stages.alert import AlertStage
@@ -285,8 +376,6 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     try:
         stats = await source.run(pipeline)
         await pipeline.drain()
-        if alert_stage is not None:
-            alert_stage.finish()
     finally:
         await pipeline.close()
         if out_fh is not None and out_fh is not sys.stdout:

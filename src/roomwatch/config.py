@@ -30,7 +30,9 @@ __all__ = [
     "HubSettings",
     "ModelSettings",
     "PipelineSettings",
+    "RecorderSettings",
     "ReplaySourceSettings",
+    "RoomSettings",
     "ServerSettings",
     "Settings",
     "StoreSettings",
@@ -125,6 +127,45 @@ class ReplaySourceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RecorderSettings:
+    """Recording every accepted record to per-room JSON Lines files."""
+
+    #: Record at all. Recordings are what `roomwatch replay` and `report` read.
+    enabled: bool = True
+    #: Folder for the recordings; one sub-folder per room.
+    dir: str = "var/recordings"
+    #: Buffered records are written this often. A crash (even kill -9) loses
+    #: at most this many seconds of records, plus at most one partial line.
+    flush_interval_s: float = 1.0
+    #: Start a new file once the current one holds this many bytes ...
+    max_bytes: int = 256 * 1024 * 1024
+    #: ... or is this many seconds old. Closed files are gzip-compressed.
+    max_age_s: float = 3600.0
+    #: Most bytes held in memory while the disk can't keep up; past it,
+    #: records are dropped and counted.
+    max_buffer_bytes: int = 64 * 1024 * 1024
+    #: fsync after every flush (slower; survives power loss, not just crashes).
+    fsync: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSettings:
+    """Per-room extra terms for the classifier (``[rooms."<room>"]``).
+
+    Write terms in their normalised spelling (傻逼, not 煞笔); they match on
+    jieba token boundaries like the shipped lexicons, and are evidence for the
+    model, not blind overrides.
+    """
+
+    #: Extra insults for this room (e.g. a nickname used to attack the host).
+    block_abuse: tuple[str, ...] = ()
+    #: Extra ad / traffic-stealing terms (e.g. a rival room's name).
+    block_spam: tuple[str, ...] = ()
+    #: Terms never to count as abuse or spam here (a product called 大麻花).
+    allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Token:
     """A login token: a secret, the role it grants and the rooms it may see."""
 
@@ -157,8 +198,10 @@ class Settings:
     #: Feature sections owned by later stages, validated by their own types.
     queue: Mapping[str, Any] = field(default_factory=dict)
     alerts: Mapping[str, Any] = field(default_factory=dict)
-    recorder: Mapping[str, Any] = field(default_factory=dict)
+    recorder: RecorderSettings = field(default_factory=RecorderSettings)
     moderation: Mapping[str, Any] = field(default_factory=dict)
+    #: Per-room classifier terms, keyed by room.
+    rooms: Mapping[str, RoomSettings] = field(default_factory=dict)
     #: ``[[webhooks]]`` tables; validated by :class:`roomwatch.sinks.webhook.WebhookTarget`.
     webhooks: tuple[Mapping[str, Any], ...] = field(default=(), metadata=_INTERNAL)
     #: Names of the tokens that were generated because config had none.

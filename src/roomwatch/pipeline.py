@@ -114,6 +114,7 @@ class Pipeline:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._processed = 0
+        self._taps: list[Callable[[Comment], None]] = []
         metrics.track_queue_depth(self._queue.qsize)
 
     @property
@@ -128,6 +129,13 @@ class Pipeline:
     def add_output(self, output: Output) -> None:
         self._outputs.append(output)
 
+    def add_tap(self, tap: Callable[[Comment], None]) -> None:
+        """Call ``tap(comment)`` for every accepted record, before de-duplication.
+
+        Taps must not block (the recorder only buffers).
+        """
+        self._taps.append(tap)
+
     # -- input --------------------------------------------------------------
 
     async def put(self, comment: Comment, source: str) -> bool:
@@ -138,6 +146,8 @@ class Pipeline:
         if self._closing:
             raise RuntimeError("the pipeline is closed")
         self._metrics.comments_in.labels(source).inc()
+        for tap in self._taps:
+            tap(comment)
         if comment.id is not None and self._dedupe.seen(comment.room, comment.id):
             self._metrics.discarded.labels("duplicate").inc()
             if self._keep_skips:

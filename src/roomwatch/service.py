@@ -28,10 +28,12 @@ from prometheus_client import CollectorRegistry
 from roomwatch.assets import asset_dir
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.lexicon import RoomTerms
 from roomwatch.errors import ConfigError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sinks.hub import Hub
+from roomwatch.sinks.recorder import Recorder
 from roomwatch.sinks.store import Store
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
@@ -51,10 +53,17 @@ logger = logging.getLogger(__name__)
 
 
 def load_analyzer(settings: Settings) -> Analyzer:
-    """Load the model and lexicons the settings name (or the bundled ones)."""
+    """Load the model and lexicons the settings name (or the bundled ones),
+    with the per-room terms from ``[rooms]``, stamped with the config hash."""
     models = asset_dir("models", settings.model.models_dir or None)
     lexicons = asset_dir("lexicons", settings.model.lexicons_dir or None)
-    return Analyzer.load(models, lexicons)
+    room_terms = {
+        room: RoomTerms.of(r.block_abuse, r.block_spam, r.allow)
+        for room, r in settings.rooms.items()
+    }
+    analyzer = Analyzer.load(models, lexicons, room_terms)
+    analyzer.config_hash = settings.digest()
+    return analyzer
 
 
 class Service:
@@ -83,6 +92,7 @@ class Service:
         for output in outputs:
             self.pipeline.add_output(output)
         self.store: Store | None = None
+        self.recorder: Recorder | None = None
         self._app_hooks: list[AppHook] = []
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -135,6 +145,24 @@ class Service:
 
         self.alerts.on_ack = audit_ack
         await self.webhooks.start()
+        rec = self.settings.recorder
+        if rec.enabled:
+            self.recorder = Recorder(
+                rec.dir,
+                registry=self.metrics.registry,
+                on_error=self._recorder_error,
+                flush_interval_s=rec.flush_interval_s,
+                max_bytes=rec.max_bytes,
+                max_age_s=rec.max_age_s,
+                max_buffer_bytes=rec.max_buffer_bytes,
+                fsync=rec.fsync,
+            )
+            await self.recorder.start()
+            recorder = self.recorder
+            # What is recorded is the record as accepted (unknown fields kept,
+            # a missing ts filled in from the receive time), so a replay sees
+            # exactly the clock the live run saw.
+            self.pipeline.add_tap(lambda c: recorder.write(c.room, c.to_json()))
         self.pipeline.start()
         state = AppState(
             settings=self.settings,
@@ -167,6 +195,10 @@ class Service:
             self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
         self._ticker = asyncio.create_task(self._tick(), name="roomwatch-ticker")
         logger.info("roomwatch listening on %s (model %s)", self.url, self.analyzer.version)
+
+    def _recorder_error(self, message: str) -> None:
+        logger.error("recorder: %s", message)
+        self.alerts.raise_system("recorder", message, self.alerts.now())
 
     def add_app_hook(self, hook: AppHook) -> None:
         """Run ``hook(app)`` on the web app before it starts (routes, cleanup_ctx).
@@ -262,6 +294,8 @@ class Service:
         except TimeoutError:
             logger.warning("pipeline did not drain in 10 s; dropping the rest")
         await self.pipeline.close()
+        if self.recorder is not None:
+            await self.recorder.aclose()
         await self.webhooks.close()
         if self.store is not None:
             await self.store.close()

@@ -163,3 +163,35 @@ def test_replay_alerts_finds_each_incident_once_and_nothing_when_calm(tmp_path: 
     ids = {e["alert"]["id"] for e in opens}
     assert {e["alert"]["id"] for e in events} == ids
     assert sorted(e["alert"]["id"] for e in events if e["type"] == "resolve") == sorted(ids)
+
+
+async def test_recorder_failure_raises_a_system_alert(analyzer: Analyzer, tmp_path: Path) -> None:
+    # The recordings "folder" is a regular file, so every write fails.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    settings = make_settings(
+        store={"path": str(tmp_path / "rw.sqlite3")},
+        recorder={"dir": str(blocker / "recordings"), "flush_interval_s": 0.1},
+    )
+    async with Service(settings, analyzer=analyzer, registry=CollectorRegistry()) as svc:
+        async with aiohttp.ClientSession() as session:
+            # A room-scoped helper can't see alerts; a comms user sees system alerts.
+            async with session.ws_connect(f"{svc.url}/ws/alerts?token={TOKENS['comms']}") as ws:
+                await post(svc, [{"room": "r", "text": "主播好", "id": "1", "ts": 1.0}])
+                alert = None
+                for _ in range(50):
+                    msg = json.loads((await asyncio.wait_for(ws.receive(), 10)).data)
+                    if msg.get("type") == "open":
+                        alert = msg["alert"]
+                        break
+        assert alert is not None
+        assert alert["detector"] == "system" and alert["severity"] == "critical"
+        assert "recorder" in alert["summary"]
+        # The pipeline kept going and counted the failure.
+        assert svc.pipeline.processed == 1
+        errors = svc.metrics.registry.get_sample_value(
+            "roomwatch_recorder_errors_total", {"reason": "io"}
+        ) or svc.metrics.registry.get_sample_value(
+            "roomwatch_recorder_errors_total", {"reason": "permission"}
+        )
+        assert errors and errors >= 1

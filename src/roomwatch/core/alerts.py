@@ -86,6 +86,7 @@ __all__ = [
     "DETECTORS",
     "EVENT_KINDS",
     "SEVERITIES",
+    "SYSTEM_ROOM",
     "Alert",
     "AlertConfig",
     "AlertError",
@@ -107,9 +108,14 @@ DETECTORS: Final = (
     "watchlist",
     "volume_drop",
     "volume_surge",
+    "system",
 )
+#: Room of alerts about roomwatch itself (``system``): they concern every room.
+SYSTEM_ROOM: Final = "*"
 STATES: Final = ("open", "acknowledged", "resolved")
 _LABELS: Final = frozenset({"question", "grievance", "abuse", "spam", "chatter"})
+#: Record kinds that carry a viewer's words (the others only show the feed is alive).
+_TEXT_KINDS: Final = frozenset({"comment", "superchat"})
 
 #: Seed lexicon for grievance topics: topic name -> terms (matched as
 #: substrings of the normalised text). Topics it does not know are found by
@@ -468,8 +474,8 @@ class AlertConfig:
             "cooldown_seconds",
             "update_min_interval_seconds",
             "outage_min_rate",
+            "baseline_margin_sigmas",
         )
-        non_negative = (*non_negative, "baseline_margin_sigmas")
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise ConfigError(f"alerts.{name} must not be negative")
@@ -1012,6 +1018,8 @@ class AlertManager:
             if alert.state == "resolved":
                 continue
             self._alerts[alert.id] = alert
+            if alert.detector == "system":
+                continue
             room = self._room(alert.room, alert.updated_at)
             if alert.detector == "abuse_raid":
                 room.raid.clear()
@@ -1026,6 +1034,47 @@ class AlertManager:
                 alert.updated_at,
                 float(max(alert.evidence.count, alert.evidence.messages, 1)),
             )
+
+    def raise_system(self, source: str, message: str, now: float) -> AlertEvent:
+        """Open (or update) a critical alert about roomwatch itself, e.g. a full disk.
+
+        One alert per ``source``; it stays open until :meth:`resolve_system`,
+        so an operator sees it even after acknowledging.
+        """
+        alert_id = _alert_id(SYSTEM_ROOM, "system", source, 0.0)
+        old = self._alerts.get(alert_id)
+        if old is None:
+            alert = Alert(
+                alert_id,
+                SYSTEM_ROOM,
+                "system",
+                source,
+                "critical",
+                "open",
+                now,
+                now,
+                f"roomwatch 自身故障（{source}）：{message}",
+                Evidence(count=1),
+            )
+            self._alerts[alert_id] = alert
+            return AlertEvent("open", alert, now)
+        alert = replace(
+            old,
+            updated_at=now,
+            summary=f"roomwatch 自身故障（{source}）：{message}",
+            evidence=replace(old.evidence, count=old.evidence.count + 1),
+        )
+        self._alerts[alert_id] = alert
+        return AlertEvent("update", alert, now)
+
+    def resolve_system(self, source: str, now: float) -> AlertEvent | None:
+        """Close the ``system`` alert of ``source``, if one is open."""
+        alert = self._alerts.pop(_alert_id(SYSTEM_ROOM, "system", source, 0.0), None)
+        if alert is None:
+            return None
+        alert = replace(alert, state="resolved", resolved_at=now, updated_at=now)
+        self._recent[alert.id] = alert
+        return AlertEvent("resolve", alert, now)
 
     def acknowledge(self, alert_id: str, actor: str, now: float) -> tuple[AlertEvent, AuditRecord]:
         """Mark an alert as seen by ``actor``; returns the ``ack`` event and its audit record."""
@@ -1052,8 +1101,15 @@ class AlertManager:
         room = self._room(c.room, c.ts)
         events: list[AlertEvent] = []
         now = self._advance(room, c.ts, events)
-        room.seen += 1
         room.last_ts = now
+        if ("volume_drop", "") in room.active:
+            # Any record after silence ends an outage at once.
+            self._resolve(room, "volume_drop", "", now, events)
+        if c.kind not in _TEXT_KINDS:
+            # Gifts, likes and entries show the feed is alive, but are not
+            # opinions: they would only dilute the shares.
+            return events
+        room.seen += 1
         cfg = self.config
         negative = obs.sentiment <= cfg.negative_sentiment
         sample = _sample(obs)
@@ -1065,10 +1121,6 @@ class AlertManager:
             room.window[key] += 1
 
         count("n")
-        # A comment after silence ends an outage at once.
-        active_drop = room.active.get(("volume_drop", ""))
-        if active_drop is not None:
-            self._resolve(room, "volume_drop", "", now, events)
 
         # Abuse raid: near-duplicate grouping.
         raid_member = self._raid_observe(room, obs, sample, negative)

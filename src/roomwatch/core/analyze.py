@@ -8,19 +8,21 @@ the runner can feed them to Prometheus without this module knowing about it.
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
 from pathlib import Path
+from typing import Final
 
 from roomwatch.core.classify import Classifier, Prediction
+from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.record import Comment
 from roomwatch.core.segment import Segmenter
 from roomwatch.core.verdict import Verdict
 
-__all__ = ["TYPED_KINDS", "Analyzer", "StageTimer"]
+__all__ = ["TYPED_KINDS", "Analyzer", "StageTimer", "hash_dir"]
 
 #: Record kinds whose text a viewer typed; only these are classified.
 TYPED_KINDS: Final = frozenset({"comment", "superchat"})
@@ -36,13 +38,23 @@ class Analyzer:
     normalizer: Normalizer
     segmenter: Segmenter
     classifier: Classifier
+    #: Short hash of every lexicon file, stamped on each verdict.
+    lexicon_hash: str = ""
+    #: Short hash of the effective config, stamped on each verdict (set by the runner).
+    config_hash: str = ""
 
     @classmethod
-    def load(cls, models_dir: Path, lexicons_dir: Path) -> Analyzer:
+    def load(
+        cls,
+        models_dir: Path,
+        lexicons_dir: Path,
+        room_terms: Mapping[str, RoomTerms] | None = None,
+    ) -> Analyzer:
         return cls(
             normalizer=Normalizer.from_dir(lexicons_dir),
             segmenter=Segmenter.from_dir(lexicons_dir),
-            classifier=Classifier.load(models_dir, lexicons_dir),
+            classifier=Classifier.load(models_dir, lexicons_dir, room_terms),
+            lexicon_hash=hash_dir(lexicons_dir),
         )
 
     @property
@@ -86,6 +98,7 @@ class Analyzer:
             timer("segment", t2 - t1)
             timer("classify", t3 - t2)
         version = self.classifier.version
+        stamps = (version, self.lexicon_hash, self.config_hash)
         empty_scores = {
             label: (1.0 if label == "chatter" else 0.0) for label in self.classifier.labels
         }
@@ -93,7 +106,7 @@ class Analyzer:
         for c, n, tok, maybe in zip(comments, normalized, tokens, predictions, strict=True):
             if maybe is None:
                 why = _EMPTY_REASONS if c.kind in TYPED_KINDS else (f"kind:{c.kind}",)
-                out.append(Verdict(c, n, tok, "chatter", empty_scores, 0.0, why, version))
+                out.append(Verdict(c, n, tok, "chatter", empty_scores, 0.0, why, *stamps))
             else:
                 out.append(
                     Verdict(
@@ -104,7 +117,20 @@ class Analyzer:
                         maybe.scores,
                         maybe.sentiment,
                         maybe.reasons,
-                        version,
+                        *stamps,
                     )
                 )
         return out
+
+
+def hash_dir(directory: Path) -> str:
+    """A short, stable hash of every file under ``directory`` (names and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        if path.name in ("NOTICE", "README.md") or "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]

@@ -23,6 +23,9 @@ class Verdict:
     sentiment: float
     reasons: tuple[str, ...]
     model: str
+    #: Hashes of the lexicons and the config that produced this verdict.
+    lexicons: str = ""
+    config: str = ""
     #: Set by the runner: which source the comment came from, and when it
     #: entered the pipeline (monotonic seconds), for latency metrics.
     source: str = ""
@@ -44,6 +47,8 @@ class Verdict:
             "sentiment": round(self.sentiment, 4),
             "reasons": list(self.reasons),
             "model": self.model,
+            "lexicons": self.lexicons,
+            "config": self.config,
         }
         user = c.user.to_dict()
         if user:

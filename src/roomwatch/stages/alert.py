@@ -19,7 +19,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from roomwatch.core.alerts import AlertConfig, AlertError, AlertEvent, AlertManager, Observation
+from roomwatch.core.alerts import (
+    SYSTEM_ROOM,
+    Alert,
+    AlertConfig,
+    AlertError,
+    AlertEvent,
+    AlertManager,
+    Observation,
+)
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.verdict import Verdict
 from roomwatch.pipeline import Result
@@ -34,6 +42,9 @@ ACK_ROLES: Final = frozenset({"comms", "moderator", "admin"})
 #: its first part, then in one jump (a recording with an hour-long pause
 #: should not cost 3,600 ticks per room).
 _MAX_STEPPED_GAP: Final = 300
+
+#: Wall seconds without a record before a live room's clock moves on its own.
+_IDLE_S: Final = 2.0
 
 #: Receives every alert event (open, update, resolve, ack).
 AlertListener = Callable[[AlertEvent], object]
@@ -107,24 +118,27 @@ class AlertStage:
         self._tick_at = second
 
     def tick_wall(self) -> None:
-        """Advance record time by the wall time since the last record."""
-        if self._ts is not None:
-            self._advance(self.now())
+        """In a quiet live room, advance record time by the wall time since the last record.
 
-    def finish(self) -> None:
-        """At the end of a replay: tick once more so held events go out."""
-        if self._tick_at is not None:
-            self._advance(self._tick_at + 1.0)
+        Only after ``_IDLE_S`` without records: while records flow, ticks come
+        from their ``ts`` alone, exactly as in a replay of the same recording.
+        """
+        if self._ts is not None and self._monotonic() - self._ts_at >= _IDLE_S:
+            self._advance(self.now())
 
     def _emit(self, events: Iterable[AlertEvent]) -> None:
         for event in events:
             if self._hub is not None:
-                self._hub.publish("alerts", event.alert.room, event.to_dict())
+                self._hub.publish("alerts", _room_of(event.alert), event.to_dict())
             for listener in self._listeners:
                 try:
                     listener(event)
                 except Exception:
                     logger.exception("alert listener %r failed", listener)
+
+    def raise_system(self, source: str, message: str, now: float) -> None:
+        """Alert everyone that roomwatch itself is in trouble (e.g. the disk is full)."""
+        self._emit([self.manager.raise_system(source, message, now)])
 
     def restore(self, alerts: Iterable[Mapping[str, Any]]) -> int:
         """Take back open alerts saved before a restart; returns how many."""
@@ -139,7 +153,7 @@ class AlertStage:
     # -- hub wiring ----------------------------------------------------------
 
     def snapshot(self, client: Client) -> Iterable[dict[str, Any]]:
-        alerts = [a.to_dict() for a in self.manager.open_alerts() if client.wants(a.room)]
+        alerts = [a.to_dict() for a in self.manager.open_alerts() if client.wants(_room_of(a))]
         yield {"type": "snapshot", "alerts": alerts}
 
     async def handle(self, client: Client, message: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,7 +166,7 @@ class AlertStage:
         if client.token.role not in ACK_ROLES:
             return {"type": "error", "action": "ack", "error": "forbidden"}
         alert = self.manager.get(alert_id)
-        if alert is None or not client.wants(alert.room):
+        if alert is None or not client.wants(_room_of(alert)):
             return {"type": "error", "action": "ack", "error": "not_found"}
         now = self.now()
         try:
@@ -163,3 +177,8 @@ class AlertStage:
         if self.on_ack is not None:
             self.on_ack(alert_id, client.token.label, client.token.role, audit.ts)
         return {"type": "ack", "action": "ack", "alert": event.alert.to_dict()}
+
+
+def _room_of(alert: Alert) -> str | None:
+    """The hub room of an alert: alerts about roomwatch itself go to everyone."""
+    return None if alert.room == SYSTEM_ROOM else alert.room
