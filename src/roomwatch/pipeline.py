@@ -19,10 +19,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import dataclasses
 import logging
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -115,6 +114,7 @@ class Pipeline:
         self._closing = False
         self._processed = 0
         self._taps: list[Callable[[Comment], None]] = []
+        self._children: dict[tuple[int, str], Any] = {}
         metrics.track_queue_depth(self._queue.qsize)
 
     @property
@@ -145,7 +145,7 @@ class Pipeline:
         """
         if self._closing:
             raise RuntimeError("the pipeline is closed")
-        self._metrics.comments_in.labels(source).inc()
+        self._child(self._metrics.comments_in, source).inc()
         for tap in self._taps:
             tap(comment)
         if comment.id is not None and self._dedupe.seen(comment.room, comment.id):
@@ -233,32 +233,47 @@ class Pipeline:
             verdicts = await loop.run_in_executor(self._executor, self._analyze, comments)
         results: list[Result] = []
         it = iter(verdicts)
+        by_label: Counter[str] = Counter()
+        by_source: Counter[str] = Counter()
+        entered: list[float] = []
         for item in batch:
             if isinstance(item, Skipped):
                 results.append(item)
             else:
-                _, source, entered = item
                 v = next(it)
-                results.append(_stamp(v, source, entered))
-                self._metrics.labels.labels(v.label).inc()
-                self._metrics.comments_out.labels(source).inc()
+                results.append(v)
+                by_label[v.label] += 1
+                by_source[item[1]] += 1
+                entered.append(item[2])
         self._processed += len(comments)
         for output in self._outputs:
             started = time.perf_counter()
             output(results)
-            name = getattr(output, "stage", "publish")
-            self._metrics.stage_seconds.labels(name).observe(time.perf_counter() - started)
+            self._stage_timer(getattr(output, "stage", "publish"))(time.perf_counter() - started)
+        # Metrics once per batch, not once per comment.
+        for label, n in by_label.items():
+            self._child(self._metrics.labels, label).inc(n)
+        for source, n in by_source.items():
+            self._child(self._metrics.comments_out, source).inc(n)
         now = self._monotonic()
-        for r in results:
-            if isinstance(r, Verdict):
-                self._metrics.end_to_end_seconds.observe(now - r.entered)
+        observe = self._metrics.end_to_end_seconds.observe
+        for t in entered:
+            observe(now - t)
 
     def _analyze(self, comments: list[Comment]) -> list[Verdict]:
         return self._analyzer.analyze(comments, timer=self._observe_stage)
 
     def _observe_stage(self, stage: str, seconds: float) -> None:
-        self._metrics.stage_seconds.labels(stage).observe(seconds)
+        self._stage_timer(stage)(seconds)
 
+    def _stage_timer(self, stage: str) -> Callable[[float], None]:
+        return self._child(self._metrics.stage_seconds, stage).observe  # type: ignore[no-any-return]
 
-def _stamp(v: Verdict, source: str, entered: float) -> Verdict:
-    return dataclasses.replace(v, source=source, entered=entered)
+    def _child(self, metric: Any, label: str) -> Any:
+        # prometheus_client's labels() costs microseconds (it validates and
+        # locks); the label sets are bounded, so keep the children.
+        key = (id(metric), label)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(label)
+        return child

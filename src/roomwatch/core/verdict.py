@@ -26,10 +26,6 @@ class Verdict:
     #: Hashes of the lexicons and the config that produced this verdict.
     lexicons: str = ""
     config: str = ""
-    #: Set by the runner: which source the comment came from, and when it
-    #: entered the pipeline (monotonic seconds), for latency metrics.
-    source: str = ""
-    entered: float = 0.0
 
     @property
     def confidence(self) -> float:

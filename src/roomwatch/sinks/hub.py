@@ -1,8 +1,10 @@
 """The WebSocket hub: fan-out of pipeline messages to browser and bot clients.
 
 Channels are ``host`` (the ranked question queue), ``moderator`` (flagged
-verdicts) and ``alerts``. Every published message gets a per-channel sequence
-number and is encoded once. Each client owns a bounded buffer and one relay
+verdicts), ``alerts`` and ``stream`` (the moderator dashboard: every comment
+in per-batch frames, the review queue, room stats and moderation decisions).
+Every published message gets a per-channel sequence number and is encoded at
+most once, and only if some client needs it. Each client owns a bounded buffer and one relay
 task, so a slow client never slows the pipeline: when its buffer is full it
 loses its oldest messages (or is disconnected, by config) and the drop is
 counted.
@@ -42,7 +44,7 @@ __all__ = ["CHANNELS", "ActionHandler", "Client", "Hub", "SnapshotProvider"]
 
 logger = logging.getLogger(__name__)
 
-CHANNELS: Final = ("host", "moderator", "alerts")
+CHANNELS: Final = ("host", "moderator", "alerts", "stream")
 
 #: Returns the snapshot messages (without ``seq``) for the rooms a client sees.
 SnapshotProvider = Callable[["Client"], Iterable[dict[str, Any]]]
@@ -87,13 +89,33 @@ class Client:
         return not full
 
 
+class _Frame:
+    """A published message, JSON-encoded on first need and then reused."""
+
+    __slots__ = ("_text", "message", "room", "seq")
+
+    def __init__(self, seq: int, room: str | None, message: dict[str, Any]) -> None:
+        self.seq = seq
+        self.room = room
+        self.message = message
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = _dumps(self.message)
+        return self._text
+
+
 class _Channel:
     __slots__ = ("buffer", "clients", "handler", "name", "seq", "snapshot")
 
     def __init__(self, name: str, resume: int) -> None:
         self.name = name
         self.seq = 0
-        self.buffer: deque[tuple[int, str | None, str]] = deque(maxlen=resume)
+        # With no client connected, nothing is encoded: frames wait as dicts
+        # for a client resuming with ?since=.
+        self.buffer: deque[_Frame] = deque(maxlen=resume)
         self.clients: set[Client] = set()
         self.snapshot: SnapshotProvider | None = None
         self.handler: ActionHandler | None = None
@@ -114,6 +136,7 @@ class Hub:
         self._channels = {name: _Channel(name, settings.resume_buffer) for name in CHANNELS}
         self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._closed = False
+        self._messages = {name: metrics.hub_messages.labels(name) for name in CHANNELS}
         for ch in self._channels.values():
             metrics.hub_clients.labels(ch.name).set_function(ch.client_count)
             metrics.hub_client_queue_depth.labels(ch.name).set_function(ch.buffered)
@@ -145,12 +168,12 @@ class Hub:
         message["channel"] = channel
         if room is not None and "room" not in message:
             message["room"] = room
-        frame = _dumps(message)
-        ch.buffer.append((ch.seq, room, frame))
-        self._metrics.hub_messages.labels(channel).inc()
+        frame = _Frame(ch.seq, room, message)
+        ch.buffer.append(frame)
+        self._messages[channel].inc()
         for client in tuple(ch.clients):
             if client.wants(room):
-                self._deliver(client, frame)
+                self._deliver(client, frame.text)
         return ch.seq
 
     def _deliver(self, client: Client, frame: str) -> None:
@@ -230,9 +253,9 @@ class Hub:
             return None
         if since == ch.seq:
             return []
-        if not ch.buffer or ch.buffer[0][0] > since + 1:
+        if not ch.buffer or ch.buffer[0].seq > since + 1:
             return None
-        return [frame for seq, room, frame in ch.buffer if seq > since and client.wants(room)]
+        return [f.text for f in ch.buffer if f.seq > since and client.wants(f.room)]
 
     async def _on_text(self, ch: _Channel, client: Client, data: str) -> None:
         try:

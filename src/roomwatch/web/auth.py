@@ -26,6 +26,7 @@ CHANNEL_ROLES: Final = {
     "host": frozenset({"host", "helper", "admin"}),
     "moderator": frozenset({"moderator", "admin"}),
     "alerts": frozenset({"comms", "moderator", "admin"}),
+    "stream": frozenset({"moderator", "admin"}),
 }
 
 
