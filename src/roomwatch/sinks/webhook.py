@@ -102,19 +102,27 @@ _FEISHU_TEMPLATE: Final = {"info": "blue", "warning": "orange", "critical": "red
 class WebhookTarget:
     """One destination. ``name`` is a metric label, so it must come from config."""
 
+    #: A unique name; it labels this target's delivery metrics.
     name: str
+    #: The bot's webhook URL (http or https); may be "env:VAR".
     url: str
+    #: Body format: json, feishu, dingtalk, wecom or slack.
     format: str = "json"
+    #: "rich" (cards, markdown) or "text" (plain text).
     style: str = "rich"
+    #: Least severity delivered: info, warning or critical.
     min_severity: str = "warning"
     #: Only these rooms (``None``: every room).
     rooms: frozenset[str] | None = None
+    #: Signing secret (Feishu, DingTalk signed mode, or an HMAC header for json); may be "env:VAR".
     secret: str | None = None
     #: Event kinds delivered. ``update`` events are sent only when they
     #: escalate severity, unless ``all_updates`` is set.
     kinds: frozenset[str] = frozenset({"open", "update", "resolve"})
     all_updates: bool = False
+    #: Seconds before one delivery attempt gives up.
     timeout_seconds: float = 10.0
+    #: Events held for this target; when full the oldest is dropped and counted.
     queue_size: int = 256
 
     def __post_init__(self) -> None:
