@@ -1,0 +1,51 @@
+"""The review report: what happened in a show, as one self-contained HTML file.
+
+* :class:`ReportBuilder` — a pipeline output that summarises verdicts in
+  bounded memory (:mod:`roomwatch.report.build`);
+* :func:`render_html` — the HTML file (:mod:`roomwatch.report.html`);
+* :func:`add_parser` / :func:`run` — ``roomwatch report`` (:mod:`roomwatch.report.cli`).
+
+Only the command line part is imported eagerly; the rest (which pulls in the
+pipeline and the model code) loads on first use, so registering the command
+costs nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from roomwatch.report.cli import add_parser, build_report, lexicon_hash, run
+
+if TYPE_CHECKING:
+    from roomwatch.report.build import Report, ReportBuilder, ReportConfig, account_hash
+    from roomwatch.report.html import render, render_html
+
+__all__ = [
+    "Report",
+    "ReportBuilder",
+    "ReportConfig",
+    "account_hash",
+    "add_parser",
+    "build_report",
+    "lexicon_hash",
+    "render",
+    "render_html",
+    "run",
+]
+
+_LAZY = {
+    "Report": "roomwatch.report.build",
+    "ReportBuilder": "roomwatch.report.build",
+    "ReportConfig": "roomwatch.report.build",
+    "account_hash": "roomwatch.report.build",
+    "render": "roomwatch.report.html",
+    "render_html": "roomwatch.report.html",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,108 @@
+"""The progress line: silent off a terminal, count / rate / ETA on one, throttled."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from roomwatch.progress import Progress, format_duration
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_prints_nothing_when_not_a_tty() -> None:
+    out = io.StringIO()  # isatty() is False
+    clock = FakeClock()
+    with Progress(1000, "report", stream=out, clock=clock) as bar:
+        for _ in range(1000):
+            clock.now += 0.01
+            bar.update()
+    assert not bar.enabled
+    assert bar.count == 1000
+    assert out.getvalue() == ""
+
+
+def test_is_tty_override_wins_over_the_stream() -> None:
+    out = FakeTty()
+    with Progress(10, stream=out, is_tty=False) as bar:
+        bar.update(10)
+    assert out.getvalue() == ""
+
+
+def test_shows_count_rate_and_eta_on_a_tty() -> None:
+    out = io.StringIO()
+    clock = FakeClock()
+    bar = Progress(1000, "report", stream=out, is_tty=True, clock=clock)
+    for _ in range(250):
+        clock.now += 0.01  # 100 records per second
+        bar.update()
+    text = out.getvalue()
+    last = text.rsplit("\r", 1)[-1]
+    assert "report" in last
+    assert "/1,000" in last
+    rate = re.search(r"([\d,.]+)/s", last)
+    assert rate is not None
+    assert abs(float(rate.group(1).replace(",", "")) - 100) < 1
+    # 750 left at 100/s: 7.5 s, shown as 0:08 (rounded) or 0:07.
+    assert "ETA 0:0" in last
+    assert "25%" in last or "24%" in last
+    bar.close()
+    assert out.getvalue().endswith("\n")
+    final = out.getvalue().rstrip("\n").rsplit("\r", 1)[-1]
+    assert "250/1,000" in final
+
+
+def test_unknown_total_shows_count_and_rate_without_eta() -> None:
+    out = io.StringIO()
+    clock = FakeClock()
+    with Progress(None, "replay", stream=out, is_tty=True, clock=clock) as bar:
+        for _ in range(30):
+            clock.now += 0.5
+            bar.update(10)
+    last = out.getvalue().rstrip("\n").rsplit("\r", 1)[-1]
+    assert "300" in last
+    assert "20.0/s" in last
+    assert "ETA" not in last
+
+
+def test_redraws_at_most_ten_times_a_second() -> None:
+    out = io.StringIO()
+    clock = FakeClock()
+    bar = Progress(None, stream=out, is_tty=True, clock=clock)
+    # 10,000 updates over 2 simulated seconds.
+    for _ in range(10_000):
+        clock.now += 0.0002
+        bar.update()
+    assert 15 <= bar.draws <= 21
+    assert out.getvalue().count("\r") == bar.draws
+    bar.close()
+    bar.close()  # idempotent
+    assert out.getvalue().count("\n") == 1
+
+
+def test_set_total_later_enables_the_eta() -> None:
+    out = io.StringIO()
+    clock = FakeClock()
+    bar = Progress(None, stream=out, is_tty=True, clock=clock)
+    bar.set_total(200)
+    clock.now += 1
+    bar.update(50)
+    assert "ETA 0:03" in bar.line()
+    assert bar.total == 200
+
+
+def test_format_duration() -> None:
+    assert format_duration(0) == "0:00"
+    assert format_duration(75) == "1:15"
+    assert format_duration(3700) == "1:01:40"
