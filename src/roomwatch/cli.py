@@ -6,6 +6,7 @@
 ``classify``  classify comments from stdin, one verdict per line, in order
 ``train``     rebuild the shipped models;  ``eval``  measure a model
 ``import``    convert Bilibili / BililiveRecorder XML or CSV to a recording
+``report``    a self-contained HTML review report of recordings
 """
 
 from __future__ import annotations
@@ -122,10 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _optional_subcommands(sub: Any) -> None:
     # These live with their own code and import heavier modules lazily.
     from roomwatch import importers
+    from roomwatch.report import add_parser as add_report_parser
     from roomwatch.training import cli as training_cli
 
     training_cli.add_parsers(sub)
     importers.add_parser(sub)
+    add_report_parser(sub, extra_outputs=_report_alerts)
+
+
+def _report_alerts(settings: Settings, builder: Any) -> list[Any]:
+    """Run the alert detectors during `roomwatch report`, into the report."""
+    from roomwatch.stages.alert import AlertStage
+
+    stage = AlertStage(None, settings.alerts)
+    stage.add_listener(builder.add_alert)
+    return [stage]
 
 
 # -- serve / demo ------------------------------------------------------------

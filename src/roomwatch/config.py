@@ -71,7 +71,8 @@ class PipelineSettings:
     #: Comments buffered between the sources and the stages. When full,
     #: sources wait (backpressure) rather than drop.
     queue_max: int = 20_000
-    #: How many recent (room, id) pairs are remembered to drop duplicates.
+    #: At least this many recent (room, id) pairs (at most twice as many) are
+    #: remembered, so a repeated id among them is dropped as a duplicate.
     dedupe_window: int = 200_000
 
 

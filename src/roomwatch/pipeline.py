@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import hashlib
 import logging
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -66,21 +67,32 @@ _STOP: Final = object()
 
 
 class _Dedupe:
-    """Remembers the last ``size`` (room, id) pairs."""
+    """Remembers at least the last ``size`` (room, id) pairs, and at most twice that.
 
-    __slots__ = ("_seen", "_size")
+    Two generations of sets of 64-bit hashes: when the young one holds
+    ``size`` keys it becomes the old one and the oldest is forgotten. About
+    70 bytes a key instead of a few hundred for an ordered dict of tuples;
+    a false "duplicate" needs a 64-bit hash collision between recent ids.
+    """
+
+    __slots__ = ("_old", "_size", "_young")
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._size = max(1, size)
+        self._young: set[int] = set()
+        self._old: set[int] = set()
 
     def seen(self, room: str, msg_id: str) -> bool:
-        key = (room, msg_id)
-        if key in self._seen:
+        digest = hashlib.blake2b(
+            f"{room}\0{msg_id}".encode("utf-8", "surrogatepass"), digest_size=8
+        ).digest()
+        key = int.from_bytes(digest, "little")
+        if key in self._young or key in self._old:
             return True
-        self._seen[key] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
+        self._young.add(key)
+        if len(self._young) >= self._size:
+            self._old = self._young
+            self._young = set()
         return False
 
 
