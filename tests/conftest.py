@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -60,6 +63,34 @@ async def service(analyzer: Analyzer, tmp_path: Path) -> AsyncIterator[Service]:
     )
     async with Service(settings, analyzer=analyzer, registry=CollectorRegistry()) as svc:
         yield svc
+
+
+async def ingest(svc: Service, rows: list[dict[str, Any]], *, chunk: int = 1000) -> None:
+    """POST records to the service's HTTP source as NDJSON, ``chunk`` at a time."""
+    async with aiohttp.ClientSession() as session:
+        for i in range(0, len(rows), chunk):
+            body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[i : i + chunk])
+            async with session.post(
+                f"{svc.url}/ingest",
+                data=io.BytesIO(body.encode()),
+                headers={"Authorization": f"Bearer {TOKENS['ingest']}"},
+            ) as resp:
+                assert resp.status == 200, await resp.text()
+
+
+def queue_state(messages: list[dict[str, Any]], room: str) -> dict[str, dict[str, Any]]:
+    """Rebuild a room's host queue from snapshot + deltas, as a client would."""
+    items: dict[str, dict[str, Any]] = {}
+    for m in messages:
+        if m.get("room") != room:
+            continue
+        if m["type"] == "snapshot":
+            items = {i["id"]: i for i in m["items"]}
+        elif m["type"] in ("added", "updated"):
+            items[m["item"]["id"]] = m["item"]
+        elif m["type"] == "removed":
+            items.pop(m["id"], None)
+    return items
 
 
 def read_recording(path: Path) -> list[dict]:

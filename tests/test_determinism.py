@@ -10,12 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from roomwatch.pipeline import Result
 from roomwatch.service import Service
 
-from .conftest import SAMPLES, TOKENS, read_recording
+from .conftest import SAMPLES, ingest, read_recording
 
 SCENARIO = SAMPLES / "scenario-alerts.jsonl.gz"
 
@@ -39,15 +37,7 @@ async def test_live_run_replays_to_identical_verdicts_and_alerts(
     # A few records arrive without ts; the live run stamps its receive time.
     for r in rows[::97]:
         r.pop("ts")
-    async with aiohttp.ClientSession() as session:
-        for i in range(0, len(rows), 700):
-            body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[i : i + 700])
-            async with session.post(
-                f"{service.url}/ingest",
-                data=body.encode(),
-                headers={"Authorization": f"Bearer {TOKENS['ingest']}"},
-            ) as resp:
-                assert resp.status == 200
+    await ingest(service, rows, chunk=700)
     deadline = asyncio.get_running_loop().time() + 60
     while service.pipeline.processed < len(rows):
         assert asyncio.get_running_loop().time() < deadline
@@ -60,8 +50,17 @@ async def test_live_run_replays_to_identical_verdicts_and_alerts(
     assert files and all(f.name.endswith(".jsonl.gz") for f in files)
     out, alerts = tmp_path / "verdicts.jsonl", tmp_path / "alerts.jsonl"
     result = subprocess.run(
-        [sys.executable, "-m", "roomwatch", "replay", *map(str, files), "--out", str(out),
-         "--alerts", str(alerts)],
+        [
+            sys.executable,
+            "-m",
+            "roomwatch",
+            "replay",
+            *map(str, files),
+            "--out",
+            str(out),
+            "--alerts",
+            str(alerts),
+        ],
         capture_output=True,
         timeout=300,
         check=False,

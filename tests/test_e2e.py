@@ -16,7 +16,7 @@ from websockets.asyncio.server import serve
 
 from roomwatch.service import Service
 
-from .conftest import SAMPLES, TOKENS, read_recording, read_truth
+from .conftest import SAMPLES, TOKENS, queue_state, read_recording, read_truth
 
 COMMERCE = "beauty-live-1126"
 ZHUNONG = "county-apples-1126"
@@ -59,21 +59,6 @@ async def wait_until(predicate, timeout: float = 60.0) -> None:  # type: ignore[
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
-
-
-def queue_state(messages: list[dict[str, Any]], room: str) -> dict[str, dict[str, Any]]:
-    """Rebuild a room's queue from snapshot + deltas, as a client would."""
-    items: dict[str, dict[str, Any]] = {}
-    for m in messages:
-        if m.get("room") != room:
-            continue
-        if m["type"] == "snapshot":
-            items = {i["id"]: i for i in m["items"]}
-        elif m["type"] in ("added", "updated"):
-            items[m["item"]["id"]] = m["item"]
-        elif m["type"] == "removed":
-            items.pop(m["id"], None)
-    return items
 
 
 async def test_sample_recording_over_http_and_websocket(service: Service) -> None:

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from roomwatch.core.analyze import Analyzer
 from roomwatch.service import Service
 
-from ..conftest import SAMPLES, TOKENS, make_settings, read_recording
+from ..conftest import SAMPLES, TOKENS, ingest, make_settings, read_recording
 
 SCENARIO = SAMPLES / "scenario-alerts.jsonl.gz"
 TRUTH = json.loads((SAMPLES / "scenario-alerts.truth.json").read_text(encoding="utf-8"))
@@ -26,18 +26,6 @@ TRUTH = json.loads((SAMPLES / "scenario-alerts.truth.json").read_text(encoding="
 def until(kind: str) -> float:
     event = next(e for e in TRUTH["events"] if e["kind"] == kind)
     return float(event["end"])
-
-
-async def post(svc: Service, rows: list[dict[str, Any]]) -> None:
-    async with aiohttp.ClientSession() as session:
-        for i in range(0, len(rows), 1000):
-            body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows[i : i + 1000])
-            async with session.post(
-                f"{svc.url}/ingest",
-                data=body.encode(),
-                headers={"Authorization": f"Bearer {TOKENS['ingest']}"},
-            ) as resp:
-                assert resp.status == 200
 
 
 async def wait(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +69,7 @@ async def test_raid_alert_on_channel_ack_audit_restart_and_webhook(
                     messages.append(json.loads(msg.data))
 
             reader = asyncio.create_task(read())
-            await post(svc, rows)
+            await ingest(svc, rows)
             await wait(
                 lambda: any(
                     m.get("type") == "open" and m["alert"]["detector"] == "abuse_raid"
@@ -177,7 +165,7 @@ async def test_recorder_failure_raises_a_system_alert(analyzer: Analyzer, tmp_pa
         async with aiohttp.ClientSession() as session:
             # A room-scoped helper can't see alerts; a comms user sees system alerts.
             async with session.ws_connect(f"{svc.url}/ws/alerts?token={TOKENS['comms']}") as ws:
-                await post(svc, [{"room": "r", "text": "主播好", "id": "1", "ts": 1.0}])
+                await ingest(svc, [{"room": "r", "text": "主播好", "id": "1", "ts": 1.0}])
                 alert = None
                 for _ in range(50):
                     msg = json.loads((await asyncio.wait_for(ws.receive(), 10)).data)

@@ -11,16 +11,7 @@ import aiohttp
 
 from roomwatch.service import Service
 
-from ..conftest import HELPER2, HELPER_B, TOKENS
-
-
-async def ingest(svc: Service, records: list[dict[str, Any]]) -> None:
-    body = "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode()
-    async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{svc.url}/ingest", data=body, headers={"Authorization": f"Bearer {TOKENS['ingest']}"}
-        ) as resp:
-            assert resp.status == 200, await resp.text()
+from ..conftest import HELPER2, HELPER_B, TOKENS, ingest, queue_state
 
 
 class Client:
@@ -53,17 +44,7 @@ class Client:
         return await self.wait(lambda m: m.get("ref") == ref)
 
     def items(self, room: str) -> dict[str, dict[str, Any]]:
-        items: dict[str, dict[str, Any]] = {}
-        for m in self.messages:
-            if m.get("room") != room:
-                continue
-            if m["type"] == "snapshot":
-                items = {i["id"]: i for i in m["items"]}
-            elif m["type"] in ("added", "updated"):
-                items[m["item"]["id"]] = m["item"]
-            elif m["type"] == "removed":
-                items.pop(m["id"], None)
-        return items
+        return queue_state(self.messages, room)
 
     async def close(self) -> None:
         await self.ws.close()
