@@ -257,8 +257,10 @@ class Service:
         # Stages that age things out (the host queue) need time to pass even
         # when no comment arrives. Their clock is the records' ts; between
         # records we advance it by the wall time elapsed since the last one.
+        # The queue holds back an item's updates for update_interval_s (50 ms)
+        # and sends them on a tick, so tick often; alerts act on whole seconds.
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.1)
             self.triage.tick_wall()
             self.alerts.tick_wall()
 

@@ -138,9 +138,9 @@ class QueueConfig:
     #: Questions with a lower probability are ignored.
     min_confidence: float = 0.0
     #: Least seconds between two ``updated`` events for one item.
-    update_interval_s: float = 0.5
+    update_interval_s: float = 0.05
     #: Least seconds between two ``reordered`` events caused by asks.
-    reorder_interval_s: float = 0.5
+    reorder_interval_s: float = 0.25
     #: Least recently asked open items looked at to pick one to evict.
     eviction_sample: int = 32
     #: Longest wording kept, in characters.
