@@ -66,7 +66,7 @@ def test_artifacts(tiny_model: Path) -> None:
     assert manifest["version"] == "tiny-test"
     assert manifest["labels"] == list(LABELS)
     assert manifest["training"]["rows"]["corpus"] == 60
-    assert str(TINY) in manifest["training"]["sources_sha256"]
+    assert "data/tiny_corpus.jsonl" in manifest["training"]["sources_sha256"]
     assert len(manifest["weights_sha256"]) == 64
 
 

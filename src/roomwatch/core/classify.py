@@ -164,6 +164,7 @@ class Classifier:
         "_bias",
         "_featurizer",
         "_lexicon",
+        "_reason_names",
         "_reason_weights",
         "_room_terms",
         "_stack",
@@ -202,6 +203,7 @@ class Classifier:
         reason = np.array(artifacts.weights[:, :_N], dtype=np.float32, order="C")
         reason[:, _ABUSE] = a * reason[:, _ABUSE] + b * artifacts.weights[:, _COL_ABUSE]
         self._reason_weights = reason
+        self._reason_names: dict[int, str] = {}  # feature index -> "feature:+name"
         self._lexicon = lexicon
         self._room_terms: dict[str, RoomTerms] = dict(room_terms or {})
 
@@ -297,19 +299,22 @@ class Classifier:
         counts = np.diff(x.indptr)
         rows = np.repeat(np.arange(n), counts)
         contrib = x.data * self._reason_weights[x.indices, chosen[rows]]
-        order = np.lexsort((-contrib, rows))
+        strong = np.flatnonzero(contrib >= _MIN_CONTRIBUTION)
+        if not len(strong):
+            return out
+        # Sort the strong contributions by row, strongest first within a row.
+        key = rows[strong] * 1e6 - np.minimum(contrib[strong], 1e5)
+        order = strong[np.argsort(key, kind="stable")]
+        row_list = rows[order].tolist()
         features = x.indices[order].tolist()
-        values = contrib[order].tolist()
-        bounds = x.indptr.tolist()
-        name = self._featurizer.name
-        for i in range(n):
+        cache = self._reason_names
+        for i, feature in zip(row_list, features, strict=True):
             picked = out[i]
-            for k in range(bounds[i], bounds[i + 1]):
-                if values[k] < _MIN_CONTRIBUTION:
-                    break
-                reason = "feature:+" + feature_label(name(features[k]))
+            if len(picked) < _MAX_FEATURE_REASONS:
+                reason = cache.get(feature)
+                if reason is None:
+                    reason = "feature:+" + feature_label(self._featurizer.name(feature))
+                    cache[feature] = reason
                 if reason not in picked:
                     picked.append(reason)
-                    if len(picked) == _MAX_FEATURE_REASONS:
-                        break
         return out

@@ -33,6 +33,7 @@ __all__ = [
     "code_gram",
     "feature_label",
     "gram_code",
+    "gram_codes",
     "word_ngrams",
 ]
 
@@ -103,40 +104,103 @@ _LEN_MULT = 0xC2B2AE3D27D4EB4F  # mixes the length in: str hashes cover raw byte
 # so "eg" (1 byte per char) and "来" (2 bytes per char) would otherwise collide.
 
 
-def _token_code(token: str) -> int:
-    return (hash(token) + len(token) * _LEN_MULT) % 2**64
-
-
-def _pair_code(a: int, b: int) -> int:
-    """The 64-bit code of a word bigram from its tokens' hashes."""
-    return ((a % 2**64) * _PAIR_MULT + (b % 2**64)) % 2**64
-
-
 def _pair_code_array(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         return np.asarray(a * np.uint64(_PAIR_MULT) + b, dtype=np.uint64)
 
 
-def _sorted_table(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    codes = np.array([c % 2**64 for c, _ in pairs], dtype=np.uint64)
-    index = np.array([i for _, i in pairs], dtype=np.int64)
-    order = np.argsort(codes, kind="stable")
-    return codes[order], index[order]
+_HASH_MULT = np.uint64(0xFF51AFD7ED558CCD)  # odd 64-bit mixing constant
+_EMPTY = np.uint64(0)  # no n-gram or word code is 0
 
 
-def _lookup(table: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of ``queries`` in the sorted ``table`` and which were found.
+@dataclass(frozen=True, slots=True)
+class _CodeTable:
+    """An open-addressing (linear probing) hash table from 64-bit codes to indices.
 
-    Queries are sorted first so the binary searches walk the table in order
-    (far fewer cache misses than random probes).
+    Lookups are vectorised: each round probes one slot for every unresolved
+    query, so a batch costs a few numpy passes instead of one binary search
+    per query through a large sorted array.
     """
-    if len(table) == 0 or len(queries) == 0:
-        return np.zeros(len(queries), dtype=np.int64), np.zeros(len(queries), dtype=bool)
-    order = np.argsort(queries, kind="stable")
-    where = np.empty(len(queries), dtype=np.int64)
-    where[order] = np.searchsorted(table, queries[order])
-    where[where >= len(table)] = 0
-    return where, table[where] == queries
+
+    keys: np.ndarray  # uint64, _EMPTY where unused
+    values: np.ndarray  # int64 feature index
+    shift: np.uint64
+    mask: int
+    max_probe: int
+
+    @classmethod
+    def build(cls, codes: np.ndarray, values: np.ndarray) -> _CodeTable:
+        bits = max(4, int(np.ceil(np.log2(max(1, len(codes)) * 2.5))))
+        size = 1 << bits
+        keys = np.zeros(size, dtype=np.uint64)
+        vals = np.full(size, -1, dtype=np.int64)
+        shift = np.uint64(64 - bits)
+        codes = np.asarray(codes, dtype=np.uint64)
+        if len(codes) and bool((codes == _EMPTY).any()):
+            raise ValueError("code 0 is reserved")
+        ordered = np.sort(codes)
+        if len(codes) > 1 and bool((ordered[1:] == ordered[:-1]).any()):
+            raise ValueError("duplicate codes")
+        with np.errstate(over="ignore"):
+            slot = ((codes * _HASH_MULT) >> shift).astype(np.int64)
+        pending = np.arange(len(codes))
+        probe = 0
+        while len(pending):
+            free = keys[slot[pending]] == _EMPTY
+            cand = pending[free]
+            # Among candidates aiming at the same free slot, the first one wins.
+            order = np.argsort(slot[cand], kind="stable")
+            aimed = slot[cand][order]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = aimed[1:] != aimed[:-1]
+            winners = cand[order[first]]
+            keys[slot[winners]] = codes[winners]
+            vals[slot[winners]] = values[winners]
+            placed = np.zeros(len(codes), dtype=bool)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) & (size - 1)
+            probe += 1
+        return cls(keys, vals, shift, size - 1, probe)
+
+    def lookup(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(feature index, found) for every query code."""
+        n = len(queries)
+        result = np.full(n, -1, dtype=np.int64)
+        if n == 0 or self.max_probe == 0:
+            return result, np.zeros(n, dtype=bool)
+        with np.errstate(over="ignore"):
+            slot = ((queries * _HASH_MULT) >> self.shift).astype(np.int64)
+        pending = np.arange(n)
+        for _ in range(self.max_probe):
+            keys = self.keys[slot[pending]]
+            hit = keys == queries[pending]
+            result[pending[hit]] = self.values[slot[pending[hit]]]
+            pending = pending[~hit & (keys != _EMPTY)]
+            if not len(pending):
+                break
+            slot[pending] = (slot[pending] + 1) & self.mask
+        return result, result >= 0
+
+
+def _table(codes: np.ndarray, values: np.ndarray) -> _CodeTable:
+    # Distinct words share a code only by a 64-bit collision; keep the first.
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    keep = np.sort(order[first])
+    codes, values = codes[keep].copy(), values[keep]
+    codes[codes == _EMPTY] = 1
+    return _CodeTable.build(codes, values)
+
+
+def _token_codes(tokens: Sequence[str]) -> np.ndarray:
+    """64-bit codes of tokens: ``hash(token) + len(token) * _LEN_MULT`` (mod 2**64)."""
+    hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
+    sizes = np.fromiter(map(len, tokens), dtype=np.uint64, count=len(tokens))
+    with np.errstate(over="ignore"):
+        return np.asarray(hashes + sizes * np.uint64(_LEN_MULT), dtype=np.uint64)
 
 
 def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -172,6 +236,26 @@ def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.
     return np.concatenate(rows), np.concatenate(codes)
 
 
+def gram_codes(grams: Sequence[str]) -> np.ndarray:
+    """:func:`gram_code` of every n-gram (1–3 characters), vectorised by length."""
+    codes = np.zeros(len(grams), dtype=np.uint64)
+    lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    if len(grams) and (lengths.min() < 1 or lengths.max() > 3):
+        raise ValueError("character n-grams must have 1 to 3 characters")
+    for n in (1, 2, 3):
+        where = np.flatnonzero(lengths == n)
+        if not len(where):
+            continue
+        joined = "".join(grams[i] for i in where.tolist())
+        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        cps = cps.reshape(-1, n)
+        code = cps[:, 0].copy()
+        for k in range(1, n):
+            code = (code << np.uint64(_SHIFT)) | cps[:, k]
+        codes[where] = code
+    return codes
+
+
 def code_gram(code: int) -> str:
     """The n-gram of a :func:`gram_code` code."""
     chars = []
@@ -185,22 +269,19 @@ def code_gram(code: int) -> str:
 class Featurizer:
     """Turns normalised texts, tokens and lexicon hits into a CSR matrix.
 
-    Character n-grams are looked up in bulk: each batch is encoded as UTF-32,
-    n-grams become integers (code points packed into 63 bits) and are found
-    with one ``searchsorted`` over the sorted vocabulary codes. Word n-grams and
-    evidence go through small Python dicts.
+    N-grams are looked up in bulk: each batch of texts is encoded as UTF-32 and
+    character n-grams become integers (code points packed into 63 bits); word
+    n-grams become 64-bit codes from the tokens' hashes. Both are found in
+    vectorised hash tables (:class:`_CodeTable`). Evidence goes through a dict.
     """
 
     __slots__ = (
-        "_bi_codes",
-        "_bi_index",
+        "_bi_table",
+        "_char_table",
         "_chars_list",
-        "_codes",
         "_evidence",
         "_names",
-        "_positions",
-        "_uni_codes",
-        "_uni_index",
+        "_uni_table",
         "_words",
         "n_chars",
         "n_features",
@@ -213,24 +294,24 @@ class Featurizer:
             raise ValueError("character n-grams must be within 1..3")
         self.spec = spec
         self.n_chars = len(chars)
-        codes = np.fromiter((gram_code(g) for g in chars), dtype=np.uint64, count=len(chars))
-        order = np.argsort(codes, kind="stable")
-        self._codes = codes[order]
-        if len(self._codes) > 1 and bool((self._codes[1:] == self._codes[:-1]).any()):
-            raise ValueError("duplicate character n-grams in the vocabulary")
-        self._positions = order.astype(np.int64)
+        self._char_table = _CodeTable.build(
+            gram_codes(chars), np.arange(len(chars), dtype=np.int64)
+        )
         offset = len(chars)
         self._words = {gram: offset + i for i, gram in enumerate(words)}
         # Word n-grams are found by 64-bit codes built from ``hash(token)``; str hashes
         # are salted per process, so the codes are computed here, at load time.
-        uni = [(_token_code(w), offset + i) for i, w in enumerate(words) if " " not in w]
-        bi = [
-            (_pair_code(*(_token_code(t) for t in w.split(" "))), offset + i)
-            for i, w in enumerate(words)
-            if w.count(" ") == 1
-        ]
-        self._uni_codes, self._uni_index = _sorted_table(uni)
-        self._bi_codes, self._bi_index = _sorted_table(bi)
+        index = np.arange(offset, offset + len(words), dtype=np.int64)
+        spaces = np.fromiter((w.count(" ") for w in words), dtype=np.int64, count=len(words))
+        uni = np.flatnonzero(spaces == 0)
+        bi = np.flatnonzero(spaces == 1)
+        uni_codes = _token_codes([words[i] for i in uni.tolist()])
+        halves = [words[i].split(" ") for i in bi.tolist()]
+        bi_codes = _pair_code_array(
+            _token_codes([h[0] for h in halves]), _token_codes([h[1] for h in halves])
+        )
+        self._uni_table = _table(uni_codes, index[uni])
+        self._bi_table = _table(bi_codes, index[bi])
         offset += len(self._words)
         self.n_words = len(self._words)
         self._evidence = {name: offset + i for i, name in enumerate(EVIDENCE)}
@@ -251,8 +332,8 @@ class Featurizer:
     def _char_features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, feature) arrays of the known character n-grams of every text."""
         rows, codes = char_codes(texts, self.spec)
-        where, found = _lookup(self._codes, codes)
-        return rows[found], self._positions[where[found]]
+        index, found = self._char_table.lookup(codes)
+        return rows[found], index[found]
 
     def _word_features(self, tokens: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """(row, feature) arrays of the known word unigrams and bigrams."""
@@ -260,24 +341,21 @@ class Featurizer:
         flat = [tok for toks in tokens for tok in toks]
         if not flat:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        codes = np.fromiter(map(hash, flat), dtype=np.int64, count=len(flat)).view(np.uint64)
-        sizes = np.fromiter(map(len, flat), dtype=np.uint64, count=len(flat))
-        with np.errstate(over="ignore"):
-            codes = codes + sizes * np.uint64(_LEN_MULT)
+        codes = _token_codes(flat)
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         row_of = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         if wlo <= 1 <= whi:
-            where, found = _lookup(self._uni_codes, codes)
+            index, found = self._uni_table.lookup(codes)
             rows.append(row_of[found])
-            cols.append(self._uni_index[where[found]])
+            cols.append(index[found])
         if wlo <= 2 <= whi and len(flat) > 1:
             same = row_of[1:] == row_of[:-1]
             pair = _pair_code_array(codes[:-1][same], codes[1:][same])
-            where, found = _lookup(self._bi_codes, pair)
+            index, found = self._bi_table.lookup(pair)
             rows.append(row_of[:-1][same][found])
-            cols.append(self._bi_index[where[found]])
+            cols.append(index[found])
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(rows), np.concatenate(cols)

