@@ -70,7 +70,7 @@ class PipelineSettings:
     batch_wait_ms: float = 5.0
     #: Comments buffered between the sources and the stages. When full,
     #: sources wait (backpressure) rather than drop.
-    queue_max: int = 20_000
+    queue_max: int = 4096
     #: At least this many recent (room, id) pairs (at most twice as many) are
     #: remembered, so a repeated id among them is dropped as a duplicate.
     dedupe_window: int = 200_000
