@@ -354,6 +354,8 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
 
     from roomwatch.metrics import Metrics
     from roomwatch.pipeline import Pipeline
+    from roomwatch.progress import Progress
+    from roomwatch.report.cli import count_records
     from roomwatch.service import load_analyzer
     from roomwatch.sources.replay import ReplaySource
 
@@ -384,10 +386,15 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     pipeline = Pipeline(analyzer, settings.pipeline, metrics, outputs=outputs, keep_skips=True)
     pipeline.start()
     started = time.monotonic()
-    source = ReplaySource(list(args.files), speed=args.speed, room=args.room)
+    # Quiet unless stderr is a terminal (and never mixed into --out -).
+    bar = Progress(None, "replay")
+    if bar.enabled:
+        bar.set_total(await asyncio.to_thread(count_records, list(args.files)))
+    source = ReplaySource(list(args.files), speed=args.speed, room=args.room, on_record=bar.update)
     try:
-        stats = await source.run(pipeline)
-        await pipeline.drain()
+        with bar:
+            stats = await source.run(pipeline)
+            await pipeline.drain()
     finally:
         await pipeline.close()
         if out_fh is not None and out_fh is not sys.stdout:

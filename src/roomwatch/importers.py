@@ -771,8 +771,10 @@ def run(
 
     try:
         options = _csv_options_from_args(args) if args.format == "csv" else None
-        records = import_file(
-            args.format, args.file, room=args.room, on_warning=warn, csv_options=options
+        records = _with_progress(
+            import_file(
+                args.format, args.file, room=args.room, on_warning=warn, csv_options=options
+            )
         )
         if args.out is None:
             count = _write_records(records, stdout if stdout is not None else sys.stdout)
@@ -786,6 +788,16 @@ def run(
         return 2
     print(f"roomwatch import: {count} records imported", file=out_err)
     return 0 if count else 1
+
+
+def _with_progress(records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Count and rate on stderr while importing, when stderr is a terminal."""
+    from roomwatch.progress import Progress
+
+    with Progress(None, "import") as bar:
+        for record in records:
+            bar.update()
+            yield record
 
 
 def _write_records(records: Iterator[dict[str, Any]], out: IO[str]) -> int:
