@@ -63,7 +63,7 @@ async def main() -> None:
 [server]
 port = {port}
 [store]
-path = "{tmp / 'rw.sqlite3'}"
+path = "{tmp / "rw.sqlite3"}"
 [recorder]
 enabled = false
 [[tokens]]
@@ -89,8 +89,15 @@ url = "ws://127.0.0.1:{upstream_port}/"
             now = time.time()
             batch = []
             for _ in range(per_tick):
-                batch.append({"room": ROOM, "text": pool[i % len(pool)], "ts": now,
-                              "id": f"b{i}", "user": {"id": f"u{i % 5000}"}})
+                batch.append(
+                    {
+                        "room": ROOM,
+                        "text": pool[i % len(pool)],
+                        "ts": now,
+                        "id": f"b{i}",
+                        "user": {"id": f"u{i % 5000}"},
+                    }
+                )
                 i += 1
             await conn.send(json.dumps(batch, ensure_ascii=False))
             sent_at.append(now)
@@ -101,7 +108,16 @@ url = "ws://127.0.0.1:{upstream_port}/"
 
     env = dict(os.environ)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "roomwatch", "serve", "--config", str(cfg), "--log-level", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "roomwatch",
+            "serve",
+            "--config",
+            str(cfg),
+            "--log-level",
+            "WARNING",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
     )
@@ -133,25 +149,53 @@ url = "ws://127.0.0.1:{upstream_port}/"
                     now = time.time()
                     data = json.loads(msg.data)
                     item = data.get("item")
-                    if data.get("type") in ("added", "updated") and item:
-                        if now - t0 > args.warmup:
-                            latencies.append(now - item["last_seen"])
+                    measured = data.get("type") in ("added", "updated") and item
+                    if measured and now - t0 > args.warmup:
+                        latencies.append(now - item["last_seen"])
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
                     health = await r.json()
+                async with session.get(f"http://127.0.0.1:{port}/metrics") as r:
+                    metrics_text = await r.text()
                 await ws.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
     fed = len(sent_at) * max(1, round(args.rate / 100))
+    inside = _histogram(metrics_text, "roomwatch_pipeline_latency_seconds")
     achieved = fed / args.seconds
     q = statistics.quantiles(latencies, n=100) if len(latencies) >= 100 else []
-    print(f"fed {fed} comments in {args.seconds:.0f} s ({achieved:.0f}/s); "
-          f"service processed {health['processed']}")
+    print(
+        f"fed {fed} comments in {args.seconds:.0f} s ({achieved:.0f}/s); "
+        f"service processed {health['processed']}"
+    )
     print(f"host updates measured: {len(latencies)}")
     if q:
-        print(f"latency p50 {q[49] * 1000:.1f} ms  p90 {q[89] * 1000:.1f} ms  "
-              f"p99 {q[98] * 1000:.1f} ms  max {max(latencies) * 1000:.1f} ms  (target p99 < 100 ms)")
+        print(
+            f"latency p50 {q[49] * 1000:.1f} ms  p90 {q[89] * 1000:.1f} ms  "
+            f"p99 {q[98] * 1000:.1f} ms  max {max(latencies) * 1000:.1f} ms  (target p99 < 100 ms)"
+        )
+    if inside:
+        print(
+            "inside the service (entered -> stages done), cumulative share by bucket: "
+            + ", ".join(f"<= {le * 1000:g} ms: {share:.0%}" for le, share in inside)
+        )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)")
+
+
+def _histogram(text: str, name: str) -> list[tuple[float, float]]:
+    """(bucket upper bound, cumulative share) pairs of a Prometheus histogram."""
+    buckets: list[tuple[float, float]] = []
+    for line in text.splitlines():
+        if line.startswith(f"{name}_bucket{{"):
+            le = line.split('le="')[1].split('"')[0]
+            if le != "+Inf":
+                buckets.append((float(le), float(line.rsplit(" ", 1)[1])))
+    total = next(
+        (float(r.rsplit(" ", 1)[1]) for r in text.splitlines() if r.startswith(f"{name}_count")),
+        0.0,
+    )
+    return [(le, n / total) for le, n in buckets] if total else []
 
 
 if __name__ == "__main__":
