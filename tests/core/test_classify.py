@@ -170,3 +170,39 @@ def test_word_features_do_not_collide(clf: Classifier) -> None:
 
     assert words("来") and words("来") != words("eg")
     assert {featurizer.name(i) for i in words("来")} == {"来"}
+
+
+def test_feature_names_match_the_vocabulary(clf: Classifier) -> None:
+    # Names are kept packed in one string; every kind of index must come back whole.
+    artifacts = load_artifacts(MODELS)
+    featurizer = clf.featurizer
+    n_chars, n_words = len(artifacts.chars), len(artifacts.words)
+    for i in (0, 1, n_chars // 2, n_chars - 1):
+        assert featurizer.name(i) == artifacts.chars[i]
+    for i in (0, 1, n_words // 2, n_words - 1):
+        assert featurizer.name(n_chars + i) == artifacts.words[i]
+    evidence = [featurizer.name(i) for i in range(n_chars + n_words, featurizer.n_features)]
+    assert evidence[0].startswith("lex:") and evidence[-1].startswith("len:")
+    with pytest.raises(IndexError):
+        featurizer.name(featurizer.n_features)
+
+
+def test_length_feature_buckets(clf: Classifier) -> None:
+    featurizer = clf.featurizer
+    texts = ["", "a", "ab", "abc", "a" * 8, "a" * 9, "a" * 32, "a" * 33]
+    x = featurizer.transform(texts, [()] * len(texts), [()] * len(texts))
+    names = [
+        [featurizer.name(j) for j in x.indices[x.indptr[r] : x.indptr[r + 1]]]
+        for r in range(len(texts))
+    ]
+    lengths = [[n for n in row if n.startswith("len:")] for row in names]
+    assert lengths == [
+        ["len:<=2"],
+        ["len:<=2"],
+        ["len:<=2"],
+        ["len:<=4"],
+        ["len:<=8"],
+        ["len:<=16"],
+        ["len:<=32"],
+        ["len:>32"],
+    ]

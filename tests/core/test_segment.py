@@ -55,3 +55,29 @@ def test_construction_is_cached() -> None:
 def test_missing_userdict(tmp_path: Path) -> None:
     with pytest.raises(ModelError):
         Segmenter.from_dir(tmp_path)
+
+
+def test_tokenizer_is_built_on_demand_and_agrees(tmp_path: Path) -> None:
+    # A fresh user dictionary (new cache key): the tokenizer is not kept after
+    # the word table is built, and comes back with the same words when asked.
+    userdict = tmp_path / "userdict.txt"
+    userdict.write_text("上链接 2000 v\n# comment\n几号链接\n", encoding="utf-8")
+    seg = Segmenter.from_dir(tmp_path)
+    assert seg._dict._tokenizer is None
+    assert seg.cut("上链接几号链接") == ("上链接", "几号链接")
+    tokenizer = seg.tokenizer
+    assert tokenizer is seg.tokenizer
+    assert tokenizer.FREQ["上链接"] == 2000
+    assert tokenizer.FREQ.get("几号链接")
+    assert seg._dict.logp.keys() == tokenizer.FREQ.keys()
+
+
+def test_repeated_runs_in_new_texts(seg: Segmenter) -> None:
+    # Word runs are cached across texts; a run must cut the same wherever it is.
+    first = seg.cut("主播多少钱包邮吗")
+    assert seg.cut("主播多少钱包邮吗？abc 主播多少钱包邮吗") == (
+        *first,
+        "？",
+        "abc",
+        *first,
+    )

@@ -64,6 +64,12 @@ _COL_SENT = _N + 1
 _N_COLS = _N + 1 + len(SENTIMENTS)
 _MAX_FEATURE_REASONS = 2
 _MIN_CONTRIBUTION = 0.05
+# Candidates per row worth looking at for reasons. Distinct features share a
+# reason only when their labels coincide: a char n-gram spelled with ^/$ marks
+# or literal ^/$ (up to 4 ways), the same text as a word unigram (2) or bigram
+# (4). So one reason stands for at most 10 features, and the first
+# _MAX_FEATURE_REASONS distinct reasons are always among the first 16.
+_CANDIDATES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +171,6 @@ class Classifier:
         "_featurizer",
         "_lexicon",
         "_reason_names",
-        "_reason_weights",
         "_room_terms",
         "_stack",
         "_weights",
@@ -198,11 +203,10 @@ class Classifier:
         except (TypeError, ValueError) as exc:
             raise ModelError(f"bad combine.abuse_stack in manifest: {stack!r}") from exc
         self._stack = (a, b, c)
-        # Per-label feature weights used to explain the chosen label: the abuse
-        # column mixes both heads the way the stack does.
-        reason = np.array(artifacts.weights[:, :_N], dtype=np.float32, order="C")
-        reason[:, _ABUSE] = a * reason[:, _ABUSE] + b * artifacts.weights[:, _COL_ABUSE]
-        self._reason_weights = reason
+        # Reasons explain the chosen label with per-label feature weights; the
+        # abuse column mixes both heads the way the stack does. That column is
+        # computed for the few entries that need it (see _top_features) rather
+        # than kept as a second copy of the weight matrix.
         self._reason_names: dict[int, str] = {}  # feature index -> "feature:+name"
         self._lexicon = lexicon
         self._room_terms: dict[str, RoomTerms] = dict(room_terms or {})
@@ -274,18 +278,27 @@ class Classifier:
         top = self._top_features(x, chosen)
         labels = LABELS
         out: list[Prediction] = []
-        for i, (row, pol, label_i) in enumerate(
-            zip(probs.tolist(), polarity.tolist(), chosen.tolist(), strict=True)
+        for row, pol, label_i, row_hits, norm, row_top in zip(
+            probs.tolist(),
+            polarity.tolist(),
+            chosen.tolist(),
+            hits,
+            normalized,
+            top,
+            strict=True,
         ):
-            reasons = [h.reason() for h in hits[i]]
-            reasons.extend("norm:" + a for a in normalized[i].applied)
-            reasons.extend(top[i])
+            if row_hits or norm.applied:
+                reasons = [h.reason() for h in row_hits]
+                reasons.extend(["norm:" + a for a in norm.applied])
+                reasons.extend(row_top)
+            else:
+                reasons = row_top
             out.append(
                 Prediction(
-                    label=labels[label_i],
-                    scores=dict(zip(labels, row, strict=True)),
-                    sentiment=max(-1.0, min(1.0, pol)),
-                    reasons=tuple(reasons),
+                    labels[label_i],
+                    dict(zip(labels, row, strict=True)),
+                    max(-1.0, min(1.0, pol)),
+                    tuple(reasons),
                 )
             )
         return out
@@ -298,14 +311,28 @@ class Classifier:
             return out
         counts = np.diff(x.indptr)
         rows = np.repeat(np.arange(n), counts)
-        contrib = x.data * self._reason_weights[x.indices, chosen[rows]]
+        weights = self._weights
+        label = chosen[rows]
+        weight = weights[x.indices, label]
+        abuse = np.flatnonzero(label == _ABUSE)
+        if len(abuse):
+            a, b, _ = self._stack
+            cols = x.indices[abuse]
+            weight[abuse] = a * weights[cols, _ABUSE] + b * weights[cols, _COL_ABUSE]
+        contrib = x.data * weight
         strong = np.flatnonzero(contrib >= _MIN_CONTRIBUTION)
         if not len(strong):
             return out
         # Sort the strong contributions by row, strongest first within a row.
         key = rows[strong] * 1e6 - np.minimum(contrib[strong], 1e5)
         order = strong[np.argsort(key, kind="stable")]
-        row_list = rows[order].tolist()
+        sorted_rows = rows[order]
+        # Only a row's first _CANDIDATES can be picked (see there).
+        starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        keep = rank < _CANDIDATES
+        order = order[keep]
+        row_list = sorted_rows[keep].tolist()
         features = x.indices[order].tolist()
         cache = self._reason_names
         for i, feature in zip(row_list, features, strict=True):

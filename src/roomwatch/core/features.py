@@ -16,6 +16,7 @@ text part has roughly unit norm whatever the length; evidence values are 1.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ __all__ = [
 
 START, END = "\x02", "\x03"
 _LENGTH_BUCKETS = (2, 4, 8, 16, 32)
+_LENGTH_BUCKET_ARRAY = np.array(_LENGTH_BUCKETS, dtype=np.int64)
 EVIDENCE: tuple[str, ...] = (
     *(f"lex:{name}" for name in BLOCK_LISTS),
     *(f"pat:{name}" for name in PATTERNS),
@@ -123,7 +125,7 @@ class _CodeTable:
     """
 
     keys: np.ndarray  # uint64, _EMPTY where unused
-    values: np.ndarray  # int64 feature index
+    values: np.ndarray  # int32 feature index
     shift: np.uint64
     mask: int
     max_probe: int
@@ -133,7 +135,7 @@ class _CodeTable:
         bits = max(4, int(np.ceil(np.log2(max(1, len(codes)) * 2.5))))
         size = 1 << bits
         keys = np.zeros(size, dtype=np.uint64)
-        vals = np.full(size, -1, dtype=np.int64)
+        vals = np.full(size, -1, dtype=np.int32)
         shift = np.uint64(64 - bits)
         codes = np.asarray(codes, dtype=np.uint64)
         if len(codes) and bool((codes == _EMPTY).any()):
@@ -278,11 +280,12 @@ class Featurizer:
     __slots__ = (
         "_bi_table",
         "_char_table",
-        "_chars_list",
         "_evidence",
+        "_evidence_names",
+        "_length_cols",
+        "_name_ends",
         "_names",
         "_uni_table",
-        "_words",
         "n_chars",
         "n_features",
         "n_words",
@@ -298,7 +301,6 @@ class Featurizer:
             gram_codes(chars), np.arange(len(chars), dtype=np.int64)
         )
         offset = len(chars)
-        self._words = {gram: offset + i for i, gram in enumerate(words)}
         # Word n-grams are found by 64-bit codes built from ``hash(token)``; str hashes
         # are salted per process, so the codes are computed here, at load time.
         index = np.arange(offset, offset + len(words), dtype=np.int64)
@@ -312,22 +314,41 @@ class Featurizer:
         )
         self._uni_table = _table(uni_codes, index[uni])
         self._bi_table = _table(bi_codes, index[bi])
-        offset += len(self._words)
-        self.n_words = len(self._words)
+        self.n_words = len(set(words))
+        offset += self.n_words
         self._evidence = {name: offset + i for i, name in enumerate(EVIDENCE)}
+        self._evidence_names = {i: name for name, i in self._evidence.items()}
         self.n_features = offset + len(EVIDENCE)
-        self._names: list[str] | None = None
-        self._chars_list = list(chars)
+        # Column of the length feature for each bucket (np.searchsorted position).
+        self._length_cols = np.array(
+            [
+                self._evidence[_length_feature(b)]
+                for b in (*_LENGTH_BUCKETS, _LENGTH_BUCKETS[-1] + 1)
+            ],
+            dtype=np.int64,
+        )
+        # N-gram names, kept compactly for reasons: one string holding all of
+        # them and the end offset of each (not 300k separate str objects).
+        self._names = "".join(chars) + "".join(words)
+        ends = np.fromiter(
+            itertools.chain(map(len, chars), map(len, words)),
+            dtype=np.int64,
+            count=len(chars) + len(words),
+        )
+        self._name_ends = np.cumsum(ends)
 
     def name(self, index: int) -> str:
         """The name of feature ``index`` (char n-gram, word n-gram or evidence)."""
-        if self._names is None:
-            names = list(self._chars_list) + [""] * (self.n_features - self.n_chars)
-            for table in (self._words, self._evidence):
-                for key, i in table.items():
-                    names[i] = key
-            self._names = names
-        return self._names[index]
+        evidence = self._evidence_names.get(index)
+        if evidence is not None:
+            return evidence
+        if not 0 <= index < self.n_features:
+            raise IndexError(f"feature index {index} out of range")
+        if index >= len(self._name_ends):
+            return ""
+        end = int(self._name_ends[index])
+        start = int(self._name_ends[index - 1]) if index else 0
+        return self._names[start:end]
 
     def _char_features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, feature) arrays of the known character n-grams of every text."""
@@ -372,13 +393,20 @@ class Featurizer:
             raise ValueError("texts, tokens and hits differ in length")
         char_rows, char_cols = self._char_features(texts)
         evidence = self._evidence
+        # Every row has one length feature; hits add at most one column per kind.
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=n_rows)
+        bucket = np.searchsorted(_LENGTH_BUCKET_ARRAY, sizes, side="left")
         e_rows: list[int] = []
         e_cols: list[int] = []
-        for r, (text, row_hits) in enumerate(zip(texts, hits, strict=True)):
-            seen = {evidence[_length_feature(len(text))]}
+        length_cols = self._length_cols[bucket]
+        for r, row_hits in enumerate(hits):
+            if not row_hits:
+                continue
+            length = int(length_cols[r])
+            seen = set()
             for hit in row_hits:
                 j = evidence.get(hit.evidence)
-                if j is not None:
+                if j is not None and j != length:
                     seen.add(j)
             e_cols.extend(seen)
             e_rows.extend([r] * len(seen))
@@ -389,9 +417,11 @@ class Featurizer:
         scale = np.zeros(n_rows, dtype=np.float32)
         nonzero = counts > 0
         scale[nonzero] = 1.0 / np.sqrt(counts[nonzero])
-        rows = np.concatenate([text_rows, np.asarray(e_rows, dtype=np.int64)])
-        cols = np.concatenate([text_cols, np.asarray(e_cols, dtype=np.int64)])
-        values = np.concatenate([scale[text_rows], np.ones(len(e_rows), dtype=np.float32)])
+        rows = np.concatenate(
+            [text_rows, np.arange(n_rows, dtype=np.int64), np.asarray(e_rows, dtype=np.int64)]
+        )
+        cols = np.concatenate([text_cols, length_cols, np.asarray(e_cols, dtype=np.int64)])
+        values = np.concatenate([scale[text_rows], np.ones(n_rows + len(e_rows), dtype=np.float32)])
         matrix = sp.csr_matrix(
             (values, (rows.astype(np.int32), cols.astype(np.int32))),
             shape=(n_rows, self.n_features),

@@ -196,7 +196,9 @@ class Lexicon:
                         found.append((start, end + 1, acc, source))
                     if len(acc) >= limit:
                         break
-        else:
+        elif not (prefixes.isdisjoint(tokens) and terms.keys().isdisjoint(tokens)):
+            # (A run of tokens can only spell a term if its first token is a term
+            # or a term's prefix; most comments have no such token and skip this.)
             for start in range(n):
                 acc = tokens[start]
                 end = start

@@ -10,9 +10,15 @@ in a tighter loop than ``Tokenizer.cut``. New words that the HMM would guess are
 left as single characters; the classifier sees character n-grams anyway.
 Whitespace is dropped; other non-word characters become one token each.
 
-Building the dictionary takes about a second, so tokenizers are cached per
+Building the dictionary takes about a second, so dictionaries are cached per
 process by user-dictionary path and modification time: constructing a second
 ``Segmenter`` for the same directory is cheap.
+
+Memory: the cutting loop needs only one ``word -> log probability`` mapping, so
+after it is built the jieba ``Tokenizer`` (whose ``FREQ`` dict holds the same
+~500k keys again, with int values) is dropped. Equal frequencies share one
+float object. The tokenizer is rebuilt, the same way, the first time something
+asks for :attr:`Segmenter.tokenizer` (or :func:`load_tokenizer`).
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +38,27 @@ __all__ = ["Segmenter", "load_tokenizer"]
 _BLOCK_RE = re.compile(r"([\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+)")
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _CACHE_LIMIT = 50_000
+_BLOCK_CACHE_LIMIT = 20_000
 
 
-@dataclass(frozen=True, slots=True)
 class _Dictionary:
-    tokenizer: Any  # jieba.Tokenizer
-    logp: dict[str, float | None]  # word -> log probability; None for prefixes only
-    unknown: float  # log probability of a character the dictionary lacks
+    """The cutting loop's word table, plus the jieba tokenizer built on demand."""
+
+    __slots__ = ("_tokenizer", "logp", "unknown", "userdict")
+
+    def __init__(self, userdict: Path, logp: dict[str, float | None], unknown: float) -> None:
+        self.userdict = userdict
+        self.logp = logp  # word -> log probability; None for prefixes only
+        self.unknown = unknown  # log probability of a character the dictionary lacks
+        self._tokenizer: Any = None
+
+    @property
+    def tokenizer(self) -> Any:
+        """The ``jieba.Tokenizer`` (built again on first use; see the module docstring)."""
+        with _LOCK:
+            if self._tokenizer is None:
+                self._tokenizer = _build_tokenizer(self.userdict)
+            return self._tokenizer
 
 
 _LOCK = threading.Lock()
@@ -61,22 +80,32 @@ def _dictionary(userdict: Path) -> _Dictionary:
         found = _LOADED.get(key)
         if found is not None:
             return found
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
-        for word, freq, tag in _read_userdict(userdict):
-            tokenizer.add_word(word, freq, tag)
-        total = float(tokenizer.total)
-        log_total = math.log(total)
-        logp: dict[str, float | None] = {
-            word: (math.log(freq) - log_total if freq else None)
-            for word, freq in tokenizer.FREQ.items()
-        }
-        found = _Dictionary(tokenizer, logp, -log_total)
+        tokenizer = _build_tokenizer(userdict)
+        log_total = math.log(float(tokenizer.total))
+        # One float object per distinct frequency (a few thousand), not per word.
+        by_freq: dict[int, float | None] = {0: None}
+        logp: dict[str, float | None] = {}
+        for word, freq in tokenizer.FREQ.items():
+            value = by_freq.get(freq, 1.0)
+            if value == 1.0:
+                value = by_freq[freq] = math.log(freq) - log_total if freq else None
+            logp[word] = value
+        del tokenizer  # its FREQ duplicates logp's keys; rebuilt on demand
+        found = _Dictionary(userdict, logp, -log_total)
         _LOADED[key] = found
         return found
+
+
+def _build_tokenizer(userdict: Path) -> Any:
+    """A fresh ``jieba.Tokenizer`` with jieba's dictionary and ``userdict`` loaded."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word, freq, tag in _read_userdict(userdict):
+        tokenizer.add_word(word, freq, tag)
+    return tokenizer
 
 
 def _read_userdict(path: Path) -> list[tuple[str, int | None, str | None]]:
@@ -106,11 +135,14 @@ def _read_userdict(path: Path) -> list[tuple[str, int | None, str | None]]:
 class Segmenter:
     """Cuts text into words; see the module docstring."""
 
-    __slots__ = ("_cache", "_dict")
+    __slots__ = ("_blocks", "_cache", "_dict")
 
     def __init__(self, dictionary: _Dictionary) -> None:
         self._dict = dictionary
         self._cache: dict[str, tuple[str, ...]] = {}
+        # Word runs recur across different comments (主播, 多少钱, 666): their cuts
+        # are cached too, so a new comment made of known runs costs no DAG walk.
+        self._blocks: dict[str, list[str]] = {}
 
     @classmethod
     def from_dir(cls, lexicons: Path) -> Segmenter:
@@ -128,11 +160,19 @@ class Segmenter:
         if cached is not None:
             return cached
         out: list[str] = []
+        blocks = self._blocks
         for i, piece in enumerate(_BLOCK_RE.split(text)):
             if not piece:
                 continue
             if i % 2:
-                self._cut_block(piece, out)
+                words = blocks.get(piece)
+                if words is None:
+                    words = []
+                    self._cut_block(piece, words)
+                    if len(blocks) >= _BLOCK_CACHE_LIMIT:
+                        blocks.clear()
+                    blocks[piece] = words
+                out.extend(words)
             else:
                 out.extend(ch for ch in piece if not ch.isspace())
         result = tuple(out)
