@@ -1,0 +1,318 @@
+"""The sans-I/O core of the dashboard: review queue, room stats, user rings.
+
+Nothing here awaits or reads a clock: callers pass verdicts and record time.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+import zlib
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from roomwatch.core.verdict import Verdict
+
+__all__ = [
+    "LABELS",
+    "ROW_FIELDS",
+    "ReviewItem",
+    "ReviewQueue",
+    "RoomStats",
+    "UserHistory",
+    "compact",
+    "raid_key",
+]
+
+LABELS: Final = ("question", "grievance", "abuse", "spam", "chatter")
+_LABEL_INDEX: Final = {label: i for i, label in enumerate(LABELS)}
+_RAID_KEY_CHARS: Final = 48
+
+
+#: Field order of a stream row (the hot path: arrays encode and parse faster).
+ROW_FIELDS: Final = ("id", "room", "ts", "label", "p", "s", "user_id", "user_name", "text")
+
+
+def compact(v: Verdict) -> list[Any]:
+    """The stream's view of one comment, as a row in :data:`ROW_FIELDS` order."""
+    c = v.comment
+    return [
+        c.id,
+        c.room,
+        c.ts,
+        v.label,
+        round(v.scores.get(v.label, 0.0), 3),
+        round(v.sentiment, 3),
+        c.user.id,
+        c.user.name,
+        c.text,
+    ]
+
+
+def _synthetic_id(room: str, ts: float, text: str) -> str:
+    """An id for a comment the platform sent without one (stable within a run)."""
+    return f"anon-{zlib.crc32(f'{room}|{ts!r}|{text}'.encode()):08x}"
+
+
+def raid_key(text: str) -> str:
+    """Near-identical texts share a key: letters and CJK only, case-folded.
+
+    Raids vary their copies with digits, punctuation, spaces and emoji; those
+    are dropped, so ``"加V 123 看片!!"`` and ``"加v456看片"`` match.
+    """
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKC", text).casefold():
+        cat = unicodedata.category(ch)
+        if cat.startswith("L"):
+            out.append(ch)
+            if len(out) >= _RAID_KEY_CHARS:
+                break
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    """An abuse or spam verdict waiting for a moderator's decision."""
+
+    id: str
+    room: str
+    ts: float
+    text: str
+    user_id: str
+    user_name: str
+    user_level: int | None
+    label: str
+    confidence: float
+    scores: dict[str, float]
+    sentiment: float
+    reasons: tuple[str, ...]
+    model: str
+    raid: str
+    #: The user's comments in this room just before this one, newest first.
+    recent: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def from_verdict(cls, v: Verdict, recent: Sequence[dict[str, Any]] = ()) -> ReviewItem:
+        c = v.comment
+        return cls(
+            id=c.id or _synthetic_id(c.room, c.ts, c.text),
+            room=c.room,
+            ts=c.ts,
+            text=c.text,
+            user_id=c.user.id or "",
+            user_name=c.user.name or "",
+            user_level=c.user.level,
+            label=v.label,
+            confidence=round(v.scores.get(v.label, 0.0), 4),
+            scores={k: round(x, 4) for k, x in v.scores.items()},
+            sentiment=round(v.sentiment, 4),
+            reasons=tuple(v.reasons),
+            model=v.model,
+            raid=raid_key(v.normalized.text or c.text),
+            recent=tuple(recent),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "room": self.room,
+            "ts": self.ts,
+            "text": self.text,
+            "user": {"id": self.user_id, "name": self.user_name, "level": self.user_level},
+            "label": self.label,
+            "p": self.confidence,
+            "scores": self.scores,
+            "sentiment": self.sentiment,
+            "reasons": list(self.reasons),
+            "model": self.model,
+            "raid": self.raid,
+            "recent": list(self.recent),
+        }
+
+
+class ReviewQueue:
+    """Open review items per room, oldest first, bounded per room."""
+
+    def __init__(self, labels: Iterable[str], max_per_room: int) -> None:
+        self.labels = frozenset(labels)
+        self.max_per_room = max_per_room
+        self._rooms: dict[str, OrderedDict[str, ReviewItem]] = {}
+
+    def wants(self, v: Verdict) -> bool:
+        return v.label in self.labels
+
+    def add(self, item: ReviewItem) -> list[str]:
+        """Add ``item``; returns the ids evicted to make room."""
+        room = self._rooms.setdefault(item.room, OrderedDict())
+        room[item.id] = item
+        evicted: list[str] = []
+        while len(room) > self.max_per_room:
+            old, _ = room.popitem(last=False)
+            evicted.append(old)
+        return evicted
+
+    def restore(self, item: ReviewItem) -> None:
+        """Put a decided item back (undo), in time order."""
+        room = self._rooms.setdefault(item.room, OrderedDict())
+        room[item.id] = item
+        ordered = sorted(room.values(), key=lambda i: i.ts)
+        room.clear()
+        for it in ordered[-self.max_per_room :]:
+            room[it.id] = it
+
+    def get(self, room: str, item_id: str) -> ReviewItem | None:
+        q = self._rooms.get(room)
+        return q.get(item_id) if q is not None else None
+
+    def pop(self, room: str, item_id: str) -> ReviewItem | None:
+        q = self._rooms.get(room)
+        return q.pop(item_id, None) if q is not None else None
+
+    def items(self, room: str) -> list[ReviewItem]:
+        return list(self._rooms.get(room, {}).values())
+
+    @property
+    def rooms(self) -> tuple[str, ...]:
+        return tuple(self._rooms)
+
+    def __len__(self) -> int:
+        return sum(len(q) for q in self._rooms.values())
+
+
+class UserHistory:
+    """The last few comments of each (room, user), least recently active dropped."""
+
+    def __init__(self, per_user: int, max_users: int) -> None:
+        self.per_user = per_user
+        self.max_users = max_users
+        self._rings: OrderedDict[tuple[str, str], deque[dict[str, Any]]] = OrderedDict()
+
+    def add(self, room: str, user_id: str, row: dict[str, Any]) -> None:
+        if not user_id:
+            return
+        key = (room, user_id)
+        ring = self._rings.get(key)
+        if ring is None:
+            ring = self._rings[key] = deque(maxlen=self.per_user)
+            if len(self._rings) > self.max_users:
+                self._rings.popitem(last=False)
+        else:
+            self._rings.move_to_end(key)
+        ring.append(row)
+
+    def recent(self, room: str, user_id: str, *, before: str | None = None) -> list[dict[str, Any]]:
+        """Newest first; with ``before``, only comments older than that comment id."""
+        ring = self._rings.get((room, user_id))
+        if ring is None:
+            return []
+        rows = list(reversed(ring))
+        if before is not None:
+            for i, row in enumerate(rows):
+                if row.get("id") == before:
+                    return rows[i + 1 :]
+        return rows
+
+    def __len__(self) -> int:
+        return len(self._rings)
+
+
+@dataclass(slots=True)
+class _Bucket:
+    start: float
+    counts: list[int] = field(default_factory=lambda: [0] * len(LABELS))
+    sentiment: float = 0.0
+    n: int = 0
+
+    def to_list(self) -> list[Any]:
+        return [self.start, *self.counts, round(self.sentiment, 3), self.n]
+
+
+class RoomStats:
+    """A room's live comment rate, mood and 30-minute series (record time)."""
+
+    def __init__(
+        self,
+        *,
+        rate_window_s: float = 10.0,
+        mood_window_s: float = 60.0,
+        bucket_s: float = 10.0,
+        minutes: int = 30,
+    ) -> None:
+        self.rate_window_s = rate_window_s
+        self.mood_window_s = mood_window_s
+        self.bucket_s = bucket_s
+        self.keep = max(1, math.ceil(minutes * 60 / bucket_s))
+        self._series: deque[_Bucket] = deque(maxlen=self.keep)
+        #: Per-second (second, n, sentiment sum) for the rate and mood windows.
+        self._seconds: deque[list[float]] = deque()
+        self.newest = 0.0
+        self.total = 0
+
+    def add(self, ts: float, label: str, sentiment: float) -> None:
+        self.total += 1
+        if ts > self.newest:
+            self.newest = ts
+        sec = float(math.floor(ts))
+        seconds = self._seconds
+        if seconds and seconds[-1][0] == sec:
+            last = seconds[-1]
+            last[1] += 1
+            last[2] += sentiment
+        elif not seconds or seconds[-1][0] < sec:
+            seconds.append([sec, 1.0, sentiment])
+        elif sec >= seconds[0][0]:
+            for s in reversed(seconds):
+                if s[0] == sec:
+                    s[1] += 1
+                    s[2] += sentiment
+                    break
+        start = math.floor(ts / self.bucket_s) * self.bucket_s
+        series = self._series
+        if series and series[-1].start == start:
+            bucket = series[-1]
+        elif not series or series[-1].start < start:
+            bucket = _Bucket(start)
+            series.append(bucket)
+        else:
+            found = next((b for b in reversed(series) if b.start == start), None)
+            if found is None:
+                return  # older than the oldest bucket, or in a gap we never opened
+            bucket = found
+        idx = _LABEL_INDEX.get(label)
+        if idx is not None:
+            bucket.counts[idx] += 1
+        bucket.sentiment += sentiment
+        bucket.n += 1
+
+    def _trim(self, now: float) -> None:
+        horizon = now - max(self.rate_window_s, self.mood_window_s) - 1
+        while self._seconds and self._seconds[0][0] < horizon:
+            self._seconds.popleft()
+
+    def summary(self, now: float) -> dict[str, Any]:
+        """Rate (comments/s over the rate window) and mood (mean sentiment, or None)."""
+        self._trim(now)
+        rate_n = 0.0
+        mood_n = 0.0
+        mood_sum = 0.0
+        for sec, n, s in self._seconds:
+            if sec > now - self.rate_window_s:
+                rate_n += n
+            if sec > now - self.mood_window_s:
+                mood_n += n
+                mood_sum += s
+        return {
+            "rate": round(rate_n / self.rate_window_s, 2),
+            "mood": round(mood_sum / mood_n, 3) if mood_n else None,
+            "total": self.total,
+            "newest": self.newest,
+        }
+
+    def series(self, last: int | None = None) -> list[list[Any]]:
+        """Buckets ``[start, question, grievance, abuse, spam, chatter, sentiment_sum, n]``."""
+        buckets = list(self._series)
+        if last is not None:
+            buckets = buckets[-last:]
+        return [b.to_list() for b in buckets]

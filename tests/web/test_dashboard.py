@@ -1,0 +1,346 @@
+"""The moderator dashboard in headless Chromium against the real service, with a
+real webhook receiver on loopback for outbound actions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from roomwatch.core.analyze import Analyzer
+from roomwatch.moderation import Moderation
+from roomwatch.service import Service
+
+from ..conftest import SAMPLES, TOKENS
+from ..moderation.support import Receiver, dashboard_service, ingest
+from .conftest import keep_screenshot
+
+pytestmark = pytest.mark.browser
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+ROOM = "county-apples-1126"
+T0 = 1764115200.0
+VIEW = {"width": 1440, "height": 900}
+
+
+@pytest.fixture
+async def receiver() -> Any:
+    async with Receiver() as r:
+        yield r
+
+
+@pytest.fixture
+async def dash(analyzer: Analyzer, tmp_path: Path, receiver: Receiver) -> Any:
+    async with dashboard_service(analyzer, tmp_path, receiver) as pair:
+        yield pair
+
+
+async def open_page(browser: Any, svc: Service, role: str = "moderator") -> tuple[Any, list[str]]:
+    page = await browser.new_page(viewport=VIEW)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    await page.goto(f"{svc.url}/moderator#token={TOKENS[role]}")
+    await page.locator(".status[data-state='open']").first.wait_for(timeout=10000)
+    return page, errors
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+async def test_live_stream_colours_filters_and_review_queue(
+    dash: tuple[Service, Moderation], browser: Any, tmp_path: Path
+) -> None:
+    svc, mod = dash
+    page, errors = await open_page(browser, svc)
+    assert "token" not in page.url
+    await ingest(svc, read_rows(SAMPLES / "mini.jsonl"))
+    await page.locator("#stream .row").nth(40).wait_for(timeout=15000)
+
+    # every label has its colour
+    colours = await page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('#stream .row')].map(
+            (r) => [r.dataset.label, getComputedStyle(r).borderLeftColor]))"""
+    )
+    assert colours["question"] == "rgb(74, 168, 255)"
+    assert colours["chatter"] == "rgb(107, 119, 133)"
+    want = {"abuse": "rgb(255, 84, 112)", "spam": "rgb(179, 127, 235)"}
+    assert all(colours[k] == v for k, v in want.items() if k in colours)
+
+    # the review queue holds the abuse and spam verdicts, with their reasons
+    flagged = {i.id for room in mod.queue.rooms for i in mod.queue.items(room)}
+    assert len(flagged) >= 3
+    await page.locator("#queue .qi").nth(len(flagged) - 1).wait_for(timeout=10000)
+    assert await page.locator("#queue .qi").count() == len(flagged)
+    assert {
+        await x.get_attribute("data-label") for x in await page.locator("#queue .qi").all()
+    } <= {
+        "abuse",
+        "spam",
+    }
+    assert await page.locator("#detail .d-why").inner_text() != "依据 why: —"
+    assert "mood-" in (await page.locator(".room-chip .r-mood").first.get_attribute("class") or "")
+    assert await page.locator(".room-chip").count() == 2
+    keep_screenshot(await page.screenshot(), "dashboard.png", tmp_path)
+
+    # label filter: chatter off
+    await page.locator(".filters .lbl.chatter").click()
+    await page.wait_for_timeout(100)
+    assert await page.locator("#stream .row.chatter").count() == 0
+    assert await page.locator("#stream .row.question").count() > 0
+    # text/user filter
+    await page.fill("#stream-q", "用户小王")
+    await page.wait_for_timeout(100)
+    users = await page.locator("#stream .row .u").all_text_contents()
+    assert users and set(users) == {"用户小王"}
+    await page.fill("#stream-q", "")
+    await page.locator(".filters .lbl.chatter").click()
+    # room picker narrows the stream to one room
+    await page.locator(".room-chip", has_text="beauty-live-1126").click()
+    await page.wait_for_timeout(100)
+    rooms = await page.locator("#stream .row .rm").all_text_contents()
+    assert rooms and set(rooms) == {"beauty-live-1126"}
+    # pause on hover keeps the rows still while more arrive
+    await page.locator("#stream").hover()
+    assert await page.locator("#paused").is_visible()
+    await page.wait_for_timeout(300)  # the paused view is drawn on the next frame
+    first = await page.locator("#stream .row").first.get_attribute("data-id")
+    await ingest(
+        svc,
+        [{"room": "beauty-live-1126", "text": f"新评论{i}", "ts": T0 + 500 + i, "id": f"p-{i}"}
+         for i in range(5)],
+    )  # fmt: skip
+    await page.wait_for_timeout(500)
+    assert await page.locator("#stream .row").first.get_attribute("data-id") == first
+    await page.mouse.move(5, 5)
+    await page.locator("#stream .row[data-id='p-4']").wait_for(timeout=5000)
+    assert errors == []
+
+
+ABUSE = ["你就是个傻逼", "主播是傻逼吧 滚", "滚吧你这个傻逼东西", "傻逼主播骗子"]
+RAID = ["加V 123 看片", "加v456看片!!", "加V789 看片"]
+
+
+def rows(texts: list[str], prefix: str, start: float) -> list[dict[str, Any]]:
+    return [
+        {
+            "room": ROOM,
+            "text": t,
+            "ts": start + i,
+            "id": f"{prefix}-{i}",
+            "user": {"id": f"{prefix}-u{i}", "name": f"{prefix}观众{i}", "level": 3},
+        }
+        for i, t in enumerate(texts)
+    ]
+
+
+async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
+    dash: tuple[Service, Moderation], browser: Any, receiver: Receiver, tmp_path: Path
+) -> None:
+    svc, _ = dash
+    page, errors = await open_page(browser, svc)
+    other, other_errors = await open_page(browser, svc, "admin")
+    await ingest(svc, rows(ABUSE, "a", T0) + rows(RAID, "r", T0 + 10))
+    await page.locator("#queue .qi").nth(6).wait_for(timeout=15000)
+    await other.locator("#queue .qi").nth(6).wait_for(timeout=5000)
+    assert svc.store is not None
+
+    async def focus(item_id: str) -> None:
+        await page.locator(f"#queue .qi[data-id='{item_id}'] .x").click()
+        await page.locator(f"#queue .qi.cursor[data-id='{item_id}']").wait_for()
+
+    async def gone(item_id: str) -> None:
+        for p in (page, other):
+            await p.locator(f"#queue .qi[data-id='{item_id}']").wait_for(
+                state="detached", timeout=5000
+            )
+
+    async def audit_row(decision: str) -> Any:
+        return other.locator(f"#audit .dec[data-id='{decision}']")
+
+    # j/k move the cursor
+    await focus("a-0")
+    await page.keyboard.press("k")
+    assert await page.locator("#queue .qi.cursor").get_attribute("data-id") == "a-1"
+    await page.keyboard.press("j")
+    assert await page.locator("#queue .qi.cursor").get_attribute("data-id") == "a-0"
+
+    # c = confirm: gone everywhere, audited, a feedback row, nothing sent out
+    await page.keyboard.press("c")
+    await gone("a-0")
+    await (await audit_row("d-1")).wait_for(timeout=5000)
+    # f = false positive
+    await focus("a-1")
+    await page.keyboard.press("f")
+    await gone("a-1")
+    fb = await svc.store.feedback()
+    assert [(f.comment_id, f.kind, f.label) for f in fb] == [
+        ("a-0", "confirm", "abuse"),
+        ("a-1", "false_positive", "chatter"),
+    ]
+    # h = hide: the webhook gets it, both dashboards show it sent
+    await focus("a-2")
+    await page.keyboard.press("h")
+    await gone("a-2")
+    row = await audit_row("d-3")
+    await row.locator(".st-sent").wait_for(timeout=5000)
+    assert [r["comment"]["id"] for r in receiver.actions("hide")] == ["a-2"]
+    # 2 = mute 1 h
+    await focus("a-3")
+    await page.keyboard.press("2")
+    await gone("a-3")
+    await (await audit_row("d-4")).locator(".st-sent").wait_for(timeout=5000)
+    (mute,) = receiver.actions("mute")
+    assert (mute["user"]["id"], mute["duration_s"], mute["actor"]) == ("a-u3", 3600, "moderator-1")
+    # u = undo my last action: unmute goes out, the item is back for everyone
+    await page.keyboard.press("u")
+    await other.locator("#queue .qi[data-id='a-3']").wait_for(timeout=5000)
+    await (await audit_row("d-4")).locator(".st-undone").wait_for(timeout=5000)
+    for _ in range(50):
+        if receiver.actions("unmute"):
+            break
+        await asyncio.sleep(0.05)
+    assert receiver.actions("unmute")[0]["reverses"] == mute["id"]
+
+    # bulk: r selects the raid (near-identical texts), b bans all three users at once
+    await focus("r-1")
+    await page.keyboard.press("r")
+    assert await page.locator("#queue .qi.selected").count() == 3
+    assert "3" in await page.locator("#sel-count").inner_text()
+    await page.keyboard.press("b")
+    for i in range(3):
+        await gone(f"r-{i}")
+    for _ in range(50):
+        if len(receiver.actions("ban")) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(r["user"]["id"] for r in receiver.actions("ban")) == ["r-u0", "r-u1", "r-u2"]
+    # x + shift-click selection, i = ignore
+    await ingest(svc, rows(["傻逼一号", "傻逼二号", "傻逼三号"], "s", T0 + 30))
+    await page.locator("#queue .qi[data-id='s-2']").wait_for(timeout=15000)
+    await focus("s-2")
+    await page.keyboard.press("x")
+    await page.locator("#queue .qi[data-id='s-0'] .x").click(modifiers=["Shift"])
+    assert await page.locator("#queue .qi.selected").count() == 3
+    await page.keyboard.press("i")
+    for i in range(3):
+        await gone(f"s-{i}")
+
+    # the SQLite audit log has every action with who/what/which comment
+    audits = await svc.store.audits(room=ROOM)
+    done = [(a.action, a.target_id, a.actor) for a in reversed(audits) if a.ok]
+    assert done[:5] == [
+        ("moderation.confirm", "a-0", "moderator-1"),
+        ("moderation.false_positive", "a-1", "moderator-1"),
+        ("moderation.hide", "a-2", "moderator-1"),
+        ("moderation.mute", "a-3", "moderator-1"),
+        ("moderation.undo", "a-3", "moderator-1"),
+    ]
+    assert sum(1 for a in done if a[0] == "moderation.ban") == 3
+    statuses = {r.action: r.status for r in await svc.store.actions(room=ROOM)}
+    assert statuses["hide"] == "sent" and statuses["mute"] == "undone"
+
+    # ? shows the shortcuts
+    await page.keyboard.press("?")
+    assert await page.locator("#help").is_visible()
+    assert "false positive" in await page.locator("#help").inner_text()
+    await page.keyboard.press("Escape")
+    keep_screenshot(await other.screenshot(), "dashboard-actions.png", tmp_path)
+    assert errors == [] and other_errors == []
+
+
+async def test_failed_outbound_shows_failed(
+    dash: tuple[Service, Moderation], browser: Any, receiver: Receiver
+) -> None:
+    svc, _ = dash
+    receiver.status = 500
+    page, errors = await open_page(browser, svc)
+    await ingest(svc, rows(ABUSE[:1], "f", T0))
+    await page.locator("#queue .qi[data-id='f-0'] .x").click()
+    await page.keyboard.press("h")
+    await page.locator("#audit .dec .st-failed").wait_for(timeout=10000)
+    assert svc.store is not None
+    (row,) = await svc.store.actions(room=ROOM)
+    assert row.status == "failed" and row.last_error == "HTTP 500"
+    assert errors == []
+
+
+async def test_xss_payloads_stay_inert_text_and_layout_holds(
+    dash: tuple[Service, Moderation], browser: Any, tmp_path: Path
+) -> None:
+    svc, _ = dash
+    page, errors = await open_page(browser, svc)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), asyncio.ensure_future(d.dismiss())))
+    payload = read_rows(DATA / "xss.jsonl")
+    await ingest(svc, payload)
+    await page.locator("#stream .row[data-id='xss-long2']").wait_for(timeout=15000)
+    await page.locator("#queue .qi").first.wait_for(timeout=10000)
+    # show the long items in the detail pane too
+    for item_id in ("xss-long", "xss-long2", "xss-1"):
+        q = page.locator(f"#queue .qi[data-id='{item_id}'] .x")
+        if await q.count():
+            await q.click()
+    await page.wait_for_timeout(300)
+    result = await page.evaluate(
+        """() => ({
+            pwned: window.__pwned,
+            injected: document.querySelectorAll(
+              '#stream img, #stream script, #stream iframe, #stream svg, #stream a, #stream b, '
+              + '#queue img, #queue script, #queue iframe, #queue svg, #queue a, #queue b, '
+              + '#detail img, #detail iframe, #detail svg, #detail a, #audit img').length,
+            rowMax: Math.max(...[...document.querySelectorAll('#stream .row')].map(
+              (r) => r.offsetHeight)),
+            itemMax: Math.max(...[...document.querySelectorAll('#queue .qi')].map(
+              (r) => r.offsetHeight)),
+            scrollW: document.documentElement.scrollWidth, innerW: window.innerWidth,
+            scrollH: document.documentElement.scrollHeight, innerH: window.innerHeight,
+            texts: [...document.querySelectorAll('#stream .row .x')].map((x) => x.textContent),
+        })"""
+    )
+    assert dialogs == []
+    assert result["pwned"] is None
+    assert result["injected"] == 0
+    assert result["rowMax"] <= 40 and result["itemMax"] <= 80
+    assert result["scrollW"] <= result["innerW"] and result["scrollH"] <= result["innerH"]
+    shown = "\n".join(result["texts"])
+    assert '<img src=x onerror="window.__pwned=1;alert(1)">' in shown
+    assert "<script>window.__pwned=1;alert(2)</script>" in shown
+    assert "&lt;b&gt;不是粗体" in shown  # entities are shown, not decoded
+    assert "\u202e" in shown
+    keep_screenshot(await page.screenshot(), "dashboard-xss.png", tmp_path)
+    assert errors == []
+
+
+async def test_comms_token_sees_alerts_but_no_comments_or_actions(
+    dash: tuple[Service, Moderation], browser: Any
+) -> None:
+    svc, _ = dash
+    page = await browser.new_page(viewport=VIEW)
+    await page.goto(f"{svc.url}/moderator#token={TOKENS['comms']}")
+    await ingest(svc, rows(ABUSE[:2], "c", T0))
+    await asyncio.sleep(0.5)
+    alert = {
+        "id": "al-1",
+        "room": ROOM,
+        "detector": "negative_surge",
+        "severity": "high",
+        "state": "open",
+        "started_at": T0,
+        "updated_at": T0 + 5,
+        "summary": "差评激增 <b>x</b>",
+        "evidence": {},
+        "acked_by": None,
+    }
+    await page.wait_for_timeout(300)
+    svc.hub.publish("alerts", ROOM, {"type": "open", "alert": alert, "ts": T0 + 5})
+    await page.locator("#alerts .alert[data-id='al-1']").wait_for(timeout=5000)
+    assert "差评激增 <b>x</b>" in await page.locator("#alerts").inner_text()
+    assert await page.locator("#alerts .ack").count() == 1
+    assert await page.locator("#queue .qi").count() == 0
+    assert await page.locator("#stream .row").count() == 0
+    assert await page.locator(".status").get_attribute("data-state") != "open"
