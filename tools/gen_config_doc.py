@@ -32,6 +32,7 @@ def sections() -> list[tuple[str, Any]]:
     from roomwatch import config
     from roomwatch.core.alerts import AlertConfig
     from roomwatch.core.queue import QueueConfig
+    from roomwatch.moderation import ModerationConfig
     from roomwatch.sinks.webhook import WebhookTarget
 
     out: list[tuple[str, Any]] = [
@@ -48,6 +49,7 @@ def sections() -> list[tuple[str, Any]]:
         ("[queue]", QueueConfig),
         ("[alerts]", AlertConfig),
         ("[[webhooks]]", WebhookTarget),
+        ("[moderation]", ModerationConfig),
     ]
     for name, dotted in getattr(config, "FEATURE_SECTIONS", {}).items():
         module, _, attr = dotted.rpartition(".")

@@ -123,11 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _optional_subcommands(sub: Any) -> None:
     # These live with their own code and import heavier modules lazily.
     from roomwatch import importers
+    from roomwatch.moderation import cli as moderation_cli
     from roomwatch.report import add_parser as add_report_parser
     from roomwatch.training import cli as training_cli
 
     training_cli.add_parsers(sub)
     importers.add_parser(sub)
+    moderation_cli.add_parser(sub)
     add_report_parser(sub, extra_outputs=_report_alerts)
 
 

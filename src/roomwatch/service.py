@@ -102,6 +102,10 @@ class Service:
         self._stopped = asyncio.Event()
         self._closed = False
         self.port: int | None = None
+        # The moderator dashboard: review queue, actions, the stream channel.
+        from roomwatch.moderation import install as install_moderation
+
+        self.moderation = install_moderation(self)
 
     @property
     def url(self) -> str:
