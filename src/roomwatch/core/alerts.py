@@ -1340,6 +1340,8 @@ class AlertManager:
     # ------------------------------------------------------------------ classification of hits
 
     def _topic_of(self, room: _Room, obs: Observation, negative: bool) -> str | None:
+        if obs.label != "grievance" and not (negative and obs.label == "chatter"):
+            return None  # decided below too; this skips the term scan for most comments
         # The topic with most seed hits; ties go to the topic already busiest
         # in the window ("坏果包赔呢，退款被拒" during a refund wave is a refund).
         hits = Counter[str]()
