@@ -196,7 +196,10 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     await (await audit_row("d-4")).locator(".st-sent").wait_for(timeout=5000)
     (mute,) = receiver.actions("mute")
     assert (mute["user"]["id"], mute["duration_s"], mute["actor"]) == ("a-u3", 3600, "moderator-1")
-    # u = undo my last action: unmute goes out, the item is back for everyone
+    # u = undo my last action: unmute goes out, the item is back for everyone.
+    # As a person would, wait until this page itself shows the mute: its ack
+    # (which makes it "my last action") arrives before the status update.
+    await page.locator("#audit .dec[data-id='d-4'] .st-sent").wait_for(timeout=5000)
     await page.keyboard.press("u")
     await other.locator("#queue .qi[data-id='a-3']").wait_for(timeout=5000)
     await (await audit_row("d-4")).locator(".st-undone").wait_for(timeout=5000)
