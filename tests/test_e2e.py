@@ -164,18 +164,14 @@ async def test_slow_host_client_does_not_stall_the_pipeline(service: Service) ->
         async with Watcher(session, f"{base}/ws/host?token={TOKENS['helper']}") as fast:
             headers = {"Authorization": f"Bearer {TOKENS['ingest']}"}
             body = "\n".join(json.dumps(r, ensure_ascii=False) for r in records)
-            loop = asyncio.get_running_loop()
-            started = loop.time()
             async with session.post(
                 f"{base}/ingest", data=io.BytesIO(body.encode()), headers=headers
             ) as resp:
                 assert resp.status == 200
             await wait_until(lambda: service.pipeline.processed >= len(records), timeout=60)
-            elapsed = loop.time() - started
             await wait_until(lambda: len(fast.messages) > 10)
         # The pipeline finished without waiting for the slow reader ...
         assert service.pipeline.processed == len(records)
-        assert elapsed < 60
         # ... and its buffer stayed bounded: what it can't take is dropped and counted.
         clients = [c for c in service.hub._channels["host"].clients]
         assert all(len(c.queue) <= service.settings.hub.client_queue for c in clients)

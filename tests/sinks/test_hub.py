@@ -108,11 +108,11 @@ async def test_slow_client_loses_oldest_and_never_blocks_publish():
     ws = await client.ws_connect("/ws/moderator")
     assert (await recv(ws))["type"] == "hello"
     # The client reads nothing while we publish a flood, all synchronously.
-    loop = asyncio.get_running_loop()
-    t0 = loop.time()
     for i in range(5000):
         hub.publish("moderator", "room-a", {"type": "verdict", "i": i, "pad": "x" * 200})
-    assert loop.time() - t0 < 5  # publishing never awaited the client
+    # publish() is synchronous and only appends to a bounded buffer.
+    reader = next(iter(hub._channels["moderator"].clients))
+    assert len(reader.queue) <= 10
     dropped = metrics.registry.get_sample_value(
         "roomwatch_hub_dropped_messages_total", {"channel": "moderator", "reason": "oldest_dropped"}
     )
