@@ -137,6 +137,7 @@ url = "ws://127.0.0.1:{upstream_port}/"
                     f"http://127.0.0.1:{port}/ws/host?token=bench-host-token", max_msg_size=0
                 )
                 t0 = time.time()
+                cpu_before = _cpu_seconds(proc.pid)
                 while not done.is_set() or time.time() - t0 < args.seconds + 2:
                     try:
                         msg = await asyncio.wait_for(ws.receive(), 1.0)
@@ -152,6 +153,7 @@ url = "ws://127.0.0.1:{upstream_port}/"
                     measured = data.get("type") in ("added", "updated") and item
                     if measured and now - t0 > args.warmup:
                         latencies.append(now - item["last_seen"])
+                cpu_after = _cpu_seconds(proc.pid)
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
                     health = await r.json()
                 async with session.get(f"http://127.0.0.1:{port}/metrics") as r:
@@ -170,6 +172,10 @@ url = "ws://127.0.0.1:{upstream_port}/"
         f"service processed {health['processed']}"
     )
     print(f"host updates measured: {len(latencies)}")
+    print(
+        f"service CPU: {cpu_after - cpu_before:.1f} s over the run "
+        f"({(cpu_after - cpu_before) / args.seconds:.0%} of one core)"
+    )
     if q:
         print(
             f"latency p50 {q[49] * 1000:.1f} ms  p90 {q[89] * 1000:.1f} ms  "
@@ -181,6 +187,12 @@ url = "ws://127.0.0.1:{upstream_port}/"
             + ", ".join(f"<= {le * 1000:g} ms: {share:.0%}" for le, share in inside)
         )
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _histogram(text: str, name: str) -> list[tuple[float, float]]:
