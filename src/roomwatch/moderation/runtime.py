@@ -164,7 +164,7 @@ class Moderation:
         self.history = UserHistory(config.history_per_user, config.history_users)
         self.limiter = RateLimiter(config.actions_per_minute)
         self.stats: dict[str, RoomStats] = {}
-        self.recent: deque[list[Any]] = deque(maxlen=config.recent)
+        self.recent: deque[tuple[Any, ...]] = deque(maxlen=config.recent)
         self.decisions: OrderedDict[str, Decision] = OrderedDict()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -195,7 +195,7 @@ class Moderation:
     # -- pipeline output (sync, never blocks) --------------------------------
 
     def __call__(self, results: Sequence[Result]) -> None:
-        frames: dict[str, tuple[list[list[Any]], list[dict[str, Any]], list[str]]] = {}
+        frames: dict[str, tuple[list[tuple[Any, ...]], list[dict[str, Any]], list[str]]] = {}
         newest = self._ts
         cfg = self.config
         for r in results:
