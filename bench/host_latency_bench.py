@@ -8,6 +8,16 @@ client receives, latency = receive time - item.last_seen (the `ts` of the
 newest ask folded into it). Reports p50/p90/p99/max, the achieved rate and
 how many comments the service processed.
 
+That figure flatters: when several asks fold into one update (updates of an
+item are held for `queue.update_interval_s`), only the newest is timed. So
+one record in ten is a *tracked ask*: a price question about one of 40 link
+numbers (60号-99号, absent from the sample; half of the asks go to four hot
+links, so their updates are held and batched) in one of four wordings that
+fold together ("63号链接多少钱", "六十三号多少钱？", ...). The bench keeps
+each link's send times in order; when updates show a link's asks counted
+up to N, every ask up to N not seen before is timed from its own send. This
+per-ask latency is the one the target is checked against.
+
     python bench/host_latency_bench.py [--rate 2000] [--seconds 30]
 
 Target (issue 4): p99 under 100 ms at 2,000 comments/s.
@@ -39,6 +49,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+TRACKED_LINKS = range(60, 100)
+HOT_LINKS = 4  # the first four tracked links get half the tracked asks
+_CN = "零一二三四五六七八九"
+
+
+def tracked_ask(link: int, k: int) -> str:
+    """The ``k``-th wording of a price question about link ``link``."""
+    spoken = _CN[link // 10] + "十" + (_CN[link % 10] if link % 10 else "")
+    forms = (f"{link}号链接多少钱", f"{spoken}号多少钱？", f"{link}号价格", f"{link}号链接怎么卖")
+    return forms[k % len(forms)]
 
 
 def texts() -> list[str]:
@@ -77,6 +99,7 @@ url = "ws://127.0.0.1:{upstream_port}/"
     )
 
     sent_at: list[float] = []
+    asks_sent: dict[int, list[float]] = {link: [] for link in TRACKED_LINKS}
     done = asyncio.Event()
 
     async def upstream(conn: ServerConnection) -> None:
@@ -85,14 +108,27 @@ url = "ws://127.0.0.1:{upstream_port}/"
         start = time.monotonic()
         n = 0
         i = 0
+        asks = 0
         while time.monotonic() - start < args.seconds:
             now = time.time()
             batch = []
             for _ in range(per_tick):
+                if i % 10 == 5:
+                    if asks % 2:  # half go to four hot links, ~25 asks/s each
+                        link = TRACKED_LINKS[asks // 2 % HOT_LINKS]
+                    else:
+                        link = TRACKED_LINKS[
+                            HOT_LINKS + asks // 2 % (len(TRACKED_LINKS) - HOT_LINKS)
+                        ]
+                    text = tracked_ask(link, asks // len(TRACKED_LINKS))
+                    asks_sent[link].append(now)
+                    asks += 1
+                else:
+                    text = pool[i % len(pool)]
                 batch.append(
                     {
                         "room": ROOM,
-                        "text": pool[i % len(pool)],
+                        "text": text,
                         "ts": now,
                         "id": f"b{i}",
                         "user": {"id": f"u{i % 5000}"},
@@ -122,6 +158,11 @@ url = "ws://127.0.0.1:{upstream_port}/"
         stdout=subprocess.DEVNULL,
     )
     latencies: list[float] = []
+    ask_latencies: list[float] = []
+    counts: dict[int, dict[str, int]] = {
+        link: {} for link in TRACKED_LINKS
+    }  # link -> item -> count
+    timed: dict[int, int] = dict.fromkeys(TRACKED_LINKS, 0)  # link -> asks timed so far
     try:
         async with serve(upstream, "127.0.0.1", upstream_port, max_size=None):
             async with aiohttp.ClientSession() as session:
@@ -153,6 +194,14 @@ url = "ws://127.0.0.1:{upstream_port}/"
                     measured = data.get("type") in ("added", "updated") and item
                     if measured and now - t0 > args.warmup:
                         latencies.append(now - item["last_seen"])
+                    link = int(item["slots"].get("link", 0)) if measured else 0
+                    if link in counts:
+                        counts[link][item["id"]] = item["count"]
+                        reflected = sum(counts[link].values())
+                        for k in range(timed[link], min(reflected, len(asks_sent[link]))):
+                            if asks_sent[link][k] - t0 > args.warmup:
+                                ask_latencies.append(now - asks_sent[link][k])
+                        timed[link] = max(timed[link], reflected)
                 cpu_after = _cpu_seconds(proc.pid)
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
                     health = await r.json()
@@ -179,7 +228,20 @@ url = "ws://127.0.0.1:{upstream_port}/"
     if q:
         print(
             f"latency p50 {q[49] * 1000:.1f} ms  p90 {q[89] * 1000:.1f} ms  "
-            f"p99 {q[98] * 1000:.1f} ms  max {max(latencies) * 1000:.1f} ms  (target p99 < 100 ms)"
+            f"p99 {q[98] * 1000:.1f} ms  max {max(latencies) * 1000:.1f} ms  (newest ask per update)"
+        )
+    asked = sum(len(v) for v in asks_sent.values())
+    split = sum(1 for v in counts.values() if len(v) > 1)
+    print(
+        f"tracked asks: {asked} sent, {sum(timed.values())} seen counted in host updates; "
+        f"links whose asks landed in more than one item: {split}"
+    )
+    if len(ask_latencies) >= 100:
+        qa = statistics.quantiles(ask_latencies, n=100)
+        print(
+            f"per-ask latency p50 {qa[49] * 1000:.1f} ms  p90 {qa[89] * 1000:.1f} ms  "
+            f"p99 {qa[98] * 1000:.1f} ms  max {max(ask_latencies) * 1000:.1f} ms  "
+            f"({len(ask_latencies)} asks; target p99 < 100 ms)"
         )
     if inside:
         print(
