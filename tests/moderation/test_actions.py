@@ -285,6 +285,30 @@ async def test_stream_frames_are_one_per_batch_and_room(
         assert m["room"] == ROOM and m["rate"] > 0 and m["series"]
 
 
+async def test_undo_retracts_the_feedback_of_a_verdict(dash: tuple[Service, Moderation]) -> None:
+    svc, mod = dash
+    await ingest(svc, rows(ABUSE + RAID, "f"))
+    ids = await queued(mod, 4)
+    status, confirmed = await post(
+        svc, {"action": "confirm", "room": ROOM, "ids": ids[:2]}, TOKENS["moderator"]
+    )
+    assert status == 200, confirmed
+    fp = {"action": "false_positive", "room": ROOM, "id": ids[2], "label": "chatter"}
+    status, corrected = await post(svc, fp, TOKENS["moderator"])
+    assert status == 200, corrected
+    assert svc.store is not None
+    assert {r.comment_id for r in await svc.store.feedback()} == set(ids[:3])
+
+    undo = {"action": "undo", "decision": corrected["decision"]["id"]}
+    assert (await post(svc, undo, TOKENS["moderator"]))[0] == 200
+    assert {r.comment_id for r in await svc.store.feedback()} == set(ids[:2])
+    undo = {"action": "undo", "decision": confirmed["decision"]["id"]}
+    assert (await post(svc, undo, TOKENS["moderator"]))[0] == 200
+    assert await svc.store.feedback() == []
+    # the undone items are back in the review queue
+    assert set(ids[:3]) <= {i.id for i in mod.queue.items(ROOM)}
+
+
 async def test_feedback_export_round_trips_through_train(
     dash: tuple[Service, Moderation], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -102,6 +102,8 @@ class Decision:
     outbound: list[dict[str, Any]] = field(default_factory=list)
     undo_of: str | None = None
     undone_by: str | None = None
+    #: Feedback rows this decision stored (an undo deletes them).
+    feedback_ids: list[int] = field(default_factory=list)
 
     def refresh_status(self) -> None:
         states = {o["status"] for o in self.outbound}
@@ -406,7 +408,7 @@ class Moderation:
         if action in ("confirm", "false_positive"):
             for item in items:
                 try:
-                    await store.add_feedback(
+                    row_id = await store.add_feedback(
                         ts=decision.ts,
                         room=room,
                         text=item.text,
@@ -417,6 +419,7 @@ class Moderation:
                         comment_id=item.id,
                         user_id=item.user_id or None,
                     )
+                    decision.feedback_ids.append(row_id)
                 except StoreError as exc:
                     logger.error("feedback for %s not stored: %s", item.id, exc)
         deliveries: list[ModerationAction] = []
@@ -555,6 +558,13 @@ class Moderation:
             )
         store = self.store
         assert store is not None
+        if original.feedback_ids:
+            # A retracted verdict must not become training data; an earlier
+            # verdict on the same comment, if any, counts again.
+            try:
+                await store.delete_feedback(original.feedback_ids)
+            except StoreError as exc:
+                logger.error("feedback of %s not deleted: %s", original.id, exc)
         deliveries: list[ModerationAction] = []
         by_id = {i.id: i for i in original.items}
         for entry in original.outbound:

@@ -1294,6 +1294,20 @@ class Store:
 
         return await self._write("add_feedback", job)
 
+    async def delete_feedback(self, ids: Sequence[int]) -> int:
+        """Delete feedback rows by id (a moderator undid the verdict); returns rows deleted."""
+        params = [int(i) for i in ids]
+
+        def job() -> int:
+            with self._conn:
+                cur = self._conn.executemany(
+                    "DELETE FROM feedback WHERE id = ?", [(i,) for i in params]
+                )
+            self.metrics.writes.labels("feedback").inc(len(params))
+            return int(cur.rowcount)
+
+        return await self._write("delete_feedback", job)
+
     async def feedback(
         self, since: float | None = None, *, room: str | None = None, limit: int | None = None
     ) -> list[FeedbackRow]:
