@@ -70,7 +70,7 @@ class Analyzer:
     ) -> list[Verdict]:
         """Return one :class:`Verdict` per comment, in order."""
         t0 = clock()
-        normalized = [self.normalizer(c.text) for c in comments]
+        normalized = self.normalizer.normalize_batch([c.text for c in comments])
         t1 = clock()
         tokens = self.segmenter.cut_batch([n.text for n in normalized])
         t2 = clock()

@@ -241,9 +241,8 @@ class Classifier:
     ) -> tuple[np.ndarray, np.ndarray, list[tuple[Hit, ...]], Any]:
         """Label probabilities (n, 5), sentiment (n,), hits and the feature matrix."""
         room_terms = self._room_terms.get(room) if room is not None else None
-        match = self._lexicon.match
         texts = [n.text for n in normalized]
-        hits = [match(t, tok, room_terms) for t, tok in zip(texts, tokens, strict=True)]
+        hits = self._lexicon.match_batch(texts, tokens, room_terms)
         x = self._featurizer.transform(texts, tokens, hits)
         z = np.asarray(x @ self._weights, dtype=np.float64)
         z += self._bias
@@ -276,6 +275,9 @@ class Classifier:
         probs, polarity, hits, x = self.scores_matrix(normalized, tokens, room)
         chosen = probs.argmax(axis=1)
         top = self._top_features(x, chosen)
+        # max(-1.0, min(1.0, p)), NaN included (it becomes 1.0).
+        polarity = np.where(polarity < 1.0, polarity, 1.0)
+        polarity = np.where(polarity > -1.0, polarity, -1.0)
         labels = LABELS
         out: list[Prediction] = []
         for row, pol, label_i, row_hits, norm, row_top in zip(
@@ -295,10 +297,7 @@ class Classifier:
                 reasons = row_top
             out.append(
                 Prediction(
-                    labels[label_i],
-                    dict(zip(labels, row, strict=True)),
-                    max(-1.0, min(1.0, pol)),
-                    tuple(reasons),
+                    labels[label_i], dict(zip(labels, row, strict=True)), pol, tuple(reasons)
                 )
             )
         return out
@@ -311,14 +310,16 @@ class Classifier:
             return out
         counts = np.diff(x.indptr)
         rows = np.repeat(np.arange(n), counts)
-        weights = self._weights
+        # weights[i, j] read as flat[i * _N_COLS + j] (cheaper than 2-D indexing).
+        flat = self._weights.reshape(-1)
+        at = x.indices.astype(np.int64) * _N_COLS
         label = chosen[rows]
-        weight = weights[x.indices, label]
+        weight = flat[at + label]
         abuse = np.flatnonzero(label == _ABUSE)
         if len(abuse):
             a, b, _ = self._stack
-            cols = x.indices[abuse]
-            weight[abuse] = a * weights[cols, _ABUSE] + b * weights[cols, _COL_ABUSE]
+            at = at[abuse]
+            weight[abuse] = a * flat[at + _ABUSE] + b * flat[at + _COL_ABUSE]
         contrib = x.data * weight
         strong = np.flatnonzero(contrib >= _MIN_CONTRIBUTION)
         if not len(strong):
@@ -327,21 +328,25 @@ class Classifier:
         key = rows[strong] * 1e6 - np.minimum(contrib[strong], 1e5)
         order = strong[np.argsort(key, kind="stable")]
         sorted_rows = rows[order]
-        # Only a row's first _CANDIDATES can be picked (see there).
-        starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
-        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-        keep = rank < _CANDIDATES
-        order = order[keep]
-        row_list = sorted_rows[keep].tolist()
+        # Only a row's first _CANDIDATES can be picked (see there), and a row is
+        # done once it has _MAX_FEATURE_REASONS distinct reasons.
+        new_row = np.ones(len(order), dtype=bool)
+        new_row[1:] = sorted_rows[1:] != sorted_rows[:-1]
+        starts = np.flatnonzero(new_row)
+        stops = np.minimum(np.append(starts[1:], len(order)), starts + _CANDIDATES)
         features = x.indices[order].tolist()
         cache = self._reason_names
-        for i, feature in zip(row_list, features, strict=True):
+        name = self._featurizer.name
+        for i, start, stop in zip(
+            sorted_rows[starts].tolist(), starts.tolist(), stops.tolist(), strict=True
+        ):
             picked = out[i]
-            if len(picked) < _MAX_FEATURE_REASONS:
+            for feature in features[start:stop]:
                 reason = cache.get(feature)
                 if reason is None:
-                    reason = "feature:+" + feature_label(self._featurizer.name(feature))
-                    cache[feature] = reason
+                    reason = cache[feature] = "feature:+" + feature_label(name(feature))
                 if reason not in picked:
                     picked.append(reason)
+                    if len(picked) == _MAX_FEATURE_REASONS:
+                        break
         return out

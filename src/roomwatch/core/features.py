@@ -89,7 +89,6 @@ def _length_feature(size: int) -> str:
     return f"len:>{_LENGTH_BUCKETS[-1]}"
 
 
-_CONTROL = {0: " ", 2: " ", 3: " "}  # reserved as separators and start/end marks
 _SHIFT = 21  # bits per code point (Unicode has 21-bit code points)
 
 
@@ -113,15 +112,20 @@ def _pair_code_array(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 _HASH_MULT = np.uint64(0xFF51AFD7ED558CCD)  # odd 64-bit mixing constant
 _EMPTY = np.uint64(0)  # no n-gram or word code is 0
+_PROBE_BITS = 3
+_PROBE_WINDOW = 1 << _PROBE_BITS  # slots read per query after the first probe
+_PROBE_STEPS = np.arange(_PROBE_WINDOW, dtype=np.int64)
+_ALL_SET = np.uint64(0x0101010101010101)  # eight True bytes
 
 
 @dataclass(frozen=True, slots=True)
 class _CodeTable:
     """An open-addressing (linear probing) hash table from 64-bit codes to indices.
 
-    Lookups are vectorised: each round probes one slot for every unresolved
-    query, so a batch costs a few numpy passes instead of one binary search
-    per query through a large sorted array.
+    Lookups are vectorised: the first round probes every query's home slot,
+    later rounds a window of slots for each unresolved query, so a batch costs
+    a few numpy passes instead of one binary search per query through a large
+    sorted array.
     """
 
     keys: np.ndarray  # uint64, _EMPTY where unused
@@ -173,15 +177,26 @@ class _CodeTable:
             return result, np.zeros(n, dtype=bool)
         with np.errstate(over="ignore"):
             slot = ((queries * _HASH_MULT) >> self.shift).astype(np.int64)
-        pending = np.arange(n)
-        for _ in range(self.max_probe):
-            keys = self.keys[slot[pending]]
-            hit = keys == queries[pending]
-            result[pending[hit]] = self.values[slot[pending[hit]]]
-            pending = pending[~hit & (keys != _EMPTY)]
-            if not len(pending):
-                break
-            slot[pending] = (slot[pending] + 1) & self.mask
+        # First round: every query's home slot (most are settled there).
+        keys = self.keys[slot]
+        hit = keys == queries
+        result = np.where(hit, self.values[slot], -1).astype(np.int64)
+        pending = np.flatnonzero(~hit & (keys != _EMPTY))
+        # Later rounds read _PROBE_WINDOW consecutive slots per unsettled query.
+        # A key always sits before the first empty slot of its probe run
+        # (nothing is ever deleted), so a window holding an empty slot and no
+        # match settles the query as a miss.
+        offset = 1
+        while len(pending) and offset < self.max_probe:
+            window = (slot[pending, None] + (offset + _PROBE_STEPS)) & self.mask
+            keys = self.keys[window]
+            match = np.flatnonzero(keys == queries[pending, None])  # at most one per row
+            result[pending[match >> _PROBE_BITS]] = self.values[window.ravel()[match]]
+            # (The row's eight booleans viewed as one uint64: all set = no empty slot.)
+            open_run = (keys != _EMPTY).view(np.uint64).ravel() == _ALL_SET
+            open_run[match >> _PROBE_BITS] = False
+            pending = pending[open_run]
+            offset += _PROBE_WINDOW
         return result, result >= 0
 
 
@@ -208,17 +223,29 @@ def _token_codes(tokens: Sequence[str]) -> np.ndarray:
 def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
     """(row, code) arrays of every character n-gram of every text (see :func:`gram_code`).
 
-    The batch is joined with NUL separators, encoded as UTF-32 and the n-gram
-    codes are computed with array shifts, so this costs a few numpy calls per
-    batch rather than a Python loop per n-gram.
+    The batch is laid out as one UTF-32 array, ``START text END NUL`` per text,
+    and the n-gram codes are computed with array shifts, so this costs a few
+    numpy calls per batch rather than a Python loop per n-gram.
     """
     lo, hi = spec.char_ngrams
     if not texts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    joined = "\x00".join(START + t.translate(_CONTROL) + END for t in texts)
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    lengths = np.fromiter((len(t) + 3 for t in texts), dtype=np.int64, count=len(texts))
-    row_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(cps)]
+    n_texts = len(texts)
+    body = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_texts)
+    padded = lengths + 3
+    starts = np.cumsum(padded) - padded  # where each text's START mark goes
+    cps = np.zeros(int(starts[-1] + padded[-1]), dtype=np.uint64)
+    cps[starts] = ord(START)
+    cps[starts + lengths + 1] = ord(END)
+    row_of = np.repeat(np.arange(n_texts, dtype=np.int64), padded)
+    # Character i of the joined texts sits after the 3 marks of each earlier text
+    # and its own START. NUL, START and END inside a text become spaces: they
+    # are reserved as separators and start/end marks.
+    chars = body.astype(np.uint64)
+    chars[(body == 0) | (body == 2) | (body == 3)] = ord(" ")
+    text_row = np.repeat(np.arange(n_texts, dtype=np.int64), lengths)
+    cps[np.arange(len(body)) + 3 * text_row + 1] = chars
     rows: list[np.ndarray] = []
     codes: list[np.ndarray] = []
     size = len(cps)
@@ -282,6 +309,7 @@ class Featurizer:
         "_char_table",
         "_evidence",
         "_evidence_names",
+        "_evidence_start",
         "_length_cols",
         "_name_ends",
         "_names",
@@ -316,6 +344,7 @@ class Featurizer:
         self._bi_table = _table(bi_codes, index[bi])
         self.n_words = len(set(words))
         offset += self.n_words
+        self._evidence_start = offset
         self._evidence = {name: offset + i for i, name in enumerate(EVIDENCE)}
         self._evidence_names = {i: name for name, i in self._evidence.items()}
         self.n_features = offset + len(EVIDENCE)
@@ -359,7 +388,7 @@ class Featurizer:
     def _word_features(self, tokens: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """(row, feature) arrays of the known word unigrams and bigrams."""
         wlo, whi = self.spec.word_ngrams
-        flat = [tok for toks in tokens for tok in toks]
+        flat = list(itertools.chain.from_iterable(tokens))
         if not flat:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         codes = _token_codes(flat)
@@ -417,15 +446,53 @@ class Featurizer:
         scale = np.zeros(n_rows, dtype=np.float32)
         nonzero = counts > 0
         scale[nonzero] = 1.0 / np.sqrt(counts[nonzero])
-        rows = np.concatenate(
-            [text_rows, np.arange(n_rows, dtype=np.int64), np.asarray(e_rows, dtype=np.int64)]
+        return self._csr(
+            n_rows,
+            scale,
+            np.concatenate(
+                [
+                    text_rows * self.n_features + text_cols,
+                    np.arange(n_rows, dtype=np.int64) * self.n_features + length_cols,
+                    np.asarray(e_rows, dtype=np.int64) * self.n_features
+                    + np.asarray(e_cols, dtype=np.int64),
+                ]
+            ),
         )
-        cols = np.concatenate([text_cols, length_cols, np.asarray(e_cols, dtype=np.int64)])
-        values = np.concatenate([scale[text_rows], np.ones(n_rows + len(e_rows), dtype=np.float32)])
+
+    def _csr(self, n_rows: int, scale: np.ndarray, keys: np.ndarray) -> sp.csr_matrix:
+        """The canonical CSR matrix of entries ``row * n_features + column``.
+
+        N-gram entries are worth ``scale[row]`` each, evidence entries 1. The
+        result is what scipy builds from the (row, column, value) triplets with
+        duplicates summed (``csr_matrix((values, (rows, cols))).sum_duplicates()``),
+        bit for bit, but one sort of the keys is cheaper than its per-row sorts.
+        """
+        if n_rows * self.n_features <= np.iinfo(np.uint32).max:
+            keys = keys.astype(np.uint32)  # (sorts twice as fast as int64)
+        keys.sort()
+        first = np.empty(len(keys), dtype=bool)
+        first[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        keys = keys[starts]
+        rows = (keys // self.n_features).astype(np.int64)
+        cols = keys - rows * self.n_features
+        values = np.where(cols >= self._evidence_start, np.float32(1.0), scale[rows])
+        repeats = np.diff(starts, append=len(first))
+        if len(repeats) and repeats.max() > 1:
+            # A repeated n-gram: add its copies one by one in float32, in the
+            # order scipy's sum_duplicates does, so the sums match to the bit.
+            single = values.copy()
+            for k in range(2, int(repeats.max()) + 1):
+                more = repeats >= k
+                values[more] += single[more]
+        index = np.int32 if len(keys) < 2**31 else np.int64
+        indptr = np.zeros(n_rows + 1, dtype=index)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
         matrix = sp.csr_matrix(
-            (values, (rows.astype(np.int32), cols.astype(np.int32))),
+            (values, cols.astype(index), indptr),
             shape=(n_rows, self.n_features),
             dtype=np.float32,
         )
-        matrix.sum_duplicates()
+        matrix.has_canonical_format = True
         return matrix

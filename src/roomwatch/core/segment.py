@@ -174,7 +174,7 @@ class Segmenter:
                     blocks[piece] = words
                 out.extend(words)
             else:
-                out.extend(ch for ch in piece if not ch.isspace())
+                out.extend("".join(piece.split()))  # one token a character, no whitespace
         result = tuple(out)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
