@@ -187,7 +187,7 @@ class Segmenter:
         return [cut(text) for text in texts]
 
     def _cut_block(self, block: str, out: list[str]) -> None:
-        logp = self._dict.logp
+        get = self._dict.logp.get
         unknown = self._dict.unknown
         n = len(block)
         score = [0.0] * (n + 1)
@@ -196,11 +196,8 @@ class Segmenter:
             best = -math.inf
             best_end = start
             end = start + 1
-            frag = block[start]
-            while True:
-                lp = logp.get(frag, 1.0)  # 1.0: not even a prefix (log-probs are < 0)
-                if lp == 1.0:
-                    break
+            lp = get(block[start], 1.0)  # 1.0: not even a prefix (log-probs are < 0)
+            while lp != 1.0:
                 if lp is not None:
                     value = lp + score[end]
                     if value > best:
@@ -209,7 +206,7 @@ class Segmenter:
                 if end >= n:
                     break
                 end += 1
-                frag = block[start:end]
+                lp = get(block[start:end], 1.0)
             if best == -math.inf:
                 best = unknown + score[start + 1]
                 best_end = start + 1
@@ -219,14 +216,18 @@ class Segmenter:
         buf = ""
         while pos < n:
             end = nxt[pos]
-            word = block[pos:end]
-            if end - pos == 1 and word in _ASCII_ALNUM:
-                buf += word
+            if end - pos == 1:
+                word = block[pos]
+                if word in _ASCII_ALNUM:  # single letters and digits join up: "vx", "666"
+                    buf += word
+                    pos = end
+                    continue
             else:
-                if buf:
-                    out.append(buf)
-                    buf = ""
-                out.append(word)
+                word = block[pos:end]
+            if buf:
+                out.append(buf)
+                buf = ""
+            out.append(word)
             pos = end
         if buf:
             out.append(buf)
