@@ -102,6 +102,22 @@ class Hit:
         return f"lexicon:{self.source}:{self.term}"
 
 
+def _collect(
+    names: Sequence[str],
+    start: int,
+    end: int,
+    term: str,
+    found: list[_Run],
+    allows: list[_Allow],
+) -> None:
+    """File the token run ``start:end`` spelling ``term`` under each of its lists."""
+    for name in names:
+        if name == "allow":
+            allows.append((start, end, len(term)))
+        else:
+            found.append((start, end, term, name))
+
+
 class Lexicon:
     """Term lists and patterns; see the module docstring."""
 
@@ -234,11 +250,7 @@ class Lexicon:
             while True:
                 names = terms.get(acc)
                 if names is not None:
-                    for name in names:
-                        if name == "allow":
-                            allows.append((start, end + 1, len(acc)))
-                        else:
-                            found.append((start, end + 1, acc, name))
+                    _collect(names, start, end + 1, acc, found, allows)
                 end += 1
                 if end >= n or acc not in prefixes:
                     break
@@ -260,11 +272,7 @@ class Lexicon:
                 acc += tokens[end]
                 names = terms.get(acc)
                 if names is not None:
-                    for name in names:
-                        if name == "allow":
-                            allows.append((start, end + 1, len(acc)))
-                        else:
-                            found.append((start, end + 1, acc, name))
+                    _collect(names, start, end + 1, acc, found, allows)
                 source = room_terms.get(acc)
                 if source == "allow":
                     allows.append((start, end + 1, len(acc)))
