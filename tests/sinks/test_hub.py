@@ -1,7 +1,10 @@
 """The hub over real WebSocket connections (aiohttp test server)."""
 
 import asyncio
+import gc
 import json
+import random
+import string
 
 import aiohttp
 import pytest
@@ -192,3 +195,27 @@ async def test_close_sends_going_away():
 def test_channels_exist(channel):
     hub = Hub(HubSettings(), Metrics(CollectorRegistry()))
     assert hub.publish(channel, None, {"type": "x"}) == 1
+
+
+async def test_a_client_dropping_mid_send_leaves_no_failed_task():
+    """Large frames go out compressed in a task aiohttp shields; a peer that
+    vanishes while one is in flight must not leave that task failing unseen."""
+    loop = asyncio.get_running_loop()
+    errors: list[str] = []
+    loop.set_exception_handler(lambda _loop, ctx: errors.append(str(ctx.get("message"))))
+    hub, _, client = await start(HubSettings())
+    rng = random.Random(7)
+    big = "".join(rng.choice(string.ascii_letters) for _ in range(200_000))
+    for attempt in range(10):
+        ws = await client.ws_connect("/ws/host", compress=15)
+        await ws.receive()
+        for i in range(20):
+            hub.publish("host", "room-a", {"type": "added", "blob": big + str(i)})
+        await asyncio.sleep(0.001 * (attempt % 5))
+        assert ws._response.connection is not None
+        ws._response.connection.transport.abort()  # the peer vanishes, no close frame
+        await asyncio.sleep(0.05)
+    gc.collect()  # unretrieved task exceptions are reported when tasks are freed
+    await asyncio.sleep(0.1)
+    await client.close()
+    assert errors == []

@@ -99,3 +99,30 @@ def test_backoff_grows_with_jitter_and_resets() -> None:
     assert len(set(delays)) == len(delays)
     b.reset()
     assert b.next_delay() <= 1.0
+
+
+async def test_cancelling_the_source_leaves_no_receive_behind() -> None:
+    """The service cancels a source's task at shutdown, mid-wait for a frame."""
+    codes: list[int | None] = []
+    closed = asyncio.Event()
+
+    async def upstream(conn: ServerConnection) -> None:
+        await conn.send(json.dumps({"room": "r", "text": "hi"}))
+        await conn.wait_closed()
+        codes.append(conn.close_code)
+        closed.set()
+
+    metrics = Metrics(CollectorRegistry())
+    sink = Collector()
+    async with serve(upstream, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        source = WebSocketSource(f"ws://127.0.0.1:{port}", metrics, name="up")
+        task = asyncio.create_task(source.run(sink))
+        await wait_for(lambda: len(sink.comments) == 1)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.wait_for(closed.wait(), 5)
+        await asyncio.sleep(0)
+        left = [t for t in asyncio.all_tasks() if "recv" in repr(t.get_coro())]
+    assert left == []
+    assert codes == [1001]  # going away, not 1011 internal error

@@ -46,6 +46,8 @@ __all__ = ["CHANNELS", "ActionHandler", "Client", "Hub", "SnapshotProvider"]
 logger = logging.getLogger(__name__)
 
 CHANNELS: Final = ("host", "moderator", "alerts", "stream")
+#: Seconds a closed connection's relay may take to finish the send in flight.
+_RELAY_GRACE_S: Final = 2.0
 
 #: Returns the snapshot messages (without ``seq``) for the rooms a client sees.
 SnapshotProvider = Callable[["Client"], Iterable[dict[str, Any]]]
@@ -77,6 +79,8 @@ class Client:
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     dropped: int = 0
     closing: bool = False
+    #: The connection ended: the relay stops after the send in flight.
+    ended: bool = False
 
     def wants(self, room: str | None) -> bool:
         if room is None:
@@ -239,9 +243,18 @@ class Hub:
                     )
         finally:
             ch.clients.discard(client)
-            relay.cancel()
+            # Let the relay finish its send rather than cancel it: aiohttp
+            # sends a large compressed frame in a shielded task, and cancelling
+            # the relay mid-send leaves that task to fail unobserved ("Task
+            # exception was never retrieved") once the socket is gone.
+            client.ended = True
+            client.wakeup.set()
             with contextlib.suppress(asyncio.CancelledError):
-                await relay
+                await asyncio.wait({relay}, timeout=_RELAY_GRACE_S)
+            if not relay.done():
+                relay.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relay
         return ws
 
     def _backlog(self, ch: _Channel, client: Client, since: int | None) -> list[str] | None:
@@ -284,6 +297,8 @@ class Hub:
             while True:
                 await client.wakeup.wait()
                 client.wakeup.clear()
+                if client.ended:
+                    return
                 if client.closing:
                     await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"client too slow")
                     return
@@ -292,7 +307,7 @@ class Hub:
                         _dumps({"type": "dropped", "count": client.dropped - reported})
                     )
                     reported = client.dropped
-                while client.queue:
+                while client.queue and not client.ended:
                     await ws.send_str(client.queue.popleft())
         except (ConnectionResetError, RuntimeError):
             # The peer went away mid-send; serve() notices and cleans up.

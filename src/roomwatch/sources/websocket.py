@@ -16,6 +16,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -77,7 +78,14 @@ class WebSocketSource:
                     self.connections += 1
                     connected.set(1)
                     logger.info("%s: connected to %s", self.name, self.url)
-                    await self._read(ws, sink)
+                    try:
+                        await self._read(ws, sink)
+                    except asyncio.CancelledError:
+                        # Shutting down: say so (1001 going away) rather than
+                        # let the context manager report an internal error.
+                        with contextlib.suppress(Exception):
+                            await asyncio.wait_for(ws.close(1001, "roomwatch is stopping"), 1.0)
+                        raise
                     reason = "upstream closed the connection"
             except asyncio.CancelledError:
                 raise
@@ -100,10 +108,9 @@ class WebSocketSource:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
 
-    async def _read(
-        self, ws: ClientConnection, sink: CommentSink
-    ) -> None:
+    async def _read(self, ws: ClientConnection, sink: CommentSink) -> None:
         stop = asyncio.ensure_future(self._stopping.wait())
+        recv: asyncio.Future[Any] | None = None
         try:
             while True:
                 recv = asyncio.ensure_future(ws.recv())
@@ -128,6 +135,10 @@ class WebSocketSource:
                         await sink.put(item, self.name)
         finally:
             stop.cancel()
+            # Cancelled from outside (the service shutting down) while waiting:
+            # a pending recv would outlive the connection and fail unobserved.
+            if recv is not None and not recv.done():
+                recv.cancel()
 
     def close(self) -> None:
         """Ask :meth:`run` to stop. Idempotent."""
