@@ -123,20 +123,8 @@ def run_scenario(
         analysed.extend(analyse(comments[i : i + 256]))
     t_analyse = time.perf_counter() - t0
 
-    manager = AlertManager(config)
-    events: list[AlertEvent] = []
     t0 = time.perf_counter()
-    next_tick = math.floor(comments[0].ts) + 1.0
-    for c, (label, sentiment, text, tokens) in zip(comments, analysed, strict=True):
-        while next_tick <= c.ts:
-            events.extend(manager.tick(next_tick))
-            next_tick += 1.0
-        events.extend(manager.observe(Observation(c, label, sentiment, text, tokens)))
-    # Stop at the recording's end: ticking on would (rightly) report an outage.
-    end = truth["end"]
-    while next_tick <= end:
-        events.extend(manager.tick(next_tick))
-        next_tick += 1.0
+    events = detect(comments, analysed, truth["end"], config)
     t_detect = time.perf_counter() - t0
     return {
         "truth": truth,
@@ -147,9 +135,30 @@ def run_scenario(
     }
 
 
-def report(name: str, result: dict[str, Any]) -> dict[str, Any]:
-    truth = result["truth"]
-    events: list[AlertEvent] = result["events"]
+def detect(
+    comments: Sequence[Comment],
+    analysed: Sequence[tuple[str, float, str, tuple[str, ...]]],
+    end: float,
+    config: AlertConfig,
+) -> list[AlertEvent]:
+    """Feed one analysed recording to a fresh manager, ticking every second of record time."""
+    manager = AlertManager(config)
+    events: list[AlertEvent] = []
+    next_tick = math.floor(comments[0].ts) + 1.0
+    for c, (label, sentiment, text, tokens) in zip(comments, analysed, strict=True):
+        while next_tick <= c.ts:
+            events.extend(manager.tick(next_tick))
+            next_tick += 1.0
+        events.extend(manager.observe(Observation(c, label, sentiment, text, tokens)))
+    # Stop at the recording's end: ticking on would (rightly) report an outage.
+    while next_tick <= end:
+        events.extend(manager.tick(next_tick))
+        next_tick += 1.0
+    return events
+
+
+def score(truth: dict[str, Any], events: Sequence[AlertEvent]) -> dict[str, Any]:
+    """Per-incident rows and the alerts opened outside incidents (no printing)."""
     start = truth["start"]
     opens = [e for e in events if e.kind == "open"]
     incidents = [e for e in truth["events"] if e["expect"] is not None]
@@ -188,6 +197,14 @@ def report(name: str, result: dict[str, Any]) -> dict[str, Any]:
             continue
         where = next((q["kind"] for q in quiet if q["onset"] <= e.ts <= q["end"]), "other")
         false_opens.append((round(e.ts - start), where, e.alert.detector, e.alert.summary))
+    return {"rows": rows, "false": false_opens}
+
+
+def report(name: str, result: dict[str, Any]) -> dict[str, Any]:
+    truth = result["truth"]
+    start = truth["start"]
+    scored = score(truth, result["events"])
+    rows, false_opens = scored["rows"], scored["false"]
     print(
         f"\n== {name}: {result['records']} records, seed {truth['seed']}, "
         f"{(truth['end'] - start) / 60:.1f} min of record time"

@@ -196,6 +196,105 @@ def test_grievance_topic_names_topic_and_explains_negativity() -> None:
     assert kinds(events, "grievance_topic").count("resolve") == 1
 
 
+def test_complaint_wave_without_seed_terms_is_one_alert() -> None:
+    # Half the wave names no seed term (escalation threats): while the topic
+    # alert is open, those grievances are the wave's, not a mood turn.
+    m = AlertManager()
+    onset = T0 + 200
+    threats = tuple(f"给个说法{i}" for i in range(40))
+    observations = (
+        calm(T0, T0 + 420)
+        + wave(onset, onset + 90, 1.5, MOULD, label="grievance", sentiment=-0.8, prefix="g")
+        + wave(onset + 15, onset + 90, 1.5, threats, label="grievance", sentiment=-0.9, prefix="h")
+    )
+    events = run(m, observations, T0 + 420)
+    opens = [e for e in events if e.kind == "open"]
+    assert [e.alert.detector for e in opens] == ["grievance_topic"]
+    assert opens[0].ts - onset <= 15
+
+
+def test_threats_at_the_start_of_a_complaint_wave_are_left_to_the_topic() -> None:
+    # The wave opens with escalation threats (watch terms, no seed term)
+    # mixed with complaints whose seed terms split across topics: neither
+    # the watch list nor the negative spike gets there first.
+    m = AlertManager()
+    onset = T0 + 200
+    threats = ("我要打12315投诉", "大家一起维权", "找媒体曝光", "要曝光你们", "这就去投诉")
+    first = [
+        obs(onset + 0.5, "发霉的苹果 要求退款", label="grievance", sentiment=-0.9, user="a1"),
+        obs(onset + 1.0, "果子都烂了 退款", label="grievance", sentiment=-0.9, user="a2"),
+        obs(onset + 1.5, "烂果 太多", label="grievance", sentiment=-0.9, user="a3"),
+    ]
+    observations = (
+        calm(T0, T0 + 420)
+        + first
+        + wave(onset + 1, onset + 30, 0.8, threats, label="grievance", sentiment=-0.9, prefix="t")
+        + wave(onset + 8, onset + 90, 0.8, MOULD, label="grievance", sentiment=-0.8, prefix="g")
+    )
+    events = run(m, observations, T0 + 420)
+    opens = [e for e in events if e.kind == "open"]
+    assert [e.alert.detector for e in opens] == ["grievance_topic"]
+    assert opens[0].ts - onset <= 15
+
+
+def test_worried_questions_naming_a_seed_term_count_towards_the_topic() -> None:
+    m = AlertManager()
+    onset = T0 + 200
+    worried = ("是不是有 防腐剂", "吃完 拉肚子 怎么办", "孩子 过敏 了 咋办")
+    observations = calm(T0, T0 + 400) + wave(
+        onset, onset + 60, 1.0, worried, label="question", sentiment=-0.8, prefix="q"
+    )
+    events = run(m, observations, T0 + 400)
+    opens = [e for e in events if e.kind == "open"]
+    assert [(e.alert.detector, e.alert.key) for e in opens] == [("grievance_topic", "食品安全")]
+    # Calm questions naming a seed term ("发什么 快递") are not complaints.
+    asks = wave(
+        onset, onset + 60, 1.0, ("发什么 快递",), label="question", sentiment=0.0, prefix="k"
+    )
+    assert run(AlertManager(), calm(T0, T0 + 400) + asks, T0 + 400) == []
+
+
+def test_mood_turn_words_do_not_open_a_topic_cluster() -> None:
+    # Some of a mood turn is labelled grievance and shares words ("失望"):
+    # that cluster is the negative spike's incident, not a second alert.
+    m = AlertManager()
+    onset = T0 + 200
+    letdown = ("太让人 失望 了", "令人 失望 透顶", "让人 失望 主播")
+    toks = {t: tuple(t.split()) for t in letdown}
+    observations = (
+        calm(T0, T0 + 400)
+        + wave(onset, onset + 70, 2.0, SOUR, label="chatter", sentiment=-0.8, prefix="s")
+        + wave(
+            onset + 5,
+            onset + 70,
+            0.8,
+            letdown,
+            label="grievance",
+            sentiment=-0.8,
+            prefix="l",
+            tokens=toks,
+        )
+    )
+    events = run(m, observations, T0 + 400)
+    assert [e.alert.detector for e in events if e.kind == "open"] == ["negative_spike"]
+
+
+def test_share_expectation_scales_the_other_comments_by_the_odds() -> None:
+    from roomwatch.core.alerts import _Baseline
+
+    base = _Baseline(300.0)
+    for i in range(600):
+        base.step({"n": 10, "neg": 2 if i % 2 else 1}, {}, 1)
+    share = base.upper("neg", 1.0) / base.mean("n")
+    assert 0.1 < share < 0.2
+    # 200 other comments in 10 s (a busy stretch): the negatives expected
+    # alongside them follow the odds, whatever the negatives themselves are,
+    # so a burst of negatives does not raise its own bar.
+    assert base.expected("neg", 10, 200, 1.0) == pytest.approx(share / (1 - share) * 200)
+    # A quiet stretch falls back on the rate.
+    assert base.expected("neg", 10, 5, 1.0) == pytest.approx(base.upper("neg", 1.0) * 10)
+
+
 def test_grievance_topic_quiet_for_scattered_complaints() -> None:
     m = AlertManager()
     rng = random.Random(5)
@@ -289,6 +388,23 @@ def test_happy_chant_and_single_spammer_are_not_a_raid() -> None:
     assert [e for e in events if e.alert.detector == "abuse_raid"] == []
 
 
+def test_repeated_phrase_trickling_in_is_not_a_raid_but_a_burst_is() -> None:
+    # Eight viewers of a souring room say the same thing over ~28 s: no raid.
+    trickle = [
+        obs(T0 + 150 + 4 * i, "滚吧你", label="abuse", sentiment=-0.9, user=f"t{i}")
+        for i in range(8)
+    ]
+    events = run(AlertManager(), calm(T0, T0 + 300) + trickle, T0 + 300)
+    assert [e for e in events if e.alert.detector == "abuse_raid"] == []
+    # The same eight accounts within a few seconds are one.
+    burst = [
+        obs(T0 + 150 + 0.5 * i, "滚吧你", label="abuse", sentiment=-0.9, user=f"t{i}")
+        for i in range(8)
+    ]
+    events = run(AlertManager(), calm(T0, T0 + 300) + burst, T0 + 300)
+    assert kinds(events, "abuse_raid")[:1] == ["open"]
+
+
 # ----------------------------------------------------------------- watch list
 
 
@@ -343,6 +459,20 @@ def test_feed_outage_detected_by_tick_and_resolved_once() -> None:
     assert escalated.escalated and escalated.alert.severity == "critical"
     assert resolved.ts == after[0].comment.ts
     assert resolved.alert.id == opened.alert.id and resolved.alert.state == "resolved"
+
+
+def test_feed_outage_does_not_teach_the_baselines_a_quiet_room() -> None:
+    # A dead feed is no evidence about what viewers think: while it is down,
+    # the negative share (and every other count) keeps its baseline, so the
+    # first ordinary minute after it does not look like a mood turn.
+    m = AlertManager()
+    run(m, calm(T0, T0 + 300, negative_share=0.1, seed=5), T0 + 300)
+    base = m._rooms[ROOM].baseline
+    before = base.mean("neg") / base.mean("n")
+    events = run(m, [], T0 + 420, start=T0 + 300)
+    assert kinds(events, "volume_drop")[:1] == ["open"]
+    after = base.mean("neg") / base.mean("n")
+    assert after == pytest.approx(before, rel=0.05)
 
 
 def test_no_outage_for_quiet_rooms_or_during_warmup() -> None:

@@ -11,8 +11,8 @@ Detectors, each per room:
 
 ``negative_spike``
     The share of negative comments (``sentiment <= negative_sentiment``) in the
-    last ``window_seconds`` (or its last half) is far above the room's own
-    learned share.
+    last ``window_seconds`` (or its last three quarters or half) is far above
+    the room's own learned share.
 ``grievance_topic``
     Grievances on one topic (seed lexicon such as 发霉/退款/过敏, or an
     incremental token cluster for topics the lexicon does not know) rise well
@@ -50,13 +50,21 @@ probability below ``surprise_alpha`` (Poisson tail), using the larger of the
 share- and rate-based expectations (a happy flash sale dilutes the share
 baseline; the rate-based one keeps the bar up), each taken at an upper bound
 that allows for the baseline's own uncertainty (``baseline_margin_sigmas``;
-wide while the baseline is young). The negative spike also looks at the last
-half window, so a sudden turn is seen within seconds.
+wide while the baseline is young). The share-based expectation of negatives
+scales the window's *other* comments by the baseline odds, so a mood turn
+does not raise its own bar. The negative spike also looks at the last three
+quarters and half of the window, so a sudden turn is seen within seconds.
 
 One incident, one alert: comments that belong to an open (or just resolved,
 still cooling down) ``grievance_topic`` or ``abuse_raid`` alert are not
-counted again by ``negative_spike`` and ``watchlist``; watch-list mentions in
-a topic that is forming are left to the topic detector.
+counted again by ``negative_spike`` and ``watchlist`` (while a complaint wave
+is on or seed-topic complaints are gathering, every grievance-labelled comment
+and every unhappy watch-list mention is the wave's); watch-list mentions in
+a topic that is forming are left to the topic detector; an incremental
+cluster that forms while a negative spike is on is part of that mood turn
+(seed topics still open); and a raid must open as a burst (its accounts
+within half the raid window), so a phrase many viewers of a souring room
+repeat is not one. While the feed is down every baseline learns slowly.
 
 Alert hygiene: an ongoing incident keeps its id and is *updated* (at most every
 ``update_min_interval_seconds``, unless severity escalates); severity never
@@ -289,6 +297,10 @@ _STOPWORDS: Final = frozenset(
         "家人们",
     ]
 )
+#: Labels whose comments count towards a grievance topic when they are
+#: negative and name a seed term (the classifier's label is not always right:
+#: "是不是有防腐剂，怎么回事" reads as a question).
+_ASIDE_LABELS: Final = frozenset({"chatter", "question"})
 _COMPACT_RE: Final = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -399,14 +411,14 @@ class AlertConfig:
     topic_min_count: int = 5
     #: ... or this many for incremental clusters (less certain topics),
     cluster_min_count: int = 8
-    #: ... and a count the topic's baseline reaches by chance with probability
-    #: below ``surprise_alpha`` (also used by the negative spike),
     #: ... from at least this many distinct users,
     topic_min_users: int = 4
     #: ... making up at least this share of all comments,
     topic_min_share: float = 0.06
     #: ... and ``ratio`` x the topic's baseline share.
     topic_share_ratio: float = 3.0
+    #: ... and a count the topic's baseline reaches by chance with probability
+    #: below this (the negative spike uses it too).
     surprise_alpha: float = 1e-4
     #: Critical at this many topic comments in the window.
     topic_critical_count: int = 20
@@ -811,6 +823,13 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 #: 20 s window read up to 0.1 s late changes no decision that matters.
 _PRUNE_EVERY: Final = 0.1
 
+#: Besides the whole window, the negative spike looks at its last 3/4 and 1/2
+#: (floors scaled in between): a turn that began 10-15 s ago fills those.
+_SPIKE_PARTS: Final = (0.75, 0.5)
+
+#: Shares are capped here before turning them into odds (``share / (1 - share)``).
+_MAX_SHARE: Final = 0.9
+
 #: Above this expectation, Poisson tails use the normal approximation: the
 #: exact sum costs a loop of ~expected steps per call (and ``exp(-expected)``
 #: underflows past ~745, which once made it spin 10,000 times per comment at
@@ -878,17 +897,23 @@ class _Baseline:
         events = self.sums.get(key, 0.0)
         return (events + sigmas * math.sqrt(events) + 1.0) / self.weight
 
-    def expected(self, key: str, seconds: float, total: int, sigmas: float) -> float:
-        """Expected count of ``key`` in ``seconds`` holding ``total`` comments.
+    def expected(self, key: str, seconds: float, others: int, sigmas: float) -> float:
+        """Expected count of ``key`` in ``seconds`` alongside ``others`` other comments.
 
         The larger of the rate-based and the share-based expectation (a
         happy surge dilutes the share; a busier room raises the count), both
-        from :meth:`upper`.
+        from :meth:`upper`. The share-based one scales the comments that are
+        *not* ``key`` by the baseline odds ``share / (1 - share)``: scaling
+        the window's total instead would let the very comments under test
+        raise their own bar (a mood turn of 20 negatives in a 60-comment
+        window adds 20 x the baseline share to the expectation).
         """
         rate = self.upper(key, sigmas)
         n = self.mean("n")
-        share = min(1.0, rate / n) if n > 0 else 0.0
-        return max(rate * seconds, share * total)
+        if n <= 0:
+            return rate * seconds
+        share = min(rate / n, _MAX_SHARE)
+        return max(rate * seconds, share / (1.0 - share) * others)
 
     def step(self, counts: Mapping[str, int], learning: Mapping[str, float], seconds: int) -> None:
         """Fold one second of ``counts`` followed by ``seconds - 1`` empty seconds."""
@@ -942,6 +967,8 @@ class _RaidGroup:
     shingles: frozenset[str]
     members: deque[_Hit]
     last: float
+    #: Messages per account among ``members`` (distinct accounts without a walk).
+    users: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
@@ -1172,8 +1199,21 @@ class AlertManager:
 
         if negative:
             count("neg")
+            if topic is None and obs.label != "grievance":
+                # Negative, but no complaint: what is left of the room's mood
+                # while a complaint wave (whose grievances these are not) is on.
+                count("nfree")
             room.negatives.append(
-                _Hit(now, user, True, sample, tuple(_salient(obs.tokens)), topic, raid_member)
+                _Hit(
+                    now,
+                    user,
+                    True,
+                    sample,
+                    tuple(_salient(obs.tokens)),
+                    topic,
+                    raid_member,
+                    label=obs.label,
+                )
             )
 
         terms = tuple(t for t in cfg.watch_terms_for(c.room) if t in obs.text)
@@ -1263,7 +1303,13 @@ class AlertManager:
                 learning["t:" + key] = slow
             elif detector == "watchlist":
                 learning["w"] = slow
-            elif detector in ("volume_drop", "volume_surge"):
+            elif detector == "volume_drop":
+                # A dead feed says nothing about what viewers would have
+                # written: every count of the room learns slowly, not only
+                # the volume (else shares drift towards the few survivors).
+                for key in room.baseline.sums:
+                    learning[key] = slow
+            elif detector == "volume_surge":
                 learning["n"] = slow
         return learning
 
@@ -1298,6 +1344,19 @@ class AlertManager:
             if detector == "grievance_topic" and self._claims(room, detector, key, now)
         }
 
+    def _complaints_on(self, room: _Room, now: float) -> bool:
+        """A grievance topic is open or cooling down, or seed-topic complaints are gathering.
+
+        Gathering: the window holds half a seed topic's firing count of
+        seed-topic complaints, whichever topics they name (the first
+        complaints of a wave often split: "发霉的苹果，要求退款").
+        """
+        if self._claimed_topics(room, now):
+            return True
+        seeds = self.config.topic_seeds
+        gathered = sum(len(hits) for key, hits in room.topics.items() if key in seeds)
+        return gathered * 2 >= self.config.topic_min_count
+
     def _forming_topics(self, room: _Room) -> set[str]:
         """Topics half way to their firing count."""
         cfg = self.config
@@ -1311,16 +1370,7 @@ class AlertManager:
     def _raid_forming(self, room: _Room) -> bool:
         """A near-duplicate group half way to a raid."""
         need = self.config.raid_min_accounts / 2
-        for group in room.groups:
-            if len(group.members) < need:
-                continue
-            users: set[str] = set()
-            for hit in group.members:
-                if hit.user is not None:
-                    users.add(hit.user)
-                    if len(users) >= need:
-                        return True
-        return False
+        return any(len(group.users) >= need for group in room.groups)
 
     def _warm(self, room: _Room, now: float) -> bool:
         # Measured on the comments seen, so a room that went quiet right
@@ -1352,7 +1402,11 @@ class AlertManager:
         kept = []
         for group in room.groups:
             while group.members and group.members[0].ts <= raid_horizon:
-                group.members.popleft()
+                gone = group.members.popleft().user
+                if gone is not None:
+                    group.users[gone] -= 1
+                    if not group.users[gone]:
+                        del group.users[gone]
             if group.members:
                 kept.append(group)
         room.groups = kept
@@ -1367,7 +1421,7 @@ class AlertManager:
     # ------------------------------------------------------------------ classification of hits
 
     def _topic_of(self, room: _Room, obs: Observation, negative: bool) -> str | None:
-        if obs.label != "grievance" and not (negative and obs.label == "chatter"):
+        if obs.label != "grievance" and not (negative and obs.label in _ASIDE_LABELS):
             return None  # decided below too; this skips the term scan for most comments
         # The topic with most seed hits; ties go to the topic already busiest
         # in the window ("坏果包赔呢，退款被拒" during a refund wave is a refund).
@@ -1378,10 +1432,10 @@ class AlertManager:
         seeded = None
         if hits:
             seeded = max(hits, key=lambda t: (hits[t], len(room.topics.get(t, ())), t))
-        # Grievances, plus unhappy chatter that names a seed term (the
-        # classifier's label is not always right); questions such as
-        # "发什么快递" are not complaints even when they sound curt.
-        if obs.label != "grievance" and not (negative and seeded and obs.label == "chatter"):
+        # Grievances, plus unhappy chatter or questions that name a seed term
+        # (the classifier's label is not always right: "是不是有防腐剂，怎么
+        # 回事"); calm questions such as "发什么快递" are not complaints.
+        if obs.label != "grievance" and not (negative and seeded and obs.label in _ASIDE_LABELS):
             return None
         if seeded is not None:
             return seeded
@@ -1442,8 +1496,10 @@ class AlertManager:
             room.groups.append(best)
         hit = _Hit(now, obs.comment.user_key, negative, sample, label=obs.label, seq=room.seen)
         best.members.append(hit)
+        if hit.user is not None:
+            best.users[hit.user] += 1
         best.last = now
-        return True
+        return len(best.users) >= cfg.raid_min_accounts / 2
 
     # ------------------------------------------------------------------ detectors
 
@@ -1451,7 +1507,11 @@ class AlertManager:
         cfg = self.config
         # Negatives that belong to a topic or raid (open, cooling down, or
         # forming) are that incident's, not a general mood turn.
-        claimed = self._claimed_topics(room, now) | self._forming_topics(room)
+        claimed = self._forming_topics(room)
+        # A complaint wave brings grievances that name no seed term
+        # ("我要打12315投诉", "打开全是烂的"): all grievances are the wave's
+        # while it is on or gathering.
+        wave_on = self._complaints_on(room, now)
         raid_on = self._claims(room, "abuse_raid", "", now) or self._raid_forming(room)
         base_n = room.baseline.mean("n")
         base_share = room.baseline.mean("neg") / base_n if base_n > 0 else 0.0
@@ -1461,35 +1521,44 @@ class AlertManager:
             base_share + cfg.negative_share_margin,
         )
 
-        def measure(seconds: float) -> tuple[int, int]:
-            """(unexplained negatives, all comments) in the last ``seconds``."""
+        def measure(seconds: float) -> tuple[int, int, int]:
+            """(unexplained negatives, all comments, all negatives) in the last ``seconds``."""
             total = self._recent_count(room, "n", seconds)
-            neg = self._recent_count(room, "neg", seconds)
+            negatives = neg = self._recent_count(room, "neg", seconds)
+            if wave_on:
+                neg = self._recent_count(room, "nfree", seconds)
+            else:
+                for key in claimed:
+                    # Per-second counts, like the totals: walking the topic's
+                    # hits cost ~1,000 steps per negative comment during a wave.
+                    neg -= self._recent_count(room, "tn:" + key, seconds)
             if raid_on:
                 neg -= self._recent_count(room, "rneg", seconds)
-            for key in claimed:
-                # Per-second counts, like the totals: walking the topic's hits
-                # cost ~1,000 steps per negative comment during a wave.
-                neg -= self._recent_count(room, "tn:" + key, seconds)
-            return max(0, neg), total
+            return max(0, neg), total, negatives
 
-        def fires(unexplained: int, total: int, seconds: float, floor: int) -> bool:
+        def fires(unexplained: int, total: int, negatives: int, seconds: float, floor: int) -> bool:
             # As for topics: the count must be surprising given the larger of
             # the share- and rate-based expectations.
-            expected = room.baseline.expected("neg", seconds, total, cfg.baseline_margin_sigmas)
+            expected = room.baseline.expected(
+                "neg", seconds, total - negatives, cfg.baseline_margin_sigmas
+            )
             need = max(floor, _poisson_needed(expected, cfg.surprise_alpha))
             return unexplained >= need and total > 0 and unexplained / total >= trigger
 
         span = cfg.window_seconds
-        unexplained, total = measure(span)
-        firing = fires(unexplained, total, span, cfg.negative_min_count)
+        unexplained, total, negatives = measure(span)
+        firing = fires(unexplained, total, negatives, span, cfg.negative_min_count)
         if not firing and ("negative_spike", "") not in room.active:
-            # A sudden turn shows first in the last half window.
-            half = span / 2
-            f_unexplained, f_total = measure(half)
-            if fires(f_unexplained, f_total, half, math.ceil(cfg.negative_min_count * 0.75)):
-                firing = True
-                span, unexplained, total = half, f_unexplained, f_total
+            # A sudden turn shows first in the last part of the window: its
+            # first seconds hold few of the turn's comments but dilute it.
+            for frac in _SPIKE_PARTS:
+                part = span * frac
+                f_unexplained, f_total, f_negatives = measure(part)
+                floor = math.ceil(cfg.negative_min_count * (0.5 + frac / 2))
+                if fires(f_unexplained, f_total, f_negatives, part, floor):
+                    firing = True
+                    span, unexplained, total = part, f_unexplained, f_total
+                    break
         share = unexplained / total if total else 0.0
         below = unexplained < cfg.negative_min_count / 2 or share < (base_share + trigger) / 2
         level = 2 if share >= max(cfg.negative_critical_share, trigger) else 1
@@ -1498,7 +1567,12 @@ class AlertManager:
             unexplained_hits = [
                 h
                 for h in room.negatives
-                if (h.topic is None or h.topic not in claimed) and not (raid_on and h.raid)
+                if not (raid_on and h.raid)
+                and (
+                    (h.topic is None and h.label != "grievance")
+                    if wave_on
+                    else (h.topic is None or h.topic not in claimed)
+                )
             ]
             terms = Counter[str]()
             for h in unexplained_hits:
@@ -1538,12 +1612,24 @@ class AlertManager:
         # Poisson guard: a topic that is always mentioned now and then needs
         # a count that its baseline would reach by chance with probability
         # below ``surprise_alpha`` (see ``_Baseline.expected``).
+        # (``total``, not the others: a topic is a small share, so its own
+        # hits barely raise the bar, and the slightly higher bar is kept.)
         expected = room.baseline.expected(
             "t:" + topic, cfg.window_seconds, total, cfg.baseline_margin_sigmas
         )
         floor = cfg.topic_min_count if topic in cfg.topic_seeds else cfg.cluster_min_count
         need = max(floor, _poisson_needed(expected, cfg.surprise_alpha))
         firing = n >= need and users >= cfg.topic_min_users and share >= trigger
+        if (
+            firing
+            and topic not in cfg.topic_seeds
+            and ("grievance_topic", topic) not in room.active
+            and self._claims(room, "negative_spike", "", now)
+        ):
+            # Unhappy comments of a mood turn share words too ("令人失望",
+            # "太让人失望了"): a cluster that forms while the room's negative
+            # spike is on is that incident. Seed topics still open.
+            firing = False
         below = n < floor / 2 or share < trigger / 2
         level = 2 if n >= cfg.topic_critical_count else 1
 
@@ -1579,14 +1665,24 @@ class AlertManager:
         active = ("abuse_raid", "") in room.active
         firing_groups = []
         biggest = 0
+        # A raid is a burst: to open, its accounts must all have posted
+        # within half the window. A phrase that many viewers of a souring
+        # room happen to repeat ("滚吧你") trickles in over the whole window.
+        burst_from = now - cfg.raid_window_seconds / 2
         for group in room.groups:
-            accounts = {h.user for h in group.members if h.user is not None}
-            biggest = max(biggest, len(accounts))
+            accounts = len(group.users)
+            biggest = max(biggest, accounts)
+            if accounts < cfg.raid_min_accounts:
+                continue
             abusive = sum(1 for h in group.members if h.label in ("abuse", "spam"))
-            if len(accounts) >= cfg.raid_min_accounts and abusive >= cfg.raid_abusive_share * len(
-                group.members
-            ):
-                firing_groups.append(group)
+            if abusive < cfg.raid_abusive_share * len(group.members):
+                continue
+            if not active:
+                recent = {h.user for h in group.members if h.ts >= burst_from}
+                recent.discard(None)
+                if len(recent) < cfg.raid_min_accounts:
+                    continue
+            firing_groups.append(group)
         firing = bool(firing_groups)
         if not firing and not active:
             return
@@ -1646,13 +1742,16 @@ class AlertManager:
 
     def _eval_watch(self, room: _Room, now: float, events: list[AlertEvent]) -> None:
         cfg = self.config
-        # Mentions made by unhappy viewers while a grievance alert is open, or
+        # Mentions made by unhappy viewers while a grievance alert is open (or
+        # seed-topic complaints are gathering: threats often come first), or
         # by raid accounts during a raid, belong to that incident already.
         # A mention inside a topic that is forming (half way to its threshold)
         # is left to the topic detector, unless mentions are surging by themselves.
-        topic_on = bool(self._claimed_topics(room, now))
-        raid_on = self._claims(room, "abuse_raid", "", now)
         strong = len(room.watch) >= 2 * cfg.watch_min_count
+        topic_on = bool(self._claimed_topics(room, now)) or (
+            not strong and self._complaints_on(room, now)
+        )
+        raid_on = self._claims(room, "abuse_raid", "", now)
         forming = {
             k for k, v in room.topics.items() if not strong and len(v) * 2 >= cfg.topic_min_count
         }
