@@ -164,50 +164,52 @@ url = "ws://127.0.0.1:{upstream_port}/"
     }  # link -> item -> count
     timed: dict[int, int] = dict.fromkeys(TRACKED_LINKS, 0)  # link -> asks timed so far
     try:
-        async with serve(upstream, "127.0.0.1", upstream_port, max_size=None):
-            async with aiohttp.ClientSession() as session:
-                for _ in range(200):
-                    try:
-                        async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
-                            if r.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.1)
-                ws = await session.ws_connect(
-                    f"http://127.0.0.1:{port}/ws/host?token=bench-host-token", max_msg_size=0
-                )
-                t0 = time.time()
-                cpu_before = _cpu_seconds(proc.pid)
-                while not done.is_set() or time.time() - t0 < args.seconds + 2:
-                    try:
-                        msg = await asyncio.wait_for(ws.receive(), 1.0)
-                    except TimeoutError:
-                        if done.is_set():
+        async with (
+            serve(upstream, "127.0.0.1", upstream_port, max_size=None),
+            aiohttp.ClientSession() as session,
+        ):
+            for _ in range(200):
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
+                        if r.status == 200:
                             break
-                        continue
-                    if msg.type != aiohttp.WSMsgType.TEXT:
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+            ws = await session.ws_connect(
+                f"http://127.0.0.1:{port}/ws/host?token=bench-host-token", max_msg_size=0
+            )
+            t0 = time.time()
+            cpu_before = _cpu_seconds(proc.pid)
+            while not done.is_set() or time.time() - t0 < args.seconds + 2:
+                try:
+                    msg = await asyncio.wait_for(ws.receive(), 1.0)
+                except TimeoutError:
+                    if done.is_set():
                         break
-                    now = time.time()
-                    data = json.loads(msg.data)
-                    item = data.get("item")
-                    measured = data.get("type") in ("added", "updated") and item
-                    if measured and now - t0 > args.warmup:
-                        latencies.append(now - item["last_seen"])
-                    link = int(item["slots"].get("link", 0)) if measured else 0
-                    if link in counts:
-                        counts[link][item["id"]] = item["count"]
-                        reflected = sum(counts[link].values())
-                        for k in range(timed[link], min(reflected, len(asks_sent[link]))):
-                            if asks_sent[link][k] - t0 > args.warmup:
-                                ask_latencies.append(now - asks_sent[link][k])
-                        timed[link] = max(timed[link], reflected)
-                cpu_after = _cpu_seconds(proc.pid)
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
-                    health = await r.json()
-                async with session.get(f"http://127.0.0.1:{port}/metrics") as r:
-                    metrics_text = await r.text()
-                await ws.close()
+                    continue
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    break
+                now = time.time()
+                data = json.loads(msg.data)
+                item = data.get("item")
+                measured = data.get("type") in ("added", "updated") and item
+                if measured and now - t0 > args.warmup:
+                    latencies.append(now - item["last_seen"])
+                link = int(item["slots"].get("link", 0)) if measured else 0
+                if link in counts:
+                    counts[link][item["id"]] = item["count"]
+                    reflected = sum(counts[link].values())
+                    for k in range(timed[link], min(reflected, len(asks_sent[link]))):
+                        if asks_sent[link][k] - t0 > args.warmup:
+                            ask_latencies.append(now - asks_sent[link][k])
+                    timed[link] = max(timed[link], reflected)
+            cpu_after = _cpu_seconds(proc.pid)
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
+                health = await r.json()
+            async with session.get(f"http://127.0.0.1:{port}/metrics") as r:
+                metrics_text = await r.text()
+            await ws.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -228,7 +230,8 @@ url = "ws://127.0.0.1:{upstream_port}/"
     if q:
         print(
             f"latency p50 {q[49] * 1000:.1f} ms  p90 {q[89] * 1000:.1f} ms  "
-            f"p99 {q[98] * 1000:.1f} ms  max {max(latencies) * 1000:.1f} ms  (newest ask per update)"
+            f"p99 {q[98] * 1000:.1f} ms  max {max(latencies) * 1000:.1f} ms  "
+            "(newest ask per update)"
         )
     asked = sum(len(v) for v in asks_sent.values())
     split = sum(1 for v in counts.values() if len(v) > 1)

@@ -116,7 +116,9 @@ def test_compare_reports_exactly_what_a_room_term_changes(tmp_path: Path) -> Non
     room = records[0]["room"]
     extra = [
         {"room": room, "text": t, "id": f"x{i}", "ts": records[-1]["ts"] + i}
-        for i, t in enumerate(["大冤种主播又开始了", "这个大冤种主播", "大冤种主播 下播吧", "主播好"])
+        for i, t in enumerate(
+            ["大冤种主播又开始了", "这个大冤种主播", "大冤种主播 下播吧", "主播好"]
+        )
     ]
     rec = tmp_path / "rec.jsonl"
     rec.write_text(

@@ -10,8 +10,8 @@ import dataclasses
 import inspect
 import json
 import sys
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
