@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -80,3 +81,34 @@ async def test_live_run_replays_to_identical_verdicts_and_alerts(
         return (e["type"], a["id"], a["detector"], a["severity"], a["started_at"], a["summary"])
 
     assert [alert_key(e) for e in replayed_alerts] == [alert_key(e) for e in live_alerts]
+
+
+def test_replays_agree_across_string_hash_seeds(tmp_path: Path) -> None:
+    """Two processes hash strings differently (PYTHONHASHSEED); alerts must not
+    depend on it, or a reviewer's replay disagrees with the live run."""
+    recording = tmp_path / "busy.jsonl"
+    rows = read_recording(SAMPLES / "demo.jsonl.gz")
+    # The demo rooms, four times over in record time: long enough for word
+    # clusters of grievances to form and compete.
+    span = rows[-1]["ts"] - rows[0]["ts"] + 1
+    with recording.open("w", encoding="utf-8") as fh:
+        for k in range(4):
+            for r in rows:
+                fh.write(
+                    json.dumps({**r, "id": f"{k}-{r.get('id')}", "ts": r["ts"] + k * span}) + "\n"
+                )
+    outputs = []
+    for seed in ("1", "2"):
+        alerts = tmp_path / f"alerts-{seed}.jsonl"
+        argv = ["replay", str(recording), "--speed", "0", "--alerts", str(alerts)]
+        proc = subprocess.run(
+            [sys.executable, "-m", "roomwatch", *argv],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(alerts.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("\n") > 0

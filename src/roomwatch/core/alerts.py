@@ -1446,14 +1446,17 @@ class AlertManager:
             last = room.user_topic.get(user)
             if last is not None and last[0] in room.topics:
                 return last[0]
-        salient = set(_salient(obs.tokens))
+        # Token order, not a set: a Counter fed from a set takes its ties'
+        # order from string hashes, which differ per process, and the top
+        # terms below would make replays of one recording disagree.
+        salient = dict.fromkeys(_salient(obs.tokens))
         if not salient:
             return None
         best: _Cluster | None = None
         best_overlap = 0
         for cluster in room.clusters.values():
             top = {t for t, _ in cluster.terms.most_common(10)}
-            overlap = len(salient & top)
+            overlap = len(salient.keys() & top)
             if overlap > best_overlap:
                 best, best_overlap = cluster, overlap
         need = min(self.config.cluster_min_overlap, len(salient))
@@ -1466,7 +1469,7 @@ class AlertManager:
             room.cluster_seq += 1
             best = _Cluster(f"c{room.cluster_seq}", Counter(), obs.comment.ts)
             room.clusters[best.key] = best
-        best.terms.update(salient)
+        best.terms.update(salient.keys())
         best.last = obs.comment.ts
         return best.key
 
@@ -1576,7 +1579,7 @@ class AlertManager:
             ]
             terms = Counter[str]()
             for h in unexplained_hits:
-                terms.update(set(h.terms))
+                terms.update(dict.fromkeys(h.terms).keys())
             samples = [h.sample for h in unexplained_hits]
             ev = Evidence(
                 count=unexplained,
@@ -1636,7 +1639,7 @@ class AlertManager:
         def build() -> tuple[str, Evidence]:
             terms = Counter[str]()
             for h in hits:
-                terms.update(set(h.terms))
+                terms.update(dict.fromkeys(h.terms).keys())
             top = tuple(terms.most_common(6))
             name = self._topic_name(room, topic)
             ev = Evidence(
