@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ from roomwatch import __version__
 from roomwatch.config import Settings, load_settings
 from roomwatch.core.record import Comment, parse_json
 from roomwatch.errors import RecordError, RoomwatchError
+from roomwatch.heap import settle_heap
 
 __all__ = ["main"]
 
@@ -195,35 +195,9 @@ async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
             recording, speed = demo
             svc.add_replay_source([recording], speed=speed, name="demo", loop=True)
         _print_urls(svc.url, settings, demo=demo is not None)
-        _settle_heap()
+        settle_heap()
         await svc.run()
     return 0
-
-
-#: Allocations between young collections (CPython's default is 700).
-_GC_YOUNG_THRESHOLD = 10_000
-#: Middle-generation collections between full ones (default 10). What the
-#: service keeps (queues, windows, buffers) dies by reference counting, so
-#: full collections find little but pause the loop for 20-90 ms. At 2,000
-#: comments/s there are about 15 middle collections a minute, so full ones
-#: come every few minutes instead of every few seconds.
-_GC_FULL_AFTER = 100
-
-
-def _settle_heap() -> None:
-    """Keep the garbage collector's pauses short in a long-running service.
-
-    CPython's cyclic collector stops the event loop while it walks every
-    tracked object, and a full collection's pause is added to every comment
-    in flight. Everything loaded at start-up (model, lexicons, jieba's
-    dictionary) lives until exit, so it is frozen: moved to a generation the
-    collector never walks. A larger young-generation
-    threshold lets a batch's short-lived objects die before promotion, and
-    full collections are spaced out. Cycles are still collected.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(_GC_YOUNG_THRESHOLD, 10, _GC_FULL_AFTER)
 
 
 def _print_urls(url: str, settings: Settings, *, demo: bool) -> None:
@@ -390,6 +364,7 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     from roomwatch.sources.replay import ReplaySource
 
     analyzer = await asyncio.to_thread(load_analyzer, settings)
+    settle_heap()
     metrics = Metrics(CollectorRegistry())
     out_fh: IO[str] | None = None
     if args.out == "-":

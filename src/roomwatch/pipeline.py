@@ -75,7 +75,7 @@ class _Dedupe:
     a false "duplicate" needs a 64-bit hash collision between recent ids.
     (Dicts of ints would escape the garbage collector's walks, but cost
     30 MB more at the default window; full collections are rare in
-    ``serve``, see ``cli._settle_heap``.)
+    ``serve``, see :func:`roomwatch.heap.settle_heap`.)
     """
 
     __slots__ = ("_old", "_size", "_young")

@@ -103,10 +103,16 @@ def run(args: argparse.Namespace, *, extra_outputs: ExtraOutputs | None = None) 
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ConfigError(f"cannot write {str(out)!r}: folder {str(out.parent)!r} does not exist")
+    from roomwatch.heap import settle_heap
+    from roomwatch.service import load_analyzer
+
+    analyzer = load_analyzer(settings)
+    settle_heap()
     result = asyncio.run(
         build_report(
             settings,
             list(args.files),
+            analyzer=analyzer,
             speed=args.speed,
             room=args.room,
             alerts=args.alerts,
