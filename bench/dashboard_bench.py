@@ -62,10 +62,8 @@ import json
 import math
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -73,6 +71,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from _serve import cpu_seconds, free_port, start_serve
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -124,18 +123,6 @@ def load_rows() -> list[dict[str, Any]]:
         for r in rows
         if r.get("kind", "comment") == "comment" and r.get("text", "").strip()
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def descendants_cpu(root: int, exclude: set[int]) -> float:
@@ -373,24 +360,8 @@ async def run(args: argparse.Namespace) -> None:
     url = f"http://127.0.0.1:{port}"
     gen = Generator(upstream_port, args.rate, load_rows())
     gen.start()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     log = (tmp / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "roomwatch",
-            "serve",
-            "--config",
-            str(cfg),
-            "--log-level",
-            "WARNING",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
+    proc = start_serve(cfg, stderr=log)
     print(f"roomwatch serve pid {proc.pid} on {url}; config {cfg}", flush=True)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in load_before)}", flush=True)
     observer = Observer()

@@ -30,25 +30,17 @@ import asyncio
 import gzip
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
+from _serve import cpu_seconds, free_port, start_serve
 from websockets.asyncio.server import ServerConnection, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOM = "bench-room"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 TRACKED_LINKS = range(60, 100)
@@ -142,21 +134,7 @@ url = "ws://127.0.0.1:{upstream_port}/"
         done.set()
         await conn.wait_closed()
 
-    env = dict(os.environ)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "roomwatch",
-            "serve",
-            "--config",
-            str(cfg),
-            "--log-level",
-            "WARNING",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    proc = start_serve(cfg)
     latencies: list[float] = []
     ask_latencies: list[float] = []
     counts: dict[int, dict[str, int]] = {
@@ -180,7 +158,7 @@ url = "ws://127.0.0.1:{upstream_port}/"
                 f"http://127.0.0.1:{port}/ws/host?token=bench-host-token", max_msg_size=0
             )
             t0 = time.time()
-            cpu_before = _cpu_seconds(proc.pid)
+            cpu_before = cpu_seconds(proc.pid)
             while not done.is_set() or time.time() - t0 < args.seconds + 2:
                 try:
                     msg = await asyncio.wait_for(ws.receive(), 1.0)
@@ -204,7 +182,7 @@ url = "ws://127.0.0.1:{upstream_port}/"
                         if asks_sent[link][k] - t0 > args.warmup:
                             ask_latencies.append(now - asks_sent[link][k])
                     timed[link] = max(timed[link], reflected)
-            cpu_after = _cpu_seconds(proc.pid)
+            cpu_after = cpu_seconds(proc.pid)
             async with session.get(f"http://127.0.0.1:{port}/healthz") as r:
                 health = await r.json()
             async with session.get(f"http://127.0.0.1:{port}/metrics") as r:
@@ -252,12 +230,6 @@ url = "ws://127.0.0.1:{upstream_port}/"
             + ", ".join(f"<= {le * 1000:g} ms: {share:.0%}" for le, share in inside)
         )
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (on {os.cpu_count()} CPUs)")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _histogram(text: str, name: str) -> list[tuple[float, float]]:
