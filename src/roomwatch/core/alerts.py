@@ -96,6 +96,7 @@ __all__ = [
     "DETECTORS",
     "EVENT_KINDS",
     "SEVERITIES",
+    "SEVERITY_RANK",
     "SYSTEM_ROOM",
     "Alert",
     "AlertConfig",
@@ -110,6 +111,8 @@ __all__ = [
 ]
 
 SEVERITIES: Final = ("info", "warning", "critical")
+#: Severity -> its rank (higher is worse).
+SEVERITY_RANK: Final = {severity: i for i, severity in enumerate(SEVERITIES)}
 EVENT_KINDS: Final = ("open", "update", "resolve", "ack")
 DETECTORS: Final = (
     "negative_spike",

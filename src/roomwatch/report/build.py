@@ -36,6 +36,7 @@ from types import MappingProxyType
 from typing import Any, Final, Protocol
 
 from roomwatch.config import build_dataclass
+from roomwatch.core.alerts import SEVERITY_RANK
 from roomwatch.core.classify import LABELS
 from roomwatch.core.queue import Item, QuestionQueue, QueueConfig, QueueEvent
 from roomwatch.core.verdict import Verdict
@@ -64,7 +65,6 @@ _N: Final = len(LABELS)
 _TYPED_KINDS: Final = frozenset({"comment", "superchat"})
 _QUESTION_KINDS: Final = frozenset({"comment", "superchat", "gift"})
 _FLAGGED: Final = frozenset({"abuse", "spam"})
-_SEVERITY_RANK: Final = {"info": 0, "warning": 1, "critical": 2}
 _COMPACT_RE: Final = re.compile(r"[\W_]+", re.UNICODE)
 # The normaliser's emoji placeholders: noise when comparing raid texts.
 _PLACEHOLDER_RE: Final = re.compile(r"emo(?:pos|neg|lol|ask|neu)")
@@ -736,7 +736,7 @@ class ReportBuilder:
             if value is not None:
                 row[name] = _clip(str(value), 300)
         severity = str(alert.get("severity") or row["severity"])
-        if _SEVERITY_RANK.get(severity, 0) >= _SEVERITY_RANK.get(row["severity"], 0):
+        if SEVERITY_RANK.get(severity, 0) >= SEVERITY_RANK.get(row["severity"], 0):
             row["severity"] = severity
         row["started_at"] = min(row["started_at"], started)
         state = alert.get("state")

@@ -24,6 +24,7 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from roomwatch import __version__
+from roomwatch.core.alerts import SEVERITY_RANK
 from roomwatch.core.classify import LABELS
 from roomwatch.errors import ConfigError
 from roomwatch.report.build import Bucket, Report
@@ -46,7 +47,6 @@ LABEL_NAMES: Final = {
     "chatter": "chatter 闲聊",
 }
 _SEVERITY_COLORS: Final = {"critical": "#ff3b3b", "warning": "#ffd166", "info": "#8a97a6"}
-_SEVERITY_RANK: Final = {"info": 0, "warning": 1, "critical": 2}
 # Bottom to top in the stacked bars: the rare, important labels sit on top.
 _STACK: Final = ("chatter", "question", "grievance", "spam", "abuse")
 _CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -418,7 +418,7 @@ def _stack_chart(
         else:
             groups.append([marker])
     for group in groups:
-        worst = max(group, key=lambda m: _SEVERITY_RANK.get(m[2], 0))[2]
+        worst = max(group, key=lambda m: SEVERITY_RANK.get(m[2], 0))[2]
         color = _SEVERITY_COLORS.get(worst, "#8a97a6")
         xx = x(group[0][1])
         parts.append(f"<g><title>{esc(chr(10).join(m[3] for m in group))}</title>")
