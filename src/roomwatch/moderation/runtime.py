@@ -222,14 +222,15 @@ class Moderation:
                 )
             stats.add(c.ts, r.label, r.sentiment)
             uid = c.user.id
+            review = self.queue.wants(r)
             previous: list[dict[str, Any]] = []
             if uid:
-                if self.queue.wants(r):
+                if review:
                     previous = self.history.recent(c.room, uid)[:5]
                 self.history.add(
                     c.room, uid, {"id": c.id, "ts": c.ts, "text": c.text[:300], "label": r.label}
                 )
-            if self.queue.wants(r):
+            if review:
                 item = ReviewItem.from_verdict(r, previous)
                 frame[2].extend(self.queue.add(item))
                 frame[1].append(item.to_dict())
@@ -274,14 +275,17 @@ class Moderation:
             if client.wants(room)
             for i in self.queue.items(room)
         ]
-        decisions = [d.to_dict() for d in self.decisions.values() if client.wants(d.room)]
+        # The newest few this client may see, oldest first; only those are encoded.
+        visible = (d for d in reversed(self.decisions.values()) if client.wants(d.room))
+        decisions = [d.to_dict() for d in itertools.islice(visible, _SNAPSHOT_DECISIONS)]
+        decisions.reverse()
         yield {
             "type": "snapshot",
             "now": now,
             "rooms": rooms,
             "review": review,
             "recent": [row for row in self.recent if client.wants(row[1])],
-            "decisions": decisions[-_SNAPSHOT_DECISIONS:],
+            "decisions": decisions,
             "can_act": client.token.role in ACTING_ROLES,
             "config": {
                 "raid_window_s": self.config.raid_window_s,
@@ -437,14 +441,15 @@ class Moderation:
         decision.refresh_status()
         self._remember(decision)
         self._count(action, "ok")
-        self.hub.publish("stream", room, {"type": "decision", "decision": decision.to_dict()})
+        decided = decision.to_dict()
+        self.hub.publish("stream", room, {"type": "decision", "decision": decided})
         for act in deliveries:
             self._spawn(self._deliver(decision, act))
         reply: dict[str, Any] = {
             "type": "ack",
             "ok": True,
             "action": action,
-            "decision": decision.to_dict(),
+            "decision": decided,
         }
         if missing:
             reply["missing"] = missing
@@ -516,11 +521,15 @@ class Moderation:
             if entry["id"] == act.id:
                 entry["status"] = status
                 entry["error"] = outcome.error
+        before = decision.status
         decision.refresh_status()
         self._count(act.action, status)
-        self.hub.publish(
-            "stream", decision.room, {"type": "decision", "decision": decision.to_dict()}
-        )
+        # A bulk ban is one delivery per user: republish the decision when its
+        # state changes (all delivered, or failed), not once per delivery.
+        if decision.status != before:
+            self.hub.publish(
+                "stream", decision.room, {"type": "decision", "decision": decision.to_dict()}
+            )
 
     async def _undo(self, token: Token, msg: Mapping[str, Any]) -> dict[str, Any]:
         ref = msg.get("decision")
