@@ -129,6 +129,7 @@ STATES: Final = ("open", "acknowledged", "resolved")
 _LABELS: Final = frozenset({"question", "grievance", "abuse", "spam", "chatter"})
 #: Record kinds that carry a viewer's words (the others only show the feed is alive).
 _TEXT_KINDS: Final = frozenset({"comment", "superchat"})
+_FLAGGED: Final = frozenset({"abuse", "spam"})
 
 #: Seed lexicon for grievance topics: topic name -> terms (matched as
 #: substrings of the normalised text). Topics it does not know are found by
@@ -972,6 +973,8 @@ class _RaidGroup:
     last: float
     #: Messages per account among ``members`` (distinct accounts without a walk).
     users: Counter[str] = field(default_factory=Counter)
+    #: Members labelled abuse or spam.
+    abusive: int = 0
 
 
 @dataclass(slots=True)
@@ -1189,12 +1192,13 @@ class AlertManager:
 
         # Grievance topic.
         topic = self._topic_of(room, obs, negative)
+        salient = tuple(_salient(obs.tokens)) if topic is not None or negative else ()
         if topic is not None:
             count("t:" + topic)
             if negative:
                 count("tn:" + topic)
             room.topics.setdefault(topic, deque()).append(
-                _Hit(now, user, negative, sample, tuple(_salient(obs.tokens)), topic)
+                _Hit(now, user, negative, sample, salient, topic)
             )
             room.topic_users.setdefault(topic, Counter())[user] += 1
             if user is not None:
@@ -1212,7 +1216,7 @@ class AlertManager:
                     user,
                     True,
                     sample,
-                    tuple(_salient(obs.tokens)),
+                    salient,
                     topic,
                     raid_member,
                     label=obs.label,
@@ -1405,7 +1409,10 @@ class AlertManager:
         kept = []
         for group in room.groups:
             while group.members and group.members[0].ts <= raid_horizon:
-                gone = group.members.popleft().user
+                old = group.members.popleft()
+                if old.label in _FLAGGED:
+                    group.abusive -= 1
+                gone = old.user
                 if gone is not None:
                     group.users[gone] -= 1
                     if not group.users[gone]:
@@ -1478,7 +1485,7 @@ class AlertManager:
 
     def _raid_observe(self, room: _Room, obs: Observation, sample: Sample, negative: bool) -> bool:
         cfg = self.config
-        abusive = obs.label in ("abuse", "spam")
+        abusive = obs.label in _FLAGGED
         # Other comments only join groups that already look like a raid.
         groups = room.groups if abusive else [g for g in room.groups if len(g.members) >= 3]
         if not groups and not abusive:
@@ -1502,6 +1509,8 @@ class AlertManager:
             room.groups.append(best)
         hit = _Hit(now, obs.comment.user_key, negative, sample, label=obs.label, seq=room.seen)
         best.members.append(hit)
+        if abusive:
+            best.abusive += 1
         if hit.user is not None:
             best.users[hit.user] += 1
         best.last = now
@@ -1680,8 +1689,7 @@ class AlertManager:
             biggest = max(biggest, accounts)
             if accounts < cfg.raid_min_accounts:
                 continue
-            abusive = sum(1 for h in group.members if h.label in ("abuse", "spam"))
-            if abusive < cfg.raid_abusive_share * len(group.members):
+            if group.abusive < cfg.raid_abusive_share * len(group.members):
                 continue
             if not active:
                 recent = {h.user for h in group.members if h.ts >= burst_from}
@@ -1754,8 +1762,9 @@ class AlertManager:
         # A mention inside a topic that is forming (half way to its threshold)
         # is left to the topic detector, unless mentions are surging by themselves.
         strong = len(room.watch) >= 2 * cfg.watch_min_count
-        topic_on = bool(self._claimed_topics(room, now)) or (
-            not strong and self._complaints_on(room, now)
+        # _complaints_on includes the claimed topics.
+        topic_on = (
+            self._complaints_on(room, now) if not strong else bool(self._claimed_topics(room, now))
         )
         raid_on = self._claims(room, "abuse_raid", "", now)
         forming = {
