@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
@@ -27,6 +28,7 @@ import aiohttp
 
 from roomwatch import __version__
 from roomwatch.moderation.config import ModerationConfig
+from roomwatch.sinks.webhook import RetryPolicy, retry_after, retryable
 
 __all__ = [
     "OUTBOUND_ACTIONS",
@@ -136,6 +138,7 @@ class WebhookOutbound:
     backoff_s: float = 0.5
     headers: Mapping[str, str] = field(default_factory=dict)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    rand: Callable[[], float] = random.random
     name: str = "webhook"
     _session: aiohttp.ClientSession | None = None
 
@@ -157,15 +160,23 @@ class WebhookOutbound:
         error = "not attempted"
         status: int | None = None
         attempts = 0
-        for attempt in range(self.retries + 1):
+        # The alert webhooks' policy: jittered doubling, Retry-After honoured.
+        policy = RetryPolicy(max_attempts=self.retries + 1, base_delay=self.backoff_s)
+        wait: float | None = None
+        for attempt in range(policy.max_attempts):
             if attempt:
-                await self.sleep(self.backoff_s * 2 ** (attempt - 1))
+                delay = policy.delay(attempt, self.rand())
+                if wait is not None:
+                    delay = max(delay, min(wait, policy.max_delay))
+                await self.sleep(delay)
             attempts += 1
+            wait = None
             try:
                 async with session.post(
                     self.url, data=body, headers={"Idempotency-Key": f"roomwatch-{action.id}"}
                 ) as resp:
                     status = resp.status
+                    wait = retry_after(resp.headers.get("Retry-After"))
                     await resp.read()
             except TimeoutError:
                 error = "timeout"
@@ -178,7 +189,7 @@ class WebhookOutbound:
             if 200 <= status < 300:
                 return ActionOutcome(ok=True, attempts=attempts, status=status)
             error = f"HTTP {status}"
-            if status != 429 and status < 500:
+            if not retryable(status):
                 break  # the receiver refused it; retrying will not help
         logger.warning("moderation webhook failed for action #%d: %s", action.id, error)
         return ActionOutcome(ok=False, attempts=attempts, error=error, status=status)

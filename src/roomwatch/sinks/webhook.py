@@ -70,6 +70,8 @@ __all__ = [
     "build_request",
     "dingtalk_sign",
     "feishu_sign",
+    "retry_after",
+    "retryable",
 ]
 
 FORMATS: Final = ("json", "feishu", "dingtalk", "wecom", "slack")
@@ -638,15 +640,15 @@ class WebhookSink:
             ) as resp:
                 status = resp.status
                 text = await resp.text(errors="replace")
-                retry_after = _retry_after(resp.headers.get("Retry-After"))
+                wait = retry_after(resp.headers.get("Retry-After"))
         except TimeoutError:
             raise _Retry("timeout") from None
         except aiohttp.ClientError:
             raise _Retry("network") from None
         finally:
             self._metrics.duration.labels(target.name).observe(time.perf_counter() - started)
-        if status == 429 or status >= 500 or status == 408:
-            raise _Retry("http_error", retry_after)
+        if retryable(status):
+            raise _Retry("http_error", wait)
         if status >= 300:
             raise _Reject("http_error")
         if target.format in _VENDOR_RETRY:
@@ -677,7 +679,13 @@ def _vendor_code(fmt: str, text: str) -> int | None:
     return value
 
 
-def _retry_after(value: str | None) -> float | None:
+def retryable(status: int) -> bool:
+    """An HTTP status worth another attempt: timed out, rate limited or a server error."""
+    return status == 408 or status == 429 or status >= 500
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (the seconds form), if usable."""
     if value is None:
         return None
     try:
