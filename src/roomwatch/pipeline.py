@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import hashlib
 import logging
 import time
 from collections import Counter
@@ -86,10 +85,10 @@ class _Dedupe:
         self._old: set[int] = set()
 
     def seen(self, room: str, msg_id: str) -> bool:
-        digest = hashlib.blake2b(
-            f"{room}\0{msg_id}".encode("utf-8", "surrogatepass"), digest_size=8
-        ).digest()
-        key = int.from_bytes(digest, "little")
+        # Python's own 64-bit hash (SipHash for the strings): no encoding or
+        # digest object per comment. It is salted per process, which an
+        # in-memory window doesn't mind.
+        key = hash((room, msg_id))
         if key in self._young or key in self._old:
             return True
         self._young.add(key)
