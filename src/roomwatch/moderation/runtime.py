@@ -58,6 +58,7 @@ from roomwatch.moderation.review import (
 from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
 from roomwatch.sinks.store import Store, StoreError
+from roomwatch.stages.clock import RecordClock
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -170,8 +171,7 @@ class Moderation:
         self.decisions: OrderedDict[str, Decision] = OrderedDict()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._ts: float | None = None
-        self._ts_at = 0.0
+        self._record = RecordClock(monotonic)
         self.actions_total = Counter(
             "roomwatch_moderation_actions_total",
             "Moderation actions by action and outcome (ok, error; sent, failed outbound).",
@@ -190,15 +190,15 @@ class Moderation:
 
     def now(self) -> float:
         """Record time: the newest ts plus the wall time since it arrived."""
-        if self._ts is None:
+        if self._record.ts is None:
             return self._clock()
-        return self._ts + (self._monotonic() - self._ts_at)
+        return self._record.now()
 
     # -- pipeline output (sync, never blocks) --------------------------------
 
     def __call__(self, results: Sequence[Result]) -> None:
         frames: dict[str, tuple[list[tuple[Any, ...]], list[dict[str, Any]], list[str]]] = {}
-        newest = self._ts
+        newest = self._record.ts
         cfg = self.config
         for r in results:
             if not isinstance(r, Verdict):
@@ -234,9 +234,7 @@ class Moderation:
                 item = ReviewItem.from_verdict(r, previous)
                 frame[2].extend(self.queue.add(item))
                 frame[1].append(item.to_dict())
-        if newest is not None and newest != self._ts:
-            self._ts = newest
-            self._ts_at = self._monotonic()
+        self._record.advance(newest)
         for room, (rows, added, evicted) in frames.items():
             message: dict[str, Any] = {"type": "batch", "comments": rows}
             if added or evicted:

@@ -32,6 +32,7 @@ from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.verdict import Verdict
 from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
+from roomwatch.stages.clock import RecordClock
 
 __all__ = ["ACK_ROLES", "AlertListener", "AlertStage"]
 
@@ -67,10 +68,8 @@ class AlertStage:
         self.manager = AlertManager(self.config)
         self._hub = hub
         self._listeners: list[AlertListener] = []
-        self._monotonic = monotonic
         self._tick_at: int | None = None  # last whole second ticked
-        self._ts: float | None = None
-        self._ts_at = 0.0
+        self._clock = RecordClock(monotonic)
         #: Called with (alert id, actor, role, ts) after an acknowledgement.
         self.on_ack: Callable[[str, str, str, float], object] | None = None
         if hub is not None:
@@ -81,14 +80,12 @@ class AlertStage:
         self._listeners.append(listener)
 
     def now(self) -> float:
-        if self._ts is None:
-            return 0.0
-        return self._ts + (self._monotonic() - self._ts_at)
+        return self._clock.now()
 
     # -- pipeline output -----------------------------------------------------
 
     def __call__(self, results: Sequence[Result]) -> None:
-        newest = self._ts
+        newest = self._clock.ts
         for r in results:
             if not isinstance(r, Verdict):
                 continue
@@ -99,9 +96,7 @@ class AlertStage:
             if newest is None or c.ts > newest:
                 newest = c.ts
             self._emit(self.manager.observe(Observation.from_verdict(r, text=r.normalized.text)))
-        if newest is not None and newest != self._ts:
-            self._ts = newest
-            self._ts_at = self._monotonic()
+        self._clock.advance(newest)
 
     def _advance(self, now: float) -> None:
         second = math.floor(now)
@@ -123,7 +118,7 @@ class AlertStage:
         Only after ``_IDLE_S`` without records: while records flow, ticks come
         from their ``ts`` alone, exactly as in a replay of the same recording.
         """
-        if self._ts is not None and self._monotonic() - self._ts_at >= _IDLE_S:
+        if self._clock.ts is not None and self._clock.idle() >= _IDLE_S:
             self._advance(self.now())
 
     def _emit(self, events: Iterable[AlertEvent]) -> None:

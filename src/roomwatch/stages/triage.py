@@ -26,6 +26,7 @@ from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfi
 from roomwatch.core.verdict import Verdict
 from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
+from roomwatch.stages.clock import RecordClock
 
 __all__ = ["ACTING_ROLES", "TriageStage"]
 
@@ -58,13 +59,10 @@ class TriageStage:
             self.config = build_dataclass(QueueConfig, config or {}, "queue")
         self._hub = hub
         self._queues: dict[str, QuestionQueue] = {}
-        self._monotonic = monotonic
         #: Where audit records go besides ``audit_log`` (set by the service).
         self.audit_sink = audit
         self.audit_log: deque[AuditRecord] = deque(maxlen=10_000)
-        #: Record time: the newest ts seen, and when (monotonic) we saw it.
-        self._ts: float | None = None
-        self._ts_at = 0.0
+        self._clock = RecordClock(monotonic)
         if hub is not None:
             hub.set_snapshot("host", self.snapshot)
             hub.set_handler("host", self.handle)
@@ -81,15 +79,13 @@ class TriageStage:
 
     def now(self) -> float:
         """Record time now: the newest ts plus the wall time since it arrived."""
-        if self._ts is None:
-            return 0.0
-        return self._ts + (self._monotonic() - self._ts_at)
+        return self._clock.now()
 
     # -- pipeline output ---------------------------------------------------
 
     def __call__(self, results: Sequence[Result]) -> None:
         touched: dict[str, QuestionQueue] = {}
-        newest = self._ts
+        newest = self._clock.ts
         for r in results:
             if not isinstance(r, Verdict):
                 continue
@@ -102,9 +98,7 @@ class TriageStage:
             touched[c.room] = q
             confidence = r.scores.get("question", 0.0)
             self._publish(q.add(c, r.normalized.text, r.tokens, confidence, c.ts))
-        if newest is not None and newest != self._ts:
-            self._ts = newest
-            self._ts_at = self._monotonic()
+        self._clock.advance(newest)
         if newest is not None:
             for q in touched.values():
                 self._publish(q.tick(newest))
@@ -114,7 +108,7 @@ class TriageStage:
             self._publish(q.tick(now))
 
     def tick_wall(self) -> None:
-        if self._ts is not None:
+        if self._clock.ts is not None:
             self.tick(self.now())
 
     def _publish(self, events: Iterable[QueueEvent]) -> None:
