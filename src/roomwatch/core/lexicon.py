@@ -196,20 +196,7 @@ class Lexicon:
         self, text: str, tokens: Sequence[str], room: RoomTerms | None = None
     ) -> tuple[Hit, ...]:
         """All hits in one normalised comment (``tokens`` from the segmenter)."""
-        room_terms = _room_terms(room)
-        if room_terms:
-            found, allows = self._room_runs(tokens, room_terms)
-        elif self._starters.isdisjoint(tokens):
-            # (A run of tokens can only spell a term if its first token is a term
-            # or a term's prefix; most comments have no such token and skip this.)
-            found, allows = [], []
-        else:
-            found, allows = self._runs(tokens)
-        hits = self._term_hits(found, allows)
-        present = self._triggers.intersection(text)
-        if present or self._unconditional:
-            self._pattern_hits(text, present, hits)
-        return tuple(hits)
+        return self.match_batch([text], [tokens], room)[0]
 
     def match_batch(
         self,
@@ -217,18 +204,24 @@ class Lexicon:
         tokens: Sequence[Sequence[str]],
         room: RoomTerms | None = None,
     ) -> list[tuple[Hit, ...]]:
-        """:meth:`match` for each comment of a batch: the same hits, found faster."""
+        """:meth:`match` for each comment of a batch (one room's terms for all)."""
         if len(texts) != len(tokens):
             raise ValueError("texts and tokens differ in length")
-        if _room_terms(room):
-            return [self.match(t, k, room) for t, k in zip(texts, tokens, strict=True)]
+        room_terms = _room_terms(room)
+        limit = max((len(t) for t in room_terms), default=0)
         starters = self._starters
         triggers = self._triggers
         unconditional = self._unconditional
-        runs = self._runs
         out: list[tuple[Hit, ...]] = []
         for text, toks in zip(texts, tokens, strict=True):
-            hits = [] if starters.isdisjoint(toks) else self._term_hits(*runs(toks))
+            if room_terms:
+                hits = self._term_hits(*self._room_runs(toks, room_terms, limit))
+            elif starters.isdisjoint(toks):
+                # A run of tokens can only spell a term if its first token is a
+                # term or a term's prefix; most comments have none and skip this.
+                hits = []
+            else:
+                hits = self._term_hits(*self._runs(toks))
             present = triggers.intersection(text)
             if present or unconditional:
                 self._pattern_hits(text, present, hits)
@@ -258,14 +251,15 @@ class Lexicon:
         return found, allows
 
     def _room_runs(
-        self, tokens: Sequence[str], room_terms: dict[str, str]
+        self, tokens: Sequence[str], room_terms: dict[str, str], longest: int
     ) -> tuple[list[_Run], list[_Allow]]:
-        """:meth:`_runs` with a room's extra terms (``term -> source``)."""
+        """:meth:`_runs` with a room's extra terms (``term -> source``; ``longest``: their
+        longest length)."""
         terms = self._terms
         found: list[_Run] = []
         allows: list[_Allow] = []
         n = len(tokens)
-        limit = max(self._max_len, max(len(t) for t in room_terms))
+        limit = max(self._max_len, longest)
         for start in range(n):
             acc = ""
             for end in range(start, n):
