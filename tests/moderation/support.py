@@ -13,7 +13,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from roomwatch.core.analyze import Analyzer
-from roomwatch.moderation import Moderation, install
+from roomwatch.moderation import Moderation
 from roomwatch.service import Service
 
 from ..conftest import TOKENS, make_settings
@@ -63,7 +63,7 @@ async def dashboard_service(
         raw.update(outbound="webhook", webhook_url=receiver.url)
     settings = make_settings(store={"path": str(tmp_path / "rw.sqlite3")}, moderation=raw)
     service = Service(settings, analyzer=analyzer, registry=CollectorRegistry())
-    mod = install(service)
+    mod = service.moderation
     async with service:
         yield service, mod
 

@@ -1,13 +1,7 @@
 """The moderator's live triage dashboard: review queue, actions, feedback.
 
-Install it on a service before it starts::
-
-    service = Service(settings, analyzer=analyzer)
-    moderation = install(service)
-    async with service:
-        ...
-
-:func:`install` parses ``[moderation]`` strictly, registers the pipeline
+Every :class:`~roomwatch.service.Service` installs it when it is built
+(``service.moderation``). :func:`install` parses ``[moderation]`` strictly, registers the pipeline
 output, the ``stream`` channel's snapshot and action handler, the HTTP
 routes (``POST /moderation/actions``, ``GET /moderation/audit.csv``) and a
 lifespan (stats ticker, outbound deliveries drained and closed on shutdown).
@@ -16,7 +10,6 @@ See ``docs/moderation.md``.
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig, parse_config
@@ -51,25 +44,14 @@ __all__ = [
 ]
 
 
-_INSTALLED: weakref.WeakKeyDictionary[Service, Moderation] = weakref.WeakKeyDictionary()
-
-
 def install(service: Service, *, outbound: Outbound | None = None) -> Moderation:
-    """Wire the moderation feature into ``service`` (call before it starts).
-
-    Idempotent: a second call for the same service returns the first one's
-    :class:`Moderation`.
-    """
+    """Wire the moderation feature into ``service`` (the service does, when built)."""
     from aiohttp import web
 
     from roomwatch.moderation.routes import add_routes
 
-    done = _INSTALLED.get(service)
-    if done is not None:
-        return done
     config = parse_config(service.settings.moderation)
     moderation = Moderation(service, config, outbound=outbound)
-    _INSTALLED[service] = moderation
     service.pipeline.add_output(moderation)
 
     def hook(app: web.Application) -> None:
