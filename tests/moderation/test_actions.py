@@ -20,7 +20,7 @@ from roomwatch.moderation.cli import add_parser
 from roomwatch.service import Service
 
 from ..conftest import TOKENS
-from .support import Receiver, dashboard_service, ingest
+from .support import Receiver, dashboard_service, ingest, until
 
 ROOM = "county-apples-1126"
 T0 = 1764115200.0
@@ -40,15 +40,6 @@ def rows(texts: list[str], prefix: str, start: float = T0) -> list[dict[str, Any
         }
         for i, t in enumerate(texts)
     ]
-
-
-async def until(pred: Any, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not pred():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def post(

@@ -15,7 +15,7 @@ from roomwatch.moderation import Moderation
 from roomwatch.service import Service
 
 from ..conftest import SAMPLES, TOKENS
-from ..moderation.support import Receiver, dashboard_service, ingest
+from ..moderation.support import Receiver, dashboard_service, ingest, until
 from .conftest import keep_screenshot
 
 pytestmark = pytest.mark.browser
@@ -114,6 +114,8 @@ async def test_live_stream_colours_filters_and_review_queue(
         [{"room": "beauty-live-1126", "text": f"新评论{i}", "ts": T0 + 500 + i, "id": f"p-{i}"}
          for i in range(5)],
     )  # fmt: skip
+    # The rows have been sent to the page; give it time to (wrongly) draw them.
+    await until(lambda: any(row[0] == "p-4" for row in mod.recent))
     await page.wait_for_timeout(500)
     assert await page.locator("#stream .row").first.get_attribute("data-id") == first
     await page.mouse.move(5, 5)
@@ -203,10 +205,7 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     await page.keyboard.press("u")
     await other.locator("#queue .qi[data-id='a-3']").wait_for(timeout=5000)
     await (await audit_row("d-4")).locator(".st-undone").wait_for(timeout=5000)
-    for _ in range(50):
-        if receiver.actions("unmute"):
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: receiver.actions("unmute"))
     assert receiver.actions("unmute")[0]["reverses"] == mute["id"]
 
     # bulk: r selects the raid (near-identical texts), b bans all three users at once
@@ -217,10 +216,7 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     await page.keyboard.press("b")
     for i in range(3):
         await gone(f"r-{i}")
-    for _ in range(50):
-        if len(receiver.actions("ban")) == 3:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: len(receiver.actions("ban")) == 3)
     assert sorted(r["user"]["id"] for r in receiver.actions("ban")) == ["r-u0", "r-u1", "r-u2"]
     # x + shift-click selection, i = ignore
     await ingest(svc, rows(["傻逼一号", "傻逼二号", "傻逼三号"], "s", T0 + 30))
@@ -322,11 +318,11 @@ async def test_xss_payloads_stay_inert_text_and_layout_holds(
 async def test_comms_token_sees_alerts_but_no_comments_or_actions(
     dash: tuple[Service, Moderation], browser: Any
 ) -> None:
-    svc, _ = dash
+    svc, mod = dash
     page = await browser.new_page(viewport=VIEW)
     await page.goto(f"{svc.url}/moderator#token={TOKENS['comms']}")
     await ingest(svc, rows(ABUSE[:2], "c", T0))
-    await asyncio.sleep(0.5)
+    await until(lambda: len(mod.recent) >= 2)  # published on the stream channel
     alert = {
         "id": "al-1",
         "room": ROOM,
