@@ -510,6 +510,18 @@ class _RaidGroup:
         self.labels = [0, 0]
         self.samples: list[str] = []
 
+    def freeze(self, room: str) -> Raid:
+        return Raid(
+            room=room,
+            start=self.start,
+            end=self.end,
+            messages=self.messages,
+            accounts=len(self.accounts),
+            labels=MappingProxyType({"abuse": self.labels[0], "spam": self.labels[1]}),
+            hashed=tuple(list(self.accounts)[:12]),
+            samples=tuple(self.samples),
+        )
+
 
 class _Tracked:
     """A folded question seen on the queue's events."""
@@ -697,8 +709,8 @@ class ReportBuilder:
         Takes the hub's wire form ``{"type", "ts", "alert": {...}}``, an
         :class:`~roomwatch.core.alerts.AlertEvent`, or a flat dict with at
         least ``id``, ``severity``, ``detector``, ``room``, ``started_at`` (or
-        ``ts``) and ``summary``. Malformed events raise ``ConfigError``... no:
-        they are ignored and counted in ``extra["alerts_ignored"]``.
+        ``ts``) and ``summary``. Malformed events are ignored and counted in
+        ``extra["alerts_ignored"]``.
         """
         raw: Mapping[str, Any] = event if isinstance(event, Mapping) else event.to_dict()
         kind = str(raw.get("type") or raw.get("kind") or raw.get("event") or "")
@@ -902,13 +914,12 @@ class ReportBuilder:
         if groups:
             alive: list[_RaidGroup] = []
             for g in groups:
-                if abs(c.ts - g.end) > cfg.raid_gap_s and c.ts > g.end:
+                if c.ts - g.end > cfg.raid_gap_s:
                     self._close_raid(c.room, g)
                 else:
                     alive.append(g)
             groups[:] = alive
         match: _RaidGroup | None = None
-        shingles: frozenset[str] | None = None
         for g in groups:
             if g.key == key:
                 match = g
@@ -945,16 +956,7 @@ class ReportBuilder:
         cfg = self.config
         if len(g.accounts) < cfg.raid_min_accounts:
             return
-        raid = Raid(
-            room=room,
-            start=g.start,
-            end=g.end,
-            messages=g.messages,
-            accounts=len(g.accounts),
-            labels=MappingProxyType({"abuse": g.labels[0], "spam": g.labels[1]}),
-            hashed=tuple(list(g.accounts)[:12]),
-            samples=tuple(g.samples),
-        )
+        raid = g.freeze(room)
         self._raid_seq += 1
         entry = (raid.accounts, -self._raid_seq, raid.messages, raid)
         if len(self._raids) < cfg.max_raids:
@@ -1120,34 +1122,14 @@ class ReportBuilder:
         return tuple(out)
 
     def _raid_list(self) -> tuple[Raid, ...]:
-        entries = list(self._raids)
+        raids = [entry[3] for entry in self._raids]
         # Groups still open at the end count too (without changing state).
-        seq = self._raid_seq
         for room, groups in self._raid_groups.items():
-            for g in groups:
-                if len(g.accounts) >= self.config.raid_min_accounts:
-                    seq += 1
-                    entries.append(
-                        (
-                            len(g.accounts),
-                            -seq,
-                            g.messages,
-                            Raid(
-                                room=room,
-                                start=g.start,
-                                end=g.end,
-                                messages=g.messages,
-                                accounts=len(g.accounts),
-                                labels=MappingProxyType(
-                                    {"abuse": g.labels[0], "spam": g.labels[1]}
-                                ),
-                                hashed=tuple(list(g.accounts)[:12]),
-                                samples=tuple(g.samples),
-                            ),
-                        )
-                    )
-        entries.sort(key=lambda e: (-e[0], -e[2], e[3].start))
-        return tuple(e[3] for e in entries[: self.config.max_raids])
+            raids.extend(
+                g.freeze(room) for g in groups if len(g.accounts) >= self.config.raid_min_accounts
+            )
+        raids.sort(key=lambda r: (-r.accounts, -r.messages, r.start))
+        return tuple(raids[: self.config.max_raids])
 
     def _question_list(self) -> tuple[Question, ...]:
         questions = [q for _, _, q in self._done]
@@ -1157,20 +1139,7 @@ class ReportBuilder:
         return tuple(questions[:50])
 
     def _alert_list(self) -> tuple[AlertRow, ...]:
-        rows = [
-            AlertRow(
-                id=r["id"],
-                room=r["room"],
-                detector=r["detector"],
-                severity=r["severity"],
-                state=r["state"],
-                started_at=r["started_at"],
-                resolved_at=r["resolved_at"],
-                summary=r["summary"],
-                updates=r["updates"],
-            )
-            for r in self._alerts.values()
-        ]
+        rows = [AlertRow(**r) for r in self._alerts.values()]
         rows.sort(key=lambda a: (a.started_at, a.id))
         return tuple(rows)
 
