@@ -455,17 +455,22 @@ class _Moment:
         # The most negative comments, most negative first.
         self.samples: list[Sample] = []
 
-    def add(self, sentiment: float, make: Any, limit: int) -> None:
+    def add(self, sentiment: float) -> None:
         self.sum += sentiment
         self.n += 1
+
+    def wants(self, sentiment: float, limit: int) -> bool:
+        """Whether a comment this unhappy could be one of the samples."""
         samples = self.samples
-        if len(samples) < limit or sentiment < samples[-1].sentiment:
-            sample: Sample = make()
-            if any(s.text == sample.text for s in samples):
-                return
-            samples.append(sample)
-            samples.sort(key=lambda s: s.sentiment)
-            del samples[limit:]
+        return len(samples) < limit or sentiment < samples[-1].sentiment
+
+    def keep(self, sample: Sample, limit: int) -> None:
+        samples = self.samples
+        if any(s.text == sample.text for s in samples):
+            return
+        samples.append(sample)
+        samples.sort(key=lambda s: s.sentiment)
+        del samples[limit:]
 
     @property
     def mean(self) -> float:
@@ -791,7 +796,10 @@ class ReportBuilder:
             if len(self._moments) > self.config.max_moments:
                 self._prune_moments()
                 cell = self._moments.setdefault(key, _Moment())
-        cell.add(v.sentiment, lambda: self._sample(v), self.config.samples)
+        cell.add(v.sentiment)
+        # The sample is built only for the few comments that may be kept.
+        if cell.wants(v.sentiment, self.config.samples):
+            cell.keep(self._sample(v), self.config.samples)
 
     def _prune_moments(self) -> None:
         """Forget the least negative half of the settled (room, minute) cells."""
