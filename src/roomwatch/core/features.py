@@ -431,11 +431,10 @@ class Featurizer:
         for r, row_hits in enumerate(hits):
             if not row_hits:
                 continue
-            length = int(length_cols[r])
             seen = set()
-            for hit in row_hits:
+            for hit in row_hits:  # lex:/pat: evidence; the length column is added apart
                 j = evidence.get(hit.evidence)
-                if j is not None and j != length:
+                if j is not None:
                     seen.add(j)
             e_cols.extend(seen)
             e_rows.extend([r] * len(seen))
