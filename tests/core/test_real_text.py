@@ -24,13 +24,13 @@ from roomwatch.core.record import Comment
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "real_text_sample.jsonl"
 
-#: Share of true chatter given another label. Model 2026.11.26-lr2: 182/485 = 0.375.
+#: Share of true chatter given another label. Model 2026.11.26-lr2: 185/488 = 0.379.
 MAX_CHATTER_FALSE_FLAG = 0.38
 #: Question recall on the patients' question titles. 2026.11.26-lr2: 38/40 = 0.95.
 MIN_MEDICAL_QUESTION_RECALL = 0.90
-#: Question precision on the whole sample. 2026.11.26-lr2: 83/133 = 0.624.
+#: Question precision on the whole sample. 2026.11.26-lr2: 80/133 = 0.602.
 MIN_QUESTION_PRECISION = 0.60
-#: Question recall on the whole sample. 2026.11.26-lr2: 83/109 = 0.761.
+#: Question recall on the whole sample. 2026.11.26-lr2: 80/106 = 0.755.
 MIN_QUESTION_RECALL = 0.75
 #: Spam recall (links and selling in the QQ chat). 2026.11.26-lr2: 2/3.
 MIN_SPAM_RECALL = 0.66
