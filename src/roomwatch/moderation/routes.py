@@ -4,15 +4,19 @@
   channel (``{"action": "hide", "room", "ids": [...]}``, ``undo``,
   ``history``). JSON only; a browser ``Origin`` must be ours or allowed;
   ``moderator`` / ``admin`` tokens only. Answers the ack (200) or the error
-  with 400 / 403 / 404 / 409 / 429.
+  with 400 / 403 / 404 / 409 / 429. Every refusal, including 401, 403
+  (token, role, origin), 413 and 415, is the JSON error
+  ``{"type": "error", "ok": false, "action": null, "error", "detail"}``.
 * ``GET /moderation/audit.csv`` — the audit log as CSV (``?room=``,
   ``?since=``, ``?until=``, ``?limit=``), ``moderator`` / ``admin``.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
@@ -36,10 +40,53 @@ _STATUS: Final = {
     "unavailable": 503,
 }
 _MAX_BODY: Final = 64 * 1024
+#: The ``error`` code of an HTTP refusal raised before the action is read.
+_ERROR_OF_STATUS: Final = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "unavailable",
+}
+#: Headers of a refusal worth keeping on its JSON form.
+_KEEP_HEADERS: Final = ("WWW-Authenticate", "Retry-After", "Allow")
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+def _refusal(action: object, error: str, detail: str, status: int) -> web.Response:
+    body = {"type": "error", "ok": False, "action": action, "error": error, "detail": detail}
+    return _json(body, status)
+
+
+def json_refusals(handler: _Handler) -> _Handler:
+    """``handler`` whose HTTP errors (401, 403, 413, 415 ...) answer the documented JSON error."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            error = _ERROR_OF_STATUS.get(exc.status, f"http_{exc.status}")
+            detail = exc.text or exc.reason
+            if detail.startswith(f"{exc.status}: "):  # aiohttp's default body
+                detail = detail[len(f"{exc.status}: ") :]
+            response = _refusal(None, error, detail, exc.status)
+            for name in _KEEP_HEADERS:
+                if name in exc.headers:
+                    response.headers[name] = exc.headers[name]
+            return response
+
+    return wrapped
 
 
 def add_routes(app: web.Application, moderation: Moderation) -> None:
@@ -64,9 +111,9 @@ def add_routes(app: web.Application, moderation: Moderation) -> None:
         try:
             message = json.loads(await request.text())
         except ValueError:
-            return _json({"ok": False, "error": "bad_request", "detail": "bad JSON"}, 400)
+            return _refusal(None, "bad_request", "bad JSON", 400)
         if not isinstance(message, dict):
-            return _json({"ok": False, "error": "bad_request", "detail": "send a JSON object"}, 400)
+            return _refusal(None, "bad_request", "send a JSON object", 400)
         reply = await moderation.act(token, message)
         if reply.get("ok"):
             return _json(reply)
@@ -102,5 +149,5 @@ def add_routes(app: web.Application, moderation: Moderation) -> None:
             },
         )
 
-    app.router.add_post("/moderation/actions", post_action)
+    app.router.add_post("/moderation/actions", json_refusals(post_action))
     app.router.add_get("/moderation/audit.csv", audit_csv)
