@@ -4,9 +4,7 @@
   channel (``{"action": "hide", "room", "ids": [...]}``, ``undo``,
   ``history``). JSON only; a browser ``Origin`` must be ours or allowed;
   ``moderator`` / ``admin`` tokens only. Answers the ack (200) or the error
-  with 400 / 403 / 404 / 409 / 429. Every refusal, including 401, 403
-  (token, role, origin), 413 and 415, is the JSON error
-  ``{"type": "error", "ok": false, "action": null, "error", "detail"}``.
+  with 400 / 403 / 404 / 409 / 429.
 * ``GET /moderation/audit.csv`` — the audit log as CSV (``?room=``,
   ``?since=``, ``?until=``, ``?limit=``), ``moderator`` / ``admin``.
 """
@@ -58,16 +56,22 @@ _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
+    if body.get("ok") is False and "type" not in body:  # the documented error shape
+        body = {"type": "error", "ok": False, "action": None, **body}
     return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
-def _refusal(action: object, error: str, detail: str, status: int) -> web.Response:
-    body = {"type": "error", "ok": False, "action": action, "error": error, "detail": detail}
-    return _json(body, status)
+def _refusal(error: str, detail: str, status: int) -> web.Response:
+    return _json({"ok": False, "error": error, "detail": detail}, status)
 
 
 def json_refusals(handler: _Handler) -> _Handler:
-    """``handler`` whose HTTP errors (401, 403, 413, 415 ...) answer the documented JSON error."""
+    """``handler`` whose HTTP errors (401, 403, 413, 415 ...) answer the documented JSON error.
+
+    That is ``{"type": "error", "ok": false, "action": null, "error", "detail"}``
+    (docs/moderation.md), whatever refused the request: the token, its role,
+    the ``Origin``, the content type or the body size.
+    """
 
     @functools.wraps(handler)
     async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -80,7 +84,7 @@ def json_refusals(handler: _Handler) -> _Handler:
             detail = exc.text or exc.reason
             if detail.startswith(f"{exc.status}: "):  # aiohttp's default body
                 detail = detail[len(f"{exc.status}: ") :]
-            response = _refusal(None, error, detail, exc.status)
+            response = _refusal(error, detail, exc.status)
             for name in _KEEP_HEADERS:
                 if name in exc.headers:
                     response.headers[name] = exc.headers[name]
@@ -111,9 +115,9 @@ def add_routes(app: web.Application, moderation: Moderation) -> None:
         try:
             message = json.loads(await request.text())
         except ValueError:
-            return _refusal(None, "bad_request", "bad JSON", 400)
+            return _json({"ok": False, "error": "bad_request", "detail": "bad JSON"}, 400)
         if not isinstance(message, dict):
-            return _refusal(None, "bad_request", "send a JSON object", 400)
+            return _json({"ok": False, "error": "bad_request", "detail": "send a JSON object"}, 400)
         reply = await moderation.act(token, message)
         if reply.get("ok"):
             return _json(reply)
