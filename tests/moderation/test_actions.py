@@ -333,7 +333,8 @@ async def test_feedback_export_round_trips_through_train(
     corpus.write_text("\n".join(src[:400]) + "\n", encoding="utf-8")
     models = tmp_path / "models"
     argv = [
-        "train", "--corpus", str(corpus), "--extra", str(out), "--no-public", "--dev", "",
+        "train", "--corpus", str(corpus), "--extra", str(out), "--no-handwritten",
+        "--no-public", "--dev", "",
         "--out", str(models), "--lexicons", str(root / "lexicons"), "--min-df", "1",
     ]  # fmt: skip
     code = await asyncio.to_thread(roomwatch_main, argv)

@@ -691,7 +691,7 @@ async def test_feedback_export_is_a_training_corpus(store: Store, tmp_path: Path
         predicted_label="spam",
         kind="confirm",
         actor="mod-1",
-    )
+    )  # no sentiment recorded: exported as null, not as "neutral"
     # A second verdict on c1: the latest one wins.
     await store.add_feedback(
         ts=T0 + 2,
@@ -702,6 +702,7 @@ async def test_feedback_export_is_a_training_corpus(store: Store, tmp_path: Path
         label="question",
         kind="false_positive",
         actor="mod-2",
+        sentiment=0.62,  # what the moderator saw
     )
     await store.add_feedback(
         ts=T0 + 3,
@@ -712,6 +713,7 @@ async def test_feedback_export_is_a_training_corpus(store: Store, tmp_path: Path
         label="grievance",
         kind="false_positive",
         actor="mod-2",
+        sentiment=-0.9,
     )
     out = tmp_path / "feedback.jsonl"
     assert await store.export_feedback_jsonl(out) == 3
@@ -720,7 +722,8 @@ async def test_feedback_export_is_a_training_corpus(store: Store, tmp_path: Path
         {
             "text": '带 "引号" 的\n广告',
             "label": "spam",
-            "sentiment": 0,
+            "sentiment": None,
+            "sentiment_score": None,
             "source": "feedback",
             "comment_id": "c2",
             "room": "room-a",
@@ -728,7 +731,8 @@ async def test_feedback_export_is_a_training_corpus(store: Store, tmp_path: Path
         {
             "text": "主播你好棒",
             "label": "question",
-            "sentiment": 0,
+            "sentiment": 1,
+            "sentiment_score": 0.62,
             "source": "feedback",
             "comment_id": "c1",
             "room": "room-a",
@@ -736,7 +740,8 @@ async def test_feedback_export_is_a_training_corpus(store: Store, tmp_path: Path
         {
             "text": "退款!",
             "label": "grievance",
-            "sentiment": 0,
+            "sentiment": -1,
+            "sentiment_score": -0.9,
             "source": "feedback",
             "comment_id": "c1",
             "room": "room-b",
@@ -744,6 +749,7 @@ async def test_feedback_export_is_a_training_corpus(store: Store, tmp_path: Path
     ]
     examples = read_corpus(out, source="feedback")  # the training reader accepts it
     assert [e.label for e in examples] == ["spam", "question", "grievance"]
+    assert [e.sentiment for e in examples] == [None, 1, -1]
 
     buf = io.StringIO()
     assert await store.export_feedback_jsonl(buf, since=T0 + 3) == 1

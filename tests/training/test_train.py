@@ -36,7 +36,7 @@ def train_tiny(out: Path) -> int:
         [
             "train",
             "--corpus", str(TINY),
-            "--extra",
+            "--no-handwritten",
             "--dev", "",
             "--no-public",
             "--min-df", "1",

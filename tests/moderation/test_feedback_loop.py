@@ -1,0 +1,148 @@
+"""The feedback loop end to end: a moderator's false positive retrains the model.
+
+Real service and SQLite store, the real moderation API, the real
+``roomwatch feedback export`` and ``roomwatch train`` commands (``--small``:
+a quick model from a sample of the shipped corpus).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from roomwatch.assets import asset_dir
+from roomwatch.cli import main as roomwatch_main
+from roomwatch.core.analyze import Analyzer
+from roomwatch.core.classify import Classifier
+from roomwatch.core.normalize import Normalizer
+from roomwatch.core.segment import Segmenter
+from roomwatch.sinks.store import MIGRATIONS, SCHEMA_VERSION, Store, sentiment_class
+
+from ..conftest import TOKENS
+from .support import dashboard_service, ingest, until
+from .test_actions import ROOM, T0, post
+
+#: Friendly teasing the shipped model takes for abuse: a false positive.
+TEASE = "笑死我了哈哈哈你个傻子"
+TINY = Path(__file__).resolve().parents[1] / "training" / "data" / "tiny_corpus.jsonl"
+
+
+def score(models: Path, text: str) -> dict[str, float]:
+    lexicons = asset_dir("lexicons")
+    clf = Classifier.load(models, lexicons)
+    normalized = Normalizer.from_dir(lexicons)(text)
+    tokens = Segmenter.from_dir(lexicons).cut_batch([normalized.text])
+    return dict(clf.predict_batch([normalized], tokens)[0].scores)
+
+
+async def train(argv: list[str]) -> None:
+    code = await asyncio.to_thread(roomwatch_main, ["train", *argv])
+    assert code == 0
+
+
+async def test_a_confirmed_false_positive_lowers_the_wrong_label_after_retraining(
+    analyzer: Analyzer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Run from an unrelated directory: no default may depend on the CWD.
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    async with dashboard_service(analyzer, tmp_path, None) as (svc, mod):
+        await ingest(
+            svc,
+            [
+                {
+                    "room": ROOM,
+                    "text": TEASE,
+                    "ts": T0,
+                    "id": "fp-1",
+                    "user": {"id": "fan-1", "name": "老粉", "level": 9},
+                }
+            ],
+        )
+        await until(lambda: any(i.id == "fp-1" for i in mod.queue.items(ROOM)))
+        item = next(i for i in mod.queue.items(ROOM) if i.id == "fp-1")
+        wrong = item.label
+        assert wrong in ("abuse", "spam")
+        body = {"action": "false_positive", "room": ROOM, "id": "fp-1", "label": "chatter"}
+        status, reply = await post(svc, body, TOKENS["moderator"])
+        assert status == 200, reply
+        assert svc.store is not None
+        await svc.store.flush()
+        db = Path(svc.store.path)
+
+    feedback = tmp_path / "fb.jsonl"
+    code = await asyncio.to_thread(
+        roomwatch_main, ["feedback", "export", "--db", str(db), "--out", str(feedback)]
+    )
+    assert code == 0
+    [line] = [json.loads(x) for x in feedback.read_text(encoding="utf-8").splitlines()]
+    assert line["text"] == TEASE and line["label"] == "chatter"
+    # The sentiment the moderator saw, not a made-up neutral 0.
+    assert line["sentiment_score"] == pytest.approx(item.sentiment)
+    assert line["sentiment"] == sentiment_class(item.sentiment)
+
+    before, after = tmp_path / "before", tmp_path / "after"
+    await train(["--small", "400", "--out", str(before), "--version", "before"])
+    await train(
+        ["--small", "400", "--extra", str(feedback), "--out", str(after), "--version", "after"]
+    )
+    manifest = json.loads((after / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["training"]["rows"]["corpus"] == 401  # the sample + the feedback row
+    p_before, p_after = score(before, TEASE)[wrong], score(after, TEASE)[wrong]
+    assert p_after < p_before, (wrong, p_before, p_after)
+
+
+async def test_extra_adds_to_the_handwritten_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # defaults come from the package, not from here
+    extra = tmp_path / "fb.jsonl"
+    extra.write_text(
+        json.dumps({"text": TEASE, "label": "chatter", "sentiment": 1}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "models"
+    argv = [
+        "--corpus", str(TINY), "--extra", str(extra), "--no-public", "--dev", "",
+        "--min-df", "2", "--out", str(out),
+    ]  # fmt: skip
+    await train(argv)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    handwritten = asset_dir("corpus") / "live" / "handwritten.jsonl"
+    n_handwritten = sum(1 for x in handwritten.read_text(encoding="utf-8").splitlines() if x)
+    assert n_handwritten == 670
+    assert manifest["training"]["rows"]["corpus"] == 60 + 670 + 1
+    sources = manifest["training"]["sources_sha256"]
+    assert any(key.endswith("handwritten.jsonl") for key in sources), sources
+
+    # --no-handwritten leaves them out.
+    await train([*argv, "--no-handwritten", "--out", str(tmp_path / "m2")])
+    manifest = json.loads((tmp_path / "m2" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["training"]["rows"]["corpus"] == 60 + 1
+
+
+async def test_a_version_1_store_gains_the_sentiment_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for sql in MIGRATIONS[0]:
+        conn.execute(sql)
+    conn.execute(
+        "INSERT INTO feedback (ts, room, text, predicted_label, label, kind, actor)"
+        " VALUES (1.0, 'r', '旧的', 'abuse', 'chatter', 'false_positive', 'm')"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    from prometheus_client import CollectorRegistry
+
+    async with await Store.open(path, registry=CollectorRegistry()) as store:
+        [row] = await store.feedback()
+        assert row.sentiment is None and row.to_corpus()["sentiment"] is None
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()

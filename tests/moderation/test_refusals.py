@@ -1,0 +1,71 @@
+"""``POST /moderation/actions`` refuses in the documented JSON error shape, always.
+
+docs/moderation.md: replies are ``{"type": "error", "ok": false, "action",
+"error", ...}``; a client must never have to parse a plain-text body.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from roomwatch.core.analyze import Analyzer
+
+from ..conftest import TOKENS
+from .support import dashboard_service
+
+ROOM = "county-apples-1126"
+
+
+async def send(
+    url: str, data: bytes | dict[str, str], headers: dict[str, str]
+) -> tuple[int, str, dict[str, Any], dict[str, str]]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{url}/moderation/actions", data=data, headers=headers) as resp,
+    ):
+        text = await resp.text()
+        return resp.status, resp.content_type, json.loads(text), dict(resp.headers)
+
+
+async def test_every_refusal_is_the_documented_json_error(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    body = json.dumps({"action": "hide", "room": ROOM, "id": "x"}).encode()
+    as_json = {"Content-Type": "application/json"}
+    moderator = {"Authorization": f"Bearer {TOKENS['moderator']}"}
+    cases: list[tuple[str, bytes | dict[str, str], dict[str, str], int, str]] = [
+        ("no token", body, as_json, 401, "unauthorized"),
+        ("unknown token", body, {**as_json, "Authorization": "Bearer nope"}, 403, "forbidden"),
+        (
+            "host token",
+            body,
+            {**as_json, "Authorization": f"Bearer {TOKENS['host']}"},
+            403,
+            "forbidden",
+        ),
+        (
+            "foreign origin",
+            body,
+            {**as_json, **moderator, "Origin": "https://evil.example"},
+            403,
+            "forbidden",
+        ),
+        ("form post", {"action": "hide"}, moderator, 415, "unsupported_media_type"),
+        ("too large", b"{" + b" " * (70 * 1024) + b"}", {**as_json, **moderator}, 413, "too_large"),
+        ("bad JSON", b"{nope", {**as_json, **moderator}, 400, "bad_request"),
+        ("not an object", b"[1]", {**as_json, **moderator}, 400, "bad_request"),
+    ]
+    async with dashboard_service(analyzer, tmp_path, None) as (svc, _):
+        for name, data, headers, status, error in cases:
+            got_status, content_type, reply, got_headers = await send(svc.url, data, headers)
+            assert got_status == status, name
+            assert content_type == "application/json", name
+            assert reply["type"] == "error" and reply["ok"] is False, (name, reply)
+            assert reply["error"] == error and "action" in reply, (name, reply)
+            assert isinstance(reply["detail"], str) and reply["detail"], (name, reply)
+            if status == 401:
+                assert got_headers.get("WWW-Authenticate") == "Bearer"
