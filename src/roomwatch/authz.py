@@ -405,3 +405,54 @@ def _lengths(
         if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
             return Refusal("bad_request", f"{key} is longer than {MAX_FIELD_CHARS} characters")
     return None
+
+
+_KIND_TITLES: Final = {
+    "route": "HTTP routes",
+    "channel": "WebSocket channels (`GET /ws/{channel}`)",
+    "action": "Actions",
+}
+
+
+def render_markdown() -> str:
+    """``docs/authorisation.md``, from :data:`TABLE` (``python tools/gen_authz_doc.py``)."""
+    parts = [
+        "# Authorisation\n",
+        "Who may use each route, channel and action, and in which rooms. Generated from\n"
+        "`roomwatch.authz.TABLE` by `python tools/gen_authz_doc.py`; every handler asks\n"
+        "that table, and `tests/web/test_authz_table.py` walks it over a running service\n"
+        "(no token, a wrong token, every wrong role, a wrong room: refused; the right\n"
+        "role: allowed).\n",
+        "A token is sent as `Authorization: Bearer <token>` or `?token=` (browsers'\n"
+        "WebSocket API can't set headers). Secrets are compared in constant time\n"
+        "(`hmac.compare_digest`, against every configured token) and never logged:\n"
+        "logs and audit rows name a token by its `name` (or role and a hash prefix).\n"
+        "No token: 401. An unknown token, a role not listed or a room the token can't\n"
+        "see: 403. A secret configured twice is a config error.\n",
+        "Room scope:\n",
+        *(f"- `{k}`: {v}" for k, v in SCOPES.items()),
+        "",
+        "Actions are also checked for field lengths (ids at most "
+        f"{MAX_ID_CHARS} characters, other strings at most {MAX_FIELD_CHARS}) and\n"
+        "rate-limited per token and family (`host`, `alerts`: `server.actions_per_minute`;\n"
+        "`moderation`: `moderation.actions_per_minute`). A refused attempt is audited\n"
+        "once per token, reason and minute as it came, and the rest of that minute as\n"
+        "one `refused` row with a `count`, so refusals can't grow the audit log.\n",
+        "Browsers: a request with an `Origin` header (WebSocket upgrades and\n"
+        "`POST /moderation/actions`) must come from `server.allowed_origins`, or when\n"
+        "that is empty from the server's own configured address. The `Host` header is\n"
+        "never trusted.\n",
+    ]
+    for kind, title in _KIND_TITLES.items():
+        parts.append(f"## {title}\n")
+        parts.append("| name | roles | room scope | what |")
+        parts.append("|---|---|---|---|")
+        for r in TABLE:
+            if r.kind != kind:
+                continue
+            roles = ", ".join(sorted(r.roles)) if r.roles else "anyone (no token)"
+            if r.open_if:
+                roles += f"; anyone when `{r.open_if} = true` (the default)"
+            parts.append(f"| `{r.name}` | {roles} | `{r.scope}` | {r.doc} |")
+        parts.append("")
+    return "\n".join(parts)
