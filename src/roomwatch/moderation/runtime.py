@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from prometheus_client import Counter
 
-from roomwatch.authz import MAX_ID_CHARS, Gate, Refusal
+from roomwatch.authz import MAX_FIELD_CHARS, MAX_ID_CHARS, Gate, Refusal
 from roomwatch.config import Token
 from roomwatch.core.verdict import Verdict
 from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig
@@ -700,8 +700,8 @@ class Moderation:
                 role=token.role,
                 action=f"moderation.{action}"[:64],
                 target_kind="comment" if action not in ("undo",) else "decision_item",
-                target_id=target or "-",
-                room=room or "-",
+                target_id=target[:MAX_ID_CHARS] or "-",
+                room=room[:MAX_FIELD_CHARS] or "-",
                 ok=ok,
                 error=error,
                 detail=detail,
