@@ -166,17 +166,6 @@ class Refusal:
     detail: str = ""
     retry_after: float = 0.0
 
-    @property
-    def status(self) -> int:
-        return {
-            "missing_token": 401,
-            "unknown_token": 403,
-            "forbidden": 403,
-            "no_room": 403,
-            "rate_limited": 429,
-            "bad_request": 400,
-        }.get(self.reason, 403)
-
 
 class Authz:
     """The table applied to the configured tokens."""
@@ -242,12 +231,10 @@ class RefusalLog:
         self.sink = sink
         # (actor, role, reason, minute) -> [count beyond the first, first ts, last ts, actions]
         self._pending: dict[tuple[str, str, str, int], list[Any]] = {}
-        self.refused = 0
 
     def note(
         self, token: Token, action: str, reason: str, *, room: str, target: str, now: float
     ) -> None:
-        self.refused += 1
         minute = math.floor(now / 60)
         self._write_before(minute)
         key = (token.label, token.role, reason, minute)
