@@ -10,14 +10,19 @@ as_root() {
     echo "roomwatch: need root (or sudo) to run: $*" >&2; return 1; fi
 }
 
+# Another apt (unattended-upgrades, a second terminal) may hold the dpkg
+# lock: wait up to this many seconds for it instead of failing at once.
+APT_LOCK_TIMEOUT="${ROOMWATCH_APT_LOCK_TIMEOUT:-300}"
+
 apt_install() {
   # Install Debian packages that are missing; one apt-get update per run.
   local missing=()
+  local wait=(-o "DPkg::Lock::Timeout=$APT_LOCK_TIMEOUT")
   for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
   [ "${#missing[@]}" -eq 0 ] && return 0
   echo "roomwatch: installing Debian packages: ${missing[*]}" >&2
-  if [ -z "${_RW_APT_UPDATED:-}" ]; then as_root apt-get update -qq; _RW_APT_UPDATED=1; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -z "${_RW_APT_UPDATED:-}" ]; then as_root apt-get "${wait[@]}" update -qq; _RW_APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 find_python() {

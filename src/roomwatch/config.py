@@ -55,9 +55,19 @@ class ServerSettings:
     host: str = "127.0.0.1"
     #: TCP port for the pages, WebSocket hub, ingest, /metrics and /healthz.
     port: int = 8686
-    #: Origins allowed to open WebSocket connections from a browser, e.g.
-    #: "https://ops.example.com". The server's own origin is always allowed.
+    #: Browser origins allowed to open WebSocket connections and post
+    #: moderation actions, e.g. "https://ops.example.com". Empty means the
+    #: server's own address only (http://host:port as configured; localhost,
+    #: 127.0.0.1 and [::1] for a loopback host). The Host header is never
+    #: trusted. Behind a proxy, or on 0.0.0.0, list the address browsers use.
     allowed_origins: tuple[str, ...] = ()
+    #: /metrics and /healthz answer without a token (for Prometheus and
+    #: health probes; they show no room names or text). false: any token.
+    open_metrics: bool = True
+    #: Actions one token may take per minute on the host and alerts
+    #: channels (token bucket; bursts up to this). Moderation actions use
+    #: moderation.actions_per_minute.
+    actions_per_minute: int = 120
     #: Largest HTTP ingest body, in bytes.
     max_body_bytes: int = 16 * 1024 * 1024
 
@@ -294,6 +304,7 @@ def settings_from_dict(
                 tokens.append(Token(token=secrets.token_urlsafe(18), role=role, name=role))
                 generated.append(role)
     _validate(settings)
+    _check_shared_secrets(tokens)
     return dataclasses.replace(
         settings,
         tokens=tuple(tokens),
@@ -315,8 +326,26 @@ def _validate(s: Settings) -> None:
         raise ConfigError("pipeline.queue_max must be at least 1")
     if s.hub.slow_client not in ("drop_oldest", "disconnect"):
         raise ConfigError("hub.slow_client must be 'drop_oldest' or 'disconnect'")
+    if s.server.actions_per_minute < 1:
+        raise ConfigError("server.actions_per_minute must be at least 1")
     if s.hub.client_queue < 1:
         raise ConfigError("hub.client_queue must be at least 1")
+
+
+def _check_shared_secrets(tokens: Sequence[Token]) -> None:
+    """One secret must mean one token: otherwise which role it grants is a guess."""
+    seen: dict[str, Token] = {}
+    for token in tokens:
+        first = seen.setdefault(token.token, token)
+        if first is not token:
+            raise ConfigError(
+                f"the same token secret is configured twice: for {_describe(first)} "
+                f"and for {_describe(token)}; give each its own secret"
+            )
+
+
+def _describe(token: Token) -> str:
+    return f"role {token.role!r}" + (f" (name {token.name!r})" if token.name else "")
 
 
 def _resolve_token(token: Token, environ: Mapping[str, str], where: str) -> Token:

@@ -26,6 +26,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from roomwatch.assets import asset_dir
+from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.lexicon import RoomTerms
@@ -80,9 +81,16 @@ class Service:
         self.metrics = Metrics(registry if registry is not None else CollectorRegistry())
         self.hub = Hub(settings.hub, self.metrics)
         self.pipeline = Pipeline(analyzer, settings.pipeline, self.metrics)
-        self.triage = TriageStage(self.hub, settings.queue)
+        # Who may do what (roomwatch.authz.TABLE), and every action admitted
+        # through one gate: per-token rate limits, refusals counted in audit.
+        self.authz = Authz(
+            settings.tokens, open_flags={"server.open_metrics": settings.server.open_metrics}
+        )
+        self.refusals = RefusalLog()
+        self.gate = Gate(self.authz, self.refusals, per_minute=settings.server.actions_per_minute)
+        self.triage = TriageStage(self.hub, settings.queue, gate=self.gate)
         self.flag = FlagStage(self.hub, backlog=settings.hub.moderator_backlog)
-        self.alerts = AlertStage(self.hub, settings.alerts)
+        self.alerts = AlertStage(self.hub, settings.alerts, gate=self.gate)
         self.webhooks = WebhookSink(
             [_webhook_target(raw, i) for i, raw in enumerate(settings.webhooks)],
             registry=self.metrics.registry,
@@ -131,6 +139,7 @@ class Service:
             self.settings.store.path, registry=self.metrics.registry
         )
         self.triage.audit_sink = store.submit_queue_audit
+        self.refusals.sink = store.submit_audit
         restored = self.alerts.restore(await store.open_alerts())
         if restored:
             logger.info("restored %d open alerts", restored)
@@ -173,7 +182,7 @@ class Service:
             metrics=self.metrics,
             hub=self.hub,
             pipeline=self.pipeline,
-            auth=Authenticator(self.settings.tokens),
+            auth=Authenticator(self.authz),
             started=time.monotonic(),
             model_version=self.analyzer.version,
         )
@@ -267,6 +276,7 @@ class Service:
             await asyncio.sleep(0.1)
             self.triage.tick_wall()
             self.alerts.tick_wall()
+            self.refusals.tick(time.time())
 
     async def run(self) -> None:
         """Serve until :meth:`stop` is called."""
@@ -303,6 +313,7 @@ class Service:
         if self.recorder is not None:
             await self.recorder.aclose()
         await self.webhooks.close()
+        self.refusals.flush()
         if self.store is not None:
             await self.store.close()
 

@@ -7,7 +7,6 @@ import pytest
 from roomwatch.errors import ConfigError
 from roomwatch.moderation.config import ModerationConfig, parse_config
 from roomwatch.moderation.outbound import LogOutbound, WebhookOutbound, build_outbound
-from roomwatch.moderation.ratelimit import RateLimiter
 from roomwatch.moderation.review import (
     LABELS,
     ReviewItem,
@@ -16,6 +15,7 @@ from roomwatch.moderation.review import (
     UserHistory,
     raid_key,
 )
+from roomwatch.ratelimit import RateLimiter
 
 
 def item(i: int, room: str = "r", ts: float = 0.0, text: str = "x") -> ReviewItem:

@@ -21,13 +21,12 @@ from roomwatch.moderation.outbound import (
     WebhookOutbound,
     build_outbound,
 )
-from roomwatch.moderation.runtime import ACTING_ROLES, DECISIONS, Decision, Moderation
+from roomwatch.moderation.runtime import DECISIONS, Decision, Moderation
 
 if TYPE_CHECKING:
     from roomwatch.service import Service
 
 __all__ = [
-    "ACTING_ROLES",
     "DECISIONS",
     "MUTE_DURATIONS",
     "ActionOutcome",

@@ -2,11 +2,14 @@
 
 * ``POST /moderation/actions`` — the same action messages as the ``stream``
   channel (``{"action": "hide", "room", "ids": [...]}``, ``undo``,
-  ``history``). JSON only; a browser ``Origin`` must be ours or allowed;
-  ``moderator`` / ``admin`` tokens only. Answers the ack (200) or the error
-  with 400 / 403 / 404 / 409 / 429.
+  ``history``). JSON only; a browser ``Origin`` must be allowed
+  (``server.allowed_origins``). Answers the ack (200) or the error with
+  400 / 403 / 404 / 409 / 429.
 * ``GET /moderation/audit.csv`` — the audit log as CSV (``?room=``,
-  ``?since=``, ``?until=``, ``?limit=``), ``moderator`` / ``admin``.
+  ``?since=``, ``?until=``, ``?limit=``). A token limited to some rooms gets
+  only those rooms' rows; ``?room=`` naming another room is refused (403).
+
+Roles and room scope: :data:`roomwatch.authz.TABLE`.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from roomwatch.moderation.runtime import ACTING_ROLES
 from roomwatch.web.app import state_key
-from roomwatch.web.auth import origin_allowed
+from roomwatch.web.auth import http_error, origin_allowed
 
 if TYPE_CHECKING:
     from roomwatch.moderation.runtime import Moderation
@@ -96,16 +98,14 @@ def json_refusals(handler: _Handler) -> _Handler:
 def add_routes(app: web.Application, moderation: Moderation) -> None:
     async def post_action(request: web.Request) -> web.StreamResponse:
         st = request.app[state_key]
-        if not origin_allowed(request, st.settings.server.allowed_origins):
+        if not origin_allowed(request, st.settings.server):
             raise web.HTTPForbidden(text="origin not allowed")
-        try:
-            token = st.auth.require(request, ACTING_ROLES)
-        except web.HTTPForbidden:
-            secret = st.auth.secret_of(request)
-            known = st.auth.find(secret) if secret else None
-            if known is not None:  # audit a known token's refused attempt
-                moderation.audit_refused(known, "http", request.path)
-            raise
+        token, refusal = st.auth.check(request, "POST /moderation/actions")
+        if refusal is not None:
+            if token is not None:  # count a known token's refused attempt
+                moderation.audit_refused(token, "http", request.path)
+            raise http_error(request, refusal)
+        assert token is not None
         if request.content_type != "application/json":
             raise web.HTTPUnsupportedMediaType(text="send the action as application/json")
         if request.content_length is not None and request.content_length > _MAX_BODY:
@@ -131,7 +131,12 @@ def add_routes(app: web.Application, moderation: Moderation) -> None:
 
     async def audit_csv(request: web.Request) -> web.StreamResponse:
         st = request.app[state_key]
-        st.auth.require(request, ACTING_ROLES)
+        room = request.query.get("room") or None
+        token = st.auth.require(request, "GET /moderation/audit.csv", room)
+        assert token is not None
+        # A token limited to some rooms sees only their rows (never another
+        # room's comment text or user names, nor service-wide rows).
+        rooms = None if "*" in token.rooms else tuple(token.rooms)
         store = moderation.store
         if store is None:
             raise web.HTTPServiceUnavailable(text="the store is not open")
@@ -141,9 +146,10 @@ def add_routes(app: web.Application, moderation: Moderation) -> None:
             limit = int(request.query["limit"]) if "limit" in request.query else None
         except ValueError:
             raise web.HTTPBadRequest(text="since/until must be numbers, limit an integer") from None
-        room = request.query.get("room") or None
         buf = io.StringIO(newline="")
-        await store.export_audits_csv(buf, room=room, since=since, until=until, limit=limit)
+        await store.export_audits_csv(
+            buf, room=room, rooms=rooms, since=since, until=until, limit=limit
+        )
         return web.Response(
             body=buf.getvalue().encode("utf-8"),
             headers={

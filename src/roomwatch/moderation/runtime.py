@@ -1,6 +1,6 @@
 """The running moderation feature: pipeline output, ``stream`` channel, actions.
 
-:class:`Moderation` ties the sans-I/O parts (:mod:`.review`, :mod:`.ratelimit`)
+:class:`Moderation` ties the sans-I/O parts (:mod:`.review`, :mod:`roomwatch.ratelimit`)
 to the hub, the store and the outbound interface:
 
 * as a pipeline output it sees every batch of verdicts and publishes one
@@ -10,7 +10,10 @@ to the hub, the store and the outbound interface:
   current mood-chart bucket);
 * it answers actions from the dashboard (WebSocket) and from
   ``POST /moderation/actions`` (HTTP) with the same code path: role check,
-  per-token rate limit, decision, audit, feedback, outbound delivery.
+  per-token rate limit, decision, audit, feedback, outbound delivery. Roles
+  and rooms come from :data:`roomwatch.authz.TABLE` (``moderation.*``),
+  through the service's :class:`~roomwatch.authz.Gate`; refused attempts are
+  counted audit rows (:class:`~roomwatch.authz.RefusalLog`).
 
 Decisions on review items: ``confirm`` (label right; stored as feedback),
 ``false_positive`` (label wrong; feedback with the corrected label),
@@ -35,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from prometheus_client import Counter
 
+from roomwatch.authz import MAX_FIELD_CHARS, MAX_ID_CHARS, Gate, Refusal
 from roomwatch.config import Token
 from roomwatch.core.verdict import Verdict
 from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig
@@ -45,7 +49,6 @@ from roomwatch.moderation.outbound import (
     Outbound,
     build_outbound,
 )
-from roomwatch.moderation.ratelimit import RateLimiter
 from roomwatch.moderation.review import (
     LABELS,
     ROW_FIELDS,
@@ -65,12 +68,10 @@ if TYPE_CHECKING:
 
     from roomwatch.service import Service
 
-__all__ = ["ACTING_ROLES", "DECISIONS", "Decision", "Moderation"]
+__all__ = ["DECISIONS", "Decision", "Moderation"]
 
 logger = logging.getLogger(__name__)
 
-#: Roles that may act on comments (``admin`` may do everything).
-ACTING_ROLES: Final = frozenset({"moderator", "admin"})
 DECISIONS: Final = ("confirm", "false_positive", "hide", "mute", "ban", "ignore")
 _OUTBOUND_DECISIONS: Final = frozenset({"hide", "mute", "ban"})
 _PER_USER: Final = frozenset({"mute", "ban"})
@@ -165,7 +166,8 @@ class Moderation:
         self._stats_interval_s = stats_interval_s
         self.queue = ReviewQueue(config.review_labels, config.queue_max)
         self.history = UserHistory(config.history_per_user, config.history_users)
-        self.limiter = RateLimiter(config.actions_per_minute)
+        self.gate: Gate = service.gate
+        self.gate.set_rate("moderation", config.actions_per_minute)
         self.stats: dict[str, RoomStats] = {}
         self.recent: deque[tuple[Any, ...]] = deque(maxlen=config.recent)
         self.decisions: OrderedDict[str, Decision] = OrderedDict()
@@ -284,7 +286,7 @@ class Moderation:
             "review": review,
             "recent": [row for row in self.recent if client.wants(row[1])],
             "decisions": decisions,
-            "can_act": client.token.role in ACTING_ROLES,
+            "can_act": self.gate.authz.decide(client.token, "moderation.hide") is None,
             "config": {
                 "raid_window_s": self.config.raid_window_s,
                 "mute_durations": list(MUTE_DURATIONS),
@@ -314,16 +316,18 @@ class Moderation:
                 detail="expected one of " + ", ".join((*DECISIONS, "undo", "history")),
             )
         room = message.get("room")
-        target = str(message.get("decision") or message.get("id") or "")
-        if token.role not in ACTING_ROLES:
-            self._audit(token, str(action), str(room or ""), target, ok=False, error="forbidden")
+        target = message.get("decision") or message.get("id") or ""
+        ids = message.get("ids")
+        refusal = self.gate.admit(
+            token,
+            f"moderation.{action}",
+            room=room if isinstance(room, str) else None,
+            target=target if isinstance(target, str) else str(target)[:MAX_ID_CHARS],
+            ids=[i for i in ids if isinstance(i, str)] if isinstance(ids, list) else (),
+        )
+        if refusal is not None:
             self._count(str(action), "error")
-            return _error(action, "forbidden", detail=f"a {token.role} token can't moderate")
-        if not self.limiter.allow(token.label, self._monotonic()):
-            retry = round(self.limiter.retry_after(token.label), 2)
-            self._audit(token, str(action), str(room or ""), target, ok=False, error="rate_limited")
-            self._count(str(action), "error")
-            return _error(action, "rate_limited", retry_after=retry)
+            return self._refused(action, refusal, token)
         if self.store is None:
             return _error(action, "unavailable", detail="the store is not open")
         if action == "undo":
@@ -346,10 +350,7 @@ class Moderation:
             )
         if len(ids) > MAX_BULK:
             return _error(action, "bad_request", detail=f"at most {MAX_BULK} ids per action")
-        if not token.allows_room(room):
-            self._audit(token, action, room, ",".join(ids)[:200], ok=False, error="no_room")
-            self._count(action, "error")
-            return _error(action, "no_room")
+        # The room was checked when the action was admitted (Gate.admit).
         duration: int | None = None
         if action == "mute":
             raw = msg.get("duration_s", MUTE_DURATIONS[0])
@@ -536,9 +537,9 @@ class Moderation:
         if original is None:
             self._audit(token, "undo", "", str(ref), ok=False, error="not_found")
             return _error("undo", "not_found")
-        if not token.allows_room(original.room):
-            self._audit(token, "undo", original.room, original.id, ok=False, error="no_room")
-            return _error("undo", "no_room")
+        refusal = self.gate.admit_room(token, "moderation.undo", original.room, target=original.id)
+        if refusal is not None:
+            return self._refused("undo", refusal, token)
         if original.undo_of is not None:
             return _error("undo", "cannot_undo", detail="an undo can't be undone; act again")
         if original.undone_by is not None:
@@ -615,13 +616,17 @@ class Moderation:
     async def _history(self, token: Token, msg: Mapping[str, Any]) -> dict[str, Any]:
         room = msg.get("room")
         user = msg.get("user")
-        if token.role not in ACTING_ROLES:
-            return _error("history", "forbidden")
-        if not isinstance(room, str) or not isinstance(user, str) or not user:
-            return _error("history", "bad_request", detail="history needs 'room' and 'user'")
-        if not token.allows_room(room):
-            return _error("history", "no_room")
         before = msg.get("before")
+        if not isinstance(room, str) or not isinstance(user, str) or not user:
+            refusal = self.gate.authz.decide(token, "moderation.history")
+            if refusal is not None:
+                return self._refused("history", refusal, token)
+            return _error("history", "bad_request", detail="history needs 'room' and 'user'")
+        refusal = self.gate.admit(
+            token, "moderation.history", room=room, fields={"user": user, "before": before}
+        )
+        if refusal is not None:
+            return self._refused("history", refusal, token)
         comments = self.history.recent(
             room, user, before=before if isinstance(before, str) else None
         )
@@ -642,9 +647,20 @@ class Moderation:
         }
 
     def audit_refused(self, token: Token, action: str, target: str) -> None:
-        """Audit an attempt refused before it reached :meth:`act` (wrong role over HTTP)."""
-        self._audit(token, action, "-", target, ok=False, error="forbidden")
+        """Count an attempt refused before it reached :meth:`act` (wrong role over HTTP)."""
+        self.gate.refuse(token, action, Refusal("forbidden"), target=target)
         self._count(action, "error")
+
+    @staticmethod
+    def _refused(action: object, refusal: Refusal, token: Token) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if refusal.reason == "forbidden":
+            extra["detail"] = f"a {token.role} token can't moderate"
+        elif refusal.detail:
+            extra["detail"] = refusal.detail
+        if refusal.reason == "rate_limited":
+            extra["retry_after"] = refusal.retry_after
+        return _error(action, refusal.reason, **extra)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -685,8 +701,8 @@ class Moderation:
                 role=token.role,
                 action=f"moderation.{action}"[:64],
                 target_kind="comment" if action not in ("undo",) else "decision_item",
-                target_id=target or "-",
-                room=room or "-",
+                target_id=target[:MAX_ID_CHARS] or "-",
+                room=room[:MAX_FIELD_CHARS] or "-",
                 ok=ok,
                 error=error,
                 detail=detail,

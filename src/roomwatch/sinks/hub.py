@@ -218,7 +218,12 @@ class Hub:
             "seq": ch.seq,
             "role": token.role,
             "user": token.label,
-            "rooms": sorted(rooms) if rooms is not None else list(token.rooms),
+            # Never echo a room the token can't see.
+            "rooms": (
+                sorted(r for r in rooms if token.allows_room(r))
+                if rooms is not None
+                else list(token.rooms)
+            ),
         }
         client.queue.append(_dumps(hello))
         backlog = self._backlog(ch, client, since)

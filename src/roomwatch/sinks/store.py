@@ -1027,10 +1027,17 @@ class Store:
         until: float | None,
         actor: str | None,
         limit: int | None,
+        rooms: Sequence[str] | None = None,
     ) -> tuple[str, list[object]]:
         where, params = _where(
             [("room = ?", room), ("ts >= ?", since), ("ts < ?", until), ("actor = ?", actor)]
         )
+        if rooms is not None:
+            # Only these rooms (a room-scoped token's export); none: no rows.
+            allowed = sorted(set(rooms))
+            marks = ", ".join("?" * len(allowed)) or "NULL"
+            where += (" AND" if where else " WHERE") + f" room IN ({marks})"
+            params.extend(allowed)
         sql = f"SELECT * FROM audit{where} ORDER BY ts DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"
@@ -1059,8 +1066,11 @@ class Store:
         until: float | None = None,
         actor: str | None = None,
         limit: int | None = None,
+        rooms: Sequence[str] | None = None,
     ) -> int:
         """Write audit rows (newest first) as CSV; returns the number of data rows.
+
+        ``rooms`` (when not None) keeps only rows of those rooms.
 
         UTF-8 with a BOM (Excel then reads Chinese correctly), a header row,
         ``\\r\\n`` line ends. A text cell starting with ``= + - @``, tab or
@@ -1068,7 +1078,7 @@ class Store:
         A handle should be opened with ``newline=""``; the BOM is written to
         it too.
         """
-        sql, params = self._audit_query(room, since, until, actor, limit)
+        sql, params = self._audit_query(room, since, until, actor, limit, rooms)
 
         def job() -> int:
             n = 0

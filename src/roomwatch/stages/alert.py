@@ -9,6 +9,8 @@ wall time since the last record, which is what lets a feed outage be seen.
 Each event goes to the ``alerts`` channel and to every registered listener
 (webhooks, the SQLite store, ``replay --alerts``). Comms users acknowledge
 with ``{"action": "ack", "id": ALERT_ID}`` on the channel; acks are audited.
+Who may ack is :data:`roomwatch.authz.TABLE` (``alerts.ack``), admitted by a
+:class:`~roomwatch.authz.Gate` (a per-token rate limit; refusals counted).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.core.alerts import (
     SYSTEM_ROOM,
     Alert,
@@ -34,11 +37,10 @@ from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
 from roomwatch.stages.clock import RecordClock
 
-__all__ = ["ACK_ROLES", "AlertListener", "AlertStage"]
+__all__ = ["AlertListener", "AlertStage"]
 
 logger = logging.getLogger(__name__)
 
-ACK_ROLES: Final = frozenset({"comms", "moderator", "admin"})
 #: A gap in record time longer than this is ticked second by second only for
 #: its first part, then in one jump (a recording with an hour-long pause
 #: should not cost 3,600 ticks per room).
@@ -60,6 +62,7 @@ class AlertStage:
         config: Mapping[str, Any] | AlertConfig | None = None,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        gate: Gate | None = None,
     ) -> None:
         if isinstance(config, AlertConfig):
             self.config = config
@@ -70,6 +73,7 @@ class AlertStage:
         self._listeners: list[AlertListener] = []
         self._tick_at: int | None = None  # last whole second ticked
         self._clock = RecordClock(monotonic)
+        self.gate = gate if gate is not None else Gate(Authz(()), RefusalLog())
         #: Called with (alert id, actor, role, ts) after an acknowledgement.
         self.on_ack: Callable[[str, str, str, float], object] | None = None
         if hub is not None:
@@ -158,10 +162,15 @@ class AlertStage:
             return {"type": "error", "error": f"unknown action {action!r}; expected 'ack'"}
         if not isinstance(alert_id, str):
             return {"type": "error", "action": "ack", "error": "an ack needs an 'id' string"}
-        if client.token.role not in ACK_ROLES:
-            return {"type": "error", "action": "ack", "error": "forbidden"}
+        refusal = self.gate.admit(client.token, "alerts.ack", target=alert_id)
+        if refusal is not None:
+            reply: dict[str, Any] = {"type": "error", "action": "ack", "error": refusal.reason}
+            if refusal.retry_after:
+                reply["retry_after"] = refusal.retry_after
+            return reply
         alert = self.manager.get(alert_id)
         if alert is None or not client.wants(_room_of(alert)):
+            # Another room's alert is "not found": its id tells nothing.
             return {"type": "error", "action": "ack", "error": "not_found"}
         now = self.now()
         try:

@@ -7,9 +7,11 @@ the wall time since the last record, so items still age out.
 
 Actions arrive on the same channel as ``{"action": "claim", "room", "id",
 "ref"}`` (``claim``, ``unclaim``, ``answer``, ``dismiss``, ``pin``,
-``unpin``). Only ``helper`` and ``admin`` tokens may act; ``host`` tokens are
-read-only. The acting client gets ``ack`` or ``error``; every client sees the
-resulting events; every attempt is audited.
+``unpin``). Who may act is :data:`roomwatch.authz.TABLE` (``host.*``: helper
+and admin; host tokens are read-only), admitted by a :class:`~roomwatch.authz.Gate`
+(field lengths, a per-token rate limit). The acting client gets ``ack`` or
+``error``; every client sees the resulting events; every attempt that reaches
+a queue is audited, and refused ones are counted (:class:`~roomwatch.authz.RefusalLog`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
+from roomwatch.authz import Authz, Gate, Refusal, RefusalLog
 from roomwatch.config import build_dataclass
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfig, QueueEvent
@@ -28,11 +31,10 @@ from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
 from roomwatch.stages.clock import RecordClock
 
-__all__ = ["ACTING_ROLES", "TriageStage"]
+__all__ = ["TriageStage"]
 
 logger = logging.getLogger(__name__)
 
-ACTING_ROLES: Final = frozenset({"helper", "admin"})
 _QUESTION_KINDS: Final = TYPED_KINDS
 
 
@@ -52,6 +54,7 @@ class TriageStage:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         audit: AuditSink | None = None,
+        gate: Gate | None = None,
     ) -> None:
         if isinstance(config, QueueConfig):
             self.config = config
@@ -63,6 +66,7 @@ class TriageStage:
         self.audit_sink = audit
         self.audit_log: deque[AuditRecord] = deque(maxlen=10_000)
         self._clock = RecordClock(monotonic)
+        self.gate = gate if gate is not None else Gate(Authz(()), RefusalLog())
         if hub is not None:
             hub.set_snapshot("host", self.snapshot)
             hub.set_handler("host", self.handle)
@@ -144,38 +148,25 @@ class TriageStage:
                 "action": action,
                 "error": "an action needs 'room' and 'id' strings",
             }
-        if client.token.role not in ACTING_ROLES:
-            self._audit(
-                AuditRecord(
-                    self.now(),
-                    room,
-                    client.token.label,
-                    action,
-                    item_id,
-                    ok=False,
-                    error="forbidden",
-                ),
-                client.token.role,
-            )
-            return {
-                "type": "error",
-                "action": action,
-                "error": "forbidden",
-                "detail": f"a {client.token.role} token is read-only",
-            }
-        if not client.token.allows_room(room) or room not in self._queues:
-            self._audit(
-                AuditRecord(
-                    self.now(), room, client.token.label, action, item_id, ok=False, error="no_room"
-                ),
-                client.token.role,
-            )
-            return {"type": "error", "action": action, "error": "no_room"}
+        token = client.token
+        refusal = self.gate.admit(token, f"host.{action}", room=room, target=item_id)
+        if refusal is None and room not in self._queues:
+            refusal = Refusal("no_room", "no questions in that room")
+            self.gate.refuse(token, action, refusal, room=room, target=item_id)
+        if refusal is not None:
+            reply: dict[str, Any] = {"type": "error", "action": action, "error": refusal.reason}
+            if refusal.reason == "forbidden":
+                reply["detail"] = f"a {token.role} token is read-only"
+            elif refusal.detail:
+                reply["detail"] = refusal.detail
+            if refusal.retry_after:
+                reply["retry_after"] = refusal.retry_after
+            return reply
         q = self._queues[room]
         result = getattr(q, action)(item_id, client.token.label, self.now())
         self._audit(result.audit, client.token.role)
         self._publish(result.events)
-        reply: dict[str, Any] = {"type": "ack" if result.ok else "error", "action": action}
+        reply = {"type": "ack" if result.ok else "error", "action": action}
         reply.update(result.to_dict())
         return reply
 

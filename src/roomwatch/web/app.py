@@ -4,6 +4,8 @@ Routes:
 
 * ``GET /healthz`` — liveness and a few counters, JSON.
 * ``GET /metrics`` — Prometheus text format.
+* ``GET /auth/whoami`` — the token's role, rooms, channels and actions (the
+  pages ask it to tell a refused token from a server that is down).
 * ``POST /ingest`` — the ``http`` source: one record, a JSON array or NDJSON.
   Answers ``{"accepted", "rejected", "duplicates", "errors": [...]}``.
 * ``GET /ws/{channel}`` — WebSocket hub (``host``, ``moderator``, ``alerts``);
@@ -11,6 +13,8 @@ Routes:
 * ``GET /``, ``/host``, ``/moderator`` — the pages, static files under
   ``/static/``. Pages carry no secrets; they read the token from the URL
   fragment or query and open the WebSocket with it.
+
+Who may use what is :data:`roomwatch.authz.TABLE` (``docs/authorisation.md``).
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from roomwatch import __version__
+from roomwatch.authz import Refusal
 from roomwatch.config import Settings
 from roomwatch.core.record import parse_many
 from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import CHANNELS, Hub
-from roomwatch.web.auth import CHANNEL_ROLES, Authenticator, origin_allowed
+from roomwatch.web.auth import Authenticator, http_error, origin_allowed
 
 __all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
 
@@ -64,11 +69,14 @@ state_key: Final = web.AppKey("state", AppState)
 def create_app(state: AppState) -> web.Application:
     app = web.Application(
         client_max_size=state.settings.server.max_body_bytes,
-        middlewares=[_security_headers],
     )
+    # A signal, not a middleware: it also sees the error responses (401, 403,
+    # 404, 413, ...) that aiohttp builds from exceptions.
+    app.on_response_prepare.append(_security_headers)
     app[state_key] = state
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/auth/whoami", whoami)
     app.router.add_post("/ingest", ingest)
     app.router.add_get("/ws/{channel}", websocket)
     app.router.add_get("/", _page("index.html"))
@@ -78,15 +86,12 @@ def create_app(state: AppState) -> web.Application:
     return app
 
 
-@web.middleware
-async def _security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    response: web.StreamResponse = await handler(request)
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Page URLs may carry a token; never leak it in a Referer.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
 
 
 def _page(name: str) -> Any:
@@ -100,6 +105,7 @@ def _page(name: str) -> Any:
 
 async def healthz(request: web.Request) -> web.Response:
     st = request.app[state_key]
+    st.auth.require(request, "GET /healthz")
     body = {
         "status": "ok",
         "version": __version__,
@@ -113,14 +119,32 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     st = request.app[state_key]
+    st.auth.require(request, "GET /metrics")
     payload = generate_latest(st.metrics.registry)
     return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def whoami(request: web.Request) -> web.Response:
+    st = request.app[state_key]
+    token = st.auth.require(request, "GET /auth/whoami")
+    assert token is not None
+    return web.json_response(
+        {
+            "role": token.role,
+            "user": token.label,
+            "rooms": list(token.rooms),
+            "channels": st.auth.authz.channels(token),
+            "actions": st.auth.authz.actions(token),
+        },
+        headers={"Cache-Control": "no-store"},
+        dumps=_dumps,
+    )
 
 
 async def ingest(request: web.Request) -> web.Response:
     """The ``http`` source: accept records and say what happened to each."""
     st = request.app[state_key]
-    st.auth.require(request, {"ingest"})
+    st.auth.require(request, "POST /ingest")
     body = await request.read()
     accepted = rejected = duplicates = 0
     errors: list[dict[str, Any]] = []
@@ -152,19 +176,25 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     channel = request.match_info["channel"]
     if channel not in CHANNELS:
         raise web.HTTPNotFound(text=f"no channel {channel!r}; channels: {', '.join(CHANNELS)}")
-    if not origin_allowed(request, st.settings.server.allowed_origins):
+    if not origin_allowed(request, st.settings.server):
         st.metrics.hub_refused.labels(channel, "origin").inc()
         raise web.HTTPForbidden(text="origin not allowed")
-    try:
-        token = st.auth.require(request, CHANNEL_ROLES[channel])
-    except web.HTTPUnauthorized:
-        st.metrics.hub_refused.labels(channel, "missing_token").inc()
-        raise
-    except web.HTTPForbidden:
-        st.metrics.hub_refused.labels(channel, "forbidden").inc()
-        raise
     rooms_arg = request.query.get("rooms", "").strip()
     rooms = frozenset(r for r in rooms_arg.split(",") if r) if rooms_arg else None
+    token, refusal = st.auth.check(request, channel)
+    if refusal is None and token is not None and rooms is not None:
+        # Asking for a room the token can't see is refused, not silently
+        # narrowed, so the client knows (and hello never names it).
+        for room in sorted(rooms):
+            refusal = st.auth.authz.decide(token, channel, room)
+            if refusal is not None:
+                break
+    if refusal is not None or token is None:
+        reason = refusal.reason if refusal is not None else "missing_token"
+        st.metrics.hub_refused.labels(
+            channel, "missing_token" if reason == "missing_token" else "forbidden"
+        ).inc()
+        raise http_error(request, refusal or Refusal("missing_token"))
     since_arg = request.query.get("since")
     since = None
     if since_arg is not None:

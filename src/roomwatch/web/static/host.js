@@ -1,6 +1,6 @@
 // Host view: the ranked question queue, large type, updated in place.
 // With a helper (or admin) token the page also shows claim / answer / dismiss / pin.
-import { Channel, el, ago } from "/static/rw.js";
+import { Channel, STATE_TEXT, el, ago } from "/static/rw.js";
 
 const TOP = 8;
 const queueEl = document.getElementById("queue");
@@ -124,7 +124,7 @@ roomSel.addEventListener("change", () => { queueEl.replaceChildren(); nodes.clea
 const wanted = new URLSearchParams(location.search).get("room");
 const channel = new Channel("host", {
   rooms: wanted ? [wanted] : null,
-  onState: (s) => { statusEl.textContent = s; statusEl.dataset.state = s; },
+  onState: (s) => { statusEl.textContent = STATE_TEXT[s] || s; statusEl.dataset.state = s; },
   onMessage: (msg) => {
     switch (msg.type) {
       case "hello":

@@ -1,6 +1,6 @@
 // 房管台 — the moderator's live triage dashboard.
 // Viewer text only ever enters the page as text nodes (el() from rw.js).
-import { Channel, el, token } from "/static/rw.js";
+import { Channel, STATE_TEXT, el, token } from "/static/rw.js";
 
 const LABELS = ["question", "grievance", "abuse", "spam", "chatter"];
 const LABEL_ZH = { question: "问题", grievance: "不满", abuse: "辱骂", spam: "广告", chatter: "闲聊" };
@@ -548,7 +548,25 @@ async function ackAlert(id) {
   if (!reply.ok && reply.type !== "ack") toast(`确认失败: ${reply.error}`, "error");
   else if (reply.alert) { state.alerts.set(reply.alert.id, reply.alert); state.alertsDirty = true; }
 }
+// A token that can't follow the stream (comms) sees the alerts alone; the
+// panels it can't fill are hidden rather than left "connecting…".
+const STREAM_PANELS = [".stream-panel", ".queue-panel", ".mood-panel", ".audit-panel", "#rate", "#rooms"];
+const chanState = { stream: "connecting", alerts: "connecting" };
+function showState() {
+  const s = chanState.stream === "forbidden" ? chanState.alerts : chanState.stream;
+  const node = $("status");
+  node.textContent = chanState.stream === "forbidden" && chanState.alerts === "forbidden"
+    ? "此令牌不能用于房管台 · this token can't use this page" : STATE_TEXT[s] || s;
+  node.dataset.state = s;
+  const noStream = chanState.stream === "forbidden";
+  document.body.classList.toggle("no-stream", noStream);
+  for (const sel of STREAM_PANELS) for (const n of document.querySelectorAll(sel)) n.hidden = noStream;
+  $("help-btn").hidden = noStream;
+  const alertsPanel = document.querySelector(".alerts-panel");
+  if (alertsPanel) alertsPanel.hidden = chanState.alerts === "forbidden";
+}
 const alerts = new Channel("alerts", {
+  onState: (s) => { chanState.alerts = s; showState(); },
   onMessage: (msg) => {
     if (msg.type === "hello") state.alerts.clear();
     else if (msg.type === "snapshot") { for (const a of msg.alerts || []) state.alerts.set(a.id, a); }
@@ -560,9 +578,8 @@ const alerts = new Channel("alerts", {
 });
 
 // ---------------------------------------------------------------- the stream channel
-const statusNode = $("status");
 const stream = new Channel("stream", {
-  onState: (s) => { statusNode.textContent = { open: "已连接 live", connecting: "连接中…", closed: "已断开 · 重连中", refused: "无权限" }[s] || s; statusNode.dataset.state = s; },
+  onState: (s) => { chanState.stream = s; showState(); },
   onMessage: (msg) => {
     switch (msg.type) {
       case "hello":

@@ -41,7 +41,56 @@ export function ago(ts, now = Date.now() / 1000) {
   return `${Math.floor(s / 3600)} 小时前`;
 }
 
+// What the status line says for each channel state.
+export const STATE_TEXT = {
+  connecting: "连接中… connecting…", open: "已连接 live", closed: "已断开 · 重连中 reconnecting…",
+  refused: "令牌被拒绝 · token refused", forbidden: "此令牌无权查看 · not for this token",
+};
+
+// Who the token is ({role, user, rooms, channels, actions}), or {refused: 401|403},
+// or {error} when the server can't be reached. A browser's WebSocket can't see
+// a refused handshake (401/403 look like any failed connection), so pages ask
+// this before connecting, and again when a connection fails before it opened.
+let sessionAnswer = null;
+export function session(again = false) {
+  if (sessionAnswer && !again) return sessionAnswer;
+  sessionAnswer = (async () => {
+    const t = token();
+    if (!t) return { refused: 401 };
+    try {
+      const resp = await fetch("/auth/whoami", { headers: { Authorization: `Bearer ${t}` }, cache: "no-store" });
+      if (resp.status === 401 || resp.status === 403) return { refused: resp.status };
+      if (!resp.ok) return { error: `HTTP ${resp.status}` };
+      return await resp.json();
+    } catch (err) {
+      return { error: String(err) };
+    }
+  })();
+  return sessionAnswer;
+}
+
+// A small form to enter a token: it is kept for this tab and the page reconnects.
+export function askForToken(status) {
+  if (document.getElementById("rw-login")) return;
+  const input = el("input", { id: "rw-token", type: "password", autocomplete: "off", required: true,
+    placeholder: "令牌 token", "aria-label": "token" });
+  const form = el("form", { id: "rw-login", class: "login", "aria-labelledby": "rw-login-h" },
+    el("p", { id: "rw-login-h" }, status === 401 ? "需要令牌 · a token is required" : "令牌被拒绝 · token refused"),
+    input, el("button", { type: "submit" }, "连接 connect"));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const value = input.value.trim();
+    if (!value) return;
+    sessionStorage.setItem("roomwatch-token", value);
+    location.reload();
+  });
+  document.body.prepend(form);
+  input.focus();
+}
+
 // Follow a hub channel. Reconnects with backoff and resumes with ?since=seq.
+// A refused token stops it (state "refused", and the token form is shown);
+// a channel the token may not follow is never opened (state "forbidden").
 export class Channel {
   constructor(name, { rooms = null, onMessage, onState } = {}) {
     this.name = name;
@@ -63,11 +112,16 @@ export class Channel {
     if (this.seq !== null) u.searchParams.set("since", String(this.seq));
     return u.toString();
   }
-  open() {
+  async open() {
     this.onState("connecting");
+    const me = await session(this.attempt > 0);
+    if (me.refused) { this.stop("refused"); askForToken(me.refused); return; }
+    if (me.channels && !me.channels.includes(this.name)) { this.stop("forbidden"); return; }
+    if (this.closed) return;
     const ws = new WebSocket(this.url());
     this.ws = ws;
-    ws.onopen = () => { this.attempt = 0; this.onState("open"); };
+    let opened = false;
+    ws.onopen = () => { opened = true; this.attempt = 0; this.onState("open"); };
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }
@@ -81,6 +135,9 @@ export class Channel {
       this.onMessage(msg);
     };
     ws.onclose = (ev) => {
+      // Closed before it opened: a refused handshake, or the server is away;
+      // the next open() asks /auth/whoami again to tell which.
+      if (!opened) this.attempt = Math.max(this.attempt, 1);
       this.onState(ev.code === 4401 || ev.code === 1008 ? "refused" : "closed");
       for (const { resolve } of this.pending.values()) resolve({ type: "error", error: "disconnected" });
       this.pending.clear();
@@ -100,5 +157,6 @@ export class Channel {
       this.ws.send(JSON.stringify({ action, ref, ...fields }));
     });
   }
+  stop(state) { this.closed = true; this.state = state; this.onState(state); }
   close() { this.closed = true; if (this.ws) this.ws.close(); }
 }

@@ -1,4 +1,4 @@
-"""Per-token token buckets for moderation actions (sans-I/O: the clock is passed in)."""
+"""Per-token token buckets for actions (sans-I/O: the clock is passed in)."""
 
 from __future__ import annotations
 
