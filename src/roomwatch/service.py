@@ -37,8 +37,10 @@ from roomwatch.sinks.recorder import Recorder
 from roomwatch.sinks.store import Store
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
+from roomwatch.sources.timebound import TimeGuard
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from roomwatch.stages.alert import AlertStage
+from roomwatch.stages.clock import Pace
 from roomwatch.stages.flag import FlagStage
 from roomwatch.stages.triage import TriageStage
 from roomwatch.web.app import AppState, create_app
@@ -80,9 +82,13 @@ class Service:
         self.metrics = Metrics(registry if registry is not None else CollectorRegistry())
         self.hub = Hub(settings.hub, self.metrics)
         self.pipeline = Pipeline(analyzer, settings.pipeline, self.metrics)
-        self.triage = TriageStage(self.hub, settings.queue)
+        # Time is per room; a replay source sets its rooms' pace (see stages/clock.py).
+        self.pace = Pace()
+        self.time_guard = TimeGuard(settings.pipeline, pace=self.pace)
+        self.pipeline.guard = self.time_guard.admit
+        self.triage = TriageStage(self.hub, settings.queue, pace=self.pace)
         self.flag = FlagStage(self.hub, backlog=settings.hub.moderator_backlog)
-        self.alerts = AlertStage(self.hub, settings.alerts)
+        self.alerts = AlertStage(self.hub, settings.alerts, pace=self.pace)
         self.webhooks = WebhookSink(
             [_webhook_target(raw, i) for i, raw in enumerate(settings.webhooks)],
             registry=self.metrics.registry,
@@ -240,7 +246,15 @@ class Service:
         name: str = "replay",
         loop: bool = False,
     ) -> asyncio.Task[object]:
-        source = ReplaySource(list(paths), speed=speed, name=name, loop=loop)
+        source = ReplaySource(
+            list(paths),
+            speed=speed,
+            name=name,
+            loop=loop,
+            pace=self.pace,
+            settings=self.settings.pipeline,
+        )
+        self.time_guard.trusted.add(name)  # the source bounds its files' ts itself
         task: asyncio.Task[object] = asyncio.create_task(
             self._guard(source.run(self.pipeline), name), name=f"source-{name}"
         )

@@ -2,8 +2,10 @@
 
 One :class:`~roomwatch.core.queue.QuestionQueue` per room. Question verdicts
 are fed in order with their record ``ts`` as the clock; the queue's events go
-out on the ``host`` channel. Between records (a quiet room) time moves on by
-the wall time since the last record, so items still age out.
+out on the ``host`` channel. Time is kept per room, so a record in one room
+never ages out another room's questions. Between records (a quiet room) a
+room's time moves on by the wall time since its last record (times its pace,
+see :mod:`roomwatch.stages.clock`), so items still age out.
 
 Actions arrive on the same channel as ``{"action": "claim", "room", "id",
 "ref"}`` (``claim``, ``unclaim``, ``answer``, ``dismiss``, ``pin``,
@@ -15,6 +17,7 @@ resulting events; every attempt is audited.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,7 +29,7 @@ from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfi
 from roomwatch.core.verdict import Verdict
 from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
-from roomwatch.stages.clock import RecordClock
+from roomwatch.stages.clock import Pace, RoomClocks
 
 __all__ = ["ACTING_ROLES", "TriageStage"]
 
@@ -52,6 +55,7 @@ class TriageStage:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         audit: AuditSink | None = None,
+        pace: Pace | None = None,
     ) -> None:
         if isinstance(config, QueueConfig):
             self.config = config
@@ -62,7 +66,8 @@ class TriageStage:
         #: Where audit records go besides ``audit_log`` (set by the service).
         self.audit_sink = audit
         self.audit_log: deque[AuditRecord] = deque(maxlen=10_000)
-        self._clock = RecordClock(monotonic)
+        self._clocks = RoomClocks(monotonic, pace)
+        self._wall = time.time
         if hub is not None:
             hub.set_snapshot("host", self.snapshot)
             hub.set_handler("host", self.handle)
@@ -77,39 +82,53 @@ class TriageStage:
     def rooms(self) -> tuple[str, ...]:
         return tuple(self._queues)
 
-    def now(self) -> float:
-        """Record time now: the newest ts plus the wall time since it arrived."""
-        return self._clock.now()
+    def now(self, room: str | None = None) -> float:
+        """``room``'s record time now: its newest ts plus the time since it arrived.
+
+        Without a room (or before its first record): the latest of any room,
+        else the wall clock.
+        """
+        if room is not None and room in self._clocks:
+            return self._clocks.now(room)
+        return self._clocks.latest(default=self._wall()) if len(self._clocks) else self._wall()
 
     # -- pipeline output ---------------------------------------------------
 
     def __call__(self, results: Sequence[Result]) -> None:
         touched: dict[str, QuestionQueue] = {}
-        newest = self._clock.ts
+        newest: dict[str, float] = {}
         for r in results:
             if not isinstance(r, Verdict):
                 continue
             c = r.comment
-            if newest is None or c.ts > newest:
-                newest = c.ts
+            if c.ts > newest.get(c.room, -math.inf):
+                newest[c.room] = c.ts
             if r.label != "question" or c.kind not in _QUESTION_KINDS:
                 continue
             q = self.queue(c.room)
             touched[c.room] = q
             confidence = r.scores.get("question", 0.0)
             self._publish(q.add(c, r.normalized.text, r.tokens, confidence, c.ts))
-        self._clock.advance(newest)
-        if newest is not None:
-            for q in touched.values():
-                self._publish(q.tick(newest))
+        for room, ts in newest.items():
+            self._clocks.advance(room, ts)
+        for room, q in touched.items():
+            self._publish(q.tick(newest[room]))
 
-    def tick(self, now: float) -> None:
+    def tick(self, now: float, room: str | None = None) -> None:
+        """Let record time pass: in ``room``, or in every room."""
+        if room is not None:
+            q = self._queues.get(room)
+            if q is not None:
+                self._publish(q.tick(now))
+            return
         for q in self._queues.values():
             self._publish(q.tick(now))
 
     def tick_wall(self) -> None:
-        if self._clock.ts is not None:
-            self.tick(self.now())
+        """Move each room's queue on to that room's record time now."""
+        for room, q in self._queues.items():
+            if room in self._clocks:
+                self._publish(q.tick(self._clocks.now(room)))
 
     def _publish(self, events: Iterable[QueueEvent]) -> None:
         if self._hub is None:
@@ -147,7 +166,7 @@ class TriageStage:
         if client.token.role not in ACTING_ROLES:
             self._audit(
                 AuditRecord(
-                    self.now(),
+                    self.now(room),
                     room,
                     client.token.label,
                     action,
@@ -166,13 +185,19 @@ class TriageStage:
         if not client.token.allows_room(room) or room not in self._queues:
             self._audit(
                 AuditRecord(
-                    self.now(), room, client.token.label, action, item_id, ok=False, error="no_room"
+                    self.now(room),
+                    room,
+                    client.token.label,
+                    action,
+                    item_id,
+                    ok=False,
+                    error="no_room",
                 ),
                 client.token.role,
             )
             return {"type": "error", "action": action, "error": "no_room"}
         q = self._queues[room]
-        result = getattr(q, action)(item_id, client.token.label, self.now())
+        result = getattr(q, action)(item_id, client.token.label, self.now(room))
         self._audit(result.audit, client.token.role)
         self._publish(result.events)
         reply: dict[str, Any] = {"type": "ack" if result.ok else "error", "action": action}
