@@ -159,6 +159,11 @@ class RecorderSettings:
     max_buffer_bytes: int = 64 * 1024 * 1024
     #: fsync after every flush (slower; survives power loss, not just crashes).
     fsync: bool = False
+    #: Most recording files held open at once. A room beyond it keeps its
+    #: file, which is closed and opened again (appending) when it is written
+    #: next, least recently written first. Lowered at start-up to a quarter
+    #: of the process's file-descriptor limit if that is smaller.
+    max_open_files: int = 256
 
 
 @dataclass(frozen=True, slots=True)

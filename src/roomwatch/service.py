@@ -30,6 +30,7 @@ from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.errors import ConfigError
+from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sinks.hub import Hub
@@ -105,6 +106,7 @@ class Service:
         self._sources: list[asyncio.Task[object]] = []
         self._ws_sources: list[WebSocketSource] = []
         self._ticker: asyncio.Task[None] | None = None
+        self._accept_errors = AcceptErrorHandler(self.metrics.registry)
         self._stopped = asyncio.Event()
         self._closed = False
         self.port: int | None = None
@@ -156,6 +158,10 @@ class Service:
         self.alerts.on_ack = audit_ack
         await self.webhooks.start()
         rec = self.settings.recorder
+        # Say what the descriptor limit allows; out of descriptors, count and
+        # rate-limit the accept errors instead of logging each one.
+        budget = fd_budget(rec.max_open_files, recording=rec.enabled)
+        self._accept_errors.install(asyncio.get_running_loop())
         if rec.enabled:
             self.recorder = Recorder(
                 rec.dir,
@@ -166,6 +172,7 @@ class Service:
                 max_age_s=rec.max_age_s,
                 max_buffer_bytes=rec.max_buffer_bytes,
                 fsync=rec.fsync,
+                max_open_files=budget.recorder_files,
             )
             await self.recorder.start()
             recorder = self.recorder
@@ -319,6 +326,7 @@ class Service:
         await self.webhooks.close()
         if self.store is not None:
             await self.store.close()
+        self._accept_errors.uninstall()
 
 
 def _webhook_target(raw: Mapping[str, object], index: int) -> WebhookTarget:
