@@ -75,8 +75,8 @@ class PipelineSettings:
     #: remembered, so a repeated id among them is dropped as a duplicate.
     dedupe_window: int = 200_000
     #: A live record whose `ts` is more than this many seconds ahead of its
-    #: receive time (its room's record time, or the wall clock for a room's
-    #: first record) is rejected (`ts_out_of_range`).
+    #: receive time (the wall clock, or its room's record time if later) is
+    #: rejected (`ts_out_of_range`).
     ts_max_future_s: float = 300.0
     #: A live record whose `ts` is more than this many seconds behind its
     #: room's record time is rejected (`ts_out_of_range`). A room's first

@@ -6,16 +6,16 @@ room's clock tens of thousands of years ahead, so records are checked at the
 source boundary, before they enter the pipeline (and before they are
 recorded), against the record's **receive time**:
 
-* **live** (``http``, ``websocket``): the receive time of a record is its
-  room's record time now (the room's newest ``ts`` plus the time since it
-  arrived, about the wall clock for a live room), or the wall clock for a
-  room's first record. A ``ts`` more than ``ts_max_future_s`` (default
-  300 s) ahead of it, or more than ``ts_max_past_s`` (default 7 days)
-  behind the room's record time, is **rejected** with reason
+* **live** (``http``, ``websocket``): a ``ts`` more than
+  ``ts_max_future_s`` (default 300 s) ahead of the receive time (the wall
+  clock, or the room's record time if that is later), or more than
+  ``ts_max_past_s`` (default 7 days) behind the room's record time (its
+  newest ``ts`` plus the time since it arrived), is **rejected** with reason
   ``ts_out_of_range``. A room's first record has no lower bound, so old
   recordings can still be posted for analysis. A record without ``ts`` gets
-  its room's record time (not the wall clock), so posting one into a room
-  fed by a replay never moves that room a year ahead.
+  its room's record time (the wall clock for a room's first record), so
+  posting one into a room fed by a replay never moves that room a year
+  ahead.
 * **replay**: the receive time is the record time. The first record of a
   file is only held to :data:`MAX_TS`; each later one may be at most
   ``replay_max_gap_s`` (default 1 day) after the newest earlier record of
@@ -62,12 +62,18 @@ def _when(ts: float) -> str:
 
 
 def check_ts(
-    ts: float, reference: float | None, *, max_ahead: float, max_behind: float | None
+    ts: float,
+    reference: float | None,
+    *,
+    max_ahead: float,
+    max_behind: float | None,
+    behind_of: float | None = None,
 ) -> RecordError | None:
     """The error for a ``ts`` out of bounds around ``reference``, else None.
 
     ``reference`` None checks only the absolute bounds; ``max_behind`` None
-    leaves the lower bound open.
+    leaves the lower bound open. The lower bound is measured from
+    ``behind_of`` if given, else from ``reference``.
     """
     if not 0.0 <= ts <= MAX_TS:
         return RecordError(
@@ -85,11 +91,12 @@ def check_ts(
             f"{_when(reference)}; at most {max_ahead:.0f} s are allowed",
             field="ts",
         )
-    if max_behind is not None and ts < reference - max_behind:
+    floor = reference if behind_of is None else behind_of
+    if max_behind is not None and ts < floor - max_behind:
         return RecordError(
             REASON,
-            f"field 'ts' is {reference - ts:.0f} s behind its room's time "
-            f"{_when(reference)}; at most {max_behind:.0f} s are allowed",
+            f"field 'ts' is {floor - ts:.0f} s behind its room's time "
+            f"{_when(floor)}; at most {max_behind:.0f} s are allowed",
             field="ts",
         )
     return None
@@ -131,12 +138,15 @@ class TimeGuard:
             # A stamp is the receive time itself: it never moves the room's clock.
             return dataclasses.replace(comment, ts=self.receive_time(room))
         if source not in self.trusted:
+            wall = self._clock()
             known = room in self._clocks
+            room_now = self._clocks.now(room) if known else wall
             error = check_ts(
                 comment.ts,
-                self.receive_time(room),
+                max(wall, room_now),
                 max_ahead=self.max_future,
                 max_behind=self.max_past if known else None,
+                behind_of=room_now,
             )
             if error is not None:
                 return error
