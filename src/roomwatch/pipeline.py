@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -177,6 +179,9 @@ class Pipeline:
                 await self.reject(checked, source)
                 return False
             comment = checked
+        elif math.isnan(comment.ts):
+            # An unstamped record (see sources.timebound) with no guard to stamp it.
+            comment = dataclasses.replace(comment, ts=time.time())
         self._child(self._metrics.comments_in, source).inc()
         for tap in self._taps:
             tap(comment)

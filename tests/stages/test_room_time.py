@@ -267,6 +267,11 @@ def test_clocks_are_per_room_and_follow_the_pace() -> None:
     assert clocks.now("a") == 100.0 and clocks.now("b") == 5200.0
     clocks.advance("a", 50.0)  # older: no change
     assert clocks.ts("a") == 100.0
+    # A record of b entered the pipeline a moment ago (still being analysed):
+    # b is not idle since then, however fast its replay runs.
+    mono.t += 10
+    pace.arrived("b", mono.t - 0.5)
+    assert clocks.idle("b") == 0.5 * 20.0
 
 
 # ---------------------------------------------------- replays: end and gaps (issue 17.4)

@@ -122,6 +122,8 @@ class TimeGuard:
         self.max_past = settings.ts_max_past_s
         self.trusted: set[str] = set()
         self._clock = clock
+        self._monotonic = monotonic
+        self._pace = pace
         self._clocks = RoomClocks(monotonic, pace)
         self._seen = 0
 
@@ -134,6 +136,8 @@ class TimeGuard:
     def admit(self, comment: Comment, source: str) -> Comment | RecordError:
         """The record to accept (stamped if it had no ``ts``), or why it is rejected."""
         room = comment.room
+        if self._pace is not None:
+            self._pace.arrived(room, self._monotonic())
         if math.isnan(comment.ts):
             # A stamp is the receive time itself: it never moves the room's clock.
             return dataclasses.replace(comment, ts=self.receive_time(room))
@@ -154,6 +158,8 @@ class TimeGuard:
         self._seen += 1
         if self._seen % _PRUNE_EVERY == 0:
             self._clocks.prune(_FORGET_S)
+            if self._pace is not None:
+                self._pace.forget_arrivals(self._monotonic() - _FORGET_S)
         return comment
 
 

@@ -29,12 +29,30 @@ class Pace:
 
     Rooms are live (1.0) unless a replay source says otherwise; only rooms a
     replay feeds are stored, so this stays as small as the recordings.
+
+    It also notes when each room's latest record crossed the source boundary
+    (:meth:`arrived`): a room whose records are still on their way through
+    the pipeline is not idle, however long a batch takes (which matters in
+    a fast replay, where a wall second is many record seconds).
     """
 
-    __slots__ = ("_rates",)
+    __slots__ = ("_arrivals", "_rates")
 
     def __init__(self) -> None:
         self._rates: dict[str, float] = {}
+        self._arrivals: dict[str, float] = {}
+
+    def arrived(self, room: str, at: float) -> None:
+        """A record of ``room`` entered the pipeline at ``at`` (monotonic seconds)."""
+        self._arrivals[room] = at
+
+    def arrived_at(self, room: str) -> float | None:
+        return self._arrivals.get(room)
+
+    def forget_arrivals(self, before: float) -> None:
+        """Forget arrivals older than ``before`` (monotonic seconds)."""
+        for room in [r for r, at in self._arrivals.items() if at < before]:
+            del self._arrivals[room]
 
     def rate(self, room: str) -> float:
         return self._rates.get(room, LIVE)
@@ -83,11 +101,20 @@ class RoomClocks:
         return LIVE if self._pace is None else self._pace.rate(room)
 
     def idle(self, room: str) -> float:
-        """Record seconds since ``room``'s newest record arrived (0 for an unknown room)."""
+        """Record seconds since ``room``'s newest record arrived (0 for an unknown room).
+
+        Counted from the later of its arrival here and the room's latest
+        arrival at the source boundary (see :meth:`Pace.arrived`).
+        """
         clock = self._clocks.get(room)
         if clock is None:
             return 0.0
-        return (self._monotonic() - clock.at) * self.rate(room)
+        since = clock.at
+        if self._pace is not None:
+            arrived = self._pace.arrived_at(room)
+            if arrived is not None and arrived > since:
+                since = arrived
+        return max(0.0, self._monotonic() - since) * self.rate(room)
 
     def ts(self, room: str) -> float | None:
         """The newest ``ts`` seen in ``room`` (None before its first record)."""
