@@ -173,7 +173,7 @@ def test_mini_html_has_every_section(mini: ReportRun) -> None:
 
 def test_demo_report_numbers(demo: ReportRun) -> None:
     report = demo.report
-    assert report.total == 15_060
+    assert report.total == 15_065
     assert sum(report.labels.values()) == report.total
     assert sum(report.shares().values()) == pytest.approx(100.0, abs=1e-9)
     assert report.last_ts is not None and report.first_ts is not None
@@ -201,23 +201,26 @@ def test_demo_report_numbers(demo: ReportRun) -> None:
     assert sum(t.count for t in report.topics) + report.grievances_unclustered <= report.grievances
     words = {w for t in report.topics[:8] for w in t.terms}
     assert words & {"苹果", "退款", "发霉", "客服", "一半"}
-    # The scripted raid: 7 accounts, 8 near-identical lines within 7 s at 455 s.
+    # The scripted raid: 12 accounts (the alert detector needs 8), 13
+    # near-identical lines within 7 s at 455 s.
     raid = next(r for r in report.raids if r.labels["abuse"])
     assert raid.room == "beauty-live-1126"
     assert start + 454 <= raid.start <= start + 457
     assert raid.end - raid.start <= 7.5
-    assert raid.accounts == 7
-    assert raid.messages == 8
+    assert raid.accounts == 12
+    assert raid.messages == 13
     # Abuse accounts are hashes of (room, user id), never the ids.
     records = read_recording(SAMPLES / "demo.jsonl.gz")
     hashes = {account_hash(r["room"], r["user"]["id"]) for r in records if r.get("user")}
     assert report.accounts
     assert all(a.hashed in hashes for a in report.accounts)
-    raiders = {account_hash("beauty-live-1126", f"u9500{i}") for i in range(1, 8)}
+    raiders = {account_hash("beauty-live-1126", f"u{95000 + i}") for i in range(1, 13)}
     assert set(raid.hashed) == raiders
-    # The real alert detectors ran alongside and their events were recorded.
+    # The real alert detectors ran alongside and their events were recorded,
+    # the scripted raid among them.
     assert report.alerts
     assert {a.detector for a in report.alerts} & {"grievance_topic", "negative_spike"}
+    assert "abuse_raid" in {a.detector for a in report.alerts}
 
 
 def test_demo_html_shows_hashes_never_user_ids(demo: ReportRun, demo_html: Path) -> None:
@@ -262,7 +265,7 @@ def test_count_records_for_the_progress_total(tmp_path: Path) -> None:
     from roomwatch.report.cli import count_records
 
     assert count_records([SAMPLES / "mini.jsonl"]) == 203
-    assert count_records([SAMPLES / "mini.jsonl", SAMPLES / "demo.jsonl.gz"]) == 203 + 15_060
+    assert count_records([SAMPLES / "mini.jsonl", SAMPLES / "demo.jsonl.gz"]) == 203 + 15_065
     xml = tmp_path / "danmaku.xml"
     xml.write_text("<i></i>", encoding="utf-8")
     assert count_records([xml]) is None

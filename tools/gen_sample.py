@@ -164,7 +164,7 @@ def demo_plan() -> Plan:
         side_rate=0.6,
         superchat_every=45.0,
         burst=("county-apples-1126", 720.0, 800.0, 4.0),
-        raid=("beauty-live-1126", 455.0, 7),
+        raid=("beauty-live-1126", 455.0, 12),
     )
 
 

@@ -215,6 +215,9 @@ def _print_urls(url: str, settings: Settings, *, demo: bool) -> None:
         ("host", "/host", "host view (question queue)"),
         ("helper", "/host", "helper view (claim / answer)"),
         ("moderator", "/moderator", "moderator view (flags)"),
+        ("comms", "/moderator", "comms view (alerts, acks)"),
+        ("admin", "/moderator", "admin (moderator view)"),
+        ("admin", "/host", "admin (host view)"),
     ):
         secret = first(role)
         if secret is None:

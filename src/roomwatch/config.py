@@ -84,6 +84,18 @@ class PipelineSettings:
     #: At least this many recent (room, id) pairs (at most twice as many) are
     #: remembered, so a repeated id among them is dropped as a duplicate.
     dedupe_window: int = 200_000
+    #: A live record whose `ts` is more than this many seconds ahead of its
+    #: receive time (the wall clock, or its room's record time if later) is
+    #: rejected (`ts_out_of_range`).
+    ts_max_future_s: float = 300.0
+    #: A live record whose `ts` is more than this many seconds behind its
+    #: room's record time is rejected (`ts_out_of_range`). A room's first
+    #: record has no lower bound, so old recordings can still be posted.
+    ts_max_past_s: float = 7 * 86400.0
+    #: In a replay the receive time is the record time: a record more than
+    #: this many seconds after the newest earlier one of its file is rejected
+    #: (`ts_out_of_range`), unless the next record confirms the jump.
+    replay_max_gap_s: float = 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +169,11 @@ class RecorderSettings:
     max_buffer_bytes: int = 64 * 1024 * 1024
     #: fsync after every flush (slower; survives power loss, not just crashes).
     fsync: bool = False
+    #: Most recording files held open at once. A room beyond it keeps its
+    #: file, which is closed and opened again (appending) when it is written
+    #: next, least recently written first. Lowered at start-up to a quarter
+    #: of the process's file-descriptor limit if that is smaller.
+    max_open_files: int = 256
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -129,6 +131,9 @@ class Pipeline:
         self._processed = 0
         self._taps: list[Callable[[Comment], None]] = []
         self._children: dict[tuple[int, str], Any] = {}
+        #: Checks (and stamps) each record's ts before it is accepted: a
+        #: :meth:`roomwatch.sources.timebound.TimeGuard.admit` (set by the service).
+        self.guard: Callable[[Comment, str], Comment | RecordError] | None = None
         metrics.track_queue_depth(self._queue.qsize)
 
     @property
@@ -152,13 +157,31 @@ class Pipeline:
 
     # -- input --------------------------------------------------------------
 
-    async def put(self, comment: Comment, source: str) -> bool:
+    def admit(self, comment: Comment, source: str) -> Comment | RecordError:
+        """``comment`` as it will be accepted (a missing ts stamped), or why not.
+
+        Sources that answer per record (``/ingest``) call this first to report
+        the error, then :meth:`put` the result with ``admitted=True``.
+        """
+        return comment if self.guard is None else self.guard(comment, source)
+
+    async def put(self, comment: Comment, source: str, *, admitted: bool = False) -> bool:
         """Queue ``comment``; waits while the buffer is full.
 
-        Returns False if it was dropped as a duplicate of a recent id.
+        Returns False if it was dropped as a duplicate of a recent id, or
+        rejected (and counted) because its ts is out of bounds.
         """
         if self._closing:
             raise RuntimeError("the pipeline is closed")
+        if self.guard is not None and not admitted:
+            checked = self.guard(comment, source)
+            if isinstance(checked, RecordError):
+                await self.reject(checked, source)
+                return False
+            comment = checked
+        elif math.isnan(comment.ts):
+            # An unstamped record (see sources.timebound) with no guard to stamp it.
+            comment = dataclasses.replace(comment, ts=time.time())
         self._child(self._metrics.comments_in, source).inc()
         for tap in self._taps:
             tap(comment)

@@ -31,6 +31,7 @@ from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.errors import ConfigError
+from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sinks.hub import Hub
@@ -38,8 +39,10 @@ from roomwatch.sinks.recorder import Recorder
 from roomwatch.sinks.store import Store
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
+from roomwatch.sources.timebound import TimeGuard
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from roomwatch.stages.alert import AlertStage
+from roomwatch.stages.clock import Pace
 from roomwatch.stages.flag import FlagStage
 from roomwatch.stages.triage import TriageStage
 from roomwatch.web.app import AppState, create_app
@@ -88,9 +91,13 @@ class Service:
         )
         self.refusals = RefusalLog()
         self.gate = Gate(self.authz, self.refusals, per_minute=settings.server.actions_per_minute)
-        self.triage = TriageStage(self.hub, settings.queue, gate=self.gate)
+        # Time is per room; a replay source sets its rooms' pace (see stages/clock.py).
+        self.pace = Pace()
+        self.time_guard = TimeGuard(settings.pipeline, pace=self.pace)
+        self.pipeline.guard = self.time_guard.admit
+        self.triage = TriageStage(self.hub, settings.queue, gate=self.gate, pace=self.pace)
         self.flag = FlagStage(self.hub, backlog=settings.hub.moderator_backlog)
-        self.alerts = AlertStage(self.hub, settings.alerts, gate=self.gate)
+        self.alerts = AlertStage(self.hub, settings.alerts, gate=self.gate, pace=self.pace)
         self.webhooks = WebhookSink(
             [_webhook_target(raw, i) for i, raw in enumerate(settings.webhooks)],
             registry=self.metrics.registry,
@@ -107,6 +114,7 @@ class Service:
         self._sources: list[asyncio.Task[object]] = []
         self._ws_sources: list[WebSocketSource] = []
         self._ticker: asyncio.Task[None] | None = None
+        self._accept_errors = AcceptErrorHandler(self.metrics.registry)
         self._stopped = asyncio.Event()
         self._closed = False
         self.port: int | None = None
@@ -159,6 +167,10 @@ class Service:
         self.alerts.on_ack = audit_ack
         await self.webhooks.start()
         rec = self.settings.recorder
+        # Say what the descriptor limit allows; out of descriptors, count and
+        # rate-limit the accept errors instead of logging each one.
+        budget = fd_budget(rec.max_open_files, recording=rec.enabled)
+        self._accept_errors.install(asyncio.get_running_loop())
         if rec.enabled:
             self.recorder = Recorder(
                 rec.dir,
@@ -169,6 +181,7 @@ class Service:
                 max_age_s=rec.max_age_s,
                 max_buffer_bytes=rec.max_buffer_bytes,
                 fsync=rec.fsync,
+                max_open_files=budget.recorder_files,
             )
             await self.recorder.start()
             recorder = self.recorder
@@ -249,7 +262,15 @@ class Service:
         name: str = "replay",
         loop: bool = False,
     ) -> asyncio.Task[object]:
-        source = ReplaySource(list(paths), speed=speed, name=name, loop=loop)
+        source = ReplaySource(
+            list(paths),
+            speed=speed,
+            name=name,
+            loop=loop,
+            pace=self.pace,
+            settings=self.settings.pipeline,
+        )
+        self.time_guard.trusted.add(name)  # the source bounds its files' ts itself
         task: asyncio.Task[object] = asyncio.create_task(
             self._guard(source.run(self.pipeline), name), name=f"source-{name}"
         )
@@ -316,6 +337,7 @@ class Service:
         self.refusals.flush()
         if self.store is not None:
             await self.store.close()
+        self._accept_errors.uninstall()
 
 
 def _webhook_target(raw: Mapping[str, object], index: int) -> WebhookTarget:

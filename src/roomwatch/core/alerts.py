@@ -1243,30 +1243,46 @@ class AlertManager:
             self._eval_surge(room, now, events)
         return events
 
-    def tick(self, now: float) -> list[AlertEvent]:
-        """Let record time pass (call about once a second, also with no comments)."""
+    def tick(self, now: float, room: str | None = None) -> list[AlertEvent]:
+        """Let record time pass (call about once a second, also with no comments).
+
+        With ``room``, only that room's time passes: each room keeps its own
+        record time, so no room moves another's.
+        """
         events: list[AlertEvent] = []
-        for room in list(self._rooms.values()):
-            if not room.active and now - room.last_ts > self.config.room_idle_seconds:
-                # A room that ended long ago: forget it (it warms up again if it returns).
-                del self._rooms[room.name]
-                continue
-            t = self._advance(room, now, events)
-            self._prune(room, t)
-            self._eval_outage(room, t, events)
-            warm = self._warm(room, t)
-            for detector, key in list(room.active):
-                if detector == "grievance_topic":
-                    self._eval_topic(room, key, t, events)
-                elif detector == "abuse_raid":
-                    self._eval_raid(room, t, events)
-                elif detector == "watchlist":
-                    self._eval_watch(room, t, events)
-                elif detector == "negative_spike":
-                    self._eval_negative(room, t, events)
-                elif detector == "volume_surge" and warm:
-                    self._eval_surge(room, t, events)
+        if room is None:
+            rooms = list(self._rooms.values())
+        else:
+            one = self._rooms.get(room)
+            rooms = [one] if one is not None else []
+        for room_ in rooms:
+            self._tick_room(room_, now, events)
         return events
+
+    def has_room(self, name: str) -> bool:
+        """Whether ``name`` has detector state (rooms idle for long are forgotten)."""
+        return name in self._rooms
+
+    def _tick_room(self, room: _Room, now: float, events: list[AlertEvent]) -> None:
+        if not room.active and now - room.last_ts > self.config.room_idle_seconds:
+            # A room that ended long ago: forget it (it warms up again if it returns).
+            del self._rooms[room.name]
+            return
+        t = self._advance(room, now, events)
+        self._prune(room, t)
+        self._eval_outage(room, t, events)
+        warm = self._warm(room, t)
+        for detector, key in list(room.active):
+            if detector == "grievance_topic":
+                self._eval_topic(room, key, t, events)
+            elif detector == "abuse_raid":
+                self._eval_raid(room, t, events)
+            elif detector == "watchlist":
+                self._eval_watch(room, t, events)
+            elif detector == "negative_spike":
+                self._eval_negative(room, t, events)
+            elif detector == "volume_surge" and warm:
+                self._eval_surge(room, t, events)
 
     # ------------------------------------------------------------------ time
 

@@ -60,6 +60,8 @@ REJECT_REASONS: Final = (
     "bad_value",
     "too_large",
     "invalid_utf8",
+    # A ts too far from its receive time (roomwatch.sources.timebound).
+    "ts_out_of_range",
 )
 
 _KNOWN: Final = frozenset({"room", "text", "ts", "id", "user", "kind", "platform", "amount"})

@@ -50,7 +50,7 @@ def install(service: Service, *, outbound: Outbound | None = None) -> Moderation
     from roomwatch.moderation.routes import add_routes
 
     config = parse_config(service.settings.moderation)
-    moderation = Moderation(service, config, outbound=outbound)
+    moderation = Moderation(service, config, outbound=outbound, pace=service.pace)
     service.pipeline.add_output(moderation)
 
     def hook(app: web.Application) -> None:

@@ -61,7 +61,7 @@ from roomwatch.moderation.review import (
 from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
 from roomwatch.sinks.store import Store, StoreError
-from roomwatch.stages.clock import RecordClock
+from roomwatch.stages.clock import Pace, RoomClocks
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -156,6 +156,7 @@ class Moderation:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         stats_interval_s: float = 1.0,
+        pace: Pace | None = None,
     ) -> None:
         self.config = config
         self._service = service
@@ -173,7 +174,9 @@ class Moderation:
         self.decisions: OrderedDict[str, Decision] = OrderedDict()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._record = RecordClock(monotonic)
+        # Record time per room: a record in one room never moves another
+        # room's rates (see roomwatch.stages.clock).
+        self._record = RoomClocks(monotonic, pace)
         self.actions_total = Counter(
             "roomwatch_moderation_actions_total",
             "Moderation actions by action and outcome (ok, error; sent, failed outbound).",
@@ -190,24 +193,30 @@ class Moderation:
     def store(self) -> Store | None:
         return self._service.store
 
-    def now(self) -> float:
-        """Record time: the newest ts plus the wall time since it arrived."""
-        if self._record.ts is None:
-            return self._clock()
-        return self._record.now()
+    def now(self, room: str | None = None) -> float:
+        """``room``'s record time: its newest ts plus the time since it arrived.
+
+        Without a room (or before its first record): the latest of any room,
+        else the wall clock.
+        """
+        if room is not None and room in self._record:
+            return self._record.now(room)
+        if len(self._record):
+            return self._record.latest()
+        return self._clock()
 
     # -- pipeline output (sync, never blocks) --------------------------------
 
     def __call__(self, results: Sequence[Result]) -> None:
         frames: dict[str, tuple[list[tuple[Any, ...]], list[dict[str, Any]], list[str]]] = {}
-        newest = self._record.ts
+        newest: dict[str, float] = {}
         cfg = self.config
         for r in results:
             if not isinstance(r, Verdict):
                 continue
             c = r.comment
-            if newest is None or c.ts > newest:
-                newest = c.ts
+            if c.ts > newest.get(c.room, -1.0):
+                newest[c.room] = c.ts
             row = compact(r)
             frame = frames.get(c.room)
             if frame is None:
@@ -236,7 +245,8 @@ class Moderation:
                 item = ReviewItem.from_verdict(r, previous)
                 frame[2].extend(self.queue.add(item))
                 frame[1].append(item.to_dict())
-        self._record.advance(newest)
+        for room, ts in newest.items():
+            self._record.advance(room, ts)
         for room, (rows, added, evicted) in frames.items():
             message: dict[str, Any] = {"type": "batch", "comments": rows}
             if added or evicted:
@@ -247,12 +257,13 @@ class Moderation:
             self.hub.publish("stream", room, message)
 
     def publish_stats(self) -> None:
-        now = self.now()
-        horizon = now - self.config.series_minutes * 60
         for room, stats in tuple(self.stats.items()):
+            now = self.now(room)
+            horizon = now - self.config.series_minutes * 60
             if stats.newest < horizon:
                 if stats.newest < horizon - 3600:
                     del self.stats[room]  # quiet for 1.5 h: forget the chart
+                    self._record.forget(room)
                 continue
             self.hub.publish(
                 "stream",
@@ -265,7 +276,7 @@ class Moderation:
     def snapshot(self, client: Client) -> Iterable[dict[str, Any]]:
         now = self.now()
         rooms = {
-            room: {**stats.summary(now), "series": stats.series()}
+            room: {**stats.summary(self.now(room)), "series": stats.series()}
             for room, stats in self.stats.items()
             if client.wants(room)
         }

@@ -25,6 +25,16 @@ Durability
     with a warning. (``fsync=False`` survives a process crash; surviving a
     power loss needs ``fsync=True``.)
 
+Open files
+    At most ``max_open_files`` descriptors are held (an LRU by last write).
+    A room's file beyond that is *parked*: its descriptor is closed after a
+    flush, and the next write opens the same file again with ``O_APPEND``, so
+    a room keeps one file per rotation however many rooms there are, and the
+    guarantees below are unchanged (every flush still ends in whole lines).
+    If opening fails with ``EMFILE``/``ENFILE`` (the process is out of
+    descriptors), the recorder parks the open files it holds and tries once
+    more before counting the records as dropped.
+
 Rotation and compression
     A file is closed when the next batch would take it past ``max_bytes`` or
     when it is ``max_age_s`` old (checked at every flush, data or not), and on
@@ -32,7 +42,8 @@ Rotation and compression
     thread to ``.jsonl.gz`` and the plain file removed. On start, plain
     ``.jsonl`` files left by a crash are compressed the same way (they stay
     readable as they are until then); files another live recorder holds
-    (``flock``) are left alone.
+    (``flock``) are left alone. A parked file (see above) holds no lock:
+    run one recorder per folder.
 
 Errors
     Disk-full, permission and other ``OSError`` never escape: each is counted
@@ -55,6 +66,7 @@ import os
 import re
 import shutil
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -145,7 +157,7 @@ class _OpenFile:
     """The file a room is being recorded to. Touched only under the flush lock."""
 
     path: Path
-    fd: int
+    fd: int  # -1 while parked (closed, to be opened again on the next write)
     opened_at: float
     size: int = 0
 
@@ -178,9 +190,12 @@ class Recorder:
         compress_leftovers: bool = True,
         error_report_interval_s: float = 60.0,
         clock: Callable[[], float] = time.time,
+        max_open_files: int = 256,
     ) -> None:
         if flush_interval_s <= 0:
             raise ValueError("flush_interval_s must be positive")
+        if max_open_files < 1:
+            raise ValueError("max_open_files must be at least 1")
         if max_bytes <= 0 or max_age_s <= 0 or max_buffer_bytes <= 0:
             raise ValueError("max_bytes, max_age_s and max_buffer_bytes must be positive")
         if metrics is None:
@@ -197,10 +212,13 @@ class Recorder:
         self.error_report_interval_s = error_report_interval_s
         self._on_error = on_error
         self._clock = clock
+        self.max_open_files = max_open_files
 
         self._buffers: dict[str, list[bytes]] = {}
         self._buffered = 0
-        self._files: dict[str, _OpenFile] = {}
+        #: Every room's current file, least recently written first.
+        self._files: OrderedDict[str, _OpenFile] = OrderedDict()
+        self._open_fds = 0
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._compressions: set[asyncio.Future[None]] = set()
@@ -294,6 +312,11 @@ class Recorder:
     def buffered_bytes(self) -> int:
         return self._buffered
 
+    @property
+    def open_files(self) -> int:
+        """Descriptors held right now (at most ``max_open_files``)."""
+        return self._open_fds
+
     async def flush(self) -> None:
         """Write out everything buffered so far, and rotate files that are due."""
         async with self._lock:
@@ -344,13 +367,16 @@ class Recorder:
             i = 0
             while i < len(lines):
                 current = self._files.get(room)
-                if current is None:
-                    try:
-                        current = self._open(room, now)
-                    except OSError as exc:
-                        problems.append(self._error(exc, f"cannot open a recording for {room!r}"))
-                        self._drop(len(lines) - i)
-                        break
+                try:
+                    if current is None:
+                        current = self._with_fds(self._open, room, now)
+                    elif current.fd < 0:
+                        current = self._with_fds(self._reopen, room, now)
+                except OSError as exc:
+                    problems.append(self._error(exc, f"cannot open a recording for {room!r}"))
+                    self._drop(len(lines) - i)
+                    break
+                self._files.move_to_end(room)
                 # Take as many whole lines as fit; always at least one into an empty file.
                 room_left = self.max_bytes - current.size
                 j, size = i, 0
@@ -376,6 +402,51 @@ class Recorder:
                     rotated.extend(self._close_room(room))
         return problems, rotated, written
 
+    def _with_fds(
+        self, opener: Callable[[str, float], _OpenFile], room: str, now: float
+    ) -> _OpenFile:
+        """Open within ``max_open_files``; out of descriptors, park ours and retry once."""
+        self._park(self.max_open_files - 1)
+        try:
+            return opener(room, now)
+        except OSError as exc:
+            if exc.errno not in (errno.EMFILE, errno.ENFILE) or not self._open_fds:
+                raise
+        self._park(0)
+        return opener(room, now)
+
+    def _park(self, keep: int) -> None:
+        """Close the least recently written descriptors until at most ``keep`` are open."""
+        if self._open_fds <= keep:
+            return
+        for opened in self._files.values():
+            if opened.fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(opened.fd)
+                opened.fd = -1
+                self._open_fds -= 1
+                if self._open_fds <= keep:
+                    return
+
+    def _reopen(self, room: str, now: float) -> _OpenFile:
+        """Open a parked file again, appending; a new file if it is gone."""
+        opened = self._files[room]
+        try:
+            fd = os.open(opened.path, os.O_WRONLY | os.O_APPEND)
+        except FileNotFoundError:
+            del self._files[room]
+            return self._open(room, now)
+        self._lock_fd(fd)
+        opened.fd = fd
+        self._open_fds += 1
+        return opened
+
+    @staticmethod
+    def _lock_fd(fd: int) -> None:
+        if fcntl is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
     def _open(self, room: str, now: float) -> _OpenFile:
         slug = room_slug(room)
         folder = self.directory / slug
@@ -392,11 +463,10 @@ class Recorder:
                 fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 continue
-            if fcntl is not None:
-                with contextlib.suppress(OSError):
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._lock_fd(fd)
             opened = _OpenFile(path=path, fd=fd, opened_at=now)
             self._files[room] = opened
+            self._open_fds += 1
             return opened
         raise OSError(errno.EEXIST, "no free file name", str(folder))
 
@@ -419,8 +489,10 @@ class Recorder:
 
     def _close_room(self, room: str) -> list[Path]:
         current = self._files.pop(room)
-        with contextlib.suppress(OSError):
-            os.close(current.fd)
+        if current.fd >= 0:
+            self._open_fds -= 1
+            with contextlib.suppress(OSError):
+                os.close(current.fd)
         self.metrics.rotations.inc()
         if current.size == 0:
             with contextlib.suppress(OSError):

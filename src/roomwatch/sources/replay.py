@@ -4,6 +4,19 @@
 flat out. Files are JSON Lines (plain or gzip) or anything the importers read
 (see :mod:`roomwatch.recordings`). A record without ``ts`` takes the previous
 record's ``ts``, so a replay never depends on the wall clock.
+
+In a replay the receive time is the record time: each file's ``ts`` are
+bounded by :class:`~roomwatch.sources.timebound.ReplayBound` (a record out of
+bounds is rejected as ``ts_out_of_range``).
+
+With a :class:`~roomwatch.stages.clock.Pace`, the source tells the stages how
+fast its rooms' time runs between records: ``speed`` record seconds per wall
+second (0 when flat out), and 0 once the replay has ended, so the end of a
+recording is never taken for a feed outage.
+
+With ``loop``, pass *n* (from 0) adds *n* times the recording's span (plus
+one second) to every ``ts`` and appends ``~n`` to every id, so each pass is
+new to the de-duplication window and time keeps running forward.
 """
 
 from __future__ import annotations
@@ -13,12 +26,15 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from roomwatch.config import PipelineSettings
 from roomwatch.core.record import Comment, parse_json
 from roomwatch.errors import RecordError
 from roomwatch.recordings import RecordingError, iter_records
 from roomwatch.sources import CommentSink
+from roomwatch.sources.timebound import ReplayBound
+from roomwatch.stages.clock import Pace
 
 __all__ = ["ReplaySource", "ReplayStats"]
 
@@ -43,15 +59,33 @@ class ReplaySource:
     on_record: Callable[[], None] | None = None
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     monotonic: Callable[[], float] = time.monotonic
+    #: Where this source's rooms' pace goes (the service's stages read it).
+    pace: Pace | None = None
+    #: The ts bounds (``replay_max_gap_s``, ``ts_max_past_s``).
+    settings: PipelineSettings | None = None
+    _pass: int = field(default=0, init=False)
+    _offset: float = field(default=0.0, init=False)
+    _span: tuple[float, float] | None = field(default=None, init=False)
+    _rooms: set[str] = field(default_factory=set, init=False)
 
     async def run(self, sink: CommentSink) -> ReplayStats:
         """Feed every record of every file to ``sink``; return what happened."""
         stats = ReplayStats()
-        while True:
-            for path in self.paths:
-                await self._one(path, sink, stats)
-            if not self.loop:
-                return stats
+        try:
+            while True:
+                for path in self.paths:
+                    await self._one(path, sink, stats)
+                if not self.loop or self._span is None:
+                    return stats
+                first, last = self._span
+                self._pass += 1
+                self._offset = self._pass * (last - first + 1.0)
+        finally:
+            # The recording has ended: that is no outage, so its rooms' time
+            # stops running on its own.
+            if self.pace is not None:
+                for room in self._rooms:
+                    self.pace.set(room, 0.0)
 
     async def _one(
         self, path: str | os.PathLike[str], sink: CommentSink, stats: ReplayStats
@@ -66,6 +100,7 @@ class ReplaySource:
         started = self.monotonic()
         last_ts = 0.0
         n = 0
+        bound = ReplayBound(self.settings)
         try:
             for pos, raw in iter_records(path, room=self.room, on_warning=warn):
                 n += 1
@@ -74,12 +109,18 @@ class ReplaySource:
                         comment = parse_json(raw, received_at=last_ts)
                     else:
                         comment = Comment.from_dict(raw, received_at=last_ts)
+                    bad_ts = bound.check(comment.ts)
+                    if bad_ts is not None:
+                        raise bad_ts
                 except RecordError as err:
                     stats.rejected += 1
                     logger.warning("%s:%d: record rejected: %s", name, pos, err)
                     await sink.reject(err, self.name, f"{name}:{pos}")
                     continue
                 last_ts = comment.ts
+                if self._pass == 0:
+                    lo, hi = self._span or (last_ts, last_ts)
+                    self._span = (min(lo, last_ts), max(hi, last_ts))
                 if self.speed > 0:
                     if first_ts is None:
                         first_ts = comment.ts
@@ -93,6 +134,15 @@ class ReplaySource:
                 stats.records += 1
                 if self.on_record is not None:
                     self.on_record()
+                if self.pace is not None and comment.room not in self._rooms:
+                    self._rooms.add(comment.room)
+                    self.pace.set(comment.room, self.speed)
+                if self._pass:
+                    comment = replace(
+                        comment,
+                        ts=comment.ts + self._offset,
+                        id=None if comment.id is None else f"{comment.id}~{self._pass}",
+                    )
                 await sink.put(comment, self.name)
         except RecordingError as exc:
             warn(str(exc))

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from roomwatch.core.record import parse_many
 from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.sources import CommentSink
+from roomwatch.sources.timebound import UNSTAMPED
 
 __all__ = ["Backoff", "WebSocketSource"]
 
@@ -126,8 +126,8 @@ class WebSocketSource:
                     return
                 # A frame arrived, so the upstream is healthy again.
                 self.backoff.reset()
-                received_at = time.time()
-                for item in parse_many(frame, received_at=received_at):
+                # A record without ts is stamped with its room's time by the pipeline.
+                for item in parse_many(frame, received_at=UNSTAMPED):
                     if isinstance(item, RecordError):
                         logger.debug("%s: record rejected: %s", self.name, item)
                         await sink.reject(item, self.name, "")

@@ -1,10 +1,14 @@
 """The ``alert`` stage: verdicts into the per-room detectors, events out.
 
-Time is record time. Verdicts are fed in order; before each one the
-detectors are ticked once for every whole second of record time that has
-passed, so a replay ticks exactly where the live run did. In a quiet live
-room (no records), :meth:`AlertStage.tick_wall` moves record time on by the
-wall time since the last record, which is what lets a feed outage be seen.
+Time is record time, kept per room (:mod:`roomwatch.stages.clock`): a record
+only moves its own room's time. Verdicts are fed in order; before each one
+its room's detectors are ticked once for every whole second of that room's
+record time that has passed, so a replay ticks exactly where the live run
+did, and a silence inside a recording is judged in record time when the next
+record arrives. In a quiet live room (no records), :meth:`AlertStage.tick_wall`
+moves the room's time on by the wall time since its last record, times the
+room's pace (0 for a replay running flat out or one that has ended, so the
+end of a recording never looks like an outage).
 
 Each event goes to the ``alerts`` channel and to every registered listener
 (webhooks, the SQLite store, ``replay --alerts``). Comms users acknowledge
@@ -35,7 +39,7 @@ from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.verdict import Verdict
 from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
-from roomwatch.stages.clock import RecordClock
+from roomwatch.stages.clock import Pace, RoomClocks
 
 __all__ = ["AlertListener", "AlertStage"]
 
@@ -46,8 +50,11 @@ logger = logging.getLogger(__name__)
 #: should not cost 3,600 ticks per room).
 _MAX_STEPPED_GAP: Final = 300
 
-#: Wall seconds without a record before a live room's clock moves on its own.
+#: Record seconds without a record before a quiet room's clock moves on its own
+#: (wall seconds for a live room; fewer in a fast replay).
 _IDLE_S: Final = 2.0
+#: Wall seconds without a record after which a room's clock is forgotten.
+_FORGET_S: Final = 6 * 3600.0
 
 #: Receives every alert event (open, update, resolve, ack).
 AlertListener = Callable[[AlertEvent], object]
@@ -63,6 +70,7 @@ class AlertStage:
         *,
         monotonic: Callable[[], float] = time.monotonic,
         gate: Gate | None = None,
+        pace: Pace | None = None,
     ) -> None:
         if isinstance(config, AlertConfig):
             self.config = config
@@ -71,8 +79,9 @@ class AlertStage:
         self.manager = AlertManager(self.config)
         self._hub = hub
         self._listeners: list[AlertListener] = []
-        self._tick_at: int | None = None  # last whole second ticked
-        self._clock = RecordClock(monotonic)
+        self._tick_at: dict[str, int] = {}  # per room: the last whole second ticked
+        self._clocks = RoomClocks(monotonic, pace)
+        self._wall = time.time
         self.gate = gate if gate is not None else Gate(Authz(()), RefusalLog())
         #: Called with (alert id, actor, role, ts) after an acknowledgement.
         self.on_ack: Callable[[str, str, str, float], object] | None = None
@@ -83,47 +92,62 @@ class AlertStage:
     def add_listener(self, listener: AlertListener) -> None:
         self._listeners.append(listener)
 
-    def now(self) -> float:
-        return self._clock.now()
+    def now(self, room: str | None = None) -> float:
+        """``room``'s record time; without one, the latest of any room (or the wall clock)."""
+        if room is not None and room in self._clocks:
+            return self._clocks.now(room)
+        return self._clocks.latest(default=self._wall()) if len(self._clocks) else self._wall()
 
     # -- pipeline output -----------------------------------------------------
 
     def __call__(self, results: Sequence[Result]) -> None:
-        newest = self._clock.ts
+        newest: dict[str, float] = {}
         for r in results:
             if not isinstance(r, Verdict):
                 continue
             c = r.comment
             if c.kind not in TYPED_KINDS:
                 continue
-            self._advance(c.ts)
-            if newest is None or c.ts > newest:
-                newest = c.ts
+            self._advance(c.room, c.ts)
+            if c.ts > newest.get(c.room, -math.inf):
+                newest[c.room] = c.ts
             self._emit(self.manager.observe(Observation.from_verdict(r, text=r.normalized.text)))
-        self._clock.advance(newest)
+        for room, ts in newest.items():
+            self._clocks.advance(room, ts)
 
-    def _advance(self, now: float) -> None:
+    def _advance(self, room: str, now: float) -> None:
         second = math.floor(now)
-        if self._tick_at is None:
-            self._tick_at = second
+        last = self._tick_at.get(room)
+        if last is None:
+            self._tick_at[room] = second
             return
-        if second <= self._tick_at:
+        if second <= last:
             return
-        stepped_until = min(second, self._tick_at + _MAX_STEPPED_GAP)
-        for s in range(self._tick_at + 1, stepped_until + 1):
-            self._emit(self.manager.tick(float(s)))
+        stepped_until = min(second, last + _MAX_STEPPED_GAP)
+        for s in range(last + 1, stepped_until + 1):
+            self._emit(self.manager.tick(float(s), room))
         if second > stepped_until:
-            self._emit(self.manager.tick(float(second)))
-        self._tick_at = second
+            self._emit(self.manager.tick(float(second), room))
+        self._tick_at[room] = second
 
     def tick_wall(self) -> None:
-        """In a quiet live room, advance record time by the wall time since the last record.
+        """In a quiet room, advance its record time by the time since its last record.
 
-        Only after ``_IDLE_S`` without records: while records flow, ticks come
-        from their ``ts`` alone, exactly as in a replay of the same recording.
+        Only after ``_IDLE_S`` of record time without records: while records
+        flow, ticks come from their ``ts`` alone, exactly as in a replay of the
+        same recording. The time since is wall time times the room's pace.
         """
-        if self._clock.ts is not None and self._clock.idle() >= _IDLE_S:
-            self._advance(self.now())
+        for room in self._clocks:
+            if self._clocks.idle(room) >= _IDLE_S:
+                self._advance(room, self._clocks.now(room))
+                if not self.manager.has_room(room):
+                    # The detectors forgot the room (idle for long): so do we.
+                    self._clocks.forget(room)
+                    self._tick_at.pop(room, None)
+        if self._clocks.prune(_FORGET_S):
+            # Rooms whose clock stood still for hours (e.g. a finished replay).
+            for room in [r for r in self._tick_at if r not in self._clocks]:
+                del self._tick_at[room]
 
     def _emit(self, events: Iterable[AlertEvent]) -> None:
         for event in events:
@@ -172,7 +196,7 @@ class AlertStage:
         if alert is None or not client.wants(_room_of(alert)):
             # Another room's alert is "not found": its id tells nothing.
             return {"type": "error", "action": "ack", "error": "not_found"}
-        now = self.now()
+        now = self.now(_room_of(alert))
         try:
             event, audit = self.manager.acknowledge(alert_id, client.token.label, now)
         except AlertError as exc:

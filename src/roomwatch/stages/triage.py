@@ -2,8 +2,10 @@
 
 One :class:`~roomwatch.core.queue.QuestionQueue` per room. Question verdicts
 are fed in order with their record ``ts`` as the clock; the queue's events go
-out on the ``host`` channel. Between records (a quiet room) time moves on by
-the wall time since the last record, so items still age out.
+out on the ``host`` channel. Time is kept per room, so a record in one room
+never ages out another room's questions. Between records (a quiet room) a
+room's time moves on by the wall time since its last record (times its pace,
+see :mod:`roomwatch.stages.clock`), so items still age out.
 
 Actions arrive on the same channel as ``{"action": "claim", "room", "id",
 "ref"}`` (``claim``, ``unclaim``, ``answer``, ``dismiss``, ``pin``,
@@ -17,6 +19,7 @@ a queue is audited, and refused ones are counted (:class:`~roomwatch.authz.Refus
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,7 +32,7 @@ from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfi
 from roomwatch.core.verdict import Verdict
 from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
-from roomwatch.stages.clock import RecordClock
+from roomwatch.stages.clock import Pace, RoomClocks
 
 __all__ = ["TriageStage"]
 
@@ -55,6 +58,7 @@ class TriageStage:
         monotonic: Callable[[], float] = time.monotonic,
         audit: AuditSink | None = None,
         gate: Gate | None = None,
+        pace: Pace | None = None,
     ) -> None:
         if isinstance(config, QueueConfig):
             self.config = config
@@ -65,7 +69,8 @@ class TriageStage:
         #: Where audit records go besides ``audit_log`` (set by the service).
         self.audit_sink = audit
         self.audit_log: deque[AuditRecord] = deque(maxlen=10_000)
-        self._clock = RecordClock(monotonic)
+        self._clocks = RoomClocks(monotonic, pace)
+        self._wall = time.time
         self.gate = gate if gate is not None else Gate(Authz(()), RefusalLog())
         if hub is not None:
             hub.set_snapshot("host", self.snapshot)
@@ -81,39 +86,53 @@ class TriageStage:
     def rooms(self) -> tuple[str, ...]:
         return tuple(self._queues)
 
-    def now(self) -> float:
-        """Record time now: the newest ts plus the wall time since it arrived."""
-        return self._clock.now()
+    def now(self, room: str | None = None) -> float:
+        """``room``'s record time now: its newest ts plus the time since it arrived.
+
+        Without a room (or before its first record): the latest of any room,
+        else the wall clock.
+        """
+        if room is not None and room in self._clocks:
+            return self._clocks.now(room)
+        return self._clocks.latest(default=self._wall()) if len(self._clocks) else self._wall()
 
     # -- pipeline output ---------------------------------------------------
 
     def __call__(self, results: Sequence[Result]) -> None:
         touched: dict[str, QuestionQueue] = {}
-        newest = self._clock.ts
+        newest: dict[str, float] = {}
         for r in results:
             if not isinstance(r, Verdict):
                 continue
             c = r.comment
-            if newest is None or c.ts > newest:
-                newest = c.ts
+            if c.ts > newest.get(c.room, -math.inf):
+                newest[c.room] = c.ts
             if r.label != "question" or c.kind not in _QUESTION_KINDS:
                 continue
             q = self.queue(c.room)
             touched[c.room] = q
             confidence = r.scores.get("question", 0.0)
             self._publish(q.add(c, r.normalized.text, r.tokens, confidence, c.ts))
-        self._clock.advance(newest)
-        if newest is not None:
-            for q in touched.values():
-                self._publish(q.tick(newest))
+        for room, ts in newest.items():
+            self._clocks.advance(room, ts)
+        for room, q in touched.items():
+            self._publish(q.tick(newest[room]))
 
-    def tick(self, now: float) -> None:
+    def tick(self, now: float, room: str | None = None) -> None:
+        """Let record time pass: in ``room``, or in every room."""
+        if room is not None:
+            q = self._queues.get(room)
+            if q is not None:
+                self._publish(q.tick(now))
+            return
         for q in self._queues.values():
             self._publish(q.tick(now))
 
     def tick_wall(self) -> None:
-        if self._clock.ts is not None:
-            self.tick(self.now())
+        """Move each room's queue on to that room's record time now."""
+        for room, q in self._queues.items():
+            if room in self._clocks:
+                self._publish(q.tick(self._clocks.now(room)))
 
     def _publish(self, events: Iterable[QueueEvent]) -> None:
         if self._hub is None:
@@ -163,7 +182,7 @@ class TriageStage:
                 reply["retry_after"] = refusal.retry_after
             return reply
         q = self._queues[room]
-        result = getattr(q, action)(item_id, client.token.label, self.now())
+        result = getattr(q, action)(item_id, client.token.label, self.now(room))
         self._audit(result.audit, client.token.role)
         self._publish(result.events)
         reply = {"type": "ack" if result.ok else "error", "action": action}

@@ -36,6 +36,7 @@ from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import CHANNELS, Hub
+from roomwatch.sources.timebound import UNSTAMPED
 from roomwatch.web.auth import Authenticator, http_error, origin_allowed
 
 __all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
@@ -148,14 +149,16 @@ async def ingest(request: web.Request) -> web.Response:
     body = await request.read()
     accepted = rejected = duplicates = 0
     errors: list[dict[str, Any]] = []
-    for index, item in enumerate(parse_many(body, received_at=time.time())):
+    # A record without ts is stamped with its room's receive time by the guard.
+    for index, parsed in enumerate(parse_many(body, received_at=UNSTAMPED)):
+        item = parsed if isinstance(parsed, RecordError) else st.pipeline.admit(parsed, "http")
         if isinstance(item, RecordError):
             rejected += 1
             await st.pipeline.reject(item, "http", f"item {index}")
             if len(errors) < _MAX_LISTED_ERRORS:
                 errors.append({"index": index, **item.to_dict()})
             continue
-        if await st.pipeline.put(item, "http"):
+        if await st.pipeline.put(item, "http", admitted=True):
             accepted += 1
         else:
             duplicates += 1

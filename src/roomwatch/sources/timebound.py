@@ -1,0 +1,198 @@
+"""The ``ts`` bound: a record's time must be near the time it was received.
+
+A record carries its own ``ts``, and every stage keeps time from it. One
+record with ``"ts": 1e30`` (or a bridge sending microseconds) would set its
+room's clock tens of thousands of years ahead, so records are checked at the
+source boundary, before they enter the pipeline (and before they are
+recorded), against the record's **receive time**:
+
+* **live** (``http``, ``websocket``): a ``ts`` more than
+  ``ts_max_future_s`` (default 300 s) ahead of the receive time (the wall
+  clock, or the room's record time if that is later), or more than
+  ``ts_max_past_s`` (default 7 days) behind the room's record time (its
+  newest ``ts`` plus the time since it arrived), is **rejected** with reason
+  ``ts_out_of_range``. A room's first record has no lower bound, so old
+  recordings can still be posted for analysis. A record without ``ts`` gets
+  its room's record time (the wall clock for a room's first record), so
+  posting one into a room fed by a replay never moves that room a year
+  ahead.
+* **replay**: the receive time is the record time. The first record of a
+  file is only held to :data:`MAX_TS`; each later one may be at most
+  ``replay_max_gap_s`` (default 1 day) after the newest earlier record of
+  its file (see :class:`ReplayBound` for how a file re-anchors after a real
+  jump). Records from the past are kept: they move no clock, and a
+  recording replays what its live run accepted.
+
+Every record, live or replayed, must also lie in ``[0, MAX_TS]`` (up to
+2100-01-01), which keeps every date printable (``roomwatch report``).
+Rejected records are counted in ``roomwatch_source_rejects_total{reason=
+"ts_out_of_range"}``; rejecting, not clamping, keeps a record's ``ts`` as
+sent (clamping would invent a time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from typing import Final
+
+from roomwatch.config import PipelineSettings
+from roomwatch.core.record import Comment
+from roomwatch.errors import RecordError
+from roomwatch.stages.clock import Pace, RoomClocks
+
+__all__ = ["MAX_TS", "REASON", "UNSTAMPED", "ReplayBound", "TimeGuard", "check_ts"]
+
+#: The latest ``ts`` accepted anywhere: 2100-01-01T00:00:00Z.
+MAX_TS: Final = 4_102_444_800.0
+#: The ``reason`` of a rejected ``ts`` (a ``roomwatch_source_rejects_total`` label).
+REASON: Final = "ts_out_of_range"
+#: What live sources pass as ``received_at``: a record without ``ts`` comes
+#: out of the parser with this (NaN) and :class:`TimeGuard` stamps it.
+UNSTAMPED: Final = math.nan
+#: Wall seconds without a record after which a room's receive clock is forgotten.
+_FORGET_S: Final = 6 * 3600.0
+_PRUNE_EVERY: Final = 4096
+
+
+def _when(ts: float) -> str:
+    return f"{ts:.3f}" if abs(ts) < 1e15 else f"{ts:.3g}"
+
+
+def check_ts(
+    ts: float,
+    reference: float | None,
+    *,
+    max_ahead: float,
+    max_behind: float | None,
+    behind_of: float | None = None,
+) -> RecordError | None:
+    """The error for a ``ts`` out of bounds around ``reference``, else None.
+
+    ``reference`` None checks only the absolute bounds; ``max_behind`` None
+    leaves the lower bound open. The lower bound is measured from
+    ``behind_of`` if given, else from ``reference``.
+    """
+    if not 0.0 <= ts <= MAX_TS:
+        return RecordError(
+            REASON,
+            f"field 'ts' is {_when(ts)}, outside 0..{MAX_TS:.0f} (1970 to 2100); "
+            "Unix epoch seconds (or milliseconds above 1e11) are expected",
+            field="ts",
+        )
+    if reference is None:
+        return None
+    if ts > reference + max_ahead:
+        return RecordError(
+            REASON,
+            f"field 'ts' is {ts - reference:.0f} s ahead of its receive time "
+            f"{_when(reference)}; at most {max_ahead:.0f} s are allowed",
+            field="ts",
+        )
+    floor = reference if behind_of is None else behind_of
+    if max_behind is not None and ts < floor - max_behind:
+        return RecordError(
+            REASON,
+            f"field 'ts' is {floor - ts:.0f} s behind its room's time "
+            f"{_when(floor)}; at most {max_behind:.0f} s are allowed",
+            field="ts",
+        )
+    return None
+
+
+class TimeGuard:
+    """Bounds and stamps the ``ts`` of live records, per room (see the module doc).
+
+    Records from ``trusted`` sources (replays, which bound their own files
+    with :class:`ReplayBound`) are not checked but still move their room's
+    receive clock.
+    """
+
+    def __init__(
+        self,
+        settings: PipelineSettings,
+        *,
+        pace: Pace | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_future = settings.ts_max_future_s
+        self.max_past = settings.ts_max_past_s
+        self.trusted: set[str] = set()
+        self._clock = clock
+        self._monotonic = monotonic
+        self._pace = pace
+        self._clocks = RoomClocks(monotonic, pace)
+        self._seen = 0
+
+    def receive_time(self, room: str) -> float:
+        """``room``'s record time now, or the wall clock before its first record."""
+        if room in self._clocks:
+            return self._clocks.now(room)
+        return self._clock()
+
+    def admit(self, comment: Comment, source: str) -> Comment | RecordError:
+        """The record to accept (stamped if it had no ``ts``), or why it is rejected."""
+        room = comment.room
+        if self._pace is not None:
+            self._pace.arrived(room, self._monotonic())
+        if math.isnan(comment.ts):
+            # A stamp is the receive time itself: it never moves the room's clock.
+            return dataclasses.replace(comment, ts=self.receive_time(room))
+        if source not in self.trusted:
+            wall = self._clock()
+            known = room in self._clocks
+            room_now = self._clocks.now(room) if known else wall
+            error = check_ts(
+                comment.ts,
+                max(wall, room_now),
+                max_ahead=self.max_future,
+                max_behind=self.max_past if known else None,
+                behind_of=room_now,
+            )
+            if error is not None:
+                return error
+        self._clocks.advance(room, comment.ts)
+        self._seen += 1
+        if self._seen % _PRUNE_EVERY == 0:
+            self._clocks.prune(_FORGET_S)
+            if self._pace is not None:
+                self._pace.forget_arrivals(self._monotonic() - _FORGET_S)
+        return comment
+
+
+class ReplayBound:
+    """The ``ts`` bound of one recording file: receive time is record time.
+
+    A record may be at most ``replay_max_gap_s`` after the newest accepted
+    record of its file (any amount before it: a record in the past moves no
+    clock). A record beyond that is rejected, unless the record just before
+    it was rejected too and the two agree (within the gap of each other):
+    then the recording really moved on, and the file re-anchors there. So a
+    lone outlier is dropped, and a real jump costs one record, not the rest
+    of the file (a first record that is the odd one out included).
+    """
+
+    __slots__ = ("max_gap", "newest", "previous")
+
+    def __init__(self, settings: PipelineSettings | None = None) -> None:
+        self.max_gap = (settings or PipelineSettings()).replay_max_gap_s
+        self.newest: float | None = None
+        self.previous: float | None = None  # the last record, if it was rejected
+
+    def check(self, ts: float) -> RecordError | None:
+        """Check the next record's ``ts``; an accepted one moves the file's clock."""
+        error = check_ts(ts, self.newest, max_ahead=self.max_gap, max_behind=None)
+        agrees = self.previous is not None and abs(ts - self.previous) <= self.max_gap
+        if error is not None and agrees and 0.0 <= ts <= MAX_TS:
+            self.newest = None  # re-anchor
+            error = None
+        if error is None:
+            self.previous = None
+            if self.newest is None or ts > self.newest:
+                self.newest = ts
+        elif 0.0 <= ts <= MAX_TS:
+            self.previous = ts  # an absurd ts anchors nothing
+        return error
