@@ -58,6 +58,8 @@ def test_chinese_number_rejects_other_text() -> None:
         "三号多少钱？",
         "3号价格",
         "#3多少钱",
+        "3#多少钱",
+        "3＃链接多少钱",
         "链接3多少钱",
         "第三个多少钱",
         "3號鏈接多少錢",
@@ -78,6 +80,21 @@ def test_a_date_is_not_a_link(feats: Any) -> None:
     assert (f.intent, f.aspect) == ("shipping", "when")
 
 
+def test_a_date_is_a_day_slot(feats: Any) -> None:
+    assert feats("3号发货吗").slots == {"day": "3"}
+    assert feats("3号之前能到吗").slots == {"day": "3"}
+    assert feats("3号发货吗").signature != feats("5号发货吗").signature
+
+
+def test_several_links_sizes_colours_and_regions_are_all_kept(feats: Any) -> None:
+    assert feats("3号5号多少钱").slots == {"link": "3,5"}
+    assert feats("5号和3号哪个好").slots == {"link": "3,5"}
+    assert feats("12号和3号多少钱").slots == {"link": "3,12"}
+    assert feats("穿m还是l").slots == {"size": "l,m"}
+    assert feats("黑色还是白色好看").slots == {"colour": "白,黑"}
+    assert feats("西藏和新疆能发吗").slots == {"region": "新疆,西藏"}
+
+
 def test_colour_and_letter_size(feats: Any) -> None:
     assert dict(feats("黑色S码还有吗").slots) == {"colour": "黑", "size": "s"}
     assert dict(feats("白的s码有吗").slots) == {"colour": "白", "size": "s"}
@@ -89,6 +106,16 @@ def test_body_measurements_in_several_spellings(feats: Any) -> None:
     assert dict(feats("身高160体重110穿什么码").slots) == expected
     assert dict(feats("160/110穿什么码").slots) == expected
     assert dict(feats("1米6 55公斤穿多大").slots) == expected
+
+
+def test_bare_and_spelled_out_heights_in_sizing_questions(feats: Any) -> None:
+    assert feats("160穿多大码").slots == {"height": "160"}
+    assert feats("165能穿吗").slots == {"height": "165"}
+    assert feats("一米六穿什么码").slots == {"height": "160"}
+    assert feats("一米六五穿什么码").slots == {"height": "165"}
+    # Not a height: no sizing words, or a weight.
+    assert "height" not in feats("160块多少钱").slots
+    assert feats("150斤穿什么码").slots == {"weight": "150"}
 
 
 def test_shoe_size_number(feats: Any) -> None:
@@ -135,6 +162,23 @@ def test_who_may_use_it(feats: Any) -> None:
         ("能退吗", "after_sales", "return"),
         ("下一个是什么", "next_drop", "next"),
         ("几号链接", "link", "which"),
+        ("怎么买", "link", "how"),
+        ("怎么下单", "link", "how"),
+        ("什么时候过期", "shelf_life", "life"),
+        ("有效期多久", "shelf_life", "life"),
+        ("几月份生产的", "shelf_life", "date"),
+        ("哪年生产的", "shelf_life", "date"),
+        ("穿m还是l", "size", "fit"),
+        # Shipping to a named place: whether and for how much is one aspect.
+        ("新疆能发吗", "shipping", "area"),
+        ("发新疆吗", "shipping", "area"),
+        ("新疆发货吗", "shipping", "area"),
+        ("发货到新疆吗", "shipping", "area"),
+        ("新疆包邮吗", "shipping", "area"),
+        ("新疆能到吗", "shipping", "area"),
+        ("新疆什么时候发货", "shipping", "when"),
+        ("新疆几天能到", "shipping", "arrive"),
+        ("新疆什么快递", "shipping", "courier"),
         ("上链接", "link", "up"),
         ("拿近点看看", "show_me", "close_up"),
         ("主播哪里人", "other", "other"),
@@ -144,6 +188,53 @@ def test_intent_and_aspect(feats: Any, text: str, intent: str, aspect: str) -> N
     f = feats(text)
     assert (f.intent, f.aspect) == (intent, aspect)
     assert f.intent in INTENTS
+
+
+def test_region_shipping_leaves_no_verb_in_the_topic(feats: Any) -> None:
+    for text in ("发新疆吗", "寄新疆吗", "发货到新疆吗", "新疆发不发", "新疆包邮吗"):
+        f = feats(text)
+        assert f.signature == ("shipping.area", (("region", "新疆"),)), text
+        assert f.topic == frozenset(), text
+
+
+def test_a_region_that_is_not_about_shipping_stays_put(feats: Any) -> None:
+    assert feats("主播新疆人吗").intent == "other"
+    assert feats("新疆的苹果甜吗").intent == "other"
+
+
+def test_other_questions_keep_their_question_word(feats: Any) -> None:
+    assert feats("主播哪里人").topic == {"?哪"}
+    assert feats("主播是哪的人").topic == {"?哪"}
+    assert feats("主播多大了").topic == {"?多大"}
+    # ...but a known intent does not need one.
+    assert feats("多少钱").topic == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "路过看看",
+        "随便看看",
+        "进来看看",
+        "我再看看",
+        "先看看吧",
+        "来了",
+        "路过",
+        "打卡",
+        "在吗",
+        "？？？",
+    ],
+)
+def test_comments_that_ask_nothing(feats: Any, text: str) -> None:
+    assert not feats(text).ask
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["看看", "给我看看", "3号看看", "主播再看看", "主播哪里人", "苹果甜吗", "3号", "怎么下单"],
+)
+def test_asks(feats: Any, text: str) -> None:
+    assert feats(text).ask
 
 
 def test_a_not_a_folds_to_a(feats: Any) -> None:

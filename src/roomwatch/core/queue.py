@@ -16,8 +16,11 @@ Folding
     come from an inverted index keyed by (signature, topic word), and at most
     ``max_candidates`` of them are compared, so the cost of an add does not grow
     with the number of open items. Identical normalised texts skip feature
-    extraction. Item ids are ``q1``, ``q2`` … in order of creation, unique
-    within one queue (one room in one process).
+    extraction. A comment whose features say it asks nothing
+    (:attr:`~roomwatch.core.slots.QuestionFeatures.ask`: "路过看看", "在吗")
+    makes no item and is only counted in ``not_asks``. Item ids are ``q1``,
+    ``q2`` … in order of creation, unique within one queue (one room in one
+    process).
 
 Ranking
     Every distinct asker adds ``confidence ** weight_confidence × level factor ×
@@ -451,6 +454,9 @@ class QuestionQueue:
         self._order_at = -math.inf
         self._order_pending = False
         self._anon = 0
+        #: Question verdicts that asked the host nothing ("路过看看", "在吗"):
+        #: counted, never made into items.
+        self.not_asks = 0
 
     # ------------------------------------------------------------------ feed
 
@@ -482,6 +488,9 @@ class QuestionQueue:
                 entry = candidate
         if entry is None:
             feats = self._features(key, tokens)
+            if not feats.ask:
+                self.not_asks += 1
+                return events
             entry = self._match(feats, now)
             if entry is None:
                 entry = self._create(feats, now, events)

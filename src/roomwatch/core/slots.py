@@ -8,26 +8,43 @@ turns one question (its normalised text and its jieba tokens) into
     A coarse intent from a fixed list (:data:`INTENTS`: price, shipping, size,
     stock, shelf_life, ingredients, authenticity, usage, after_sales,
     next_drop, link, show_me, other) and a finer aspect inside it
-    (``shipping`` → ``fee`` / ``when`` / ``arrive`` / ``courier`` / ``area``).
+    (``shipping`` → ``fee`` / ``when`` / ``arrive`` / ``courier`` / ``area``;
+    ``link`` → ``which`` number / ``how`` to buy / put it ``up``).
     Two questions with different aspects never fold: "包邮吗" and
     "什么时候发货" are both about shipping but need different answers.
+    Shipping to a named region is one aspect, ``area``, whether it asks if
+    the shop ships there or if it is free there ("发新疆吗", "新疆发货吗",
+    "新疆包邮吗"): the host answers both with one sentence ("新疆能发, 补 10 元
+    运费"). A time word keeps ``when`` ("新疆什么时候发货") and a duration
+    keeps ``arrive`` ("新疆几天到"). Free shipping with no place named stays
+    ``fee``.
 
 ``slots``
     The values that make two otherwise identical questions different:
-    ``link`` (3号 / 三号 / 3号链接 / #3 / 链接3 / 第三个 → ``"3"``), ``size``
-    (S/M/L/XL, 38码), ``height`` / ``weight`` (身高160 / 1米6 / 110斤 / 55kg, in
+    ``link`` (3号 / 三号 / 3号链接 / #3 / 3# / 链接3 / 第三个 → ``"3"``),
+    ``day`` (the 3 of "3号发货吗", a date), ``size`` (S/M/L/XL, 38码),
+    ``height`` / ``weight`` (身高160 / 1米6 / 一米六 / 160穿多大 / 110斤 / 55kg, in
     cm and 斤), ``colour`` (黑色 / 黑的 → ``"黑"``), ``region`` (新疆, 偏远地区 →
     ``"偏远"``), ``spec`` (5斤装, 2箱), ``price`` (9.9元, 9块9, 九块九, ¥39) and
     ``who`` (孕妇 / 怀孕 → ``"孕妇"``, 小孩 / 孩子 / 宝宝能… → ``"儿童"``, 老人, 糖尿病,
-    敏感肌).
+    敏感肌). A question naming several links, sizes, colours or regions keeps
+    them all, sorted and comma-separated ("3号和5号" → ``"3,5"``).
     Slots must be *equal* for two questions to fold: link 3 never folds with
-    link 5, and 新疆包邮吗 never folds with 包邮吗.
+    link 5 (nor with "3号和5号"), and 新疆包邮吗 never folds with 包邮吗.
 
 ``topic``
     The content words left once intent phrases, slot spans, fillers (主播, 请问,
     这个 …) and particles are gone, e.g. ``{"苹果"}`` for "这个苹果多少钱".
     Questions fold when their topics are similar enough (the queue uses the
-    Jaccard index); an empty topic matches only an empty topic.
+    Jaccard index); an empty topic matches only an empty topic. In an
+    ``other`` question the question words stay, as ``?哪`` / ``?什么`` / ``?几``
+    …, since they are often all that tells "主播哪里人" from "主播多大了".
+
+``ask``
+    False for a comment that asks the host nothing even if the classifier
+    called it a question: a viewer saying what they do ("路过看看", "我再看看",
+    "来了", "打卡"), or an ``other`` question with no slot, topic or question
+    word left ("在吗", "???"). The queue makes no item for it.
 
 ``secondary``
     Aspects of further intents in the same comment ("3号多少钱包邮吗" asks price
@@ -82,6 +99,11 @@ class QuestionFeatures:
     slots: Mapping[str, str]
     topic: frozenset[str]
     secondary: frozenset[str] = frozenset()
+    #: False when the comment asks the host nothing: a viewer saying what they
+    #: do themselves ("路过看看", "随便看看", "来了", "打卡"), or an "other"
+    #: question with no slot, topic or question word left ("在吗", "???").
+    #: The queue makes no item for it.
+    ask: bool = True
     #: Questions fold only when their signatures are equal: intent.aspect and
     #: every slot.
     signature: tuple[str, tuple[tuple[str, str], ...]] = field(
@@ -153,13 +175,20 @@ def chinese_number(text: str) -> int | None:
 
 _NUM: Final = r"(\d{1,3}|[零〇一二两三四五六七八九十幺]{1,3})"
 # A "3号" followed by one of these is a date ("3号发货"), not a link number.
-_DATE_AFTER: Final = r"(?!发|到货|之前|以前|前|后|开|晚上|早上|上午|下午|中午|当天|那天|左右)"
+_DATE_WORDS: Final = r"发|到货|之前|以前|前|后|开|晚上|早上|上午|下午|中午|当天|那天|左右"
+_DATE_AFTER: Final = rf"(?!{_DATE_WORDS})"
 _LINK_RES: Final = (
     re.compile(rf"第{_NUM}(?:个|款|件|号)(?:链接|链|宝贝|商品|产品)?"),
     re.compile(rf"(?:链接|连接|小黄车|车)\s*{_NUM}(?:号)?(?![\d斤克箱])"),
     re.compile(r"[#＃]\s*(\d{1,3})(?:号)?(?:链接|连接)?"),
+    re.compile(r"(?<![\d.])(\d{1,3})\s*[#＃](?:链接|连接)?"),
     re.compile(rf"{_NUM}\s*号{_DATE_AFTER}(?:链接|连接|宝贝|商品|产品|款)?"),
     re.compile(r"(?<![\d.])(\d{1,2})\s*(?:链接|连接)"),
+)
+# The "3号" that _DATE_AFTER keeps from being a link is a day of the month:
+# "3号发货吗" and "5号发货吗" ask about different days.
+_DAY_RE: Final = re.compile(
+    rf"(?<![\d#＃第]){_NUM}\s*(?:号|日)(?={_DATE_WORDS})(?:之前|以前|前|之后|以后|后|左右)?"
 )
 
 _SIZE_LETTER_RE: Final = re.compile(
@@ -170,8 +199,13 @@ _HEIGHT_RES: Final = (
     re.compile(r"身高\s*(1[0-9]{2}|1\.\d{1,2}|1米\d{1,2})\s*(?:cm|厘米|公分)?"),
     re.compile(r"(?<![\d.])(1[2-9]\d)\s*(?:cm|厘米|公分)"),
     re.compile(r"(?<![\d.])(1\.[4-9]\d?)\s*(?:米|m)(?![a-z])"),
-    re.compile(r"(?<![\d.])(1米[4-9]\d?)"),
+    re.compile(r"(?<![\d.])([1一]米[4-9四五六七八九][\d零一二三四五六七八九]?)"),
 )
+# A bare 140-199 in a sizing question is a height: "160穿多大码", "165能穿吗".
+_BARE_HEIGHT_RE: Final = re.compile(
+    r"(?<![\d.])(1[4-9]\d)(?![\d.]|\s*(?:斤|kg|公斤|千克|元|块|码|号|g|克|ml|毫升|cm|厘米|公分|米|m))"
+)
+_CN_DIGIT_TABLE: Final = str.maketrans("零一二三四五六七八九", "0123456789")
 _WEIGHT_EXPLICIT_RE: Final = re.compile(r"体重\s*(\d{2,3})\s*(斤|kg|公斤|千克)?")
 _WEIGHT_RE: Final = re.compile(r"(?<![\d.])(\d{2,3})\s*(斤|kg|公斤|千克)(?!装)")
 _BODY_PAIR_RE: Final = re.compile(
@@ -221,7 +255,13 @@ _REGION_CANON: Final = {
 }
 
 
+def _join(values: set[str]) -> str:
+    """One slot value for several mentions: "3号和5号" asks about both."""
+    return ",".join(sorted(values))
+
+
 def _height(raw: str) -> str | None:
+    raw = raw.translate(_CN_DIGIT_TABLE)
     if "米" in raw:
         head, _, tail = raw.partition("米")
         if not tail:
@@ -294,10 +334,12 @@ def _slots(text: str) -> tuple[dict[str, str], str]:
         return any(start < e and s < end for s, e in spans)
 
     if not chars.isdisjoint(_REGION_CHARS):
+        regions = set()
         for m in _REGION_RE.finditer(text):
-            if "region" not in slots:
-                slots["region"] = _REGION_CANON.get(m.group(1), m.group(1))
+            regions.add(_REGION_CANON.get(m.group(1), m.group(1)))
             spans.append(m.span())
+        if regions:
+            slots["region"] = _join(regions)
     if not chars.isdisjoint(_WHO_CHARS):
         for who, rx in _WHO_RES:
             for m in rx.finditer(text):
@@ -307,20 +349,23 @@ def _slots(text: str) -> tuple[dict[str, str], str]:
     if not chars.isdisjoint(_NUMBER_CHARS):
         _numeric_slots(text, slots, spans, taken)
     if not chars.isdisjoint(_COLOUR_CHARS):
+        colours = set()
         for m in _COLOUR_RE.finditer(text):
             if taken(*m.span()):
                 continue
-            colour = m.group(1) or m.group(2) or m.group(3)
-            if "colour" not in slots:
-                slots["colour"] = colour
+            colours.add(m.group(1) or m.group(2) or m.group(3))
             spans.append(m.span())
+        if colours:
+            slots["colour"] = _join(colours)
     if not chars.isdisjoint(_LETTERS):
+        sizes = set()
         for m in _SIZE_LETTER_RE.finditer(text):
             if taken(*m.span()):
                 continue
-            if "size" not in slots:
-                slots["size"] = m.group(1)
+            sizes.add(m.group(1))
             spans.append(m.span())
+        if sizes:
+            slots["size"] = _join(sizes | set(slots.get("size", "").split(",")) - {""})
     if not spans:
         return slots, text
     out = list(text)
@@ -353,6 +398,12 @@ def _numeric_slots(
             if h and "height" not in slots:
                 slots["height"] = h
                 spans.append(m.span())
+    if size_context and "height" not in slots:
+        for m in _BARE_HEIGHT_RE.finditer(text):
+            if not taken(*m.span()):
+                slots["height"] = m.group(1)
+                spans.append(m.span())
+                break
     for m in _WEIGHT_EXPLICIT_RE.finditer(text):
         w = _weight(m.group(1), m.group(2))
         if w and "weight" not in slots and not taken(*m.span()):
@@ -376,12 +427,15 @@ def _numeric_slots(
         if "spec" not in slots:
             slots["spec"] = f"{amount}{unit}"
         spans.append(m.span())
+    sizes = set()
     for m in _SIZE_NUMBER_RE.finditer(text):
         if taken(*m.span()):
             continue
-        if "size" not in slots:
-            slots["size"] = m.group(1)
+        sizes.add(m.group(1))
         spans.append(m.span())
+    if sizes:
+        slots["size"] = _join(sizes)
+    links: set[int] = set()
     for rx in _LINK_RES:
         for m in rx.finditer(text):
             if taken(*m.span()):
@@ -389,8 +443,16 @@ def _numeric_slots(
             value = chinese_number(m.group(1))
             if value is None or value == 0 or value > 200:
                 continue
-            if "link" not in slots:
-                slots["link"] = str(value)
+            links.add(value)
+            spans.append(m.span())
+    if links:
+        slots["link"] = ",".join(str(n) for n in sorted(links))
+    for m in _DAY_RE.finditer(text):
+        if taken(*m.span()):
+            continue
+        value = chinese_number(m.group(1))
+        if value is not None and 1 <= value <= 31 and "day" not in slots:
+            slots["day"] = str(value)
             spans.append(m.span())
     for m in _PRICE_RE.finditer(text):
         if taken(*m.span()):
@@ -435,12 +497,14 @@ _RULES: Final[tuple[tuple[str, str, str], ...]] = (
     (
         "shelf_life",
         "life",
-        r"保质期|保值期|保持期|保鲜期|能放多久|放多久|能放几天|放几天|能放多长|多久过期|会过期|能放|能存多久|能保存多久|保存多久|保存多长",
+        r"保质期|保值期|保持期|保鲜期|有效期|能放多久|放多久|能放几天|放几天|能放多长|多久过期|会过期|能放|能存多久|能保存多久|保存多久|保存多长|"
+        r"过期|到期",
     ),
     (
         "shelf_life",
         "date",
-        r"生产日期|什么时候生产|哪天生产|几月生产|几号生产|什么时候做的|出厂日期|批次",
+        r"生产日期|生产时间|什么时候生产|啥时候生产|哪天生产|几月份?(?:的|份)?生产|哪年(?:的)?生产|哪个月(?:的)?生产|"
+        r"几号生产|什么时候做的|出厂日期|批次|日期",
     ),
     (
         "shelf_life",
@@ -525,11 +589,18 @@ _RULES: Final[tuple[tuple[str, str, str], ...]] = (
         r"有货|还有吗|还有么|还有没|还有嘛|没货|(?<!链接)没了|(?<!链接)没有了|库存|卖完|抢完|售罄|还能拍|能拍吗|能拍么|有货吗|断货|"
         r"还有多少|剩多少|拍不了|拍不到|抢不到|没抢到|还剩|有吗|有么|有嘛|有没",
     ),
+    # How to buy at all (tap the cart, pick a spec) is answered differently
+    # from which link number a product is on.
+    (
+        "link",
+        "how",
+        r"怎么买|怎么拍|怎么下单|怎么购买|怎样买|怎样下单|如何购买|如何下单|咋买|咋拍|咋下单|怎么抢|咋抢",
+    ),
     (
         "link",
         "which",
         r"几号链接|几号连接|哪个链接|哪个号|几号|哪个是|拍哪个|拍几号|在几号|链接在哪|在哪拍|在哪买|哪里买|"
-        r"怎么买|怎么拍|去哪拍|哪里拍|哪拍|哪买|在哪个|哪一个|哪款",
+        r"去哪拍|哪里拍|哪拍|哪买|在哪个|哪一个|哪款",
     ),
     (
         "link",
@@ -706,16 +777,85 @@ def _topic(residual: str, tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+# --------------------------------------------------------------------------
+# Meaning-level adjustments after the rules
+
+# Shipping to a named region, asked as "can you ship there" or "is it free
+# there", gets one answer from the host ("新疆能发, 补 10 元运费" / "新疆不发"):
+# one aspect, ``area``. A time word keeps ``when`` ("新疆什么时候发货") and a
+# duration keeps ``arrive`` ("新疆几天到").
+_SHIP_TIME_RE: Final = re.compile(
+    r"什么时候|啥时候|几时|几号|哪天|几点|多久|几天|今天|当天|明天|后天|马上|时间|快|现货|预售"
+)
+_ARRIVE_TIME_RE: Final = re.compile(r"几天|多久|多长|什么时候|啥时候|几号|哪天|时间|快")
+_SHIP_VERB_RE: Final = re.compile(r"发|寄|邮")
+_SHIP_WORDS_RE: Final = re.compile(r"发货|发|寄|邮|送|运|到|货")
+# Question words carry the meaning of an "other" question once the topic words
+# are gone: "主播哪里人" and "主播多大了" are different questions, and neither
+# is "主播在吗".
+_ASK_WORD_RE: Final = re.compile(
+    r"为什么|为啥|哪里|哪儿|哪|什么|啥|怎么样|怎么|怎样|咋|如何|"
+    r"多少|几|谁|多大"
+)
+_ASK_WORD_CANON: Final = {
+    "为啥": "为什么",
+    "哪里": "哪",
+    "哪儿": "哪",
+    "啥": "什么",
+    "怎么样": "怎么",
+    "怎样": "怎么",
+    "咋": "怎么",
+    "如何": "怎么",
+    "多少": "几",
+}
+# A viewer saying what they themselves are doing, not asking anything.
+_BROWSE_RE: Final = re.compile(
+    r"(?:我|就|先|再|也|来|过来|进来|路过|随便|随意|顺便|顺路|刚来|瞎|逛逛|逛|打卡|签到|报到|冒泡)+"
+    r"(?:看看|看一看|看一下|看下|瞧瞧|瞅瞅|逛逛|逛一逛)?"
+    r"[了吧啦呀哦哈啊嘛]*"
+)
+_NOT_CJK_RE: Final = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+def _region_shipping(intent: str, aspect: str, collapsed: str, residual: str) -> bool:
+    if intent == "shipping":
+        if aspect in ("fee", "area"):
+            return True
+        if aspect == "when":
+            return _SHIP_TIME_RE.search(collapsed) is None
+        if aspect == "arrive":
+            return _ARRIVE_TIME_RE.search(collapsed) is None
+        return False
+    return intent == "other" and _SHIP_VERB_RE.search(residual) is not None
+
+
+def _is_browsing(collapsed: str) -> bool:
+    bare = _NOT_CJK_RE.sub("", collapsed)
+    return bool(bare) and _BROWSE_RE.fullmatch(bare) is not None
+
+
 def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
     """Features of one question: ``text`` is normalised, ``tokens`` its jieba cut."""
     collapsed = _collapse(text)
     slots, residual = _slots(collapsed)
     intent, aspect, secondary, residual = _intent(residual)
+    if "region" in slots and _region_shipping(intent, aspect, collapsed, residual):
+        intent, aspect = "shipping", "area"
+        residual = _SHIP_WORDS_RE.sub("|", residual)
+    elif intent == "other" and "穿" in residual and slots.keys() & {"size", "height", "weight"}:
+        intent, aspect = "size", "fit"  # "穿m还是l", "160穿哪个"
+        residual = residual.replace("穿", "|")
     topic = _topic(residual, tokens)
+    if intent == "other":
+        marks = {_ASK_WORD_CANON.get(w, w) for w in _ASK_WORD_RE.findall(residual)}
+        if marks:
+            topic = topic | {f"?{w}" for w in marks}
+    ask = not _is_browsing(collapsed) and not (intent == "other" and not slots and not topic)
     return QuestionFeatures(
         intent=intent,
         aspect=aspect,
         slots=MappingProxyType(slots),
         topic=topic,
         secondary=frozenset(secondary),
+        ask=ask,
     )
