@@ -218,6 +218,11 @@ def test_shipping_to_other_regions_folds_the_same_way(room: Room, wordings: tupl
         ("怎么买", "几号链接"),
         # "Other" questions with nothing but a question word left.
         ("主播哪里人", "主播多大了"),
+        # Big and small are different variants.
+        ("大的多少钱", "小的多少钱"),
+        ("大的多少钱", "多少钱"),
+        ("大码有吗", "小码有吗"),
+        ("大吗", "快吗"),
     ],
 )
 def test_meaning_near_misses_do_not_fold(room: Room, first: str, second: str) -> None:
@@ -235,6 +240,8 @@ def test_meaning_near_misses_do_not_fold(room: Room, first: str, second: str) ->
         ("哪年生产的", "生产日期是什么时候"),
         ("怎么下单", "怎么买"),
         ("主播哪里人", "主播老家哪里的"),
+        ("有黑色吗", "黑色有吗"),
+        ("有大的吗", "大的有吗"),
     ],
 )
 def test_meaning_variants_fold(room: Room, pair: tuple[str, str]) -> None:
@@ -250,8 +257,11 @@ def test_comments_that_ask_nothing_make_no_item(room: Room, text: str) -> None:
     assert room.ask(text, "u1", 100.0) == []
     assert len(room.queue) == 0
     assert room.queue.not_asks == 1
-    # ...while a request to be shown something is still an ask.
+    # ...while a request to be shown something is still an ask, and so is a
+    # question made of words that are often fillers.
     assert room.item_of("给我看看", "u2", 101.0).intent == "show_me"
+    assert room.item_of("有大的吗", "u3", 102.0).intent == "stock"
+    assert room.item_of("大吗", "u4", 103.0).intent == "other"
 
 
 def test_folding_window_is_bounded(tokenizer: Any) -> None:

@@ -118,6 +118,29 @@ def test_bare_and_spelled_out_heights_in_sizing_questions(feats: Any) -> None:
     assert feats("150斤穿什么码").slots == {"weight": "150"}
 
 
+def test_big_medium_small_as_a_variant_not_a_degree(feats: Any) -> None:
+    assert feats("大的多少钱").slots == {"grade": "大"}
+    assert feats("小号多少钱").slots == {"grade": "小"}
+    assert feats("中杯多少钱").slots == {"grade": "中"}
+    assert feats("大果多少钱").signature != feats("小果多少钱").signature
+    for text in ("多大码", "偏小吗", "最大的多少钱", "小孩能吃吗"):
+        assert "grade" not in feats(text).slots, text
+
+
+def test_a_slot_inside_you_ma_asks_for_stock(feats: Any) -> None:
+    for text in ("有黑色吗", "有m码吗", "有3号吗", "有大的吗", "有没有黑色的"):
+        assert (feats(text).intent, feats(text).aspect) == ("stock", "have"), text
+    assert feats("有黑色吗").signature == feats("黑色有吗").signature
+    # An intent phrase inside is not a slot: 有运费吗 asks the fee.
+    assert feats("有运费吗").signature == feats("包邮吗").signature
+
+
+def test_a_question_made_of_filler_words_keeps_them(feats: Any) -> None:
+    assert feats("大吗").ask
+    assert feats("大吗").topic == feats("大不大").topic == {"大"}
+    assert feats("大吗").topic != feats("快吗").topic
+
+
 def test_shoe_size_number(feats: Any) -> None:
     assert feats("38码偏大吗").slots["size"] == "38"
 

@@ -298,6 +298,14 @@ def _price(match: re.Match[str]) -> str | None:
     return f"{value:g}"
 
 
+# Big, medium or small as a variant ("大果", "小号", "有大的吗", "中杯"), not
+# as a degree ("多大", "最大的", "偏小").
+_GRADE_RE: Final = re.compile(
+    r"(?<![多最太很挺偏较比么好其])(特大|超大|加大|大|中|小)"
+    r"(?:号|码|的|个|款|(?=份|杯|瓶|盒|包|只|颗|袋|箱|碗|桶|罐|支|条|瓣|果|规格))"
+)
+_GRADE_CANON: Final = {"超大": "特大"}
+
 _SIZE_CONTEXT_RE: Final = re.compile(r"码|穿|尺码|身高|体重|合适|偏大|偏小|号型|裤|衣|裙|鞋")
 
 
@@ -320,8 +328,14 @@ def _first_chars(*patterns: str) -> frozenset[str]:
 _REGION_CHARS: Final = _first_chars(_REGIONS)
 _WHO_CHARS: Final = _first_chars(*(p for _, p in _WHO))
 _COLOUR_CHARS: Final = _first_chars(_COLOURS)
+_GRADE_CHARS: Final = frozenset("大中小")
 _NUMBER_CHARS: Final = frozenset("0123456789零〇一二两三四五六七八九十百幺半")
 _LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+# Slot spans are blanked with this, intent phrases with "|": the rules can tell
+# "有黑色吗" (a slot inside 有…吗) from "有运费吗" (an intent phrase inside).
+_SLOT_MARK: Final = "\x1f"
 
 
 def _slots(text: str) -> tuple[dict[str, str], str]:
@@ -357,6 +371,15 @@ def _slots(text: str) -> tuple[dict[str, str], str]:
             spans.append(m.span())
         if colours:
             slots["colour"] = _join(colours)
+    if not chars.isdisjoint(_GRADE_CHARS):
+        grades = set()
+        for m in _GRADE_RE.finditer(text):
+            if taken(*m.span()):
+                continue
+            grades.add(_GRADE_CANON.get(m.group(1), m.group(1)))
+            spans.append(m.span())
+        if grades:
+            slots["grade"] = _join(grades)
     if not chars.isdisjoint(_LETTERS):
         sizes = set()
         for m in _SIZE_LETTER_RE.finditer(text):
@@ -371,7 +394,7 @@ def _slots(text: str) -> tuple[dict[str, str], str]:
     out = list(text)
     for start, end in spans:
         for i in range(start, end):
-            out[i] = "|"
+            out[i] = _SLOT_MARK
     return slots, "".join(out)
 
 
@@ -587,7 +610,8 @@ _RULES: Final[tuple[tuple[str, str, str], ...]] = (
         "stock",
         "have",
         r"有货|还有吗|还有么|还有没|还有嘛|没货|(?<!链接)没了|(?<!链接)没有了|库存|卖完|抢完|售罄|还能拍|能拍吗|能拍么|有货吗|断货|"
-        r"还有多少|剩多少|拍不了|拍不到|抢不到|没抢到|还剩|有吗|有么|有嘛|有没",
+        r"还有多少|剩多少|拍不了|拍不到|抢不到|没抢到|还剩|有吗|有么|有嘛|有没|"
+        r"有\x1f+的?(?:吗|么|嘛|呢|$)",  # 有黑色吗, 有3号吗, 有大的吗: a slot inside 有…吗
     ),
     # How to buy at all (tap the cart, pick a spec) is answered differently
     # from which link number a product is on.
@@ -671,7 +695,7 @@ _IMPLIED: Final = frozenset(
 # ("3号多少", "黑色s码有没有", "链接"); when another rule matched first they are
 # just removed, never counted as a second question.
 _WEAK_RULES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("price", "how_much", r"(?<![有剩])多少(?:$|[呢啊吖呀\|])"),
+    ("price", "how_much", r"(?<![有剩])多少(?:$|[呢啊吖呀\|\x1f])"),
     ("stock", "have", r"还有|有$"),
     ("link", "up", r"链接|连接"),
     ("show_me", "look", r"看看|看一下|看下"),
@@ -815,6 +839,11 @@ _BROWSE_RE: Final = re.compile(
     r"[了吧啦呀哦哈啊嘛]*"
 )
 _NOT_CJK_RE: Final = re.compile(r"[^\u4e00-\u9fff]+")
+# What is left of "在吗", "主播在吗", "是吗" once these are gone is nothing.
+_FILLER_RE: Final = re.compile(
+    r"主播|老板|宝宝|家人们|家人|大家|你们|你|我们|我|请问|问下|问一下|一下|这个|那个|这|那|"
+    r"在|是|吗|呢|啊|吧|呀|哦|嘛|么|了|的|人|好|嗨|哈喽|哈|嗯|额|哎|诶"
+)
 
 
 def _region_shipping(intent: str, aspect: str, collapsed: str, residual: str) -> bool:
@@ -850,6 +879,11 @@ def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
         marks = {_ASK_WORD_CANON.get(w, w) for w in _ASK_WORD_RE.findall(residual)}
         if marks:
             topic = topic | {f"?{w}" for w in marks}
+        elif not topic and not slots:
+            # Only stop words left ("大吗", "快不快"): they are the question.
+            rest = _FILLER_RE.sub("", _NOT_CJK_RE.sub("", residual))
+            if rest:
+                topic = frozenset({rest})
     ask = not _is_browsing(collapsed) and not (intent == "other" and not slots and not topic)
     return QuestionFeatures(
         intent=intent,
