@@ -223,6 +223,16 @@ def test_shipping_to_other_regions_folds_the_same_way(room: Room, wordings: tupl
         ("大的多少钱", "多少钱"),
         ("大码有吗", "小码有吗"),
         ("大吗", "快吗"),
+        # Frames shared by different products are the intent, not the topic.
+        ("卤蛋有检测报告吗", "大衣有检测报告吗"),
+        ("哈密瓜是购物车第几个", "沐浴露是购物车第几个"),
+        ("想要粽子选哪个规格", "我要买大米选哪个规格"),
+        ("大米是国产的吗", "是正品吗"),
+        # Which courier, door delivery and "can you ship" are three questions.
+        ("能发顺丰吗", "能发吗"),
+        ("能送货上门吗", "能发吗"),
+        # Weights in words.
+        ("一米六五一百二斤多大号", "一米六五一百六斤多大号"),
     ],
 )
 def test_meaning_near_misses_do_not_fold(room: Room, first: str, second: str) -> None:
@@ -239,13 +249,32 @@ def test_meaning_near_misses_do_not_fold(room: Room, first: str, second: str) ->
         ("什么时候过期", "保质期多久"),
         ("哪年生产的", "生产日期是什么时候"),
         ("怎么下单", "怎么买"),
-        ("主播哪里人", "主播老家哪里的"),
+        ("主播哪里人", "主播是哪的人"),
         ("有黑色吗", "黑色有吗"),
         ("有大的吗", "大的有吗"),
+        ("能发顺丰吗", "发什么快递"),
+        ("在哪下单", "几号链接"),
+        ("一米六五一百二斤多大号", "165，120斤穿什么码"),
     ],
 )
 def test_meaning_variants_fold(room: Room, pair: tuple[str, str]) -> None:
     assert room.item_of(pair[0], "u1", 100.0).id == room.item_of(pair[1], "u2", 101.0).id
+
+
+def test_an_item_does_not_gather_two_different_products(room: Room) -> None:
+    # "甜不甜" is close to both, but 橙子 and 月饼 are different questions.
+    hub = room.item_of("甜不甜", "u1", 100.0)
+    orange = room.item_of("橙子甜不甜", "u2", 101.0)
+    mooncake = room.item_of("月饼甜不甜", "u3", 102.0)
+    assert orange.id == hub.id
+    assert mooncake.id != orange.id
+
+
+def test_question_words_alone_do_not_make_a_hub(room: Room) -> None:
+    a = room.item_of("什么时候在上", "u1", 100.0)
+    b = room.item_of("什么时候抽奖", "u2", 101.0)
+    c = room.item_of("什么色号", "u3", 102.0)
+    assert len({a.id, b.id, c.id}) == 3
 
 
 @pytest.mark.parametrize(
@@ -653,6 +682,7 @@ def test_replay_is_deterministic(tokenizer: Any) -> None:
         {"grace_s": -1.0},
         {"half_life_s": 0.0},
         {"fold_threshold": 1.5},
+        {"fold_threshold": 0.5, "fold_conflict": 0.6},
         {"window_s": float("nan")},
         {"top_n": True},
     ],

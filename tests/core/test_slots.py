@@ -141,6 +141,13 @@ def test_a_question_made_of_filler_words_keeps_them(feats: Any) -> None:
     assert feats("大吗").topic != feats("快吗").topic
 
 
+def test_weights_in_words(feats: Any) -> None:
+    assert dict(feats("一米六五一百二斤多大号").slots) == {"height": "165", "weight": "120"}
+    assert feats("一百二十斤穿什么码").slots == {"weight": "120"}
+    assert feats("九十斤能穿吗").slots == {"weight": "90"}
+    assert "weight" not in feats("两斤多少钱").slots
+
+
 def test_shoe_size_number(feats: Any) -> None:
     assert feats("38码偏大吗").slots["size"] == "38"
 
@@ -202,9 +209,22 @@ def test_who_may_use_it(feats: Any) -> None:
         ("新疆什么时候发货", "shipping", "when"),
         ("新疆几天能到", "shipping", "arrive"),
         ("新疆什么快递", "shipping", "courier"),
+        ("能发顺丰吗", "shipping", "courier"),
+        ("能送货上门吗", "shipping", "door"),
+        ("有冷链吗", "shipping", "cold"),
+        ("是产地直发吗", "shipping", "origin"),
+        ("有检测报告吗", "authenticity", "report"),
+        ("是国产的吗", "authenticity", "origin"),
+        ("是正规厂家的吗", "authenticity", "genuine"),
+        ("选哪个规格", "size", "spec"),
+        ("多大号合适", "size", "fit"),
+        ("购物车第几个", "link", "which"),
+        ("在哪下单", "link", "which"),
+        ("干嘛用的", "usage", "use"),
         ("上链接", "link", "up"),
         ("拿近点看看", "show_me", "close_up"),
-        ("主播哪里人", "other", "other"),
+        ("主播哪里人", "other", "哪"),
+        ("苹果甜吗", "other", "other"),
     ],
 )
 def test_intent_and_aspect(feats: Any, text: str, intent: str, aspect: str) -> None:
@@ -225,12 +245,14 @@ def test_a_region_that_is_not_about_shipping_stays_put(feats: Any) -> None:
     assert feats("新疆的苹果甜吗").intent == "other"
 
 
-def test_other_questions_keep_their_question_word(feats: Any) -> None:
-    assert feats("主播哪里人").topic == {"?哪"}
-    assert feats("主播是哪的人").topic == {"?哪"}
-    assert feats("主播多大了").topic == {"?多大"}
-    # ...but a known intent does not need one.
-    assert feats("多少钱").topic == frozenset()
+def test_other_questions_keep_their_question_word_as_aspect(feats: Any) -> None:
+    assert feats("主播哪里人").aspect == feats("主播是哪的人").aspect == "哪"
+    assert feats("主播多大了").aspect == "多大"
+    assert feats("苹果是什么品种").aspect == feats("苹果啥品种").aspect == "什么"
+    # Not in the topic, where "什么时候抽奖" and "什么色号" would share a word.
+    assert feats("什么时候抽奖").topic.isdisjoint(feats("什么色号").topic)
+    # ...and a known intent does not need one.
+    assert feats("多少钱").aspect == "how_much"
 
 
 @pytest.mark.parametrize(

@@ -37,9 +37,10 @@ turns one question (its normalised text and its jieba tokens) into
     The content words left once intent phrases, slot spans, fillers (主播, 请问,
     这个 …) and particles are gone, e.g. ``{"苹果"}`` for "这个苹果多少钱".
     Questions fold when their topics are similar enough (the queue uses the
-    Jaccard index); an empty topic matches only an empty topic. In an
-    ``other`` question the question words stay, as ``?哪`` / ``?什么`` / ``?几``
-    …, since they are often all that tells "主播哪里人" from "主播多大了".
+    Jaccard index); an empty topic matches only an empty topic. An ``other``
+    question's question words become its aspect (``哪``, ``什么``, ``几`` …,
+    canonical and comma-joined), since they are often all that tells
+    "主播哪里人" from "主播多大了".
 
 ``ask``
     False for a comment that asks the host nothing even if the classifier
@@ -72,6 +73,7 @@ from roomwatch.core.intent_rules import (
     ASK_WORD_CANON,
     ASK_WORD_RE,
     BROWSE_RE,
+    COURIER_NAME_RE,
     FILLER_RE,
     IMPLIED,
     NOT_CJK_RE,
@@ -225,6 +227,12 @@ _BARE_HEIGHT_RE: Final = re.compile(
 _CN_DIGIT_TABLE: Final = str.maketrans("零一二三四五六七八九", "0123456789")
 _WEIGHT_EXPLICIT_RE: Final = re.compile(r"体重\s*(\d{2,3})\s*(斤|kg|公斤|千克)?")
 _WEIGHT_RE: Final = re.compile(r"(?<![\d.])(\d{2,3})\s*(斤|kg|公斤|千克)(?!装)")
+# 一百二斤, 九十斤, 一百二十斤; run over the text with taken spans masked, so
+# that the 六五 of 一米六五 is not read as the start of a weight.
+_CN_WEIGHT_RE: Final = re.compile(
+    r"(?<![零一二两三四五六七八九十百])([一二两三四五六七八九十百]{2,5})\s*(斤|公斤)(?!装)"
+)
+_CN_HUNDRED_TENS_RE: Final = re.compile(r"([一二两三])百([一二三四五六七八九])")
 _BODY_PAIR_RE: Final = re.compile(
     r"(?<![\d.])(1[4-9]\d)\s*[/,，、\s]\s*(\d{2,3})\s*(斤|kg|公斤)?(?![\d.码])"
 )
@@ -292,7 +300,14 @@ def _height(raw: str) -> str | None:
 
 
 def _weight(value: str, unit: str | None) -> str | None:
-    number = int(value)
+    if value.isdigit():
+        number = int(value)
+    else:
+        tens = _CN_HUNDRED_TENS_RE.fullmatch(value)  # 一百二 is 120, not 102
+        if tens:
+            number = _CN_DIGITS[tens.group(1)] * 100 + _CN_DIGITS[tens.group(2)] * 10
+        else:
+            number = chinese_number(value) or 0
     if unit in {"kg", "公斤", "千克"}:
         number *= 2
     return str(number) if 40 <= number <= 400 else None
@@ -323,7 +338,9 @@ _GRADE_RE: Final = re.compile(
 )
 _GRADE_CANON: Final = {"超大": "特大"}
 
-_SIZE_CONTEXT_RE: Final = re.compile(r"码|穿|尺码|身高|体重|合适|偏大|偏小|号型|裤|衣|裙|鞋")
+_SIZE_CONTEXT_RE: Final = re.compile(
+    r"码|穿|尺码|身高|体重|合适|偏大|偏小|号型|多大号|什么号|啥号|裤|衣|裙|鞋"
+)
 
 
 def _first_chars(*patterns: str) -> frozenset[str]:
@@ -457,6 +474,15 @@ def _numeric_slots(
             if w and "weight" not in slots:
                 slots["weight"] = w
                 spans.append(m.span())
+        if "weight" not in slots:
+            masked = list(text)
+            for start, end in spans:
+                masked[start:end] = _SLOT_MARK * (end - start)
+            found = _CN_WEIGHT_RE.search("".join(masked))
+            w = _weight(found.group(1), found.group(2)) if found else None
+            if found and w:
+                slots["weight"] = w
+                spans.append(found.span())
     for m in _SPEC_RE.finditer(text):
         if taken(*m.span()):
             continue
@@ -623,6 +649,8 @@ def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
     if "region" in slots and _region_shipping(intent, aspect, collapsed, residual):
         intent, aspect = "shipping", "area"
         residual = SHIP_WORDS_RE.sub("|", residual)
+    elif (intent, aspect) == ("shipping", "area") and COURIER_NAME_RE.search(collapsed):
+        aspect = "courier"  # 能发顺丰吗
     elif intent == "other" and "穿" in residual and slots.keys() & {"size", "height", "weight"}:
         intent, aspect = "size", "fit"  # "穿m还是l", "160穿哪个"
         residual = residual.replace("穿", "|")
@@ -630,13 +658,16 @@ def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
     if intent == "other":
         marks = {ASK_WORD_CANON.get(w, w) for w in ASK_WORD_RE.findall(residual)}
         if marks:
-            topic = topic | {f"?{w}" for w in marks}
+            # In the aspect, not the topic: a topic of question words alone
+            # would pull every "什么…" question into one item.
+            aspect = ",".join(sorted(marks))
         elif not topic and not slots:
             # Only stop words left ("大吗", "快不快"): they are the question.
             rest = FILLER_RE.sub("", NOT_CJK_RE.sub("", residual))
             if rest:
                 topic = frozenset({rest})
-    ask = not _is_browsing(collapsed) and not (intent == "other" and not slots and not topic)
+    empty = aspect == "other" and not slots and not topic
+    ask = not empty and not _is_browsing(collapsed)
     return QuestionFeatures(
         intent=intent,
         aspect=aspect,
