@@ -268,6 +268,9 @@ def test_other_questions_keep_their_question_word_as_aspect(feats: Any) -> None:
         "打卡",
         "在吗",
         "？？？",
+        "来了来了",
+        "主播我来了",
+        "宝宝我路过看看",
     ],
 )
 def test_comments_that_ask_nothing(feats: Any, text: str) -> None:

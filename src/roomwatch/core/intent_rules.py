@@ -12,9 +12,11 @@ import re
 from typing import Final
 
 __all__ = [
+    "ADDRESS_RE",
     "ARRIVE_TIME_RE",
     "ASK_WORD_CANON",
     "ASK_WORD_RE",
+    "BROWSE_CHARS_RE",
     "BROWSE_RE",
     "COURIER_NAME_RE",
     "FILLER_RE",
@@ -304,11 +306,21 @@ ASK_WORD_CANON: Final = {
     "多少": "几",
 }
 # A viewer saying what they themselves are doing, not asking anything.
-BROWSE_RE: Final = re.compile(
-    r"(?:我|就|先|再|也|来|过来|进来|路过|随便|随意|顺便|顺路|刚来|瞎|逛逛|逛|打卡|签到|报到|冒泡)+"
-    r"(?:看看|看一看|看一下|看下|瞧瞧|瞅瞅|逛逛|逛一逛)?"
-    r"[了吧啦呀哦哈啊嘛]*"
+# Both are checked in linear time (no nested repeats: a long "来来来…x"
+# must not backtrack): the comment is made only of these characters and
+# holds one of the words.
+_BROWSE_WORDS: Final = (
+    "我|就|先|再|也|来|过来|进来|路过|随便|随意|顺便|顺路|刚来|瞎|逛逛|逛|打卡|签到|报到|冒泡"
 )
+_LOOK_WORDS: Final = "看看|看一看|看一下|看下|瞧瞧|瞅瞅|逛一逛"
+_PARTICLES: Final = "了吧啦呀哦哈啊嘛"
+BROWSE_RE: Final = re.compile(_BROWSE_WORDS)
+BROWSE_CHARS_RE: Final = re.compile(
+    "[" + "".join(sorted(set(_BROWSE_WORDS + _LOOK_WORDS + _PARTICLES) - {"|"})) + "]+"
+)
+# "主播我来了", "宝宝我路过看看": addressed to the host, but about the viewer.
+# (Without 我, "主播再看看" asks the host to show it again.)
+ADDRESS_RE: Final = re.compile(r"(?:主播|老板|宝宝|家人们|家人|大家|姐妹们|老铁们?)+(?=我)")
 NOT_CJK_RE: Final = re.compile(r"[^\u4e00-\u9fff]+")
 # What is left of "在吗", "主播在吗", "是吗" once these are gone is nothing.
 FILLER_RE: Final = re.compile(

@@ -69,9 +69,11 @@ from types import MappingProxyType
 from typing import Final
 
 from roomwatch.core.intent_rules import (
+    ADDRESS_RE,
     ARRIVE_TIME_RE,
     ASK_WORD_CANON,
     ASK_WORD_RE,
+    BROWSE_CHARS_RE,
     BROWSE_RE,
     COURIER_NAME_RE,
     FILLER_RE,
@@ -638,7 +640,10 @@ def _region_shipping(intent: str, aspect: str, collapsed: str, residual: str) ->
 
 def _is_browsing(collapsed: str) -> bool:
     bare = NOT_CJK_RE.sub("", collapsed)
-    return bool(bare) and BROWSE_RE.fullmatch(bare) is not None
+    address = ADDRESS_RE.match(bare)  # anchored: linear even on "主播主播…"
+    if address is not None:
+        bare = bare[address.end() :]
+    return BROWSE_CHARS_RE.fullmatch(bare) is not None and BROWSE_RE.search(bare) is not None
 
 
 def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
