@@ -284,6 +284,8 @@ _REGION_CANON: Final = {
 
 def _join(values: set[str]) -> str:
     """One slot value for several mentions: "3号和5号" asks about both."""
+    if len(values) == 1:
+        return next(iter(values))
     return ",".join(sorted(values))
 
 
@@ -424,13 +426,14 @@ def _slots(text: str) -> tuple[dict[str, str], str]:
             sizes.add(m.group(1))
             spans.append(m.span())
         if sizes:
-            slots["size"] = _join(sizes | set(slots.get("size", "").split(",")) - {""})
+            if "size" in slots:  # a shoe size as well: "38码还是m"
+                sizes.update(slots["size"].split(","))
+            slots["size"] = _join(sizes)
     if not spans:
         return slots, text
     out = list(text)
     for start, end in spans:
-        for i in range(start, end):
-            out[i] = _SLOT_MARK
+        out[start:end] = _SLOT_MARK * (end - start)
     return slots, "".join(out)
 
 
@@ -476,7 +479,7 @@ def _numeric_slots(
             if w and "weight" not in slots:
                 slots["weight"] = w
                 spans.append(m.span())
-        if "weight" not in slots:
+        if "weight" not in slots and "斤" in text:
             masked = list(text)
             for start, end in spans:
                 masked[start:end] = _SLOT_MARK * (end - start)
@@ -514,8 +517,8 @@ def _numeric_slots(
             links.add(value)
             spans.append(m.span())
     if links:
-        slots["link"] = ",".join(str(n) for n in sorted(links))
-    for m in _DAY_RE.finditer(text):
+        slots["link"] = ",".join(map(str, sorted(links)))
+    for m in _DAY_RE.finditer(text) if "号" in text or "日" in text else ():
         if taken(*m.span()):
             continue
         value = chinese_number(m.group(1))
@@ -536,7 +539,147 @@ def _numeric_slots(
 # --------------------------------------------------------------------------
 # Intents (the phrase tables are in roomwatch.core.intent_rules)
 
+
+def _split_top(pattern: str) -> list[str]:
+    """``pattern`` split at its top-level ``|``."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = pattern.index("]", i + 1) + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _group_end(pattern: str, i: int) -> int:
+    depth = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = pattern.index("]", i + 1) + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError(f"unbalanced group in {pattern!r}")
+
+
+def _skip_optional(pattern: str, i: int) -> int | None:
+    """End of an optional quantifier (``?``, ``*``, ``{0,n}``) at ``i``, else None."""
+    if i < len(pattern) and pattern[i] in "?*":
+        i += 1
+    elif pattern.startswith("{0", i):
+        i = pattern.index("}", i) + 1
+    else:
+        return None
+    return i + 1 if pattern.startswith("?", i) else i
+
+
+def _heads_of(pattern: str) -> tuple[set[str], bool] | None:
+    """Characters a match of ``pattern`` can start with, and whether it can be
+    empty; None when the pattern is beyond this small reader."""
+    heads: set[str] = set()
+    nullable = False
+    for alternative in _split_top(pattern):
+        part = _alternative_heads(alternative)
+        if part is None:
+            return None
+        heads |= part[0]
+        nullable = nullable or part[1]
+    return heads, nullable
+
+
+def _alternative_heads(a: str) -> tuple[set[str], bool] | None:
+    heads: set[str] = set()
+    i = 0
+    while i < len(a):
+        c = a[i]
+        if c in "^$":
+            i += 1
+            continue
+        if c == "(":
+            j = _group_end(a, i)
+            inner = a[i + 1 : j]
+            if inner.startswith(("?<!", "?<=", "?=", "?!")):
+                i = j + 1
+                continue
+            if inner.startswith("?:"):
+                inner = inner[2:]
+            elif inner.startswith("?"):
+                return None
+            part = _heads_of(inner)
+            if part is None:
+                return None
+            chars, empty = part
+            i = j + 1
+        elif c == "[":
+            j = a.index("]", i + 1)
+            body = a[i + 1 : j]
+            if not body or body[0] == "^" or "-" in body or "\\" in body:
+                return None
+            chars, empty = set(body), False
+            i = j + 1
+        elif c in "\\.)*+?{":
+            return None
+        else:
+            chars, empty = {c}, False
+            i += 1
+        heads |= chars
+        after = _skip_optional(a, i)
+        if after is None and not empty:
+            return heads, False
+        i = after if after is not None else i
+    return heads, True
+
+
+def _heads(pattern: str) -> frozenset[str] | None:
+    """Characters one of which a text must hold for ``pattern`` to match in it
+    (None: no such set is known). Lets :func:`_intent` skip most rules."""
+    part = _heads_of(pattern)
+    return None if part is None or part[1] else frozenset(part[0])
+
+
 _RULE_RES: Final = tuple((intent, aspect, re.compile(p)) for intent, aspect, p in RULES)
+
+
+def _rule_masks() -> tuple[dict[str, int], int]:
+    """Per character, a bit mask of the rules that can start a match with it;
+    and the mask of rules whose first characters are unknown (always tried)."""
+    by_char: dict[str, int] = {}
+    always = 0
+    for n, (_, _, p) in enumerate(RULES):
+        heads = _heads(p)
+        if heads is None:
+            always |= 1 << n
+            continue
+        for ch in heads:
+            by_char[ch] = by_char.get(ch, 0) | 1 << n
+    return by_char, always
+
+
+_RULE_MASK_BY_CHAR, _RULE_MASK_ALWAYS = _rule_masks()
 _WEAK_RES: Final = tuple((intent, aspect, re.compile(p)) for intent, aspect, p in WEAK_RULES)
 # Folds 包不包邮 → 包邮, 甜不甜 → 甜, 有没有 → 有, 好吃不好吃 → 好吃.
 _A_NOT_A_RE: Final = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
@@ -559,7 +702,14 @@ def _intent(residual: str) -> tuple[str, str, list[str], str]:
     """Primary intent and aspect, secondary aspects and the residual text."""
     primary: tuple[str, str] | None = None
     secondary: list[str] = []
-    for intent, aspect, rx in _RULE_RES:
+    # Only the rules that can start with a character of the text, in order.
+    mask = _RULE_MASK_ALWAYS
+    for ch in set(residual):
+        mask |= _RULE_MASK_BY_CHAR.get(ch, 0)
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        intent, aspect, rx = _RULE_RES[low.bit_length() - 1]
         if rx.search(residual) is None:
             continue
         if primary is None:
