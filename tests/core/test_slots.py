@@ -317,3 +317,37 @@ def test_second_question_in_one_comment(feats: Any) -> None:
 def test_signature_carries_all_slots(feats: Any) -> None:
     assert feats("黑色s码还有吗").signature != feats("白色s码还有吗").signature
     assert feats("3号多少钱").signature != feats("5号多少钱").signature
+
+
+def test_first_characters_of_a_pattern() -> None:
+    from roomwatch.core.slots import _heads
+
+    assert _heads(r"包邮|运费") == {"包", "运"}
+    assert _heads(r"(?<![候天久号])能发|可以发") == {"能", "可"}
+    assert _heads(r"(?:什么|啥)(?:能)?发货?|发货时间") == {"什", "啥", "发"}
+    assert _heads(r"[七7]天|能退") == {"七", "7", "能"}
+    assert _heads(r"(?:多|好)?钱") == {"多", "好", "钱"}
+    # Unknown or able to match nothing: no filter.
+    assert _heads(r"\d+号") is None
+    assert _heads(r"(?:的)?") is None
+    assert _heads(r".{0,4}没发") is None
+
+
+def test_rule_prefilter_changes_nothing(feats: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    from pathlib import Path
+
+    import roomwatch.core.slots as slots
+
+    fold = Path(__file__).resolve().parents[2] / "corpus" / "fold"
+    texts = [
+        json.loads(line)["text"]
+        for name in ("intents.jsonl", "holdout.jsonl", "meaning.jsonl")
+        for line in (fold / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    filtered = [feats(t) for t in texts]
+    monkeypatch.setattr(slots, "_RULE_MASK_ALWAYS", (1 << len(slots._RULE_RES)) - 1)
+    every_rule = [feats(t) for t in texts]
+    for text, a, b in zip(texts, filtered, every_rule, strict=True):
+        assert (a.signature, a.words, a.ask) == (b.signature, b.words, b.ask), text
