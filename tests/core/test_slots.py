@@ -320,7 +320,7 @@ def test_signature_carries_all_slots(feats: Any) -> None:
 
 
 def test_first_characters_of_a_pattern() -> None:
-    from roomwatch.core.slots import _heads
+    from roomwatch.core.regex_heads import first_chars as _heads
 
     assert _heads(r"包邮|运费") == {"包", "运"}
     assert _heads(r"(?<![候天久号])能发|可以发") == {"能", "可"}
