@@ -141,6 +141,158 @@ def test_variants_fold(room: Room, pair: tuple[str, str]) -> None:
     assert room.item_of(pair[0], "u1", 100.0).id == room.item_of(pair[1], "u2", 101.0).id
 
 
+# Issue #11: fold what means the same, keep apart what a host answers apart.
+
+_SHIP_TO_XINJIANG = (
+    "发新疆吗",
+    "新疆能发货吗",
+    "新疆发货吗",
+    "新疆能发吗",
+    "能发新疆吗",
+    "新疆可以发货吗",
+    "发货到新疆吗",
+    "新疆发不发",
+    "寄新疆吗",
+    "新疆能到吗",
+    # Free shipping *to a region* is the same ask: the host's one answer
+    # ("新疆能发, 补 10 元运费" or "新疆不发") answers both.
+    "新疆包邮吗",
+    "新疆运费多少",
+)
+
+
+def test_shipping_to_one_region_is_one_item_however_phrased(room: Room) -> None:
+    ids = {room.item_of(text, f"u{n}", 100.0 + n).id for n, text in enumerate(_SHIP_TO_XINJIANG)}
+    assert len(ids) == 1
+    (item,) = room.queue.snapshot()
+    assert item.count == len(_SHIP_TO_XINJIANG)
+    assert dict(item.slots) == {"region": "新疆"}
+    assert (item.intent, item.aspect) == ("shipping", "area")
+
+
+@pytest.mark.parametrize(
+    "wordings",
+    [
+        ("西藏能发吗", "发西藏吗", "西藏发货吗", "西藏包邮吗", "能寄西藏吗"),
+        ("内蒙古能发吗", "内蒙发货吗", "发内蒙吗", "内蒙古包不包邮"),
+        ("港澳台能发吗", "港澳台发货吗", "发港澳台吗"),
+        ("海外能发吗", "国外能寄吗", "发海外吗", "海外发货吗"),
+    ],
+)
+def test_shipping_to_other_regions_folds_the_same_way(room: Room, wordings: tuple[str]) -> None:
+    ids = {room.item_of(text, f"u{n}", 100.0 + n).id for n, text in enumerate(wordings)}
+    assert len(ids) == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # Two regions never merge, nor one region with two.
+        ("新疆能发吗", "西藏能发吗"),
+        ("发新疆吗", "发西藏吗"),
+        ("新疆发货吗", "内蒙发货吗"),
+        ("新疆包邮吗", "西藏包邮吗"),
+        ("西藏能发吗", "西藏和新疆能发吗"),
+        # Free shipping with no place named stays its own item.
+        ("包邮吗", "新疆能发吗"),
+        ("包邮吗", "发新疆吗"),
+        # When, and how long, are other questions than whether.
+        ("新疆能发吗", "新疆什么时候发货"),
+        ("新疆能发吗", "新疆几天能到"),
+        # Link 3 and link 5 never merge, however they are written.
+        ("3#多少钱", "5#多少钱"),
+        ("3#多少钱", "多少钱"),
+        ("三号多少钱", "五号多少钱"),
+        ("#3多少钱", "#5多少钱"),
+        ("3号多少钱", "3号5号多少钱"),
+        ("3号发货吗", "5号发货吗"),
+        # Sizes and bodies.
+        ("160穿多大码", "170穿多大码"),
+        ("160能穿吗", "170能穿吗"),
+        ("一米六穿什么码", "一米七穿什么码"),
+        ("穿M还是L", "M码合适吗"),
+        ("M码还有吗", "L码还有吗"),
+        # Expiry and production date; how to buy and which link.
+        ("什么时候过期", "几月份生产的"),
+        ("保质期多久", "生产日期是什么时候"),
+        ("怎么买", "几号链接"),
+        # "Other" questions with nothing but a question word left.
+        ("主播哪里人", "主播多大了"),
+        # Big and small are different variants.
+        ("大的多少钱", "小的多少钱"),
+        ("大的多少钱", "多少钱"),
+        ("大码有吗", "小码有吗"),
+        ("大吗", "快吗"),
+        # Frames shared by different products are the intent, not the topic.
+        ("卤蛋有检测报告吗", "大衣有检测报告吗"),
+        ("哈密瓜是购物车第几个", "沐浴露是购物车第几个"),
+        ("想要粽子选哪个规格", "我要买大米选哪个规格"),
+        ("大米是国产的吗", "是正品吗"),
+        # Which courier, door delivery and "can you ship" are three questions.
+        ("能发顺丰吗", "能发吗"),
+        ("能送货上门吗", "能发吗"),
+        # Weights in words.
+        ("一米六五一百二斤多大号", "一米六五一百六斤多大号"),
+    ],
+)
+def test_meaning_near_misses_do_not_fold(room: Room, first: str, second: str) -> None:
+    a = room.item_of(first, "u1", 100.0)
+    b = room.item_of(second, "u2", 101.0)
+    assert a.id != b.id
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("3#多少钱", "3号链接多少钱"),
+        ("一米六穿什么码", "160穿多大码"),
+        ("什么时候过期", "保质期多久"),
+        ("哪年生产的", "生产日期是什么时候"),
+        ("怎么下单", "怎么买"),
+        ("主播哪里人", "主播是哪的人"),
+        ("有黑色吗", "黑色有吗"),
+        ("有大的吗", "大的有吗"),
+        ("能发顺丰吗", "发什么快递"),
+        ("在哪下单", "几号链接"),
+        ("一米六五一百二斤多大号", "165，120斤穿什么码"),
+    ],
+)
+def test_meaning_variants_fold(room: Room, pair: tuple[str, str]) -> None:
+    assert room.item_of(pair[0], "u1", 100.0).id == room.item_of(pair[1], "u2", 101.0).id
+
+
+def test_an_item_does_not_gather_two_different_products(room: Room) -> None:
+    # "甜不甜" is close to both, but 橙子 and 月饼 are different questions.
+    hub = room.item_of("甜不甜", "u1", 100.0)
+    orange = room.item_of("橙子甜不甜", "u2", 101.0)
+    mooncake = room.item_of("月饼甜不甜", "u3", 102.0)
+    assert orange.id == hub.id
+    assert mooncake.id != orange.id
+
+
+def test_question_words_alone_do_not_make_a_hub(room: Room) -> None:
+    a = room.item_of("什么时候在上", "u1", 100.0)
+    b = room.item_of("什么时候抽奖", "u2", 101.0)
+    c = room.item_of("什么色号", "u3", 102.0)
+    assert len({a.id, b.id, c.id}) == 3
+
+
+@pytest.mark.parametrize(
+    "text", ["路过看看", "随便看看", "进来看看", "我再看看", "来了", "打卡", "在吗"]
+)
+def test_comments_that_ask_nothing_make_no_item(room: Room, text: str) -> None:
+    # The classifier may call these questions; the queue still has nothing to
+    # put in front of the host.
+    assert room.ask(text, "u1", 100.0) == []
+    assert len(room.queue) == 0
+    assert room.queue.not_asks == 1
+    # ...while a request to be shown something is still an ask, and so is a
+    # question made of words that are often fillers.
+    assert room.item_of("给我看看", "u2", 101.0).intent == "show_me"
+    assert room.item_of("有大的吗", "u3", 102.0).intent == "stock"
+    assert room.item_of("大吗", "u4", 103.0).intent == "other"
+
+
 def test_folding_window_is_bounded(tokenizer: Any) -> None:
     room = Room(tokenizer, QueueConfig(window_s=60.0, idle_expire_s=60.0, update_interval_s=0))
     a = room.item_of("包邮吗", "u1", 100.0)
@@ -530,6 +682,7 @@ def test_replay_is_deterministic(tokenizer: Any) -> None:
         {"grace_s": -1.0},
         {"half_life_s": 0.0},
         {"fold_threshold": 1.5},
+        {"fold_threshold": 0.5, "fold_conflict": 0.6},
         {"window_s": float("nan")},
         {"top_n": True},
     ],

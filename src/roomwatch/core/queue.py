@@ -16,8 +16,11 @@ Folding
     come from an inverted index keyed by (signature, topic word), and at most
     ``max_candidates`` of them are compared, so the cost of an add does not grow
     with the number of open items. Identical normalised texts skip feature
-    extraction. Item ids are ``q1``, ``q2`` … in order of creation, unique
-    within one queue (one room in one process).
+    extraction. A comment whose features say it asks nothing
+    (:attr:`~roomwatch.core.slots.QuestionFeatures.ask`: "路过看看", "在吗")
+    makes no item and is only counted in ``not_asks``. Item ids are ``q1``,
+    ``q2`` … in order of creation, unique within one queue (one room in one
+    process).
 
 Ranking
     Every distinct asker adds ``confidence ** weight_confidence × level factor ×
@@ -119,6 +122,10 @@ class QueueConfig:
     top_n: int = 20
     #: Least Jaccard similarity of topic words for two questions to fold.
     fold_threshold: float = 0.5
+    #: A question does not join an item if its topic is less similar than
+    #: this to any wording the item already holds: "甜不甜" may gather
+    #: "橙子甜不甜", but "月饼甜不甜" then starts its own item (0 turns it off).
+    fold_conflict: float = 0.34
     #: Most candidate items compared per question.
     max_candidates: int = 24
     #: Distinct wordings counted per item (the top 4 are shown).
@@ -162,6 +169,8 @@ class QueueConfig:
             raise ConfigError("queue.asker_bitmap_bits must be at least 64")
         if not 0 < self.fold_threshold <= 1:
             raise ConfigError("queue.fold_threshold must be in (0, 1]")
+        if self.fold_conflict > self.fold_threshold:
+            raise ConfigError("queue.fold_conflict must be at most queue.fold_threshold")
         if self.min_confidence > 1:
             raise ConfigError("queue.min_confidence must be at most 1")
 
@@ -451,6 +460,9 @@ class QuestionQueue:
         self._order_at = -math.inf
         self._order_pending = False
         self._anon = 0
+        #: Question verdicts that asked the host nothing ("路过看看", "在吗"):
+        #: counted, never made into items.
+        self.not_asks = 0
 
     # ------------------------------------------------------------------ feed
 
@@ -482,6 +494,9 @@ class QuestionQueue:
                 entry = candidate
         if entry is None:
             feats = self._features(key, tokens)
+            if not feats.ask:
+                self.not_asks += 1
+                return events
             entry = self._match(feats, now)
             if entry is None:
                 entry = self._create(feats, now, events)
@@ -691,7 +706,10 @@ class QuestionQueue:
             entry = self._items[item_id]
             if not self._accepts(entry, now):
                 continue
-            sim = max(_jaccard(words, topic) for topic in entry.topics)
+            sims = [_jaccard(words, topic) for topic in entry.topics]
+            sim = max(sims)
+            if len(sims) > 1 and min(sims) < cfg.fold_conflict:
+                continue
             if sim > best_sim or (sim == best_sim and (best is None or entry.seq > best.seq)):
                 best, best_sim = entry, sim
         return best

@@ -8,26 +8,45 @@ turns one question (its normalised text and its jieba tokens) into
     A coarse intent from a fixed list (:data:`INTENTS`: price, shipping, size,
     stock, shelf_life, ingredients, authenticity, usage, after_sales,
     next_drop, link, show_me, other) and a finer aspect inside it
-    (``shipping`` → ``fee`` / ``when`` / ``arrive`` / ``courier`` / ``area``).
+    (``shipping`` → ``fee`` / ``when`` / ``arrive`` / ``courier`` / ``area``;
+    ``link`` → ``which`` number / ``how`` to buy / put it ``up``).
     Two questions with different aspects never fold: "包邮吗" and
     "什么时候发货" are both about shipping but need different answers.
+    Shipping to a named region is one aspect, ``area``, whether it asks if
+    the shop ships there or if it is free there ("发新疆吗", "新疆发货吗",
+    "新疆包邮吗"): the host answers both with one sentence ("新疆能发, 补 10 元
+    运费"). A time word keeps ``when`` ("新疆什么时候发货") and a duration
+    keeps ``arrive`` ("新疆几天到"). Free shipping with no place named stays
+    ``fee``.
 
 ``slots``
     The values that make two otherwise identical questions different:
-    ``link`` (3号 / 三号 / 3号链接 / #3 / 链接3 / 第三个 → ``"3"``), ``size``
-    (S/M/L/XL, 38码), ``height`` / ``weight`` (身高160 / 1米6 / 110斤 / 55kg, in
+    ``link`` (3号 / 三号 / 3号链接 / #3 / 3# / 链接3 / 第三个 → ``"3"``),
+    ``day`` (the 3 of "3号发货吗", a date), ``size`` (S/M/L/XL, 38码), ``grade``
+    (大的 / 小号 / 中杯 → ``"大"`` / ``"小"`` / ``"中"``),
+    ``height`` / ``weight`` (身高160 / 1米6 / 一米六 / 160穿多大 / 110斤 / 55kg, in
     cm and 斤), ``colour`` (黑色 / 黑的 → ``"黑"``), ``region`` (新疆, 偏远地区 →
     ``"偏远"``), ``spec`` (5斤装, 2箱), ``price`` (9.9元, 9块9, 九块九, ¥39) and
     ``who`` (孕妇 / 怀孕 → ``"孕妇"``, 小孩 / 孩子 / 宝宝能… → ``"儿童"``, 老人, 糖尿病,
-    敏感肌).
+    敏感肌). A question naming several links, sizes, colours or regions keeps
+    them all, sorted and comma-separated ("3号和5号" → ``"3,5"``).
     Slots must be *equal* for two questions to fold: link 3 never folds with
-    link 5, and 新疆包邮吗 never folds with 包邮吗.
+    link 5 (nor with "3号和5号"), and 新疆包邮吗 never folds with 包邮吗.
 
 ``topic``
     The content words left once intent phrases, slot spans, fillers (主播, 请问,
     这个 …) and particles are gone, e.g. ``{"苹果"}`` for "这个苹果多少钱".
     Questions fold when their topics are similar enough (the queue uses the
-    Jaccard index); an empty topic matches only an empty topic.
+    Jaccard index); an empty topic matches only an empty topic. An ``other``
+    question's question words become its aspect (``哪``, ``什么``, ``几`` …,
+    canonical and comma-joined), since they are often all that tells
+    "主播哪里人" from "主播多大了".
+
+``ask``
+    False for a comment that asks the host nothing even if the classifier
+    called it a question: a viewer saying what they do ("路过看看", "我再看看",
+    "来了", "打卡"), or an ``other`` question with no slot, topic or question
+    word left ("在吗", "???"). The queue makes no item for it.
 
 ``secondary``
     Aspects of further intents in the same comment ("3号多少钱包邮吗" asks price
@@ -48,6 +67,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
+
+from roomwatch.core.intent_rules import (
+    ADDRESS_RE,
+    ARRIVE_TIME_RE,
+    ASK_WORD_CANON,
+    ASK_WORD_RE,
+    BROWSE_CHARS_RE,
+    BROWSE_RE,
+    COURIER_NAME_RE,
+    FILLER_RE,
+    IMPLIED,
+    NOT_CJK_RE,
+    RULES,
+    SHIP_TIME_RE,
+    SHIP_VERB_RE,
+    SHIP_WORDS_RE,
+    STOP_WORDS,
+    WEAK_RULES,
+)
+from roomwatch.core.regex_heads import first_chars
 
 __all__ = [
     "INTENTS",
@@ -82,6 +121,11 @@ class QuestionFeatures:
     slots: Mapping[str, str]
     topic: frozenset[str]
     secondary: frozenset[str] = frozenset()
+    #: False when the comment asks the host nothing: a viewer saying what they
+    #: do themselves ("路过看看", "随便看看", "来了", "打卡"), or an "other"
+    #: question with no slot, topic or question word left ("在吗", "???").
+    #: The queue makes no item for it.
+    ask: bool = True
     #: Questions fold only when their signatures are equal: intent.aspect and
     #: every slot.
     signature: tuple[str, tuple[tuple[str, str], ...]] = field(
@@ -153,13 +197,20 @@ def chinese_number(text: str) -> int | None:
 
 _NUM: Final = r"(\d{1,3}|[零〇一二两三四五六七八九十幺]{1,3})"
 # A "3号" followed by one of these is a date ("3号发货"), not a link number.
-_DATE_AFTER: Final = r"(?!发|到货|之前|以前|前|后|开|晚上|早上|上午|下午|中午|当天|那天|左右)"
+_DATE_WORDS: Final = r"发|到货|之前|以前|前|后|开|晚上|早上|上午|下午|中午|当天|那天|左右"
+_DATE_AFTER: Final = rf"(?!{_DATE_WORDS})"
 _LINK_RES: Final = (
     re.compile(rf"第{_NUM}(?:个|款|件|号)(?:链接|链|宝贝|商品|产品)?"),
     re.compile(rf"(?:链接|连接|小黄车|车)\s*{_NUM}(?:号)?(?![\d斤克箱])"),
     re.compile(r"[#＃]\s*(\d{1,3})(?:号)?(?:链接|连接)?"),
+    re.compile(r"(?<![\d.])(\d{1,3})\s*[#＃](?:链接|连接)?"),
     re.compile(rf"{_NUM}\s*号{_DATE_AFTER}(?:链接|连接|宝贝|商品|产品|款)?"),
     re.compile(r"(?<![\d.])(\d{1,2})\s*(?:链接|连接)"),
+)
+# The "3号" that _DATE_AFTER keeps from being a link is a day of the month:
+# "3号发货吗" and "5号发货吗" ask about different days.
+_DAY_RE: Final = re.compile(
+    rf"(?<![\d#＃第]){_NUM}\s*(?:号|日)(?={_DATE_WORDS})(?:之前|以前|前|之后|以后|后|左右)?"
 )
 
 _SIZE_LETTER_RE: Final = re.compile(
@@ -170,10 +221,21 @@ _HEIGHT_RES: Final = (
     re.compile(r"身高\s*(1[0-9]{2}|1\.\d{1,2}|1米\d{1,2})\s*(?:cm|厘米|公分)?"),
     re.compile(r"(?<![\d.])(1[2-9]\d)\s*(?:cm|厘米|公分)"),
     re.compile(r"(?<![\d.])(1\.[4-9]\d?)\s*(?:米|m)(?![a-z])"),
-    re.compile(r"(?<![\d.])(1米[4-9]\d?)"),
+    re.compile(r"(?<![\d.])([1一]米[4-9四五六七八九][\d零一二三四五六七八九]?)"),
 )
+# A bare 140-199 in a sizing question is a height: "160穿多大码", "165能穿吗".
+_BARE_HEIGHT_RE: Final = re.compile(
+    r"(?<![\d.])(1[4-9]\d)(?![\d.]|\s*(?:斤|kg|公斤|千克|元|块|码|号|g|克|ml|毫升|cm|厘米|公分|米|m))"
+)
+_CN_DIGIT_TABLE: Final = str.maketrans("零一二三四五六七八九", "0123456789")
 _WEIGHT_EXPLICIT_RE: Final = re.compile(r"体重\s*(\d{2,3})\s*(斤|kg|公斤|千克)?")
 _WEIGHT_RE: Final = re.compile(r"(?<![\d.])(\d{2,3})\s*(斤|kg|公斤|千克)(?!装)")
+# 一百二斤, 九十斤, 一百二十斤; run over the text with taken spans masked, so
+# that the 六五 of 一米六五 is not read as the start of a weight.
+_CN_WEIGHT_RE: Final = re.compile(
+    r"(?<![零一二两三四五六七八九十百])([一二两三四五六七八九十百]{2,5})\s*(斤|公斤)(?!装)"
+)
+_CN_HUNDRED_TENS_RE: Final = re.compile(r"([一二两三])百([一二三四五六七八九])")
 _BODY_PAIR_RE: Final = re.compile(
     r"(?<![\d.])(1[4-9]\d)\s*[/,，、\s]\s*(\d{2,3})\s*(斤|kg|公斤)?(?![\d.码])"
 )
@@ -221,7 +283,15 @@ _REGION_CANON: Final = {
 }
 
 
+def _join(values: set[str]) -> str:
+    """One slot value for several mentions: "3号和5号" asks about both."""
+    if len(values) == 1:
+        return next(iter(values))
+    return ",".join(sorted(values))
+
+
 def _height(raw: str) -> str | None:
+    raw = raw.translate(_CN_DIGIT_TABLE)
     if "米" in raw:
         head, _, tail = raw.partition("米")
         if not tail:
@@ -235,7 +305,14 @@ def _height(raw: str) -> str | None:
 
 
 def _weight(value: str, unit: str | None) -> str | None:
-    number = int(value)
+    if value.isdigit():
+        number = int(value)
+    else:
+        tens = _CN_HUNDRED_TENS_RE.fullmatch(value)  # 一百二 is 120, not 102
+        if tens:
+            number = _CN_DIGITS[tens.group(1)] * 100 + _CN_DIGITS[tens.group(2)] * 10
+        else:
+            number = chinese_number(value) or 0
     if unit in {"kg", "公斤", "千克"}:
         number *= 2
     return str(number) if 40 <= number <= 400 else None
@@ -258,7 +335,17 @@ def _price(match: re.Match[str]) -> str | None:
     return f"{value:g}"
 
 
-_SIZE_CONTEXT_RE: Final = re.compile(r"码|穿|尺码|身高|体重|合适|偏大|偏小|号型|裤|衣|裙|鞋")
+# Big, medium or small as a variant ("大果", "小号", "有大的吗", "中杯"), not
+# as a degree ("多大", "最大的", "偏小").
+_GRADE_RE: Final = re.compile(
+    r"(?<![多最太很挺偏较比么好其])(特大|超大|加大|大|中|小)"
+    r"(?:号|码|的|个|款|(?=份|杯|瓶|盒|包|只|颗|袋|箱|碗|桶|罐|支|条|瓣|果|规格))"
+)
+_GRADE_CANON: Final = {"超大": "特大"}
+
+_SIZE_CONTEXT_RE: Final = re.compile(
+    r"码|穿|尺码|身高|体重|合适|偏大|偏小|号型|多大号|什么号|啥号|裤|衣|裙|鞋"
+)
 
 
 def _first_chars(*patterns: str) -> frozenset[str]:
@@ -280,8 +367,14 @@ def _first_chars(*patterns: str) -> frozenset[str]:
 _REGION_CHARS: Final = _first_chars(_REGIONS)
 _WHO_CHARS: Final = _first_chars(*(p for _, p in _WHO))
 _COLOUR_CHARS: Final = _first_chars(_COLOURS)
+_GRADE_CHARS: Final = frozenset("大中小")
 _NUMBER_CHARS: Final = frozenset("0123456789零〇一二两三四五六七八九十百幺半")
 _LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+# Slot spans are blanked with this, intent phrases with "|": the rules can tell
+# "有黑色吗" (a slot inside 有…吗) from "有运费吗" (an intent phrase inside).
+_SLOT_MARK: Final = "\x1f"
 
 
 def _slots(text: str) -> tuple[dict[str, str], str]:
@@ -294,10 +387,12 @@ def _slots(text: str) -> tuple[dict[str, str], str]:
         return any(start < e and s < end for s, e in spans)
 
     if not chars.isdisjoint(_REGION_CHARS):
+        regions = set()
         for m in _REGION_RE.finditer(text):
-            if "region" not in slots:
-                slots["region"] = _REGION_CANON.get(m.group(1), m.group(1))
+            regions.add(_REGION_CANON.get(m.group(1), m.group(1)))
             spans.append(m.span())
+        if regions:
+            slots["region"] = _join(regions)
     if not chars.isdisjoint(_WHO_CHARS):
         for who, rx in _WHO_RES:
             for m in rx.finditer(text):
@@ -307,26 +402,39 @@ def _slots(text: str) -> tuple[dict[str, str], str]:
     if not chars.isdisjoint(_NUMBER_CHARS):
         _numeric_slots(text, slots, spans, taken)
     if not chars.isdisjoint(_COLOUR_CHARS):
+        colours = set()
         for m in _COLOUR_RE.finditer(text):
             if taken(*m.span()):
                 continue
-            colour = m.group(1) or m.group(2) or m.group(3)
-            if "colour" not in slots:
-                slots["colour"] = colour
+            colours.add(m.group(1) or m.group(2) or m.group(3))
             spans.append(m.span())
+        if colours:
+            slots["colour"] = _join(colours)
+    if not chars.isdisjoint(_GRADE_CHARS):
+        grades = set()
+        for m in _GRADE_RE.finditer(text):
+            if taken(*m.span()):
+                continue
+            grades.add(_GRADE_CANON.get(m.group(1), m.group(1)))
+            spans.append(m.span())
+        if grades:
+            slots["grade"] = _join(grades)
     if not chars.isdisjoint(_LETTERS):
+        sizes = set()
         for m in _SIZE_LETTER_RE.finditer(text):
             if taken(*m.span()):
                 continue
-            if "size" not in slots:
-                slots["size"] = m.group(1)
+            sizes.add(m.group(1))
             spans.append(m.span())
+        if sizes:
+            if "size" in slots:  # a shoe size as well: "38码还是m"
+                sizes.update(slots["size"].split(","))
+            slots["size"] = _join(sizes)
     if not spans:
         return slots, text
     out = list(text)
     for start, end in spans:
-        for i in range(start, end):
-            out[i] = "|"
+        out[start:end] = _SLOT_MARK * (end - start)
     return slots, "".join(out)
 
 
@@ -353,6 +461,12 @@ def _numeric_slots(
             if h and "height" not in slots:
                 slots["height"] = h
                 spans.append(m.span())
+    if size_context and "height" not in slots:
+        for m in _BARE_HEIGHT_RE.finditer(text):
+            if not taken(*m.span()):
+                slots["height"] = m.group(1)
+                spans.append(m.span())
+                break
     for m in _WEIGHT_EXPLICIT_RE.finditer(text):
         w = _weight(m.group(1), m.group(2))
         if w and "weight" not in slots and not taken(*m.span()):
@@ -366,6 +480,15 @@ def _numeric_slots(
             if w and "weight" not in slots:
                 slots["weight"] = w
                 spans.append(m.span())
+        if "weight" not in slots and "斤" in text:
+            masked = list(text)
+            for start, end in spans:
+                masked[start:end] = _SLOT_MARK * (end - start)
+            found = _CN_WEIGHT_RE.search("".join(masked))
+            w = _weight(found.group(1), found.group(2)) if found else None
+            if found and w:
+                slots["weight"] = w
+                spans.append(found.span())
     for m in _SPEC_RE.finditer(text):
         if taken(*m.span()):
             continue
@@ -376,12 +499,15 @@ def _numeric_slots(
         if "spec" not in slots:
             slots["spec"] = f"{amount}{unit}"
         spans.append(m.span())
+    sizes = set()
     for m in _SIZE_NUMBER_RE.finditer(text):
         if taken(*m.span()):
             continue
-        if "size" not in slots:
-            slots["size"] = m.group(1)
+        sizes.add(m.group(1))
         spans.append(m.span())
+    if sizes:
+        slots["size"] = _join(sizes)
+    links: set[int] = set()
     for rx in _LINK_RES:
         for m in rx.finditer(text):
             if taken(*m.span()):
@@ -389,8 +515,16 @@ def _numeric_slots(
             value = chinese_number(m.group(1))
             if value is None or value == 0 or value > 200:
                 continue
-            if "link" not in slots:
-                slots["link"] = str(value)
+            links.add(value)
+            spans.append(m.span())
+    if links:
+        slots["link"] = ",".join(map(str, sorted(links)))
+    for m in _DAY_RE.finditer(text) if "号" in text or "日" in text else ():
+        if taken(*m.span()):
+            continue
+        value = chinese_number(m.group(1))
+        if value is not None and 1 <= value <= 31 and "day" not in slots:
+            slots["day"] = str(value)
             spans.append(m.span())
     for m in _PRICE_RE.finditer(text):
         if taken(*m.span()):
@@ -404,231 +538,34 @@ def _numeric_slots(
 
 
 # --------------------------------------------------------------------------
-# Intents
+# Intents (the phrase tables are in roomwatch.core.intent_rules)
 
-# (intent, aspect, pattern). The first rule that matches is the primary intent;
-# the order runs from specific to general.
-_RULES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("after_sales", "insurance", r"运费险"),
-    (
-        "after_sales",
-        "damage",
-        r"坏果|坏了|烂了|烂果|破损|碎了|压坏|包赔|理赔|坏的|坏掉|赔付|磕坏|漏了|变质|"
-        r"怎么办|怎么处理|怎么赔|赔吗|赔不|赔么",
-    ),
-    (
-        "after_sales",
-        "return",
-        r"退货|退换|退款|无理由|[七7]天|能退|可以退|包退|退吗|退么|换货|能换|包换|退回|可退",
-    ),
-    ("after_sales", "warranty", r"保修|质保|保固|维修|售后"),
-    (
-        "after_sales",
-        "order",
-        r"发货了吗|发货了没|还没发|怎么还没到|还没到|没收到|查物流|物流信息|单号|订单|拍了.{0,4}没发",
-    ),
-    (
-        "authenticity",
-        "genuine",
-        r"正品|真的吗|真的假的|假的吗|假货|假的|正版|原装|保真|防伪|专柜|官方|旗舰|授权|真货|山寨|高仿|是真的",
-    ),
-    (
-        "shelf_life",
-        "life",
-        r"保质期|保值期|保持期|保鲜期|能放多久|放多久|能放几天|放几天|能放多长|多久过期|会过期|能放|能存多久|能保存多久|保存多久|保存多长",
-    ),
-    (
-        "shelf_life",
-        "date",
-        r"生产日期|什么时候生产|哪天生产|几月生产|几号生产|什么时候做的|出厂日期|批次",
-    ),
-    (
-        "shelf_life",
-        "fresh",
-        r"新鲜吗|新鲜不|新鲜么|新鲜嘛|新鲜|现摘|现挖|现做|现杀|当天摘|今年的|新货|陈货|放了很久",
-    ),
-    ("shelf_life", "storage", r"怎么保存|怎么储存|怎么存|要冷藏|冷藏吗|放冰箱|冰箱|常温|冷冻"),
-    ("ingredients", "nutrition", r"热量|卡路里|蛋白质|脂肪|含糖|糖分|无糖|升糖|控糖"),
-    (
-        "ingredients",
-        "fabric",
-        r"材质|面料|料子|纯棉|含棉|棉的|什么料|什么面料|起球|透气|真皮|羊毛|涤纶|聚酯",
-    ),
-    (
-        "ingredients",
-        "additive",
-        r"添加剂|防腐剂|色素|香精|科技与狠活|添加|加了|加没加|打药|农药|催熟|打蜡|甜味剂",
-    ),
-    ("ingredients", "food", r"配料表|配料|成分|成份|什么做的|原料|纯的吗|什么原料"),
-    ("size", "run", r"偏大|偏小|正码|码正|标准码|尺码准|尺码标准|掉码"),
-    (
-        "size",
-        "fit",
-        r"穿(?:什么|啥|多大|几)码?|码怎么选|尺码怎么选|怎么选码|怎么选|什么码|啥码|几码|多大码|哪个码|穿多大|穿什么|选多大|选什么|拍什么码|买什么码|拍多大|买多大|"
-        r"能穿|可以穿|穿得下|穿的下|穿着|合适吗|合适|尺码|码数|码子|适合什么码",
-    ),
-    (
-        "shipping",
-        "fee",
-        r"(?:运费|邮费|快递费)(?:要)?(?:多少钱?|几块钱?)|包邮|包油|包游|包由|包yo|运费|邮费|快递费|"
-        r"免邮|免运费|邮不邮|要邮费",
-    ),
-    (
-        "shipping",
-        "origin",
-        r"哪里发货|哪发货|从哪发|从哪里发|发货地|在哪发|哪里发的|哪儿发|哪里寄|从哪寄|哪个仓",
-    ),
-    (
-        "shipping",
-        "area",
-        r"(?<![候天久号])能发|可以发|能寄|可以寄|寄不|发不|能送|送不|配送|送到|发到|寄到",
-    ),
-    (
-        "shipping",
-        "arrive",
-        r"几天到|多久到|多久能到|几天能到|多长时间到|几天能收到|几天收到|多久能收到|多久收到|到货|几天能收|"
-        r"能到吗|什么时候到|啥时候到",
-    ),
-    (
-        "shipping",
-        "when",
-        r"(?:什么时候|啥时候|几时|几号|哪天|多久|几天|今天|当天|明天|马上)(?:能|可以|会)?发货?|发货时间|"
-        r"发货快|发货吗|发货|现货吗|是现货|预售",
-    ),
-    (
-        "shipping",
-        "courier",
-        r"什么快递|啥快递|哪家快递|哪个快递|发什么|顺丰|中通|圆通|韵达|申通|京东快递|邮政|ems|极兔|德邦|快递",
-    ),
-    (
-        "price",
-        "discount",
-        r"优惠|券|便宜点|便宜些|便宜一点|打折|折扣|满减|减价|能便宜|少点|福利价|秒杀|红包|"
-        r"买一送一|赠品|送什么|有送|团购|拼单|多买|买二",
-    ),
-    (
-        "price",
-        "how_much",
-        r"多少钱|多钱|多少米|几多钱|好多钱|几块钱|几块|几钱|几元|多少元|多少块|什么价格|什么价位|价格|价钱|价位|"
-        r"原价|啥价|什么价|"
-        r"么价|咋卖|怎么卖|怎卖|咋个卖|怎么算|多少前|多少qian|售价|到手|单价|多少(?=一[斤箱盒件个袋瓶包])|"
-        r"几个钱|多少银子",
-    ),
-    (
-        "stock",
-        "restock",
-        r"补货|加库存|还补|补不|什么时候补|还会有|再补|补一点|补点|加点库存|加单",
-    ),
-    (
-        "stock",
-        "have",
-        r"有货|还有吗|还有么|还有没|还有嘛|没货|(?<!链接)没了|(?<!链接)没有了|库存|卖完|抢完|售罄|还能拍|能拍吗|能拍么|有货吗|断货|"
-        r"还有多少|剩多少|拍不了|拍不到|抢不到|没抢到|还剩|有吗|有么|有嘛|有没",
-    ),
-    (
-        "link",
-        "which",
-        r"几号链接|几号连接|哪个链接|哪个号|几号|哪个是|拍哪个|拍几号|在几号|链接在哪|在哪拍|在哪买|哪里买|"
-        r"怎么买|怎么拍|去哪拍|哪里拍|哪拍|哪买|在哪个|哪一个|哪款",
-    ),
-    (
-        "link",
-        "up",
-        r"上链接|链接呢|没链接|没有链接|链接没|挂链接|放链接|给个链接|发链接|链接啊|求链接|链接有|"
-        r"找不到链接|没看到链接|小黄车|上车|上架|快上",
-    ),
-    (
-        "next_drop",
-        "next",
-        r"下一个|下个|下一款|接下来|还有什么|还卖什么|什么时候上|啥时候上|几点上|几点开|什么时候开|"
-        r"返场|还上吗|还会上|明天还|下次|什么时候再|再上|后面还|还播|几点播|明天播|什么时候播",
-    ),
-    (
-        "show_me",
-        "try_on",
-        r"试穿|上身|穿上|穿一下|穿下|试一下|试下|上脚|试戴|戴一下",
-    ),
-    ("show_me", "open", r"切开|切一个|切一下|掰开|打开|剥开|开箱|拆开|开一个"),
-    ("show_me", "taste", r"尝一下|尝尝|尝一个|吃一个|吃一下|试吃|尝个|吃个"),
-    (
-        "show_me",
-        "close_up",
-        r"拿近|拉近|近点|近一点|靠近|特写|细节|放大|看清|看不清|看不到|镜头",
-    ),
-    (
-        "show_me",
-        "look",
-        r"给看|展示|再看|给我看|拍一下|照一下|看一眼|瞧瞧|转一圈|转一下|背面|侧面|反面|里面",
-    ),
-    (
-        "usage",
-        "eat",
-        r"怎么吃(?:才|比较|最)?好吃|怎么吃比较好|怎么吃|咋吃|吃法|怎么喝|咋喝|喝法|直接吃|生吃|能生吃|泡水",
-    ),
-    (
-        "usage",
-        "cook",
-        r"怎么做(?:才|比较|最)?好吃|怎么做|咋做|做法|怎么煮|怎么炒|怎么蒸|怎么烧|怎么弄|煮多久|蒸多久|怎么泡|怎么炖",
-    ),
-    ("usage", "wash", r"怎么洗|咋洗|水洗|机洗|手洗|洗了|掉色|缩水|能洗"),
-    (
-        "usage",
-        "use",
-        r"怎么用|咋用|用法|使用方法|怎么使用|一天几次|用量|一次用|怎么涂|怎么戴|怎么装",
-    ),
-    (
-        "usage",
-        "suit",
-        r"适合吃|适合用|适合喝|适合|能吃|可以吃|能用|可以用|能喝|可以喝|过敏|吃了|用了",
-    ),
-)
 
-# (primary aspect, secondary intent) pairs where the second only restates the
-# first: "还有优惠吗" asks for a discount, not whether it is in stock.
-_IMPLIED: Final = frozenset(
-    {
-        ("price.discount", "stock"),
-        ("after_sales.insurance", "price"),
-        ("stock.restock", "next_drop"),
-        ("next_drop.next", "link"),
-        ("link.up", "next_drop"),
-        ("show_me.try_on", "size"),
-    }
-)
+_RULE_RES: Final = tuple((intent, aspect, re.compile(p)) for intent, aspect, p in RULES)
 
-# Generic phrases that name an intent only when nothing more specific does
-# ("3号多少", "黑色s码有没有", "链接"); when another rule matched first they are
-# just removed, never counted as a second question.
-_WEAK_RULES: Final[tuple[tuple[str, str, str], ...]] = (
-    ("price", "how_much", r"(?<![有剩])多少(?:$|[呢啊吖呀\|])"),
-    ("stock", "have", r"还有|有$"),
-    ("link", "up", r"链接|连接"),
-    ("show_me", "look", r"看看|看一下|看下"),
-)
 
-_RULE_RES: Final = tuple((intent, aspect, re.compile(p)) for intent, aspect, p in _RULES)
-_WEAK_RES: Final = tuple((intent, aspect, re.compile(p)) for intent, aspect, p in _WEAK_RULES)
+def _rule_masks() -> tuple[dict[str, int], int]:
+    """Per character, a bit mask of the rules that can start a match with it;
+    and the mask of rules whose first characters are unknown (always tried)."""
+    by_char: dict[str, int] = {}
+    always = 0
+    for n, (_, _, p) in enumerate(RULES):
+        heads = first_chars(p)
+        if heads is None:
+            always |= 1 << n
+            continue
+        for ch in heads:
+            by_char[ch] = by_char.get(ch, 0) | 1 << n
+    return by_char, always
+
+
+_RULE_MASK_BY_CHAR, _RULE_MASK_ALWAYS = _rule_masks()
+_WEAK_RES: Final = tuple((intent, aspect, re.compile(p)) for intent, aspect, p in WEAK_RULES)
 # Folds 包不包邮 → 包邮, 甜不甜 → 甜, 有没有 → 有, 好吃不好吃 → 好吃.
 _A_NOT_A_RE: Final = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
 _PLACEHOLDER_RE: Final = re.compile(r"emoji:[a-z_]+|emo(?:pos|neg|lol|ask|neu)")
 
-_STOP_WORDS: Final = """
-    主播 主持 老板 老板娘 宝宝 宝宝们 宝子 宝子们 姐姐 小姐姐 哥哥 小哥哥 家人 家人们 亲 亲们 美女
-    帅哥 老师 妹妹 姐 哥 大家 各位 朋友 朋友们 老铁 老铁们 兄弟 姐妹 姐妹们 咱 咱们
-    请问 问问 问一下 问下 想问 想问下 想问一下 请教 我想 想 知道 问 一下 下 麻烦 帮 帮忙 请 谢谢 求
-    这个 那个 这款 那款 这 那 这些 那些 个 款 件 种 样 的 地 得 了 着 过 吗 呢 啊 呀 吧 哦 么 嘛
-    哈 额 嗯 诶 哎 啦 咯 呗 咧 捏 撒 嘞 噻 哇 吖 鸭 哒 滴 呐 喔 噢 嗷 哟 呦 嘻 嘿 呵 耶 唉 靠
-    是 有 没 没有 不 还 也 都 就 能 可以 会 要 可 我 你 他 她 它 我们 你们 他们 人 自己
-    多少 什么 啥 怎么 咋 怎样 怎么样 几 哪 哪个 哪里 哪儿 如何 是否 是不是 有没有 能不能 可不可以
-    码 货 多久 多长 多长时间 几年 几个月 时间 时候 大概 大约 一般 差不多 该 应该 支持 不合适 收到
-    哈哈 哈哈哈 嘿嘿 呵呵 嘻嘻 嘿 哼 666 66 加油 谢谢主播
-    拍了 买了 下单 几个 月 几天 几年
-    收到后 后 以后 之后 哪些 需要 需 要不要 发 用 卖 上 用的 准备 打算 想买 刚买 刚拍
-    点 一点 多 大 小 快 快点 赶紧 可以吗 行吗 行不行 好吗
-    现在 今天 刚才 刚刚 一直 到底 究竟 真 很 太 好 挺 蛮 非常 特别 比较 更 最 又 再 还是 或者
-    和 跟 与 及 或 给 把 被 让 在 从 对 就是 一 一个 一样 买 拍 要 想要 需要 给我 告诉 说 说说
-"""
-_STOP: Final = frozenset(_STOP_WORDS.split())
+_STOP: Final = frozenset(STOP_WORDS.split())
 
 _MAX_TOPIC_WORDS: Final = 12
 
@@ -645,12 +582,19 @@ def _intent(residual: str) -> tuple[str, str, list[str], str]:
     """Primary intent and aspect, secondary aspects and the residual text."""
     primary: tuple[str, str] | None = None
     secondary: list[str] = []
-    for intent, aspect, rx in _RULE_RES:
+    # Only the rules that can start with a character of the text, in order.
+    mask = _RULE_MASK_ALWAYS
+    for ch in set(residual):
+        mask |= _RULE_MASK_BY_CHAR.get(ch, 0)
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        intent, aspect, rx = _RULE_RES[low.bit_length() - 1]
         if rx.search(residual) is None:
             continue
         if primary is None:
             primary = (intent, aspect)
-        elif intent != primary[0] and (f"{primary[0]}.{primary[1]}", intent) not in _IMPLIED:
+        elif intent != primary[0] and (f"{primary[0]}.{primary[1]}", intent) not in IMPLIED:
             secondary.append(f"{intent}.{aspect}")
         residual = rx.sub("|", residual)
     for intent, aspect, rx in _WEAK_RES:
@@ -706,16 +650,64 @@ def _topic(residual: str, tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+# --------------------------------------------------------------------------
+# Meaning-level adjustments after the rules: shipping to a named region is
+# one aspect, "other" questions keep their question words, and a comment that
+# asks nothing is marked so (see the module docstring).
+
+
+def _region_shipping(intent: str, aspect: str, collapsed: str, residual: str) -> bool:
+    if intent == "shipping":
+        if aspect in ("fee", "area"):
+            return True
+        if aspect == "when":
+            return SHIP_TIME_RE.search(collapsed) is None
+        if aspect == "arrive":
+            return ARRIVE_TIME_RE.search(collapsed) is None
+        return False
+    return intent == "other" and SHIP_VERB_RE.search(residual) is not None
+
+
+def _is_browsing(collapsed: str) -> bool:
+    bare = NOT_CJK_RE.sub("", collapsed)
+    address = ADDRESS_RE.match(bare)  # anchored: linear even on "主播主播…"
+    if address is not None:
+        bare = bare[address.end() :]
+    return BROWSE_CHARS_RE.fullmatch(bare) is not None and BROWSE_RE.search(bare) is not None
+
+
 def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
     """Features of one question: ``text`` is normalised, ``tokens`` its jieba cut."""
     collapsed = _collapse(text)
     slots, residual = _slots(collapsed)
     intent, aspect, secondary, residual = _intent(residual)
+    if "region" in slots and _region_shipping(intent, aspect, collapsed, residual):
+        intent, aspect = "shipping", "area"
+        residual = SHIP_WORDS_RE.sub("|", residual)
+    elif (intent, aspect) == ("shipping", "area") and COURIER_NAME_RE.search(collapsed):
+        aspect = "courier"  # 能发顺丰吗
+    elif intent == "other" and "穿" in residual and slots.keys() & {"size", "height", "weight"}:
+        intent, aspect = "size", "fit"  # "穿m还是l", "160穿哪个"
+        residual = residual.replace("穿", "|")
     topic = _topic(residual, tokens)
+    if intent == "other":
+        marks = {ASK_WORD_CANON.get(w, w) for w in ASK_WORD_RE.findall(residual)}
+        if marks:
+            # In the aspect, not the topic: a topic of question words alone
+            # would pull every "什么…" question into one item.
+            aspect = ",".join(sorted(marks))
+        elif not topic and not slots:
+            # Only stop words left ("大吗", "快不快"): they are the question.
+            rest = FILLER_RE.sub("", NOT_CJK_RE.sub("", residual))
+            if rest:
+                topic = frozenset({rest})
+    empty = aspect == "other" and not slots and not topic
+    ask = not empty and not _is_browsing(collapsed)
     return QuestionFeatures(
         intent=intent,
         aspect=aspect,
         slots=MappingProxyType(slots),
         topic=topic,
         secondary=frozenset(secondary),
+        ask=ask,
     )

@@ -17,7 +17,11 @@ let canAct = false;
 let me = "";
 let dirty = false;
 
-const SLOT_NAMES = { link: "链接", size: "尺码", color: "颜色", region: "地区", price: "价格", product: "商品" };
+const SLOT_NAMES = {
+  link: "链接", size: "尺码", colour: "颜色", color: "颜色", region: "地区", price: "价格",
+  product: "商品", day: "日期", height: "身高", weight: "体重", spec: "规格", who: "人群",
+  grade: "大小",
+};
 const LIVE = new Set(["open", "claimed"]);
 
 function roomItems(room) {
