@@ -85,6 +85,7 @@ _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
             "pat:taokouling",
             "pat:digits",
             "pat:cnnum",
+            "pat:search_id",
         }
     ),
 }
