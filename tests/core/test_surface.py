@@ -117,17 +117,12 @@ def test_content_gram_predicate() -> None:
     assert not is_content_gram("nice lipstick", words=True)
 
 
-_MISSED = pytest.mark.xfail(
-    strict=True,
-    reason="known miss of 2026.12.06-real1: a lone lexicon insult; the COLD-trained abuse "
-    "head dominates the stack and reads a single word as safe",
-)
 REAL_INSULTS = [
     "你马没了",
     "瓜娃子",
     "去屎吧",
-    pytest.param("王八蛋", marks=_MISSED),
-    pytest.param("矮冬瓜", marks=_MISSED),
+    "王八蛋",
+    "矮冬瓜",
     "你个戏精",
     "长成这样也好意思露脸",
     "胸这么大是不是假的，给我看看",

