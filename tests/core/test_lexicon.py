@@ -65,6 +65,25 @@ def test_patterns(lex: Lexicon, seg: Segmenter) -> None:
     assert not any(h.startswith("pattern:phone") for h in hits(lex, seg, "12元3斤"))
 
 
+def test_contact_evasions(lex: Lexicon, seg: Segmenter, norm: Normalizer) -> None:
+    # Issue 11: once digits and Latin letters stopped counting as such, contact
+    # ids must be caught as contact patterns, in the spellings ads use.
+    for text in (
+        "wei xin abc1234",  # pinyin
+        "➕V c s r p a 2 9 4 2",  # an id spelled out with spaces
+        "🛰️kugu9508",  # satellite emoji: 卫星, a homophone of 微信
+        "私人订制徽信→hkq1356",  # arrow before the id
+    ):
+        found = hits(lex, seg, norm(text).text)
+        assert any(h.startswith("pattern:wechat:") for h in found), (text, found)
+    assert any(h.startswith("pattern:url:") for h in hits(lex, seg, "点击t.cn/amBms"))
+    assert any(h.startswith("pattern:search_id:") for h in hits(lex, seg, "绿色软件搜2yn99155"))
+    # ... and ordinary words that start with v, or an id without a digit, are not ids.
+    for text in ("vlog好看", "very nice", "v我50", "搜一下攻略", "xm1014"):
+        found = hits(lex, seg, norm(text).text)
+        assert not any(h.startswith("pattern:") for h in found), (text, found)
+
+
 def test_after_normalisation(lex: Lexicon, seg: Segmenter, norm: Normalizer) -> None:
     text = norm("煞笔主播").text
     assert "lexicon:insult:傻逼" in hits(lex, seg, text)

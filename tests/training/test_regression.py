@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = Path(__file__).parent / "data" / "frozen_live_sample.jsonl"
 # Measured on the shipped model 2026.11.26-lr2: macro-F1 0.935, abuse precision 0.974,
 # sentiment sign accuracy 0.929 on the 252 rows with sentiment -1 or +1 (lr1: 0.917).
-MACRO_F1_FLOOR = 0.91
+# 2026.12.06-real2 (issue 11: no surface features, real chatter in training, a
+# label other than chatter needs evidence): macro-F1 0.906, abuse precision 0.975;
+# the floor is issue 11's ">= 0.90, so nothing learned so far is lost".
+MACRO_F1_FLOOR = 0.90
 ABUSE_PRECISION_FLOOR = 0.94
 SENTIMENT_SIGN_FLOOR = 0.90
 

@@ -64,6 +64,31 @@ _COL_SENT = _N + 1
 _N_COLS = _N + 1 + len(SENTIMENTS)
 _MAX_FEATURE_REASONS = 2
 _MIN_CONTRIBUTION = 0.05
+# A label other than chatter needs evidence a person would accept: a lexicon or
+# pattern hit that speaks for it (below), or an n-gram of two or more characters
+# contributing at least _MIN_EVIDENCE to it. Single characters (的, 了, 子) are
+# never shown as reasons and never count as evidence. A comment without
+# evidence for its top label is chatter (see Classifier.predict_batch).
+_MIN_EVIDENCE = 0.2
+_CHATTER = LABELS.index("chatter")
+_LABEL_EVIDENCE: dict[int, frozenset[str]] = {
+    LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
+    LABELS.index("grievance"): frozenset({"lex:grievance"}),
+    LABELS.index("abuse"): frozenset({"lex:insult", "lex:sexual", "lex:profanity", "pat:curse"}),
+    LABELS.index("spam"): frozenset(
+        {
+            "lex:ad",
+            "pat:phone",
+            "pat:qq",
+            "pat:wechat",
+            "pat:url",
+            "pat:taokouling",
+            "pat:digits",
+            "pat:cnnum",
+            "pat:search_id",
+        }
+    ),
+}
 # Candidates per row worth looking at for reasons. Distinct features share a
 # reason only when their labels coincide: a char n-gram spelled with ^/$ marks
 # or literal ^/$ (up to 4 ways), the same text as a word unigram (2) or bigram
@@ -170,8 +195,10 @@ class Classifier:
         "_bias",
         "_featurizer",
         "_lexicon",
+        "_multi",
         "_reason_names",
         "_room_terms",
+        "_shown",
         "_stack",
         "_weights",
         "labels",
@@ -208,6 +235,21 @@ class Classifier:
         # computed for the few entries that need it (see _top_features) rather
         # than kept as a second copy of the weight matrix.
         self._reason_names: dict[int, str] = {}  # feature index -> "feature:+name"
+        # _multi: n-grams of two or more characters (evidence); _shown: features
+        # that may appear in reasons (everything but single characters).
+        marks = "\x02\x03"
+        sizes = np.fromiter(
+            (len(g.strip(marks)) for g in artifacts.chars), np.int64, len(artifacts.chars)
+        )
+        word_sizes = np.fromiter(
+            (len(w) - w.count(" ") for w in dict.fromkeys(artifacts.words)),
+            np.int64,
+            self._featurizer.n_words,
+        )
+        n_evidence = self._featurizer.n_features - len(sizes) - len(word_sizes)
+        grams = np.concatenate([sizes, word_sizes])
+        self._multi = np.concatenate([grams >= 2, np.zeros(n_evidence, dtype=bool)])
+        self._shown = np.concatenate([grams >= 2, np.ones(n_evidence, dtype=bool)])
         self._lexicon = lexicon
         self._room_terms: dict[str, RoomTerms] = dict(room_terms or {})
 
@@ -274,20 +316,33 @@ class Classifier:
             return []
         probs, polarity, hits, x = self.scores_matrix(normalized, tokens, room)
         chosen = probs.argmax(axis=1)
-        top = self._top_features(x, chosen)
+        top, evidenced = self._top_features(x, chosen)
+        weak: dict[int, str] = {}
+        for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
+            label_i = int(chosen[i])
+            wanted = _LABEL_EVIDENCE[label_i]
+            if any(h.evidence in wanted for h in hits[i]):
+                continue
+            # No evidence a person would accept: chatter, with the mass moved there.
+            probs[i, _CHATTER] += probs[i, label_i]
+            probs[i, label_i] = 0.0
+            chosen[i] = _CHATTER
+            weak[i] = "weak:" + LABELS[label_i]
         # max(-1.0, min(1.0, p)), NaN included (it becomes 1.0).
         polarity = np.where(polarity < 1.0, polarity, 1.0)
         polarity = np.where(polarity > -1.0, polarity, -1.0)
         labels = LABELS
         out: list[Prediction] = []
-        for row, pol, label_i, row_hits, norm, row_top in zip(
-            probs.tolist(),
-            polarity.tolist(),
-            chosen.tolist(),
-            hits,
-            normalized,
-            top,
-            strict=True,
+        for i, (row, pol, label_i, row_hits, norm, row_top) in enumerate(
+            zip(
+                probs.tolist(),
+                polarity.tolist(),
+                chosen.tolist(),
+                hits,
+                normalized,
+                top,
+                strict=True,
+            )
         ):
             if row_hits or norm.applied:
                 reasons = [h.reason() for h in row_hits]
@@ -295,6 +350,8 @@ class Classifier:
                 reasons.extend(row_top)
             else:
                 reasons = row_top
+            if weak and i in weak:
+                reasons = [*reasons, weak[i]]
             out.append(
                 Prediction(
                     labels[label_i], dict(zip(labels, row, strict=True)), pol, tuple(reasons)
@@ -302,12 +359,15 @@ class Classifier:
             )
         return out
 
-    def _top_features(self, x: Any, chosen: np.ndarray) -> list[list[str]]:
-        """The strongest positive contributions to each row's chosen label."""
+    def _top_features(self, x: Any, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
+        """The strongest positive contributions to each row's chosen label (no single
+        characters), and whether the row has an n-gram of two or more characters
+        contributing at least _MIN_EVIDENCE to it."""
         n = x.shape[0]
         out: list[list[str]] = [[] for _ in range(n)]
+        evidenced = np.zeros(n, dtype=bool)
         if x.nnz == 0:
-            return out
+            return out, evidenced
         counts = np.diff(x.indptr)
         rows = np.repeat(np.arange(n), counts)
         # weights[i, j] read as flat[i * _N_COLS + j] (cheaper than 2-D indexing).
@@ -321,9 +381,10 @@ class Classifier:
             at = at[abuse]
             weight[abuse] = a * flat[at + _ABUSE] + b * flat[at + _COL_ABUSE]
         contrib = x.data * weight
-        strong = np.flatnonzero(contrib >= _MIN_CONTRIBUTION)
+        evidenced[rows[(contrib >= _MIN_EVIDENCE) & self._multi[x.indices]]] = True
+        strong = np.flatnonzero((contrib >= _MIN_CONTRIBUTION) & self._shown[x.indices])
         if not len(strong):
-            return out
+            return out, evidenced
         # Sort the strong contributions by row, strongest first within a row.
         key = rows[strong] * 1e6 - np.minimum(contrib[strong], 1e5)
         order = strong[np.argsort(key, kind="stable")]
@@ -349,4 +410,4 @@ class Classifier:
                     picked.append(reason)
                     if len(picked) == _MAX_FEATURE_REASONS:
                         break
-        return out
+        return out, evidenced

