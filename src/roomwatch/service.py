@@ -32,11 +32,13 @@ from roomwatch.core.lexicon import RoomTerms
 from roomwatch.errors import ConfigError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Output, Pipeline
+from roomwatch.recordings import RecordingError
 from roomwatch.sinks.hub import Hub
 from roomwatch.sinks.recorder import Recorder
 from roomwatch.sinks.store import Store
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
+from roomwatch.sources.supervise import SourceHealth, supervise
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from roomwatch.stages.alert import AlertStage
 from roomwatch.stages.flag import FlagStage
@@ -97,6 +99,8 @@ class Service:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._sources: list[asyncio.Task[object]] = []
+        #: What each source is doing, for /healthz (restarted, failed).
+        self.source_health = SourceHealth()
         self._ws_sources: list[WebSocketSource] = []
         self._ticker: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
@@ -176,6 +180,7 @@ class Service:
             auth=Authenticator(self.settings.tokens),
             started=time.monotonic(),
             model_version=self.analyzer.version,
+            source_health=self.source_health,
         )
         app = create_app(state)
         app.on_shutdown.append(self._on_shutdown)
@@ -229,7 +234,16 @@ class Service:
             url, self.metrics, name=name, headers=headers or {}, backoff=backoff or Backoff()
         )
         self._ws_sources.append(source)
-        self._sources.append(asyncio.create_task(source.run(self.pipeline), name=f"source-{name}"))
+        task: asyncio.Task[object] = asyncio.create_task(
+            supervise(
+                name,
+                lambda: source.run(self.pipeline),
+                health=self.source_health,
+                metrics=self.metrics,
+            ),
+            name=f"source-{name}",
+        )
+        self._sources.append(task)
         return source
 
     def add_replay_source(
@@ -242,20 +256,18 @@ class Service:
     ) -> asyncio.Task[object]:
         source = ReplaySource(list(paths), speed=speed, name=name, loop=loop)
         task: asyncio.Task[object] = asyncio.create_task(
-            self._guard(source.run(self.pipeline), name), name=f"source-{name}"
+            supervise(
+                name,
+                lambda: source.run(self.pipeline),
+                health=self.source_health,
+                metrics=self.metrics,
+                # A file that can't be read would only fail again.
+                fatal=(RecordingError,),
+            ),
+            name=f"source-{name}",
         )
         self._sources.append(task)
         return task
-
-    async def _guard(self, coro: object, name: str) -> object:
-        try:
-            return await coro  # type: ignore[misc]
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            logger.error("source %s stopped: %s", name, exc)
-            self.metrics.source_errors.labels(name, type(exc).__name__).inc()
-            return None
 
     async def _tick(self) -> None:
         # Stages that age things out (the host queue) need time to pass even

@@ -92,6 +92,12 @@ class WebSocketSource:
             except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
                 self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
+            except Exception as exc:
+                # Never die silently: whatever broke, log it with its
+                # traceback, count it, and reconnect like any other failure.
+                logger.exception("%s: unexpected error", self.name)
+                reason = f"{type(exc).__name__}: {exc}"
+                self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
             finally:
                 connected.set(0)
             if self._stopping.is_set():

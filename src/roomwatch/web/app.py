@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,6 +31,7 @@ from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import CHANNELS, Hub
+from roomwatch.sources.supervise import SourceHealth
 from roomwatch.web.auth import CHANNEL_ROLES, Authenticator, origin_allowed
 
 __all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
@@ -56,6 +57,7 @@ class AppState:
     auth: Authenticator
     started: float
     model_version: str
+    source_health: SourceHealth = field(default_factory=SourceHealth)
 
 
 state_key: Final = web.AppKey("state", AppState)
@@ -101,12 +103,14 @@ def _page(name: str) -> Any:
 async def healthz(request: web.Request) -> web.Response:
     st = request.app[state_key]
     body = {
-        "status": "ok",
+        # "degraded": a source died and is being restarted, or gave up.
+        "status": "degraded" if st.source_health.degraded else "ok",
         "version": __version__,
         "model": st.model_version,
         "uptime_s": round(time.monotonic() - st.started, 3),
         "processed": st.pipeline.processed,
         "clients": {ch: st.hub.clients(ch) for ch in CHANNELS},
+        "sources": st.source_health.to_dict(),
     }
     return web.json_response(body)
 
