@@ -28,6 +28,7 @@ from prometheus_client import CollectorRegistry
 from roomwatch.assets import asset_dir
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.flood import FloodControl
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.errors import ConfigError
 from roomwatch.metrics import Metrics
@@ -81,7 +82,13 @@ class Service:
         self.analyzer = analyzer
         self.metrics = Metrics(registry if registry is not None else CollectorRegistry())
         self.hub = Hub(settings.hub, self.metrics)
-        self.pipeline = Pipeline(analyzer, settings.pipeline, self.metrics)
+        limits = settings.limits
+        self.pipeline = Pipeline(
+            analyzer,
+            settings.pipeline,
+            self.metrics,
+            flood=FloodControl(limits.user_comments_per_s, limits.user_comments_burst),
+        )
         self.triage = TriageStage(self.hub, settings.queue)
         self.flag = FlagStage(self.hub, backlog=settings.hub.moderator_backlog)
         self.alerts = AlertStage(self.hub, settings.alerts)

@@ -62,6 +62,9 @@ REJECT_REASONS: Final = (
     "bad_value",
     "too_large",
     "invalid_utf8",
+    # Set by the ingest route, not the parser: a token limited to some rooms
+    # posted a record for another.
+    "room_not_allowed",
 )
 
 _KNOWN: Final = frozenset({"room", "text", "ts", "id", "user", "kind", "platform", "amount"})

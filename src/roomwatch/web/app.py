@@ -26,18 +26,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from roomwatch import __version__
 from roomwatch.config import Settings
-from roomwatch.core.record import parse_many
-from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import CHANNELS, Hub
 from roomwatch.sources.supervise import SourceHealth
 from roomwatch.web.auth import CHANNEL_ROLES, Authenticator, origin_allowed
+from roomwatch.web.ingest import handle_ingest
 
 __all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
-_MAX_LISTED_ERRORS: Final = 100
 
 #: Content-Security-Policy for every response: no inline script, no
 #: third-party origin, nothing to frame us.
@@ -124,31 +122,8 @@ async def metrics(request: web.Request) -> web.Response:
 async def ingest(request: web.Request) -> web.Response:
     """The ``http`` source: accept records and say what happened to each."""
     st = request.app[state_key]
-    st.auth.require(request, {"ingest"})
-    body = await request.read()
-    accepted = rejected = duplicates = 0
-    errors: list[dict[str, Any]] = []
-    for index, item in enumerate(parse_many(body, received_at=time.time())):
-        if isinstance(item, RecordError):
-            rejected += 1
-            await st.pipeline.reject(item, "http", f"item {index}")
-            if len(errors) < _MAX_LISTED_ERRORS:
-                errors.append({"index": index, **item.to_dict()})
-            continue
-        if await st.pipeline.put(item, "http"):
-            accepted += 1
-        else:
-            duplicates += 1
-    result: dict[str, Any] = {
-        "accepted": accepted,
-        "rejected": rejected,
-        "duplicates": duplicates,
-        "errors": errors,
-    }
-    if rejected > len(errors):
-        result["errors_truncated"] = rejected - len(errors)
-    status = 400 if accepted == 0 and duplicates == 0 and rejected > 0 else 200
-    return web.json_response(result, status=status, dumps=_dumps)
+    token = st.auth.require(request, {"ingest"})
+    return await handle_ingest(request, st, token)
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
