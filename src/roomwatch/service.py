@@ -82,6 +82,10 @@ class Service:
         self.analyzer = analyzer
         self.metrics = Metrics(registry if registry is not None else CollectorRegistry())
         self.hub = Hub(settings.hub, self.metrics)
+        self.hub.message_rate = (
+            settings.limits.client_messages_per_s,
+            settings.limits.client_messages_burst,
+        )
         limits = settings.limits
         self.pipeline = Pipeline(
             analyzer,
@@ -238,7 +242,12 @@ class Service:
         backoff: Backoff | None = None,
     ) -> WebSocketSource:
         source = WebSocketSource(
-            url, self.metrics, name=name, headers=headers or {}, backoff=backoff or Backoff()
+            url,
+            self.metrics,
+            name=name,
+            headers=headers or {},
+            backoff=backoff or Backoff(),
+            frames_per_s=self.settings.limits.source_frames_per_s,
         )
         self._ws_sources.append(source)
         task: asyncio.Task[object] = asyncio.create_task(

@@ -158,3 +158,27 @@ async def test_chunked_bodies_are_capped_on_every_route(analyzer: Analyzer, tmp_
             )
             >= 1
         )
+
+
+async def test_a_flooding_user_is_shed_counted_and_still_recorded(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    rows = [
+        {"room": "r", "text": f"刷屏 {i}", "id": f"f{i}", "ts": 1764115200.0, "user": {"id": "u1"}}
+        for i in range(10)
+    ] + [{"room": "r", "text": "正常", "id": "n1", "ts": 1764115200.0, "user": {"id": "u2"}}]
+    async with limited_service(
+        analyzer, tmp_path, recorder=True, user_comments_per_s=0.5, user_comments_burst=4
+    ) as svc:
+        body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows).encode()
+        status, result = await post(f"{svc.url}/ingest", body, BEARER)
+        assert status == 200
+        assert result["accepted"] == 5 and result["shed"] == 6
+        assert (
+            svc.metrics.registry.get_sample_value(
+                "roomwatch_limit_exceeded_total", {"limit": "user_comments_per_s"}
+            )
+            == 6
+        )
+    recorded = [r for p in (tmp_path / "recordings").rglob("*.jsonl*") for r in read_recording(p)]
+    assert len(recorded) == 11  # kept as received; a replay sheds the same

@@ -32,6 +32,7 @@ from roomwatch.sinks.hub import CHANNELS, Hub
 from roomwatch.sources.supervise import SourceHealth
 from roomwatch.web.auth import CHANNEL_ROLES, Authenticator, origin_allowed
 from roomwatch.web.ingest import handle_ingest
+from roomwatch.web.limits import ConnectionLimiter
 
 __all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
 
@@ -59,6 +60,7 @@ class AppState:
 
 
 state_key: Final = web.AppKey("state", AppState)
+limiter_key: Final = web.AppKey("ws_limiter", ConnectionLimiter)
 
 
 def create_app(state: AppState) -> web.Application:
@@ -67,6 +69,10 @@ def create_app(state: AppState) -> web.Application:
         middlewares=[_security_headers],
     )
     app[state_key] = state
+    limits = state.settings.limits
+    app[limiter_key] = ConnectionLimiter(
+        limits.connections_per_ip, limits.connections_per_token, state.metrics
+    )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/ingest", ingest)
@@ -151,7 +157,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             since = int(since_arg)
         except ValueError:
             raise web.HTTPBadRequest(text="since must be an integer sequence number") from None
-    return await st.hub.serve(request, channel, token, rooms=rooms, since=since)
+    # Counted only once the token is known: refusals above don't use a slot.
+    lease = request.app[limiter_key].acquire(request.remote or "", token.label)
+    try:
+        return await st.hub.serve(request, channel, token, rooms=rooms, since=since)
+    finally:
+        lease.release()
 
 
 def _dumps(value: Any) -> str:

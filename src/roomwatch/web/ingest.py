@@ -37,6 +37,7 @@ __all__ = ["JSON_TYPES", "handle_ingest"]
 #: Content types a browser can't send cross-site without a preflight.
 JSON_TYPES: Final = frozenset({"application/json", "application/x-ndjson", "application/jsonl"})
 _MAX_LISTED_ERRORS: Final = 100
+_COUNTED_AS: Final = {"accepted": "accepted", "duplicate": "duplicates", "flood": "shed"}
 
 
 async def handle_ingest(request: web.Request, st: AppState, token: Token) -> web.Response:
@@ -77,7 +78,7 @@ async def handle_ingest(request: web.Request, st: AppState, token: Token) -> web
                 errors.append({"index": index, **item.to_dict()})
             continue
         outcome = await st.pipeline.offer(item, "http")
-        counts["duplicates" if outcome == "duplicate" else outcome] += 1
+        counts[_COUNTED_AS[outcome]] += 1
     result: dict[str, Any] = {**counts, "errors": errors}
     if counts["rejected"] > len(errors):
         result["errors_truncated"] = counts["rejected"] - len(errors)
