@@ -268,6 +268,12 @@ def load_settings(
             raise ConfigError(f"config file {str(path)!r} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {str(path)!r} is not valid UTF-8 (byte {exc.start})"
+            ) from None
+        except RecursionError:
+            raise ConfigError(f"config file {str(path)!r} is nested too deeply") from None
     return settings_from_dict(raw, environ=environ, generate_missing_tokens=generate_missing_tokens)
 
 
