@@ -42,9 +42,7 @@ NASTY_CHARS = (
 nasty_text = st.text(alphabet=st.one_of(st.sampled_from(NASTY_CHARS), st.characters()), max_size=64)
 #: A string that is sometimes a megabyte long (built by repetition, cheaply).
 big_text = st.one_of(
-    nasty_text,
-    nasty_text,
-    nasty_text,
+    *[nasty_text] * 6,
     st.builds(lambda s, n: (s or "x") * n, nasty_text, st.sampled_from([1_000, 70_000, 1_100_000])),
 )
 nasty_numbers = st.one_of(
