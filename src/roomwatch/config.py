@@ -59,7 +59,8 @@ class ServerSettings:
     #: Origins allowed to open WebSocket connections from a browser, e.g.
     #: "https://ops.example.com". The server's own origin is always allowed.
     allowed_origins: tuple[str, ...] = ()
-    #: Largest HTTP ingest body, in bytes.
+    #: Largest HTTP ingest body, in bytes, chunked or not (413 past it).
+    #: Every limit: docs/limits.md.
     max_body_bytes: int = 16 * 1024 * 1024
 
 
