@@ -190,3 +190,32 @@ def test_replay_and_classify_reject_bad_numbers_without_a_traceback(tmp_path: Pa
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 4
     assert [json.loads(x).get("skipped") for x in lines][1:3] == ["bad_value", "not_json"]
+
+
+def test_classify_and_report_cli_reject_bad_numbers_without_a_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    rows = "\n".join([good(1), BAD, NAN, good(2)]) + "\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "roomwatch", "classify", "--jsonl"],
+        input=rows.encode(),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+    out = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    assert [o.get("skipped") for o in out] == [None, "bad_value", "not_json", None]
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(rows, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "roomwatch", "report", str(rec), "--out", str(tmp_path / "r.html")],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert b"Traceback" not in result.stderr
+    assert (tmp_path / "r.html").stat().st_size > 0
