@@ -43,7 +43,13 @@ nasty_text = st.text(alphabet=st.one_of(st.sampled_from(NASTY_CHARS), st.charact
 #: A string that is sometimes a megabyte long (built by repetition, cheaply).
 big_text = st.one_of(
     *[nasty_text] * 6,
-    st.builds(lambda s, n: (s or "x") * n, nasty_text, st.sampled_from([1_000, 70_000, 1_100_000])),
+    # n characters exactly (not n copies of s: 64 astral characters times a
+    # million would be a quarter of a gigabyte per string).
+    st.builds(
+        lambda s, n: ((s or "x") * (n // len(s or "x") + 1))[:n],
+        nasty_text,
+        st.sampled_from([1_000, 70_000, 1_100_000]),
+    ),
 )
 nasty_numbers = st.one_of(
     st.integers(),
