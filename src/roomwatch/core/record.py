@@ -171,6 +171,15 @@ class Comment:
                 raise RecordError("bad_value", "field 'ts' must not be negative", field="ts")
             if ts_value > _MS_THRESHOLD:
                 ts_value /= 1000.0
+                # Still above the threshold as milliseconds (past the year
+                # 5138): the recorded value would be read as milliseconds
+                # again on replay, so refuse it rather than disagree.
+                if ts_value > _MS_THRESHOLD:
+                    raise RecordError(
+                        "bad_value",
+                        "field 'ts' is too large, even read as milliseconds",
+                        field="ts",
+                    )
 
         msg_id = raw.get("id")
         if msg_id is not None:
