@@ -101,3 +101,18 @@ def read_recording(path: Path) -> list[dict]:
 
 def read_truth(path: Path) -> dict[str, str]:
     return {row["id"]: row["label"] for row in read_recording(path)}
+
+
+# Fuzzing (tests/fuzz): CI runs each surface's budget of examples; a long run
+# is `pytest tests/fuzz --hypothesis-profile=long` (20 times as many).
+# Registered here, in the root conftest, so the option finds them.
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as _hsettings  # noqa: E402
+
+_hsettings.register_profile(
+    "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+_hsettings.register_profile(
+    "long", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+_hsettings.load_profile("ci")

@@ -41,6 +41,7 @@ def sections() -> list[tuple[str, Any]]:
         ("[hub]", config.HubSettings),
         ("[model]", config.ModelSettings),
         ("[store]", config.StoreSettings),
+        ("[limits]", config.LimitSettings),
         ("[[tokens]]", config.Token),
         ("[[sources.websocket]]", config.WebSocketSourceSettings),
         ("[[sources.replay]]", config.ReplaySourceSettings),

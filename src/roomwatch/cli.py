@@ -359,6 +359,7 @@ async def _compare(settings: Settings, args: argparse.Namespace) -> int:
 async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     from prometheus_client import CollectorRegistry
 
+    from roomwatch.core.flood import FloodControl
     from roomwatch.metrics import Metrics
     from roomwatch.pipeline import Pipeline
     from roomwatch.progress import Progress
@@ -391,7 +392,16 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
 
         alert_stage.add_listener(write_alert)
         outputs.append(alert_stage)
-    pipeline = Pipeline(analyzer, settings.pipeline, metrics, outputs=outputs, keep_skips=True)
+    pipeline = Pipeline(
+        analyzer,
+        settings.pipeline,
+        metrics,
+        outputs=outputs,
+        keep_skips=True,
+        flood=FloodControl(
+            settings.limits.user_comments_per_s, settings.limits.user_comments_burst
+        ),
+    )
     pipeline.start()
     started = time.monotonic()
     # Quiet unless stderr is a terminal (and never mixed into --out -).

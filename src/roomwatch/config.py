@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import secrets
 import tomllib
 import types
@@ -68,7 +69,8 @@ class ServerSettings:
     #: channels (token bucket; bursts up to this). Moderation actions use
     #: moderation.actions_per_minute.
     actions_per_minute: int = 120
-    #: Largest HTTP ingest body, in bytes.
+    #: Largest HTTP ingest body, in bytes, chunked or not (413 past it).
+    #: Every limit: docs/limits.md.
     max_body_bytes: int = 16 * 1024 * 1024
 
 
@@ -177,6 +179,30 @@ class RecorderSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitSettings:
+    """Limits on what one client, connection or user may send (docs/limits.md)."""
+
+    #: Most records one POST /ingest may hold (413 past it, nothing accepted).
+    max_records_per_request: int = 10_000
+    #: Most WebSocket clients (/ws/*) open at once from one IP address (429).
+    connections_per_ip: int = 64
+    #: Most WebSocket clients open at once with one token (429).
+    connections_per_token: int = 32
+    #: Messages a client may send on /ws/* per second, sustained, and in a
+    #: burst; past it the connection is closed with 1008 (policy violation).
+    client_messages_per_s: float = 20.0
+    client_messages_burst: int = 60
+    #: Frames a WebSocket source reads per second at most; past it the source
+    #: reads no faster (the upstream is slowed by TCP, nothing is lost).
+    source_frames_per_s: float = 2_000.0
+    #: Comments one user may post in one room per second, sustained, and in a
+    #: burst (by the records' ts). Excess comments are recorded but shed from
+    #: analysis, counted; 0 turns flood control off.
+    user_comments_per_s: float = 1.0
+    user_comments_burst: int = 20
+
+
+@dataclass(frozen=True, slots=True)
 class RoomSettings:
     """Per-room extra terms for the classifier (``[rooms."<room>"]``).
 
@@ -219,6 +245,7 @@ class Settings:
     hub: HubSettings = field(default_factory=HubSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     # Filled from [[tokens]] and [sources.*], which are validated separately.
     tokens: tuple[Token, ...] = field(default=(), metadata=_INTERNAL)
     websocket_sources: tuple[WebSocketSourceSettings, ...] = field(default=(), metadata=_INTERNAL)
@@ -269,6 +296,12 @@ def load_settings(
             raise ConfigError(f"config file {str(path)!r} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {str(path)!r} is not valid UTF-8 (byte {exc.start})"
+            ) from None
+        except RecursionError:
+            raise ConfigError(f"config file {str(path)!r} is nested too deeply") from None
     return settings_from_dict(raw, environ=environ, generate_missing_tokens=generate_missing_tokens)
 
 
@@ -347,6 +380,54 @@ def _validate(s: Settings) -> None:
         raise ConfigError("server.actions_per_minute must be at least 1")
     if s.hub.client_queue < 1:
         raise ConfigError("hub.client_queue must be at least 1")
+    _validate_numbers(s)
+
+
+def _validate_numbers(s: Settings) -> None:
+    """Every number in the fixed sections is finite, and sizes and limits positive.
+
+    TOML allows ``nan`` and ``inf``; ``batch_wait_ms = nan`` would pass every
+    comparison above and stall the pipeline.
+    """
+    for section in (s.server, s.pipeline, s.hub, s.recorder, s.limits):
+        prefix = _SECTION_NAMES[type(section)]
+        for f in dataclasses.fields(section):
+            value = getattr(section, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            where = f"{prefix}.{f.name}"
+            if not math.isfinite(value):
+                raise ConfigError(f"{where} must be a finite number, not {value!r}")
+            if value < 0 or (value == 0 and f.name in _POSITIVE):
+                raise ConfigError(
+                    f"{where} must be {'above' if f.name in _POSITIVE else 'at least'} 0"
+                )
+
+
+#: Fields that must be above zero (others may be 0, meaning "off" or "none").
+_POSITIVE: Final = frozenset(
+    {
+        "max_body_bytes",
+        "max_records_per_request",
+        "connections_per_ip",
+        "connections_per_token",
+        "client_messages_per_s",
+        "client_messages_burst",
+        "source_frames_per_s",
+        "user_comments_burst",
+        "max_bytes",
+        "max_age_s",
+        "max_buffer_bytes",
+        "flush_interval_s",
+    }
+)
+_SECTION_NAMES: Final[dict[type, str]] = {
+    ServerSettings: "server",
+    PipelineSettings: "pipeline",
+    HubSettings: "hub",
+    RecorderSettings: "recorder",
+    LimitSettings: "limits",
+}
 
 
 def _check_shared_secrets(tokens: Sequence[Token]) -> None:

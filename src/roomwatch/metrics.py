@@ -75,6 +75,19 @@ class Metrics:
             ["source"],
             registry=registry,
         )
+        self.source_restarts = Counter(
+            "roomwatch_source_restarts_total",
+            "Times a source task died unexpectedly and was restarted.",
+            ["source"],
+            registry=registry,
+        )
+        self.limit_exceeded = Counter(
+            "roomwatch_limit_exceeded_total",
+            "Requests, frames, connections or comments refused or shed by a limit "
+            "(see docs/limits.md), by limit.",
+            ["limit"],
+            registry=registry,
+        )
         self.labels = Counter(
             "roomwatch_classify_comments_total",
             "Verdicts by label.",

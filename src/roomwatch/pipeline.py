@@ -30,6 +30,7 @@ from typing import Any, Final
 
 from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
 from roomwatch.core.verdict import Verdict
 from roomwatch.errors import RecordError
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 class Skipped:
     """Where a record that produced no verdict stood in the input."""
 
-    reason: str  # "duplicate" or a RecordError reason
+    reason: str  # "duplicate", "flood" or a RecordError reason
     error: str
     source: str
     where: str = ""
@@ -113,6 +114,7 @@ class Pipeline:
         keep_skips: bool = False,
         executor: concurrent.futures.Executor | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        flood: FloodControl | None = None,
     ) -> None:
         self._analyzer = analyzer
         self._settings = settings
@@ -126,6 +128,7 @@ class Pipeline:
             max_workers=1, thread_name_prefix="roomwatch-analyze"
         )
         self._monotonic = monotonic
+        self._flood = flood if flood is not None and flood.enabled else None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._processed = 0
@@ -169,20 +172,30 @@ class Pipeline:
         """Queue ``comment``; waits while the buffer is full.
 
         Returns False if it was dropped as a duplicate of a recent id, or
-        rejected (and counted) because its ts is out of bounds.
+        rejected (and counted) because its ts is out of bounds, or shed by
+        flood control.
         """
+        return await self.offer(comment, source, admitted=admitted) == "accepted"
+
+    async def offer(self, comment: Comment, source: str, *, admitted: bool = False) -> str:
+        """Like :meth:`put`, but says what happened: ``accepted``,
+        ``rejected`` (ts out of bounds, counted), ``duplicate`` or ``flood``
+        (shed: over the user's comment rate in the room, see
+        ``limits.user_comments_per_s``)."""
         if self._closing:
             raise RuntimeError("the pipeline is closed")
         if self.guard is not None and not admitted:
             checked = self.guard(comment, source)
             if isinstance(checked, RecordError):
                 await self.reject(checked, source)
-                return False
+                return "rejected"
             comment = checked
         elif math.isnan(comment.ts):
             # An unstamped record (see sources.timebound) with no guard to stamp it.
             comment = dataclasses.replace(comment, ts=time.time())
         self._child(self._metrics.comments_in, source).inc()
+        # Taps (the recorder) see every accepted record, shed ones too, so
+        # the recording is what was received and a replay sheds the same.
         for tap in self._taps:
             tap(comment)
         if comment.id is not None and self._dedupe.seen(comment.room, comment.id):
@@ -191,9 +204,20 @@ class Pipeline:
                 await self._queue.put(
                     Skipped("duplicate", f"duplicate id {comment.id!r}", source, comment=comment)
                 )
-            return False
+            return "duplicate"
+        flood = self._flood
+        if flood is not None and not flood.allow(comment.room, comment.user_key, comment.ts):
+            self._metrics.discarded.labels("flood").inc()
+            self._metrics.limit_exceeded.labels("user_comments_per_s").inc()
+            if self._keep_skips:
+                await self._queue.put(
+                    Skipped(
+                        "flood", "over the user's comment rate in the room", source, comment=comment
+                    )
+                )
+            return "flood"
         await self._queue.put((comment, source, self._monotonic()))
-        return True
+        return "accepted"
 
     async def reject(self, error: RecordError, source: str, where: str = "") -> None:
         """Count a malformed record from ``source`` (and mark its place)."""

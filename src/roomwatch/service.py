@@ -29,16 +29,19 @@ from roomwatch.assets import asset_dir
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.flood import FloodControl
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.errors import ConfigError
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Output, Pipeline
+from roomwatch.recordings import RecordingError
 from roomwatch.sinks.hub import Hub
 from roomwatch.sinks.recorder import Recorder
 from roomwatch.sinks.store import Store
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
+from roomwatch.sources.supervise import SourceHealth, supervise
 from roomwatch.sources.timebound import TimeGuard
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from roomwatch.stages.alert import AlertStage
@@ -83,7 +86,17 @@ class Service:
         self.analyzer = analyzer
         self.metrics = Metrics(registry if registry is not None else CollectorRegistry())
         self.hub = Hub(settings.hub, self.metrics)
-        self.pipeline = Pipeline(analyzer, settings.pipeline, self.metrics)
+        self.hub.message_rate = (
+            settings.limits.client_messages_per_s,
+            settings.limits.client_messages_burst,
+        )
+        limits = settings.limits
+        self.pipeline = Pipeline(
+            analyzer,
+            settings.pipeline,
+            self.metrics,
+            flood=FloodControl(limits.user_comments_per_s, limits.user_comments_burst),
+        )
         # Who may do what (roomwatch.authz.TABLE), and every action admitted
         # through one gate: per-token rate limits, refusals counted in audit.
         self.authz = Authz(
@@ -112,6 +125,8 @@ class Service:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._sources: list[asyncio.Task[object]] = []
+        #: What each source is doing, for /healthz (restarted, failed).
+        self.source_health = SourceHealth()
         self._ws_sources: list[WebSocketSource] = []
         self._ticker: asyncio.Task[None] | None = None
         self._accept_errors = AcceptErrorHandler(self.metrics.registry)
@@ -198,6 +213,7 @@ class Service:
             auth=Authenticator(self.authz),
             started=time.monotonic(),
             model_version=self.analyzer.version,
+            source_health=self.source_health,
         )
         app = create_app(state)
         app.on_shutdown.append(self._on_shutdown)
@@ -248,10 +264,24 @@ class Service:
         backoff: Backoff | None = None,
     ) -> WebSocketSource:
         source = WebSocketSource(
-            url, self.metrics, name=name, headers=headers or {}, backoff=backoff or Backoff()
+            url,
+            self.metrics,
+            name=name,
+            headers=headers or {},
+            backoff=backoff or Backoff(),
+            frames_per_s=self.settings.limits.source_frames_per_s,
         )
         self._ws_sources.append(source)
-        self._sources.append(asyncio.create_task(source.run(self.pipeline), name=f"source-{name}"))
+        task: asyncio.Task[object] = asyncio.create_task(
+            supervise(
+                name,
+                lambda: source.run(self.pipeline),
+                health=self.source_health,
+                metrics=self.metrics,
+            ),
+            name=f"source-{name}",
+        )
+        self._sources.append(task)
         return source
 
     def add_replay_source(
@@ -272,20 +302,18 @@ class Service:
         )
         self.time_guard.trusted.add(name)  # the source bounds its files' ts itself
         task: asyncio.Task[object] = asyncio.create_task(
-            self._guard(source.run(self.pipeline), name), name=f"source-{name}"
+            supervise(
+                name,
+                lambda: source.run(self.pipeline),
+                health=self.source_health,
+                metrics=self.metrics,
+                # A file that can't be read would only fail again.
+                fatal=(RecordingError,),
+            ),
+            name=f"source-{name}",
         )
         self._sources.append(task)
         return task
-
-    async def _guard(self, coro: object, name: str) -> object:
-        try:
-            return await coro  # type: ignore[misc]
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            logger.error("source %s stopped: %s", name, exc)
-            self.metrics.source_errors.labels(name, type(exc).__name__).inc()
-            return None
 
     async def _tick(self) -> None:
         # Stages that age things out (the host queue) need time to pass even

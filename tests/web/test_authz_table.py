@@ -239,7 +239,6 @@ async def test_the_table_is_enforced_everywhere(svc: Service) -> None:
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.xfail(strict=False, reason="ingest token room scope is #12.4 (branch h-input)")
 async def test_an_ingest_token_posts_only_into_its_rooms(svc: Service) -> None:
     async with aiohttp.ClientSession() as session:
         status, text = await _http(session, svc, authz.rule("POST /ingest"), ONLY_B["ingest"], "x")

@@ -44,6 +44,8 @@ MAX_TEXT_CHARS: Final = 10_000
 MAX_ROOM_CHARS: Final = 128
 #: Longest encoded record (one JSON object) accepted, in bytes.
 MAX_RECORD_BYTES: Final = 64 * 1024
+#: Largest ``user.level`` magnitude accepted (platform levels are under 1,000).
+_MAX_LEVEL: Final = 1_000_000_000
 #: Timestamps above this are taken to be milliseconds (year 5138 in seconds).
 _MS_THRESHOLD: Final = 1e11
 
@@ -62,6 +64,9 @@ REJECT_REASONS: Final = (
     "invalid_utf8",
     # A ts too far from its receive time (roomwatch.sources.timebound).
     "ts_out_of_range",
+    # Set by the ingest route, not the parser: a token limited to some rooms
+    # posted a record for another.
+    "room_not_allowed",
 )
 
 _KNOWN: Final = frozenset({"room", "text", "ts", "id", "user", "kind", "platform", "amount"})
@@ -168,6 +173,15 @@ class Comment:
                 raise RecordError("bad_value", "field 'ts' must not be negative", field="ts")
             if ts_value > _MS_THRESHOLD:
                 ts_value /= 1000.0
+                # Still above the threshold as milliseconds (past the year
+                # 5138): the recorded value would be read as milliseconds
+                # again on replay, so refuse it rather than disagree.
+                if ts_value > _MS_THRESHOLD:
+                    raise RecordError(
+                        "bad_value",
+                        "field 'ts' is too large, even read as milliseconds",
+                        field="ts",
+                    )
 
         msg_id = raw.get("id")
         if msg_id is not None:
@@ -189,6 +203,8 @@ class Comment:
                 f"field 'platform' must be a string, not {_json_type(platform)}",
                 field="platform",
             )
+        if platform is not None:
+            _check_utf8(platform, "platform")
 
         amount_raw = raw.get("amount")
         amount = None
@@ -231,12 +247,28 @@ class Comment:
         return out
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        """The record as one line of JSON that is always valid UTF-8.
+
+        Unknown fields keep what they were sent, lone surrogates included:
+        those can't be written as UTF-8, so they are written as the JSON
+        escapes they arrived as (``\\ud800``), and read back the same.
+        """
+        out = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        try:
+            out.encode("utf-8")
+        except UnicodeEncodeError:
+            # Surrogates occur only inside JSON strings, where the escape
+            # Python's backslashreplace writes for them is the JSON escape.
+            return out.encode("utf-8", "backslashreplace").decode("utf-8")
+        return out
 
 
 def parse_json(data: bytes | str, *, received_at: float) -> Comment:
     """Parse one encoded record (a JSON object) into a :class:`Comment`."""
-    return Comment.from_dict(_loads(data), received_at=received_at)
+    size = _size(data)
+    comment = Comment.from_dict(_loads(data, size), received_at=received_at)
+    _check_canonical_size(comment, size)
+    return comment
 
 
 def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | RecordError]:
@@ -244,7 +276,8 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
 
     Yields a :class:`Comment` or a :class:`RecordError` for each record, in
     order, so that one bad record never hides the good ones beside it. A JSON
-    array counts each element; NDJSON counts each non-blank line.
+    array counts each element; NDJSON counts each non-blank line. Every
+    record, whichever way it came, is held to :data:`MAX_RECORD_BYTES`.
     """
     text: str
     if isinstance(data, bytes):
@@ -252,12 +285,9 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             # Fall back to line by line, so good lines still pass.
-            for line in data.splitlines():
+            for line in data.split(b"\n"):
                 if line.strip():
-                    try:
-                        yield parse_json(line, received_at=received_at)
-                    except RecordError as err:
-                        yield err
+                    yield _parse_or_error(line.rstrip(b"\r"), received_at)
             return
     else:
         text = data
@@ -266,38 +296,151 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
         yield RecordError("not_json", "the body is empty")
         return
     if stripped[0] == "[":
-        try:
-            value = json.loads(stripped)
-        except (json.JSONDecodeError, RecursionError):
-            yield RecordError("not_json", "the body starts with '[' but is not a valid JSON array")
-            return
-        for item in value:
-            try:
-                yield Comment.from_dict(item, received_at=received_at)
-            except RecordError as err:
-                yield err
+        yield from _parse_array(stripped, received_at)
         return
-    for row in stripped.splitlines():
+    # Only "\n" ends a record: str.splitlines() would also split inside a
+    # JSON string at U+2028, U+0085 and other characters JSON keeps raw.
+    for row in stripped.split("\n"):
         if row.strip():
-            try:
-                yield parse_json(row, received_at=received_at)
-            except RecordError as err:
-                yield err
+            yield _parse_or_error(row.rstrip("\r"), received_at)
 
 
-def _loads(data: bytes | str) -> Any:
-    if isinstance(data, str):
-        size = (
-            len(data)
-            if len(data) * 4 <= MAX_RECORD_BYTES
-            else len(data.encode("utf-8", "surrogatepass"))
-        )
+def _parse_or_error(data: bytes | str, received_at: float) -> Comment | RecordError:
+    try:
+        return parse_json(data, received_at=received_at)
+    except RecordError as err:
+        return err
+
+
+def _parse_array(text: str, received_at: float) -> Iterator[Comment | RecordError]:
+    """Each element of a JSON array, measured and parsed as its own record.
+
+    The whole array is scanned before anything is yielded: a body that is
+    not a valid array gives one ``not_json`` error and no records.
+    """
+    items: list[tuple[Any, int] | RecordError] = []
+    scan = _DECODER.raw_decode
+    pos = _skip_ws(text, 1)
+    if pos < len(text) and text[pos] == "]":
+        pos = _skip_ws(text, pos + 1)
     else:
-        size = len(data)
-    if size > MAX_RECORD_BYTES:
+        while True:
+            try:
+                value, end = scan(text, pos)
+            except (json.JSONDecodeError, RecursionError):
+                yield _not_array()
+                return
+            except ValueError as exc:
+                # Valid JSON with a value Python won't hold (NaN, 1e999, an
+                # integer of 5,000 digits): this element only is rejected.
+                reason = exc.reason if isinstance(exc, _ConstantError) else "bad_value"
+                items.append(RecordError(reason, f"the record holds {exc}"))
+                try:
+                    _, end = _SKIP.raw_decode(text, pos)
+                except (ValueError, RecursionError):
+                    yield _not_array()
+                    return
+            else:
+                items.append((value, _size(text[pos:end])))
+            pos = _skip_ws(text, end)
+            if pos < len(text) and text[pos] == ",":
+                pos = _skip_ws(text, pos + 1)
+                continue
+            if pos < len(text) and text[pos] == "]":
+                pos = _skip_ws(text, pos + 1)
+                break
+            yield _not_array()
+            return
+    if pos != len(text):
+        yield _not_array()
+        return
+    for item in items:
+        if isinstance(item, RecordError):
+            yield item
+            continue
+        value, size = item
+        if size > MAX_RECORD_BYTES:
+            yield _too_large(size)
+            continue
+        try:
+            comment = Comment.from_dict(value, received_at=received_at)
+            _check_canonical_size(comment, size)
+        except RecordError as err:
+            yield err
+        else:
+            yield comment
+
+
+def _not_array() -> RecordError:
+    return RecordError("not_json", "the body starts with '[' but is not a valid JSON array")
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    n = len(text)
+    while pos < n and text[pos] in " \t\n\r":
+        pos += 1
+    return pos
+
+
+def _size(data: bytes | str) -> int:
+    """The encoded size of a record in bytes (cheaply, when it is small)."""
+    if isinstance(data, bytes):
+        return len(data)
+    if len(data) * 4 <= MAX_RECORD_BYTES:
+        return len(data)  # a bound is enough: it is far below the limit
+    return len(data.encode("utf-8", "surrogatepass"))
+
+
+def _too_large(size: int) -> RecordError:
+    return RecordError("too_large", f"the record is {size} bytes; the limit is {MAX_RECORD_BYTES}")
+
+
+def _check_canonical_size(comment: Comment, size: int) -> None:
+    """Hold the record as it will be recorded to the limit too.
+
+    The recorded line is :meth:`Comment.to_json`, which replay reads back
+    under the same limit; it is at most about four times the received size
+    (``1e15`` becomes ``1000000000000000.0``) plus a few hundred bytes, so
+    only large records need encoding here. Live and replay then agree.
+    """
+    if size * 5 + 1024 <= MAX_RECORD_BYTES:
+        return
+    canonical = len(comment.to_json().encode("utf-8"))
+    if canonical > MAX_RECORD_BYTES:
         raise RecordError(
-            "too_large", f"the record is {size} bytes; the limit is {MAX_RECORD_BYTES}"
+            "too_large",
+            f"the record is {canonical} bytes as recorded; the limit is {MAX_RECORD_BYTES}",
         )
+
+
+class _ConstantError(ValueError):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise _ConstantError("bad_value", f"a number out of range ({literal[:20]})")
+    return value
+
+
+def _no_constant(literal: str) -> float:
+    raise _ConstantError("not_json", f"{literal}, which is not JSON")
+
+
+#: Standard JSON only: no NaN or Infinity, and no number that overflows to
+#: infinity (1e999), anywhere in a record, so every record accepted can be
+#: written back out as JSON and read again to the same value.
+_DECODER: Final = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
+#: Finds where a value ends without converting its numbers.
+_SKIP: Final = json.JSONDecoder(parse_int=len, parse_float=len, parse_constant=len)
+
+
+def _loads(data: bytes | str, size: int) -> Any:
+    if size > MAX_RECORD_BYTES:
+        raise _too_large(size)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -306,11 +449,15 @@ def _loads(data: bytes | str) -> Any:
                 "invalid_utf8", f"the record is not valid UTF-8 (byte {exc.start})"
             ) from None
     try:
-        return json.loads(data)
+        return _DECODER.decode(data)
+    except _ConstantError as exc:
+        raise RecordError(exc.reason, f"the record holds {exc}") from None
     except json.JSONDecodeError as exc:
         raise RecordError(
             "not_json", f"the record is not valid JSON: {exc.msg} at column {exc.colno}"
         ) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise RecordError("bad_value", f"the record holds {exc}") from None
     except RecursionError:
         raise RecordError("not_json", "the record is nested too deeply") from None
 
@@ -331,7 +478,10 @@ def _number(value: object, name: str) -> float:
         raise RecordError(
             "wrong_type", f"field {name!r} must be a number, not {_json_type(value)}", field=name
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
     if not math.isfinite(number):
         raise RecordError("bad_value", f"field {name!r} must be finite", field=name)
     return number
@@ -376,10 +526,24 @@ def _parse_user(raw: object) -> User:
         _check_utf8(name, "user.name")
     level = raw.get("level")
     if level is not None:
-        if isinstance(level, bool) or not isinstance(level, int | float) or level != int(level):
+        if isinstance(level, bool) or not isinstance(level, int | float):
             raise RecordError(
                 "wrong_type",
                 f"field 'user.level' must be an integer, not {_json_type(level)}",
+                field="user.level",
+            )
+        # int(inf) and int(nan) raise; a level beyond any real platform's
+        # is a bad value, not a reason to crash the parser.
+        if not -_MAX_LEVEL <= level <= _MAX_LEVEL:
+            raise RecordError(
+                "bad_value",
+                f"field 'user.level' must be between {-_MAX_LEVEL} and {_MAX_LEVEL}",
+                field="user.level",
+            )
+        if level != int(level):
+            raise RecordError(
+                "wrong_type",
+                "field 'user.level' must be an integer, not a fraction",
                 field="user.level",
             )
         level = int(level)

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from roomwatch.web.app import state_key
 from roomwatch.web.auth import http_error, origin_allowed
+from roomwatch.web.limits import read_body
 
 if TYPE_CHECKING:
     from roomwatch.moderation.runtime import Moderation
@@ -108,13 +109,12 @@ def add_routes(app: web.Application, moderation: Moderation) -> None:
         assert token is not None
         if request.content_type != "application/json":
             raise web.HTTPUnsupportedMediaType(text="send the action as application/json")
-        if request.content_length is not None and request.content_length > _MAX_BODY:
-            raise web.HTTPRequestEntityTooLarge(
-                max_size=_MAX_BODY, actual_size=request.content_length
-            )
+        # Counted as it arrives, so a chunked body (no Content-Length) is
+        # held to the cap too.
+        body = await read_body(request, _MAX_BODY, metrics=st.metrics, name="action_body_bytes")
         try:
-            message = json.loads(await request.text())
-        except ValueError:
+            message = json.loads(body.decode("utf-8"))
+        except (ValueError, RecursionError):
             return _json({"ok": False, "error": "bad_request", "detail": "bad JSON"}, 400)
         if not isinstance(message, dict):
             return _json({"ok": False, "error": "bad_request", "detail": "send a JSON object"}, 400)

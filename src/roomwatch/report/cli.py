@@ -163,6 +163,7 @@ async def build_report(
     """
     from prometheus_client import CollectorRegistry
 
+    from roomwatch.core.flood import FloodControl
     from roomwatch.metrics import Metrics
     from roomwatch.pipeline import Pipeline
     from roomwatch.report.build import ReportBuilder
@@ -180,7 +181,16 @@ async def build_report(
     outputs: list[Output] = [builder]
     if extra_outputs is not None:
         outputs.extend(extra_outputs(settings, builder))
-    pipeline = Pipeline(analyzer, settings.pipeline, metrics, outputs=outputs, keep_skips=True)
+    pipeline = Pipeline(
+        analyzer,
+        settings.pipeline,
+        metrics,
+        outputs=outputs,
+        keep_skips=True,
+        flood=FloodControl(
+            settings.limits.user_comments_per_s, settings.limits.user_comments_burst
+        ),
+    )
     bar = Progress(None, "report", stream=stream, is_tty=is_tty)
     if bar.enabled:
         bar.set_total(await asyncio.to_thread(count_records, paths))

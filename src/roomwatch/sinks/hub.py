@@ -40,6 +40,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from roomwatch.config import HubSettings, Token
 from roomwatch.metrics import Metrics
+from roomwatch.web.limits import RateBucket
 
 __all__ = ["CHANNELS", "ActionHandler", "Client", "Hub", "SnapshotProvider"]
 
@@ -137,6 +138,9 @@ class Hub:
         self._channels = {name: _Channel(name, settings.resume_buffer) for name in CHANNELS}
         self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._closed = False
+        #: Messages a client may send per second, and in a burst; past it
+        #: the connection is closed with 1008 (limits.client_messages_*).
+        self.message_rate: tuple[float, int] | None = None
         self._messages = {name: metrics.hub_messages.labels(name) for name in CHANNELS}
         for ch in self._channels.values():
             metrics.hub_clients.labels(ch.name).set_function(ch.client_count)
@@ -238,8 +242,18 @@ class Hub:
         ch.clients.add(client)
         client.wakeup.set()
         relay = asyncio.create_task(self._relay(client, ws), name=f"hub-relay-{channel}")
+        bucket = RateBucket(*self.message_rate) if self.message_rate is not None else None
         try:
             async for msg in ws:
+                if bucket is not None and not bucket.take():
+                    self._metrics.limit_exceeded.labels("client_messages_per_s").inc()
+                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
+                    break
+                if msg.type == WSMsgType.ERROR:
+                    # aiohttp has closed it with 1009; msg.data is the WebSocketError.
+                    if getattr(msg.data, "code", None) == WSCloseCode.MESSAGE_TOO_BIG:
+                        self._metrics.limit_exceeded.labels("client_frame_bytes").inc()
+                    break
                 if msg.type == WSMsgType.TEXT:
                     await self._on_text(ch, client, msg.data)
                 elif msg.type == WSMsgType.BINARY:

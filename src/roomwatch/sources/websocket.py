@@ -15,7 +15,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -25,8 +25,13 @@ from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.sources import CommentSink
 from roomwatch.sources.timebound import UNSTAMPED
+from roomwatch.web.limits import RateBucket
 
-__all__ = ["Backoff", "WebSocketSource"]
+__all__ = ["MAX_FRAME_BYTES", "Backoff", "WebSocketSource"]
+
+#: Largest frame read from an upstream; a larger one closes the connection
+#: with 1009 (message too big), which is counted, and the source reconnects.
+MAX_FRAME_BYTES: Final = 4 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,10 @@ class WebSocketSource:
     headers: Mapping[str, str] = field(default_factory=dict)
     backoff: Backoff = field(default_factory=Backoff)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    #: Frames read per second at most (a second's worth in a burst); past
+    #: it the source waits before reading on, so TCP slows the upstream and
+    #: nothing is lost. None: no limit.
+    frames_per_s: float | None = None
     #: Connections made so far (for tests and logs).
     connections: int = 0
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -72,7 +81,7 @@ class WebSocketSource:
                 async with connect(
                     self.url,
                     additional_headers=dict(self.headers),
-                    max_size=4 * 1024 * 1024,
+                    max_size=MAX_FRAME_BYTES,
                     open_timeout=10,
                 ) as ws:
                     self.connections += 1
@@ -90,6 +99,15 @@ class WebSocketSource:
             except asyncio.CancelledError:
                 raise
             except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+                self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
+                sent = getattr(exc, "sent", None)
+                if getattr(sent, "code", None) == 1009:  # a frame over MAX_FRAME_BYTES
+                    self.metrics.limit_exceeded.labels("source_frame_bytes").inc()
+            except Exception as exc:
+                # Never die silently: whatever broke, log it with its
+                # traceback, count it, and reconnect like any other failure.
+                logger.exception("%s: unexpected error", self.name)
                 reason = f"{type(exc).__name__}: {exc}"
                 self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
             finally:
@@ -111,8 +129,14 @@ class WebSocketSource:
     async def _read(self, ws: ClientConnection, sink: CommentSink) -> None:
         stop = asyncio.ensure_future(self._stopping.wait())
         recv: asyncio.Future[Any] | None = None
+        rate = self.frames_per_s
+        bucket = RateBucket(rate, max(1, int(rate))) if rate else None
         try:
             while True:
+                if bucket is not None and not bucket.take():
+                    self.metrics.limit_exceeded.labels("source_frames_per_s").inc()
+                    await self.sleep(bucket.wait_time())
+                    bucket.take()
                 recv = asyncio.ensure_future(ws.recv())
                 done, _ = await asyncio.wait({recv, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if stop in done:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,18 +31,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from roomwatch import __version__
 from roomwatch.authz import Refusal
 from roomwatch.config import Settings
-from roomwatch.core.record import parse_many
-from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import CHANNELS, Hub
-from roomwatch.sources.timebound import UNSTAMPED
+from roomwatch.sources.supervise import SourceHealth
 from roomwatch.web.auth import Authenticator, http_error, origin_allowed
+from roomwatch.web.ingest import handle_ingest
+from roomwatch.web.limits import ConnectionLimiter
 
 __all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
-_MAX_LISTED_ERRORS: Final = 100
 
 #: Content-Security-Policy for every response: no inline script, no
 #: third-party origin, nothing to frame us.
@@ -62,9 +61,11 @@ class AppState:
     auth: Authenticator
     started: float
     model_version: str
+    source_health: SourceHealth = field(default_factory=SourceHealth)
 
 
 state_key: Final = web.AppKey("state", AppState)
+limiter_key: Final = web.AppKey("ws_limiter", ConnectionLimiter)
 
 
 def create_app(state: AppState) -> web.Application:
@@ -75,6 +76,10 @@ def create_app(state: AppState) -> web.Application:
     # 404, 413, ...) that aiohttp builds from exceptions.
     app.on_response_prepare.append(_security_headers)
     app[state_key] = state
+    limits = state.settings.limits
+    app[limiter_key] = ConnectionLimiter(
+        limits.connections_per_ip, limits.connections_per_token, state.metrics
+    )
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/auth/whoami", whoami)
@@ -108,12 +113,14 @@ async def healthz(request: web.Request) -> web.Response:
     st = request.app[state_key]
     st.auth.require(request, "GET /healthz")
     body = {
-        "status": "ok",
+        # "degraded": a source died and is being restarted, or gave up.
+        "status": "degraded" if st.source_health.degraded else "ok",
         "version": __version__,
         "model": st.model_version,
         "uptime_s": round(time.monotonic() - st.started, 3),
         "processed": st.pipeline.processed,
         "clients": {ch: st.hub.clients(ch) for ch in CHANNELS},
+        "sources": st.source_health.to_dict(),
     }
     return web.json_response(body)
 
@@ -145,33 +152,9 @@ async def whoami(request: web.Request) -> web.Response:
 async def ingest(request: web.Request) -> web.Response:
     """The ``http`` source: accept records and say what happened to each."""
     st = request.app[state_key]
-    st.auth.require(request, "POST /ingest")
-    body = await request.read()
-    accepted = rejected = duplicates = 0
-    errors: list[dict[str, Any]] = []
-    # A record without ts is stamped with its room's receive time by the guard.
-    for index, parsed in enumerate(parse_many(body, received_at=UNSTAMPED)):
-        item = parsed if isinstance(parsed, RecordError) else st.pipeline.admit(parsed, "http")
-        if isinstance(item, RecordError):
-            rejected += 1
-            await st.pipeline.reject(item, "http", f"item {index}")
-            if len(errors) < _MAX_LISTED_ERRORS:
-                errors.append({"index": index, **item.to_dict()})
-            continue
-        if await st.pipeline.put(item, "http", admitted=True):
-            accepted += 1
-        else:
-            duplicates += 1
-    result: dict[str, Any] = {
-        "accepted": accepted,
-        "rejected": rejected,
-        "duplicates": duplicates,
-        "errors": errors,
-    }
-    if rejected > len(errors):
-        result["errors_truncated"] = rejected - len(errors)
-    status = 400 if accepted == 0 and duplicates == 0 and rejected > 0 else 200
-    return web.json_response(result, status=status, dumps=_dumps)
+    token = st.auth.require(request, "POST /ingest")
+    assert token is not None
+    return await handle_ingest(request, st, token)
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
@@ -205,7 +188,12 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             since = int(since_arg)
         except ValueError:
             raise web.HTTPBadRequest(text="since must be an integer sequence number") from None
-    return await st.hub.serve(request, channel, token, rooms=rooms, since=since)
+    # Counted only once the token is known: refusals above don't use a slot.
+    lease = request.app[limiter_key].acquire(request.remote or "", token.label)
+    try:
+        return await st.hub.serve(request, channel, token, rooms=rooms, since=since)
+    finally:
+        lease.release()
 
 
 def _dumps(value: Any) -> str:
