@@ -35,7 +35,13 @@ def _bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 async def svc(analyzer: Analyzer, tmp_path: Path) -> Any:
-    settings = make_settings(store={"path": str(tmp_path / "rw.sqlite3")})
+    # The per-connection message rate (docs/limits.md) would close these
+    # floods long before the gate and the audit log see them; these tests
+    # are about the gate and the log, so the rate is lifted here.
+    settings = make_settings(
+        store={"path": str(tmp_path / "rw.sqlite3")},
+        limits={"client_messages_per_s": 1_000_000, "client_messages_burst": 1_000_000},
+    )
     extra = Token(token=MOD_B, role="moderator", name="moderator-b", rooms=("room-b",))
     settings = type(settings)(
         **{
