@@ -315,11 +315,25 @@ class Hub:
 
     # -- shutdown ---------------------------------------------------------
 
-    async def close(self) -> None:
-        """Close every client with GOING_AWAY. Idempotent."""
+    async def close(self, timeout: float = 5.0) -> None:
+        """Close every client with GOING_AWAY, all at once, in at most ``timeout`` s. Idempotent.
+
+        A client that stopped reading can't take the close frame (a send to it
+        blocks); after ``timeout`` its connection is dropped instead.
+        """
         if self._closed:
             return
         self._closed = True
-        for ws in tuple(self._sockets):
+
+        async def close_one(ws: web.WebSocketResponse) -> None:
             with contextlib.suppress(Exception):
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+
+        closing = [asyncio.ensure_future(close_one(ws)) for ws in tuple(self._sockets)]
+        if not closing:
+            return
+        _done, stuck = await asyncio.wait(closing, timeout=timeout)
+        for task in stuck:
+            task.cancel()
+        if stuck:
+            logger.warning("%d WebSocket clients did not take GOING_AWAY in time", len(stuck))
