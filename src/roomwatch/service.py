@@ -19,11 +19,12 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from roomwatch import procstats
 from roomwatch.assets import asset_dir
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
@@ -126,10 +127,13 @@ class Service:
         await self.close()
 
     async def start(self) -> None:
+        procstats.install(self.metrics.registry, asyncio.get_running_loop())
         store = self.store = await Store.open(
             self.settings.store.path, registry=self.metrics.registry
         )
         self.triage.audit_sink = store.submit_queue_audit
+        # An action is acknowledged only once its audit row is committed.
+        self.hub.durable = store.flush
         restored = self.alerts.restore(await store.open_alerts())
         if restored:
             logger.info("restored %d open alerts", restored)
@@ -178,6 +182,7 @@ class Service:
         )
         app = create_app(state)
         app.on_shutdown.append(self._on_shutdown)
+        app.middlewares.append(self._durable_ingest)
         for hook in self._app_hooks:
             hook(app)
         self._runner = web.AppRunner(
@@ -203,6 +208,25 @@ class Service:
             self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
         self._ticker = asyncio.create_task(self._tick(), name="roomwatch-ticker")
         logger.info("roomwatch listening on %s (model %s)", self.url, self.analyzer.version)
+
+    @web.middleware
+    async def _durable_ingest(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Answer ``POST /ingest`` only once its records are written to the recording.
+
+        The recorder otherwise writes once per ``recorder.flush_interval_s``;
+        a crash in between would lose records the client was told were
+        accepted. (Written means handed to the OS: it survives ``kill -9``;
+        surviving a power loss needs ``recorder.fsync``.)
+        """
+        response: web.StreamResponse = await handler(request)
+        if (
+            request.path == "/ingest"
+            and response.status < 300
+            and self.recorder is not None
+            and self.recorder.buffered_bytes
+        ):
+            await self.recorder.flush()
+        return response
 
     def _recorder_error(self, message: str) -> None:
         logger.error("recorder: %s", message)

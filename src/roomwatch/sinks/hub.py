@@ -137,6 +137,9 @@ class Hub:
         self._channels = {name: _Channel(name, settings.resume_buffer) for name in CHANNELS}
         self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._closed = False
+        #: Awaited before an ``ack`` reply is sent (the service sets it to the
+        #: store's flush), so an acknowledged action survives a crash.
+        self.durable: Callable[[], Awaitable[None]] | None = None
         self._messages = {name: metrics.hub_messages.labels(name) for name in CHANNELS}
         for ch in self._channels.values():
             metrics.hub_clients.labels(ch.name).set_function(ch.client_count)
@@ -287,6 +290,12 @@ class Hub:
             except Exception:
                 logger.exception("action handler for %s failed", ch.name)
                 reply = {"type": "error", "error": "internal error"}
+        if reply.get("type") == "ack" and self.durable is not None:
+            try:
+                await self.durable()
+            except Exception:
+                logger.exception("action on %s not made durable", ch.name)
+                reply = {"type": "error", "error": "not_stored", "action": reply.get("action")}
         if ref is not None:
             reply["ref"] = ref
         client.push(_dumps(reply))
