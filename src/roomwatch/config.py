@@ -62,8 +62,9 @@ class ServerSettings:
     max_body_bytes: int = 16 * 1024 * 1024
     #: On SIGTERM/SIGINT, the longest `serve` takes to stop: in-flight
     #: requests and batches finish, the recorder and SQLite are flushed and
-    #: clients get GOING_AWAY (1001). Past it, what is left is dropped (and
-    #: logged) and the process exits anyway. A second signal exits at once.
+    #: clients get GOING_AWAY (1001), then it exits 0. A step that overruns
+    #: its share is cut short and logged; if the process is still there 5 s
+    #: past the bound, it exits with status 70. A second signal exits at once.
     shutdown_timeout_s: float = 10.0
 
 
