@@ -225,7 +225,12 @@ class Service:
             and self.recorder is not None
             and self.recorder.buffered_bytes
         ):
-            await self.recorder.flush()
+            # A failed write is counted and raises a `system` alert (the
+            # recorder reports it); the records were still taken in.
+            try:
+                await self.recorder.flush()
+            except Exception as exc:
+                logger.error("recorder: flush before the ingest answer failed: %r", exc)
         return response
 
     def _recorder_error(self, message: str) -> None:
