@@ -52,9 +52,16 @@ setup_venv() {
   [ -n "$extras" ] && spec="$ROOT[$extras]"
   # Re-install only when pyproject.toml changed since the last install.
   local stamp="$VENV/.roomwatch-installed-$extras"
-  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] ||
+     [ "$ROOT/constraints.txt" -nt "$stamp" ]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$spec"
+    # constraints.txt pins the tested versions (reproducible installs);
+    # ROOMWATCH_NO_CONSTRAINTS=1 takes the newest versions pyproject.toml allows.
+    local constraints=()
+    if [ -z "${ROOMWATCH_NO_CONSTRAINTS:-}" ] && [ -f "$ROOT/constraints.txt" ]; then
+      constraints=(-c "$ROOT/constraints.txt")
+    fi
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check ${constraints[@]+"${constraints[@]}"} -e "$spec"
     touch "$stamp"
   fi
 }

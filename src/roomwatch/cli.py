@@ -20,6 +20,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -190,7 +191,7 @@ async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, svc.stop)
+                loop.add_signal_handler(sig, _on_stop_signal, svc, sig)
         if demo is not None:
             recording, speed = demo
             svc.add_replay_source([recording], speed=speed, name="demo", loop=True)
@@ -198,6 +199,30 @@ async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
         settle_heap()
         await svc.run()
     return 0
+
+
+#: Past the shutdown bound, how long the watchdog waits before it ends the process.
+_WATCHDOG_GRACE_S = 5.0
+
+
+def _on_stop_signal(svc: Any, sig: signal.Signals) -> None:
+    """First SIGTERM/SIGINT: stop gracefully within the bound; a second one: exit now."""
+    if svc.stopping:
+        logger.warning("second %s: exiting at once", sig.name)
+        os._exit(128 + sig)
+    bound = svc.settings.server.shutdown_timeout_s
+    logger.info("%s: shutting down (within %g s; a second signal exits at once)", sig.name, bound)
+    svc.stop()
+
+    def overrun() -> None:
+        # Something (a stuck thread, a blocked disk) held the exit past the
+        # bound: say so, and exit anyway.
+        logger.error("shutdown overran %g s; exiting now", bound)
+        os._exit(70)
+
+    watchdog = threading.Timer(bound + _WATCHDOG_GRACE_S, overrun)
+    watchdog.daemon = True
+    watchdog.start()
 
 
 def _print_urls(url: str, settings: Settings, *, demo: bool) -> None:

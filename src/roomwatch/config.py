@@ -72,6 +72,12 @@ class ServerSettings:
     #: Largest HTTP ingest body, in bytes, chunked or not (413 past it).
     #: Every limit: docs/limits.md.
     max_body_bytes: int = 16 * 1024 * 1024
+    #: On SIGTERM/SIGINT, the longest `serve` takes to stop: in-flight
+    #: requests and batches finish, the recorder and SQLite are flushed and
+    #: clients get GOING_AWAY (1001), then it exits 0. A step that overruns
+    #: its share is cut short and logged; if the process is still there 5 s
+    #: past the bound, it exits with status 70. A second signal exits at once.
+    shutdown_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +374,8 @@ def settings_from_dict(
 def _validate(s: Settings) -> None:
     if not 0 <= s.server.port <= 65535:
         raise ConfigError("server.port must be between 0 and 65535")
+    if not 0 < s.server.shutdown_timeout_s <= 3600:
+        raise ConfigError("server.shutdown_timeout_s must be more than 0 and at most 3600")
     if s.pipeline.batch_max < 1:
         raise ConfigError("pipeline.batch_max must be at least 1")
     if s.pipeline.batch_wait_ms < 0:

@@ -144,6 +144,11 @@ class Pipeline:
         return self._analyzer
 
     @property
+    def queued(self) -> int:
+        """Comments (and skip markers) waiting for the stages."""
+        return self._queue.qsize()
+
+    @property
     def processed(self) -> int:
         """Comments that have left the pipeline with a verdict."""
         return self._processed

@@ -13,18 +13,18 @@ pipeline drains what it already holds, then the worker thread stops.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from roomwatch import procstats
 from roomwatch.assets import asset_dir
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.config import Settings
@@ -158,11 +158,14 @@ class Service:
         await self.close()
 
     async def start(self) -> None:
+        procstats.install(self.metrics.registry, asyncio.get_running_loop())
         store = self.store = await Store.open(
             self.settings.store.path, registry=self.metrics.registry
         )
         self.triage.audit_sink = store.submit_queue_audit
         self.refusals.sink = store.submit_audit
+        # An action is acknowledged only once its audit row is committed.
+        self.hub.durable = store.flush
         restored = self.alerts.restore(await store.open_alerts())
         if restored:
             logger.info("restored %d open alerts", restored)
@@ -217,9 +220,15 @@ class Service:
         )
         app = create_app(state)
         app.on_shutdown.append(self._on_shutdown)
+        app.middlewares.append(self._durable_ingest)
         for hook in self._app_hooks:
             hook(app)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            app,
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=self.settings.server.shutdown_timeout_s / 4,
+        )
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, self.settings.server.host, self.settings.server.port)
         await self._site.start()
@@ -237,6 +246,30 @@ class Service:
             self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
         self._ticker = asyncio.create_task(self._tick(), name="roomwatch-ticker")
         logger.info("roomwatch listening on %s (model %s)", self.url, self.analyzer.version)
+
+    @web.middleware
+    async def _durable_ingest(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Answer ``POST /ingest`` only once its records are written to the recording.
+
+        The recorder otherwise writes once per ``recorder.flush_interval_s``;
+        a crash in between would lose records the client was told were
+        accepted. (Written means handed to the OS: it survives ``kill -9``;
+        surviving a power loss needs ``recorder.fsync``.)
+        """
+        response: web.StreamResponse = await handler(request)
+        if (
+            request.path == "/ingest"
+            and response.status < 300
+            and self.recorder is not None
+            and self.recorder.buffered_bytes
+        ):
+            # A failed write is counted and raises a `system` alert (the
+            # recorder reports it); the records were still taken in.
+            try:
+                await self.recorder.flush()
+            except Exception as exc:
+                logger.error("recorder: flush before the ingest answer failed: %r", exc)
+        return response
 
     def _recorder_error(self, message: str) -> None:
         logger.error("recorder: %s", message)
@@ -334,38 +367,91 @@ class Service:
     def stop(self) -> None:
         self._stopped.set()
 
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` or :meth:`close` was called."""
+        return self._stopped.is_set()
+
     async def close(self) -> None:
-        """Stop sources, close clients, drain the pipeline. Idempotent."""
+        """Stop within ``server.shutdown_timeout_s``, losing nothing accepted. Idempotent.
+
+        In order: sources stop (nothing new enters); every WebSocket client
+        gets GOING_AWAY (1001), all at once; the web server stops listening
+        and lets in-flight requests (an ``/ingest`` answer) finish; the
+        pipeline finishes what it holds; the recorder and SQLite write
+        everything buffered and close. Each step gets a share of what is left
+        of the bound, so one stuck client or request can't hold up the rest;
+        whatever a step leaves when its share runs out is logged.
+        """
         if self._closed:
             return
         self._closed = True
         self._stopped.set()
+        loop = asyncio.get_running_loop()
+        bound = self.settings.server.shutdown_timeout_s
+        deadline = loop.time() + bound
+
+        def share(fraction: float) -> float:
+            return max(0.05, (deadline - loop.time()) * fraction)
+
         for source in self._ws_sources:
             source.close()
         for task in self._sources:
             task.cancel()
-        for task in self._sources:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await _within(share(0.1), "sources", *self._sources)
         if self._ticker is not None:
             self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-        await self.hub.close()
+            await _within(1.0, "ticker", self._ticker)
+        await self.hub.close(timeout=share(0.2))
         if self._runner is not None:
+            # In-flight requests get their answer (a quarter of the bound, set
+            # on the runner); what is still running then is cancelled.
             await self._runner.cleanup()
         try:
-            await asyncio.wait_for(self.pipeline.drain(), timeout=10.0)
+            await asyncio.wait_for(self.pipeline.drain(), timeout=share(0.6))
         except TimeoutError:
-            logger.warning("pipeline did not drain in 10 s; dropping the rest")
+            logger.warning(
+                "shutdown: the pipeline did not drain within the bound; dropping %d comments",
+                self.pipeline.queued,
+            )
         await self.pipeline.close()
+        recorder_ok = store_ok = True
         if self.recorder is not None:
-            await self.recorder.aclose()
-        await self.webhooks.close()
+            recorder_ok = await _within(share(0.5), "recorder", self.recorder.aclose())
+        await _within(share(0.3), "webhooks", self.webhooks.close())
         self.refusals.flush()
         if self.store is not None:
-            await self.store.close()
+            store_ok = await _within(share(1.0), "store", self.store.close())
+        logger.info(
+            "shutdown: done in %.2f s (bound %g s); %d comments processed; recorder %s; store %s",
+            bound - (deadline - loop.time()),
+            bound,
+            self.pipeline.processed,
+            "flushed" if recorder_ok else "NOT flushed",
+            "closed" if store_ok else "NOT closed",
+        )
         self._accept_errors.uninstall()
+
+
+async def _within(timeout: float, what: str, *aws: Awaitable[object]) -> bool:
+    """Await ``aws`` for at most ``timeout`` seconds; False (and a log line) if they didn't finish.
+
+    Exceptions are logged, not raised: one failing step must not skip the
+    steps after it.
+    """
+    if not aws:
+        return True
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    done, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in done:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            logger.error("shutdown: %s failed: %s", what, exc)
+    if pending:
+        logger.warning("shutdown: %s did not finish in %.1f s; giving up on it", what, timeout)
+        for task in pending:
+            task.cancel()
+        return False
+    return True
 
 
 def _webhook_target(raw: Mapping[str, object], index: int) -> WebhookTarget:

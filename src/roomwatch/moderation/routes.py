@@ -120,6 +120,10 @@ def add_routes(app: web.Application, moderation: Moderation) -> None:
             return _json({"ok": False, "error": "bad_request", "detail": "send a JSON object"}, 400)
         reply = await moderation.act(token, message)
         if reply.get("ok"):
+            if moderation.store is not None:
+                # Acknowledged means committed: the audit row is written
+                # before the answer, so a crash right after can't lose it.
+                await moderation.store.flush()
             return _json(reply)
         status = _STATUS.get(str(reply.get("error")), 409)
         headers = {}

@@ -141,6 +141,9 @@ class Hub:
         #: Messages a client may send per second, and in a burst; past it
         #: the connection is closed with 1008 (limits.client_messages_*).
         self.message_rate: tuple[float, int] | None = None
+        #: Awaited before an ``ack`` reply is sent (the service sets it to the
+        #: store's flush), so an acknowledged action survives a crash.
+        self.durable: Callable[[], Awaitable[None]] | None = None
         self._messages = {name: metrics.hub_messages.labels(name) for name in CHANNELS}
         for ch in self._channels.values():
             metrics.hub_clients.labels(ch.name).set_function(ch.client_count)
@@ -306,6 +309,12 @@ class Hub:
             except Exception:
                 logger.exception("action handler for %s failed", ch.name)
                 reply = {"type": "error", "error": "internal error"}
+        if reply.get("type") == "ack" and self.durable is not None:
+            try:
+                await self.durable()
+            except Exception:
+                logger.exception("action on %s not made durable", ch.name)
+                reply = {"type": "error", "error": "not_stored", "action": reply.get("action")}
         if ref is not None:
             reply["ref"] = ref
         client.push(_dumps(reply))
@@ -334,11 +343,25 @@ class Hub:
 
     # -- shutdown ---------------------------------------------------------
 
-    async def close(self) -> None:
-        """Close every client with GOING_AWAY. Idempotent."""
+    async def close(self, timeout: float = 5.0) -> None:
+        """Close every client with GOING_AWAY, all at once, in at most ``timeout`` s. Idempotent.
+
+        A client that stopped reading can't take the close frame (a send to it
+        blocks); after ``timeout`` its connection is dropped instead.
+        """
         if self._closed:
             return
         self._closed = True
-        for ws in tuple(self._sockets):
+
+        async def close_one(ws: web.WebSocketResponse) -> None:
             with contextlib.suppress(Exception):
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+
+        closing = [asyncio.ensure_future(close_one(ws)) for ws in tuple(self._sockets)]
+        if not closing:
+            return
+        _done, stuck = await asyncio.wait(closing, timeout=timeout)
+        for task in stuck:
+            task.cancel()
+        if stuck:
+            logger.warning("%d WebSocket clients did not take GOING_AWAY in time", len(stuck))
