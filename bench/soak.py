@@ -212,7 +212,11 @@ async def main() -> int:
     rooms, weights = zipf_rooms(args.rooms)
     port, upstream_port = free_port(), free_port()
     state = Path(tempfile.mkdtemp(prefix="rw-soak-"))
-    cfg = write_config(state, port, upstream_port=upstream_port)
+    # 50 dashboard clients share two tokens from one address: lift the
+    # per-token and per-IP connection limits (docs/limits.md) above them.
+    n = args.clients + 8
+    limits = f"[limits]\nconnections_per_token = {n}\nconnections_per_ip = {n}\n"
+    cfg = write_config(state, port, upstream_port=upstream_port, extra=limits)
     url = f"http://127.0.0.1:{port}"
     feed = Feed(args.rate, rooms, weights, args.seed)
     clients = Clients(url, rooms, args.seed)
