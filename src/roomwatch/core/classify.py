@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from roomwatch.core.asks import AskCues
 from roomwatch.core.features import FeatureSpec, Featurizer, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
 from roomwatch.core.normalize import Normalized
@@ -71,6 +72,11 @@ _MIN_CONTRIBUTION = 0.05
 # evidence for its top label is chatter (see Classifier.predict_batch).
 _MIN_EVIDENCE = 0.2
 _CHATTER = LABELS.index("chatter")
+_QUESTION = LABELS.index("question")
+# An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
+# model gives question at least this probability; a rhetorical cue without an
+# ask takes a question verdict back to chatter (see Classifier.predict_batch).
+_ASK_MIN_PROB = 0.1
 _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
     LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
     LABELS.index("grievance"): frozenset({"lex:grievance"}),
@@ -192,6 +198,7 @@ class Classifier:
     """Loaded model + lexicons; :meth:`predict_batch` is the hot path."""
 
     __slots__ = (
+        "_asks",
         "_bias",
         "_featurizer",
         "_lexicon",
@@ -211,8 +218,10 @@ class Classifier:
         artifacts: ModelArtifacts,
         lexicon: Lexicon,
         room_terms: Mapping[str, RoomTerms] | None = None,
+        asks: AskCues | None = None,
     ) -> None:
         manifest = artifacts.manifest
+        self._asks = asks if asks is not None else AskCues.empty()
         self.manifest = manifest
         self.version = str(manifest.get("version", "unknown"))
         self.labels = LABELS
@@ -260,8 +269,14 @@ class Classifier:
         lexicons_dir: Path,
         room_terms: Mapping[str, RoomTerms] | None = None,
     ) -> Classifier:
-        """Load ``models_dir`` (weights + manifest) and ``lexicons_dir`` (term lists)."""
-        return cls(load_artifacts(models_dir), Lexicon.from_dir(lexicons_dir), room_terms)
+        """Load ``models_dir`` (weights + manifest) and ``lexicons_dir`` (term lists,
+        patterns and question cues)."""
+        return cls(
+            load_artifacts(models_dir),
+            Lexicon.from_dir(lexicons_dir),
+            room_terms,
+            AskCues.from_file(lexicons_dir / "asks.tsv"),
+        )
 
     @property
     def lexicon(self) -> Lexicon:
@@ -318,8 +333,33 @@ class Classifier:
         chosen = probs.argmax(axis=1)
         top, evidenced = self._top_features(x, chosen)
         weak: dict[int, str] = {}
+        cued: dict[int, str] = {}
+        asks = self._asks
+        for i in np.flatnonzero(
+            (chosen == _QUESTION) | ((chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB))
+        ).tolist():
+            cue = asks.find(normalized[i].text)
+            if cue.ask is not None:
+                if cue.rhetoric is None:
+                    cued[i] = "ask:" + cue.ask
+                    if chosen[i] == _CHATTER:
+                        probs[i, _QUESTION] += probs[i, _CHATTER]
+                        probs[i, _CHATTER] = 0.0
+                        chosen[i] = _QUESTION
+                        evidenced[i] = True
+            elif (
+                cue.rhetoric is not None
+                and chosen[i] == _QUESTION
+                and not any(h.evidence == "pat:ask_spec" for h in hits[i])
+            ):
+                probs[i, _CHATTER] += probs[i, _QUESTION]
+                probs[i, _QUESTION] = 0.0
+                chosen[i] = _CHATTER
+                cued[i] = "rhetoric:" + cue.rhetoric
         for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
             label_i = int(chosen[i])
+            if label_i == _QUESTION and i in cued:
+                continue
             wanted = _LABEL_EVIDENCE[label_i]
             if any(h.evidence in wanted for h in hits[i]):
                 continue
@@ -350,6 +390,8 @@ class Classifier:
                 reasons.extend(row_top)
             else:
                 reasons = row_top
+            if cued and i in cued:
+                reasons = [*reasons, cued[i]]
             if weak and i in weak:
                 reasons = [*reasons, weak[i]]
             out.append(
