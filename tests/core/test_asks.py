@@ -34,7 +34,7 @@ def test_asks_are_found(cues: AskCues, text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["怎么这么好看", "这么便宜吗", "难道你不知道", "凭什么", "是我吗?", "怎么又输了",
-     "不是说好了吗", "他是故意的吧?"],
+     "不是说好了吗", "他是故意的吧?", "不应该先发货吗", "什么?!", "啥?"],
 )  # fmt: skip
 def test_rhetorical_forms_are_found(cues: AskCues, text: str) -> None:
     cue = cues.find(text)

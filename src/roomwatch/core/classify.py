@@ -92,6 +92,7 @@ _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
             "pat:digits",
             "pat:cnnum",
             "pat:search_id",
+            "pat:domain_ad",
         }
     ),
 }
