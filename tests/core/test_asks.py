@@ -71,3 +71,17 @@ def test_ask_without_a_lexicon_cue_is_a_question(analyzer: Analyzer) -> None:
     label, reasons = _verdict(analyzer, "这是什么游戏")
     assert label == "question", reasons
     assert "ask:是什么" in reasons
+
+
+def test_particle_only_question_needs_confidence(analyzer: Analyzer) -> None:
+    # Only 吗 and ? speak for a question, and the model is unsure: chatter.
+    label, reasons = _verdict(analyzer, "这是主播的猫吗？")
+    assert label == "chatter", reasons
+    assert "weak:question" in reasons
+    # A buyer question has its own cue and stays a question.
+    for text in ("有货吗", "包邮吗？", "几号链接？"):
+        assert _verdict(analyzer, text)[0] == "question", text
+
+
+def test_oh_my_is_not_an_ask(cues: AskCues) -> None:
+    assert cues.find("天哪?").ask is None

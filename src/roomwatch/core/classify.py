@@ -77,6 +77,11 @@ _QUESTION = LABELS.index("question")
 # model gives question at least this probability; a rhetorical cue without an
 # ask takes a question verdict back to chatter (see Classifier.predict_batch).
 _ASK_MIN_PROB = 0.1
+# A question verdict whose only evidence is a sentence-final particle or a
+# question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
+# "X吗" and "X？" are as often echoes, guesses and exclamations as asks.
+_PARTICLE_MIN_PROB = 0.6
+_PARTICLES = frozenset({"吗", "呢", "么", "?"})
 _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
     LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
     LABELS.index("grievance"): frozenset({"lex:grievance"}),
@@ -348,15 +353,24 @@ class Classifier:
                         probs[i, _CHATTER] = 0.0
                         chosen[i] = _QUESTION
                         evidenced[i] = True
-            elif (
-                cue.rhetoric is not None
-                and chosen[i] == _QUESTION
-                and not any(h.evidence == "pat:ask_spec" for h in hits[i])
+            elif chosen[i] != _QUESTION:
+                continue
+            elif cue.rhetoric is not None and not any(
+                h.evidence == "pat:ask_spec" for h in hits[i]
             ):
                 probs[i, _CHATTER] += probs[i, _QUESTION]
                 probs[i, _QUESTION] = 0.0
                 chosen[i] = _CHATTER
                 cued[i] = "rhetoric:" + cue.rhetoric
+            elif (
+                probs[i, _QUESTION] < _PARTICLE_MIN_PROB
+                and all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
+                and not any(h.evidence == "pat:ask_spec" for h in hits[i])
+            ):
+                probs[i, _CHATTER] += probs[i, _QUESTION]
+                probs[i, _QUESTION] = 0.0
+                chosen[i] = _CHATTER
+                cued[i] = "weak:question"
         for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
             label_i = int(chosen[i])
             if label_i == _QUESTION and i in cued:
