@@ -85,3 +85,19 @@ def test_particle_only_question_needs_confidence(analyzer: Analyzer) -> None:
 
 def test_oh_my_is_not_an_ask(cues: AskCues) -> None:
     assert cues.find("天哪?").ask is None
+
+
+def test_sure_ask_is_a_question_whatever_the_model_says(analyzer: Analyzer) -> None:
+    label, reasons = _verdict(analyzer, "这首歌叫什么")
+    assert label == "question", reasons
+    assert "ask:叫什么" in reasons
+
+
+def test_sure_cue_needs_its_trigger_characters(tmp_path: Path) -> None:
+    path = tmp_path / "asks.tsv"
+    path.write_text("sure\t求bgm\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="chars"):
+        AskCues.from_file(path)
+    path.write_text("sure\t求bgm\t求\n", encoding="utf-8")
+    cue = AskCues.from_file(path).find("求bgm")
+    assert cue.ask == "求bgm" and cue.sure

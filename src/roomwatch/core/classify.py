@@ -341,12 +341,22 @@ class Classifier:
         weak: dict[int, str] = {}
         cued: dict[int, str] = {}
         asks = self._asks
-        for i in np.flatnonzero(
-            (chosen == _QUESTION) | ((chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB))
-        ).tolist():
+        look = (chosen == _QUESTION) | (chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB)
+        if asks.sure_triggers:
+            triggers = asks.sure_triggers
+            look |= (chosen == _CHATTER) & np.fromiter(
+                (not triggers.isdisjoint(n.text) for n in normalized), bool, len(normalized)
+            )
+        for i in np.flatnonzero(look).tolist():
             cue = asks.find(normalized[i].text)
             if cue.ask is not None:
                 if cue.rhetoric is None:
+                    if (
+                        chosen[i] == _CHATTER
+                        and not cue.sure
+                        and probs[i, _QUESTION] < _ASK_MIN_PROB
+                    ):
+                        continue
                     cued[i] = "ask:" + cue.ask
                     if chosen[i] == _CHATTER:
                         probs[i, _QUESTION] += probs[i, _CHATTER]
