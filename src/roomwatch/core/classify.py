@@ -81,6 +81,11 @@ _ASK_MIN_PROB = 0.1
 # question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
 # "X吗" and "X？" are as often echoes, guesses and exclamations as asks.
 _PARTICLE_MIN_PROB = 0.6
+# An abuse verdict whose only evidence is n-grams (no insult, profanity or sexual
+# term, no curse pattern) needs at least this probability: many of the abuse
+# head's strong n-grams are topic words from COLD (东西, 女生) that real chatter
+# uses without offence.
+_NGRAM_ABUSE_MIN_PROB = 0.6
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
 _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
     LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
@@ -381,6 +386,9 @@ class Classifier:
                 probs[i, _QUESTION] = 0.0
                 chosen[i] = _CHATTER
                 cued[i] = "weak:question"
+        # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
+        # curse pattern) needs a confident model.
+        evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
         for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
             label_i = int(chosen[i])
             if label_i == _QUESTION and i in cued:
