@@ -84,6 +84,17 @@ def test_contact_evasions(lex: Lexicon, seg: Segmenter, norm: Normalizer) -> Non
         assert not any(h.startswith("pattern:") for h in found), (text, found)
 
 
+def test_dotless_domain_ads(lex: Lexicon, seg: Segmenter, norm: Normalizer) -> None:
+    # A domain written without its dot, or announced as 域名/网址.
+    for text in ("woaikanpiancn", "我域名abcdefcn", "网址 kanpian123"):
+        found = hits(lex, seg, norm(text).text)
+        assert any(h.startswith("pattern:domain_ad:") for h in found), (text, found)
+    # Pinyin, English and talk about domains are not ads.
+    for text in ("nihaoshijie", "internet", "sitcom", "welcome", "这个域名被墙了", "网址是多少"):
+        found = hits(lex, seg, norm(text).text)
+        assert not any(h.startswith("pattern:domain_ad") for h in found), (text, found)
+
+
 def test_after_normalisation(lex: Lexicon, seg: Segmenter, norm: Normalizer) -> None:
     text = norm("煞笔主播").text
     assert "lexicon:insult:傻逼" in hits(lex, seg, text)

@@ -80,6 +80,12 @@ def test_emoji(norm: Normalizer) -> None:
         ("你🐎", "你妈"),
         ("tmd 烦死了", "他妈的 烦死了"),
         ("傻😀逼", "傻逼"),
+        ("你就是个傻*", "你就是个傻逼"),
+        ("傻**", "傻逼"),
+        ("啥b玩意", "傻逼玩意"),
+        ("笑nm呢", "笑你妈呢"),
+        ("装nm", "装你妈"),
+        ("nmd", "你妈的"),
     ],
 )
 def test_evasion(norm: Normalizer, raw: str, expected: str) -> None:
@@ -103,6 +109,9 @@ def test_evasion_records_variant_and_canonical(norm: Normalizer) -> None:
         "沙比较多",  # guarded homophone
         "你马上发货吧",  # 你马 is not 你妈
         "dsb",
+        "5nm工艺",  # nanometre
+        "7 nm",
+        "啥比赛",  # guarded homophone
     ],
 )
 def test_evasion_false_positives(norm: Normalizer, raw: str) -> None:

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from roomwatch.core.asks import AskCues
 from roomwatch.core.features import FeatureSpec, Featurizer, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
 from roomwatch.core.normalize import Normalized
@@ -71,6 +72,21 @@ _MIN_CONTRIBUTION = 0.05
 # evidence for its top label is chatter (see Classifier.predict_batch).
 _MIN_EVIDENCE = 0.2
 _CHATTER = LABELS.index("chatter")
+_QUESTION = LABELS.index("question")
+# An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
+# model gives question at least this probability; a rhetorical cue without an
+# ask takes a question verdict back to chatter (see Classifier.predict_batch).
+_ASK_MIN_PROB = 0.1
+# A question verdict whose only evidence is a sentence-final particle or a
+# question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
+# "X吗" and "X？" are as often echoes, guesses and exclamations as asks.
+_PARTICLE_MIN_PROB = 0.6
+# An abuse verdict whose only evidence is n-grams (no insult, profanity or sexual
+# term, no curse pattern) needs at least this probability: many of the abuse
+# head's strong n-grams are topic words from COLD (东西, 女生) that real chatter
+# uses without offence.
+_NGRAM_ABUSE_MIN_PROB = 0.6
+_PARTICLES = frozenset({"吗", "呢", "么", "?"})
 _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
     LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
     LABELS.index("grievance"): frozenset({"lex:grievance"}),
@@ -86,6 +102,7 @@ _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
             "pat:digits",
             "pat:cnnum",
             "pat:search_id",
+            "pat:domain_ad",
         }
     ),
 }
@@ -192,6 +209,7 @@ class Classifier:
     """Loaded model + lexicons; :meth:`predict_batch` is the hot path."""
 
     __slots__ = (
+        "_asks",
         "_bias",
         "_featurizer",
         "_lexicon",
@@ -211,8 +229,10 @@ class Classifier:
         artifacts: ModelArtifacts,
         lexicon: Lexicon,
         room_terms: Mapping[str, RoomTerms] | None = None,
+        asks: AskCues | None = None,
     ) -> None:
         manifest = artifacts.manifest
+        self._asks = asks if asks is not None else AskCues.empty()
         self.manifest = manifest
         self.version = str(manifest.get("version", "unknown"))
         self.labels = LABELS
@@ -260,8 +280,14 @@ class Classifier:
         lexicons_dir: Path,
         room_terms: Mapping[str, RoomTerms] | None = None,
     ) -> Classifier:
-        """Load ``models_dir`` (weights + manifest) and ``lexicons_dir`` (term lists)."""
-        return cls(load_artifacts(models_dir), Lexicon.from_dir(lexicons_dir), room_terms)
+        """Load ``models_dir`` (weights + manifest) and ``lexicons_dir`` (term lists,
+        patterns and question cues)."""
+        return cls(
+            load_artifacts(models_dir),
+            Lexicon.from_dir(lexicons_dir),
+            room_terms,
+            AskCues.from_file(lexicons_dir / "asks.tsv"),
+        )
 
     @property
     def lexicon(self) -> Lexicon:
@@ -318,8 +344,55 @@ class Classifier:
         chosen = probs.argmax(axis=1)
         top, evidenced = self._top_features(x, chosen)
         weak: dict[int, str] = {}
+        cued: dict[int, str] = {}
+        asks = self._asks
+        look = (chosen == _QUESTION) | (chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB)
+        if asks.sure_triggers:
+            triggers = asks.sure_triggers
+            look |= (chosen == _CHATTER) & np.fromiter(
+                (not triggers.isdisjoint(n.text) for n in normalized), bool, len(normalized)
+            )
+        for i in np.flatnonzero(look).tolist():
+            cue = asks.find(normalized[i].text)
+            if cue.ask is not None:
+                if cue.rhetoric is None:
+                    if (
+                        chosen[i] == _CHATTER
+                        and not cue.sure
+                        and probs[i, _QUESTION] < _ASK_MIN_PROB
+                    ):
+                        continue
+                    cued[i] = "ask:" + cue.ask
+                    if chosen[i] == _CHATTER:
+                        probs[i, _QUESTION] += probs[i, _CHATTER]
+                        probs[i, _CHATTER] = 0.0
+                        chosen[i] = _QUESTION
+                        evidenced[i] = True
+            elif chosen[i] != _QUESTION:
+                continue
+            elif cue.rhetoric is not None and not any(
+                h.evidence == "pat:ask_spec" for h in hits[i]
+            ):
+                probs[i, _CHATTER] += probs[i, _QUESTION]
+                probs[i, _QUESTION] = 0.0
+                chosen[i] = _CHATTER
+                cued[i] = "rhetoric:" + cue.rhetoric
+            elif (
+                probs[i, _QUESTION] < _PARTICLE_MIN_PROB
+                and all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
+                and not any(h.evidence == "pat:ask_spec" for h in hits[i])
+            ):
+                probs[i, _CHATTER] += probs[i, _QUESTION]
+                probs[i, _QUESTION] = 0.0
+                chosen[i] = _CHATTER
+                cued[i] = "weak:question"
+        # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
+        # curse pattern) needs a confident model.
+        evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
         for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
             label_i = int(chosen[i])
+            if label_i == _QUESTION and i in cued:
+                continue
             wanted = _LABEL_EVIDENCE[label_i]
             if any(h.evidence in wanted for h in hits[i]):
                 continue
@@ -350,6 +423,8 @@ class Classifier:
                 reasons.extend(row_top)
             else:
                 reasons = row_top
+            if cued and i in cued:
+                reasons = [*reasons, cued[i]]
             if weak and i in weak:
                 reasons = [*reasons, weak[i]]
             out.append(

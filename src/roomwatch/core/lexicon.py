@@ -55,6 +55,7 @@ PATTERNS = (
     "curse",
     "ask_spec",
     "search_id",
+    "domain_ad",
 )
 # Room block terms count as evidence of these lists.
 _ROOM_LISTS = {"abuse": "insult", "spam": "ad"}

@@ -76,6 +76,7 @@ _PATTERN_LABEL = {
     "pat:url": "spam",
     "pat:taokouling": "spam",
     "pat:search_id": "spam",
+    "pat:domain_ad": "spam",
 }
 # In the abuse head (trained mostly on COLD, whose offensive rows seldom use
 # the curated insult words) the curated directed-insult and harassment lists

@@ -1,0 +1,119 @@
+"""Question cues: is a comment an ask aimed at someone, or a rhetorical form?
+
+The model's question evidence (``lex:question``: 吗, 呢, 怎么, ?, ...) cannot tell
+"这个多少钱？" from "怎么这么便宜！" or "是我吗？". ``lexicons/asks.tsv`` holds two
+small, curated regex sets over normalised text:
+
+* ``ask``: wh-asks and requests a person would answer (这首歌叫什么, 这是谁,
+  求bgm, 请问, 怎么买, 多少钱, 点歌 ...);
+* ``sure``: asks so plain (请问, 求bgm, 点歌, 叫什么, 是谁) that they make a
+  question whatever the model says; each line names its trigger characters;
+* ``rhetoric``: exclamatory, rhetorical, self-directed or guessing forms
+  (怎么这么..., 这么...吗, 难道, 凭什么, 是我吗, ...吧？).
+
+:class:`~roomwatch.core.classify.Classifier` uses them after the model: a
+rhetorical form without an ask is no evidence for ``question``, an ask is
+evidence for ``question`` even without a lexicon hit, and a sure ask makes a
+chatter verdict a question. Both show in ``reasons``
+(``ask:<text>``, ``rhetoric:<text>``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from roomwatch.errors import ModelError
+
+__all__ = ["KINDS", "AskCues", "Cue"]
+
+KINDS = ("ask", "sure", "rhetoric")
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """What the cue sets found in one text (the matched text, or None)."""
+
+    ask: str | None
+    rhetoric: str | None
+    sure: bool = False  # the ask is a sure one
+
+
+_NONE = Cue(None, None)
+
+
+class AskCues:
+    """The ``ask``, ``sure`` and ``rhetoric`` regex sets, one alternation each."""
+
+    __slots__ = ("_ask", "_rhetoric", "_sure", "sure_triggers")
+
+    def __init__(
+        self, ask: list[str], rhetoric: list[str], sure: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        self._ask = self._compile("ask", ask)
+        self._rhetoric = self._compile("rhetoric", rhetoric)
+        self._sure = self._compile("sure", [rx for rx, _ in sure])
+        #: A sure ask needs one of these characters in the text.
+        self.sure_triggers = frozenset("".join(chars for _, chars in sure))
+
+    @staticmethod
+    def _compile(kind: str, rxs: list[str]) -> re.Pattern[str] | None:
+        if not rxs:
+            return None
+        for rx in rxs:
+            try:
+                re.compile(rx)
+            except re.error as exc:
+                raise ModelError(f"bad {kind} cue {rx!r} in asks.tsv: {exc}") from exc
+        return re.compile("|".join(f"(?:{rx})" for rx in rxs))
+
+    @classmethod
+    def empty(cls) -> AskCues:
+        return cls([], [])
+
+    @classmethod
+    def from_file(cls, path: Path) -> AskCues:
+        """Read ``kind<TAB>regex`` lines (``#`` comments); a missing file means no cues."""
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return cls.empty()
+        except OSError as exc:
+            raise ModelError(f"cannot read {path}: {exc}") from exc
+        sets: dict[str, list[str]] = {kind: [] for kind in KINDS}
+        sure: list[tuple[str, str]] = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            kind, sep, rest = line.partition("\t")
+            rx, _, chars = rest.partition("\t")
+            kind = kind.strip()
+            if not sep or kind not in sets or not rx.strip() or (kind == "sure") != bool(chars):
+                raise ModelError(
+                    f"{path}:{number}: expected ask|rhetoric<TAB>regex or sure<TAB>regex<TAB>chars"
+                )
+            if kind == "sure":
+                sure.append((rx.strip(), chars.strip()))
+            else:
+                sets[kind].append(rx.strip())
+        return cls(sets["ask"], sets["rhetoric"], sure)
+
+    def find(self, text: str) -> Cue:
+        """The first ask (a sure one first) and the first rhetorical form in
+        ``text`` (normalised)."""
+        ask = None
+        if self._sure is not None and not self.sure_triggers.isdisjoint(text):
+            ask = self._sure.search(text)
+        sure = ask is not None
+        if ask is None and self._ask is not None:
+            ask = self._ask.search(text)
+        rhetoric = self._rhetoric.search(text) if self._rhetoric is not None else None
+        if ask is None and rhetoric is None:
+            return _NONE
+        return Cue(
+            ask.group(0) if ask is not None else None,
+            rhetoric.group(0) if rhetoric is not None else None,
+            sure,
+        )

@@ -1,0 +1,103 @@
+"""Question cues (lexicons/asks.tsv): asks count as question evidence, rhetorical
+forms without an ask do not (roomwatch.core.asks, used by Classifier)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from roomwatch.core.analyze import Analyzer
+from roomwatch.core.asks import AskCues
+from roomwatch.core.record import Comment
+from roomwatch.errors import ModelError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def cues() -> AskCues:
+    return AskCues.from_file(ROOT / "lexicons" / "asks.tsv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["这首歌叫什么", "主播身后那个人是谁", "背景音乐是啥呀", "求bgm", "请问几点开播",
+     "这个多少钱", "这件衣服怎么买", "你是怎么做到的", "红色还是蓝色?", "点歌 晴天",
+     "这是什么游戏"],
+)  # fmt: skip
+def test_asks_are_found(cues: AskCues, text: str) -> None:
+    cue = cues.find(text)
+    assert cue.ask is not None and cue.rhetoric is None, (text, cue)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["怎么这么好看", "这么便宜吗", "难道你不知道", "凭什么", "是我吗?", "怎么又输了",
+     "不是说好了吗", "他是故意的吧?", "不应该先发货吗", "什么?!", "啥?"],
+)  # fmt: skip
+def test_rhetorical_forms_are_found(cues: AskCues, text: str) -> None:
+    cue = cues.find(text)
+    assert cue.rhetoric is not None and cue.ask is None, (text, cue)
+
+
+@pytest.mark.parametrize("text", ["什么?", "没什么", "我也不知道是谁", "不知道什么时候", "哈哈哈"])
+def test_no_ask_in_bare_or_negated_wh_words(cues: AskCues, text: str) -> None:
+    assert cues.find(text).ask is None, text
+
+
+def test_bad_cue_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "asks.tsv"
+    path.write_text("maybe\t谁\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"asks\.tsv:1"):
+        AskCues.from_file(path)
+    path.write_text("ask\t(谁\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="bad ask cue"):
+        AskCues.from_file(path)
+
+
+def _verdict(analyzer: Analyzer, text: str) -> tuple[str, tuple[str, ...]]:
+    (v,) = analyzer.analyze([Comment(room="r", text=text, ts=0.0, id="1")])
+    return v.label, v.reasons
+
+
+def test_rhetorical_question_is_chatter(analyzer: Analyzer) -> None:
+    label, reasons = _verdict(analyzer, "这么便宜吗？")
+    assert label == "chatter", reasons
+    assert "rhetoric:这么便宜吗?" in reasons
+
+
+def test_ask_without_a_lexicon_cue_is_a_question(analyzer: Analyzer) -> None:
+    label, reasons = _verdict(analyzer, "这是什么游戏")
+    assert label == "question", reasons
+    assert "ask:是什么" in reasons
+
+
+def test_particle_only_question_needs_confidence(analyzer: Analyzer) -> None:
+    # Only 吗 and ? speak for a question, and the model is unsure: chatter.
+    label, reasons = _verdict(analyzer, "这是主播的猫吗？")
+    assert label == "chatter", reasons
+    assert "weak:question" in reasons
+    # A buyer question has its own cue and stays a question.
+    for text in ("有货吗", "包邮吗？", "几号链接？"):
+        assert _verdict(analyzer, text)[0] == "question", text
+
+
+def test_oh_my_is_not_an_ask(cues: AskCues) -> None:
+    assert cues.find("天哪?").ask is None
+
+
+def test_sure_ask_is_a_question_whatever_the_model_says(analyzer: Analyzer) -> None:
+    label, reasons = _verdict(analyzer, "这首歌叫什么")
+    assert label == "question", reasons
+    assert "ask:叫什么" in reasons
+
+
+def test_sure_cue_needs_its_trigger_characters(tmp_path: Path) -> None:
+    path = tmp_path / "asks.tsv"
+    path.write_text("sure\t求bgm\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="chars"):
+        AskCues.from_file(path)
+    path.write_text("sure\t求bgm\t求\n", encoding="utf-8")
+    cue = AskCues.from_file(path).find("求bgm")
+    assert cue.ask == "求bgm" and cue.sure
