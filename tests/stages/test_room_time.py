@@ -223,6 +223,25 @@ def test_live_guard_bounds_per_room_and_stamps_missing_ts() -> None:
     assert isinstance(guard.admit(c("a", 1e9), "demo"), Comment)
 
 
+def test_guard_with_the_services_pace_stamps_the_room_time_now() -> None:
+    # The service's guard shares the stages' Pace, where it notes each
+    # arrival; the record being stamped must not count as its room's latest
+    # arrival, or a live room's time would stand still at its newest ts.
+    mono = FakeMonotonic()
+    wall = [1_800_000_000.0]
+    guard = TimeGuard(make_settings().pipeline, pace=Pace(), clock=lambda: wall[0], monotonic=mono)
+    first = guard.admit(Comment(room="a", text="x", ts=wall[0]), "http")
+    assert isinstance(first, Comment)
+    stamps = []
+    for _ in range(2):
+        mono.t += 60
+        wall[0] += 60
+        stamped = guard.admit(Comment(room="a", text="x", ts=float("nan")), "http")
+        assert isinstance(stamped, Comment)
+        stamps.append(stamped.ts - first.ts)
+    assert stamps == [60.0, 120.0]
+
+
 def test_replay_bound_drops_outliers_and_follows_real_jumps() -> None:
     bound = ReplayBound(make_settings().pipeline)
     t = 1_764_115_200.0

@@ -124,7 +124,10 @@ class TimeGuard:
         self._clock = clock
         self._monotonic = monotonic
         self._pace = pace
-        self._clocks = RoomClocks(monotonic, pace)
+        # Arrivals are noted here, so they must not count for this clock:
+        # a record's own arrival would make its room never idle, and every
+        # stamp the room's newest ts however long ago that came.
+        self._clocks = RoomClocks(monotonic, pace, since_arrival=False)
         self._seen = 0
 
     def receive_time(self, room: str) -> float:

@@ -71,15 +71,25 @@ class _Clock:
 
 
 class RoomClocks:
-    """One record clock per room."""
+    """One record clock per room.
 
-    __slots__ = ("_clocks", "_monotonic", "_pace")
+    ``since_arrival`` False ignores :meth:`Pace.arrived` (only the pace's
+    rates count): for the clock that stamps records at the source boundary,
+    where the arrival being noted is the very record being stamped.
+    """
+
+    __slots__ = ("_clocks", "_monotonic", "_pace", "_since_arrival")
 
     def __init__(
-        self, monotonic: Callable[[], float] = time.monotonic, pace: Pace | None = None
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        pace: Pace | None = None,
+        *,
+        since_arrival: bool = True,
     ) -> None:
         self._monotonic = monotonic
         self._pace = pace
+        self._since_arrival = since_arrival
         self._clocks: dict[str, _Clock] = {}
 
     def __contains__(self, room: object) -> bool:
@@ -110,7 +120,7 @@ class RoomClocks:
         if clock is None:
             return 0.0
         since = clock.at
-        if self._pace is not None:
+        if self._pace is not None and self._since_arrival:
             arrived = self._pace.arrived_at(room)
             if arrived is not None and arrived > since:
                 since = arrived
