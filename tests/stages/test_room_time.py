@@ -242,6 +242,27 @@ def test_guard_with_the_services_pace_stamps_the_room_time_now() -> None:
     assert stamps == [60.0, 120.0]
 
 
+def test_a_rejected_record_does_not_keep_its_room_from_going_idle() -> None:
+    # A bridge that starts sending microseconds: every record is rejected,
+    # the stages see nothing, and the room's time must run on (so its host
+    # queue ages out and its alerts see the silence), not stand still.
+    mono = FakeMonotonic()
+    wall = [1_800_000_000.0]
+    pace = Pace()
+    guard = TimeGuard(make_settings().pipeline, pace=pace, clock=lambda: wall[0], monotonic=mono)
+    stage_clock = RoomClocks(mono, pace)
+    ok = guard.admit(Comment(room="a", text="x", ts=wall[0]), "http")
+    assert isinstance(ok, Comment)
+    stage_clock.advance("a", ok.ts)
+    for _ in range(10):
+        mono.t += 1
+        wall[0] += 1
+        assert not isinstance(
+            guard.admit(Comment(room="a", text="x", ts=wall[0] * 1e6), "http"), Comment
+        )
+    assert stage_clock.idle("a") == 10.0
+
+
 def test_replay_bound_drops_outliers_and_follows_real_jumps() -> None:
     bound = ReplayBound(make_settings().pipeline)
     t = 1_764_115_200.0

@@ -139,10 +139,9 @@ class TimeGuard:
     def admit(self, comment: Comment, source: str) -> Comment | RecordError:
         """The record to accept (stamped if it had no ``ts``), or why it is rejected."""
         room = comment.room
-        if self._pace is not None:
-            self._pace.arrived(room, self._monotonic())
         if math.isnan(comment.ts):
             # A stamp is the receive time itself: it never moves the room's clock.
+            self._arrived(room)
             return dataclasses.replace(comment, ts=self.receive_time(room))
         if source not in self.trusted:
             wall = self._clock()
@@ -156,7 +155,8 @@ class TimeGuard:
                 behind_of=room_now,
             )
             if error is not None:
-                return error
+                return error  # never enters the pipeline: not an arrival
+        self._arrived(room)
         self._clocks.advance(room, comment.ts)
         self._seen += 1
         if self._seen % _PRUNE_EVERY == 0:
@@ -164,6 +164,11 @@ class TimeGuard:
             if self._pace is not None:
                 self._pace.forget_arrivals(self._monotonic() - _FORGET_S)
         return comment
+
+    def _arrived(self, room: str) -> None:
+        """Note that a record of ``room`` is entering the pipeline (see :meth:`Pace.arrived`)."""
+        if self._pace is not None:
+            self._pace.arrived(room, self._monotonic())
 
 
 class ReplayBound:
