@@ -118,16 +118,6 @@ class TriageStage:
         for room, q in touched.items():
             self._publish(q.tick(newest[room]))
 
-    def tick(self, now: float, room: str | None = None) -> None:
-        """Let record time pass: in ``room``, or in every room."""
-        if room is not None:
-            q = self._queues.get(room)
-            if q is not None:
-                self._publish(q.tick(now))
-            return
-        for q in self._queues.values():
-            self._publish(q.tick(now))
-
     def tick_wall(self) -> None:
         """Move each room's queue on to that room's record time now."""
         for room, q in self._queues.items():
