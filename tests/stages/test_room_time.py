@@ -323,6 +323,18 @@ def test_clocks_are_per_room_and_follow_the_pace() -> None:
     assert clocks.idle("b") == 0.5 * 20.0
 
 
+def test_now_or_latest_answers_for_no_room_and_unseen_rooms() -> None:
+    mono = FakeMonotonic()
+    clocks = RoomClocks(mono)
+    assert clocks.now_or_latest(None, lambda: 42.0) == 42.0  # nothing seen: the wall
+    clocks.advance("a", 100.0)
+    clocks.advance("b", 5000.0)
+    mono.t += 10
+    assert clocks.now_or_latest("a", lambda: 42.0) == 110.0
+    assert clocks.now_or_latest("unseen", lambda: 42.0) == 5010.0
+    assert clocks.now_or_latest(None, lambda: 42.0) == 5010.0
+
+
 # ---------------------------------------------------- replays: end and gaps (issue 17.4)
 
 

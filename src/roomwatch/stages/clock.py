@@ -142,6 +142,16 @@ class RoomClocks:
         """The latest record time of any room (for things that belong to no room)."""
         return max((self.now(room) for room in self._clocks), default=default)
 
+    def now_or_latest(self, room: str | None, wall: Callable[[], float]) -> float:
+        """``room``'s record time now; for no room (or one not seen yet) the
+        latest of any room, and ``wall()`` before the first record of all.
+
+        What a stage's ``now(room=None)`` answers.
+        """
+        if room is not None and room in self._clocks:
+            return self.now(room)
+        return self.latest() if self._clocks else wall()
+
     def forget(self, room: str) -> None:
         self._clocks.pop(room, None)
 

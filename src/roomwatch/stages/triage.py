@@ -92,9 +92,7 @@ class TriageStage:
         Without a room (or before its first record): the latest of any room,
         else the wall clock.
         """
-        if room is not None and room in self._clocks:
-            return self._clocks.now(room)
-        return self._clocks.latest(default=self._wall()) if len(self._clocks) else self._wall()
+        return self._clocks.now_or_latest(room, self._wall)
 
     # -- pipeline output ---------------------------------------------------
 
