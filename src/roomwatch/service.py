@@ -305,16 +305,7 @@ class Service:
             frames_per_s=self.settings.limits.source_frames_per_s,
         )
         self._ws_sources.append(source)
-        task: asyncio.Task[object] = asyncio.create_task(
-            supervise(
-                name,
-                lambda: source.run(self.pipeline),
-                health=self.source_health,
-                metrics=self.metrics,
-            ),
-            name=f"source-{name}",
-        )
-        self._sources.append(task)
+        self._supervise(name, lambda: source.run(self.pipeline))
         return source
 
     def add_replay_source(
@@ -334,15 +325,19 @@ class Service:
             settings=self.settings.pipeline,
         )
         self.time_guard.trusted.add(name)  # the source bounds its files' ts itself
+        # A file that can't be read would only fail again.
+        return self._supervise(name, lambda: source.run(self.pipeline), fatal=(RecordingError,))
+
+    def _supervise(
+        self,
+        name: str,
+        run: Callable[[], Awaitable[object]],
+        *,
+        fatal: tuple[type[Exception], ...] = (),
+    ) -> asyncio.Task[object]:
+        """Run a source under :func:`supervise` (restarted, reported in /healthz)."""
         task: asyncio.Task[object] = asyncio.create_task(
-            supervise(
-                name,
-                lambda: source.run(self.pipeline),
-                health=self.source_health,
-                metrics=self.metrics,
-                # A file that can't be read would only fail again.
-                fatal=(RecordingError,),
-            ),
+            supervise(name, run, health=self.source_health, metrics=self.metrics, fatal=fatal),
             name=f"source-{name}",
         )
         self._sources.append(task)

@@ -223,6 +223,46 @@ def test_live_guard_bounds_per_room_and_stamps_missing_ts() -> None:
     assert isinstance(guard.admit(c("a", 1e9), "demo"), Comment)
 
 
+def test_guard_with_the_services_pace_stamps_the_room_time_now() -> None:
+    # The service's guard shares the stages' Pace, where it notes each
+    # arrival; the record being stamped must not count as its room's latest
+    # arrival, or a live room's time would stand still at its newest ts.
+    mono = FakeMonotonic()
+    wall = [1_800_000_000.0]
+    guard = TimeGuard(make_settings().pipeline, pace=Pace(), clock=lambda: wall[0], monotonic=mono)
+    first = guard.admit(Comment(room="a", text="x", ts=wall[0]), "http")
+    assert isinstance(first, Comment)
+    stamps = []
+    for _ in range(2):
+        mono.t += 60
+        wall[0] += 60
+        stamped = guard.admit(Comment(room="a", text="x", ts=float("nan")), "http")
+        assert isinstance(stamped, Comment)
+        stamps.append(stamped.ts - first.ts)
+    assert stamps == [60.0, 120.0]
+
+
+def test_a_rejected_record_does_not_keep_its_room_from_going_idle() -> None:
+    # A bridge that starts sending microseconds: every record is rejected,
+    # the stages see nothing, and the room's time must run on (so its host
+    # queue ages out and its alerts see the silence), not stand still.
+    mono = FakeMonotonic()
+    wall = [1_800_000_000.0]
+    pace = Pace()
+    guard = TimeGuard(make_settings().pipeline, pace=pace, clock=lambda: wall[0], monotonic=mono)
+    stage_clock = RoomClocks(mono, pace)
+    ok = guard.admit(Comment(room="a", text="x", ts=wall[0]), "http")
+    assert isinstance(ok, Comment)
+    stage_clock.advance("a", ok.ts)
+    for _ in range(10):
+        mono.t += 1
+        wall[0] += 1
+        assert not isinstance(
+            guard.admit(Comment(room="a", text="x", ts=wall[0] * 1e6), "http"), Comment
+        )
+    assert stage_clock.idle("a") == 10.0
+
+
 def test_replay_bound_drops_outliers_and_follows_real_jumps() -> None:
     bound = ReplayBound(make_settings().pipeline)
     t = 1_764_115_200.0
@@ -281,6 +321,18 @@ def test_clocks_are_per_room_and_follow_the_pace() -> None:
     mono.t += 10
     pace.arrived("b", mono.t - 0.5)
     assert clocks.idle("b") == 0.5 * 20.0
+
+
+def test_now_or_latest_answers_for_no_room_and_unseen_rooms() -> None:
+    mono = FakeMonotonic()
+    clocks = RoomClocks(mono)
+    assert clocks.now_or_latest(None, lambda: 42.0) == 42.0  # nothing seen: the wall
+    clocks.advance("a", 100.0)
+    clocks.advance("b", 5000.0)
+    mono.t += 10
+    assert clocks.now_or_latest("a", lambda: 42.0) == 110.0
+    assert clocks.now_or_latest("unseen", lambda: 42.0) == 5010.0
+    assert clocks.now_or_latest(None, lambda: 42.0) == 5010.0
 
 
 # ---------------------------------------------------- replays: end and gaps (issue 17.4)

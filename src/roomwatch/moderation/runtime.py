@@ -199,11 +199,7 @@ class Moderation:
         Without a room (or before its first record): the latest of any room,
         else the wall clock.
         """
-        if room is not None and room in self._record:
-            return self._record.now(room)
-        if len(self._record):
-            return self._record.latest()
-        return self._clock()
+        return self._record.now_or_latest(room, self._clock)
 
     # -- pipeline output (sync, never blocks) --------------------------------
 

@@ -124,7 +124,10 @@ class TimeGuard:
         self._clock = clock
         self._monotonic = monotonic
         self._pace = pace
-        self._clocks = RoomClocks(monotonic, pace)
+        # Arrivals are noted here, so they must not count for this clock:
+        # a record's own arrival would make its room never idle, and every
+        # stamp the room's newest ts however long ago that came.
+        self._clocks = RoomClocks(monotonic, pace, since_arrival=False)
         self._seen = 0
 
     def receive_time(self, room: str) -> float:
@@ -136,10 +139,9 @@ class TimeGuard:
     def admit(self, comment: Comment, source: str) -> Comment | RecordError:
         """The record to accept (stamped if it had no ``ts``), or why it is rejected."""
         room = comment.room
-        if self._pace is not None:
-            self._pace.arrived(room, self._monotonic())
         if math.isnan(comment.ts):
             # A stamp is the receive time itself: it never moves the room's clock.
+            self._arrived(room)
             return dataclasses.replace(comment, ts=self.receive_time(room))
         if source not in self.trusted:
             wall = self._clock()
@@ -153,7 +155,8 @@ class TimeGuard:
                 behind_of=room_now,
             )
             if error is not None:
-                return error
+                return error  # never enters the pipeline: not an arrival
+        self._arrived(room)
         self._clocks.advance(room, comment.ts)
         self._seen += 1
         if self._seen % _PRUNE_EVERY == 0:
@@ -161,6 +164,11 @@ class TimeGuard:
             if self._pace is not None:
                 self._pace.forget_arrivals(self._monotonic() - _FORGET_S)
         return comment
+
+    def _arrived(self, room: str) -> None:
+        """Note that a record of ``room`` is entering the pipeline (see :meth:`Pace.arrived`)."""
+        if self._pace is not None:
+            self._pace.arrived(room, self._monotonic())
 
 
 class ReplayBound:

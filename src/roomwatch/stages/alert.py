@@ -94,9 +94,7 @@ class AlertStage:
 
     def now(self, room: str | None = None) -> float:
         """``room``'s record time; without one, the latest of any room (or the wall clock)."""
-        if room is not None and room in self._clocks:
-            return self._clocks.now(room)
-        return self._clocks.latest(default=self._wall()) if len(self._clocks) else self._wall()
+        return self._clocks.now_or_latest(room, self._wall)
 
     # -- pipeline output -----------------------------------------------------
 

@@ -71,15 +71,25 @@ class _Clock:
 
 
 class RoomClocks:
-    """One record clock per room."""
+    """One record clock per room.
 
-    __slots__ = ("_clocks", "_monotonic", "_pace")
+    ``since_arrival`` False ignores :meth:`Pace.arrived` (only the pace's
+    rates count): for the clock that stamps records at the source boundary,
+    where the arrival being noted is the very record being stamped.
+    """
+
+    __slots__ = ("_clocks", "_monotonic", "_pace", "_since_arrival")
 
     def __init__(
-        self, monotonic: Callable[[], float] = time.monotonic, pace: Pace | None = None
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        pace: Pace | None = None,
+        *,
+        since_arrival: bool = True,
     ) -> None:
         self._monotonic = monotonic
         self._pace = pace
+        self._since_arrival = since_arrival
         self._clocks: dict[str, _Clock] = {}
 
     def __contains__(self, room: object) -> bool:
@@ -110,7 +120,7 @@ class RoomClocks:
         if clock is None:
             return 0.0
         since = clock.at
-        if self._pace is not None:
+        if self._pace is not None and self._since_arrival:
             arrived = self._pace.arrived_at(room)
             if arrived is not None and arrived > since:
                 since = arrived
@@ -131,6 +141,16 @@ class RoomClocks:
     def latest(self, default: float = 0.0) -> float:
         """The latest record time of any room (for things that belong to no room)."""
         return max((self.now(room) for room in self._clocks), default=default)
+
+    def now_or_latest(self, room: str | None, wall: Callable[[], float]) -> float:
+        """``room``'s record time now; for no room (or one not seen yet) the
+        latest of any room, and ``wall()`` before the first record of all.
+
+        What a stage's ``now(room=None)`` answers.
+        """
+        if room is not None and room in self._clocks:
+            return self.now(room)
+        return self.latest() if self._clocks else wall()
 
     def forget(self, room: str) -> None:
         self._clocks.pop(room, None)

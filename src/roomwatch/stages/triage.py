@@ -92,9 +92,7 @@ class TriageStage:
         Without a room (or before its first record): the latest of any room,
         else the wall clock.
         """
-        if room is not None and room in self._clocks:
-            return self._clocks.now(room)
-        return self._clocks.latest(default=self._wall()) if len(self._clocks) else self._wall()
+        return self._clocks.now_or_latest(room, self._wall)
 
     # -- pipeline output ---------------------------------------------------
 
@@ -117,16 +115,6 @@ class TriageStage:
             self._clocks.advance(room, ts)
         for room, q in touched.items():
             self._publish(q.tick(newest[room]))
-
-    def tick(self, now: float, room: str | None = None) -> None:
-        """Let record time pass: in ``room``, or in every room."""
-        if room is not None:
-            q = self._queues.get(room)
-            if q is not None:
-                self._publish(q.tick(now))
-            return
-        for q in self._queues.values():
-            self._publish(q.tick(now))
 
     def tick_wall(self) -> None:
         """Move each room's queue on to that room's record time now."""

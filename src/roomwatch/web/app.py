@@ -7,7 +7,8 @@ Routes:
 * ``GET /auth/whoami`` — the token's role, rooms, channels and actions (the
   pages ask it to tell a refused token from a server that is down).
 * ``POST /ingest`` — the ``http`` source: one record, a JSON array or NDJSON.
-  Answers ``{"accepted", "rejected", "duplicates", "errors": [...]}``.
+  Answers ``{"accepted", "rejected", "duplicates", "shed", "errors": [...]}``
+  (see :mod:`roomwatch.web.ingest`).
 * ``GET /ws/{channel}`` — WebSocket hub (``host``, ``moderator``, ``alerts``);
   ``?token=`` (or a bearer header), ``?rooms=a,b`` and ``?since=SEQ``.
 * ``GET /``, ``/host``, ``/moderator`` — the pages, static files under

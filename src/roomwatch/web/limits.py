@@ -123,13 +123,6 @@ class ConnectionLimiter:
         self._tokens[token] += 1
         return Lease(self, ip, token)
 
-    def open(self, ip: str | None = None, token: str | None = None) -> int:
-        if ip is not None:
-            return self._ips[ip]
-        if token is not None:
-            return self._tokens[token]
-        return sum(self._ips.values())
-
     def _release(self, ip: str, token: str) -> None:
         for counts, key in ((self._ips, ip), (self._tokens, token)):
             counts[key] -= 1
