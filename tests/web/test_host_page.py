@@ -80,5 +80,7 @@ async def test_host_page_folds_updates_in_place_and_helper_answers(
     await helper_item.get_by_role("button", name="已回答").click()
     await price.wait_for(state="detached", timeout=15000)
     assert await host.locator(".item").count() == 1
+    # The helper's page gets the same update on its own connection: wait for it.
+    await helper_item.wait_for(state="detached", timeout=15000)
     assert await helper.locator(".item", has_text="链接: 2").count() == 0
     assert errors == []
