@@ -340,3 +340,25 @@ async def test_feedback_export_round_trips_through_train(
     code = await asyncio.to_thread(roomwatch_main, argv)
     assert code == 0, capsys.readouterr().err
     assert any(models.iterdir())
+
+
+async def test_an_action_that_cannot_be_stored_is_answered_not_stored(
+    dash: tuple[Service, Moderation],
+) -> None:
+    """Acknowledged means committed: when the SQLite write fails, the answer
+    says so (503 ``not_stored``, as the hub's channels do), never a bare 500."""
+    svc, mod = dash
+    await ingest(svc, rows(ABUSE, "ns"))
+    ids = await queued(mod, 1)
+    assert svc.store is not None
+
+    async def disk_failed() -> None:  # the fault: the commit raises
+        raise OSError(28, "No space left on device")
+
+    svc.store.flush = disk_failed  # type: ignore[method-assign]
+    status, reply = await post(
+        svc, {"action": "hide", "room": ROOM, "id": ids[0]}, TOKENS["moderator"]
+    )
+    assert status == 503, reply
+    assert reply["ok"] is False and reply["error"] == "not_stored"
+    assert reply["action"] == "hide"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,6 +29,8 @@ from roomwatch.web.limits import read_body
 
 if TYPE_CHECKING:
     from roomwatch.moderation.runtime import Moderation
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["add_routes"]
 
@@ -123,7 +126,14 @@ def add_routes(app: web.Application, moderation: Moderation) -> None:
             if moderation.store is not None:
                 # Acknowledged means committed: the audit row is written
                 # before the answer, so a crash right after can't lose it.
-                await moderation.store.flush()
+                # If it can't be written, say so (as the hub does), not 500.
+                try:
+                    await moderation.store.flush()
+                except Exception:
+                    logger.exception("moderation action over HTTP not made durable")
+                    return _json(
+                        {"ok": False, "error": "not_stored", "action": reply.get("action")}, 503
+                    )
             return _json(reply)
         status = _STATUS.get(str(reply.get("error")), 409)
         headers = {}
