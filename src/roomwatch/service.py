@@ -261,8 +261,10 @@ class Service:
             request.path == "/ingest"
             and response.status < 300
             and self.recorder is not None
-            and self.recorder.buffered_bytes
+            and self.recorder.pending
         ):
+            # Pending includes a background flush that already took this
+            # request's records and is still writing them: wait for it too.
             # A failed write is counted and raises a `system` alert (the
             # recorder reports it); the records were still taken in.
             try:

@@ -386,3 +386,20 @@ def test_kill_9_leaves_a_readable_file(tmp_path: Path) -> None:
         read = [line for _, line in iter_lines(torn, on_warning=warnings.append)]
         assert read == lines[:-1]
         assert len(warnings) == 1 and f"line {len(lines)} is incomplete" in warnings[0]
+
+
+async def test_pending_covers_a_flush_still_writing(tmp_path: Path) -> None:
+    """``/ingest`` answers once ``pending`` is false: records buffered, or
+    already taken by a background flush that is still writing, are pending."""
+    async with Recorder(tmp_path, flush_interval_s=3600, compress=False) as rec:
+        assert not rec.pending
+        rec.write("room-a", '{"room": "room-a", "text": "hi", "ts": 1}')
+        assert rec.pending
+        await rec.flush()
+        assert not rec.pending and rec.buffered_bytes == 0
+        # A flush in progress holds the lock after it took the buffers: an
+        # answer must wait for it even though nothing is buffered any more.
+        async with rec._lock:
+            assert rec.buffered_bytes == 0
+            assert rec.pending
+        assert not rec.pending

@@ -313,6 +313,11 @@ class Recorder:
         return self._buffered
 
     @property
+    def pending(self) -> bool:
+        """Records buffered, or taken by a flush that is still writing them."""
+        return bool(self._buffered) or self._lock.locked()
+
+    @property
     def open_files(self) -> int:
         """Descriptors held right now (at most ``max_open_files``)."""
         return self._open_fds
