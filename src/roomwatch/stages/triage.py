@@ -39,6 +39,8 @@ __all__ = ["TriageStage"]
 logger = logging.getLogger(__name__)
 
 _QUESTION_KINDS: Final = TYPED_KINDS
+#: Wall seconds without a record after which a room's clock is forgotten.
+_FORGET_S: Final = 6 * 3600.0
 
 
 class AuditSink(Protocol):
@@ -121,6 +123,12 @@ class TriageStage:
         for room, q in self._queues.items():
             if room in self._clocks:
                 self._publish(q.tick(self._clocks.now(room)))
+        if self._clocks.prune(_FORGET_S):
+            # Rooms with no record for hours (a finished replay, a room that
+            # closed): forget their clock, and their queue once it is empty,
+            # so many rooms over a long run don't pile up state.
+            for room in [r for r, q in self._queues.items() if r not in self._clocks and not q]:
+                del self._queues[room]
 
     def _publish(self, events: Iterable[QueueEvent]) -> None:
         if self._hub is None:
