@@ -305,6 +305,7 @@ class Service:
             headers=headers or {},
             backoff=backoff or Backoff(),
             frames_per_s=self.settings.limits.source_frames_per_s,
+            health=self.source_health.get(name),
         )
         self._ws_sources.append(source)
         self._supervise(name, lambda: source.run(self.pipeline))

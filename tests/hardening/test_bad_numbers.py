@@ -99,15 +99,19 @@ class _Broken:
 
 async def test_websocket_source_reconnects_after_an_unexpected_error() -> None:
     connections = 0
+    release = asyncio.Event()
 
     async def upstream(conn: ServerConnection) -> None:
         nonlocal connections
         connections += 1
+        if connections > 1:
+            await release.wait()
         await conn.send(good(connections))
         await conn.wait_closed()
 
     registry = CollectorRegistry()
     sink = _Broken()
+    health = SourceHealth()
     async with serve(upstream, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
         source = WebSocketSource(
@@ -115,15 +119,27 @@ async def test_websocket_source_reconnects_after_an_unexpected_error() -> None:
             Metrics(registry),
             name="up",
             backoff=Backoff(initial=0.01, maximum=0.05, rng=random.Random(1)),
+            health=health.get("up"),
         )
         task = asyncio.create_task(source.run(sink))
         try:
+            # Reconnected after the error, before any frame: /healthz is degraded.
+            await wait_for(lambda: connections == 2)
+            assert health.degraded and health.sources["up"].state == "restarting"
+            assert "boom" in health.sources["up"].last_error
+            release.set()
             await wait_for(lambda: len(sink.comments) == 1)
             assert connections == 2
             errors = registry.get_sample_value(
                 "roomwatch_source_errors_total", {"source": "up", "type": "RuntimeError"}
             )
             assert errors == 1
+            restarts = registry.get_sample_value(
+                "roomwatch_source_restarts_total", {"source": "up"}
+            )
+            assert restarts == 1
+            # A frame arrived again: healthy.
+            assert not health.degraded and health.sources["up"].restarts == 1
         finally:
             source.close()
             await task

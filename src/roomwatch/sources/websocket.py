@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -24,6 +25,7 @@ from roomwatch.core.record import parse_many
 from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.sources import CommentSink
+from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
 from roomwatch.web.limits import RateBucket
 
@@ -71,6 +73,9 @@ class WebSocketSource:
     frames_per_s: float | None = None
     #: Connections made so far (for tests and logs).
     connections: int = 0
+    #: Where ``/healthz`` reads this source's state (set by the service): an
+    #: unexpected error marks it ``restarting`` until a frame arrives again.
+    health: SourceState | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, sink: CommentSink) -> None:
@@ -110,6 +115,12 @@ class WebSocketSource:
                 logger.exception("%s: unexpected error", self.name)
                 reason = f"{type(exc).__name__}: {exc}"
                 self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
+                self.metrics.source_restarts.labels(self.name).inc()
+                if self.health is not None:
+                    self.health.state = "restarting"
+                    self.health.restarts += 1
+                    self.health.last_error = reason[:500]
+                    self.health.last_error_at = time.time()
             finally:
                 connected.set(0)
             if self._stopping.is_set():
@@ -150,6 +161,8 @@ class WebSocketSource:
                     return
                 # A frame arrived, so the upstream is healthy again.
                 self.backoff.reset()
+                if self.health is not None and self.health.state == "restarting":
+                    self.health.state = "running"
                 # A record without ts is stamped with its room's time by the pipeline.
                 for item in parse_many(frame, received_at=UNSTAMPED):
                     if isinstance(item, RecordError):
