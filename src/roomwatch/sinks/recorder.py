@@ -218,7 +218,9 @@ class Recorder:
         self._buffered = 0
         #: Every room's current file, least recently written first.
         self._files: OrderedDict[str, _OpenFile] = OrderedDict()
-        self._open_fds = 0
+        #: The files holding a descriptor, least recently written first, so
+        #: parking one never walks past the files already parked.
+        self._held: OrderedDict[str, _OpenFile] = OrderedDict()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._compressions: set[asyncio.Future[None]] = set()
@@ -320,7 +322,7 @@ class Recorder:
     @property
     def open_files(self) -> int:
         """Descriptors held right now (at most ``max_open_files``)."""
-        return self._open_fds
+        return len(self._held)
 
     async def flush(self) -> None:
         """Write out everything buffered so far, and rotate files that are due."""
@@ -382,6 +384,7 @@ class Recorder:
                     self._drop(len(lines) - i)
                     break
                 self._files.move_to_end(room)
+                self._held.move_to_end(room)
                 # Take as many whole lines as fit; always at least one into an empty file.
                 room_left = self.max_bytes - current.size
                 j, size = i, 0
@@ -415,23 +418,18 @@ class Recorder:
         try:
             return opener(room, now)
         except OSError as exc:
-            if exc.errno not in (errno.EMFILE, errno.ENFILE) or not self._open_fds:
+            if exc.errno not in (errno.EMFILE, errno.ENFILE) or not self._held:
                 raise
         self._park(0)
         return opener(room, now)
 
     def _park(self, keep: int) -> None:
         """Close the least recently written descriptors until at most ``keep`` are open."""
-        if self._open_fds <= keep:
-            return
-        for opened in self._files.values():
-            if opened.fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(opened.fd)
-                opened.fd = -1
-                self._open_fds -= 1
-                if self._open_fds <= keep:
-                    return
+        while len(self._held) > keep:
+            _, opened = self._held.popitem(last=False)
+            with contextlib.suppress(OSError):
+                os.close(opened.fd)
+            opened.fd = -1
 
     def _reopen(self, room: str, now: float) -> _OpenFile:
         """Open a parked file again, appending; a new file if it is gone."""
@@ -443,7 +441,7 @@ class Recorder:
             return self._open(room, now)
         self._lock_fd(fd)
         opened.fd = fd
-        self._open_fds += 1
+        self._held[room] = opened
         return opened
 
     @staticmethod
@@ -471,7 +469,7 @@ class Recorder:
             self._lock_fd(fd)
             opened = _OpenFile(path=path, fd=fd, opened_at=now)
             self._files[room] = opened
-            self._open_fds += 1
+            self._held[room] = opened
             return opened
         raise OSError(errno.EEXIST, "no free file name", str(folder))
 
@@ -495,7 +493,7 @@ class Recorder:
     def _close_room(self, room: str) -> list[Path]:
         current = self._files.pop(room)
         if current.fd >= 0:
-            self._open_fds -= 1
+            self._held.pop(room, None)
             with contextlib.suppress(OSError):
                 os.close(current.fd)
         self.metrics.rotations.inc()
