@@ -425,8 +425,9 @@ def render_markdown() -> str:
         "`moderation`: `moderation.actions_per_minute`). A refused attempt is audited\n"
         "once per token, reason and minute as it came, and the rest of that minute as\n"
         "one `refused` row with a `count`, so refusals can't grow the audit log.\n",
-        "Browsers: a request with an `Origin` header (WebSocket upgrades and\n"
-        "`POST /moderation/actions`) must come from `server.allowed_origins`, or when\n"
+        "Browsers: a request with an `Origin` header (WebSocket upgrades,\n"
+        "`POST /ingest` and `POST /moderation/actions`) must come from\n"
+        "`server.allowed_origins`, or when\n"
         "that is empty from the server's own configured address. The `Host` header is\n"
         "never trusted.\n",
     ]
