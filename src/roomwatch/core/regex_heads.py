@@ -10,52 +10,50 @@ the rule is then always tried.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 __all__ = ["first_chars"]
+
+
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each unescaped ``(``, ``)`` and ``|`` outside character classes, from
+    ``start``: its index, the character, and the group depth after it."""
+    depth = 0
+    i = start
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = pattern.index("]", i + 1) + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        if c in "()|":
+            yield i, c, depth
+        i += 1
 
 
 def _split_top(pattern: str) -> list[str]:
     """``pattern`` split at its top-level ``|``."""
     parts: list[str] = []
-    depth = 0
     start = 0
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = pattern.index("]", i + 1) + 1
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
+    for i, c, depth in _structure(pattern):
+        if c == "|" and depth == 0:
             parts.append(pattern[start:i])
             start = i + 1
-        i += 1
     parts.append(pattern[start:])
     return parts
 
 
 def _group_end(pattern: str, i: int) -> int:
-    depth = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = pattern.index("]", i + 1) + 1
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+    """Index of the ``)`` closing the group that opens at ``i``."""
+    for j, c, depth in _structure(pattern, i):
+        if c == ")" and depth == 0:
+            return j
     raise ValueError(f"unbalanced group in {pattern!r}")
 
 
