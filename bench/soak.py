@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -222,10 +223,10 @@ async def main() -> int:
     clients = Clients(url, rooms, args.seed)
     samples: list[dict[str, Any]] = []
     # SIGTERM (and SIGINT, which a background job ignores) ends the run early, cleanly.
-    main_task = asyncio.current_task()
-    assert main_task is not None
+    # The signal ends the sampling loop, so the run is reported as far as it went.
+    ended = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(sig, main_task.cancel)
+        asyncio.get_running_loop().add_signal_handler(sig, ended.set)
     log = (state / "serve.log").open("wb")
     proc = start_serve(cfg, stderr=log, log_level="WARNING", nofile=args.nofile)
     load_start = time.time()
@@ -249,8 +250,10 @@ async def main() -> int:
                 ]
                 t0 = time.monotonic()
                 cpu0 = _cpu(proc.pid)
-                while time.monotonic() - t0 < args.duration:
-                    await asyncio.sleep(min(args.sample, args.duration - (time.monotonic() - t0)))
+                while time.monotonic() - t0 < args.duration and not ended.is_set():
+                    left = args.duration - (time.monotonic() - t0)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(ended.wait(), min(args.sample, left))
                     if proc.poll() is not None:
                         raise RuntimeError(f"roomwatch serve exited with {proc.returncode}")
                     rss, fds = proc_stats(proc.pid)
