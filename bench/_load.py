@@ -12,22 +12,18 @@ import asyncio
 import gzip
 import itertools
 import json
-import os
 import random
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import aiohttp
-from _serve import free_port
+from _serve import free_port, start_serve, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
-_SERVE = (sys.executable, "-m", "roomwatch", "serve")
 
 TOKENS = {
     "ingest": "rel-ingest-token-0001",
@@ -94,54 +90,6 @@ flush_interval_s = {recorder_flush_s}
         encoding="utf-8",
     )
     return cfg
-
-
-def start_serve(
-    config: Path,
-    *,
-    stderr: IO[bytes] | int | None = None,
-    log_level: str = "INFO",
-    nofile: int | None = None,
-) -> subprocess.Popen[bytes]:
-    """`roomwatch serve --config CONFIG` from this checkout.
-
-    ``nofile`` raises the soft RLIMIT_NOFILE of the child (up to its hard limit).
-    """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
-
-    def preexec() -> None:
-        if nofile is not None:
-            import resource
-
-            _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-            want = nofile if hard == resource.RLIM_INFINITY else min(nofile, hard)
-            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
-
-    return subprocess.Popen(
-        [*_SERVE, "--config", str(config), "--log-level", log_level],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=stderr,
-        preexec_fn=preexec if nofile is not None else None,
-    )
-
-
-async def wait_healthy(
-    session: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes], timeout: float = 60
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"roomwatch serve exited with {proc.returncode} while starting")
-        try:
-            async with session.get(f"{url}/healthz") as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise TimeoutError("roomwatch serve did not answer /healthz")
 
 
 # -- load -------------------------------------------------------------------

@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from _serve import cpu_seconds, free_port, start_serve
+from _serve import cpu_seconds, free_port, start_serve, wait_healthy
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -332,22 +332,6 @@ def span(a: Meter, b: Meter) -> str:
         f" service CPU {(b.service - a.service) / dt:.0%}, bench {(b.bench - a.bench) / dt:.0%},"
         f" browser {(b.browser - a.browser) / dt:.0%}"
     )
-
-
-async def wait_healthy(
-    session: aiohttp.ClientSession, url: str, proc: subprocess.Popen[bytes]
-) -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise RuntimeError(f"roomwatch serve exited with {proc.returncode}")
-        try:
-            async with session.get(f"{url}/healthz") as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("roomwatch serve did not answer /healthz within 30 s")
 
 
 async def run(args: argparse.Namespace) -> None:

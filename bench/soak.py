@@ -46,6 +46,7 @@ from typing import Any
 
 import aiohttp
 from _load import TEXTS, TOKENS, free_port, start_serve, wait_healthy, write_config
+from _serve import cpu_seconds
 from websockets.asyncio.server import ServerConnection, serve
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -249,7 +250,7 @@ async def main() -> int:
                     for k in range(args.reconnecting)
                 ]
                 t0 = time.monotonic()
-                cpu0 = _cpu(proc.pid)
+                cpu0 = cpu_seconds(proc.pid)
                 while time.monotonic() - t0 < args.duration and not ended.is_set():
                     left = args.duration - (time.monotonic() - t0)
                     with contextlib.suppress(TimeoutError):
@@ -274,7 +275,7 @@ async def main() -> int:
                         "updates": len(lat),
                         "lat_p50_ms": _q(lat, 0.50),
                         "lat_p99_ms": _q(lat, 0.99),
-                        "cpu_s": round(_cpu(proc.pid) - cpu0, 1),
+                        "cpu_s": round(cpu_seconds(proc.pid) - cpu0, 1),
                         "load1": os.getloadavg()[0],
                     }
                     samples.append(sample)
@@ -342,11 +343,6 @@ async def main() -> int:
     args.json.write_text(json.dumps(report, indent=1))
     print(f"written {args.json}")
     return 0 if samples else 1
-
-
-def _cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _q(values: list[float], q: float) -> float | None:

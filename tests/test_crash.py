@@ -55,7 +55,7 @@ async def test_kill_9_right_after_an_ack_loses_nothing_acknowledged(tmp_path: Pa
     cfg = write_config(tmp_path, port, recorder_flush_s=30.0)
     log = tmp_path / "serve.log"
     with log.open("ab") as err:
-        proc = start_serve(cfg, stderr=err)
+        proc = start_serve(cfg, stderr=err, log_level="INFO")
     try:
         async with aiohttp.ClientSession() as session:
             await wait_healthy(session, url, proc)
@@ -107,7 +107,7 @@ async def test_kill_9_right_after_an_ack_loses_nothing_acknowledged(tmp_path: Pa
     port = free_port()
     cfg = write_config(tmp_path, port)
     with log.open("ab") as err:
-        proc = start_serve(cfg, stderr=err)
+        proc = start_serve(cfg, stderr=err, log_level="INFO")
     try:
         async with aiohttp.ClientSession() as session:
             await wait_healthy(session, f"http://127.0.0.1:{port}", proc)

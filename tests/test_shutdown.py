@@ -53,7 +53,7 @@ async def test_signal_drains_flushes_and_closes_clients_with_going_away(
     )
     log = tmp_path / "serve.log"
     with log.open("wb") as err:
-        proc = start_serve(cfg, stderr=err)
+        proc = start_serve(cfg, stderr=err, log_level="INFO")
     try:
         async with aiohttp.ClientSession() as session:
             await wait_healthy(session, url, proc)
