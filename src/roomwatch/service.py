@@ -24,7 +24,6 @@ from typing import Any, Self
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from roomwatch import procstats
 from roomwatch.assets import asset_dir
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.config import Settings
@@ -33,7 +32,7 @@ from roomwatch.core.flood import FloodControl
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.errors import ConfigError
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
-from roomwatch.metrics import Metrics
+from roomwatch.metrics import Metrics, install_process_metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.recordings import RecordingError
 from roomwatch.sinks.hub import Hub
@@ -158,7 +157,7 @@ class Service:
         await self.close()
 
     async def start(self) -> None:
-        procstats.install(self.metrics.registry, asyncio.get_running_loop())
+        install_process_metrics(self.metrics.registry, asyncio.get_running_loop())
         store = self.store = await Store.open(
             self.settings.store.path, registry=self.metrics.registry
         )

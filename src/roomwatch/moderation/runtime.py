@@ -36,11 +36,10 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from prometheus_client import Counter
-
 from roomwatch.authz import MAX_FIELD_CHARS, MAX_ID_CHARS, Gate, Refusal
 from roomwatch.config import Token
 from roomwatch.core.verdict import Verdict
+from roomwatch.metrics import moderation_actions_counter
 from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig
 from roomwatch.moderation.outbound import (
     OUTBOUND_ACTIONS,
@@ -177,12 +176,7 @@ class Moderation:
         # Record time per room: a record in one room never moves another
         # room's rates (see roomwatch.stages.clock).
         self._record = RoomClocks(monotonic, pace)
-        self.actions_total = Counter(
-            "roomwatch_moderation_actions_total",
-            "Moderation actions by action and outcome (ok, error; sent, failed outbound).",
-            ["action", "outcome"],
-            registry=service.metrics.registry,
-        )
+        self.actions_total = moderation_actions_counter(service.metrics.registry)
         for action in (*DECISIONS, "undo", *OUTBOUND_ACTIONS):
             for outcome in _OUTCOMES:
                 self.actions_total.labels(action, outcome)

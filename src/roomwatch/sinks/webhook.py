@@ -38,10 +38,12 @@ the vendor's documented size limit.
 A delivery that finally fails (retries exhausted) or is rejected is logged
 once at WARNING with the target's name, never its URL or secret.
 
-Outcomes counted in ``roomwatch_webhook_deliveries_total{target,outcome}``:
-``delivered``, ``failed`` (retries exhausted), ``rejected`` (a permanent
-error such as HTTP 400 or a bad signature, not retried), ``dropped`` (queue
-full or sink closed). Target names come from config, so labels are bounded.
+Each target is the component ``sink``/``webhook/<target>`` (see
+:mod:`roomwatch.metrics`): an alert event counts as sent once ``delivered``,
+or as discarded with the reason ``failed`` (retries exhausted), ``rejected``
+(a permanent error such as HTTP 400 or a bad signature, not retried) or
+``dropped`` (queue full or sink closed). Target names come from config, so
+labels are bounded.
 """
 
 from __future__ import annotations
@@ -62,11 +64,12 @@ from typing import Final
 from urllib.parse import quote_plus
 
 import aiohttp
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 from yarl import URL
 
 from roomwatch.core.alerts import SEVERITIES, AlertEvent, severity_at_least
 from roomwatch.errors import ConfigError
+from roomwatch.metrics import WebhookMetrics
 from roomwatch.sinks.webhook_body import json_bytes, render
 
 __all__ = [
@@ -263,35 +266,6 @@ class _Reject(Exception):
         self.detail = detail
 
 
-class _Metrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.deliveries = Counter(
-            "roomwatch_webhook_deliveries_total",
-            "Alert events handed to webhook targets, by final outcome.",
-            ["target", "outcome"],
-            registry=registry,
-        )
-        self.attempts = Counter(
-            "roomwatch_webhook_attempts_total",
-            "HTTP attempts to webhook targets, by result.",
-            ["target", "result"],
-            registry=registry,
-        )
-        self.duration = Histogram(
-            "roomwatch_webhook_attempt_duration_seconds",
-            "Duration of one HTTP attempt to a webhook target.",
-            ["target"],
-            registry=registry,
-            buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-        )
-        self.depth = Gauge(
-            "roomwatch_webhook_queue_depth",
-            "Alert events waiting for a webhook target.",
-            ["target"],
-            registry=registry,
-        )
-
-
 class _Lane:
     """One target's bounded queue and worker."""
 
@@ -325,7 +299,7 @@ class WebhookSink:
         names = [t.name for t in self._targets]
         if len(set(names)) != len(names):
             raise ConfigError("webhook target names must be unique")
-        self._metrics = _Metrics(registry)
+        self._metrics = WebhookMetrics(registry)
         self._session = session
         self._own_session = session is None
         self._policy = policy or RetryPolicy()

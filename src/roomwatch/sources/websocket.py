@@ -105,7 +105,7 @@ class WebSocketSource:
                 raise
             except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
-                self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
+                self.metrics.source(self.name).errors(type(exc).__name__).inc()
                 sent = getattr(exc, "sent", None)
                 if getattr(sent, "code", None) == 1009:  # a frame over MAX_FRAME_BYTES
                     self.metrics.limit_exceeded.labels("source_frame_bytes").inc()
@@ -114,7 +114,7 @@ class WebSocketSource:
                 # traceback, count it, and reconnect like any other failure.
                 logger.exception("%s: unexpected error", self.name)
                 reason = f"{type(exc).__name__}: {exc}"
-                self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
+                self.metrics.source(self.name).errors(type(exc).__name__).inc()
                 self.metrics.source_restarts.labels(self.name).inc()
                 if self.health is not None:
                     self.health.state = "restarting"
