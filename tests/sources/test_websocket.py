@@ -81,9 +81,9 @@ async def test_keeps_retrying_a_dead_upstream_and_counts_errors() -> None:
     errors = lambda: sum(  # noqa: E731
         s.value
         for m in metrics.registry.collect()
-        if m.name == "roomwatch_source_errors"
+        if m.name == "roomwatch_component_errors"
         for s in m.samples
-        if s.labels.get("source") == "dead" and s.name.endswith("_total")
+        if s.labels.get("component_id") == "dead" and s.name.endswith("_total")
     )
     await wait_for(lambda: errors() >= 3)
     assert not task.done()  # it never gives up
