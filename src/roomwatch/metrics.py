@@ -13,7 +13,7 @@ Component ids: a source's name from config (``http``, ``bridge``...), the
 ``pipeline``, ``hub/<channel>``, ``webhook/<target>``, ``store`` and
 ``recorder``. Around them sit the metrics only one component has (stage
 timings, hub clients, webhook attempts, process gauges), grouped below by
-component. :doc:`docs/metrics.md` lists them all with the old names.
+component. ``docs/metrics.md`` lists them all, with the old names.
 
 Every name ends in its unit: ``_seconds``, ``_bytes``, ``_events``,
 ``_comments``, ``_messages``, ``_rows``, ``_connections``, ``_clients``,
@@ -53,21 +53,6 @@ __all__ = [
 
 STAGES = ("normalize", "segment", "classify", "triage", "alert", "publish")
 COMPONENT_KINDS: Final = ("source", "transform", "sink")
-#: Units a roomwatch metric name may end in (counters add ``_total``).
-UNITS: Final = (
-    "seconds",
-    "bytes",
-    "events",
-    "comments",
-    "messages",
-    "rows",
-    "records",
-    "connections",
-    "clients",
-    "tasks",
-    "fds",
-    "total",
-)
 
 _LATENCY_BUCKETS = (
     0.0005,
