@@ -3,7 +3,8 @@
 Each :class:`WebhookTarget` gets its own bounded queue and one worker task.
 :meth:`WebhookSink.enqueue` is synchronous and never blocks the pipeline: when
 a target's queue is full its oldest item is dropped and counted. Workers
-retry with jittered exponential backoff for a bounded number of attempts.
+retry under the shared :class:`roomwatch.retry.RetryPolicy` (jittered exponential
+backoff, a bounded number of attempts).
 
 Body formats (``WebhookTarget.format``; ``style="text"`` sends plain text
 instead of the rich variant):
@@ -70,6 +71,7 @@ from yarl import URL
 from roomwatch.core.alerts import SEVERITIES, AlertEvent, severity_at_least
 from roomwatch.errors import ConfigError
 from roomwatch.metrics import WebhookMetrics
+from roomwatch.retry import RetryPolicy
 from roomwatch.sinks.webhook_body import json_bytes, render
 
 __all__ = [
@@ -160,30 +162,6 @@ class WebhookTarget:
         if not severity_at_least(alert.severity, self.min_severity):
             return False
         return self.rooms is None or alert.room in self.rooms
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Bounded attempts with jittered exponential backoff.
-
-    The delay before retry ``n`` (1-based) is ``min(max_delay, base_delay *
-    2**(n-1))`` scaled by a random factor in ``[1 - jitter, 1]``.
-    """
-
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    jitter: float = 0.5
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1 or self.base_delay < 0 or self.max_delay < 0:
-            raise ConfigError("retry policy: max_attempts >= 1 and delays >= 0")
-        if not 0 <= self.jitter <= 1:
-            raise ConfigError("retry policy: jitter must be between 0 and 1")
-
-    def delay(self, retry: int, rand: float) -> float:
-        raw = min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
-        return float(raw * (1.0 - self.jitter * rand))
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,27 +386,32 @@ class WebhookSink:
             self._metrics.deliveries.labels(name, outcome).inc()
 
     async def _deliver(self, target: WebhookTarget, event: AlertEvent) -> str:
-        policy = self._policy
-        for attempt in range(1, policy.max_attempts + 1):
-            try:
-                await self._attempt(target, event)
-            except _Reject as exc:
-                self._metrics.attempts.labels(target.name, exc.result).inc()
-                _log_final(target, event, "rejected", exc.result, exc.detail, attempt)
-                return "rejected"
-            except _Retry as exc:
-                self._metrics.attempts.labels(target.name, exc.result).inc()
-                if attempt == policy.max_attempts or self._closed:
-                    _log_final(target, event, "failed", exc.result, exc.detail, attempt)
-                    return "failed"
-                delay = policy.delay(attempt, self._rand())
-                if exc.retry_after is not None:
-                    delay = max(delay, min(exc.retry_after, policy.max_delay))
-                await self._sleep(delay)
-            else:
-                self._metrics.attempts.labels(target.name, "ok").inc()
-                return "delivered"
-        return "failed"  # pragma: no cover - the loop always returns
+        """Try ``event`` under the retry policy; the outcome to count."""
+        retrying = self._policy.retrying(
+            _Retry,
+            rand=self._rand,
+            sleep=self._sleep,
+            give_up=lambda: self._closed,
+            min_wait=lambda exc: exc.retry_after if isinstance(exc, _Retry) else None,
+        )
+        attempts = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    try:
+                        await self._attempt(target, event)
+                    except (_Retry, _Reject) as exc:
+                        self._metrics.attempts.labels(target.name, exc.result).inc()
+                        raise
+        except _Reject as exc:
+            _log_final(target, event, "rejected", exc.result, exc.detail, attempts)
+            return "rejected"
+        except _Retry as exc:  # attempts exhausted, or the sink is closing
+            _log_final(target, event, "failed", exc.result, exc.detail, attempts)
+            return "failed"
+        self._metrics.attempts.labels(target.name, "ok").inc()
+        return "delivered"
 
     async def _attempt(self, target: WebhookTarget, event: AlertEvent) -> None:
         assert self._session is not None
