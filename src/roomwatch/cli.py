@@ -132,6 +132,7 @@ def _optional_subcommands(sub: Any) -> None:
     training_cli.add_parsers(sub)
     importers.add_parser(sub)
     moderation_cli.add_parser(sub)
+    __import__("roomwatch.config.check", fromlist=["add_parser"]).add_parser(sub)
     add_report_parser(sub, extra_outputs=_report_alerts)
 
 

@@ -111,7 +111,7 @@ class Service:
         self.flag = FlagStage(self.hub, backlog=settings.hub.moderator_backlog)
         self.alerts = AlertStage(self.hub, settings.alerts, gate=self.gate, pace=self.pace)
         self.webhooks = WebhookSink(
-            [_webhook_target(raw, i) for i, raw in enumerate(settings.webhooks)],
+            [WebhookTarget(**dataclasses.asdict(w)) for w in settings.webhooks],
             registry=self.metrics.registry,
         )
         self.alerts.add_listener(self.webhooks.enqueue)
