@@ -6,7 +6,7 @@ enforces), its default from the dataclass, its meaning from the ``#:``
 comment above the field.
 
 Run after adding or changing a config key:  python tools/gen_config_doc.py
-tests/test_config.py fails when the doc is out of date.
+tests/config/test_load.py fails when the doc is out of date.
 """
 
 from __future__ import annotations

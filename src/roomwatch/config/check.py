@@ -60,7 +60,7 @@ def summary(settings: Settings) -> str:
     parts = [
         f"serve {s.server.host}:{s.server.port}",
         f"{_n(len(s.tokens), 'token')}"
-        + (f" (no token for {', '.join(missing)}: serve generates one)" if missing else ""),
+        + (f" (none for {', '.join(missing)}: serve generates them)" if missing else ""),
         f"sources: {len(s.websocket_sources)} websocket, {len(s.replay_sources)} replay",
         _n(len(s.webhooks), "webhook"),
         f"{_n(len(s.rooms), 'room')} with own terms",

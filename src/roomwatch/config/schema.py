@@ -295,7 +295,7 @@ def _unknown(key: str, path: str, known: Mapping[str, Any]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     if not close:
         starts = {k[: len(key) + 1]: k for k in known}
-        close = [starts[s] for s in difflib.get_close_matches(key, list(starts), n=1, cutoff=0.75)]
+        close = [starts[s] for s in difflib.get_close_matches(key, list(starts), n=1, cutoff=0.8)]
     if close:
         text += f" (did you mean {close[0]!r}?)"
     if path in _UNKNOWN_HINTS:
