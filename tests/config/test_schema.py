@@ -404,3 +404,26 @@ def test_alerts_from_a_toml_table() -> None:
     assert alerts.watch_terms_for("x") == ("12315", "召回")
     assert alerts.watch_terms_for("county-apples-1126") == ("发霉",)
     assert dict(alerts.topic_seeds) == {"物流": ("快递", "没发货")}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"queue": {"max_items": 0}},
+        {"queue": {"grace_s": -1.0}},
+        {"queue": {"half_life_s": 0.0}},
+        {"queue": {"fold_threshold": 1.5}},
+        {"queue": {"fold_threshold": 0.5, "fold_conflict": 0.6}},
+        {"queue": {"window_s": float("nan")}},
+        {"queue": {"top_n": True}},
+        {"alerts": {"window_seconds": 0}},
+        {"alerts": {"negative_share_margin": 2.0}},
+        {"alerts": {"raid_min_accounts": 0}},
+        {"alerts": {"negative_sentiment": -3}},
+    ],
+)
+def test_the_schema_keeps_the_bounds_core_checked(bad: dict[str, Any]) -> None:
+    """The cases core's __post_init__ validators reject (tests/core), rejected when loading."""
+    ((section, table),) = bad.items()
+    found = problems(bad)
+    assert len(found) == 1 and found[0].startswith(f"{section}.{next(reversed(table))} must be")
