@@ -13,6 +13,9 @@ each with its dotted key path:
 
 Every number must also be finite: TOML allows ``nan`` and ``inf``, and
 ``batch_wait_ms = nan`` would pass every comparison and stall the pipeline.
+A check across two fields of one table (:data:`CHECKS`) runs once that
+table's own keys are valid, so it is reported on the next run after a
+type error in the same table.
 """
 
 from __future__ import annotations
