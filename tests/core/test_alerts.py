@@ -280,7 +280,7 @@ def test_mood_turn_words_do_not_open_a_topic_cluster() -> None:
 
 
 def test_share_expectation_scales_the_other_comments_by_the_odds() -> None:
-    from roomwatch.core.alerts import _Baseline
+    from roomwatch.core.alerts.baseline import Baseline as _Baseline
 
     base = _Baseline(300.0)
     for i in range(600):
