@@ -483,16 +483,16 @@ def test_builder_structures_stay_bounded() -> None:
     for i in range(20):
         builder.add_alert({"id": f"a{i}", "ts": float(i), "severity": "info"})
     assert len(builder._buckets) <= cfg.max_buckets
-    assert len(builder._moments) <= cfg.max_moments + 1
-    assert len(builder._topics) <= cfg.max_topics
-    assert all(len(t.terms.counts) <= cfg.topic_terms for t in builder._topics.values())
-    assert len(builder._vocab.counts) <= 2 * cfg.max_vocabulary
-    assert len(builder._accounts.counts) <= 2 * cfg.max_accounts
-    assert len(builder._account_info) <= 2 * cfg.max_accounts + 1
-    assert len(builder._distinct) <= cfg.max_distinct_accounts
-    assert all(len(g) <= cfg.raid_groups for g in builder._raid_groups.values())
-    assert len(builder._raids) <= cfg.max_raids
-    assert len(builder._alerts) <= cfg.max_alerts
+    assert len(builder.moments.cells) <= cfg.max_moments + 1
+    assert len(builder.topics.topics) <= cfg.max_topics
+    assert all(len(t.terms.counts) <= cfg.topic_terms for t in builder.topics.topics.values())
+    assert len(builder.topics.vocab.counts) <= 2 * cfg.max_vocabulary
+    assert len(builder.accounts.counts.counts) <= 2 * cfg.max_accounts
+    assert len(builder.accounts.info) <= 2 * cfg.max_accounts + 1
+    assert len(builder.accounts.distinct) <= cfg.max_distinct_accounts
+    assert all(len(g) <= cfg.raid_groups for g in builder.raids.grouper.groups.values())
+    assert len(builder.raids.closed) <= cfg.max_raids
+    assert len(builder.alerts.rows_by_id) <= cfg.max_alerts
     report = builder.report()
     assert report.total == n
     assert sum(b.total for b in report.buckets) == n
