@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Final, Protocol, TypeVar
+from typing import Final, NamedTuple, Protocol, TypeVar
 
 __all__ = [
     "BurstGrouper",
@@ -89,8 +89,18 @@ def best_match(groups: Iterable[G], grams: frozenset[str], similarity: float) ->
     the first in ``groups`` order (pass ``reversed(...)`` to prefer the newest)."""
     best: G | None = None
     best_sim = -1.0
+    size = len(grams)
     for group in groups:
-        sim = jaccard(grams, group.shingles)
+        # jaccard(), inlined: this loop runs for every group of the room on
+        # every abusive comment.
+        other = group.shingles
+        inter = len(grams & other)
+        if inter:
+            sim = inter / (size + len(other) - inter)
+        elif similarity > 0:
+            continue
+        else:
+            sim = 0.0
         if sim >= similarity and sim > best_sim:
             best, best_sim = group, sim
     return best
@@ -99,9 +109,9 @@ def best_match(groups: Iterable[G], grams: frozenset[str], similarity: float) ->
 # --------------------------------------------------------------------------- bursts
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One abuse or spam message offered to :class:`BurstGrouper`."""
+class Message(NamedTuple):
+    """One abuse or spam message offered to :class:`BurstGrouper` (a tuple:
+    one is made per abusive comment, and a frozen dataclass costs more)."""
 
     room: str
     ts: float
@@ -163,9 +173,13 @@ class BurstGrouper:
                     alive.append(g)
             groups[:] = alive
         # A text seen before joins its own group, whatever else is as similar.
-        match = next((g for g in groups if g.key == msg.key), None)
-        grams = shingles(msg.key)
+        match: TextGroup | None = None
+        for g in groups:
+            if g.key == msg.key:
+                match = g
+                break
         if match is None:
+            grams = shingles(msg.key)
             match = best_match(groups, grams, self.similarity)
         if match is None:
             if len(groups) >= self.max_groups:
