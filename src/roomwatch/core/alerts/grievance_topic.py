@@ -112,7 +112,7 @@ def evaluate(life: Lifecycle, room: Room, topic: str, now: float, events: list[A
     trigger = max(cfg.topic_min_share, base_share * cfg.topic_share_ratio)
     # Poisson guard: a topic that is always mentioned now and then needs
     # a count that its baseline would reach by chance with probability
-    # below ``surprise_alpha`` (see ``_Baseline.expected``).
+    # below ``surprise_alpha`` (see :meth:`Baseline.expected`).
     # (``total``, not the others: a topic is a small share, so its own
     # hits barely raise the bar, and the slightly higher bar is kept.)
     expected = room.baseline.expected(

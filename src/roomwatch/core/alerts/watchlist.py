@@ -30,7 +30,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     # A mention inside a topic that is forming (half way to its threshold)
     # is left to the topic detector, unless mentions are surging by themselves.
     strong = len(room.watch) >= 2 * cfg.watch_min_count
-    # _complaints_on includes the claimed topics.
+    # complaints_on includes the claimed topics.
     topic_on = complaints_on(room, cfg, now) if not strong else bool(claimed_topics(room, now))
     raid_on = claims(room, "abuse_raid", "", now)
     forming = {
