@@ -15,7 +15,8 @@ from roomwatch.moderation import Moderation
 from roomwatch.service import Service
 
 from ..conftest import SAMPLES, TOKENS
-from ..moderation.support import Receiver, dashboard_service, ingest, until
+from ..moderation.support import Receiver, dashboard_service, ingest
+from ..support.wait import wait_for
 from .conftest import keep_screenshot
 
 pytestmark = pytest.mark.browser
@@ -115,7 +116,7 @@ async def test_live_stream_colours_filters_and_review_queue(
          for i in range(5)],
     )  # fmt: skip
     # The rows have been sent to the page; give it time to (wrongly) draw them.
-    await until(lambda: any(row[0] == "p-4" for row in mod.recent))
+    await wait_for(lambda: any(row[0] == "p-4" for row in mod.recent))
     await page.wait_for_timeout(500)
     assert await page.locator("#stream .row").first.get_attribute("data-id") == first
     await page.mouse.move(5, 5)
@@ -205,7 +206,7 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     await page.keyboard.press("u")
     await other.locator("#queue .qi[data-id='a-3']").wait_for(timeout=5000)
     await (await audit_row("d-4")).locator(".st-undone").wait_for(timeout=5000)
-    await until(lambda: receiver.actions("unmute"))
+    await wait_for(lambda: receiver.actions("unmute"))
     assert receiver.actions("unmute")[0]["reverses"] == mute["id"]
 
     # bulk: r selects the raid (near-identical texts), b bans all three users at once
@@ -216,7 +217,7 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     await page.keyboard.press("b")
     for i in range(3):
         await gone(f"r-{i}")
-    await until(lambda: len(receiver.actions("ban")) == 3)
+    await wait_for(lambda: len(receiver.actions("ban")) == 3)
     assert sorted(r["user"]["id"] for r in receiver.actions("ban")) == ["r-u0", "r-u1", "r-u2"]
     # x + shift-click selection, i = ignore
     await ingest(svc, rows(["傻逼一号", "傻逼二号", "傻逼三号"], "s", T0 + 30))
@@ -322,7 +323,7 @@ async def test_comms_token_sees_alerts_but_no_comments_or_actions(
     page = await browser.new_page(viewport=VIEW)
     await page.goto(f"{svc.url}/moderator#token={TOKENS['comms']}")
     await ingest(svc, rows(ABUSE[:2], "c", T0))
-    await until(lambda: len(mod.recent) >= 2)  # published on the stream channel
+    await wait_for(lambda: len(mod.recent) >= 2)  # published on the stream channel
     alert = {
         "id": "al-1",
         "room": ROOM,
