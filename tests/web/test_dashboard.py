@@ -53,6 +53,15 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
+async def _count_is(locator: Any, n: int) -> bool:
+    return bool(await locator.count() == n)
+
+
+async def _texts_are(locator: Any, texts: set[str]) -> bool:
+    got = await locator.all_text_contents()
+    return bool(got) and set(got) == texts
+
+
 async def test_live_stream_colours_filters_and_review_queue(
     dash: tuple[Service, Moderation], browser: Any, tmp_path: Path
 ) -> None:
@@ -90,19 +99,27 @@ async def test_live_stream_colours_filters_and_review_queue(
 
     # label filter: chatter off
     await page.locator(".filters .lbl.chatter").click()
-    await page.wait_for_timeout(100)
+    await wait_for(
+        lambda: _count_is(page.locator("#stream .row.chatter"), 0), what="chatter rows to go"
+    )
     assert await page.locator("#stream .row.chatter").count() == 0
     assert await page.locator("#stream .row.question").count() > 0
     # text/user filter
     await page.fill("#stream-q", "用户小王")
-    await page.wait_for_timeout(100)
+    await wait_for(
+        lambda: _texts_are(page.locator("#stream .row .u"), {"用户小王"}),
+        what="only 用户小王's rows",
+    )
     users = await page.locator("#stream .row .u").all_text_contents()
     assert users and set(users) == {"用户小王"}
     await page.fill("#stream-q", "")
     await page.locator(".filters .lbl.chatter").click()
     # room picker narrows the stream to one room
     await page.locator(".room-chip", has_text="beauty-live-1126").click()
-    await page.wait_for_timeout(100)
+    await wait_for(
+        lambda: _texts_are(page.locator("#stream .row .rm"), {"beauty-live-1126"}),
+        what="only beauty-live-1126's rows",
+    )
     rooms = await page.locator("#stream .row .rm").all_text_contents()
     assert rooms and set(rooms) == {"beauty-live-1126"}
     # pause on hover keeps the rows still while more arrive
@@ -336,7 +353,8 @@ async def test_comms_token_sees_alerts_but_no_comments_or_actions(
         "evidence": {},
         "acked_by": None,
     }
-    await page.wait_for_timeout(300)
+    # Published to the clients connected now: wait until the page is one.
+    await wait_for(lambda: svc.hub.clients("alerts"), what="the page on the alerts channel")
     svc.hub.publish("alerts", ROOM, {"type": "open", "alert": alert, "ts": T0 + 5})
     await page.locator("#alerts .alert[data-id='al-1']").wait_for(timeout=5000)
     assert "差评激增 <b>x</b>" in await page.locator("#alerts").inner_text()
