@@ -45,7 +45,7 @@ async def wait_for(
         if inspect.isawaitable(value):
             value = await value
         if value:
-            return value  # type: ignore[return-value]
+            return value
         if loop.time() >= deadline:
             seen = show() if show is not None else value
             raise AssertionError(

@@ -30,4 +30,5 @@ def load(name: str) -> dict[str, Any]:
         data = json.load(f)
     if not isinstance(data, dict):
         raise ValueError(f"{name}.json: expected an object of named pools")
-    return _freeze(data)
+    pools: dict[str, Any] = _freeze(data)
+    return pools
