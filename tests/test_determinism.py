@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -15,6 +14,7 @@ from roomwatch.pipeline import Result
 from roomwatch.service import Service
 
 from .conftest import SAMPLES, ingest, read_recording
+from .support.wait import wait_for
 
 SCENARIO = SAMPLES / "scenario-alerts.jsonl.gz"
 
@@ -39,10 +39,12 @@ async def test_live_run_replays_to_identical_verdicts_and_alerts(
     for r in rows[::97]:
         r.pop("ts")
     await ingest(service, rows, chunk=700)
-    deadline = asyncio.get_running_loop().time() + 60
-    while service.pipeline.processed < len(rows):
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.05)
+    await wait_for(
+        lambda: service.pipeline.processed >= len(rows),
+        60,
+        what="every record to be processed",
+        show=lambda: service.pipeline.processed,
+    )
     assert service.recorder is not None
     await service.recorder.aclose()  # flush and compress, as at shutdown
     assert any(a["type"] == "open" for a in live_alerts)

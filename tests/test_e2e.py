@@ -17,6 +17,8 @@ from websockets.asyncio.server import serve
 from roomwatch.service import Service
 
 from .conftest import SAMPLES, TOKENS, queue_state, read_recording, read_truth
+from .support.hub import queue_lag, sync
+from .support.wait import wait_for
 
 COMMERCE = "beauty-live-1126"
 ZHUNONG = "county-apples-1126"
@@ -50,15 +52,6 @@ class Watcher:
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m.get("type") == kind]
-
-
-async def wait_until(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def test_sample_recording_over_http_and_websocket(service: Service) -> None:
@@ -106,9 +99,27 @@ async def test_sample_recording_over_http_and_websocket(service: Service) -> Non
                             over_http[i : i + 500]
                         )
                 await asyncio.wait_for(sent.wait(), 60)
-                await wait_until(lambda: service.pipeline.processed >= len(records))
-                # Let the last frames reach the clients.
-                await asyncio.sleep(1.0)
+                # Let the last frames reach the clients: the moderator's are
+                # published with each batch, the host's held-back updates on a
+                # tick. A host client that fell behind and lost frames (told
+                # by a "dropped" message) can't catch up, so stop there.
+                await wait_for(
+                    lambda: service.pipeline.processed >= len(records),
+                    60,
+                    what="every record to be processed",
+                    show=lambda: service.pipeline.processed,
+                )
+                await sync(mod.ws, mod.messages, "e2e-last")
+                await wait_for(
+                    lambda: (
+                        host.of_type("dropped")
+                        or not any(
+                            queue_lag(host.messages, service, r) for r in (COMMERCE, ZHUNONG)
+                        )
+                    ),
+                    60,
+                    what="the host client's queue to catch up with the server's",
+                )
 
     assert service.pipeline.processed == len(records)
 
@@ -169,8 +180,8 @@ async def test_slow_host_client_does_not_stall_the_pipeline(service: Service) ->
                 f"{base}/ingest", data=io.BytesIO(body.encode()), headers=headers
             ) as resp:
                 assert resp.status == 200
-            await wait_until(lambda: service.pipeline.processed >= len(records), timeout=60)
-            await wait_until(lambda: len(fast.messages) > 10)
+            await wait_for(lambda: service.pipeline.processed >= len(records), 60)
+            await wait_for(lambda: len(fast.messages) > 10, 60)
         # The pipeline finished without waiting for the slow reader ...
         assert service.pipeline.processed == len(records)
         # ... and its buffer stayed bounded: what it can't take is dropped and counted.
@@ -210,7 +221,7 @@ async def test_bad_records_rejected_with_reasons_good_ones_pass(service: Service
             ) as resp:
                 assert resp.status == 200
                 answer = await resp.json()
-            await wait_until(lambda: len(mod.of_type("verdict")) >= 2, timeout=20)
+            await wait_for(lambda: len(mod.of_type("verdict")) >= 2, 20)
     assert answer["accepted"] == 2
     assert answer["duplicates"] == 1
     assert answer["rejected"] == 5

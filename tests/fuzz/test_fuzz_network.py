@@ -28,7 +28,8 @@ from roomwatch.sources.websocket import MAX_FRAME_BYTES, Backoff, WebSocketSourc
 from tests.conftest import TOKENS
 from tests.fuzz.support import budget, deep, nasty_text, payloads
 from tests.hardening.support import limited_service
-from tests.sources.test_websocket import Collector, wait_for
+from tests.sources.test_websocket import Collector
+from tests.support.wait import wait_for
 
 # Hypothesis warns when it prints a megabyte-long failing example; that is
 # the point of some examples here.

@@ -17,7 +17,8 @@ from roomwatch.service import Service
 from roomwatch.sources.supervise import SourceHealth, supervise
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from tests.conftest import TOKENS
-from tests.sources.test_websocket import Collector, wait_for
+from tests.sources.test_websocket import Collector
+from tests.support.wait import wait_for
 
 BAD = '{"room":"r","text":"bad","user":{"level":1e999}}'
 NAN = '{"room":"r","text":"nan","user":{"level":NaN}}'

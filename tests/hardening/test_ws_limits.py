@@ -18,7 +18,8 @@ from roomwatch.metrics import Metrics
 from roomwatch.sources.websocket import MAX_FRAME_BYTES, Backoff, WebSocketSource
 from tests.conftest import TOKENS
 from tests.hardening.support import limited_service
-from tests.sources.test_websocket import Collector, wait_for
+from tests.sources.test_websocket import Collector
+from tests.support.wait import wait_for
 
 
 def _exceeded(svc_or_registry, limit: str) -> float:  # type: ignore[no-untyped-def]

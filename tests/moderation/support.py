@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -80,13 +79,3 @@ async def ingest(service: Service, rows: list[dict[str, Any]]) -> None:
         ) as resp,
     ):
         assert resp.status == 200, await resp.text()
-
-
-async def until(pred: Any, timeout: float = 15.0) -> None:
-    """Wait (on the loop) until ``pred()`` is true; fail after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not pred():
-        if loop.time() > end:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)

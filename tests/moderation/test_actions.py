@@ -20,7 +20,8 @@ from roomwatch.moderation.cli import add_parser
 from roomwatch.service import Service
 
 from ..conftest import TOKENS
-from .support import Receiver, dashboard_service, ingest, until
+from ..support.wait import wait_for
+from .support import Receiver, dashboard_service, ingest
 
 ROOM = "county-apples-1126"
 T0 = 1764115200.0
@@ -76,7 +77,7 @@ async def dash(analyzer: Analyzer, tmp_path: Path, receiver: Receiver) -> Any:
 
 
 async def queued(mod: Moderation, n: int) -> list[str]:
-    await until(lambda: len(mod.queue) >= n)
+    await wait_for(lambda: len(mod.queue) >= n)
     return [i.id for i in mod.queue.items(ROOM)]
 
 
@@ -92,12 +93,12 @@ async def test_hide_mute_undo_reach_the_webhook_store_and_audit(
     assert status == 200 and reply["ok"], reply
     decision = reply["decision"]
     assert decision["status"] == "pending"
-    await until(lambda: len(receiver.actions("hide")) == 1)
+    await wait_for(lambda: len(receiver.actions("hide")) == 1)
     body = receiver.actions("hide")[0]
     assert body["comment"]["id"] == ids[0] and body["room"] == ROOM
     assert body["actor"] == "moderator-1" and body["user"]["id"]
     assert receiver.headers[0]["Idempotency-Key"] == f"roomwatch-{body['id']}"
-    await until(lambda: mod.decisions[decision["id"]].status == "sent")
+    await wait_for(lambda: mod.decisions[decision["id"]].status == "sent")
     assert svc.store is not None
     (row,) = await svc.store.actions(room=ROOM)
     assert (row.action, row.status, row.comment_id) == ("hide", "sent", ids[0])
@@ -111,7 +112,7 @@ async def test_hide_mute_undo_reach_the_webhook_store_and_audit(
     )
     assert status == 200, reply
     users = {i["user"]["id"] for i in reply["decision"]["items"]}
-    await until(lambda: len(receiver.actions("mute")) == len(users))
+    await wait_for(lambda: len(receiver.actions("mute")) == len(users))
     assert {m["duration_s"] for m in receiver.actions("mute")} == {3600}
 
     # undo the hide: unhide goes out, the item is back in the queue, the row is undone
@@ -119,7 +120,7 @@ async def test_hide_mute_undo_reach_the_webhook_store_and_audit(
         svc, {"action": "undo", "decision": decision["id"]}, TOKENS["moderator"]
     )
     assert status == 200, reply
-    await until(lambda: len(receiver.actions("unhide")) == 1)
+    await wait_for(lambda: len(receiver.actions("unhide")) == 1)
     assert receiver.actions("unhide")[0]["reverses"] == body["id"]
     assert ids[0] in {i.id for i in mod.queue.items(ROOM)}
     assert (await svc.store.action(body["id"])).status == "undone"  # type: ignore[union-attr]
@@ -179,7 +180,7 @@ async def test_a_failed_webhook_is_shown_and_stored_as_failed(
     )
     assert status == 200
     d = mod.decisions[reply["decision"]["id"]]
-    await until(lambda: d.status == "failed")
+    await wait_for(lambda: d.status == "failed")
     assert len(receiver.received) == 3  # first try + 2 retries
     assert d.outbound[0]["error"] == "HTTP 503"
     assert svc.store is not None

@@ -23,7 +23,8 @@ from roomwatch.core.segment import Segmenter
 from roomwatch.sinks.store import MIGRATIONS, SCHEMA_VERSION, Store, sentiment_class
 
 from ..conftest import TOKENS
-from .support import dashboard_service, ingest, until
+from ..support.wait import wait_for
+from .support import dashboard_service, ingest
 from .test_actions import ROOM, T0, post
 
 #: Friendly teasing the shipped model takes for abuse: a false positive.
@@ -64,7 +65,7 @@ async def test_a_confirmed_false_positive_lowers_the_wrong_label_after_retrainin
                 }
             ],
         )
-        await until(lambda: any(i.id == "fp-1" for i in mod.queue.items(ROOM)))
+        await wait_for(lambda: any(i.id == "fp-1" for i in mod.queue.items(ROOM)))
         item = next(i for i in mod.queue.items(ROOM) if i.id == "fp-1")
         wrong = item.label
         assert wrong in ("abuse", "spam")

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from roomwatch.config import HubSettings, Token
 from roomwatch.metrics import Metrics
 from roomwatch.sinks.hub import Hub
+from tests.support.wait import wait_for
 
 HOST = Token(token="host-token-123", role="host", name="host")
 ONLY_A = Token(token="helper-a-token", role="helper", name="helper-a", rooms=("room-a",))
@@ -209,6 +210,7 @@ async def test_a_client_dropping_mid_send_leaves_no_failed_task():
     errors: list[str] = []
     loop.set_exception_handler(lambda _loop, ctx: errors.append(str(ctx.get("message"))))
     hub, _, client = await start(HubSettings())
+    before = asyncio.all_tasks()
     rng = random.Random(7)
     big = "".join(rng.choice(string.ascii_letters) for _ in range(200_000))
     for attempt in range(10):
@@ -219,8 +221,14 @@ async def test_a_client_dropping_mid_send_leaves_no_failed_task():
         await asyncio.sleep(0.001 * (attempt % 5))
         assert ws._response.connection is not None
         ws._response.connection.transport.abort()  # the peer vanishes, no close frame
-        await asyncio.sleep(0.05)
+        await wait_for(lambda: hub.clients("host") == 0, what="the hub to drop the client")
+    # Every task the sends started (relays, aiohttp's shielded compressed
+    # sends) has ended, so any failure among them has happened by now.
+    await wait_for(
+        lambda: not [t for t in asyncio.all_tasks() - before if t is not asyncio.current_task()],
+        what="the tasks of the aborted connections to end",
+        show=lambda: asyncio.all_tasks() - before,
+    )
     gc.collect()  # unretrieved task exceptions are reported when tasks are freed
-    await asyncio.sleep(0.1)
     await client.close()
     assert errors == []

@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.recordings import iter_lines
 from roomwatch.sinks.recorder import Recorder, room_slug
+from tests.support.wait import wait_for
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -96,14 +97,9 @@ async def test_writes_raw_records_to_one_file_per_room(tmp_path: Path) -> None:
 
 
 async def test_background_task_flushes_without_being_asked(tmp_path: Path) -> None:
-    import asyncio
-
     async with Recorder(tmp_path, flush_interval_s=0.02, compress=False) as rec:
         rec.write("a", '{"room":"a","text":"x"}')
-        for _ in range(200):
-            await asyncio.sleep(0.01)
-            if rec.records_written:
-                break
+        await wait_for(lambda: rec.records_written, 5, what="the background flush")
         assert rec.records_written == 1
         assert _read_all(_files(tmp_path / room_slug("a"))) == ['{"room":"a","text":"x"}']
 

@@ -28,6 +28,7 @@ from roomwatch.sinks.store import (
     StoreMetrics,
 )
 from roomwatch.training.data import read_corpus
+from tests.support.wait import wait_for
 
 T0 = 1764158400.0
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -334,10 +335,11 @@ async def test_submitted_rows_flush_on_timer_and_on_size(
         db, registry=registry, flush_interval_s=0.05, batch_rows=100
     ) as store:
         store.submit_audit(**_audit(1))
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if _value(registry, "roomwatch_store_written_rows_total", table="audit") == 1:
-                break
+        await wait_for(
+            lambda: _value(registry, "roomwatch_store_written_rows_total", table="audit") == 1,
+            5,
+            what="the timer to flush the audit row",
+        )
         assert _value(registry, "roomwatch_store_written_rows_total", table="audit") == 1
 
     async with await Store.open(
@@ -345,10 +347,12 @@ async def test_submitted_rows_flush_on_timer_and_on_size(
     ) as store:
         for i in range(250):
             store.submit_audit(**_audit(i))
-        for _ in range(200):
-            await asyncio.sleep(0.01)
-            if store.backlog < 100:
-                break
+        await wait_for(
+            lambda: store.backlog < 100,
+            5,
+            what="size-triggered flushes",
+            show=lambda: store.backlog,
+        )
         assert store.backlog < 100  # size-triggered flushes, the timer is 60 s away
         conn = sqlite3.connect(db)
         try:

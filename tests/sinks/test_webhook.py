@@ -9,7 +9,7 @@ import hmac
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,6 +28,7 @@ from roomwatch.sinks.webhook import (
     dingtalk_sign,
     feishu_sign,
 )
+from tests.support.wait import wait_for
 
 NOW = 1_764_115_800.0  # the injected wall clock for signatures
 DING_SECRET = "SEC0123456789abcdef"
@@ -187,14 +188,6 @@ def metric(registry: CollectorRegistry, name: str, **labels: str) -> float:
     return 0.0 if value is None else value
 
 
-async def wait_until(pred: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
-
-
 def sink_for(targets: list[WebhookTarget], registry: CollectorRegistry, **kw: Any) -> WebhookSink:
     kw.setdefault("sleep", FakeSleep())
     return WebhookSink(targets, registry=registry, clock=lambda: NOW, rand=lambda: 0.5, **kw)
@@ -233,7 +226,7 @@ async def test_every_format_matches_the_vendor_shape(
     registry = CollectorRegistry()
     async with sink_for(targets, registry) as sink:
         assert sink.enqueue(make_event()) == len(targets)
-        await wait_until(lambda: all(delivered(registry, t.name) == 1 for t in targets))
+        await wait_for(lambda: all(delivered(registry, t.name) == 1 for t in targets))
     for t in targets:
         assert deliveries(registry, target=t.name, outcome="rejected") == 0
 
@@ -301,7 +294,7 @@ async def test_bad_signatures_are_rejected_without_retry(
     ]
     async with sink_for(targets, registry, sleep=sleep) as sink:
         sink.enqueue(make_event())
-        await wait_until(
+        await wait_for(
             lambda: all(
                 deliveries(
                     registry,
@@ -347,7 +340,7 @@ async def test_generic_json_is_signed_with_a_secret(
     bad = WebhookTarget("bad", str(server.make_url("/hook/s2?secret=abc")), secret="xyz")
     async with sink_for([good, bad], registry) as sink:
         sink.enqueue(make_event())
-        await wait_until(
+        await wait_for(
             lambda: (
                 delivered(registry, "good") == 1
                 and deliveries(registry, target="bad", outcome="rejected") == 1
@@ -370,7 +363,7 @@ async def test_receiver_failing_twice_gets_the_alert_exactly_once(
     target = WebhookTarget("flaky", str(server.make_url("/hook/flaky")))
     async with sink_for([target], registry, sleep=sleep, policy=policy) as sink:
         sink.enqueue(make_event())
-        await wait_until(lambda: delivered(registry, "flaky") == 1)
+        await wait_for(lambda: delivered(registry, "flaky") == 1)
     assert len(rx.got["flaky"]) == 1 and rx.hits["flaky"] == 3
     # Exponential backoff with jitter (rand=0.5, jitter=0.5 -> x0.75): 1s, 2s.
     assert sleep.delays == [0.75, 1.5]
@@ -395,7 +388,7 @@ async def test_attempts_are_bounded(receiver: tuple[Receiver, TestServer]) -> No
         policy=RetryPolicy(max_attempts=4, base_delay=10, max_delay=25),
     ) as sink:
         sink.enqueue(make_event())
-        await wait_until(lambda: deliveries(registry, target="down", outcome="failed") == 1)
+        await wait_for(lambda: deliveries(registry, target="down", outcome="failed") == 1)
     assert rx.hits["down"] == 4
     assert sleep.delays == [7.5, 15.0, 18.75]  # capped at max_delay=25 before jitter
 
@@ -426,7 +419,7 @@ async def test_dead_receivers_never_slow_the_enqueue_path(
         assert elapsed < 0.5  # plain appends: nothing waits on the network
         depth = metric(registry, "roomwatch_webhook_queue_depth_events", target="refused")
         assert depth <= 16
-        await wait_until(
+        await wait_for(
             lambda: (
                 metric(
                     registry, "roomwatch_webhook_attempts_total", target="hang", result="timeout"
@@ -434,7 +427,7 @@ async def test_dead_receivers_never_slow_the_enqueue_path(
                 >= 1
             )
         )
-        await wait_until(
+        await wait_for(
             lambda: (
                 metric(
                     registry, "roomwatch_webhook_attempts_total", target="refused", result="network"
@@ -473,8 +466,8 @@ async def test_filters_severity_rooms_and_updates(receiver: tuple[Receiver, Test
         assert sink.enqueue(make_event("update", "critical", escalated=True)) == 2
         assert sink.enqueue(make_event("open", "info", room="other")) == 2
         assert sink.enqueue(make_event("ack", "critical")) == 1
-        await wait_until(lambda: delivered(registry, "every") == 5)
-        await wait_until(lambda: delivered(registry, "crit") == 1)
+        await wait_for(lambda: delivered(registry, "every") == 5)
+        await wait_for(lambda: delivered(registry, "crit") == 1)
     assert [g["body"]["type"] for g in rx.got["crit"]] == ["update"]
     assert [g["body"]["alert"]["room"] for g in rx.got["room"]] == ["other"]
 

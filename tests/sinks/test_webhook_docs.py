@@ -16,7 +16,8 @@ from multidict import CIMultiDict
 from prometheus_client import CollectorRegistry
 
 from roomwatch.sinks.webhook import WebhookTarget
-from tests.sinks.test_webhook import NOW, delivered, make_event, sink_for, wait_until
+from tests.sinks.test_webhook import NOW, delivered, make_event, sink_for
+from tests.support.wait import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec-文档-123"
@@ -60,7 +61,7 @@ async def test_the_documented_snippet_verifies_a_real_delivery(
     target = WebhookTarget("signed", str(server.make_url("/hook")), "json", secret=SECRET)
     async with sink_for([target], registry) as sink:
         sink.enqueue(make_event())
-        await wait_until(lambda: delivered(registry, "signed") == 1)
+        await wait_for(lambda: delivered(registry, "signed") == 1)
     [(headers, body)] = got
 
     assert verify(SECRET, headers, body, now=NOW)

@@ -28,8 +28,8 @@ from tests.sinks.test_webhook import (
     make_event,
     receiver,
     sink_for,
-    wait_until,
 )
+from tests.support.wait import wait_for
 
 __all__ = ["receiver"]  # the fixture, re-used from test_webhook
 
@@ -115,7 +115,7 @@ async def deliver_all(server: TestServer, rx: Receiver, events: list[AlertEvent]
     async with sink_for(targets, registry) as sink:
         for event in events:
             sink.enqueue(event)
-        await wait_until(
+        await wait_for(
             lambda: all(delivered(registry, t.name) == len(events) for t in targets), timeout=10
         )
 
@@ -284,7 +284,7 @@ async def test_final_failures_log_one_warning_naming_the_target_only(
         [rejected, failed], registry, policy=RetryPolicy(max_attempts=3, base_delay=0.0)
     ) as sink:
         sink.enqueue(make_event())
-        await wait_until(
+        await wait_for(
             lambda: (
                 deliveries(
                     registry,

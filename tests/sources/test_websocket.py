@@ -15,6 +15,7 @@ from roomwatch.core.record import Comment
 from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.sources.websocket import Backoff, WebSocketSource
+from tests.support.wait import wait_for
 
 
 class Collector:
@@ -28,13 +29,6 @@ class Collector:
 
     async def reject(self, error: RecordError, source: str, where: str = "") -> None:
         self.rejects.append(error)
-
-
-async def wait_for(predicate, timeout=10.0):  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
 
 
 async def test_reads_frames_counts_bad_records_and_reconnects() -> None:

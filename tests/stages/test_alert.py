@@ -18,6 +18,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.service import Service
 
 from ..conftest import SAMPLES, TOKENS, ingest, make_settings, read_recording
+from ..support.wait import wait_for
 
 SCENARIO = SAMPLES / "scenario-alerts.jsonl.gz"
 TRUTH = json.loads((SAMPLES / "scenario-alerts.truth.json").read_text(encoding="utf-8"))
@@ -26,13 +27,6 @@ TRUTH = json.loads((SAMPLES / "scenario-alerts.truth.json").read_text(encoding="
 def until(kind: str) -> float:
     event = next(e for e in TRUTH["events"] if e["kind"] == kind)
     return float(event["end"])
-
-
-async def wait(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def test_raid_alert_on_channel_ack_audit_restart_and_webhook(
@@ -70,11 +64,13 @@ async def test_raid_alert_on_channel_ack_audit_restart_and_webhook(
 
             reader = asyncio.create_task(read())
             await ingest(svc, rows)
-            await wait(
+            await wait_for(
                 lambda: any(
                     m.get("type") == "open" and m["alert"]["detector"] == "abuse_raid"
                     for m in messages
-                )
+                ),
+                30,
+                what="an abuse_raid alert to open",
             )
             opened = [m for m in messages if m.get("type") == "open"]
             raid = next(m for m in opened if m["alert"]["detector"] == "abuse_raid")["alert"]
@@ -87,14 +83,16 @@ async def test_raid_alert_on_channel_ack_audit_restart_and_webhook(
 
             # Acknowledge over the channel; everyone sees it; it's audited.
             await ws.send_str(json.dumps({"action": "ack", "id": raid["id"], "ref": 1}))
-            await wait(lambda: any(m.get("ref") == 1 for m in messages))
+            await wait_for(lambda: any(m.get("ref") == 1 for m in messages), 30)
             reply = next(m for m in messages if m.get("ref") == 1)
             assert reply["type"] == "ack" and reply["alert"]["acked_by"] == "comms-1"
-            await wait(lambda: any(m.get("type") == "ack" and "ref" not in m for m in messages))
+            await wait_for(
+                lambda: any(m.get("type") == "ack" and "ref" not in m for m in messages), 30
+            )
             await ws.close()
             await reader
         # The webhook got the open alert.
-        await wait(lambda: any(r.get("type") == "open" for r in received))
+        await wait_for(lambda: any(r.get("type") == "open" for r in received), 30)
         assert any(r["alert"]["id"] == raid["id"] for r in received)
         assert svc.store is not None
         audits = await svc.store.audits(actor="comms-1")
@@ -177,10 +175,7 @@ async def test_recorder_failure_raises_a_system_alert(analyzer: Analyzer, tmp_pa
         assert "recorder" in alert["summary"]
         # The pipeline kept going and counted the failure. (The alert can come
         # first: /ingest answers after the recorder's write, which failed.)
-        for _ in range(200):
-            if svc.pipeline.processed:
-                break
-            await asyncio.sleep(0.05)
+        await wait_for(lambda: svc.pipeline.processed, 10, what="the record to be processed")
         assert svc.pipeline.processed == 1
         errors = svc.metrics.registry.get_sample_value(
             "roomwatch_component_errors_total",

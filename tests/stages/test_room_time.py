@@ -7,7 +7,6 @@ outage, while a live feed that goes silent still is.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import time
@@ -29,6 +28,7 @@ from roomwatch.stages.alert import AlertStage
 from roomwatch.stages.clock import Pace, RoomClocks
 
 from ..conftest import SAMPLES, TOKENS, make_settings, read_recording
+from ..support.wait import wait_for
 
 SCENARIO = SAMPLES / "scenario-alerts.jsonl.gz"
 ROOM = "county-apples-1126"
@@ -58,11 +58,17 @@ async def post(svc: Service, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def settle(svc: Service, n: int) -> None:
-    deadline = asyncio.get_running_loop().time() + 30
-    while svc.pipeline.processed < n:
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.3)  # a few ticks of the service's 0.1 s ticker
+    await wait_for(
+        lambda: svc.pipeline.processed >= n,
+        30,
+        what=f"{n} records to be processed",
+        show=lambda: svc.pipeline.processed,
+    )
+    # A few ticks, as the service's 0.1 s ticker makes them, but now rather
+    # than after a sleep that may or may not have let the ticker run.
+    for _ in range(3):
+        svc.triage.tick_wall()
+        svc.alerts.tick_wall()
 
 
 # --------------------------------------------------------------- over a real service

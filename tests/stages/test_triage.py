@@ -13,6 +13,8 @@ from roomwatch.core.flood import FloodControl
 from roomwatch.service import Service
 
 from ..conftest import HELPER2, HELPER_B, TOKENS, ingest, queue_state
+from ..support.hub import settled, sync
+from ..support.wait import wait_for
 
 
 class Client:
@@ -28,13 +30,19 @@ class Client:
                 self.messages.append(json.loads(msg.data))
 
     async def wait(self, predicate, timeout: float = 15.0) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            for m in self.messages:
-                if predicate(m):
-                    return m
-            assert asyncio.get_running_loop().time() < deadline, self.messages[-5:]
-            await asyncio.sleep(0.02)
+        """The first message so far or to come that ``predicate`` accepts."""
+        message: dict[str, Any] = await wait_for(
+            lambda: next((m for m in self.messages if predicate(m)), None),
+            timeout,
+            what="a matching message",
+            show=lambda: self.messages[-5:],
+        )
+        return message
+
+    async def sync(self) -> None:
+        """Return once every frame published to this client so far is in ``messages``."""
+        self.ref += 1
+        await sync(self.ws, self.messages, f"sync-{self.ref}")
 
     async def act(self, action: str, room: str, item_id: str) -> dict[str, Any]:
         self.ref += 1
@@ -184,7 +192,10 @@ async def test_reconnect_with_sequence_number_gets_what_was_missed(service: Serv
 
         # While it is away, more happens.
         await ingest(service, asks(room, SHIPPING, t0 + 10, prefix="s"))
-        await asyncio.sleep(0.5)
+        await wait_for(
+            lambda: service.pipeline.processed >= len(PRICE_3) + len(SHIPPING),
+            what="the shipping asks to be processed while the client is away",
+        )
 
         back = await connect(session, service, TOKENS["host"], f"&since={last_seq}")
         await back.wait(lambda m: m["type"] == "hello")
@@ -209,11 +220,17 @@ async def test_rooms_are_scoped_by_token(service: Service) -> None:
     t0 = 1764115200.0
     async with aiohttp.ClientSession() as session:
         only_b = await connect(session, service, HELPER_B)
+        everyone = await connect(session, service, TOKENS["host"])
         await ingest(
             service, asks("room-a", PRICE_3, t0) + asks("room-b", SHIPPING, t0, prefix="b")
         )
         item_b = (await only_b.wait(lambda m: m.get("item", {}).get("room") == "room-b"))["item"]
-        await asyncio.sleep(0.5)
+        # Once a client of both rooms has all of room-a, any room-a frame sent
+        # to only_b is queued ahead of the answer to its sync.
+        await settled(
+            everyone.messages, service, ("room-a", "room-b"), len(PRICE_3) + len(SHIPPING)
+        )
+        await only_b.sync()
         assert all(m.get("room") in (None, "room-b") for m in only_b.messages)
         # It can act in room-b but not in room-a.
         ok = await only_b.act("claim", "room-b", item_b["id"])
@@ -222,6 +239,7 @@ async def test_rooms_are_scoped_by_token(service: Service) -> None:
         no = await only_b.act("claim", "room-a", a_item.id)
         assert no["type"] == "error" and no["error"] == "no_room"
         await only_b.close()
+        await everyone.close()
 
 
 async def test_one_spammer_counts_once_and_paid_asks_rank_higher(service: Service) -> None:
@@ -260,7 +278,7 @@ async def test_one_spammer_counts_once_and_paid_asks_rank_higher(service: Servic
         await ingest(service, spam + fans + paid)
         await host.wait(lambda m: m.get("item", {}).get("count") == passed)
         await host.wait(lambda m: m.get("item", {}).get("paid_total", 0) >= 50)
-        await asyncio.sleep(0.8)
+        await settled(host.messages, service, (room,), passed + len(fans) + len(paid))
         items = host.items(room)
         spammed = next(i for i in items.values() if i["count"] == passed)
         assert spammed["askers"] == 1

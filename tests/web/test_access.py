@@ -3,7 +3,6 @@ security headers on errors, hello rooms, shared secrets, origins, token secrecy.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hmac
 import io
@@ -24,6 +23,7 @@ from roomwatch.errors import ConfigError
 from roomwatch.service import Service
 
 from ..conftest import HELPER_B, TOKENS, make_settings
+from ..support.hub import round_trip
 
 T0 = 1764115200.0
 MOD_B = "moderator-token-room-b"
@@ -302,7 +302,7 @@ async def test_no_token_secret_reaches_a_log_line(
                         await ws.send_json({"action": "claim", "room": "room-a", "id": "q1"})
                         await ws.send_json({"action": "hide", "room": "room-a", "ids": ["c1"]})
                         await ws.send_json({"action": "ack", "id": "a1"})
-                        await asyncio.sleep(0.05)
+                        await round_trip(ws, "done")  # answered after the three above
                 except aiohttp.WSServerHandshakeError:
                     pass
             for path in ("/metrics", "/moderation/audit.csv", "/auth/whoami", "/ingest"):

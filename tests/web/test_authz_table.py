@@ -8,7 +8,6 @@ can't be added without saying who may use it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,6 +24,8 @@ from roomwatch.core.alerts import Alert, Evidence
 from roomwatch.core.analyze import Analyzer
 from roomwatch.moderation.runtime import Decision
 from roomwatch.service import Service
+
+from ..support.wait import wait_for
 
 #: Every role, allowed everywhere ("*") and only in room-b.
 ALL = {role: f"{role}-token-all-rooms" for role in ROLES}
@@ -133,10 +134,12 @@ async def _prepare(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
             f"{svc.url}/ingest", data=body, headers=_headers(ALL["ingest"])
         ) as resp:
             assert resp.status == 200
-    for _ in range(200):
-        if {"room-a", "room-b"} <= set(svc.triage.rooms):
-            break
-        await asyncio.sleep(0.05)
+    await wait_for(
+        lambda: {"room-a", "room-b"} <= set(svc.triage.rooms),
+        10,
+        what="both rooms' questions to reach triage",
+        show=lambda: svc.triage.rooms,
+    )
     assert {"room-a", "room-b"} <= set(svc.triage.rooms)
     alerts = {}
     decisions = {}

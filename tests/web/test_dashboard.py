@@ -15,7 +15,8 @@ from roomwatch.moderation import Moderation
 from roomwatch.service import Service
 
 from ..conftest import SAMPLES, TOKENS
-from ..moderation.support import Receiver, dashboard_service, ingest, until
+from ..moderation.support import Receiver, dashboard_service, ingest
+from ..support.wait import wait_for
 from .conftest import keep_screenshot
 
 pytestmark = pytest.mark.browser
@@ -50,6 +51,15 @@ async def open_page(browser: Any, svc: Service, role: str = "moderator") -> tupl
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+async def _count_is(locator: Any, n: int) -> bool:
+    return bool(await locator.count() == n)
+
+
+async def _texts_are(locator: Any, texts: set[str]) -> bool:
+    got = await locator.all_text_contents()
+    return bool(got) and set(got) == texts
 
 
 async def test_live_stream_colours_filters_and_review_queue(
@@ -89,19 +99,27 @@ async def test_live_stream_colours_filters_and_review_queue(
 
     # label filter: chatter off
     await page.locator(".filters .lbl.chatter").click()
-    await page.wait_for_timeout(100)
+    await wait_for(
+        lambda: _count_is(page.locator("#stream .row.chatter"), 0), what="chatter rows to go"
+    )
     assert await page.locator("#stream .row.chatter").count() == 0
     assert await page.locator("#stream .row.question").count() > 0
     # text/user filter
     await page.fill("#stream-q", "用户小王")
-    await page.wait_for_timeout(100)
+    await wait_for(
+        lambda: _texts_are(page.locator("#stream .row .u"), {"用户小王"}),
+        what="only 用户小王's rows",
+    )
     users = await page.locator("#stream .row .u").all_text_contents()
     assert users and set(users) == {"用户小王"}
     await page.fill("#stream-q", "")
     await page.locator(".filters .lbl.chatter").click()
     # room picker narrows the stream to one room
     await page.locator(".room-chip", has_text="beauty-live-1126").click()
-    await page.wait_for_timeout(100)
+    await wait_for(
+        lambda: _texts_are(page.locator("#stream .row .rm"), {"beauty-live-1126"}),
+        what="only beauty-live-1126's rows",
+    )
     rooms = await page.locator("#stream .row .rm").all_text_contents()
     assert rooms and set(rooms) == {"beauty-live-1126"}
     # pause on hover keeps the rows still while more arrive
@@ -115,7 +133,7 @@ async def test_live_stream_colours_filters_and_review_queue(
          for i in range(5)],
     )  # fmt: skip
     # The rows have been sent to the page; give it time to (wrongly) draw them.
-    await until(lambda: any(row[0] == "p-4" for row in mod.recent))
+    await wait_for(lambda: any(row[0] == "p-4" for row in mod.recent))
     await page.wait_for_timeout(500)
     assert await page.locator("#stream .row").first.get_attribute("data-id") == first
     await page.mouse.move(5, 5)
@@ -205,7 +223,7 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     await page.keyboard.press("u")
     await other.locator("#queue .qi[data-id='a-3']").wait_for(timeout=5000)
     await (await audit_row("d-4")).locator(".st-undone").wait_for(timeout=5000)
-    await until(lambda: receiver.actions("unmute"))
+    await wait_for(lambda: receiver.actions("unmute"))
     assert receiver.actions("unmute")[0]["reverses"] == mute["id"]
 
     # bulk: r selects the raid (near-identical texts), b bans all three users at once
@@ -216,7 +234,7 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     await page.keyboard.press("b")
     for i in range(3):
         await gone(f"r-{i}")
-    await until(lambda: len(receiver.actions("ban")) == 3)
+    await wait_for(lambda: len(receiver.actions("ban")) == 3)
     assert sorted(r["user"]["id"] for r in receiver.actions("ban")) == ["r-u0", "r-u1", "r-u2"]
     # x + shift-click selection, i = ignore
     await ingest(svc, rows(["傻逼一号", "傻逼二号", "傻逼三号"], "s", T0 + 30))
@@ -322,7 +340,7 @@ async def test_comms_token_sees_alerts_but_no_comments_or_actions(
     page = await browser.new_page(viewport=VIEW)
     await page.goto(f"{svc.url}/moderator#token={TOKENS['comms']}")
     await ingest(svc, rows(ABUSE[:2], "c", T0))
-    await until(lambda: len(mod.recent) >= 2)  # published on the stream channel
+    await wait_for(lambda: len(mod.recent) >= 2)  # published on the stream channel
     alert = {
         "id": "al-1",
         "room": ROOM,
@@ -335,7 +353,8 @@ async def test_comms_token_sees_alerts_but_no_comments_or_actions(
         "evidence": {},
         "acked_by": None,
     }
-    await page.wait_for_timeout(300)
+    # Published to the clients connected now: wait until the page is one.
+    await wait_for(lambda: svc.hub.clients("alerts"), what="the page on the alerts channel")
     svc.hub.publish("alerts", ROOM, {"type": "open", "alert": alert, "ts": T0 + 5})
     await page.locator("#alerts .alert[data-id='al-1']").wait_for(timeout=5000)
     assert "差评激增 <b>x</b>" in await page.locator("#alerts").inner_text()

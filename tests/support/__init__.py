@@ -1,0 +1,1 @@
+"""Helpers shared by tests across packages (waiting, for now)."""
