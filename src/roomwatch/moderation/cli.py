@@ -11,7 +11,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from roomwatch.config import load_settings
-from roomwatch.sinks.store import Store
+from roomwatch.store import Store
 
 __all__ = ["add_parser", "cmd_feedback_export"]
 

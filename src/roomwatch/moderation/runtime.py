@@ -59,8 +59,8 @@ from roomwatch.moderation.review import (
 )
 from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
-from roomwatch.sinks.store import Store, StoreError
 from roomwatch.stages.clock import Pace, RoomClocks
+from roomwatch.store import Store, StoreError
 
 if TYPE_CHECKING:
     from aiohttp import web

