@@ -184,9 +184,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
-    from roomwatch.service import Service, load_analyzer
+    from roomwatch.compose import analyzer_for
+    from roomwatch.service import Service
 
-    analyzer = await asyncio.to_thread(load_analyzer, settings)
+    analyzer = await asyncio.to_thread(analyzer_for, settings)
     async with Service(settings, analyzer=analyzer) as svc:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -276,7 +277,7 @@ class _VerdictWriter:
         self.skipped: Counter[str] = Counter()
 
     def __call__(self, results: Sequence[Any]) -> None:
-        from roomwatch.pipeline import Skipped
+        from roomwatch.core.result import Skipped
 
         lines = []
         write = self._fh is not None
@@ -321,13 +322,13 @@ def _other_settings(settings: Settings, other: str) -> Settings:
 
 async def _compare(settings: Settings, args: argparse.Namespace) -> int:
     """Classify every record twice and report the decisions that differ."""
+    from roomwatch.compose import analyzer_for
     from roomwatch.core.analyze import TYPED_KINDS
-    from roomwatch.service import load_analyzer
     from roomwatch.sources.replay import ReplaySource
 
     base, other = await asyncio.gather(
-        asyncio.to_thread(load_analyzer, settings),
-        asyncio.to_thread(load_analyzer, _other_settings(settings, args.compare)),
+        asyncio.to_thread(analyzer_for, settings),
+        asyncio.to_thread(analyzer_for, _other_settings(settings, args.compare)),
     )
     changes: Counter[tuple[str, str]] = Counter()
     shown: list[str] = []
@@ -384,15 +385,15 @@ async def _compare(settings: Settings, args: argparse.Namespace) -> int:
 async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     from prometheus_client import CollectorRegistry
 
+    from roomwatch.compose import analyzer_for
     from roomwatch.core.flood import FloodControl
     from roomwatch.metrics import Metrics
     from roomwatch.pipeline import Pipeline
     from roomwatch.progress import Progress
     from roomwatch.report.cli import count_records
-    from roomwatch.service import load_analyzer
     from roomwatch.sources.replay import ReplaySource
 
-    analyzer = await asyncio.to_thread(load_analyzer, settings)
+    analyzer = await asyncio.to_thread(analyzer_for, settings)
     settle_heap()
     metrics = Metrics(CollectorRegistry())
     out_fh: IO[str] | None = None
@@ -467,10 +468,10 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from roomwatch.service import load_analyzer
+    from roomwatch.compose import analyzer_for
 
     settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
-    analyzer = load_analyzer(settings)
+    analyzer = analyzer_for(settings)
     out = sys.stdout
     for chunk in _stdin_chunks(max(1, args.batch)):
         lines: list[str] = []

@@ -25,13 +25,13 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
+from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
 from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
@@ -41,28 +41,6 @@ __all__ = ["Output", "Pipeline", "Result", "Skipped"]
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """Where a record that produced no verdict stood in the input."""
-
-    reason: str  # "duplicate", "flood" or a RecordError reason
-    error: str
-    source: str
-    where: str = ""
-    comment: Comment | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"skipped": self.reason, "error": self.error}
-        if self.where:
-            out["where"] = self.where
-        if self.comment is not None:
-            out["id"] = self.comment.id
-            out["room"] = self.comment.room
-            out["ts"] = self.comment.ts
-        return out
-
-
-Result = Verdict | Skipped
 Output = Callable[[Sequence[Result]], None]
 
 _STOP: Final = object()

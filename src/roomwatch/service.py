@@ -25,12 +25,10 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from roomwatch import procstats
-from roomwatch.assets import asset_dir
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.flood import FloodControl
-from roomwatch.core.lexicon import RoomTerms
 from roomwatch.errors import ConfigError
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.metrics import Metrics
@@ -51,26 +49,12 @@ from roomwatch.stages.triage import TriageStage
 from roomwatch.web.app import AppState, create_app
 from roomwatch.web.auth import Authenticator
 
-__all__ = ["AppHook", "Service", "load_analyzer"]
+__all__ = ["AppHook", "Service"]
 
 #: Called with the aiohttp application before it starts.
 AppHook = Callable[[web.Application], None]
 
 logger = logging.getLogger(__name__)
-
-
-def load_analyzer(settings: Settings) -> Analyzer:
-    """Load the model and lexicons the settings name (or the bundled ones),
-    with the per-room terms from ``[rooms]``, stamped with the config hash."""
-    models = asset_dir("models", settings.model.models_dir or None)
-    lexicons = asset_dir("lexicons", settings.model.lexicons_dir or None)
-    room_terms = {
-        room: RoomTerms.of(r.block_abuse, r.block_spam, r.allow)
-        for room, r in settings.rooms.items()
-    }
-    analyzer = Analyzer.load(models, lexicons, room_terms)
-    analyzer.config_hash = settings.digest()
-    return analyzer
 
 
 class Service:

@@ -40,6 +40,7 @@ from prometheus_client import Counter
 
 from roomwatch.authz import MAX_FIELD_CHARS, MAX_ID_CHARS, Gate, Refusal
 from roomwatch.config import Token
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig
 from roomwatch.moderation.outbound import (
@@ -58,7 +59,6 @@ from roomwatch.moderation.review import (
     UserHistory,
     compact,
 )
-from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
 from roomwatch.sinks.store import Store, StoreError
 from roomwatch.stages.clock import Pace, RoomClocks

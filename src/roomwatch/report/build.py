@@ -39,9 +39,9 @@ from roomwatch.config import build_dataclass
 from roomwatch.core.alerts import SEVERITY_RANK
 from roomwatch.core.classify import LABELS
 from roomwatch.core.queue import Item, QuestionQueue, QueueConfig, QueueEvent
+from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
 from roomwatch.errors import ConfigError
-from roomwatch.pipeline import Result, Skipped
 
 __all__ = [
     "Account",

@@ -103,10 +103,10 @@ def run(args: argparse.Namespace, *, extra_outputs: ExtraOutputs | None = None) 
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ConfigError(f"cannot write {str(out)!r}: folder {str(out.parent)!r} does not exist")
+    from roomwatch.compose import analyzer_for
     from roomwatch.heap import settle_heap
-    from roomwatch.service import load_analyzer
 
-    analyzer = load_analyzer(settings)
+    analyzer = analyzer_for(settings)
     settle_heap()
     result = asyncio.run(
         build_report(
@@ -163,11 +163,11 @@ async def build_report(
     """
     from prometheus_client import CollectorRegistry
 
+    from roomwatch.compose import analyzer_for
     from roomwatch.core.flood import FloodControl
     from roomwatch.metrics import Metrics
     from roomwatch.pipeline import Pipeline
     from roomwatch.report.build import ReportBuilder
-    from roomwatch.service import load_analyzer
     from roomwatch.sources.replay import ReplaySource
 
     if builder is None:
@@ -176,7 +176,7 @@ async def build_report(
         for event in load_alerts(alerts):
             builder.add_alert(event)
     if analyzer is None:
-        analyzer = await asyncio.to_thread(load_analyzer, settings)
+        analyzer = await asyncio.to_thread(analyzer_for, settings)
     metrics = Metrics(CollectorRegistry())
     outputs: list[Output] = [builder]
     if extra_outputs is not None:

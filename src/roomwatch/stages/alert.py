@@ -36,8 +36,8 @@ from roomwatch.core.alerts import (
     Observation,
 )
 from roomwatch.core.analyze import TYPED_KINDS
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
-from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
 from roomwatch.stages.clock import Pace, RoomClocks
 

@@ -12,8 +12,8 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
-from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
 
 __all__ = ["FLAGGED_LABELS", "FlagStage"]

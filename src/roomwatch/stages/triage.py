@@ -29,8 +29,8 @@ from roomwatch.authz import Authz, Gate, Refusal, RefusalLog
 from roomwatch.config import build_dataclass
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfig, QueueEvent
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
-from roomwatch.pipeline import Result
 from roomwatch.sinks.hub import Client, Hub
 from roomwatch.stages.clock import Pace, RoomClocks
 
