@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -132,16 +132,8 @@ def _optional_subcommands(sub: Any) -> None:
     training_cli.add_parsers(sub)
     importers.add_parser(sub)
     moderation_cli.add_parser(sub)
-    add_report_parser(sub, extra_outputs=_report_alerts)
-
-
-def _report_alerts(settings: Settings, builder: Any) -> list[Any]:
-    """Run the alert detectors during `roomwatch report`, into the report."""
-    from roomwatch.stages.alert import AlertStage
-
-    stage = AlertStage(None, settings.alerts)
-    stage.add_listener(builder.add_alert)
-    return [stage]
+    # The alert detectors run during `roomwatch report`, into the report.
+    add_report_parser(sub, live_alerts=True)
 
 
 # -- serve / demo ------------------------------------------------------------
@@ -321,28 +313,36 @@ def _other_settings(settings: Settings, other: str) -> Settings:
 
 
 async def _compare(settings: Settings, args: argparse.Namespace) -> int:
-    """Classify every record twice and report the decisions that differ."""
-    from roomwatch.compose import analyzer_for
+    """Classify every record twice and report the decisions that differ.
+
+    Two graphs from :func:`roomwatch.compose.build_pipeline`, one per
+    analyzer, fed the same records (every one: no de-duplication or flood
+    control); their verdicts are paired in input order.
+    """
+    from collections import deque
+
+    from roomwatch.compose import analyzer_for, build_pipeline
     from roomwatch.core.analyze import TYPED_KINDS
+    from roomwatch.core.result import Result
+    from roomwatch.core.verdict import Verdict
     from roomwatch.sources.replay import ReplaySource
 
+    other_settings = _other_settings(settings, args.compare)
     base, other = await asyncio.gather(
         asyncio.to_thread(analyzer_for, settings),
-        asyncio.to_thread(analyzer_for, _other_settings(settings, args.compare)),
+        asyncio.to_thread(analyzer_for, other_settings),
     )
     changes: Counter[tuple[str, str]] = Counter()
     shown: list[str] = []
     total = 0
-    batch: list[Comment] = []
+    left: deque[Verdict] = deque()
+    right: deque[Verdict] = deque()
 
-    def flush() -> None:
+    def pair() -> None:
         nonlocal total
-        comments = [c for c in batch if c.kind in TYPED_KINDS]
-        batch.clear()
-        if not comments:
-            return
-        total += len(comments)
-        for a, b in zip(base.analyze(comments), other.analyze(comments), strict=True):
+        while left and right:
+            a, b = left.popleft(), right.popleft()
+            total += 1
             if a.label == b.label:
                 continue
             changes[(a.label, b.label)] += 1
@@ -354,18 +354,38 @@ async def _compare(settings: Settings, args: argparse.Namespace) -> int:
                     f"{text}  ({'; '.join(b.reasons[:3])})"
                 )
 
-    class Collect:
+    def into(side: deque[Verdict]) -> Callable[[Sequence[Result]], None]:
+        def output(results: Sequence[Result]) -> None:
+            side.extend(
+                r for r in results if isinstance(r, Verdict) and r.comment.kind in TYPED_KINDS
+            )
+            pair()
+
+        return output
+
+    pipelines = [
+        build_pipeline(s, analyzer, outputs=[into(side)], dedupe=False, flood=False).pipeline
+        for s, analyzer, side in ((settings, base, left), (other_settings, other, right))
+    ]
+
+    class Both:
         async def put(self, comment: Comment, source: str) -> bool:
-            batch.append(comment)
-            if len(batch) >= 1024:
-                flush()
+            for pipeline in pipelines:
+                await pipeline.put(comment, source)
             return True
 
         async def reject(self, error: RecordError, source: str, where: str = "") -> None:
             return None
 
-    await ReplaySource(list(args.files), speed=0, room=args.room).run(Collect())
-    flush()
+    for pipeline in pipelines:
+        pipeline.start()
+    try:
+        await ReplaySource(list(args.files), speed=0, room=args.room).run(Both())
+        for pipeline in pipelines:
+            await pipeline.drain()
+    finally:
+        for pipeline in pipelines:
+            await pipeline.close()
     n = sum(changes.values())
     print(
         f"compared {total} comments: {n} decisions differ ({n / max(total, 1):.2%})\n"
@@ -383,51 +403,37 @@ async def _compare(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _replay(settings: Settings, args: argparse.Namespace) -> int:
-    from prometheus_client import CollectorRegistry
-
-    from roomwatch.compose import analyzer_for
-    from roomwatch.core.flood import FloodControl
-    from roomwatch.metrics import Metrics
-    from roomwatch.pipeline import Pipeline
+    from roomwatch.compose import analyzer_for, build_pipeline
     from roomwatch.progress import Progress
     from roomwatch.report.cli import count_records
     from roomwatch.sources.replay import ReplaySource
 
     analyzer = await asyncio.to_thread(analyzer_for, settings)
     settle_heap()
-    metrics = Metrics(CollectorRegistry())
     out_fh: IO[str] | None = None
     if args.out == "-":
         out_fh = sys.stdout
     elif args.out:
         out_fh = open(args.out, "w", encoding="utf-8")  # noqa: SIM115
     counter = _VerdictWriter(out_fh)
-    outputs: list[Any] = [counter]
     alerts_fh: IO[str] | None = None
     alert_events: Counter[str] = Counter()
     if args.alerts:
-        from roomwatch.stages.alert import AlertStage
-
         alerts_fh = open(args.alerts, "w", encoding="utf-8")  # noqa: SIM115
-        alert_stage = AlertStage(None, settings.alerts)
 
-        def write_alert(event: Any) -> None:
-            assert alerts_fh is not None
-            alert_events[event.kind] += 1
-            alerts_fh.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+    def write_alert(event: Any) -> None:
+        assert alerts_fh is not None
+        alert_events[event.kind] += 1
+        alerts_fh.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
 
-        alert_stage.add_listener(write_alert)
-        outputs.append(alert_stage)
-    pipeline = Pipeline(
+    pipeline = build_pipeline(
+        settings,
         analyzer,
-        settings.pipeline,
-        metrics,
-        outputs=outputs,
+        outputs=[counter],
         keep_skips=True,
-        flood=FloodControl(
-            settings.limits.user_comments_per_s, settings.limits.user_comments_burst
-        ),
-    )
+        stages=("alerts",) if args.alerts else (),
+        alert_listeners=[write_alert] if args.alerts else (),
+    ).pipeline
     pipeline.start()
     started = time.monotonic()
     # Quiet unless stderr is a terminal (and never mixed into --out -).
@@ -472,49 +478,86 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
     analyzer = analyzer_for(settings)
+    return asyncio.run(_classify(settings, analyzer, args))
+
+
+async def _classify(settings: Settings, analyzer: Any, args: argparse.Namespace) -> int:
+    """Every stdin line through the pipeline (no de-duplication or flood control).
+
+    A line that can't be read is rejected in its place, so output lines up
+    with input; each chunk read is answered before the next is read, so a
+    person typing gets each answer at once.
+    """
+    from roomwatch.compose import build_pipeline
+    from roomwatch.core.result import Result, Skipped
+
     out = sys.stdout
-    for chunk in _stdin_chunks(max(1, args.batch)):
-        lines: list[str] = []
-        comments: list[Comment] = []
-        slots: list[int | str] = []  # index into comments, or a ready error line
-        for lineno, raw in chunk:
-            if args.jsonl:
-                if not raw.strip():
-                    continue
-                try:
-                    comment = parse_json(raw, received_at=time.time())
-                except RecordError as err:
-                    slots.append(json.dumps({"line": lineno, **_skip(err)}, ensure_ascii=False))
-                    continue
+    lines: list[str] = []
+    answered = 0
+    wanted = 0
+    caught_up = asyncio.Event()
+
+    def write(results: Sequence[Result]) -> None:
+        nonlocal answered
+        for r in results:
+            if isinstance(r, Skipped):
+                skip = {"skipped": r.reason, "error": r.error}
+                lines.append(json.dumps({"line": int(r.where), **skip}, ensure_ascii=False))
             else:
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    bad = RecordError("invalid_utf8", f"not valid UTF-8 (byte {exc.start})")
-                    slots.append(json.dumps({"line": lineno, **_skip(bad)}, ensure_ascii=False))
+                lines.append(r.to_json())
+        answered += len(results)
+        if answered >= wanted:
+            caught_up.set()
+
+    pipeline = build_pipeline(
+        settings, analyzer, outputs=[write], keep_skips=True, dedupe=False, flood=False
+    ).pipeline
+    pipeline.start()
+    try:
+        for chunk in _stdin_chunks(max(1, args.batch)):
+            for lineno, raw in chunk:
+                item = _classify_line(raw, args)
+                if item is None:
                     continue
-                # A blank line still gets its verdict, so output lines up with input.
-                kind = "comment" if text.strip() else "system"
-                try:
-                    comment = Comment.from_dict(
-                        {"room": args.room, "text": text, "kind": kind}, received_at=time.time()
-                    )
-                except RecordError as err:
-                    slots.append(json.dumps({"line": lineno, **_skip(err)}, ensure_ascii=False))
-                    continue
-            slots.append(len(comments))
-            comments.append(comment)
-        verdicts = analyzer.analyze(comments) if comments else []
-        for slot in slots:
-            lines.append(verdicts[slot].to_json() if isinstance(slot, int) else slot)
-        if lines:
-            out.write("\n".join(lines) + "\n")
-            out.flush()
+                wanted += 1
+                if isinstance(item, RecordError):
+                    await pipeline.reject(item, "stdin", str(lineno))
+                else:
+                    await pipeline.put(item, "stdin")
+            if answered < wanted:
+                caught_up.clear()
+                await caught_up.wait()
+            if lines:
+                out.write("\n".join(lines) + "\n")
+                out.flush()
+                lines.clear()
+        await pipeline.drain()
+    finally:
+        await pipeline.close()
     return 0
 
 
-def _skip(err: RecordError) -> dict[str, Any]:
-    return {"skipped": err.reason, "error": str(err)}
+def _classify_line(raw: bytes, args: argparse.Namespace) -> Comment | RecordError | None:
+    """One stdin line as a comment, the error in its place, or None (a blank JSONL line)."""
+    if args.jsonl:
+        if not raw.strip():
+            return None
+        try:
+            return parse_json(raw, received_at=time.time())
+        except RecordError as err:
+            return err
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError("invalid_utf8", f"not valid UTF-8 (byte {exc.start})")
+    # A blank line still gets its verdict, so output lines up with input.
+    kind = "comment" if text.strip() else "system"
+    try:
+        return Comment.from_dict(
+            {"room": args.room, "text": text, "kind": kind}, received_at=time.time()
+        )
+    except RecordError as err:
+        return err
 
 
 def _stdin_chunks(limit: int) -> Iterator[list[tuple[int, bytes]]]:

@@ -93,6 +93,7 @@ class Pipeline:
         executor: concurrent.futures.Executor | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         flood: FloodControl | None = None,
+        dedupe: bool = True,
     ) -> None:
         self._analyzer = analyzer
         self._settings = settings
@@ -100,7 +101,8 @@ class Pipeline:
         self._outputs = list(outputs)
         self._keep_skips = keep_skips
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=settings.queue_max)
-        self._dedupe = _Dedupe(settings.dedupe_window)
+        #: Drops a record whose (room, id) was seen recently; None keeps every record.
+        self._dedupe = _Dedupe(settings.dedupe_window) if dedupe else None
         self._own_executor = executor is None
         self._executor = executor or concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="roomwatch-analyze"
@@ -181,7 +183,8 @@ class Pipeline:
         # the recording is what was received and a replay sheds the same.
         for tap in self._taps:
             tap(comment)
-        if comment.id is not None and self._dedupe.seen(comment.room, comment.id):
+        dedupe = self._dedupe
+        if comment.id is not None and dedupe is not None and dedupe.seen(comment.room, comment.id):
             self._metrics.discarded.labels("duplicate").inc()
             if self._keep_skips:
                 await self._queue.put(
