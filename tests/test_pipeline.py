@@ -23,6 +23,7 @@ from roomwatch.core.verdict import Verdict
 from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
+from roomwatch.sources.timebound import TimeGuard, Trusted
 
 T0 = 1_700_000_000.0
 
@@ -172,3 +173,28 @@ async def test_a_failing_output_loses_its_batch_not_the_pipeline(analyzer: Analy
     await p.drain()
     await p.close()
     assert [r.comment.id for r in out.results if isinstance(r, Verdict)] == ["c1"]
+
+
+async def test_trust_belongs_to_the_replay_s_sink_not_to_a_source_name(
+    analyzer: Analyzer,
+) -> None:
+    # A replay named "http" used to make every /ingest record (source "http")
+    # skip the ts check. Now only what goes through its Trusted sink does.
+    out = Batches()
+    p = pipeline(analyzer, out, keep_skips=True)
+    wall = 1_800_000_000.0
+    guard = TimeGuard(PipelineSettings(), clock=lambda: wall)
+    p.guard = guard.admit
+    far = Comment.from_dict(
+        {"room": "room-a", "id": "far", "ts": wall + 86400, "text": "来自未来"}, received_at=wall
+    )
+    replay = Trusted(p)
+    assert await replay.put(far, "http")  # the replay bounds its own files
+    late = Comment.from_dict(
+        {"room": "room-b", "id": "late", "ts": wall + 86400, "text": "来自未来"}, received_at=wall
+    )
+    assert await p.offer(late, "http") == "rejected"  # a live source of the same name
+    await p.drain()
+    await p.close()
+    kinds = [r.reason if isinstance(r, Skipped) else r.comment.id for r in out.results]
+    assert kinds == ["far", "ts_out_of_range"]

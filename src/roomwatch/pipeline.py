@@ -114,9 +114,10 @@ class Pipeline:
         self._processed = 0
         self._taps: list[Callable[[Comment], None]] = []
         self._children: dict[tuple[int, str], Any] = {}
-        #: Checks (and stamps) each record's ts before it is accepted: a
-        #: :meth:`roomwatch.sources.timebound.TimeGuard.admit` (set by the service).
-        self.guard: Callable[[Comment, str], Comment | RecordError] | None = None
+        #: Checks (and stamps) each record's ts before it is accepted:
+        #: ``guard(comment, source, trusted)``, a
+        #: :meth:`roomwatch.sources.timebound.TimeGuard.admit` (set by the root).
+        self.guard: Callable[[Comment, str, bool], Comment | RecordError] | None = None
         metrics.track_queue_depth(self._queue.qsize)
 
     @property
@@ -151,18 +152,24 @@ class Pipeline:
         Sources that answer per record (``/ingest``) call this first to report
         the error, then :meth:`put` the result with ``admitted=True``.
         """
-        return comment if self.guard is None else self.guard(comment, source)
+        return comment if self.guard is None else self.guard(comment, source, False)
 
-    async def put(self, comment: Comment, source: str, *, admitted: bool = False) -> bool:
+    async def put(
+        self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
+    ) -> bool:
         """Queue ``comment``; waits while the buffer is full.
 
+        ``trusted``: the guard doesn't check its ts (only a
+        :class:`roomwatch.sources.timebound.Trusted` sink passes it).
         Returns False if it was dropped as a duplicate of a recent id, or
         rejected (and counted) because its ts is out of bounds, or shed by
         flood control.
         """
-        return await self.offer(comment, source, admitted=admitted) == "accepted"
+        return await self.offer(comment, source, admitted=admitted, trusted=trusted) == "accepted"
 
-    async def offer(self, comment: Comment, source: str, *, admitted: bool = False) -> str:
+    async def offer(
+        self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
+    ) -> str:
         """Like :meth:`put`, but says what happened: ``accepted``,
         ``rejected`` (ts out of bounds, counted), ``duplicate`` or ``flood``
         (shed: over the user's comment rate in the room, see
@@ -170,7 +177,7 @@ class Pipeline:
         if self._closing:
             raise RuntimeError("the pipeline is closed")
         if self.guard is not None and not admitted:
-            checked = self.guard(comment, source)
+            checked = self.guard(comment, source, trusted)
             if isinstance(checked, RecordError):
                 await self.reject(checked, source)
                 return "rejected"

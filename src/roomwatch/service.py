@@ -51,6 +51,7 @@ from roomwatch.sinks.store import Store
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.supervise import SourceHealth, supervise
+from roomwatch.sources.timebound import Trusted
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from roomwatch.stages.alert import AlertStage
 from roomwatch.stages.flag import FlagStage
@@ -391,9 +392,11 @@ class Service:
             pace=self.pace,
             settings=self.settings.pipeline,
         )
-        self.time_guard.trusted.add(name)  # the source bounds its files' ts itself
+        # The source bounds its files' ts itself: the guard trusts what it
+        # puts through this sink (this source object, not its name).
+        sink = Trusted(self.pipeline)
         # A file that can't be read would only fail again.
-        return self._supervise(name, lambda: source.run(self.pipeline), fatal=(RecordingError,))
+        return self._supervise(name, lambda: source.run(sink), fatal=(RecordingError,))
 
     def _supervise(
         self,

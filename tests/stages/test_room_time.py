@@ -219,8 +219,8 @@ def test_live_guard_bounds_per_room_and_stamps_missing_ts() -> None:
     fresh = guard.admit(c("new", float("nan")), "http")
     assert isinstance(fresh, Comment) and fresh.ts == wall[0]
     # Trusted (replay) sources are not checked here.
-    guard.trusted.add("demo")
-    assert isinstance(guard.admit(c("a", 1e9), "demo"), Comment)
+    assert isinstance(guard.admit(c("a", 1e9), "demo", trusted=True), Comment)
+    assert not isinstance(guard.admit(c("a", 1e9), "demo"), Comment)
 
 
 def test_guard_with_the_services_pace_stamps_the_room_time_now() -> None:
