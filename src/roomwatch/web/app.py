@@ -36,7 +36,7 @@ from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import CHANNELS, Hub
 from roomwatch.sources.supervise import SourceHealth
-from roomwatch.web.auth import Authenticator, http_error, origin_allowed
+from roomwatch.web.auth import Authenticator, http_error, require_origin
 from roomwatch.web.ingest import handle_ingest
 from roomwatch.web.limits import ConnectionLimiter
 
@@ -163,9 +163,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     channel = request.match_info["channel"]
     if channel not in CHANNELS:
         raise web.HTTPNotFound(text=f"no channel {channel!r}; channels: {', '.join(CHANNELS)}")
-    if not origin_allowed(request, st.settings.server):
-        st.metrics.hub_refused.labels(channel, "origin").inc()
-        raise web.HTTPForbidden(text="origin not allowed")
+    require_origin(
+        request,
+        st.settings.server,
+        refused=lambda: st.metrics.hub_refused.labels(channel, "origin").inc(),
+    )
     rooms_arg = request.query.get("rooms", "").strip()
     rooms = frozenset(r for r in rooms_arg.split(",") if r) if rooms_arg else None
     token, refusal = st.auth.check(request, channel)
