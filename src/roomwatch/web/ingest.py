@@ -31,7 +31,7 @@ from roomwatch.web.auth import require_origin
 from roomwatch.web.limits import read_body
 
 if TYPE_CHECKING:
-    from roomwatch.web.app import AppState
+    from roomwatch.web.state import AppState
 
 __all__ = ["JSON_TYPES", "handle_ingest"]
 
