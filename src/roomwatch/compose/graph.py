@@ -8,12 +8,18 @@ what to attach:
 command                 options
 ======================  ===================================================
 ``serve`` / ``demo``    ``stages=STAGES`` (triage, flag, alerts,
-                        moderation), ``gate``, ``guard=True``
+                        moderation), ``gate``, ``guard=True``,
+                        ``alert_listeners=[webhooks.enqueue]`` (then
+                        :mod:`roomwatch.compose.serve` adds the store's)
 ``replay``              ``keep_skips=True``, ``outputs=[writer]``, and
                         ``stages=("alerts",)`` with a listener for ``--alerts``
-``replay --compare``    two graphs, ``dedupe=False, flood=False``
-``report``              ``keep_skips=True``, ``outputs=[builder, ...]``
-``classify --jsonl``    ``dedupe=False, flood=False`` (one verdict per line)
+``replay --compare``    two graphs (one per analyzer), ``dedupe=False,
+                        flood=False``
+``report``              ``keep_skips=True``, ``outputs=[builder]``,
+                        ``stages=("alerts",)`` with ``builder.add_alert``
+                        as listener (``live_alerts``, which the CLI sets)
+``classify --jsonl``    ``keep_skips=True, dedupe=False, flood=False``
+                        (one line out per line in)
 ======================  ===================================================
 
 Stages are pure: they return :class:`~roomwatch.stages.events.Publish`
@@ -147,7 +153,7 @@ def build_pipeline(
 ) -> Graph:
     """Build the pipeline and the named ``stages`` (see :data:`STAGES`) behind it.
 
-    ``outputs`` run after the stages, in order. ``alert_listeners`` get
+    ``outputs`` see each batch before the stages, in order. ``alert_listeners`` get
     every alert event (needs ``"alerts"``). ``gate`` admits hub actions
     (serve). ``guard`` checks and stamps each record's ts at the source
     boundary (:class:`~roomwatch.sources.timebound.TimeGuard`; serve).
@@ -174,6 +180,10 @@ def build_pipeline(
     pace = Pace()
     clocks = RoomClocks(monotonic, pace)
     graph = Graph(pipeline=pipeline, metrics=metrics, pace=pace, clocks=clocks)
+    # What the command attaches sees each batch first, as it always has
+    # (replay's writer and report's builder before the alert stage).
+    for output in outputs:
+        pipeline.add_output(output)
     if guard:
         graph.time_guard = TimeGuard(settings.pipeline, pace=pace)
         pipeline.guard = graph.time_guard.admit
@@ -203,6 +213,4 @@ def build_pipeline(
             clocks=clocks,
         )
         pipeline.add_output(_Forwarding(graph, graph.moderation))
-    for output in outputs:
-        pipeline.add_output(output)
     return graph
