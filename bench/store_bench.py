@@ -189,13 +189,15 @@ async def main(argv: list[str] | None = None) -> None:
             await _timed("export_audits_csv", total, export)
             open_alerts = await s.open_alerts()
             assert len(open_alerts) == min(args.alerts, args.upserts)
-        dropped = registry.get_sample_value("roomwatch_store_dropped_total")
-        errors = sum(
-            m.value
-            for metric in registry.collect()
-            if metric.name == "roomwatch_store_errors"
-            for m in metric.samples
-            if m.name.endswith("_total")
+        dropped, errors = (
+            sum(
+                m.value
+                for metric in registry.collect()
+                if metric.name == family
+                for m in metric.samples
+                if m.name.endswith("_total") and m.labels["component_id"] == "store"
+            )
+            for family in ("roomwatch_component_discarded_events", "roomwatch_component_errors")
         )
         size = (folder / "bench.sqlite3").stat().st_size
         csv_size = csv_path.stat().st_size

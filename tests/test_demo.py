@@ -74,7 +74,8 @@ async def test_demo_loop_sends_fresh_ids_and_moves_time_forward(analyzer: Analyz
     # Nothing was dropped as a duplicate: every pass is new to the window.
     assert sink.accepted == 3 * n
     assert metrics.registry.get_sample_value(
-        "roomwatch_pipeline_discarded_total", {"reason": "duplicate"}
+        "roomwatch_component_discarded_events_total",
+        {"component_kind": "transform", "component_id": "pipeline", "reason": "duplicate"},
     ) in (
         None,
         0.0,

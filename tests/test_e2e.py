@@ -150,8 +150,9 @@ async def test_sample_recording_over_http_and_websocket(service: Service) -> Non
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{base}/metrics") as resp:
             text = await resp.text()
-    assert 'roomwatch_source_comments_in_total{source="http"}' in text
-    assert 'roomwatch_source_comments_in_total{source="bridge"}' in text
+    sent = "roomwatch_component_sent_events_total"
+    assert f'{sent}{{component_id="http",component_kind="source"}}' in text
+    assert f'{sent}{{component_id="bridge",component_kind="source"}}' in text
     assert "roomwatch_stage_duration_seconds_bucket" in text
 
 
@@ -227,8 +228,14 @@ async def test_bad_records_rejected_with_reasons_good_ones_pass(service: Service
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{base}/metrics") as resp:
             text = await resp.text()
-    assert 'roomwatch_source_rejects_total{reason="not_json",source="http"} 1.0' in text
-    assert 'roomwatch_pipeline_discarded_total{reason="duplicate"} 1.0' in text
+    discarded = "roomwatch_component_discarded_events_total"
+    assert (
+        f'{discarded}{{component_id="http",component_kind="source",reason="not_json"}} 1.0' in text
+    )
+    assert (
+        f'{discarded}{{component_id="pipeline",component_kind="transform",reason="duplicate"}} 1.0'
+        in text
+    )
 
 
 async def test_all_rejected_is_a_400_with_reasons(service: Service) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from roomwatch.config import Settings, settings_from_dict
 from roomwatch.core.alerts import AlertManager, Observation
+from roomwatch.core.alerts.grouping import group_raids
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.record import Comment, User
@@ -27,6 +28,7 @@ from roomwatch.pipeline import Output, Result
 from roomwatch.report import ReportBuilder, ReportConfig, account_hash, add_parser, render
 from roomwatch.report.cli import ReportRun, build_report, lexicon_hash
 from roomwatch.report.html import COLORS, esc, render_html
+from roomwatch.report.raids import freeze, message_of
 
 from .conftest import ROOT, SAMPLES, read_recording
 
@@ -109,8 +111,21 @@ def mini(analyzer: Analyzer) -> ReportRun:
 
 
 @pytest.fixture(scope="module")
-def demo(analyzer: Analyzer) -> ReportRun:
-    return _run(analyzer, [SAMPLES / "demo.jsonl.gz"], extra_outputs=_alert_outputs)
+def demo_verdicts() -> list[Verdict]:
+    """Every verdict the demo report's builder was given, in order."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def demo(analyzer: Analyzer, demo_verdicts: list[Verdict]) -> ReportRun:
+    def outputs(settings: Settings, builder: ReportBuilder) -> Sequence[Output]:
+        def keep(results: Sequence[Result]) -> None:
+            demo_verdicts.extend(r for r in results if isinstance(r, Verdict))
+
+        keep.stage = "keep"  # type: ignore[attr-defined]
+        return [*_alert_outputs(settings, builder), keep]
+
+    return _run(analyzer, [SAMPLES / "demo.jsonl.gz"], extra_outputs=outputs)
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +236,39 @@ def test_demo_report_numbers(demo: ReportRun) -> None:
     assert report.alerts
     assert {a.detector for a in report.alerts} & {"grievance_topic", "negative_spike"}
     assert "abuse_raid" in {a.detector for a in report.alerts}
+
+
+def test_demo_raids_are_the_core_raid_grouping(
+    demo: ReportRun, demo_verdicts: list[Verdict]
+) -> None:
+    """The report's raids are core's group_raids over the same verdicts."""
+    cfg = ReportConfig()
+    messages = [
+        message_of(
+            v,
+            None
+            if v.comment.user_key is None
+            else account_hash(v.comment.room, v.comment.user_key),
+            cfg.sample_chars,
+        )
+        for v in demo_verdicts
+        if v.label in ("abuse", "spam")
+        and v.comment.kind in ("comment", "superchat")
+        and v.normalized.text.strip()
+    ]
+    groups = group_raids(
+        messages,
+        similarity=cfg.raid_similarity,
+        gap_seconds=cfg.raid_gap_s,
+        max_groups=cfg.raid_groups,
+        max_samples=cfg.samples,
+        min_accounts=cfg.raid_min_accounts,
+    )
+    expected = sorted(
+        (freeze(room, g) for room, g in groups), key=lambda r: (-r.accounts, -r.messages, r.start)
+    )[: cfg.max_raids]
+    assert len(demo_verdicts) == demo.report.total
+    assert expected and demo.report.raids == tuple(expected)
 
 
 def test_demo_html_shows_hashes_never_user_ids(demo: ReportRun, demo_html: Path) -> None:
@@ -483,16 +531,16 @@ def test_builder_structures_stay_bounded() -> None:
     for i in range(20):
         builder.add_alert({"id": f"a{i}", "ts": float(i), "severity": "info"})
     assert len(builder._buckets) <= cfg.max_buckets
-    assert len(builder._moments) <= cfg.max_moments + 1
-    assert len(builder._topics) <= cfg.max_topics
-    assert all(len(t.terms.counts) <= cfg.topic_terms for t in builder._topics.values())
-    assert len(builder._vocab.counts) <= 2 * cfg.max_vocabulary
-    assert len(builder._accounts.counts) <= 2 * cfg.max_accounts
-    assert len(builder._account_info) <= 2 * cfg.max_accounts + 1
-    assert len(builder._distinct) <= cfg.max_distinct_accounts
-    assert all(len(g) <= cfg.raid_groups for g in builder._raid_groups.values())
-    assert len(builder._raids) <= cfg.max_raids
-    assert len(builder._alerts) <= cfg.max_alerts
+    assert len(builder.moments.cells) <= cfg.max_moments + 1
+    assert len(builder.topics.topics) <= cfg.max_topics
+    assert all(len(t.terms.counts) <= cfg.topic_terms for t in builder.topics.topics.values())
+    assert len(builder.topics.vocab.counts) <= 2 * cfg.max_vocabulary
+    assert len(builder.accounts.counts.counts) <= 2 * cfg.max_accounts
+    assert len(builder.accounts.info) <= 2 * cfg.max_accounts + 1
+    assert len(builder.accounts.distinct) <= cfg.max_distinct_accounts
+    assert all(len(g) <= cfg.raid_groups for g in builder.raids.grouper.groups.values())
+    assert len(builder.raids.closed) <= cfg.max_raids
+    assert len(builder.alerts.rows_by_id) <= cfg.max_alerts
     report = builder.report()
     assert report.total == n
     assert sum(b.total for b in report.buckets) == n

@@ -127,6 +127,7 @@ def _optional_subcommands(sub: Any) -> None:
     training_cli.add_parsers(sub)
     importers.add_parser(sub)
     moderation_cli.add_parser(sub)
+    __import__("roomwatch.config.check", fromlist=["add_parser"]).add_parser(sub)
     # The alert detectors run during `roomwatch report`, into the report.
     add_report_parser(sub, live_alerts=True)
 

@@ -28,7 +28,9 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     resource = None  # type: ignore[assignment]
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
+
+from roomwatch.metrics import accept_errors_counter
 
 __all__ = ["AcceptErrorHandler", "FdBudget", "fd_budget"]
 
@@ -109,12 +111,7 @@ class AcceptErrorHandler:
         interval_s: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.errors = Counter(
-            "roomwatch_server_accept_errors_total",
-            "Connections the server could not accept because the process was out of "
-            "file descriptors (or memory); it retries after a second.",
-            registry=registry,
-        )
+        self.errors = accept_errors_counter(registry)
         self.interval_s = interval_s
         self._monotonic = monotonic
         self._last: float | None = None

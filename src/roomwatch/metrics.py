@@ -1,22 +1,58 @@
-"""Every Prometheus metric roomwatch exports, declared up front.
+"""Every Prometheus metric roomwatch exports, declared here and nowhere else.
 
-Names follow ``roomwatch_<subsystem>_<name>_<unit>[_total]`` in base units.
-Labels come only from bounded sets: source names from config, labels from
-the model's label list, reject reasons from :data:`REJECT_REASONS`, stage and
-channel names from code. Never a user id, a room or comment text.
+Every component (a source, the pipeline, a sink) reports the same four
+Vector-style counters, labelled ``component_kind`` (``source``,
+``transform``, ``sink``) and ``component_id``:
 
-The registry is injected so that tests pass their own ``CollectorRegistry()``.
+- ``roomwatch_component_received_events_total``: events that reached it;
+- ``roomwatch_component_sent_events_total``: events it passed on;
+- ``roomwatch_component_discarded_events_total{reason}``: events it dropped;
+- ``roomwatch_component_errors_total{error_type}``: errors it hit.
+
+Component ids: a source's name from config (``http``, ``bridge``...), the
+``pipeline``, ``hub/<channel>``, ``webhook/<target>``, ``store`` and
+``recorder``. Around them sit the metrics only one component has (stage
+timings, hub clients, webhook attempts, process gauges), grouped below by
+component. ``docs/metrics.md`` lists them all, with the old names.
+
+Every name ends in its unit: ``_seconds``, ``_bytes``, ``_events``,
+``_comments``, ``_messages``, ``_rows``, ``_connections``, ``_clients``,
+``_tasks``, ``_fds`` (counters then ``_total``). Labels come only from
+bounded sets: source names and webhook targets from config, labels from the
+model's label list, reasons and error types from code. Never a user id, a
+room or comment text.
+
+The registry is injected so that tests pass their own ``CollectorRegistry()``;
+the four component families are declared once per registry and shared by
+every component on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Final
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
-__all__ = ["STAGES", "Metrics"]
+__all__ = [
+    "COMPONENT_KINDS",
+    "STAGES",
+    "Component",
+    "ComponentFamilies",
+    "Metrics",
+    "RecorderMetrics",
+    "StoreMetrics",
+    "WebhookMetrics",
+    "accept_errors_counter",
+    "component_families",
+    "install_process_metrics",
+    "moderation_actions_counter",
+]
 
 STAGES = ("normalize", "segment", "classify", "triage", "alert", "publish")
+COMPONENT_KINDS: Final = ("source", "transform", "sink")
 
 _LATENCY_BUCKETS = (
     0.0005,
@@ -34,44 +70,153 @@ _LATENCY_BUCKETS = (
 )
 
 
-class Metrics:
-    """The pipeline's metrics on one registry."""
+# -- every component ----------------------------------------------------------
+
+
+class ComponentFamilies:
+    """The four component counters on one registry (see :func:`component_families`)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
-        self.comments_in = Counter(
-            "roomwatch_source_comments_in_total",
-            "Comment records accepted from a source, before de-duplication.",
-            ["source"],
+        labels = ["component_kind", "component_id"]
+        self.received = Counter(
+            "roomwatch_component_received_events_total",
+            "Events that reached a component.",
+            labels,
             registry=registry,
         )
-        self.comments_out = Counter(
-            "roomwatch_pipeline_comments_out_total",
-            "Comments that left the pipeline with a verdict, by the source they came from.",
-            ["source"],
-            registry=registry,
-        )
-        self.rejects = Counter(
-            "roomwatch_source_rejects_total",
-            "Malformed records rejected at the boundary, by source and reason.",
-            ["source", "reason"],
+        self.sent = Counter(
+            "roomwatch_component_sent_events_total",
+            "Events a component passed on (to the next component, a client, a file, "
+            "a table or a webhook).",
+            labels,
             registry=registry,
         )
         self.discarded = Counter(
-            "roomwatch_pipeline_discarded_total",
-            "Comments dropped inside the pipeline, by reason.",
-            ["reason"],
+            "roomwatch_component_discarded_events_total",
+            "Events a component dropped, by reason.",
+            [*labels, "reason"],
             registry=registry,
         )
-        self.source_errors = Counter(
-            "roomwatch_source_errors_total",
-            "Errors a source hit (connection failures, unreadable files), by type.",
-            ["source", "type"],
+        self.errors = Counter(
+            "roomwatch_component_errors_total",
+            "Errors a component hit (the events involved may be discarded too), by type.",
+            [*labels, "error_type"],
             registry=registry,
         )
+        self._components: dict[tuple[str, str], Component] = {}
+
+    def component(self, kind: str, component_id: str) -> Component:
+        """The handle of one component (made once, then cached)."""
+        key = (kind, component_id)
+        found = self._components.get(key)
+        if found is None:
+            if kind not in COMPONENT_KINDS:
+                raise ValueError(f"component kind {kind!r} is not one of {COMPONENT_KINDS}")
+            found = self._components[key] = Component(self, kind, component_id)
+        return found
+
+
+_FAMILIES: weakref.WeakKeyDictionary[CollectorRegistry, ComponentFamilies] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def component_families(registry: CollectorRegistry) -> ComponentFamilies:
+    """The component counters of ``registry``, declared on first use."""
+    found = _FAMILIES.get(registry)
+    if found is None:
+        found = _FAMILIES[registry] = ComponentFamilies(registry)
+    return found
+
+
+class Component:
+    """One component's counters with its kind and id filled in.
+
+    ``labels()`` costs microseconds (it validates and locks), so the children
+    are made once and kept: the reasons and error types are bounded sets.
+    """
+
+    __slots__ = ("_discarded", "_errors", "_families", "id", "kind", "received", "sent")
+
+    def __init__(self, families: ComponentFamilies, kind: str, component_id: str) -> None:
+        self._families = families
+        self.kind = kind
+        self.id = component_id
+        self.received: Counter = families.received.labels(kind, component_id)
+        self.sent: Counter = families.sent.labels(kind, component_id)
+        self._discarded: dict[str, Counter] = {}
+        self._errors: dict[str, Counter] = {}
+
+    def discarded(self, reason: str) -> Counter:
+        child = self._discarded.get(reason)
+        if child is None:
+            child = self._discarded[reason] = self._families.discarded.labels(
+                self.kind, self.id, reason
+            )
+        return child
+
+    def errors(self, error_type: str) -> Counter:
+        child = self._errors.get(error_type)
+        if child is None:
+            child = self._errors[error_type] = self._families.errors.labels(
+                self.kind, self.id, error_type
+            )
+        return child
+
+
+class _Tee:
+    """Increments several counters at once (received and its outcome)."""
+
+    __slots__ = ("_counters",)
+
+    def __init__(self, *counters: Counter) -> None:
+        self._counters = counters
+
+    def inc(self, amount: float = 1) -> None:
+        for counter in self._counters:
+            counter.inc(amount)
+
+
+class _Labelled:
+    """``labels(value)`` → a cached child: the sinks' call sites keep their shape."""
+
+    __slots__ = ("_children", "_make")
+
+    def __init__(self, make: Callable[[str], Counter | _Tee]) -> None:
+        self._make = make
+        self._children: dict[str, Counter | _Tee] = {}
+
+    def labels(self, value: str) -> Counter | _Tee:
+        child = self._children.get(value)
+        if child is None:
+            child = self._children[value] = self._make(value)
+        return child
+
+
+# -- sources and the pipeline (the service's Metrics) -------------------------
+
+
+class Metrics:
+    """The service's metrics on one registry: sources, pipeline, hub, limits.
+
+    Sources count ``received`` for every record, ``sent`` for the ones they
+    hand to the pipeline and ``discarded{reason}`` for malformed ones (the
+    reason from :data:`roomwatch.core.errors.REJECT_REASONS`). The pipeline
+    (``transform``/``pipeline``) receives what sources sent, discards
+    duplicates, floods and failed batches, and sends comments with a verdict.
+    A hub channel (``sink``/``hub/<channel>``) receives each published
+    message and sends one per client it is queued for.
+    """
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.components = component_families(registry)
+        #: The pipeline as one component.
+        self.pipeline = self.components.component("transform", "pipeline")
+        self._sources: dict[str, Component] = {}
         self.source_connected = Gauge(
-            "roomwatch_source_connected",
-            "1 while a network source is connected to its upstream.",
+            "roomwatch_source_upstream_connections",
+            "1 while a network source is connected to its upstream, else 0.",
             ["source"],
             registry=registry,
         )
@@ -88,6 +233,7 @@ class Metrics:
             ["limit"],
             registry=registry,
         )
+        # -- pipeline and stages
         self.labels = Counter(
             "roomwatch_classify_comments_total",
             "Verdicts by label.",
@@ -118,26 +264,15 @@ class Metrics:
             "Comments waiting for the CPU-heavy stages.",
             registry=registry,
         )
+        # -- hub
         self.hub_clients = Gauge(
             "roomwatch_hub_clients",
             "Connected WebSocket clients, by channel.",
             ["channel"],
             registry=registry,
         )
-        self.hub_messages = Counter(
-            "roomwatch_hub_messages_total",
-            "Messages published on a hub channel.",
-            ["channel"],
-            registry=registry,
-        )
-        self.hub_dropped = Counter(
-            "roomwatch_hub_dropped_messages_total",
-            "Messages a slow client lost, by channel and what happened to it.",
-            ["channel", "reason"],
-            registry=registry,
-        )
         self.hub_refused = Counter(
-            "roomwatch_hub_refused_total",
+            "roomwatch_hub_refused_connections_total",
             "WebSocket connections refused, by channel and reason.",
             ["channel", "reason"],
             registry=registry,
@@ -149,5 +284,203 @@ class Metrics:
             registry=registry,
         )
 
+    # -- components
+
+    def source(self, name: str) -> Component:
+        """The component of source ``name``."""
+        found = self._sources.get(name)
+        if found is None:
+            found = self._sources[name] = self.components.component("source", name)
+        return found
+
+    def hub(self, channel: str) -> Component:
+        """The component of hub channel ``channel``."""
+        return self.components.component("sink", f"hub/{channel}")
+
+    def accepted(self, source: str) -> None:
+        """``source`` handed one record to the pipeline."""
+        comp = self.source(source)
+        comp.received.inc()
+        comp.sent.inc()
+        self.pipeline.received.inc()
+
+    def rejected(self, source: str, reason: str) -> None:
+        """``source`` got one malformed record and dropped it for ``reason``."""
+        comp = self.source(source)
+        comp.received.inc()
+        comp.discarded(reason).inc()
+
     def track_queue_depth(self, fn: Callable[[], float]) -> None:
         self.queue_depth.set_function(fn)
+
+
+# -- sinks ----------------------------------------------------------------------
+
+
+class StoreMetrics:
+    """The SQLite store (``sink``/``store``) on one registry (one set per registry).
+
+    ``writes.labels(table).inc(n)`` counts committed rows (received and sent),
+    ``dropped.labels(reason).inc(n)`` lost fire-and-forget rows (received and
+    discarded), ``errors.labels(type)`` failed operations.
+    """
+
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        tables: Iterable[str] = (),
+        error_types: Iterable[str] = (),
+        drop_reasons: Iterable[str] = (),
+    ) -> None:
+        self.component = component_families(registry).component("sink", "store")
+        self._rows = Counter(
+            "roomwatch_store_written_rows_total",
+            "Rows committed to the SQLite store, by table.",
+            ["table"],
+            registry=registry,
+        )
+        self.backlog = Gauge(
+            "roomwatch_store_backlog_rows",
+            "Fire-and-forget rows waiting to be written.",
+            registry=registry,
+        )
+        comp = self.component
+        self.writes = _Labelled(
+            lambda table: _Tee(comp.received, comp.sent, self._rows.labels(table))
+        )
+        self.errors = _Labelled(comp.errors)
+        self.dropped = _Labelled(lambda reason: _Tee(comp.received, comp.discarded(reason)))
+        for table in tables:
+            self._rows.labels(table)
+        for kind in error_types:
+            self.component.errors(kind)
+        for reason in drop_reasons:
+            self.component.discarded(reason)
+
+
+class RecorderMetrics:
+    """The recorder (``sink``/``recorder``) on one registry.
+
+    ``records.inc(n)`` counts written records (received and sent),
+    ``dropped.labels(reason)`` records it could not write (received and
+    discarded), ``errors.labels(reason)`` I/O errors.
+    """
+
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        error_reasons: Iterable[str] = (),
+        drop_reasons: Iterable[str] = (),
+    ) -> None:
+        self.component = comp = component_families(registry).component("sink", "recorder")
+        self.records = _Tee(comp.received, comp.sent)
+        self.bytes = Counter(
+            "roomwatch_recorder_bytes_total",
+            "Bytes written to recordings (before compression).",
+            registry=registry,
+        )
+        self.rotations = Counter(
+            "roomwatch_recorder_rotations_total",
+            "Recording files closed (by size, age or shutdown).",
+            registry=registry,
+        )
+        self.errors = _Labelled(comp.errors)
+        self.dropped = _Labelled(lambda reason: _Tee(comp.received, comp.discarded(reason)))
+        for reason in error_reasons:
+            self.errors.labels(reason)
+        for reason in drop_reasons:
+            self.dropped.labels(reason)
+
+
+class WebhookMetrics:
+    """Webhook targets (``sink``/``webhook/<target>``) on one registry.
+
+    ``deliveries.labels(target, outcome)`` counts one alert event's final
+    outcome: ``delivered`` is sent, any other outcome (``rejected``,
+    ``failed``, ``dropped``) is discarded with that reason; both are received.
+    """
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._families = component_families(registry)
+        self.deliveries = _Deliveries(self._families)
+        self.attempts = Counter(
+            "roomwatch_webhook_attempts_total",
+            "HTTP attempts to webhook targets, by result.",
+            ["target", "result"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "roomwatch_webhook_attempt_duration_seconds",
+            "Duration of one HTTP attempt to a webhook target.",
+            ["target"],
+            registry=registry,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+        )
+        self.depth = Gauge(
+            "roomwatch_webhook_queue_depth_events",
+            "Alert events waiting for a webhook target.",
+            ["target"],
+            registry=registry,
+        )
+
+    def target(self, name: str) -> Component:
+        return self._families.component("sink", f"webhook/{name}")
+
+
+class _Deliveries:
+    __slots__ = ("_children", "_families")
+
+    def __init__(self, families: ComponentFamilies) -> None:
+        self._families = families
+        self._children: dict[tuple[str, str], _Tee] = {}
+
+    def labels(self, target: str, outcome: str) -> _Tee:
+        child = self._children.get((target, outcome))
+        if child is None:
+            comp = self._families.component("sink", f"webhook/{target}")
+            out = comp.sent if outcome == "delivered" else comp.discarded(outcome)
+            child = self._children[(target, outcome)] = _Tee(comp.received, out)
+        return child
+
+
+# -- moderation, the server, the process ----------------------------------------
+
+
+def moderation_actions_counter(registry: CollectorRegistry) -> Counter:
+    """``roomwatch_moderation_actions_total{action,outcome}``."""
+    return Counter(
+        "roomwatch_moderation_actions_total",
+        "Moderation actions by action and outcome (ok, error; sent, failed outbound).",
+        ["action", "outcome"],
+        registry=registry,
+    )
+
+
+def accept_errors_counter(registry: CollectorRegistry) -> Counter:
+    """``roomwatch_server_accept_errors_total`` (see :mod:`roomwatch.fdlimit`)."""
+    return Counter(
+        "roomwatch_server_accept_errors_total",
+        "Connections the server could not accept because the process was out of "
+        "file descriptors (or memory); it retries after a second.",
+        registry=registry,
+    )
+
+
+def install_process_metrics(registry: CollectorRegistry, loop: asyncio.AbstractEventLoop) -> None:
+    """Process gauges for watching a long run: open fds, RSS and asyncio tasks.
+
+    ``roomwatch_process_open_fds``, ``roomwatch_process_resident_memory_bytes``
+    (with CPU time, virtual memory, the fd limit and the start time) come from
+    prometheus_client's own :class:`~prometheus_client.ProcessCollector`, which
+    reads Linux ``/proc`` when ``/metrics`` is scraped (elsewhere it reports
+    nothing); ``roomwatch_asyncio_tasks`` counts ``loop``'s tasks. A leak in
+    any of them shows as a slope over hours; ``bench/soak.py`` samples them.
+    """
+    ProcessCollector(namespace="roomwatch", registry=registry)
+    Gauge(
+        "roomwatch_asyncio_tasks",
+        "asyncio tasks alive on the service's event loop.",
+        registry=registry,
+    ).set_function(lambda: float(len(asyncio.all_tasks(loop))))

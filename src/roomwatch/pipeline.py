@@ -185,14 +185,14 @@ class Pipeline:
         elif math.isnan(comment.ts):
             # An unstamped record (see sources.timebound) with no guard to stamp it.
             comment = dataclasses.replace(comment, ts=time.time())
-        self._child(self._metrics.comments_in, source).inc()
+        self._metrics.accepted(source)
         # Taps (the recorder) see every accepted record, shed ones too, so
         # the recording is what was received and a replay sheds the same.
         for tap in self._taps:
             tap(comment)
         dedupe = self._dedupe
         if comment.id is not None and dedupe is not None and dedupe.seen(comment.room, comment.id):
-            self._metrics.discarded.labels("duplicate").inc()
+            self._metrics.pipeline.discarded("duplicate").inc()
             if self._keep_skips:
                 await self._queue.put(
                     Skipped("duplicate", f"duplicate id {comment.id!r}", source, comment=comment)
@@ -200,7 +200,7 @@ class Pipeline:
             return "duplicate"
         flood = self._flood
         if flood is not None and not flood.allow(comment.room, comment.user_key, comment.ts):
-            self._metrics.discarded.labels("flood").inc()
+            self._metrics.pipeline.discarded("flood").inc()
             self._metrics.limit_exceeded.labels("user_comments_per_s").inc()
             if self._keep_skips:
                 await self._queue.put(
@@ -214,7 +214,7 @@ class Pipeline:
 
     async def reject(self, error: RecordError, source: str, where: str = "") -> None:
         """Count a malformed record from ``source`` (and mark its place)."""
-        self._metrics.rejects.labels(source, error.reason).inc()
+        self._metrics.rejected(source, error.reason)
         if self._keep_skips:
             await self._queue.put(Skipped(error.reason, str(error), source, where))
 
@@ -277,7 +277,7 @@ class Pipeline:
             except Exception:
                 # One bad batch must not stop the room: log it, count it, go on.
                 logger.exception("a batch of %d comments failed", len(batch))
-                self._metrics.discarded.labels("stage_error").inc(len(batch))
+                self._metrics.pipeline.discarded("stage_error").inc(len(batch))
 
     async def _process(self, batch: list[Any], loop: asyncio.AbstractEventLoop) -> None:
         comments = [item[0] for item in batch if not isinstance(item, Skipped)]
@@ -288,7 +288,6 @@ class Pipeline:
         results: list[Result] = []
         it = iter(verdicts)
         by_label: Counter[str] = Counter()
-        by_source: Counter[str] = Counter()
         entered: list[float] = []
         for item in batch:
             if isinstance(item, Skipped):
@@ -297,7 +296,6 @@ class Pipeline:
                 v = next(it)
                 results.append(v)
                 by_label[v.label] += 1
-                by_source[item[1]] += 1
                 entered.append(item[2])
         self._processed += len(comments)
         for output in self._outputs:
@@ -307,8 +305,7 @@ class Pipeline:
         # Metrics once per batch, not once per comment.
         for label, n in by_label.items():
             self._child(self._metrics.labels, label).inc(n)
-        for source, n in by_source.items():
-            self._child(self._metrics.comments_out, source).inc(n)
+        self._metrics.pipeline.sent.inc(len(comments))
         now = self._monotonic()
         observe = self._metrics.end_to_end_seconds.observe
         for t in entered:

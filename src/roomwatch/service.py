@@ -32,7 +32,6 @@ from typing import Any, Self
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from roomwatch import procstats
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import STAGES, build_pipeline
 from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
@@ -40,7 +39,7 @@ from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.errors import ConfigError, RoomwatchError
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
-from roomwatch.metrics import Metrics
+from roomwatch.metrics import Metrics, install_process_metrics
 from roomwatch.moderation.routes import add_routes as add_moderation_routes
 from roomwatch.moderation.runtime import Moderation
 from roomwatch.pipeline import Output
@@ -96,7 +95,7 @@ class Service:
         self.refusals = RefusalLog()
         self.gate = Gate(self.authz, self.refusals, per_minute=settings.server.actions_per_minute)
         self.webhooks = WebhookSink(
-            [_webhook_target(raw, i) for i, raw in enumerate(settings.webhooks)],
+            [WebhookTarget(**dataclasses.asdict(w)) for w in settings.webhooks],
             registry=self.metrics.registry,
         )
         self.graph = build_pipeline(
@@ -177,7 +176,7 @@ class Service:
 
     async def _open(self, stack: contextlib.AsyncExitStack) -> None:
         loop = asyncio.get_running_loop()
-        procstats.install(self.metrics.registry, loop)
+        install_process_metrics(self.metrics.registry, loop)
         rec = self.settings.recorder
         # Say what the descriptor limit allows; out of descriptors, count and
         # rate-limit the accept errors instead of logging each one.

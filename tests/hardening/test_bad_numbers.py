@@ -131,7 +131,8 @@ async def test_websocket_source_reconnects_after_an_unexpected_error() -> None:
             await wait_for(lambda: len(sink.comments) == 1)
             assert connections == 2
             errors = registry.get_sample_value(
-                "roomwatch_source_errors_total", {"source": "up", "type": "RuntimeError"}
+                "roomwatch_component_errors_total",
+                {"component_kind": "source", "component_id": "up", "error_type": "RuntimeError"},
             )
             assert errors == 1
             restarts = registry.get_sample_value(

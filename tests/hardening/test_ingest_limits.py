@@ -60,7 +60,8 @@ async def test_a_room_limited_token_posts_only_into_its_rooms(
         )
         assert status == 403 and result["accepted"] == 0
         rejects = svc.metrics.registry.get_sample_value(
-            "roomwatch_source_rejects_total", {"source": "http", "reason": "room_not_allowed"}
+            "roomwatch_component_discarded_events_total",
+            {"component_kind": "source", "component_id": "http", "reason": "room_not_allowed"},
         )
         assert rejects == 2
 

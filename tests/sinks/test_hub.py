@@ -117,7 +117,8 @@ async def test_slow_client_loses_oldest_and_never_blocks_publish():
     reader = next(iter(hub._channels["moderator"].clients))
     assert len(reader.queue) <= 10
     dropped = metrics.registry.get_sample_value(
-        "roomwatch_hub_dropped_messages_total", {"channel": "moderator", "reason": "oldest_dropped"}
+        "roomwatch_component_discarded_events_total",
+        {"component_kind": "sink", "component_id": "hub/moderator", "reason": "oldest_dropped"},
     )
     assert dropped is not None and dropped > 0
     # What it eventually reads ends with the newest message.
@@ -148,7 +149,8 @@ async def test_disconnect_policy_closes_slow_clients():
     assert ws.close_code == 1013
     assert (
         metrics.registry.get_sample_value(
-            "roomwatch_hub_dropped_messages_total", {"channel": "alerts", "reason": "disconnected"}
+            "roomwatch_component_discarded_events_total",
+            {"component_kind": "sink", "component_id": "hub/alerts", "reason": "disconnected"},
         )
         > 0
     )

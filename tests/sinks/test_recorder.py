@@ -38,6 +38,10 @@ def _value(registry: CollectorRegistry, name: str, **labels: str) -> float:
     return 0.0 if value is None else value
 
 
+#: The recorder's component labels (see roomwatch.metrics).
+_RECORDER = {"component_kind": "sink", "component_id": "recorder"}
+
+
 def _files(folder: Path, pattern: str = "*") -> list[Path]:
     return sorted(p for p in folder.glob(pattern) if p.is_file())
 
@@ -85,7 +89,7 @@ async def test_writes_raw_records_to_one_file_per_room(tmp_path: Path) -> None:
         ]
         files_b = _files(tmp_path / room_slug("b/../evil"))
         assert files_b[0].read_bytes() == b'{"room":"b/../evil","text":"x"}\n'
-    assert _value(registry, "roomwatch_recorder_records_total") == 4
+    assert _value(registry, "roomwatch_component_sent_events_total", **_RECORDER) == 4
     assert _value(registry, "roomwatch_recorder_bytes_total") == sum(
         p.stat().st_size for p in [*files_a, *files_b]
     )
@@ -198,7 +202,10 @@ async def test_close_is_idempotent_and_later_writes_are_counted(tmp_path: Path) 
     await rec.aclose()
     await rec.close()
     rec.write("a", _record("a", 1))
-    assert _value(registry, "roomwatch_recorder_dropped_records_total", reason="closed") == 1
+    assert (
+        _value(registry, "roomwatch_component_discarded_events_total", **_RECORDER, reason="closed")
+        == 1
+    )
     assert _read_all(_files(tmp_path / room_slug("a"))) == [_record("a", 0)]
 
 
@@ -212,7 +219,9 @@ async def test_buffer_is_bounded(tmp_path: Path) -> None:
             rec.write("a", _record("a", i))
         assert rec.buffered_bytes <= 1000
         kept = rec.buffered_bytes
-    dropped = _value(registry, "roomwatch_recorder_dropped_records_total", reason="buffer_full")
+    dropped = _value(
+        registry, "roomwatch_component_discarded_events_total", **_RECORDER, reason="buffer_full"
+    )
     assert dropped > 50
     assert len(_read_all(_files(tmp_path / room_slug("a")))) == 100 - dropped
     assert kept > 0
@@ -269,9 +278,20 @@ async def test_permission_errors_are_counted_not_raised(tmp_path: Path) -> None:
             rec.write("b", _record("b", 0))
             await rec.flush()
         assert list(ro.iterdir()) == []
-    assert _value(registry, "roomwatch_recorder_errors_total", reason="permission") == 2
-    assert _value(registry, "roomwatch_recorder_dropped_records_total", reason="write_failed") == 4
-    assert _value(registry, "roomwatch_recorder_records_total") == 0
+    assert (
+        _value(registry, "roomwatch_component_errors_total", **_RECORDER, error_type="permission")
+        == 2
+    )
+    assert (
+        _value(
+            registry,
+            "roomwatch_component_discarded_events_total",
+            **_RECORDER,
+            reason="write_failed",
+        )
+        == 4
+    )
+    assert _value(registry, "roomwatch_component_sent_events_total", **_RECORDER) == 0
     # Reported once, then rate-limited (the second error falls within the interval).
     assert len(errors) == 1 and "cannot open a recording for 'a'" in errors[0]
 
@@ -305,12 +325,17 @@ async def test_disk_full_drops_and_counts_and_keeps_whole_lines(tmp_path: Path) 
                 for i in range(10):
                     rec.write("a", _record("a", batch * 10 + i, pad=500))
                 await rec.flush()
-        full = _value(registry, "roomwatch_recorder_errors_total", reason="disk_full")
+        full = _value(
+            registry, "roomwatch_component_errors_total", **_RECORDER, error_type="disk_full"
+        )
         assert full >= 1
         assert any("No space left" in e for e in errors)
-        written = _value(registry, "roomwatch_recorder_records_total")
+        written = _value(registry, "roomwatch_component_sent_events_total", **_RECORDER)
         dropped = _value(
-            registry, "roomwatch_recorder_dropped_records_total", reason="write_failed"
+            registry,
+            "roomwatch_component_discarded_events_total",
+            **_RECORDER,
+            reason="write_failed",
         )
         assert written + dropped == 100 and written > 0
         # What did reach the disk is whole lines (a torn write was taken back).

@@ -148,10 +148,13 @@ token = "{INGEST}"
                     assert r.status == 200
             async with session.get(f"{url}/metrics") as resp:
                 metrics = await resp.text()
-        assert 'roomwatch_recorder_errors_total{reason="io"} 0.0' in metrics
-        assert "roomwatch_recorder_dropped_records_total" in metrics
+        recorder = 'component_id="recorder",component_kind="sink"'
+        assert f'roomwatch_component_errors_total{{{recorder},error_type="io"}} 0.0' in metrics
         for reason in ("write_failed", "buffer_full", "closed"):
-            assert f'roomwatch_recorder_dropped_records_total{{reason="{reason}"}} 0.0' in metrics
+            assert (
+                f'roomwatch_component_discarded_events_total{{{recorder},reason="{reason}"}} 0.0'
+                in metrics
+            )
     finally:
         proc.terminate()
         try:

@@ -38,6 +38,21 @@ def _value(registry: CollectorRegistry, name: str, **labels: str) -> float:
     return 0.0 if value is None else value
 
 
+#: The store's component labels (see roomwatch.metrics).
+_STORE = {"component_kind": "sink", "component_id": "store"}
+
+
+def _dropped(registry: CollectorRegistry) -> float:
+    """Fire-and-forget rows the store lost, whatever the reason."""
+    return sum(
+        s.value
+        for m in registry.collect()
+        if m.name == "roomwatch_component_discarded_events"
+        for s in m.samples
+        if s.name.endswith("_total") and s.labels["component_id"] == "store"
+    )
+
+
 @pytest.fixture
 def registry() -> CollectorRegistry:
     return CollectorRegistry()
@@ -133,7 +148,7 @@ async def test_garbage_file_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as info:
         await Store.open(path, registry=registry)
     assert info.value.type == "corrupt"
-    assert _value(registry, "roomwatch_store_errors_total", type="corrupt") == 1
+    assert _value(registry, "roomwatch_component_errors_total", **_STORE, error_type="corrupt") == 1
 
 
 async def test_corrupt_pages_are_a_store_error(db: Path, registry: CollectorRegistry) -> None:
@@ -176,7 +191,7 @@ async def test_close_is_idempotent_and_later_calls_fail_cleanly(
     with pytest.raises(StoreError, match="closed"):
         await store.audits()
     assert store.submit_audit(**_audit(1)) is False
-    assert _value(registry, "roomwatch_store_dropped_total") == 1
+    assert _dropped(registry) == 1
 
 
 # -- audit -------------------------------------------------------------------
@@ -221,7 +236,7 @@ async def test_audit_round_trip_and_filters(store: Store, registry: CollectorReg
     assert [r.ts for r in await store.audits(since=T0 + 2, until=T0 + 4)] == [T0 + 3, T0 + 2]
     assert [r.ts for r in await store.audits(limit=2)] == [T0 + 4, T0 + 3]
     assert await store.audits(room="nowhere") == []
-    assert _value(registry, "roomwatch_store_writes_total", table="audit") == 4
+    assert _value(registry, "roomwatch_store_written_rows_total", table="audit") == 4
 
 
 async def test_bad_audit_arguments_raise_store_error(store: Store) -> None:
@@ -292,7 +307,7 @@ async def test_export_to_unwritable_path_raises_store_error(
     blocker.write_text("x")
     with pytest.raises(StoreError):
         await store.export_audits_csv(blocker / "audit.csv")
-    assert _value(registry, "roomwatch_store_errors_total", type="io") == 1
+    assert _value(registry, "roomwatch_component_errors_total", **_STORE, error_type="io") == 1
     assert await store.add_audit(**_audit(1)) == 1  # the store still works
 
 
@@ -306,7 +321,7 @@ async def test_submitted_audits_flush_on_close(db: Path, registry: CollectorRegi
     assert store.backlog == 1234
     assert _value(registry, "roomwatch_store_backlog_rows") == 1234
     await store.close()
-    assert _value(registry, "roomwatch_store_writes_total", table="audit") == 1234
+    assert _value(registry, "roomwatch_store_written_rows_total", table="audit") == 1234
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 1234
     conn.close()
@@ -321,9 +336,9 @@ async def test_submitted_rows_flush_on_timer_and_on_size(
         store.submit_audit(**_audit(1))
         for _ in range(100):
             await asyncio.sleep(0.01)
-            if _value(registry, "roomwatch_store_writes_total", table="audit") == 1:
+            if _value(registry, "roomwatch_store_written_rows_total", table="audit") == 1:
                 break
-        assert _value(registry, "roomwatch_store_writes_total", table="audit") == 1
+        assert _value(registry, "roomwatch_store_written_rows_total", table="audit") == 1
 
     async with await Store.open(
         db, registry=CollectorRegistry(), flush_interval_s=60, batch_rows=100
@@ -355,7 +370,7 @@ async def test_backlog_cap_drops_and_counts(db: Path, registry: CollectorRegistr
     ) as store:
         results = [store.submit_audit(**_audit(i)) for i in range(80)]
         assert results.count(True) == 50
-        assert _value(registry, "roomwatch_store_dropped_total") == 30
+        assert _dropped(registry) == 30
         await store.flush()
         assert len(await store.audits()) == 50
 
@@ -365,10 +380,10 @@ async def test_bad_submissions_never_raise(store: Store, registry: CollectorRegi
     assert store.submit_alert({"id": "x"}) is False
     assert store.submit_alert(_alert(state="maybe")) is False
     assert store.submit_alert(_alert(evidence={"obj": object()})) is True  # str() fallback
-    assert _value(registry, "roomwatch_store_errors_total", type="invalid") == 3
-    assert _value(registry, "roomwatch_store_dropped_total") == 3
+    assert _value(registry, "roomwatch_component_errors_total", **_STORE, error_type="invalid") == 3
+    assert _dropped(registry) == 3
     await store.flush()
-    assert _value(registry, "roomwatch_store_writes_total", table="alerts") == 1
+    assert _value(registry, "roomwatch_store_written_rows_total", table="alerts") == 1
 
 
 async def test_locked_database_is_counted_not_raised(db: Path, registry: CollectorRegistry) -> None:
@@ -381,8 +396,11 @@ async def test_locked_database_is_counted_not_raised(db: Path, registry: Collect
             for i in range(5):
                 store.submit_audit(**_audit(i))
             await store.flush()  # does not raise
-            assert _value(registry, "roomwatch_store_errors_total", type="busy") == 1
-            assert _value(registry, "roomwatch_store_dropped_total") == 5
+            assert (
+                _value(registry, "roomwatch_component_errors_total", **_STORE, error_type="busy")
+                == 1
+            )
+            assert _dropped(registry) == 5
             with pytest.raises(StoreError) as info:
                 await store.add_audit(**_audit(9))
             assert info.value.type == "busy"
@@ -439,7 +457,7 @@ async def test_event_loop_keeps_ticking_during_a_large_batch(
         took = time.perf_counter() - started
         done = True
         await task
-        assert _value(registry, "roomwatch_store_writes_total", table="audit") == 40_000
+        assert _value(registry, "roomwatch_store_written_rows_total", table="audit") == 40_000
         # The loop kept ticking through the write (it runs in a thread). How
         # smoothly it ticked is a speed question for bench/store_bench.py.
         assert len(lags) >= 3, (lags, took)
@@ -478,7 +496,7 @@ async def test_alert_upsert_ack_and_history(store: Store, registry: CollectorReg
     assert [a["id"] for a in await store.alert_history(since=T0 + 25)] == ["a1"]
     assert len(await store.alert_history(limit=1)) == 1
     json.dumps(history)
-    assert _value(registry, "roomwatch_store_writes_total", table="alerts") == 4
+    assert _value(registry, "roomwatch_store_written_rows_total", table="alerts") == 4
 
 
 async def test_ack_uses_the_injected_clock(db: Path) -> None:
@@ -569,7 +587,7 @@ async def test_action_lifecycle(store: Store, registry: CollectorRegistry) -> No
     assert [a.action for a in await store.actions(limit=1)] == ["ban"]
     assert [a.action for a in await store.actions(user_id="u2")] == ["ban"]
     assert await store.action(12345) is None
-    assert _value(registry, "roomwatch_store_writes_total", table="actions") == 6
+    assert _value(registry, "roomwatch_store_written_rows_total", table="actions") == 6
 
 
 # -- feedback ----------------------------------------------------------------
@@ -813,7 +831,7 @@ async def test_a_second_store_reads_what_the_first_wrote(db: Path) -> None:
             assert await cli.export_feedback_jsonl(io.StringIO()) == 1
         (alert,) = await service.open_alerts()
         assert alert["acked_by"] == "cli"
-    assert _value(shared, "roomwatch_store_writes_total", table="audit") == 2
+    assert _value(shared, "roomwatch_store_written_rows_total", table="audit") == 2
 
 
 _EXPORT_SCRIPT = """

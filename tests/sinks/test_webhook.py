@@ -200,10 +200,16 @@ def sink_for(targets: list[WebhookTarget], registry: CollectorRegistry, **kw: An
     return WebhookSink(targets, registry=registry, clock=lambda: NOW, rand=lambda: 0.5, **kw)
 
 
+def deliveries(registry: CollectorRegistry, *, target: str, outcome: str) -> float:
+    """Alert events with that final outcome at one target (see roomwatch.metrics)."""
+    labels = {"component_kind": "sink", "component_id": f"webhook/{target}"}
+    if outcome == "delivered":
+        return metric(registry, "roomwatch_component_sent_events_total", **labels)
+    return metric(registry, "roomwatch_component_discarded_events_total", **labels, reason=outcome)
+
+
 def delivered(registry: CollectorRegistry, target: str) -> float:
-    return metric(
-        registry, "roomwatch_webhook_deliveries_total", target=target, outcome="delivered"
-    )
+    return deliveries(registry, target=target, outcome="delivered")
 
 
 # ----------------------------------------------------------------- formats
@@ -229,12 +235,7 @@ async def test_every_format_matches_the_vendor_shape(
         assert sink.enqueue(make_event()) == len(targets)
         await wait_until(lambda: all(delivered(registry, t.name) == 1 for t in targets))
     for t in targets:
-        assert (
-            metric(
-                registry, "roomwatch_webhook_deliveries_total", target=t.name, outcome="rejected"
-            )
-            == 0
-        )
+        assert deliveries(registry, target=t.name, outcome="rejected") == 0
 
     plain = rx.got["plain"][0]["body"]
     assert plain["source"] == "roomwatch" and plain["type"] == "open"
@@ -302,9 +303,8 @@ async def test_bad_signatures_are_rejected_without_retry(
         sink.enqueue(make_event())
         await wait_until(
             lambda: all(
-                metric(
+                deliveries(
                     registry,
-                    "roomwatch_webhook_deliveries_total",
                     target=t.name,
                     outcome="rejected",
                 )
@@ -350,10 +350,7 @@ async def test_generic_json_is_signed_with_a_secret(
         await wait_until(
             lambda: (
                 delivered(registry, "good") == 1
-                and metric(
-                    registry, "roomwatch_webhook_deliveries_total", target="bad", outcome="rejected"
-                )
-                == 1
+                and deliveries(registry, target="bad", outcome="rejected") == 1
             )
         )
     assert rx.got["s1"][0]["headers"]["X-Roomwatch-Timestamp"] == str(int(NOW))
@@ -398,14 +395,7 @@ async def test_attempts_are_bounded(receiver: tuple[Receiver, TestServer]) -> No
         policy=RetryPolicy(max_attempts=4, base_delay=10, max_delay=25),
     ) as sink:
         sink.enqueue(make_event())
-        await wait_until(
-            lambda: (
-                metric(
-                    registry, "roomwatch_webhook_deliveries_total", target="down", outcome="failed"
-                )
-                == 1
-            )
-        )
+        await wait_until(lambda: deliveries(registry, target="down", outcome="failed") == 1)
     assert rx.hits["down"] == 4
     assert sleep.delays == [7.5, 15.0, 18.75]  # capped at max_delay=25 before jitter
 
@@ -434,7 +424,7 @@ async def test_dead_receivers_never_slow_the_enqueue_path(
             sink.enqueue(make_event(alert_id=f"al-{i}"))
         elapsed = time.perf_counter() - started
         assert elapsed < 0.5  # plain appends: nothing waits on the network
-        depth = metric(registry, "roomwatch_webhook_queue_depth", target="refused")
+        depth = metric(registry, "roomwatch_webhook_queue_depth_events", target="refused")
         assert depth <= 16
         await wait_until(
             lambda: (
@@ -453,11 +443,9 @@ async def test_dead_receivers_never_slow_the_enqueue_path(
             )
         )
     for name in ("refused", "hang"):
-        dropped = metric(
-            registry, "roomwatch_webhook_deliveries_total", target=name, outcome="dropped"
-        )
+        dropped = deliveries(registry, target=name, outcome="dropped")
         settled = sum(
-            metric(registry, "roomwatch_webhook_deliveries_total", target=name, outcome=o)
+            deliveries(registry, target=name, outcome=o)
             for o in ("delivered", "failed", "rejected", "dropped")
         )
         assert dropped >= 1000 - 16 - 1
@@ -501,9 +489,7 @@ async def test_close_is_idempotent_and_later_events_are_counted_as_dropped(
     await sink.close()
     await sink.close()
     assert sink.enqueue(make_event()) == 0
-    assert (
-        metric(registry, "roomwatch_webhook_deliveries_total", target="t", outcome="dropped") == 1
-    )
+    assert deliveries(registry, target="t", outcome="dropped") == 1
 
 
 def test_targets_are_validated() -> None:

@@ -24,8 +24,8 @@ from tests.sinks.test_webhook import (
     NOW,
     Receiver,
     delivered,
+    deliveries,
     make_event,
-    metric,
     receiver,
     sink_for,
     wait_until,
@@ -286,16 +286,14 @@ async def test_final_failures_log_one_warning_naming_the_target_only(
         sink.enqueue(make_event())
         await wait_until(
             lambda: (
-                metric(
+                deliveries(
                     registry,
-                    "roomwatch_webhook_deliveries_total",
                     target="ops-feishu",
                     outcome="rejected",
                 )
                 == 1
-                and metric(
+                and deliveries(
                     registry,
-                    "roomwatch_webhook_deliveries_total",
                     target="ops-json",
                     outcome="failed",
                 )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 
+import pytest
 from prometheus_client import CollectorRegistry
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -81,9 +83,9 @@ async def test_keeps_retrying_a_dead_upstream_and_counts_errors() -> None:
     errors = lambda: sum(  # noqa: E731
         s.value
         for m in metrics.registry.collect()
-        if m.name == "roomwatch_source_errors"
+        if m.name == "roomwatch_component_errors"
         for s in m.samples
-        if s.labels.get("source") == "dead" and s.name.endswith("_total")
+        if s.labels.get("component_id") == "dead" and s.name.endswith("_total")
     )
     await wait_for(lambda: errors() >= 3)
     assert not task.done()  # it never gives up
@@ -91,14 +93,44 @@ async def test_keeps_retrying_a_dead_upstream_and_counts_errors() -> None:
     await asyncio.wait_for(task, 5)
 
 
-def test_backoff_grows_with_jitter_and_resets() -> None:
-    b = Backoff(initial=1.0, maximum=8.0, rng=random.Random(3))
-    delays = [b.next_delay() for _ in range(6)]
-    ceilings = [1, 2, 4, 8, 8, 8]
-    assert all(0.1 * c <= d <= c for d, c in zip(delays, ceilings, strict=True))
-    assert len(set(delays)) == len(delays)
-    b.reset()
-    assert b.next_delay() <= 1.0
+async def test_reconnect_waits_grow_with_jitter_and_a_frame_resets_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each silent hang-up doubles the ceiling of the wait; a frame starts again at 1."""
+    connections = 0
+
+    async def upstream(conn: ServerConnection) -> None:
+        nonlocal connections
+        connections += 1
+        if connections == 4:  # one healthy connection in the middle
+            await conn.send(json.dumps({"room": "r", "text": "hi"}))
+        await conn.close()
+
+    sink = Collector()
+    caplog.set_level(logging.WARNING, logger="roomwatch.sources.websocket")
+    async with serve(upstream, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        source = WebSocketSource(
+            f"ws://127.0.0.1:{port}",
+            Metrics(CollectorRegistry()),
+            name="flaky",
+            backoff=Backoff(initial=0.004, maximum=0.016, rng=random.Random(3)),
+        )
+        task = asyncio.create_task(source.run(sink))
+        await wait_for(lambda: connections >= 8)
+        source.close()
+        await asyncio.wait_for(task, 5)
+    waits = [
+        (r.args[4], r.args[3])  # (reconnect number, delay)
+        for r in caplog.records
+        if "reconnecting to" in r.getMessage() and isinstance(r.args, tuple)
+    ][:7]
+    assert [n for n, _ in waits] == [1, 2, 3, 1, 2, 3, 4]
+    for n, delay in waits:
+        ceiling = min(0.016, 0.004 * 2 ** (n - 1))
+        assert 0.1 * ceiling <= delay <= ceiling
+    assert len({delay for _, delay in waits}) == len(waits)  # jittered
+    assert [c.text for c in sink.comments] == ["hi"]
 
 
 async def test_cancelling_the_source_leaves_no_receive_behind() -> None:

@@ -183,8 +183,10 @@ async def test_recorder_failure_raises_a_system_alert(analyzer: Analyzer, tmp_pa
             await asyncio.sleep(0.05)
         assert svc.pipeline.processed == 1
         errors = svc.metrics.registry.get_sample_value(
-            "roomwatch_recorder_errors_total", {"reason": "io"}
+            "roomwatch_component_errors_total",
+            {"component_kind": "sink", "component_id": "recorder", "error_type": "io"},
         ) or svc.metrics.registry.get_sample_value(
-            "roomwatch_recorder_errors_total", {"reason": "permission"}
+            "roomwatch_component_errors_total",
+            {"component_kind": "sink", "component_id": "recorder", "error_type": "permission"},
         )
         assert errors and errors >= 1

@@ -110,7 +110,8 @@ async def test_one_far_future_record_moves_no_other_room(
 
         def rejects(reason: str) -> float | None:
             return svc.metrics.registry.get_sample_value(
-                "roomwatch_source_rejects_total", {"source": "http", "reason": reason}
+                "roomwatch_component_discarded_events_total",
+                {"component_kind": "source", "component_id": "http", "reason": reason},
             )
 
         assert rejects("bad_value") == 2

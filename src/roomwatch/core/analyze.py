@@ -124,10 +124,16 @@ class Analyzer:
 
 
 def hash_dir(directory: Path) -> str:
-    """A short, stable hash of every file under ``directory`` (names and bytes)."""
+    """A short, stable hash of every file under ``directory`` (names and bytes).
+
+    ``alerts/`` is left out: the alert detectors read it, not the analyser,
+    so it is not part of what a verdict was made with.
+    """
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         if path.name in ("NOTICE", "README.md") or "__pycache__" in path.parts:
+            continue
+        if path.relative_to(directory).parts[0] == "alerts":
             continue
         digest.update(path.relative_to(directory).as_posix().encode())
         digest.update(b"\0")

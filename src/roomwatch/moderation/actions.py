@@ -19,10 +19,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import MAX_FIELD_CHARS, MAX_ID_CHARS, Gate, Refusal
 from roomwatch.config import Token
+from roomwatch.metrics import moderation_actions_counter
 from roomwatch.moderation.config import MUTE_DURATIONS
 from roomwatch.moderation.decision import (
     DECISIONS,
@@ -80,12 +81,7 @@ class Actions:
         self.decisions: OrderedDict[str, Decision] = OrderedDict()
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
-        self.actions_total = Counter(
-            "roomwatch_moderation_actions_total",
-            "Moderation actions by action and outcome (ok, error; sent, failed outbound).",
-            ["action", "outcome"],
-            registry=registry,
-        )
+        self.actions_total = moderation_actions_counter(registry)
         for action in (*DECISIONS, "undo", *OUTBOUND_ACTIONS):
             for outcome in OUTCOMES:
                 self.actions_total.labels(action, outcome)

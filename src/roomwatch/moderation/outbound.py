@@ -163,7 +163,7 @@ class WebhookOutbound:
         # The alert webhooks' policy: jittered doubling, Retry-After honoured.
         policy = RetryPolicy(max_attempts=self.retries + 1, base_delay=self.backoff_s)
         wait: float | None = None
-        for attempt in range(policy.max_attempts):
+        for attempt in range(self.retries + 1):
             if attempt:
                 delay = policy.delay(attempt, self.rand())
                 if wait is not None:

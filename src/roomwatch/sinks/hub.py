@@ -144,7 +144,7 @@ class Hub:
         #: Awaited before an ``ack`` reply is sent (the service sets it to the
         #: store's flush), so an acknowledged action survives a crash.
         self.durable: Callable[[], Awaitable[None]] | None = None
-        self._messages = {name: metrics.hub_messages.labels(name) for name in CHANNELS}
+        self._messages = {name: metrics.hub(name).received for name in CHANNELS}
         for ch in self._channels.values():
             metrics.hub_clients.labels(ch.name).set_function(ch.client_count)
             metrics.hub_client_queue_depth.labels(ch.name).set_function(ch.buffered)
@@ -189,13 +189,11 @@ class Hub:
             return
         if len(client.queue) >= client.maxlen and self._settings.slow_client == "disconnect":
             client.closing = True
-            self._metrics.hub_dropped.labels(client.channel, "disconnected").inc(
-                len(client.queue) + 1
-            )
+            self._metrics.hub(client.channel).discarded("disconnected").inc(len(client.queue) + 1)
             client.wakeup.set()
             return
         if not client.push(frame):
-            self._metrics.hub_dropped.labels(client.channel, "oldest_dropped").inc()
+            self._metrics.hub(client.channel).discarded("oldest_dropped").inc()
 
     # -- serving one client -----------------------------------------------
 
@@ -321,6 +319,7 @@ class Hub:
 
     async def _relay(self, client: Client, ws: web.WebSocketResponse) -> None:
         reported = 0
+        sent = self._metrics.hub(client.channel).sent
         try:
             while True:
                 await client.wakeup.wait()
@@ -337,6 +336,7 @@ class Hub:
                     reported = client.dropped
                 while client.queue and not client.ended:
                     await ws.send_str(client.queue.popleft())
+                    sent.inc()
         except (ConnectionResetError, RuntimeError):
             # The peer went away mid-send; serve() notices and cleans up.
             return

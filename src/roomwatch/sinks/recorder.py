@@ -47,12 +47,13 @@ Rotation and compression
 
 Errors
     Disk-full, permission and other ``OSError`` never escape: each is counted
-    in ``roomwatch_recorder_errors_total{reason}`` (``disk_full``,
-    ``permission``, ``io``) and reported to ``on_error`` (the first of each
-    reason at once, then at most one summary per ``error_report_interval_s``).
-    Records that cannot be written are dropped and counted in
-    ``roomwatch_recorder_dropped_records_total{reason}``; the buffer is capped
-    at ``max_buffer_bytes``, so memory stays bounded when the disk is stuck.
+    as an error of the ``recorder`` component (``error_type`` ``disk_full``,
+    ``permission`` or ``io``, see :mod:`roomwatch.metrics`) and reported to
+    ``on_error`` (the first of each reason at once, then at most one summary
+    per ``error_report_interval_s``). Records that cannot be written are
+    dropped and counted as discarded events of the ``recorder`` component, by
+    reason; the buffer is capped at ``max_buffer_bytes``, so memory stays
+    bounded when the disk is stuck.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
+
+from roomwatch.metrics import RecorderMetrics
 
 try:
     import fcntl
@@ -89,9 +92,9 @@ __all__ = [
     "room_slug",
 ]
 
-#: Values of the ``reason`` label of ``roomwatch_recorder_errors_total``.
+#: The recorder's ``error_type`` values in ``roomwatch_component_errors_total``.
 ERROR_REASONS: Final = ("disk_full", "permission", "io")
-#: Values of the ``reason`` label of ``roomwatch_recorder_dropped_records_total``.
+#: The recorder's ``reason`` values in ``roomwatch_component_discarded_events_total``.
 DROP_REASONS: Final = ("write_failed", "buffer_full", "closed")
 
 _SLUG_CHARS: Final = re.compile(r"[^A-Za-z0-9_-]+")
@@ -113,43 +116,6 @@ def _reason(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "permission"
     return "io"
-
-
-class RecorderMetrics:
-    """The recorder's Prometheus metrics, declared on an injected registry."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.records = Counter(
-            "roomwatch_recorder_records_total",
-            "Raw records written to recordings.",
-            registry=registry,
-        )
-        self.bytes = Counter(
-            "roomwatch_recorder_bytes_total",
-            "Bytes written to recordings (before compression).",
-            registry=registry,
-        )
-        self.errors = Counter(
-            "roomwatch_recorder_errors_total",
-            "Recorder I/O errors, by reason.",
-            ["reason"],
-            registry=registry,
-        )
-        self.dropped = Counter(
-            "roomwatch_recorder_dropped_records_total",
-            "Records the recorder could not write, by reason.",
-            ["reason"],
-            registry=registry,
-        )
-        self.rotations = Counter(
-            "roomwatch_recorder_rotations_total",
-            "Recording files closed (by size, age or shutdown).",
-            registry=registry,
-        )
-        for reason in ERROR_REASONS:
-            self.errors.labels(reason)
-        for reason in DROP_REASONS:
-            self.dropped.labels(reason)
 
 
 @dataclass(slots=True)
@@ -199,7 +165,11 @@ class Recorder:
         if max_bytes <= 0 or max_age_s <= 0 or max_buffer_bytes <= 0:
             raise ValueError("max_bytes, max_age_s and max_buffer_bytes must be positive")
         if metrics is None:
-            metrics = RecorderMetrics(registry if registry is not None else CollectorRegistry())
+            metrics = RecorderMetrics(
+                registry if registry is not None else CollectorRegistry(),
+                error_reasons=ERROR_REASONS,
+                drop_reasons=DROP_REASONS,
+            )
         self.directory = Path(directory)
         self.metrics = metrics
         self.flush_interval_s = flush_interval_s

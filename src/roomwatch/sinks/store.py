@@ -32,9 +32,10 @@ Awaited and fire-and-forget writes
     to an in-memory backlog and never raise: a background task writes the
     backlog in one transaction every ``flush_interval_s`` (default 0.2 s) or
     as soon as ``batch_rows`` (default 500) rows are waiting. When the backlog
-    holds ``max_backlog`` rows, further rows are dropped and counted in
-    ``roomwatch_store_dropped_total``. Reads write the backlog first, so a
-    read sees every row submitted before it. :meth:`Store.close` flushes.
+    holds ``max_backlog`` rows, further rows are dropped and counted as
+    discarded events of the ``store`` component (``backlog_full``). Reads
+    write the backlog first, so a read sees every row submitted before it.
+    :meth:`Store.close` flushes.
 
 Durability
     WAL journal with ``synchronous=NORMAL``: a committed row survives a
@@ -42,11 +43,12 @@ Durability
     corrupts the file. ``busy_timeout`` lets a second process (for example
     ``roomwatch feedback export`` while the service runs) use the same file.
 
-Metrics (on the injected registry)
-    ``roomwatch_store_writes_total{table}`` rows committed,
-    ``roomwatch_store_errors_total{type}`` failed operations (``type`` from
-    :data:`ERROR_TYPES`), ``roomwatch_store_dropped_total`` rows lost (backlog
-    full, or a failed batch), ``roomwatch_store_backlog_rows`` rows waiting.
+Metrics (on the injected registry, declared in :mod:`roomwatch.metrics`)
+    ``roomwatch_store_written_rows_total{table}`` rows committed; the
+    component counters of ``sink``/``store``: ``errors_total{error_type}``
+    failed operations (from :data:`ERROR_TYPES`), ``discarded_events_total
+    {reason}`` rows lost (from :data:`DROP_REASONS`); and
+    ``roomwatch_store_backlog_rows`` rows waiting.
 
 Schema
     Versioned with SQLite's ``user_version``; :data:`MIGRATIONS` are applied
@@ -73,14 +75,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final, Protocol, TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry
 
 from roomwatch.errors import RoomwatchError
+from roomwatch.metrics import StoreMetrics
 
 __all__ = [
     "ACTION_STATUSES",
     "ALERT_STATES",
     "AUDIT_CSV_COLUMNS",
+    "DROP_REASONS",
     "ERROR_TYPES",
     "FEEDBACK_KINDS",
     "MIGRATIONS",
@@ -104,7 +108,7 @@ ACTION_STATUSES: Final = ("pending", "sent", "failed", "undone")
 #: ``acknowledged`` is still active: open, but seen by someone.
 ALERT_STATES: Final = ("open", "acknowledged", "resolved")
 FEEDBACK_KINDS: Final = ("false_positive", "confirm")
-#: Values of the ``type`` label of ``roomwatch_store_errors_total``.
+#: Values of the store's ``error_type`` in ``roomwatch_component_errors_total``.
 ERROR_TYPES: Final = (
     "busy",  # another connection held the lock past busy_timeout
     "disk_full",
@@ -115,6 +119,8 @@ ERROR_TYPES: Final = (
     "invalid",  # a submitted row could not be encoded (bad argument)
     "other",
 )
+#: Why a fire-and-forget row was lost (``reason`` of the store's discarded events).
+DROP_REASONS: Final = ("closed", "backlog_full", "invalid", "write_failed", "row_rejected")
 #: The training labels (``roomwatch.core.classify.LABELS``, without importing numpy).
 _LABELS: Final = frozenset({"question", "grievance", "abuse", "spam", "chatter"})
 _LOG_EVERY_S: Final = 60.0
@@ -448,41 +454,6 @@ class QueueAudit(Protocol):
     def error(self) -> str | None: ...
 
 
-# -- metrics -----------------------------------------------------------------
-
-
-class StoreMetrics:
-    """The store's metrics on one registry (one set per registry)."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.writes = Counter(
-            "roomwatch_store_writes_total",
-            "Rows committed to the SQLite store, by table.",
-            ["table"],
-            registry=registry,
-        )
-        self.errors = Counter(
-            "roomwatch_store_errors_total",
-            "Failed SQLite store operations, by error type.",
-            ["type"],
-            registry=registry,
-        )
-        self.dropped = Counter(
-            "roomwatch_store_dropped_total",
-            "Fire-and-forget rows lost: backlog full, store closed or batch failed.",
-            registry=registry,
-        )
-        self.backlog = Gauge(
-            "roomwatch_store_backlog_rows",
-            "Fire-and-forget rows waiting to be written.",
-            registry=registry,
-        )
-        for table in TABLES:
-            self.writes.labels(table)
-        for kind in ERROR_TYPES:
-            self.errors.labels(kind)
-
-
 def _error_type(exc: BaseException) -> str:
     if isinstance(exc, StoreError):
         return exc.type
@@ -732,7 +703,9 @@ class Store:
         if metrics is None:
             if registry is None:
                 raise TypeError("Store.open() needs registry= or metrics=")
-            metrics = StoreMetrics(registry)
+            metrics = StoreMetrics(
+                registry, tables=TABLES, error_types=ERROR_TYPES, drop_reasons=DROP_REASONS
+            )
         if flush_interval_s <= 0 or batch_rows < 1 or max_backlog < 1:
             raise ValueError("flush_interval_s, batch_rows and max_backlog must be positive")
         db_path = Path(path)
@@ -853,10 +826,10 @@ class Store:
     def _enqueue(self, sql: str, build: Callable[[], tuple[Any, ...]]) -> bool:
         try:
             if self._closed:
-                self.metrics.dropped.inc()
+                self.metrics.dropped.labels("closed").inc()
                 return False
             if len(self._pending) >= self._max_backlog:
-                self.metrics.dropped.inc()
+                self.metrics.dropped.labels("backlog_full").inc()
                 return False
             params = build()
             self._pending.append((sql, params))
@@ -865,7 +838,7 @@ class Store:
             return True
         except Exception as exc:  # never raise into the pipeline
             self._count_error(exc, "submit")
-            self.metrics.dropped.inc()
+            self.metrics.dropped.labels("invalid").inc()
             return False
 
     async def _flush_loop(self) -> None:
@@ -883,7 +856,7 @@ class Store:
                 raise
             except Exception as exc:  # pragma: no cover - the executor went away
                 self._count_error(exc, "flush")
-                self.metrics.dropped.inc(len(batch))
+                self.metrics.dropped.labels("write_failed").inc(len(batch))
 
     def _write_batch(self, batch: list[_Pending]) -> None:
         """Commit ``batch`` in one transaction (worker thread). Never raises."""
@@ -899,7 +872,7 @@ class Store:
                 conn.execute("ROLLBACK")
             if not isinstance(exc, sqlite3.IntegrityError | sqlite3.InterfaceError):
                 self._count_error(exc, f"batch of {len(batch)} rows")
-                self.metrics.dropped.inc(len(batch))
+                self.metrics.dropped.labels("write_failed").inc(len(batch))
                 return
             # One bad row: keep the others, row by row.
             counts = self._apply_one_by_one(batch)
@@ -932,7 +905,7 @@ class Store:
                 except sqlite3.IntegrityError as exc:
                     conn.execute("ROLLBACK TO row")
                     self._count_error(exc, "row")
-                    self.metrics.dropped.inc()
+                    self.metrics.dropped.labels("row_rejected").inc()
                 else:
                     counts[_TABLE_OF[sql]] = counts.get(_TABLE_OF[sql], 0) + 1
                 conn.execute("RELEASE row")
@@ -941,7 +914,7 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             self._count_error(exc, "batch retry")
-            self.metrics.dropped.inc(len(batch))
+            self.metrics.dropped.labels("write_failed").inc(len(batch))
             return {}
         return counts
 

@@ -3,7 +3,8 @@
 Each :class:`WebhookTarget` gets its own bounded queue and one worker task.
 :meth:`WebhookSink.enqueue` is synchronous and never blocks the pipeline: when
 a target's queue is full its oldest item is dropped and counted. Workers
-retry with jittered exponential backoff for a bounded number of attempts.
+retry under the shared :class:`roomwatch.retry.RetryPolicy` (jittered exponential
+backoff, a bounded number of attempts).
 
 Body formats (``WebhookTarget.format``; ``style="text"`` sends plain text
 instead of the rich variant):
@@ -38,10 +39,12 @@ the vendor's documented size limit.
 A delivery that finally fails (retries exhausted) or is rejected is logged
 once at WARNING with the target's name, never its URL or secret.
 
-Outcomes counted in ``roomwatch_webhook_deliveries_total{target,outcome}``:
-``delivered``, ``failed`` (retries exhausted), ``rejected`` (a permanent
-error such as HTTP 400 or a bad signature, not retried), ``dropped`` (queue
-full or sink closed). Target names come from config, so labels are bounded.
+Each target is the component ``sink``/``webhook/<target>`` (see
+:mod:`roomwatch.metrics`): an alert event counts as sent once ``delivered``,
+or as discarded with the reason ``failed`` (retries exhausted), ``rejected``
+(a permanent error such as HTTP 400 or a bad signature, not retried) or
+``dropped`` (queue full or sink closed). Target names come from config, so
+labels are bounded.
 """
 
 from __future__ import annotations
@@ -62,11 +65,13 @@ from typing import Final
 from urllib.parse import quote_plus
 
 import aiohttp
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 from yarl import URL
 
 from roomwatch.core.alerts import SEVERITIES, AlertEvent, severity_at_least
 from roomwatch.errors import ConfigError
+from roomwatch.metrics import WebhookMetrics
+from roomwatch.retry import RetryPolicy
 from roomwatch.sinks.webhook_body import json_bytes, render
 
 __all__ = [
@@ -160,30 +165,6 @@ class WebhookTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Bounded attempts with jittered exponential backoff.
-
-    The delay before retry ``n`` (1-based) is ``min(max_delay, base_delay *
-    2**(n-1))`` scaled by a random factor in ``[1 - jitter, 1]``.
-    """
-
-    max_attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 30.0
-    jitter: float = 0.5
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1 or self.base_delay < 0 or self.max_delay < 0:
-            raise ConfigError("retry policy: max_attempts >= 1 and delays >= 0")
-        if not 0 <= self.jitter <= 1:
-            raise ConfigError("retry policy: jitter must be between 0 and 1")
-
-    def delay(self, retry: int, rand: float) -> float:
-        raw = min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
-        return float(raw * (1.0 - self.jitter * rand))
-
-
-@dataclass(frozen=True, slots=True)
 class Delivery:
     """One HTTP request ready to send."""
 
@@ -263,35 +244,6 @@ class _Reject(Exception):
         self.detail = detail
 
 
-class _Metrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.deliveries = Counter(
-            "roomwatch_webhook_deliveries_total",
-            "Alert events handed to webhook targets, by final outcome.",
-            ["target", "outcome"],
-            registry=registry,
-        )
-        self.attempts = Counter(
-            "roomwatch_webhook_attempts_total",
-            "HTTP attempts to webhook targets, by result.",
-            ["target", "result"],
-            registry=registry,
-        )
-        self.duration = Histogram(
-            "roomwatch_webhook_attempt_duration_seconds",
-            "Duration of one HTTP attempt to a webhook target.",
-            ["target"],
-            registry=registry,
-            buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-        )
-        self.depth = Gauge(
-            "roomwatch_webhook_queue_depth",
-            "Alert events waiting for a webhook target.",
-            ["target"],
-            registry=registry,
-        )
-
-
 class _Lane:
     """One target's bounded queue and worker."""
 
@@ -325,7 +277,7 @@ class WebhookSink:
         names = [t.name for t in self._targets]
         if len(set(names)) != len(names):
             raise ConfigError("webhook target names must be unique")
-        self._metrics = _Metrics(registry)
+        self._metrics = WebhookMetrics(registry)
         self._session = session
         self._own_session = session is None
         self._policy = policy or RetryPolicy()
@@ -434,27 +386,32 @@ class WebhookSink:
             self._metrics.deliveries.labels(name, outcome).inc()
 
     async def _deliver(self, target: WebhookTarget, event: AlertEvent) -> str:
-        policy = self._policy
-        for attempt in range(1, policy.max_attempts + 1):
-            try:
-                await self._attempt(target, event)
-            except _Reject as exc:
-                self._metrics.attempts.labels(target.name, exc.result).inc()
-                _log_final(target, event, "rejected", exc.result, exc.detail, attempt)
-                return "rejected"
-            except _Retry as exc:
-                self._metrics.attempts.labels(target.name, exc.result).inc()
-                if attempt == policy.max_attempts or self._closed:
-                    _log_final(target, event, "failed", exc.result, exc.detail, attempt)
-                    return "failed"
-                delay = policy.delay(attempt, self._rand())
-                if exc.retry_after is not None:
-                    delay = max(delay, min(exc.retry_after, policy.max_delay))
-                await self._sleep(delay)
-            else:
-                self._metrics.attempts.labels(target.name, "ok").inc()
-                return "delivered"
-        return "failed"  # pragma: no cover - the loop always returns
+        """Try ``event`` under the retry policy; the outcome to count."""
+        retrying = self._policy.retrying(
+            _Retry,
+            rand=self._rand,
+            sleep=self._sleep,
+            give_up=lambda: self._closed,
+            min_wait=lambda exc: exc.retry_after if isinstance(exc, _Retry) else None,
+        )
+        attempts = 0
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    try:
+                        await self._attempt(target, event)
+                    except (_Retry, _Reject) as exc:
+                        self._metrics.attempts.labels(target.name, exc.result).inc()
+                        raise
+        except _Reject as exc:
+            _log_final(target, event, "rejected", exc.result, exc.detail, attempts)
+            return "rejected"
+        except _Retry as exc:  # attempts exhausted, or the sink is closing
+            _log_final(target, event, "failed", exc.result, exc.detail, attempts)
+            return "failed"
+        self._metrics.attempts.labels(target.name, "ok").inc()
+        return "delivered"
 
     async def _attempt(self, target: WebhookTarget, event: AlertEvent) -> None:
         assert self._session is not None

@@ -89,7 +89,7 @@ async def supervise(
         except Exception as exc:
             state.last_error = f"{type(exc).__name__}: {exc}"[:300]
             state.last_error_at = clock()
-            metrics.source_errors.labels(name, type(exc).__name__).inc()
+            metrics.source(name).errors(type(exc).__name__).inc()
             if isinstance(exc, fatal):
                 state.state = "failed"
                 logger.error("source %s stopped: %s", name, state.last_error)

@@ -25,9 +25,9 @@ recorded), against the record's **receive time**:
 
 Every record, live or replayed, must also lie in ``[0, MAX_TS]`` (up to
 2100-01-01), which keeps every date printable (``roomwatch report``).
-Rejected records are counted in ``roomwatch_source_rejects_total{reason=
-"ts_out_of_range"}``; rejecting, not clamping, keeps a record's ``ts`` as
-sent (clamping would invent a time).
+Rejected records are counted as discarded events of their source (``reason=
+"ts_out_of_range"``, see :mod:`roomwatch.metrics`); rejecting, not clamping,
+keeps a record's ``ts`` as sent (clamping would invent a time).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ __all__ = [
 
 #: The latest ``ts`` accepted anywhere: 2100-01-01T00:00:00Z.
 MAX_TS: Final = 4_102_444_800.0
-#: The ``reason`` of a rejected ``ts`` (a ``roomwatch_source_rejects_total`` label).
+#: The ``reason`` a rejected ``ts`` is discarded with (a metric label).
 REASON: Final = "ts_out_of_range"
 #: What live sources pass as ``received_at``: a record without ``ts`` comes
 #: out of the parser with this (NaN) and :class:`TimeGuard` stamps it.

@@ -3,8 +3,9 @@
 The upstream sends JSON text frames, each holding one record, a JSON array of
 records, or NDJSON. Malformed records are counted and skipped; the connection
 stays up. When the connection fails or closes, the source reconnects with
-jittered exponential backoff, forever, logging every failure: it never gives
-up silently. ``close()`` stops it.
+jittered exponential backoff (the shared :class:`roomwatch.retry.RetryPolicy`),
+forever, logging every failure: it never gives up silently. ``close()`` stops
+it.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import websockets
+from tenacity import RetryCallState
 from websockets.asyncio.client import ClientConnection, connect
 
 from roomwatch.core.record import parse_many
 from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
+from roomwatch.retry import RetryPolicy
 from roomwatch.sources import CommentSink
 from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
@@ -40,23 +43,27 @@ logger = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Backoff:
-    """Full-jitter exponential backoff: delay ~ U(0, min(cap, base * 2**n))."""
+    """How the source waits between connections: the shared retry policy, forever.
+
+    The wait before reconnect ``n`` is ``min(maximum, initial * 2**(n-1))``
+    times a random factor in ``[0.1, 1]``: full jitter, with a floor of a
+    tenth of the ceiling so a storm of clients that all drew ~0 can't hammer
+    a recovering upstream. A frame from the upstream starts ``n`` again at 1.
+    """
 
     initial: float = 0.5
     maximum: float = 30.0
     rng: random.Random = field(default_factory=random.Random)
-    attempt: int = 0
 
-    def next_delay(self) -> float:
-        ceiling = min(self.maximum, self.initial * (2.0**self.attempt))
-        self.attempt = min(self.attempt + 1, 32)
-        # Keep a floor of a tenth of the ceiling so a storm of clients that
-        # all drew ~0 can't hammer a recovering upstream.
-        jitter: float = self.rng.random()
-        return ceiling * (0.1 + 0.9 * jitter)
+    @property
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=None, base_delay=self.initial, max_delay=self.maximum, jitter=0.9
+        )
 
-    def reset(self) -> None:
-        self.attempt = 0
+
+class _Ended(Exception):
+    """The connection closed or failed; the source reconnects."""
 
 
 @dataclass(slots=True)
@@ -77,65 +84,93 @@ class WebSocketSource:
     #: unexpected error marks it ``restarting`` until a frame arrives again.
     health: SourceState | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The connection attempt under way (1-based), and the attempts before
+    #: the last one that received a frame: reconnects count from there.
+    _attempt: int = 0
+    _healthy_after: int = 0
 
     async def run(self, sink: CommentSink) -> None:
         """Connect, read, reconnect; returns only after :meth:`close`."""
+        retrying = self.backoff.policy.retrying(
+            _Ended,
+            rand=self.backoff.rng.random,
+            sleep=self._pause,
+            give_up=self._stopping.is_set,
+            # Count reconnects since the upstream last sent a frame.
+            retry_number=lambda state: state.attempt_number - self._healthy_after,
+            before_sleep=self._log_reconnect,
+        )
+        with contextlib.suppress(_Ended):  # closed while the connection was failing
+            async for attempt in retrying:
+                with attempt:
+                    self._attempt = attempt.retry_state.attempt_number
+                    await self._connect(sink)
+
+    async def _connect(self, sink: CommentSink) -> None:
+        """One connection, read to its end: returns when closing, else raises :class:`_Ended`."""
+        if self._stopping.is_set():
+            return
         connected = self.metrics.source_connected.labels(self.name)
-        while not self._stopping.is_set():
-            try:
-                async with connect(
-                    self.url,
-                    additional_headers=dict(self.headers),
-                    max_size=MAX_FRAME_BYTES,
-                    open_timeout=10,
-                ) as ws:
-                    self.connections += 1
-                    connected.set(1)
-                    logger.info("%s: connected to %s", self.name, self.url)
-                    try:
-                        await self._read(ws, sink)
-                    except asyncio.CancelledError:
-                        # Shutting down: say so (1001 going away) rather than
-                        # let the context manager report an internal error.
-                        with contextlib.suppress(Exception):
-                            await asyncio.wait_for(ws.close(1001, "roomwatch is stopping"), 1.0)
-                        raise
-                    reason = "upstream closed the connection"
-            except asyncio.CancelledError:
-                raise
-            except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
-                reason = f"{type(exc).__name__}: {exc}"
-                self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
-                sent = getattr(exc, "sent", None)
-                if getattr(sent, "code", None) == 1009:  # a frame over MAX_FRAME_BYTES
-                    self.metrics.limit_exceeded.labels("source_frame_bytes").inc()
-            except Exception as exc:
-                # Never die silently: whatever broke, log it with its
-                # traceback, count it, and reconnect like any other failure.
-                logger.exception("%s: unexpected error", self.name)
-                reason = f"{type(exc).__name__}: {exc}"
-                self.metrics.source_errors.labels(self.name, type(exc).__name__).inc()
-                self.metrics.source_restarts.labels(self.name).inc()
-                if self.health is not None:
-                    self.health.state = "restarting"
-                    self.health.restarts += 1
-                    self.health.last_error = reason[:500]
-                    self.health.last_error_at = time.time()
-            finally:
-                connected.set(0)
-            if self._stopping.is_set():
-                break
-            delay = self.backoff.next_delay()
-            logger.warning(
-                "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
-                self.name,
-                reason,
+        try:
+            async with connect(
                 self.url,
-                delay,
-                self.backoff.attempt,
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
+                additional_headers=dict(self.headers),
+                max_size=MAX_FRAME_BYTES,
+                open_timeout=10,
+            ) as ws:
+                self.connections += 1
+                connected.set(1)
+                logger.info("%s: connected to %s", self.name, self.url)
+                try:
+                    await self._read(ws, sink)
+                except asyncio.CancelledError:
+                    # Shutting down: say so (1001 going away) rather than
+                    # let the context manager report an internal error.
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(ws.close(1001, "roomwatch is stopping"), 1.0)
+                    raise
+                reason = "upstream closed the connection"
+        except asyncio.CancelledError:
+            raise
+        except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            self.metrics.source(self.name).errors(type(exc).__name__).inc()
+            sent = getattr(exc, "sent", None)
+            if getattr(sent, "code", None) == 1009:  # a frame over MAX_FRAME_BYTES
+                self.metrics.limit_exceeded.labels("source_frame_bytes").inc()
+        except Exception as exc:
+            # Never die silently: whatever broke, log it with its
+            # traceback, count it, and reconnect like any other failure.
+            logger.exception("%s: unexpected error", self.name)
+            reason = f"{type(exc).__name__}: {exc}"
+            self.metrics.source(self.name).errors(type(exc).__name__).inc()
+            self.metrics.source_restarts.labels(self.name).inc()
+            if self.health is not None:
+                self.health.state = "restarting"
+                self.health.restarts += 1
+                self.health.last_error = reason[:500]
+                self.health.last_error_at = time.time()
+        finally:
+            connected.set(0)
+        if self._stopping.is_set():
+            return
+        raise _Ended(reason)
+
+    def _log_reconnect(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        logger.warning(
+            "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
+            self.name,
+            error,
+            self.url,
+            state.upcoming_sleep,
+            state.attempt_number - self._healthy_after,
+        )
+
+    async def _pause(self, delay: float) -> None:
+        """Wait ``delay`` seconds before reconnecting, or less if the source is closed."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), delay)
 
     async def _read(self, ws: ClientConnection, sink: CommentSink) -> None:
         stop = asyncio.ensure_future(self._stopping.wait())
@@ -159,8 +194,9 @@ class WebSocketSource:
                     frame = recv.result()
                 except websockets.exceptions.ConnectionClosedOK:
                     return
-                # A frame arrived, so the upstream is healthy again.
-                self.backoff.reset()
+                # A frame arrived, so the upstream is healthy again: the next
+                # reconnect waits as if it were the first.
+                self._healthy_after = self._attempt - 1
                 if self.health is not None and self.health.state == "restarting":
                     self.health.state = "running"
                 # A record without ts is stamped with its room's time by the pipeline.

@@ -108,7 +108,7 @@ def test_config_doc_is_current():
     import importlib.util
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     spec = importlib.util.spec_from_file_location(
         "gen_config_doc", root / "tools/gen_config_doc.py"
     )

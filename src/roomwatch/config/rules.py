@@ -1,0 +1,150 @@
+"""Bounds for sections whose dataclass lives in ``core``, and checks across fields.
+
+``core`` imports no msgspec, so ``QueueConfig`` and ``AlertConfig`` keep plain
+hints there, and their bounds are written here, keyed by field name; the
+schema applies them wherever the class is checked (:func:`.schema.field_types`).
+A check that relates two fields of one section is a function in
+:data:`.schema.CHECKS`; it yields ``(field, reason)``.
+
+Importing this module registers both; :mod:`roomwatch.config` does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from typing import Any, Final, Literal
+
+from msgspec import Meta
+
+from roomwatch.config.moderation import ModerationConfig
+from roomwatch.config.schema import CHECKS, RULES
+from roomwatch.config.sections import ROLES, Token, WebhookSettings
+from roomwatch.config.types import NonBlank
+from roomwatch.core.alerts import AlertConfig
+from roomwatch.core.queue import QueueConfig
+
+__all__ = ["ALERT_RULES", "QUEUE_RULES", "TOKEN_RULES"]
+
+_AT_LEAST_0: Final = Meta(ge=0)
+_AT_LEAST_1: Final = Meta(ge=1)
+_ABOVE_0: Final = Meta(gt=0)
+_SHARE: Final = Meta(ge=0, le=1)
+_TERMS: Final = tuple[NonBlank, ...]
+
+
+def _every_number(cls: type, meta: Meta) -> dict[str, Any]:
+    return {
+        f.name: meta
+        for f in dataclasses.fields(cls)
+        if f.type in ("int", "float", int, float)  # hints are strings under __future__
+    }
+
+
+#: ``[queue]``: every number is 0 or more, and these tighter.
+QUEUE_RULES: Final[dict[str, Any]] = {
+    **_every_number(QueueConfig, _AT_LEAST_0),
+    "max_items": _AT_LEAST_1,
+    "top_n": _AT_LEAST_1,
+    "max_candidates": _AT_LEAST_1,
+    "max_wordings": _AT_LEAST_1,
+    "max_askers": _AT_LEAST_1,
+    "half_life_s": _ABOVE_0,
+    "asker_bitmap_bits": Meta(ge=64),
+    "fold_threshold": Meta(gt=0, le=1),
+    "min_confidence": _SHARE,
+}
+
+
+def _check_queue(q: QueueConfig) -> Iterator[tuple[str, str]]:
+    if q.fold_conflict > q.fold_threshold:
+        yield "fold_conflict", "must be at most queue.fold_threshold"
+
+
+#: ``[alerts]``: the other numbers may be anything finite.
+ALERT_RULES: Final[dict[str, Any]] = {
+    **dict.fromkeys(
+        (
+            "window_seconds",
+            "baseline_half_life_seconds",
+            "raid_window_seconds",
+            "outage_silence_seconds",
+            "update_growth",
+            "room_idle_seconds",
+        ),
+        _ABOVE_0,
+    ),
+    **dict.fromkeys(
+        (
+            "warmup_seconds",
+            "resolve_hold_seconds",
+            "cooldown_seconds",
+            "update_min_interval_seconds",
+            "outage_min_rate",
+            "baseline_margin_sigmas",
+        ),
+        _AT_LEAST_0,
+    ),
+    **dict.fromkeys(
+        (
+            "negative_share_margin",
+            "topic_min_share",
+            "raid_abusive_share",
+            "active_learning_rate",
+            "raid_similarity",
+            "negative_critical_share",
+            "negative_min_share",
+            "surprise_alpha",
+        ),
+        _SHARE,
+    ),
+    "negative_sentiment": Meta(ge=-1, le=1),
+    **dict.fromkeys(
+        (
+            "negative_min_count",
+            "topic_min_count",
+            "topic_min_users",
+            "raid_min_accounts",
+            "watch_min_count",
+            "watch_min_users",
+            "max_samples",
+            "surge_min_count",
+            "cluster_min_overlap",
+            "cluster_min_count",
+        ),
+        _AT_LEAST_1,
+    ),
+    "watch_terms": _TERMS,
+    "topic_seeds": Mapping[str, _TERMS],  # type: ignore[valid-type]
+    "room_watch_terms": Mapping[str, _TERMS],  # type: ignore[valid-type]
+}
+
+#: ``[[tokens]]``: the role is one of :data:`ROLES`.
+TOKEN_RULES: Final[dict[str, Any]] = {"role": Literal[ROLES]}
+
+
+def _check_moderation(m: ModerationConfig) -> Iterator[tuple[str, str]]:
+    if m.outbound == "webhook" and not m.webhook_url.startswith(("http://", "https://")):
+        yield "webhook_url", "must be an http(s) URL when outbound = 'webhook'"
+
+
+def _check_webhook(w: WebhookSettings) -> Iterator[tuple[str, str]]:
+    from yarl import URL  # what the sink parses it with; only needed with [[webhooks]]
+
+    try:
+        url = URL(w.url)
+        ok = url.scheme in ("http", "https") and bool(url.host)
+    except ValueError:
+        ok = False
+    if not ok:
+        yield "url", "must be an http(s) URL"
+
+
+RULES.update({QueueConfig: QUEUE_RULES, AlertConfig: ALERT_RULES, Token: TOKEN_RULES})
+CHECKS.update(
+    {
+        QueueConfig: _check_queue,
+        ModerationConfig: _check_moderation,
+        WebhookSettings: _check_webhook,
+    }
+)

@@ -1,0 +1,290 @@
+"""The config sections roomwatch owns, as frozen dataclasses.
+
+Each field is one key: its ``#:`` comment is the documentation
+(``tools/gen_config_doc.py`` copies it to docs/config.md), its type hint the
+schema (bounds from :mod:`.types`), its default the default. The sections
+whose dataclass lives elsewhere (``[queue]``, ``[alerts]``) get their bounds
+from :mod:`.rules`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Final, Literal
+
+from msgspec import Meta
+
+from roomwatch.config.types import (
+    NonBlank,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+)
+
+__all__ = [
+    "ROLES",
+    "HubSettings",
+    "LimitSettings",
+    "ModelSettings",
+    "PipelineSettings",
+    "RecorderSettings",
+    "ReplaySourceSettings",
+    "RoomSettings",
+    "ServerSettings",
+    "Sources",
+    "StoreSettings",
+    "Token",
+    "WebSocketSourceSettings",
+    "WebhookSettings",
+]
+
+#: Roles a token can carry. ``ingest`` may only post comments.
+ROLES: Final = ("host", "helper", "moderator", "comms", "admin", "ingest")
+#: A value never echoed in an error message (it may hold a secret).
+_SECRET: Final = {"secret": True}
+#: ... and may be written "env:NAME" to read it from the environment.
+_SECRET_ENV: Final = {"secret": True, "env": True}
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    #: Address to listen on. Keep 127.0.0.1 unless a proxy guards the port.
+    host: str = "127.0.0.1"
+    #: TCP port for the pages, WebSocket hub, ingest, /metrics and /healthz.
+    port: Annotated[int, Meta(ge=0, le=65535)] = 8686
+    #: Browser origins allowed to open WebSocket connections and post
+    #: moderation actions, e.g. "https://ops.example.com". Empty means the
+    #: server's own address only (http://host:port as configured; localhost,
+    #: 127.0.0.1 and [::1] for a loopback host). The Host header is never
+    #: trusted. Behind a proxy, or on 0.0.0.0, list the address browsers use.
+    allowed_origins: tuple[str, ...] = ()
+    #: /metrics and /healthz answer without a token (for Prometheus and
+    #: health probes; they show no room names or text). false: any token.
+    open_metrics: bool = True
+    #: Actions one token may take per minute on the host and alerts
+    #: channels (token bucket; bursts up to this). Moderation actions use
+    #: moderation.actions_per_minute.
+    actions_per_minute: PositiveInt = 120
+    #: Largest HTTP ingest body, in bytes, chunked or not (413 past it).
+    #: Every limit: docs/limits.md.
+    max_body_bytes: PositiveInt = 16 * 1024 * 1024
+    #: On SIGTERM/SIGINT, the longest `serve` takes to stop: in-flight
+    #: requests and batches finish, the recorder and SQLite are flushed and
+    #: clients get GOING_AWAY (1001), then it exits 0. A step that overruns
+    #: its share is cut short and logged; if the process is still there 5 s
+    #: past the bound, it exits with status 70. A second signal exits at once.
+    shutdown_timeout_s: Annotated[float, Meta(gt=0, le=3600)] = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    #: Most comments the CPU-heavy stages take in one batch.
+    batch_max: PositiveInt = 512
+    #: Longest a comment waits for its batch to fill, in milliseconds.
+    batch_wait_ms: NonNegativeFloat = 5.0
+    #: Comments buffered between the sources and the stages. When full,
+    #: sources wait (backpressure) rather than drop.
+    queue_max: PositiveInt = 4096
+    #: At least this many recent (room, id) pairs (at most twice as many) are
+    #: remembered, so a repeated id among them is dropped as a duplicate.
+    dedupe_window: NonNegativeInt = 200_000
+    #: A live record whose `ts` is more than this many seconds ahead of its
+    #: receive time (the wall clock, or its room's record time if later) is
+    #: rejected (`ts_out_of_range`).
+    ts_max_future_s: NonNegativeFloat = 300.0
+    #: A live record whose `ts` is more than this many seconds behind its
+    #: room's record time is rejected (`ts_out_of_range`). A room's first
+    #: record has no lower bound, so old recordings can still be posted.
+    ts_max_past_s: NonNegativeFloat = 7 * 86400.0
+    #: In a replay the receive time is the record time: a record more than
+    #: this many seconds after the newest earlier one of its file is rejected
+    #: (`ts_out_of_range`), unless the next record confirms the jump.
+    replay_max_gap_s: NonNegativeFloat = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class HubSettings:
+    #: Messages buffered for each WebSocket client.
+    client_queue: PositiveInt = 1000
+    #: What happens to a client whose buffer is full: "drop_oldest" keeps the
+    #: connection and loses its oldest messages; "disconnect" closes it.
+    slow_client: Literal["drop_oldest", "disconnect"] = "drop_oldest"
+    #: Messages each channel keeps so a reconnecting client can resume.
+    resume_buffer: NonNegativeInt = 5000
+    #: Recent flagged verdicts sent to a moderator client on connect.
+    moderator_backlog: NonNegativeInt = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    #: Folder holding the trained model; empty means the bundled one.
+    models_dir: str = ""
+    #: Folder holding the lexicons; empty means the bundled ones.
+    lexicons_dir: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    #: SQLite file for audits, alerts and feedback; created if missing.
+    path: str = "var/roomwatch.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class WebSocketSourceSettings:
+    #: Upstream URL that sends comment records as JSON text frames.
+    url: str = field(metadata=_SECRET)
+    #: A name for metrics and logs; defaults to "websocket".
+    name: str = "websocket"
+    #: Extra HTTP headers for the upstream handshake (e.g. authorization).
+    headers: Mapping[str, str] = field(default_factory=dict, metadata=_SECRET)
+    #: First reconnect delay in seconds; doubles up to ``backoff_max_s``.
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaySourceSettings:
+    #: Recordings to replay, in order (JSONL, .gz, or importer formats).
+    paths: tuple[str, ...]
+    name: str = "replay"
+    #: 1 keeps the original timing, 10 runs ten times faster, 0 is flat out.
+    speed: NonNegativeFloat = 1.0
+    #: Start again from the first file after the last one ends.
+    loop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RecorderSettings:
+    """Recording every accepted record to per-room JSON Lines files."""
+
+    #: Record at all. Recordings are what `roomwatch replay` and `report` read.
+    enabled: bool = True
+    #: Folder for the recordings; one sub-folder per room.
+    dir: str = "var/recordings"
+    #: Buffered records are written this often. A crash (even kill -9) loses
+    #: at most this many seconds of records, plus at most one partial line.
+    flush_interval_s: PositiveFloat = 1.0
+    #: Start a new file once the current one holds this many bytes ...
+    max_bytes: PositiveInt = 256 * 1024 * 1024
+    #: ... or is this many seconds old. Closed files are gzip-compressed.
+    max_age_s: PositiveFloat = 3600.0
+    #: Most bytes held in memory while the disk can't keep up; past it,
+    #: records are dropped and counted.
+    max_buffer_bytes: PositiveInt = 64 * 1024 * 1024
+    #: fsync after every flush (slower; survives power loss, not just crashes).
+    fsync: bool = False
+    #: Most recording files held open at once. A room beyond it keeps its
+    #: file, which is closed and opened again (appending) when it is written
+    #: next, least recently written first. Lowered at start-up to a quarter
+    #: of the process's file-descriptor limit if that is smaller.
+    max_open_files: NonNegativeInt = 256
+
+
+@dataclass(frozen=True, slots=True)
+class LimitSettings:
+    """Limits on what one client, connection or user may send (docs/limits.md)."""
+
+    #: Most records one POST /ingest may hold (413 past it, nothing accepted).
+    max_records_per_request: PositiveInt = 10_000
+    #: Most WebSocket clients (/ws/*) open at once from one IP address (429).
+    connections_per_ip: PositiveInt = 64
+    #: Most WebSocket clients open at once with one token (429).
+    connections_per_token: PositiveInt = 32
+    #: Messages a client may send on /ws/* per second, sustained, and in a
+    #: burst; past it the connection is closed with 1008 (policy violation).
+    client_messages_per_s: PositiveFloat = 20.0
+    client_messages_burst: PositiveInt = 60
+    #: Frames a WebSocket source reads per second at most; past it the source
+    #: reads no faster (the upstream is slowed by TCP, nothing is lost).
+    source_frames_per_s: PositiveFloat = 2_000.0
+    #: Comments one user may post in one room per second, sustained, and in a
+    #: burst (by the records' ts). Excess comments are recorded but shed from
+    #: analysis, counted; 0 turns flood control off.
+    user_comments_per_s: NonNegativeFloat = 1.0
+    user_comments_burst: PositiveInt = 20
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSettings:
+    """Per-room extra terms for the classifier (``[rooms."<room>"]``).
+
+    Write terms in their normalised spelling (傻逼, not 煞笔); they match on
+    jieba token boundaries like the shipped lexicons, and are evidence for the
+    model, not blind overrides.
+    """
+
+    #: Extra insults for this room (e.g. a nickname used to attack the host).
+    block_abuse: tuple[str, ...] = ()
+    #: Extra ad / traffic-stealing terms (e.g. a rival room's name).
+    block_spam: tuple[str, ...] = ()
+    #: Terms never to count as abuse or spam here (a product called 大麻花).
+    allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A login token: a secret, the role it grants and the rooms it may see."""
+
+    #: The secret itself, or "env:NAME" to read it from that environment variable.
+    token: str = field(repr=False, metadata={"env": True})
+    #: What the token may do: host, helper, moderator, comms, admin or ingest
+    #: (docs/authorisation.md).
+    role: str
+    #: Shown in audits and logs instead of the secret.
+    name: str = ""
+    #: Rooms this token may see; "*" means every room.
+    rooms: tuple[str, ...] = ("*",)
+
+    def allows_room(self, room: str) -> bool:
+        return "*" in self.rooms or room in self.rooms
+
+    @property
+    def label(self) -> str:
+        """What audits and logs show instead of the secret."""
+        return self.name or f"{self.role}-{hashlib.sha256(self.token.encode()).hexdigest()[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """``[sources]``: where comments come from besides ``POST /ingest``."""
+
+    websocket: tuple[WebSocketSourceSettings, ...] = ()
+    replay: tuple[ReplaySourceSettings, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """One ``[[webhooks]]`` table: where alert events are posted.
+
+    The fields are those of :class:`roomwatch.sinks.webhook.WebhookTarget`,
+    which is built from this (``WebhookTarget(**dataclasses.asdict(w))``);
+    the sink is not imported here so that loading config loads no aiohttp.
+    """
+
+    #: A unique name; it labels this target's delivery metrics.
+    name: NonBlank
+    #: The bot's webhook URL (http or https); may be "env:VAR".
+    url: str = field(metadata=_SECRET_ENV)
+    #: Body format: json, feishu, dingtalk, wecom or slack.
+    format: Literal["json", "feishu", "dingtalk", "wecom", "slack"] = "json"
+    #: "rich" (cards, markdown) or "text" (plain text).
+    style: Literal["rich", "text"] = "rich"
+    #: Least severity delivered: info, warning or critical.
+    min_severity: Literal["info", "warning", "critical"] = "warning"
+    #: Only these rooms (``None``: every room).
+    rooms: frozenset[str] | None = None
+    #: Signing secret (Feishu, DingTalk signed mode, or an HMAC header for json); may be "env:VAR".
+    secret: str | None = field(default=None, metadata=_SECRET_ENV)
+    #: Event kinds delivered. ``update`` events are sent only when they
+    #: escalate severity, unless ``all_updates`` is set.
+    kinds: frozenset[Literal["open", "update", "resolve", "ack"]] = frozenset(
+        {"open", "update", "resolve"}
+    )
+    all_updates: bool = False
+    #: Seconds before one delivery attempt gives up.
+    timeout_seconds: PositiveFloat = 10.0
+    #: Events held for this target; when full the oldest is dropped and counted.
+    queue_size: PositiveInt = 256

@@ -1,0 +1,237 @@
+"""``[alerts]``: every alert threshold (:class:`AlertConfig`) and its parsing.
+
+:meth:`AlertConfig.from_mapping` turns a decoded TOML table into the frozen
+config, strictly: unknown keys and wrong types are errors that name the key;
+``__post_init__`` checks the ranges. The default seed topics and watch list
+come from ``lexicons/alerts/`` (:mod:`roomwatch.core.alerts.seeds`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any
+
+from roomwatch.core.alerts.seeds import DEFAULT_TOPIC_SEEDS, DEFAULT_WATCH_TERMS
+from roomwatch.errors import ConfigError
+
+__all__ = ["AlertConfig"]
+
+
+def _proxy(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
+@dataclass(frozen=True, slots=True)
+class AlertConfig:
+    """Every alert threshold, with documented defaults.
+
+    Field names are plain snake_case so ``[alerts]`` TOML keys map onto them
+    one to one. Durations are seconds of record time.
+    """
+
+    #: Sliding window for counts and shares.
+    window_seconds: float = 20.0
+    #: Half-life of the per-room EWMA baselines.
+    baseline_half_life_seconds: float = 300.0
+    #: Expected counts use the baseline rate plus this many standard errors of
+    #: its own estimate, so a young baseline that happens to run low does not
+    #: make ordinary traffic look surprising.
+    baseline_margin_sigmas: float = 1.0
+    #: How fast a baseline keeps learning while its alert is open (0..1).
+    active_learning_rate: float = 0.1
+    #: Baseline detectors stay quiet until the room is this old ...
+    warmup_seconds: float = 60.0
+    #: ... and has sent this many comments.
+    warmup_min_comments: int = 40
+    #: An alert resolves after staying below its resolve level this long.
+    resolve_hold_seconds: float = 20.0
+    #: After resolving, the same detector+room+topic cannot open again for this long.
+    cooldown_seconds: float = 60.0
+    #: Minimum spacing of ``update`` events (escalations are sent at once).
+    update_min_interval_seconds: float = 10.0
+    #: An update needs the incident to have grown by this factor since the last event.
+    update_growth: float = 1.5
+    #: A room silent this long with no open alert is forgotten.
+    room_idle_seconds: float = 3600.0
+    #: Sample comments kept as evidence.
+    max_samples: int = 5
+
+    #: A comment is negative when its sentiment is at or below this.
+    negative_sentiment: float = -0.3
+    #: Negative spike: at least this many unexplained negative comments in the window,
+    negative_min_count: int = 12
+    #: ... a share of at least this,
+    negative_min_share: float = 0.25
+    #: ... a share at least ``ratio`` x the baseline share,
+    negative_share_ratio: float = 1.8
+    #: ... and at least the baseline share plus this margin.
+    negative_share_margin: float = 0.1
+    #: Critical when the share reaches this.
+    negative_critical_share: float = 0.6
+
+    #: Grievance topic: at least this many topic comments in the window (seed topics),
+    topic_min_count: int = 5
+    #: ... or this many for incremental clusters (less certain topics),
+    cluster_min_count: int = 8
+    #: ... from at least this many distinct users,
+    topic_min_users: int = 4
+    #: ... making up at least this share of all comments,
+    topic_min_share: float = 0.06
+    #: ... and ``ratio`` x the topic's baseline share.
+    topic_share_ratio: float = 3.0
+    #: ... and a count the topic's baseline reaches by chance with probability
+    #: below this (the negative spike uses it too).
+    surprise_alpha: float = 1e-4
+    #: Critical at this many topic comments in the window.
+    topic_critical_count: int = 20
+    #: Topic name -> seed terms.
+    topic_seeds: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_TOPIC_SEEDS)
+    #: Incremental clusters: a comment joins one sharing this many salient terms.
+    cluster_min_overlap: int = 2
+    #: At most this many incremental clusters per room (least recent evicted).
+    max_clusters: int = 32
+
+    #: Abuse raid: window in which near-duplicates are grouped,
+    raid_window_seconds: float = 30.0
+    #: ... distinct accounts needed,
+    raid_min_accounts: int = 8
+    #: ... character-bigram Jaccard similarity to join a group,
+    raid_similarity: float = 0.5
+    #: ... share of a group's messages labelled abuse or spam,
+    raid_abusive_share: float = 0.5
+    #: ... critical at this many accounts.
+    raid_critical_accounts: int = 20
+    #: At most this many near-duplicate groups are tracked per room.
+    raid_max_groups: int = 32
+
+    #: Watch-list surge: default terms (a room entry in ``room_watch_terms`` replaces them),
+    watch_terms: tuple[str, ...] = DEFAULT_WATCH_TERMS
+    room_watch_terms: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    #: ... mentions in the window needed,
+    watch_min_count: int = 5
+    #: ... from this many distinct users,
+    watch_min_users: int = 3
+    #: ... and ``ratio`` x the baseline mention rate,
+    watch_ratio: float = 3.0
+    #: ... critical at this many mentions.
+    watch_critical_count: int = 15
+
+    #: Feed outage: only for rooms whose baseline is at least this many comments/s,
+    outage_min_rate: float = 0.2
+    #: ... silent for at least this long,
+    outage_silence_seconds: float = 10.0
+    #: ... and for ``factor`` x the expected gap between comments;
+    outage_gap_factor: float = 8.0
+    #: critical once silent this long.
+    outage_critical_seconds: float = 60.0
+
+    #: Volume surge (info only): window volume at least ``ratio`` x baseline,
+    surge_ratio: float = 8.0
+    #: ... and at least this many comments in the window.
+    surge_min_count: int = 100
+
+    def __post_init__(self) -> None:
+        positive = (
+            "window_seconds",
+            "baseline_half_life_seconds",
+            "raid_window_seconds",
+            "outage_silence_seconds",
+            "update_growth",
+            "room_idle_seconds",
+        )
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"alerts.{name} must be positive")
+        non_negative = (
+            "warmup_seconds",
+            "resolve_hold_seconds",
+            "cooldown_seconds",
+            "update_min_interval_seconds",
+            "outage_min_rate",
+            "baseline_margin_sigmas",
+        )
+        for name in non_negative:
+            if getattr(self, name) < 0:
+                raise ConfigError(f"alerts.{name} must not be negative")
+        for name in (
+            "negative_share_margin",
+            "topic_min_share",
+            "raid_abusive_share",
+            "active_learning_rate",
+            "raid_similarity",
+            "negative_critical_share",
+            "negative_min_share",
+            "surprise_alpha",
+        ):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"alerts.{name} must be between 0 and 1")
+        if not -1 <= self.negative_sentiment <= 1:
+            raise ConfigError("alerts.negative_sentiment must be between -1 and 1")
+        for name in (
+            "negative_min_count",
+            "topic_min_count",
+            "topic_min_users",
+            "raid_min_accounts",
+            "watch_min_count",
+            "watch_min_users",
+            "max_samples",
+            "surge_min_count",
+            "cluster_min_overlap",
+            "cluster_min_count",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"alerts.{name} must be at least 1")
+        object.__setattr__(
+            self, "topic_seeds", _proxy({k: tuple(v) for k, v in self.topic_seeds.items()})
+        )
+        object.__setattr__(
+            self,
+            "room_watch_terms",
+            _proxy({k: tuple(v) for k, v in self.room_watch_terms.items()}),
+        )
+        object.__setattr__(self, "watch_terms", tuple(self.watch_terms))
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], *, section: str = "alerts") -> AlertConfig:
+        """Build from a decoded TOML table, strictly: unknown keys and wrong types are errors."""
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise ConfigError(f"unknown key(s) in [{section}]: {', '.join(unknown)}")
+        defaults = cls()
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            default = getattr(defaults, name)
+            where = f"{section}.{name}"
+            if isinstance(default, bool) or isinstance(value, bool):
+                raise ConfigError(f"{where} must be a number")
+            if isinstance(default, int):
+                if not isinstance(value, int):
+                    raise ConfigError(f"{where} must be an integer")
+            elif isinstance(default, float):
+                if not isinstance(value, int | float):
+                    raise ConfigError(f"{where} must be a number")
+                value = float(value)
+            elif isinstance(default, tuple):
+                value = _str_tuple(value, where)
+            else:  # a mapping of name -> list of terms
+                if not isinstance(value, Mapping):
+                    raise ConfigError(f"{where} must be a table of term lists")
+                value = {str(k): _str_tuple(v, f"{where}.{k}") for k, v in value.items()}
+            values[name] = value
+        return cls(**values)
+
+    def watch_terms_for(self, room: str) -> tuple[str, ...]:
+        return self.room_watch_terms.get(room, self.watch_terms)
+
+
+def _str_tuple(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, str) and v.strip() for v in value
+    ):
+        raise ConfigError(f"{where} must be a list of non-blank strings")
+    return tuple(value)

@@ -1,0 +1,132 @@
+"""``negative_spike``: the room's mood turns.
+
+The share of negative comments (``sentiment <= negative_sentiment``) in the
+last ``window_seconds`` (or its last three quarters or half) is far above the
+room's own learned share, and the count is one the baseline would reach by
+chance with probability below ``surprise_alpha``. The share-based
+expectation scales the window's *other* comments by the baseline odds, so a
+mood turn does not raise its own bar.
+
+Negatives that belong to a grievance topic or a raid (open, cooling down or
+forming) are that incident's and are not counted here; while a complaint
+wave is on, every grievance is the wave's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Final
+
+from roomwatch.core.alerts.baseline import poisson_needed
+from roomwatch.core.alerts.lifecycle import Lifecycle
+from roomwatch.core.alerts.state import (
+    Room,
+    claims,
+    complaints_on,
+    forming_topics,
+    raid_forming,
+    recent_count,
+)
+from roomwatch.core.alerts.values import AlertEvent, Evidence
+
+__all__ = ["evaluate"]
+
+#: Besides the whole window, the negative spike looks at its last 3/4 and 1/2
+#: (floors scaled in between): a turn that began 10-15 s ago fills those.
+_SPIKE_PARTS: Final = (0.75, 0.5)
+
+
+def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
+    cfg = life.config
+    # Negatives that belong to a topic or raid (open, cooling down, or
+    # forming) are that incident's, not a general mood turn.
+    claimed = forming_topics(room, cfg)
+    # A complaint wave brings grievances that name no seed term
+    # ("我要打12315投诉", "打开全是烂的"): all grievances are the wave's
+    # while it is on or gathering.
+    wave_on = complaints_on(room, cfg, now)
+    raid_on = claims(room, "abuse_raid", "", now) or raid_forming(room, cfg)
+    base_n = room.baseline.mean("n")
+    base_share = room.baseline.mean("neg") / base_n if base_n > 0 else 0.0
+    trigger = max(
+        cfg.negative_min_share,
+        base_share * cfg.negative_share_ratio,
+        base_share + cfg.negative_share_margin,
+    )
+
+    def measure(seconds: float) -> tuple[int, int, int]:
+        """(unexplained negatives, all comments, all negatives) in the last ``seconds``."""
+        total = recent_count(room, "n", seconds)
+        negatives = neg = recent_count(room, "neg", seconds)
+        if wave_on:
+            neg = recent_count(room, "nfree", seconds)
+        else:
+            for key in claimed:
+                # Per-second counts, like the totals: walking the topic's
+                # hits cost ~1,000 steps per negative comment during a wave.
+                neg -= recent_count(room, "tn:" + key, seconds)
+        if raid_on:
+            neg -= recent_count(room, "rneg", seconds)
+        return max(0, neg), total, negatives
+
+    def fires(unexplained: int, total: int, negatives: int, seconds: float, floor: int) -> bool:
+        # As for topics: the count must be surprising given the larger of
+        # the share- and rate-based expectations.
+        expected = room.baseline.expected(
+            "neg", seconds, total - negatives, cfg.baseline_margin_sigmas
+        )
+        need = max(floor, poisson_needed(expected, cfg.surprise_alpha))
+        return unexplained >= need and total > 0 and unexplained / total >= trigger
+
+    span = cfg.window_seconds
+    unexplained, total, negatives = measure(span)
+    firing = fires(unexplained, total, negatives, span, cfg.negative_min_count)
+    if not firing and ("negative_spike", "") not in room.active:
+        # A sudden turn shows first in the last part of the window: its
+        # first seconds hold few of the turn's comments but dilute it.
+        for frac in _SPIKE_PARTS:
+            part = span * frac
+            f_unexplained, f_total, f_negatives = measure(part)
+            floor = math.ceil(cfg.negative_min_count * (0.5 + frac / 2))
+            if fires(f_unexplained, f_total, f_negatives, part, floor):
+                firing = True
+                span, unexplained, total = part, f_unexplained, f_total
+                break
+    share = unexplained / total if total else 0.0
+    below = unexplained < cfg.negative_min_count / 2 or share < (base_share + trigger) / 2
+    level = 2 if share >= max(cfg.negative_critical_share, trigger) else 1
+
+    def build() -> tuple[str, Evidence]:
+        unexplained_hits = [
+            h
+            for h in room.negatives
+            if not (raid_on and h.raid)
+            and (
+                (h.topic is None and h.label != "grievance")
+                if wave_on
+                else (h.topic is None or h.topic not in claimed)
+            )
+        ]
+        terms = Counter[str]()
+        for h in unexplained_hits:
+            terms.update(dict.fromkeys(h.terms).keys())
+        samples = [h.sample for h in unexplained_hits]
+        ev = Evidence(
+            count=unexplained,
+            window_seconds=span,
+            rate_per_min=unexplained * 60.0 / span,
+            baseline_per_min=room.baseline.mean("neg") * 60.0,
+            share=share,
+            baseline_share=base_share,
+            users=len({h.user for h in unexplained_hits}),
+            top_terms=tuple(terms.most_common(6)),
+            samples=tuple(samples[-cfg.max_samples :]),
+        )
+        summary = (
+            f"直播间「{room.name}」负面情绪激增：近{span:g}秒负面评论"
+            f"{unexplained}条，占比{share:.0%}（平时约{base_share:.0%}）。"
+        )
+        return summary, ev
+
+    life.step(room, "negative_spike", "", now, firing, below, level, unexplained, build, events)

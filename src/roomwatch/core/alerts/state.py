@@ -1,0 +1,229 @@
+"""Per-room detector state, and the questions detectors ask of it.
+
+A :class:`Room` holds the per-second count buckets of the window, the
+window's hits per detector (negatives, topics, raid groups, watch-list
+mentions), the open incidents and cooldowns. The functions below are the
+cross-detector rules ("one incident, one alert"): which incidents claim a
+comment, whether a complaint wave or a raid is forming.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from roomwatch.core.alerts.baseline import Baseline
+from roomwatch.core.alerts.config import AlertConfig
+from roomwatch.core.alerts.seeds import STOPWORDS
+from roomwatch.core.alerts.values import Observation, Sample
+
+__all__ = [
+    "Active",
+    "Cluster",
+    "Hit",
+    "RaidGroup",
+    "RaidTally",
+    "Room",
+    "claimed_topics",
+    "claims",
+    "complaints_on",
+    "forming_topics",
+    "raid_forming",
+    "recent_count",
+    "salient",
+    "sample_of",
+    "warm",
+]
+
+
+def sample_of(obs: Observation) -> Sample:
+    text = obs.comment.text
+    if len(text) > 120:
+        text = text[:119] + "…"
+    return Sample(text, obs.comment.user_key, obs.label, obs.sentiment, obs.comment.ts)
+
+
+def salient(tokens: Iterable[str]) -> list[str]:
+    out = []
+    for tok in tokens:
+        tok = tok.strip()
+        if len(tok) < 2 or tok in STOPWORDS:
+            continue
+        if tok.isdigit() and len(tok) < 3:
+            continue
+        if not any(ch.isalnum() for ch in tok):
+            continue
+        out.append(tok)
+    return out
+
+
+@dataclass(slots=True)
+class Hit:
+    ts: float
+    user: str | None
+    negative: bool
+    sample: Sample
+    terms: tuple[str, ...] = ()
+    topic: str | None = None
+    raid: bool = False
+    label: str = ""
+    seq: int = 0
+
+
+@dataclass(slots=True)
+class Cluster:
+    key: str
+    terms: Counter[str]
+    last: float
+
+
+@dataclass(slots=True)
+class RaidGroup:
+    shingles: frozenset[str]
+    members: deque[Hit]
+    last: float
+    #: Messages per account among ``members`` (distinct accounts without a walk).
+    users: Counter[str] = field(default_factory=Counter)
+    #: Members labelled abuse or spam.
+    abusive: int = 0
+
+
+@dataclass(slots=True)
+class RaidTally:
+    """Running totals of the current raid incident."""
+
+    seen: set[int] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    texts: Counter[str] = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
+    samples: list[Sample] = field(default_factory=list)
+    first: float = math.inf
+    last: float = -math.inf
+    #: Messages counted before a restart (from the restored alert).
+    restored: int = 0
+
+    def clear(self) -> None:
+        self.restored = 0
+        self.seen.clear()
+        self.accounts.clear()
+        self.texts.clear()
+        self.labels.clear()
+        self.samples.clear()
+        self.first, self.last = math.inf, -math.inf
+
+
+@dataclass(slots=True)
+class Active:
+    """Detector-side state of one open alert."""
+
+    alert_id: str
+    level: int
+    last_event: float
+    last_size: float
+    below_since: float | None = None
+
+
+@dataclass(slots=True)
+class Room:
+    name: str
+    first_ts: float
+    last_ts: float
+    now: float
+    sec: int
+    seen: int = 0
+    baseline: Baseline = field(default_factory=lambda: Baseline(300.0))
+    buckets: deque[tuple[int, Counter[str]]] = field(default_factory=deque)
+    window: Counter[str] = field(default_factory=Counter)
+    negatives: deque[Hit] = field(default_factory=deque)
+    topics: dict[str, deque[Hit]] = field(default_factory=dict)
+    clusters: dict[str, Cluster] = field(default_factory=dict)
+    cluster_seq: int = 0
+    groups: list[RaidGroup] = field(default_factory=list)
+    watch: deque[Hit] = field(default_factory=deque)
+    raid: RaidTally = field(default_factory=RaidTally)
+    active: dict[tuple[str, str], Active] = field(default_factory=dict)
+    cooldown: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: Hits per user in each topic's deque (distinct askers without a walk).
+    topic_users: dict[str, Counter[str | None]] = field(default_factory=dict)
+    #: Each user's latest grievance topic in the window: (topic, ts).
+    user_topic: dict[str, tuple[str, float]] = field(default_factory=dict)
+    pruned_at: float = -math.inf
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def recent_count(room: Room, key: str, seconds: float) -> int:
+    """Count of ``key`` in the last ``seconds`` (whole buckets, newest included)."""
+    first = room.sec - math.ceil(seconds) + 1
+    if first <= room.buckets[0][0]:
+        return room.window.get(key, 0)  # the whole window: kept summed
+    total = 0
+    for sec, counts in reversed(room.buckets):
+        if sec < first:
+            break
+        total += counts.get(key, 0)
+    return total
+
+
+def claims(room: Room, detector: str, key: str, now: float) -> bool:
+    """Whether an incident is open, or just resolved and still in cooldown.
+
+    Comments belonging to such an incident are not counted again by the
+    catch-all detectors (negative spike, watch list): one incident, one alert.
+    """
+    if (detector, key) in room.active:
+        return True
+    until = room.cooldown.get((detector, key))
+    return until is not None and now < until
+
+
+def claimed_topics(room: Room, now: float) -> set[str]:
+    return {
+        key
+        for detector, key in (*room.active, *room.cooldown)
+        if detector == "grievance_topic" and claims(room, detector, key, now)
+    }
+
+
+def complaints_on(room: Room, cfg: AlertConfig, now: float) -> bool:
+    """A grievance topic is open or cooling down, or seed-topic complaints are gathering.
+
+    Gathering: the window holds half a seed topic's firing count of
+    seed-topic complaints, whichever topics they name (the first
+    complaints of a wave often split: "发霉的苹果，要求退款").
+    """
+    if claimed_topics(room, now):
+        return True
+    seeds = cfg.topic_seeds
+    gathered = sum(len(hits) for key, hits in room.topics.items() if key in seeds)
+    return gathered * 2 >= cfg.topic_min_count
+
+
+def forming_topics(room: Room, cfg: AlertConfig) -> set[str]:
+    """Topics half way to their firing count."""
+    return {
+        key
+        for key, hits in room.topics.items()
+        if len(hits) * 2
+        >= (cfg.topic_min_count if key in cfg.topic_seeds else cfg.cluster_min_count)
+    }
+
+
+def raid_forming(room: Room, cfg: AlertConfig) -> bool:
+    """A near-duplicate group half way to a raid."""
+    need = cfg.raid_min_accounts / 2
+    return any(len(group.users) >= need for group in room.groups)
+
+
+def warm(room: Room, cfg: AlertConfig) -> bool:
+    """Past the warm-up, for the baseline detectors.
+
+    Measured on the comments seen, so a room that went quiet right after it
+    appeared is still warming up.
+    """
+    return (
+        room.last_ts - room.first_ts >= cfg.warmup_seconds and room.seen >= cfg.warmup_min_comments
+    )

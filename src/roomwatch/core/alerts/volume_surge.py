@@ -1,0 +1,40 @@
+"""``volume_surge``: comment volume explodes (``info`` only).
+
+The window holds at least ``surge_min_count`` comments and ``surge_ratio``
+times the baseline volume. A flash sale that multiplies volume by five is
+normal business, so this fires only at a much higher multiple and only ever
+at ``info`` severity; whether a surge is *bad* is for the share-based
+detectors, which volume does not move.
+"""
+
+from __future__ import annotations
+
+from roomwatch.core.alerts.lifecycle import Lifecycle
+from roomwatch.core.alerts.state import Room
+from roomwatch.core.alerts.values import AlertEvent, Evidence
+
+__all__ = ["evaluate"]
+
+
+def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
+    cfg = life.config
+    n = room.window["n"]
+    base = room.baseline.mean("n") * cfg.window_seconds
+    ratio = n / base if base > 0 else 0.0
+    firing = n >= cfg.surge_min_count and ratio >= cfg.surge_ratio
+    below = ratio < cfg.surge_ratio / 2
+
+    def build() -> tuple[str, Evidence]:
+        ev = Evidence(
+            count=n,
+            window_seconds=cfg.window_seconds,
+            rate_per_min=n * 60.0 / cfg.window_seconds,
+            baseline_per_min=room.baseline.mean("n") * 60.0,
+        )
+        summary = (
+            f"直播间「{room.name}」评论量激增：近{cfg.window_seconds:g}秒{n}条，"
+            f"约为平时的{ratio:.1f}倍。"
+        )
+        return summary, ev
+
+    life.step(room, "volume_surge", "", now, firing, below, 0, n, build, events)

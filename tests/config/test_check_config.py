@@ -1,0 +1,99 @@
+"""``roomwatch check-config FILE``, run for real as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "roomwatch.toml"
+#: The secrets examples/roomwatch.toml reads from the environment.
+EXAMPLE_ENV = {
+    "ROOMWATCH_HELPER1_TOKEN": "helper-secret-1",
+    "ROOMWATCH_MOD1_TOKEN": "moderator-secret-1",
+    "FEISHU_HOOK_URL": "https://open.feishu.cn/open-apis/bot/v2/hook/x",
+    "FEISHU_SECRET": "feishu-secret",
+}
+
+
+def check_config(path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ROOMWATCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "roomwatch", "check-config", str(path)],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_shipped_example_is_ok() -> None:
+    done = check_config(EXAMPLE, **EXAMPLE_ENV)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"ok: {EXAMPLE}: serve 127.0.0.1:8686; ")
+    assert "2 tokens" in lines[0] and "sources: 1 websocket, 1 replay" in lines[0]
+    assert "1 webhook" in lines[0] and "config " in lines[0]
+    assert "secret" not in done.stdout
+
+
+def test_the_example_names_each_unset_secret() -> None:
+    done = check_config(EXAMPLE)
+    assert done.returncode == 2
+    assert done.stdout.splitlines() == [
+        f"{EXAMPLE}: 4 problems",
+        "  tokens[0].token names environment variable 'ROOMWATCH_HELPER1_TOKEN', which is unset",
+        "  tokens[1].token names environment variable 'ROOMWATCH_MOD1_TOKEN', which is unset",
+        "  webhooks[0].url names environment variable 'FEISHU_HOOK_URL', which is unset",
+        "  webhooks[0].secret names environment variable 'FEISHU_SECRET', which is unset",
+    ]
+
+
+def test_a_broken_file_lists_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        """
+[server]
+port = "8686"
+
+[alerts.negative_spike]
+windw = 20
+
+[queue]
+top_n = 0
+
+[[webhooks]]
+name = "ops"
+url = "https://example.com/hook"
+format = "teams"
+
+[moderation]
+actions_per_minutes = 3
+""",
+        encoding="utf-8",
+    )
+    done = check_config(bad)
+    assert done.returncode == 2
+    assert done.stdout.splitlines() == [
+        f"{bad}: 5 problems",
+        "  server.port must be an integer from 0 to 65535, not '8686'",
+        "  alerts.negative_spike is not a known key (did you mean 'negative_sentiment'?); "
+        "docs/config.md lists every key of [alerts]",
+        "  queue.top_n must be an integer at least 1, not 0",
+        "  webhooks[0].format must be one of 'json', 'feishu', 'dingtalk', 'wecom', 'slack', "
+        "not 'teams'",
+        "  moderation.actions_per_minutes is not a known key (did you mean 'actions_per_minute'?); "
+        "docs/config.md lists every key of [moderation]",
+    ]
+
+
+def test_unreadable_files_exit_2(tmp_path: Path) -> None:
+    missing = check_config(tmp_path / "nope.toml")
+    assert missing.returncode == 2 and "does not exist" in missing.stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[server\nport = 1", encoding="utf-8")
+    done = check_config(broken)
+    assert done.returncode == 2 and "is not valid TOML" in done.stdout

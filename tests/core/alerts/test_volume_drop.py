@@ -1,0 +1,108 @@
+"""volume_drop: the feed goes silent."""
+
+from __future__ import annotations
+
+import pytest
+
+from roomwatch.core.alerts import (
+    AlertConfig,
+    AlertEvent,
+    AlertManager,
+    Observation,
+    volume_drop,
+)
+from roomwatch.core.alerts.lifecycle import Lifecycle
+from roomwatch.core.record import Comment
+
+from .helpers import (
+    ROOM,
+    T0,
+    calm,
+    kinds,
+    learned_room,
+    run,
+)
+
+
+def test_feed_outage_detected_by_tick_and_resolved_once() -> None:
+    m = AlertManager()
+    before = calm(T0, T0 + 200)
+    after = calm(T0 + 260, T0 + 400, seed=8)
+    events = run(m, before + after, T0 + 400)
+    assert kinds(events) == ["open", "update", "resolve"]
+    opened, escalated, resolved = events
+    assert opened.alert.detector == "volume_drop"
+    silence_start = before[-1].comment.ts
+    assert opened.ts - silence_start <= 15
+    assert escalated.escalated and escalated.alert.severity == "critical"
+    assert resolved.ts == after[0].comment.ts
+    assert resolved.alert.id == opened.alert.id and resolved.alert.state == "resolved"
+
+
+def test_feed_outage_does_not_teach_the_baselines_a_quiet_room() -> None:
+    # A dead feed is no evidence about what viewers think: while it is down,
+    # the negative share (and every other count) keeps its baseline, so the
+    # first ordinary minute after it does not look like a mood turn.
+    m = AlertManager()
+    run(m, calm(T0, T0 + 300, negative_share=0.1, seed=5), T0 + 300)
+    base = m._rooms[ROOM].baseline
+    before = base.mean("neg") / base.mean("n")
+    events = run(m, [], T0 + 420, start=T0 + 300)
+    assert kinds(events, "volume_drop")[:1] == ["open"]
+    after = base.mean("neg") / base.mean("n")
+    assert after == pytest.approx(before, rel=0.05)
+
+
+def test_no_outage_for_quiet_rooms_or_during_warmup() -> None:
+    m = AlertManager()
+    sparse = calm(T0, T0 + 600, rate=0.05)
+    early = calm(T0 + 1000, T0 + 1020, room="new-room")
+    assert run(m, sparse + early, T0 + 1100) == []
+
+
+def test_likes_and_gifts_keep_the_feed_alive_but_are_not_opinions() -> None:
+    m = AlertManager()
+    before = calm(T0, T0 + 200)
+    likes = [
+        Observation(Comment(room=ROOM, text="", ts=T0 + 200 + i, kind="like"), "chatter", 0.0, "")
+        for i in range(60)
+    ]
+    events = run(m, before + likes, T0 + 262)
+    assert events == []  # no outage while likes arrive
+    later = run(m, [], T0 + 290, start=T0 + 262)
+    assert [(e.kind, e.alert.detector) for e in later] == [("open", "volume_drop")]
+
+
+# ----------------------------------------------------------------- the module itself
+
+
+def test_evaluate_opens_after_the_silence_and_escalates_once() -> None:
+    cfg = AlertConfig()
+    life = Lifecycle(cfg)
+    room = learned_room(rate=1.0)
+    last = room.last_ts
+    events: list[AlertEvent] = []
+    # Expected gap 1 s: silence must reach max(10 s, 8 x 1 s).
+    volume_drop.evaluate(life, room, last + 9.5, events)
+    assert events == []
+    volume_drop.evaluate(life, room, last + 10, events)
+    assert [(e.kind, e.alert.severity) for e in events] == [("open", "warning")]
+    assert events[0].alert.evidence.window_seconds == 10
+    volume_drop.evaluate(life, room, last + 30, events)
+    assert len(events) == 1  # no update until critical
+    volume_drop.evaluate(life, room, last + 60, events)
+    volume_drop.evaluate(life, room, last + 90, events)
+    assert [(e.kind, e.escalated, e.alert.severity) for e in events[1:]] == [
+        ("update", True, "critical")
+    ]
+
+
+def test_evaluate_leaves_quiet_and_cold_rooms_alone() -> None:
+    life = Lifecycle(AlertConfig())
+    events: list[AlertEvent] = []
+    quiet = learned_room(rate=0.1)  # below outage_min_rate
+    volume_drop.evaluate(life, quiet, quiet.last_ts + 600, events)
+    cold = learned_room(rate=1.0)
+    cold.seen = 10  # not warm yet
+    volume_drop.evaluate(life, cold, cold.last_ts + 600, events)
+    assert events == []
