@@ -37,7 +37,7 @@ from roomwatch.compose.graph import STAGES, build_pipeline
 from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
-from roomwatch.errors import ConfigError, RoomwatchError
+from roomwatch.errors import RoomwatchError
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.metrics import Metrics, install_process_metrics
 from roomwatch.moderation.routes import add_routes as add_moderation_routes
@@ -475,25 +475,3 @@ async def _within(timeout: float, what: str, *aws: Awaitable[object]) -> bool:
             task.cancel()
         return False
     return True
-
-
-def _webhook_target(raw: Mapping[str, object], index: int) -> WebhookTarget:
-    """Build one ``[[webhooks]]`` table into a target, strictly."""
-    known = {f.name for f in dataclasses.fields(WebhookTarget)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(
-            f"unknown key(s) in webhooks[{index}]: {', '.join(unknown)}; "
-            f"allowed: {', '.join(sorted(known))}"
-        )
-    values = dict(raw)
-    for key in ("rooms", "kinds"):
-        if key in values:
-            value = values[key]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"webhooks[{index}].{key} must be a list of strings")
-            values[key] = frozenset(value)
-    try:
-        return WebhookTarget(**values)  # type: ignore[arg-type]
-    except TypeError as exc:
-        raise ConfigError(f"webhooks[{index}]: {exc}") from None
