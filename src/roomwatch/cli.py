@@ -14,23 +14,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import select
 import signal
 import sys
 import threading
-import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from roomwatch import __version__
+from roomwatch import __version__, offline
 from roomwatch.config import Settings, load_settings
-from roomwatch.core.record import Comment, parse_json
-from roomwatch.errors import RecordError, RoomwatchError
+from roomwatch.errors import RoomwatchError
 from roomwatch.heap import settle_heap
 
 __all__ = ["main"]
@@ -133,16 +128,8 @@ def _optional_subcommands(sub: Any) -> None:
     importers.add_parser(sub)
     moderation_cli.add_parser(sub)
     __import__("roomwatch.config.check", fromlist=["add_parser"]).add_parser(sub)
-    add_report_parser(sub, extra_outputs=_report_alerts)
-
-
-def _report_alerts(settings: Settings, builder: Any) -> list[Any]:
-    """Run the alert detectors during `roomwatch report`, into the report."""
-    from roomwatch.stages.alert import AlertStage
-
-    stage = AlertStage(None, settings.alerts)
-    stage.add_listener(builder.add_alert)
-    return [stage]
+    # The alert detectors run during `roomwatch report`, into the report.
+    add_report_parser(sub, live_alerts=True)
 
 
 # -- serve / demo ------------------------------------------------------------
@@ -185,9 +172,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
-    from roomwatch.service import Service, load_analyzer
+    from roomwatch.compose import analyzer_for
+    from roomwatch.service import Service
 
-    analyzer = await asyncio.to_thread(load_analyzer, settings)
+    analyzer = await asyncio.to_thread(analyzer_for, settings)
     async with Service(settings, analyzer=analyzer) as svc:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -263,301 +251,22 @@ def _print_urls(url: str, settings: Settings, *, demo: bool) -> None:
     print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
-# -- replay ------------------------------------------------------------------
-
-
-class _VerdictWriter:
-    """An output that writes one JSON line per result, in order."""
-
-    stage = "write"
-
-    def __init__(self, fh: IO[str] | None) -> None:
-        self._fh = fh
-        self.labels: Counter[str] = Counter()
-        self.skipped: Counter[str] = Counter()
-
-    def __call__(self, results: Sequence[Any]) -> None:
-        from roomwatch.pipeline import Skipped
-
-        lines = []
-        write = self._fh is not None
-        for r in results:
-            if isinstance(r, Skipped):
-                self.skipped[r.reason] += 1
-                if write:
-                    lines.append(json.dumps(r.to_dict(), ensure_ascii=False))
-            else:
-                self.labels[r.label] += 1
-                if write:
-                    lines.append(r.to_json())
-        if lines and self._fh is not None:
-            self._fh.write("\n".join(lines) + "\n")
+# -- replay / classify (bodies in roomwatch.offline) ------------------------
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
     if args.compare:
-        return asyncio.run(_compare(settings, args))
-    return asyncio.run(_replay(settings, args))
-
-
-def _other_settings(settings: Settings, other: str) -> Settings:
-    """Settings for ``--compare OTHER``: a config file, a model or a lexicons folder."""
-    import dataclasses
-
-    path = Path(other)
-    if path.is_file():
-        return load_settings(path, environ=os.environ, generate_missing_tokens=False)
-    if (path / "manifest.json").is_file():
-        model = dataclasses.replace(settings.model, models_dir=str(path))
-        return dataclasses.replace(settings, model=model)
-    if (path / "userdict.txt").is_file() or (path / "terms").is_dir():
-        model = dataclasses.replace(settings.model, lexicons_dir=str(path))
-        return dataclasses.replace(settings, model=model)
-    raise RoomwatchError(
-        f"--compare {other!r} is neither a config file, a model folder (with manifest.json) "
-        "nor a lexicons folder (with userdict.txt)"
-    )
-
-
-async def _compare(settings: Settings, args: argparse.Namespace) -> int:
-    """Classify every record twice and report the decisions that differ."""
-    from roomwatch.core.analyze import TYPED_KINDS
-    from roomwatch.service import load_analyzer
-    from roomwatch.sources.replay import ReplaySource
-
-    base, other = await asyncio.gather(
-        asyncio.to_thread(load_analyzer, settings),
-        asyncio.to_thread(load_analyzer, _other_settings(settings, args.compare)),
-    )
-    changes: Counter[tuple[str, str]] = Counter()
-    shown: list[str] = []
-    total = 0
-    batch: list[Comment] = []
-
-    def flush() -> None:
-        nonlocal total
-        comments = [c for c in batch if c.kind in TYPED_KINDS]
-        batch.clear()
-        if not comments:
-            return
-        total += len(comments)
-        for a, b in zip(base.analyze(comments), other.analyze(comments), strict=True):
-            if a.label == b.label:
-                continue
-            changes[(a.label, b.label)] += 1
-            if len(shown) < args.limit:
-                text = a.comment.text.replace("\n", " ")
-                text = text if len(text) <= 60 else text[:59] + "…"
-                shown.append(
-                    f"  {a.comment.id or '-'} [{a.comment.room}] {a.label} → {b.label}  "
-                    f"{text}  ({'; '.join(b.reasons[:3])})"
-                )
-
-    class Collect:
-        async def put(self, comment: Comment, source: str) -> bool:
-            batch.append(comment)
-            if len(batch) >= 1024:
-                flush()
-            return True
-
-        async def reject(self, error: RecordError, source: str, where: str = "") -> None:
-            return None
-
-    await ReplaySource(list(args.files), speed=0, room=args.room).run(Collect())
-    flush()
-    n = sum(changes.values())
-    print(
-        f"compared {total} comments: {n} decisions differ ({n / max(total, 1):.2%})\n"
-        f"  base:  model {base.version}, lexicons {base.lexicon_hash}, config {base.config_hash}\n"
-        f"  other: model {other.version}, lexicons {other.lexicon_hash}, "
-        f"config {other.config_hash}"
-    )
-    if changes:
-        print("label changes:")
-        for (a, b), count in changes.most_common():
-            print(f"  {a:>9} → {b:<9} {count:>7}")
-        print(f"differences (first {len(shown)}):")
-        print("\n".join(shown))
-    return 0
-
-
-async def _replay(settings: Settings, args: argparse.Namespace) -> int:
-    from prometheus_client import CollectorRegistry
-
-    from roomwatch.core.flood import FloodControl
-    from roomwatch.metrics import Metrics
-    from roomwatch.pipeline import Pipeline
-    from roomwatch.progress import Progress
-    from roomwatch.report.cli import count_records
-    from roomwatch.service import load_analyzer
-    from roomwatch.sources.replay import ReplaySource
-
-    analyzer = await asyncio.to_thread(load_analyzer, settings)
-    settle_heap()
-    metrics = Metrics(CollectorRegistry())
-    out_fh: IO[str] | None = None
-    if args.out == "-":
-        out_fh = sys.stdout
-    elif args.out:
-        out_fh = open(args.out, "w", encoding="utf-8")  # noqa: SIM115
-    counter = _VerdictWriter(out_fh)
-    outputs: list[Any] = [counter]
-    alerts_fh: IO[str] | None = None
-    alert_events: Counter[str] = Counter()
-    if args.alerts:
-        from roomwatch.stages.alert import AlertStage
-
-        alerts_fh = open(args.alerts, "w", encoding="utf-8")  # noqa: SIM115
-        alert_stage = AlertStage(None, settings.alerts)
-
-        def write_alert(event: Any) -> None:
-            assert alerts_fh is not None
-            alert_events[event.kind] += 1
-            alerts_fh.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
-
-        alert_stage.add_listener(write_alert)
-        outputs.append(alert_stage)
-    pipeline = Pipeline(
-        analyzer,
-        settings.pipeline,
-        metrics,
-        outputs=outputs,
-        keep_skips=True,
-        flood=FloodControl(
-            settings.limits.user_comments_per_s, settings.limits.user_comments_burst
-        ),
-    )
-    pipeline.start()
-    started = time.monotonic()
-    # Quiet unless stderr is a terminal (and never mixed into --out -).
-    bar = Progress(None, "replay")
-    if bar.enabled:
-        bar.set_total(await asyncio.to_thread(count_records, list(args.files)))
-    source = ReplaySource(list(args.files), speed=args.speed, room=args.room, on_record=bar.update)
-    try:
-        with bar:
-            stats = await source.run(pipeline)
-            await pipeline.drain()
-    finally:
-        await pipeline.close()
-        if out_fh is not None and out_fh is not sys.stdout:
-            out_fh.close()
-        if alerts_fh is not None:
-            alerts_fh.close()
-    elapsed = time.monotonic() - started
-    report = sys.stderr if args.out == "-" else sys.stdout
-    total = sum(counter.labels.values())
-    print(
-        f"replayed {stats.records} records ({total} verdicts, "
-        f"{sum(counter.skipped.values())} skipped) in {elapsed:.1f} s "
-        f"with model {analyzer.version}",
-        file=report,
-    )
-    for label, n in counter.labels.most_common():
-        print(f"  {label:<10} {n:>8}  {n / max(total, 1):6.1%}", file=report)
-    for reason, n in counter.skipped.most_common():
-        print(f"  skipped {reason}: {n}", file=report)
-    if args.alerts:
-        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(alert_events.items())) or "none"
-        print(f"alert events: {summary} (written to {args.alerts})", file=report)
-    return 0
+        return asyncio.run(offline.compare(settings, args))
+    return asyncio.run(offline.replay(settings, args))
 
 
 # -- classify ----------------------------------------------------------------
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from roomwatch.service import load_analyzer
+    from roomwatch.compose import analyzer_for
 
     settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
-    analyzer = load_analyzer(settings)
-    out = sys.stdout
-    for chunk in _stdin_chunks(max(1, args.batch)):
-        lines: list[str] = []
-        comments: list[Comment] = []
-        slots: list[int | str] = []  # index into comments, or a ready error line
-        for lineno, raw in chunk:
-            if args.jsonl:
-                if not raw.strip():
-                    continue
-                try:
-                    comment = parse_json(raw, received_at=time.time())
-                except RecordError as err:
-                    slots.append(json.dumps({"line": lineno, **_skip(err)}, ensure_ascii=False))
-                    continue
-            else:
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    bad = RecordError("invalid_utf8", f"not valid UTF-8 (byte {exc.start})")
-                    slots.append(json.dumps({"line": lineno, **_skip(bad)}, ensure_ascii=False))
-                    continue
-                # A blank line still gets its verdict, so output lines up with input.
-                kind = "comment" if text.strip() else "system"
-                try:
-                    comment = Comment.from_dict(
-                        {"room": args.room, "text": text, "kind": kind}, received_at=time.time()
-                    )
-                except RecordError as err:
-                    slots.append(json.dumps({"line": lineno, **_skip(err)}, ensure_ascii=False))
-                    continue
-            slots.append(len(comments))
-            comments.append(comment)
-        verdicts = analyzer.analyze(comments) if comments else []
-        for slot in slots:
-            lines.append(verdicts[slot].to_json() if isinstance(slot, int) else slot)
-        if lines:
-            out.write("\n".join(lines) + "\n")
-            out.flush()
-    return 0
-
-
-def _skip(err: RecordError) -> dict[str, Any]:
-    return {"skipped": err.reason, "error": str(err)}
-
-
-def _stdin_chunks(limit: int) -> Iterator[list[tuple[int, bytes]]]:
-    """Yield lists of (line number, raw line) from stdin.
-
-    Reads whatever is available, so a pipe is processed in large batches and
-    a person typing gets each answer at once.
-    """
-    fd = sys.stdin.fileno()
-    pending = b""
-    lineno = 0
-    eof = False
-    while not eof:
-        data = os.read(fd, 1 << 16)
-        if not data:
-            eof = True
-        pending += data
-        # Read on while more is already waiting, up to the batch limit.
-        while not eof and pending.count(b"\n") < limit and _readable(fd):
-            more = os.read(fd, 1 << 16)
-            if not more:
-                eof = True
-                break
-            pending += more
-        parts = pending.split(b"\n")
-        pending = parts.pop()
-        if eof and pending:
-            parts.append(pending)
-            pending = b""
-        batch: list[tuple[int, bytes]] = []
-        for part in parts:
-            lineno += 1
-            batch.append((lineno, part.removesuffix(b"\r")))
-            if len(batch) >= limit:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-
-def _readable(fd: int) -> bool:
-    try:
-        ready, _, _ = select.select([fd], [], [], 0)
-    except (OSError, ValueError):
-        return False
-    return bool(ready)
+    analyzer = analyzer_for(settings)
+    return asyncio.run(offline.classify(settings, analyzer, args))

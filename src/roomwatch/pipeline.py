@@ -25,13 +25,13 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
+from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
 from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
@@ -41,28 +41,6 @@ __all__ = ["Output", "Pipeline", "Result", "Skipped"]
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """Where a record that produced no verdict stood in the input."""
-
-    reason: str  # "duplicate", "flood" or a RecordError reason
-    error: str
-    source: str
-    where: str = ""
-    comment: Comment | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"skipped": self.reason, "error": self.error}
-        if self.where:
-            out["where"] = self.where
-        if self.comment is not None:
-            out["id"] = self.comment.id
-            out["room"] = self.comment.room
-            out["ts"] = self.comment.ts
-        return out
-
-
-Result = Verdict | Skipped
 Output = Callable[[Sequence[Result]], None]
 
 _STOP: Final = object()
@@ -115,6 +93,7 @@ class Pipeline:
         executor: concurrent.futures.Executor | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         flood: FloodControl | None = None,
+        dedupe: bool = True,
     ) -> None:
         self._analyzer = analyzer
         self._settings = settings
@@ -122,7 +101,8 @@ class Pipeline:
         self._outputs = list(outputs)
         self._keep_skips = keep_skips
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=settings.queue_max)
-        self._dedupe = _Dedupe(settings.dedupe_window)
+        #: Drops a record whose (room, id) was seen recently; None keeps every record.
+        self._dedupe = _Dedupe(settings.dedupe_window) if dedupe else None
         self._own_executor = executor is None
         self._executor = executor or concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="roomwatch-analyze"
@@ -134,9 +114,10 @@ class Pipeline:
         self._processed = 0
         self._taps: list[Callable[[Comment], None]] = []
         self._children: dict[tuple[int, str], Any] = {}
-        #: Checks (and stamps) each record's ts before it is accepted: a
-        #: :meth:`roomwatch.sources.timebound.TimeGuard.admit` (set by the service).
-        self.guard: Callable[[Comment, str], Comment | RecordError] | None = None
+        #: Checks (and stamps) each record's ts before it is accepted:
+        #: ``guard(comment, source, trusted)``, a
+        #: :meth:`roomwatch.sources.timebound.TimeGuard.admit` (set by the root).
+        self.guard: Callable[[Comment, str, bool], Comment | RecordError] | None = None
         metrics.track_queue_depth(self._queue.qsize)
 
     @property
@@ -171,18 +152,24 @@ class Pipeline:
         Sources that answer per record (``/ingest``) call this first to report
         the error, then :meth:`put` the result with ``admitted=True``.
         """
-        return comment if self.guard is None else self.guard(comment, source)
+        return comment if self.guard is None else self.guard(comment, source, False)
 
-    async def put(self, comment: Comment, source: str, *, admitted: bool = False) -> bool:
+    async def put(
+        self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
+    ) -> bool:
         """Queue ``comment``; waits while the buffer is full.
 
+        ``trusted``: the guard doesn't check its ts (only a
+        :class:`roomwatch.sources.timebound.Trusted` sink passes it).
         Returns False if it was dropped as a duplicate of a recent id, or
         rejected (and counted) because its ts is out of bounds, or shed by
         flood control.
         """
-        return await self.offer(comment, source, admitted=admitted) == "accepted"
+        return await self.offer(comment, source, admitted=admitted, trusted=trusted) == "accepted"
 
-    async def offer(self, comment: Comment, source: str, *, admitted: bool = False) -> str:
+    async def offer(
+        self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
+    ) -> str:
         """Like :meth:`put`, but says what happened: ``accepted``,
         ``rejected`` (ts out of bounds, counted), ``duplicate`` or ``flood``
         (shed: over the user's comment rate in the room, see
@@ -190,7 +177,7 @@ class Pipeline:
         if self._closing:
             raise RuntimeError("the pipeline is closed")
         if self.guard is not None and not admitted:
-            checked = self.guard(comment, source)
+            checked = self.guard(comment, source, trusted)
             if isinstance(checked, RecordError):
                 await self.reject(checked, source)
                 return "rejected"
@@ -203,7 +190,8 @@ class Pipeline:
         # the recording is what was received and a replay sheds the same.
         for tap in self._taps:
             tap(comment)
-        if comment.id is not None and self._dedupe.seen(comment.room, comment.id):
+        dedupe = self._dedupe
+        if comment.id is not None and dedupe is not None and dedupe.seen(comment.room, comment.id):
             self._metrics.pipeline.discarded("duplicate").inc()
             if self._keep_skips:
                 await self._queue.put(

@@ -1,18 +1,26 @@
-"""The service: every component built from settings, started and stopped in one place.
+"""The server: the graph of :mod:`roomwatch.compose` with a web server, sources and sinks.
 
 ::
 
     async with Service(settings, analyzer=analyzer, registry=CollectorRegistry()) as svc:
         await svc.run()          # until svc.stop() or a signal
 
-Startup order is metrics → store → hub → pipeline → stages → web server → sources;
-shutdown unwinds it in reverse: sources stop, clients get GOING_AWAY, the
-pipeline drains what it already holds, then the worker thread stops.
+The graph (pipeline, stages, the shared record clock) is built by
+:func:`roomwatch.compose.build_pipeline`; :mod:`roomwatch.compose.serve`
+wires it to the hub, the store and the ticker. :meth:`Service.start` is the
+one lifespan: every resource is acquired on an :class:`~contextlib.AsyncExitStack`
+(store → webhooks → recorder → pipeline → moderation → web server →
+ticker → sources), so a start that fails part-way (the port is taken)
+unwinds exactly what it opened, and :meth:`Service.close` unwinds the same
+stack in reverse: sources stop, the ticker stops, clients get GOING_AWAY,
+the web server stops, the pipeline drains what it already holds, the
+recorder, webhooks and store flush and close.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -24,33 +32,33 @@ from typing import Any, Self
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from roomwatch.assets import asset_dir
 from roomwatch.authz import Authz, Gate, RefusalLog
+from roomwatch.compose.graph import STAGES, build_pipeline
+from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
-from roomwatch.core.flood import FloodControl
-from roomwatch.core.lexicon import RoomTerms
-from roomwatch.errors import ConfigError
+from roomwatch.errors import RoomwatchError
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.metrics import Metrics, install_process_metrics
-from roomwatch.pipeline import Output, Pipeline
+from roomwatch.moderation.routes import add_routes as add_moderation_routes
+from roomwatch.moderation.runtime import Moderation
+from roomwatch.pipeline import Output
 from roomwatch.recordings import RecordingError
 from roomwatch.sinks.hub import Hub
 from roomwatch.sinks.recorder import Recorder
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.supervise import SourceHealth, supervise
-from roomwatch.sources.timebound import TimeGuard
+from roomwatch.sources.timebound import Trusted
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from roomwatch.stages.alert import AlertStage
-from roomwatch.stages.clock import Pace
 from roomwatch.stages.flag import FlagStage
 from roomwatch.stages.triage import TriageStage
 from roomwatch.store import Store
 from roomwatch.web.app import AppState, create_app
 from roomwatch.web.auth import Authenticator
 
-__all__ = ["AppHook", "Service", "load_analyzer"]
+__all__ = ["AppHook", "Service", "StartError"]
 
 #: Called with the aiohttp application before it starts.
 AppHook = Callable[[web.Application], None]
@@ -58,18 +66,8 @@ AppHook = Callable[[web.Application], None]
 logger = logging.getLogger(__name__)
 
 
-def load_analyzer(settings: Settings) -> Analyzer:
-    """Load the model and lexicons the settings name (or the bundled ones),
-    with the per-room terms from ``[rooms]``, stamped with the config hash."""
-    models = asset_dir("models", settings.model.models_dir or None)
-    lexicons = asset_dir("lexicons", settings.model.lexicons_dir or None)
-    room_terms = {
-        room: RoomTerms.of(r.block_abuse, r.block_spam, r.allow)
-        for room, r in settings.rooms.items()
-    }
-    analyzer = Analyzer.load(models, lexicons, room_terms)
-    analyzer.config_hash = settings.digest()
-    return analyzer
+class StartError(RoomwatchError):
+    """The service could not start (e.g. its port is taken); what it opened is closed again."""
 
 
 class Service:
@@ -89,13 +87,6 @@ class Service:
             settings.limits.client_messages_per_s,
             settings.limits.client_messages_burst,
         )
-        limits = settings.limits
-        self.pipeline = Pipeline(
-            analyzer,
-            settings.pipeline,
-            self.metrics,
-            flood=FloodControl(limits.user_comments_per_s, limits.user_comments_burst),
-        )
         # Who may do what (roomwatch.authz.TABLE), and every action admitted
         # through one gate: per-token rate limits, refusals counted in audit.
         self.authz = Authz(
@@ -103,39 +94,48 @@ class Service:
         )
         self.refusals = RefusalLog()
         self.gate = Gate(self.authz, self.refusals, per_minute=settings.server.actions_per_minute)
-        # Time is per room; a replay source sets its rooms' pace (see stages/clock.py).
-        self.pace = Pace()
-        self.time_guard = TimeGuard(settings.pipeline, pace=self.pace)
-        self.pipeline.guard = self.time_guard.admit
-        self.triage = TriageStage(self.hub, settings.queue, gate=self.gate, pace=self.pace)
-        self.flag = FlagStage(self.hub, backlog=settings.hub.moderator_backlog)
-        self.alerts = AlertStage(self.hub, settings.alerts, gate=self.gate, pace=self.pace)
         self.webhooks = WebhookSink(
             [WebhookTarget(**dataclasses.asdict(w)) for w in settings.webhooks],
             registry=self.metrics.registry,
         )
-        self.alerts.add_listener(self.webhooks.enqueue)
-        outputs: list[Output] = [self.triage, self.flag, self.alerts, *extra_outputs]
-        for output in outputs:
-            self.pipeline.add_output(output)
+        self.graph = build_pipeline(
+            settings,
+            analyzer,
+            metrics=self.metrics,
+            stages=STAGES,
+            gate=self.gate,
+            outputs=extra_outputs,
+            alert_listeners=[self.webhooks.enqueue],
+            guard=True,
+        )
+        attach_hub(self.graph, self.hub)
+        graph = self.graph
+        assert graph.triage and graph.flag and graph.alerts and graph.moderation
+        assert graph.time_guard is not None
+        self.pipeline = graph.pipeline
+        self.pace = graph.pace
+        self.time_guard = graph.time_guard
+        self.triage: TriageStage = graph.triage
+        self.flag: FlagStage = graph.flag
+        self.alerts: AlertStage = graph.alerts
+        #: The moderator dashboard: review queue, actions, the stream channel.
+        self.moderation: Moderation = graph.moderation
         self.store: Store | None = None
         self.recorder: Recorder | None = None
-        self._app_hooks: list[AppHook] = []
+        self._app_hooks: list[AppHook] = [self._moderation_routes]
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._sources: list[asyncio.Task[object]] = []
         #: What each source is doing, for /healthz (restarted, failed).
         self.source_health = SourceHealth()
         self._ws_sources: list[WebSocketSource] = []
-        self._ticker: asyncio.Task[None] | None = None
         self._accept_errors = AcceptErrorHandler(self.metrics.registry)
+        self._stack: contextlib.AsyncExitStack | None = None
         self._stopped = asyncio.Event()
         self._closed = False
+        self._deadline = 0.0
+        self._flushed = {"recorder": True, "store": True}
         self.port: int | None = None
-        # The moderator dashboard: review queue, actions, the stream channel.
-        from roomwatch.moderation import install as install_moderation
-
-        self.moderation = install_moderation(self)
 
     @property
     def url(self) -> str:
@@ -156,40 +156,45 @@ class Service:
     ) -> None:
         await self.close()
 
+    # -- the lifespan ------------------------------------------------------------
+
     async def start(self) -> None:
-        install_process_metrics(self.metrics.registry, asyncio.get_running_loop())
-        store = self.store = await Store.open(
-            self.settings.store.path, registry=self.metrics.registry
-        )
-        self.triage.audit_sink = store.submit_queue_audit
-        self.refusals.sink = store.submit_audit
-        # An action is acknowledged only once its audit row is committed.
-        self.hub.durable = store.flush
-        restored = self.alerts.restore(await store.open_alerts())
-        if restored:
-            logger.info("restored %d open alerts", restored)
-        self.alerts.add_listener(lambda event: store.submit_alert(event.alert.to_dict()))
-
-        def audit_ack(alert_id: str, actor: str, role: str, ts: float) -> None:
-            store.submit_audit(
-                ts=ts,
-                actor=actor,
-                role=role,
-                action="ack",
-                target_kind="alert",
-                target_id=alert_id,
-                room=(a.room if (a := self.alerts.manager.get(alert_id)) else ""),
+        """Acquire everything, in order; a failure part-way closes what was opened."""
+        if self._stack is not None or self._closed:
+            raise RuntimeError("a Service starts once")
+        stack = contextlib.AsyncExitStack()
+        try:
+            await self._open(stack)
+        except BaseException:
+            self._deadline = asyncio.get_running_loop().time() + (
+                self.settings.server.shutdown_timeout_s
             )
+            await stack.aclose()
+            raise
+        self._stack = stack
+        logger.info("roomwatch listening on %s (model %s)", self.url, self.analyzer.version)
 
-        self.alerts.on_ack = audit_ack
-        await self.webhooks.start()
+    async def _open(self, stack: contextlib.AsyncExitStack) -> None:
+        loop = asyncio.get_running_loop()
+        install_process_metrics(self.metrics.registry, loop)
         rec = self.settings.recorder
         # Say what the descriptor limit allows; out of descriptors, count and
         # rate-limit the accept errors instead of logging each one.
         budget = fd_budget(rec.max_open_files, recording=rec.enabled)
-        self._accept_errors.install(asyncio.get_running_loop())
+        self._accept_errors.install(loop)
+        stack.callback(self._accept_errors.uninstall)
+
+        store = self.store = await Store.open(
+            self.settings.store.path, registry=self.metrics.registry
+        )
+        stack.push_async_callback(self._close_store, store)
+        await attach_store(self.graph, store, hub=self.hub, refusals=self.refusals)
+
+        await self.webhooks.start()
+        stack.push_async_callback(self._step, 0.3, "webhooks", self.webhooks.close)
+
         if rec.enabled:
-            self.recorder = Recorder(
+            recorder = self.recorder = Recorder(
                 rec.dir,
                 registry=self.metrics.registry,
                 on_error=self._recorder_error,
@@ -200,13 +205,19 @@ class Service:
                 fsync=rec.fsync,
                 max_open_files=budget.recorder_files,
             )
-            await self.recorder.start()
-            recorder = self.recorder
+            await recorder.start()
+            stack.push_async_callback(self._close_recorder, recorder)
             # What is recorded is the record as accepted (unknown fields kept,
             # a missing ts filled in from the receive time), so a replay sees
             # exactly the clock the live run saw.
             self.pipeline.add_tap(lambda c: recorder.write(c.room, c.to_json()))
+
         self.pipeline.start()
+        stack.push_async_callback(self._close_pipeline)
+        # Outbound moderation deliveries finish (for a while) before the
+        # pipeline stops; the outbound interface closes.
+        stack.push_async_callback(self.moderation.aclose)
+
         state = AppState(
             settings=self.settings,
             metrics=self.metrics,
@@ -222,18 +233,32 @@ class Service:
         app.middlewares.append(self._durable_ingest)
         for hook in self._app_hooks:
             hook(app)
-        self._runner = web.AppRunner(
+        runner = self._runner = web.AppRunner(
             app,
             handle_signals=False,
             access_log=None,
             shutdown_timeout=self.settings.server.shutdown_timeout_s / 4,
         )
-        await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.settings.server.host, self.settings.server.port)
-        await self._site.start()
-        server = self._site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else self.settings.server.port
+        await runner.setup()
+        # In-flight requests get their answer (a quarter of the bound, set on
+        # the runner); what is still running then is cancelled. Before that,
+        # every WebSocket client gets GOING_AWAY, all at once.
+        stack.push_async_callback(runner.cleanup)
+        stack.push_async_callback(lambda: self.hub.close(timeout=self._share(0.2)))
+        server = self.settings.server
+        self._site = web.TCPSite(runner, server.host, server.port)
+        try:
+            await self._site.start()
+        except OSError as exc:
+            raise StartError(
+                f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}"
+            ) from exc
+        sockets = getattr(self._site._server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else server.port
+
+        ticker = asyncio.create_task(run_ticker(self.graph, self.refusals), name="roomwatch-ticker")
+        stack.push_async_callback(self._cancel, 1.0, "ticker", ticker)
+        stack.push_async_callback(self._stop_sources)
         for ws in self.settings.websocket_sources:
             self.add_websocket_source(
                 ws.url,
@@ -243,8 +268,48 @@ class Service:
             )
         for rp in self.settings.replay_sources:
             self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
-        self._ticker = asyncio.create_task(self._tick(), name="roomwatch-ticker")
-        logger.info("roomwatch listening on %s (model %s)", self.url, self.analyzer.version)
+
+    def _share(self, fraction: float) -> float:
+        """A step's share of what is left of the shutdown bound (at least 50 ms)."""
+        loop = asyncio.get_running_loop()
+        return max(0.05, (self._deadline - loop.time()) * fraction)
+
+    async def _step(
+        self, fraction: float, what: str, close: Callable[[], Awaitable[object]]
+    ) -> bool:
+        return await _within(self._share(fraction), what, close())
+
+    async def _cancel(self, timeout: float, what: str, *tasks: asyncio.Task[Any]) -> None:
+        for task in tasks:
+            task.cancel()
+        await _within(timeout, what, *tasks)
+
+    async def _stop_sources(self) -> None:
+        for source in self._ws_sources:
+            source.close()
+        for task in self._sources:
+            task.cancel()
+        await _within(self._share(0.1), "sources", *self._sources)
+
+    async def _close_pipeline(self) -> None:
+        try:
+            await asyncio.wait_for(self.pipeline.drain(), timeout=self._share(0.6))
+        except TimeoutError:
+            logger.warning(
+                "shutdown: the pipeline did not drain within the bound; dropping %d comments",
+                self.pipeline.queued,
+            )
+        await self.pipeline.close()
+
+    async def _close_recorder(self, recorder: Recorder) -> None:
+        self._flushed["recorder"] = await _within(self._share(0.5), "recorder", recorder.aclose())
+
+    async def _close_store(self, store: Store) -> None:
+        self.refusals.flush()
+        self._flushed["store"] = await _within(self._share(1.0), "store", store.close())
+
+    def _moderation_routes(self, app: web.Application) -> None:
+        add_moderation_routes(app, self.moderation)
 
     @web.middleware
     async def _durable_ingest(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -274,7 +339,7 @@ class Service:
 
     def _recorder_error(self, message: str) -> None:
         logger.error("recorder: %s", message)
-        self.alerts.raise_system("recorder", message, self.alerts.now())
+        self.graph.forward(self.alerts.raise_system("recorder", message, self.alerts.now()))
 
     def add_app_hook(self, hook: AppHook) -> None:
         """Run ``hook(app)`` on the web app before it starts (routes, cleanup_ctx).
@@ -282,7 +347,7 @@ class Service:
         Features that bring their own routes use this instead of editing the
         app factory. Call before :meth:`start`.
         """
-        if self._runner is not None:
+        if self._stack is not None:
             raise RuntimeError("add_app_hook must be called before the service starts")
         self._app_hooks.append(hook)
 
@@ -326,9 +391,11 @@ class Service:
             pace=self.pace,
             settings=self.settings.pipeline,
         )
-        self.time_guard.trusted.add(name)  # the source bounds its files' ts itself
+        # The source bounds its files' ts itself: the guard trusts what it
+        # puts through this sink (this source object, not its name).
+        sink = Trusted(self.pipeline)
         # A file that can't be read would only fail again.
-        return self._supervise(name, lambda: source.run(self.pipeline), fatal=(RecordingError,))
+        return self._supervise(name, lambda: source.run(sink), fatal=(RecordingError,))
 
     def _supervise(
         self,
@@ -345,18 +412,6 @@ class Service:
         self._sources.append(task)
         return task
 
-    async def _tick(self) -> None:
-        # Stages that age things out (the host queue) need time to pass even
-        # when no comment arrives. Their clock is the records' ts; between
-        # records we advance it by the wall time elapsed since the last one.
-        # The queue holds back an item's updates for update_interval_s (50 ms)
-        # and sends them on a tick, so tick often; alerts act on whole seconds.
-        while True:
-            await asyncio.sleep(0.1)
-            self.triage.tick_wall()
-            self.alerts.tick_wall()
-            self.refusals.tick(time.time())
-
     async def run(self) -> None:
         """Serve until :meth:`stop` is called."""
         await self._stopped.wait()
@@ -372,13 +427,14 @@ class Service:
     async def close(self) -> None:
         """Stop within ``server.shutdown_timeout_s``, losing nothing accepted. Idempotent.
 
-        In order: sources stop (nothing new enters); every WebSocket client
-        gets GOING_AWAY (1001), all at once; the web server stops listening
-        and lets in-flight requests (an ``/ingest`` answer) finish; the
-        pipeline finishes what it holds; the recorder and SQLite write
-        everything buffered and close. Each step gets a share of what is left
-        of the bound, so one stuck client or request can't hold up the rest;
-        whatever a step leaves when its share runs out is logged.
+        Unwinds :meth:`start`'s stack. In order: sources stop (nothing new
+        enters); every WebSocket client gets GOING_AWAY (1001), all at once;
+        the web server stops listening and lets in-flight requests (an
+        ``/ingest`` answer) finish; the pipeline finishes what it holds; the
+        recorder and SQLite write everything buffered and close. Each step
+        gets a share of what is left of the bound, so one stuck client or
+        request can't hold up the rest; whatever a step leaves when its share
+        runs out is logged.
         """
         if self._closed:
             return
@@ -386,48 +442,18 @@ class Service:
         self._stopped.set()
         loop = asyncio.get_running_loop()
         bound = self.settings.server.shutdown_timeout_s
-        deadline = loop.time() + bound
-
-        def share(fraction: float) -> float:
-            return max(0.05, (deadline - loop.time()) * fraction)
-
-        for source in self._ws_sources:
-            source.close()
-        for task in self._sources:
-            task.cancel()
-        await _within(share(0.1), "sources", *self._sources)
-        if self._ticker is not None:
-            self._ticker.cancel()
-            await _within(1.0, "ticker", self._ticker)
-        await self.hub.close(timeout=share(0.2))
-        if self._runner is not None:
-            # In-flight requests get their answer (a quarter of the bound, set
-            # on the runner); what is still running then is cancelled.
-            await self._runner.cleanup()
-        try:
-            await asyncio.wait_for(self.pipeline.drain(), timeout=share(0.6))
-        except TimeoutError:
-            logger.warning(
-                "shutdown: the pipeline did not drain within the bound; dropping %d comments",
-                self.pipeline.queued,
-            )
-        await self.pipeline.close()
-        recorder_ok = store_ok = True
-        if self.recorder is not None:
-            recorder_ok = await _within(share(0.5), "recorder", self.recorder.aclose())
-        await _within(share(0.3), "webhooks", self.webhooks.close())
-        self.refusals.flush()
-        if self.store is not None:
-            store_ok = await _within(share(1.0), "store", self.store.close())
+        self._deadline = loop.time() + bound
+        if self._stack is None:
+            return
+        await self._stack.aclose()
         logger.info(
             "shutdown: done in %.2f s (bound %g s); %d comments processed; recorder %s; store %s",
-            bound - (deadline - loop.time()),
+            bound - (self._deadline - loop.time()),
             bound,
             self.pipeline.processed,
-            "flushed" if recorder_ok else "NOT flushed",
-            "closed" if store_ok else "NOT closed",
+            "flushed" if self._flushed["recorder"] else "NOT flushed",
+            "closed" if self._flushed["store"] else "NOT closed",
         )
-        self._accept_errors.uninstall()
 
 
 async def _within(timeout: float, what: str, *aws: Awaitable[object]) -> bool:
@@ -449,25 +475,3 @@ async def _within(timeout: float, what: str, *aws: Awaitable[object]) -> bool:
             task.cancel()
         return False
     return True
-
-
-def _webhook_target(raw: Mapping[str, object], index: int) -> WebhookTarget:
-    """Build one ``[[webhooks]]`` table into a target, strictly."""
-    known = {f.name for f in dataclasses.fields(WebhookTarget)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(
-            f"unknown key(s) in webhooks[{index}]: {', '.join(unknown)}; "
-            f"allowed: {', '.join(sorted(known))}"
-        )
-    values = dict(raw)
-    for key in ("rooms", "kinds"):
-        if key in values:
-            value = values[key]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"webhooks[{index}].{key} must be a list of strings")
-            values[key] = frozenset(value)
-    try:
-        return WebhookTarget(**values)  # type: ignore[arg-type]
-    except TypeError as exc:
-        raise ConfigError(f"webhooks[{index}]: {exc}") from None

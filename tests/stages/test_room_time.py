@@ -226,8 +226,8 @@ def test_live_guard_bounds_per_room_and_stamps_missing_ts() -> None:
     fresh = guard.admit(c("new", float("nan")), "http")
     assert isinstance(fresh, Comment) and fresh.ts == wall[0]
     # Trusted (replay) sources are not checked here.
-    guard.trusted.add("demo")
-    assert isinstance(guard.admit(c("a", 1e9), "demo"), Comment)
+    assert isinstance(guard.admit(c("a", 1e9), "demo", trusted=True), Comment)
+    assert not isinstance(guard.admit(c("a", 1e9), "demo"), Comment)
 
 
 def test_guard_with_the_services_pace_stamps_the_room_time_now() -> None:
@@ -299,7 +299,7 @@ def scenario(until: float) -> list[dict[str, Any]]:
 
 def test_alerts_of_one_room_ignore_another_rooms_time(analyzer: Analyzer) -> None:
     rows = scenario(1764115200.0 + 400)
-    stage = AlertStage(None)
+    stage = AlertStage()
     events: list[Any] = []
     stage.add_listener(events.append)
     stage(analyze(analyzer, rows))
@@ -373,7 +373,7 @@ async def test_the_end_of_a_replay_is_not_an_outage(analyzer: Analyzer, tmp_path
     path = write_gz(tmp_path / "r.jsonl.gz", scenario(1764115200.0 + 600))
     mono = FakeMonotonic()
     pace = Pace()
-    stage = AlertStage(None, monotonic=mono, pace=pace)
+    stage = AlertStage(monotonic=mono, pace=pace)
     events: list[Any] = []
     stage.add_listener(events.append)
     await run_replay(analyzer, path, stage, pace)
@@ -392,7 +392,7 @@ async def test_a_live_feed_that_goes_silent_still_raises_volume_drop(
 ) -> None:
     rows = scenario(1764115200.0 + 600)
     mono = FakeMonotonic()
-    stage = AlertStage(None, monotonic=mono, pace=Pace())  # no replay: the room is live
+    stage = AlertStage(monotonic=mono, pace=Pace())  # no replay: the room is live
     events: list[Any] = []
     stage.add_listener(events.append)
     stage(analyze(analyzer, rows))
@@ -409,7 +409,7 @@ async def test_a_gap_in_a_fast_replay_is_judged_in_record_time(analyzer: Analyze
     mono = FakeMonotonic()
     pace = Pace()
     pace.set(ROOM, 20.0)  # a replay at --speed 20
-    stage = AlertStage(None, monotonic=mono, pace=pace)
+    stage = AlertStage(monotonic=mono, pace=pace)
     events: list[Any] = []
     stage.add_listener(events.append)
     stage(analyze(analyzer, rows))

@@ -19,7 +19,7 @@ class Monotonic:
 
 def test_quiet_rooms_are_forgotten_once_their_queue_is_empty(analyzer: Analyzer) -> None:
     clock = Monotonic()
-    stage = TriageStage(None, {"idle_expire_s": 600}, monotonic=clock)
+    stage = TriageStage({"idle_expire_s": 600}, monotonic=clock)
     comments = [
         Comment(room=f"room-{n}", text="3号链接多少钱", ts=T0 + n, id=f"m{n}") for n in range(50)
     ]

@@ -1,16 +1,16 @@
 """The moderator's live triage dashboard: review queue, actions, feedback.
 
-Every :class:`~roomwatch.service.Service` installs it when it is built
-(``service.moderation``). :func:`install` parses ``[moderation]`` strictly, registers the pipeline
-output, the ``stream`` channel's snapshot and action handler, the HTTP
-routes (``POST /moderation/actions``, ``GET /moderation/audit.csv``) and a
-lifespan (stats ticker, outbound deliveries drained and closed on shutdown).
+Every :class:`~roomwatch.service.Service` has it (``service.moderation``).
+The composition root (:mod:`roomwatch.compose`) builds it from
+``[moderation]``, feeds it the pipeline's results, registers the ``stream``
+channel's snapshot and action handler and the HTTP routes
+(``POST /moderation/actions``, ``GET /moderation/audit.csv``), publishes its
+stats from the one ticker, and on shutdown lets outbound deliveries finish
+and closes the outbound interface.
 See ``docs/moderation.md``.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig, parse_config
 from roomwatch.moderation.outbound import (
@@ -22,9 +22,6 @@ from roomwatch.moderation.outbound import (
     build_outbound,
 )
 from roomwatch.moderation.runtime import DECISIONS, Decision, Moderation
-
-if TYPE_CHECKING:
-    from roomwatch.service import Service
 
 __all__ = [
     "DECISIONS",
@@ -38,24 +35,5 @@ __all__ = [
     "Outbound",
     "WebhookOutbound",
     "build_outbound",
-    "install",
     "parse_config",
 ]
-
-
-def install(service: Service, *, outbound: Outbound | None = None) -> Moderation:
-    """Wire the moderation feature into ``service`` (the service does, when built)."""
-    from aiohttp import web
-
-    from roomwatch.moderation.routes import add_routes
-
-    config = parse_config(service.settings.moderation)
-    moderation = Moderation(service, config, outbound=outbound, pace=service.pace)
-    service.pipeline.add_output(moderation)
-
-    def hook(app: web.Application) -> None:
-        add_routes(app, moderation)
-        app.cleanup_ctx.append(moderation.lifespan)
-
-    service.add_app_hook(hook)
-    return moderation

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final
 from aiohttp import web
 
 from roomwatch.web.app import state_key
-from roomwatch.web.auth import http_error, origin_allowed
+from roomwatch.web.auth import http_error, require_origin
 from roomwatch.web.limits import read_body
 
 if TYPE_CHECKING:
@@ -102,8 +102,7 @@ def json_refusals(handler: _Handler) -> _Handler:
 def add_routes(app: web.Application, moderation: Moderation) -> None:
     async def post_action(request: web.Request) -> web.StreamResponse:
         st = request.app[state_key]
-        if not origin_allowed(request, st.settings.server):
-            raise web.HTTPForbidden(text="origin not allowed")
+        require_origin(request, st.settings.server)
         token, refusal = st.auth.check(request, "POST /moderation/actions")
         if refusal is not None:
             if token is not None:  # count a known token's refused attempt

@@ -41,8 +41,8 @@ from typing import Any, Final
 from roomwatch.config import build_dataclass
 from roomwatch.core.classify import LABELS
 from roomwatch.core.queue import QueueConfig
+from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
-from roomwatch.pipeline import Result, Skipped
 from roomwatch.report.accounts import Accounts, account_hash
 from roomwatch.report.alert_rows import AlertRows, SupportsToDict
 from roomwatch.report.config import ReportConfig

@@ -8,9 +8,10 @@
 The recordings go through the real pipeline (the shipped or configured model,
 the same batching as ``replay``), with a :class:`ReportBuilder` as its output.
 Alert events (``--alerts``, one JSON object per line, as the ``alerts``
-channel sends them) are added to the report; a caller that runs an alert
-stage itself passes ``extra_outputs`` (see :func:`add_parser`) and feeds
-``builder.add_alert``.
+channel sends them) are added to the report; with ``live_alerts`` (what the
+``roomwatch`` command line sets) the alert stage runs during the report and
+feeds ``builder.add_alert``. The pipeline is built by
+:func:`roomwatch.compose.build_pipeline`, like every command's.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ ExtraOutputs = Callable[[Settings, "ReportBuilder"], Sequence["Output"]]
 
 
 def add_parser(
-    subparsers: Any, *, extra_outputs: ExtraOutputs | None = None
+    subparsers: Any, *, extra_outputs: ExtraOutputs | None = None, live_alerts: bool = False
 ) -> argparse.ArgumentParser:
     """Add ``roomwatch report`` to an argparse ``add_subparsers()`` object."""
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -88,11 +89,18 @@ def add_parser(
     )
     p.add_argument("--title", default="roomwatch show report", help="the report's title")
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    p.set_defaults(func=functools.partial(run, extra_outputs=extra_outputs))
+    p.set_defaults(
+        func=functools.partial(run, extra_outputs=extra_outputs, live_alerts=live_alerts)
+    )
     return p
 
 
-def run(args: argparse.Namespace, *, extra_outputs: ExtraOutputs | None = None) -> int:
+def run(
+    args: argparse.Namespace,
+    *,
+    extra_outputs: ExtraOutputs | None = None,
+    live_alerts: bool = False,
+) -> int:
     """The ``report`` command: returns the exit status."""
     from roomwatch.report.html import parse_tz, render_html
 
@@ -103,10 +111,10 @@ def run(args: argparse.Namespace, *, extra_outputs: ExtraOutputs | None = None) 
     out = Path(args.out)
     if not out.parent.is_dir():
         raise ConfigError(f"cannot write {str(out)!r}: folder {str(out.parent)!r} does not exist")
+    from roomwatch.compose import analyzer_for
     from roomwatch.heap import settle_heap
-    from roomwatch.service import load_analyzer
 
-    analyzer = load_analyzer(settings)
+    analyzer = analyzer_for(settings)
     settle_heap()
     result = asyncio.run(
         build_report(
@@ -117,6 +125,7 @@ def run(args: argparse.Namespace, *, extra_outputs: ExtraOutputs | None = None) 
             room=args.room,
             alerts=args.alerts,
             extra_outputs=extra_outputs,
+            live_alerts=live_alerts,
             stream=sys.stderr,
         )
     )
@@ -150,6 +159,7 @@ async def build_report(
     room: str | None = None,
     alerts: str | os.PathLike[str] | None = None,
     extra_outputs: ExtraOutputs | None = None,
+    live_alerts: bool = False,
     builder: ReportBuilder | None = None,
     analyzer: Analyzer | None = None,
     stream: TextIO | None = None,
@@ -157,17 +167,13 @@ async def build_report(
 ) -> ReportRun:
     """Run ``paths`` through the real pipeline into a report.
 
-    ``analyzer`` defaults to the one the settings name; ``stream`` /
+    ``analyzer`` defaults to the one the settings name; ``live_alerts``
+    runs the alert stage into the report; ``stream`` /
     ``is_tty`` drive the progress line (nothing is printed when the stream is
     not a terminal).
     """
-    from prometheus_client import CollectorRegistry
-
-    from roomwatch.core.flood import FloodControl
-    from roomwatch.metrics import Metrics
-    from roomwatch.pipeline import Pipeline
+    from roomwatch.compose import analyzer_for, build_pipeline
     from roomwatch.report.build import ReportBuilder
-    from roomwatch.service import load_analyzer
     from roomwatch.sources.replay import ReplaySource
 
     if builder is None:
@@ -176,21 +182,18 @@ async def build_report(
         for event in load_alerts(alerts):
             builder.add_alert(event)
     if analyzer is None:
-        analyzer = await asyncio.to_thread(load_analyzer, settings)
-    metrics = Metrics(CollectorRegistry())
+        analyzer = await asyncio.to_thread(analyzer_for, settings)
     outputs: list[Output] = [builder]
     if extra_outputs is not None:
         outputs.extend(extra_outputs(settings, builder))
-    pipeline = Pipeline(
+    pipeline = build_pipeline(
+        settings,
         analyzer,
-        settings.pipeline,
-        metrics,
         outputs=outputs,
         keep_skips=True,
-        flood=FloodControl(
-            settings.limits.user_comments_per_s, settings.limits.user_comments_burst
-        ),
-    )
+        stages=("alerts",) if live_alerts else (),
+        alert_listeners=[builder.add_alert] if live_alerts else (),
+    ).pipeline
     bar = Progress(None, "report", stream=stream, is_tty=is_tty)
     if bar.enabled:
         bar.set_total(await asyncio.to_thread(count_records, paths))

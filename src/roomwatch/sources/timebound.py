@@ -36,14 +36,22 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from roomwatch.config import PipelineSettings
 from roomwatch.core.record import Comment
 from roomwatch.errors import RecordError
 from roomwatch.stages.clock import Pace, RoomClocks
 
-__all__ = ["MAX_TS", "REASON", "UNSTAMPED", "ReplayBound", "TimeGuard", "check_ts"]
+__all__ = [
+    "MAX_TS",
+    "REASON",
+    "UNSTAMPED",
+    "ReplayBound",
+    "TimeGuard",
+    "Trusted",
+    "check_ts",
+]
 
 #: The latest ``ts`` accepted anywhere: 2100-01-01T00:00:00Z.
 MAX_TS: Final = 4_102_444_800.0
@@ -105,9 +113,11 @@ def check_ts(
 class TimeGuard:
     """Bounds and stamps the ``ts`` of live records, per room (see the module doc).
 
-    Records from ``trusted`` sources (replays, which bound their own files
+    Records a trusted source sends (a replay, which bounds its own files
     with :class:`ReplayBound`) are not checked but still move their room's
-    receive clock.
+    receive clock. Trust belongs to the source object, not to its name: the
+    composition root hands a replay a :class:`Trusted` sink, so a live
+    source that happens to share the replay's name is still checked.
     """
 
     def __init__(
@@ -120,7 +130,6 @@ class TimeGuard:
     ) -> None:
         self.max_future = settings.ts_max_future_s
         self.max_past = settings.ts_max_past_s
-        self.trusted: set[str] = set()
         self._clock = clock
         self._monotonic = monotonic
         self._pace = pace
@@ -136,14 +145,18 @@ class TimeGuard:
             return self._clocks.now(room)
         return self._clock()
 
-    def admit(self, comment: Comment, source: str) -> Comment | RecordError:
-        """The record to accept (stamped if it had no ``ts``), or why it is rejected."""
+    def admit(self, comment: Comment, source: str, trusted: bool = False) -> Comment | RecordError:
+        """The record to accept (stamped if it had no ``ts``), or why it is rejected.
+
+        ``trusted``: the record comes through a :class:`Trusted` sink, so
+        its ``ts`` is not checked here.
+        """
         room = comment.room
         if math.isnan(comment.ts):
             # A stamp is the receive time itself: it never moves the room's clock.
             self._arrived(room)
             return dataclasses.replace(comment, ts=self.receive_time(room))
-        if source not in self.trusted:
+        if not trusted:
             wall = self._clock()
             known = room in self._clocks
             room_now = self._clocks.now(room) if known else wall
@@ -204,3 +217,29 @@ class ReplayBound:
         elif 0.0 <= ts <= MAX_TS:
             self.previous = ts  # an absurd ts anchors nothing
         return error
+
+
+class _TrustingSink(Protocol):
+    async def put(self, comment: Comment, source: str, *, trusted: bool = False) -> bool: ...
+
+    async def reject(self, error: RecordError, source: str, where: str = "") -> None: ...
+
+
+class Trusted:
+    """The sink one trusted source writes to: its records skip the guard's ts check.
+
+    Handed to a replay source (which bounds its files' ts itself with
+    :class:`ReplayBound`) instead of the pipeline. Only records put through
+    this object are trusted, whatever the source is called.
+    """
+
+    __slots__ = ("_sink",)
+
+    def __init__(self, sink: _TrustingSink) -> None:
+        self._sink = sink
+
+    async def put(self, comment: Comment, source: str) -> bool:
+        return await self._sink.put(comment, source, trusted=True)
+
+    async def reject(self, error: RecordError, source: str, where: str = "") -> None:
+        await self._sink.reject(error, source, where)

@@ -10,8 +10,10 @@ moves the room's time on by the wall time since its last record, times the
 room's pace (0 for a replay running flat out or one that has ended, so the
 end of a recording never looks like an outage).
 
-Each event goes to the ``alerts`` channel and to every registered listener
-(webhooks, the SQLite store, ``replay --alerts``). Comms users acknowledge
+Each event goes to every registered listener (webhooks, the SQLite store,
+``replay --alerts``) and comes back as a :class:`~roomwatch.stages.events.Publish`
+on the ``alerts`` channel, which the composition root forwards to the hub;
+the stage knows no hub. Comms users acknowledge
 with ``{"action": "ack", "id": ALERT_ID}`` on the channel; acks are audited.
 Who may ack is :data:`roomwatch.authz.TABLE` (``alerts.ack``), admitted by a
 :class:`~roomwatch.authz.Gate` (a per-token rate limit; refusals counted).
@@ -36,10 +38,10 @@ from roomwatch.core.alerts import (
     Observation,
 )
 from roomwatch.core.analyze import TYPED_KINDS
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
-from roomwatch.pipeline import Result
-from roomwatch.sinks.hub import Client, Hub
 from roomwatch.stages.clock import Pace, RoomClocks
+from roomwatch.stages.events import Actor, Handled, Publish
 
 __all__ = ["AlertListener", "AlertStage"]
 
@@ -65,9 +67,9 @@ class AlertStage:
 
     def __init__(
         self,
-        hub: Hub | None,
         config: Mapping[str, Any] | AlertConfig | None = None,
         *,
+        clocks: RoomClocks | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         gate: Gate | None = None,
         pace: Pace | None = None,
@@ -77,17 +79,14 @@ class AlertStage:
         else:
             self.config = AlertConfig.from_mapping(config or {})
         self.manager = AlertManager(self.config)
-        self._hub = hub
         self._listeners: list[AlertListener] = []
         self._tick_at: dict[str, int] = {}  # per room: the last whole second ticked
-        self._clocks = RoomClocks(monotonic, pace)
+        #: Record time per room, shared with the other stages (the root owns it).
+        self._clocks = clocks if clocks is not None else RoomClocks(monotonic, pace)
         self._wall = time.time
         self.gate = gate if gate is not None else Gate(Authz(()), RefusalLog())
         #: Called with (alert id, actor, role, ts) after an acknowledgement.
         self.on_ack: Callable[[str, str, str, float], object] | None = None
-        if hub is not None:
-            hub.set_snapshot("alerts", self.snapshot)
-            hub.set_handler("alerts", self.handle)
 
     def add_listener(self, listener: AlertListener) -> None:
         self._listeners.append(listener)
@@ -98,7 +97,8 @@ class AlertStage:
 
     # -- pipeline output -----------------------------------------------------
 
-    def __call__(self, results: Sequence[Result]) -> None:
+    def __call__(self, results: Sequence[Result]) -> list[Publish]:
+        out: list[Publish] = []
         newest: dict[str, float] = {}
         for r in results:
             if not isinstance(r, Verdict):
@@ -106,14 +106,16 @@ class AlertStage:
             c = r.comment
             if c.kind not in TYPED_KINDS:
                 continue
-            self._advance(c.room, c.ts)
+            self._advance(c.room, c.ts, out)
             if c.ts > newest.get(c.room, -math.inf):
                 newest[c.room] = c.ts
-            self._emit(self.manager.observe(Observation.from_verdict(r, text=r.normalized.text)))
+            observation = Observation.from_verdict(r, text=r.normalized.text)
+            self._emit(self.manager.observe(observation), out)
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
+        return out
 
-    def _advance(self, room: str, now: float) -> None:
+    def _advance(self, room: str, now: float, out: list[Publish]) -> None:
         second = math.floor(now)
         last = self._tick_at.get(room)
         if last is None:
@@ -123,43 +125,46 @@ class AlertStage:
             return
         stepped_until = min(second, last + _MAX_STEPPED_GAP)
         for s in range(last + 1, stepped_until + 1):
-            self._emit(self.manager.tick(float(s), room))
+            self._emit(self.manager.tick(float(s), room), out)
         if second > stepped_until:
-            self._emit(self.manager.tick(float(second), room))
+            self._emit(self.manager.tick(float(second), room), out)
         self._tick_at[room] = second
 
-    def tick_wall(self) -> None:
+    def tick_wall(self) -> list[Publish]:
         """In a quiet room, advance its record time by the time since its last record.
 
         Only after ``_IDLE_S`` of record time without records: while records
         flow, ticks come from their ``ts`` alone, exactly as in a replay of the
         same recording. The time since is wall time times the room's pace.
         """
-        for room in self._clocks:
-            if self._clocks.idle(room) >= _IDLE_S:
-                self._advance(room, self._clocks.now(room))
-                if not self.manager.has_room(room):
-                    # The detectors forgot the room (idle for long): so do we.
-                    self._clocks.forget(room)
-                    self._tick_at.pop(room, None)
-        if self._clocks.prune(_FORGET_S):
-            # Rooms whose clock stood still for hours (e.g. a finished replay).
-            for room in [r for r in self._tick_at if r not in self._clocks]:
+        out: list[Publish] = []
+        for room in tuple(self._tick_at):
+            if room not in self._clocks:
+                # Its clock stood still for hours (e.g. a finished replay).
                 del self._tick_at[room]
+            elif self._clocks.idle(room) >= _IDLE_S:
+                self._advance(room, self._clocks.now(room), out)
+                if not self.manager.has_room(room):
+                    # The detectors forgot the room (idle for long): so do we
+                    # (the clock is shared; it forgets the room on its own).
+                    del self._tick_at[room]
+        self._clocks.prune(_FORGET_S)
+        return out
 
-    def _emit(self, events: Iterable[AlertEvent]) -> None:
+    def _emit(self, events: Iterable[AlertEvent], out: list[Publish]) -> None:
         for event in events:
-            if self._hub is not None:
-                self._hub.publish("alerts", _room_of(event.alert), event.to_dict())
+            out.append(Publish("alerts", _room_of(event.alert), event.to_dict()))
             for listener in self._listeners:
                 try:
                     listener(event)
                 except Exception:
                     logger.exception("alert listener %r failed", listener)
 
-    def raise_system(self, source: str, message: str, now: float) -> None:
+    def raise_system(self, source: str, message: str, now: float) -> list[Publish]:
         """Alert everyone that roomwatch itself is in trouble (e.g. the disk is full)."""
-        self._emit([self.manager.raise_system(source, message, now)])
+        out: list[Publish] = []
+        self._emit([self.manager.raise_system(source, message, now)], out)
+        return out
 
     def restore(self, alerts: Iterable[Mapping[str, Any]]) -> int:
         """Take back open alerts saved before a restart; returns how many."""
@@ -173,11 +178,18 @@ class AlertStage:
 
     # -- hub wiring ----------------------------------------------------------
 
-    def snapshot(self, client: Client) -> Iterable[dict[str, Any]]:
+    def snapshot(self, client: Actor) -> Iterable[dict[str, Any]]:
         alerts = [a.to_dict() for a in self.manager.open_alerts() if client.wants(_room_of(a))]
         yield {"type": "snapshot", "alerts": alerts}
 
-    async def handle(self, client: Client, message: Mapping[str, Any]) -> dict[str, Any]:
+    def handle(self, client: Actor, message: Mapping[str, Any]) -> Handled:
+        """Apply one ``ack`` from ``client``: its reply, and the alert's update for everyone."""
+        out: list[Publish] = []
+        return Handled(self._handle(client, message, out), out)
+
+    def _handle(
+        self, client: Actor, message: Mapping[str, Any], out: list[Publish]
+    ) -> dict[str, Any]:
         action = message.get("action")
         alert_id = message.get("id")
         if action != "ack":
@@ -199,7 +211,7 @@ class AlertStage:
             event, audit = self.manager.acknowledge(alert_id, client.token.label, now)
         except AlertError as exc:
             return {"type": "error", "action": "ack", "error": str(exc)}
-        self._emit([event])
+        self._emit([event], out)
         if self.on_ack is not None:
             self.on_ack(alert_id, client.token.label, client.token.role, audit.ts)
         return {"type": "ack", "action": "ack", "alert": event.alert.to_dict()}

@@ -3,7 +3,8 @@
 Every abuse, spam and grievance verdict is published with its comment, scores
 and reasons. Grievances are shown so a person can answer them; they are
 never hidden by roomwatch. The last ``backlog`` flagged verdicts per room are
-kept so a moderator who connects sees recent history at once.
+kept so a moderator who connects sees recent history at once. The stage
+returns :class:`~roomwatch.stages.events.Publish` events; it knows no hub.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
-from roomwatch.pipeline import Result
-from roomwatch.sinks.hub import Client, Hub
+from roomwatch.stages.events import Actor, Publish
 
 __all__ = ["FLAGGED_LABELS", "FlagStage"]
 
@@ -24,13 +25,12 @@ FLAGGED_LABELS: Final = frozenset({"abuse", "spam", "grievance"})
 class FlagStage:
     stage = "flag"
 
-    def __init__(self, hub: Hub, *, backlog: int = 200) -> None:
-        self._hub = hub
+    def __init__(self, *, backlog: int = 200) -> None:
         self._backlog_size = backlog
         self._recent: dict[str, deque[dict[str, Any]]] = {}
-        hub.set_snapshot("moderator", self.snapshot)
 
-    def __call__(self, results: Sequence[Result]) -> None:
+    def __call__(self, results: Sequence[Result]) -> list[Publish]:
+        out: list[Publish] = []
         for r in results:
             if isinstance(r, Verdict) and r.label in FLAGGED_LABELS:
                 verdict = r.to_dict()
@@ -39,9 +39,10 @@ class FlagStage:
                 if recent is None:
                     recent = self._recent[room] = deque(maxlen=self._backlog_size)
                 recent.append(verdict)
-                self._hub.publish("moderator", room, {"type": "verdict", "verdict": verdict})
+                out.append(Publish("moderator", room, {"type": "verdict", "verdict": verdict}))
+        return out
 
-    def snapshot(self, client: Client) -> Iterable[dict[str, Any]]:
+    def snapshot(self, client: Actor) -> Iterable[dict[str, Any]]:
         for room, recent in self._recent.items():
             if client.wants(room):
                 yield {"type": "snapshot", "room": room, "verdicts": list(recent)}

@@ -7,6 +7,10 @@ never ages out another room's questions. Between records (a quiet room) a
 room's time moves on by the wall time since its last record (times its pace,
 see :mod:`roomwatch.stages.clock`), so items still age out.
 
+The stage knows no hub: it returns :class:`~roomwatch.stages.events.Publish`
+events, and the composition root forwards them and registers
+:meth:`TriageStage.snapshot` and :meth:`TriageStage.handle` on the hub.
+
 Actions arrive on the same channel as ``{"action": "claim", "room", "id",
 "ref"}`` (``claim``, ``unclaim``, ``answer``, ``dismiss``, ``pin``,
 ``unpin``). Who may act is :data:`roomwatch.authz.TABLE` (``host.*``: helper
@@ -22,17 +26,17 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 from roomwatch.authz import Authz, Gate, Refusal, RefusalLog
 from roomwatch.config import build_dataclass
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfig, QueueEvent
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
-from roomwatch.pipeline import Result
-from roomwatch.sinks.hub import Client, Hub
 from roomwatch.stages.clock import Pace, RoomClocks
+from roomwatch.stages.events import Actor, Handled, Publish
 
 __all__ = ["TriageStage"]
 
@@ -54,9 +58,9 @@ class TriageStage:
 
     def __init__(
         self,
-        hub: Hub | None,
         config: Mapping[str, Any] | QueueConfig | None = None,
         *,
+        clocks: RoomClocks | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         audit: AuditSink | None = None,
         gate: Gate | None = None,
@@ -66,17 +70,14 @@ class TriageStage:
             self.config = config
         else:
             self.config = build_dataclass(QueueConfig, config or {}, "queue")
-        self._hub = hub
         self._queues: dict[str, QuestionQueue] = {}
         #: Where audit records go besides ``audit_log`` (set by the service).
         self.audit_sink = audit
         self.audit_log: deque[AuditRecord] = deque(maxlen=10_000)
-        self._clocks = RoomClocks(monotonic, pace)
+        #: Record time per room, shared with the other stages (the root owns it).
+        self._clocks = clocks if clocks is not None else RoomClocks(monotonic, pace)
         self._wall = time.time
         self.gate = gate if gate is not None else Gate(Authz(()), RefusalLog())
-        if hub is not None:
-            hub.set_snapshot("host", self.snapshot)
-            hub.set_handler("host", self.handle)
 
     def queue(self, room: str) -> QuestionQueue:
         q = self._queues.get(room)
@@ -98,7 +99,8 @@ class TriageStage:
 
     # -- pipeline output ---------------------------------------------------
 
-    def __call__(self, results: Sequence[Result]) -> None:
+    def __call__(self, results: Sequence[Result]) -> list[Publish]:
+        out: list[Publish] = []
         touched: dict[str, QuestionQueue] = {}
         newest: dict[str, float] = {}
         for r in results:
@@ -112,33 +114,31 @@ class TriageStage:
             q = self.queue(c.room)
             touched[c.room] = q
             confidence = r.scores.get("question", 0.0)
-            self._publish(q.add(c, r.normalized.text, r.tokens, confidence, c.ts))
+            out.extend(_host(q.add(c, r.normalized.text, r.tokens, confidence, c.ts)))
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
         for room, q in touched.items():
-            self._publish(q.tick(newest[room]))
+            out.extend(_host(q.tick(newest[room])))
+        return out
 
-    def tick_wall(self) -> None:
+    def tick_wall(self) -> list[Publish]:
         """Move each room's queue on to that room's record time now."""
+        out: list[Publish] = []
         for room, q in self._queues.items():
             if room in self._clocks:
-                self._publish(q.tick(self._clocks.now(room)))
-        if self._clocks.prune(_FORGET_S):
-            # Rooms with no record for hours (a finished replay, a room that
-            # closed): forget their clock, and their queue once it is empty,
-            # so many rooms over a long run don't pile up state.
-            for room in [r for r, q in self._queues.items() if r not in self._clocks and not q]:
-                del self._queues[room]
-
-    def _publish(self, events: Iterable[QueueEvent]) -> None:
-        if self._hub is None:
-            return
-        for event in events:
-            self._hub.publish("host", event.room, event.to_dict())
+                out.extend(_host(q.tick(self._clocks.now(room))))
+        self._clocks.prune(_FORGET_S)
+        # Rooms with no record for hours (a finished replay, a room that
+        # closed): their clock is forgotten (by whichever stage pruned the
+        # shared clock first), and their queue once it is empty, so many
+        # rooms over a long run don't pile up state.
+        for room in [r for r, q in self._queues.items() if r not in self._clocks and not q]:
+            del self._queues[room]
+        return out
 
     # -- hub wiring --------------------------------------------------------
 
-    def snapshot(self, client: Client) -> Iterable[dict[str, Any]]:
+    def snapshot(self, client: Actor) -> Iterable[dict[str, Any]]:
         for room, q in self._queues.items():
             if client.wants(room):
                 yield {
@@ -148,7 +148,13 @@ class TriageStage:
                     "order": list(q.top_ids()),
                 }
 
-    async def handle(self, client: Client, message: Mapping[str, Any]) -> dict[str, Any]:
+    def handle(self, client: Actor, message: Mapping[str, Any]) -> Handled:
+        """Apply one action message from ``client``: its reply, and the queue's events."""
+        return Handled(*self._handle(client, message))
+
+    def _handle(
+        self, client: Actor, message: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[Publish]]:
         action = message.get("action")
         room = message.get("room")
         item_id = message.get("id")
@@ -156,13 +162,13 @@ class TriageStage:
             return {
                 "type": "error",
                 "error": f"unknown action {action!r}; expected one of " + ", ".join(ACTIONS),
-            }
+            }, []
         if not isinstance(room, str) or not isinstance(item_id, str):
             return {
                 "type": "error",
                 "action": action,
                 "error": "an action needs 'room' and 'id' strings",
-            }
+            }, []
         token = client.token
         refusal = self.gate.admit(token, f"host.{action}", room=room, target=item_id)
         if refusal is None and room not in self._queues:
@@ -176,14 +182,13 @@ class TriageStage:
                 reply["detail"] = refusal.detail
             if refusal.retry_after:
                 reply["retry_after"] = refusal.retry_after
-            return reply
+            return reply, []
         q = self._queues[room]
         result = getattr(q, action)(item_id, client.token.label, self.now(room))
         self._audit(result.audit, client.token.role)
-        self._publish(result.events)
         reply = {"type": "ack" if result.ok else "error", "action": action}
         reply.update(result.to_dict())
-        return reply
+        return reply, list(_host(result.events))
 
     def _audit(self, record: AuditRecord, role: str) -> None:
         self.audit_log.append(record)
@@ -197,3 +202,8 @@ class TriageStage:
         )
         if self.audit_sink is not None:
             self.audit_sink(record, role=role)
+
+
+def _host(events: Iterable[QueueEvent]) -> Iterator[Publish]:
+    for event in events:
+        yield Publish("host", event.room, event.to_dict())

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,14 +30,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from roomwatch import __version__
 from roomwatch.authz import Refusal
-from roomwatch.config import Settings
-from roomwatch.metrics import Metrics
-from roomwatch.pipeline import Pipeline
-from roomwatch.sinks.hub import CHANNELS, Hub
-from roomwatch.sources.supervise import SourceHealth
-from roomwatch.web.auth import Authenticator, http_error, origin_allowed
+from roomwatch.sinks.hub import CHANNELS
+from roomwatch.web.auth import http_error, require_origin
 from roomwatch.web.ingest import handle_ingest
 from roomwatch.web.limits import ConnectionLimiter
+from roomwatch.web.state import AppState, state_key
 
 __all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
 
@@ -53,19 +49,6 @@ CSP: Final = (
 )
 
 
-@dataclass(slots=True)
-class AppState:
-    settings: Settings
-    metrics: Metrics
-    hub: Hub
-    pipeline: Pipeline
-    auth: Authenticator
-    started: float
-    model_version: str
-    source_health: SourceHealth = field(default_factory=SourceHealth)
-
-
-state_key: Final = web.AppKey("state", AppState)
 limiter_key: Final = web.AppKey("ws_limiter", ConnectionLimiter)
 
 
@@ -163,9 +146,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     channel = request.match_info["channel"]
     if channel not in CHANNELS:
         raise web.HTTPNotFound(text=f"no channel {channel!r}; channels: {', '.join(CHANNELS)}")
-    if not origin_allowed(request, st.settings.server):
-        st.metrics.hub_refused.labels(channel, "origin").inc()
-        raise web.HTTPForbidden(text="origin not allowed")
+    require_origin(
+        request,
+        st.settings.server,
+        refused=lambda: st.metrics.hub_refused.labels(channel, "origin").inc(),
+    )
     rooms_arg = request.query.get("rooms", "").strip()
     rooms = frozenset(r for r in rooms_arg.split(",") if r) if rooms_arg else None
     token, refusal = st.auth.check(request, channel)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Callable
 from typing import Final
 
 from aiohttp import web
@@ -22,7 +23,7 @@ from aiohttp import web
 from roomwatch.authz import Authz, Refusal
 from roomwatch.config import ServerSettings, Token
 
-__all__ = ["Authenticator", "origin_allowed", "own_origins"]
+__all__ = ["Authenticator", "origin_allowed", "own_origins", "require_origin"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,25 @@ def origin_allowed(request: web.Request, server: ServerSettings) -> bool:
     if server.allowed_origins:
         return origin in {o.rstrip("/") for o in server.allowed_origins}
     return origin in own_origins(server, _local_port(request, server))
+
+
+def require_origin(
+    request: web.Request,
+    server: ServerSettings,
+    *,
+    refused: Callable[[], object] | None = None,
+) -> None:
+    """Refuse (403 ``origin not allowed``) a browser request from an origin not allowed.
+
+    Every handler that a browser can reach with a token (WebSocket upgrades,
+    ``/ingest``, ``/moderation/actions``) calls this first; ``refused`` counts
+    the refusal where the handler counts them.
+    """
+    if origin_allowed(request, server):
+        return
+    if refused is not None:
+        refused()
+    raise web.HTTPForbidden(text="origin not allowed")
 
 
 def _local_port(request: web.Request, server: ServerSettings) -> int:

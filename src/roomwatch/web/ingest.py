@@ -27,11 +27,11 @@ from roomwatch.config import Token
 from roomwatch.core.record import parse_many
 from roomwatch.errors import RecordError
 from roomwatch.sources.timebound import UNSTAMPED
-from roomwatch.web.auth import origin_allowed
+from roomwatch.web.auth import require_origin
 from roomwatch.web.limits import read_body
 
 if TYPE_CHECKING:
-    from roomwatch.web.app import AppState
+    from roomwatch.web.state import AppState
 
 __all__ = ["JSON_TYPES", "handle_ingest"]
 
@@ -42,9 +42,11 @@ _COUNTED_AS: Final = {"accepted": "accepted", "duplicate": "duplicates", "flood"
 
 
 async def handle_ingest(request: web.Request, st: AppState, token: Token) -> web.Response:
-    if not origin_allowed(request, st.settings.server):
-        st.metrics.hub_refused.labels("ingest", "origin").inc()
-        raise web.HTTPForbidden(text="origin not allowed")
+    require_origin(
+        request,
+        st.settings.server,
+        refused=lambda: st.metrics.hub_refused.labels("ingest", "origin").inc(),
+    )
     by_header = request.headers.get("Authorization", "").lower().startswith("bearer ")
     if not by_header and request.content_type not in JSON_TYPES:
         raise web.HTTPUnsupportedMediaType(

@@ -1,0 +1,216 @@
+"""Settings → analyzer → pipeline → stages: the graph every command runs.
+
+:func:`build_pipeline` is the one function that assembles a
+:class:`~roomwatch.pipeline.Pipeline` and the stages behind it. Options say
+what to attach:
+
+======================  ===================================================
+command                 options
+======================  ===================================================
+``serve`` / ``demo``    ``stages=STAGES`` (triage, flag, alerts,
+                        moderation), ``gate``, ``guard=True``,
+                        ``alert_listeners=[webhooks.enqueue]`` (then
+                        :mod:`roomwatch.compose.serve` adds the store's)
+``replay``              ``keep_skips=True``, ``outputs=[writer]``, and
+                        ``stages=("alerts",)`` with a listener for ``--alerts``
+``replay --compare``    two graphs (one per analyzer), ``dedupe=False,
+                        flood=False``
+``report``              ``keep_skips=True``, ``outputs=[builder]``,
+                        ``stages=("alerts",)`` with ``builder.add_alert``
+                        as listener (``live_alerts``, which the CLI sets)
+``classify --jsonl``    ``keep_skips=True, dedupe=False, flood=False``
+                        (one line out per line in)
+======================  ===================================================
+
+Stages are pure: they return :class:`~roomwatch.stages.events.Publish`
+events. :meth:`Graph.forward` sends them on (to the hub when serving,
+nowhere offline), so the pipeline's outputs here are thin wrappers that
+call a stage and forward what it returns. All stages share one per-room
+record clock (:class:`~roomwatch.stages.clock.RoomClocks`), owned here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from prometheus_client import CollectorRegistry
+
+from roomwatch.assets import asset_dir
+from roomwatch.authz import Gate
+from roomwatch.config import Settings
+from roomwatch.core.analyze import Analyzer
+from roomwatch.core.flood import FloodControl
+from roomwatch.core.lexicon import RoomTerms
+from roomwatch.core.load import load_analyzer
+from roomwatch.core.result import Result
+from roomwatch.metrics import Metrics
+from roomwatch.pipeline import Output, Pipeline
+from roomwatch.sources.timebound import TimeGuard
+from roomwatch.stages.alert import AlertListener, AlertStage
+from roomwatch.stages.clock import Pace, RoomClocks
+from roomwatch.stages.events import Publish
+from roomwatch.stages.flag import FlagStage
+from roomwatch.stages.triage import TriageStage
+
+if TYPE_CHECKING:
+    from roomwatch.moderation.runtime import Moderation
+
+__all__ = ["STAGES", "Graph", "analyzer_for", "build_pipeline"]
+
+#: Every stage, in the order the pipeline feeds them.
+STAGES: Final = ("triage", "flag", "alerts", "moderation")
+
+
+def analyzer_for(settings: Settings) -> Analyzer:
+    """Load the model and lexicons the settings name (or the bundled ones),
+    with the per-room terms from ``[rooms]``, stamped with the config hash."""
+    room_terms = {
+        room: RoomTerms.of(r.block_abuse, r.block_spam, r.allow)
+        for room, r in settings.rooms.items()
+    }
+    return load_analyzer(
+        asset_dir("models", settings.model.models_dir or None),
+        asset_dir("lexicons", settings.model.lexicons_dir or None),
+        room_terms,
+        config_hash=settings.digest(),
+    )
+
+
+def _nowhere(events: Iterable[Publish]) -> None:
+    for _ in events:
+        pass
+
+
+@dataclass(eq=False)
+class Graph:
+    """A built pipeline and the stages behind it."""
+
+    pipeline: Pipeline
+    metrics: Metrics
+    #: How fast record time runs per room between records (a replay sets it).
+    pace: Pace
+    #: The one per-room record clock every stage reads.
+    clocks: RoomClocks
+    time_guard: TimeGuard | None = None
+    triage: TriageStage | None = None
+    flag: FlagStage | None = None
+    alerts: AlertStage | None = None
+    moderation: Moderation | None = None
+    #: Where stage events go: the hub's publish when serving (see
+    #: :func:`roomwatch.compose.serve.attach_hub`), nowhere offline.
+    sink: Callable[[Iterable[Publish]], None] = field(default=_nowhere)
+
+    def forward(self, events: Iterable[Publish]) -> None:
+        self.sink(events)
+
+    def tick(self) -> None:
+        """Move quiet rooms' time on (the one ticker calls this every 0.1 s)."""
+        if self.triage is not None:
+            self.forward(self.triage.tick_wall())
+        if self.alerts is not None:
+            self.forward(self.alerts.tick_wall())
+
+    def publish_stats(self) -> None:
+        """Each active room's moderation stats (the ticker calls this once a second)."""
+        if self.moderation is not None:
+            self.forward(self.moderation.publish_stats())
+
+
+class _Forwarding:
+    """A pipeline output that runs a pure stage and forwards its events."""
+
+    __slots__ = ("_graph", "_stage", "stage")
+
+    def __init__(
+        self, graph: Graph, stage: Callable[[Sequence[Result]], Iterable[Publish]]
+    ) -> None:
+        self._graph = graph
+        self._stage = stage
+        #: The stage label of roomwatch_pipeline_stage_seconds.
+        self.stage: str = getattr(stage, "stage", "publish")
+
+    def __call__(self, results: Sequence[Result]) -> None:
+        self._graph.forward(self._stage(results))
+
+
+def build_pipeline(
+    settings: Settings,
+    analyzer: Analyzer,
+    *,
+    metrics: Metrics | None = None,
+    stages: Collection[str] = (),
+    gate: Gate | None = None,
+    outputs: Sequence[Output] = (),
+    alert_listeners: Sequence[AlertListener] = (),
+    keep_skips: bool = False,
+    guard: bool = False,
+    dedupe: bool = True,
+    flood: bool = True,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Graph:
+    """Build the pipeline and the named ``stages`` (see :data:`STAGES`) behind it.
+
+    ``outputs`` see each batch before the stages, in order. ``alert_listeners`` get
+    every alert event (needs ``"alerts"``). ``gate`` admits hub actions
+    (serve). ``guard`` checks and stamps each record's ts at the source
+    boundary (:class:`~roomwatch.sources.timebound.TimeGuard`; serve).
+    ``dedupe`` and ``flood`` turn off the recent-id and per-user-rate
+    filters (``classify`` and ``--compare`` answer every record).
+    """
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        raise ValueError(f"unknown stage(s) {sorted(unknown)}; expected some of {STAGES}")
+    if metrics is None:
+        metrics = Metrics(CollectorRegistry())
+    limits = settings.limits
+    pipeline = Pipeline(
+        analyzer,
+        settings.pipeline,
+        metrics,
+        keep_skips=keep_skips,
+        flood=FloodControl(limits.user_comments_per_s, limits.user_comments_burst)
+        if flood
+        else None,
+        dedupe=dedupe,
+    )
+    # Time is per room; a replay source sets its rooms' pace (see stages/clock.py).
+    pace = Pace()
+    clocks = RoomClocks(monotonic, pace)
+    graph = Graph(pipeline=pipeline, metrics=metrics, pace=pace, clocks=clocks)
+    # What the command attaches sees each batch first, as it always has
+    # (replay's writer and report's builder before the alert stage).
+    for output in outputs:
+        pipeline.add_output(output)
+    if guard:
+        graph.time_guard = TimeGuard(settings.pipeline, pace=pace)
+        pipeline.guard = graph.time_guard.admit
+    if "triage" in stages:
+        graph.triage = TriageStage(settings.queue, clocks=clocks, gate=gate)
+        pipeline.add_output(_Forwarding(graph, graph.triage))
+    if "flag" in stages:
+        graph.flag = FlagStage(backlog=settings.hub.moderator_backlog)
+        pipeline.add_output(_Forwarding(graph, graph.flag))
+    if "alerts" in stages:
+        graph.alerts = AlertStage(settings.alerts, clocks=clocks, gate=gate)
+        for listener in alert_listeners:
+            graph.alerts.add_listener(listener)
+        pipeline.add_output(_Forwarding(graph, graph.alerts))
+    elif alert_listeners:
+        raise ValueError("alert_listeners need the 'alerts' stage")
+    if "moderation" in stages:
+        from roomwatch.moderation.config import parse_config
+        from roomwatch.moderation.runtime import Moderation
+
+        if gate is None:
+            raise ValueError("the moderation stage needs a gate")
+        graph.moderation = Moderation(
+            parse_config(settings.moderation),
+            gate=gate,
+            registry=metrics.registry,
+            clocks=clocks,
+        )
+        pipeline.add_output(_Forwarding(graph, graph.moderation))
+    return graph

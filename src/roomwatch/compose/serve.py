@@ -1,0 +1,137 @@
+"""Wire a graph to the server's sinks: hub, store, webhooks, and the one ticker.
+
+:class:`roomwatch.service.Service` calls these while it starts; each piece
+is small so a reader sees every connection in one place:
+
+* :func:`attach_hub` — stage events go to :meth:`Hub.publish`; each
+  channel's snapshot and action handler come from its stage (``host``:
+  triage, ``moderator``: flag, ``alerts``: alerts, ``stream``: moderation).
+* :func:`attach_store` — audit rows (queue actions, refusals, alert acks,
+  moderation), alert rows, restored open alerts; hub actions wait for
+  their audit row to be committed.
+* :func:`run_ticker` — the one ticker: quiet rooms' time moves on every
+  0.1 s; moderation stats once a second; refusal counts roll over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from roomwatch.authz import RefusalLog
+from roomwatch.compose.graph import Graph
+from roomwatch.sinks.hub import ActionHandler, Client, Hub
+from roomwatch.stages.events import Handled, Publish
+from roomwatch.store import Store
+
+__all__ = ["TICK_S", "attach_hub", "attach_store", "run_ticker"]
+
+logger = logging.getLogger(__name__)
+
+#: The ticker's period. The host queue holds back an item's updates for
+#: update_interval_s (50 ms) and sends them on a tick, so tick often; alerts
+#: act on whole seconds.
+TICK_S = 0.1
+
+
+def attach_hub(graph: Graph, hub: Hub) -> None:
+    """Send the graph's events to ``hub``, and register each stage's channel on it."""
+
+    def publish(events: Iterable[Publish]) -> None:
+        for event in events:
+            hub.publish(event.channel, event.room, event.message)
+
+    graph.sink = publish
+    if graph.triage is not None:
+        hub.set_snapshot("host", graph.triage.snapshot)
+        hub.set_handler("host", _sync_handler(graph, graph.triage.handle))
+    if graph.flag is not None:
+        hub.set_snapshot("moderator", graph.flag.snapshot)
+    if graph.alerts is not None:
+        hub.set_snapshot("alerts", graph.alerts.snapshot)
+        hub.set_handler("alerts", _sync_handler(graph, graph.alerts.handle))
+    if graph.moderation is not None:
+        graph.moderation.emit = publish
+        hub.set_snapshot("stream", graph.moderation.snapshot)
+        hub.set_handler("stream", _async_handler(graph, graph.moderation.handle))
+
+
+def _sync_handler(
+    graph: Graph, handle: Callable[[Client, Mapping[str, Any]], Handled]
+) -> ActionHandler:
+    async def run(client: Client, message: Mapping[str, Any]) -> dict[str, Any]:
+        handled = handle(client, message)
+        graph.forward(handled.events)
+        return handled.reply
+
+    return run
+
+
+def _async_handler(
+    graph: Graph, handle: Callable[[Client, Mapping[str, Any]], Awaitable[Handled]]
+) -> ActionHandler:
+    async def run(client: Client, message: Mapping[str, Any]) -> dict[str, Any]:
+        handled = await handle(client, message)
+        graph.forward(handled.events)
+        return handled.reply
+
+    return run
+
+
+async def attach_store(graph: Graph, store: Store, *, hub: Hub, refusals: RefusalLog) -> None:
+    """Audit and alert rows go to ``store``; open alerts saved before a restart come back."""
+    refusals.sink = store.submit_audit
+    # An action is acknowledged only once its audit row is committed.
+    hub.durable = store.flush
+    if graph.triage is not None:
+        graph.triage.audit_sink = store.submit_queue_audit
+    if graph.moderation is not None:
+        graph.moderation.store = store
+    alerts = graph.alerts
+    if alerts is None:
+        return
+    restored = alerts.restore(await store.open_alerts())
+    if restored:
+        logger.info("restored %d open alerts", restored)
+    alerts.add_listener(lambda event: store.submit_alert(event.alert.to_dict()))
+
+    def audit_ack(alert_id: str, actor: str, role: str, ts: float) -> None:
+        store.submit_audit(
+            ts=ts,
+            actor=actor,
+            role=role,
+            action="ack",
+            target_kind="alert",
+            target_id=alert_id,
+            room=(a.room if (a := alerts.manager.get(alert_id)) else ""),
+        )
+
+    alerts.on_ack = audit_ack
+
+
+async def run_ticker(graph: Graph, refusals: RefusalLog) -> None:
+    """The one ticker: run until cancelled.
+
+    Stages that age things out (the host queue, alerts) need time to pass
+    even when no comment arrives. Their clock is the records' ts; between
+    records it moves on by the wall time elapsed since the last one.
+    """
+    loop = asyncio.get_running_loop()
+    stats_every = graph.moderation.stats_interval_s if graph.moderation is not None else 1.0
+    next_stats = loop.time() + stats_every
+    while True:
+        await asyncio.sleep(TICK_S)
+        try:
+            graph.tick()
+            refusals.tick(time.time())
+        except Exception:
+            logger.exception("the ticker's step failed")
+        if loop.time() >= next_stats:
+            next_stats = loop.time() + stats_every
+            try:
+                graph.publish_stats()
+            except Exception:
+                logger.exception("moderation stats failed")

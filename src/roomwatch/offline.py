@@ -1,0 +1,357 @@
+"""The offline commands' bodies: ``replay``, ``replay --compare`` and ``classify``.
+
+Each builds its pipeline with :func:`roomwatch.compose.build_pipeline`
+(see the table there for the options each one uses). :mod:`roomwatch.cli`
+parses the arguments and calls these.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import select
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from roomwatch.config import Settings, load_settings
+from roomwatch.core.record import Comment, parse_json
+from roomwatch.errors import RecordError, RoomwatchError
+from roomwatch.heap import settle_heap
+
+__all__ = ["classify", "compare", "replay"]
+
+
+class _VerdictWriter:
+    """An output that writes one JSON line per result, in order."""
+
+    stage = "write"
+
+    def __init__(self, fh: IO[str] | None) -> None:
+        self._fh = fh
+        self.labels: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+
+    def __call__(self, results: Sequence[Any]) -> None:
+        from roomwatch.core.result import Skipped
+
+        lines = []
+        write = self._fh is not None
+        for r in results:
+            if isinstance(r, Skipped):
+                self.skipped[r.reason] += 1
+                if write:
+                    lines.append(json.dumps(r.to_dict(), ensure_ascii=False))
+            else:
+                self.labels[r.label] += 1
+                if write:
+                    lines.append(r.to_json())
+        if lines and self._fh is not None:
+            self._fh.write("\n".join(lines) + "\n")
+
+
+def _other_settings(settings: Settings, other: str) -> Settings:
+    """Settings for ``--compare OTHER``: a config file, a model or a lexicons folder."""
+    import dataclasses
+
+    path = Path(other)
+    if path.is_file():
+        return load_settings(path, environ=os.environ, generate_missing_tokens=False)
+    if (path / "manifest.json").is_file():
+        model = dataclasses.replace(settings.model, models_dir=str(path))
+        return dataclasses.replace(settings, model=model)
+    if (path / "userdict.txt").is_file() or (path / "terms").is_dir():
+        model = dataclasses.replace(settings.model, lexicons_dir=str(path))
+        return dataclasses.replace(settings, model=model)
+    raise RoomwatchError(
+        f"--compare {other!r} is neither a config file, a model folder (with manifest.json) "
+        "nor a lexicons folder (with userdict.txt)"
+    )
+
+
+async def compare(settings: Settings, args: argparse.Namespace) -> int:
+    """Classify every record twice and report the decisions that differ.
+
+    Two graphs from :func:`roomwatch.compose.build_pipeline`, one per
+    analyzer, fed the same records (every one: no de-duplication or flood
+    control); their verdicts are paired in input order.
+    """
+    from collections import deque
+
+    from roomwatch.compose import analyzer_for, build_pipeline
+    from roomwatch.core.analyze import TYPED_KINDS
+    from roomwatch.core.result import Result
+    from roomwatch.core.verdict import Verdict
+    from roomwatch.sources.replay import ReplaySource
+
+    other_settings = _other_settings(settings, args.compare)
+    base, other = await asyncio.gather(
+        asyncio.to_thread(analyzer_for, settings),
+        asyncio.to_thread(analyzer_for, other_settings),
+    )
+    changes: Counter[tuple[str, str]] = Counter()
+    shown: list[str] = []
+    total = 0
+    left: deque[Verdict] = deque()
+    right: deque[Verdict] = deque()
+
+    def pair() -> None:
+        nonlocal total
+        while left and right:
+            a, b = left.popleft(), right.popleft()
+            total += 1
+            if a.label == b.label:
+                continue
+            changes[(a.label, b.label)] += 1
+            if len(shown) < args.limit:
+                text = a.comment.text.replace("\n", " ")
+                text = text if len(text) <= 60 else text[:59] + "…"
+                shown.append(
+                    f"  {a.comment.id or '-'} [{a.comment.room}] {a.label} → {b.label}  "
+                    f"{text}  ({'; '.join(b.reasons[:3])})"
+                )
+
+    def into(side: deque[Verdict]) -> Callable[[Sequence[Result]], None]:
+        def output(results: Sequence[Result]) -> None:
+            side.extend(
+                r for r in results if isinstance(r, Verdict) and r.comment.kind in TYPED_KINDS
+            )
+            pair()
+
+        return output
+
+    pipelines = [
+        build_pipeline(s, analyzer, outputs=[into(side)], dedupe=False, flood=False).pipeline
+        for s, analyzer, side in ((settings, base, left), (other_settings, other, right))
+    ]
+
+    class Both:
+        async def put(self, comment: Comment, source: str) -> bool:
+            for pipeline in pipelines:
+                await pipeline.put(comment, source)
+            return True
+
+        async def reject(self, error: RecordError, source: str, where: str = "") -> None:
+            return None
+
+    for pipeline in pipelines:
+        pipeline.start()
+    try:
+        await ReplaySource(list(args.files), speed=0, room=args.room).run(Both())
+        for pipeline in pipelines:
+            await pipeline.drain()
+    finally:
+        for pipeline in pipelines:
+            await pipeline.close()
+    n = sum(changes.values())
+    print(
+        f"compared {total} comments: {n} decisions differ ({n / max(total, 1):.2%})\n"
+        f"  base:  model {base.version}, lexicons {base.lexicon_hash}, config {base.config_hash}\n"
+        f"  other: model {other.version}, lexicons {other.lexicon_hash}, "
+        f"config {other.config_hash}"
+    )
+    if changes:
+        print("label changes:")
+        for (a, b), count in changes.most_common():
+            print(f"  {a:>9} → {b:<9} {count:>7}")
+        print(f"differences (first {len(shown)}):")
+        print("\n".join(shown))
+    return 0
+
+
+async def replay(settings: Settings, args: argparse.Namespace) -> int:
+    from roomwatch.compose import analyzer_for, build_pipeline
+    from roomwatch.progress import Progress
+    from roomwatch.report.cli import count_records
+    from roomwatch.sources.replay import ReplaySource
+
+    analyzer = await asyncio.to_thread(analyzer_for, settings)
+    settle_heap()
+    out_fh: IO[str] | None = None
+    if args.out == "-":
+        out_fh = sys.stdout
+    elif args.out:
+        out_fh = open(args.out, "w", encoding="utf-8")  # noqa: SIM115
+    counter = _VerdictWriter(out_fh)
+    alerts_fh: IO[str] | None = None
+    alert_events: Counter[str] = Counter()
+    if args.alerts:
+        alerts_fh = open(args.alerts, "w", encoding="utf-8")  # noqa: SIM115
+
+    def write_alert(event: Any) -> None:
+        assert alerts_fh is not None
+        alert_events[event.kind] += 1
+        alerts_fh.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+
+    pipeline = build_pipeline(
+        settings,
+        analyzer,
+        outputs=[counter],
+        keep_skips=True,
+        stages=("alerts",) if args.alerts else (),
+        alert_listeners=[write_alert] if args.alerts else (),
+    ).pipeline
+    pipeline.start()
+    started = time.monotonic()
+    # Quiet unless stderr is a terminal (and never mixed into --out -).
+    bar = Progress(None, "replay")
+    if bar.enabled:
+        bar.set_total(await asyncio.to_thread(count_records, list(args.files)))
+    source = ReplaySource(list(args.files), speed=args.speed, room=args.room, on_record=bar.update)
+    try:
+        with bar:
+            stats = await source.run(pipeline)
+            await pipeline.drain()
+    finally:
+        await pipeline.close()
+        if out_fh is not None and out_fh is not sys.stdout:
+            out_fh.close()
+        if alerts_fh is not None:
+            alerts_fh.close()
+    elapsed = time.monotonic() - started
+    report = sys.stderr if args.out == "-" else sys.stdout
+    total = sum(counter.labels.values())
+    print(
+        f"replayed {stats.records} records ({total} verdicts, "
+        f"{sum(counter.skipped.values())} skipped) in {elapsed:.1f} s "
+        f"with model {analyzer.version}",
+        file=report,
+    )
+    for label, n in counter.labels.most_common():
+        print(f"  {label:<10} {n:>8}  {n / max(total, 1):6.1%}", file=report)
+    for reason, n in counter.skipped.most_common():
+        print(f"  skipped {reason}: {n}", file=report)
+    if args.alerts:
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(alert_events.items())) or "none"
+        print(f"alert events: {summary} (written to {args.alerts})", file=report)
+    return 0
+
+
+async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) -> int:
+    """Every stdin line through the pipeline (no de-duplication or flood control).
+
+    A line that can't be read is rejected in its place, so output lines up
+    with input; each chunk read is answered before the next is read, so a
+    person typing gets each answer at once.
+    """
+    from roomwatch.compose import build_pipeline
+    from roomwatch.core.result import Result, Skipped
+
+    out = sys.stdout
+    lines: list[str] = []
+    answered = 0
+    wanted = 0
+    caught_up = asyncio.Event()
+
+    def write(results: Sequence[Result]) -> None:
+        nonlocal answered
+        for r in results:
+            if isinstance(r, Skipped):
+                skip = {"skipped": r.reason, "error": r.error}
+                lines.append(json.dumps({"line": int(r.where), **skip}, ensure_ascii=False))
+            else:
+                lines.append(r.to_json())
+        answered += len(results)
+        if answered >= wanted:
+            caught_up.set()
+
+    pipeline = build_pipeline(
+        settings, analyzer, outputs=[write], keep_skips=True, dedupe=False, flood=False
+    ).pipeline
+    pipeline.start()
+    try:
+        for chunk in _stdin_chunks(max(1, args.batch)):
+            for lineno, raw in chunk:
+                item = _classify_line(raw, args)
+                if item is None:
+                    continue
+                wanted += 1
+                if isinstance(item, RecordError):
+                    await pipeline.reject(item, "stdin", str(lineno))
+                else:
+                    await pipeline.put(item, "stdin")
+            if answered < wanted:
+                caught_up.clear()
+                await caught_up.wait()
+            if lines:
+                out.write("\n".join(lines) + "\n")
+                out.flush()
+                lines.clear()
+        await pipeline.drain()
+    finally:
+        await pipeline.close()
+    return 0
+
+
+def _classify_line(raw: bytes, args: argparse.Namespace) -> Comment | RecordError | None:
+    """One stdin line as a comment, the error in its place, or None (a blank JSONL line)."""
+    if args.jsonl:
+        if not raw.strip():
+            return None
+        try:
+            return parse_json(raw, received_at=time.time())
+        except RecordError as err:
+            return err
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError("invalid_utf8", f"not valid UTF-8 (byte {exc.start})")
+    # A blank line still gets its verdict, so output lines up with input.
+    kind = "comment" if text.strip() else "system"
+    try:
+        return Comment.from_dict(
+            {"room": args.room, "text": text, "kind": kind}, received_at=time.time()
+        )
+    except RecordError as err:
+        return err
+
+
+def _stdin_chunks(limit: int) -> Iterator[list[tuple[int, bytes]]]:
+    """Yield lists of (line number, raw line) from stdin.
+
+    Reads whatever is available, so a pipe is processed in large batches and
+    a person typing gets each answer at once.
+    """
+    fd = sys.stdin.fileno()
+    pending = b""
+    lineno = 0
+    eof = False
+    while not eof:
+        data = os.read(fd, 1 << 16)
+        if not data:
+            eof = True
+        pending += data
+        # Read on while more is already waiting, up to the batch limit.
+        while not eof and pending.count(b"\n") < limit and _readable(fd):
+            more = os.read(fd, 1 << 16)
+            if not more:
+                eof = True
+                break
+            pending += more
+        parts = pending.split(b"\n")
+        pending = parts.pop()
+        if eof and pending:
+            parts.append(pending)
+            pending = b""
+        batch: list[tuple[int, bytes]] = []
+        for part in parts:
+            lineno += 1
+            batch.append((lineno, part.removesuffix(b"\r")))
+            if len(batch) >= limit:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+def _readable(fd: int) -> bool:
+    try:
+        ready, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return bool(ready)
