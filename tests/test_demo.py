@@ -17,8 +17,8 @@ from prometheus_client import CollectorRegistry
 from roomwatch.cli import _print_urls
 from roomwatch.config import load_settings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
-from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline, Result
 from roomwatch.sources.replay import ReplaySource

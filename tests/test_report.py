@@ -387,7 +387,7 @@ def test_cli_writes_the_report_with_an_alerts_file(tmp_path: Path) -> None:
 
 
 def test_cli_rejects_a_missing_output_folder(tmp_path: Path) -> None:
-    from roomwatch.errors import ConfigError
+    from roomwatch.core.errors import ConfigError
 
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers())

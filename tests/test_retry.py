@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 from roomwatch.retry import RetryPolicy
 
 

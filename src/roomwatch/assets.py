@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from roomwatch.errors import ModelError
+from roomwatch.core.errors import ModelError
 
 __all__ = ["asset_dir", "sample_recording"]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from roomwatch import __version__, offline
 from roomwatch.config import Settings, load_settings
-from roomwatch.errors import RoomwatchError
+from roomwatch.core.errors import RoomwatchError
 from roomwatch.heap import settle_heap
 
 __all__ = ["main"]

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from roomwatch.config import Settings, load_settings
+from roomwatch.core.errors import RecordError, RoomwatchError
 from roomwatch.core.record import Comment, parse_json
-from roomwatch.errors import RecordError, RoomwatchError
 from roomwatch.heap import settle_heap
 
 __all__ = ["classify", "compare", "replay"]

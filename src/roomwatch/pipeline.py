@@ -29,11 +29,11 @@ from typing import Any, Final
 
 from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.errors import RecordError
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
-from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 
 __all__ = ["Output", "Pipeline", "Result", "Skipped"]

@@ -31,7 +31,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 
 __all__ = ["RetryPolicy"]
 

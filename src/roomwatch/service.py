@@ -37,7 +37,7 @@ from roomwatch.compose.graph import STAGES, build_pipeline
 from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
-from roomwatch.errors import RoomwatchError
+from roomwatch.core.errors import RoomwatchError
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.metrics import Metrics, install_process_metrics
 from roomwatch.moderation.routes import add_routes as add_moderation_routes

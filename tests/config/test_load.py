@@ -1,7 +1,7 @@
 import pytest
 
 from roomwatch.config import ROLES, load_settings, settings_from_dict
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 
 
 def test_defaults_work_with_no_file_and_generate_tokens():

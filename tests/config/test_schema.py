@@ -24,8 +24,8 @@ from roomwatch.config import (
 from roomwatch.config.rules import ALERT_RULES, QUEUE_RULES, TOKEN_RULES
 from roomwatch.config.schema import field_types
 from roomwatch.core.alerts import SEVERITIES, AlertConfig
+from roomwatch.core.errors import ConfigError
 from roomwatch.core.queue import QueueConfig
-from roomwatch.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

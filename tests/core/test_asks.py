@@ -9,8 +9,8 @@ import pytest
 
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.asks import AskCues
+from roomwatch.core.errors import ModelError
 from roomwatch.core.record import Comment
-from roomwatch.errors import ModelError
 
 ROOT = Path(__file__).resolve().parents[2]
 

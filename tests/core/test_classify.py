@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from roomwatch.core.classify import LABELS, Classifier, Prediction, load_artifacts
+from roomwatch.core.errors import ModelError, RoomwatchError
 from roomwatch.core.features import char_ngrams, feature_label
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
-from roomwatch.errors import ModelError, RoomwatchError
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"

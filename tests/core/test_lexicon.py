@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from roomwatch.core.errors import ModelError
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
-from roomwatch.errors import ModelError
 
 LEXICONS = Path(__file__).resolve().parents[2] / "lexicons"
 

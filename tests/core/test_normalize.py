@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from roomwatch.core.errors import ModelError
 from roomwatch.core.normalize import Normalized, Normalizer, trie_pattern
-from roomwatch.errors import ModelError
 
 LEXICONS = Path(__file__).resolve().parents[2] / "lexicons"
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from roomwatch.core.errors import ConfigError, RoomwatchError
 from roomwatch.core.queue import (
     ActionResult,
     Item,
@@ -19,7 +20,6 @@ from roomwatch.core.queue import (
     QueueEvent,
 )
 from roomwatch.core.record import Comment, User
-from roomwatch.errors import ConfigError, RoomwatchError
 
 ROOM = "county-apples-1126"
 _EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]+")

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import (
     MAX_RECORD_BYTES,
     MAX_TEXT_CHARS,
@@ -10,7 +11,6 @@ from roomwatch.core.record import (
     parse_json,
     parse_many,
 )
-from roomwatch.errors import RecordError
 
 GOOD = {
     "room": "county-apples-1126",

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import MAX_RECORD_BYTES, REJECT_REASONS, Comment, parse_json, parse_many
-from roomwatch.errors import RecordError
 
 
 def _items(payload: str | bytes) -> list[Comment | RecordError]:

@@ -7,8 +7,8 @@ from pathlib import Path
 import jieba
 import pytest
 
+from roomwatch.core.errors import ModelError
 from roomwatch.core.segment import Segmenter
-from roomwatch.errors import ModelError
 
 LEXICONS = Path(__file__).resolve().parents[2] / "lexicons"
 

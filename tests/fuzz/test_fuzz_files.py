@@ -16,8 +16,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from roomwatch.config import load_settings
+from roomwatch.core.errors import ConfigError, RecordError
 from roomwatch.core.record import Comment, parse_json
-from roomwatch.errors import ConfigError, RecordError
 from roomwatch.recordings import RecordingError, iter_lines, iter_records
 from tests.fuzz.support import budget, nasty_numbers, nasty_text, payloads
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 from roomwatch.moderation.config import ModerationConfig, parse_config
 from roomwatch.moderation.outbound import LogOutbound, WebhookOutbound, build_outbound
 from roomwatch.moderation.review import (

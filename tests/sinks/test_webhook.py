@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestServer
 from prometheus_client import CollectorRegistry
 
 from roomwatch.core.alerts import Alert, AlertEvent, Evidence, Sample
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 from roomwatch.sinks.webhook import (
     RetryPolicy,
     WebhookSink,

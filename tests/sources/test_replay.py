@@ -6,8 +6,8 @@ import gzip
 import json
 from pathlib import Path
 
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
-from roomwatch.errors import RecordError
 from roomwatch.sources.replay import ReplaySource
 
 

@@ -11,8 +11,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 from websockets.asyncio.server import ServerConnection, serve
 
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
-from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from tests.support.wait import wait_for

@@ -18,8 +18,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from roomwatch.core.alerts import Alert
+from roomwatch.core.errors import RoomwatchError
 from roomwatch.core.queue import AuditRecord
-from roomwatch.errors import RoomwatchError
 from roomwatch.store import (
     AUDIT_CSV_COLUMNS,
     SCHEMA_VERSION,

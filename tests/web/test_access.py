@@ -19,7 +19,7 @@ from roomwatch import authz
 from roomwatch.authz import MAX_ID_CHARS, Authz, Gate, RefusalLog
 from roomwatch.config import Token, settings_from_dict
 from roomwatch.core.analyze import Analyzer
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 from roomwatch.service import Service
 
 from ..conftest import HELPER_B, TOKENS, make_settings

@@ -16,7 +16,7 @@ from typing import Any, Final, TextIO
 from roomwatch.config.load import Settings, load_settings
 from roomwatch.config.schema import InvalidConfig
 from roomwatch.config.sections import ROLES
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 
 __all__ = ["add_parser", "check_config", "summary"]
 

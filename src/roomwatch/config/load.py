@@ -39,8 +39,8 @@ from roomwatch.config.sections import (
     WebSocketSourceSettings,
 )
 from roomwatch.core.alerts import AlertConfig
+from roomwatch.core.errors import ConfigError
 from roomwatch.core.queue import QueueConfig
-from roomwatch.errors import ConfigError
 
 __all__ = ["ConfigFile", "Settings", "load_settings", "read_toml", "settings_from_dict"]
 

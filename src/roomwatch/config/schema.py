@@ -32,7 +32,7 @@ from typing import Annotated, Any, Final, Literal, TypeVar
 
 import msgspec
 
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 
 __all__ = [
     "CHECKS",

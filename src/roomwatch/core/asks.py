@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from roomwatch.errors import ModelError
+from roomwatch.core.errors import ModelError
 
 __all__ = ["KINDS", "AskCues", "Cue"]
 

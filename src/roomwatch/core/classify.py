@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 
 from roomwatch.core.asks import AskCues
+from roomwatch.core.errors import ModelError
 from roomwatch.core.features import FeatureSpec, Featurizer, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
 from roomwatch.core.normalize import Normalized
-from roomwatch.errors import ModelError
 
 __all__ = [
     "FORMAT",

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from roomwatch.errors import ModelError
+from roomwatch.core.errors import ModelError
 
 __all__ = [
     "BLOCK_LISTS",

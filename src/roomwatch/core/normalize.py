@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from roomwatch.errors import ModelError
+from roomwatch.core.errors import ModelError
 
 __all__ = [
     "EMOTE_TOKENS",

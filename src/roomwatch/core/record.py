@@ -7,7 +7,7 @@ A record is one JSON object per comment (one per line in a recording)::
      "kind": "comment", "platform": "douyin"}
 
 It is parsed once, at the boundary, into the frozen :class:`Comment`. Every
-failure raises :class:`~roomwatch.errors.RecordError` whose ``reason`` is one of
+failure raises :class:`~roomwatch.core.errors.RecordError` whose ``reason`` is one of
 :data:`REJECT_REASONS` (a bounded set, safe as a metric label) and whose message
 names the field.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
-from roomwatch.errors import RecordError
+from roomwatch.core.errors import RecordError
 
 __all__ = [
     "KINDS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from roomwatch.errors import RoomwatchError
+from roomwatch.core.errors import RoomwatchError
 
 __all__ = ["RecordingError", "Warn", "ignore"]
 

@@ -9,7 +9,7 @@ import argparse
 import logging
 import sys
 
-from roomwatch.errors import RoomwatchError
+from roomwatch.core.errors import RoomwatchError
 from roomwatch.report.cli import add_parser
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from roomwatch import __version__
 from roomwatch.assets import asset_dir
 from roomwatch.config import Settings, load_settings
-from roomwatch.errors import ConfigError, RoomwatchError
+from roomwatch.core.errors import ConfigError, RoomwatchError
 from roomwatch.progress import Progress
 from roomwatch.recordings import RecordingError, open_binary, sniff
 

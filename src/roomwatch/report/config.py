@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 
 __all__ = ["ReportConfig"]
 

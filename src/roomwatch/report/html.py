@@ -35,7 +35,7 @@ from markupsafe import Markup, escape
 
 from roomwatch import __version__
 from roomwatch.core.classify import LABELS
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 from roomwatch.report.build import Report
 from roomwatch.report.chart import COLORS, bins, stack_chart
 

@@ -69,7 +69,7 @@ from prometheus_client import CollectorRegistry
 from yarl import URL
 
 from roomwatch.core.alerts import SEVERITIES, AlertEvent, severity_at_least
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 from roomwatch.metrics import WebhookMetrics
 from roomwatch.retry import RetryPolicy
 from roomwatch.sinks.webhook_body import json_bytes, render

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
-from roomwatch.errors import RecordError
 
 __all__ = ["CommentSink"]
 

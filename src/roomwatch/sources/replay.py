@@ -29,8 +29,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from roomwatch.config import PipelineSettings
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment, parse_json
-from roomwatch.errors import RecordError
 from roomwatch.recordings import RecordingError, iter_records
 from roomwatch.sources import CommentSink
 from roomwatch.sources.timebound import ReplayBound

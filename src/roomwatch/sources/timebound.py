@@ -39,8 +39,8 @@ from collections.abc import Callable
 from typing import Final, Protocol
 
 from roomwatch.config import PipelineSettings
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
-from roomwatch.errors import RecordError
 from roomwatch.stages.clock import Pace, RoomClocks
 
 __all__ = [

@@ -23,8 +23,8 @@ import websockets
 from tenacity import RetryCallState
 from websockets.asyncio.client import ClientConnection, connect
 
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import parse_many
-from roomwatch.errors import RecordError
 from roomwatch.metrics import Metrics
 from roomwatch.retry import RetryPolicy
 from roomwatch.sources import CommentSink

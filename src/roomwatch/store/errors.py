@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Final
 
-from roomwatch.errors import RoomwatchError
+from roomwatch.core.errors import RoomwatchError
 
 __all__ = ["DROP_REASONS", "ERROR_TYPES", "StoreError", "error_type", "invalid"]
 

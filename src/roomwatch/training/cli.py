@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from roomwatch.assets import asset_dir
-from roomwatch.errors import ModelError, RoomwatchError
+from roomwatch.core.errors import ModelError, RoomwatchError
 
 __all__ = ["add_parsers", "cmd_eval", "cmd_train", "corpus_dir", "parse_mapping", "run_eval"]
 

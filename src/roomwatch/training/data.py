@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roomwatch.core.classify import LABELS
-from roomwatch.errors import RoomwatchError
+from roomwatch.core.errors import RoomwatchError
 
 __all__ = [
     "DataError",

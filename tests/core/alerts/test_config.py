@@ -11,7 +11,7 @@ from roomwatch.core.alerts import (
     AlertError,
     severity_at_least,
 )
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 
 from .helpers import (
     T0,

@@ -16,7 +16,7 @@ from roomwatch.core.alerts import (
     Evidence,
 )
 from roomwatch.core.alerts.lifecycle import Lifecycle, alert_id
-from roomwatch.errors import RoomwatchError
+from roomwatch.core.errors import RoomwatchError
 
 from .helpers import (
     ROOM,

@@ -16,7 +16,7 @@ from roomwatch.core.alerts.seeds import (
     read_watch_terms,
 )
 from roomwatch.core.analyze import hash_dir
-from roomwatch.errors import ModelError
+from roomwatch.core.errors import ModelError
 
 from ...conftest import ROOT
 

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from roomwatch.core.alerts.seeds import DEFAULT_TOPIC_SEEDS, DEFAULT_WATCH_TERMS
-from roomwatch.errors import ConfigError
+from roomwatch.core.errors import ConfigError
 
 __all__ = ["AlertConfig"]
 

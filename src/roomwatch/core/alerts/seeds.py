@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
-from roomwatch.errors import ModelError
+from roomwatch.core.errors import ModelError
 
 __all__ = [
     "DEFAULT_TOPIC_SEEDS",

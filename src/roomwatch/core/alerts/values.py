@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
+from roomwatch.core.errors import RoomwatchError
 from roomwatch.core.record import Comment
-from roomwatch.errors import RoomwatchError
 
 __all__ = [
     "DETECTORS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
-from roomwatch.errors import ConfigError, RoomwatchError
+from roomwatch.core.errors import ConfigError, RoomwatchError
 
 __all__ = ["QueueConfig", "QueueError"]
 

@@ -30,8 +30,8 @@ import os
 from collections.abc import Iterator
 from typing import Any, Final
 
+from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
-from roomwatch.errors import RecordError
 from roomwatch.recordings.errors import RecordingError, Warn
 from roomwatch.recordings.importers.bilibili import iter_bilibili
 from roomwatch.recordings.importers.bililiverecorder import iter_bililiverecorder
