@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from alerts_bench import DELAY_TARGET, ROOT, detect, load, make_analyser, score
 
+from roomwatch.config import build_dataclass
 from roomwatch.core.alerts import AlertConfig
 
 
@@ -59,7 +60,7 @@ def parse_overrides(items: list[str]) -> AlertConfig:
     for item in items:
         name, _, value = item.partition("=")
         raw[name.strip()] = int(value) if value.strip().lstrip("-").isdigit() else float(value)
-    return AlertConfig.from_mapping(raw)
+    return build_dataclass(AlertConfig, raw, "alerts")
 
 
 def _generator() -> Any:

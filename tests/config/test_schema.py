@@ -216,6 +216,14 @@ def test_a_misspelt_key_gets_a_suggestion() -> None:
             "moderation.webhook_retries must be an integer from 0 to 10",
         ),
         (
+            {"moderation": {"actions_per_minute": 0}},
+            "moderation.actions_per_minute must be an integer at least 1, not 0",
+        ),
+        (
+            {"moderation": {"queue_max": "many"}},
+            "moderation.queue_max must be an integer at least 1, not 'many'",
+        ),
+        (
             {"webhooks": {"name": " ", "url": "http://h/x"}},
             "webhooks[0].name must be a non-blank string",
         ),
@@ -387,7 +395,7 @@ def test_the_readme_examples_load() -> None:
 
 
 def test_alerts_from_a_toml_table() -> None:
-    """What core's AlertConfig.from_mapping did, now done by the schema."""
+    """An [alerts] table, built by the schema (core has no parser of its own)."""
     alerts = build_dataclass(
         AlertConfig,
         {

@@ -13,9 +13,8 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose import STAGES, build_pipeline
-from roomwatch.config import Token
+from roomwatch.config import ModerationConfig, Token
 from roomwatch.core.analyze import Analyzer
-from roomwatch.moderation.config import parse_config
 from roomwatch.moderation.runtime import Moderation
 from roomwatch.stages.clock import RoomClocks
 from roomwatch.stages.events import Publish
@@ -29,7 +28,7 @@ MODERATOR = Token("moderator-secret", "moderator", "moderator-1")
 
 def moderation(clocks: RoomClocks | None = None) -> Moderation:
     return Moderation(
-        parse_config({}),
+        ModerationConfig(),
         gate=Gate(Authz([HELPER, MODERATOR]), RefusalLog()),
         registry=CollectorRegistry(),
         clocks=clocks,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.queue import QueueConfig
 from roomwatch.core.record import Comment
 from roomwatch.stages.triage import TriageStage
 
@@ -19,7 +20,7 @@ class Monotonic:
 
 def test_quiet_rooms_are_forgotten_once_their_queue_is_empty(analyzer: Analyzer) -> None:
     clock = Monotonic()
-    stage = TriageStage({"idle_expire_s": 600}, monotonic=clock)
+    stage = TriageStage(QueueConfig(idle_expire_s=600), monotonic=clock)
     comments = [
         Comment(room=f"room-{n}", text="3号链接多少钱", ts=T0 + n, id=f"m{n}") for n in range(50)
     ]

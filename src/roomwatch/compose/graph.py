@@ -201,13 +201,12 @@ def build_pipeline(
     elif alert_listeners:
         raise ValueError("alert_listeners need the 'alerts' stage")
     if "moderation" in stages:
-        from roomwatch.moderation.config import parse_config
         from roomwatch.moderation.runtime import Moderation
 
         if gate is None:
             raise ValueError("the moderation stage needs a gate")
         graph.moderation = Moderation(
-            parse_config(settings.moderation),
+            settings.moderation,
             gate=gate,
             registry=metrics.registry,
             clocks=clocks,

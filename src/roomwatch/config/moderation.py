@@ -1,7 +1,7 @@
 """The ``[moderation]`` section (the moderator dashboard), as a frozen dataclass.
 
 It lives with the other sections so that loading config imports nothing of
-the moderation feature; :mod:`roomwatch.moderation.config` re-exports it.
+the moderation feature.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ See ``docs/moderation.md``.
 
 from __future__ import annotations
 
-from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig, parse_config
 from roomwatch.moderation.outbound import (
     ActionOutcome,
     LogOutbound,
@@ -25,15 +24,12 @@ from roomwatch.moderation.runtime import DECISIONS, Decision, Moderation
 
 __all__ = [
     "DECISIONS",
-    "MUTE_DURATIONS",
     "ActionOutcome",
     "Decision",
     "LogOutbound",
     "Moderation",
     "ModerationAction",
-    "ModerationConfig",
     "Outbound",
     "WebhookOutbound",
     "build_outbound",
-    "parse_config",
 ]

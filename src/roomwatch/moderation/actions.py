@@ -23,8 +23,8 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import MAX_FIELD_CHARS, MAX_ID_CHARS, Gate, Refusal
 from roomwatch.config import Token
+from roomwatch.config.moderation import MUTE_DURATIONS
 from roomwatch.metrics import moderation_actions_counter
-from roomwatch.moderation.config import MUTE_DURATIONS
 from roomwatch.moderation.decision import (
     DECISIONS,
     KEEP_DECISIONS,

@@ -27,7 +27,7 @@ from typing import Any, Final, Protocol
 import aiohttp
 
 from roomwatch import __version__
-from roomwatch.moderation.config import ModerationConfig
+from roomwatch.config.moderation import ModerationConfig
 from roomwatch.sinks.webhook import RetryPolicy, retry_after, retryable
 
 __all__ = [

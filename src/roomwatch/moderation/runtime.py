@@ -41,10 +41,10 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import Gate
 from roomwatch.config import Token
+from roomwatch.config.moderation import MUTE_DURATIONS, ModerationConfig
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.moderation.actions import Actions
-from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig
 from roomwatch.moderation.decision import DECISIONS, SNAPSHOT_DECISIONS, Decision
 from roomwatch.moderation.outbound import Outbound, build_outbound
 from roomwatch.moderation.review import (

@@ -38,7 +38,6 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final
 
-from roomwatch.config import build_dataclass
 from roomwatch.core.classify import LABELS
 from roomwatch.core.queue import QueueConfig
 from roomwatch.core.result import Result, Skipped
@@ -95,18 +94,12 @@ class ReportBuilder:
 
     def __init__(
         self,
-        config: ReportConfig | Mapping[str, Any] | None = None,
+        config: ReportConfig | None = None,
         *,
-        queue: QueueConfig | Mapping[str, Any] | None = None,
+        queue: QueueConfig | None = None,
     ) -> None:
-        if isinstance(config, ReportConfig):
-            self.config = config
-        else:
-            self.config = build_dataclass(ReportConfig, config or {}, "report")
-        if isinstance(queue, QueueConfig):
-            queue_config = queue
-        else:
-            queue_config = build_dataclass(QueueConfig, queue or {}, "queue")
+        self.config = config if config is not None else ReportConfig()
+        queue_config = queue if queue is not None else QueueConfig()
         cfg = self.config
         self._total = 0
         self._typed = 0

@@ -67,17 +67,14 @@ class AlertStage:
 
     def __init__(
         self,
-        config: Mapping[str, Any] | AlertConfig | None = None,
+        config: AlertConfig | None = None,
         *,
         clocks: RoomClocks | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         gate: Gate | None = None,
         pace: Pace | None = None,
     ) -> None:
-        if isinstance(config, AlertConfig):
-            self.config = config
-        else:
-            self.config = AlertConfig.from_mapping(config or {})
+        self.config = config if config is not None else AlertConfig()
         self.manager = AlertManager(self.config)
         self._listeners: list[AlertListener] = []
         self._tick_at: dict[str, int] = {}  # per room: the last whole second ticked

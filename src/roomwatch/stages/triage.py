@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 from roomwatch.authz import Authz, Gate, Refusal, RefusalLog
-from roomwatch.config import build_dataclass
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfig, QueueEvent
 from roomwatch.core.result import Result
@@ -58,7 +57,7 @@ class TriageStage:
 
     def __init__(
         self,
-        config: Mapping[str, Any] | QueueConfig | None = None,
+        config: QueueConfig | None = None,
         *,
         clocks: RoomClocks | None = None,
         monotonic: Callable[[], float] = time.monotonic,
@@ -66,10 +65,7 @@ class TriageStage:
         gate: Gate | None = None,
         pace: Pace | None = None,
     ) -> None:
-        if isinstance(config, QueueConfig):
-            self.config = config
-        else:
-            self.config = build_dataclass(QueueConfig, config or {}, "queue")
+        self.config = config if config is not None else QueueConfig()
         self._queues: dict[str, QuestionQueue] = {}
         #: Where audit records go besides ``audit_log`` (set by the service).
         self.audit_sink = audit

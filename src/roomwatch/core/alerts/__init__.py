@@ -79,7 +79,7 @@ Where things are (one module per detector, the rest by what it holds):
     :class:`Alert`, :class:`AlertEvent`, :class:`Evidence`, :class:`Sample`,
     :class:`AuditRecord` (out).
 ``config``
-    :class:`AlertConfig`, the ``[alerts]`` table and its parsing.
+    :class:`AlertConfig`, the ``[alerts]`` table (checked by the config schema).
 ``seeds``
     the default topic seeds, watch list and stopwords, read from
     ``lexicons/alerts/``.

@@ -1,15 +1,15 @@
-"""``[alerts]``: every alert threshold (:class:`AlertConfig`) and its parsing.
+"""``[alerts]``: every alert threshold (:class:`AlertConfig`).
 
-:meth:`AlertConfig.from_mapping` turns a decoded TOML table into the frozen
-config, strictly: unknown keys and wrong types are errors that name the key;
-``__post_init__`` checks the ranges. The default seed topics and watch list
-come from ``lexicons/alerts/`` (:mod:`roomwatch.core.alerts.seeds`).
+The config schema (:mod:`roomwatch.config`, bounds in
+:mod:`roomwatch.config.rules`) builds it from the TOML table and checks
+every key and bound when the file loads. The default seed topics and watch
+list come from ``lexicons/alerts/`` (:mod:`roomwatch.core.alerts.seeds`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -135,56 +135,12 @@ class AlertConfig:
     surge_min_count: int = 100
 
     def __post_init__(self) -> None:
-        positive = (
-            "window_seconds",
-            "baseline_half_life_seconds",
-            "raid_window_seconds",
-            "outage_silence_seconds",
-            "update_growth",
-            "room_idle_seconds",
-        )
-        for name in positive:
+        # The schema (roomwatch.config) checks every bound when the file
+        # loads; what stays here is what the detectors divide by, so a
+        # config built in code can't fail later with ZeroDivisionError.
+        for name in ("window_seconds", "baseline_half_life_seconds"):
             if not getattr(self, name) > 0:
-                raise ConfigError(f"alerts.{name} must be positive")
-        non_negative = (
-            "warmup_seconds",
-            "resolve_hold_seconds",
-            "cooldown_seconds",
-            "update_min_interval_seconds",
-            "outage_min_rate",
-            "baseline_margin_sigmas",
-        )
-        for name in non_negative:
-            if getattr(self, name) < 0:
-                raise ConfigError(f"alerts.{name} must not be negative")
-        for name in (
-            "negative_share_margin",
-            "topic_min_share",
-            "raid_abusive_share",
-            "active_learning_rate",
-            "raid_similarity",
-            "negative_critical_share",
-            "negative_min_share",
-            "surprise_alpha",
-        ):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ConfigError(f"alerts.{name} must be between 0 and 1")
-        if not -1 <= self.negative_sentiment <= 1:
-            raise ConfigError("alerts.negative_sentiment must be between -1 and 1")
-        for name in (
-            "negative_min_count",
-            "topic_min_count",
-            "topic_min_users",
-            "raid_min_accounts",
-            "watch_min_count",
-            "watch_min_users",
-            "max_samples",
-            "surge_min_count",
-            "cluster_min_overlap",
-            "cluster_min_count",
-        ):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"alerts.{name} must be at least 1")
+                raise ConfigError(f"alerts.{name} must be above 0, not {getattr(self, name)!r}")
         object.__setattr__(
             self, "topic_seeds", _proxy({k: tuple(v) for k, v in self.topic_seeds.items()})
         )
@@ -195,43 +151,5 @@ class AlertConfig:
         )
         object.__setattr__(self, "watch_terms", tuple(self.watch_terms))
 
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any], *, section: str = "alerts") -> AlertConfig:
-        """Build from a decoded TOML table, strictly: unknown keys and wrong types are errors."""
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(raw) - set(known))
-        if unknown:
-            raise ConfigError(f"unknown key(s) in [{section}]: {', '.join(unknown)}")
-        defaults = cls()
-        values: dict[str, Any] = {}
-        for name, value in raw.items():
-            default = getattr(defaults, name)
-            where = f"{section}.{name}"
-            if isinstance(default, bool) or isinstance(value, bool):
-                raise ConfigError(f"{where} must be a number")
-            if isinstance(default, int):
-                if not isinstance(value, int):
-                    raise ConfigError(f"{where} must be an integer")
-            elif isinstance(default, float):
-                if not isinstance(value, int | float):
-                    raise ConfigError(f"{where} must be a number")
-                value = float(value)
-            elif isinstance(default, tuple):
-                value = _str_tuple(value, where)
-            else:  # a mapping of name -> list of terms
-                if not isinstance(value, Mapping):
-                    raise ConfigError(f"{where} must be a table of term lists")
-                value = {str(k): _str_tuple(v, f"{where}.{k}") for k, v in value.items()}
-            values[name] = value
-        return cls(**values)
-
     def watch_terms_for(self, room: str) -> tuple[str, ...]:
         return self.room_watch_terms.get(room, self.watch_terms)
-
-
-def _str_tuple(value: object, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple) or not all(
-        isinstance(v, str) and v.strip() for v in value
-    ):
-        raise ConfigError(f"{where} must be a list of non-blank strings")
-    return tuple(value)
