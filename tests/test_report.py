@@ -23,11 +23,13 @@ from roomwatch.core.alerts.grouping import group_raids
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.record import Comment, User
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
-from roomwatch.pipeline import Output, Result
+from roomwatch.pipeline import Output
 from roomwatch.report import ReportBuilder, ReportConfig, account_hash, add_parser, render
+from roomwatch.report.chart import COLORS
 from roomwatch.report.cli import ReportRun, build_report, lexicon_hash
-from roomwatch.report.html import COLORS, esc, render_html
+from roomwatch.report.html import esc, render_html
 from roomwatch.report.raids import freeze, message_of
 
 from .conftest import ROOT, SAMPLES, read_recording

@@ -42,7 +42,6 @@ __all__ = [
     "ACTIONS",
     "MAX_FIELD_CHARS",
     "MAX_ID_CHARS",
-    "ROLES",
     "SCOPES",
     "TABLE",
     "Authz",

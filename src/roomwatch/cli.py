@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from roomwatch import __version__, offline
+from roomwatch import offline
 from roomwatch.config import Settings, load_settings
 from roomwatch.core.errors import RoomwatchError
 from roomwatch.heap import settle_heap
+from roomwatch.version import __version__
 
 __all__ = ["main"]
 

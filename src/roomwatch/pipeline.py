@@ -36,7 +36,7 @@ from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
 from roomwatch.metrics import Metrics
 
-__all__ = ["Output", "Pipeline", "Result", "Skipped"]
+__all__ = ["Output", "Pipeline"]
 
 logger = logging.getLogger(__name__)
 

@@ -55,8 +55,9 @@ from roomwatch.stages.alert import AlertStage
 from roomwatch.stages.flag import FlagStage
 from roomwatch.stages.triage import TriageStage
 from roomwatch.store import Store
-from roomwatch.web.app import AppState, create_app
+from roomwatch.web.app import create_app
 from roomwatch.web.auth import Authenticator
+from roomwatch.web.state import AppState
 
 __all__ = ["AppHook", "Service", "StartError"]
 

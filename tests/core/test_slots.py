@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from roomwatch.core.slots import INTENTS, QuestionFeatures, chinese_number, extract
+from roomwatch.core.slot_values import chinese_number
+from roomwatch.core.slots import INTENTS, QuestionFeatures, extract
 
 _EMOJI_RE = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]+")
 

@@ -20,8 +20,8 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.core.alerts import Alert, AlertEvent, Evidence, Sample
 from roomwatch.core.errors import ConfigError
+from roomwatch.retry import RetryPolicy
 from roomwatch.sinks.webhook import (
-    RetryPolicy,
     WebhookSink,
     WebhookTarget,
     build_request,

@@ -17,7 +17,8 @@ from aiohttp.test_utils import TestServer
 from prometheus_client import CollectorRegistry
 
 from roomwatch.core.alerts import AlertEvent, Sample
-from roomwatch.sinks.webhook import RetryPolicy, WebhookTarget
+from roomwatch.retry import RetryPolicy
+from roomwatch.sinks.webhook import WebhookTarget
 from tests.sinks.test_webhook import (
     DING_SECRET,
     FEISHU_SECRET,

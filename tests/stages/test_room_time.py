@@ -19,8 +19,9 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.record import Comment
+from roomwatch.core.result import Result
 from roomwatch.metrics import Metrics
-from roomwatch.pipeline import Pipeline, Result
+from roomwatch.pipeline import Pipeline
 from roomwatch.service import Service
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.timebound import MAX_TS, ReplayBound, TimeGuard, check_ts

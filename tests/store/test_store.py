@@ -20,12 +20,12 @@ from prometheus_client import CollectorRegistry
 from roomwatch.core.alerts import Alert
 from roomwatch.core.errors import RoomwatchError
 from roomwatch.core.queue import AuditRecord
+from roomwatch.metrics import StoreMetrics
 from roomwatch.store import (
     AUDIT_CSV_COLUMNS,
     SCHEMA_VERSION,
     Store,
     StoreError,
-    StoreMetrics,
 )
 from roomwatch.training.data import read_corpus
 from tests.support.wait import wait_for

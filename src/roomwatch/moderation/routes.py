@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from roomwatch.web.app import state_key
 from roomwatch.web.auth import http_error, require_origin
 from roomwatch.web.limits import read_body
+from roomwatch.web.state import state_key
 
 if TYPE_CHECKING:
     from roomwatch.moderation.runtime import Moderation

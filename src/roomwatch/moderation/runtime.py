@@ -45,7 +45,7 @@ from roomwatch.config.moderation import MUTE_DURATIONS, ModerationConfig
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.moderation.actions import Actions
-from roomwatch.moderation.decision import DECISIONS, SNAPSHOT_DECISIONS, Decision
+from roomwatch.moderation.decision import SNAPSHOT_DECISIONS, Decision
 from roomwatch.moderation.outbound import Outbound, build_outbound
 from roomwatch.moderation.review import (
     LABELS,
@@ -60,7 +60,7 @@ from roomwatch.stages.clock import Pace, RoomClocks
 from roomwatch.stages.events import Actor, Emit, Handled, Publish
 from roomwatch.store import Store
 
-__all__ = ["DECISIONS", "Decision", "Moderation"]
+__all__ = ["Moderation"]
 
 
 class Moderation:

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 from roomwatch.report.cli import add_parser, build_report, lexicon_hash, run
 
 if TYPE_CHECKING:
-    from roomwatch.report.build import Report, ReportBuilder, ReportConfig, account_hash
+    from roomwatch.report.accounts import account_hash
+    from roomwatch.report.build import ReportBuilder
+    from roomwatch.report.config import ReportConfig
     from roomwatch.report.html import render, render_html
+    from roomwatch.report.values import Report
 
 __all__ = [
     "Report",
@@ -35,10 +38,10 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Report": "roomwatch.report.build",
+    "Report": "roomwatch.report.values",
     "ReportBuilder": "roomwatch.report.build",
-    "ReportConfig": "roomwatch.report.build",
-    "account_hash": "roomwatch.report.build",
+    "ReportConfig": "roomwatch.report.config",
+    "account_hash": "roomwatch.report.accounts",
     "render": "roomwatch.report.html",
     "render_html": "roomwatch.report.html",
 }

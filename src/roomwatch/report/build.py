@@ -42,7 +42,7 @@ from roomwatch.core.classify import LABELS
 from roomwatch.core.queue import QueueConfig
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
-from roomwatch.report.accounts import Accounts, account_hash
+from roomwatch.report.accounts import Accounts
 from roomwatch.report.alert_rows import AlertRows, SupportsToDict
 from roomwatch.report.config import ReportConfig
 from roomwatch.report.counters import clip
@@ -51,33 +51,13 @@ from roomwatch.report.questions import Questions
 from roomwatch.report.raids import Raids
 from roomwatch.report.topics import Topics
 from roomwatch.report.values import (
-    Account,
-    AlertRow,
     Bucket,
-    Moment,
-    Question,
-    Raid,
     Report,
     RoomSummary,
     Sample,
-    Topic,
 )
 
-__all__ = [
-    "Account",
-    "AlertRow",
-    "Bucket",
-    "Moment",
-    "Question",
-    "Raid",
-    "Report",
-    "ReportBuilder",
-    "ReportConfig",
-    "RoomSummary",
-    "Sample",
-    "Topic",
-    "account_hash",
-]
+__all__ = ["ReportBuilder"]
 
 _LABEL_INDEX: Final = {label: i for i, label in enumerate(LABELS)}
 _N: Final = len(LABELS)

@@ -15,7 +15,7 @@ from typing import Final, Protocol
 
 from roomwatch.core.alerts import SEVERITY_RANK
 from roomwatch.core.classify import LABELS
-from roomwatch.report.build import Bucket
+from roomwatch.report.values import Bucket
 
 __all__ = ["COLORS", "STACK", "Bin", "StackChart", "bins", "duration", "stack_chart"]
 

@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from roomwatch import __version__
 from roomwatch.assets import asset_dir
 from roomwatch.config import Settings, load_settings
 from roomwatch.core.errors import ConfigError, RoomwatchError
 from roomwatch.progress import Progress
 from roomwatch.recordings import RecordingError, open_binary, sniff
+from roomwatch.version import __version__
 
 __all__ = [
     "ExtraOutputs",
@@ -52,7 +52,8 @@ if TYPE_CHECKING:
     # runs, so that registering it keeps ``roomwatch --help`` fast.
     from roomwatch.core.analyze import Analyzer
     from roomwatch.pipeline import Output
-    from roomwatch.report.build import Report, ReportBuilder
+    from roomwatch.report.build import ReportBuilder
+    from roomwatch.report.values import Report
 
 logger = logging.getLogger(__name__)
 

@@ -33,13 +33,13 @@ import jinja2
 from jinja2.ext import Extension
 from markupsafe import Markup, escape
 
-from roomwatch import __version__
 from roomwatch.core.classify import LABELS
 from roomwatch.core.errors import ConfigError
-from roomwatch.report.build import Report
 from roomwatch.report.chart import COLORS, bins, stack_chart
+from roomwatch.report.values import Report
+from roomwatch.version import __version__
 
-__all__ = ["COLORS", "esc", "parse_tz", "render", "render_html"]
+__all__ = ["esc", "parse_tz", "render", "render_html"]
 
 LABEL_NAMES: Final = {
     "question": "question 提问",

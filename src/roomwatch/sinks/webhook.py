@@ -78,7 +78,6 @@ __all__ = [
     "FORMATS",
     "OUTCOMES",
     "Delivery",
-    "RetryPolicy",
     "WebhookSink",
     "WebhookTarget",
     "build_request",

@@ -32,7 +32,7 @@ from roomwatch.config import PipelineSettings
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment, parse_json
 from roomwatch.recordings import RecordingError, iter_records
-from roomwatch.sources import CommentSink
+from roomwatch.sources.protocol import CommentSink
 from roomwatch.sources.timebound import ReplayBound
 from roomwatch.stages.clock import Pace
 

@@ -27,7 +27,7 @@ from roomwatch.core.errors import RecordError
 from roomwatch.core.record import parse_many
 from roomwatch.metrics import Metrics
 from roomwatch.retry import RetryPolicy
-from roomwatch.sources import CommentSink
+from roomwatch.sources.protocol import CommentSink
 from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
 from roomwatch.web.limits import RateBucket

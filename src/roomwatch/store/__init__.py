@@ -68,7 +68,6 @@ Schema
     roomwatch is refused with :class:`StoreError`.
 """
 
-from roomwatch.metrics import StoreMetrics
 from roomwatch.store.audit import AUDIT_CSV_COLUMNS
 from roomwatch.store.database import Store
 from roomwatch.store.errors import DROP_REASONS, ERROR_TYPES, StoreError
@@ -106,6 +105,5 @@ __all__ = [
     "QueueAudit",
     "Store",
     "StoreError",
-    "StoreMetrics",
     "sentiment_class",
 ]

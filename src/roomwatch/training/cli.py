@@ -175,7 +175,8 @@ def _sample(paths: Sequence[Path], n: int, folder: Path) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from roomwatch.training.train import TrainConfig, train
+    from roomwatch.training.config import TrainConfig
+    from roomwatch.training.train import train
 
     def log(message: str) -> None:
         print(f"[train] {message}", flush=True)

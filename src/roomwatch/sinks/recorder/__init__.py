@@ -64,7 +64,6 @@ Modules
     :mod:`roomwatch.metrics`).
 """
 
-from roomwatch.metrics import RecorderMetrics
 from roomwatch.sinks.recorder.errors import DROP_REASONS, ERROR_REASONS
 from roomwatch.sinks.recorder.files import room_slug
 from roomwatch.sinks.recorder.sink import Recorder
@@ -73,6 +72,5 @@ __all__ = [
     "DROP_REASONS",
     "ERROR_REASONS",
     "Recorder",
-    "RecorderMetrics",
     "room_slug",
 ]
