@@ -152,14 +152,18 @@ class TimeGuard:
         its ``ts`` is not checked here.
         """
         room = comment.room
+        # Each clock is read at most once per record: every step below sees
+        # the same instant, and a busy source pays for one reading.
+        mono = self._monotonic()
+        known = room in self._clocks
         if math.isnan(comment.ts):
             # A stamp is the receive time itself: it never moves the room's clock.
-            self._arrived(room)
-            return dataclasses.replace(comment, ts=self.receive_time(room))
+            self._arrived(room, mono)
+            stamp = self._clocks.now(room, at=mono) if known else self._clock()
+            return dataclasses.replace(comment, ts=stamp)
         if not trusted:
             wall = self._clock()
-            known = room in self._clocks
-            room_now = self._clocks.now(room) if known else wall
+            room_now = self._clocks.now(room, at=mono) if known else wall
             error = check_ts(
                 comment.ts,
                 max(wall, room_now),
@@ -169,19 +173,19 @@ class TimeGuard:
             )
             if error is not None:
                 return error  # never enters the pipeline: not an arrival
-        self._arrived(room)
-        self._clocks.advance(room, comment.ts)
+        self._arrived(room, mono)
+        self._clocks.advance(room, comment.ts, at=mono)
         self._seen += 1
         if self._seen % _PRUNE_EVERY == 0:
-            self._clocks.prune(_FORGET_S)
+            self._clocks.prune(_FORGET_S, at=mono)
             if self._pace is not None:
-                self._pace.forget_arrivals(self._monotonic() - _FORGET_S)
+                self._pace.forget_arrivals(mono - _FORGET_S)
         return comment
 
-    def _arrived(self, room: str) -> None:
+    def _arrived(self, room: str, mono: float) -> None:
         """Note that a record of ``room`` is entering the pipeline (see :meth:`Pace.arrived`)."""
         if self._pace is not None:
-            self._pace.arrived(room, self._monotonic())
+            self._pace.arrived(room, mono)
 
 
 class ReplayBound:

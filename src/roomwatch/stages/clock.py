@@ -98,19 +98,23 @@ class RoomClocks:
     def __iter__(self) -> Iterator[str]:
         return iter(tuple(self._clocks))
 
-    def advance(self, room: str, newest: float) -> None:
-        """Note a record ``ts`` of ``room`` (a no-op unless it is the room's newest)."""
+    def advance(self, room: str, newest: float, *, at: float | None = None) -> None:
+        """Note a record ``ts`` of ``room`` (a no-op unless it is the room's newest).
+
+        ``at`` is the monotonic time now, for a caller that has read it
+        already (every method here takes it; by default they read it).
+        """
         clock = self._clocks.get(room)
         if clock is None:
-            self._clocks[room] = _Clock(newest, self._monotonic())
+            self._clocks[room] = _Clock(newest, self._monotonic() if at is None else at)
         elif newest > clock.ts:
             clock.ts = newest
-            clock.at = self._monotonic()
+            clock.at = self._monotonic() if at is None else at
 
     def rate(self, room: str) -> float:
         return LIVE if self._pace is None else self._pace.rate(room)
 
-    def idle(self, room: str) -> float:
+    def idle(self, room: str, *, at: float | None = None) -> float:
         """Record seconds since ``room``'s newest record arrived (0 for an unknown room).
 
         Counted from the later of its arrival here and the room's latest
@@ -124,19 +128,20 @@ class RoomClocks:
             arrived = self._pace.arrived_at(room)
             if arrived is not None and arrived > since:
                 since = arrived
-        return max(0.0, self._monotonic() - since) * self.rate(room)
+        now = self._monotonic() if at is None else at
+        return max(0.0, now - since) * self.rate(room)
 
     def ts(self, room: str) -> float | None:
         """The newest ``ts`` seen in ``room`` (None before its first record)."""
         clock = self._clocks.get(room)
         return None if clock is None else clock.ts
 
-    def now(self, room: str, default: float = 0.0) -> float:
+    def now(self, room: str, default: float = 0.0, *, at: float | None = None) -> float:
         """``room``'s record time now; ``default`` before its first record."""
         clock = self._clocks.get(room)
         if clock is None:
             return default
-        return clock.ts + self.idle(room)
+        return clock.ts + self.idle(room, at=at)
 
     def latest(self, default: float = 0.0) -> float:
         """The latest record time of any room (for things that belong to no room)."""
@@ -155,9 +160,9 @@ class RoomClocks:
     def forget(self, room: str) -> None:
         self._clocks.pop(room, None)
 
-    def prune(self, idle_wall_s: float) -> int:
+    def prune(self, idle_wall_s: float, *, at: float | None = None) -> int:
         """Forget rooms with no record for ``idle_wall_s`` wall seconds; returns how many."""
-        horizon = self._monotonic() - idle_wall_s
+        horizon = (self._monotonic() if at is None else at) - idle_wall_s
         old = [room for room, c in self._clocks.items() if c.at < horizon]
         for room in old:
             del self._clocks[room]
