@@ -1,45 +1,25 @@
-"""Per-token token buckets for actions (sans-I/O: the clock is passed in)."""
+"""Per-token action limits: a token bucket per key (sans-I/O: the clock is passed in)."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
+from roomwatch.core.token_bucket import TokenBuckets
 
 __all__ = ["RateLimiter"]
-
-
-@dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    at: float
 
 
 class RateLimiter:
     """``per_minute`` actions per key, bursting up to ``per_minute``."""
 
+    __slots__ = ("_buckets", "capacity", "rate")
+
     def __init__(self, per_minute: int, *, max_keys: int = 10_000) -> None:
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
-        self._max_keys = max_keys
+        self._buckets: TokenBuckets[str] = TokenBuckets(self.rate, self.capacity, max_keys=max_keys)
 
     def allow(self, key: str, now: float, cost: float = 1.0) -> bool:
-        b = self._buckets.get(key)
-        if b is None:
-            b = self._buckets[key] = _Bucket(self.capacity, now)
-            if len(self._buckets) > self._max_keys:
-                self._buckets.popitem(last=False)
-        else:
-            self._buckets.move_to_end(key)
-            b.tokens = min(self.capacity, b.tokens + max(0.0, now - b.at) * self.rate)
-            b.at = now
-        if b.tokens < cost:
-            return False
-        b.tokens -= cost
-        return True
+        return self._buckets.take(key, now, cost)
 
     def retry_after(self, key: str, cost: float = 1.0) -> float:
-        b = self._buckets.get(key)
-        if b is None or b.tokens >= cost:
-            return 0.0
-        return (cost - b.tokens) / self.rate
+        """Seconds after the last :meth:`allow` until ``key`` may act again (0 if it may)."""
+        return self._buckets.wait_time(key, cost)

@@ -1,16 +1,18 @@
 """Flood control: how many comments one user may post in one room.
 
 Pure: time is the records' ``ts``, so a replay sheds exactly what the live
-run shed. A token bucket per (room, user): ``rate`` comments per second
-sustained, ``burst`` at once. At most ``max_keys`` buckets are kept; the
-least recently used are forgotten first (a forgotten user starts again with
-a full bucket, which errs on letting comments through).
+run shed. A token bucket per (room, user) (:mod:`roomwatch.core.token_bucket`):
+``rate`` comments per second sustained, ``burst`` at once. At most
+``max_keys`` buckets are kept; the least recently used are forgotten first
+(a forgotten user starts again with a full bucket, which errs on letting
+comments through).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Final
+
+from roomwatch.core.token_bucket import TokenBuckets
 
 __all__ = ["FloodControl"]
 
@@ -24,8 +26,9 @@ class FloodControl:
         self.rate = rate
         self.burst = float(burst)
         self.max_keys = max(1, max_keys)
-        # (room, user) -> (tokens, ts of the last refill)
-        self._buckets: OrderedDict[tuple[str, str], tuple[float, float]] = OrderedDict()
+        self._buckets: TokenBuckets[tuple[str, str]] = TokenBuckets(
+            rate, burst, max_keys=self.max_keys
+        )
 
     @property
     def enabled(self) -> bool:
@@ -35,24 +38,7 @@ class FloodControl:
         """True if this comment is within the user's rate in the room."""
         if user is None or self.rate <= 0:
             return True
-        key = (room, user)
-        buckets = self._buckets
-        state = buckets.get(key)
-        if state is None:
-            tokens, at = self.burst, ts
-            if len(buckets) >= self.max_keys:
-                buckets.popitem(last=False)
-        else:
-            tokens, at = state
-            # A ts that goes backwards refills nothing (and takes nothing back).
-            tokens = min(self.burst, tokens + max(0.0, ts - at) * self.rate)
-            at = max(at, ts)
-            buckets.move_to_end(key)
-        if tokens >= 1.0:
-            buckets[key] = (tokens - 1.0, at)
-            return True
-        buckets[key] = (tokens, at)
-        return False
+        return self._buckets.take((room, user), ts)
 
     def __len__(self) -> int:
         return len(self._buckets)

@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -39,8 +40,8 @@ import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from roomwatch.config import HubSettings, Token
+from roomwatch.core.token_bucket import TokenBucket
 from roomwatch.metrics import Metrics
-from roomwatch.web.limits import RateBucket
 
 __all__ = ["CHANNELS", "ActionHandler", "Client", "Hub", "SnapshotProvider"]
 
@@ -243,10 +244,14 @@ class Hub:
         ch.clients.add(client)
         client.wakeup.set()
         relay = asyncio.create_task(self._relay(client, ws), name=f"hub-relay-{channel}")
-        bucket = RateBucket(*self.message_rate) if self.message_rate is not None else None
+        bucket = (
+            TokenBucket.full(*self.message_rate, time.monotonic())
+            if self.message_rate is not None
+            else None
+        )
         try:
             async for msg in ws:
-                if bucket is not None and not bucket.take():
+                if bucket is not None and not bucket.take(time.monotonic()):
                     self._metrics.limit_exceeded.labels("client_messages_per_s").inc()
                     await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
                     break

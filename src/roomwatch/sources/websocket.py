@@ -25,12 +25,12 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import parse_many
+from roomwatch.core.token_bucket import TokenBucket
 from roomwatch.metrics import Metrics
 from roomwatch.retry import RetryPolicy
 from roomwatch.sources.protocol import CommentSink
 from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
-from roomwatch.web.limits import RateBucket
 
 __all__ = ["MAX_FRAME_BYTES", "Backoff", "WebSocketSource"]
 
@@ -176,13 +176,13 @@ class WebSocketSource:
         stop = asyncio.ensure_future(self._stopping.wait())
         recv: asyncio.Future[Any] | None = None
         rate = self.frames_per_s
-        bucket = RateBucket(rate, max(1, int(rate))) if rate else None
+        bucket = TokenBucket.full(rate, max(1, int(rate)), time.monotonic()) if rate else None
         try:
             while True:
-                if bucket is not None and not bucket.take():
+                if bucket is not None and not bucket.take(time.monotonic()):
                     self.metrics.limit_exceeded.labels("source_frames_per_s").inc()
                     await self.sleep(bucket.wait_time())
-                    bucket.take()
+                    bucket.take(time.monotonic())
                 recv = asyncio.ensure_future(ws.recv())
                 done, _ = await asyncio.wait({recv, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if stop in done:

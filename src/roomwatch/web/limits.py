@@ -1,23 +1,22 @@
-"""Limits on what one client may send: bodies, connections, message rates.
+"""Limits on what one client may send: body sizes and open connections.
 
-Every limit here is listed in ``docs/limits.md``. Exceeding one gives an HTTP
-413 or 429, or a WebSocket close code with a reason, and counts
-``roomwatch_limit_exceeded_total{limit}``.
+Message and frame rates are token buckets (:mod:`roomwatch.core.token_bucket`)
+kept by the hub and the websocket source. Every limit is listed in
+``docs/limits.md``. Exceeding one gives an HTTP 413 or 429, or a WebSocket
+close code with a reason, and counts ``roomwatch_limit_exceeded_total{limit}``.
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from aiohttp import web
 
 from roomwatch.metrics import Metrics
 
-__all__ = ["ConnectionLimiter", "Lease", "RateBucket", "read_body", "too_large"]
+__all__ = ["ConnectionLimiter", "Lease", "read_body", "too_large"]
 
 _CHUNK: Final = 64 * 1024
 
@@ -52,34 +51,6 @@ async def read_body(
             raise too_large(metrics, name, limit, size)
         parts.append(chunk)
     return b"".join(parts)
-
-
-@dataclass(slots=True)
-class RateBucket:
-    """A token bucket: ``rate`` per second sustained, ``burst`` at once."""
-
-    rate: float
-    burst: float
-    clock: Callable[[], float] = time.monotonic
-    tokens: float = field(init=False)
-    at: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.tokens = float(self.burst)
-        self.at = self.clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(float(self.burst), self.tokens + max(0.0, now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-    def wait_time(self) -> float:
-        """Seconds until one token is available (0 if one is)."""
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
 
 
 @dataclass(slots=True)
