@@ -14,6 +14,8 @@ import pytest
 import websockets
 from websockets.asyncio.server import serve
 
+from roomwatch.compose.sources import build_source
+from roomwatch.config import WebSocketSourceSettings
 from roomwatch.service import Service
 
 from .conftest import SAMPLES, TOKENS, queue_state, read_recording, read_truth
@@ -83,7 +85,8 @@ async def test_sample_recording_over_http_and_websocket(service: Service) -> Non
             host_url = f"{base}/ws/host?token={TOKENS['host']}"
             mod_url = f"{base}/ws/moderator?token={TOKENS['moderator']}"
             async with Watcher(session, host_url) as host, Watcher(session, mod_url) as mod:
-                service.add_websocket_source(f"ws://127.0.0.1:{port}/", name="bridge")
+                spec = WebSocketSourceSettings(f"ws://127.0.0.1:{port}/", name="bridge")
+                service.run_source(build_source(spec, service.settings, service.graph))
                 headers = {"Authorization": f"Bearer {TOKENS['ingest']}"}
                 for i in range(0, len(over_http), 500):
                     body = "\n".join(

@@ -174,6 +174,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
     from roomwatch.compose import analyzer_for
+    from roomwatch.compose.sources import replay_source
+    from roomwatch.config import ReplaySourceSettings
     from roomwatch.service import Service
 
     analyzer = await asyncio.to_thread(analyzer_for, settings)
@@ -184,7 +186,8 @@ async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
                 loop.add_signal_handler(sig, _on_stop_signal, svc, sig)
         if demo is not None:
             recording, speed = demo
-            svc.add_replay_source([recording], speed=speed, name="demo", loop=True)
+            spec = ReplaySourceSettings((str(recording),), name="demo", speed=speed, loop=True)
+            svc.run_source(replay_source(spec, settings, svc.graph))
         _print_urls(svc.url, settings, demo=demo is not None)
         settle_heap()
         await svc.run()

@@ -7,8 +7,10 @@
 
 The graph (pipeline, stages, the shared record clock) is built by
 :func:`roomwatch.compose.build_pipeline`; :mod:`roomwatch.compose.serve`
-wires it to the hub, the store and the ticker. :meth:`Service.start` is the
-one lifespan: every resource is acquired on an :class:`~contextlib.AsyncExitStack`
+wires it to the hub, the store and the ticker; :mod:`roomwatch.compose.sources`
+builds the configured sources, which the service only runs
+(:meth:`Service.run_source`). :meth:`Service.start` is the one lifespan:
+every resource is acquired on an :class:`~contextlib.AsyncExitStack`
 (store → webhooks → recorder → pipeline → moderation → web server →
 ticker → sources), so a start that fails part-way (the port is taken)
 unwinds exactly what it opened, and :meth:`Service.close` unwinds the same
@@ -23,9 +25,8 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -35,6 +36,7 @@ from prometheus_client import CollectorRegistry
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import STAGES, build_pipeline
 from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
+from roomwatch.compose.sources import RunnableSource, build_sources
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.errors import RoomwatchError
@@ -43,14 +45,10 @@ from roomwatch.metrics import Metrics, install_process_metrics
 from roomwatch.moderation.routes import add_routes as add_moderation_routes
 from roomwatch.moderation.runtime import Moderation
 from roomwatch.pipeline import Output
-from roomwatch.recordings import RecordingError
 from roomwatch.sinks.hub import Hub
 from roomwatch.sinks.recorder import Recorder
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
-from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.supervise import SourceHealth, supervise
-from roomwatch.sources.timebound import Trusted
-from roomwatch.sources.websocket import Backoff, WebSocketSource
 from roomwatch.stages.alert import AlertStage
 from roomwatch.stages.flag import FlagStage
 from roomwatch.stages.triage import TriageStage
@@ -126,10 +124,11 @@ class Service:
         self._app_hooks: list[AppHook] = [self._moderation_routes]
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
-        self._sources: list[asyncio.Task[object]] = []
+        #: The configured sources, built by the composition root; started last.
+        self.sources = build_sources(settings, graph)
+        self._running: list[tuple[RunnableSource, asyncio.Task[object]]] = []
         #: What each source is doing, for /healthz (restarted, failed).
-        self.source_health = SourceHealth()
-        self._ws_sources: list[WebSocketSource] = []
+        self.source_health: SourceHealth = graph.source_health
         self._accept_errors = AcceptErrorHandler(self.metrics.registry)
         self._stack: contextlib.AsyncExitStack | None = None
         self._stopped = asyncio.Event()
@@ -260,15 +259,8 @@ class Service:
         ticker = asyncio.create_task(run_ticker(self.graph, self.refusals), name="roomwatch-ticker")
         stack.push_async_callback(self._cancel, 1.0, "ticker", ticker)
         stack.push_async_callback(self._stop_sources)
-        for ws in self.settings.websocket_sources:
-            self.add_websocket_source(
-                ws.url,
-                name=ws.name,
-                headers=ws.headers,
-                backoff=Backoff(ws.backoff_initial_s, ws.backoff_max_s),
-            )
-        for rp in self.settings.replay_sources:
-            self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
+        for source in self.sources:
+            self.run_source(source)
 
     def _share(self, fraction: float) -> float:
         """A step's share of what is left of the shutdown bound (at least 50 ms)."""
@@ -286,11 +278,12 @@ class Service:
         await _within(timeout, what, *tasks)
 
     async def _stop_sources(self) -> None:
-        for source in self._ws_sources:
-            source.close()
-        for task in self._sources:
+        for source, _ in self._running:
+            source.stop()
+        tasks = [task for _, task in self._running]
+        for task in tasks:
             task.cancel()
-        await _within(self._share(0.1), "sources", *self._sources)
+        await _within(self._share(0.1), "sources", *tasks)
 
     async def _close_pipeline(self) -> None:
         try:
@@ -355,62 +348,25 @@ class Service:
     async def _on_shutdown(self, app: web.Application) -> None:
         await self.hub.close()
 
-    def add_websocket_source(
-        self,
-        url: str,
-        *,
-        name: str = "websocket",
-        headers: Mapping[str, str] | None = None,
-        backoff: Backoff | None = None,
-    ) -> WebSocketSource:
-        source = WebSocketSource(
-            url,
-            self.metrics,
-            name=name,
-            headers=headers or {},
-            backoff=backoff or Backoff(),
-            frames_per_s=self.settings.limits.source_frames_per_s,
-            health=self.source_health.get(name),
-        )
-        self._ws_sources.append(source)
-        self._supervise(name, lambda: source.run(self.pipeline))
-        return source
+    def run_source(self, source: RunnableSource) -> asyncio.Task[object]:
+        """Run a source the composition root built (:mod:`roomwatch.compose.sources`).
 
-    def add_replay_source(
-        self,
-        paths: Sequence[str | os.PathLike[str]],
-        *,
-        speed: float = 1.0,
-        name: str = "replay",
-        loop: bool = False,
-    ) -> asyncio.Task[object]:
-        source = ReplaySource(
-            list(paths),
-            speed=speed,
-            name=name,
-            loop=loop,
-            pace=self.pace,
-            settings=self.settings.pipeline,
-        )
-        # The source bounds its files' ts itself: the guard trusts what it
-        # puts through this sink (this source object, not its name).
-        sink = Trusted(self.pipeline)
-        # A file that can't be read would only fail again.
-        return self._supervise(name, lambda: source.run(sink), fatal=(RecordingError,))
-
-    def _supervise(
-        self,
-        name: str,
-        run: Callable[[], Awaitable[object]],
-        *,
-        fatal: tuple[type[Exception], ...] = (),
-    ) -> asyncio.Task[object]:
-        """Run a source under :func:`supervise` (restarted, reported in /healthz)."""
+        It runs under :func:`supervise` (restarted if it raises, reported in
+        ``/healthz``) until it ends or the service closes. The configured
+        sources are run this way as the service starts; call it once started
+        for more (``demo``'s replay).
+        """
         task: asyncio.Task[object] = asyncio.create_task(
-            supervise(name, run, health=self.source_health, metrics=self.metrics, fatal=fatal),
-            name=f"source-{name}",
+            supervise(
+                source.name,
+                source.run,
+                health=self.source_health,
+                metrics=self.metrics,
+                fatal=source.fatal,
+            ),
+            name=f"source-{source.name}",
         )
-        self._sources.append(task)
+        self._running.append((source, task))
         return task
 
     async def run(self) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 import aiohttp
 from prometheus_client import CollectorRegistry
 
+from roomwatch.compose.sources import build_source
+from roomwatch.config import ReplaySourceSettings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result
@@ -144,7 +146,8 @@ async def test_records_without_ts_follow_the_replayed_room_not_the_wall_clock(
     """Posting into a room the demo replays must not move it a year ahead."""
     settings = make_settings(store={"path": str(tmp_path / "rw.sqlite3")})
     async with Service(settings, analyzer=analyzer, registry=CollectorRegistry()) as svc:
-        svc.add_replay_source([SAMPLES / "mini.jsonl"], speed=0, name="demo")
+        spec = ReplaySourceSettings((str(SAMPLES / "mini.jsonl"),), name="demo", speed=0)
+        svc.run_source(build_source(spec, svc.settings, svc.graph))
         rows = read_recording(SAMPLES / "mini.jsonl")
         await settle(svc, len(rows))
         room = rows[0]["room"]

@@ -17,6 +17,9 @@
 * :mod:`roomwatch.compose.serve` wires a graph to the server's sinks: the
   hub's snapshot and action handlers, the store's audit and alert rows,
   webhooks, and the one ticker.
+* :mod:`roomwatch.compose.sources` builds the sources the settings
+  configure (one function per kind, one registry entry each); the service
+  only runs them.
 """
 
 from __future__ import annotations

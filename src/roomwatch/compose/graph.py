@@ -48,6 +48,7 @@ from roomwatch.core.load import load_analyzer
 from roomwatch.core.result import Result
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Output, Pipeline
+from roomwatch.sources.supervise import SourceHealth
 from roomwatch.sources.timebound import TimeGuard
 from roomwatch.stages.alert import AlertListener, AlertStage
 from roomwatch.stages.clock import Pace, RoomClocks
@@ -102,6 +103,8 @@ class Graph:
     #: Where stage events go: the hub's publish when serving (see
     #: :func:`roomwatch.compose.serve.attach_hub`), nowhere offline.
     sink: Callable[[Iterable[Publish]], None] = field(default=_nowhere)
+    #: What each source is doing, for ``/healthz`` (see :mod:`roomwatch.compose.sources`).
+    source_health: SourceHealth = field(default_factory=SourceHealth)
 
     def forward(self, events: Iterable[Publish]) -> None:
         self.sink(events)
