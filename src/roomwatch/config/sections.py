@@ -16,6 +16,7 @@ from typing import Annotated, Final, Literal
 
 from msgspec import Meta
 
+from roomwatch.core.mapping import FieldMap
 from roomwatch.config.types import (
     NonBlank,
     NonNegativeFloat,
@@ -103,6 +104,14 @@ class PipelineSettings:
     #: this many seconds after the newest earlier one of its file is rejected
     #: (`ts_out_of_range`), unless the next record confirms the jump.
     replay_max_gap_s: NonNegativeFloat = 86400.0
+    #: A live verdict whose end-to-end lag (its exit from the pipeline minus
+    #: the record's ts) exceeds this many seconds raises a `system` alert
+    #: (source "lag:<room>"), resolved once the room's lag is back under
+    #: half of it. 0 turns the alert off. Replays carry no lag.
+    lag_alert_s: NonNegativeFloat = 60.0
+    #: Rooms that get their own label on roomwatch_verdict_lag_seconds, first
+    #: come first served; later rooms are counted under "other".
+    lag_metric_rooms: PositiveInt = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +152,17 @@ class WebSocketSourceSettings:
     #: First reconnect delay in seconds; doubles up to ``backoff_max_s``.
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
+    #: The upstream is a fetcher with its own JSON shape: a shipped field map
+    #: by name ("dycast", "douyin-barragegrab", "bilibili-cmd"; see
+    #: docs/mappings.md) or the path of a TOML file holding one. Empty: the
+    #: upstream sends comment records.
+    mapping: str = ""
+    #: An inline field map (``[sources.websocket.field_map]``), used instead
+    #: of ``mapping``; its keys are those of a mapping file (docs/mappings.md).
+    field_map: FieldMap | None = None
+    #: The room of mapped messages that name none (a fetcher watching one
+    #: room often leaves it out); overrides the map's own ``room``.
+    room: str = ""
 
 
 @dataclass(frozen=True, slots=True)
