@@ -16,7 +16,6 @@ from typing import Annotated, Final, Literal
 
 from msgspec import Meta
 
-from roomwatch.core.mapping import FieldMap
 from roomwatch.config.types import (
     NonBlank,
     NonNegativeFloat,
@@ -24,6 +23,7 @@ from roomwatch.config.types import (
     PositiveFloat,
     PositiveInt,
 )
+from roomwatch.core.mapping import FieldMap
 
 __all__ = [
     "ROLES",

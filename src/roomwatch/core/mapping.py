@@ -118,7 +118,9 @@ def _check_fields(fields: Mapping[str, str]) -> None:
     if unknown:
         raise ValueError(f"unknown record field(s) {unknown}; expected some of {list(FIELDS)}")
     for key, path in fields.items():
-        if not path.strip() or any(not p.strip() for alt in path.split("|") for p in alt.split(".")):
+        if not path.strip() or any(
+            not p.strip() for alt in path.split("|") for p in alt.split(".")
+        ):
             raise ValueError(f"fields.{key}: {path!r} is not a dotted path")
 
 
@@ -166,9 +168,7 @@ def map_message(fmap: FieldMap, message: object) -> dict[str, Any] | RecordError
     if "text" not in out:
         if rule.kind in _TEXT_KINDS:
             where = paths.get("text")
-            return RecordError(
-                "unmapped", f"no text at {where!r} for a {rule.kind}", field="text"
-            )
+            return RecordError("unmapped", f"no text at {where!r} for a {rule.kind}", field="text")
         out["text"] = ""
     if "platform" not in out and fmap.platform:
         out["platform"] = fmap.platform
