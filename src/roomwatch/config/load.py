@@ -114,7 +114,7 @@ class Settings:
         their fields that differ from the defaults.
         """
         data: dict[str, Any] = {
-            name: dataclasses.asdict(getattr(self, name))
+            name: _hashed(getattr(self, name))
             for name in ("server", "pipeline", "hub", "model", "store", "limits", "recorder")
         }
         data["websocket_sources"] = [dataclasses.asdict(s) for s in self.websocket_sources]
@@ -125,6 +125,17 @@ class Settings:
             data[name] = self.as_written.get(name, _written_form(getattr(self, name)))
         blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _hashed(section: Any) -> dict[str, Any]:
+    """``section`` as the digest sees it: every field but those marked ``unhashed``
+    (settings that change no verdict, such as the lag alert, so adding one
+    leaves every existing digest as it was)."""
+    out = dataclasses.asdict(section)
+    for f in dataclasses.fields(section):
+        if f.metadata.get("unhashed", False):
+            del out[f.name]
+    return out
 
 
 def _written_form(value: Any) -> Any:

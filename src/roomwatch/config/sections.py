@@ -48,6 +48,8 @@ ROLES: Final = ("host", "helper", "moderator", "comms", "admin", "ingest")
 _SECRET: Final = {"secret": True}
 #: ... and may be written "env:NAME" to read it from the environment.
 _SECRET_ENV: Final = {"secret": True, "env": True}
+#: Left out of the config digest that verdicts carry: it changes no verdict.
+_UNHASHED: Final = {"unhashed": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +110,10 @@ class PipelineSettings:
     #: the record's ts) exceeds this many seconds raises a `system` alert
     #: (source "lag:<room>"), resolved once the room's lag is back under
     #: half of it. 0 turns the alert off. Replays carry no lag.
-    lag_alert_s: NonNegativeFloat = 60.0
+    lag_alert_s: NonNegativeFloat = field(default=60.0, metadata=_UNHASHED)
     #: Rooms that get their own label on roomwatch_verdict_lag_seconds, first
     #: come first served; later rooms are counted under "other".
-    lag_metric_rooms: PositiveInt = 64
+    lag_metric_rooms: PositiveInt = field(default=64, metadata=_UNHASHED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,10 @@ class Verdict:
     #: Hashes of the lexicons and the config that produced this verdict.
     lexicons: str = ""
     config: str = ""
+    #: End-to-end lag in seconds: the wall time the verdict left the
+    #: pipeline minus the record's ts. Live records only; None in a replay,
+    #: whose record times are not wall times (so replay output is unchanged).
+    lag_s: float | None = None
 
     @property
     def confidence(self) -> float:
@@ -53,6 +57,8 @@ class Verdict:
             out["kind"] = c.kind
         if c.amount is not None:
             out["amount"] = c.amount
+        if self.lag_s is not None:
+            out["lag_s"] = round(self.lag_s, 3)
         return out
 
     def to_json(self) -> str:

@@ -38,6 +38,7 @@ from roomwatch.core.alerts import (
     Observation,
 )
 from roomwatch.core.analyze import TYPED_KINDS
+from roomwatch.core.lag import LagEvent, LagWatch
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
@@ -73,12 +74,15 @@ class AlertStage:
         monotonic: Callable[[], float] = time.monotonic,
         gate: Gate | None = None,
         pace: Pace | None = None,
+        lag_alert_s: float = 0.0,
     ) -> None:
         if isinstance(config, AlertConfig):
             self.config = config
         else:
             self.config = AlertConfig.from_mapping(config or {})
         self.manager = AlertManager(self.config)
+        #: Live verdicts' lag per room: a `system` alert while it is high.
+        self.lag = LagWatch(lag_alert_s)
         self._listeners: list[AlertListener] = []
         self._tick_at: dict[str, int] = {}  # per room: the last whole second ticked
         #: Record time per room, shared with the other stages (the root owns it).
@@ -104,6 +108,10 @@ class AlertStage:
             if not isinstance(r, Verdict):
                 continue
             c = r.comment
+            if r.lag_s is not None:
+                lag_event = self.lag.observe(c.room, r.lag_s, c.ts)
+                if lag_event is not None:
+                    self._lag_alert(lag_event, out)
             if c.kind not in TYPED_KINDS:
                 continue
             self._advance(c.room, c.ts, out)
@@ -159,6 +167,15 @@ class AlertStage:
                     listener(event)
                 except Exception:
                     logger.exception("alert listener %r failed", listener)
+
+    def _lag_alert(self, event: LagEvent, out: list[Publish]) -> None:
+        source = f"lag:{event.room}"
+        if event.kind == "high":
+            self._emit([self.manager.raise_system(source, event.message, event.at)], out)
+        else:
+            resolved = self.manager.resolve_system(source, event.at)
+            if resolved is not None:
+                self._emit([resolved], out)
 
     def raise_system(self, source: str, message: str, now: float) -> list[Publish]:
         """Alert everyone that roomwatch itself is in trouble (e.g. the disk is full)."""
