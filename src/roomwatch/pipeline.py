@@ -304,7 +304,7 @@ class Pipeline:
                 v = next(it)
                 if wall is not None and item[3]:
                     lag = max(0.0, exit_at - v.comment.ts)
-                    v = dataclasses.replace(v, lag_s=lag)
+                    v = v.with_lag(lag)
                     observe_lag(v.comment.room, lag)
                 results.append(v)
                 by_label[v.label] += 1

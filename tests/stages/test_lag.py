@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Sequence
@@ -13,9 +14,11 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.lag import CONFIRM
+from roomwatch.core.record import Comment
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.service import Service
+from roomwatch.stages.alert import AlertStage
 
 from ..conftest import TOKENS, ingest, make_settings
 from ..support.wait import wait_for
@@ -120,3 +123,26 @@ async def test_replayed_records_carry_no_lag(analyzer: Analyzer, tmp_path: Path)
         )
     assert [v.lag_s for v in verdicts] == [None] * 5
     assert "lag_s" not in verdicts[0].to_dict()
+
+
+def test_a_restored_lag_alert_resolves_when_its_room_catches_up(analyzer: Analyzer) -> None:
+    """After a restart the open lag alert comes back from the store; recovery still closes it."""
+    comments = [
+        Comment(room="r", text=f"主播好{i}", ts=1_764_115_200.0 + i, id=str(i)) for i in range(6)
+    ]
+    verdicts = analyzer.analyze(comments)
+    assert verdicts[0].with_lag(1.5) == dataclasses.replace(verdicts[0], lag_s=1.5)
+    late = [v.with_lag(100.0) for v in verdicts[:CONFIRM]]
+    caught_up = [v.with_lag(0.5) for v in verdicts[CONFIRM:]]
+
+    before = AlertStage(lag_alert_s=10.0)
+    opened = [p.message for p in before(late) if p.message["type"] == "open"]
+    assert [m["alert"]["key"] for m in opened] == ["lag:r"]
+    saved = [a.to_dict() for a in before.manager.open_alerts()]
+
+    after = AlertStage(lag_alert_s=10.0)
+    assert after.restore(saved) == 1
+    assert after.lag.high_rooms == ("r",)
+    resolved = [p.message for p in after(caught_up) if p.message["type"] == "resolve"]
+    assert [m["alert"]["key"] for m in resolved] == ["lag:r"]
+    assert all(a.key != "lag:r" for a in after.manager.open_alerts())

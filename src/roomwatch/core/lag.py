@@ -64,6 +64,11 @@ class LagWatch:
         """Rooms whose lag is high now."""
         return tuple(room for room, state in self._rooms.items() if state.high)
 
+    def assume_high(self, room: str) -> None:
+        """Take ``room`` as lagging (its alert was restored after a restart), so
+        that its recovery resolves the alert."""
+        self._rooms[room] = _Room(high=True)
+
     def observe(self, room: str, lag_s: float, now: float) -> LagEvent | None:
         """Feed one verdict's lag; an event when the room changes state."""
         threshold = self.threshold_s

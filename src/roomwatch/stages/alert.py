@@ -59,6 +59,9 @@ _IDLE_S: Final = 2.0
 #: Wall seconds without a record after which a room's clock is forgotten.
 _FORGET_S: Final = 6 * 3600.0
 
+#: The source (alert key) of a room's lag alert is this plus the room.
+LAG_SOURCE: Final = "lag:"
+
 #: Receives every alert event (open, update, resolve, ack).
 AlertListener = Callable[[AlertEvent], object]
 
@@ -169,7 +172,7 @@ class AlertStage:
                     logger.exception("alert listener %r failed", listener)
 
     def _lag_alert(self, event: LagEvent, out: list[Publish]) -> None:
-        source = f"lag:{event.room}"
+        source = LAG_SOURCE + event.room
         if event.kind == "high":
             self._emit([self.manager.raise_system(source, event.message, event.at)], out)
         else:
@@ -191,6 +194,10 @@ class AlertStage:
         except AlertError as exc:
             logger.error("could not restore saved alerts: %s", exc)
             return 0
+        # A lag alert still open resolves once its room catches up.
+        for alert in self.manager.open_alerts():
+            if alert.detector == "system" and alert.key.startswith(LAG_SOURCE):
+                self.lag.assume_high(alert.key.removeprefix(LAG_SOURCE))
         return len(items)
 
     # -- hub wiring ----------------------------------------------------------
