@@ -109,3 +109,12 @@ def test_a_map_file_by_path(tmp_path: Path) -> None:
         environ={},
     )
     assert settings.websocket_sources[0].mapping == str(path)
+
+
+def test_a_mapped_source_enters_the_config_digest() -> None:
+    def digest(kind: str) -> str:
+        fmap = {"room": "r", "type_field": "t", "types": {"a": {"kind": kind}}}
+        raw = {"sources": {"websocket": [{"url": "ws://127.0.0.1:1", "field_map": fmap}]}}
+        return settings_from_dict(raw, environ={}).digest()
+
+    assert digest("gift") != digest("enter")

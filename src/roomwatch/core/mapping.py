@@ -23,7 +23,6 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from roomwatch.core.errors import RecordError
@@ -45,7 +44,6 @@ FIELDS: Final = (
 )
 #: Kinds whose text must be there (the record rejects blank text for them).
 _TEXT_KINDS: Final = frozenset({"comment", "superchat"})
-_EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _MISSING: Final = object()
 
 
@@ -56,7 +54,7 @@ class TypeRule:
     #: The record kind: comment, superchat, gift, enter, like or system.
     kind: str = "comment"
     #: Paths for this type that replace the common ones (same keys as ``fields``).
-    fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    fields: Mapping[str, str] = field(default_factory=dict)
     #: Replaces the map's ``amount_scale`` for this type (0: use the map's).
     amount_scale: float = 0.0
 
@@ -74,7 +72,7 @@ class FieldMap:
 
     #: Record field → dotted path in the message (``user.id = "User.Id"``).
     #: Keys: room, text, ts, id, user.id, user.name, user.level, amount, platform.
-    fields: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    fields: Mapping[str, str] = field(default_factory=dict)
     #: Dotted path of the message-type field; empty: every message is a comment.
     type_field: str = ""
     #: Type value (as text, e.g. "1" or "WebcastChatMessage") → its rule.
