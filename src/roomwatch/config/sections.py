@@ -50,6 +50,8 @@ _SECRET: Final = {"secret": True}
 _SECRET_ENV: Final = {"secret": True, "env": True}
 #: Left out of the config digest that verdicts carry: it changes no verdict.
 _UNHASHED: Final = {"unhashed": True}
+#: In the digest only when set (a key added later: old digests stay as they were).
+_HASHED_IF_SET: Final = {"hashed_if_set": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,13 +160,13 @@ class WebSocketSourceSettings:
     #: by name ("dycast", "douyin-barragegrab", "bilibili-cmd"; see
     #: docs/mappings.md) or the path of a TOML file holding one. Empty: the
     #: upstream sends comment records.
-    mapping: str = ""
+    mapping: str = field(default="", metadata=_HASHED_IF_SET)
     #: An inline field map (``[sources.websocket.field_map]``), used instead
     #: of ``mapping``; its keys are those of a mapping file (docs/mappings.md).
-    field_map: FieldMap | None = None
+    field_map: FieldMap | None = field(default=None, metadata=_HASHED_IF_SET)
     #: The room of mapped messages that name none (a fetcher watching one
     #: room often leaves it out); overrides the map's own ``room``.
-    room: str = ""
+    room: str = field(default="", metadata=_HASHED_IF_SET)
 
 
 @dataclass(frozen=True, slots=True)
