@@ -108,10 +108,11 @@ class PipelineSettings:
     #: this many seconds after the newest earlier one of its file is rejected
     #: (`ts_out_of_range`), unless the next record confirms the jump.
     replay_max_gap_s: NonNegativeFloat = 86400.0
-    #: A live verdict whose end-to-end lag (its exit from the pipeline minus
-    #: the record's ts) exceeds this many seconds raises a `system` alert
-    #: (source "lag:<room>"), resolved once the room's lag is back under
-    #: half of it. 0 turns the alert off. Replays carry no lag.
+    #: When a room's live verdicts have an end-to-end lag (exit from the
+    #: pipeline minus the record's ts) above this many seconds three times in
+    #: a row, a `system` alert (key "lag:<room>") opens; three in a row under
+    #: half of it resolve it. 0 turns the alert off. Replays carry no lag, but an old
+    #: recording posted to /ingest is live: its lag is its age.
     lag_alert_s: NonNegativeFloat = field(default=60.0, metadata=_UNHASHED)
     #: Rooms that get their own label on roomwatch_verdict_lag_seconds, first
     #: come first served; later rooms are counted under "other".

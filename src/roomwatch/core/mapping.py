@@ -131,8 +131,9 @@ def map_message(fmap: FieldMap, message: object) -> dict[str, Any] | RecordError
     Returns a :class:`RecordError` (``filtered``, ``unmapped``, ``not_object``,
     ``not_json``) instead of raising, so a caller can count and go on.
     """
-    if not isinstance(message, Mapping):
-        return RecordError("not_object", f"a message must be a JSON object, not {type(message)}")
+    if not isinstance(message, dict):
+        kind = type(message).__name__
+        return RecordError("not_object", f"a message must be a JSON object, not a {kind}")
     if fmap.json_strings:
         decoded = _decode_strings(message, fmap.json_strings)
         if isinstance(decoded, RecordError):
@@ -218,22 +219,41 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+#: Each path split once: "a.b|c" -> (("a", "b"), ("c",)).
+_SPLIT: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+
+def _split(path: str) -> tuple[tuple[str, ...], ...]:
+    found = _SPLIT.get(path)
+    if found is None:
+        found = tuple(tuple(alt.strip().split(".")) for alt in path.split("|"))
+        if len(_SPLIT) < 4096:  # paths come from config: a handful
+            _SPLIT[path] = found
+    return found
+
+
 def _first(message: Mapping[str, Any], path: str) -> Any:
-    for alternative in path.split("|"):
-        value = _lookup(message, alternative.strip())
+    for parts in _split(path):
+        value = _walk(message, parts)
         if value is not _MISSING and value is not None and value != "":
             return value
     return _MISSING
 
 
 def _lookup(message: Any, path: str) -> Any:
+    return _walk(message, tuple(path.split(".")))
+
+
+def _walk(message: Any, parts: tuple[str, ...]) -> Any:
+    # Decoded JSON: objects are dicts (an exact type check is much cheaper
+    # than an ABC one, on every field of every message).
     current = message
-    for part in path.split("."):
-        if isinstance(current, Mapping):
-            if part not in current:
+    for part in parts:
+        if type(current) is dict:
+            current = current.get(part, _MISSING)
+            if current is _MISSING:
                 return _MISSING
-            current = current[part]
-        elif isinstance(current, list) and part.lstrip("-").isdigit():
+        elif type(current) is list and part.lstrip("-").isdigit():
             index = int(part)
             if not -len(current) <= index < len(current):
                 return _MISSING
