@@ -36,8 +36,10 @@ from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import STAGES, build_pipeline
 from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
 from roomwatch.config import Settings
+from roomwatch.config.field_maps import field_map_for
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.errors import RoomwatchError
+from roomwatch.core.mapping import FieldMap
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.metrics import Metrics, install_process_metrics
 from roomwatch.moderation.routes import add_routes as add_moderation_routes
@@ -265,6 +267,7 @@ class Service:
                 name=ws.name,
                 headers=ws.headers,
                 backoff=Backoff(ws.backoff_initial_s, ws.backoff_max_s),
+                field_map=field_map_for(ws),
             )
         for rp in self.settings.replay_sources:
             self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
@@ -361,6 +364,7 @@ class Service:
         name: str = "websocket",
         headers: Mapping[str, str] | None = None,
         backoff: Backoff | None = None,
+        field_map: FieldMap | None = None,
     ) -> WebSocketSource:
         source = WebSocketSource(
             url,
@@ -370,6 +374,7 @@ class Service:
             backoff=backoff or Backoff(),
             frames_per_s=self.settings.limits.source_frames_per_s,
             health=self.source_health.get(name),
+            field_map=field_map,
         )
         self._ws_sources.append(source)
         self._supervise(name, lambda: source.run(self.pipeline))
