@@ -82,7 +82,14 @@ async def test_live_run_replays_to_identical_verdicts_and_alerts(
         a = e["alert"]
         return (e["type"], a["id"], a["detector"], a["severity"], a["started_at"], a["summary"])
 
-    assert [alert_key(e) for e in replayed_alerts] == [alert_key(e) for e in live_alerts]
+    # `system` alerts are about the live process, not the records: posting a
+    # recording from last year live makes its rooms' end-to-end lag huge (a
+    # lag alert), which a replay, with no wall clock in it, never sees.
+    live_room_alerts = [e for e in live_alerts if e["alert"]["detector"] != "system"]
+    assert {e["alert"]["key"] for e in live_alerts if e["alert"]["detector"] == "system"} <= {
+        f"lag:{r['room']}" for r in rows
+    }
+    assert [alert_key(e) for e in replayed_alerts] == [alert_key(e) for e in live_room_alerts]
 
 
 def test_replays_agree_across_string_hash_seeds(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Where the shipped models, lexicons and sample recordings are.
+"""Where the shipped models, lexicons, sample recordings and field maps are.
 
 In a wheel they sit inside the package (``roomwatch/_assets/``); in a source
 checkout (``pip install -e .``) they are the repository's top-level folders.
@@ -16,7 +16,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def asset_dir(name: str, override: str | Path | None = None) -> Path:
-    """The folder ``name`` ("models", "lexicons" or "samples"), or ``override``."""
+    """The folder ``name`` ("models", "lexicons", "samples" or "mappings"), or ``override``."""
     if override:
         path = Path(override)
         if not path.is_dir():

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable, Iterable
-from typing import Final
+from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
@@ -68,6 +68,11 @@ _LATENCY_BUCKETS = (
     1.0,
     2.5,
 )
+
+#: Lag from a record's ts to its verdict: fetchers and networks add seconds.
+_LAG_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
+#: The room label of rooms past ``pipeline.lag_metric_rooms``.
+OTHER_ROOM: Final = "other"
 
 
 # -- every component ----------------------------------------------------------
@@ -259,6 +264,17 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=registry,
         )
+        self.verdict_lag_seconds = Histogram(
+            "roomwatch_verdict_lag_seconds",
+            "End-to-end lag of live verdicts: pipeline exit (wall clock) minus the "
+            "record's ts, by room (rooms past pipeline.lag_metric_rooms: 'other').",
+            ["room"],
+            buckets=_LAG_BUCKETS,
+            registry=registry,
+        )
+        self._lag_rooms: dict[str, Any] = {}
+        #: Rooms that get their own lag label (set from pipeline.lag_metric_rooms).
+        self.lag_room_limit = 64
         self.queue_depth = Gauge(
             "roomwatch_pipeline_queue_depth_comments",
             "Comments waiting for the CPU-heavy stages.",
@@ -309,6 +325,19 @@ class Metrics:
         comp = self.source(source)
         comp.received.inc()
         comp.discarded(reason).inc()
+
+    def observe_lag(self, room: str, seconds: float) -> None:
+        """One live verdict's lag; rooms beyond :attr:`lag_room_limit` share "other"."""
+        child = self._lag_rooms.get(room)
+        if child is None:
+            if len(self._lag_rooms) < self.lag_room_limit:
+                child = self._lag_rooms[room] = self.verdict_lag_seconds.labels(room)
+            else:
+                child = self._lag_rooms.get(OTHER_ROOM)
+                if child is None:
+                    child = self.verdict_lag_seconds.labels(OTHER_ROOM)
+                    self._lag_rooms[OTHER_ROOM] = child
+        child.observe(seconds)
 
     def track_queue_depth(self, fn: Callable[[], float]) -> None:
         self.queue_depth.set_function(fn)

@@ -94,6 +94,7 @@ class Pipeline:
         monotonic: Callable[[], float] = time.monotonic,
         flood: FloodControl | None = None,
         dedupe: bool = True,
+        wall: Callable[[], float] | None = None,
     ) -> None:
         self._analyzer = analyzer
         self._settings = settings
@@ -108,6 +109,9 @@ class Pipeline:
             max_workers=1, thread_name_prefix="roomwatch-analyze"
         )
         self._monotonic = monotonic
+        #: The wall clock that stamps live verdicts with their lag (serve);
+        #: None: no lag (offline runs, where record time is not wall time).
+        self._wall = wall
         self._flood = flood if flood is not None and flood.enabled else None
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -209,7 +213,8 @@ class Pipeline:
                     )
                 )
             return "flood"
-        await self._queue.put((comment, source, self._monotonic()))
+        # A trusted source is a replay: its record times are not wall times.
+        await self._queue.put((comment, source, self._monotonic(), not trusted))
         return "accepted"
 
     async def reject(self, error: RecordError, source: str, where: str = "") -> None:
@@ -289,11 +294,18 @@ class Pipeline:
         it = iter(verdicts)
         by_label: Counter[str] = Counter()
         entered: list[float] = []
+        wall = self._wall
+        exit_at = wall() if wall is not None else math.nan
+        observe_lag = self._metrics.observe_lag
         for item in batch:
             if isinstance(item, Skipped):
                 results.append(item)
             else:
                 v = next(it)
+                if wall is not None and item[3]:
+                    lag = max(0.0, exit_at - v.comment.ts)
+                    v = v.with_lag(lag)
+                    observe_lag(v.comment.room, lag)
                 results.append(v)
                 by_label[v.label] += 1
                 entered.append(item[2])

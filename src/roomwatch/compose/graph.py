@@ -159,7 +159,8 @@ def build_pipeline(
     ``outputs`` see each batch before the stages, in order. ``alert_listeners`` get
     every alert event (needs ``"alerts"``). ``gate`` admits hub actions
     (serve). ``guard`` checks and stamps each record's ts at the source
-    boundary (:class:`~roomwatch.sources.timebound.TimeGuard`; serve).
+    boundary (:class:`~roomwatch.sources.timebound.TimeGuard`; serve), and
+    stamps each live verdict with its end-to-end lag (``Verdict.lag_s``).
     ``dedupe`` and ``flood`` turn off the recent-id and per-user-rate
     filters (``classify`` and ``--compare`` answer every record).
     """
@@ -178,7 +179,10 @@ def build_pipeline(
         if flood
         else None,
         dedupe=dedupe,
+        # Live only: a verdict's lag is wall time minus its record's ts.
+        wall=time.time if guard else None,
     )
+    metrics.lag_room_limit = settings.pipeline.lag_metric_rooms
     # Time is per room; a replay source sets its rooms' pace (see stages/clock.py).
     pace = Pace()
     clocks = RoomClocks(monotonic, pace)
@@ -197,7 +201,9 @@ def build_pipeline(
         graph.flag = FlagStage(backlog=settings.hub.moderator_backlog)
         pipeline.add_output(_Forwarding(graph, graph.flag))
     if "alerts" in stages:
-        graph.alerts = AlertStage(settings.alerts, clocks=clocks, gate=gate)
+        graph.alerts = AlertStage(
+            settings.alerts, clocks=clocks, gate=gate, lag_alert_s=settings.pipeline.lag_alert_s
+        )
         for listener in alert_listeners:
             graph.alerts.add_listener(listener)
         pipeline.add_output(_Forwarding(graph, graph.alerts))

@@ -32,6 +32,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from roomwatch.compose.graph import Graph
 from roomwatch.config import ReplaySourceSettings, Settings, WebSocketSourceSettings
+from roomwatch.config.field_maps import field_map_for
 from roomwatch.recordings import RecordingError
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.timebound import Trusted
@@ -80,7 +81,8 @@ class SourceKind(Generic[S]):
 def websocket_source(
     spec: WebSocketSourceSettings, settings: Settings, graph: Graph
 ) -> RunnableSource:
-    """A client of an upstream that sends comment records (``[[sources.websocket]]``)."""
+    """A client of an upstream that sends comment records, or its own JSON
+    through a field map (``[[sources.websocket]]``)."""
     source = WebSocketSource(
         spec.url,
         graph.metrics,
@@ -89,6 +91,8 @@ def websocket_source(
         backoff=Backoff(spec.backoff_initial_s, spec.backoff_max_s),
         frames_per_s=settings.limits.source_frames_per_s,
         health=graph.source_health.get(spec.name),
+        # A fetcher's own JSON shape, mapped to records (docs/mappings.md).
+        field_map=field_map_for(spec),
     )
     pipeline = graph.pipeline
     return RunnableSource(spec.name, lambda: source.run(pipeline), stop=source.close)

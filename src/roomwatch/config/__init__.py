@@ -16,6 +16,7 @@ See ``docs/config.md`` for every key.
 
 from __future__ import annotations
 
+from roomwatch.config import field_maps  # noqa: F401  (registers its config check)
 from roomwatch.config.load import ConfigFile, Settings, load_settings, settings_from_dict
 from roomwatch.config.moderation import ModerationConfig
 from roomwatch.config.schema import InvalidConfig, Problem, build_dataclass

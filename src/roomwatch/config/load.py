@@ -114,10 +114,10 @@ class Settings:
         their fields that differ from the defaults.
         """
         data: dict[str, Any] = {
-            name: dataclasses.asdict(getattr(self, name))
+            name: _hashed(getattr(self, name))
             for name in ("server", "pipeline", "hub", "model", "store", "limits", "recorder")
         }
-        data["websocket_sources"] = [dataclasses.asdict(s) for s in self.websocket_sources]
+        data["websocket_sources"] = [_hashed(s) for s in self.websocket_sources]
         data["replay_sources"] = [dataclasses.asdict(s) for s in self.replay_sources]
         data["rooms"] = {room: dataclasses.asdict(r) for room, r in self.rooms.items()}
         data["tokens"] = [{"role": t.role, "name": t.name, "rooms": t.rooms} for t in self.tokens]
@@ -125,6 +125,29 @@ class Settings:
             data[name] = self.as_written.get(name, _written_form(getattr(self, name)))
         blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _hashed(section: Any) -> dict[str, Any]:
+    """``section`` as the digest sees it: every field but those marked
+    ``unhashed`` (settings that change no verdict, such as the lag alert),
+    and those marked ``hashed_if_set`` while at their default (keys added
+    later), so adding either leaves every existing digest as it was."""
+    out = dataclasses.asdict(section)
+    for f in dataclasses.fields(section):
+        unset = f.metadata.get("hashed_if_set", False) and _at_default(section, f)
+        if f.metadata.get("unhashed", False) or unset:
+            del out[f.name]
+    return out
+
+
+def _at_default(section: Any, f: dataclasses.Field[Any]) -> bool:
+    if f.default is not dataclasses.MISSING:
+        default = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        default = f.default_factory()
+    else:
+        return False
+    return bool(getattr(section, f.name) == default)
 
 
 def _written_form(value: Any) -> Any:

@@ -23,6 +23,7 @@ from roomwatch.config.types import (
     PositiveFloat,
     PositiveInt,
 )
+from roomwatch.core.mapping import FieldMap
 
 __all__ = [
     "ROLES",
@@ -47,6 +48,10 @@ ROLES: Final = ("host", "helper", "moderator", "comms", "admin", "ingest")
 _SECRET: Final = {"secret": True}
 #: ... and may be written "env:NAME" to read it from the environment.
 _SECRET_ENV: Final = {"secret": True, "env": True}
+#: Left out of the config digest that verdicts carry: it changes no verdict.
+_UNHASHED: Final = {"unhashed": True}
+#: In the digest only when set (a key added later: old digests stay as they were).
+_HASHED_IF_SET: Final = {"hashed_if_set": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +108,15 @@ class PipelineSettings:
     #: this many seconds after the newest earlier one of its file is rejected
     #: (`ts_out_of_range`), unless the next record confirms the jump.
     replay_max_gap_s: NonNegativeFloat = 86400.0
+    #: When a room's live verdicts have an end-to-end lag (exit from the
+    #: pipeline minus the record's ts) above this many seconds three times in
+    #: a row, a `system` alert (key "lag:<room>") opens; three in a row under
+    #: half of it resolve it. 0 turns the alert off. Replays carry no lag, but an old
+    #: recording posted to /ingest is live: its lag is its age.
+    lag_alert_s: NonNegativeFloat = field(default=60.0, metadata=_UNHASHED)
+    #: Rooms that get their own label on roomwatch_verdict_lag_seconds, first
+    #: come first served; later rooms are counted under "other".
+    lag_metric_rooms: PositiveInt = field(default=64, metadata=_UNHASHED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +157,17 @@ class WebSocketSourceSettings:
     #: First reconnect delay in seconds; doubles up to ``backoff_max_s``.
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
+    #: The upstream is a fetcher with its own JSON shape: a shipped field map
+    #: by name ("dycast", "douyin-barragegrab", "bilibili-cmd"; see
+    #: docs/mappings.md) or the path of a TOML file holding one. Empty: the
+    #: upstream sends comment records.
+    mapping: str = field(default="", metadata=_HASHED_IF_SET)
+    #: An inline field map (``[sources.websocket.field_map]``), used instead
+    #: of ``mapping``; its keys are those of a mapping file (docs/mappings.md).
+    field_map: FieldMap | None = field(default=None, metadata=_HASHED_IF_SET)
+    #: The room of mapped messages that name none (a fetcher watching one
+    #: room often leaves it out); overrides the map's own ``room``.
+    room: str = field(default="", metadata=_HASHED_IF_SET)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,10 @@ REJECT_REASONS: Final = (
     # Set by the ingest route, not the parser: a token limited to some rooms
     # posted a record for another.
     "room_not_allowed",
+    # Set by a mapped source (roomwatch.core.mapping): a message type the
+    # map does not list, and a message whose required fields it can't find.
+    "filtered",
+    "unmapped",
 )
 
 _KNOWN: Final = frozenset({"room", "text", "ts", "id", "user", "kind", "platform", "amount"})

@@ -26,6 +26,27 @@ class Verdict:
     #: Hashes of the lexicons and the config that produced this verdict.
     lexicons: str = ""
     config: str = ""
+    #: End-to-end lag in seconds: the wall time the verdict left the
+    #: pipeline minus the record's ts. Live records only; None in a replay,
+    #: whose record times are not wall times (so replay output is unchanged).
+    lag_s: float | None = None
+
+    def with_lag(self, lag_s: float) -> Verdict:
+        """This verdict stamped with its lag (positional: a quarter of
+        ``dataclasses.replace``'s cost, on the event loop once per verdict)."""
+        return Verdict(
+            self.comment,
+            self.normalized,
+            self.tokens,
+            self.label,
+            self.scores,
+            self.sentiment,
+            self.reasons,
+            self.model,
+            self.lexicons,
+            self.config,
+            lag_s,
+        )
 
     @property
     def confidence(self) -> float:
@@ -53,6 +74,8 @@ class Verdict:
             out["kind"] = c.kind
         if c.amount is not None:
             out["amount"] = c.amount
+        if self.lag_s is not None:
+            out["lag_s"] = round(self.lag_s, 3)
         return out
 
     def to_json(self) -> str:

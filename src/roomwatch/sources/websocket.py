@@ -1,7 +1,8 @@
 """The ``websocket`` source: a client of an upstream that sends comment records.
 
 The upstream sends JSON text frames, each holding one record, a JSON array of
-records, or NDJSON. Malformed records are counted and skipped; the connection
+records, or NDJSON; or, with a ``field_map``, a fetcher's own JSON messages
+(:mod:`roomwatch.sources.mapping`). Malformed records are counted and skipped; the connection
 stays up. When the connection fails or closes, the source reconnects with
 jittered exponential backoff (the shared :class:`roomwatch.retry.RetryPolicy`),
 forever, logging every failure: it never gives up silently. ``close()`` stops
@@ -24,10 +25,12 @@ from tenacity import RetryCallState
 from websockets.asyncio.client import ClientConnection, connect
 
 from roomwatch.core.errors import RecordError
+from roomwatch.core.mapping import FieldMap
 from roomwatch.core.record import parse_many
 from roomwatch.core.token_bucket import TokenBucket
 from roomwatch.metrics import Metrics
 from roomwatch.retry import RetryPolicy
+from roomwatch.sources.mapping import parse_mapped
 from roomwatch.sources.protocol import CommentSink
 from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
@@ -83,6 +86,8 @@ class WebSocketSource:
     #: Where ``/healthz`` reads this source's state (set by the service): an
     #: unexpected error marks it ``restarting`` until a frame arrives again.
     health: SourceState | None = None
+    #: Maps a fetcher's own JSON shape to records; None: records as they are.
+    field_map: FieldMap | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     #: The connection attempt under way (1-based), and the attempts before
     #: the last one that received a frame: reconnects count from there.
@@ -200,7 +205,13 @@ class WebSocketSource:
                 if self.health is not None and self.health.state == "restarting":
                     self.health.state = "running"
                 # A record without ts is stamped with its room's time by the pipeline.
-                for item in parse_many(frame, received_at=UNSTAMPED):
+                fmap = self.field_map
+                items = (
+                    parse_many(frame, received_at=UNSTAMPED)
+                    if fmap is None
+                    else parse_mapped(frame, fmap)
+                )
+                for item in items:
                     if isinstance(item, RecordError):
                         logger.debug("%s: record rejected: %s", self.name, item)
                         await sink.reject(item, self.name, "")

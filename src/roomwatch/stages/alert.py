@@ -38,6 +38,7 @@ from roomwatch.core.alerts import (
     Observation,
 )
 from roomwatch.core.analyze import TYPED_KINDS
+from roomwatch.core.lag import LagEvent, LagWatch
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
@@ -58,6 +59,9 @@ _IDLE_S: Final = 2.0
 #: Wall seconds without a record after which a room's clock is forgotten.
 _FORGET_S: Final = 6 * 3600.0
 
+#: The source (alert key) of a room's lag alert is this plus the room.
+LAG_SOURCE: Final = "lag:"
+
 #: Receives every alert event (open, update, resolve, ack).
 AlertListener = Callable[[AlertEvent], object]
 
@@ -73,9 +77,12 @@ class AlertStage:
         monotonic: Callable[[], float] = time.monotonic,
         gate: Gate | None = None,
         pace: Pace | None = None,
+        lag_alert_s: float = 0.0,
     ) -> None:
         self.config = config if config is not None else AlertConfig()
         self.manager = AlertManager(self.config)
+        #: Live verdicts' lag per room: a `system` alert while it is high.
+        self.lag = LagWatch(lag_alert_s)
         self._listeners: list[AlertListener] = []
         self._tick_at: dict[str, int] = {}  # per room: the last whole second ticked
         #: Record time per room, shared with the other stages (the root owns it).
@@ -101,6 +108,10 @@ class AlertStage:
             if not isinstance(r, Verdict):
                 continue
             c = r.comment
+            if r.lag_s is not None:
+                lag_event = self.lag.observe(c.room, r.lag_s, c.ts)
+                if lag_event is not None:
+                    self._lag_alert(lag_event, out)
             if c.kind not in TYPED_KINDS:
                 continue
             self._advance(c.room, c.ts, out)
@@ -157,6 +168,15 @@ class AlertStage:
                 except Exception:
                     logger.exception("alert listener %r failed", listener)
 
+    def _lag_alert(self, event: LagEvent, out: list[Publish]) -> None:
+        source = LAG_SOURCE + event.room
+        if event.kind == "high":
+            self._emit([self.manager.raise_system(source, event.message, event.at)], out)
+        else:
+            resolved = self.manager.resolve_system(source, event.at)
+            if resolved is not None:
+                self._emit([resolved], out)
+
     def raise_system(self, source: str, message: str, now: float) -> list[Publish]:
         """Alert everyone that roomwatch itself is in trouble (e.g. the disk is full)."""
         out: list[Publish] = []
@@ -171,6 +191,10 @@ class AlertStage:
         except AlertError as exc:
             logger.error("could not restore saved alerts: %s", exc)
             return 0
+        # A lag alert still open resolves once its room catches up.
+        for alert in self.manager.open_alerts():
+            if alert.detector == "system" and alert.key.startswith(LAG_SOURCE):
+                self.lag.assume_high(alert.key.removeprefix(LAG_SOURCE))
         return len(items)
 
     # -- hub wiring ----------------------------------------------------------
