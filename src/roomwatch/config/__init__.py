@@ -21,6 +21,7 @@ from roomwatch.config.moderation import ModerationConfig
 from roomwatch.config.schema import InvalidConfig, Problem, build_dataclass
 from roomwatch.config.sections import (
     ROLES,
+    BilibiliSourceSettings,
     HubSettings,
     LimitSettings,
     ModelSettings,
@@ -38,6 +39,7 @@ from roomwatch.config.sections import (
 
 __all__ = [
     "ROLES",
+    "BilibiliSourceSettings",
     "ConfigFile",
     "HubSettings",
     "InvalidConfig",
