@@ -37,6 +37,7 @@ from typing import Any, Final
 import websockets
 from tenacity import RetryCallState
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.protocol import State
 
 from roomwatch.config import BilibiliSourceSettings
 from roomwatch.core.errors import RecordError
@@ -245,7 +246,8 @@ class BilibiliSource:
                 )
                 if stop in done:
                     return
-                if recv in done:
+                got_frame = recv in done
+                if got_frame:
                     try:
                         frame = recv.result()
                     except websockets.exceptions.ConnectionClosedOK:
@@ -255,14 +257,19 @@ class BilibiliSource:
                         await self._handle(packet, state, sink)
                         if state.beat_now:
                             state.beat_now = False
-                            await ws.send(heartbeat_packet())
+                            await _send(ws, heartbeat_packet())
                             state.deadline = loop.time() + s.heartbeat_s
-                if loop.time() >= state.deadline:
+                # Past the deadline, act once the frames already received are
+                # read (one may be the late reply), or a whole interval late.
+                now = loop.time()
+                if now >= state.deadline and (
+                    not got_frame or now >= state.deadline + s.heartbeat_s
+                ):
                     if not state.entered:
                         raise _Ended(f"no enter-room reply within {s.auth_timeout_s:g} s")
                     if state.awaiting_reply:
                         raise _Ended(f"no heartbeat reply within {s.heartbeat_s:g} s")
-                    await ws.send(heartbeat_packet())
+                    await _send(ws, heartbeat_packet())
                     state.awaiting_reply = True
                     state.deadline = loop.time() + s.heartbeat_s
         finally:
@@ -283,10 +290,13 @@ class BilibiliSource:
         if isinstance(packet, PacketError):
             self._malformed(packet.reason, str(packet))
             return
-        self._data()
+        # Commands and heartbeat replies are the feed's data (a quiet room
+        # still answers heartbeats); an enter-room reply alone is not.
         if packet.op == Op.COMMAND:
+            self._data()
             await self._command(packet, sink)
         elif packet.op == Op.HEARTBEAT_REPLY:
+            self._data()
             self._count("heartbeat_reply")
             state.awaiting_reply = False
             self.popularity = packet.popularity()
@@ -344,7 +354,8 @@ class BilibiliSource:
         logger.warning("%s: malformed packet skipped (%s): %s", self.name, reason, message[:300])
 
     def _data(self) -> None:
-        """Data arrived: the upstream is healthy; a gap under way ends."""
+        """Data arrived: the upstream is healthy (the next reconnect waits as if it were
+        the first); a gap under way ends."""
         self._healthy_after = self._attempt - 1
         if self.health is not None and self.health.state == "restarting":
             self.health.state = "running"
@@ -364,12 +375,22 @@ class BilibiliSource:
         if seconds is None:
             return
         message = (
-            f"{self.name}: no data from room {self.settings.room_id} for {seconds:.0f} s "
+            f"{self.name}: no data from room {self.settings.room_id} for {seconds:.1f} s "
             "(reconnecting)"
         )
         logger.error("%s", message)
         if self.on_gap_alert is not None:
             self.on_gap_alert(message)
+
+
+async def _send(ws: ClientConnection, data: bytes) -> None:
+    """Send, unless the connection is closing: frames that arrived before the close are
+    still read (the next ``recv`` drains them, then reports the close)."""
+    if ws.state is not State.OPEN:
+        # (send() on a closing connection would wait for it to close.)
+        return
+    with contextlib.suppress(websockets.exceptions.ConnectionClosed):
+        await ws.send(data)
 
 
 @dataclass(slots=True)
