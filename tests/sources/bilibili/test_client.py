@@ -172,6 +172,26 @@ async def test_every_well_formed_comment_arrives_exactly_once_through_everything
     assert all(a["uid"] == 0 and "key" not in a for a in server.auths)
     assert 2 in server.heartbeats  # the unanswered one was sent
     assert gap_count(metrics) >= 3  # the start, and each reconnect
+    timeouts = metrics.registry.get_sample_value(
+        "roomwatch_component_errors_total",
+        {
+            "component_kind": "source",
+            "component_id": "bilibili-2233",
+            "error_type": "HeartbeatTimeout",
+        },
+    )
+    assert timeouts == 1
+    assert (
+        metrics.registry.get_sample_value(
+            "roomwatch_component_errors_total",
+            {
+                "component_kind": "source",
+                "component_id": "bilibili-2233",
+                "error_type": "PacketError",
+            },
+        )
+        == 6
+    )
 
 
 async def test_auth_key_is_sent_and_a_refused_or_missing_reply_reconnects() -> None:
@@ -187,11 +207,14 @@ async def test_auth_key_is_sent_and_a_refused_or_missing_reply_reconnects() -> N
             await wait_for(lambda: sink.texts(), show=lambda: server.connections)
     assert sink.texts() == ["in 3"]  # connection 1 refused, 2 never answered
     assert server.auths[0]["key"] == "secret-key" and server.auths[0]["uid"] == 5
-    errors = metrics.registry.get_sample_value(
-        "roomwatch_component_errors_total",
-        {"component_kind": "source", "component_id": "bilibili-2233", "error_type": "_Ended"},
-    )
-    assert errors == 2
+    for error_type in ("EnterRoomRefused", "EnterRoomTimeout"):
+        labels = {
+            "component_kind": "source",
+            "component_id": "bilibili-2233",
+            "error_type": error_type,
+        }
+        value = metrics.registry.get_sample_value("roomwatch_component_errors_total", labels)
+        assert value == 1, error_type
 
 
 async def test_a_long_gap_raises_an_alert_that_resolves_when_data_is_back() -> None:

@@ -60,7 +60,13 @@ from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
 from roomwatch.sources.websocket import Backoff
 
-__all__ = ["OUTCOMES", "BilibiliSource"]
+__all__ = [
+    "OUTCOMES",
+    "BilibiliSource",
+    "EnterRoomRefused",
+    "EnterRoomTimeout",
+    "HeartbeatTimeout",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +86,18 @@ MAX_FRAME_BYTES: Final = MAX_PACKET_BYTES
 
 class _Ended(Exception):
     """The connection failed, closed or went quiet; the source reconnects."""
+
+
+class EnterRoomRefused(_Ended):
+    """The enter-room reply's code was not 0 (counted under this name)."""
+
+
+class EnterRoomTimeout(_Ended):
+    """No enter-room reply within ``auth_timeout_s``."""
+
+
+class HeartbeatTimeout(_Ended):
+    """A heartbeat still had no reply when the next one was due."""
 
 
 @dataclass(slots=True)
@@ -266,9 +284,9 @@ class BilibiliSource:
                     not got_frame or now >= state.deadline + s.heartbeat_s
                 ):
                     if not state.entered:
-                        raise _Ended(f"no enter-room reply within {s.auth_timeout_s:g} s")
+                        raise EnterRoomTimeout(f"no enter-room reply within {s.auth_timeout_s:g} s")
                     if state.awaiting_reply:
-                        raise _Ended(f"no heartbeat reply within {s.heartbeat_s:g} s")
+                        raise HeartbeatTimeout(f"no heartbeat reply within {s.heartbeat_s:g} s")
                     await _send(ws, heartbeat_packet())
                     state.awaiting_reply = True
                     state.deadline = loop.time() + s.heartbeat_s
@@ -304,7 +322,7 @@ class BilibiliSource:
             self._count("auth_reply")
             code = auth_code(packet)
             if code != 0:
-                raise _Ended(
+                raise EnterRoomRefused(
                     f"the server refused to enter room {self.settings.room_id} (code {code})"
                 )
             if not state.entered:
