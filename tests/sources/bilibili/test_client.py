@@ -128,7 +128,7 @@ async def test_every_well_formed_comment_arrives_exactly_once_through_everything
     metrics = Metrics(CollectorRegistry())
     sink = Collector()
     async with BiliServer(script, answers_heartbeats=lambda n: n != 2) as server:
-        source = make_source(server.url, metrics)
+        source = make_source(server.url, metrics, heartbeat_s=0.5)  # room for a loaded machine
         async with running(source, sink):
             await wait_for(lambda: "last" in sink.texts(), show=sink.texts)
             assert server.connections == 3
