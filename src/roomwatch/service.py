@@ -33,9 +33,10 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import Authz, Gate, RefusalLog
+from roomwatch.compose.bilibili import build_bilibili_source
 from roomwatch.compose.graph import STAGES, build_pipeline
 from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
-from roomwatch.config import Settings
+from roomwatch.config import BilibiliSourceSettings, Settings
 from roomwatch.config.field_maps import field_map_for
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.errors import RoomwatchError
@@ -49,6 +50,7 @@ from roomwatch.recordings import RecordingError
 from roomwatch.sinks.hub import Hub
 from roomwatch.sinks.recorder import Recorder
 from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
+from roomwatch.sources.bilibili import BilibiliSource
 from roomwatch.sources.replay import ReplaySource
 from roomwatch.sources.supervise import SourceHealth, supervise
 from roomwatch.sources.timebound import Trusted
@@ -130,7 +132,7 @@ class Service:
         self._sources: list[asyncio.Task[object]] = []
         #: What each source is doing, for /healthz (restarted, failed).
         self.source_health = SourceHealth()
-        self._ws_sources: list[WebSocketSource] = []
+        self._ws_sources: list[WebSocketSource | BilibiliSource] = []
         self._accept_errors = AcceptErrorHandler(self.metrics.registry)
         self._stack: contextlib.AsyncExitStack | None = None
         self._stopped = asyncio.Event()
@@ -269,6 +271,8 @@ class Service:
                 backoff=Backoff(ws.backoff_initial_s, ws.backoff_max_s),
                 field_map=field_map_for(ws),
             )
+        for bl in self.settings.bilibili_sources:
+            self.add_bilibili_source(bl)
         for rp in self.settings.replay_sources:
             self.add_replay_source(rp.paths, speed=rp.speed, name=rp.name, loop=rp.loop)
 
@@ -376,6 +380,13 @@ class Service:
             health=self.source_health.get(name),
             field_map=field_map,
         )
+        self._ws_sources.append(source)
+        self._supervise(name, lambda: source.run(self.pipeline))
+        return source
+
+    def add_bilibili_source(self, settings: BilibiliSourceSettings) -> BilibiliSource:
+        name = settings.source_name
+        source = build_bilibili_source(settings, self.graph, health=self.source_health.get(name))
         self._ws_sources.append(source)
         self._supervise(name, lambda: source.run(self.pipeline))
         return source

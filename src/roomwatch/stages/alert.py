@@ -186,6 +186,14 @@ class AlertStage:
         self._emit([self.manager.raise_system(source, message, now)], out)
         return out
 
+    def resolve_system(self, source: str, now: float) -> list[Publish]:
+        """Close ``source``'s ``system`` alert, if one is open (the trouble is over)."""
+        out: list[Publish] = []
+        event = self.manager.resolve_system(source, now)
+        if event is not None:
+            self._emit([event], out)
+        return out
+
     def restore(self, alerts: Iterable[Mapping[str, Any]]) -> int:
         """Take back open alerts saved before a restart; returns how many."""
         items = list(alerts)
