@@ -3,7 +3,10 @@
 Time is record time, kept per room (:mod:`roomwatch.stages.clock`): a record
 only moves its own room's time. Verdicts are fed in order; before each one
 its room's detectors are ticked once for every whole second of that room's
-record time that has passed, so a replay ticks exactly where the live run
+record time that has passed (:meth:`AlertManager.catch_up`: the seconds in
+which nothing can happen are skipped in one go, and a gap over
+:data:`~roomwatch.core.alerts.manager.MAX_STEPPED_GAP` seconds is crossed in
+one jump), so a replay ticks exactly where the live run
 did, and a silence inside a recording is judged in record time when the next
 record arrives. In a quiet live room (no records), :meth:`AlertStage.tick_wall`
 moves the room's time on by the wall time since its last record, times the
@@ -46,11 +49,6 @@ from roomwatch.stages.events import Actor, Handled, Publish
 __all__ = ["AlertListener", "AlertStage"]
 
 logger = logging.getLogger(__name__)
-
-#: A gap in record time longer than this is ticked second by second only for
-#: its first part, then in one jump (a recording with an hour-long pause
-#: should not cost 3,600 ticks per room).
-_MAX_STEPPED_GAP: Final = 300
 
 #: Record seconds without a record before a quiet room's clock moves on its own
 #: (wall seconds for a live room; fewer in a fast replay).
@@ -123,11 +121,8 @@ class AlertStage:
             return
         if second <= last:
             return
-        stepped_until = min(second, last + _MAX_STEPPED_GAP)
-        for s in range(last + 1, stepped_until + 1):
-            self._emit(self.manager.tick(float(s), room), out)
-        if second > stepped_until:
-            self._emit(self.manager.tick(float(second), room), out)
+        # Once a second of record time, the quiet ones skipped (catch_up).
+        self._emit(self.manager.catch_up(room, last, second), out)
         self._tick_at[room] = second
 
     def tick_wall(self) -> list[Publish]:
