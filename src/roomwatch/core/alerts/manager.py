@@ -354,12 +354,23 @@ class AlertManager:
                 # Seconds leaving the window feed the baseline, so the
                 # baseline never contains the window it is compared with.
                 learning = self._learning(room)
+                empty = 0  # a run of empty one-second buckets: Baseline.idle, exactly
                 while room.buckets[0][0] < horizon:
                     old_sec, old = room.buckets.popleft()
-                    span = min(room.buckets[0][0], horizon) - old_sec
-                    room.baseline.step(old, learning, max(1, span))
+                    span = max(1, min(room.buckets[0][0], horizon) - old_sec)
+                    if span == 1 and not old and not learning:
+                        empty += 1
+                        continue
+                    if empty:
+                        room.baseline.idle(empty)
+                        empty = 0
+                        self.work.steps += 1
+                    room.baseline.step(old, learning, span)
                     self.work.steps += 1
                     room.window.subtract(old)
+                if empty:
+                    room.baseline.idle(empty)
+                    self.work.steps += 1
                 room.window = +room.window
         return now
 
