@@ -304,6 +304,18 @@ class AlertManager:
                 self._tick_room(room, float(until), events)
         return events
 
+    def quiet_through(self, name: str, since: int, until: int) -> int:
+        """The last whole second in ``since .. until`` up to which room ``name``'s
+        time can pass with nothing to tick (``since``: the next second is due).
+
+        A caller that lets time pass on its own (a live room gone quiet) need
+        not look at the room again before the second after it.
+        """
+        room = self._rooms.get(name)
+        if room is None:
+            return until
+        return max(since, quiet_until(room, self.config, since + 1, until))
+
     def has_room(self, name: str) -> bool:
         """Whether ``name`` has detector state (rooms idle for long are forgotten)."""
         return name in self._rooms
