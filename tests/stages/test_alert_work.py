@@ -16,7 +16,16 @@ from roomwatch.core.record import Comment
 from roomwatch.stages.alert import AlertStage
 
 T0 = 1_764_115_200.0
-TEXTS = ("主播好", "来了来了", "今天播到几点", "这个好看", "哈哈哈哈", "支持一下", "下次再来", "晚上好")
+TEXTS = (
+    "主播好",
+    "来了来了",
+    "今天播到几点",
+    "这个好看",
+    "哈哈哈哈",
+    "支持一下",
+    "下次再来",
+    "晚上好",
+)
 
 
 def sparse(rooms: int, comments: int, days: float, seed: int = 5) -> list[dict[str, Any]]:

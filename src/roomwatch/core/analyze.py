@@ -89,11 +89,11 @@ class Analyzer:
         by_room: dict[str | None, list[int]] = {}
         has_terms = self.classifier.has_room_terms
         for i in todo:
-            room = comments[i].room
-            by_room.setdefault(room if has_terms(room) else None, []).append(i)
-        for room, idx in by_room.items():
+            name = comments[i].room
+            by_room.setdefault(name if has_terms(name) else None, []).append(i)
+        for key, idx in by_room.items():
             preds = self.classifier.predict_batch(
-                [normalized[i] for i in idx], [tokens[i] for i in idx], room=room
+                [normalized[i] for i in idx], [tokens[i] for i in idx], room=key
             )
             for i, pred in zip(idx, preds, strict=True):
                 predictions[i] = pred

@@ -164,7 +164,11 @@ def test_baseline_idle_is_exactly_that_many_empty_steps(half_life: float) -> Non
     for _ in range(200):
         a = Baseline(half_life)
         for _ in range(rng.randrange(0, 40)):
-            counts = {"n": rng.randrange(0, 30), "neg": rng.randrange(0, 5), "t:x": rng.randrange(2)}
+            counts = {
+                "n": rng.randrange(0, 30),
+                "neg": rng.randrange(0, 5),
+                "t:x": rng.randrange(2),
+            }
             a.step(counts, {}, rng.choice([1, 1, 1, 5, 400]))
         b = Baseline(half_life)
         b.sums, b.weight = dict(a.sums), a.weight
