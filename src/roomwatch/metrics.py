@@ -231,6 +231,23 @@ class Metrics:
             ["source"],
             registry=registry,
         )
+        self.source_packets = Counter(
+            "roomwatch_source_packets_total",
+            "Packets a binary-protocol source (bilibili) read, by outcome: record "
+            "(a command that became a record), ignored (another command), "
+            "heartbeat_reply, auth_reply, malformed (with the reason in the log), "
+            "unknown_operation, truncated (cut off by a dropped connection).",
+            ["source", "outcome"],
+            registry=registry,
+        )
+        self.source_gap_seconds = Histogram(
+            "roomwatch_source_data_gap_seconds",
+            "Time a network source went without data from its upstream, observed "
+            "when data flows again after a reconnect.",
+            ["source"],
+            buckets=(1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0),
+            registry=registry,
+        )
         self.limit_exceeded = Counter(
             "roomwatch_limit_exceeded_total",
             "Requests, frames, connections or comments refused or shed by a limit "

@@ -86,12 +86,13 @@ def test_every_kind_is_built_from_its_table(analyzer: Analyzer) -> None:
         sources={
             "replay": [{"paths": ["a.jsonl"], "name": "r1"}, {"paths": ["b.jsonl"], "name": "r2"}],
             "websocket": [{"url": "ws://127.0.0.1:9/", "name": "w"}],
+            "bilibili": [{"room_id": 7, "url": "ws://127.0.0.1:9/sub"}],
         }
     )
     graph = build_pipeline(settings, analyzer)
     # Kind by kind, in the registry's order; each table in file order.
-    assert list(SOURCE_KINDS) == ["websocket", "replay"]
-    assert [s.name for s in build_sources(settings, graph)] == ["w", "r1", "r2"]
+    assert list(SOURCE_KINDS) == ["websocket", "bilibili", "replay"]
+    assert [s.name for s in build_sources(settings, graph)] == ["w", "bilibili-7", "r1", "r2"]
     one = build_source(ReplaySourceSettings(("a.jsonl",), name="demo"), settings, graph)
     assert one.name == "demo" and one.fatal  # an unreadable recording is not retried
     ws = build_source(WebSocketSourceSettings("ws://127.0.0.1:9/", name="w2"), settings, graph)

@@ -39,6 +39,7 @@ def problems(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -
 def _required(cls: type) -> dict[str, Any]:
     """Values for the required keys of a table, so only the bad key is wrong."""
     fill = {"url": "http://127.0.0.1:9/x", "paths": ["a.jsonl"], "name": "x", "role": "host"}
+    fill["room_id"] = 1
     fill["token"] = "a-long-enough-secret"
     return {
         f.name: fill[f.name]
@@ -77,6 +78,7 @@ def test_the_walk_covers_every_section() -> None:
         "sources",
         "sources.websocket[0]",
         "sources.replay[0]",
+        "sources.bilibili[0]",
         "recorder",
         "rooms.r1",
         "queue",
@@ -108,7 +110,7 @@ def test_a_misspelt_key_gets_a_suggestion() -> None:
         "docs/config.md lists every key of [alerts]"
     ]
     assert problems({"sources": {"kafka": {}}}) == [
-        "sources.kafka is not a known key; expected websocket or replay "
+        "sources.kafka is not a known key; expected websocket, replay or bilibili "
         "(HTTP ingest is always on at POST /ingest)"
     ]
 

@@ -9,14 +9,14 @@ tests). :class:`roomwatch.service.Service` only runs what it is handed
 (:meth:`~roomwatch.service.Service.run_source`): it supervises ``run``,
 restarting it if it raises, and calls ``stop`` on shutdown.
 
-Adding a kind (say ``bilibili``):
+Adding a kind (say ``redis``):
 
-1. its table in :mod:`roomwatch.config.sections` (``BilibiliSourceSettings``,
-   a ``bilibili`` field of ``Sources`` and ``bilibili_sources`` of
-   ``Settings``, as for ``websocket``);
-2. ``def bilibili_source(spec, settings, graph) -> RunnableSource`` here;
-3. ``"bilibili": SourceKind(BilibiliSourceSettings, lambda s: s.bilibili_sources,
-   bilibili_source)`` in :data:`SOURCE_KINDS`.
+1. its table in :mod:`roomwatch.config.sections` (``RedisSourceSettings``,
+   a ``redis`` field of ``Sources`` and ``redis_sources`` of ``Settings``,
+   as ``bilibili`` has);
+2. ``def redis_source(spec, settings, graph) -> RunnableSource`` here;
+3. ``"redis": SourceKind(RedisSourceSettings, lambda s: s.redis_sources,
+   redis_source)`` in :data:`SOURCE_KINDS`.
 
 A source hands its comments to ``graph.pipeline`` (a
 :class:`~roomwatch.sources.protocol.CommentSink`), reports its state to
@@ -30,8 +30,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeVar
 
+from roomwatch.compose.bilibili import build_bilibili_source
 from roomwatch.compose.graph import Graph
-from roomwatch.config import ReplaySourceSettings, Settings, WebSocketSourceSettings
+from roomwatch.config import (
+    BilibiliSourceSettings,
+    ReplaySourceSettings,
+    Settings,
+    WebSocketSourceSettings,
+)
 from roomwatch.config.field_maps import field_map_for
 from roomwatch.recordings import RecordingError
 from roomwatch.sources.replay import ReplaySource
@@ -42,6 +48,7 @@ __all__ = [
     "SOURCE_KINDS",
     "RunnableSource",
     "SourceKind",
+    "bilibili_source",
     "build_source",
     "build_sources",
     "replay_source",
@@ -98,6 +105,16 @@ def websocket_source(
     return RunnableSource(spec.name, lambda: source.run(pipeline), stop=source.close)
 
 
+def bilibili_source(
+    spec: BilibiliSourceSettings, settings: Settings, graph: Graph
+) -> RunnableSource:
+    """One Bilibili live room's danmaku feed (``[[sources.bilibili]]``, docs/sources.md)."""
+    name = spec.source_name
+    source = build_bilibili_source(spec, graph, health=graph.source_health.get(name))
+    pipeline = graph.pipeline
+    return RunnableSource(name, lambda: source.run(pipeline), stop=source.close)
+
+
 def replay_source(spec: ReplaySourceSettings, settings: Settings, graph: Graph) -> RunnableSource:
     """Recordings read back at their pace times ``speed`` (``[[sources.replay]]``)."""
     source = ReplaySource(
@@ -120,6 +137,7 @@ SOURCE_KINDS: Final[Mapping[str, SourceKind[Any]]] = {
     "websocket": SourceKind(
         WebSocketSourceSettings, lambda s: s.websocket_sources, websocket_source
     ),
+    "bilibili": SourceKind(BilibiliSourceSettings, lambda s: s.bilibili_sources, bilibili_source),
     "replay": SourceKind(ReplaySourceSettings, lambda s: s.replay_sources, replay_source),
 }
 

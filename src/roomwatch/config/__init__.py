@@ -22,6 +22,7 @@ from roomwatch.config.moderation import ModerationConfig
 from roomwatch.config.schema import InvalidConfig, Problem, build_dataclass
 from roomwatch.config.sections import (
     ROLES,
+    BilibiliSourceSettings,
     HubSettings,
     LimitSettings,
     ModelSettings,
@@ -39,6 +40,7 @@ from roomwatch.config.sections import (
 
 __all__ = [
     "ROLES",
+    "BilibiliSourceSettings",
     "ConfigFile",
     "HubSettings",
     "InvalidConfig",

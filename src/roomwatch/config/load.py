@@ -24,6 +24,7 @@ from roomwatch.config.moderation import ModerationConfig
 from roomwatch.config.schema import InvalidConfig, Problem, check_table
 from roomwatch.config.sections import (
     ROLES,
+    BilibiliSourceSettings,
     HubSettings,
     LimitSettings,
     ModelSettings,
@@ -85,6 +86,8 @@ class Settings:
     #: ``[[sources.websocket]]`` and ``[[sources.replay]]``.
     websocket_sources: tuple[WebSocketSourceSettings, ...] = field(default=(), metadata=_INTERNAL)
     replay_sources: tuple[ReplaySourceSettings, ...] = field(default=(), metadata=_INTERNAL)
+    #: ``[[sources.bilibili]]``.
+    bilibili_sources: tuple[BilibiliSourceSettings, ...] = field(default=(), metadata=_INTERNAL)
     queue: QueueConfig = field(default_factory=QueueConfig)
     alerts: AlertConfig = field(default_factory=AlertConfig)
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
@@ -119,6 +122,11 @@ class Settings:
         }
         data["websocket_sources"] = [_hashed(s) for s in self.websocket_sources]
         data["replay_sources"] = [dataclasses.asdict(s) for s in self.replay_sources]
+        if self.bilibili_sources:  # (absent, the digest is what it was before them)
+            data["bilibili_sources"] = [
+                {k: v for k, v in dataclasses.asdict(s).items() if k not in ("key", "buvid")}
+                for s in self.bilibili_sources
+            ]
         data["rooms"] = {room: dataclasses.asdict(r) for room, r in self.rooms.items()}
         data["tokens"] = [{"role": t.role, "name": t.name, "rooms": t.rooms} for t in self.tokens]
         for name in _HASHED_AS_WRITTEN:
@@ -249,6 +257,7 @@ def settings_from_dict(
         tokens=tuple(tokens),
         websocket_sources=file.sources.websocket,
         replay_sources=file.sources.replay,
+        bilibili_sources=file.sources.bilibili,
         queue=file.queue,
         alerts=file.alerts,
         recorder=file.recorder,

@@ -56,7 +56,7 @@ RULES: Final[dict[type, dict[str, Any]]] = {}
 CHECKS: Final[dict[type, Callable[[Any], Iterable[tuple[str, str]]]]] = {}
 #: Extra words for an unknown key at this path.
 _UNKNOWN_HINTS: Final = {
-    "sources": "expected websocket or replay (HTTP ingest is always on at POST /ingest)",
+    "sources": "expected websocket, replay or bilibili (HTTP ingest is always on at POST /ingest)",
 }
 #: Unknown keys list the allowed ones when there are at most this many.
 _LIST_ALLOWED: Final = 16

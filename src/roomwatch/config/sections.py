@@ -27,6 +27,7 @@ from roomwatch.core.mapping import FieldMap
 
 __all__ = [
     "ROLES",
+    "BilibiliSourceSettings",
     "HubSettings",
     "LimitSettings",
     "ModelSettings",
@@ -171,6 +172,48 @@ class WebSocketSourceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BilibiliSourceSettings:
+    """One ``[[sources.bilibili]]`` table: a Bilibili live room's danmaku feed (docs/sources.md)."""
+
+    #: The room's real (long) id. A short id from a vanity URL must first be
+    #: resolved to the long one (the room page shows it).
+    room_id: Annotated[int, Meta(ge=1)]
+    #: The `room` of the records; empty means "bilibili-" and the room id.
+    room: str = ""
+    #: A name for metrics, logs and /healthz; empty means "bilibili-" and the room id.
+    name: str = ""
+    #: The danmaku server's WebSocket address.
+    url: str = "wss://broadcastlv.chat.bilibili.com/sub"
+    #: The logged-in account's uid sent when entering the room (0: anonymous).
+    uid: NonNegativeInt = 0
+    #: The auth key (the "token" of the room's danmaku info for a logged-in
+    #: account). Without uid and key the server masks senders: docs/sources.md
+    #: says which fields. May be "env:VAR".
+    key: str = field(default="", metadata=_SECRET_ENV)
+    #: The logged-in browser's buvid cookie, sent with the key; may be "env:VAR".
+    buvid: str = field(default="", metadata=_SECRET_ENV)
+    #: Seconds between heartbeats. A heartbeat with no reply by the next one
+    #: counts as a dead connection: the source reconnects.
+    heartbeat_s: PositiveFloat = 30.0
+    #: Seconds to wait for the enter-room reply before reconnecting.
+    auth_timeout_s: PositiveFloat = 10.0
+    #: A feed without data for this many seconds (reconnecting) raises a
+    #: `system` alert, resolved when data flows again.
+    gap_alert_s: PositiveFloat = 60.0
+    #: First reconnect delay in seconds; doubles up to ``backoff_max_s``.
+    backoff_initial_s: NonNegativeFloat = 0.5
+    backoff_max_s: NonNegativeFloat = 30.0
+
+    @property
+    def room_name(self) -> str:
+        return self.room or f"bilibili-{self.room_id}"
+
+    @property
+    def source_name(self) -> str:
+        return self.name or f"bilibili-{self.room_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class ReplaySourceSettings:
     #: Recordings to replay, in order (JSONL, .gz, or importer formats).
     paths: tuple[str, ...]
@@ -278,6 +321,7 @@ class Sources:
 
     websocket: tuple[WebSocketSourceSettings, ...] = ()
     replay: tuple[ReplaySourceSettings, ...] = ()
+    bilibili: tuple[BilibiliSourceSettings, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,12 +83,17 @@ class Analyzer:
             if c.kind in TYPED_KINDS and n.text.strip()
         ]
         predictions: list[Prediction | None] = [None] * len(comments)
-        by_room: dict[str, list[int]] = {}
+        # One model call per room with its own terms, one for all the others
+        # (rows are independent; per-room calls cost a model call per comment
+        # when a batch spans many rooms).
+        by_room: dict[str | None, list[int]] = {}
+        has_terms = self.classifier.has_room_terms
         for i in todo:
-            by_room.setdefault(comments[i].room, []).append(i)
-        for room, idx in by_room.items():
+            name = comments[i].room
+            by_room.setdefault(name if has_terms(name) else None, []).append(i)
+        for key, idx in by_room.items():
             preds = self.classifier.predict_batch(
-                [normalized[i] for i in idx], [tokens[i] for i in idx], room=room
+                [normalized[i] for i in idx], [tokens[i] for i in idx], room=key
             )
             for i, pred in zip(idx, preds, strict=True):
                 predictions[i] = pred

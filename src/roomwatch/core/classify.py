@@ -301,6 +301,10 @@ class Classifier:
         """Replace every room's extra terms (rooms not in the mapping get none)."""
         self._room_terms = dict(room_terms)
 
+    def has_room_terms(self, room: str) -> bool:
+        """Whether ``room`` has extra terms (else it is scored like ``room=None``)."""
+        return room in self._room_terms
+
     def scores_matrix(
         self,
         normalized: Sequence[Normalized],

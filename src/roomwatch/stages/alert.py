@@ -3,7 +3,10 @@
 Time is record time, kept per room (:mod:`roomwatch.stages.clock`): a record
 only moves its own room's time. Verdicts are fed in order; before each one
 its room's detectors are ticked once for every whole second of that room's
-record time that has passed, so a replay ticks exactly where the live run
+record time that has passed (:meth:`AlertManager.catch_up`: the seconds in
+which nothing can happen are skipped in one go, and a gap over
+:data:`~roomwatch.core.alerts.manager.MAX_STEPPED_GAP` seconds is crossed in
+one jump), so a replay ticks exactly where the live run
 did, and a silence inside a recording is judged in record time when the next
 record arrives. In a quiet live room (no records), :meth:`AlertStage.tick_wall`
 moves the room's time on by the wall time since its last record, times the
@@ -43,21 +46,26 @@ from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
 from roomwatch.stages.events import Actor, Handled, Publish
+from roomwatch.stages.wake import Wakeups
 
 __all__ = ["AlertListener", "AlertStage"]
 
 logger = logging.getLogger(__name__)
-
-#: A gap in record time longer than this is ticked second by second only for
-#: its first part, then in one jump (a recording with an hour-long pause
-#: should not cost 3,600 ticks per room).
-_MAX_STEPPED_GAP: Final = 300
 
 #: Record seconds without a record before a quiet room's clock moves on its own
 #: (wall seconds for a live room; fewer in a fast replay).
 _IDLE_S: Final = 2.0
 #: Wall seconds without a record after which a room's clock is forgotten.
 _FORGET_S: Final = 6 * 3600.0
+#: Record seconds a quiet room's time may run on before tick_wall looks at it
+#: (well under MAX_STEPPED_GAP, so a record arriving after a silence is
+#: caught up second by second, as when every second was ticked).
+_LOOK_S: Final = 60
+#: Wall seconds between looks at a room whose record time stands still
+#: (pace 0: a replay running flat out, or one that has ended).
+_RECHECK_S: Final = 5.0
+#: Wake-ups are set this much early, against rounding in the pace arithmetic.
+_EARLY_S: Final = 1e-6
 
 #: The source (alert key) of a room's lag alert is this plus the room.
 LAG_SOURCE: Final = "lag:"
@@ -91,6 +99,8 @@ class AlertStage:
         self.gate = gate if gate is not None else Gate(Authz(()), RefusalLog())
         #: Called with (alert id, actor, role, ts) after an acknowledgement.
         self.on_ack: Callable[[str, str, str, float], object] | None = None
+        #: When tick_wall next looks at each room (monotonic seconds).
+        self._wakes = Wakeups()
 
     def add_listener(self, listener: AlertListener) -> None:
         self._listeners.append(listener)
@@ -121,6 +131,8 @@ class AlertStage:
             self._emit(self.manager.observe(observation), out)
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
+            if room not in self._wakes and room in self._tick_at:
+                self._plan(room)
         return out
 
     def _advance(self, room: str, now: float, out: list[Publish]) -> None:
@@ -131,11 +143,8 @@ class AlertStage:
             return
         if second <= last:
             return
-        stepped_until = min(second, last + _MAX_STEPPED_GAP)
-        for s in range(last + 1, stepped_until + 1):
-            self._emit(self.manager.tick(float(s), room), out)
-        if second > stepped_until:
-            self._emit(self.manager.tick(float(second), room), out)
+        # Once a second of record time, the quiet ones skipped (catch_up).
+        self._emit(self.manager.catch_up(room, last, second), out)
         self._tick_at[room] = second
 
     def tick_wall(self) -> list[Publish]:
@@ -144,20 +153,46 @@ class AlertStage:
         Only after ``_IDLE_S`` of record time without records: while records
         flow, ticks come from their ``ts`` alone, exactly as in a replay of the
         same recording. The time since is wall time times the room's pace.
+
+        Only the rooms whose wake-up has come are looked at (:meth:`_plan`):
+        the ticks in between would all have been quiet.
         """
         out: list[Publish] = []
-        for room in tuple(self._tick_at):
+        for room in self._wakes.due(self._clocks.time()):
+            if room not in self._tick_at:
+                continue
             if room not in self._clocks:
                 # Its clock stood still for hours (e.g. a finished replay).
-                del self._tick_at[room]
-            elif self._clocks.idle(room) >= _IDLE_S:
+                self._forget(room)
+                continue
+            if self._clocks.idle(room) >= _IDLE_S:
                 self._advance(room, self._clocks.now(room), out)
                 if not self.manager.has_room(room):
                     # The detectors forgot the room (idle for long): so do we
                     # (the clock is shared; it forgets the room on its own).
-                    del self._tick_at[room]
+                    self._forget(room)
+                    continue
+            self._plan(room)
         self._clocks.prune(_FORGET_S)
         return out
+
+    def _plan(self, room: str) -> None:
+        """Wake ``room`` when its record time reaches the next second that may
+        need a full tick (at the latest ``_LOOK_S`` on, and never before it
+        has been quiet for ``_IDLE_S``); a room whose clock stands still is
+        looked at again after ``_RECHECK_S`` of wall time."""
+        last = self._tick_at[room]
+        due = self.manager.quiet_through(room, last, last + _LOOK_S) + 1
+        ts = self._clocks.ts(room)
+        at = None if ts is None else self._clocks.wake_at(room, max(ts + _IDLE_S, float(due)))
+        if at is None:
+            at = self._clocks.time() + _RECHECK_S
+        # A hair early: a look that finds nothing due just plans again.
+        self._wakes.set(room, at - _EARLY_S)
+
+    def _forget(self, room: str) -> None:
+        del self._tick_at[room]
+        self._wakes.forget(room)
 
     def _emit(self, events: Iterable[AlertEvent], out: list[Publish]) -> None:
         for event in events:
@@ -181,6 +216,14 @@ class AlertStage:
         """Alert everyone that roomwatch itself is in trouble (e.g. the disk is full)."""
         out: list[Publish] = []
         self._emit([self.manager.raise_system(source, message, now)], out)
+        return out
+
+    def resolve_system(self, source: str, now: float) -> list[Publish]:
+        """Close ``source``'s ``system`` alert, if one is open (the trouble is over)."""
+        out: list[Publish] = []
+        event = self.manager.resolve_system(source, now)
+        if event is not None:
+            self._emit([event], out)
         return out
 
     def restore(self, alerts: Iterable[Mapping[str, Any]]) -> int:

@@ -131,6 +131,27 @@ class RoomClocks:
         now = self._monotonic() if at is None else at
         return max(0.0, now - since) * self.rate(room)
 
+    def time(self) -> float:
+        """The monotonic clock these record clocks run on (seconds)."""
+        return self._monotonic()
+
+    def wake_at(self, room: str, record_ts: float) -> float | None:
+        """The monotonic time at which ``room``'s record time reaches ``record_ts``.
+
+        None while the room's clock stands still (pace 0, or an unknown room);
+        the time itself if it is already there.
+        """
+        clock = self._clocks.get(room)
+        rate = self.rate(room)
+        if clock is None or rate <= 0:
+            return None
+        since = clock.at
+        if self._pace is not None and self._since_arrival:
+            arrived = self._pace.arrived_at(room)
+            if arrived is not None and arrived > since:
+                since = arrived
+        return since + max(0.0, record_ts - clock.ts) / rate
+
     def ts(self, room: str) -> float | None:
         """The newest ``ts`` seen in ``room`` (None before its first record)."""
         clock = self._clocks.get(room)

@@ -10,6 +10,7 @@ such means, so a room that is simply getting busier keeps the same share.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import statistics
 from collections.abc import Mapping
@@ -123,3 +124,31 @@ class Baseline:
             self.weight = new_weight
         for key in [k for k, v in self.sums.items() if v < 1e-4 and k != "n"]:
             del self.sums[key]
+
+    def idle(self, seconds: int) -> None:
+        """Exactly ``seconds`` calls of ``step({}, {}, 1)``, in far fewer operations.
+
+        An empty second at full learning rate makes each sum ``sum * decay``
+        (its ``x`` is ``mean + 1.0 * (0.0 - mean)``, exactly ``0.0``) and the
+        weight ``weight * decay + 1.0``. The sums are the same products taken
+        in the same order (``math.prod`` multiplies left to right in doubles,
+        as the loop did), so they round identically; a sum falls monotonically,
+        so dropping it at the end when under the floor is the same as dropping
+        it on the step it first fell under. The weight is the same recurrence,
+        stopped early once it reaches its floating-point fixed point.
+        """
+        if seconds <= 0:
+            return
+        d = self.decay
+        weight = self.weight
+        for _ in range(seconds):
+            new = weight * d + 1.0
+            if new == weight:
+                break
+            weight = new
+        self.weight = weight
+        sums = self.sums
+        for key, value in sums.items():
+            sums[key] = math.prod(itertools.repeat(d, seconds), start=value)
+        for key in [k for k, v in sums.items() if v < 1e-4 and k != "n"]:
+            del sums[key]

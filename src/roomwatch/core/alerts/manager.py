@@ -30,6 +30,7 @@ from roomwatch.core.alerts.baseline import Baseline
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.lifecycle import alert_id as make_alert_id
+from roomwatch.core.alerts.quiet import Work, fast_forward, quiet_until
 from roomwatch.core.alerts.state import Active, Hit, Room, salient, sample_of, warm
 from roomwatch.core.alerts.values import (
     SEVERITIES,
@@ -42,7 +43,7 @@ from roomwatch.core.alerts.values import (
     Observation,
 )
 
-__all__ = ["AlertManager"]
+__all__ = ["MAX_STEPPED_GAP", "AlertManager"]
 
 #: Record kinds that carry a viewer's words (the others only show the feed is alive).
 _TEXT_KINDS: Final = frozenset({"comment", "superchat"})
@@ -53,6 +54,10 @@ _TEXT_KINDS: Final = frozenset({"comment", "superchat"})
 #: doing it per comment cost more than all the detectors together, and a
 #: 20 s window read up to 0.1 s late changes no decision that matters.
 _PRUNE_EVERY: Final = 0.1
+
+#: A gap in record time longer than this is ticked second by second only for
+#: its first part, then in one jump (see :meth:`AlertManager.catch_up`).
+MAX_STEPPED_GAP: Final = 300
 
 
 class AlertManager:
@@ -65,6 +70,8 @@ class AlertManager:
         self._alerts = self._life.alerts
         self._recent = self._life.recent
         self._seed_terms = grievance_topic.seed_terms(self.config)
+        #: Work done so far (full ticks, baseline updates, seconds skipped).
+        self.work = Work()
 
     # ------------------------------------------------------------------ public API
 
@@ -264,11 +271,57 @@ class AlertManager:
             self._tick_room(room_, now, events)
         return events
 
+    def catch_up(self, name: str, since: int, until: int) -> list[AlertEvent]:
+        """Let room ``name``'s record time pass from whole second ``since`` to ``until``.
+
+        The same events, in the same order, as ``tick(s, name)`` for each
+        whole second ``s`` after ``since`` up to ``until``, stopping after
+        :data:`MAX_STEPPED_GAP` seconds and then ticking once at ``until``
+        (an hour-long pause in a recording costs no 3,600 ticks). Seconds in
+        which nothing can happen (:func:`~roomwatch.core.alerts.quiet.quiet_until`)
+        are passed over in one go, so an idle room costs next to nothing
+        however long its silence.
+        """
+        events: list[AlertEvent] = []
+        stepped = min(until, since + MAX_STEPPED_GAP)
+        second = since + 1
+        while second <= stepped:
+            room = self._rooms.get(name)
+            if room is None:
+                return events  # forgotten: later ticks find no room either
+            end = quiet_until(room, self.config, second, stepped)
+            if end >= second:
+                self.work.steps += fast_forward(room, self.config, second, end)
+                self.work.skipped += end - second + 1
+                self._prune(room, float(end))
+                second = end + 1
+            else:
+                self._tick_room(room, float(second), events)
+                second += 1
+        if until > stepped:
+            room = self._rooms.get(name)
+            if room is not None:
+                self._tick_room(room, float(until), events)
+        return events
+
+    def quiet_through(self, name: str, since: int, until: int) -> int:
+        """The last whole second in ``since .. until`` up to which room ``name``'s
+        time can pass with nothing to tick (``since``: the next second is due).
+
+        A caller that lets time pass on its own (a live room gone quiet) need
+        not look at the room again before the second after it.
+        """
+        room = self._rooms.get(name)
+        if room is None:
+            return until
+        return max(since, quiet_until(room, self.config, since + 1, until))
+
     def has_room(self, name: str) -> bool:
         """Whether ``name`` has detector state (rooms idle for long are forgotten)."""
         return name in self._rooms
 
     def _tick_room(self, room: Room, now: float, events: list[AlertEvent]) -> None:
+        self.work.ticks += 1
         if not room.active and now - room.last_ts > self.config.room_idle_seconds:
             # A room that ended long ago: forget it (it warms up again if it returns).
             del self._rooms[room.name]
@@ -313,11 +366,23 @@ class AlertManager:
                 # Seconds leaving the window feed the baseline, so the
                 # baseline never contains the window it is compared with.
                 learning = self._learning(room)
+                empty = 0  # a run of empty one-second buckets: Baseline.idle, exactly
                 while room.buckets[0][0] < horizon:
                     old_sec, old = room.buckets.popleft()
-                    span = min(room.buckets[0][0], horizon) - old_sec
-                    room.baseline.step(old, learning, max(1, span))
+                    span = max(1, min(room.buckets[0][0], horizon) - old_sec)
+                    if span == 1 and not old and not learning:
+                        empty += 1
+                        continue
+                    if empty:
+                        room.baseline.idle(empty)
+                        empty = 0
+                        self.work.steps += 1
+                    room.baseline.step(old, learning, span)
+                    self.work.steps += 1
                     room.window.subtract(old)
+                if empty:
+                    room.baseline.idle(empty)
+                    self.work.steps += 1
                 room.window = +room.window
         return now
 

@@ -1,0 +1,140 @@
+"""The quiet seconds of an idle room, skipped: the same state for a fraction of the work.
+
+Record time passes for a room one whole second at a time
+(:meth:`~roomwatch.core.alerts.manager.AlertManager.catch_up`). Most of those
+seconds, in a room without comments, do nothing a listener could see: no
+alert is open (so no detector has anything to update or resolve), the room
+is not old enough to be forgotten, and the feed cannot be called down
+(:mod:`~roomwatch.core.alerts.volume_drop` needs a warm room whose baseline
+rate could reach ``outage_min_rate``). Such a second only moves the window
+on: an empty bucket in, the oldest bucket out into the baseline, a prune.
+
+:func:`quiet_until` finds how far that holds, without looking at each second;
+:func:`fast_forward` moves the window and the baseline over the whole run in
+one go and leaves them exactly (bit for bit) as the second-by-second ticks
+would have: the buckets that leave are folded in the same order with the same
+spans, and each run of empty one-second steps is
+:meth:`~roomwatch.core.alerts.baseline.Baseline.idle`, which repeats the same
+floating-point operations in compressed form.
+
+A room's cost therefore grows with its comments and its due deadlines (an
+open alert, the idle horizon, a possible outage), not with the seconds its
+record time spans. :class:`Work` counts what was done, so a test can show it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Final
+
+from roomwatch.core.alerts.config import AlertConfig
+from roomwatch.core.alerts.state import Room, warm
+
+__all__ = ["Work", "fast_forward", "quiet_until"]
+
+#: Slack on the outage bound below, for the rounding of the baseline's sums
+#: and weight as seconds fold in (each a few ulps; this is millions of them).
+_SLACK: Final = 1e-9
+
+#: Buckets of skipped seconds that are not the newest: never written to
+#: (comments only go to the newest bucket), so one shared empty Counter does.
+_EMPTY: Final[Counter[str]] = Counter()
+
+
+@dataclass(slots=True)
+class Work:
+    """What the manager did, counted (for tests and benchmarks, not for decisions)."""
+
+    #: Full per-room ticks: detectors asked, window pruned, one second folded.
+    ticks: int = 0
+    #: Baseline updates: one per bucket with counts, one per run of empty seconds.
+    steps: int = 0
+    #: Room-seconds passed over by :func:`fast_forward` instead of ticked.
+    skipped: int = 0
+
+
+def quiet_until(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
+    """The last second ``b`` in ``first - 1 .. last`` such that ticking ``room`` at
+    each of ``first .. b`` would emit nothing and forget nothing.
+
+    ``first - 1`` means the tick at ``first`` must run in full.
+    """
+    if room.active or room.sec >= first or room.now > first:
+        return first - 1
+    end = last
+    idle = cfg.room_idle_seconds
+    if float(end) - room.last_ts > idle:
+        # The tick after the room's idle horizon forgets it: that one runs in full.
+        end = min(end, math.floor(room.last_ts + idle))
+        while end >= first and float(end) - room.last_ts > idle:
+            end -= 1
+        while end < last and float(end + 1) - room.last_ts <= idle:
+            end += 1
+    if end < first:
+        return first - 1
+    if warm(room, cfg):
+        # volume_drop can open only while the baseline rate is at least
+        # outage_min_rate. Over empty seconds the sum of "n" can only shrink
+        # (times decay) or take in the window's counts as they leave, and the
+        # weight only grows towards 1 / (1 - decay); so this bounds the rate
+        # at every second of the run.
+        base = room.baseline
+        ceiling = 1.0 / (1.0 - base.decay)
+        weight = min(max(base.weight, 1.0), ceiling) * (1.0 - _SLACK)
+        events = (base.sums.get("n", 0.0) + room.window.get("n", 0)) * (1.0 + _SLACK)
+        if events / weight >= cfg.outage_min_rate:
+            return first - 1
+    return end
+
+
+def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
+    """Move ``room`` over the quiet seconds ``first .. last`` (see :func:`quiet_until`).
+
+    Leaves the buckets, the window, the baseline and the room's record time
+    as ticking each second would (the caller prunes at ``last``). Returns the
+    number of baseline updates made.
+    """
+    if last < first:
+        return 0
+    span_s = math.ceil(cfg.window_seconds)
+    horizon = last - span_s + 1  # the window's first second after the last tick
+    buckets = room.buckets
+    base = room.baseline
+    steps = 0
+    empty_run = 0
+    moved = False
+    # Buckets from before the run leave in order, each at the first tick
+    # whose horizon passes it, with the span ticking gives it.
+    while buckets and buckets[0][0] < horizon:
+        sec, counts = buckets.popleft()
+        tick_horizon = max(first, sec + span_s) - span_s + 1
+        after = buckets[0][0] if buckets else first
+        span = max(1, min(after, tick_horizon) - sec)
+        moved = True
+        if span == 1 and not counts:
+            empty_run += 1
+            continue
+        if empty_run:
+            base.idle(empty_run)
+            steps += 1
+            empty_run = 0
+        base.step(counts, {}, span)
+        steps += 1
+        room.window.subtract(counts)
+    # Then the run's own empty seconds that have left the window by ``last``.
+    if horizon > first:
+        empty_run += horizon - first
+        moved = True
+    if empty_run:
+        base.idle(empty_run)
+        steps += 1
+    if moved:
+        room.window = +room.window
+    for sec in range(max(first, horizon), last):
+        buckets.append((sec, _EMPTY))
+    buckets.append((last, Counter()))
+    room.now = float(last)
+    room.sec = last
+    return steps

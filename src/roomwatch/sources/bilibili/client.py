@@ -1,0 +1,421 @@
+"""The ``bilibili`` source: a client of Bilibili's live danmaku WebSocket server.
+
+One connection: send the enter-room packet (room id, optional uid/key/buvid,
+protover 3) and wait for its reply, whose ``code`` must be 0; then send a
+heartbeat every ``heartbeat_s`` seconds, whose reply carries the room's
+popularity, and read command packets. The framing (:mod:`.codec`) and the
+command mapping (:mod:`.commands`) are pure; this module only moves bytes.
+
+* Mapped commands become records and go to the pipeline: malformed ones are
+  rejected there (counted by reason, like any source's). Other commands,
+  heartbeat and auth replies, malformed and unknown packets are counted in
+  ``roomwatch_source_packets_total{source,outcome}``; malformed ones are
+  logged too, and also counted as the source's errors. Nothing a server sends
+  ends the source.
+* The connection is given up on when it fails or closes, when the enter-room
+  reply is refused or late, or when a heartbeat gets no reply before the next
+  one is due; the source then reconnects under the shared
+  :class:`~roomwatch.retry.RetryPolicy` (jittered exponential backoff,
+  forever), like the ``websocket`` source.
+* The time without data (:mod:`.gap`) is observed in
+  ``roomwatch_source_data_gap_seconds`` when data flows again; a gap that
+  reaches ``gap_alert_s`` calls ``on_gap_alert`` (the composition root raises
+  a ``system`` alert) and, when data is back, ``on_gap_resolved``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import websockets
+from tenacity import RetryCallState
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.protocol import State
+
+from roomwatch.config import BilibiliSourceSettings
+from roomwatch.core.errors import RecordError
+from roomwatch.core.record import Comment
+from roomwatch.metrics import Metrics
+from roomwatch.sources.bilibili.codec import (
+    MAX_PACKET_BYTES,
+    Decoder,
+    Op,
+    Packet,
+    PacketError,
+    auth_code,
+    auth_packet,
+    heartbeat_packet,
+)
+from roomwatch.sources.bilibili.commands import Ignored, Malformed, to_record
+from roomwatch.sources.bilibili.gap import Gap, GapWatch
+from roomwatch.sources.protocol import CommentSink
+from roomwatch.sources.supervise import SourceState
+from roomwatch.sources.timebound import UNSTAMPED
+from roomwatch.sources.websocket import Backoff
+
+__all__ = [
+    "OUTCOMES",
+    "BilibiliSource",
+    "EnterRoomRefused",
+    "EnterRoomTimeout",
+    "HeartbeatTimeout",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The ``outcome`` label values of ``roomwatch_source_packets_total``.
+OUTCOMES: Final = (
+    "record",
+    "ignored",
+    "heartbeat_reply",
+    "auth_reply",
+    "malformed",
+    "unknown_operation",
+    "truncated",
+)
+#: Largest WebSocket frame read (a frame holds whole packets, or pieces of one).
+MAX_FRAME_BYTES: Final = MAX_PACKET_BYTES
+
+
+class _Ended(Exception):
+    """The connection failed, closed or went quiet; the source reconnects."""
+
+
+class EnterRoomRefused(_Ended):
+    """The enter-room reply's code was not 0 (counted under this name)."""
+
+
+class EnterRoomTimeout(_Ended):
+    """No enter-room reply within ``auth_timeout_s``."""
+
+
+class HeartbeatTimeout(_Ended):
+    """A heartbeat still had no reply when the next one was due."""
+
+
+@dataclass(slots=True)
+class BilibiliSource:
+    settings: BilibiliSourceSettings
+    metrics: Metrics
+    backoff: Backoff | None = None
+    #: Called with a message when a gap in the feed reaches ``gap_alert_s``.
+    on_gap_alert: Callable[[str], None] | None = None
+    #: Called when data flows again after a gap that raised an alert.
+    on_gap_resolved: Callable[[], None] | None = None
+    #: Where ``/healthz`` reads this source's state (set by the wiring).
+    health: SourceState | None = None
+    #: The wall clock, for the gap (seconds; injected in tests).
+    clock: Callable[[], float] = time.monotonic
+    #: Connections made, and the room's popularity from the last heartbeat reply.
+    connections: int = 0
+    popularity: int | None = None
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _gap: GapWatch = field(init=False)
+    _attempt: int = 0
+    _healthy_after: int = 0
+
+    def __post_init__(self) -> None:
+        self._gap = GapWatch(self.settings.gap_alert_s)
+        if self.backoff is None:
+            self.backoff = Backoff(
+                self.settings.backoff_initial_s, self.settings.backoff_max_s, random.Random()
+            )
+
+    @property
+    def name(self) -> str:
+        return self.settings.source_name
+
+    @property
+    def room(self) -> str:
+        return self.settings.room_name
+
+    # -- the reconnect loop ------------------------------------------------------
+
+    async def run(self, sink: CommentSink) -> None:
+        """Connect, read, reconnect; returns only after :meth:`close`."""
+        assert self.backoff is not None
+        self._gap.start(self.clock())
+        retrying = self.backoff.policy.retrying(
+            _Ended,
+            rand=self.backoff.rng.random,
+            sleep=self._pause,
+            give_up=self._stopping.is_set,
+            retry_number=lambda state: state.attempt_number - self._healthy_after,
+            before_sleep=self._log_reconnect,
+        )
+        with contextlib.suppress(_Ended):  # closed while the connection was failing
+            async for attempt in retrying:
+                with attempt:
+                    self._attempt = attempt.retry_state.attempt_number
+                    await self._connect(sink)
+
+    def close(self) -> None:
+        """Ask :meth:`run` to stop. Idempotent."""
+        self._stopping.set()
+
+    async def _pause(self, delay: float) -> None:
+        """Wait ``delay`` seconds before reconnecting (less if closed), watching the gap."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + delay
+        while not self._stopping.is_set():
+            self._check_gap()
+            left = end - loop.time()
+            if left <= 0:
+                return
+            # Wake up in time to raise the gap alert while still waiting.
+            until_alert = self._gap.last_data + self.settings.gap_alert_s - self.clock()
+            step = left if self._gap.alerted or until_alert <= 0 else min(left, until_alert)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), max(step, 0.001))
+
+    def _log_reconnect(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        logger.warning(
+            "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
+            self.name,
+            error,
+            self.settings.url,
+            state.upcoming_sleep,
+            state.attempt_number - self._healthy_after,
+        )
+
+    # -- one connection ----------------------------------------------------------
+
+    async def _connect(self, sink: CommentSink) -> None:
+        """One connection, read to its end: returns when closing, else raises :class:`_Ended`."""
+        if self._stopping.is_set():
+            return
+        connected = self.metrics.source_connected.labels(self.name)
+        decoder = Decoder()
+        try:
+            async with connect(
+                self.settings.url,
+                max_size=MAX_FRAME_BYTES,
+                open_timeout=10,
+                compression=None,
+            ) as ws:
+                self.connections += 1
+                connected.set(1)
+                logger.info("%s: connected to %s", self.name, self.settings.url)
+                try:
+                    await self._session(ws, decoder, sink)
+                except asyncio.CancelledError:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(ws.close(1001, "roomwatch is stopping"), 1.0)
+                    raise
+                reason = "the server closed the connection"
+        except asyncio.CancelledError:
+            raise
+        except _Ended as exc:
+            reason = str(exc)
+            self._error(type(exc).__name__)
+        except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            self._error(type(exc).__name__)
+        except Exception as exc:
+            # Never die silently: log with the traceback, count, reconnect.
+            logger.exception("%s: unexpected error", self.name)
+            reason = f"{type(exc).__name__}: {exc}"
+            self._error(type(exc).__name__)
+            self.metrics.source_restarts.labels(self.name).inc()
+            if self.health is not None:
+                self.health.state = "restarting"
+                self.health.restarts += 1
+                self.health.last_error = reason[:500]
+                self.health.last_error_at = time.time()
+        finally:
+            connected.set(0)
+            if decoder.pending:
+                # The connection dropped inside a packet: that packet is lost.
+                self._count("truncated")
+                logger.warning(
+                    "%s: connection ended inside a packet (%d bytes dropped)",
+                    self.name,
+                    decoder.pending,
+                )
+        self._gap.lost()
+        self._check_gap()
+        if self._stopping.is_set():
+            return
+        raise _Ended(reason)
+
+    async def _session(self, ws: ClientConnection, decoder: Decoder, sink: CommentSink) -> None:
+        """Enter the room, then read and beat until the connection ends or the source closes."""
+        loop = asyncio.get_running_loop()
+        s = self.settings
+        await ws.send(auth_packet(s.room_id, uid=s.uid, key=s.key, buvid=s.buvid))
+        state = _Session(deadline=loop.time() + s.auth_timeout_s)
+        stop = asyncio.ensure_future(self._stopping.wait())
+        recv: asyncio.Future[Any] | None = None
+        try:
+            while True:
+                if recv is None:
+                    recv = asyncio.ensure_future(ws.recv())
+                timeout = max(0.0, state.deadline - loop.time())
+                done, _ = await asyncio.wait(
+                    {recv, stop}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if stop in done:
+                    return
+                got_frame = recv in done
+                if got_frame:
+                    try:
+                        frame = recv.result()
+                    except websockets.exceptions.ConnectionClosedOK:
+                        return
+                    recv = None
+                    for packet in self._decode(frame, decoder):
+                        await self._handle(packet, state, sink)
+                        if state.beat_now:
+                            state.beat_now = False
+                            await _send(ws, heartbeat_packet())
+                            state.deadline = loop.time() + s.heartbeat_s
+                # Past the deadline, act once the frames already received are
+                # read (one may be the late reply), or a whole interval late.
+                now = loop.time()
+                if now >= state.deadline and (
+                    not got_frame or now >= state.deadline + s.heartbeat_s
+                ):
+                    if not state.entered:
+                        raise EnterRoomTimeout(f"no enter-room reply within {s.auth_timeout_s:g} s")
+                    if state.awaiting_reply:
+                        raise HeartbeatTimeout(f"no heartbeat reply within {s.heartbeat_s:g} s")
+                    await _send(ws, heartbeat_packet())
+                    state.awaiting_reply = True
+                    state.deadline = loop.time() + s.heartbeat_s
+        finally:
+            stop.cancel()
+            if recv is not None and not recv.done():
+                recv.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await recv
+
+    def _decode(self, frame: str | bytes, decoder: Decoder) -> list[Packet | PacketError]:
+        if isinstance(frame, str):
+            return [PacketError("not_binary", "a text frame; the protocol is binary")]
+        return decoder.feed(frame)
+
+    async def _handle(
+        self, packet: Packet | PacketError, state: _Session, sink: CommentSink
+    ) -> None:
+        if isinstance(packet, PacketError):
+            self._malformed(packet.reason, str(packet))
+            return
+        # Commands and heartbeat replies are the feed's data (a quiet room
+        # still answers heartbeats); an enter-room reply alone is not.
+        if packet.op == Op.COMMAND:
+            self._data()
+            await self._command(packet, sink)
+        elif packet.op == Op.HEARTBEAT_REPLY:
+            self._data()
+            self._count("heartbeat_reply")
+            state.awaiting_reply = False
+            self.popularity = packet.popularity()
+        elif packet.op == Op.AUTH_REPLY:
+            self._count("auth_reply")
+            code = auth_code(packet)
+            if code != 0:
+                raise EnterRoomRefused(
+                    f"the server refused to enter room {self.settings.room_id} (code {code})"
+                )
+            if not state.entered:
+                state.entered = True
+                state.beat_now = True  # the first heartbeat goes at once
+                state.awaiting_reply = True
+                logger.info("%s: entered room %d", self.name, self.settings.room_id)
+        else:
+            self._count("unknown_operation")
+            logger.debug("%s: packet with unknown operation %d ignored", self.name, packet.op)
+
+    async def _command(self, packet: Packet, sink: CommentSink) -> None:
+        try:
+            body = packet.json()
+        except ValueError as exc:
+            self._malformed("bad_json", f"a command that is not JSON: {exc}")
+            return
+        # Old servers sent an array of commands in one packet.
+        for command in body if isinstance(body, list) else [body]:
+            mapped = to_record(command, self.room)
+            if isinstance(mapped, Ignored):
+                self._count("ignored")
+                continue
+            if isinstance(mapped, Malformed):
+                self._malformed("bad_command", mapped.message)
+                continue
+            self._count("record")
+            try:
+                comment = Comment.from_dict(mapped, received_at=UNSTAMPED)
+            except RecordError as error:
+                logger.debug("%s: record rejected: %s", self.name, error)
+                await sink.reject(error, self.name, "")
+                continue
+            await sink.put(comment, self.name)
+
+    # -- counting ----------------------------------------------------------------
+
+    def _count(self, outcome: str) -> None:
+        self.metrics.source_packets.labels(self.name, outcome).inc()
+
+    def _error(self, error_type: str) -> None:
+        self.metrics.source(self.name).errors(error_type).inc()
+
+    def _malformed(self, reason: str, message: str) -> None:
+        self._count("malformed")
+        self._error("PacketError")
+        logger.warning("%s: malformed packet skipped (%s): %s", self.name, reason, message[:300])
+
+    def _data(self) -> None:
+        """Data arrived: the upstream is healthy (the next reconnect waits as if it were
+        the first); a gap under way ends."""
+        self._healthy_after = self._attempt - 1
+        if self.health is not None and self.health.state == "restarting":
+            self.health.state = "running"
+        ended = self._gap.data(self.clock())
+        if ended is not None:
+            self._gap_ended(ended)
+
+    def _gap_ended(self, gap: Gap) -> None:
+        self.metrics.source_gap_seconds.labels(self.name).observe(gap.seconds)
+        if gap.seconds >= 1.0:
+            logger.info("%s: data flows again after %.1f s without", self.name, gap.seconds)
+        if gap.alerted and self.on_gap_resolved is not None:
+            self.on_gap_resolved()
+
+    def _check_gap(self) -> None:
+        seconds = self._gap.due(self.clock())
+        if seconds is None:
+            return
+        message = (
+            f"{self.name}: no data from room {self.settings.room_id} for {seconds:.1f} s "
+            "(reconnecting)"
+        )
+        logger.error("%s", message)
+        if self.on_gap_alert is not None:
+            self.on_gap_alert(message)
+
+
+async def _send(ws: ClientConnection, data: bytes) -> None:
+    """Send, unless the connection is closing: frames that arrived before the close are
+    still read (the next ``recv`` drains them, then reports the close)."""
+    if ws.state is not State.OPEN:
+        # (send() on a closing connection would wait for it to close.)
+        return
+    with contextlib.suppress(websockets.exceptions.ConnectionClosed):
+        await ws.send(data)
+
+
+@dataclass(slots=True)
+class _Session:
+    """Where one connection stands: entered the room, a heartbeat in flight, when to act next."""
+
+    deadline: float
+    entered: bool = False
+    awaiting_reply: bool = False
+    beat_now: bool = False
