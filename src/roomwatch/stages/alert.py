@@ -81,6 +81,10 @@ class AlertStage:
         self.manager = AlertManager(self.config)
         self._listeners: list[AlertListener] = []
         self._tick_at: dict[str, int] = {}  # per room: the last whole second ticked
+        #: Per room: the newest ts of a typed comment. The shared clock also
+        #: moves on gifts, enters and likes; the detectors see only comments,
+        #: so their time is this ts plus the room's idle time (see :meth:`now`).
+        self._typed: dict[str, float] = {}
         #: Record time per room, shared with the other stages (the root owns it).
         self._clocks = clocks if clocks is not None else RoomClocks(monotonic, pace)
         self._wall = time.time
@@ -92,7 +96,14 @@ class AlertStage:
         self._listeners.append(listener)
 
     def now(self, room: str | None = None) -> float:
-        """``room``'s record time; without one, the latest of any room (or the wall clock)."""
+        """``room``'s record time; without one, the latest of any room (or the wall clock).
+
+        A room's time is its newest typed comment's ``ts`` plus the time
+        since the room's latest record (of any kind) arrived: a gift stamped
+        ahead of the comments does not move the detectors' time.
+        """
+        if room is not None and room in self._typed and room in self._clocks:
+            return self._typed[room] + self._clocks.idle(room)
         return self._clocks.now_or_latest(room, self._wall)
 
     # -- pipeline output -----------------------------------------------------
@@ -113,6 +124,8 @@ class AlertStage:
             self._emit(self.manager.observe(observation), out)
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
+            if ts > self._typed.get(room, -math.inf):
+                self._typed[room] = ts
         return out
 
     def _advance(self, room: str, now: float, out: list[Publish]) -> None:
@@ -142,12 +155,14 @@ class AlertStage:
             if room not in self._clocks:
                 # Its clock stood still for hours (e.g. a finished replay).
                 del self._tick_at[room]
+                self._typed.pop(room, None)
             elif self._clocks.idle(room) >= _IDLE_S:
-                self._advance(room, self._clocks.now(room), out)
+                self._advance(room, self.now(room), out)
                 if not self.manager.has_room(room):
                     # The detectors forgot the room (idle for long): so do we
                     # (the clock is shared; it forgets the room on its own).
                     del self._tick_at[room]
+                    self._typed.pop(room, None)
         self._clocks.prune(_FORGET_S)
         return out
 
