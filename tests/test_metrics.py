@@ -155,7 +155,8 @@ async def test_every_exported_roomwatch_metric_carries_a_unit(service: Service) 
     assert not _unitless(names), f"metric names without a unit: {_unitless(names)}"
 
 
-def test_every_declared_metric_carries_a_unit() -> None:
+def _declared_names() -> set[str]:
+    """Every metric family roomwatch declares, as scraped (counters end in ``_total``)."""
     # Every declaration in metrics.py on one registry: webhooks and moderation too.
     registry = CollectorRegistry()
     Metrics(registry)
@@ -172,6 +173,11 @@ def test_every_declared_metric_carries_a_unit() -> None:
     names = set()
     for family in registry.collect():
         names.add(family.name + ("_total" if family.type == "counter" else ""))
+    return names
+
+
+def test_every_declared_metric_carries_a_unit() -> None:
+    names = _declared_names()
     assert len(names) >= 30
     assert not _unitless(names), f"metric names without a unit: {_unitless(names)}"
 
@@ -192,3 +198,22 @@ def test_metrics_are_declared_only_in_metrics_py() -> None:
         if path != Path(metrics_module.__file__) and declares.search(path.read_text("utf-8"))
     ]
     assert not elsewhere, f"metrics declared outside roomwatch/metrics.py: {elsewhere}"
+
+
+def test_every_metric_the_docs_name_exists() -> None:
+    # After the renames, docs/limits.md still sent readers to
+    # source_rejects_total and pipeline_discarded_total, which no longer exist.
+    # A counter named in any doc (with or without the roomwatch_ prefix) must
+    # be one roomwatch declares; only docs/metrics.md's rename table names old ones.
+    declared = _declared_names()
+    docs = [*(SRC.parents[1] / "docs").glob("*.md"), SRC.parents[1] / "README.md"]
+    named = re.compile(r"`(?:roomwatch_)?([a-z][a-z_]*_total)\b")
+    unknown = []
+    for doc in docs:
+        for lineno, line in enumerate(doc.read_text("utf-8").splitlines(), 1):
+            if doc.name == "metrics.md" and line.startswith("| `roomwatch_"):
+                line = line.split("|")[2]  # the rename table: only the new name counts
+            for name in named.findall(line):
+                if f"roomwatch_{name}" not in declared:
+                    unknown.append(f"{doc.name}:{lineno}: {name}")
+    assert not unknown, unknown

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+import pty
 import re
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
 
 from roomwatch.progress import Progress
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 class FakeClock:
@@ -113,3 +123,35 @@ def test_set_total_later_enables_the_eta() -> None:
     assert "ETA 00:03" in bar.line()
     assert bar.total == 200
     bar.close()
+
+
+def test_replay_draws_its_line_on_a_terminal_that_reports_no_size(tmp_path: Path) -> None:
+    # A pseudo-terminal nobody sized (script(1), CI runners, `docker exec -t`
+    # before the resize) reports 0 x 0. tqdm then takes the line to be below
+    # the last row and drew nothing at all: `roomwatch replay` printed two
+    # empty lines instead of its progress. Run it for real on such a pty.
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+    out = tmp_path / "verdicts.jsonl"
+    replay = ["replay", str(SAMPLES / "mini.jsonl"), "--speed", "0", "--out", str(out)]
+    with subprocess.Popen(
+        [sys.executable, "-m", "roomwatch", *replay],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    ) as proc:
+        os.close(slave)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        stdout, _ = proc.communicate(timeout=120)
+    os.close(master)
+    assert proc.returncode == 0, stdout
+    final = drawn.decode().replace("\r\n", "\n").rstrip("\n").rsplit("\r", 1)[-1]
+    assert final.startswith("replay  ") and "100%" in final and "203/203" in final, drawn

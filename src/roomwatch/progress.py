@@ -99,6 +99,14 @@ class Progress:
             ascii="░█",
             bar_format=self._formats[0 if total else 1],
         )
+        for attr in ("ncols", "nrows") if is_tty else ():
+            # A terminal nobody sized (script(1), CI runners, `docker exec -t`)
+            # reports 0 or -1 columns and rows; tqdm would then trim the line
+            # to nothing and take it for below the last row, and draw nothing
+            # at all. An unknown size means: draw the whole line.
+            size = getattr(self._bar, attr, None)
+            if size is not None and size <= 0:
+                setattr(self._bar, attr, None)
         if is_tty:
             # tqdm's own test suite swaps its clock the same way (its cpu_timify helper).
             self._bar._time = clock

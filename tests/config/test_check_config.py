@@ -97,3 +97,27 @@ def test_unreadable_files_exit_2(tmp_path: Path) -> None:
     broken.write_text("[server\nport = 1", encoding="utf-8")
     done = check_config(broken)
     assert done.returncode == 2 and "is not valid TOML" in done.stdout
+
+
+def test_two_webhooks_with_one_name_are_refused_before_serve(tmp_path: Path) -> None:
+    # The name labels a target's metrics, so the webhook sink refuses a
+    # repeat when serve starts; check-config must not call that file ok.
+    path = tmp_path / "hooks.toml"
+    path.write_text(
+        """
+[[webhooks]]
+name = "ops"
+url = "https://example.com/a"
+
+[[webhooks]]
+name = "ops"
+url = "https://example.com/b"
+""",
+        encoding="utf-8",
+    )
+    done = check_config(path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [
+        f"{path}: 1 problem",
+        "  webhooks[1].name 'ops' is already the name of webhooks[0]",
+    ]

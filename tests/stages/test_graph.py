@@ -6,6 +6,7 @@ without a server and feed their outputs directly.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose import STAGES, build_pipeline
 from roomwatch.config import ModerationConfig, Token
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.record import Comment
 from roomwatch.moderation.runtime import Moderation
 from roomwatch.stages.clock import RoomClocks
 from roomwatch.stages.events import Publish
@@ -100,3 +102,30 @@ def test_build_pipeline_refuses_what_it_cannot_wire(analyzer: Analyzer) -> None:
         build_pipeline(settings, analyzer, alert_listeners=[print])
     with pytest.raises(ValueError, match="gate"):
         build_pipeline(settings, analyzer, stages=("moderation",))
+
+
+def test_a_gift_stamped_ahead_does_not_move_the_alert_clock(analyzer: Analyzer) -> None:
+    # Alerts keep time by typed comments only (they observe nothing else), as
+    # they did before the stages shared one clock: a gift (or an enter, a like)
+    # stamped two minutes ahead must not make a room that went quiet three
+    # seconds ago look silent for two minutes (a false volume_drop, topics and
+    # raids resolved early). The host queue still ages by every record.
+    clock = FakeClock()
+    gate = Gate(Authz([HELPER, MODERATOR]), RefusalLog())
+    graph = build_pipeline(make_settings(), analyzer, stages=STAGES, gate=gate, monotonic=clock)
+    graph.sink = lambda events: None
+    gift = dataclasses.replace(
+        verdict("chatter", "小心心", ts=T0 + 120, n=2),
+        comment=Comment.from_dict(
+            {"room": "room-a", "text": "小心心", "ts": T0 + 120, "id": "g", "kind": "gift"},
+            received_at=T0 + 120,
+        ),
+    )
+    batch = [verdict("question", "这个多少钱", ts=T0, n=1), gift]
+    for output in graph.pipeline._outputs:
+        output(batch)
+    clock.now += 3.0
+    graph.tick()
+    assert graph.alerts is not None and graph.triage is not None
+    assert graph.alerts.now("room-a") == T0 + 3.0
+    assert graph.triage.now("room-a") == T0 + 123.0

@@ -237,7 +237,7 @@ def settings_from_dict(
         value = environ.get(f"ROOMWATCH_{role.upper()}_TOKEN")
         if value:
             tokens.append(Token(token=value, role=role, name=f"env-{role}"))
-    problems += _short_secrets(file.tokens) + _shared_secrets(tokens)
+    problems += _short_secrets(file.tokens) + _shared_secrets(tokens) + _shared_names(file.webhooks)
     if problems:
         raise InvalidConfig(problems)
     generated: list[str] = []
@@ -289,6 +289,21 @@ def _shared_secrets(tokens: Sequence[Token]) -> list[Problem]:
                     "",
                     f"the same token secret is configured twice: for {_describe(first)} "
                     f"and for {_describe(token)}; give each its own secret",
+                )
+            )
+    return problems
+
+
+def _shared_names(webhooks: Sequence[WebhookSettings]) -> list[Problem]:
+    """A webhook's name labels its metrics, so two targets may not share one."""
+    first: dict[str, int] = {}
+    problems = []
+    for i, hook in enumerate(webhooks):
+        seen = first.setdefault(hook.name, i)
+        if seen != i:
+            problems.append(
+                Problem(
+                    f"webhooks[{i}].name", f"{hook.name!r} is already the name of webhooks[{seen}]"
                 )
             )
     return problems

@@ -4,20 +4,32 @@
 comments. It does no I/O and never awaits: the runner decides how to batch
 and where to run it. Stage timings are reported to an optional callback, so
 the runner can feed them to Prometheus without this module knowing about it.
+
+Barrage repeats itself: a quarter of real video barrage is an exact repeat of
+an earlier comment (哈哈哈, 666, 来了), and live rooms repeat more. What the
+stages conclude about a text depends only on the text, the record kind (typed
+or not) and, for the model, the room's extra terms, so the analyser keeps the
+last :attr:`Analyzer.memo_size` results (normalised text, tokens, prediction)
+keyed by ``(room, typed, text)`` in a bounded LRU and runs the stages only
+for texts it has not seen (once per batch for a text repeated within it).
+The memo is emptied when the classifier's room terms are replaced. A hit
+gives the very objects a miss would have built, so verdicts are identical
+(``tests/core/test_analyze_memo.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 from roomwatch.core.classify import Classifier, Prediction
 from roomwatch.core.lexicon import RoomTerms
-from roomwatch.core.normalize import Normalizer
+from roomwatch.core.normalize import Normalized, Normalizer
 from roomwatch.core.record import Comment
 from roomwatch.core.segment import Segmenter
 from roomwatch.core.verdict import Verdict
@@ -32,6 +44,10 @@ StageTimer = Callable[[str, float], None]
 
 _EMPTY_REASONS = ("empty_text",)
 
+#: What the stages concluded about one text: normalised, tokens, prediction
+#: (``None``: not a typed comment, or blank).
+_Entry = tuple[Normalized, tuple[str, ...], Prediction | None]
+
 
 @dataclass(slots=True)
 class Analyzer:
@@ -42,6 +58,12 @@ class Analyzer:
     lexicon_hash: str = ""
     #: Short hash of the effective config, stamped on each verdict (set by the runner).
     config_hash: str = ""
+    #: Results kept for repeated texts (0 turns the memo off).
+    memo_size: int = 20_000
+    _memo: OrderedDict[tuple[str, bool, str], _Entry] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
+    _memo_terms: object = field(default=None, init=False, repr=False)
 
     @classmethod
     def load(
@@ -69,6 +91,69 @@ class Analyzer:
         clock: Callable[[], float] = time.perf_counter,
     ) -> list[Verdict]:
         """Return one :class:`Verdict` per comment, in order."""
+        memo = self._memo
+        if self.classifier.room_terms is not self._memo_terms:
+            memo.clear()
+            self._memo_terms = self.classifier.room_terms
+        entries: list[_Entry | None] = [None] * len(comments)
+        todo: dict[tuple[str, bool, str], list[int]] = {}
+        for i, c in enumerate(comments):
+            typed = c.kind in TYPED_KINDS
+            key = (c.room if typed else "", typed, c.text)
+            hit = memo.get(key)
+            if hit is not None:
+                memo.move_to_end(key)  # most recently used last
+                entries[i] = hit
+            else:
+                todo.setdefault(key, []).append(i)
+        if todo:
+            firsts = [idx[0] for idx in todo.values()]
+            fresh = self._run([comments[i] for i in firsts], timer, clock)
+            size = self.memo_size
+            for (key, idx), entry in zip(todo.items(), fresh, strict=True):
+                for i in idx:
+                    entries[i] = entry
+                if size > 0:
+                    memo[key] = entry
+            while len(memo) > size:
+                memo.popitem(last=False)
+        elif timer is not None:
+            for stage in ("normalize", "segment", "classify"):
+                timer(stage, 0.0)
+        version = self.classifier.version
+        stamps = (version, self.lexicon_hash, self.config_hash)
+        empty_scores = {
+            label: (1.0 if label == "chatter" else 0.0) for label in self.classifier.labels
+        }
+        out = []
+        for c, got in zip(comments, entries, strict=True):
+            assert got is not None  # every index was a hit or in todo
+            n, tok, maybe = got
+            if maybe is None:
+                why = _EMPTY_REASONS if c.kind in TYPED_KINDS else (f"kind:{c.kind}",)
+                out.append(Verdict(c, n, tok, "chatter", empty_scores, 0.0, why, *stamps))
+            else:
+                out.append(
+                    Verdict(
+                        c,
+                        n,
+                        tok,
+                        maybe.label,
+                        maybe.scores,
+                        maybe.sentiment,
+                        maybe.reasons,
+                        *stamps,
+                    )
+                )
+        return out
+
+    def _run(
+        self,
+        comments: Sequence[Comment],
+        timer: StageTimer | None,
+        clock: Callable[[], float],
+    ) -> list[_Entry]:
+        """normalize → segment → classify for comments whose text is not in the memo."""
         t0 = clock()
         normalized = self.normalizer.normalize_batch([c.text for c in comments])
         t1 = clock()
@@ -102,30 +187,7 @@ class Analyzer:
             timer("normalize", t1 - t0)
             timer("segment", t2 - t1)
             timer("classify", t3 - t2)
-        version = self.classifier.version
-        stamps = (version, self.lexicon_hash, self.config_hash)
-        empty_scores = {
-            label: (1.0 if label == "chatter" else 0.0) for label in self.classifier.labels
-        }
-        out = []
-        for c, n, tok, maybe in zip(comments, normalized, tokens, predictions, strict=True):
-            if maybe is None:
-                why = _EMPTY_REASONS if c.kind in TYPED_KINDS else (f"kind:{c.kind}",)
-                out.append(Verdict(c, n, tok, "chatter", empty_scores, 0.0, why, *stamps))
-            else:
-                out.append(
-                    Verdict(
-                        c,
-                        n,
-                        tok,
-                        maybe.label,
-                        maybe.scores,
-                        maybe.sentiment,
-                        maybe.reasons,
-                        *stamps,
-                    )
-                )
-        return out
+        return list(zip(normalized, tokens, predictions, strict=True))
 
 
 def hash_dir(directory: Path) -> str:

@@ -297,6 +297,11 @@ class Classifier:
     def featurizer(self) -> Featurizer:
         return self._featurizer
 
+    @property
+    def room_terms(self) -> Mapping[str, RoomTerms]:
+        """Every room's extra terms; :meth:`set_room_terms` replaces the mapping whole."""
+        return self._room_terms
+
     def set_room_terms(self, room_terms: Mapping[str, RoomTerms]) -> None:
         """Replace every room's extra terms (rooms not in the mapping get none)."""
         self._room_terms = dict(room_terms)

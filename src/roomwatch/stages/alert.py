@@ -93,6 +93,10 @@ class AlertStage:
         self.lag = LagWatch(lag_alert_s)
         self._listeners: list[AlertListener] = []
         self._tick_at: dict[str, int] = {}  # per room: the last whole second ticked
+        #: Per room: the newest ts of a typed comment. The shared clock also
+        #: moves on gifts, enters and likes; the detectors see only comments,
+        #: so their time is this ts plus the room's idle time (see :meth:`now`).
+        self._typed: dict[str, float] = {}
         #: Record time per room, shared with the other stages (the root owns it).
         self._clocks = clocks if clocks is not None else RoomClocks(monotonic, pace)
         self._wall = time.time
@@ -106,7 +110,14 @@ class AlertStage:
         self._listeners.append(listener)
 
     def now(self, room: str | None = None) -> float:
-        """``room``'s record time; without one, the latest of any room (or the wall clock)."""
+        """``room``'s record time; without one, the latest of any room (or the wall clock).
+
+        A room's time is its newest typed comment's ``ts`` plus the time
+        since the room's latest record (of any kind) arrived: a gift stamped
+        ahead of the comments does not move the detectors' time.
+        """
+        if room is not None and room in self._typed and room in self._clocks:
+            return self._typed[room] + self._clocks.idle(room)
         return self._clocks.now_or_latest(room, self._wall)
 
     # -- pipeline output -----------------------------------------------------
@@ -131,6 +142,8 @@ class AlertStage:
             self._emit(self.manager.observe(observation), out)
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
+            if ts > self._typed.get(room, -math.inf):
+                self._typed[room] = ts
             if room not in self._wakes and room in self._tick_at:
                 self._plan(room)
         return out
@@ -166,7 +179,7 @@ class AlertStage:
                 self._forget(room)
                 continue
             if self._clocks.idle(room) >= _IDLE_S:
-                self._advance(room, self._clocks.now(room), out)
+                self._advance(room, self.now(room), out)
                 if not self.manager.has_room(room):
                     # The detectors forgot the room (idle for long): so do we
                     # (the clock is shared; it forgets the room on its own).
@@ -184,7 +197,14 @@ class AlertStage:
         last = self._tick_at[room]
         due = self.manager.quiet_through(room, last, last + _LOOK_S) + 1
         ts = self._clocks.ts(room)
-        at = None if ts is None else self._clocks.wake_at(room, max(ts + _IDLE_S, float(due)))
+        at = None
+        if ts is not None:
+            # The detectors' time is the newest comment's ts plus the idle
+            # time (see :meth:`now`); the shared clock runs ``ahead`` of it
+            # when a gift or enter was stamped later than the comments.
+            typed = self._typed.get(room, ts)
+            ahead = ts - typed
+            at = self._clocks.wake_at(room, max(typed + _IDLE_S, float(due)) + ahead)
         if at is None:
             at = self._clocks.time() + _RECHECK_S
         # A hair early: a look that finds nothing due just plans again.
@@ -192,6 +212,7 @@ class AlertStage:
 
     def _forget(self, room: str) -> None:
         del self._tick_at[room]
+        self._typed.pop(room, None)
         self._wakes.forget(room)
 
     def _emit(self, events: Iterable[AlertEvent], out: list[Publish]) -> None:
