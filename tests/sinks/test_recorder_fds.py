@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
 from roomwatch.recordings import iter_records
 from roomwatch.sinks.recorder import Recorder
+from tests.support.wait import wait_for
 
 ROOMS = 420
 LIMIT = 256
@@ -138,7 +139,17 @@ token = "{INGEST}"
             async with session.post(f"{url}/ingest", data=body, headers=headers) as resp:
                 assert resp.status == 200
                 assert (await resp.json())["accepted"] == ROOMS
-            await asyncio.sleep(1.5)  # several recorder flushes
+            sent = (
+                'roomwatch_component_sent_events_total{component_id="recorder",'
+                f'component_kind="sink"}} {float(ROOMS)}'
+            )
+
+            async def all_written() -> bool:
+                async with session.get(f"{url}/metrics") as resp:
+                    return sent in await resp.text()
+
+            # Every room's file opened and written, most of them parked again.
+            await wait_for(all_written, 60, what=f"the recorder to write {ROOMS} records")
             # Still accepting: fresh connections, one after another.
             for _ in range(20):
                 async with (
