@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from roomwatch.authz import RefusalLog
 from roomwatch.compose.graph import Graph
@@ -122,16 +123,47 @@ async def run_ticker(graph: Graph, refusals: RefusalLog) -> None:
     loop = asyncio.get_running_loop()
     stats_every = graph.moderation.stats_interval_s if graph.moderation is not None else 1.0
     next_stats = loop.time() + stats_every
+    tick_failed = _Throttled("the ticker's step failed")
+    stats_failed = _Throttled("moderation stats failed")
     while True:
         await asyncio.sleep(TICK_S)
         try:
             graph.tick()
             refusals.tick(time.time())
         except Exception:
-            logger.exception("the ticker's step failed")
+            tick_failed.log(loop.time())
         if loop.time() >= next_stats:
             next_stats = loop.time() + stats_every
             try:
                 graph.publish_stats()
             except Exception:
-                logger.exception("moderation stats failed")
+                stats_failed.log(loop.time())
+
+
+class _Throttled:
+    """Log a repeating failure with its traceback at most once a minute.
+
+    The ticker runs ten times a second: a step that keeps failing would
+    otherwise write ten tracebacks a second. The first failure is logged at
+    once; later ones say how many were held back since.
+    """
+
+    EVERY_S: Final = 60.0
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.held = 0
+        self._next = -math.inf
+
+    def log(self, now: float) -> None:
+        if now < self._next:
+            self.held += 1
+            return
+        if self.held:
+            logger.exception(
+                "%s (and %d more times since the last report)", self.message, self.held
+            )
+        else:
+            logger.exception("%s", self.message)
+        self.held = 0
+        self._next = now + self.EVERY_S
