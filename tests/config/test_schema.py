@@ -298,6 +298,15 @@ def test_env_references_are_resolved_and_unset_ones_named() -> None:
     assert (s.webhooks[0].url, s.webhooks[0].secret) == ("https://h/x", "s")
 
 
+def test_the_moderation_webhook_url_may_name_an_environment_variable() -> None:
+    raw = {"moderation": {"outbound": "webhook", "webhook_url": "env:MOD_HOOK"}}
+    assert problems(raw, {}) == [
+        "moderation.webhook_url names environment variable 'MOD_HOOK', which is unset"
+    ]
+    s = settings_from_dict(raw, environ={"MOD_HOOK": "https://h/mod"})
+    assert s.moderation.webhook_url == "https://h/mod"
+
+
 def test_every_section_comes_back_typed() -> None:
     s = settings_from_dict(
         {

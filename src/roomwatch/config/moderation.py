@@ -28,7 +28,8 @@ class ModerationConfig:
     #: Where hide / mute / ban go: ``log`` (default) or ``webhook``.
     outbound: Literal["log", "webhook"] = "log"
     #: Required (http or https) when ``outbound = "webhook"``.
-    webhook_url: str = field(default="", metadata={"secret": True})
+    #: May be "env:VAR" (read from the environment when the file loads).
+    webhook_url: str = field(default="", metadata={"secret": True, "env": True})
     webhook_headers: Mapping[str, str] = field(default_factory=dict, metadata={"secret": True})
     webhook_timeout_s: float = 5.0
     #: Extra attempts after the first failed one (bounded).
