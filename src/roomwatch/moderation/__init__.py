@@ -8,20 +8,28 @@ channel's snapshot and action handler and the HTTP routes
 stats from the one ticker, and on shutdown lets outbound deliveries finish
 and closes the outbound interface.
 See ``docs/moderation.md``.
+
+The names below load on first use (the outbound interface pulls in
+aiohttp), so ``roomwatch.moderation.cli`` registers ``feedback export``
+without loading the dashboard.
 """
 
 from __future__ import annotations
 
-from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig, parse_config
-from roomwatch.moderation.outbound import (
-    ActionOutcome,
-    LogOutbound,
-    ModerationAction,
-    Outbound,
-    WebhookOutbound,
-    build_outbound,
-)
-from roomwatch.moderation.runtime import DECISIONS, Decision, Moderation
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from roomwatch.moderation.config import MUTE_DURATIONS, ModerationConfig, parse_config
+    from roomwatch.moderation.outbound import (
+        ActionOutcome,
+        LogOutbound,
+        ModerationAction,
+        Outbound,
+        WebhookOutbound,
+        build_outbound,
+    )
+    from roomwatch.moderation.runtime import DECISIONS, Decision, Moderation
 
 __all__ = [
     "DECISIONS",
@@ -37,3 +45,25 @@ __all__ = [
     "build_outbound",
     "parse_config",
 ]
+
+_LAZY = {
+    "MUTE_DURATIONS": "roomwatch.moderation.config",
+    "ModerationConfig": "roomwatch.moderation.config",
+    "parse_config": "roomwatch.moderation.config",
+    "ActionOutcome": "roomwatch.moderation.outbound",
+    "LogOutbound": "roomwatch.moderation.outbound",
+    "ModerationAction": "roomwatch.moderation.outbound",
+    "Outbound": "roomwatch.moderation.outbound",
+    "WebhookOutbound": "roomwatch.moderation.outbound",
+    "build_outbound": "roomwatch.moderation.outbound",
+    "DECISIONS": "roomwatch.moderation.runtime",
+    "Decision": "roomwatch.moderation.runtime",
+    "Moderation": "roomwatch.moderation.runtime",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
