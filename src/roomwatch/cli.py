@@ -298,7 +298,11 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from roomwatch import offline
     from roomwatch.compose import analyzer_for
     from roomwatch.config import load_settings
+    from roomwatch.heap import settle_heap
 
     settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
     analyzer = analyzer_for(settings)
+    # The loaded model is frozen out of the collector's way (as for replay and
+    # serve): about 5% of the CPU of a large classify run went to full collections.
+    settle_heap()
     return asyncio.run(offline.classify(settings, analyzer, args))
