@@ -167,7 +167,6 @@ async def compare(settings: Settings, args: argparse.Namespace) -> int:
 async def replay(settings: Settings, args: argparse.Namespace) -> int:
     from roomwatch.compose import analyzer_for, build_pipeline
     from roomwatch.progress import Progress
-    from roomwatch.report.cli import count_records
     from roomwatch.sources.replay import ReplaySource
 
     analyzer = await asyncio.to_thread(analyzer_for, settings)
@@ -201,6 +200,8 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
     # Quiet unless stderr is a terminal (and never mixed into --out -).
     bar = Progress(None, "replay")
     if bar.enabled:
+        from roomwatch.report.cli import count_records  # only to size the bar
+
         bar.set_total(await asyncio.to_thread(count_records, list(args.files)))
     source = ReplaySource(list(args.files), speed=args.speed, room=args.room, on_record=bar.update)
     try:

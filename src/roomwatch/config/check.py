@@ -11,27 +11,21 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any, Final, TextIO
+from typing import Final, TextIO
 
 from roomwatch.config.load import Settings, load_settings
 from roomwatch.config.schema import InvalidConfig
 from roomwatch.config.sections import ROLES
 from roomwatch.core.errors import ConfigError
 
-__all__ = ["add_parser", "check_config", "summary"]
+__all__ = ["check_config", "cmd_check_config", "summary"]
 
 #: Exit status for a config with problems (as for every other usage error).
 EXIT_INVALID: Final = 2
 
 
-def add_parser(sub: Any) -> None:
-    """Register ``check-config`` on the ``roomwatch`` subcommands."""
-    p = sub.add_parser("check-config", help="check a config file against the schema")
-    p.add_argument("file", metavar="FILE", help="TOML config file")
-    p.set_defaults(func=_cmd)
-
-
-def _cmd(args: argparse.Namespace) -> int:
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """``roomwatch check-config FILE`` (registered in :mod:`roomwatch.cli`)."""
     return check_config(args.file, environ=os.environ, out=sys.stdout)
 
 

@@ -356,10 +356,10 @@ class Featurizer:
         uni = np.flatnonzero(spaces == 0)
         bi = np.flatnonzero(spaces == 1)
         uni_codes = _token_codes([words[i] for i in uni.tolist()])
-        halves = [words[i].split(" ") for i in bi.tolist()]
-        bi_codes = _pair_code_array(
-            _token_codes([h[0] for h in halves]), _token_codes([h[1] for h in halves])
-        )
+        # Each bigram holds exactly one space: one join and one split give the
+        # halves of all of them, alternating (a tenth of a split per bigram).
+        halves = " ".join([words[i] for i in bi.tolist()]).split(" ") if len(bi) else []
+        bi_codes = _pair_code_array(_token_codes(halves[0::2]), _token_codes(halves[1::2]))
         self._uni_table = _table(uni_codes, index[uni])
         self._bi_table = _table(bi_codes, index[bi])
         self.n_words = len(set(words))

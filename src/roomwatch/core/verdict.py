@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.record import Comment
@@ -79,4 +82,31 @@ class Verdict:
         return out
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        """One compact JSON line: exactly ``json.dumps(to_dict(), ensure_ascii=False,
+        separators=(",", ":"))``, written by orjson (several times faster) where the
+        two agree byte for byte, else by ``json``."""
+        out = self.to_dict()
+        # The floats in ``out``: ts, scores, sentiment, and amount / lag_s when set.
+        if (
+            _alike(out["ts"])
+            and _alike(out["sentiment"])
+            and all(map(_alike, out["scores"].values()))
+            and _alike(out.get("amount", 0.0))
+            and _alike(out.get("lag_s", 0.0))
+        ):
+            try:
+                return orjson.dumps(out).decode()
+            except TypeError:  # a lone surrogate, an int past 64 bits, a numpy float
+                pass
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def _alike(x: float) -> bool:
+    """Whether orjson writes the number ``x`` as ``json.dumps`` does.
+
+    They agree on zero and every finite float of magnitude 1e-4 or more;
+    below that json writes ``1e-05`` where orjson writes ``0.00001``, and
+    orjson writes NaN and infinities as ``null``. (Rounded scores are 0 or at
+    least 1e-4, so only a non-finite one or a tiny ts or amount falls back.)
+    """
+    return x == 0.0 or 1e-4 <= abs(x) < math.inf

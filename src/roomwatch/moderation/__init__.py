@@ -8,20 +8,28 @@ channel's snapshot and action handler and the HTTP routes
 stats from the one ticker, and on shutdown lets outbound deliveries finish
 and closes the outbound interface.
 See ``docs/moderation.md``.
+
+The names below load on first use (the outbound interface pulls in
+aiohttp), so ``roomwatch.moderation.cli`` registers ``feedback export``
+without loading the dashboard.
 """
 
 from __future__ import annotations
 
-from roomwatch.moderation.decision import DECISIONS, Decision
-from roomwatch.moderation.outbound import (
-    ActionOutcome,
-    LogOutbound,
-    ModerationAction,
-    Outbound,
-    WebhookOutbound,
-    build_outbound,
-)
-from roomwatch.moderation.runtime import Moderation
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from roomwatch.moderation.decision import DECISIONS, Decision
+    from roomwatch.moderation.outbound import (
+        ActionOutcome,
+        LogOutbound,
+        ModerationAction,
+        Outbound,
+        WebhookOutbound,
+        build_outbound,
+    )
+    from roomwatch.moderation.runtime import Moderation
 
 __all__ = [
     "DECISIONS",
@@ -34,3 +42,22 @@ __all__ = [
     "WebhookOutbound",
     "build_outbound",
 ]
+
+_LAZY = {
+    "ActionOutcome": "roomwatch.moderation.outbound",
+    "LogOutbound": "roomwatch.moderation.outbound",
+    "ModerationAction": "roomwatch.moderation.outbound",
+    "Outbound": "roomwatch.moderation.outbound",
+    "WebhookOutbound": "roomwatch.moderation.outbound",
+    "build_outbound": "roomwatch.moderation.outbound",
+    "DECISIONS": "roomwatch.moderation.decision",
+    "Decision": "roomwatch.moderation.decision",
+    "Moderation": "roomwatch.moderation.runtime",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,17 +1,14 @@
-"""``roomwatch feedback export``: moderators' verdicts as a training corpus file."""
+"""``roomwatch feedback export``: moderators' verdicts as a training corpus file.
+
+Registering the command imports only :mod:`argparse`; the config and the
+store are imported when it runs.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import sys
 from pathlib import Path
-
-from prometheus_client import CollectorRegistry
-
-from roomwatch.config import load_settings
-from roomwatch.store import Store
 
 __all__ = ["add_parser", "cmd_feedback_export"]
 
@@ -31,6 +28,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from roomwatch.config import load_settings
+
     db = args.db
     if db is None:
         settings = load_settings(
@@ -46,6 +48,10 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 
 async def _export(db: Path, out: str, since: float | None) -> int:
+    from prometheus_client import CollectorRegistry
+
+    from roomwatch.store import Store
+
     async with await Store.open(db, registry=CollectorRegistry()) as store:
         if out == "-":
             n = await store.export_feedback_jsonl(sys.stdout, since=since)

@@ -10,7 +10,7 @@ import logging
 import sys
 
 from roomwatch.core.errors import RoomwatchError
-from roomwatch.report.cli import add_parser
+from roomwatch.report.parser import add_parser
 
 
 def main(argv: list[str] | None = None) -> int:

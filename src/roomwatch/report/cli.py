@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import json
 import logging
 import os
@@ -39,7 +38,6 @@ from roomwatch.version import __version__
 __all__ = [
     "ExtraOutputs",
     "ReportRun",
-    "add_parser",
     "build_report",
     "count_records",
     "lexicon_hash",
@@ -60,40 +58,6 @@ logger = logging.getLogger(__name__)
 #: Builds extra pipeline outputs for a report run, given the settings and the
 #: builder; e.g. an alert stage whose events go to ``builder.add_alert``.
 ExtraOutputs = Callable[[Settings, "ReportBuilder"], Sequence["Output"]]
-
-
-def add_parser(
-    subparsers: Any, *, extra_outputs: ExtraOutputs | None = None, live_alerts: bool = False
-) -> argparse.ArgumentParser:
-    """Add ``roomwatch report`` to an argparse ``add_subparsers()`` object."""
-    p: argparse.ArgumentParser = subparsers.add_parser(
-        "report",
-        help="write a self-contained HTML review report of recordings",
-        description=(
-            "Run recordings through the pipeline and write one HTML file (no scripts, "
-            "nothing loaded from the network) with the timeline, top questions, "
-            "grievance topics, abuse and spam, alerts and a summary."
-        ),
-    )
-    p.add_argument(
-        "files", nargs="+", metavar="FILE", help="JSONL/.gz recordings or importer files"
-    )
-    p.add_argument("--out", "-o", default="report.html", help="the HTML file (default report.html)")
-    p.add_argument("--config", "-c", help="TOML config file")
-    p.add_argument("--alerts", help="alert events to include, one JSON object per line")
-    p.add_argument("--room", help="room for importer files that don't name one")
-    p.add_argument("--speed", type=float, default=0.0, help="1 = original pace, 0 = flat out")
-    p.add_argument(
-        "--tz",
-        default="Asia/Shanghai",
-        help="time zone for times in the report (default Asia/Shanghai; e.g. UTC, +08:00)",
-    )
-    p.add_argument("--title", default="roomwatch show report", help="the report's title")
-    p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    p.set_defaults(
-        func=functools.partial(run, extra_outputs=extra_outputs, live_alerts=live_alerts)
-    )
-    return p
 
 
 def run(
