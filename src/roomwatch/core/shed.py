@@ -1,0 +1,164 @@
+"""Overload shedding: a cheap screen for comments that cannot be anything but chatter.
+
+When the live pipeline falls behind (see :class:`OverloadGauge`), it stops
+sending every comment through segmentation and the model. Each typed comment
+is normalised and screened first (:meth:`Screen.cued`); a comment with no cue
+at all becomes a *shed* verdict: label ``chatter``, neutral sentiment, reason
+``shed:overload``, no tokens. Everything else gets the full analysis.
+
+A cue is anything the full path could turn into a question, grievance, abuse
+or spam label:
+
+* a lexicon term of a blocking list (``insult``, ``profanity``, ``sexual``,
+  ``ad``, ``grievance``, ``question``) or a room's abuse/spam term, as a
+  *substring* (the full path needs it on token boundaries, so this is a
+  superset), or any lexicon pattern (contacts, curses, speculative asks);
+* an ask cue (``lexicons/asks.tsv``), which can make a chatter verdict a
+  question;
+* an n-gram of two or more characters whose model weight for question,
+  grievance, spam or (stacked) abuse is at least ``weight_min``. The
+  classifier only gives a label other than chatter with a lexicon or pattern
+  hit, an ask cue, or such an n-gram contributing at least 0.2; an n-gram's
+  value is ``k / sqrt(n)`` (``k`` repeats among ``n`` n-grams), so with the
+  default 0.1 the screen keeps every comment the model could label unless
+  one n-gram makes up more than a quarter of a text's n-grams *and* its
+  weight is under 0.1 (measured: ``tests/core/test_shed.py``).
+
+Pure: no clock, no I/O. The pipeline measures the backlog with its injected
+clock and feeds it to the gauge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from roomwatch.core.classify import LABELS, Classifier
+from roomwatch.core.lexicon import BLOCK_LISTS
+from roomwatch.core.normalize import Normalized, Normalizer
+from roomwatch.core.record import Comment
+from roomwatch.core.verdict import Verdict
+
+__all__ = ["SHED_REASON", "OverloadGauge", "Screen", "shed_verdict"]
+
+#: The reason a shed verdict carries.
+SHED_REASON: Final = "shed:overload"
+
+_MARKS = "\x02\x03"
+_SHED_SCORES = {label: (1.0 if label == "chatter" else 0.0) for label in LABELS}
+
+
+class Screen:
+    """Says whether a normalised comment has any cue worth the full analysis."""
+
+    __slots__ = ("_asks", "_classifier", "_lengths", "_lexicon", "_strings")
+
+    def __init__(self, classifier: Classifier, weight_min: float = 0.1) -> None:
+        self._classifier = classifier
+        self._lexicon = classifier.lexicon
+        self._asks = classifier.ask_cues
+        strings: set[str] = set()
+        for name in BLOCK_LISTS:
+            if name != "positive":
+                strings.update(t for t in self._lexicon.terms(name) if t)
+        strings.update(classifier.evidence_grams(weight_min))
+        self._strings = frozenset(s for s in strings if s)
+        self._lengths = tuple(sorted({len(s) for s in self._strings}))
+
+    @property
+    def size(self) -> int:
+        """Cue strings held (lexicon terms and strong n-grams)."""
+        return len(self._strings)
+
+    def cued(self, text: str, room: str) -> bool:
+        """Whether ``text`` (normalised) in ``room`` has a cue (see the module doc)."""
+        if not text.strip():
+            return False
+        strings = self._strings
+        n = len(text)
+        for i in range(n):
+            for length in self._lengths:
+                if i + length > n:
+                    break
+                if text[i : i + length] in strings:
+                    return True
+        terms = self._classifier.room_terms.get(room)
+        if terms is not None and any(t in text for t in (*terms.abuse, *terms.spam)):
+            return True
+        if self._lexicon.match_batch([text], [()])[0]:  # patterns only (no tokens)
+            return True
+        return self._asks.find(text).ask is not None
+
+
+def shed_verdict(comment: Comment, normalized: Normalized, stamps: tuple[str, str, str]) -> Verdict:
+    """The verdict of a comment shed under overload."""
+    return Verdict(comment, normalized, (), "chatter", _SHED_SCORES, 0.0, (SHED_REASON,), *stamps)
+
+
+def split(
+    comments: Sequence[Comment], normalizer: Normalizer, screen: Screen, typed: frozenset[str]
+) -> tuple[list[int], list[tuple[int, Normalized]]]:
+    """Indices of comments for the full analysis, and (index, normalised) of those shed.
+
+    Only typed comments with non-blank text and no cue are shed; platform events
+    and blank text keep the full path (it never calls the model for them).
+    """
+    full: list[int] = []
+    shed: list[tuple[int, Normalized]] = []
+    candidates = [i for i, c in enumerate(comments) if c.kind in typed and c.text.strip()]
+    cand = set(candidates)
+    normalized = normalizer.normalize_batch([comments[i].text for i in candidates])
+    for i, n in zip(candidates, normalized, strict=True):
+        if screen.cued(n.text, comments[i].room):
+            full.append(i)
+        else:
+            shed.append((i, n))
+    full.extend(i for i in range(len(comments)) if i not in cand)
+    full.sort()
+    return full, shed
+
+
+@dataclass(slots=True)
+class OverloadGauge:
+    """Degrade mode with hysteresis, from the backlog each batch sees.
+
+    Enter when the oldest waiting comment has waited ``enter_wait_s`` or more,
+    or ``enter_queued`` or more are queued (0: that test is off). Leave once the
+    wait has stayed under ``leave_wait_s`` and the queue under half of
+    ``enter_queued`` for ``hold_s`` (time from the caller's clock).
+    """
+
+    enter_wait_s: float
+    leave_wait_s: float
+    enter_queued: int = 0
+    hold_s: float = 5.0
+    active: bool = False
+    #: When degrade mode began (the caller's clock); None when not active.
+    since: float | None = None
+    _calm_since: float | None = None
+
+    def update(self, wait_s: float, queued: int, now: float) -> Literal["enter", "leave"] | None:
+        """Feed one batch's backlog; ``enter`` or ``leave`` when the mode changes."""
+        over = wait_s >= self.enter_wait_s or (0 < self.enter_queued <= queued)
+        if not self.active:
+            if over:
+                self.active = True
+                self.since = now
+                self._calm_since = None
+                return "enter"
+            return None
+        calm = wait_s < self.leave_wait_s and (
+            self.enter_queued <= 0 or queued < self.enter_queued / 2
+        )
+        if not calm:
+            self._calm_since = None
+            return None
+        if self._calm_since is None:
+            self._calm_since = now
+        if now - self._calm_since >= self.hold_s:
+            self.active = False
+            self.since = None
+            self._calm_since = None
+            return "leave"
+        return None
