@@ -135,7 +135,10 @@ class PipelineSettings:
     overload_leave_wait_s: NonNegativeFloat = field(default=0.25, metadata=_UNHASHED)
     #: See `overload_leave_wait_s` (hysteresis, so a lull doesn't flap the mode).
     overload_hold_s: NonNegativeFloat = field(default=10.0, metadata=_UNHASHED)
-    overload_cue_weight: PositiveFloat = field(default=0.1, metadata=_UNHASHED)
+    #: An n-gram whose weight for question, grievance, abuse or spam, less
+    #: its weight for chatter, is at least this is a cue (lower: fewer comments
+    #: shed, safer; the model's own evidence threshold is 0.2).
+    overload_cue_weight: PositiveFloat = field(default=0.2, metadata=_UNHASHED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -312,14 +312,17 @@ class Classifier:
 
     def evidence_grams(self, weight_min: float) -> list[str]:
         """N-grams of two or more characters (boundary marks and word spaces
-        removed) weighing at least ``weight_min`` for a label other than chatter
-        (abuse as stacked): the n-grams that can be evidence (see
-        :mod:`roomwatch.core.shed`)."""
+        removed) whose weight for a label other than chatter (abuse as stacked),
+        less their weight for chatter, is at least ``weight_min``: the overload
+        screen's cues (:mod:`roomwatch.core.shed`)."""
         w = self._weights
         a, b, _ = self._stack
-        strongest = np.maximum.reduce(
-            [w[:, i] for i in range(_N) if i not in (_ABUSE, _CHATTER)]
-            + [a * w[:, _ABUSE] + b * w[:, _COL_ABUSE]]
+        strongest = (
+            np.maximum.reduce(
+                [w[:, i] for i in range(_N) if i not in (_ABUSE, _CHATTER)]
+                + [a * w[:, _ABUSE] + b * w[:, _COL_ABUSE]]
+            )
+            - w[:, _CHATTER]
         )
         n_grams = self._featurizer.n_features - len(EVIDENCE)
         picked = np.flatnonzero((strongest[:n_grams] >= weight_min) & self._multi[:n_grams])
