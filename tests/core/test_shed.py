@@ -34,6 +34,8 @@ def test_cues_keep_a_comment_on_the_full_path(analyzer: Analyzer) -> None:
     norm = analyzer.normalizer
     for text in ("主播这个多少钱", "加微信 abc12345", "你是傻逼吧", "客服一直不回消息", "怎么买"):
         assert screen.cued(norm(text).text, "r"), text
+    # Tokens skip whitespace, so a spaced-out term is still a cue.
+    assert screen.cued(norm("上 当 了").text, "r")
     assert not screen.cued(norm("哈哈哈").text, "r")
     assert not screen.cued(norm("   ").text, "r")
 

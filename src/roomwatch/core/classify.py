@@ -312,15 +312,16 @@ class Classifier:
 
     def evidence_grams(self, weight_min: float) -> list[str]:
         """N-grams of two or more characters (boundary marks and word spaces
-        removed) whose weight for a label other than chatter (abuse as stacked),
-        less their weight for chatter, is at least ``weight_min``: the overload
-        screen's cues (:mod:`roomwatch.core.shed`)."""
+        removed) whose weight for question, grievance or spam less their weight
+        for chatter, or whose stacked abuse weight (the abuse head competes with
+        no chatter column), is at least ``weight_min``: the overload screen's
+        cues (:mod:`roomwatch.core.shed`)."""
         w = self._weights
         a, b, _ = self._stack
         strongest = (
             np.maximum.reduce(
                 [w[:, i] for i in range(_N) if i not in (_ABUSE, _CHATTER)]
-                + [a * w[:, _ABUSE] + b * w[:, _COL_ABUSE]]
+                + [a * w[:, _ABUSE] + b * w[:, _COL_ABUSE] + w[:, _CHATTER]]
             )
             - w[:, _CHATTER]
         )
