@@ -394,7 +394,7 @@ class Pipeline:
         screen = self._screen
         if screen is None:
             screen = self._screen = Screen(analyzer.classifier, self._settings.overload_cue_weight)
-        full, shed = split(comments, analyzer.normalizer, screen, TYPED_KINDS)
+        full, shed = split(comments, analyzer.normalizer, screen, TYPED_KINDS, analyzer.known)
         out: list[Verdict | None] = [None] * len(comments)
         for i, v in zip(full, self._analyze([comments[i] for i in full]), strict=True):
             out[i] = v

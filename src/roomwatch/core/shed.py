@@ -36,7 +36,7 @@ clock and feeds it to the gauge.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -51,14 +51,16 @@ __all__ = ["SHED_REASON", "OverloadGauge", "Screen", "shed_verdict"]
 #: The reason a shed verdict carries.
 SHED_REASON: Final = "shed:overload"
 
-_MARKS = "\x02\x03"
+#: Screen results kept per (room, text); the whole memo is dropped past this.
+_MEMO_SIZE: Final = 20_000
+_UNSEEN: Final = object()
 _SHED_SCORES = {label: (1.0 if label == "chatter" else 0.0) for label in LABELS}
 
 
 class Screen:
     """Says whether a normalised comment has any cue worth the full analysis."""
 
-    __slots__ = ("_asks", "_classifier", "_lengths", "_lexicon", "_strings")
+    __slots__ = ("_asks", "_classifier", "_lengths", "_lexicon", "_strings", "_terms", "memo")
 
     def __init__(
         self, classifier: Classifier, weight_min: float = 0.1, margin: float = 0.0
@@ -73,6 +75,16 @@ class Screen:
         strings.update(classifier.evidence_grams(weight_min))
         self._strings = frozenset(s for s in ("".join(t.split()) for t in strings) if s)
         self._lengths = tuple(sorted({len(s) for s in self._strings}))
+        #: (room, raw text) -> its normalised form when cue-less, None when cued.
+        self.memo: dict[tuple[str, str], Normalized | None] = {}
+        self._terms: object = classifier.room_terms
+
+    def fresh_memo(self) -> dict[tuple[str, str], Normalized | None]:
+        """:attr:`memo`, emptied first if the rooms' terms were replaced since."""
+        if self._classifier.room_terms is not self._terms:
+            self.memo.clear()
+            self._terms = self._classifier.room_terms
+        return self.memo
 
     @property
     def size(self) -> int:
@@ -108,25 +120,49 @@ def shed_verdict(comment: Comment, normalized: Normalized, stamps: tuple[str, st
 
 
 def split(
-    comments: Sequence[Comment], normalizer: Normalizer, screen: Screen, typed: frozenset[str]
+    comments: Sequence[Comment],
+    normalizer: Normalizer,
+    screen: Screen,
+    typed: frozenset[str],
+    known: Callable[[Comment], bool] = lambda c: False,
 ) -> tuple[list[int], list[tuple[int, Normalized]]]:
     """Indices of comments for the full analysis, and (index, normalised) of those shed.
 
     Only typed comments with non-blank text and no cue are shed; platform events
-    and blank text keep the full path (it never calls the model for them).
+    and blank text keep the full path (it never calls the model for them), and so
+    do comments ``known`` to the analyser's memo (a full verdict costs nothing
+    there). Screen results are remembered per (room, text) too, since shed
+    chatter repeats (哈哈哈).
     """
     full: list[int] = []
     shed: list[tuple[int, Normalized]] = []
-    candidates = [i for i, c in enumerate(comments) if c.kind in typed and c.text.strip()]
-    cand = set(candidates)
-    normalized = normalizer.normalize_batch([comments[i].text for i in candidates])
-    for i, n in zip(candidates, normalized, strict=True):
-        if screen.cued(n.text, comments[i].room):
+    memo = screen.fresh_memo()
+    todo: list[int] = []
+    for i, c in enumerate(comments):
+        if c.kind not in typed or not c.text.strip() or known(c):
             full.append(i)
+            continue
+        got = memo.get((c.room, c.text), _UNSEEN)
+        if got is None:
+            full.append(i)
+        elif got is _UNSEEN:
+            todo.append(i)
         else:
-            shed.append((i, n))
-    full.extend(i for i in range(len(comments)) if i not in cand)
-    full.sort()
+            shed.append((i, got))  # type: ignore[arg-type]
+    if todo:
+        normalized = normalizer.normalize_batch([comments[i].text for i in todo])
+        if len(memo) > _MEMO_SIZE:
+            memo.clear()
+        for i, n in zip(todo, normalized, strict=True):
+            c = comments[i]
+            if screen.cued(n.text, c.room):
+                full.append(i)
+                memo[c.room, c.text] = None
+            else:
+                shed.append((i, n))
+                memo[c.room, c.text] = n
+        full.sort()
+        shed.sort(key=lambda pair: pair[0])
     return full, shed
 
 
