@@ -74,7 +74,12 @@ class Screen:
                 strings.update(t for t in self._lexicon.terms(name) if t)
         strings.update(classifier.evidence_grams(weight_min))
         self._strings = frozenset(s for s in ("".join(t.split()) for t in strings) if s)
-        self._lengths = tuple(sorted({len(s) for s in self._strings}))
+        # Cue strings by their first two characters (one-character ones by
+        # their character): the lengths to try at a position, most positions none.
+        lengths: dict[str, set[int]] = {}
+        for cue in self._strings:
+            lengths.setdefault(cue[:2], set()).add(len(cue))
+        self._lengths = {head: tuple(sorted(n)) for head, n in lengths.items()}
         #: (room, raw text) -> its normalised form when cue-less, None when cued.
         self.memo: dict[tuple[str, str], Normalized | None] = {}
         self._terms: object = classifier.room_terms
@@ -100,12 +105,17 @@ class Screen:
         # are kept without spaces, so look in the text without whitespace.
         squeezed = "".join(text.split())
         n = len(squeezed)
+        heads = self._lengths
         for i in range(n):
-            for length in self._lengths:
-                if i + length > n:
-                    break
-                if squeezed[i : i + length] in strings:
-                    return True
+            if squeezed[i] in heads:  # a one-character cue
+                return True
+            found = heads.get(squeezed[i : i + 2])
+            if found is not None:
+                for length in found:
+                    if i + length > n:
+                        break
+                    if squeezed[i : i + length] in strings:
+                        return True
         terms = self._classifier.room_terms.get(room)
         if terms is not None and any(t in squeezed for t in (*terms.abuse, *terms.spam)):
             return True
