@@ -297,6 +297,24 @@ class Metrics:
             "Comments waiting for the CPU-heavy stages.",
             registry=registry,
         )
+        self.overload_degraded = Gauge(
+            "roomwatch_pipeline_overload_degraded_seconds",
+            "How long the pipeline has been in overload degrade mode (cue-less chatter "
+            "shed); 0 when it is not.",
+            registry=registry,
+        )
+        self.overload_shed = Counter(
+            "roomwatch_pipeline_overload_shed_comments_total",
+            "Comments given a shed verdict (chatter, reason shed:overload) without the "
+            "model, in overload degrade mode.",
+            registry=registry,
+        )
+        self.overload_transitions = Counter(
+            "roomwatch_pipeline_overload_transitions_total",
+            "Times the pipeline entered or left overload degrade mode.",
+            ["to"],
+            registry=registry,
+        )
         # -- hub
         self.hub_clients = Gauge(
             "roomwatch_hub_clients",

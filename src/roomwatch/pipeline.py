@@ -28,11 +28,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from roomwatch.config import PipelineSettings
-from roomwatch.core.analyze import Analyzer
+from roomwatch.core.analyze import TYPED_KINDS, Analyzer
 from roomwatch.core.errors import RecordError
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
+from roomwatch.core.shed import OverloadGauge, Screen, shed_verdict, split
 from roomwatch.core.verdict import Verdict
 from roomwatch.metrics import Metrics
 
@@ -123,6 +124,41 @@ class Pipeline:
         #: :meth:`roomwatch.sources.timebound.TimeGuard.admit` (set by the root).
         self.guard: Callable[[Comment, str, bool], Comment | RecordError] | None = None
         metrics.track_queue_depth(self._queue.qsize)
+        #: Overload degrade mode (live only, see :meth:`enable_overload`).
+        self._overload: OverloadGauge | None = None
+        self._screen: Screen | None = None
+        self._shed = 0
+
+    def enable_overload(self) -> None:
+        """Shed cue-less chatter while the backlog is over the settings' threshold
+        (``pipeline.overload_*``; ``docs/reliability.md``). Serve only."""
+        s = self._settings
+        if not s.overload_degrade:
+            return
+        self._overload = OverloadGauge(
+            s.overload_enter_wait_s,
+            s.overload_leave_wait_s,
+            s.overload_enter_queued,
+            s.overload_hold_s,
+        )
+        self._metrics.overload_degraded.set_function(self.degraded_for)
+
+    @property
+    def degraded(self) -> bool:
+        """Whether overload degrade mode is on now."""
+        return self._overload is not None and self._overload.active
+
+    def degraded_for(self) -> float:
+        """Seconds in degrade mode so far (the injected clock); 0 when not degraded."""
+        gauge = self._overload
+        if gauge is None or gauge.since is None:
+            return 0.0
+        return max(0.0, self._monotonic() - gauge.since)
+
+    @property
+    def shed(self) -> int:
+        """Comments given a shed verdict so far."""
+        return self._shed
 
     @property
     def analyzer(self) -> Analyzer:
@@ -287,9 +323,12 @@ class Pipeline:
     async def _process(self, batch: list[Any], loop: asyncio.AbstractEventLoop) -> None:
         comments = [item[0] for item in batch if not isinstance(item, Skipped)]
         self._metrics.batch_size.observe(len(comments))
+        degraded = self._check_overload(batch)
         verdicts: list[Verdict] = []
         if comments:
-            verdicts = await loop.run_in_executor(self._executor, self._analyze, comments)
+            verdicts = await loop.run_in_executor(
+                self._executor, self._analyze_degraded if degraded else self._analyze, comments
+            )
         results: list[Result] = []
         it = iter(verdicts)
         by_label: Counter[str] = Counter()
@@ -325,6 +364,47 @@ class Pipeline:
 
     def _analyze(self, comments: list[Comment]) -> list[Verdict]:
         return self._analyzer.analyze(comments, timer=self._observe_stage)
+
+    def _check_overload(self, batch: list[Any]) -> bool:
+        """Feed the batch's backlog to the overload gauge; whether to shed."""
+        gauge = self._overload
+        if gauge is None:
+            return False
+        now = self._monotonic()
+        first = next((item for item in batch if not isinstance(item, Skipped)), None)
+        wait = now - first[2] if first is not None else 0.0
+        queued = self._queue.qsize()
+        change = gauge.update(wait, queued, now)
+        if change is not None:
+            self._metrics.overload_transitions.labels(change).inc()
+            if change == "enter":
+                logger.warning(
+                    "overload: entering degrade mode (oldest comment waited %.1f s, "
+                    "%d queued); shedding cue-less chatter",
+                    wait,
+                    queued,
+                )
+            else:
+                logger.warning("overload: leaving degrade mode (%d shed so far)", self._shed)
+        return gauge.active
+
+    def _analyze_degraded(self, comments: list[Comment]) -> list[Verdict]:
+        """Full analysis for comments with a cue; a shed verdict for the rest."""
+        analyzer = self._analyzer
+        screen = self._screen
+        if screen is None:
+            screen = self._screen = Screen(analyzer.classifier, self._settings.overload_cue_weight)
+        full, shed = split(comments, analyzer.normalizer, screen, TYPED_KINDS, analyzer.known)
+        out: list[Verdict | None] = [None] * len(comments)
+        for i, v in zip(full, self._analyze([comments[i] for i in full]), strict=True):
+            out[i] = v
+        stamps = (analyzer.version, analyzer.lexicon_hash, analyzer.config_hash)
+        for i, n in shed:
+            out[i] = shed_verdict(comments[i], n, stamps)
+        if shed:
+            self._shed += len(shed)
+            self._metrics.overload_shed.inc(len(shed))
+        return [v for v in out if v is not None]
 
     def _observe_stage(self, stage: str, seconds: float) -> None:
         self._stage_timer(stage)(seconds)

@@ -194,6 +194,7 @@ def build_pipeline(
     if guard:
         graph.time_guard = TimeGuard(settings.pipeline, pace=pace)
         pipeline.guard = graph.time_guard.admit
+        pipeline.enable_overload()  # live only: shed cue-less chatter when behind
     if "triage" in stages:
         graph.triage = TriageStage(settings.queue, clocks=clocks, gate=gate)
         pipeline.add_output(_Forwarding(graph, graph.triage))

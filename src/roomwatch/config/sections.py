@@ -118,6 +118,27 @@ class PipelineSettings:
     #: Rooms that get their own label on roomwatch_verdict_lag_seconds, first
     #: come first served; later rooms are counted under "other".
     lag_metric_rooms: PositiveInt = field(default=64, metadata=_UNHASHED)
+    #: Overload degrade mode (serve only; offline commands never shed): while
+    #: the pipeline is behind, typed comments with no question, grievance,
+    #: abuse or spam cue get a shed verdict (chatter, reason `shed:overload`,
+    #: counted) without segmentation or the model. See docs/reliability.md.
+    overload_degrade: bool = field(default=True, metadata=_UNHASHED)
+    #: Degrade mode starts when the oldest comment of a batch has waited this
+    #: many seconds in the queue (the injected monotonic clock)...
+    overload_enter_wait_s: PositiveFloat = field(default=1.0, metadata=_UNHASHED)
+    #: ...or when this many comments are queued (0: only the wait counts).
+    #: When the queue is full, sources wait (backpressure), so the queue's
+    #: depth, not its wait, is what shows a sustained overload.
+    overload_enter_queued: NonNegativeInt = field(default=3072, metadata=_UNHASHED)
+    #: Degrade mode ends once the wait has stayed under this (and the queue
+    #: under half of `overload_enter_queued`) for `overload_hold_s` seconds.
+    overload_leave_wait_s: NonNegativeFloat = field(default=0.25, metadata=_UNHASHED)
+    #: See `overload_leave_wait_s` (hysteresis, so a lull doesn't flap the mode).
+    overload_hold_s: NonNegativeFloat = field(default=10.0, metadata=_UNHASHED)
+    #: An n-gram whose weight for question, grievance, abuse or spam, less
+    #: its weight for chatter, is at least this is a cue (lower: fewer comments
+    #: shed, safer; the model's own evidence threshold is 0.2).
+    overload_cue_weight: PositiveFloat = field(default=0.2, metadata=_UNHASHED)
 
 
 @dataclass(frozen=True, slots=True)

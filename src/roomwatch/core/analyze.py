@@ -83,6 +83,11 @@ class Analyzer:
     def version(self) -> str:
         return self.classifier.version
 
+    def known(self, comment: Comment) -> bool:
+        """Whether the memo holds ``comment``'s text (its verdict costs no stage)."""
+        typed = comment.kind in TYPED_KINDS
+        return (comment.room if typed else "", typed, comment.text) in self._memo
+
     def analyze(
         self,
         comments: Sequence[Comment],

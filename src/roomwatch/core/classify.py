@@ -38,7 +38,7 @@ import numpy as np
 
 from roomwatch.core.asks import AskCues
 from roomwatch.core.errors import ModelError
-from roomwatch.core.features import FeatureSpec, Featurizer, feature_label
+from roomwatch.core.features import EVIDENCE, FeatureSpec, Featurizer, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
 from roomwatch.core.normalize import Normalized
 
@@ -305,6 +305,30 @@ class Classifier:
     def set_room_terms(self, room_terms: Mapping[str, RoomTerms]) -> None:
         """Replace every room's extra terms (rooms not in the mapping get none)."""
         self._room_terms = dict(room_terms)
+
+    @property
+    def ask_cues(self) -> AskCues:
+        return self._asks
+
+    def evidence_grams(self, weight_min: float) -> list[str]:
+        """N-grams of two or more characters (boundary marks and word spaces
+        removed) whose weight for question, grievance or spam less their weight
+        for chatter, or whose stacked abuse weight (the abuse head competes with
+        no chatter column), is at least ``weight_min``: the overload screen's
+        cues (:mod:`roomwatch.core.shed`)."""
+        w = self._weights
+        a, b, _ = self._stack
+        strongest = (
+            np.maximum.reduce(
+                [w[:, i] for i in range(_N) if i not in (_ABUSE, _CHATTER)]
+                + [a * w[:, _ABUSE] + b * w[:, _COL_ABUSE] + w[:, _CHATTER]]
+            )
+            - w[:, _CHATTER]
+        )
+        n_grams = self._featurizer.n_features - len(EVIDENCE)
+        picked = np.flatnonzero((strongest[:n_grams] >= weight_min) & self._multi[:n_grams])
+        name = self._featurizer.name
+        return [name(i).strip("\x02\x03").replace(" ", "") for i in picked.tolist()]
 
     def has_room_terms(self, room: str) -> bool:
         """Whether ``room`` has extra terms (else it is scored like ``room=None``)."""

@@ -96,7 +96,7 @@ def _page(name: str) -> Any:
 async def healthz(request: web.Request) -> web.Response:
     st = request.app[state_key]
     st.auth.require(request, "GET /healthz")
-    body = {
+    body: dict[str, object] = {
         # "degraded": a source died and is being restarted, or gave up.
         "status": "degraded" if st.source_health.degraded else "ok",
         "version": __version__,
@@ -106,6 +106,10 @@ async def healthz(request: web.Request) -> web.Response:
         "clients": {ch: st.hub.clients(ch) for ch in CHANNELS},
         "sources": st.source_health.to_dict(),
     }
+    if st.pipeline.degraded:
+        # Overload degrade mode: cue-less chatter is being shed (docs/reliability.md).
+        body["status"] = "degraded"
+        body["degraded"] = "overload"
     return web.json_response(body)
 
 

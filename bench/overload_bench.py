@@ -1,0 +1,185 @@
+"""Overload: end-to-end lag with and without degrade mode at a rate over capacity.
+
+An in-process `Service` (all serve stages, the shipped model) is fed at
+``--rate`` comments/s for ``--seconds`` straight into its pipeline
+(``Pipeline.offer``, the source boundary; backpressure holds the feeder when
+the queue is full). Each record's ``ts`` is its *scheduled* send time, so a
+record held back by backpressure counts its wait as lag, as a platform's
+comment would. Every verdict's ``lag_s`` is kept; the table shows lag
+percentiles over the run and in its last quarter, comments shed and the
+throughput, for degrade mode off and on (same input, same rate).
+
+Inputs: ``realtraffic`` (the real Bilibili barrage in
+``../shared/data/realtraffic/``, read for measurement only, never written
+anywhere) or ``demo`` (``samples/demo.jsonl.gz``). Texts are cycled; the
+memo is left on, as in serve.
+
+    python bench/overload_bench.py --rate 6000 --seconds 20
+    python bench/overload_bench.py --input demo --rate 6000 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import gzip
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from prometheus_client import CollectorRegistry  # noqa: E402
+
+from roomwatch.config import settings_from_dict  # noqa: E402
+from roomwatch.core.analyze import Analyzer  # noqa: E402
+from roomwatch.core.record import Comment, User  # noqa: E402
+from roomwatch.core.result import Result  # noqa: E402
+from roomwatch.core.verdict import Verdict  # noqa: E402
+from roomwatch.service import Service  # noqa: E402
+
+DATA = ROOT.parent / "shared/data/realtraffic/bilibili_video_danmaku.tsv"
+for _p in (ROOT.parent, ROOT.parent.parent, Path("/work")):
+    if (_p / "shared/data/realtraffic/bilibili_video_danmaku.tsv").is_file():
+        DATA = _p / "shared/data/realtraffic/bilibili_video_danmaku.tsv"
+        break
+
+
+def texts(source: str, n: int) -> list[tuple[str, str]]:
+    """(room, text) pairs."""
+    if source == "demo":
+        with gzip.open(ROOT / "samples/demo.jsonl.gz", "rt", encoding="utf-8") as fh:
+            rows = [json.loads(line) for line in fh]
+        return [(r["room"], r["text"]) for r in rows if r["kind"] == "comment"][:n]
+    out = []
+    with DATA.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            out.append((f"v{row['video']}", row["text"]))
+            if len(out) >= n:
+                break
+    return out
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+async def run(
+    analyzer: Analyzer, items: list[tuple[str, str]], rate: float, seconds: float, degrade: bool
+) -> dict[str, Any]:
+    lags: list[tuple[float, float]] = []  # (scheduled ts, lag)
+
+    def keep(results: Sequence[Result]) -> None:
+        for r in results:
+            if isinstance(r, Verdict) and r.lag_s is not None:
+                lags.append((r.comment.ts, r.lag_s))
+
+    settings = settings_from_dict(
+        {
+            "server": {"host": "127.0.0.1", "port": 0},
+            "recorder": {"enabled": False},
+            "store": {"path": str(Path(tempfile.mkdtemp()) / "rw.sqlite3")},
+            "pipeline": {"overload_degrade": degrade, "lag_alert_s": 0.0},
+            "limits": {"user_comments_per_s": 0},
+        },
+        environ={},
+        generate_missing_tokens=True,
+    )
+    async with Service(
+        settings, analyzer=analyzer, registry=CollectorRegistry(), extra_outputs=[keep]
+    ) as svc:
+        pipeline = svc.graph.pipeline
+        start = time.time()
+        tick = 0.01
+        sent = 0
+        cpu0 = time.process_time()
+        total = int(rate * seconds)
+        while sent < total:
+            due = min(total, int((time.time() - start) * rate) + 1)
+            while sent < due:
+                room, text = items[sent % len(items)]
+                ts = start + sent / rate  # when the platform sent it
+                c = Comment(
+                    room=room, text=text, ts=ts, id=f"b{sent}", user=User(id=f"u{sent % 5000}")
+                )
+                await pipeline.offer(c, "bench")
+                sent += 1
+            await asyncio.sleep(tick)
+        fed_at = time.time()
+        await pipeline.drain()
+        done_at = time.time()
+        cpu = time.process_time() - cpu0
+        shed = pipeline.shed
+    all_lags = [lag for _, lag in lags]
+    late = [lag for ts, lag in lags if ts >= start + 0.75 * seconds]
+    return {
+        "degrade": degrade,
+        "sent": total,
+        "verdicts": len(lags),
+        "shed": shed,
+        "feed_s": fed_at - start,
+        "drain_s": done_at - fed_at,
+        "throughput_per_s": len(lags) / (done_at - start),
+        "cpu_s": cpu,
+        "lag_p50": pct(all_lags, 0.5),
+        "lag_p99": pct(all_lags, 0.99),
+        "lag_max": max(all_lags, default=float("nan")),
+        "late_p50": pct(late, 0.5),
+        "late_max": max(late, default=float("nan")),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--input", choices=["realtraffic", "demo"], default="realtraffic")
+    p.add_argument("--rate", type=float, default=6000.0, help="comments per second fed")
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--n", type=int, default=100_000, help="distinct texts cycled")
+    p.add_argument("--json", help="write the rows here too")
+    args = p.parse_args()
+    analyzer = Analyzer.load(ROOT / "models", ROOT / "lexicons")
+    items = texts(args.input, args.n)
+    rows = []
+    for degrade in (False, True):
+        rows.append(asyncio.run(run(analyzer, items, args.rate, args.seconds, degrade)))
+        analyzer._memo.clear()  # each run starts cold alike
+    cols = [
+        "degrade",
+        "sent",
+        "verdicts",
+        "shed",
+        "feed_s",
+        "drain_s",
+        "throughput_per_s",
+        "cpu_s",
+        "lag_p50",
+        "lag_p99",
+        "lag_max",
+        "late_p50",
+        "late_max",
+    ]
+    print(f"input={args.input} rate={args.rate:g}/s seconds={args.seconds:g}")
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print(
+            "| "
+            + " | ".join(f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c]) for c in cols)
+            + " |"
+        )
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
