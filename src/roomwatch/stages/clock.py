@@ -14,11 +14,15 @@ an outage, and a gap inside a fast replay is judged in record time.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["LIVE", "Pace", "RoomClocks"]
+__all__ = ["LIVE", "Pace", "RoomClocks", "Watcher"]
+
+#: Called with a room just before its clock changes (see :meth:`RoomClocks.watch`).
+Watcher = Callable[[str], object]
 
 #: Record seconds per wall second of a live feed.
 LIVE = 1.0
@@ -36,14 +40,25 @@ class Pace:
     a fast replay, where a wall second is many record seconds).
     """
 
-    __slots__ = ("_arrivals", "_rates")
+    __slots__ = ("_arrivals", "_rates", "_watchers")
 
     def __init__(self) -> None:
         self._rates: dict[str, float] = {}
         self._arrivals: dict[str, float] = {}
+        self._watchers: list[Watcher] = []
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call ``watcher(room)`` just before ``room``'s pace or arrival changes."""
+        self._watchers.append(watcher)
+
+    def _changing(self, room: str) -> None:
+        for watcher in self._watchers:
+            watcher(room)
 
     def arrived(self, room: str, at: float) -> None:
         """A record of ``room`` entered the pipeline at ``at`` (monotonic seconds)."""
+        if self._watchers and self._arrivals.get(room) != at:
+            self._changing(room)
         self._arrivals[room] = at
 
     def arrived_at(self, room: str) -> float | None:
@@ -52,12 +67,15 @@ class Pace:
     def forget_arrivals(self, before: float) -> None:
         """Forget arrivals older than ``before`` (monotonic seconds)."""
         for room in [r for r, at in self._arrivals.items() if at < before]:
+            self._changing(room)
             del self._arrivals[room]
 
     def rate(self, room: str) -> float:
         return self._rates.get(room, LIVE)
 
     def set(self, room: str, rate: float) -> None:
+        if self._watchers and self.rate(room) != (rate if rate == LIVE else max(0.0, rate)):
+            self._changing(room)
         if rate == LIVE:
             self._rates.pop(room, None)
         else:
@@ -78,7 +96,7 @@ class RoomClocks:
     where the arrival being noted is the very record being stamped.
     """
 
-    __slots__ = ("_clocks", "_monotonic", "_pace", "_since_arrival")
+    __slots__ = ("_by_at", "_clocks", "_monotonic", "_pace", "_since_arrival", "_watchers")
 
     def __init__(
         self,
@@ -91,6 +109,34 @@ class RoomClocks:
         self._pace = pace
         self._since_arrival = since_arrival
         self._clocks: dict[str, _Clock] = {}
+        #: (arrival, room), oldest first, for :meth:`prune`; an entry whose
+        #: arrival is no longer the room's is stale and skipped.
+        self._by_at: list[tuple[float, str]] = []
+        self._watchers: list[Watcher] = []
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call ``watcher(room)`` just before ``room``'s record time changes course.
+
+        That is: before a newer record moves it, before the room is forgotten
+        (or pruned), and before its pace or latest arrival changes (the
+        watcher is registered on the :class:`Pace` too). In between, the
+        room's time runs on by one formula (see :meth:`now`).
+        """
+        self._watchers.append(watcher)
+        if self._pace is not None:
+            self._pace.watch(watcher)
+
+    def _changing(self, room: str) -> None:
+        for watcher in self._watchers:
+            watcher(room)
+
+    def _note(self, room: str, at: float) -> None:
+        by_at = self._by_at
+        heapq.heappush(by_at, (at, room))
+        if len(by_at) > 2 * len(self._clocks) + 64:
+            # Drop the stale entries, so the heap stays as small as the rooms.
+            self._by_at = [(c.at, r) for r, c in self._clocks.items()]
+            heapq.heapify(self._by_at)
 
     def __contains__(self, room: object) -> bool:
         return room in self._clocks
@@ -106,10 +152,17 @@ class RoomClocks:
         """
         clock = self._clocks.get(room)
         if clock is None:
-            self._clocks[room] = _Clock(newest, self._monotonic() if at is None else at)
+            if self._watchers:
+                self._changing(room)
+            clock = self._clocks[room] = _Clock(newest, self._monotonic() if at is None else at)
         elif newest > clock.ts:
+            if self._watchers:
+                self._changing(room)
             clock.ts = newest
             clock.at = self._monotonic() if at is None else at
+        else:
+            return
+        self._note(room, clock.at)
 
     def rate(self, room: str) -> float:
         return LIVE if self._pace is None else self._pace.rate(room)
@@ -179,15 +232,26 @@ class RoomClocks:
         return self.latest() if self._clocks else wall()
 
     def forget(self, room: str) -> None:
-        self._clocks.pop(room, None)
+        if room in self._clocks:
+            self._changing(room)
+            del self._clocks[room]
 
     def prune(self, idle_wall_s: float, *, at: float | None = None) -> int:
-        """Forget rooms with no record for ``idle_wall_s`` wall seconds; returns how many."""
+        """Forget rooms with no record for ``idle_wall_s`` wall seconds; returns how many.
+
+        Costs the rooms it forgets (and stale entries), not every room.
+        """
         horizon = (self._monotonic() if at is None else at) - idle_wall_s
-        old = [room for room, c in self._clocks.items() if c.at < horizon]
-        for room in old:
-            del self._clocks[room]
-        return len(old)
+        by_at, clocks = self._by_at, self._clocks
+        pruned = 0
+        while by_at and by_at[0][0] < horizon:
+            when, room = heapq.heappop(by_at)
+            clock = clocks.get(room)
+            if clock is not None and clock.at == when:
+                self._changing(room)
+                del clocks[room]
+                pruned += 1
+        return pruned
 
     def __len__(self) -> int:
         return len(self._clocks)
