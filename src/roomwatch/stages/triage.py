@@ -7,6 +7,15 @@ never ages out another room's questions. Between records (a quiet room) a
 room's time moves on by the wall time since its last record (times its pace,
 see :mod:`roomwatch.stages.clock`), so items still age out.
 
+The ticker calls :meth:`TriageStage.tick_wall` ten times a second, but only
+rooms whose queue has something due (:meth:`QuestionQueue.next_due`) are
+ticked, from a heap of wake-up times (issue #14, item 2): an idle room costs
+nothing. What a tick would also have done, move the queue's clock on, is
+done lazily and exactly: before a room's clock changes course, and before
+its queue is read or fed, the queue's clock is moved to the room's time at
+the last ticker call (:meth:`TriageStage._catch_up`). So snapshots, events
+and items are exactly those of ticking every room on every call.
+
 The stage knows no hub: it returns :class:`~roomwatch.stages.events.Publish`
 events, and the composition root forwards them and registers
 :meth:`TriageStage.snapshot` and :meth:`TriageStage.handle` on the hub.
@@ -36,6 +45,7 @@ from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
 from roomwatch.stages.events import Actor, Handled, Publish
+from roomwatch.stages.wake import Wakeups
 
 __all__ = ["TriageStage"]
 
@@ -44,6 +54,9 @@ logger = logging.getLogger(__name__)
 _QUESTION_KINDS: Final = TYPED_KINDS
 #: Wall seconds without a record after which a room's clock is forgotten.
 _FORGET_S: Final = 6 * 3600.0
+#: Wake a room this many seconds before its deadline (rounding): a look that
+#: finds nothing due yet only ticks as every call once did, and plans again.
+_EARLY_S: Final = 1e-6
 
 
 class AuditSink(Protocol):
@@ -74,11 +87,32 @@ class TriageStage:
         self._clocks = clocks if clocks is not None else RoomClocks(monotonic, pace)
         self._wall = time.time
         self.gate = gate if gate is not None else Gate(Authz(()), RefusalLog())
+        #: When each room's queue next has something due (monotonic seconds).
+        self._wakes = Wakeups()
+        #: Ticker calls so far, and the monotonic time of the latest.
+        self._epoch = 0
+        self._ticked_at: float | None = None
+        #: Rooms whose clock changed course (or whose queue was made) since
+        #: ticker call number ``epoch``: not yet "ticked" on their new course.
+        self._fresh: dict[str, int] = {}
+        #: Rooms to plan again (and to forget, if their clock went) at the next call.
+        self._replan: dict[str, None] = {}
+        #: Queue creation order: rooms are ticked in it, as they always were.
+        self._order: dict[str, int] = {}
+        self._seq = 0
+        self._clocks.watch(self._clock_changing)
 
     def queue(self, room: str) -> QuestionQueue:
         q = self._queues.get(room)
         if q is None:
             q = self._queues[room] = QuestionQueue(room, self.config)
+            self._fresh[room] = self._epoch
+            self._order[room] = self._seq = self._seq + 1
+            self._replan[room] = None
+        else:
+            self._catch_up(room, q)
+            # The caller may feed it or act on it: plan it again.
+            self._replan[room] = None
         return q
 
     @property
@@ -115,28 +149,95 @@ class TriageStage:
             self._clocks.advance(room, ts)
         for room, q in touched.items():
             out.extend(_host(q.tick(newest[room])))
+            self._replan[room] = None
         return out
 
     def tick_wall(self) -> list[Publish]:
-        """Move each room's queue on to that room's record time now."""
+        """Move the queues with something due on to their room's record time now.
+
+        The others are moved on lazily (see the module docstring): the
+        result is that of ticking every room, at the cost of the due ones.
+        """
         out: list[Publish] = []
-        for room, q in self._queues.items():
+        self._settle()
+        at = self._clocks.time()
+        self._epoch += 1
+        self._ticked_at = at
+        due = self._wakes.due(at)
+        due.sort(key=self._order.__getitem__)
+        for room in due:
+            q = self._queues[room]
             if room in self._clocks:
-                out.extend(_host(q.tick(self._clocks.now(room))))
+                out.extend(_host(q.tick(self._clocks.now(room, at=at))))
+            self._plan(room, q)
         self._clocks.prune(_FORGET_S)
-        # Rooms with no record for hours (a finished replay, a room that
-        # closed): their clock is forgotten (by whichever stage pruned the
-        # shared clock first), and their queue once it is empty, so many
-        # rooms over a long run don't pile up state.
-        for room in [r for r, q in self._queues.items() if r not in self._clocks and not q]:
-            del self._queues[room]
+        self._settle()
         return out
+
+    def _settle(self) -> None:
+        """Plan the rooms that changed; forget those whose clock went and queue emptied.
+
+        Rooms with no record for hours (a finished replay, a room that
+        closed): their clock is forgotten (by whichever stage pruned the
+        shared clock first), and their queue once it is empty, so many rooms
+        over a long run don't pile up state.
+        """
+        replan, self._replan = self._replan, {}
+        for room in replan:
+            q = self._queues.get(room)
+            if q is None:
+                continue
+            if room not in self._clocks and not q:
+                del self._queues[room]
+                del self._order[room]
+                self._fresh.pop(room, None)
+                self._wakes.forget(room)
+            else:
+                self._plan(room, q)
+
+    def _plan(self, room: str, q: QuestionQueue) -> None:
+        """Wake ``room`` when its record time reaches its queue's next deadline."""
+        due = q.next_due()
+        at = None
+        if due is not None and room in self._clocks:
+            # Due by the queue's own time (which a question or an action may
+            # have set ahead of the room's): at the next call.
+            now = self._clocks.time()
+            at = now if due < q.clock else self._clocks.wake_at(room, due)
+            if at is None and self._clocks.now(room, at=now) >= due:
+                at = now  # a room whose time stands still, already past it
+        if at is None:
+            # Nothing pending, or the room's time stands still (or is gone):
+            # a change of either plans it again.
+            self._wakes.forget(room)
+        else:
+            self._wakes.set(room, at - _EARLY_S)
+
+    def _clock_changing(self, room: str) -> None:
+        """``room``'s record time is about to change course (see :meth:`RoomClocks.watch`)."""
+        q = self._queues.get(room)
+        if q is not None:
+            self._catch_up(room, q)
+            self._fresh[room] = self._epoch
+            self._replan[room] = None
+
+    def _catch_up(self, room: str, q: QuestionQueue) -> None:
+        """Move ``q``'s clock to where ticking it at the last ticker call would have.
+
+        Only if the room's clock has run on its present course since before
+        that call (else that call saw an earlier course, caught up already
+        when it changed): then its time at that call is this course's.
+        """
+        at = self._ticked_at
+        if at is not None and self._fresh.get(room) != self._epoch and room in self._clocks:
+            q.advance(self._clocks.now(room, at=at))
 
     # -- hub wiring --------------------------------------------------------
 
     def snapshot(self, client: Actor) -> Iterable[dict[str, Any]]:
         for room, q in self._queues.items():
             if client.wants(room):
+                self._catch_up(room, q)
                 yield {
                     "type": "snapshot",
                     "room": room,
@@ -179,8 +280,9 @@ class TriageStage:
             if refusal.retry_after:
                 reply["retry_after"] = refusal.retry_after
             return reply, []
-        q = self._queues[room]
+        q = self.queue(room)
         result = getattr(q, action)(item_id, client.token.label, self.now(room))
+        self._replan[room] = None
         self._audit(result.audit, client.token.role)
         reply = {"type": "ack" if result.ok else "error", "action": action}
         reply.update(result.to_dict())

@@ -91,6 +91,47 @@ class QuestionQueue(HostActions):
             self._send_order(now, events, force=True)
         return events
 
+    @property
+    def clock(self) -> float:
+        """The queue's time: the latest ``now`` it was fed, ticked or moved to."""
+        return self._now
+
+    def advance(self, now: float) -> None:
+        """Move the queue's clock on to ``now`` without ticking (no events).
+
+        For a caller that ticks only when :meth:`next_due` says so: the clock
+        still reads what a tick at ``now`` would have left (item scores are
+        shown decayed to it, and a later question never goes back before it).
+        """
+        self._advance(now)
+
+    def next_due(self) -> float | None:
+        """The earliest clock value at which :meth:`tick` may do more than move the clock.
+
+        An item ageing out, a grace period ending, a held-back update or
+        order change coming due, or the decay's rebase; None when nothing is
+        pending (an empty queue, or only claimed and pinned items). A tick
+        before it changes nothing but the clock (see :meth:`advance`).
+        """
+        cfg = self.config
+        due: list[float] = []
+        if self._ageing:
+            due.append(self._items[next(iter(self._ageing))].touched + cfg.idle_expire_s)
+        if self._closed:
+            closed_at = self._items[next(iter(self._closed))].closed_at
+            assert closed_at is not None
+            due.append(closed_at + cfg.grace_s)
+        if self._dirty:
+            last = min(self._items[i].last_emit for i in self._dirty)
+            due.append(last + cfg.update_interval_s)
+        order = self._ranking.due_at()
+        if order is not None:
+            due.append(order)
+        rebase = self._decay.rebase_at()  # even when empty: it moves t0
+        if rebase is not None:
+            due.append(rebase)
+        return min(due, default=None)
+
     # ----------------------------------------------------------------- reads
 
     def snapshot(self, *, include_closed: bool = False) -> list[Item]:

@@ -46,6 +46,10 @@ class Decay:
                 entry.mass *= factor
             self.t0 = now
 
+    def rebase_at(self) -> float | None:
+        """The clock value past which :meth:`advance` rebases (None before it starts)."""
+        return None if self.t0 is None else self.t0 + MAX_EXPONENT / self.lam
+
     def scale(self, now: float) -> float:
         """What a gain at ``now`` is multiplied by before it is added to a stored mass."""
         assert self.t0 is not None
@@ -119,6 +123,10 @@ class TopList:
         self._order_at = now
         self.pending = False
         events.append(QueueEvent("reordered", room, order=order))
+
+    def due_at(self) -> float | None:
+        """When a held-back order change may be sent (None if none is held back)."""
+        return self._order_at + self._reorder_interval_s if self.pending else None
 
     def due(self, now: float) -> bool:
         """A held-back order change may be sent now."""
