@@ -199,7 +199,13 @@ def build_pipeline(
         graph.triage = TriageStage(settings.queue, clocks=clocks, gate=gate)
         pipeline.add_output(_Forwarding(graph, graph.triage))
     if "flag" in stages:
-        graph.flag = FlagStage(backlog=settings.hub.moderator_backlog)
+        graph.flag = FlagStage(
+            backlog=settings.hub.moderator_backlog,
+            total=settings.limits.max_moderator_backlog,
+            on_discard=metrics.components.component("transform", "flag")
+            .discarded("backlog_total_cap")
+            .inc,
+        )
         pipeline.add_output(_Forwarding(graph, graph.flag))
     if "alerts" in stages:
         graph.alerts = AlertStage(
@@ -220,6 +226,8 @@ def build_pipeline(
             gate=gate,
             registry=metrics.registry,
             clocks=clocks,
+            max_review_items=settings.limits.max_review_items,
+            max_stats_rooms=settings.limits.max_stats_rooms,
         )
         pipeline.add_output(_Forwarding(graph, graph.moderation))
     return graph

@@ -294,6 +294,17 @@ class LimitSettings:
     #: analysis, counted; 0 turns flood control off.
     user_comments_per_s: NonNegativeFloat = 1.0
     user_comments_burst: PositiveInt = 20
+    #: Open review items kept across all rooms (each room also keeps at most
+    #: moderation.queue_max). Past it the least recently active room loses its
+    #: oldest item: counted, and the dashboards are told.
+    max_review_items: PositiveInt = field(default=20_000, metadata=_UNHASHED)
+    #: Flagged verdicts kept for moderators who connect, across all rooms
+    #: (each room also keeps at most hub.moderator_backlog). Past it the least
+    #: recently active room loses its oldest, counted.
+    max_moderator_backlog: PositiveInt = field(default=20_000, metadata=_UNHASHED)
+    #: Rooms with a live rate, mood and mood chart (moderation) at once. Past
+    #: it the least recently active room's chart is forgotten, counted.
+    max_stats_rooms: PositiveInt = field(default=2_000, metadata=_UNHASHED)
 
 
 @dataclass(frozen=True, slots=True)

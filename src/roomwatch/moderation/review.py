@@ -137,34 +137,79 @@ class ReviewItem:
 
 
 class ReviewQueue:
-    """Open review items per room, oldest first, bounded per room."""
+    """Open review items per room, oldest first, bounded per room and in total.
 
-    def __init__(self, labels: Iterable[str], max_per_room: int) -> None:
+    Rooms are kept least recently active first. Past ``max_total`` items in
+    all rooms, the least recently active room loses its oldest item; those
+    items go to :attr:`spilled` (the caller tells the moderators and counts
+    them: none is dropped silently).
+    """
+
+    def __init__(
+        self, labels: Iterable[str], max_per_room: int, max_total: int | None = None
+    ) -> None:
         self.labels = frozenset(labels)
         self.max_per_room = max_per_room
-        self._rooms: dict[str, OrderedDict[str, ReviewItem]] = {}
+        self.max_total = max_total
+        self._rooms: OrderedDict[str, OrderedDict[str, ReviewItem]] = OrderedDict()
+        self._total = 0
+        #: Items evicted by the global cap since the caller last took them.
+        self.spilled: list[ReviewItem] = []
 
     def wants(self, v: Verdict) -> bool:
         return v.label in self.labels
 
+    def _room(self, name: str) -> OrderedDict[str, ReviewItem]:
+        room = self._rooms.get(name)
+        if room is None:
+            room = self._rooms[name] = OrderedDict()
+        else:
+            self._rooms.move_to_end(name)
+        return room
+
     def add(self, item: ReviewItem) -> list[str]:
-        """Add ``item``; returns the ids evicted to make room."""
-        room = self._rooms.setdefault(item.room, OrderedDict())
+        """Add ``item``; returns the ids evicted from its room by the per-room cap.
+
+        Items evicted by the global cap (from any room) go to :attr:`spilled`.
+        """
+        room = self._room(item.room)
+        if item.id not in room:
+            self._total += 1
         room[item.id] = item
         evicted: list[str] = []
         while len(room) > self.max_per_room:
             old, _ = room.popitem(last=False)
+            self._total -= 1
             evicted.append(old)
+        self._spill()
         return evicted
+
+    def _spill(self) -> None:
+        if self.max_total is None:
+            return
+        while self._total > self.max_total:
+            name, oldest = next(iter(self._rooms.items()))
+            _, spilled = oldest.popitem(last=False)
+            self._total -= 1
+            self.spilled.append(spilled)
+            if not oldest:
+                del self._rooms[name]
+
+    def take_spilled(self) -> list[ReviewItem]:
+        """The items the global cap evicted since the last call (and forget them)."""
+        out, self.spilled = self.spilled, []
+        return out
 
     def restore(self, item: ReviewItem) -> None:
         """Put a decided item back (undo), in time order."""
-        room = self._rooms.setdefault(item.room, OrderedDict())
+        room = self._room(item.room)
         room[item.id] = item
         ordered = sorted(room.values(), key=lambda i: i.ts)
         room.clear()
         for it in ordered[-self.max_per_room :]:
             room[it.id] = it
+        self._total = sum(len(q) for q in self._rooms.values())
+        self._spill()
 
     def get(self, room: str, item_id: str) -> ReviewItem | None:
         q = self._rooms.get(room)
@@ -172,7 +217,14 @@ class ReviewQueue:
 
     def pop(self, room: str, item_id: str) -> ReviewItem | None:
         q = self._rooms.get(room)
-        return q.pop(item_id, None) if q is not None else None
+        if q is None:
+            return None
+        found = q.pop(item_id, None)
+        if found is not None:
+            self._total -= 1
+            if not q:
+                del self._rooms[room]
+        return found
 
     def items(self, room: str) -> list[ReviewItem]:
         return list(self._rooms.get(room, {}).values())
@@ -182,7 +234,7 @@ class ReviewQueue:
         return tuple(self._rooms)
 
     def __len__(self) -> int:
-        return sum(len(q) for q in self._rooms.values())
+        return self._total
 
 
 class UserHistory:

@@ -44,6 +44,7 @@ from roomwatch.config import Token
 from roomwatch.config.moderation import MUTE_DURATIONS, ModerationConfig
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
+from roomwatch.metrics import component_families
 from roomwatch.moderation.actions import Actions
 from roomwatch.moderation.decision import SNAPSHOT_DECISIONS, Decision
 from roomwatch.moderation.outbound import Outbound, build_outbound
@@ -78,16 +79,28 @@ class Moderation:
         monotonic: Callable[[], float] = time.monotonic,
         stats_interval_s: float = 1.0,
         pace: Pace | None = None,
+        max_review_items: int | None = None,
+        max_stats_rooms: int | None = None,
     ) -> None:
         self.config = config
         self.outbound: Outbound = outbound if outbound is not None else build_outbound(config)
         self._clock = clock
         self.stats_interval_s = stats_interval_s
-        self.queue = ReviewQueue(config.review_labels, config.queue_max)
+        self.queue = ReviewQueue(config.review_labels, config.queue_max, max_review_items)
         self.history = UserHistory(config.history_per_user, config.history_users)
         self.gate: Gate = gate
         self.gate.set_rate("moderation", config.actions_per_minute)
-        self.stats: dict[str, RoomStats] = {}
+        #: Room stats, least recently active first (at most ``max_stats_rooms``).
+        self.stats: OrderedDict[str, RoomStats] = OrderedDict()
+        self.max_stats_rooms = max_stats_rooms
+        #: Rooms whose stats frame still changes: new comments, or rate and
+        #: mood windows not yet past their last comment. publish_stats visits
+        #: only these (and the oldest rooms, to forget quiet ones).
+        self._live: dict[str, None] = {}
+        #: Rooms publish_stats has looked at, ever (a work count for tests and benchmarks).
+        self.stats_visits = 0
+        self._settle_s = max(config.rate_window_s, config.mood_window_s) + 1.0
+        self._component = component_families(registry).component("transform", "moderation")
         self.recent: deque[tuple[Any, ...]] = deque(maxlen=config.recent)
         # Record time per room, shared with the stages (the root owns it): a
         # record in one room never moves another room's rates.
@@ -180,30 +193,69 @@ class Moderation:
                 item = ReviewItem.from_verdict(r, previous)
                 frame[2].extend(self.queue.add(item))
                 frame[1].append(item.to_dict())
+        live = self._live
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
+            self.stats.move_to_end(room)
+            live[room] = None
+        self._cap_stats()
+        spilled: dict[str, list[dict[str, Any]]] = {}
+        taken = self.queue.take_spilled()
+        if taken:
+            self._component.discarded("review_total_cap").inc(len(taken))
+        for it in taken:
+            spilled.setdefault(it.room, []).append(
+                {"id": it.id, "reason": "evicted", "cap": "global"}
+            )
         out: list[Publish] = []
         for room, (rows, added, evicted) in frames.items():
             message: dict[str, Any] = {"type": "batch", "comments": rows}
-            if added or evicted:
-                message["review"] = {
-                    "added": added,
-                    "removed": [{"id": i, "reason": "evicted"} for i in evicted],
-                }
+            removed = [{"id": i, "reason": "evicted"} for i in evicted]
+            if evicted:
+                self._component.discarded("review_room_cap").inc(len(evicted))
+            removed.extend(spilled.pop(room, ()))
+            if added or removed:
+                message["review"] = {"added": added, "removed": removed}
             out.append(Publish("stream", room, message))
+        # Rooms that lost items to the global cap but had no comment now:
+        # their moderators see the items go, as for any eviction.
+        for room, removed in spilled.items():
+            out.append(Publish("stream", room, {"type": "review", "added": [], "removed": removed}))
         return out
 
+    def _cap_stats(self) -> None:
+        """Forget the least recently active rooms' charts past ``max_stats_rooms``."""
+        cap = self.max_stats_rooms
+        if cap is None:
+            return
+        over = len(self.stats) - cap
+        if over <= 0:
+            return
+        for _ in range(over):
+            room, _stats = self.stats.popitem(last=False)
+            self._live.pop(room, None)
+        self._component.discarded("stats_rooms_cap").inc(over)
+
     def publish_stats(self) -> list[Publish]:
-        """Each active room's ``stats`` frame (the root's ticker calls this once a second)."""
+        """``stats`` frames of the rooms whose stats changed (the ticker calls this once a second).
+
+        A room is visited while it gets comments and until its rate and mood
+        windows have passed its last one (its last frame shows rate 0); after
+        that its frame would not change, so a quiet room costs nothing. Work
+        is proportional to the busy rooms, not to all rooms.
+        """
         out: list[Publish] = []
-        for room, stats in tuple(self.stats.items()):
+        span = self.config.series_minutes * 60
+        for room in tuple(self._live):
+            self.stats_visits += 1
+            stats = self.stats.get(room)
+            if stats is None:
+                del self._live[room]
+                continue
             now = self.now(room)
-            horizon = now - self.config.series_minutes * 60
-            if stats.newest < horizon:
-                if stats.newest < horizon - 3600:
-                    # Quiet for 1.5 h: forget the chart (the shared record
-                    # clock forgets the room on its own).
-                    del self.stats[room]
+            if now - stats.newest > self._settle_s:
+                del self._live[room]
+            if stats.newest < now - span:
                 continue
             out.append(
                 Publish(
@@ -212,7 +264,21 @@ class Moderation:
                     {"type": "stats", "now": now, **stats.summary(now), "series": stats.series(2)},
                 )
             )
+        self._forget_quiet(span + 3600)
         return out
+
+    def _forget_quiet(self, quiet_s: float) -> None:
+        """Forget the charts of rooms quiet for ``quiet_s`` (least recently active first)."""
+        while self.stats:
+            room, stats = next(iter(self.stats.items()))
+            if room in self._live:
+                return
+            self.stats_visits += 1
+            if stats.newest >= self.now(room) - quiet_s:
+                return
+            # Quiet for 1.5 h: forget the chart (the shared record clock
+            # forgets the room on its own).
+            del self.stats[room]
 
     # -- hub wiring ------------------------------------------------------------
 
