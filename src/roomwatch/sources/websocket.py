@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import websockets
-from tenacity import RetryCallState
 from websockets.asyncio.client import ClientConnection, connect
 
 from roomwatch.core.errors import RecordError
@@ -32,6 +31,7 @@ from roomwatch.metrics import Metrics
 from roomwatch.retry import RetryPolicy
 from roomwatch.sources.mapping import parse_mapped
 from roomwatch.sources.protocol import CommentSink
+from roomwatch.sources.reconnect import Ended, Reconnects, mark_restarting
 from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
 
@@ -65,10 +65,6 @@ class Backoff:
         )
 
 
-class _Ended(Exception):
-    """The connection closed or failed; the source reconnects."""
-
-
 @dataclass(slots=True)
 class WebSocketSource:
     url: str
@@ -89,30 +85,23 @@ class WebSocketSource:
     #: Maps a fetcher's own JSON shape to records; None: records as they are.
     field_map: FieldMap | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
-    #: The connection attempt under way (1-based), and the attempts before
-    #: the last one that received a frame: reconnects count from there.
-    _attempt: int = 0
-    _healthy_after: int = 0
+    _reconnects: Reconnects = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._reconnects = Reconnects(self.name, self.url, logger)
 
     async def run(self, sink: CommentSink) -> None:
         """Connect, read, reconnect; returns only after :meth:`close`."""
-        retrying = self.backoff.policy.retrying(
-            _Ended,
-            rand=self.backoff.rng.random,
-            sleep=self._pause,
-            give_up=self._stopping.is_set,
-            # Count reconnects since the upstream last sent a frame.
-            retry_number=lambda state: state.attempt_number - self._healthy_after,
-            before_sleep=self._log_reconnect,
+        await self._reconnects.run(
+            self.backoff.policy,
+            self.backoff.rng.random,
+            lambda: self._connect(sink),
+            stopping=self._stopping,
+            pause=self._pause,
         )
-        with contextlib.suppress(_Ended):  # closed while the connection was failing
-            async for attempt in retrying:
-                with attempt:
-                    self._attempt = attempt.retry_state.attempt_number
-                    await self._connect(sink)
 
     async def _connect(self, sink: CommentSink) -> None:
-        """One connection, read to its end: returns when closing, else raises :class:`_Ended`."""
+        """One connection, read to its end: returns when closing, else raises :class:`Ended`."""
         if self._stopping.is_set():
             return
         connected = self.metrics.source_connected.labels(self.name)
@@ -150,27 +139,12 @@ class WebSocketSource:
             reason = f"{type(exc).__name__}: {exc}"
             self.metrics.source(self.name).errors(type(exc).__name__).inc()
             self.metrics.source_restarts.labels(self.name).inc()
-            if self.health is not None:
-                self.health.state = "restarting"
-                self.health.restarts += 1
-                self.health.last_error = reason[:500]
-                self.health.last_error_at = time.time()
+            mark_restarting(self.health, reason)
         finally:
             connected.set(0)
         if self._stopping.is_set():
             return
-        raise _Ended(reason)
-
-    def _log_reconnect(self, state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome is not None else None
-        logger.warning(
-            "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
-            self.name,
-            error,
-            self.url,
-            state.upcoming_sleep,
-            state.attempt_number - self._healthy_after,
-        )
+        raise Ended(reason)
 
     async def _pause(self, delay: float) -> None:
         """Wait ``delay`` seconds before reconnecting, or less if the source is closed."""
@@ -201,9 +175,7 @@ class WebSocketSource:
                     return
                 # A frame arrived, so the upstream is healthy again: the next
                 # reconnect waits as if it were the first.
-                self._healthy_after = self._attempt - 1
-                if self.health is not None and self.health.state == "restarting":
-                    self.health.state = "running"
+                self._reconnects.data_arrived(self.health)
                 # A record without ts is stamped with its room's time by the pipeline.
                 fmap = self.field_map
                 items = (

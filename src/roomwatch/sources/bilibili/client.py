@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import websockets
-from tenacity import RetryCallState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.protocol import State
 
@@ -56,6 +55,7 @@ from roomwatch.sources.bilibili.codec import (
 from roomwatch.sources.bilibili.commands import Ignored, Malformed, to_record
 from roomwatch.sources.bilibili.gap import Gap, GapWatch
 from roomwatch.sources.protocol import CommentSink
+from roomwatch.sources.reconnect import Ended, Reconnects, mark_restarting
 from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
 from roomwatch.sources.websocket import Backoff
@@ -84,19 +84,15 @@ OUTCOMES: Final = (
 MAX_FRAME_BYTES: Final = MAX_PACKET_BYTES
 
 
-class _Ended(Exception):
-    """The connection failed, closed or went quiet; the source reconnects."""
-
-
-class EnterRoomRefused(_Ended):
+class EnterRoomRefused(Ended):
     """The enter-room reply's code was not 0 (counted under this name)."""
 
 
-class EnterRoomTimeout(_Ended):
+class EnterRoomTimeout(Ended):
     """No enter-room reply within ``auth_timeout_s``."""
 
 
-class HeartbeatTimeout(_Ended):
+class HeartbeatTimeout(Ended):
     """A heartbeat still had no reply when the next one was due."""
 
 
@@ -118,11 +114,11 @@ class BilibiliSource:
     popularity: int | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _gap: GapWatch = field(init=False)
-    _attempt: int = 0
-    _healthy_after: int = 0
+    _reconnects: Reconnects = field(init=False)
 
     def __post_init__(self) -> None:
         self._gap = GapWatch(self.settings.gap_alert_s)
+        self._reconnects = Reconnects(self.name, self.settings.url, logger)
         if self.backoff is None:
             self.backoff = Backoff(
                 self.settings.backoff_initial_s, self.settings.backoff_max_s, random.Random()
@@ -142,19 +138,13 @@ class BilibiliSource:
         """Connect, read, reconnect; returns only after :meth:`close`."""
         assert self.backoff is not None
         self._gap.start(self.clock())
-        retrying = self.backoff.policy.retrying(
-            _Ended,
-            rand=self.backoff.rng.random,
-            sleep=self._pause,
-            give_up=self._stopping.is_set,
-            retry_number=lambda state: state.attempt_number - self._healthy_after,
-            before_sleep=self._log_reconnect,
+        await self._reconnects.run(
+            self.backoff.policy,
+            self.backoff.rng.random,
+            lambda: self._connect(sink),
+            stopping=self._stopping,
+            pause=self._pause,
         )
-        with contextlib.suppress(_Ended):  # closed while the connection was failing
-            async for attempt in retrying:
-                with attempt:
-                    self._attempt = attempt.retry_state.attempt_number
-                    await self._connect(sink)
 
     def close(self) -> None:
         """Ask :meth:`run` to stop. Idempotent."""
@@ -175,21 +165,10 @@ class BilibiliSource:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), max(step, 0.001))
 
-    def _log_reconnect(self, state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome is not None else None
-        logger.warning(
-            "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
-            self.name,
-            error,
-            self.settings.url,
-            state.upcoming_sleep,
-            state.attempt_number - self._healthy_after,
-        )
-
     # -- one connection ----------------------------------------------------------
 
     async def _connect(self, sink: CommentSink) -> None:
-        """One connection, read to its end: returns when closing, else raises :class:`_Ended`."""
+        """One connection, read to its end: returns when closing, else raises :class:`Ended`."""
         if self._stopping.is_set():
             return
         connected = self.metrics.source_connected.labels(self.name)
@@ -213,7 +192,7 @@ class BilibiliSource:
                 reason = "the server closed the connection"
         except asyncio.CancelledError:
             raise
-        except _Ended as exc:
+        except Ended as exc:
             reason = str(exc)
             self._error(type(exc).__name__)
         except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
@@ -225,11 +204,7 @@ class BilibiliSource:
             reason = f"{type(exc).__name__}: {exc}"
             self._error(type(exc).__name__)
             self.metrics.source_restarts.labels(self.name).inc()
-            if self.health is not None:
-                self.health.state = "restarting"
-                self.health.restarts += 1
-                self.health.last_error = reason[:500]
-                self.health.last_error_at = time.time()
+            mark_restarting(self.health, reason)
         finally:
             connected.set(0)
             if decoder.pending:
@@ -244,7 +219,7 @@ class BilibiliSource:
         self._check_gap()
         if self._stopping.is_set():
             return
-        raise _Ended(reason)
+        raise Ended(reason)
 
     async def _session(self, ws: ClientConnection, decoder: Decoder, sink: CommentSink) -> None:
         """Enter the room, then read and beat until the connection ends or the source closes."""
@@ -374,9 +349,7 @@ class BilibiliSource:
     def _data(self) -> None:
         """Data arrived: the upstream is healthy (the next reconnect waits as if it were
         the first); a gap under way ends."""
-        self._healthy_after = self._attempt - 1
-        if self.health is not None and self.health.state == "restarting":
-            self.health.state = "running"
+        self._reconnects.data_arrived(self.health)
         ended = self._gap.data(self.clock())
         if ended is not None:
             self._gap_ended(ended)

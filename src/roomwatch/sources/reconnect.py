@@ -1,0 +1,97 @@
+"""The reconnect loop every long-lived source runs: connect, read, wait, again.
+
+A source's ``connect_once`` reads one connection to its end and raises
+:class:`Ended` to ask for a reconnect (or returns when the source is
+closing). :class:`Reconnects` runs it under the shared
+:class:`~roomwatch.retry.RetryPolicy` forever, counting the waits from the
+last connection that received data, so a healthy upstream that drops once
+is retried after the first delay, not the tenth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tenacity import RetryCallState
+
+from roomwatch.retry import RetryPolicy
+from roomwatch.sources.supervise import SourceState
+
+__all__ = ["Ended", "Reconnects", "mark_restarting"]
+
+
+class Ended(Exception):
+    """The connection closed, failed or went quiet; the source reconnects."""
+
+
+@dataclass(slots=True)
+class Reconnects:
+    """Connection attempts of one source, and the one before data last arrived."""
+
+    name: str
+    url: str
+    #: The source's own logger, so its reconnect lines keep its name.
+    log: logging.Logger
+    #: The connection attempt under way (1-based), and the attempts before
+    #: the last one that received data: reconnects count from there.
+    attempt: int = 0
+    healthy_after: int = 0
+
+    def data_arrived(self, health: SourceState | None) -> None:
+        """The upstream sent data: the next reconnect waits as if it were the first."""
+        self.healthy_after = self.attempt - 1
+        if health is not None and health.state == "restarting":
+            health.state = "running"
+
+    async def run(
+        self,
+        policy: RetryPolicy,
+        rand: Callable[[], float],
+        connect_once: Callable[[], Awaitable[None]],
+        *,
+        stopping: asyncio.Event,
+        pause: Callable[[float], Awaitable[None]],
+    ) -> None:
+        """Run ``connect_once`` until ``stopping`` is set, waiting ``pause`` between."""
+        retrying = policy.retrying(
+            Ended,
+            rand=rand,
+            sleep=pause,
+            give_up=stopping.is_set,
+            retry_number=self._number,
+            before_sleep=self._log,
+        )
+        with contextlib.suppress(Ended):  # closed while the connection was failing
+            async for attempt in retrying:
+                with attempt:
+                    self.attempt = attempt.retry_state.attempt_number
+                    await connect_once()
+
+    def _number(self, state: RetryCallState) -> int:
+        return state.attempt_number - self.healthy_after
+
+    def _log(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        self.log.warning(
+            "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
+            self.name,
+            error,
+            self.url,
+            state.upcoming_sleep,
+            self._number(state),
+        )
+
+
+def mark_restarting(health: SourceState | None, reason: str) -> None:
+    """An unexpected error: ``/healthz`` shows the source restarting, with why."""
+    if health is None:
+        return
+    health.state = "restarting"
+    health.restarts += 1
+    health.last_error = reason[:500]
+    health.last_error_at = time.time()
