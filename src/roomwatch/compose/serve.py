@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final
 
 from roomwatch.authz import RefusalLog
 from roomwatch.compose.graph import Graph
+from roomwatch.core.log_throttle import LogThrottle
 from roomwatch.sinks.hub import ActionHandler, Client, Hub
 from roomwatch.stages.events import Handled, Publish
 from roomwatch.store import Store
@@ -152,18 +152,13 @@ class _Throttled:
 
     def __init__(self, message: str) -> None:
         self.message = message
-        self.held = 0
-        self._next = -math.inf
+        self._throttle = LogThrottle(self.EVERY_S)
 
     def log(self, now: float) -> None:
-        if now < self._next:
-            self.held += 1
+        more = self._throttle.due(None, now)
+        if more is None:
             return
-        if self.held:
-            logger.exception(
-                "%s (and %d more times since the last report)", self.message, self.held
-            )
+        if more:
+            logger.exception("%s (and %d more times since the last report)", self.message, more)
         else:
             logger.exception("%s", self.message)
-        self.held = 0
-        self._next = now + self.EVERY_S

@@ -31,10 +31,11 @@ from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final, Self, TypeVar
+from typing import IO, Any, Self, TypeVar
 
 from prometheus_client import CollectorRegistry
 
+from roomwatch.core.log_throttle import LogThrottle
 from roomwatch.metrics import StoreMetrics
 from roomwatch.store.errors import DROP_REASONS, ERROR_TYPES, StoreError, error_type
 from roomwatch.store.params import TABLE_OF
@@ -45,7 +46,6 @@ __all__ = ["Sink", "StoreWriter", "open_sink"]
 logger = logging.getLogger("roomwatch.store")
 
 _T = TypeVar("_T")
-_LOG_EVERY_S: Final = 60.0
 
 _Pending = tuple[str, tuple[Any, ...]]
 Sink = str | PathLike[str] | IO[str]
@@ -93,8 +93,7 @@ class StoreWriter:
         self._batch_rows = batch_rows
         self._max_backlog = max_backlog
         self._pending: list[_Pending] = []
-        self._logged_at: dict[str, float] = {}
-        self._unlogged: dict[str, int] = {}
+        self._error_log = LogThrottle(60.0)
         self._wake = asyncio.Event()
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
@@ -237,15 +236,10 @@ class StoreWriter:
         """Count a failure; log the first of each type, then one line per minute."""
         kind = error_type(exc)
         self.metrics.errors.labels(kind).inc()
-        now = time.monotonic()
-        last = self._logged_at.get(kind)
-        if last is None or now - last >= _LOG_EVERY_S:
-            more = self._unlogged.pop(kind, 0)
+        more = self._error_log.due(kind, time.monotonic())
+        if more is not None:
             extra = f" (and {more} more since the last report)" if more else ""
             logger.warning("store: %s failed (%s): %s%s", what, kind, exc, extra)
-            self._logged_at[kind] = now
-        else:
-            self._unlogged[kind] = self._unlogged.get(kind, 0) + 1
         return kind
 
     def _enqueue(self, sql: str, build: Callable[[], tuple[Any, ...]]) -> bool:
