@@ -122,9 +122,7 @@ def test_a_mapped_source_enters_the_config_digest() -> None:
 
 def test_a_gift_amount_is_the_unit_price_times_the_count() -> None:
     rule = TypeRule(kind="gift", amount_scale=0.1, multiply="gift.count|gift.repeat")
-    fmap = FieldMap(
-        room="r", type_field="t", fields={"amount": "gift.price"}, types={"gift": rule}
-    )
+    fmap = FieldMap(room="r", type_field="t", fields={"amount": "gift.price"}, types={"gift": rule})
 
     def amount(gift: dict[str, object]) -> object:
         got = map_message(fmap, {"t": "gift", "gift": gift})

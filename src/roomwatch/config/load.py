@@ -124,7 +124,7 @@ class Settings:
         data["replay_sources"] = [dataclasses.asdict(s) for s in self.replay_sources]
         if self.bilibili_sources:  # (absent, the digest is what it was before them)
             data["bilibili_sources"] = [
-                {k: v for k, v in dataclasses.asdict(s).items() if k not in ("key", "buvid")}
+                {k: v for k, v in _hashed(s).items() if k not in ("key", "buvid")}
                 for s in self.bilibili_sources
             ]
         data["rooms"] = {room: dataclasses.asdict(r) for room, r in self.rooms.items()}

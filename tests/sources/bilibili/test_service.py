@@ -39,7 +39,11 @@ async def test_a_danmu_msg_reaches_the_pipeline_as_a_verdict(
     async with BiliServer(script) as server:
         settings = make_settings(
             store={"path": str(tmp_path / "rw.sqlite3")},
-            sources={"bilibili": [{"room_id": 2233, "url": server.url, "heartbeat_s": 0.5}]},
+            sources={
+                "bilibili": [
+                    {"room_id": 2233, "url": server.url, "heartbeat_s": 0.5, "api_url": ""}
+                ]
+            },
         )
         async with Service(
             settings, analyzer=analyzer, registry=CollectorRegistry(), extra_outputs=[collect]
