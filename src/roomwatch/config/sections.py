@@ -223,8 +223,9 @@ class BilibiliSourceSettings:
     uid: NonNegativeInt = 0
     #: The auth key (the "token" of the room's danmaku info for a logged-in
     #: account). With `api_url` set, each connection fetches a fresh one and
-    #: this is only the fallback. Without uid and key the server masks
-    #: senders: docs/sources.md says which fields. May be "env:VAR".
+    #: this is the fallback, or, with a uid but no `cookie`, the key used (the
+    #: API's would be an anonymous visitor's). Without uid and key the server
+    #: masks senders: docs/sources.md says which fields. May be "env:VAR".
     key: str = field(default="", metadata=_SECRET_ENV)
     #: The logged-in browser's buvid cookie, sent with the key; may be "env:VAR".
     buvid: str = field(default="", metadata=_SECRET_ENV)

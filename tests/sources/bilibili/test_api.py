@@ -213,3 +213,25 @@ async def test_resolve_room_off_still_fetches_hosts_and_keys() -> None:
     assert api.room_init_calls == []
     assert api.danmu_info_calls == [{"id": "2233", "type": "0"}]
     assert [(x["roomid"], x["key"]) for x in a.auths] == [(2233, "token-1")]
+
+
+async def test_a_logged_in_uid_without_its_cookie_keeps_its_own_key() -> None:
+    """The API's key is an anonymous visitor's unless the account's cookie asked for it."""
+
+    async def script(conn: ServerConnection, n: int) -> None:
+        await send_all(conn, [command(danmu(f"n{n}"))])
+        await conn.close()
+
+    metrics = Metrics(CollectorRegistry())
+    sink = Collector()
+    async with BiliServer(script) as a, ApiServer(rooms={2233: 2233}) as api:
+        api.hosts = [host(a)]
+        src = source(api.url, metrics, uid=5, key="mine")
+        async with running(src, sink):
+            await wait_for(lambda: "n2" in sink.texts(), show=sink.texts)
+        with_cookie = source(api.url, metrics, uid=5, key="mine", cookie="SESSDATA=s")
+        async with running(with_cookie, sink):
+            await wait_for(lambda: len(a.auths) >= 3, show=lambda: a.auths)
+    assert [(x["uid"], x["key"]) for x in a.auths[:2]] == [(5, "mine"), (5, "mine")]
+    assert a.auths[2]["uid"] == 5 and a.auths[2]["key"].startswith("token-")
+    assert len(api.danmu_info_calls) >= 3  # the hosts still came from the API

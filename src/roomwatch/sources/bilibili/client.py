@@ -142,7 +142,8 @@ class BilibiliSource:
     def __post_init__(self) -> None:
         s = self.settings
         self._gap = GapWatch(s.gap_alert_s)
-        self._reconnects = Reconnects(self.name, s.url, logger)
+        where = f"room {s.room_id}'s danmaku hosts" if s.api_url else s.url
+        self._reconnects = Reconnects(self.name, where, logger)
         if s.api_url:
             self._api = LiveApi(s.api_url, s.api_timeout_s, s.cookie)
         else:
@@ -398,7 +399,10 @@ class BilibiliSource:
             return _Target(s.url, s.key, room_id)
         if info is None:
             return None
-        return _Target(self._hosts.pick(info.urls), info.token, room_id, from_api=True)
+        # The API's key belongs to whoever asked: without the account's cookie
+        # that is an anonymous visitor, whose key a logged-in uid can't use.
+        key = info.token if s.cookie or not s.uid or not s.key else s.key
+        return _Target(self._hosts.pick(info.urls), key, room_id, from_api=True)
 
     async def _resolved_room(self, api: LiveApi) -> int | None:
         """The room's real id: asked once, then remembered."""
