@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from roomwatch.core.record import Comment
 from roomwatch.sources.bilibili.commands import Ignored, Malformed, to_record
 from roomwatch.sources.bilibili.interact import InteractWord, decode_interact_word
 from roomwatch.sources.bilibili.protobuf import WireError, fields, read_varint, signed64
+from tests.fuzz.support import budget
 from tests.sources.bilibili.pbwrite import (
     blob,
     fixed32,
@@ -100,3 +103,22 @@ def test_malformed_pb_is_a_malformed_command(pb: bytes | str, says: str) -> None
 def test_a_pb_that_is_not_a_string_or_no_data_is_malformed() -> None:
     assert isinstance(to_record({"cmd": "INTERACT_WORD_V2", "data": {"pb": 5}}, "r1"), Malformed)
     assert isinstance(to_record({"cmd": "INTERACT_WORD_V2"}, "r1"), Malformed)
+
+
+@budget(300)
+@given(st.binary(max_size=200), st.integers(0, 199))
+def test_any_bytes_decode_or_raise_a_wire_error(data: bytes, cut: int) -> None:
+    """Random bytes, and a valid message cut or with bytes flipped: a result or a
+    WireError, nothing else (the command path turns the error into Malformed)."""
+    good = interact_word_v2(medal_level=3)
+    flipped = bytearray(good)
+    if flipped:
+        flipped[cut % len(flipped)] ^= data[0] if data else 0xFF
+    for raw in (data, good[:cut], bytes(flipped)):
+        try:
+            word = decode_interact_word(base64.b64encode(raw).decode())
+        except WireError:
+            continue
+        assert isinstance(word, InteractWord)
+        mapped = to_record(interact_v2_command(raw), "r1")
+        assert isinstance(mapped, dict | Ignored | Malformed)
