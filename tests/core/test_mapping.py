@@ -118,3 +118,46 @@ def test_a_mapped_source_enters_the_config_digest() -> None:
         return settings_from_dict(raw, environ={}).digest()
 
     assert digest("gift") != digest("enter")
+
+
+def test_a_gift_amount_is_the_unit_price_times_the_count() -> None:
+    rule = TypeRule(kind="gift", amount_scale=0.1, multiply="gift.count|gift.repeat")
+    fmap = FieldMap(room="r", type_field="t", fields={"amount": "gift.price"}, types={"gift": rule})
+
+    def amount(gift: dict[str, object]) -> object:
+        got = map_message(fmap, {"t": "gift", "gift": gift})
+        return got if isinstance(got, RecordError) else got.get("amount")
+
+    assert amount({"price": 10, "count": 3}) == pytest.approx(3.0)
+    assert amount({"price": 10, "count": "4"}) == pytest.approx(4.0)  # counts come as text too
+    assert amount({"price": 10, "repeat": 2}) == pytest.approx(2.0)  # the alternative path
+    assert amount({"price": 10}) == pytest.approx(1.0)  # no count: one gift
+    assert amount({"price": 10, "count": 0}) == 0.0
+    assert amount({"count": 3}) is None  # no price: no amount, the count alone is nothing
+    for bad in (-1, "many", [3], True):
+        error = amount({"price": 10, "count": bad})
+        assert isinstance(error, RecordError), bad
+        assert (error.reason, error.field) == ("unmapped", "amount")
+        assert "not a count" in str(error)
+    # Without multiply, the price alone (what the shipped maps did before).
+    plain = FieldMap(
+        room="r",
+        type_field="t",
+        fields={"amount": "gift.price"},
+        types={"gift": TypeRule(kind="gift", amount_scale=0.1)},
+    )
+    assert map_message(plain, {"t": "gift", "gift": {"price": 10, "count": 3}})["amount"] == 1.0
+
+
+def test_multiply_must_be_a_path_and_leaves_old_digests_alone() -> None:
+    with pytest.raises(ValueError, match="multiply"):
+        TypeRule(kind="gift", multiply="gift..count")
+
+    def digest(rule: dict[str, object]) -> str:
+        fmap = {"room": "r", "type_field": "t", "types": {"a": rule}}
+        raw = {"sources": {"websocket": [{"url": "ws://127.0.0.1:1", "field_map": fmap}]}}
+        return settings_from_dict(raw, environ={}).digest()
+
+    # A rule without multiply hashes as before the key existed; one with it differs.
+    assert digest({"kind": "gift"}) == digest({"kind": "gift", "multiply": ""})
+    assert digest({"kind": "gift"}) != digest({"kind": "gift", "multiply": "n"})

@@ -43,7 +43,7 @@ DYCAST_FRAMES: list[Any] = [
             "id": "d2",
             "method": "WebcastGiftMessage",
             "user": {"id": "u-2", "name": "老王"},
-            "gift": {"id": "g1", "name": "小心心", "price": 10, "count": 1},
+            "gift": {"id": "g1", "name": "小心心", "price": 10, "count": "3"},
         },
         {
             "id": "d3",
@@ -79,6 +79,8 @@ BARRAGEGRAB_FRAMES: list[Any] = [
                 "Content": "用户B 送出 玫瑰 x1",
                 "GiftName": "玫瑰",
                 "DiamondCount": 1,
+                "GiftCount": 5,
+                "RepeatCount": 15,
                 "RoomId": 7300000000000000002,
                 "User": {"Id": 222, "Nickname": "用户B"},
             },
@@ -178,7 +180,7 @@ async def test_dycast_relay_batches() -> None:
     got = [(c.kind, c.text, c.id, c.user.id, c.user.name, c.amount) for c in sink.comments]
     assert got == [
         ("comment", "3号链接多少钱", "d1", "u-1", "小李", None),
-        ("gift", "小心心", "d2", "u-2", "老王", pytest.approx(1.0)),
+        ("gift", "小心心", "d2", "u-2", "老王", pytest.approx(3.0)),  # 10 coins × 3
         ("enter", "来了", "d3", "u-3", "阿花", None),
     ]
     assert {c.room for c in sink.comments} == {"dy-room"}
@@ -197,7 +199,7 @@ async def test_douyin_barragegrab_json_in_a_string() -> None:
         ("7300000000000000002", "gift", "玫瑰", "7426000000000000002", "222", None),
         ("7300000000000000002", "enter", "用户C 来了", "7426000000000000004", "333", None),
     ]
-    assert sink.comments[1].amount == pytest.approx(0.1)
+    assert sink.comments[1].amount == pytest.approx(0.5)  # 1 coin × 5 (this message's gifts)
     assert [e.reason for e in sink.rejects] == ["filtered", "not_json"]
 
 

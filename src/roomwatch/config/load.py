@@ -124,7 +124,7 @@ class Settings:
         data["replay_sources"] = [dataclasses.asdict(s) for s in self.replay_sources]
         if self.bilibili_sources:  # (absent, the digest is what it was before them)
             data["bilibili_sources"] = [
-                {k: v for k, v in dataclasses.asdict(s).items() if k not in ("key", "buvid")}
+                {k: v for k, v in _hashed(s).items() if k not in ("key", "buvid")}
                 for s in self.bilibili_sources
             ]
         data["rooms"] = {room: dataclasses.asdict(r) for room, r in self.rooms.items()}
@@ -140,12 +140,24 @@ def _hashed(section: Any) -> dict[str, Any]:
     ``unhashed`` (settings that change no verdict, such as the lag alert),
     and those marked ``hashed_if_set`` while at their default (keys added
     later), so adding either leaves every existing digest as it was."""
-    out = dataclasses.asdict(section)
+    out: dict[str, Any] = {}
     for f in dataclasses.fields(section):
         unset = f.metadata.get("hashed_if_set", False) and _at_default(section, f)
-        if f.metadata.get("unhashed", False) or unset:
-            del out[f.name]
+        if not (f.metadata.get("unhashed", False) or unset):
+            out[f.name] = _hashed_value(getattr(section, f.name))
     return out
+
+
+def _hashed_value(value: Any) -> Any:
+    """A field's value as the digest sees it: nested sections (a field map's type
+    rules) leave out their own unhashed and unset keys too."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _hashed(value)
+    if isinstance(value, Mapping):
+        return {k: _hashed_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_hashed_value(v) for v in value]
+    return value
 
 
 def _at_default(section: Any, f: dataclasses.Field[Any]) -> bool:

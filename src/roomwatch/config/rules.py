@@ -19,7 +19,7 @@ from msgspec import Meta
 
 from roomwatch.config.moderation import ModerationConfig
 from roomwatch.config.schema import CHECKS, RULES
-from roomwatch.config.sections import ROLES, Token, WebhookSettings
+from roomwatch.config.sections import ROLES, BilibiliSourceSettings, Token, WebhookSettings
 from roomwatch.config.types import NonBlank
 from roomwatch.core.alerts import AlertConfig
 from roomwatch.core.queue import QueueConfig
@@ -140,11 +140,23 @@ def _check_webhook(w: WebhookSettings) -> Iterator[tuple[str, str]]:
         yield "url", "must be an http(s) URL"
 
 
+def _check_bilibili(b: BilibiliSourceSettings) -> Iterator[tuple[str, str]]:
+    from urllib.parse import urlsplit
+
+    if urlsplit(b.url).scheme not in ("ws", "wss") or not urlsplit(b.url).hostname:
+        yield "url", "must be a ws:// or wss:// URL"
+    if b.api_url and (
+        urlsplit(b.api_url).scheme not in ("http", "https") or not urlsplit(b.api_url).hostname
+    ):
+        yield "api_url", "must be an http(s) URL, or empty for no API calls"
+
+
 RULES.update({QueueConfig: QUEUE_RULES, AlertConfig: ALERT_RULES, Token: TOKEN_RULES})
 CHECKS.update(
     {
         QueueConfig: _check_queue,
         ModerationConfig: _check_moderation,
         WebhookSettings: _check_webhook,
+        BilibiliSourceSettings: _check_bilibili,
     }
 )

@@ -196,23 +196,42 @@ class WebSocketSourceSettings:
 class BilibiliSourceSettings:
     """One ``[[sources.bilibili]]`` table: a Bilibili live room's danmaku feed (docs/sources.md)."""
 
-    #: The room's real (long) id. A short id from a vanity URL must first be
-    #: resolved to the long one (the room page shows it).
+    #: The room's id: the real (long) one, or a short (vanity) one such as
+    #: 1 from live.bilibili.com/1, resolved through `api_url` when the source
+    #: starts (see `resolve_room`).
     room_id: Annotated[int, Meta(ge=1)]
     #: The `room` of the records; empty means "bilibili-" and the room id.
     room: str = ""
     #: A name for metrics, logs and /healthz; empty means "bilibili-" and the room id.
     name: str = ""
-    #: The danmaku server's WebSocket address.
+    #: The danmaku server's WebSocket address: the one used without `api_url`,
+    #: or when the API's host list can't be had. Its scheme (ws or wss) and
+    #: path also shape the addresses of the API's hosts.
     url: str = "wss://broadcastlv.chat.bilibili.com/sub"
+    #: The live HTTP API's base URL. Before each connection the source asks it
+    #: for the room's danmaku hosts and a fresh key (keys expire), rotating to
+    #: the next host when one fails; if the API fails, `url` and `key` are
+    #: used. Empty: no API calls at all (`room_id` must then be the long id).
+    api_url: str = field(default="https://api.live.bilibili.com", metadata=_UNHASHED)
+    #: Resolve `room_id` through the API (`room_init`) once, when the source
+    #: starts; retried with the reconnect backoff until it succeeds. Only
+    #: needed for short ids, but harmless for long ones.
+    resolve_room: bool = field(default=True, metadata=_UNHASHED)
+    #: Seconds an API call may take.
+    api_timeout_s: PositiveFloat = field(default=10.0, metadata=_UNHASHED)
     #: The logged-in account's uid sent when entering the room (0: anonymous).
     uid: NonNegativeInt = 0
     #: The auth key (the "token" of the room's danmaku info for a logged-in
-    #: account). Without uid and key the server masks senders: docs/sources.md
-    #: says which fields. May be "env:VAR".
+    #: account). With `api_url` set, each connection fetches a fresh one and
+    #: this is the fallback, or, with a uid but no `cookie`, the key used (the
+    #: API's would be an anonymous visitor's). Without uid and key the server
+    #: masks senders: docs/sources.md says which fields. May be "env:VAR".
     key: str = field(default="", metadata=_SECRET_ENV)
     #: The logged-in browser's buvid cookie, sent with the key; may be "env:VAR".
     buvid: str = field(default="", metadata=_SECRET_ENV)
+    #: The logged-in browser's Cookie header (SESSDATA=...; buvid3=...) sent
+    #: to the API, so that the key it hands out belongs to `uid`; may be "env:VAR".
+    cookie: str = field(default="", metadata={**_SECRET_ENV, **_UNHASHED})
     #: Seconds between heartbeats. A heartbeat with no reply by the next one
     #: counts as a dead connection: the source reconnects.
     heartbeat_s: PositiveFloat = 30.0

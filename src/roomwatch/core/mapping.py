@@ -12,6 +12,11 @@ replace the common ones for that type. A message whose type has no rule is
 *unmapped* (reason ``unmapped``). Both are :class:`RecordError` values the
 source counts and skips; the connection goes on.
 
+A rule's ``multiply`` names the path of a count the mapped ``amount`` is
+multiplied by: fetchers give a gift's unit price and how many were sent
+(``amount = price × count × amount_scale``). A count that isn't there counts
+as 1; one that isn't a non-negative number makes the message *unmapped*.
+
 Paths listed in ``json_strings`` hold a JSON document encoded as a string
 (DouyinBarrageGrab's ``Data``); it is decoded once per message before the
 paths are read.
@@ -57,6 +62,9 @@ class TypeRule:
     fields: Mapping[str, str] = field(default_factory=dict)
     #: Replaces the map's ``amount_scale`` for this type (0: use the map's).
     amount_scale: float = 0.0
+    #: Dotted path of a count the amount is multiplied by (a gift's unit
+    #: price × how many were sent); missing counts as 1. Empty: no multiplier.
+    multiply: str = field(default="", metadata={"hashed_if_set": True})
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.amount_scale) and self.amount_scale >= 0):
@@ -64,6 +72,8 @@ class TypeRule:
         if self.kind not in KINDS:
             raise ValueError(f"kind {self.kind!r} is not one of {', '.join(sorted(KINDS))}")
         _check_fields(self.fields)
+        if self.multiply and not _is_path(self.multiply):
+            raise ValueError(f"multiply: {self.multiply!r} is not a dotted path")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +126,12 @@ def _check_fields(fields: Mapping[str, str]) -> None:
     if unknown:
         raise ValueError(f"unknown record field(s) {unknown}; expected some of {list(FIELDS)}")
     for key, path in fields.items():
-        if not path.strip() or any(
-            not p.strip() for alt in path.split("|") for p in alt.split(".")
-        ):
+        if not _is_path(path):
             raise ValueError(f"fields.{key}: {path!r} is not a dotted path")
+
+
+def _is_path(path: str) -> bool:
+    return bool(path.strip()) and all(p.strip() for alt in path.split("|") for p in alt.split("."))
 
 
 _COMMENT: Final = TypeRule()
@@ -156,6 +168,10 @@ def map_message(fmap: FieldMap, message: object) -> dict[str, Any] | RecordError
         converted = _convert(key, value, fmap, rule)
         if isinstance(converted, RecordError):
             return converted
+        if key == "amount" and rule.multiply:
+            converted = _multiplied(converted, message, rule.multiply)
+            if isinstance(converted, RecordError):
+                return converted
         if key.startswith("user."):
             user[key[5:]] = converted
         else:
@@ -189,6 +205,19 @@ def _convert(key: str, value: Any, fmap: FieldMap, rule: TypeRule) -> Any:
     # Ids come as numbers from many fetchers (and Douyin's exceed 2**53 as
     # strings): the record wants text.
     return _as_text(value)
+
+
+def _multiplied(amount: float, message: Mapping[str, Any], path: str) -> float | RecordError:
+    """``amount`` times the count at ``path`` (1 when the message has none)."""
+    count = _first(message, path)
+    if count is _MISSING or count is None:
+        return amount
+    number = _number(count) if not isinstance(count, (dict, list)) else None
+    if number is None or number < 0:
+        return RecordError(
+            "unmapped", f"the count at {path!r} is {_short(count)}, not a count", field="amount"
+        )
+    return amount * number
 
 
 def _number(value: Any) -> float | None:

@@ -46,7 +46,8 @@ class Collector:
 
 
 def settings(url: str, **over: Any) -> BilibiliSourceSettings:
-    values: dict[str, Any] = {"room_id": 2233, "url": url, "heartbeat_s": 0.2}
+    # No API unless a test serves one: the url is the only server.
+    values: dict[str, Any] = {"room_id": 2233, "url": url, "heartbeat_s": 0.2, "api_url": ""}
     values.update(over)
     return BilibiliSourceSettings(**values)
 

@@ -17,6 +17,13 @@ command mapping (:mod:`.commands`) are pure; this module only moves bytes.
   one is due; the source then reconnects under the shared
   :class:`~roomwatch.retry.RetryPolicy` (jittered exponential backoff,
   forever), like the ``websocket`` source.
+* With ``api_url`` set (:mod:`.api`): the room id is resolved to the real
+  one once (a short id such as 1 works; a failure is logged, counted as
+  ``RoomNotResolved``, shown on ``/healthz`` and retried under the same
+  policy), and before every connection the room's danmaku hosts and a fresh
+  key are fetched (keys expire). The source stays on a host while it works
+  and moves to the next one after a connection to it failed; when the API
+  fails (``DanmuInfoError``), the configured ``url`` and ``key`` are used.
 * The time without data (:mod:`.gap`) is observed in
   ``roomwatch_source_data_gap_seconds`` when data flows again; a gap that
   reaches ``gap_alert_s`` calls ``on_gap_alert`` (the composition root raises
@@ -30,9 +37,9 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
@@ -42,6 +49,7 @@ from roomwatch.config import BilibiliSourceSettings
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
 from roomwatch.metrics import Metrics
+from roomwatch.sources.bilibili.api import LiveApi
 from roomwatch.sources.bilibili.codec import (
     MAX_PACKET_BYTES,
     Decoder,
@@ -53,6 +61,7 @@ from roomwatch.sources.bilibili.codec import (
     heartbeat_packet,
 )
 from roomwatch.sources.bilibili.commands import Ignored, Malformed, to_record
+from roomwatch.sources.bilibili.endpoints import ApiError, HostRing, scheme_and_path
 from roomwatch.sources.bilibili.gap import Gap, GapWatch
 from roomwatch.sources.protocol import CommentSink
 from roomwatch.sources.reconnect import Ended, Reconnects, mark_restarting
@@ -66,7 +75,10 @@ __all__ = [
     "EnterRoomRefused",
     "EnterRoomTimeout",
     "HeartbeatTimeout",
+    "RoomNotResolved",
 ]
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +108,10 @@ class HeartbeatTimeout(Ended):
     """A heartbeat still had no reply when the next one was due."""
 
 
+class RoomNotResolved(Ended):
+    """The API could not say which room ``room_id`` is (retried like a lost connection)."""
+
+
 @dataclass(slots=True)
 class BilibiliSource:
     settings: BilibiliSourceSettings
@@ -112,13 +128,26 @@ class BilibiliSource:
     #: Connections made, and the room's popularity from the last heartbeat reply.
     connections: int = 0
     popularity: int | None = None
+    #: The room's real id, once resolved (``room_id`` itself without the API).
+    real_room_id: int | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _gap: GapWatch = field(init=False)
     _reconnects: Reconnects = field(init=False)
+    _api: LiveApi | None = field(init=False, default=None)
+    _hosts: HostRing = field(init=False, default_factory=HostRing)
+    #: Whether the connection under way has received data (a host that never
+    #: did is given up for the next one).
+    _got_data: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
-        self._gap = GapWatch(self.settings.gap_alert_s)
-        self._reconnects = Reconnects(self.name, self.settings.url, logger)
+        s = self.settings
+        self._gap = GapWatch(s.gap_alert_s)
+        where = f"room {s.room_id}'s danmaku hosts" if s.api_url else s.url
+        self._reconnects = Reconnects(self.name, where, logger)
+        if s.api_url:
+            self._api = LiveApi(s.api_url, s.api_timeout_s, s.cookie)
+        else:
+            self.real_room_id = s.room_id
         if self.backoff is None:
             self.backoff = Backoff(
                 self.settings.backoff_initial_s, self.settings.backoff_max_s, random.Random()
@@ -138,13 +167,17 @@ class BilibiliSource:
         """Connect, read, reconnect; returns only after :meth:`close`."""
         assert self.backoff is not None
         self._gap.start(self.clock())
-        await self._reconnects.run(
-            self.backoff.policy,
-            self.backoff.rng.random,
-            lambda: self._connect(sink),
-            stopping=self._stopping,
-            pause=self._pause,
-        )
+        try:
+            await self._reconnects.run(
+                self.backoff.policy,
+                self.backoff.rng.random,
+                lambda: self._connect(sink),
+                stopping=self._stopping,
+                pause=self._pause,
+            )
+        finally:
+            if self._api is not None:
+                await self._api.close()
 
     def close(self) -> None:
         """Ask :meth:`run` to stop. Idempotent."""
@@ -171,20 +204,28 @@ class BilibiliSource:
         """One connection, read to its end: returns when closing, else raises :class:`Ended`."""
         if self._stopping.is_set():
             return
+        try:
+            target = await self._target()
+        except RoomNotResolved:
+            self._check_gap()
+            raise
+        if target is None:  # closed while asking the API
+            return
         connected = self.metrics.source_connected.labels(self.name)
         decoder = Decoder()
+        self._got_data = False
         try:
             async with connect(
-                self.settings.url,
+                target.url,
                 max_size=MAX_FRAME_BYTES,
                 open_timeout=10,
                 compression=None,
             ) as ws:
                 self.connections += 1
                 connected.set(1)
-                logger.info("%s: connected to %s", self.name, self.settings.url)
+                logger.info("%s: connected to %s", self.name, target.url)
                 try:
-                    await self._session(ws, decoder, sink)
+                    await self._session(ws, decoder, sink, target)
                 except asyncio.CancelledError:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(ws.close(1001, "roomwatch is stopping"), 1.0)
@@ -215,17 +256,21 @@ class BilibiliSource:
                     self.name,
                     decoder.pending,
                 )
+        if target.from_api and not self._got_data:
+            self._hosts.failed()  # the next connection tries the API's next host
         self._gap.lost()
         self._check_gap()
         if self._stopping.is_set():
             return
         raise Ended(reason)
 
-    async def _session(self, ws: ClientConnection, decoder: Decoder, sink: CommentSink) -> None:
+    async def _session(
+        self, ws: ClientConnection, decoder: Decoder, sink: CommentSink, target: _Target
+    ) -> None:
         """Enter the room, then read and beat until the connection ends or the source closes."""
         loop = asyncio.get_running_loop()
         s = self.settings
-        await ws.send(auth_packet(s.room_id, uid=s.uid, key=s.key, buvid=s.buvid))
+        await ws.send(auth_packet(target.room_id, uid=s.uid, key=target.key, buvid=s.buvid))
         state = _Session(deadline=loop.time() + s.auth_timeout_s)
         stop = asyncio.ensure_future(self._stopping.wait())
         recv: asyncio.Future[Any] | None = None
@@ -298,13 +343,13 @@ class BilibiliSource:
             code = auth_code(packet)
             if code != 0:
                 raise EnterRoomRefused(
-                    f"the server refused to enter room {self.settings.room_id} (code {code})"
+                    f"the server refused to enter room {self.real_room_id} (code {code})"
                 )
             if not state.entered:
                 state.entered = True
                 state.beat_now = True  # the first heartbeat goes at once
                 state.awaiting_reply = True
-                logger.info("%s: entered room %d", self.name, self.settings.room_id)
+                logger.info("%s: entered room %s", self.name, self.real_room_id)
         else:
             self._count("unknown_operation")
             logger.debug("%s: packet with unknown operation %d ignored", self.name, packet.op)
@@ -333,6 +378,72 @@ class BilibiliSource:
                 continue
             await sink.put(comment, self.name)
 
+    # -- where to connect ---------------------------------------------------------
+
+    async def _target(self) -> _Target | None:
+        """Where the next connection goes and with which key; None if closed meanwhile."""
+        s = self.settings
+        if self._api is None:
+            return _Target(s.url, s.key, s.room_id)
+        room_id = await self._resolved_room(self._api)
+        if room_id is None:
+            return None
+        scheme, path = scheme_and_path(s.url)
+        try:
+            info = await self._unless_closed(self._api.danmu_info(room_id, scheme, path))
+        except ApiError as exc:
+            self._error("DanmuInfoError")
+            logger.warning(
+                "%s: no danmaku hosts from the API (%s); connecting to %s", self.name, exc, s.url
+            )
+            return _Target(s.url, s.key, room_id)
+        if info is None:
+            return None
+        # The API's key belongs to whoever asked: without the account's cookie
+        # that is an anonymous visitor, whose key a logged-in uid can't use.
+        key = info.token if s.cookie or not s.uid or not s.key else s.key
+        return _Target(self._hosts.pick(info.urls), key, room_id, from_api=True)
+
+    async def _resolved_room(self, api: LiveApi) -> int | None:
+        """The room's real id: asked once, then remembered."""
+        if self.real_room_id is not None:
+            return self.real_room_id
+        s = self.settings
+        if not s.resolve_room:
+            self.real_room_id = s.room_id
+            return s.room_id
+        try:
+            real = await self._unless_closed(api.room_id(s.room_id))
+        except ApiError as exc:
+            reason = f"cannot resolve room {s.room_id}: {exc}"
+            self._error("RoomNotResolved")
+            logger.error("%s: %s", self.name, reason)
+            if self.health is not None:
+                self.health.state = "restarting"
+                self.health.last_error = reason[:500]
+                self.health.last_error_at = time.time()
+            raise RoomNotResolved(reason) from None
+        if real is None:
+            return None
+        self.real_room_id = real
+        if real != s.room_id:
+            logger.info("%s: room %d is room %d", self.name, s.room_id, real)
+        return real
+
+    async def _unless_closed(self, work: Awaitable[T]) -> T | None:
+        """``work``'s result, or None as soon as the source is closed."""
+        task = asyncio.ensure_future(work)
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        return None if task.cancelled() else task.result()
+
     # -- counting ----------------------------------------------------------------
 
     def _count(self, outcome: str) -> None:
@@ -349,6 +460,7 @@ class BilibiliSource:
     def _data(self) -> None:
         """Data arrived: the upstream is healthy (the next reconnect waits as if it were
         the first); a gap under way ends."""
+        self._got_data = True
         self._reconnects.data_arrived(self.health)
         ended = self._gap.data(self.clock())
         if ended is not None:
@@ -382,6 +494,17 @@ async def _send(ws: ClientConnection, data: bytes) -> None:
         return
     with contextlib.suppress(websockets.exceptions.ConnectionClosed):
         await ws.send(data)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """One connection's server, key and (real) room id."""
+
+    url: str
+    key: str
+    room_id: int
+    #: From the API's host list (a failure moves on to its next host).
+    from_api: bool = False
 
 
 @dataclass(slots=True)

@@ -14,6 +14,8 @@ command                     ``kind``     from
 ``SEND_GIFT``               gift         ``data.giftName`` × ``data.num``; paid
                                          (``coin_type`` gold) ``total_coin``/1000 CNY
 ``INTERACT_WORD``           enter        ``data.msg_type`` 1 (entered the room)
+``INTERACT_WORD_V2``        enter        the same, as protobuf in ``data.pb``
+                                         (base64; see :mod:`.interact`)
 ==========================  ===========  =========================================
 
 ``user.level`` is the fan-medal level in the room (the viewer's loyalty to
@@ -36,11 +38,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
 
+from roomwatch.sources.bilibili.interact import decode_interact_word
+from roomwatch.sources.bilibili.protobuf import WireError
+
 __all__ = ["MAPPED", "Ignored", "Malformed", "to_record"]
 
 PLATFORM: Final = "bilibili"
 #: The commands that become records.
-MAPPED: Final = frozenset({"DANMU_MSG", "SUPER_CHAT_MESSAGE", "SEND_GIFT", "INTERACT_WORD"})
+MAPPED: Final = frozenset(
+    {"DANMU_MSG", "SUPER_CHAT_MESSAGE", "SEND_GIFT", "INTERACT_WORD", "INTERACT_WORD_V2"}
+)
 #: ``INTERACT_WORD.msg_type`` of a viewer entering the room (2 is a follow, 3 a share).
 _ENTER: Final = 1
 #: Gold coins (金瓜子) per CNY.
@@ -86,6 +93,8 @@ def to_record(body: object, room: str) -> dict[str, Any] | Ignored | Malformed:
             if data.get("msg_type") != _ENTER:
                 return Ignored(name)
             return _enter(data, room)
+        if name == "INTERACT_WORD_V2":
+            return _interact_v2(_data(body), room)
     except _Bad as exc:
         return Malformed(f"{name}: {exc}")
     return Ignored(name)
@@ -212,6 +221,20 @@ def _enter(data: Mapping[str, Any], room: str) -> dict[str, Any]:
     if _is_number(ts) and ts > 0:
         record["ts"] = float(ts)
     return record
+
+
+def _interact_v2(data: Mapping[str, Any], room: str) -> dict[str, Any] | Ignored:
+    try:
+        word = decode_interact_word(data.get("pb"))
+    except WireError as exc:
+        raise _Bad(f"'data.pb': {exc}") from None
+    if word.msg_type != _ENTER:
+        return Ignored("INTERACT_WORD_V2")
+    # The same fields as INTERACT_WORD's JSON, so the record is built the same way.
+    fields: dict[str, Any] = {"uid": word.uid, "uname": word.uname, "timestamp": word.timestamp}
+    if word.medal_level > 0:
+        fields["fans_medal"] = {"medal_level": word.medal_level}
+    return _enter(fields, room)
 
 
 # -- helpers -------------------------------------------------------------------
