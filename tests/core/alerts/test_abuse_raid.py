@@ -13,6 +13,7 @@ from roomwatch.core.alerts.grouping import compact, shingles
 from roomwatch.core.alerts.state import RaidGroup, sample_of
 
 from .helpers import (
+    ROOM,
     T0,
     calm,
     kinds,
@@ -111,3 +112,41 @@ def test_observe_prefers_the_newest_of_equally_similar_groups() -> None:
     o = obs(room.now + 2, "加微信", label="spam", sentiment=0.0, user="d")
     abuse_raid.observe(cfg, room, o, sample_of(o), False)
     assert len(room.groups) == 2 and room.groups[0].members[0].user == "c"
+
+
+def test_an_hour_long_raid_counts_everything_and_keeps_no_per_message_state() -> None:
+    # 60 accounts keep posting the same abuse for an hour: one incident whose
+    # totals cover every message, while the tally holds counts and accounts,
+    # never one entry per message (it used to keep every message's seq, and
+    # re-walk and re-sort them on every comment, so a long raid grew memory
+    # and cost without bound).
+    m = AlertManager()
+    start, accounts, period = T0 + 150, 60, 6.0
+    texts = ("傻逼主播滚出直播间", "主播傻逼滚出去吧")
+    attack = [
+        obs(
+            start + k * period + a * 0.05,
+            texts[(a + k) % 2],
+            label="abuse",
+            sentiment=-0.9,
+            user=f"r{a:02d}",
+        )
+        for k in range(int(3600 / period))
+        for a in range(accounts)
+    ]
+    events = run(m, calm(T0, T0 + 3900) + attack, T0 + 3900)
+    raid_events = [e for e in events if e.alert.detector == "abuse_raid"]
+    assert kinds(raid_events)[:1] == ["open"]
+    assert {e.alert.id for e in raid_events} == {raid_events[0].alert.id}
+    final = raid_events[-1]
+    assert final.kind == "resolve"
+    assert final.alert.evidence.messages == len(attack)
+    assert final.alert.evidence.users == accounts
+    assert final.alert.evidence.accounts == tuple(sorted(f"r{a:02d}" for a in range(accounts)))[:50]
+    tally = m._rooms[ROOM].raid
+    sizes = {
+        name: len(value)
+        for name in tally.__slots__
+        if hasattr(value := getattr(tally, name), "__len__") and not isinstance(value, str)
+    }
+    assert max(sizes.values()) <= accounts, sizes

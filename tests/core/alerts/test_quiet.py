@@ -56,11 +56,21 @@ def state(room: Room) -> tuple[Any, ...]:
         {key: [h.ts for h in hits] for key, hits in room.topics.items()},
         {key: dict(users) for key, users in room.topic_users.items()},
         {key: (dict(c.terms), c.last) for key, c in room.clusters.items()},
-        [([m.ts for m in g.members], dict(g.users), g.abusive, g.last) for g in room.groups],
+        [
+            ([m.ts for m in g.members], dict(g.users), g.abusive, g.last, g.counted_seq)
+            for g in room.groups
+        ],
         {key: dataclasses.astuple(a) for key, a in room.active.items()},
         dict(room.cooldown),
         dict(room.user_topic),
-        (sorted(raid.seen), sorted(raid.accounts), dict(raid.texts), raid.first, raid.last),
+        (
+            raid.counted,
+            sorted(raid.accounts),
+            raid.shown_accounts,
+            dict(raid.texts),
+            raid.first,
+            raid.last,
+        ),
         room.cluster_seq,
     )
 

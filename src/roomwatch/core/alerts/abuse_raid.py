@@ -91,20 +91,29 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     if not active:
         tally.clear()
     for group in firing_groups:
-        for h in group.members:
-            if h.seq not in tally.seen:
-                tally.seen.add(h.seq)
-                tally.texts[strip_non_word(h.sample.text)[:40]] += 1
-                tally.labels[h.label] += 1
-                tally.first = min(tally.first, h.ts)
-                tally.last = max(tally.last, h.ts)
-                if h.user is not None:
-                    tally.accounts.add(h.user)
-                if len(tally.samples) < cfg.max_samples and (
-                    h.sample.text not in {x.text for x in tally.samples}
-                ):
-                    tally.samples.append(h.sample)
-    messages = tally.restored + len(tally.seen)
+        # Members join in ``seq`` order: the uncounted ones are at the end.
+        mark = group.counted_seq if group.counted_gen == tally.generation else -1
+        fresh: list[Hit] = []
+        for h in reversed(group.members):
+            if h.seq <= mark:
+                break
+            fresh.append(h)
+        if not fresh:
+            continue
+        group.counted_gen, group.counted_seq = tally.generation, fresh[0].seq
+        for h in reversed(fresh):
+            tally.counted += 1
+            tally.texts[strip_non_word(h.sample.text)[:40]] += 1
+            tally.labels[h.label] += 1
+            tally.first = min(tally.first, h.ts)
+            tally.last = max(tally.last, h.ts)
+            if h.user is not None:
+                tally.add_account(h.user)
+            if len(tally.samples) < cfg.max_samples and (
+                h.sample.text not in {x.text for x in tally.samples}
+            ):
+                tally.samples.append(h.sample)
+    messages = tally.restored + tally.counted
     below = biggest < cfg.raid_min_accounts / 2
     level = 2 if len(tally.accounts) >= cfg.raid_critical_accounts else 1
 
@@ -119,7 +128,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
             users=len(tally.accounts),
             top_terms=tuple(tally.texts.most_common(3)),
             samples=tuple(tally.samples),
-            accounts=tuple(sorted(tally.accounts))[:50],
+            accounts=tuple(tally.shown_accounts),
             messages=messages,
         )
         summary = (

@@ -99,7 +99,8 @@ class AlertManager:
             if alert.detector == "abuse_raid":
                 room.raid.clear()
                 room.raid.restored = alert.evidence.messages
-                room.raid.accounts.update(alert.evidence.accounts)
+                for account in alert.evidence.accounts:
+                    room.raid.add_account(account)
                 room.raid.samples.extend(alert.evidence.samples)
                 room.raid.first = alert.started_at
                 room.raid.last = alert.updated_at

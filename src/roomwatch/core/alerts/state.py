@@ -9,6 +9,7 @@ comment, whether a complaint wave or a raid is forming.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -79,6 +80,10 @@ class Cluster:
     last: float
 
 
+#: Accounts a raid alert lists (the alphabetically first ones).
+SHOWN_ACCOUNTS = 50
+
+
 @dataclass(slots=True)
 class RaidGroup:
     shingles: frozenset[str]
@@ -88,14 +93,29 @@ class RaidGroup:
     users: Counter[str] = field(default_factory=Counter)
     #: Members labelled abuse or spam.
     abusive: int = 0
+    #: The newest member already counted in the tally of generation
+    #: ``counted_gen`` (members join in ``seq`` order, so the rest are new).
+    counted_gen: int = -1
+    counted_seq: int = -1
 
 
 @dataclass(slots=True)
 class RaidTally:
-    """Running totals of the current raid incident."""
+    """Running totals of the current raid incident.
 
-    seen: set[int] = field(default_factory=set)
+    A raid may stay open for hours. The tally keeps counts, not the messages
+    it counted (each group remembers how far it was counted), and the
+    alphabetically first accounts it lists, kept sorted as accounts arrive,
+    so its upkeep per message does not grow with the raid's length.
+    """
+
+    #: Messages counted since the incident opened.
+    counted: int = 0
+    #: Bumped by :meth:`clear`; a group counted in an older one counts again.
+    generation: int = 0
     accounts: set[str] = field(default_factory=set)
+    #: ``sorted(accounts)[:SHOWN_ACCOUNTS]``, kept up to date by :meth:`add_account`.
+    shown_accounts: list[str] = field(default_factory=list)
     texts: Counter[str] = field(default_factory=Counter)
     labels: Counter[str] = field(default_factory=Counter)
     samples: list[Sample] = field(default_factory=list)
@@ -104,10 +124,23 @@ class RaidTally:
     #: Messages counted before a restart (from the restored alert).
     restored: int = 0
 
+    def add_account(self, user: str) -> None:
+        if user in self.accounts:
+            return
+        self.accounts.add(user)
+        shown = self.shown_accounts
+        if len(shown) < SHOWN_ACCOUNTS:
+            bisect.insort(shown, user)
+        elif user < shown[-1]:
+            bisect.insort(shown, user)
+            shown.pop()
+
     def clear(self) -> None:
         self.restored = 0
-        self.seen.clear()
+        self.counted = 0
+        self.generation += 1
         self.accounts.clear()
+        self.shown_accounts.clear()
         self.texts.clear()
         self.labels.clear()
         self.samples.clear()
