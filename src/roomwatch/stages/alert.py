@@ -305,14 +305,16 @@ class AlertStage:
             self._emit([event], out)
         return out
 
-    def restore(self, alerts: Iterable[Mapping[str, Any]]) -> int:
+    def restore(self, alerts: Iterable[Alert | Mapping[str, Any]]) -> int:
         """Take back open alerts saved before a restart; returns how many."""
         items = list(alerts)
         try:
-            own = [a for a in items if a.get("room") in self._own]
+            rooms = [a.room if isinstance(a, Alert) else a.get("room") for a in items]
             for room, manager in self._own.items():
-                manager.restore([a for a in own if a.get("room") == room])
-            self.manager.restore([a for a in items if a.get("room") not in self._own])
+                manager.restore([a for a, r in zip(items, rooms, strict=True) if r == room])
+            self.manager.restore(
+                [a for a, r in zip(items, rooms, strict=True) if r not in self._own]
+            )
         except AlertError as exc:
             logger.error("could not restore saved alerts: %s", exc)
             return 0
