@@ -302,7 +302,7 @@ class Metrics:
             registry=registry,
         )
         #: Rooms counted under their own name on roomwatch_room_comments_total.
-        self._named_rooms: set[str] = set()
+        self._named_rooms: frozenset[str] = frozenset()
         self._room_children: dict[tuple[str, str], Any] = {}
         self.queue_depth = Gauge(
             "roomwatch_pipeline_queue_depth_comments",
@@ -392,14 +392,23 @@ class Metrics:
         A room no longer named loses its series (its counts so far go with
         it); rooms never named are counted as ``other``.
         """
-        named = set(rooms)
+        named = frozenset(rooms)
         for key in [k for k in self._room_children if k[0] != OTHER_ROOM and k[0] not in named]:
             del self._room_children[key]
             self.room_comments.remove(*key)
         self._named_rooms = named
 
+    @property
+    def named_rooms(self) -> frozenset[str]:
+        """The rooms counted under their own name (see :meth:`name_rooms`)."""
+        return self._named_rooms
+
     def count_rooms(self, counts: Mapping[tuple[str, str], int]) -> None:
-        """Add one batch's verdicts, ``{(room, label): n}``, to roomwatch_room_comments_total."""
+        """Add one batch's verdicts, ``{(room, label): n}``, to roomwatch_room_comments_total.
+
+        One increment per key: callers that already sum unnamed rooms under
+        ``other`` (the pipeline's output does) pass few keys.
+        """
         named = self._named_rooms
         merged: dict[tuple[str, str], int] = {}
         for (room, label), n in counts.items():

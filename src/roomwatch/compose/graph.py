@@ -47,7 +47,7 @@ from roomwatch.core.flood import FloodControl
 from roomwatch.core.load import load_analyzer
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
-from roomwatch.metrics import Metrics
+from roomwatch.metrics import OTHER_ROOM, Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sources.supervise import SourceHealth
 from roomwatch.sources.timebound import TimeGuard
@@ -133,10 +133,12 @@ class _CountRooms:
         self._metrics = metrics
 
     def __call__(self, results: Sequence[Result]) -> None:
+        named = self._metrics.named_rooms
         counts: dict[tuple[str, str], int] = {}
         for r in results:
             if isinstance(r, Verdict):
-                key = (r.comment.room, r.label)
+                room = r.comment.room
+                key = (room if room in named else OTHER_ROOM, r.label)
                 counts[key] = counts.get(key, 0) + 1
         if counts:
             self._metrics.count_rooms(counts)
