@@ -22,8 +22,16 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
-from roomwatch.config.schema import InvalidConfig, Problem, check_table, field_types, join
-from roomwatch.config.sections import RoomSettings, Token
+from roomwatch.config.rules import TOKEN_RULES
+from roomwatch.config.schema import (
+    RULES,
+    InvalidConfig,
+    Problem,
+    check_table,
+    field_types,
+    join,
+)
+from roomwatch.config.sections import RoomSettings, RoomToken, Token
 from roomwatch.core.alerts import AlertConfig
 from roomwatch.core.lexicon import RoomTerms, fold_term
 from roomwatch.core.queue import QueueConfig
@@ -42,6 +50,9 @@ MAX_ROOM_CHARS: Final = 128
 _MIN_TOKEN_CHARS: Final = 8
 
 _C = TypeVar("_C", QueueConfig, AlertConfig)
+
+# A room's own token has a role from the same list as [[tokens]].
+RULES[RoomToken] = TOKEN_RULES
 
 
 def check_room(

@@ -19,7 +19,7 @@ from msgspec import Meta
 
 from roomwatch.config.moderation import ModerationConfig
 from roomwatch.config.schema import CHECKS, RULES
-from roomwatch.config.sections import ROLES, RoomToken, Token, WebhookSettings
+from roomwatch.config.sections import ROLES, Token, WebhookSettings
 from roomwatch.config.types import NonBlank
 from roomwatch.core.alerts import AlertConfig
 from roomwatch.core.queue import QueueConfig
@@ -140,14 +140,7 @@ def _check_webhook(w: WebhookSettings) -> Iterator[tuple[str, str]]:
         yield "url", "must be an http(s) URL"
 
 
-RULES.update(
-    {
-        QueueConfig: QUEUE_RULES,
-        AlertConfig: ALERT_RULES,
-        Token: TOKEN_RULES,
-        RoomToken: TOKEN_RULES,
-    }
-)
+RULES.update({QueueConfig: QUEUE_RULES, AlertConfig: ALERT_RULES, Token: TOKEN_RULES})
 CHECKS.update(
     {
         QueueConfig: _check_queue,
