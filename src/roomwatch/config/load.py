@@ -93,7 +93,8 @@ class Settings:
     alerts: AlertConfig = field(default_factory=AlertConfig)
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
     moderation: ModerationConfig = field(default_factory=ModerationConfig)
-    #: ``[rooms."<room>"]``: each room's own settings, keyed by room (docs/rooms.md).
+    #: Per-room classifier terms, keyed by room.
+    #: (``[rooms."<room>"]``: each room's whole section; docs/rooms.md.)
     rooms: Mapping[str, RoomSettings] = field(default_factory=dict)
     #: ``[[webhooks]]``; the sink builds ``WebhookTarget(**dataclasses.asdict(w))`` from each.
     webhooks: tuple[WebhookSettings, ...] = field(default=(), metadata=_INTERNAL)
@@ -247,6 +248,7 @@ def settings_from_dict(
         )
         if built is not None:
             rooms[room] = built
+    file = dataclasses.replace(file, rooms=rooms)
     tokens = [*file.tokens, *room_tokens(rooms)]
     for role in ROLES:
         value = environ.get(f"ROOMWATCH_{role.upper()}_TOKEN")
@@ -277,7 +279,7 @@ def settings_from_dict(
         alerts=file.alerts,
         recorder=file.recorder,
         moderation=file.moderation,
-        rooms=rooms,
+        rooms=file.rooms,
         webhooks=file.webhooks,
         generated_roles=tuple(generated),
         as_written=_as_written(raw, environ),
