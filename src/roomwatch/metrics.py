@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
@@ -386,6 +386,9 @@ class Metrics:
                     self._lag_rooms[OTHER_ROOM] = child
         child.observe(seconds)
 
+    def track_queue_depth(self, fn: Callable[[], float]) -> None:
+        self.queue_depth.set_function(fn)
+
     def name_rooms(self, rooms: Iterable[str]) -> None:
         """Count these rooms under their own name (the rooms with a section).
 
@@ -403,7 +406,7 @@ class Metrics:
         """The rooms counted under their own name (see :meth:`name_rooms`)."""
         return self._named_rooms
 
-    def count_rooms(self, counts: Mapping[tuple[str, str], int]) -> None:
+    def count_rooms(self, counts: dict[tuple[str, str], int]) -> None:
         """Add one batch's verdicts, ``{(room, label): n}``, to roomwatch_room_comments_total.
 
         One increment per key: callers that already sum unnamed rooms under
@@ -420,9 +423,6 @@ class Metrics:
             if child is None:
                 child = children[key] = self.room_comments.labels(*key)
             child.inc(n)
-
-    def track_queue_depth(self, fn: Callable[[], float]) -> None:
-        self.queue_depth.set_function(fn)
 
 
 # -- sinks ----------------------------------------------------------------------

@@ -44,6 +44,7 @@ from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.flood import FloodControl
+from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.load import load_analyzer
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
@@ -69,7 +70,11 @@ STAGES: Final = ("triage", "flag", "alerts", "moderation")
 def analyzer_for(settings: Settings) -> Analyzer:
     """Load the model and lexicons the settings name (or the bundled ones),
     with the per-room terms from ``[rooms]``, stamped with the config hash."""
-    room_terms = RoomBook(settings.queue, settings.alerts, settings.rooms).terms()
+    room_terms = {
+        room: RoomTerms.of(r.block_abuse, r.block_spam, r.allow, r.question_terms)
+        for room, r in settings.rooms.items()
+        if r.block_abuse or r.block_spam or r.allow or r.question_terms
+    }
     return load_analyzer(
         asset_dir("models", settings.model.models_dir or None),
         asset_dir("lexicons", settings.model.lexicons_dir or None),
