@@ -288,3 +288,36 @@ async def test_bad_bodies_are_refused_and_change_nothing(
         audits = await svc.store.audits(room=ROOM)
         refused = [a for a in audits if not a.ok]
         assert len(refused) == len(BAD_BODIES) and all(a.error == "invalid" for a in refused)
+
+
+async def test_a_new_queue_setting_starts_the_queue_again_and_a_new_title_does_not(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    async with running(analyzer, tmp_path / "rw.sqlite3") as svc:
+        section = {"products": ["冰糖心"], "queue": {"max_items": 50}}
+        status, _ = await call(svc, "PUT", f"/admin/rooms/{ROOM}", json=section)
+        assert status == 200
+        await feed(svc, [(ROOM, "冰糖心多少钱")], 0)
+        items = await host_snapshot(svc, TOKENS["helper"], ROOM)
+        assert isinstance(items, list) and len(items) == 1
+
+        # Only the title changes: the queue and its item stay.
+        status, body = await call(
+            svc, "PUT", f"/admin/rooms/{ROOM}", json={**section, "title": "Apples"}
+        )
+        assert status == 200 and body["created"] is False
+        again = await host_snapshot(svc, TOKENS["helper"], ROOM)
+        assert isinstance(again, list)
+        # (Scores decay with the room's time: compare what is asked, not the score.)
+        assert [(i["id"], i["count"]) for i in again] == [(i["id"], i["count"]) for i in items]
+
+        # A queue key changes: the queue starts again, on the new settings.
+        status, _ = await call(
+            svc, "PUT", f"/admin/rooms/{ROOM}", json={**section, "queue": {"max_items": 60}}
+        )
+        assert status == 200
+        assert ROOM not in svc.triage.rooms
+        await feed(svc, [(ROOM, "冰糖心多少钱呀")], 10)
+        assert svc.triage.queue(ROOM).config.max_items == 60
+        [item] = await host_snapshot(svc, TOKENS["helper"], ROOM)  # type: ignore[misc]
+        assert item["count"] == 1 and item["slots"] == {"product": "冰糖心"}
