@@ -123,7 +123,7 @@ async def test_a_room_added_over_http_is_fed_kept_and_removed(
     db = tmp_path / "rw.sqlite3"
     async with running(analyzer, db) as svc:
         # Nothing configured: every room is "other" on the metric.
-        await feed(svc, [(ROOM, "主播是土豆精"), ("pears", "主播是土豆精")], 0)
+        await feed(svc, [(ROOM, "这个主播土豆精"), ("pears", "这个主播土豆精")], 0)
         counts = await room_counts(svc)
         assert counts.get(("other", "chatter")) == 2
         assert not any(room == ROOM for room, _ in counts)
@@ -140,8 +140,8 @@ async def test_a_room_added_over_http_is_fed_kept_and_removed(
         await feed(
             svc,
             [
-                (ROOM, "主播是土豆精"),
-                ("pears", "主播是土豆精"),
+                (ROOM, "这个主播土豆精"),
+                ("pears", "这个主播土豆精"),
                 (ROOM, "冰糖心多少钱"),
                 (ROOM, "冰糖心多少钱啊"),
             ],
@@ -174,7 +174,7 @@ async def test_a_room_added_over_http_is_fed_kept_and_removed(
         assert status == 200
         assert [(r["room"], r["from"]) for r in body["rooms"]] == [(ROOM, "admin")]
         assert body["rooms"][0]["settings"]["products"] == ["冰糖心"]
-        await feed(svc, [(ROOM, "主播是土豆精")], 20)
+        await feed(svc, [(ROOM, "这个主播土豆精")], 20)
         assert (await room_counts(svc))[ROOM, "abuse"] == 1
         assert await host_snapshot(svc, ROOM_TOKEN, ROOM) == []
 
@@ -188,7 +188,7 @@ async def test_a_room_added_over_http_is_fed_kept_and_removed(
         # term no longer flags; its comments count as "other" again.
         assert ROOM not in svc.triage.rooms
         assert await host_snapshot(svc, ROOM_TOKEN, ROOM) == 403
-        await feed(svc, [(ROOM, "主播是土豆精")], 30)
+        await feed(svc, [(ROOM, "这个主播土豆精")], 30)
         counts = await room_counts(svc)
         assert not any(room == ROOM for room, _ in counts)
         assert counts["other", "chatter"] == 1
@@ -228,7 +228,7 @@ async def test_the_store_wins_over_the_file(analyzer: Analyzer, tmp_path: Path) 
         assert [(r["room"], r["from"], r["settings"]["title"]) for r in body["rooms"]] == [
             ("file-room", "admin", "changed")
         ]
-        await feed(svc, [("kept", "主播是土豆精")], 0)
+        await feed(svc, [("kept", "这个主播土豆精")], 0)
         assert (await room_counts(svc)) == {("other", "chatter"): 1.0}
 
 
