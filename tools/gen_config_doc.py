@@ -59,7 +59,12 @@ def sections() -> Iterator[tuple[str, type]]:
             elif typing.get_origin(hint) is tuple and args and _is_table(args[0]):
                 yield f"[[{name}]]", args[0]
             elif typing.get_origin(hint) in (dict, Mapping) and _is_table(args[1]):
-                yield f'[{name}."<{f.metadata.get("key", "name")}>"]', args[1]
+                title = f'{name}."<{f.metadata.get("key", "name")}>"'
+                yield f"[{title}]", args[1]
+                for sub, sub_hint in field_types(args[1]).items():  # [[rooms."<room>".tokens]]
+                    sub_args = typing.get_args(sub_hint)
+                    if typing.get_origin(sub_hint) is tuple and sub_args and _is_table(sub_args[0]):
+                        yield f"[[{title}.{sub}]]", sub_args[0]
 
     yield from walk(ConfigFile, "")
 

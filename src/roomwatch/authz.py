@@ -124,6 +124,27 @@ TABLE: Final[tuple[Rule, ...]] = (
         "the moderation actions below, over HTTP",
     ),
     _r("route", "GET /moderation/audit.csv", _MOD, "filtered", "the audit log as CSV"),
+    _r(
+        "route",
+        "GET /admin/rooms",
+        ("admin",),
+        "filtered",
+        "rooms with a section and their settings (docs/rooms.md)",
+    ),
+    _r(
+        "route",
+        "PUT /admin/rooms/{room}",
+        ("admin",),
+        "room",
+        "add or change a room's section at run time",
+    ),
+    _r(
+        "route",
+        "DELETE /admin/rooms/{room}",
+        ("admin",),
+        "room",
+        "remove a room's section, its host queue and its alerts",
+    ),
     # -- WebSocket channels (GET /ws/{channel}) --------------------------------
     _r("channel", "host", ("host", "helper", "admin"), "filtered", "the ranked question queue"),
     _r("channel", "moderator", _MOD, "filtered", "flagged verdicts"),
@@ -172,6 +193,10 @@ class Authz:
     def __init__(self, tokens: Sequence[Token], *, open_flags: Mapping[str, bool] | None = None):
         self._tokens = tuple((t.token.encode(), t) for t in tokens)
         self._open = dict(open_flags or {})
+
+    def set_tokens(self, tokens: Sequence[Token]) -> None:
+        """Replace the tokens (rooms with their own tokens added or removed at run time)."""
+        self._tokens = tuple((t.token.encode(), t) for t in tokens)
 
     def find(self, secret: str) -> Token | None:
         """The token whose secret is ``secret``, compared in constant time."""

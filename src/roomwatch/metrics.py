@@ -19,8 +19,10 @@ Every name ends in its unit: ``_seconds``, ``_bytes``, ``_events``,
 ``_comments``, ``_messages``, ``_rows``, ``_connections``, ``_clients``,
 ``_tasks``, ``_fds`` (counters then ``_total``). Labels come only from
 bounded sets: source names and webhook targets from config, labels from the
-model's label list, reasons and error types from code. Never a user id, a
-room or comment text.
+model's label list, reasons and error types from code; rooms only where
+config bounds them (the lag histogram's first ``pipeline.lag_metric_rooms``,
+the rooms with a ``[rooms]`` section), every other room as ``other``. Never
+a user id or comment text.
 
 The registry is injected so that tests pass their own ``CollectorRegistry()``;
 the four component families are declared once per registry and shared by
@@ -292,6 +294,16 @@ class Metrics:
         self._lag_rooms: dict[str, Any] = {}
         #: Rooms that get their own lag label (set from pipeline.lag_metric_rooms).
         self.lag_room_limit = 64
+        self.room_comments = Counter(
+            "roomwatch_room_comments_total",
+            "Verdicts by room and label. Rooms with a [rooms] section (from the file "
+            "or PUT /admin/rooms) by name; every other room as 'other'.",
+            ["room", "label"],
+            registry=registry,
+        )
+        #: Rooms counted under their own name on roomwatch_room_comments_total.
+        self._named_rooms: frozenset[str] = frozenset()
+        self._room_children: dict[tuple[str, str], Any] = {}
         self.queue_depth = Gauge(
             "roomwatch_pipeline_queue_depth_comments",
             "Comments waiting for the CPU-heavy stages.",
@@ -376,6 +388,41 @@ class Metrics:
 
     def track_queue_depth(self, fn: Callable[[], float]) -> None:
         self.queue_depth.set_function(fn)
+
+    def name_rooms(self, rooms: Iterable[str]) -> None:
+        """Count these rooms under their own name (the rooms with a section).
+
+        A room no longer named loses its series (its counts so far go with
+        it); rooms never named are counted as ``other``.
+        """
+        named = frozenset(rooms)
+        for key in [k for k in self._room_children if k[0] != OTHER_ROOM and k[0] not in named]:
+            del self._room_children[key]
+            self.room_comments.remove(*key)
+        self._named_rooms = named
+
+    @property
+    def named_rooms(self) -> frozenset[str]:
+        """The rooms counted under their own name (see :meth:`name_rooms`)."""
+        return self._named_rooms
+
+    def count_rooms(self, counts: dict[tuple[str, str], int]) -> None:
+        """Add one batch's verdicts, ``{(room, label): n}``, to roomwatch_room_comments_total.
+
+        One increment per key: callers that already sum unnamed rooms under
+        ``other`` (the pipeline's output does) pass few keys.
+        """
+        named = self._named_rooms
+        merged: dict[tuple[str, str], int] = {}
+        for (room, label), n in counts.items():
+            key = (room if room in named else OTHER_ROOM, label)
+            merged[key] = merged.get(key, 0) + n
+        children = self._room_children
+        for key, n in merged.items():
+            child = children.get(key)
+            if child is None:
+                child = children[key] = self.room_comments.labels(*key)
+            child.inc(n)
 
 
 # -- sinks ----------------------------------------------------------------------

@@ -35,6 +35,7 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import STAGES, build_pipeline
+from roomwatch.compose.rooms import RoomAdmin
 from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
 from roomwatch.compose.sources import RunnableSource, build_sources
 from roomwatch.config import Settings
@@ -55,6 +56,7 @@ from roomwatch.stages.triage import TriageStage
 from roomwatch.store import Store
 from roomwatch.web.app import create_app
 from roomwatch.web.auth import Authenticator
+from roomwatch.web.rooms import add_routes as add_room_routes
 from roomwatch.web.state import AppState
 
 __all__ = ["AppHook", "Service", "StartError"]
@@ -121,7 +123,9 @@ class Service:
         self.moderation: Moderation = graph.moderation
         self.store: Store | None = None
         self.recorder: Recorder | None = None
-        self._app_hooks: list[AppHook] = [self._moderation_routes]
+        #: Rooms added, changed and removed at run time (``/admin/rooms``).
+        self.rooms = RoomAdmin(settings, graph, analyzer, self.authz)
+        self._app_hooks: list[AppHook] = [self._moderation_routes, self._room_routes]
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         #: The configured sources, built by the composition root; started last.
@@ -189,6 +193,11 @@ class Service:
         )
         stack.push_async_callback(self._close_store, store)
         await attach_store(self.graph, store, hub=self.hub, refusals=self.refusals)
+        # Rooms changed at run time before a restart, over the file's [rooms].
+        self.rooms.store = store
+        kept = await self.rooms.load_saved()
+        if kept:
+            logger.info("applied %d room changes kept in the store", kept)
 
         await self.webhooks.start()
         stack.push_async_callback(self._step, 0.3, "webhooks", self.webhooks.close)
@@ -304,6 +313,9 @@ class Service:
 
     def _moderation_routes(self, app: web.Application) -> None:
         add_moderation_routes(app, self.moderation)
+
+    def _room_routes(self, app: web.Application) -> None:
+        add_room_routes(app, self.rooms)
 
     @web.middleware
     async def _durable_ingest(self, request: web.Request, handler: Any) -> web.StreamResponse:

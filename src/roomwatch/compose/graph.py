@@ -41,12 +41,14 @@ from prometheus_client import CollectorRegistry
 from roomwatch.assets import asset_dir
 from roomwatch.authz import Gate
 from roomwatch.config import Settings
+from roomwatch.config.rooms import RoomBook
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.load import load_analyzer
 from roomwatch.core.result import Result
-from roomwatch.metrics import Metrics
+from roomwatch.core.verdict import Verdict
+from roomwatch.metrics import OTHER_ROOM, Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sources.supervise import SourceHealth
 from roomwatch.sources.timebound import TimeGuard
@@ -69,8 +71,9 @@ def analyzer_for(settings: Settings) -> Analyzer:
     """Load the model and lexicons the settings name (or the bundled ones),
     with the per-room terms from ``[rooms]``, stamped with the config hash."""
     room_terms = {
-        room: RoomTerms.of(r.block_abuse, r.block_spam, r.allow)
+        room: RoomTerms.of(r.block_abuse, r.block_spam, r.allow, r.question_terms)
         for room, r in settings.rooms.items()
+        if r.block_abuse or r.block_spam or r.allow or r.question_terms
     }
     return load_analyzer(
         asset_dir("models", settings.model.models_dir or None),
@@ -95,6 +98,8 @@ class Graph:
     pace: Pace
     #: The one per-room record clock every stage reads.
     clocks: RoomClocks
+    #: Every room's own settings (``[rooms]``), as the stages read them.
+    rooms: RoomBook
     time_guard: TimeGuard | None = None
     triage: TriageStage | None = None
     flag: FlagStage | None = None
@@ -120,6 +125,28 @@ class Graph:
         """Each active room's moderation stats (the ticker calls this once a second)."""
         if self.moderation is not None:
             self.forward(self.moderation.publish_stats())
+
+
+class _CountRooms:
+    """A pipeline output: one batch's verdicts by room and label, counted once
+    per batch (``roomwatch_room_comments_total``)."""
+
+    __slots__ = ("_metrics",)
+    stage = "publish"
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def __call__(self, results: Sequence[Result]) -> None:
+        named = self._metrics.named_rooms
+        counts: dict[tuple[str, str], int] = {}
+        for r in results:
+            if isinstance(r, Verdict):
+                room = r.comment.room
+                key = (room if room in named else OTHER_ROOM, r.label)
+                counts[key] = counts.get(key, 0) + 1
+        if counts:
+            self._metrics.count_rooms(counts)
 
 
 class _Forwarding:
@@ -186,7 +213,9 @@ def build_pipeline(
     # Time is per room; a replay source sets its rooms' pace (see stages/clock.py).
     pace = Pace()
     clocks = RoomClocks(monotonic, pace)
-    graph = Graph(pipeline=pipeline, metrics=metrics, pace=pace, clocks=clocks)
+    rooms = RoomBook(settings.queue, settings.alerts, settings.rooms)
+    metrics.name_rooms(rooms.rooms)
+    graph = Graph(pipeline=pipeline, metrics=metrics, pace=pace, clocks=clocks, rooms=rooms)
     # What the command attaches sees each batch first, as it always has
     # (replay's writer and report's builder before the alert stage).
     for output in outputs:
@@ -196,7 +225,9 @@ def build_pipeline(
         pipeline.guard = graph.time_guard.admit
         pipeline.enable_overload()  # live only: shed cue-less chatter when behind
     if "triage" in stages:
-        graph.triage = TriageStage(settings.queue, clocks=clocks, gate=gate)
+        graph.triage = TriageStage(
+            settings.queue, clocks=clocks, gate=gate, config_for=rooms.queue_config
+        )
         pipeline.add_output(_Forwarding(graph, graph.triage))
     if "flag" in stages:
         graph.flag = FlagStage(
@@ -209,7 +240,11 @@ def build_pipeline(
         pipeline.add_output(_Forwarding(graph, graph.flag))
     if "alerts" in stages:
         graph.alerts = AlertStage(
-            settings.alerts, clocks=clocks, gate=gate, lag_alert_s=settings.pipeline.lag_alert_s
+            settings.alerts,
+            clocks=clocks,
+            gate=gate,
+            lag_alert_s=settings.pipeline.lag_alert_s,
+            own=rooms.own_alerts(),
         )
         for listener in alert_listeners:
             graph.alerts.add_listener(listener)
@@ -230,4 +265,6 @@ def build_pipeline(
             max_stats_rooms=settings.limits.max_stats_rooms,
         )
         pipeline.add_output(_Forwarding(graph, graph.moderation))
+    # Last: verdicts by room and label, counted once per batch.
+    pipeline.add_output(_CountRooms(metrics))
     return graph

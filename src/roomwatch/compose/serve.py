@@ -107,7 +107,7 @@ async def attach_store(graph: Graph, store: Store, *, hub: Hub, refusals: Refusa
             action="ack",
             target_kind="alert",
             target_id=alert_id,
-            room=(a.room if (a := alerts.manager.get(alert_id)) else ""),
+            room=(a.room if (a := alerts.get(alert_id)) else ""),
         )
 
     alerts.on_ack = audit_ack

@@ -21,7 +21,8 @@ from typing import Any, Final
 
 from roomwatch.config import rules as _rules  # noqa: F401  (registers the bounds of core sections)
 from roomwatch.config.moderation import ModerationConfig
-from roomwatch.config.schema import InvalidConfig, Problem, check_table
+from roomwatch.config.rooms import check_room, room_tokens
+from roomwatch.config.schema import InvalidConfig, Problem, check_table, join
 from roomwatch.config.sections import (
     ROLES,
     BilibiliSourceSettings,
@@ -93,6 +94,7 @@ class Settings:
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
     moderation: ModerationConfig = field(default_factory=ModerationConfig)
     #: Per-room classifier terms, keyed by room.
+    #: (``[rooms."<room>"]``: each room's whole section; docs/rooms.md.)
     rooms: Mapping[str, RoomSettings] = field(default_factory=dict)
     #: ``[[webhooks]]``; the sink builds ``WebhookTarget(**dataclasses.asdict(w))`` from each.
     webhooks: tuple[WebhookSettings, ...] = field(default=(), metadata=_INTERNAL)
@@ -127,7 +129,7 @@ class Settings:
                 {k: v for k, v in _hashed(s).items() if k not in ("key", "buvid")}
                 for s in self.bilibili_sources
             ]
-        data["rooms"] = {room: dataclasses.asdict(r) for room, r in self.rooms.items()}
+        data["rooms"] = {room: _hashed(r) for room, r in self.rooms.items()}
         data["tokens"] = [{"role": t.role, "name": t.name, "rooms": t.rooms} for t in self.tokens]
         for name in _HASHED_AS_WRITTEN:
             data[name] = self.as_written.get(name, _written_form(getattr(self, name)))
@@ -244,7 +246,22 @@ def settings_from_dict(
     file = check_table(ConfigFile, raw, "", problems, environ)
     if file is None:
         raise InvalidConfig(problems)
-    tokens = list(file.tokens)
+    rooms: dict[str, RoomSettings] = {}
+    raw_rooms = raw.get("rooms", {})
+    for room in file.rooms:
+        built = check_room(
+            room,
+            raw_rooms[room],
+            queue=file.queue,
+            alerts=file.alerts,
+            path=join("rooms", room),
+            problems=problems,
+            environ=environ,
+        )
+        if built is not None:
+            rooms[room] = built
+    file = dataclasses.replace(file, rooms=rooms)
+    tokens = [*file.tokens, *room_tokens(rooms)]
     for role in ROLES:
         value = environ.get(f"ROOMWATCH_{role.upper()}_TOKEN")
         if value:

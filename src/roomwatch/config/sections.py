@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from msgspec import Meta
 
@@ -35,6 +35,7 @@ __all__ = [
     "RecorderSettings",
     "ReplaySourceSettings",
     "RoomSettings",
+    "RoomToken",
     "ServerSettings",
     "Sources",
     "StoreSettings",
@@ -327,20 +328,52 @@ class LimitSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class RoomSettings:
-    """Per-room extra terms for the classifier (``[rooms."<room>"]``).
+class RoomToken:
+    """A login token that sees only its room (``[[rooms."<room>".tokens]]``)."""
 
-    Write terms in their normalised spelling (傻逼, not 煞笔); they match on
-    jieba token boundaries like the shipped lexicons, and are evidence for the
-    model, not blind overrides.
+    #: The secret, or "env:NAME" to read it from that environment variable.
+    token: str = field(repr=False, metadata={"env": True})
+    #: host, helper, moderator, comms, admin or ingest (docs/authorisation.md).
+    role: str
+    #: Shown in audits and logs instead of the secret.
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSettings:
+    """One room's own settings (``[rooms."<room>"]``; docs/rooms.md).
+
+    Terms are written in their normalised spelling (傻逼, not 煞笔; simplified
+    characters, lower case): they match on jieba token boundaries like the
+    shipped lexicons and are evidence for the model, not blind overrides.
+    ``queue`` and ``alerts`` hold only the keys this room changes; every
+    other key is the global ``[queue]`` / ``[alerts]`` one.
     """
 
+    #: A display title (GET /admin/rooms shows it; never a metric label).
+    title: str = field(default="", metadata=_UNHASHED)
+    #: Free labels for people and tools (e.g. "livecommerce", "apples").
+    tags: tuple[NonBlank, ...] = field(default=(), metadata=_UNHASHED)
     #: Extra insults for this room (e.g. a nickname used to attack the host).
     block_abuse: tuple[str, ...] = ()
     #: Extra ad / traffic-stealing terms (e.g. a rival room's name).
     block_spam: tuple[str, ...] = ()
     #: Terms never to count as abuse or spam here (a product called 大麻花).
     allow: tuple[str, ...] = ()
+    #: Extra question terms for this room (question evidence, like the
+    #: shipped question list), e.g. its own way of asking for a link.
+    question_terms: tuple[NonBlank, ...] = field(default=(), metadata=_HASHED_IF_SET)
+    #: The room's product names: a question naming one gets a `product`
+    #: slot in the host queue, so questions about two products never fold.
+    products: tuple[NonBlank, ...] = field(default=(), metadata=_HASHED_IF_SET)
+    #: Keys of `[queue]` this room sets differently (e.g. window_s, max_items).
+    queue: Mapping[str, Any] = field(default_factory=dict, metadata=_HASHED_IF_SET)
+    #: Keys of `[alerts]` this room sets differently (e.g. negative_min_count,
+    #: watch_terms).
+    alerts: Mapping[str, Any] = field(default_factory=dict, metadata=_HASHED_IF_SET)
+    #: Tokens that see only this room (`[[rooms."<room>".tokens]]`: token,
+    #: role, name); they join `[[tokens]]`.
+    tokens: tuple[RoomToken, ...] = field(default=(), metadata=_UNHASHED)
 
 
 @dataclass(frozen=True, slots=True)

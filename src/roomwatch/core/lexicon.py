@@ -58,7 +58,7 @@ PATTERNS = (
     "domain_ad",
 )
 # Room block terms count as evidence of these lists.
-_ROOM_LISTS = {"abuse": "insult", "spam": "ad"}
+_ROOM_LISTS = {"abuse": "insult", "spam": "ad", "question": "question"}
 
 
 def fold_term(term: str) -> str:
@@ -70,8 +70,9 @@ def fold_term(term: str) -> str:
 class RoomTerms:
     """Extra terms for one room.
 
-    ``abuse`` and ``spam`` terms hit as ``insult`` and ``ad`` evidence (reason
-    ``lexicon:room-abuse:<term>``); ``allow`` terms cancel global hits they cover.
+    ``abuse``, ``spam`` and ``question`` terms hit as ``insult``, ``ad`` and
+    ``question`` evidence (reason ``lexicon:room-abuse:<term>``, ...); ``allow``
+    terms cancel global hits they cover.
     Terms are folded like lexicon terms (NFKC, lower-case); write the normalised
     spelling (傻逼, not 煞笔).
     """
@@ -79,6 +80,7 @@ class RoomTerms:
     abuse: frozenset[str] = field(default_factory=frozenset)
     spam: frozenset[str] = field(default_factory=frozenset)
     allow: frozenset[str] = field(default_factory=frozenset)
+    question: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def of(
@@ -86,12 +88,14 @@ class RoomTerms:
         abuse: Iterable[str] = (),
         spam: Iterable[str] = (),
         allow: Iterable[str] = (),
+        question: Iterable[str] = (),
     ) -> RoomTerms:
         """Build from any iterables of raw terms (folded and de-duplicated)."""
         return cls(
             frozenset(fold_term(t) for t in abuse if t.strip()),
             frozenset(fold_term(t) for t in spam if t.strip()),
             frozenset(fold_term(t) for t in allow if t.strip()),
+            frozenset(fold_term(t) for t in question if t.strip()),
         )
 
 
@@ -99,7 +103,7 @@ class RoomTerms:
 class Hit:
     """One lexicon or pattern hit.
 
-    ``source`` is a list name (``insult``, ...), ``room-abuse``/``room-spam`` for
+    ``source`` is a list name (``insult``, ...), ``room-abuse``/``room-spam``/``room-question`` for
     room terms, or ``pattern:<name>``. ``evidence`` is the feature it feeds
     (``lex:<list>`` or ``pat:<name>``). ``term`` is the matched text.
     """
@@ -340,6 +344,8 @@ def _room_terms(room: RoomTerms | None) -> dict[str, str]:
             room_terms[term] = "room-abuse"
         for term in room.spam:
             room_terms[term] = "room-spam"
+        for term in room.question:
+            room_terms.setdefault(term, "room-question")
         for term in room.allow:
             room_terms[term] = "allow"
     return room_terms

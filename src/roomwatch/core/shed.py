@@ -117,7 +117,9 @@ class Screen:
                     if squeezed[i : i + length] in strings:
                         return True
         terms = self._classifier.room_terms.get(room)
-        if terms is not None and any(t in squeezed for t in (*terms.abuse, *terms.spam)):
+        if terms is not None and any(
+            t in squeezed for t in (*terms.abuse, *terms.spam, *terms.question)
+        ):
             return True
         if self._lexicon.match_batch([text], [()])[0]:  # patterns only (no tokens)
             return True

@@ -96,6 +96,7 @@ __all__ = [
     "INTENTS",
     "QuestionFeatures",
     "extract",
+    "with_products",
 ]
 
 INTENTS: Final = (
@@ -320,4 +321,32 @@ def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
         topic=topic,
         secondary=frozenset(secondary),
         ask=ask,
+    )
+
+
+def with_products(feats: QuestionFeatures, text: str, products: Sequence[str]) -> QuestionFeatures:
+    """``feats`` with a ``product`` slot: the room's products that ``text`` names.
+
+    ``products`` are a room's product names in normalised spelling
+    (``[rooms."<room>"] products``). A product inside a longer one that is
+    also named counts as the longer one (苹果 in 冰糖心苹果); several are
+    sorted and comma-joined, like the other slots. Topic words that are part
+    of a named product leave the topic, since the slot now says it: two
+    questions about different products never fold, and two about the same
+    one fold however it was cut.
+    """
+    found = {p for p in products if p and p in text}
+    if not found:
+        return feats
+    named = sorted(p for p in found if not any(p != q and p in q for q in found))
+    slots = dict(feats.slots)
+    slots["product"] = ",".join(named)
+    topic = frozenset(w for w in feats.topic if not any(w in p for p in named))
+    return QuestionFeatures(
+        intent=feats.intent,
+        aspect=feats.aspect,
+        slots=MappingProxyType(slots),
+        topic=topic,
+        secondary=feats.secondary,
+        ask=feats.ask,
     )

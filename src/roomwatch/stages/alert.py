@@ -28,6 +28,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Final
 
 from roomwatch.authz import Authz, Gate, RefusalLog
@@ -86,9 +87,14 @@ class AlertStage:
         gate: Gate | None = None,
         pace: Pace | None = None,
         lag_alert_s: float = 0.0,
+        own: Iterable[tuple[str, AlertConfig]] = (),
     ) -> None:
         self.config = config if config is not None else AlertConfig()
+        #: The detectors of every room on the global thresholds.
         self.manager = AlertManager(self.config)
+        #: Rooms with thresholds of their own (``[rooms."<room>".alerts]``)
+        #: each have a manager of their own (see :meth:`set_room_config`).
+        self._own: dict[str, AlertManager] = {room: AlertManager(cfg) for room, cfg in own}
         #: Live verdicts' lag per room: a `system` alert while it is high.
         self.lag = LagWatch(lag_alert_s)
         self._listeners: list[AlertListener] = []
@@ -139,7 +145,7 @@ class AlertStage:
             if c.ts > newest.get(c.room, -math.inf):
                 newest[c.room] = c.ts
             observation = Observation.from_verdict(r, text=r.normalized.text)
-            self._emit(self.manager.observe(observation), out)
+            self._emit(self._own.get(c.room, self.manager).observe(observation), out)
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
             if ts > self._typed.get(room, -math.inf):
@@ -157,7 +163,7 @@ class AlertStage:
         if second <= last:
             return
         # Once a second of record time, the quiet ones skipped (catch_up).
-        self._emit(self.manager.catch_up(room, last, second), out)
+        self._emit(self._own.get(room, self.manager).catch_up(room, last, second), out)
         self._tick_at[room] = second
 
     def tick_wall(self) -> list[Publish]:
@@ -180,7 +186,7 @@ class AlertStage:
                 continue
             if self._clocks.idle(room) >= _IDLE_S:
                 self._advance(room, self.now(room), out)
-                if not self.manager.has_room(room):
+                if not self._own.get(room, self.manager).has_room(room):
                     # The detectors forgot the room (idle for long): so do we
                     # (the clock is shared; it forgets the room on its own).
                     self._forget(room)
@@ -195,7 +201,8 @@ class AlertStage:
         has been quiet for ``_IDLE_S``); a room whose clock stands still is
         looked at again after ``_RECHECK_S`` of wall time."""
         last = self._tick_at[room]
-        due = self.manager.quiet_through(room, last, last + _LOOK_S) + 1
+        manager = self._own.get(room, self.manager)
+        due = manager.quiet_through(room, last, last + _LOOK_S) + 1
         ts = self._clocks.ts(room)
         at = None
         if ts is not None:
@@ -214,6 +221,57 @@ class AlertStage:
         del self._tick_at[room]
         self._typed.pop(room, None)
         self._wakes.forget(room)
+
+    # -- rooms and their thresholds -------------------------------------------
+
+    def get(self, alert_id: str) -> Alert | None:
+        """An open or recently resolved alert of any room."""
+        for manager in (self.manager, *self._own.values()):
+            found = manager.get(alert_id)
+            if found is not None:
+                return found
+        return None
+
+    def open_alerts(self) -> list[Alert]:
+        """Every room's unresolved alerts, oldest first."""
+        if not self._own:
+            return self.manager.open_alerts()
+        alerts = [a for m in (self.manager, *self._own.values()) for a in m.open_alerts()]
+        return sorted(alerts, key=lambda a: a.started_at)
+
+    def set_room_config(self, room: str, config: AlertConfig | None) -> None:
+        """Run ``room``'s detectors on ``config`` from its next comment on (None:
+        the global thresholds). Its open alerts stay open (same ids); its
+        running baselines start again under the new thresholds."""
+        old = self._own.get(room, self.manager)
+        if config is None or config is self.config:
+            if old is self.manager:
+                return
+            new = self.manager
+        elif old is not self.manager and old.config == config:
+            return
+        else:
+            new = AlertManager(config)
+        moved = old.release_room(room)
+        self._own.pop(room, None)
+        if new is not self.manager:
+            self._own[room] = new
+        new.restore(moved)
+
+    def drop_room(self, room: str, now: float | None = None) -> list[Publish]:
+        """Forget ``room`` (it was removed): its detectors' state, and its open
+        alerts, which resolve (listeners and clients see ``resolve`` events)."""
+        at = self.now(room) if now is None else now
+        manager = self._own.pop(room, self.manager)
+        out: list[Publish] = []
+        events = [
+            AlertEvent("resolve", replace(a, state="resolved", resolved_at=at, updated_at=at), at)
+            for a in manager.release_room(room)
+        ]
+        self._emit(events, out)
+        if room in self._tick_at:
+            self._forget(room)
+        return out
 
     def _emit(self, events: Iterable[AlertEvent], out: list[Publish]) -> None:
         for event in events:
@@ -247,16 +305,21 @@ class AlertStage:
             self._emit([event], out)
         return out
 
-    def restore(self, alerts: Iterable[Mapping[str, Any]]) -> int:
+    def restore(self, alerts: Iterable[Alert | Mapping[str, Any]]) -> int:
         """Take back open alerts saved before a restart; returns how many."""
         items = list(alerts)
         try:
-            self.manager.restore(items)
+            rooms = [a.room if isinstance(a, Alert) else a.get("room") for a in items]
+            for room, manager in self._own.items():
+                manager.restore([a for a, r in zip(items, rooms, strict=True) if r == room])
+            self.manager.restore(
+                [a for a, r in zip(items, rooms, strict=True) if r not in self._own]
+            )
         except AlertError as exc:
             logger.error("could not restore saved alerts: %s", exc)
             return 0
         # A lag alert still open resolves once its room catches up.
-        for alert in self.manager.open_alerts():
+        for alert in self.open_alerts():
             if alert.detector == "system" and alert.key.startswith(LAG_SOURCE):
                 self.lag.assume_high(alert.key.removeprefix(LAG_SOURCE))
         return len(items)
@@ -264,7 +327,7 @@ class AlertStage:
     # -- hub wiring ----------------------------------------------------------
 
     def snapshot(self, client: Actor) -> Iterable[dict[str, Any]]:
-        alerts = [a.to_dict() for a in self.manager.open_alerts() if client.wants(_room_of(a))]
+        alerts = [a.to_dict() for a in self.open_alerts() if client.wants(_room_of(a))]
         yield {"type": "snapshot", "alerts": alerts}
 
     def handle(self, client: Actor, message: Mapping[str, Any]) -> Handled:
@@ -287,13 +350,14 @@ class AlertStage:
             if refusal.retry_after:
                 reply["retry_after"] = refusal.retry_after
             return reply
-        alert = self.manager.get(alert_id)
+        alert = self.get(alert_id)
         if alert is None or not client.wants(_room_of(alert)):
             # Another room's alert is "not found": its id tells nothing.
             return {"type": "error", "action": "ack", "error": "not_found"}
         now = self.now(_room_of(alert))
         try:
-            event, audit = self.manager.acknowledge(alert_id, client.token.label, now)
+            owner = self._own.get(alert.room, self.manager)
+            event, audit = owner.acknowledge(alert_id, client.token.label, now)
         except AlertError as exc:
             return {"type": "error", "action": "ack", "error": str(exc)}
         self._emit([event], out)

@@ -77,8 +77,12 @@ class TriageStage:
         audit: AuditSink | None = None,
         gate: Gate | None = None,
         pace: Pace | None = None,
+        config_for: Callable[[str], QueueConfig] | None = None,
     ) -> None:
         self.config = config if config is not None else QueueConfig()
+        #: A room's queue settings, asked once when its queue is made (per-room
+        #: sections, :class:`roomwatch.config.rooms.RoomBook`); else :attr:`config`.
+        self._config_for = config_for
         self._queues: dict[str, QuestionQueue] = {}
         #: Where audit records go besides ``audit_log`` (set by the service).
         self.audit_sink = audit
@@ -105,7 +109,8 @@ class TriageStage:
     def queue(self, room: str) -> QuestionQueue:
         q = self._queues.get(room)
         if q is None:
-            q = self._queues[room] = QuestionQueue(room, self.config)
+            config = self.config if self._config_for is None else self._config_for(room)
+            q = self._queues[room] = QuestionQueue(room, config)
             self._fresh[room] = self._epoch
             self._order[room] = self._seq = self._seq + 1
             self._replan[room] = None
@@ -232,6 +237,26 @@ class TriageStage:
         if at is not None and self._fresh.get(room) != self._epoch and room in self._clocks:
             q.advance(self._clocks.now(room, at=at))
 
+    def drop_room(self, room: str, reason: str = "room_removed") -> list[Publish]:
+        """Forget ``room``'s queue (its settings changed, or the room was removed).
+
+        Clients are told each item is ``removed`` with ``reason``; the room's
+        next question makes a new queue with the settings in force then.
+        """
+        q = self._queues.pop(room, None)
+        if q is None:
+            return []
+        self._order.pop(room, None)
+        self._fresh.pop(room, None)
+        self._replan.pop(room, None)
+        self._wakes.forget(room)
+        events = [
+            QueueEvent("removed", room, item_id=item.id, reason=reason)
+            for item in q.snapshot(include_closed=True)
+        ]
+        events.append(QueueEvent("reordered", room))
+        return list(_host(events))
+
     # -- hub wiring --------------------------------------------------------
 
     def snapshot(self, client: Actor) -> Iterable[dict[str, Any]]:
@@ -241,7 +266,7 @@ class TriageStage:
                 yield {
                     "type": "snapshot",
                     "room": room,
-                    "items": [item.to_dict() for item in q.snapshot()],
+                    "items": [item.to_dict() for item in q.snapshot(include_closed=True)],
                     "order": list(q.top_ids()),
                 }
 

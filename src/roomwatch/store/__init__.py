@@ -1,6 +1,6 @@
 """The store: roomwatch's durable state in one SQLite file (its own layer, not a sink).
 
-Four tables, one file (default ``var/roomwatch.sqlite3``, created with its
+Five tables, one file (default ``var/roomwatch.sqlite3``, created with its
 folder if missing):
 
 ``audit``
@@ -17,13 +17,17 @@ folder if missing):
     Moderators' "false positive" / "confirm" verdicts as labelled examples;
     :meth:`Store.export_feedback_jsonl` writes them in the training corpus
     format read by ``roomwatch train``.
+``rooms``
+    Rooms added, changed or removed at run time (``/admin/rooms``), merged
+    over the file's ``[rooms]`` at start (docs/rooms.md).
 
 Modules
     :mod:`~roomwatch.store.schema` the tables, their migrations and opening
     the file; :mod:`~roomwatch.store.writer` the worker thread, the batched
     write path and closing; :mod:`~roomwatch.store.audit`,
     :mod:`~roomwatch.store.alerts`, :mod:`~roomwatch.store.actions` and
-    :mod:`~roomwatch.store.feedback` one table's writes and queries each;
+    :mod:`~roomwatch.store.feedback` and :mod:`~roomwatch.store.rooms` one
+    table's writes and queries each;
     :mod:`~roomwatch.store.database` the :class:`Store` that combines them;
     :mod:`~roomwatch.store.rows` the row values;
     :mod:`~roomwatch.store.params` argument checks and INSERT statements;

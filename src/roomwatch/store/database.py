@@ -1,4 +1,4 @@
-"""The store: the four tables' writes and queries over one writer, plus reads across them."""
+"""The store: the tables' writes and queries over one writer, plus reads across them."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from roomwatch.store.actions import ActionTable
 from roomwatch.store.alerts import AlertTable
 from roomwatch.store.audit import AuditTable
 from roomwatch.store.feedback import FeedbackTable
+from roomwatch.store.rooms import RoomTable
 from roomwatch.store.rows import ActionRow, FeedbackRow
 
 __all__ = ["Store"]
 
 
-class Store(AuditTable, AlertTable, ActionTable, FeedbackTable):
+class Store(AuditTable, AlertTable, ActionTable, FeedbackTable, RoomTable):
     """The SQLite store. Build it with ``await Store.open(path, registry=...)``."""
 
     async def user_history(self, room: str, user_id: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ __all__ = [
 
 logger = logging.getLogger("roomwatch.store")
 
-TABLES: Final = ("audit", "alerts", "actions", "feedback")
+TABLES: Final = ("audit", "alerts", "actions", "feedback", "rooms")
 ACTION_STATUSES: Final = ("pending", "sent", "failed", "undone")
 #: ``acknowledged`` is still active: open, but seen by someone.
 ALERT_STATES: Final = ("open", "acknowledged", "resolved")
@@ -105,6 +105,16 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     ),
     # 1 -> 2: the sentiment score the moderator saw with the verdict (NULL before).
     ("ALTER TABLE feedback ADD COLUMN sentiment REAL",),
+    # 2 -> 3: rooms added, changed or removed at run time (PUT / DELETE
+    # /admin/rooms/{room}); a NULL body is a room removed (docs/rooms.md).
+    (
+        """CREATE TABLE rooms (
+            room TEXT PRIMARY KEY,
+            body TEXT,
+            updated_at REAL NOT NULL,
+            updated_by TEXT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

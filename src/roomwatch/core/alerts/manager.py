@@ -317,6 +317,19 @@ class AlertManager:
             return until
         return max(since, quiet_until(room, self.config, since + 1, until))
 
+    def release_room(self, name: str) -> list[Alert]:
+        """Forget room ``name``: its detector state, and its open alerts, returned.
+
+        For a room that is removed (the caller resolves what is returned) or
+        that moves to a manager with other thresholds (which takes them back
+        with :meth:`restore`).
+        """
+        self._rooms.pop(name, None)
+        mine = [a for a in self._alerts.values() if a.room == name and a.detector != "system"]
+        for alert in mine:
+            del self._alerts[alert.id]
+        return sorted(mine, key=lambda a: a.started_at)
+
     def has_room(self, name: str) -> bool:
         """Whether ``name`` has detector state (rooms idle for long are forgotten)."""
         return name in self._rooms

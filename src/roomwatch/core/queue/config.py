@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from roomwatch.core.errors import ConfigError, RoomwatchError
 
@@ -65,6 +65,10 @@ class QueueConfig:
     eviction_sample: int = 32
     #: Longest wording kept, in characters.
     max_text_chars: int = 200
+    #: The room's product names (normalised spelling): a question naming one
+    #: gets a ``product`` slot, so questions about two products never fold.
+    #: Set per room from ``[rooms."<room>"] products``, not a ``[queue]`` key.
+    products: tuple[str, ...] = field(default=(), metadata={"internal": True})
 
     def __post_init__(self) -> None:
         # The schema (roomwatch.config) checks every bound when the file

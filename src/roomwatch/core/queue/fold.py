@@ -19,7 +19,7 @@ from typing import Any
 
 from roomwatch.core.queue.config import QueueConfig
 from roomwatch.core.queue.entry import LIVE, Entry
-from roomwatch.core.slots import QuestionFeatures, extract
+from roomwatch.core.slots import QuestionFeatures, extract, with_products
 
 __all__ = ["FoldIndex", "accepts", "jaccard"]
 
@@ -59,6 +59,8 @@ class FoldIndex:
             if len(self._features_cache) >= 4096:
                 self._features_cache.clear()
             feats = extract(text, tokens)
+            if self.config.products:
+                feats = with_products(feats, text, self.config.products)
             self._features_cache[text] = feats
         return feats
 
