@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import shutil
 import socket
 import sys
 import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -27,7 +25,7 @@ import pytest
 from roomwatch.service import Service
 from tests.conftest import ingest
 from tests.deploy.pending import SCRAPE_ROLES
-from tests.deploy.promql import DEPLOY, Scrape
+from tests.deploy.promql import DEPLOY, Scrape, dump_toml
 from tests.support.wait import wait_for
 
 
@@ -59,29 +57,6 @@ def _answers(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _toml_value(value: Any) -> str:
-    # TOML strings are JSON strings for what deploy/*.toml holds.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"no TOML for {value!r}")
-
-
-def dump_toml(doc: dict[str, dict[str, Any]]) -> str:
-    """deploy/*.toml's shape: tables of plain values (no arrays of tables)."""
-    lines: list[str] = []
-    for table, body in doc.items():
-        lines.append(f"[{table}]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in body.items()]
-        lines.append("")
-    return "\n".join(lines)
 
 
 @contextlib.asynccontextmanager

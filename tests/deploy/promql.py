@@ -56,6 +56,32 @@ def grouping_labels(expr: str) -> set[str]:
     return found - TARGET_LABELS - {""}
 
 
+# -- TOML -------------------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    # TOML strings are JSON strings for what deploy/*.toml holds.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML for {value!r}")
+
+
+def dump_toml(doc: dict[str, dict[str, Any]]) -> str:
+    """deploy/*.toml's shape: tables of plain values (no arrays of tables)."""
+    lines: list[str] = []
+    for table, body in doc.items():
+        lines.append(f"[{table}]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in body.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
 # -- dashboards -------------------------------------------------------------------
 
 
