@@ -7,9 +7,13 @@ only names and the not yet merged ones listed in tests/deploy/pending.py.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.deploy.promql import (
     Scrape,
@@ -100,3 +104,33 @@ async def test_every_queried_label_exists(
     exprs = [e for p in FILES for e in dashboard_exprs(load_dashboard(p))]
     problems = label_problems(exprs, served_metrics, role_metrics)
     assert not problems, "\n".join(problems)
+
+
+def test_every_panel_query_is_valid_promql(tmp_path: Path) -> None:
+    """promtool parses each panel's query, as a recording rule (no server needed).
+
+    Template variables only appear inside label matchers' strings, so the
+    text Grafana sends differs only in a regex value.
+    """
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail("promtool is missing: scripts/test installs Debian's prometheus package")
+    exprs = sorted(
+        {
+            t["expr"]
+            for path in FILES
+            for panel in panels(load_dashboard(path))
+            for t in panel.get("targets", [])
+        }
+    )
+    assert all("$" not in e.replace('"$room"', "") for e in exprs), "a variable outside a string"
+    group: dict[str, Any] = {"name": "dashboards", "rules": []}
+    for i, expr in enumerate(exprs):
+        group["rules"].append({"record": f"dashboard:query_{i}", "expr": expr})
+    rules_file = tmp_path / "dashboards.yml"
+    rules_file.write_text(yaml.safe_dump({"groups": [group]}, allow_unicode=True))
+    done = subprocess.run(
+        [promtool, "check", "rules", str(rules_file)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"SUCCESS: {len(exprs)} rules found" in done.stdout
