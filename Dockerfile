@@ -1,6 +1,9 @@
-# roomwatch service image: `roomwatch serve` as a non-root user.
-# The install steps are the README's (pip install of this checkout); models,
-# lexicons and the sample recording are packed into the wheel.
+# roomwatch image: `roomwatch serve` as a non-root user by default; the same
+# image runs `roomwatch gateway` and `roomwatch worker` (docker-compose.yml).
+# The install steps are the README's: pip install of this checkout, with the
+# tested versions pinned by constraints.txt. pyproject.toml packs models,
+# lexicons, samples and mappings into the wheel, so all four must be copied
+# (tests/deploy/test_dockerfile.py checks that against pyproject.toml).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,12 +12,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /build
-COPY pyproject.toml README.md LICENSE ./
+COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY src ./src
 COPY models ./models
 COPY lexicons ./lexicons
 COPY samples ./samples
-RUN pip install . \
+COPY mappings ./mappings
+RUN pip install -c constraints.txt . \
  && rm -rf /build
 
 RUN groupadd --system --gid 10001 roomwatch \
@@ -24,6 +28,8 @@ WORKDIR /var/lib/roomwatch
 VOLUME ["/var/lib/roomwatch"]
 
 EXPOSE 8686
+# `serve` and `gateway` answer /healthz on 8686; docker-compose.yml gives the
+# worker its own check on its metrics port.
 HEALTHCHECK --interval=30s --timeout=5s \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8686/healthz', timeout=3)"]
 

@@ -37,3 +37,10 @@ def test_the_test_script_installs_cjk_and_emoji_fonts_with_chromium() -> None:
     script = (ROOT / "scripts/test").read_text()
     line = next(ln for ln in script.splitlines() if "apt_install chromium" in ln)
     assert {"fonts-noto-cjk", "fonts-noto-color-emoji"} <= set(line.split())
+
+
+def test_the_test_script_installs_promtool() -> None:
+    # tests/deploy/test_prometheus.py runs promtool, from Debian's prometheus.
+    script = (ROOT / "scripts/test").read_text()
+    assert "  apt_install prometheus" in script.splitlines()
+    assert "systemctl disable --now prometheus.service" in script
