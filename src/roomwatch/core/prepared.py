@@ -47,7 +47,7 @@ def read_arrays(path: Path) -> dict[str, np.ndarray] | None:
         if os.stat(path).st_uid != os.getuid():
             _log.warning("ignoring %s: another user's file", path)
             return None
-        with np.load(path, allow_pickle=False) as npz:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
     except FileNotFoundError:
         return None
