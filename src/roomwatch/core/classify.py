@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -122,7 +123,7 @@ _CANDIDATES = 16
 _N_COLS = N_COLS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Prediction:
     """The classifier's verdict on one comment."""
 
@@ -130,6 +131,23 @@ class Prediction:
     scores: Mapping[str, float]  # label -> probability; sums to 1
     sentiment: float  # [-1, 1]; negative = unhappy or angry
     reasons: tuple[str, ...]  # lexicon hits, normalisations, top features
+
+    def __init__(
+        self, label: str, scores: Mapping[str, float], sentiment: float, reasons: tuple[str, ...]
+    ) -> None:
+        # The generated __init__'s work through the slots' setters (a frozen
+        # dataclass's object.__setattr__ calls cost three times as much).
+        _P_LABEL(self, label)
+        _P_SCORES(self, scores)
+        _P_SENTIMENT(self, sentiment)
+        _P_REASONS(self, reasons)
+
+
+_slot: Any = Prediction  # (the slots' member descriptors, untyped)
+_P_LABEL = _slot.label.__set__
+_P_SCORES = _slot.scores.__set__
+_P_SENTIMENT = _slot.sentiment.__set__
+_P_REASONS = _slot.reasons.__set__
 
 
 def stack_abuse(

@@ -17,7 +17,7 @@ from roomwatch.core.record import Comment
 __all__ = ["Verdict"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Verdict:
     comment: Comment
     normalized: Normalized
@@ -34,6 +34,35 @@ class Verdict:
     #: pipeline minus the record's ts. Live records only; None in a replay,
     #: whose record times are not wall times (so replay output is unchanged).
     lag_s: float | None = None
+
+    def __init__(
+        self,
+        comment: Comment,
+        normalized: Normalized,
+        tokens: tuple[str, ...],
+        label: str,
+        scores: Mapping[str, float],
+        sentiment: float,
+        reasons: tuple[str, ...],
+        model: str,
+        lexicons: str = "",
+        config: str = "",
+        lag_s: float | None = None,
+    ) -> None:
+        # What the generated __init__ does, through the slots' own setters: a
+        # frozen dataclass's object.__setattr__ calls cost three times as
+        # much, and every comment gets a verdict.
+        _S_COMMENT(self, comment)
+        _S_NORMALIZED(self, normalized)
+        _S_TOKENS(self, tokens)
+        _S_LABEL(self, label)
+        _S_SCORES(self, scores)
+        _S_SENTIMENT(self, sentiment)
+        _S_REASONS(self, reasons)
+        _S_MODEL(self, model)
+        _S_LEXICONS(self, lexicons)
+        _S_CONFIG(self, config)
+        _S_LAG_S(self, lag_s)
 
     def with_lag(self, lag_s: float) -> Verdict:
         """This verdict stamped with its lag (positional: a quarter of
@@ -130,6 +159,18 @@ class Verdict:
 
 
 _FOURS = itertools.repeat(4)
+_slot: Any = Verdict  # (the slots' member descriptors, untyped)
+_S_COMMENT = _slot.comment.__set__
+_S_NORMALIZED = _slot.normalized.__set__
+_S_TOKENS = _slot.tokens.__set__
+_S_LABEL = _slot.label.__set__
+_S_SCORES = _slot.scores.__set__
+_S_SENTIMENT = _slot.sentiment.__set__
+_S_REASONS = _slot.reasons.__set__
+_S_MODEL = _slot.model.__set__
+_S_LEXICONS = _slot.lexicons.__set__
+_S_CONFIG = _slot.config.__set__
+_S_LAG_S = _slot.lag_s.__set__
 
 
 def _alike(x: float) -> bool:
