@@ -18,7 +18,8 @@ head's proportions, so scores always sum to 1.
 
 Artifacts are ``weights.npz`` (vocabularies as unicode arrays, the weight
 matrix as float16, biases) and ``manifest.json``; nothing is unpickled.
-Inference is one sparse × dense product per batch, done with scipy.
+Inference is one sparse × dense product per batch, done with numpy
+(:meth:`~roomwatch.core.features.Rows.dot`; scipy is imported for training only).
 
 Per-room terms (:class:`~roomwatch.core.lexicon.RoomTerms`) are passed to
 :meth:`Classifier.load` as ``room_terms`` or set later with
@@ -27,8 +28,6 @@ Per-room terms (:class:`~roomwatch.core.lexicon.RoomTerms`) are passed to
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +37,19 @@ import numpy as np
 
 from roomwatch.core.asks import AskCues
 from roomwatch.core.errors import ModelError
-from roomwatch.core.features import EVIDENCE, FeatureSpec, Featurizer, feature_label
+from roomwatch.core.features import EVIDENCE, Featurizer, Rows, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
+from roomwatch.core.model import (
+    FORMAT,
+    LABELS,
+    N_COLS,
+    SENTIMENTS,
+    ModelArtifacts,
+    PreparedModel,
+    load_artifacts,
+    load_prepared,
+    save_artifacts,
+)
 from roomwatch.core.normalize import Normalized
 
 __all__ = [
@@ -49,20 +59,18 @@ __all__ = [
     "Classifier",
     "ModelArtifacts",
     "Prediction",
+    "PreparedModel",
     "load_artifacts",
+    "load_prepared",
     "save_artifacts",
     "stack_abuse",
 ]
 
-LABELS = ("question", "grievance", "abuse", "spam", "chatter")
-SENTIMENTS = ("negative", "neutral", "positive")
-FORMAT = 1
 _ABUSE = LABELS.index("abuse")
 _N = len(LABELS)
 # Column layout of the weight matrix: main head, abuse head, sentiment head.
 _COL_ABUSE = _N
 _COL_SENT = _N + 1
-_N_COLS = _N + 1 + len(SENTIMENTS)
 _MAX_FEATURE_REASONS = 2
 _MIN_CONTRIBUTION = 0.05
 # A label other than chatter needs evidence a person would accept: a lexicon or
@@ -112,9 +120,10 @@ _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
 # (4). So one reason stands for at most 10 features, and the first
 # _MAX_FEATURE_REASONS distinct reasons are always among the first 16.
 _CANDIDATES = 16
+_N_COLS = N_COLS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Prediction:
     """The classifier's verdict on one comment."""
 
@@ -123,69 +132,22 @@ class Prediction:
     sentiment: float  # [-1, 1]; negative = unhappy or angry
     reasons: tuple[str, ...]  # lexicon hits, normalisations, top features
 
-
-@dataclass(frozen=True, slots=True)
-class ModelArtifacts:
-    """What ``models/`` holds, in memory."""
-
-    chars: tuple[str, ...]
-    words: tuple[str, ...]
-    weights: np.ndarray  # (n_features, _N_COLS), float32, C order
-    bias: np.ndarray  # (_N_COLS,), float64
-    manifest: dict[str, Any]
-
-
-def save_artifacts(directory: Path, artifacts: ModelArtifacts) -> None:
-    """Write ``weights.npz`` and ``manifest.json`` (manifest gets the weights' hash)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    weights_path = directory / "weights.npz"
-    np.savez_compressed(
-        weights_path,
-        chars=np.array(artifacts.chars, dtype=str),
-        words=np.array(artifacts.words, dtype=str),
-        weights=artifacts.weights.astype(np.float16),
-        bias=artifacts.bias.astype(np.float64),
-    )
-    manifest = dict(artifacts.manifest)
-    manifest["format"] = FORMAT
-    manifest["weights_sha256"] = hashlib.sha256(weights_path.read_bytes()).hexdigest()
-    (directory / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-        encoding="utf-8",
-    )
+    def __init__(
+        self, label: str, scores: Mapping[str, float], sentiment: float, reasons: tuple[str, ...]
+    ) -> None:
+        # The generated __init__'s work through the slots' setters (a frozen
+        # dataclass's object.__setattr__ calls cost three times as much).
+        _P_LABEL(self, label)
+        _P_SCORES(self, scores)
+        _P_SENTIMENT(self, sentiment)
+        _P_REASONS(self, reasons)
 
 
-def load_artifacts(directory: Path) -> ModelArtifacts:
-    """Read ``manifest.json`` and ``weights.npz``; raise :class:`ModelError` on any problem."""
-    try:
-        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read {directory / 'manifest.json'}: {exc}") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ModelError(f"{directory / 'manifest.json'}: unsupported model format")
-    if tuple(manifest.get("labels", ())) != LABELS:
-        raise ModelError(f"model labels {manifest.get('labels')} do not match {LABELS}")
-    try:
-        with np.load(directory / "weights.npz", allow_pickle=False) as npz:
-            chars = tuple(npz["chars"].tolist())
-            words = tuple(npz["words"].tolist())
-            weights = np.ascontiguousarray(npz["weights"], dtype=np.float32)
-            bias = np.asarray(npz["bias"], dtype=np.float64)
-    except (OSError, KeyError, ValueError) as exc:
-        raise ModelError(f"cannot read {directory / 'weights.npz'}: {exc}") from exc
-    if weights.ndim != 2 or weights.shape[1] != _N_COLS or bias.shape != (_N_COLS,):
-        raise ModelError(f"weights have shape {weights.shape}, bias {bias.shape}")
-    return ModelArtifacts(chars, words, weights, bias, manifest)
-
-
-def _spec(manifest: Mapping[str, Any]) -> FeatureSpec:
-    features = manifest.get("features", {})
-    try:
-        c_lo, c_hi = features.get("char_ngrams", (1, 3))
-        w_lo, w_hi = features.get("word_ngrams", (1, 2))
-        return FeatureSpec((int(c_lo), int(c_hi)), (int(w_lo), int(w_hi)))
-    except (TypeError, ValueError) as exc:
-        raise ModelError(f"bad feature spec in manifest: {features!r}") from exc
+_slot: Any = Prediction  # (the slots' member descriptors, untyped)
+_P_LABEL = _slot.label.__set__
+_P_SCORES = _slot.scores.__set__
+_P_SENTIMENT = _slot.sentiment.__set__
+_P_REASONS = _slot.reasons.__set__
 
 
 def stack_abuse(
@@ -226,24 +188,24 @@ class Classifier:
 
     def __init__(
         self,
-        artifacts: ModelArtifacts,
+        artifacts: ModelArtifacts | PreparedModel,
         lexicon: Lexicon,
         room_terms: Mapping[str, RoomTerms] | None = None,
         asks: AskCues | None = None,
     ) -> None:
-        manifest = artifacts.manifest
+        model = (
+            artifacts
+            if isinstance(artifacts, PreparedModel)
+            else PreparedModel.from_artifacts(artifacts)
+        )
+        manifest = model.manifest
         self._asks = asks if asks is not None else AskCues.empty()
         self.manifest = manifest
         self.version = str(manifest.get("version", "unknown"))
         self.labels = LABELS
-        self._featurizer = Featurizer(artifacts.chars, artifacts.words, _spec(manifest))
-        if self._featurizer.n_features != artifacts.weights.shape[0]:
-            raise ModelError(
-                f"model has {artifacts.weights.shape[0]} weight rows for "
-                f"{self._featurizer.n_features} features"
-            )
-        self._weights = artifacts.weights
-        self._bias = artifacts.bias
+        self._featurizer = model.featurizer
+        self._weights = model.weights
+        self._bias = model.bias
         stack = manifest.get("combine", {}).get("abuse_stack", (1.0, 0.0, 0.0))
         try:
             a, b, c = (float(v) for v in stack)
@@ -255,21 +217,8 @@ class Classifier:
         # computed for the few entries that need it (see _top_features) rather
         # than kept as a second copy of the weight matrix.
         self._reason_names: dict[int, str] = {}  # feature index -> "feature:+name"
-        # _multi: n-grams of two or more characters (evidence); _shown: features
-        # that may appear in reasons (everything but single characters).
-        marks = "\x02\x03"
-        sizes = np.fromiter(
-            (len(g.strip(marks)) for g in artifacts.chars), np.int64, len(artifacts.chars)
-        )
-        word_sizes = np.fromiter(
-            (len(w) - w.count(" ") for w in dict.fromkeys(artifacts.words)),
-            np.int64,
-            self._featurizer.n_words,
-        )
-        n_evidence = self._featurizer.n_features - len(sizes) - len(word_sizes)
-        grams = np.concatenate([sizes, word_sizes])
-        self._multi = np.concatenate([grams >= 2, np.zeros(n_evidence, dtype=bool)])
-        self._shown = np.concatenate([grams >= 2, np.ones(n_evidence, dtype=bool)])
+        self._multi = model.multi
+        self._shown = model.shown
         self._lexicon = lexicon
         self._room_terms: dict[str, RoomTerms] = dict(room_terms or {})
 
@@ -279,11 +228,14 @@ class Classifier:
         models_dir: Path,
         lexicons_dir: Path,
         room_terms: Mapping[str, RoomTerms] | None = None,
+        *,
+        cache_dir: Path | None = None,
     ) -> Classifier:
         """Load ``models_dir`` (weights + manifest) and ``lexicons_dir`` (term lists,
-        patterns and question cues)."""
+        patterns and question cues). The prepared model is kept in ``cache_dir``
+        (default: the temp folder) between processes; see :func:`load_prepared`."""
         return cls(
-            load_artifacts(models_dir),
+            load_prepared(models_dir, cache_dir),
             Lexicon.from_dir(lexicons_dir),
             room_terms,
             AskCues.from_file(lexicons_dir / "asks.tsv"),
@@ -339,13 +291,13 @@ class Classifier:
         normalized: Sequence[Normalized],
         tokens: Sequence[tuple[str, ...]],
         room: str | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Hit, ...]], Any]:
-        """Label probabilities (n, 5), sentiment (n,), hits and the feature matrix."""
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[Hit, ...]], Rows]:
+        """Label probabilities (n, 5), sentiment (n,), hits and the feature rows."""
         room_terms = self._room_terms.get(room) if room is not None else None
         texts = [n.text for n in normalized]
         hits = self._lexicon.match_batch(texts, tokens, room_terms)
-        x = self._featurizer.transform(texts, tokens, hits)
-        z = np.asarray(x @ self._weights, dtype=np.float64)
+        x = self._featurizer.rows(texts, tokens, hits)
+        z = x.dot(self._weights).astype(np.float64)
         z += self._bias
         main = _softmax(z[:, :_N].copy())
         sentiment = _softmax(z[:, _COL_SENT:].copy())
@@ -467,7 +419,7 @@ class Classifier:
             )
         return out
 
-    def _top_features(self, x: Any, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
+    def _top_features(self, x: Rows, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
         """The strongest positive contributions to each row's chosen label (no single
         characters), and whether the row has an n-gram of two or more characters
         contributing at least _MIN_EVIDENCE to it."""

@@ -24,18 +24,23 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from roomwatch.core.codetable import CodeTable, TokenHasher, build_table, pair_codes
 from roomwatch.core.lexicon import BLOCK_LISTS, PATTERNS, Hit
+from roomwatch.core.sparsedot import csr_dot
+
+_CodeTable = CodeTable  # (the name the batch-path tests know it by)
 
 __all__ = [
     "EVIDENCE",
     "FeatureSpec",
     "Featurizer",
+    "Rows",
     "char_codes",
     "char_ngrams",
     "code_gram",
@@ -121,126 +126,6 @@ def gram_code(gram: str) -> int:
     return code
 
 
-_PAIR_MULT = 0x9E3779B97F4A7C15  # odd 64-bit constant (golden ratio)
-_LEN_MULT = 0xC2B2AE3D27D4EB4F  # mixes the length in: str hashes cover raw bytes only,
-# so "eg" (1 byte per char) and "来" (2 bytes per char) would otherwise collide.
-
-
-def _pair_code_array(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return np.asarray(a * np.uint64(_PAIR_MULT) + b, dtype=np.uint64)
-
-
-_HASH_MULT = np.uint64(0xFF51AFD7ED558CCD)  # odd 64-bit mixing constant
-_EMPTY = np.uint64(0)  # no n-gram or word code is 0
-_PROBE_BITS = 3
-_PROBE_WINDOW = 1 << _PROBE_BITS  # slots read per query after the first probe
-_PROBE_STEPS = np.arange(_PROBE_WINDOW, dtype=np.int64)
-_ALL_SET = np.uint64(0x0101010101010101)  # eight True bytes
-
-
-@dataclass(frozen=True, slots=True)
-class _CodeTable:
-    """An open-addressing (linear probing) hash table from 64-bit codes to indices.
-
-    Lookups are vectorised: the first round probes every query's home slot,
-    later rounds a window of slots for each unresolved query, so a batch costs
-    a few numpy passes instead of one binary search per query through a large
-    sorted array.
-    """
-
-    keys: np.ndarray  # uint64, _EMPTY where unused
-    values: np.ndarray  # int32 feature index
-    shift: np.uint64
-    mask: int
-    max_probe: int
-
-    @classmethod
-    def build(cls, codes: np.ndarray, values: np.ndarray) -> _CodeTable:
-        bits = max(4, int(np.ceil(np.log2(max(1, len(codes)) * 2.5))))
-        size = 1 << bits
-        keys = np.zeros(size, dtype=np.uint64)
-        vals = np.full(size, -1, dtype=np.int32)
-        shift = np.uint64(64 - bits)
-        codes = np.asarray(codes, dtype=np.uint64)
-        if len(codes) and bool((codes == _EMPTY).any()):
-            raise ValueError("code 0 is reserved")
-        ordered = np.sort(codes)
-        if len(codes) > 1 and bool((ordered[1:] == ordered[:-1]).any()):
-            raise ValueError("duplicate codes")
-        with np.errstate(over="ignore"):
-            slot = ((codes * _HASH_MULT) >> shift).astype(np.int64)
-        pending = np.arange(len(codes))
-        probe = 0
-        while len(pending):
-            free = keys[slot[pending]] == _EMPTY
-            cand = pending[free]
-            # Among candidates aiming at the same free slot, the first one wins.
-            order = np.argsort(slot[cand], kind="stable")
-            aimed = slot[cand][order]
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = aimed[1:] != aimed[:-1]
-            winners = cand[order[first]]
-            keys[slot[winners]] = codes[winners]
-            vals[slot[winners]] = values[winners]
-            placed = np.zeros(len(codes), dtype=bool)
-            placed[winners] = True
-            pending = pending[~placed[pending]]
-            slot[pending] = (slot[pending] + 1) & (size - 1)
-            probe += 1
-        return cls(keys, vals, shift, size - 1, probe)
-
-    def lookup(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(feature index, found) for every query code."""
-        n = len(queries)
-        result = np.full(n, -1, dtype=np.int64)
-        if n == 0 or self.max_probe == 0:
-            return result, np.zeros(n, dtype=bool)
-        with np.errstate(over="ignore"):
-            slot = ((queries * _HASH_MULT) >> self.shift).astype(np.int64)
-        # First round: every query's home slot (most are settled there).
-        keys = self.keys[slot]
-        hit = keys == queries
-        result = np.where(hit, self.values[slot], -1).astype(np.int64)
-        pending = np.flatnonzero(~hit & (keys != _EMPTY))
-        # Later rounds read _PROBE_WINDOW consecutive slots per unsettled query.
-        # A key always sits before the first empty slot of its probe run
-        # (nothing is ever deleted), so a window holding an empty slot and no
-        # match settles the query as a miss.
-        offset = 1
-        while len(pending) and offset < self.max_probe:
-            window = (slot[pending, None] + (offset + _PROBE_STEPS)) & self.mask
-            keys = self.keys[window]
-            match = np.flatnonzero(keys == queries[pending, None])  # at most one per row
-            result[pending[match >> _PROBE_BITS]] = self.values[window.ravel()[match]]
-            # (The row's eight booleans viewed as one uint64: all set = no empty slot.)
-            open_run = (keys != _EMPTY).view(np.uint64).ravel() == _ALL_SET
-            open_run[match >> _PROBE_BITS] = False
-            pending = pending[open_run]
-            offset += _PROBE_WINDOW
-        return result, result >= 0
-
-
-def _table(codes: np.ndarray, values: np.ndarray) -> _CodeTable:
-    # Distinct words share a code only by a 64-bit collision; keep the first.
-    order = np.argsort(codes, kind="stable")
-    ordered = codes[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = ordered[1:] != ordered[:-1]
-    keep = np.sort(order[first])
-    codes, values = codes[keep].copy(), values[keep]
-    codes[codes == _EMPTY] = 1
-    return _CodeTable.build(codes, values)
-
-
-def _token_codes(tokens: Sequence[str]) -> np.ndarray:
-    """64-bit codes of tokens: ``hash(token) + len(token) * _LEN_MULT`` (mod 2**64)."""
-    hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens)).view(np.uint64)
-    sizes = np.fromiter(map(len, tokens), dtype=np.uint64, count=len(tokens))
-    with np.errstate(over="ignore"):
-        return np.asarray(hashes + sizes * np.uint64(_LEN_MULT), dtype=np.uint64)
-
-
 def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.ndarray]:
     """(row, code) arrays of every character n-gram of every text (see :func:`gram_code`).
 
@@ -316,13 +201,49 @@ def code_gram(code: int) -> str:
     return "".join(reversed(chars))
 
 
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """A batch's feature rows in canonical CSR form (columns sorted, no
+    duplicates): what a ``scipy.sparse.csr_matrix`` holds, without scipy, whose
+    import alone costs more than a second of batches (:meth:`to_scipy` gives
+    the matrix for training)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray  # float32
+    shape: tuple[int, int]
+
+    @property
+    def nnz(self) -> int:
+        return len(self.data)
+
+    def dot(self, weights: np.ndarray) -> np.ndarray:
+        """``rows @ weights`` (float32, C order), bit for bit scipy's product
+        (:func:`~roomwatch.core.sparsedot.csr_dot`)."""
+        return csr_dot(self.indptr, self.indices, self.data, self.shape[1], weights)
+
+    def to_scipy(self) -> Any:
+        """The same rows as a ``scipy.sparse.csr_matrix``."""
+        import scipy.sparse as sp
+
+        matrix = sp.csr_matrix(
+            (self.data, self.indices, self.indptr), shape=self.shape, dtype=np.float32
+        )
+        matrix.has_canonical_format = True
+        return matrix
+
+
 class Featurizer:
-    """Turns normalised texts, tokens and lexicon hits into a CSR matrix.
+    """Turns normalised texts, tokens and lexicon hits into feature rows.
 
     N-grams are looked up in bulk: each batch of texts is encoded as UTF-32 and
     character n-grams become integers (code points packed into 63 bits); word
-    n-grams become 64-bit codes from the tokens' hashes. Both are found in
-    vectorised hash tables (:class:`_CodeTable`). Evidence goes through a dict.
+    n-grams become 64-bit codes from the tokens' code points
+    (:class:`~roomwatch.core.codetable.TokenHasher`). Both are found in
+    vectorised hash tables (:class:`~roomwatch.core.codetable.CodeTable`).
+    Evidence goes through a dict. :meth:`state` and :meth:`from_state` turn
+    a featurizer into plain arrays and back (kept between processes by
+    :mod:`roomwatch.core.prepared`).
     """
 
     __slots__ = (
@@ -331,6 +252,7 @@ class Featurizer:
         "_evidence",
         "_evidence_names",
         "_evidence_start",
+        "_hasher",
         "_name_ends",
         "_names",
         "_uni_table",
@@ -340,43 +262,99 @@ class Featurizer:
         "spec",
     )
 
-    def __init__(self, chars: Sequence[str], words: Sequence[str], spec: FeatureSpec) -> None:
+    def __init__(
+        self,
+        chars: Sequence[str],
+        words: Sequence[str],
+        spec: FeatureSpec,
+        *,
+        hasher: TokenHasher | None = None,
+    ) -> None:
         if spec.char_ngrams[0] < 1 or spec.char_ngrams[1] > 3:
             raise ValueError("character n-grams must be within 1..3")
         self.spec = spec
         self.n_chars = len(chars)
-        self._char_table = _CodeTable.build(
-            gram_codes(chars), np.arange(len(chars), dtype=np.int64)
-        )
+        self._char_table = CodeTable.build(gram_codes(chars), np.arange(len(chars), dtype=np.int64))
         offset = len(chars)
-        # Word n-grams are found by 64-bit codes built from ``hash(token)``; str hashes
-        # are salted per process, so the codes are computed here, at load time.
+        hasher = self._hasher = hasher if hasher is not None else TokenHasher()
         index = np.arange(offset, offset + len(words), dtype=np.int64)
         spaces = np.fromiter((w.count(" ") for w in words), dtype=np.int64, count=len(words))
         uni = np.flatnonzero(spaces == 0)
         bi = np.flatnonzero(spaces == 1)
-        uni_codes = _token_codes([words[i] for i in uni.tolist()])
+        uni_codes = hasher.codes([words[i] for i in uni.tolist()])
         # Each bigram holds exactly one space: one join and one split give the
         # halves of all of them, alternating (a tenth of a split per bigram).
         halves = " ".join([words[i] for i in bi.tolist()]).split(" ") if len(bi) else []
-        bi_codes = _pair_code_array(_token_codes(halves[0::2]), _token_codes(halves[1::2]))
-        self._uni_table = _table(uni_codes, index[uni])
-        self._bi_table = _table(bi_codes, index[bi])
-        self.n_words = len(set(words))
-        offset += self.n_words
-        self._evidence_start = offset
-        self._evidence = {name: offset + i for i, name in enumerate(EVIDENCE)}
-        self._evidence_names = {i: name for name, i in self._evidence.items()}
-        self.n_features = offset + len(EVIDENCE)
+        bi_codes = pair_codes(hasher.codes(halves[0::2]), hasher.codes(halves[1::2]))
+        self._uni_table = build_table(uni_codes, index[uni])
+        self._bi_table = build_table(bi_codes, index[bi])
+        n_words = len(set(words))
         # N-gram names, kept compactly for reasons: one string holding all of
         # them and the end offset of each (not 300k separate str objects).
-        self._names = "".join(chars) + "".join(words)
+        names = "".join(chars) + "".join(words)
         ends = np.fromiter(
             itertools.chain(map(len, chars), map(len, words)),
             dtype=np.int64,
             count=len(chars) + len(words),
         )
-        self._name_ends = np.cumsum(ends)
+        self._finish(n_words, names, np.cumsum(ends))
+
+    def _finish(self, n_words: int, names: str, name_ends: np.ndarray) -> None:
+        self.n_words = n_words
+        offset = self.n_chars + n_words
+        self._evidence_start = offset
+        self._evidence = {name: offset + i for i, name in enumerate(EVIDENCE)}
+        self._evidence_names = {i: name for name, i in self._evidence.items()}
+        self.n_features = offset + len(EVIDENCE)
+        self._names = names
+        self._name_ends = name_ends
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Everything this featurizer holds, as arrays (see :meth:`from_state`)."""
+        out: dict[str, np.ndarray] = {
+            "spec": np.array([*self.spec.char_ngrams, *self.spec.word_ngrams], dtype=np.int64),
+            "sizes": np.array([self.n_chars, self.n_words], dtype=np.int64),
+            "base": np.array([self._hasher.base], dtype=np.uint64),
+            "names": np.frombuffer(self._names.encode("utf-8", "surrogatepass"), dtype=np.uint8),
+            "name_ends": self._name_ends,
+            "evidence": np.frombuffer("\n".join(EVIDENCE).encode(), dtype=np.uint8),
+        }
+        for key, table in (
+            ("char", self._char_table),
+            ("uni", self._uni_table),
+            ("bi", self._bi_table),
+        ):
+            out[f"{key}_keys"] = table.keys
+            out[f"{key}_values"] = table.values
+            out[f"{key}_probe"] = np.array([int(table.shift), table.mask, table.max_probe])
+        return out
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, np.ndarray]) -> Featurizer:
+        """The featurizer :meth:`state` described; ``ValueError`` if it does not fit."""
+        if bytes(state["evidence"]).decode() != "\n".join(EVIDENCE):
+            raise ValueError("the evidence features have changed")
+        c_lo, c_hi, w_lo, w_hi = (int(v) for v in state["spec"])
+        n_chars, n_words = (int(v) for v in state["sizes"])
+        self = cls.__new__(cls)
+        self.spec = FeatureSpec((c_lo, c_hi), (w_lo, w_hi))
+        self.n_chars = n_chars
+        self._hasher = TokenHasher(int(state["base"][0]))
+        tables = []
+        for key in ("char", "uni", "bi"):
+            shift, mask, max_probe = (int(v) for v in state[f"{key}_probe"])
+            keys = np.asarray(state[f"{key}_keys"], dtype=np.uint64)
+            values = np.asarray(state[f"{key}_values"], dtype=np.int32)
+            if len(keys) != mask + 1 or len(values) != len(keys):
+                raise ValueError(f"the {key} table does not fit its size")
+            tables.append(CodeTable(keys, values, np.uint64(shift), mask, max_probe))
+        self._char_table, self._uni_table, self._bi_table = tables
+        name_ends = np.asarray(state["name_ends"], dtype=np.int64)
+        names = bytes(state["names"]).decode("utf-8", "surrogatepass")
+        if len(name_ends) and int(name_ends[-1]) != len(names):
+            raise ValueError("the feature names do not fit their offsets")
+        self._finish(n_words, names, name_ends)
+        return self
 
     def name(self, index: int) -> str:
         """The name of feature ``index`` (char n-gram, word n-gram or evidence)."""
@@ -403,7 +381,7 @@ class Featurizer:
         flat = list(itertools.chain.from_iterable(tokens))
         if not flat:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        codes = _token_codes(flat)
+        codes = self._hasher.codes(flat)
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         row_of = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
         rows: list[np.ndarray] = []
@@ -414,7 +392,7 @@ class Featurizer:
             cols.append(index[found])
         if wlo <= 2 <= whi and len(flat) > 1:
             same = row_of[1:] == row_of[:-1]
-            pair = _pair_code_array(codes[:-1][same], codes[1:][same])
+            pair = pair_codes(codes[:-1][same], codes[1:][same])
             index, found = self._bi_table.lookup(pair)
             rows.append(row_of[:-1][same][found])
             cols.append(index[found])
@@ -427,7 +405,16 @@ class Featurizer:
         texts: Sequence[str],
         tokens: Sequence[Sequence[str]],
         hits: Sequence[Sequence[Hit]],
-    ) -> sp.csr_matrix:
+    ) -> Any:
+        """One row per comment, as a ``scipy.sparse.csr_matrix`` (for training)."""
+        return self.rows(texts, tokens, hits).to_scipy()
+
+    def rows(
+        self,
+        texts: Sequence[str],
+        tokens: Sequence[Sequence[str]],
+        hits: Sequence[Sequence[Hit]],
+    ) -> Rows:
         """One row per comment."""
         n_rows = len(texts)
         if not (len(tokens) == len(hits) == n_rows):
@@ -454,7 +441,7 @@ class Featurizer:
         scale = np.zeros(n_rows, dtype=np.float32)
         nonzero = counts > 0
         scale[nonzero] = 1.0 / np.sqrt(counts[nonzero])
-        return self._csr(
+        return self._rows(
             n_rows,
             scale,
             np.concatenate(
@@ -466,8 +453,12 @@ class Featurizer:
             ),
         )
 
-    def _csr(self, n_rows: int, scale: np.ndarray, keys: np.ndarray) -> sp.csr_matrix:
-        """The canonical CSR matrix of entries ``row * n_features + column``.
+    def _csr(self, n_rows: int, scale: np.ndarray, keys: np.ndarray) -> Any:
+        """:meth:`_rows` as a ``scipy.sparse.csr_matrix``."""
+        return self._rows(n_rows, scale, keys).to_scipy()
+
+    def _rows(self, n_rows: int, scale: np.ndarray, keys: np.ndarray) -> Rows:
+        """The canonical CSR rows of entries ``row * n_features + column``.
 
         N-gram entries are worth ``scale[row]`` each, evidence entries 1. The
         result is what scipy builds from the (row, column, value) triplets with
@@ -496,10 +487,4 @@ class Featurizer:
         index = np.int32 if len(keys) < 2**31 else np.int64
         indptr = np.zeros(n_rows + 1, dtype=index)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-        matrix = sp.csr_matrix(
-            (values, cols.astype(index), indptr),
-            shape=(n_rows, self.n_features),
-            dtype=np.float32,
-        )
-        matrix.has_canonical_format = True
-        return matrix
+        return Rows(indptr, cols.astype(index), values, (n_rows, self.n_features))
