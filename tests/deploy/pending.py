@@ -40,7 +40,6 @@ METRICS: Final = frozenset(
         "roomwatch_redis_up",
         "roomwatch_worker_owned_shards",
         "roomwatch_worker_batch_seconds",
-        "roomwatch_room_comments_total",
     }
 )
 
