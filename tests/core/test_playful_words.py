@@ -59,3 +59,13 @@ def test_curse_shapes_and_slurs_are_insults(analyzer: Analyzer, text: str, term:
 @pytest.mark.parametrize("text", ["苞米棒子好甜", "玉米棒子三块钱", "棒子面粥"])
 def test_corn_is_not_a_slur(analyzer: Analyzer, text: str) -> None:
     assert not any(h.startswith("lexicon:insult:") for h in _hits(analyzer, text))
+
+
+@pytest.mark.parametrize("text", ["你妈这也能赢", "你妈这么快", "他妈的太好听了"])
+def test_profanity_alone_is_not_abuse_evidence(analyzer: Analyzer, text: str) -> None:
+    # The guide: swearing used as an intensifier with no target is chatter. A
+    # profanity hit alone does not carry an abuse verdict the model is unsure of
+    # (real3 called the first two abuse at 0.57 and 0.58 on lexicon:profanity:你妈).
+    label, reasons = _verdict(analyzer, text)
+    assert label == "chatter", reasons
+    assert any(r.startswith("lexicon:profanity:") for r in reasons), reasons
