@@ -35,7 +35,8 @@ def test_asks_are_found(cues: AskCues, text: str) -> None:
     "text",
     ["怎么这么好看", "这么便宜吗", "难道你不知道", "凭什么", "是我吗?", "怎么又输了",
      "不是说好了吗", "他是故意的吧?", "不应该先发货吗", "什么?!", "啥?",
-     "这不就是我家楼下吗", "小孩子怎么能熬夜呢", "营销号?", "真的??"],
+     "这不就是我家楼下吗", "小孩子怎么能熬夜呢", "营销号?", "真的??",
+     "这是你家的猫吗哈哈哈", "你是魔鬼吗(doge)", "这能吃吗(不是)"],
 )  # fmt: skip
 def test_rhetorical_forms_are_found(cues: AskCues, text: str) -> None:
     cue = cues.find(text)
