@@ -50,7 +50,7 @@ def test_intensifiers_and_playful_words_are_profanity_not_insults(
 @pytest.mark.parametrize(
     ("text", "term"),
     [("笑nm呢", "笑你妈"), ("你装nm", "装你妈"), ("高丽棒子滚", "高丽棒子"),
-     ("一群倭寇", "倭寇"), ("那个鬼佬", "鬼佬")],
+     ("一群倭寇", "倭寇"), ("那个鬼佬", "鬼佬"), ("fuck you", "操you")],
 )  # fmt: skip
 def test_curse_shapes_and_slurs_are_insults(analyzer: Analyzer, text: str, term: str) -> None:
     assert f"lexicon:insult:{term}" in _hits(analyzer, text)
