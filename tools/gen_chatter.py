@@ -12,7 +12,15 @@ data only (``roomwatch train`` reads it next to the main corpus file).
 Everything here is written for roomwatch; nothing comes from the unlicensed
 real-traffic sample. Run from the repo root::
 
-    python tools/gen_chatter.py [--n 4000] [--seed 11] [--out corpus/live/chatter.jsonl]
+    python tools/gen_chatter.py [--n 4000] [--seed 11] [--contrast-out FILE]
+
+With ``--contrast-out FILE`` it also writes contrast chatter
+(:mod:`corpus_gen.contrast`): ``--contrast`` rows with the words the generated
+abuse rows and COLD use (这女的, 东北人, 恶心, 垃圾) said without insulting
+anyone, and ``--rhetoric`` rhetorical 'questions'. ``roomwatch train`` reads
+``corpus/live/contrast.jsonl`` if it exists (rows weighted by
+``TrainConfig.contrast_weight``); the shipped model does not use it (measured
+in ``corpus/live/README.md``).
 """
 
 from __future__ import annotations
@@ -20,7 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 from pathlib import Path
+
+_TOOLS = str(Path(__file__).resolve().parent)
+if _TOOLS not in sys.path:
+    sys.path.insert(0, _TOOLS)
+
+from corpus_gen.contrast import generate_contrast, generate_rhetoric  # noqa: E402
 
 MEMES = """爷青回 爷青结 绝绝子 破防了 蚌埠住了 泪目 笑死 上头了 好家伙 妙啊 我悟了 芜湖起飞
 前方高能 名场面 这波操作 格局打开 真香 离谱 太秀了 有内味了 针不戳 awsl yyds xswl u1s1
@@ -277,14 +292,46 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument(
+        "--contrast",
+        type=int,
+        default=1500,
+        help="contrast rows (tools/corpus_gen/contrast.py): group words, disgust at"
+        " things, intensifier swearing and playful words in comments that insult nobody",
+    )
+    ap.add_argument(
+        "--rhetoric",
+        type=int,
+        default=600,
+        help="rhetorical, amazed and self-directed 'questions' (chatter) added to the contrast file",
+    )
+    ap.add_argument(
+        "--contrast-out",
+        type=Path,
+        default=None,
+        help="write the contrast rows here (not written by default: the shipped model does"
+        " not use them; corpus/live/contrast.jsonl is what `roomwatch train` would read)",
+    )
     ap.add_argument("--out", type=Path, default=Path("corpus/live/chatter.jsonl"))
     args = ap.parse_args()
     with args.out.open("w", encoding="utf-8") as fh:
-        for text in generate(args.n, args.seed):
+        rows = generate(args.n, args.seed)
+        for text in rows:
             fh.write(
                 json.dumps(
                     {"text": text, "label": "chatter", "domain": "surface"}, ensure_ascii=False
                 )
+                + "\n"
+            )
+    if args.contrast_out is None:
+        return
+    contrast = [(t, "contrast") for t in generate_contrast(args.contrast, args.seed, set(rows))]
+    taken = set(rows) | {t for t, _ in contrast}
+    contrast += [(t, "rhetoric") for t in generate_rhetoric(args.rhetoric, args.seed, taken)]
+    with args.contrast_out.open("w", encoding="utf-8") as fh:
+        for text, domain in contrast:
+            fh.write(
+                json.dumps({"text": text, "label": "chatter", "domain": domain}, ensure_ascii=False)
                 + "\n"
             )
 

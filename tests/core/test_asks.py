@@ -24,7 +24,7 @@ def cues() -> AskCues:
     "text",
     ["这首歌叫什么", "主播身后那个人是谁", "背景音乐是啥呀", "求bgm", "请问几点开播",
      "这个多少钱", "这件衣服怎么买", "你是怎么做到的", "红色还是蓝色?", "点歌 晴天",
-     "这是什么游戏"],
+     "这是什么游戏", "出现过哪些番", "这个人是做啥的", "为什么我打不开", "我想知道这是啥"],
 )  # fmt: skip
 def test_asks_are_found(cues: AskCues, text: str) -> None:
     cue = cues.find(text)
@@ -34,7 +34,9 @@ def test_asks_are_found(cues: AskCues, text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["怎么这么好看", "这么便宜吗", "难道你不知道", "凭什么", "是我吗?", "怎么又输了",
-     "不是说好了吗", "他是故意的吧?", "不应该先发货吗", "什么?!", "啥?"],
+     "不是说好了吗", "他是故意的吧?", "不应该先发货吗", "什么?!", "啥?",
+     "这不就是我家楼下吗", "小孩子怎么能熬夜呢",
+     "这是你家的猫吗哈哈哈", "你是魔鬼吗(doge)", "这能吃吗(不是)"],
 )  # fmt: skip
 def test_rhetorical_forms_are_found(cues: AskCues, text: str) -> None:
     cue = cues.find(text)
@@ -101,3 +103,12 @@ def test_sure_cue_needs_its_trigger_characters(tmp_path: Path) -> None:
     path.write_text("sure\t求bgm\t求\n", encoding="utf-8")
     cue = AskCues.from_file(path).find("求bgm")
     assert cue.ask == "求bgm" and cue.sure
+
+
+@pytest.mark.parametrize("text", ["1号价格？", "包邮不？？", "多久发货?", "能不能加个微辣?[呲牙]"])
+def test_short_commerce_asks_stay_questions(analyzer: Analyzer, text: str) -> None:
+    # Bare-noun and emote-tailed asks are how buyers type: no rhetorical cue
+    # (a lone word with ？, a laughing tail) may take them off the host's queue.
+    label, reasons = _verdict(analyzer, text)
+    assert label == "question", reasons
+    assert not any(r.startswith("rhetoric:") for r in reasons), reasons

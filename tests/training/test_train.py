@@ -209,3 +209,19 @@ def test_train_with_public_sentiment(tmp_path: Path) -> None:
     normalized = [norm(t) for t in texts]
     good, bad = clf.predict_batch(normalized, seg.cut_batch([n.text for n in normalized]))
     assert good.sentiment > 0 > bad.sentiment
+
+
+def test_boost_weighs_rows_within_their_label_share() -> None:
+    from roomwatch.training.heads import label_weights
+
+    config = TrainConfig(lexicons=LEXICONS, out=Path("unused"), chatter_share=0.25)
+    chatter, abuse = LABELS.index("chatter"), LABELS.index("abuse")
+    y = np.array([chatter, chatter, chatter, abuse, abuse])
+    plain = label_weights(y, config)
+    boosted = label_weights(y, config, np.array([1.0, 1.0, 4.0, 1.0, 1.0]))
+    # A boosted row counts 4 times another row of its label ...
+    assert boosted[2] == pytest.approx(4 * boosted[0])
+    assert plain[2] == pytest.approx(plain[0])
+    # ... and the label shares stay as configured.
+    for w in (plain, boosted):
+        assert w[y == chatter].sum() / w.sum() == pytest.approx(0.25)

@@ -111,6 +111,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument(
         "--no-refit", action="store_true", help="do not refit the heads with the dev rows added"
     )
+    p.add_argument(
+        "--contrast-weight",
+        type=float,
+        default=None,
+        help="weight of a corpus/live/contrast.jsonl row relative to another row of its label"
+        " (default: TrainConfig.contrast_weight)",
+    )
     p.set_defaults(func=cmd_train)
 
     e = subparsers.add_parser("eval", help="measure a model on a labelled CSV/TSV/JSONL file")
@@ -193,6 +200,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             kwargs = {}
             if args.max_iter is not None:
                 kwargs["max_iter"] = args.max_iter
+            if args.contrast_weight is not None:
+                kwargs["contrast_weight"] = args.contrast_weight
             config = TrainConfig(
                 lexicons=args.lexicons or asset_dir("lexicons"),
                 out=args.out or asset_dir("models"),

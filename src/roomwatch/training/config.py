@@ -43,6 +43,11 @@ class TrainConfig:
     sentiment_nb_beta: float = 0.5
     sentiment_runs: int = 3  # SGD runs averaged for the sentiment head
     corpus_abuse_weight: float = 2.0  # corpus rows' weight in the abuse head
+    # Contrast rows (corpus/live/contrast.jsonl: group words, disgust at things,
+    # intensifier swearing said without insulting anyone) weigh this many times
+    # an ordinary row of their label, in the main head (within the label's share)
+    # and in the abuse head: 1,500 of them must count against ~2,000 abuse rows.
+    contrast_weight: float = 8.0
     # Main head: share of the total sample weight given to chatter rows (the
     # other labels share the rest equally), so the mix of sources does not set
     # the priors by accident; then chatter_prior is added to the chatter bias

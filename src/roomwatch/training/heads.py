@@ -146,17 +146,23 @@ def predict(
     return probs, main[:, _ABUSE].copy(), abuse_logit
 
 
-def label_weights(y: np.ndarray, config: TrainConfig) -> np.ndarray:
-    """Per-row weights giving chatter ``chatter_share`` of the total, other labels equal parts."""
+def label_weights(
+    y: np.ndarray, config: TrainConfig, boost: np.ndarray | None = None
+) -> np.ndarray:
+    """Per-row weights giving chatter ``chatter_share`` of the total, other labels equal parts.
+
+    ``boost`` (per row, default 1) makes a row count that many times another row
+    of its label, without changing the label's share."""
     chatter = LABELS.index("chatter")
-    counts = np.bincount(y, minlength=len(LABELS)).astype(np.float64)
+    rel = np.ones(len(y)) if boost is None else np.asarray(boost, dtype=np.float64)
+    counts = np.bincount(y, weights=rel, minlength=len(LABELS)).astype(np.float64)
     others = [k for k in range(len(LABELS)) if k != chatter and counts[k] > 0]
     share = np.zeros(len(LABELS))
     share[chatter] = config.chatter_share if counts[chatter] else 0.0
     for k in others:
         share[k] = (1.0 - share[chatter]) / len(others)
     per_row = np.divide(share, counts, out=np.zeros_like(share), where=counts > 0)
-    w = per_row[y]
+    w = per_row[y] * rel
     return np.asarray(w * (len(y) / w.sum()), dtype=np.float64)
 
 
@@ -169,8 +175,11 @@ def fit_heads(data: TrainingData, n_features: int, config: TrainConfig, log: Log
 
     t0 = time.perf_counter()
     y_main = np.array([LABELS.index(ex.label) for ex in data.corpus])
+    boost = np.array(
+        [config.contrast_weight if ex.source == "contrast" else 1.0 for ex in data.corpus]
+    )
     coef, icpt = fit_lr(
-        x[:n_c], y_main, config.c_main, config.max_iter, label_weights(y_main, config)
+        x[:n_c], y_main, config.c_main, config.max_iter, label_weights(y_main, config, boost)
     )
     weights[:-1, :n] = coef.T
     weights[-1, :n] = icpt
@@ -183,7 +192,7 @@ def fit_heads(data: TrainingData, n_features: int, config: TrainConfig, log: Log
 
     t0 = time.perf_counter()
     y_ab = np.array([int(ex.abuse or 0) for ex in data.corpus + data.abuse_public])
-    w_ab = np.concatenate([np.full(n_c, config.corpus_abuse_weight), np.ones(n_a)])
+    w_ab = np.concatenate([config.corpus_abuse_weight * boost, np.ones(n_a)])
     coef, icpt = fit_lr(x[: n_c + n_a], y_ab, config.c_abuse, config.max_iter, w_ab)
     weights[:-1, n] = coef[0]
     weights[-1, n] = icpt[0]

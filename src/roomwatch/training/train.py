@@ -198,6 +198,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
             "sentiment_nb_beta": config.sentiment_nb_beta,
             "sentiment_runs": config.sentiment_runs,
             "corpus_abuse_weight": config.corpus_abuse_weight,
+            "contrast_weight": config.contrast_weight,
             "chatter_share": config.chatter_share,
             "chatter_prior": config.chatter_prior,
             "pattern_prior": {
