@@ -36,7 +36,7 @@ from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.shed import OverloadGauge, Screen, analyze_degraded
 from roomwatch.core.verdict import Verdict
-from roomwatch.metrics import Metrics
+from roomwatch.metrics import Metrics, observe_many
 
 __all__ = ["Output", "Pipeline"]
 
@@ -134,6 +134,8 @@ class Pipeline:
         self._overload: OverloadGauge | None = None
         self._screen: Screen | None = None
         self._shed = 0
+        #: Records accepted per source since the last batch (counted per batch).
+        self._accepted: dict[str, int] = {}
 
     def enable_overload(self) -> None:
         """Shed cue-less chatter while the backlog is over the settings' threshold
@@ -231,7 +233,8 @@ class Pipeline:
         elif math.isnan(comment.ts):
             # An unstamped record (see sources.timebound) with no guard to stamp it.
             comment = dataclasses.replace(comment, ts=time.time())
-        self._metrics.accepted(source)
+        accepted = self._accepted
+        accepted[source] = accepted.get(source, 0) + 1
         # Taps (the recorder) see every accepted record, shed ones too, so
         # the recording is what was received and a replay sheds the same.
         for tap in self._taps:
@@ -285,6 +288,7 @@ class Pipeline:
     async def close(self) -> None:
         """Stop now, dropping what is still queued. Idempotent."""
         self._closing = True
+        self.flush_counts()
         for task in (self._task, self._emitter):
             if task is not None and not task.done():
                 task.cancel()
@@ -334,6 +338,7 @@ class Pipeline:
                 raise
             except Exception:
                 self._batch_failed(batch)
+        self.flush_counts()
 
     def _batch_failed(self, batch: list[Any]) -> None:
         # One bad batch must not stop the room: log it, count it, go on.
@@ -364,6 +369,7 @@ class Pipeline:
             await inflight.put((batch, future))
         await inflight.put(_STOP)
         await self._emitter
+        self.flush_counts()
 
     async def _emit(self, inflight: asyncio.Queue[Any]) -> None:
         while True:
@@ -391,8 +397,16 @@ class Pipeline:
             timer=self._observe_stage,
         )
 
+    def flush_counts(self) -> None:
+        """Add the records accepted since the last batch to the metrics."""
+        if self._accepted:
+            pending, self._accepted = self._accepted, {}
+            for source, n in pending.items():
+                self._metrics.accepted(source, n)
+
     def _begin(self, batch: list[Any]) -> tuple[list[Comment], bool]:
         """A batch's comments, and whether to shed (the overload gauge reads its backlog)."""
+        self.flush_counts()
         comments = [item[0] for item in batch if not isinstance(item, Skipped)]
         self._metrics.batch_size.observe(len(comments))
         return comments, self._check_overload(batch)
@@ -414,7 +428,7 @@ class Pipeline:
         entered: list[float] = []
         wall = self._wall
         exit_at = wall() if wall is not None else math.nan
-        observe_lag = self._metrics.observe_lag
+        lags: dict[str, list[float]] = {}
         for item in batch:
             if isinstance(item, Skipped):
                 results.append(item)
@@ -423,7 +437,10 @@ class Pipeline:
                 if wall is not None and item[3]:
                     lag = max(0.0, exit_at - v.comment.ts)
                     v = v.with_lag(lag)
-                    observe_lag(v.comment.room, lag)
+                    room_lags = lags.get(v.comment.room)
+                    if room_lags is None:
+                        room_lags = lags[v.comment.room] = []
+                    room_lags.append(lag)
                 results.append(v)
                 by_label[v.label] += 1
                 entered.append(item[2])
@@ -437,9 +454,9 @@ class Pipeline:
             self._child(self._metrics.labels, label).inc(n)
         self._metrics.pipeline.sent.inc(len(verdicts))
         now = self._monotonic()
-        observe = self._metrics.end_to_end_seconds.observe
-        for t in entered:
-            observe(now - t)
+        observe_many(self._metrics.end_to_end_seconds, [now - t for t in entered])
+        for room, values in lags.items():
+            self._metrics.observe_lags(room, values)
 
     def _analyze(self, comments: list[Comment]) -> list[Verdict]:
         return self._analyzer.analyze(comments, timer=self._observe_stage)
