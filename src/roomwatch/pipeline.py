@@ -169,6 +169,11 @@ class Pipeline:
         return self._shed
 
     @property
+    def pool(self) -> AnalysisPool | None:
+        """The analysis processes, if ``pipeline.analysis_workers`` > 1."""
+        return self._pool
+
+    @property
     def analyzer(self) -> Analyzer:
         return self._analyzer
 
