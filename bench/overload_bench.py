@@ -105,7 +105,7 @@ async def run(
     rate: float,
     seconds: float,
     degrade: bool,
-    workers: int = 1,
+    workers: int = 0,
 ) -> dict[str, Any]:
     lags: list[tuple[float, float]] = []  # (scheduled ts, lag)
 
@@ -122,7 +122,7 @@ async def run(
             "pipeline": {
                 "overload_degrade": degrade,
                 "lag_alert_s": 0.0,
-                "analysis_workers": workers,
+                "analysis_processes": workers,
             },
             "limits": {"user_comments_per_s": 0},
         },
@@ -188,7 +188,9 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--n", type=int, default=100_000, help="distinct texts cycled")
     p.add_argument("--json", help="write the rows here too")
-    p.add_argument("--workers", type=int, default=1, help="pipeline.analysis_workers (1: a thread)")
+    p.add_argument(
+        "--workers", type=int, default=0, help="pipeline.analysis_processes (0: a thread)"
+    )
     p.add_argument(
         "--only", choices=["off", "on"], help="run degrade mode off or on only (default: both)"
     )

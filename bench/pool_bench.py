@@ -1,7 +1,8 @@
-"""One analysis process against several: ``replay --speed 0`` rate, CPU and memory.
+"""The analyser in the replay process or in child processes: rate, CPU and memory.
 
 Runs ``roomwatch replay --speed 0 REC --out FILE --alerts FILE`` with
-``pipeline.analysis_workers`` = each of ``--workers`` (default 1 and 2),
+``pipeline.analysis_processes`` = each of ``--workers`` (default 0, 1 and 2;
+0: the analyser runs in a thread of the replay process),
 ``--runs`` times each, interleaved, on the dense one-room recording of the
 real barrage that ``bench/run.py`` derives (``--n`` first rows, written
 under ``--tmp``, never into the repository), or on any ``--recording``.
@@ -98,7 +99,7 @@ def _sample(root: int, s: Sample) -> None:
 
 def run_once(rec: Path, workers: int, tmp: Path) -> dict[str, object]:
     config = tmp / f"workers-{workers}.toml"
-    config.write_text(f"[pipeline]\nanalysis_workers = {workers}\n", encoding="utf-8")
+    config.write_text(f"[pipeline]\nanalysis_processes = {workers}\n", encoding="utf-8")
     out, alerts = tmp / f"out-{workers}.jsonl", tmp / f"alerts-{workers}.jsonl"
     argv = [
         sys.executable,
@@ -148,7 +149,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--n", type=int, default=100_000, help="first N rows of the real barrage")
     p.add_argument("--recording", help="replay this recording instead")
-    p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--workers", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--tmp", default=str(Path(tempfile.gettempdir()) / "roomwatch-bench"))
     p.add_argument("--json", help="also write every run here")

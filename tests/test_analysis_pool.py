@@ -1,4 +1,5 @@
-"""One analysis process against two: the same verdicts, in the same order."""
+"""Analysis in the serving process against two child processes: the same
+verdicts, in the same order."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def demo_comments(n: int) -> list[Comment]:
 
 def replay(tmp_path: Path, workers: int, recording: Path) -> tuple[bytes, bytes]:
     config = tmp_path / f"w{workers}.toml"
-    config.write_text(f"[pipeline]\nanalysis_workers = {workers}\n", encoding="utf-8")
+    config.write_text(f"[pipeline]\nanalysis_processes = {workers}\n", encoding="utf-8")
     out, alerts = tmp_path / f"out{workers}.jsonl", tmp_path / f"alerts{workers}.jsonl"
     result = subprocess.run(
         [
@@ -70,16 +71,16 @@ def replay(tmp_path: Path, workers: int, recording: Path) -> tuple[bytes, bytes]
     return out.read_bytes(), alerts.read_bytes()
 
 
-def test_replay_with_two_processes_is_byte_identical(tmp_path: Path) -> None:
+def test_replay_with_child_processes_is_byte_identical(tmp_path: Path) -> None:
     recording = tmp_path / "demo-6000.jsonl"
     rows = read_recording(DEMO)[:6000]
     recording.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
     )
-    one = replay(tmp_path, 1, recording)
-    two = replay(tmp_path, 2, recording)
-    assert one[0].count(b"\n") == 6000
-    assert one == two
+    in_process = replay(tmp_path, 0, recording)
+    assert in_process[0].count(b"\n") == 6000
+    assert replay(tmp_path, 1, recording) == in_process
+    assert replay(tmp_path, 2, recording) == in_process
 
 
 def test_pool_gives_what_the_analyzer_gives(analyzer: Analyzer, pool: AnalysisPool) -> None:
@@ -135,7 +136,7 @@ def test_degraded_pool_sheds_what_the_thread_sheds(analyzer: Analyzer, pool: Ana
 async def live_verdicts(tmp_path: Path, workers: int, rows: list[dict[str, Any]]) -> list[str]:
     settings = make_settings(
         store={"path": str(tmp_path / f"rw{workers}.sqlite3")},
-        pipeline={"analysis_workers": workers, "overload_degrade": False},
+        pipeline={"analysis_processes": workers, "overload_degrade": False},
     )
     # As serve loads it: stamped with the config's hash, like the processes' own.
     analyzer = analyzer_for(settings)
@@ -165,7 +166,7 @@ async def live_verdicts(tmp_path: Path, workers: int, rows: list[dict[str, Any]]
 
 async def test_live_serve_gives_the_same_verdicts(tmp_path: Path) -> None:
     rows = read_recording(DEMO)[:3000]
-    one = await live_verdicts(tmp_path, 1, rows)
+    one = await live_verdicts(tmp_path, 0, rows)
     two = await live_verdicts(tmp_path, 2, rows)
     assert len(one) == 3000
     assert one == two

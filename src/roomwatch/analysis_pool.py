@@ -1,4 +1,4 @@
-"""The CPU-heavy stages in worker processes (``pipeline.analysis_workers`` > 1).
+"""The CPU-heavy stages in worker processes (``pipeline.analysis_processes`` > 0).
 
 One Python process runs the event loop (admission, the stages, the hub) and
 the analyser (normalise → segment → classify) under one GIL, so it uses one

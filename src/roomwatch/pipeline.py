@@ -100,7 +100,7 @@ class Pipeline:
         pool: AnalysisPool | None = None,
     ) -> None:
         self._analyzer = analyzer
-        #: Child processes that analyse (``pipeline.analysis_workers`` > 1);
+        #: Child processes that analyse (``pipeline.analysis_processes`` > 0);
         #: None: the worker thread runs the analyser itself.
         self._pool = pool
         self._settings = settings
@@ -170,7 +170,7 @@ class Pipeline:
 
     @property
     def pool(self) -> AnalysisPool | None:
-        """The analysis processes, if ``pipeline.analysis_workers`` > 1."""
+        """The analysis processes, if ``pipeline.analysis_processes`` > 0."""
         return self._pool
 
     @property

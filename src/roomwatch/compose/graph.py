@@ -147,11 +147,11 @@ class _Forwarding:
 
 
 def _pool_for(settings: Settings, analyzer: Analyzer) -> AnalysisPool | None:
-    """Analysis processes when ``pipeline.analysis_workers`` > 1 (they load
+    """Analysis processes when ``pipeline.analysis_processes`` > 0 (they load
     what the settings name; ``analyzer`` is the parent's, whose room terms
     they follow)."""
-    workers = settings.pipeline.analysis_workers
-    if workers <= 1:
+    workers = settings.pipeline.analysis_processes
+    if workers <= 0:
         return None
     return AnalysisPool(workers, analyzer_spec(settings), memo_size=analyzer.memo_size)
 
