@@ -16,12 +16,15 @@ from prometheus_client import CollectorRegistry
 from roomwatch.analysis_pool import AnalysisPool, AnalyzerSpec
 from roomwatch.assets import asset_dir
 from roomwatch.compose import analyzer_for
+from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result
 from roomwatch.core.shed import SHED_REASON, Screen, analyze_degraded
 from roomwatch.core.verdict import Verdict
+from roomwatch.metrics import Metrics
+from roomwatch.pipeline import Pipeline
 from roomwatch.service import Service
 
 from .conftest import SAMPLES, ingest, make_settings, read_recording
@@ -170,3 +173,25 @@ async def test_live_serve_gives_the_same_verdicts(tmp_path: Path) -> None:
     two = await live_verdicts(tmp_path, 2, rows)
     assert len(one) == 3000
     assert one == two
+
+
+async def test_processes_that_cannot_start_leave_the_analysis_in_process(
+    analyzer: Analyzer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = AnalysisPool(1, AnalyzerSpec(tmp_path / "no-models", tmp_path / "no-lexicons"))
+    seen: list[Verdict] = []
+    pipeline = Pipeline(
+        analyzer,
+        PipelineSettings(),
+        Metrics(CollectorRegistry()),
+        outputs=[lambda results: seen.extend(r for r in results if isinstance(r, Verdict))],
+        pool=broken,
+    )
+    pipeline.start()
+    comments = demo_comments(50)
+    for c in comments:
+        await pipeline.offer(c, "test")
+    await pipeline.drain()
+    await pipeline.close()
+    assert "analysis processes did not start" in caplog.text
+    assert [v.to_json() for v in seen] == [v.to_json() for v in analyzer.analyze(comments)]

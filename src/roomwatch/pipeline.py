@@ -359,7 +359,16 @@ class Pipeline:
         inflight: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._pool.workers + 1)
         self._emitter = asyncio.create_task(self._emit(inflight), name="roomwatch-pipeline-out")
         # Comments queue up meanwhile; the first batch waits for the model.
-        await loop.run_in_executor(self._executor, self._pool.start)
+        try:
+            await loop.run_in_executor(self._executor, self._pool.start)
+        except Exception:
+            logger.exception("the analysis processes did not start; analysing in this process")
+            pool, self._pool = self._pool, None
+            await inflight.put(_STOP)
+            await self._emitter
+            await asyncio.to_thread(pool.close)
+            await self._run()
+            return
         stop = False
         while not stop:
             batch, stop = await self._next_batch(loop)
