@@ -91,16 +91,17 @@ class AnalyzerSpec:
 
 _analyzer: Analyzer | None = None
 _screen: Screen | None = None
+_cue_weight = 0.2
 
 
 def _init(spec: AnalyzerSpec) -> None:
-    global _analyzer, _screen
+    global _analyzer, _cue_weight
     analyzer = spec.load()
     # The parent memoises; a child sees each text once (per terms), so its
     # own memo would only hold memory.
     analyzer.memo_size = 0
     _analyzer = analyzer
-    _screen = Screen(analyzer.classifier, spec.cue_weight)
+    _cue_weight = spec.cue_weight
 
 
 def _ready() -> int:
@@ -121,9 +122,9 @@ def _work(
 
     ``terms``: the parent's room terms and their version, taken if newer.
     """
-    global _terms_version
+    global _terms_version, _screen
     analyzer = _analyzer
-    assert analyzer is not None and _screen is not None
+    assert analyzer is not None
     if terms is not None and terms[0] != _terms_version:
         analyzer.classifier.set_room_terms(terms[1])
         _terms_version = terms[0]
@@ -134,6 +135,8 @@ def _work(
         timings[stage] = timings.get(stage, 0.0) + seconds
 
     if degraded:
+        if _screen is None:  # built on first need: most runs never shed
+            _screen = Screen(analyzer.classifier, _cue_weight)
         verdicts, _ = analyze_degraded(analyzer, _screen, comments, timer)
     else:
         verdicts = analyzer.analyze(comments, timer=timer)
