@@ -25,6 +25,7 @@ import asyncio
 import csv
 import gzip
 import json
+import os
 import sys
 import tempfile
 import time
@@ -73,8 +74,38 @@ def pct(values: Sequence[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
+def _cpu_of(pids: Sequence[int]) -> float:
+    """User + system CPU seconds of these processes so far (from /proc)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _rss_of(pids: Sequence[int]) -> float:
+    """Summed RSS of these processes now, in MB."""
+    total = 0.0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
 async def run(
-    analyzer: Analyzer, items: list[tuple[str, str]], rate: float, seconds: float, degrade: bool
+    analyzer: Analyzer,
+    items: list[tuple[str, str]],
+    rate: float,
+    seconds: float,
+    degrade: bool,
+    workers: int = 0,
 ) -> dict[str, Any]:
     lags: list[tuple[float, float]] = []  # (scheduled ts, lag)
 
@@ -88,7 +119,11 @@ async def run(
             "server": {"host": "127.0.0.1", "port": 0},
             "recorder": {"enabled": False},
             "store": {"path": str(Path(tempfile.mkdtemp()) / "rw.sqlite3")},
-            "pipeline": {"overload_degrade": degrade, "lag_alert_s": 0.0},
+            "pipeline": {
+                "overload_degrade": degrade,
+                "lag_alert_s": 0.0,
+                "analysis_processes": workers,
+            },
             "limits": {"user_comments_per_s": 0},
         },
         environ={},
@@ -119,9 +154,14 @@ async def run(
         done_at = time.time()
         cpu = time.process_time() - cpu0
         shed = pipeline.shed
+        # The analysis processes (if any), before the service stops them.
+        pids = pipeline.pool.pids() if pipeline.pool is not None else []
+        cpu_children = _cpu_of(pids)
+        rss = _rss_of([os.getpid(), *pids])
     all_lags = [lag for _, lag in lags]
     late = [lag for ts, lag in lags if ts >= start + 0.75 * seconds]
     return {
+        "workers": workers,
         "degrade": degrade,
         "sent": total,
         "verdicts": len(lags),
@@ -130,6 +170,9 @@ async def run(
         "drain_s": done_at - fed_at,
         "throughput_per_s": len(lags) / (done_at - start),
         "cpu_s": cpu,
+        "cpu_children_s": cpu_children,
+        "rss_mb": rss,
+        "load": os.getloadavg()[0],
         "lag_p50": pct(all_lags, 0.5),
         "lag_p99": pct(all_lags, 0.99),
         "lag_max": max(all_lags, default=float("nan")),
@@ -145,14 +188,24 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--n", type=int, default=100_000, help="distinct texts cycled")
     p.add_argument("--json", help="write the rows here too")
+    p.add_argument(
+        "--workers", type=int, default=0, help="pipeline.analysis_processes (0: a thread)"
+    )
+    p.add_argument(
+        "--only", choices=["off", "on"], help="run degrade mode off or on only (default: both)"
+    )
     args = p.parse_args()
     analyzer = Analyzer.load(ROOT / "models", ROOT / "lexicons")
     items = texts(args.input, args.n)
     rows = []
-    for degrade in (False, True):
-        rows.append(asyncio.run(run(analyzer, items, args.rate, args.seconds, degrade)))
+    modes = (False, True) if args.only is None else (args.only == "on",)
+    for degrade in modes:
+        rows.append(
+            asyncio.run(run(analyzer, items, args.rate, args.seconds, degrade, args.workers))
+        )
         analyzer._memo.clear()  # each run starts cold alike
     cols = [
+        "workers",
         "degrade",
         "sent",
         "verdicts",
@@ -161,6 +214,9 @@ def main() -> None:
         "drain_s",
         "throughput_per_s",
         "cpu_s",
+        "cpu_children_s",
+        "rss_mb",
+        "load",
         "lag_p50",
         "lag_p99",
         "lag_max",

@@ -27,15 +27,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
+from roomwatch.analysis_pool import AnalysisPool
 from roomwatch.config import PipelineSettings
-from roomwatch.core.analyze import TYPED_KINDS, Analyzer
+from roomwatch.core.analyze import Analyzer
 from roomwatch.core.errors import RecordError
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
-from roomwatch.core.shed import OverloadGauge, Screen, shed_verdict, split
+from roomwatch.core.shed import OverloadGauge, Screen, analyze_degraded
 from roomwatch.core.verdict import Verdict
-from roomwatch.metrics import Metrics
+from roomwatch.metrics import Metrics, observe_many
 
 __all__ = ["Output", "Pipeline"]
 
@@ -96,8 +97,12 @@ class Pipeline:
         flood: FloodControl | None = None,
         dedupe: bool = True,
         wall: Callable[[], float] | None = None,
+        pool: AnalysisPool | None = None,
     ) -> None:
         self._analyzer = analyzer
+        #: Child processes that analyse (``pipeline.analysis_processes`` > 0);
+        #: None: the worker thread runs the analyser itself.
+        self._pool = pool
         self._settings = settings
         self._metrics = metrics
         self._outputs = list(outputs)
@@ -115,6 +120,7 @@ class Pipeline:
         self._wall = wall
         self._flood = flood if flood is not None and flood.enabled else None
         self._task: asyncio.Task[None] | None = None
+        self._emitter: asyncio.Task[None] | None = None
         self._closing = False
         self._processed = 0
         self._taps: list[Callable[[Comment], None]] = []
@@ -128,6 +134,8 @@ class Pipeline:
         self._overload: OverloadGauge | None = None
         self._screen: Screen | None = None
         self._shed = 0
+        #: Records accepted per source since the last batch (counted per batch).
+        self._accepted: dict[str, int] = {}
 
     def enable_overload(self) -> None:
         """Shed cue-less chatter while the backlog is over the settings' threshold
@@ -159,6 +167,11 @@ class Pipeline:
     def shed(self) -> int:
         """Comments given a shed verdict so far."""
         return self._shed
+
+    @property
+    def pool(self) -> AnalysisPool | None:
+        """The analysis processes, if ``pipeline.analysis_processes`` > 0."""
+        return self._pool
 
     @property
     def analyzer(self) -> Analyzer:
@@ -225,7 +238,8 @@ class Pipeline:
         elif math.isnan(comment.ts):
             # An unstamped record (see sources.timebound) with no guard to stamp it.
             comment = dataclasses.replace(comment, ts=time.time())
-        self._metrics.accepted(source)
+        accepted = self._accepted
+        accepted[source] = accepted.get(source, 0) + 1
         # Taps (the recorder) see every accepted record, shed ones too, so
         # the recording is what was received and a replay sheds the same.
         for tap in self._taps:
@@ -263,7 +277,8 @@ class Pipeline:
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="roomwatch-pipeline")
+            run = self._run if self._pool is None else self._run_pooled
+            self._task = asyncio.create_task(run(), name="roomwatch-pipeline")
 
     async def drain(self) -> None:
         """Stop accepting input, finish everything queued, then stop."""
@@ -278,64 +293,156 @@ class Pipeline:
     async def close(self) -> None:
         """Stop now, dropping what is still queued. Idempotent."""
         self._closing = True
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self.flush_counts()
+        for task in (self._task, self._emitter):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._own_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            await asyncio.to_thread(self._pool.close)
+
+    async def _next_batch(self, loop: asyncio.AbstractEventLoop) -> tuple[list[Any], bool]:
+        """The next batch (up to ``batch_max``, waiting ``batch_wait_ms`` for it to
+        fill) and whether the stop marker came after it (an empty batch: at once)."""
+        wait = self._settings.batch_wait_ms / 1000.0
+        limit = self._settings.batch_max
+        first = await self._queue.get()
+        if first is _STOP:
+            return [], True
+        batch = [first]
+        deadline = loop.time() + wait
+        while len(batch) < limit:
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(self._queue.get(), remaining)
+                except TimeoutError:
+                    break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+        return batch, False
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        wait = self._settings.batch_wait_ms / 1000.0
-        limit = self._settings.batch_max
         stop = False
         while not stop:
-            first = await self._queue.get()
-            if first is _STOP:
+            batch, stop = await self._next_batch(loop)
+            if not batch:
                 break
-            batch = [first]
-            deadline = loop.time() + wait
-            while len(batch) < limit:
-                try:
-                    item = self._queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    remaining = deadline - loop.time()
-                    if remaining <= 0:
-                        break
-                    try:
-                        item = await asyncio.wait_for(self._queue.get(), remaining)
-                    except TimeoutError:
-                        break
-                if item is _STOP:
-                    stop = True
-                    break
-                batch.append(item)
             try:
                 await self._process(batch, loop)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # One bad batch must not stop the room: log it, count it, go on.
-                logger.exception("a batch of %d comments failed", len(batch))
-                self._metrics.pipeline.discarded("stage_error").inc(len(batch))
+                self._batch_failed(batch)
+        self.flush_counts()
 
-    async def _process(self, batch: list[Any], loop: asyncio.AbstractEventLoop) -> None:
+    def _batch_failed(self, batch: list[Any]) -> None:
+        # One bad batch must not stop the room: log it, count it, go on.
+        logger.exception("a batch of %d comments failed", len(batch))
+        self._metrics.pipeline.discarded("stage_error").inc(len(batch))
+
+    async def _run_pooled(self) -> None:
+        """Like :meth:`_run`, with the analysis of later batches under way in the
+        child processes while the stages take an earlier one (in order)."""
+        loop = asyncio.get_running_loop()
+        assert self._pool is not None
+        # Batches whose analysis is under way; enough to keep every child busy.
+        inflight: asyncio.Queue[Any] = asyncio.Queue(maxsize=self._pool.workers + 1)
+        self._emitter = asyncio.create_task(self._emit(inflight), name="roomwatch-pipeline-out")
+        # Comments queue up meanwhile; the first batch waits for the model.
+        try:
+            await loop.run_in_executor(self._executor, self._pool.start)
+        except Exception:
+            logger.exception("the analysis processes did not start; analysing in this process")
+            pool, self._pool = self._pool, None
+            await inflight.put(_STOP)
+            await self._emitter
+            await asyncio.to_thread(pool.close)
+            await self._run()
+            return
+        stop = False
+        while not stop:
+            batch, stop = await self._next_batch(loop)
+            if not batch:
+                break
+            comments, degraded = self._begin(batch)
+            future: asyncio.Future[tuple[list[Verdict], int]] | None = None
+            if comments:
+                future = loop.run_in_executor(
+                    self._executor, self._analyze_pooled, comments, degraded
+                )
+            await inflight.put((batch, future))
+        await inflight.put(_STOP)
+        await self._emitter
+        self.flush_counts()
+
+    async def _emit(self, inflight: asyncio.Queue[Any]) -> None:
+        while True:
+            got = await inflight.get()
+            if got is _STOP:
+                return
+            batch, future = got
+            try:
+                verdicts: list[Verdict] = []
+                if future is not None:
+                    verdicts, shed = await future
+                    self._count_shed(shed)
+                self._finish(batch, verdicts)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._batch_failed(batch)
+
+    def _analyze_pooled(self, comments: list[Comment], degraded: bool) -> tuple[list[Verdict], int]:
+        assert self._pool is not None
+        return self._pool.analyze(
+            comments,
+            self._analyzer.classifier.room_terms,
+            degraded=degraded,
+            timer=self._observe_stage,
+        )
+
+    def flush_counts(self) -> None:
+        """Add the records accepted since the last batch to the metrics."""
+        if self._accepted:
+            pending, self._accepted = self._accepted, {}
+            for source, n in pending.items():
+                self._metrics.accepted(source, n)
+
+    def _begin(self, batch: list[Any]) -> tuple[list[Comment], bool]:
+        """A batch's comments, and whether to shed (the overload gauge reads its backlog)."""
+        self.flush_counts()
         comments = [item[0] for item in batch if not isinstance(item, Skipped)]
         self._metrics.batch_size.observe(len(comments))
-        degraded = self._check_overload(batch)
+        return comments, self._check_overload(batch)
+
+    async def _process(self, batch: list[Any], loop: asyncio.AbstractEventLoop) -> None:
+        comments, degraded = self._begin(batch)
         verdicts: list[Verdict] = []
         if comments:
             verdicts = await loop.run_in_executor(
                 self._executor, self._analyze_degraded if degraded else self._analyze, comments
             )
+        self._finish(batch, verdicts)
+
+    def _finish(self, batch: list[Any], verdicts: list[Verdict]) -> None:
+        """Stamp lags, run the outputs in order, count the batch."""
         results: list[Result] = []
         it = iter(verdicts)
         by_label: Counter[str] = Counter()
         entered: list[float] = []
         wall = self._wall
         exit_at = wall() if wall is not None else math.nan
-        observe_lag = self._metrics.observe_lag
+        lags: dict[str, list[float]] = {}
         for item in batch:
             if isinstance(item, Skipped):
                 results.append(item)
@@ -344,11 +451,14 @@ class Pipeline:
                 if wall is not None and item[3]:
                     lag = max(0.0, exit_at - v.comment.ts)
                     v = v.with_lag(lag)
-                    observe_lag(v.comment.room, lag)
+                    room_lags = lags.get(v.comment.room)
+                    if room_lags is None:
+                        room_lags = lags[v.comment.room] = []
+                    room_lags.append(lag)
                 results.append(v)
                 by_label[v.label] += 1
                 entered.append(item[2])
-        self._processed += len(comments)
+        self._processed += len(verdicts)
         for output in self._outputs:
             started = time.perf_counter()
             output(results)
@@ -356,11 +466,11 @@ class Pipeline:
         # Metrics once per batch, not once per comment.
         for label, n in by_label.items():
             self._child(self._metrics.labels, label).inc(n)
-        self._metrics.pipeline.sent.inc(len(comments))
+        self._metrics.pipeline.sent.inc(len(verdicts))
         now = self._monotonic()
-        observe = self._metrics.end_to_end_seconds.observe
-        for t in entered:
-            observe(now - t)
+        observe_many(self._metrics.end_to_end_seconds, [now - t for t in entered])
+        for room, values in lags.items():
+            self._metrics.observe_lags(room, values)
 
     def _analyze(self, comments: list[Comment]) -> list[Verdict]:
         return self._analyzer.analyze(comments, timer=self._observe_stage)
@@ -394,17 +504,14 @@ class Pipeline:
         screen = self._screen
         if screen is None:
             screen = self._screen = Screen(analyzer.classifier, self._settings.overload_cue_weight)
-        full, shed = split(comments, analyzer.normalizer, screen, TYPED_KINDS, analyzer.known)
-        out: list[Verdict | None] = [None] * len(comments)
-        for i, v in zip(full, self._analyze([comments[i] for i in full]), strict=True):
-            out[i] = v
-        stamps = (analyzer.version, analyzer.lexicon_hash, analyzer.config_hash)
-        for i, n in shed:
-            out[i] = shed_verdict(comments[i], n, stamps)
+        verdicts, shed = analyze_degraded(analyzer, screen, comments, self._observe_stage)
+        self._count_shed(shed)
+        return verdicts
+
+    def _count_shed(self, shed: int) -> None:
         if shed:
-            self._shed += len(shed)
-            self._metrics.overload_shed.inc(len(shed))
-        return [v for v in out if v is not None]
+            self._shed += shed
+            self._metrics.overload_shed.inc(shed)
 
     def _observe_stage(self, stage: str, seconds: float) -> None:
         self._stage_timer(stage)(seconds)

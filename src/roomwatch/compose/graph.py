@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Final
 
 from prometheus_client import CollectorRegistry
 
+from roomwatch.analysis_pool import AnalysisPool, AnalyzerSpec
 from roomwatch.assets import asset_dir
 from roomwatch.authz import Gate
 from roomwatch.config import Settings
@@ -45,7 +46,6 @@ from roomwatch.config.rooms import RoomBook
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.lexicon import RoomTerms
-from roomwatch.core.load import load_analyzer
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.metrics import OTHER_ROOM, Metrics
@@ -61,26 +61,33 @@ from roomwatch.stages.triage import TriageStage
 if TYPE_CHECKING:
     from roomwatch.moderation.runtime import Moderation
 
-__all__ = ["STAGES", "Graph", "analyzer_for", "build_pipeline"]
+__all__ = ["STAGES", "Graph", "analyzer_for", "analyzer_spec", "build_pipeline"]
 
 #: Every stage, in the order the pipeline feeds them.
 STAGES: Final = ("triage", "flag", "alerts", "moderation")
 
 
-def analyzer_for(settings: Settings) -> Analyzer:
-    """Load the model and lexicons the settings name (or the bundled ones),
-    with the per-room terms from ``[rooms]``, stamped with the config hash."""
+def analyzer_spec(settings: Settings) -> AnalyzerSpec:
+    """The model and lexicons the settings name (or the bundled ones), the
+    per-room terms from ``[rooms]`` and the config hash: what
+    :func:`analyzer_for` loads, and each analysis process too."""
     room_terms = {
         room: RoomTerms.of(r.block_abuse, r.block_spam, r.allow, r.question_terms)
         for room, r in settings.rooms.items()
         if r.block_abuse or r.block_spam or r.allow or r.question_terms
     }
-    return load_analyzer(
+    return AnalyzerSpec(
         asset_dir("models", settings.model.models_dir or None),
         asset_dir("lexicons", settings.model.lexicons_dir or None),
         room_terms,
-        config_hash=settings.digest(),
+        settings.digest(),
+        settings.pipeline.overload_cue_weight,
     )
+
+
+def analyzer_for(settings: Settings) -> Analyzer:
+    """Load the analyser :func:`analyzer_spec` names."""
+    return analyzer_spec(settings).load()
 
 
 def _nowhere(events: Iterable[Publish]) -> None:
@@ -166,6 +173,16 @@ class _Forwarding:
         self._graph.forward(self._stage(results))
 
 
+def _pool_for(settings: Settings, analyzer: Analyzer) -> AnalysisPool | None:
+    """Analysis processes when ``pipeline.analysis_processes`` > 0 (they load
+    what the settings name; ``analyzer`` is the parent's, whose room terms
+    they follow)."""
+    workers = settings.pipeline.analysis_processes
+    if workers <= 0:
+        return None
+    return AnalysisPool(workers, analyzer_spec(settings), memo_size=analyzer.memo_size)
+
+
 def build_pipeline(
     settings: Settings,
     analyzer: Analyzer,
@@ -208,6 +225,7 @@ def build_pipeline(
         dedupe=dedupe,
         # Live only: a verdict's lag is wall time minus its record's ts.
         wall=time.time if guard else None,
+        pool=_pool_for(settings, analyzer),
     )
     metrics.lag_room_limit = settings.pipeline.lag_metric_rooms
     # Time is per room; a replay source sets its rooms' pace (see stages/clock.py).

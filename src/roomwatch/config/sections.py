@@ -92,6 +92,12 @@ class PipelineSettings:
     batch_max: PositiveInt = 512
     #: Longest a comment waits for its batch to fill, in milliseconds.
     batch_wait_ms: NonNegativeFloat = 5.0
+    #: Child processes that normalise, segment and classify. 0: a thread of
+    #: the serving process does it (one core for everything). 1 or more: that
+    #: many child processes, each loading the model once (RSS grows by about
+    #: 200 MB each), while the event loop keeps its own core; verdicts are the
+    #: same, in the same order. See docs/architecture.md.
+    analysis_processes: NonNegativeInt = field(default=0, metadata=_UNHASHED)
     #: Comments buffered between the sources and the stages. When full,
     #: sources wait (backpressure) rather than drop.
     queue_max: PositiveInt = 4096

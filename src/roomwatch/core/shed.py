@@ -40,13 +40,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from roomwatch.core.analyze import TYPED_KINDS, Analyzer, StageTimer
 from roomwatch.core.classify import LABELS, Classifier
 from roomwatch.core.lexicon import BLOCK_LISTS
 from roomwatch.core.normalize import Normalized, Normalizer
 from roomwatch.core.record import Comment
 from roomwatch.core.verdict import Verdict
 
-__all__ = ["SHED_REASON", "OverloadGauge", "Screen", "shed_verdict"]
+__all__ = ["SHED_REASON", "OverloadGauge", "Screen", "analyze_degraded", "shed_verdict"]
 
 #: The reason a shed verdict carries.
 SHED_REASON: Final = "shed:overload"
@@ -176,6 +177,24 @@ def split(
         full.sort()
         shed.sort(key=lambda pair: pair[0])
     return full, shed
+
+
+def analyze_degraded(
+    analyzer: Analyzer,
+    screen: Screen,
+    comments: Sequence[Comment],
+    timer: StageTimer | None = None,
+) -> tuple[list[Verdict], int]:
+    """Full analysis for comments with a cue, a shed verdict for the rest (in
+    order); and how many were shed."""
+    full, shed = split(comments, analyzer.normalizer, screen, TYPED_KINDS, analyzer.known)
+    out: list[Verdict | None] = [None] * len(comments)
+    for i, v in zip(full, analyzer.analyze([comments[i] for i in full], timer=timer), strict=True):
+        out[i] = v
+    stamps = (analyzer.version, analyzer.lexicon_hash, analyzer.config_hash)
+    for i, n in shed:
+        out[i] = shed_verdict(comments[i], n, stamps)
+    return [v for v in out if v is not None], len(shed)
 
 
 @dataclass(slots=True)
