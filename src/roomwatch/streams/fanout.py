@@ -1,0 +1,160 @@
+"""The gateway's side of the output stream: to clients, webhooks and the store.
+
+The gateway reads ``<prefix>:out`` through its own consumer group
+(``gateway``) and acknowledges an entry once it has handed it on: stage
+events go to :meth:`Hub.publish` exactly as ``serve``'s graph sends them,
+alert events to the alert listeners (webhooks, the store), and the rooms'
+views replace what :class:`Views` serves as each channel's snapshot to a
+client that connects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from roomwatch.core.alerts import Alert, AlertEvent
+from roomwatch.sinks.hub import Client, Hub
+
+__all__ = ["OUT_GROUP", "Fanout", "Views"]
+
+logger = logging.getLogger(__name__)
+
+OUT_GROUP: Final = "gateway"
+
+
+class Views:
+    """The latest per-room snapshot of each channel, as the workers sent them."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, dict[str, Any]] = {"host": {}, "moderator": {}, "alerts": {}}
+
+    def update(self, views: dict[str, dict[str, Any]]) -> None:
+        for channel, rooms in views.items():
+            held = self._rooms.setdefault(channel, {})
+            for room, view in rooms.items():
+                if view:
+                    held[room] = view
+                else:
+                    held.pop(room, None)
+
+    def host(self, client: Client) -> Iterable[dict[str, Any]]:
+        return [v for room, v in sorted(self._rooms["host"].items()) if client.wants(room)]
+
+    def moderator(self, client: Client) -> Iterable[dict[str, Any]]:
+        return [v for room, v in sorted(self._rooms["moderator"].items()) if client.wants(room)]
+
+    def alerts(self, client: Client) -> Iterable[dict[str, Any]]:
+        alerts = [
+            a
+            for room, held in sorted(self._rooms["alerts"].items())
+            if client.wants(room)
+            for a in held
+        ]
+        return [{"type": "snapshot", "alerts": alerts}]
+
+    def attach(self, hub: Hub) -> None:
+        hub.set_snapshot("host", self.host)
+        hub.set_snapshot("moderator", self.moderator)
+        hub.set_snapshot("alerts", self.alerts)
+
+
+class Fanout:
+    def __init__(
+        self,
+        redis: Redis,
+        stream: str,
+        hub: Hub,
+        views: Views,
+        alert_listeners: list[Callable[[AlertEvent], object]],
+        *,
+        consumer: str = "gateway",
+    ) -> None:
+        self.redis = redis
+        self.stream = stream
+        self.hub = hub
+        self.views = views
+        self.alert_listeners = alert_listeners
+        self.consumer = consumer
+        #: Verdicts handed on so far.
+        self.verdicts = 0
+        self.entries = 0
+
+    async def run(self) -> None:
+        backoff = 0.05
+        created = False
+        pending_first = True
+        while True:
+            try:
+                if not created:
+                    try:
+                        await self.redis.xgroup_create(
+                            self.stream, OUT_GROUP, id="0", mkstream=True
+                        )
+                    except RedisError as exc:
+                        if "BUSYGROUP" not in str(exc):
+                            raise
+                    created = True
+                got = await self.redis.xreadgroup(
+                    OUT_GROUP,
+                    self.consumer,
+                    {self.stream: "0" if pending_first else ">"},
+                    count=200,
+                    block=None if pending_first else 500,
+                )
+                entries = got[0][1] if got else []
+                if pending_first and not entries:
+                    pending_first = False
+                    continue
+                ids = []
+                for entry_id, fields in entries:
+                    ids.append(entry_id)
+                    if fields:
+                        self.handle(fields.get(b"d") or fields.get("d"))
+                if ids:
+                    await self.redis.xack(self.stream, OUT_GROUP, *ids)
+                backoff = 0.05
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                created = "NOGROUP" not in str(exc) and created
+                pending_first = True
+                logger.warning("gateway: reading %s failed: %r", self.stream, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(2.0, backoff * 2)
+
+    def handle(self, data: bytes | str | None) -> None:
+        """Hand one output entry on; a malformed one is logged and skipped."""
+        try:
+            payload = json.loads(data or "{}")
+            events = payload.get("events", ())
+            alerts = payload.get("alerts", ())
+            views = payload.get("views", {})
+        except (ValueError, AttributeError) as exc:
+            logger.error("gateway: a malformed output entry: %r", exc)
+            return
+        self.entries += 1
+        self.verdicts += len(payload.get("verdicts", ()))
+        publish = self.hub.publish
+        for channel, room, message in events:
+            publish(channel, room, message)
+        for raw in alerts:
+            event = AlertEvent(
+                kind=raw["type"],
+                alert=Alert.from_dict(raw["alert"]),
+                ts=float(raw["ts"]),
+                escalated=bool(raw.get("escalated")),
+                actor=raw.get("actor"),
+            )
+            for listener in self.alert_listeners:
+                try:
+                    listener(event)
+                except Exception:
+                    logger.exception("alert listener %r failed", listener)
+        self.views.update(views)
