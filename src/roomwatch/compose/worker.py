@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import time
@@ -36,7 +37,15 @@ WORKER_STAGES = ("triage", "flag", "alerts")
 
 
 def shard_graphs(settings: Settings, analyzer: Analyzer, metrics: Metrics) -> Callable[..., Graph]:
-    """A factory of one shard's graph: ``factory(verdict_output, alert_listener)``."""
+    """A factory of one shard's graph: ``factory(verdict_output, alert_listener)``.
+
+    Overload shedding is off: a worker's backlog waits in Redis, not in its
+    pipeline (add workers instead), and a shard's new owner must decide
+    exactly as its old one did.
+    """
+    settings = dataclasses.replace(
+        settings, pipeline=dataclasses.replace(settings.pipeline, overload_degrade=False)
+    )
 
     def build(output: Callable[..., None], on_alert: Callable[..., None]) -> Graph:
         return build_pipeline(

@@ -81,6 +81,8 @@ class StreamWorker:
         self._m = streams
         self._window = window
         self.owned: dict[int, ShardRun] = {}
+        #: Shards whose lease this worker holds: the owned ones and those being taken over.
+        self._held: set[int] = set()
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._commit = redis.register_script(COMMIT)
@@ -94,9 +96,8 @@ class StreamWorker:
     async def run(self) -> None:
         """Run until :meth:`stop`: leases, reads, ticks, trimming, gauges."""
         tasks = [
-            asyncio.create_task(
-                self._forever("leases", self.settings.lease_ttl_s / 3, self._leases)
-            ),
+            asyncio.create_task(self._forever("leases", self.settings.lease_ttl_s / 3, self._renew_all)),
+            asyncio.create_task(self._forever("balance", self.settings.lease_ttl_s / 3, self._balance)),
             asyncio.create_task(self._read_loop(), name="stream-reads"),
             asyncio.create_task(self._forever("ticks", 0.1, self._tick)),
             asyncio.create_task(self._forever("trim", self.settings.trim_interval_s, self._trim)),
@@ -115,7 +116,7 @@ class StreamWorker:
     async def release_all(self) -> None:
         """Give every shard back (a clean shutdown: the others take over at once)."""
         async with self._lock:
-            for shard in list(self.owned):
+            for shard in sorted(self._held):
                 with contextlib.suppress(RedisError, OSError):
                     await self._release(keys=[self.keys.lease(shard)], args=[self.name])
                 self._drop(shard)
@@ -158,8 +159,9 @@ class StreamWorker:
                 for stream, entries in got or ():
                     shard = int(_text(stream).rsplit(":", 1)[1])
                     async with self._lock:
-                        if shard in self.owned:
-                            await self._batch(shard, entries)
+                        run = self.owned.get(shard)
+                        if run is not None:
+                            await self._batch(run, entries)
                 backoff = 0.05
                 self._m.redis_up.set(1)
             except asyncio.CancelledError:
@@ -174,9 +176,9 @@ class StreamWorker:
 
     # -- batches -----------------------------------------------------------------
 
-    async def _batch(self, shard: int, raw: Sequence[Any]) -> None:
+    async def _batch(self, run: ShardRun, raw: Sequence[Any]) -> None:
         """Process one batch of a shard and commit it; a lost lease drops the shard."""
-        run = self.owned[shard]
+        shard = run.shard
         started = time.perf_counter()
         entries, dead = _decode(raw)
         ids = [_text(i) for i, _ in raw]
@@ -197,8 +199,9 @@ class StreamWorker:
         try:
             await self._write(shard, last, payload, dead, ids)
         except (LeaseLost, RedisError, OSError):
-            # Whether it was written is unknown or it must not be: start over.
-            self._drop(shard)
+            # Whether it was written is unknown, or it must not be: start over.
+            if self.owned.get(shard) is run:
+                self._drop(shard)
             raise
         run.done = last
         self.processed += len(fresh)
@@ -228,7 +231,6 @@ class StreamWorker:
         lease, done, inp = keys.lease(shard), keys.done(shard), keys.input(shard)
         acked = await self._commit(keys=[lease, done, inp, keys.output, keys.dead], args=args)
         if int(acked) < 0:
-            self._m.owned_shards.set(len(self.owned) - 1)
             raise LeaseLost(shard)
         if out:
             self._m.appended.labels(keys.output).inc()
@@ -240,46 +242,73 @@ class StreamWorker:
 
     # -- leases and hand-over ----------------------------------------------------
 
-    async def _leases(self) -> None:
+    async def _renew_all(self) -> None:
+        """Beat, and renew every lease held; a lease that is gone drops its shard."""
         r, keys = self.redis, self.keys
         now_ms = int(time.time() * 1000)
         await r.zadd(keys.workers, {self.name: now_ms})
         await r.zremrangebyscore(keys.workers, "-inf", now_ms - 3 * self._ttl_ms)
-        live = max(1, int(await r.zcount(keys.workers, now_ms - 2 * self._ttl_ms, "+inf")))
-        target = math.ceil(self.settings.shards / live)
-        for shard in list(self.owned):
+        for shard in sorted(self._held):
             if not await self._renew(keys=[keys.lease(shard)], args=[self.name, self._ttl_ms]):
                 logger.warning("worker %s: lost the lease of shard %d", self.name, shard)
                 async with self._lock:
                     self._drop(shard)
+
+    async def _balance(self) -> None:
+        """Hold ``ceil(shards / live workers)`` shards: give extra ones back, take free ones."""
+        r, keys = self.redis, self.keys
+        now_ms = int(time.time() * 1000)
+        await r.zadd(keys.workers, {self.name: now_ms})
+        live = max(1, int(await r.zcount(keys.workers, now_ms - 2 * self._ttl_ms, "+inf")))
+        target = math.ceil(self.settings.shards / live)
         while len(self.owned) > target:
             shard = max(self.owned)
             async with self._lock:
                 await self._release(keys=[keys.lease(shard)], args=[self.name])
                 self._drop(shard)
             logger.info("worker %s: handed shard %d back (%d live workers)", self.name, shard, live)
-        free = [k for k in range(self.settings.shards) if k not in self.owned]
+        free = [k for k in range(self.settings.shards) if k not in self._held]
         random.shuffle(free)
         for shard in free:
-            if len(self.owned) >= target:
+            if len(self._held) >= target or self._stopping.is_set():
                 break
             if await r.set(keys.lease(shard), self.name, nx=True, px=self._ttl_ms):
-                async with self._lock:
+                self._held.add(shard)
+                try:
                     await self._take_over(shard)
+                except LeaseLost:
+                    logger.warning("worker %s: lost shard %d while taking it over", self.name, shard)
+                    self._drop(shard)
+                except BaseException:
+                    self._drop(shard)
+                    raise
 
     async def _take_over(self, shard: int) -> None:
-        """Rebuild the shard's state from its history, then process what was left pending."""
+        """Rebuild the shard's state from its history, then process what was left pending.
+
+        The lease is renewed meanwhile (:meth:`_renew_all`); the shard is
+        read (``XREADGROUP``) only once this is done, so its order holds.
+        """
         r, keys = self.redis, self.keys
         stream = keys.input(shard)
         with contextlib.suppress(RedisError):
             await r.xgroup_create(stream, GROUP, id="0", mkstream=True)
         run = ShardRun.build(shard, self._factory, self._window)
+        try:
+            await self._catch_up(shard, run)
+        except BaseException:
+            await run.graph.pipeline.close()
+            raise
+
+    async def _catch_up(self, shard: int, run: ShardRun) -> None:
+        r, keys = self.redis, self.keys
+        stream = keys.input(shard)
         done = _text(await r.get(keys.done(shard)) or b"0-0")
         started = time.perf_counter()
         replayed = 0
         cursor = "-"
-        while True:
-            chunk = await r.xrange(stream, cursor, done, count=_READ_COUNT) if done != "0-0" else []
+        while done != "0-0":
+            chunk = await r.xrange(stream, cursor, done, count=_READ_COUNT)
             if not chunk:
                 break
             entries, _ = _decode(chunk)
@@ -289,10 +318,15 @@ class StreamWorker:
             if last == done or len(chunk) < _READ_COUNT:
                 break
             cursor = "(" + last
+            if shard not in self._held:
+                raise LeaseLost(shard)
         run.done = done
-        self.owned[shard] = run
-        self._m.owned_shards.set(len(self.owned))
         claimed = await self._claim(shard, run)
+        async with self._lock:
+            if shard not in self._held:
+                raise LeaseLost(shard)
+            self.owned[shard] = run
+            self._m.owned_shards.set(len(self.owned))
         logger.info(
             "worker %s: took shard %d over (rebuilt from %d entries in %.2f s, claimed %d)",
             self.name,
@@ -326,17 +360,18 @@ class StreamWorker:
             others = [c for c in summary.get("consumers") or () if _text(c["name"]) != self.name]
             if not any(int(c["pending"]) for c in others):
                 break
-            if shard not in self.owned or self._stopping.is_set():
-                return 0
+            if shard not in self._held or self._stopping.is_set():
+                raise LeaseLost(shard)
             await asyncio.sleep(self.settings.claim_idle_s / 4)
         if claimed:
             self._m.claimed.labels(stream).inc(len(claimed))
             ordered = [claimed[k] for k in sorted(claimed, key=_id_key)]
             for i in range(0, len(ordered), self.settings.batch_max):
-                await self._batch(shard, ordered[i : i + self.settings.batch_max])
+                await self._batch(run, ordered[i : i + self.settings.batch_max])
         return len(claimed)
 
     def _drop(self, shard: int) -> None:
+        self._held.discard(shard)
         run = self.owned.pop(shard, None)
         if run is not None:
             asyncio.get_running_loop().create_task(run.graph.pipeline.close())
