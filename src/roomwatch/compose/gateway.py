@@ -182,11 +182,23 @@ class Gateway:
 
     @web.middleware
     async def _spool_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        """429 when the spool is full; ``/healthz`` says whether Redis is away."""
+        """429 when the spool is full; ``/healthz`` says whether Redis is away.
+
+        A request refused part-way says how many of its records were taken
+        (the first ones, in order); sending the rest again is safe, and
+        records with an ``id`` sent twice are counted once.
+        """
+        before = self.producer.accepted
         try:
             response: web.StreamResponse = await handler(request)
         except SpoolFull as exc:
-            return web.json_response({"error": str(exc), "reason": "spool_full"}, status=429)
+            taken = self.producer.accepted - before
+            logger.warning("gateway: spool full; refused a request after %d records", taken)
+            return web.json_response(
+                {"error": str(exc), "reason": "spool_full", "accepted": taken},
+                status=429,
+                headers={"Retry-After": "1"},
+            )
         if request.path == "/healthz" and isinstance(response, web.Response) and response.body:
             body = json.loads(cast(bytes, response.body))
             body["role"] = "gateway"

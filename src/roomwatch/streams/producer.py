@@ -64,6 +64,8 @@ class StreamProducer:
         self._task: asyncio.Task[None] | None = None
         #: Records added to Redis so far.
         self.processed = 0
+        #: Records accepted so far (spooled, or already in Redis).
+        self.accepted = 0
         #: Whether Redis answered the last send.
         self.redis_up = True
         streams.spool.set_function(lambda: float(len(self.spool)))
@@ -113,6 +115,7 @@ class StreamProducer:
         key = f"{self._run}:{next(self._seq)}"
         line = encode_entry(comment, source, trusted, self._pace.rate(comment.room), key)
         self.spool.push(shard_of(comment.room, self.keys.shards), line)
+        self.accepted += 1
         self._waiting.set()
         return "accepted"
 

@@ -11,6 +11,7 @@ never dropped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections import deque
@@ -100,10 +101,8 @@ class Spool:
             self._file.close()
             self._file = None
         if self._path is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.truncate(self._path, 0)
-            except OSError:
-                pass
 
     def close(self) -> None:
         if self._file is not None:

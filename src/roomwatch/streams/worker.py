@@ -96,8 +96,12 @@ class StreamWorker:
     async def run(self) -> None:
         """Run until :meth:`stop`: leases, reads, ticks, trimming, gauges."""
         tasks = [
-            asyncio.create_task(self._forever("leases", self.settings.lease_ttl_s / 3, self._renew_all)),
-            asyncio.create_task(self._forever("balance", self.settings.lease_ttl_s / 3, self._balance)),
+            asyncio.create_task(
+                self._forever("leases", self.settings.lease_ttl_s / 3, self._renew_all)
+            ),
+            asyncio.create_task(
+                self._forever("balance", self.settings.lease_ttl_s / 3, self._balance)
+            ),
             asyncio.create_task(self._read_loop(), name="stream-reads"),
             asyncio.create_task(self._forever("ticks", 0.1, self._tick)),
             asyncio.create_task(self._forever("trim", self.settings.trim_interval_s, self._trim)),
@@ -277,7 +281,9 @@ class StreamWorker:
                 try:
                     await self._take_over(shard)
                 except LeaseLost:
-                    logger.warning("worker %s: lost shard %d while taking it over", self.name, shard)
+                    logger.warning(
+                        "worker %s: lost shard %d while taking it over", self.name, shard
+                    )
                     self._drop(shard)
                 except BaseException:
                     self._drop(shard)
