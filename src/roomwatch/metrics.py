@@ -17,7 +17,8 @@ component. ``docs/metrics.md`` lists them all, with the old names.
 
 Every name ends in its unit: ``_seconds``, ``_bytes``, ``_events``,
 ``_comments``, ``_messages``, ``_rows``, ``_connections``, ``_clients``,
-``_tasks``, ``_fds`` (counters then ``_total``). Labels come only from
+``_tasks``, ``_fds``, ``_entries``, ``_shards`` (counters then ``_total``;
+a 1/0 gauge ends in ``_up``). Labels come only from
 bounded sets: source names and webhook targets from config, labels from the
 model's label list, reasons and error types from code. Never a user id, a
 room or comment text.
