@@ -23,6 +23,9 @@ BAD: list[dict[str, str]] = [
     {"r": "not json", "s": "http", "a": "k1"},
     {"r": json.dumps({"room": "r"}), "s": "http", "a": "k2"},  # no text
     {"r": json.dumps({"room": "r", "text": "hi", "ts": 1.0}), "s": "http", "a": "k3", "p": "nan"},
+    {"e": "not json"},
+    {"e": "[1, 2]"},
+    {"e": json.dumps({"r": {"room": "r", "text": 5, "ts": 1.0}, "s": "http", "a": "k4"})},
 ]
 
 

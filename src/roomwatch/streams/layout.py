@@ -1,8 +1,10 @@
 """Key names, shards and the wire format of stream entries (``docs/streams.md``).
 
-Input entries (``<prefix>:in:<shard>``), one per accepted record:
+Input entries (``<prefix>:in:<shard>``), one per accepted record, with one
+field ``e``: a JSON object (one field, not five: a reply is parsed field by
+field, and that parse was a worker's largest cost after the model) holding
 
-* ``r``: the record as accepted (JSON, ``ts`` bounded and stamped);
+* ``r``: the record as accepted (``ts`` bounded and stamped);
 * ``s``: the source's name; ``t``: ``1`` when the source is trusted (a replay);
 * ``p``: the room's pace when it was accepted (record seconds per wall second);
 * ``a``: its acceptance key, unique per accepted record (the gateway's run id
@@ -94,31 +96,37 @@ class Entry:
 
 
 def encode_entry(comment: Comment, source: str, trusted: bool, pace: float, key: str) -> str:
-    """The spool line and the XADD fields of one accepted record, as one JSON object."""
+    """One accepted record as its spool line and its entry's ``e`` field."""
     return json.dumps(
-        {"r": comment.to_json(), "s": source, "t": int(trusted), "p": pace, "a": key},
+        {"r": comment.to_dict(), "s": source, "t": int(trusted), "p": pace, "a": key},
         ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 
 def fields_of(line: str) -> dict[str, str]:
-    """XADD fields from a spool line (see :func:`encode_entry`)."""
-    raw = json.loads(line)
-    return {k: str(v) for k, v in raw.items()}
+    """The XADD fields of a spool line (see :func:`encode_entry`)."""
+    return {"e": line}
 
 
 def decode_entry(entry_id: str, fields: dict[str, str]) -> Entry | RecordError:
     """An input entry, or why it can't be processed (it then goes to the dead letters)."""
     try:
-        record, source, key = fields["r"], fields["s"], fields["a"]
-        trusted = fields.get("t", "0") == "1"
-        pace = float(fields.get("p", "1"))
-    except (KeyError, ValueError) as exc:
+        raw: Any = json.loads(fields["e"]) if "e" in fields else fields
+        if not isinstance(raw, dict):
+            raise ValueError("not a JSON object")
+        record, source, key = raw["r"], str(raw["s"]), str(raw["a"])
+        trusted = str(raw.get("t", "0")) == "1"
+        pace = float(raw.get("p", 1.0))
+    except (KeyError, ValueError, TypeError) as exc:
         return RecordError("malformed_entry", f"stream entry {entry_id}: {exc!r}")
     if not math.isfinite(pace) or pace < 0:
         return RecordError("malformed_entry", f"stream entry {entry_id}: pace {pace!r}")
     try:
-        comment = parse_json(record, received_at=math.nan)
+        if isinstance(record, str):
+            comment = parse_json(record, received_at=math.nan)
+        else:
+            comment = Comment.from_dict(record, received_at=math.nan)
     except RecordError as exc:
         return exc
     if math.isnan(comment.ts):

@@ -126,7 +126,7 @@ class StreamProducer:
 
     def start(self) -> None:
         for line in self.spool.load():
-            room = str(json.loads(json.loads(line)["r"])["room"])
+            room = str(json.loads(line)["r"]["room"])
             self.spool.push(shard_of(room, self.keys.shards), line)
         if len(self.spool):
             self._waiting.set()
