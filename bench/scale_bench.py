@@ -28,6 +28,7 @@ import asyncio
 import gzip
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -38,13 +39,25 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._serve import ROOT, cpu_seconds, free_port  # noqa: E402
+from bench._serve import ROOT, cpu_seconds, free_port
 
 
 def _redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
         stdout=subprocess.DEVNULL,
     )
     time.sleep(0.5)
@@ -53,12 +66,21 @@ def _redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 def _config(tmp: Path, url: str, prefix: str, shards: int, replay: Path | None) -> Path:
     lines = [
-        "[server]", "port = 0",
-        "[store]", f'path = "{tmp / (prefix + ".sqlite3")}"',
-        "[recorder]", "enabled = false",
-        "[streams]", f'redis_url = "{url}"', f'prefix = "{prefix}"', f"shards = {shards}",
-        f'spool_path = "{tmp / (prefix + ".spool")}"', "worker_port = 0",
-        "lease_ttl_s = 2.0", "claim_idle_s = 1.0",
+        "[server]",
+        "port = 0",
+        "[store]",
+        f'path = "{tmp / (prefix + ".sqlite3")}"',
+        "[recorder]",
+        "enabled = false",
+        "[streams]",
+        f'redis_url = "{url}"',
+        f'prefix = "{prefix}"',
+        f"shards = {shards}",
+        f'spool_path = "{tmp / (prefix + ".spool")}"',
+        "worker_port = 0",
+        # Long leases: the throughput run pauses the workers while the gateway fills the shards.
+        "lease_ttl_s = 60.0",
+        "claim_idle_s = 1.0",
     ]
     if replay is not None:
         lines += ["[[sources.replay]]", f'paths = ["{replay}"]', "speed = 0"]
@@ -87,7 +109,8 @@ def _worker(config: Path, name: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as fh:
         return subprocess.Popen(
             [sys.executable, "-m", "roomwatch", "worker", "-c", str(config), "--name", name],
-            stdout=fh, stderr=subprocess.STDOUT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -114,7 +137,13 @@ def _progress(r: Any, prefix: str, shards: int) -> int:
     return done
 
 
-def throughput(tmp: Path, url: str, workers: int, recording: Path, total: int, shards: int) -> dict[str, Any]:
+#: The bench's redis-server's pid (its CPU is reported per run).
+REDIS_PID = 0
+
+
+def throughput(
+    tmp: Path, url: str, workers: int, recording: Path, total: int, shards: int
+) -> dict[str, Any]:
     import redis
 
     r = redis.Redis.from_url(url)
@@ -126,31 +155,51 @@ def throughput(tmp: Path, url: str, workers: int, recording: Path, total: int, s
     while True:
         owners = [r.get(f"{prefix}:lease:{k}") for k in range(shards)]
         counts = {o: owners.count(o) for o in set(owners) if o}
-        if None not in owners and len(counts) == workers and max(counts.values()) - min(counts.values()) <= 1:
+        if (
+            None not in owners
+            and len(counts) == workers
+            and max(counts.values()) - min(counts.values()) <= 1
+        ):
             break
         if time.monotonic() > deadline:
             raise SystemExit(f"workers did not balance: {counts}")
         time.sleep(0.1)
-    cpu0 = {p.pid: cpu_seconds(p.pid) for p in procs}
+    # Saturation: the workers wait (SIGSTOP) while the gateway fills the shards, then go.
+    for p in procs:
+        os.kill(p.pid, signal.SIGSTOP)
     with (tmp / f"{prefix}-gw.log").open("wb") as fh:
-        gw = subprocess.Popen([sys.executable, "-m", "roomwatch", "gateway", "-c", str(config)], stdout=fh, stderr=subprocess.STDOUT)
-    started = None
-    first = 0
+        gw = subprocess.Popen(
+            [sys.executable, "-m", "roomwatch", "gateway", "-c", str(config)],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     try:
+        while sum(int(r.xlen(f"{prefix}:in:{k}")) for k in range(shards)) < total:
+            if time.monotonic() > deadline + 600:
+                raise SystemExit("the gateway did not add the recording")
+            time.sleep(0.05)
+        gw_cpu = cpu_seconds(gw.pid)
+        cpu0 = {p.pid: cpu_seconds(p.pid) for p in procs}
+        gw0, redis0 = cpu_seconds(gw.pid), cpu_seconds(REDIS_PID)
+        started = time.monotonic()
+        for p in procs:
+            os.kill(p.pid, signal.SIGCONT)
         while True:
             done = _progress(r, prefix, shards)
-            now = time.monotonic()
-            if started is None and done > 0:
-                started, first = now, done
             if done >= total:
                 break
-            if now > deadline + 600:
-                raise SystemExit(f"only {done} of {total} processed")
-            time.sleep(0.05)
-        elapsed = time.monotonic() - (started or time.monotonic())
+            if time.monotonic() > deadline + 600:
+                status = {k: r.xinfo_groups(f"{prefix}:in:{k}") for k in range(shards)}
+                raise SystemExit(f"only {done} of {total} processed: {status}")
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
         worker_cpu = [cpu_seconds(p.pid) - cpu0[p.pid] for p in procs]
-        gw_cpu = cpu_seconds(gw.pid)
+        gw_during = cpu_seconds(gw.pid) - gw0
+        redis_during = cpu_seconds(REDIS_PID) - redis0
     finally:
+        for p in procs:
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGCONT)
         _stop(gw)
         for p in procs:
             _stop(p)
@@ -159,9 +208,12 @@ def throughput(tmp: Path, url: str, workers: int, recording: Path, total: int, s
         "workers": workers,
         "records": total,
         "seconds": round(elapsed, 2),
-        "records_per_s": round((total - first) / elapsed, 1) if elapsed > 0 else None,
+        "records_per_s": round(total / elapsed, 1) if elapsed > 0 else None,
         "worker_cpu_s": [round(c, 2) for c in worker_cpu],
-        "gateway_cpu_s": round(gw_cpu, 2),
+        "records_per_worker_cpu_s": round(total / sum(worker_cpu), 1),
+        "gateway_cpu_s_to_add_all": round(gw_cpu, 2),
+        "gateway_cpu_s_while_processing": round(gw_during, 2),
+        "redis_cpu_s_while_processing": round(redis_during, 2),
     }
 
 
@@ -174,10 +226,17 @@ def _records(n: int) -> list[dict[str, Any]]:
 def _pct(values: list[float]) -> dict[str, float]:
     values = sorted(values)
     q = statistics.quantiles(values, n=100)
-    return {"p50_ms": round(q[49] * 1000, 2), "p99_ms": round(q[98] * 1000, 2), "max_ms": round(values[-1] * 1000, 2), "n": len(values)}
+    return {
+        "p50_ms": round(q[49] * 1000, 2),
+        "p99_ms": round(q[98] * 1000, 2),
+        "max_ms": round(values[-1] * 1000, 2),
+        "n": len(values),
+    }
 
 
-async def _feed(offer: Any, records: list[dict[str, Any]], rate: float, sent: dict[str, float]) -> None:
+async def _feed(
+    offer: Any, records: list[dict[str, Any]], rate: float, sent: dict[str, float]
+) -> None:
     from roomwatch.core.record import Comment
 
     loop = asyncio.get_running_loop()
@@ -215,14 +274,18 @@ async def latency_embedded(records: list[dict[str, Any]], rate: float) -> dict[s
                 lat.append(now - t)
 
     stages = tuple(s for s in STAGES if s != "moderation")
-    graph = build_pipeline(settings, analyzer_for(settings), stages=stages, outputs=[out], guard=True)
+    graph = build_pipeline(
+        settings, analyzer_for(settings), stages=stages, outputs=[out], guard=True
+    )
     graph.pipeline.start()
     await _feed(graph.pipeline.offer, records, rate, sent)
     await graph.pipeline.drain()
     return _pct(lat)
 
 
-async def latency_redis(tmp: Path, url: str, records: list[dict[str, Any]], rate: float) -> dict[str, Any]:
+async def latency_redis(
+    tmp: Path, url: str, records: list[dict[str, Any]], rate: float
+) -> dict[str, Any]:
     from roomwatch.compose.gateway import Gateway
     from roomwatch.config import load_settings
 
@@ -261,7 +324,9 @@ async def latency_redis(tmp: Path, url: str, records: list[dict[str, Any]], rate
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--part", choices=["throughput", "latency", "both"], default="both")
     ap.add_argument("--recording", type=Path, default=ROOT / "samples" / "demo.jsonl.gz")
     ap.add_argument("--rooms", type=int, default=16, help="rooms the recording is spread over")
@@ -270,20 +335,29 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=2000.0)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 2")
+    ap.add_argument("--keep", type=Path, help="keep logs and configs in this folder")
     args = ap.parse_args()
     report: dict[str, Any] = {"loadavg_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="rw-scale-") as d:
         tmp = Path(d)
+        if args.keep:
+            tmp = args.keep
+            tmp.mkdir(parents=True, exist_ok=True)
         redis_proc, url = _redis(tmp)
+        global REDIS_PID
+        REDIS_PID = redis_proc.pid
         try:
             if args.part in ("throughput", "both"):
                 rec = tmp / "spread.jsonl"
                 total = _spread(args.recording, rec, args.rooms, args.repeat)
-                one = throughput(tmp, url, 1, rec, total, args.shards)
-                two = throughput(tmp, url, 2, rec, total, args.shards)
-                report["throughput"] = [one, two]
-                if one["records_per_s"] and two["records_per_s"]:
-                    report["ratio"] = round(two["records_per_s"] / one["records_per_s"], 2)
+                runs = [
+                    throughput(tmp, url, int(n), rec, total, args.shards)
+                    for n in args.workers.split(",")
+                ]
+                report["throughput"] = runs
+                if len(runs) == 2 and runs[0]["records_per_s"] and runs[1]["records_per_s"]:
+                    report["ratio"] = round(runs[1]["records_per_s"] / runs[0]["records_per_s"], 2)
                 report["loadavg_after_throughput"] = os.getloadavg()
             if args.part in ("latency", "both"):
                 records = _records(int(args.rate * args.seconds))
