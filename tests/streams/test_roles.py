@@ -7,6 +7,7 @@ two workers and with one of them killed (``kill -9``) mid-stream.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 from pathlib import Path
@@ -55,7 +56,12 @@ def _assert_same(got: Outcome, total: int, embedded: Outcome) -> None:
 
 
 async def _run(
-    tmp_path: Path, redis_server: RedisServer, rclient: Redis, *, kill_one: bool
+    tmp_path: Path,
+    redis_server: RedisServer,
+    rclient: Redis,
+    embedded_host: dict[str, Any],
+    *,
+    kill_one: bool,
 ) -> tuple[Outcome, int, dict[str, Any]]:
     # Small batches: the one room's shard takes a while, so a kill lands mid-stream.
     raw = stream_config(tmp_path, redis_server.url, replay=RECORDING, batch_max=64)
@@ -96,6 +102,14 @@ async def _run(
             return await _all_processed(rclient, prefix, 4)
 
         await wait_for(settled, 120, what="every entry processed and acknowledged")
+
+        # The rooms' last views follow within a tick or two.
+        async def views_settled() -> bool:
+            got, _ = await read_outcome(rclient, prefix)
+            return got.host == embedded_host
+
+        with contextlib.suppress(AssertionError):
+            await wait_for(views_settled, 10, what="the last views")
         got, total = await read_outcome(rclient, prefix)
         claimed = await rclient.get(f"{prefix}:done:0")
         info["done0"] = claimed
@@ -110,14 +124,14 @@ async def _run(
 async def test_two_workers_produce_every_verdict_once_and_the_embedded_outcome(
     tmp_path: Path, redis_server: RedisServer, rclient: Redis, embedded: Outcome
 ) -> None:
-    got, total, _ = await _run(tmp_path, redis_server, rclient, kill_one=False)
+    got, total, _ = await _run(tmp_path, redis_server, rclient, embedded.host, kill_one=False)
     _assert_same(got, total, embedded)
 
 
 async def test_a_killed_worker_is_taken_over_with_nothing_lost_or_doubled(
     tmp_path: Path, redis_server: RedisServer, rclient: Redis, embedded: Outcome
 ) -> None:
-    got, total, info = await _run(tmp_path, redis_server, rclient, kill_one=True)
+    got, total, info = await _run(tmp_path, redis_server, rclient, embedded.host, kill_one=True)
     assert info["left"], "the worker was killed after everything was processed"
     _assert_same(got, total, embedded)
     # The survivor rebuilt the room's state from the shard's history, then went on.

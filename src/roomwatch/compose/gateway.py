@@ -80,7 +80,7 @@ class Gateway:
             pace=pace,
             guard=TimeGuard(settings.pipeline, pace=pace).admit,
         )
-        self.views = Views()
+        self.views = Views(settings.hub.moderator_backlog)
         self.views.attach(self.hub)
         self.fanout = Fanout(
             self.redis, self.keys.output, self.hub, self.views, [self.webhooks.enqueue]

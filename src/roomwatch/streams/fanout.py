@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
@@ -30,10 +31,23 @@ OUT_GROUP: Final = "gateway"
 
 
 class Views:
-    """The latest per-room snapshot of each channel, as the workers sent them."""
+    """The latest per-room snapshot of each channel, as the workers sent them.
 
-    def __init__(self) -> None:
-        self._rooms: dict[str, dict[str, Any]] = {"host": {}, "moderator": {}, "alerts": {}}
+    The moderator channel's is kept here from its events: each room's
+    latest ``backlog`` flagged verdicts, as the flag stage keeps them.
+    """
+
+    def __init__(self, backlog: int = 200) -> None:
+        self._rooms: dict[str, dict[str, Any]] = {"host": {}, "alerts": {}}
+        self._backlog = backlog
+        self._flagged: dict[str, deque[dict[str, Any]]] = {}
+
+    def event(self, channel: str, room: str | None, message: dict[str, Any]) -> None:
+        if channel == "moderator" and room is not None and message.get("type") == "verdict":
+            recent = self._flagged.get(room)
+            if recent is None:
+                recent = self._flagged[room] = deque(maxlen=self._backlog)
+            recent.append(message["verdict"])
 
     def update(self, views: dict[str, dict[str, Any]]) -> None:
         for channel, rooms in views.items():
@@ -48,7 +62,11 @@ class Views:
         return [v for room, v in sorted(self._rooms["host"].items()) if client.wants(room)]
 
     def moderator(self, client: Client) -> Iterable[dict[str, Any]]:
-        return [v for room, v in sorted(self._rooms["moderator"].items()) if client.wants(room)]
+        return [
+            {"type": "snapshot", "room": room, "verdicts": list(recent)}
+            for room, recent in self._flagged.items()
+            if client.wants(room)
+        ]
 
     def alerts(self, client: Client) -> Iterable[dict[str, Any]]:
         alerts = [
@@ -142,8 +160,10 @@ class Fanout:
         self.entries += 1
         self.verdicts += len(payload.get("verdicts", ()))
         publish = self.hub.publish
+        note = self.views.event
         for channel, room, message in events:
             publish(channel, room, message)
+            note(channel, room, message)
         for raw in alerts:
             event = AlertEvent(
                 kind=raw["type"],

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = ["KeyWindow", "ShardRun"]
 
+#: Views (snapshots) of the rooms a shard's batches touched go out at most this often;
+#: the ticker sends what is left.
+VIEWS_EVERY_S = 0.25
+
 _VIEWER = Token(token="-", role="admin", name="stream-worker")
 
 
@@ -103,6 +107,9 @@ class ShardRun:
         self.done = "0-0"
         #: Entries seen again and skipped since the last batch (for the metric).
         self.redelivered = 0
+        #: Rooms whose views changed since they were last sent, and when that was.
+        self._dirty: set[str] = set()
+        self._views_at = 0.0
 
     @classmethod
     def build(cls, shard: int, make_graph: Any, window: int) -> ShardRun:
@@ -154,10 +161,15 @@ class ShardRun:
         return self.take()
 
     def take(self) -> dict[str, Any]:
-        """The output since the last call, with the views of the rooms it touched."""
+        """The output since the last call; with the views of the rooms touched
+        since the last views, at most every :data:`VIEWS_EVERY_S` (a busy
+        room's snapshot costs more than its batch)."""
         out = self._out
-        if not (out.verdicts or out.events or out.alerts):
-            out.rooms.clear()
+        self._dirty |= out.rooms
+        out.rooms = set()
+        now = time.monotonic()
+        views_due = bool(self._dirty) and now - self._views_at >= VIEWS_EVERY_S
+        if not (out.verdicts or out.events or out.alerts or views_due):
             return {}
         payload: dict[str, Any] = {"shard": self.shard}
         if out.verdicts:
@@ -166,22 +178,27 @@ class ShardRun:
             payload["events"] = out.events
         if out.alerts:
             payload["alerts"] = out.alerts
-        payload["views"] = self.views(out.rooms)
+        if views_due:
+            payload["views"] = self.views(self._dirty)
+            self._dirty = set()
+            self._views_at = now
         out.verdicts, out.events, out.alerts = [], [], []
-        out.rooms = set()
         return payload
 
     def views(self, rooms: set[str]) -> dict[str, dict[str, Any]]:
-        """Each channel's snapshot of ``rooms``, per room (the gateway serves these)."""
+        """The host and alerts snapshots of ``rooms``, per room (the gateway serves these).
+
+        The moderator channel's snapshot is only the room's latest flagged
+        verdicts, which the gateway keeps from the events themselves
+        (:class:`roomwatch.streams.fanout.Views`): sending it with every
+        batch cost more than the verdicts.
+        """
         actor = _Rooms(rooms)
         g = self.graph
         views: dict[str, dict[str, Any]] = {}
         if g.triage is not None:
             host = {m["room"]: m for m in g.triage.snapshot(actor)}
             views["host"] = {room: host.get(room) for room in rooms}
-        if g.flag is not None:
-            mod = {m["room"]: m for m in g.flag.snapshot(actor)}
-            views["moderator"] = {room: mod.get(room) for room in rooms}
         if g.alerts is not None:
             by_room: dict[str, list[Any]] = {room: [] for room in rooms}
             for m in g.alerts.snapshot(actor):
