@@ -105,10 +105,25 @@ def _spread(src: Path, dst: Path, rooms: int, repeat: int) -> int:
     return n
 
 
+def _profiled(log: Path) -> list[str]:
+    """``RW_PROFILE=1``: run the workers under cProfile (``<log>.prof``)."""
+    return ["-m", "cProfile", "-o", f"{log}.prof"] if os.environ.get("RW_PROFILE") else []
+
+
 def _worker(config: Path, name: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as fh:
         return subprocess.Popen(
-            [sys.executable, "-m", "roomwatch", "worker", "-c", str(config), "--name", name],
+            [
+                sys.executable,
+                *_profiled(log),
+                "-m",
+                "roomwatch",
+                "worker",
+                "-c",
+                str(config),
+                "--name",
+                name,
+            ],
             stdout=fh,
             stderr=subprocess.STDOUT,
         )

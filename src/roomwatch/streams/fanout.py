@@ -11,12 +11,12 @@ client that connects.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -150,11 +150,11 @@ class Fanout:
     def handle(self, data: bytes | str | None) -> None:
         """Hand one output entry on; a malformed one is logged and skipped."""
         try:
-            payload = json.loads(data or "{}")
+            payload = orjson.loads(data or "{}")
             events = payload.get("events", ())
             alerts = payload.get("alerts", ())
             views = payload.get("views", {})
-        except (ValueError, AttributeError) as exc:
+        except (ValueError, AttributeError, orjson.JSONDecodeError) as exc:
             logger.error("gateway: a malformed output entry: %r", exc)
             return
         self.entries += 1

@@ -24,6 +24,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Final
 
+import orjson
+
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment, parse_json
 
@@ -97,11 +99,7 @@ class Entry:
 
 def encode_entry(comment: Comment, source: str, trusted: bool, pace: float, key: str) -> str:
     """One accepted record as its spool line and its entry's ``e`` field."""
-    return json.dumps(
-        {"r": comment.to_dict(), "s": source, "t": int(trusted), "p": pace, "a": key},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    return dumps({"r": comment.to_dict(), "s": source, "t": int(trusted), "p": pace, "a": key})
 
 
 def fields_of(line: str) -> dict[str, str]:
@@ -112,13 +110,13 @@ def fields_of(line: str) -> dict[str, str]:
 def decode_entry(entry_id: str, fields: dict[str, str]) -> Entry | RecordError:
     """An input entry, or why it can't be processed (it then goes to the dead letters)."""
     try:
-        raw: Any = json.loads(fields["e"]) if "e" in fields else fields
+        raw: Any = orjson.loads(fields["e"]) if "e" in fields else fields
         if not isinstance(raw, dict):
             raise ValueError("not a JSON object")
         record, source, key = raw["r"], str(raw["s"]), str(raw["a"])
         trusted = str(raw.get("t", "0")) == "1"
         pace = float(raw.get("p", 1.0))
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, orjson.JSONDecodeError) as exc:
         return RecordError("malformed_entry", f"stream entry {entry_id}: {exc!r}")
     if not math.isfinite(pace) or pace < 0:
         return RecordError("malformed_entry", f"stream entry {entry_id}: pace {pace!r}")
@@ -150,4 +148,8 @@ def id_after(entry_id: str) -> str:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON; orjson (as the hub uses) is several times faster than json here."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer beyond 64 bits: json takes it
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
