@@ -98,9 +98,11 @@ async def test_a_redis_outage_spools_and_drains_with_nothing_lost(
         _, total = await read_outcome(client, prefix)
         assert total == len(expected), "a record was counted twice"
     finally:
-        await gateway.close()
-        stop(worker)
-        await client.aclose()
+        try:
+            await gateway.close()
+        finally:
+            stop(worker)
+            await client.aclose()
 
 
 async def test_a_full_spool_refuses_loudly_and_keeps_what_it_took(

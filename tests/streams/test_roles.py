@@ -115,10 +115,12 @@ async def _run(
         info["done0"] = claimed
         return got, total, info
     finally:
-        if gateway is not None:
-            await gateway.close()
-        for w in workers:
-            stop(w)
+        try:
+            if gateway is not None:
+                await gateway.close()
+        finally:
+            for w in workers:
+                stop(w)
 
 
 async def test_two_workers_produce_every_verdict_once_and_the_embedded_outcome(

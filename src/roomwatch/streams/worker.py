@@ -112,7 +112,11 @@ class StreamWorker:
         finally:
             for t in tasks:
                 t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Every loop also checks the stop flag, in case a library swallowed
+            # the cancellation (seen with a Redis that had gone away).
+            _, stuck = await asyncio.wait(tasks, timeout=5.0)
+            if stuck:
+                logger.warning("worker %s: %d loops did not stop", self.name, len(stuck))
 
     def stop(self) -> None:
         self._stopping.set()
@@ -127,7 +131,7 @@ class StreamWorker:
 
     async def _forever(self, what: str, every: float, step: Callable[[], Any]) -> None:
         failing = False
-        while True:
+        while not self._stopping.is_set():
             try:
                 await step()
                 if failing:
@@ -147,7 +151,7 @@ class StreamWorker:
 
     async def _read_loop(self) -> None:
         backoff = 0.05
-        while True:
+        while not self._stopping.is_set():
             if not self.owned:
                 await asyncio.sleep(0.05)
                 continue
