@@ -21,6 +21,7 @@ from tests.streams.conftest import (
     RECORDING,
     Outcome,
     RedisServer,
+    host_items,
     read_outcome,
     settings_of,
     start_worker,
@@ -45,6 +46,13 @@ async def _all_processed(client: Redis, prefix: str, shards: int) -> bool:
         if group is None or group["pending"] or group["lag"]:
             return False
     return True
+
+
+class _All:
+    token = None
+
+    def wants(self, room: str | None) -> bool:
+        return True
 
 
 def _assert_same(got: Outcome, total: int, embedded: Outcome) -> None:
@@ -103,13 +111,20 @@ async def _run(
 
         await wait_for(settled, 120, what="every entry processed and acknowledged")
 
-        # The rooms' last views follow within a tick or two.
+        # What a browser that connects now is shown: the gateway's views,
+        # kept from the events it published.
+        def shown() -> dict[str, Any]:
+            return {v["room"]: host_items(v) for v in gateway.views.host(_All())}  # type: ignore[arg-type]
+
+        await wait_for(lambda: shown() == embedded_host, 30, what="the gateway's host view")
+
+        # The workers' own snapshots of the rooms follow within VIEWS_EVERY_S.
         async def views_settled() -> bool:
             got, _ = await read_outcome(rclient, prefix)
             return got.host == embedded_host
 
         with contextlib.suppress(AssertionError):
-            await wait_for(views_settled, 10, what="the last views")
+            await wait_for(views_settled, 20, what="the workers' last views")
         got, total = await read_outcome(rclient, prefix)
         claimed = await rclient.get(f"{prefix}:done:0")
         info["done0"] = claimed

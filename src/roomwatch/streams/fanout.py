@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from roomwatch.core.alerts import Alert, AlertEvent
+from roomwatch.core.queue.entry import LIVE
 from roomwatch.sinks.hub import Client, Hub
 
 __all__ = ["OUT_GROUP", "Fanout", "Views"]
@@ -31,35 +32,67 @@ OUT_GROUP: Final = "gateway"
 
 
 class Views:
-    """The latest per-room snapshot of each channel, as the workers sent them.
+    """What a client that connects gets as each channel's snapshot.
 
-    The moderator channel's is kept here from its events: each room's
-    latest ``backlog`` flagged verdicts, as the flag stage keeps them.
+    Kept from the events the gateway publishes (so it is never behind
+    them), and replaced by the snapshots the workers send now and then
+    (``views`` in an output entry), which set it right if an event was
+    missed: ``host`` (a room's live queue items and order), ``alerts`` (a
+    room's open alerts) and ``moderator`` (a room's latest ``backlog``
+    flagged verdicts, as the flag stage keeps them).
     """
 
     def __init__(self, backlog: int = 200) -> None:
-        self._rooms: dict[str, dict[str, Any]] = {"host": {}, "alerts": {}}
+        self._host: dict[str, tuple[dict[str, dict[str, Any]], list[str]]] = {}
+        self._alerts: dict[str, dict[str, dict[str, Any]]] = {}
         self._backlog = backlog
         self._flagged: dict[str, deque[dict[str, Any]]] = {}
 
     def event(self, channel: str, room: str | None, message: dict[str, Any]) -> None:
-        if channel == "moderator" and room is not None and message.get("type") == "verdict":
+        if room is None:
+            return
+        kind = message.get("type")
+        if channel == "moderator" and kind == "verdict":
             recent = self._flagged.get(room)
             if recent is None:
                 recent = self._flagged[room] = deque(maxlen=self._backlog)
             recent.append(message["verdict"])
+        elif channel == "host":
+            items, order = self._host.setdefault(room, ({}, []))
+            if kind in ("added", "updated") and isinstance(message.get("item"), dict):
+                item = message["item"]
+                if item.get("state") in LIVE:
+                    items[item["id"]] = item
+                else:
+                    items.pop(item["id"], None)
+            elif kind == "removed":
+                items.pop(str(message.get("id")), None)
+            elif kind == "reordered":
+                order[:] = list(message.get("order", ()))
+        elif channel == "alerts" and isinstance(message.get("alert"), dict):
+            alert = message["alert"]
+            held = self._alerts.setdefault(room, {})
+            if kind == "resolve":
+                held.pop(alert.get("id"), None)
+            else:
+                held[alert["id"]] = alert
 
     def update(self, views: dict[str, dict[str, Any]]) -> None:
-        for channel, rooms in views.items():
-            held = self._rooms.setdefault(channel, {})
-            for room, view in rooms.items():
-                if view:
-                    held[room] = view
-                else:
-                    held.pop(room, None)
+        for room, view in views.get("host", {}).items():
+            if view:
+                items = {i["id"]: i for i in view.get("items", ())}
+                self._host[room] = (items, list(view.get("order", ())))
+            else:
+                self._host.pop(room, None)
+        for room, alerts in views.get("alerts", {}).items():
+            self._alerts[room] = {a["id"]: a for a in alerts or ()}
 
     def host(self, client: Client) -> Iterable[dict[str, Any]]:
-        return [v for room, v in sorted(self._rooms["host"].items()) if client.wants(room)]
+        return [
+            {"type": "snapshot", "room": room, "items": list(items.values()), "order": list(order)}
+            for room, (items, order) in sorted(self._host.items())
+            if items and client.wants(room)
+        ]
 
     def moderator(self, client: Client) -> Iterable[dict[str, Any]]:
         return [
@@ -71,9 +104,9 @@ class Views:
     def alerts(self, client: Client) -> Iterable[dict[str, Any]]:
         alerts = [
             a
-            for room, held in sorted(self._rooms["alerts"].items())
+            for room, held in sorted(self._alerts.items())
             if client.wants(room)
-            for a in held
+            for a in held.values()
         ]
         return [{"type": "snapshot", "alerts": alerts}]
 
