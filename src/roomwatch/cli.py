@@ -7,6 +7,9 @@
 ``train``     rebuild the shipped models;  ``eval``  measure a model
 ``import``    convert Bilibili / BililiveRecorder XML or CSV to a recording
 ``report``    a self-contained HTML review report of recordings
+``gateway``   sources, web app, hub and webhooks, with the stages in ``worker``
+              processes behind Redis Streams (docs/streams.md)
+``worker``    the stages, fed from Redis Streams by a gateway
 
 Start-up is lazy: building the parser imports no command's code. Each
 command's handler imports what it runs when it runs, so ``classify`` never
