@@ -18,6 +18,7 @@ from roomwatch.metrics import (
     Metrics,
     RecorderMetrics,
     StoreMetrics,
+    StreamMetrics,
     WebhookMetrics,
     accept_errors_counter,
     install_process_metrics,
@@ -40,6 +41,10 @@ UNITS = (
     "_clients",
     "_tasks",
     "_fds",
+    "_entries",
+    "_shards",
+    # A 1/0 gauge, as Prometheus's own `up`.
+    "_up",
 )
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -162,6 +167,7 @@ def _declared_names() -> set[str]:
     Metrics(registry)
     StoreMetrics(registry)
     RecorderMetrics(registry)
+    StreamMetrics(registry)
     WebhookMetrics(registry)
     moderation_actions_counter(registry)
     accept_errors_counter(registry)

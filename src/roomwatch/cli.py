@@ -7,6 +7,9 @@
 ``train``     rebuild the shipped models;  ``eval``  measure a model
 ``import``    convert Bilibili / BililiveRecorder XML or CSV to a recording
 ``report``    a self-contained HTML review report of recordings
+``gateway``   sources, web app, hub and webhooks, with the stages in ``worker``
+              processes behind Redis Streams (docs/streams.md)
+``worker``    the stages, fed from Redis Streams by a gateway
 
 Start-up is lazy: building the parser imports no command's code. Each
 command's handler imports what it runs when it runs, so ``classify`` never
@@ -126,6 +129,7 @@ def _optional_subcommands(sub: Any) -> None:
     from roomwatch.moderation.cli import add_parser as add_feedback_parser
     from roomwatch.recordings.cli import add_parser as add_import_parser
     from roomwatch.report.parser import add_parser as add_report_parser
+    from roomwatch.streams.parser import add_parsers as add_stream_parsers
     from roomwatch.training.cli import add_parsers as add_training_parsers
 
     add_training_parsers(sub)
@@ -137,6 +141,7 @@ def _optional_subcommands(sub: Any) -> None:
     p.set_defaults(func=cmd_check_config)
     # The alert detectors run during `roomwatch report`, into the report.
     add_report_parser(sub, live_alerts=True)
+    add_stream_parsers(sub)
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:

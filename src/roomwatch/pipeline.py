@@ -330,6 +330,23 @@ class Pipeline:
             batch.append(item)
         return batch, False
 
+    async def process_queued(self) -> int:
+        """Process what is queued now as one batch, without the consumer task.
+
+        For a stream worker (:mod:`roomwatch.streams.worker`), which offers
+        one stream batch and needs its outputs before it acknowledges it.
+        Returns how many items (comments and skip markers) were processed.
+        """
+        batch: list[Any] = []
+        while True:
+            try:
+                batch.append(self._queue.get_nowait())
+            except asyncio.QueueEmpty:
+                break
+        if batch:
+            await self._process(batch, asyncio.get_running_loop())
+        return len(batch)
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         stop = False

@@ -85,6 +85,7 @@ def test_the_walk_covers_every_section() -> None:
         "alerts",
         "webhooks[0]",
         "moderation",
+        "streams",
     ]
 
 
@@ -100,7 +101,7 @@ def test_an_unknown_section_is_named() -> None:
     assert problems({"alert": {}}) == [
         "alert is not a known section (did you mean 'alerts'?); allowed: server, pipeline, "
         "hub, model, store, limits, tokens, sources, recorder, rooms, queue, alerts, webhooks, "
-        "moderation"
+        "moderation, streams"
     ]
 
 

@@ -37,6 +37,7 @@ from roomwatch.config.sections import (
     WebhookSettings,
     WebSocketSourceSettings,
 )
+from roomwatch.config.streams import StreamsSettings
 
 __all__ = [
     "ROLES",
@@ -56,6 +57,7 @@ __all__ = [
     "Settings",
     "Sources",
     "StoreSettings",
+    "StreamsSettings",
     "Token",
     "WebSocketSourceSettings",
     "WebhookSettings",

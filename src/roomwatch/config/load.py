@@ -40,6 +40,7 @@ from roomwatch.config.sections import (
     WebhookSettings,
     WebSocketSourceSettings,
 )
+from roomwatch.config.streams import StreamsSettings
 from roomwatch.core.alerts import AlertConfig
 from roomwatch.core.errors import ConfigError
 from roomwatch.core.queue import QueueConfig
@@ -70,6 +71,7 @@ class ConfigFile:
     alerts: AlertConfig = field(default_factory=AlertConfig)
     webhooks: tuple[WebhookSettings, ...] = ()
     moderation: ModerationConfig = field(default_factory=ModerationConfig)
+    streams: StreamsSettings = field(default_factory=StreamsSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,8 @@ class Settings:
     alerts: AlertConfig = field(default_factory=AlertConfig)
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
     moderation: ModerationConfig = field(default_factory=ModerationConfig)
+    #: ``[streams]``: the gateway and worker roles (not in the digest: it changes no verdict).
+    streams: StreamsSettings = field(default_factory=StreamsSettings)
     #: Per-room classifier terms, keyed by room.
     #: (``[rooms."<room>"]``: each room's whole section; docs/rooms.md.)
     rooms: Mapping[str, RoomSettings] = field(default_factory=dict)
@@ -291,6 +295,7 @@ def settings_from_dict(
         alerts=file.alerts,
         recorder=file.recorder,
         moderation=file.moderation,
+        streams=file.streams,
         rooms=file.rooms,
         webhooks=file.webhooks,
         generated_roles=tuple(generated),

@@ -1,0 +1,397 @@
+"""Scaling out over Redis Streams (issue #16): throughput with 1 and 2 workers, and the
+latency the Redis path adds over embedded mode.
+
+Part 1, throughput. A recording (``samples/demo.jsonl.gz`` by default, its
+records spread over ``--rooms`` rooms so that shards have work to share)
+goes through ``roomwatch gateway`` (a flat-out replay source) and 1, then 2
+``roomwatch worker`` subprocesses on a redis-server of the bench's own. The
+workers are running and balanced before the gateway starts; the rate is
+records processed (acknowledged) per wall second while a backlog remains,
+and each role's CPU seconds come from ``/proc``.
+
+Part 2, latency. Records are offered at ``--rate`` comments/s (``ts`` =
+their send time, as a live source) for ``--seconds``, each timed from its
+offer to its verdict leaving: in embedded mode, the pipeline's output (the
+graph ``serve`` builds, in-process); over Redis, the gateway's fan-out
+receiving the worker's output entry (gateway in-process, one worker
+subprocess). Reported: p50, p99, max, and the difference of the p99s.
+
+    python bench/scale_bench.py                     # both parts
+    python bench/scale_bench.py --part throughput --rooms 16
+    python bench/scale_bench.py --part latency --rate 2000 --seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._serve import ROOT, cpu_seconds, free_port
+
+
+def _redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def _config(tmp: Path, url: str, prefix: str, shards: int, replay: Path | None) -> Path:
+    lines = [
+        "[server]",
+        "port = 0",
+        "[store]",
+        f'path = "{tmp / (prefix + ".sqlite3")}"',
+        "[recorder]",
+        "enabled = false",
+        "[streams]",
+        f'redis_url = "{url}"',
+        f'prefix = "{prefix}"',
+        f"shards = {shards}",
+        f'spool_path = "{tmp / (prefix + ".spool")}"',
+        "worker_port = 0",
+        # Long leases: the throughput run pauses the workers while the gateway fills the shards.
+        "lease_ttl_s = 60.0",
+        "claim_idle_s = 1.0",
+    ]
+    if replay is not None:
+        lines += ["[[sources.replay]]", f'paths = ["{replay}"]', "speed = 0"]
+    path = tmp / f"{prefix}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _spread(src: Path, dst: Path, rooms: int, repeat: int) -> int:
+    """The recording with its rooms split into ``rooms`` rooms (ids kept unique)."""
+    n = 0
+    with gzip.open(src, "rt", encoding="utf-8") as fh, dst.open("w", encoding="utf-8") as out:
+        records = [json.loads(line) for line in fh if line.strip()]
+        for rep in range(repeat):
+            for i, r in enumerate(records):
+                r = dict(r)
+                r["room"] = f"{r['room']}-{i % rooms}"
+                if "id" in r:
+                    r["id"] = f"{r['id']}-{rep}"
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+                n += 1
+    return n
+
+
+def _profiled(log: Path) -> list[str]:
+    """``RW_PROFILE=1``: run the workers under cProfile (``<log>.prof``)."""
+    return ["-m", "cProfile", "-o", f"{log}.prof"] if os.environ.get("RW_PROFILE") else []
+
+
+def _worker(config: Path, name: str, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as fh:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                *_profiled(log),
+                "-m",
+                "roomwatch",
+                "worker",
+                "-c",
+                str(config),
+                "--name",
+                name,
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _progress(r: Any, prefix: str, shards: int) -> int:
+    """Input entries read and acknowledged so far, over every shard."""
+    done = 0
+    for k in range(shards):
+        stream = f"{prefix}:in:{k}"
+        if not r.exists(stream):
+            continue
+        for g in r.xinfo_groups(stream):
+            if g["name"] in (b"workers", "workers"):
+                done += int(g["entries-read"] or 0) - int(g["pending"])
+    return done
+
+
+#: The bench's redis-server's pid (its CPU is reported per run).
+REDIS_PID = 0
+
+
+def throughput(
+    tmp: Path, url: str, workers: int, recording: Path, total: int, shards: int
+) -> dict[str, Any]:
+    import redis
+
+    r = redis.Redis.from_url(url)
+    prefix = f"tp{workers}"
+    config = _config(tmp, url, prefix, shards, recording)
+    procs = [_worker(config, f"{prefix}-w{i}", tmp / f"{prefix}-w{i}.log") for i in range(workers)]
+    # Workers up and balanced (each holds its share) before any record arrives.
+    deadline = time.monotonic() + 120
+    while True:
+        owners = [r.get(f"{prefix}:lease:{k}") for k in range(shards)]
+        counts = {o: owners.count(o) for o in set(owners) if o}
+        if (
+            None not in owners
+            and len(counts) == workers
+            and max(counts.values()) - min(counts.values()) <= 1
+        ):
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"workers did not balance: {counts}")
+        time.sleep(0.1)
+    # Saturation: the workers wait (SIGSTOP) while the gateway fills the shards, then go.
+    for p in procs:
+        os.kill(p.pid, signal.SIGSTOP)
+    with (tmp / f"{prefix}-gw.log").open("wb") as fh:
+        gw = subprocess.Popen(
+            [sys.executable, "-m", "roomwatch", "gateway", "-c", str(config)],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        while sum(int(r.xlen(f"{prefix}:in:{k}")) for k in range(shards)) < total:
+            if time.monotonic() > deadline + 600:
+                raise SystemExit("the gateway did not add the recording")
+            time.sleep(0.05)
+        gw_cpu = cpu_seconds(gw.pid)
+        cpu0 = {p.pid: cpu_seconds(p.pid) for p in procs}
+        gw0, redis0 = cpu_seconds(gw.pid), cpu_seconds(REDIS_PID)
+        started = time.monotonic()
+        for p in procs:
+            os.kill(p.pid, signal.SIGCONT)
+        while True:
+            done = _progress(r, prefix, shards)
+            if done >= total:
+                break
+            if time.monotonic() > deadline + 600:
+                status = {k: r.xinfo_groups(f"{prefix}:in:{k}") for k in range(shards)}
+                raise SystemExit(f"only {done} of {total} processed: {status}")
+            time.sleep(0.02)
+        elapsed = time.monotonic() - started
+        worker_cpu = [cpu_seconds(p.pid) - cpu0[p.pid] for p in procs]
+        gw_during = cpu_seconds(gw.pid) - gw0
+        redis_during = cpu_seconds(REDIS_PID) - redis0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGCONT)
+        _stop(gw)
+        for p in procs:
+            _stop(p)
+        r.close()
+    return {
+        "workers": workers,
+        "records": total,
+        "seconds": round(elapsed, 2),
+        "records_per_s": round(total / elapsed, 1) if elapsed > 0 else None,
+        "worker_cpu_s": [round(c, 2) for c in worker_cpu],
+        "records_per_worker_cpu_s": round(total / sum(worker_cpu), 1),
+        "gateway_cpu_s_to_add_all": round(gw_cpu, 2),
+        "gateway_cpu_s_while_processing": round(gw_during, 2),
+        "redis_cpu_s_while_processing": round(redis_during, 2),
+    }
+
+
+def _records(n: int) -> list[dict[str, Any]]:
+    with gzip.open(ROOT / "samples" / "demo.jsonl.gz", "rt", encoding="utf-8") as fh:
+        base = [json.loads(line) for line in fh if line.strip()]
+    return [dict(base[i % len(base)], id=f"lat-{i}") for i in range(n)]
+
+
+def _pct(values: list[float]) -> dict[str, float]:
+    values = sorted(values)
+    q = statistics.quantiles(values, n=100)
+    return {
+        "p50_ms": round(q[49] * 1000, 2),
+        "p99_ms": round(q[98] * 1000, 2),
+        "max_ms": round(values[-1] * 1000, 2),
+        "n": len(values),
+    }
+
+
+async def _feed(
+    offer: Any, records: list[dict[str, Any]], rate: float, sent: dict[str, float]
+) -> None:
+    from roomwatch.core.record import Comment
+
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    tick = 0.005
+    per_tick = rate * tick
+    i = 0
+    while i < len(records):
+        due = start + (i / rate)
+        if due > loop.time():
+            await asyncio.sleep(due - loop.time())
+        for _ in range(max(1, int(per_tick))):
+            if i >= len(records):
+                break
+            raw = dict(records[i], ts=time.time())
+            c = Comment.from_dict(raw, received_at=float("nan"))
+            sent[c.id or ""] = time.perf_counter()
+            await offer(c, "bench")
+            i += 1
+
+
+async def latency_embedded(records: list[dict[str, Any]], rate: float) -> dict[str, Any]:
+    from roomwatch.compose.graph import STAGES, analyzer_for, build_pipeline
+    from roomwatch.config import Settings
+
+    settings = Settings()
+    sent: dict[str, float] = {}
+    lat: list[float] = []
+
+    def out(results: Any) -> None:
+        now = time.perf_counter()
+        for v in results:
+            t = sent.get(getattr(v.comment, "id", None) or "")
+            if t is not None:
+                lat.append(now - t)
+
+    stages = tuple(s for s in STAGES if s != "moderation")
+    graph = build_pipeline(
+        settings, analyzer_for(settings), stages=stages, outputs=[out], guard=True
+    )
+    graph.pipeline.start()
+    await _feed(graph.pipeline.offer, records, rate, sent)
+    await graph.pipeline.drain()
+    return _pct(lat)
+
+
+async def latency_redis(
+    tmp: Path, url: str, records: list[dict[str, Any]], rate: float
+) -> dict[str, Any]:
+    from roomwatch.compose.gateway import Gateway
+    from roomwatch.config import load_settings
+
+    config = _config(tmp, url, "lat", 4, None)
+    worker = _worker(config, "lat-w0", tmp / "lat-w0.log")
+    gw = Gateway(load_settings(config, environ={}))
+    sent: dict[str, float] = {}
+    lat: list[float] = []
+    handle = gw.fanout.handle
+
+    def stamped(data: Any) -> None:
+        now = time.perf_counter()
+        for _, v in json.loads(data or "{}").get("verdicts", ()):
+            t = sent.get(v.get("id") or "")
+            if t is not None:
+                lat.append(now - t)
+        handle(data)
+
+    gw.fanout.handle = stamped  # type: ignore[method-assign]
+    try:
+        import redis
+
+        r = redis.Redis.from_url(url)
+        while not all(r.get(f"lat:lease:{k}") for k in range(4)):
+            await asyncio.sleep(0.1)
+        await gw.start()
+        await _feed(gw.producer.offer, records, rate, sent)
+        deadline = time.monotonic() + 60
+        while len(lat) < len(records) * 0.99 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        cpu = cpu_seconds(worker.pid)
+    finally:
+        await gw.close()
+        _stop(worker)
+    return {**_pct(lat), "worker_cpu_s": round(cpu, 2)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--part", choices=["throughput", "latency", "both"], default="both")
+    ap.add_argument("--recording", type=Path, default=ROOT / "samples" / "demo.jsonl.gz")
+    ap.add_argument("--rooms", type=int, default=16, help="rooms the recording is spread over")
+    ap.add_argument("--repeat", type=int, default=2, help="times the recording is repeated")
+    ap.add_argument("--shards", type=int, default=16)
+    ap.add_argument("--rate", type=float, default=2000.0)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 2")
+    ap.add_argument("--keep", type=Path, help="keep logs and configs in this folder")
+    args = ap.parse_args()
+    report: dict[str, Any] = {"loadavg_before": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="rw-scale-") as d:
+        tmp = Path(d)
+        if args.keep:
+            tmp = args.keep
+            tmp.mkdir(parents=True, exist_ok=True)
+        redis_proc, url = _redis(tmp)
+        global REDIS_PID
+        REDIS_PID = redis_proc.pid
+        try:
+            if args.part in ("throughput", "both"):
+                rec = tmp / "spread.jsonl"
+                total = _spread(args.recording, rec, args.rooms, args.repeat)
+                runs = [
+                    throughput(tmp, url, int(n), rec, total, args.shards)
+                    for n in args.workers.split(",")
+                ]
+                report["throughput"] = runs
+                if len(runs) == 2 and runs[0]["records_per_s"] and runs[1]["records_per_s"]:
+                    report["ratio"] = round(runs[1]["records_per_s"] / runs[0]["records_per_s"], 2)
+                report["loadavg_after_throughput"] = os.getloadavg()
+            if args.part in ("latency", "both"):
+                records = _records(int(args.rate * args.seconds))
+                report["latency_embedded"] = asyncio.run(latency_embedded(records, args.rate))
+                report["latency_redis"] = asyncio.run(latency_redis(tmp, url, records, args.rate))
+                report["added_p99_ms"] = round(
+                    report["latency_redis"]["p99_ms"] - report["latency_embedded"]["p99_ms"], 2
+                )
+                report["loadavg_after_latency"] = os.getloadavg()
+        finally:
+            redis_proc.terminate()
+            redis_proc.wait()
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

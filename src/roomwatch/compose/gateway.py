@@ -1,0 +1,243 @@
+"""``roomwatch gateway``: sources, the web app, the hub, webhooks and the store,
+with the stages in ``roomwatch worker`` processes behind Redis Streams.
+
+The same parts as ``serve`` (:class:`roomwatch.service.Service`), wired the
+other way round: what the sources and ``/ingest`` accept goes to the input
+shards (:class:`~roomwatch.streams.producer.StreamProducer`, which stands
+where the pipeline stands in ``serve``), and what the workers write to the
+output stream comes back to the hub, the webhooks and the store
+(:class:`~roomwatch.streams.fanout.Fanout`). ``docs/streams.md`` has the layout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import signal
+import time
+from typing import Any, cast
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from roomwatch.authz import Authz
+from roomwatch.compose.graph import Graph
+from roomwatch.compose.sources import build_sources
+from roomwatch.config import Settings
+from roomwatch.metrics import Metrics, StreamMetrics, install_process_metrics
+from roomwatch.pipeline import Pipeline
+from roomwatch.sinks.hub import Hub
+from roomwatch.sinks.recorder import Recorder
+from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
+from roomwatch.sources.supervise import supervise
+from roomwatch.sources.timebound import TimeGuard
+from roomwatch.stages.clock import Pace, RoomClocks
+from roomwatch.store import Store
+from roomwatch.streams.connect import connect
+from roomwatch.streams.fanout import Fanout, Views
+from roomwatch.streams.layout import Keys
+from roomwatch.streams.producer import StreamProducer
+from roomwatch.streams.spool import Spool, SpoolFull
+from roomwatch.web.app import create_app
+from roomwatch.web.auth import Authenticator
+from roomwatch.web.state import AppState
+
+__all__ = ["Gateway", "run_gateway"]
+
+logger = logging.getLogger(__name__)
+
+
+class Gateway:
+    def __init__(self, settings: Settings, *, registry: CollectorRegistry | None = None) -> None:
+        self.settings = settings
+        s = settings.streams
+        self.metrics = Metrics(registry if registry is not None else CollectorRegistry())
+        self.streams = StreamMetrics(self.metrics.registry)
+        self.hub = Hub(settings.hub, self.metrics)
+        self.hub.message_rate = (
+            settings.limits.client_messages_per_s,
+            settings.limits.client_messages_burst,
+        )
+        self.authz = Authz(
+            settings.tokens, open_flags={"server.open_metrics": settings.server.open_metrics}
+        )
+        self.webhooks = WebhookSink(
+            [WebhookTarget(**dataclasses.asdict(w)) for w in settings.webhooks],
+            registry=self.metrics.registry,
+        )
+        self.keys = Keys(s.prefix, s.shards)
+        self.redis = connect(s.redis_url)
+        pace = Pace()
+        self.producer = StreamProducer(
+            self.redis,
+            self.keys,
+            Spool(s.spool_path or None, s.spool_max),
+            metrics=self.metrics,
+            streams=self.streams,
+            pace=pace,
+            guard=TimeGuard(settings.pipeline, pace=pace).admit,
+        )
+        self.views = Views(settings.hub.moderator_backlog)
+        self.views.attach(self.hub)
+        self.fanout = Fanout(
+            self.redis, self.keys.output, self.hub, self.views, [self.webhooks.enqueue]
+        )
+        # The sources hand records to the producer where serve's sources hand
+        # them to the pipeline: it has the same admit/offer/put/reject.
+        self.graph = Graph(
+            pipeline=cast(Pipeline, self.producer),
+            metrics=self.metrics,
+            pace=pace,
+            clocks=RoomClocks(time.monotonic, pace),
+        )
+        self.sources = build_sources(settings, self.graph)
+        self.store: Store | None = None
+        self.recorder: Recorder | None = None
+        self.port: int | None = None
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._stopped = asyncio.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.server.host}:{self.port}"
+
+    async def start(self) -> None:
+        stack = contextlib.AsyncExitStack()
+        try:
+            await self._open(stack)
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
+
+    async def _open(self, stack: contextlib.AsyncExitStack) -> None:
+        settings = self.settings
+        install_process_metrics(self.metrics.registry, asyncio.get_running_loop())
+        store = self.store = await Store.open(settings.store.path, registry=self.metrics.registry)
+        stack.push_async_callback(store.close)
+        self.fanout.alert_listeners.append(lambda e: store.submit_alert(e.alert.to_dict()))
+        await self.webhooks.start()
+        stack.push_async_callback(self.webhooks.close)
+        rec = settings.recorder
+        if rec.enabled:
+            recorder = self.recorder = Recorder(
+                rec.dir,
+                registry=self.metrics.registry,
+                flush_interval_s=rec.flush_interval_s,
+                max_bytes=rec.max_bytes,
+                max_age_s=rec.max_age_s,
+                max_buffer_bytes=rec.max_buffer_bytes,
+                fsync=rec.fsync,
+            )
+            await recorder.start()
+            stack.push_async_callback(recorder.aclose)
+            self.producer.add_tap(lambda c: recorder.write(c.room, c.to_json()))
+        stack.push_async_callback(self.redis.aclose)
+        self.producer.start()
+        stack.push_async_callback(self.producer.close)
+        stack.push_async_callback(self.producer.drain, settings.server.shutdown_timeout_s / 2)
+        fanout = asyncio.create_task(self.fanout.run(), name="stream-fanout")
+        stack.push_async_callback(_cancel, fanout)
+
+        state = AppState(
+            settings=settings,
+            metrics=self.metrics,
+            hub=self.hub,
+            pipeline=cast(Pipeline, self.producer),
+            auth=Authenticator(self.authz),
+            started=time.monotonic(),
+            model_version="(workers)",
+            source_health=self.graph.source_health,
+        )
+        app = create_app(state)
+        app.middlewares.append(self._spool_middleware)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        stack.push_async_callback(self.hub.close)
+        site = web.TCPSite(runner, settings.server.host, settings.server.port)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else settings.server.port
+        tasks = [
+            asyncio.create_task(
+                supervise(
+                    src.name,
+                    src.run,
+                    health=self.graph.source_health,
+                    metrics=self.metrics,
+                    fatal=src.fatal,
+                ),
+                name=f"source-{src.name}",
+            )
+            for src in self.sources
+        ]
+        stack.push_async_callback(_cancel, *tasks)
+        for src in self.sources:
+            stack.callback(src.stop)
+        logger.info("roomwatch gateway listening on %s", self.url)
+
+    @web.middleware
+    async def _spool_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """429 when the spool is full; ``/healthz`` says whether Redis is away.
+
+        A request refused part-way says how many of its records were taken
+        (the first ones, in order); sending the rest again is safe, and
+        records with an ``id`` sent twice are counted once.
+        """
+        before = self.producer.accepted
+        try:
+            response: web.StreamResponse = await handler(request)
+        except SpoolFull as exc:
+            taken = self.producer.accepted - before
+            logger.warning("gateway: spool full; refused a request after %d records", taken)
+            return web.json_response(
+                {"error": str(exc), "reason": "spool_full", "accepted": taken},
+                status=429,
+                headers={"Retry-After": "1"},
+            )
+        if request.path == "/healthz" and isinstance(response, web.Response) and response.body:
+            body = json.loads(cast(bytes, response.body))
+            body["role"] = "gateway"
+            body["redis"] = self.producer.health()
+            if not self.producer.redis_up or len(self.producer.spool):
+                body["status"] = "degraded"
+                body["degraded"] = "redis" if not self.producer.redis_up else "spool"
+            return web.json_response(body, status=response.status)
+        return response
+
+    async def run(self) -> None:
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    async def close(self) -> None:
+        self._stopped.set()
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            await stack.aclose()
+
+
+async def _cancel(*tasks: asyncio.Task[Any]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def run_gateway(settings: Settings) -> int:
+    gateway = Gateway(settings)
+    await gateway.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, gateway.stop)
+    print(f"roomwatch gateway is running on {gateway.url}", flush=True)
+    try:
+        await gateway.run()
+    finally:
+        await gateway.close()
+    return 0

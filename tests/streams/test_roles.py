@@ -1,0 +1,157 @@
+"""Gateway + worker processes on a real redis-server: the same outcome as embedded mode.
+
+Every verdict comes out exactly once, and the host queues and alert events
+equal those of ``serve``'s graph fed the same recording in one process, with
+two workers and with one of them killed (``kill -9``) mid-stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+from pathlib import Path
+from typing import Any
+
+from redis.asyncio import Redis
+
+from roomwatch.compose.gateway import Gateway
+from roomwatch.streams.layout import GROUP, shard_of
+from tests.streams.conftest import (
+    RECORDING,
+    Outcome,
+    RedisServer,
+    host_items,
+    read_outcome,
+    settings_of,
+    start_worker,
+    stop,
+    stream_config,
+    write_config,
+)
+from tests.support.wait import wait_for
+
+#: The recording's one room is on this shard (of 4).
+SHARD = shard_of("county-apples-1126", 4)
+
+
+async def _all_processed(client: Redis, prefix: str, shards: int) -> bool:
+    """Every input entry delivered and acknowledged, on every shard."""
+    for k in range(shards):
+        stream = f"{prefix}:in:{k}"
+        if not await client.exists(stream):
+            continue
+        groups = await client.xinfo_groups(stream)
+        group = next((g for g in groups if g["name"] in (GROUP, GROUP.encode())), None)
+        if group is None or group["pending"] or group["lag"]:
+            return False
+    return True
+
+
+class _All:
+    token = None
+
+    def wants(self, room: str | None) -> bool:
+        return True
+
+
+def _assert_same(got: Outcome, total: int, embedded: Outcome) -> None:
+    assert total == len(got.verdicts), "a verdict came out more than once"
+    assert got.verdicts == embedded.verdicts
+    assert got.host == embedded.host
+    assert got.alerts == embedded.alerts
+    assert embedded.alerts, "the recording should raise alerts (else this compares nothing)"
+
+
+async def _run(
+    tmp_path: Path,
+    redis_server: RedisServer,
+    rclient: Redis,
+    embedded_host: dict[str, Any],
+    *,
+    kill_one: bool,
+) -> tuple[Outcome, int, dict[str, Any]]:
+    # Small batches: the one room's shard takes a while, so a kill lands mid-stream.
+    raw = stream_config(tmp_path, redis_server.url, replay=RECORDING, batch_max=64)
+    prefix = raw["streams"]["prefix"]
+    config = write_config(tmp_path / "rw.toml", raw)
+    workers = [start_worker(config, f"w{i}", tmp_path / f"w{i}.log") for i in (1, 2)]
+    gateway = None
+    try:
+        # Both workers hold shards before the first record arrives.
+        async def both_hold() -> bool:
+            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
+            return owners == {b"w1", b"w2"}
+
+        await wait_for(both_hold, 60, what="each worker to hold shards")
+        gateway = Gateway(settings_of(raw))
+        await gateway.start()
+        info: dict[str, Any] = {}
+        if kill_one:
+            # Mid-stream: some of the room's verdicts are out, more are to come.
+            async def some_out() -> int:
+                return int(await rclient.xlen(f"{prefix}:out")) >= 3
+
+            await wait_for(some_out, 60, what="the first outputs")
+            owner = await rclient.get(f"{prefix}:lease:{SHARD}")
+            victim = workers[0] if owner == b"w1" else workers[1]
+            info["survivor"] = "w2" if owner == b"w1" else "w1"
+            info["left"] = not await _all_processed(rclient, prefix, 4)
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(10)
+        expected = 5000  # at least; the exact count is the embedded one (compared below)
+        await wait_for(
+            lambda: gateway.producer.processed >= expected and not len(gateway.producer.spool),
+            60,
+            what="the gateway to add the recording",
+        )
+
+        async def settled() -> bool:
+            return await _all_processed(rclient, prefix, 4)
+
+        await wait_for(settled, 120, what="every entry processed and acknowledged")
+
+        # What a browser that connects now is shown: the gateway's views,
+        # kept from the events it published.
+        def shown() -> dict[str, Any]:
+            return {v["room"]: host_items(v) for v in gateway.views.host(_All())}  # type: ignore[arg-type]
+
+        await wait_for(lambda: shown() == embedded_host, 30, what="the gateway's host view")
+
+        # The workers' own snapshots of the rooms follow within VIEWS_EVERY_S.
+        async def views_settled() -> bool:
+            got, _ = await read_outcome(rclient, prefix)
+            return got.host == embedded_host
+
+        with contextlib.suppress(AssertionError):
+            await wait_for(views_settled, 20, what="the workers' last views")
+        got, total = await read_outcome(rclient, prefix)
+        claimed = await rclient.get(f"{prefix}:done:0")
+        info["done0"] = claimed
+        return got, total, info
+    finally:
+        try:
+            if gateway is not None:
+                await gateway.close()
+        finally:
+            for w in workers:
+                stop(w)
+
+
+async def test_two_workers_produce_every_verdict_once_and_the_embedded_outcome(
+    tmp_path: Path, redis_server: RedisServer, rclient: Redis, embedded: Outcome
+) -> None:
+    got, total, _ = await _run(tmp_path, redis_server, rclient, embedded.host, kill_one=False)
+    _assert_same(got, total, embedded)
+
+
+async def test_a_killed_worker_is_taken_over_with_nothing_lost_or_doubled(
+    tmp_path: Path, redis_server: RedisServer, rclient: Redis, embedded: Outcome
+) -> None:
+    got, total, info = await _run(tmp_path, redis_server, rclient, embedded.host, kill_one=True)
+    assert info["left"], "the worker was killed after everything was processed"
+    _assert_same(got, total, embedded)
+    # The survivor rebuilt the room's state from the shard's history, then went on.
+    log = (tmp_path / f"{info['survivor']}.log").read_text()
+    rebuilt = re.findall(rf"took shard {SHARD} over \(rebuilt from (\d+) entries", log)
+    assert any(int(n) > 0 for n in rebuilt), log[-2000:]
