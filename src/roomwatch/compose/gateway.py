@@ -27,6 +27,7 @@ from roomwatch.authz import Authz
 from roomwatch.compose.graph import Graph
 from roomwatch.compose.sources import build_sources
 from roomwatch.config import Settings
+from roomwatch.config.rooms import RoomBook
 from roomwatch.metrics import Metrics, StreamMetrics, install_process_metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import Hub
@@ -92,6 +93,7 @@ class Gateway:
             metrics=self.metrics,
             pace=pace,
             clocks=RoomClocks(time.monotonic, pace),
+            rooms=RoomBook(settings.queue, settings.alerts, settings.rooms),
         )
         self.sources = build_sources(settings, self.graph)
         self.store: Store | None = None
