@@ -1,7 +1,8 @@
 # roomwatch image: `roomwatch serve` as a non-root user by default; the same
 # image runs `roomwatch gateway` and `roomwatch worker` (docker-compose.yml).
 # The install steps are the README's: pip install of this checkout, with the
-# tested versions pinned by constraints.txt. pyproject.toml packs models,
+# tested versions pinned by constraints.txt, plus the `redis` extra (redis-py
+# and hiredis) that the gateway and worker roles need. pyproject.toml packs models,
 # lexicons, samples and mappings into the wheel, so all four must be copied
 # (tests/deploy/test_dockerfile.py checks that against pyproject.toml).
 FROM python:3.11-slim-bookworm
@@ -18,7 +19,7 @@ COPY models ./models
 COPY lexicons ./lexicons
 COPY samples ./samples
 COPY mappings ./mappings
-RUN pip install -c constraints.txt . \
+RUN pip install -c constraints.txt '.[redis]' \
  && rm -rf /build
 
 RUN groupadd --system --gid 10001 roomwatch \
@@ -29,7 +30,7 @@ VOLUME ["/var/lib/roomwatch"]
 
 EXPOSE 8686
 # `serve` and `gateway` answer /healthz on 8686; docker-compose.yml gives the
-# worker its own check on its metrics port.
+# worker its own check on streams.worker_port (8687).
 HEALTHCHECK --interval=30s --timeout=5s \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8686/healthz', timeout=3)"]
 

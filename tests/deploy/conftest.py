@@ -3,21 +3,25 @@
 ``served_metrics``: a real ``roomwatch serve`` (the ``service`` fixture) after
 one live record over HTTP ingest, scraped over HTTP. ``role_metrics``: with
 :data:`tests.deploy.pending.SCRAPE_ROLES`, a real gateway and worker started
-from deploy/gateway.toml and deploy/worker.toml against our own redis-server
-on a free port; without it, nothing (the role-only names are then checked
-against metrics.py's declarations).
+from deploy/gateway.toml and deploy/worker.toml (loopback ports, our paths)
+against our own redis-server on a free port in a temp dir, after one record
+went through them; once per session; without it, nothing (the role-only names are then checked
+against roomwatch/metrics/'s declarations).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import shutil
 import socket
 import sys
 import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -46,6 +50,8 @@ async def served_metrics(service: Service) -> Scrape:
 
 # -- a real gateway and worker (SCRAPE_ROLES) -------------------------------------
 
+_INGEST_TOKEN = "deploy-test-ingest-token-0123456789"
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -60,9 +66,11 @@ def _answers(port: int) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def _process(*argv: str, log: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+async def _process(
+    *argv: str, log: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[asyncio.subprocess.Process]:
     with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(*argv, stdout=out, stderr=out)
+        proc = await asyncio.create_subprocess_exec(*argv, stdout=out, stderr=out, env=env)
         try:
             yield proc
         finally:
@@ -75,42 +83,104 @@ async def _process(*argv: str, log: Path) -> AsyncIterator[asyncio.subprocess.Pr
                     await proc.wait()
 
 
-async def _scrape_role(role: str, redis_url: str, tmp: Path) -> str:
+def _role_config(role: str, tmp: Path, **streams: Any) -> tuple[Path, int]:
+    """deploy/<role>.toml with loopback ports, our Redis and paths under ``tmp``."""
     doc = tomllib.loads((DEPLOY / f"{role}.toml").read_text(encoding="utf-8"))
     port = _free_port()
-    doc["server"] = {**doc.get("server", {}), "host": "127.0.0.1", "port": port}
-    doc["redis"] = {**doc.get("redis", {}), "url": redis_url}
+    doc["server"] = {**doc.get("server", {}), "host": "127.0.0.1"}
+    if role == "worker":
+        streams["worker_port"] = port
+    else:
+        doc["server"]["port"] = port
+        streams["spool_path"] = str(tmp / "spool" / "gateway.jsonl")
+    doc["streams"] = {**doc.get("streams", {}), **streams}
     if "store" in doc:
         doc["store"] = {**doc["store"], "path": str(tmp / f"{role}.sqlite3")}
     if "recorder" in doc:
         doc["recorder"] = {**doc["recorder"], "dir": str(tmp / f"{role}-recordings")}
     config = tmp / f"{role}.toml"
     config.write_text(dump_toml(doc), encoding="utf-8")
-    log = tmp / f"{role}.log"
-    argv = (sys.executable, "-m", "roomwatch", role, "--config", str(config))
-    async with _process(*argv, log=log) as proc:
-        await wait_for(
-            lambda: proc.returncode is not None or _answers(port),
-            60,
-            what=f"roomwatch {role} to listen on {port}",
-        )
-        assert proc.returncode is None, f"roomwatch {role} exited: {log.read_text()[-2000:]}"
-        return await _get_metrics(f"http://127.0.0.1:{port}")
+    return config, port
 
 
-@pytest.fixture
-async def role_metrics(tmp_path: Path) -> Scrape | None:
-    """A real gateway's and worker's /metrics, or None without SCRAPE_ROLES."""
-    if not SCRAPE_ROLES:
-        return None
+async def _get_json(url: str) -> Any:
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        assert resp.status == 200, f"GET {url}: {resp.status}"
+        return await resp.json()
+
+
+async def _scrape_roles(tmp: Path) -> Scrape:
+    """redis-server, then a gateway and a worker from deploy/*.toml, one record through them."""
     server = shutil.which("redis-server")
     assert server, "redis-server is missing (Debian's redis-server package)"
-    port = _free_port()
-    argv = (server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path))
-    argv += ("--save", "", "--appendonly", "no")
-    async with _process(*argv, log=tmp_path / "redis.log"):
-        await wait_for(lambda: _answers(port), 15, what="redis-server to listen")
-        scrape = Scrape()
-        for role in ("gateway", "worker"):
-            scrape.add(await _scrape_role(role, f"redis://127.0.0.1:{port}/0", tmp_path))
+    redis_port = _free_port()
+    redis_argv = [server, "--port", str(redis_port), "--bind", "127.0.0.1", "--dir", str(tmp)]
+    redis_argv += ["--save", "", "--appendonly", "no"]
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    # A prefix of our own: nothing else can be in this server, but say so anyway.
+    streams = {"redis_url": redis_url, "prefix": "deploytest"}
+    gateway_config, gateway_port = _role_config("gateway", tmp, **streams)
+    worker_config, worker_port = _role_config("worker", tmp, **streams)
+    env = {**os.environ, "ROOMWATCH_INGEST_TOKEN": _INGEST_TOKEN}
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    worker_url = f"http://127.0.0.1:{worker_port}"
+
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(_process(*redis_argv, log=tmp / "redis.log"))
+        await wait_for(lambda: _answers(redis_port), 15, what="redis-server to listen")
+        # Both start at once (the worker's model load is most of the wait).
+        procs: list[tuple[str, asyncio.subprocess.Process, int]] = []
+        for name, config, port in (
+            ("gateway", gateway_config, gateway_port),
+            ("worker", worker_config, worker_port),
+        ):
+            argv = [sys.executable, "-m", "roomwatch", name, "--config", str(config)]
+            argv += ["--log-level", "WARNING"]
+            proc = await stack.enter_async_context(
+                _process(*argv, log=tmp / f"{name}.log", env=env)
+            )
+            procs.append((name, proc, port))
+        for name, proc, port in procs:
+
+            def up(proc: asyncio.subprocess.Process = proc, port: int = port) -> bool:
+                return proc.returncode is not None or _answers(port)
+
+            await wait_for(up, 60, what=f"roomwatch {name} to listen on {port}")
+            log = tmp / f"{name}.log"
+            assert proc.returncode is None, f"roomwatch {name} exited: {log.read_text()[-2000:]}"
+        # One record through the gateway, Redis and the worker, so that the
+        # labelled stream series (appended, pending by stream and group) exist.
+        async with aiohttp.ClientSession() as session:
+            body = json.dumps({"room": "r1", "text": "这个多少钱", "id": "deploy-role-1"})
+            async with session.post(
+                f"{gateway_url}/ingest",
+                data=body.encode(),
+                headers={"Authorization": f"Bearer {_INGEST_TOKEN}"},
+            ) as resp:
+                assert resp.status == 200, await resp.text()
+
+        async def settled() -> Scrape | None:
+            # Processed, and the worker's pending gauges (every second) are set.
+            health = await _get_json(f"{worker_url}/healthz")
+            worker = Scrape()
+            worker.add(await _get_metrics(worker_url))
+            done = health["processed"] >= 1 and "roomwatch_stream_pending_entries" in worker.sampled
+            return worker if done else None
+
+        scrape: Scrape = await wait_for(
+            settled, 60, what="the worker to process the record", interval=0.1
+        )
+        scrape.add(await _get_metrics(gateway_url))
         return scrape
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def role_metrics(tmp_path_factory: pytest.TempPathFactory) -> Scrape | None:
+    """A real gateway's and worker's /metrics, or None without SCRAPE_ROLES.
+
+    Session-wide: starting a worker loads the model, which is most of the cost.
+    """
+    if not SCRAPE_ROLES:
+        return None
+    return asyncio.run(_scrape_roles(tmp_path_factory.mktemp("roles")))

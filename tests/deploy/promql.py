@@ -19,7 +19,7 @@ from tests.deploy import pending
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = ROOT / "dashboards"
 DEPLOY = ROOT / "deploy"
-METRICS_PY = ROOT / "src" / "roomwatch" / "metrics.py"
+METRICS_PKG = ROOT / "src" / "roomwatch" / "metrics"
 
 #: Sample suffixes of counters and histograms; names compare without them.
 _SUFFIXES = ("_bucket", "_count", "_sum", "_created", "_total")
@@ -126,14 +126,18 @@ _KINDS = frozenset({"Counter", "Gauge", "Histogram", "Summary", "Info", "Enum"})
 
 
 def declared_metrics() -> dict[str, set[str] | None]:
-    """Base names declared in metrics.py, with their label names (None: not literal).
+    """Base names declared in roomwatch/metrics/, with their label names (None: not literal).
 
     Read from the source, not a registry: a declaration that only a
     gateway or a worker instantiates is still found.
     """
-    tree = ast.parse(METRICS_PY.read_text(encoding="utf-8"))
     found: dict[str, set[str] | None] = {}
-    for node in ast.walk(tree):
+    nodes = [
+        node
+        for module in sorted(METRICS_PKG.glob("*.py"))
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
+    ]
+    for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -199,7 +203,7 @@ def name_problems(exprs: Iterable[str], served: Scrape, roles: Scrape | None) ->
 
     A name must be in the real ``serve``'s /metrics, except the gateway/worker
     only ones (pending.ROLE_ONLY_METRICS: in the real roles' /metrics when
-    scraped, else declared in metrics.py) and the ones not merged yet
+    scraped, else declared in roomwatch/metrics/) and the ones not merged yet
     (pending.METRICS, which tests/deploy/test_pending.py keeps honest).
     """
     declared = declared_metrics()
@@ -213,7 +217,7 @@ def name_problems(exprs: Iterable[str], served: Scrape, roles: Scrape | None) ->
             if roles is not None and name not in roles:
                 problems.append(f"{name}: not in a real gateway's or worker's /metrics")
             elif roles is None and name not in declared:
-                problems.append(f"{name}: not declared in src/roomwatch/metrics.py")
+                problems.append(f"{name}: not declared in src/roomwatch/metrics/")
         elif name not in served:
             problems.append(f"{name}: not in a real `roomwatch serve`'s /metrics")
     return problems

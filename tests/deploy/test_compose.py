@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
+import socket
 import tomllib
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,9 +21,12 @@ import pytest
 import yaml
 
 from roomwatch.cli import build_parser, main
+from roomwatch.config import load_settings
 from roomwatch.config.load import ConfigFile
+from roomwatch.config.streams import StreamsSettings
+from roomwatch.streams.worker import worker_name
 from tests.deploy import pending
-from tests.deploy.promql import DEPLOY, ROOT, dump_toml
+from tests.deploy.promql import DEPLOY, ROOT
 
 COMPOSE = ROOT / "docker-compose.yml"
 ROOMWATCH_SERVICES = ("gateway", "worker")
@@ -106,6 +110,7 @@ def test_every_command_is_a_roomwatch_subcommand(name: str) -> None:
         assert sub in pending.COMMANDS, f"{name}: roomwatch has no command {sub!r}"
         assert command[1] == "--config", command
         return
+    assert sub == name, f"the {name} service runs `roomwatch {sub}`"
     try:
         args = build_parser().parse_args(command)
     except SystemExit as exc:  # argparse's way of saying no
@@ -131,28 +136,50 @@ def _config_of(name: str) -> Path:
 
 
 @pytest.mark.parametrize("name", ROOMWATCH_SERVICES)
-def test_every_config_passes_check_config(
-    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """``roomwatch check-config`` on the mounted file, less the tables #16 adds.
-
-    While the schema lacks a table in pending.CONFIG_TABLES it is set aside
-    (and must be one of them); once the schema has it, it is checked too.
-    """
+def test_every_config_passes_check_config(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``roomwatch check-config`` on the mounted file, as shipped."""
     config = _config_of(name)
     doc = tomllib.loads(config.read_text(encoding="utf-8"))
-    assert doc["redis"]["url"] == "redis://redis:6379/0"  # the compose service's name
     tables = {f.name for f in dataclasses.fields(ConfigFile)}
-    unknown = {t for t in doc if t not in tables}
-    assert unknown <= pending.CONFIG_TABLES, f"{config.name}: unknown tables {unknown}"
-    checked = config
-    if unknown:
-        checked = tmp_path / config.name
-        checked.write_text(dump_toml({k: v for k, v in doc.items() if k not in unknown}))
-    status = main(["check-config", str(checked)])
+    assert set(doc) <= tables, f"{config.name}: unknown tables {set(doc) - tables}"
+    assert doc["streams"]["redis_url"] == "redis://redis:6379/0"  # the compose service's name
+    status = main(["check-config", str(config)])
     out = capsys.readouterr().out
     assert status == 0, out
-    assert out.startswith(f"ok: {checked}")
+    assert out.startswith(f"ok: {config}")
+
+
+def _streams(name: str) -> StreamsSettings:
+    return load_settings(str(_config_of(name)), environ={}).streams
+
+
+def test_the_gateway_and_the_workers_share_one_stream_layout() -> None:
+    """Same server, key prefix and shard count, or records go where nobody reads."""
+    gateway, worker = _streams("gateway"), _streams("worker")
+    for key in ("redis_url", "prefix", "shards"):
+        assert getattr(gateway, key) == getattr(worker, key), key
+
+
+def test_every_worker_replica_gets_its_own_name() -> None:
+    """Replicas share worker.toml and the command: neither may fix the name.
+
+    The name is the consumer in the group and the owner of a shard's lease;
+    two workers with one name would each take the other's leases for its own.
+    Left empty it is the host name (a container's own) and the pid.
+    """
+    assert "--name" not in _services()["worker"]["command"]
+    settings = _streams("worker")
+    assert settings.worker_name == ""
+    assert worker_name(settings).startswith(f"{socket.gethostname()}-")
+
+
+def test_the_gateway_spools_onto_its_volume() -> None:
+    spool = PurePosixPath(_streams("gateway").spool_path)
+    volumes = [v.split(":") for v in _services()["gateway"]["volumes"]]
+    assert any(
+        not source.startswith("./") and PurePosixPath(target) in spool.parents
+        for source, target, *_ in volumes
+    ), f"{spool} is lost with the container"
 
 
 def test_roomwatch_services_wait_for_a_healthy_redis() -> None:
@@ -168,8 +195,9 @@ def test_workers_scale_and_publish_no_port() -> None:
     replicas = str(worker["deploy"]["replicas"])
     assert re.fullmatch(r"\d+|\$\{WORKERS:-\d+\}", replicas), replicas
     # The image's healthcheck asks :8686/healthz, where a worker does not listen.
-    port = tomllib.loads(_config_of("worker").read_text())["server"]["port"]
-    assert f"127.0.0.1:{port}/" in " ".join(worker["healthcheck"]["test"])
+    port = _streams("worker").worker_port
+    assert f"127.0.0.1:{port}/healthz" in " ".join(worker["healthcheck"]["test"])
+    assert str(port) in [str(p) for p in worker["expose"]]
 
 
 def test_published_ports_are_loopback_only() -> None:

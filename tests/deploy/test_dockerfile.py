@@ -66,7 +66,10 @@ def test_nothing_copied_is_ignored_by_dockerignore() -> None:
 def test_the_install_is_pinned_as_the_readme_setup_is() -> None:
     # scripts/_setup.sh installs with -c constraints.txt; so does the image.
     assert "constraints.txt" in _copied()
-    assert re.search(r"pip install -c constraints\.txt \.", DOCKERFILE)
+    assert re.search(r"pip install -c constraints\.txt '\.\[redis\]'", DOCKERFILE)
+    # The gateway and worker roles import redis: the image must carry the extra.
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "redis" in extras["optional-dependencies"]
     python = re.search(r"^FROM python:(\d+\.\d+)", DOCKERFILE, flags=re.MULTILINE)
     assert python is not None
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]

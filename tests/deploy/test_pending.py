@@ -45,7 +45,7 @@ def test_pending_config_tables_are_still_missing() -> None:
 def test_pending_metrics_are_still_undeclared() -> None:
     declared = declared_metrics()
     now_real = sorted(m for m in pending.METRICS if base_name(m) in declared)
-    assert not now_real, f"metrics.py declares {now_real} now: delete them from METRICS"
+    assert not now_real, f"roomwatch/metrics/ declares {now_real} now: delete them from METRICS"
 
 
 def test_every_pending_name_is_used() -> None:

@@ -40,9 +40,12 @@ def _jobs() -> dict[str, dict[str, Any]]:
     return {job["job_name"]: job for job in _yaml(PROM / "prometheus.yml")["scrape_configs"]}
 
 
+def _config(role: str) -> dict[str, Any]:
+    return tomllib.loads((DEPLOY / f"{role}.toml").read_text(encoding="utf-8"))
+
+
 def _server(role: str) -> dict[str, Any]:
-    config = tomllib.loads((DEPLOY / f"{role}.toml").read_text(encoding="utf-8"))
-    server: dict[str, Any] = config["server"]
+    server: dict[str, Any] = _config(role)["server"]
     return server
 
 
@@ -64,7 +67,8 @@ def test_every_worker_replica_is_found_through_dns() -> None:
     compose = _yaml(ROOT / "docker-compose.yml")
     job = _jobs()["roomwatch-worker"]
     (sd,) = job["dns_sd_configs"]
-    port = _server("worker")["port"]
+    # A worker serves /metrics on streams.worker_port (its [server] port is unused).
+    port = _config("worker")["streams"]["worker_port"]
     assert sd["type"] == "A" and sd["port"] == port
     # The name is the compose service's: Docker's DNS answers it with every replica.
     assert sd["names"] == ["worker"]
