@@ -20,6 +20,7 @@ import socket
 import sys
 import tomllib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,21 @@ async def _get_json(url: str) -> Any:
         return await resp.json()
 
 
-async def _scrape_roles(tmp: Path) -> Scrape:
+@dataclass(frozen=True)
+class RolePages:
+    """The ``/metrics`` text of a real gateway and of a real worker."""
+
+    gateway: str
+    worker: str
+
+    def scrape(self, *roles: str) -> Scrape:
+        scrape = Scrape()
+        for role in roles or ("gateway", "worker"):
+            scrape.add(getattr(self, role))
+        return scrape
+
+
+async def _scrape_roles(tmp: Path) -> RolePages:
     """redis-server, then a gateway and a worker from deploy/*.toml, one record through them."""
     server = shutil.which("redis-server")
     assert server, "redis-server is missing (Debian's redis-server package)"
@@ -159,28 +174,34 @@ async def _scrape_roles(tmp: Path) -> Scrape:
             ) as resp:
                 assert resp.status == 200, await resp.text()
 
-        async def settled() -> Scrape | None:
+        async def settled() -> str | None:
             # Processed, and the worker's pending gauges (every second) are set.
             health = await _get_json(f"{worker_url}/healthz")
+            text = await _get_metrics(worker_url)
             worker = Scrape()
-            worker.add(await _get_metrics(worker_url))
+            worker.add(text)
             done = health["processed"] >= 1 and "roomwatch_stream_pending_entries" in worker.sampled
-            return worker if done else None
+            return text if done else None
 
-        scrape: Scrape = await wait_for(
+        worker: str = await wait_for(
             settled, 60, what="the worker to process the record", interval=0.1
         )
-        scrape.add(await _get_metrics(gateway_url))
-        return scrape
+        return RolePages(gateway=await _get_metrics(gateway_url), worker=worker)
     raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="session")
-def role_metrics(tmp_path_factory: pytest.TempPathFactory) -> Scrape | None:
+def role_pages(tmp_path_factory: pytest.TempPathFactory) -> RolePages | None:
     """A real gateway's and worker's /metrics, or None without SCRAPE_ROLES.
 
-    Session-wide: starting a worker loads the model, which is most of the cost.
+    Session-wide: the processes start once (a worker loads the model).
     """
     if not SCRAPE_ROLES:
         return None
     return asyncio.run(_scrape_roles(tmp_path_factory.mktemp("roles")))
+
+
+@pytest.fixture
+def role_metrics(role_pages: RolePages | None) -> Scrape | None:
+    """Both roles' /metrics as one, or None without SCRAPE_ROLES."""
+    return None if role_pages is None else role_pages.scrape()

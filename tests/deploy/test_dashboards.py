@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.deploy.conftest import RolePages
 from tests.deploy.promql import (
     Scrape,
+    base_name,
     dashboard_exprs,
     dashboard_files,
     label_problems,
@@ -24,6 +26,7 @@ from tests.deploy.promql import (
     metric_names,
     name_problems,
     panels,
+    rules,
 )
 
 FILES = dashboard_files()
@@ -104,6 +107,28 @@ async def test_every_queried_label_exists(
     exprs = [e for p in FILES for e in dashboard_exprs(load_dashboard(p))]
     problems = label_problems(exprs, served_metrics, role_metrics)
     assert not problems, "\n".join(problems)
+
+
+def test_worker_panels_query_what_a_worker_exports(role_pages: RolePages | None) -> None:
+    """A panel or rule on the worker job reads names a real worker has samples of.
+
+    The names are serve's too (the worker runs the same pipeline), so the
+    check against serve alone would pass even if a worker never set them.
+    """
+    if role_pages is None:
+        pytest.skip("SCRAPE_ROLES is off (tests/deploy/pending.py)")
+    worker = role_pages.scrape("worker")
+    exprs = [e for p in FILES for e in dashboard_exprs(load_dashboard(p))]
+    exprs += [rule["expr"] for rule in rules()]
+    on_worker = [e for e in exprs if 'job="roomwatch-worker"' in e]
+    assert len(on_worker) >= 4, on_worker
+    missing = sorted(
+        f"{name}: {expr}"
+        for expr in on_worker
+        for name in {base_name(n) for n in metric_names(expr)}
+        if name not in worker.sampled
+    )
+    assert not missing, "a worker exports no samples of:\n" + "\n".join(missing)
 
 
 def test_every_panel_query_is_valid_promql(tmp_path: Path) -> None:
