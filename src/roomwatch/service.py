@@ -36,7 +36,7 @@ from prometheus_client import CollectorRegistry
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import STAGES, build_pipeline
 from roomwatch.compose.rooms import RoomAdmin
-from roomwatch.compose.serve import attach_hub, attach_store, run_ticker
+from roomwatch.compose.serve import attach_hub, attach_store, open_recorder, run_ticker
 from roomwatch.compose.sources import RunnableSource, build_sources
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
@@ -203,16 +203,8 @@ class Service:
         stack.push_async_callback(self._step, 0.3, "webhooks", self.webhooks.close)
 
         if rec.enabled:
-            recorder = self.recorder = Recorder(
-                rec.dir,
-                registry=self.metrics.registry,
-                on_error=self._recorder_error,
-                flush_interval_s=rec.flush_interval_s,
-                max_bytes=rec.max_bytes,
-                max_age_s=rec.max_age_s,
-                max_buffer_bytes=rec.max_buffer_bytes,
-                fsync=rec.fsync,
-                max_open_files=budget.recorder_files,
+            recorder = self.recorder = open_recorder(
+                rec, budget, self.metrics.registry, self._recorder_error
             )
             await recorder.start()
             stack.push_async_callback(self._close_recorder, recorder)

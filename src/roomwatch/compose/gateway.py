@@ -25,9 +25,11 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import Authz
 from roomwatch.compose.graph import Graph
+from roomwatch.compose.serve import open_recorder
 from roomwatch.compose.sources import build_sources
 from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
+from roomwatch.fdlimit import fd_budget
 from roomwatch.metrics import Metrics, StreamMetrics, install_process_metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import Hub
@@ -125,15 +127,8 @@ class Gateway:
         stack.push_async_callback(self.webhooks.close)
         rec = settings.recorder
         if rec.enabled:
-            recorder = self.recorder = Recorder(
-                rec.dir,
-                registry=self.metrics.registry,
-                flush_interval_s=rec.flush_interval_s,
-                max_bytes=rec.max_bytes,
-                max_age_s=rec.max_age_s,
-                max_buffer_bytes=rec.max_buffer_bytes,
-                fsync=rec.fsync,
-            )
+            budget = fd_budget(rec.max_open_files, recording=True)
+            recorder = self.recorder = open_recorder(rec, budget, self.metrics.registry)
             await recorder.start()
             stack.push_async_callback(recorder.aclose)
             self.producer.add_tap(lambda c: recorder.write(c.room, c.to_json()))

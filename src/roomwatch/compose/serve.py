@@ -21,14 +21,19 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final
 
+from prometheus_client import CollectorRegistry
+
 from roomwatch.authz import RefusalLog
 from roomwatch.compose.graph import Graph
+from roomwatch.config.sections import RecorderSettings
 from roomwatch.core.log_throttle import LogThrottle
+from roomwatch.fdlimit import FdBudget
 from roomwatch.sinks.hub import ActionHandler, Client, Hub
+from roomwatch.sinks.recorder import Recorder
 from roomwatch.stages.events import Handled, Publish
 from roomwatch.store import Store
 
-__all__ = ["TICK_S", "attach_hub", "attach_store", "run_ticker"]
+__all__ = ["TICK_S", "attach_hub", "attach_store", "open_recorder", "run_ticker"]
 
 logger = logging.getLogger(__name__)
 
@@ -162,3 +167,27 @@ class _Throttled:
             logger.exception("%s (and %d more times since the last report)", self.message, more)
         else:
             logger.exception("%s", self.message)
+
+
+def open_recorder(
+    settings: RecorderSettings,
+    budget: FdBudget,
+    registry: CollectorRegistry,
+    on_error: Callable[[str], None] | None = None,
+) -> Recorder:
+    """The recorder every role that takes records in keeps (``serve``, the gateway).
+
+    Its open files are capped by ``budget`` (:func:`roomwatch.fdlimit.fd_budget`),
+    so many rooms can't exhaust the process's descriptors.
+    """
+    return Recorder(
+        settings.dir,
+        registry=registry,
+        on_error=on_error,
+        flush_interval_s=settings.flush_interval_s,
+        max_bytes=settings.max_bytes,
+        max_age_s=settings.max_age_s,
+        max_buffer_bytes=settings.max_buffer_bytes,
+        fsync=settings.fsync,
+        max_open_files=budget.recorder_files,
+    )
