@@ -3,7 +3,9 @@
 The gateway reads ``<prefix>:out`` through its own consumer group
 (``gateway``) and acknowledges an entry once it has handed it on: stage
 events go to :meth:`Hub.publish` exactly as ``serve``'s graph sends them,
-alert events to the alert listeners (webhooks, the store), and the rooms'
+alert events to the alert listeners (webhooks, the store), client actions'
+audit rows to the store and their replies to the clients that wait for them
+(:mod:`roomwatch.streams.actions`), and the rooms'
 views replace what :class:`Views` serves as each channel's snapshot to a
 client that connects.
 """
@@ -77,6 +79,13 @@ class Views:
             else:
                 held[alert["id"]] = alert
 
+    def alert_room(self, alert_id: str) -> str | None:
+        """The room of an open alert the gateway knows of (where its ack goes)."""
+        for room, held in self._alerts.items():
+            if alert_id in held:
+                return room
+        return None
+
     def update(self, views: dict[str, dict[str, Any]]) -> None:
         for room, view in views.get("host", {}).items():
             if view:
@@ -133,6 +142,10 @@ class Fanout:
         self.views = views
         self.alert_listeners = alert_listeners
         self.consumer = consumer
+        #: Audit rows of the client actions workers applied (``Store.submit_audit``'s keywords).
+        self.audit_listeners: list[Callable[..., object]] = []
+        #: Where a worker's reply to a client action goes (``ActionForwarder.resolve``).
+        self.on_reply: Callable[[str, dict[str, Any]], None] | None = None
         #: Verdicts handed on so far.
         self.verdicts = 0
         self.entries = 0
@@ -187,6 +200,8 @@ class Fanout:
             events = payload.get("events", ())
             alerts = payload.get("alerts", ())
             views = payload.get("views", {})
+            audit = payload.get("audit", ())
+            replies = payload.get("replies", ())
         except (ValueError, AttributeError, orjson.JSONDecodeError) as exc:
             logger.error("gateway: a malformed output entry: %r", exc)
             return
@@ -211,3 +226,13 @@ class Fanout:
                 except Exception:
                     logger.exception("alert listener %r failed", listener)
         self.views.update(views)
+        # Audit rows before replies: an ``ack`` waits for its row to be committed.
+        for row in audit:
+            for sink in self.audit_listeners:
+                try:
+                    sink(**row)
+                except Exception:
+                    logger.exception("audit listener %r failed", sink)
+        if self.on_reply is not None:
+            for key, reply in replies:
+                self.on_reply(str(key), reply)
