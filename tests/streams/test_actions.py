@@ -21,6 +21,9 @@ import aiohttp
 from redis.asyncio import Redis
 
 from roomwatch.compose.gateway import Gateway
+from roomwatch.core.errors import RecordError
+from roomwatch.streams.actions import Control
+from roomwatch.streams.layout import decode_entry
 from tests.streams.conftest import (
     RECORDING,
     RedisServer,
@@ -180,6 +183,11 @@ async def test_host_actions_go_through_the_worker_and_survive_a_take_over(
         audited = {(r.actor, r.action, r.target_id, r.ok) for r in rows}
         assert ("helper-1", "claim", a, True) in audited, rows
         assert ("helper-1", "answer", b, True) in audited, rows
+        # The refusal is audited by the gateway, as serve's gate does.
+        assert any(
+            r.actor == "host-1" and r.target_kind == "refused" and r.error == "forbidden"
+            for r in rows
+        ), rows
 
         # kill -9: the next owner rebuilds the room from the stream, claim included.
         first.kill()
@@ -260,3 +268,22 @@ async def test_an_alert_is_acknowledged_through_the_gateway(
             await gateway.close()
         finally:
             stop(worker)
+
+
+def test_a_control_entry_decodes_and_a_bad_one_is_a_clear_error() -> None:
+    good = {
+        "c": "host",
+        "m": {"action": "claim", "room": ROOM, "id": "q1"},
+        "u": {"role": "helper", "label": "helper-1", "rooms": ["*"], "sees": None},
+        "a": "run:1",
+        "room": ROOM,
+    }
+    got = decode_entry("1-0", {"e": json.dumps(good)})
+    assert isinstance(got, Control)
+    assert (got.channel, got.label, got.key, got.sees) == ("host", "helper-1", "run:1", None)
+    # stream is moderation's channel, which workers do not run: a dead letter, not a crash.
+    bad = decode_entry("2-0", {"e": json.dumps({**good, "c": "stream"})})
+    assert isinstance(bad, RecordError) and bad.reason == "malformed_entry"
+    assert "takes no forwarded actions" in str(bad)
+    missing = decode_entry("3-0", {"e": json.dumps({"c": "host", "a": "k"})})
+    assert isinstance(missing, RecordError) and missing.reason == "malformed_entry"
