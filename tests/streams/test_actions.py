@@ -20,10 +20,14 @@ from typing import Any
 import aiohttp
 from redis.asyncio import Redis
 
+from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.gateway import Gateway
+from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
-from roomwatch.streams.actions import Control
+from roomwatch.sinks.hub import Client
+from roomwatch.streams.actions import ActionForwarder, Control
 from roomwatch.streams.layout import decode_entry
+from roomwatch.streams.spool import SpoolFull
 from tests.streams.conftest import (
     RECORDING,
     RedisServer,
@@ -287,3 +291,27 @@ def test_a_control_entry_decodes_and_a_bad_one_is_a_clear_error() -> None:
     assert "takes no forwarded actions" in str(bad)
     missing = decode_entry("3-0", {"e": json.dumps({"c": "host", "a": "k"})})
     assert isinstance(missing, RecordError) and missing.reason == "malformed_entry"
+
+
+async def test_a_full_spool_answers_spool_full_and_a_late_reply_is_counted() -> None:
+    helper = Token(token=HELPER, role="helper", name="helper-1")
+    gate = Gate(Authz([helper]), RefusalLog())
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    def full(room: str, entry: dict[str, Any]) -> None:
+        raise SpoolFull("the gateway's spool holds 1 records")
+
+    client = Client("host", helper, None, 10)
+    fwd = ActionForwarder(gate, full, lambda _id: None)
+    reply = await fwd.forward("host", client, {"action": "claim", "room": ROOM, "id": "q1"})
+    assert reply["error"] == "spool_full" and reply["action"] == "claim", reply
+
+    # A worker's reply to an action whose client gave up waiting is dropped and counted.
+    fwd = ActionForwarder(gate, lambda room, e: sent.append((room, e)), lambda _id: None)
+    fwd.timeout_s = 0.01
+    reply = await fwd.forward("host", client, {"action": "pin", "room": ROOM, "id": "q1"})
+    assert reply["error"] == "timeout", reply
+    ((room, entry),) = sent
+    assert room == ROOM and entry["u"]["label"] == "helper-1" and entry["m"]["action"] == "pin"
+    fwd.resolve(entry["a"], {"type": "ack"})
+    assert fwd.late == 1

@@ -37,6 +37,7 @@ from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
 from roomwatch.core.queue import ACTIONS
 from roomwatch.sinks.hub import ActionHandler, Client
+from roomwatch.streams.spool import SpoolFull
 
 __all__ = [
     "CONTROL_CHANNELS",
@@ -205,7 +206,11 @@ class ActionForwarder:
             self._send(room, encode_control(channel, message, client, room, key))
             self.forwarded += 1
             return await asyncio.wait_for(future, self.timeout_s)
+        except SpoolFull as exc:
+            logger.warning("gateway: refused a %s action: %s", channel, exc)
+            return {"type": "error", "action": action, "error": "spool_full", "retry_after": 1}
         except TimeoutError:
+            logger.warning("gateway: no worker applied %s action %s in time", channel, key)
             return {
                 "type": "error",
                 "action": action,
