@@ -255,6 +255,7 @@ class ActionForwarder:
         room = self._alert_room(alert_id)
         if room is None or not client.wants(room):
             # Another room's alert is "not found": its id tells nothing.
+            # (An alert the worker no longer holds is its own not_found.)
             return {"type": "error", "action": "ack", "error": "not_found"}
         return room, "ack"
 

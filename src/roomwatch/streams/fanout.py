@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
@@ -31,6 +31,8 @@ __all__ = ["OUT_GROUP", "Fanout", "Views"]
 logger = logging.getLogger(__name__)
 
 OUT_GROUP: Final = "gateway"
+#: Alerts whose room the gateway remembers after they resolve (to route an ack).
+ALERT_ROOMS_KEPT: Final = 10_000
 
 
 class Views:
@@ -49,6 +51,7 @@ class Views:
         self._alerts: dict[str, dict[str, dict[str, Any]]] = {}
         self._backlog = backlog
         self._flagged: dict[str, deque[dict[str, Any]]] = {}
+        self._alert_rooms: OrderedDict[str, str] = OrderedDict()
 
     def event(self, channel: str, room: str | None, message: dict[str, Any]) -> None:
         if room is None:
@@ -74,17 +77,33 @@ class Views:
         elif channel == "alerts" and isinstance(message.get("alert"), dict):
             alert = message["alert"]
             held = self._alerts.setdefault(room, {})
+            self._seen_alert(str(alert.get("id")), room)
             if kind == "resolve":
                 held.pop(alert.get("id"), None)
             else:
                 held[alert["id"]] = alert
 
     def alert_room(self, alert_id: str) -> str | None:
-        """The room of an open alert the gateway knows of (where its ack goes)."""
+        """The room of an alert the gateway has seen (where its ack goes).
+
+        Resolved alerts too (the last :data:`ALERT_ROOMS_KEPT`): ``serve``
+        takes an ack of a recently resolved alert, and the worker that owns
+        the room decides, as the stage does there.
+        """
+        room = self._alert_rooms.get(alert_id)
+        if room is not None:
+            return room
         for room, held in self._alerts.items():
             if alert_id in held:
                 return room
         return None
+
+    def _seen_alert(self, alert_id: str, room: str) -> None:
+        rooms = self._alert_rooms
+        rooms[alert_id] = room
+        rooms.move_to_end(alert_id)
+        if len(rooms) > ALERT_ROOMS_KEPT:
+            rooms.popitem(last=False)
 
     def update(self, views: dict[str, dict[str, Any]]) -> None:
         for room, view in views.get("host", {}).items():
@@ -95,6 +114,8 @@ class Views:
                 self._host.pop(room, None)
         for room, alerts in views.get("alerts", {}).items():
             self._alerts[room] = {a["id"]: a for a in alerts or ()}
+            for a in alerts or ():
+                self._seen_alert(a["id"], room)
 
     def host(self, client: Client) -> Iterable[dict[str, Any]]:
         return [
