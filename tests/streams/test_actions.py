@@ -26,6 +26,7 @@ from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
 from roomwatch.sinks.hub import Client
 from roomwatch.streams.actions import ActionForwarder, Control
+from roomwatch.streams.fanout import Views
 from roomwatch.streams.layout import decode_entry
 from roomwatch.streams.spool import SpoolFull
 from tests.streams.conftest import (
@@ -313,3 +314,12 @@ async def test_a_full_spool_answers_spool_full_and_a_late_reply_is_counted() -> 
     assert room == ROOM and entry["u"]["label"] == "helper-1" and entry["m"]["action"] == "pin"
     fwd.resolve(entry["a"], {"type": "ack"})
     assert fwd.late == 1
+
+
+def test_the_gateway_routes_an_ack_of_a_resolved_alert_to_its_room() -> None:
+    views = Views()
+    alert = {"id": "al-1", "room": ROOM, "state": "open"}
+    views.event("alerts", ROOM, {"type": "open", "alert": alert})
+    views.event("alerts", ROOM, {"type": "resolve", "alert": {**alert, "state": "resolved"}})
+    assert views.alert_room("al-1") == ROOM  # serve takes an ack of a recently resolved alert
+    assert views.alert_room("al-never") is None
