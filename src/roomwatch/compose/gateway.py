@@ -23,7 +23,7 @@ from typing import Any, cast
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from roomwatch.authz import Authz
+from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import Graph
 from roomwatch.compose.serve import open_recorder
 from roomwatch.compose.sources import build_sources
@@ -39,6 +39,7 @@ from roomwatch.sources.supervise import supervise
 from roomwatch.sources.timebound import TimeGuard
 from roomwatch.stages.clock import Pace, RoomClocks
 from roomwatch.store import Store
+from roomwatch.streams.actions import CONTROL_CHANNELS, ActionForwarder
 from roomwatch.streams.connect import connect
 from roomwatch.streams.fanout import Fanout, Views
 from roomwatch.streams.layout import Keys
@@ -88,6 +89,13 @@ class Gateway:
         self.fanout = Fanout(
             self.redis, self.keys.output, self.hub, self.views, [self.webhooks.enqueue]
         )
+        # Client actions: admitted here as in serve, applied by the room's worker.
+        self.refusals = RefusalLog()
+        self.gate = Gate(self.authz, self.refusals, per_minute=settings.server.actions_per_minute)
+        self.actions = ActionForwarder(self.gate, self.producer.control, self.views.alert_room)
+        self.fanout.on_reply = self.actions.resolve
+        for channel in CONTROL_CHANNELS:
+            self.hub.set_handler(channel, self.actions.handler(channel))
         # The sources hand records to the producer where serve's sources hand
         # them to the pipeline: it has the same admit/offer/put/reject.
         self.graph = Graph(
@@ -123,6 +131,12 @@ class Gateway:
         store = self.store = await Store.open(settings.store.path, registry=self.metrics.registry)
         stack.push_async_callback(store.close)
         self.fanout.alert_listeners.append(lambda e: store.submit_alert(e.alert.to_dict()))
+        # As in serve (compose/serve.py, attach_store): actions and refusals are
+        # audited, and an action is acknowledged once its audit row is committed.
+        self.fanout.audit_listeners.append(store.submit_audit)
+        self.refusals.sink = store.submit_audit
+        self.hub.durable = store.flush
+        stack.callback(self.refusals.flush)
         await self.webhooks.start()
         stack.push_async_callback(self.webhooks.close)
         rec = settings.recorder
@@ -138,6 +152,8 @@ class Gateway:
         stack.push_async_callback(self.producer.drain, settings.server.shutdown_timeout_s / 2)
         fanout = asyncio.create_task(self.fanout.run(), name="stream-fanout")
         stack.push_async_callback(_cancel, fanout)
+        refusals = asyncio.create_task(self._roll_refusals(), name="refusal-counts")
+        stack.push_async_callback(_cancel, refusals)
 
         state = AppState(
             settings=settings,
@@ -176,6 +192,15 @@ class Gateway:
         for src in self.sources:
             stack.callback(src.stop)
         logger.info("roomwatch gateway listening on %s", self.url)
+
+    async def _roll_refusals(self) -> None:
+        """Refusal counts are written per minute (serve's ticker does this)."""
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                self.refusals.tick(time.time())
+            except Exception:
+                logger.exception("gateway: writing refusal counts failed")
 
     @web.middleware
     async def _spool_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:

@@ -25,6 +25,7 @@ from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.heap import settle_heap
 from roomwatch.metrics import Metrics, StreamMetrics, install_process_metrics
+from roomwatch.streams.actions import TrustedGate
 from roomwatch.streams.connect import connect
 from roomwatch.streams.worker import StreamWorker
 
@@ -32,7 +33,9 @@ __all__ = ["WORKER_STAGES", "run_worker", "shard_graphs"]
 
 logger = logging.getLogger(__name__)
 
-#: The stages a worker runs (moderation's actions and outbound stay with serve for now).
+#: The stages a worker runs (the moderation stage and its ``stream`` channel stay
+#: with serve for now). Client actions on ``host`` and ``alerts`` reach them as
+#: control entries (:mod:`roomwatch.streams.actions`).
 WORKER_STAGES = ("triage", "flag", "alerts")
 
 
@@ -56,6 +59,8 @@ def shard_graphs(settings: Settings, analyzer: Analyzer, metrics: Metrics) -> Ca
             outputs=[output],
             alert_listeners=[on_alert],
             guard=True,
+            # The gateway admitted every action it forwards (streams/actions.py).
+            gate=TrustedGate(),
         )
 
     return build

@@ -3,7 +3,9 @@
 The gateway reads ``<prefix>:out`` through its own consumer group
 (``gateway``) and acknowledges an entry once it has handed it on: stage
 events go to :meth:`Hub.publish` exactly as ``serve``'s graph sends them,
-alert events to the alert listeners (webhooks, the store), and the rooms'
+alert events to the alert listeners (webhooks, the store), client actions'
+audit rows to the store and their replies to the clients that wait for them
+(:mod:`roomwatch.streams.actions`), and the rooms'
 views replace what :class:`Views` serves as each channel's snapshot to a
 client that connects.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
@@ -29,6 +31,8 @@ __all__ = ["OUT_GROUP", "Fanout", "Views"]
 logger = logging.getLogger(__name__)
 
 OUT_GROUP: Final = "gateway"
+#: Alerts whose room the gateway remembers after they resolve (to route an ack).
+ALERT_ROOMS_KEPT: Final = 10_000
 
 
 class Views:
@@ -47,6 +51,7 @@ class Views:
         self._alerts: dict[str, dict[str, dict[str, Any]]] = {}
         self._backlog = backlog
         self._flagged: dict[str, deque[dict[str, Any]]] = {}
+        self._alert_rooms: OrderedDict[str, str] = OrderedDict()
 
     def event(self, channel: str, room: str | None, message: dict[str, Any]) -> None:
         if room is None:
@@ -72,10 +77,33 @@ class Views:
         elif channel == "alerts" and isinstance(message.get("alert"), dict):
             alert = message["alert"]
             held = self._alerts.setdefault(room, {})
+            self._seen_alert(str(alert.get("id")), room)
             if kind == "resolve":
                 held.pop(alert.get("id"), None)
             else:
                 held[alert["id"]] = alert
+
+    def alert_room(self, alert_id: str) -> str | None:
+        """The room of an alert the gateway has seen (where its ack goes).
+
+        Resolved alerts too (the last :data:`ALERT_ROOMS_KEPT`): ``serve``
+        takes an ack of a recently resolved alert, and the worker that owns
+        the room decides, as the stage does there.
+        """
+        room = self._alert_rooms.get(alert_id)
+        if room is not None:
+            return room
+        for room, held in self._alerts.items():
+            if alert_id in held:
+                return room
+        return None
+
+    def _seen_alert(self, alert_id: str, room: str) -> None:
+        rooms = self._alert_rooms
+        rooms[alert_id] = room
+        rooms.move_to_end(alert_id)
+        if len(rooms) > ALERT_ROOMS_KEPT:
+            rooms.popitem(last=False)
 
     def update(self, views: dict[str, dict[str, Any]]) -> None:
         for room, view in views.get("host", {}).items():
@@ -86,6 +114,8 @@ class Views:
                 self._host.pop(room, None)
         for room, alerts in views.get("alerts", {}).items():
             self._alerts[room] = {a["id"]: a for a in alerts or ()}
+            for a in alerts or ():
+                self._seen_alert(a["id"], room)
 
     def host(self, client: Client) -> Iterable[dict[str, Any]]:
         return [
@@ -133,6 +163,10 @@ class Fanout:
         self.views = views
         self.alert_listeners = alert_listeners
         self.consumer = consumer
+        #: Audit rows of the client actions workers applied (``Store.submit_audit``'s keywords).
+        self.audit_listeners: list[Callable[..., object]] = []
+        #: Where a worker's reply to a client action goes (``ActionForwarder.resolve``).
+        self.on_reply: Callable[[str, dict[str, Any]], None] | None = None
         #: Verdicts handed on so far.
         self.verdicts = 0
         self.entries = 0
@@ -187,6 +221,8 @@ class Fanout:
             events = payload.get("events", ())
             alerts = payload.get("alerts", ())
             views = payload.get("views", {})
+            audit = payload.get("audit", ())
+            replies = payload.get("replies", ())
         except (ValueError, AttributeError, orjson.JSONDecodeError) as exc:
             logger.error("gateway: a malformed output entry: %r", exc)
             return
@@ -211,3 +247,13 @@ class Fanout:
                 except Exception:
                     logger.exception("alert listener %r failed", listener)
         self.views.update(views)
+        # Audit rows before replies: an ``ack`` waits for its row to be committed.
+        for row in audit:
+            for sink in self.audit_listeners:
+                try:
+                    sink(**row)
+                except Exception:
+                    logger.exception("audit listener %r failed", sink)
+        if self.on_reply is not None:
+            for key, reply in replies:
+                self.on_reply(str(key), reply)

@@ -13,7 +13,9 @@ field, and that parse was a worker's largest cost after the model) holding
 
 Output entries (``<prefix>:out``), one per processed batch: ``d``, a JSON
 object with the shard, the verdicts, the stage events, the alert events and
-the views of the rooms the batch touched.
+the views of the rooms the batch touched, and for the client actions it
+applied (control entries, :mod:`roomwatch.streams.actions`) their replies
+and audit rows.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import orjson
 
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment, parse_json
+from roomwatch.streams.actions import Control, decode_control
 
 __all__ = [
     "GROUP",
@@ -107,12 +110,17 @@ def fields_of(line: str) -> dict[str, str]:
     return {"e": line}
 
 
-def decode_entry(entry_id: str, fields: dict[str, str]) -> Entry | RecordError:
-    """An input entry, or why it can't be processed (it then goes to the dead letters)."""
+def decode_entry(entry_id: str, fields: dict[str, str]) -> Entry | Control | RecordError:
+    """An input entry, or why it can't be processed (it then goes to the dead letters).
+
+    A control entry (a client's action, :mod:`roomwatch.streams.actions`) has ``c``.
+    """
     try:
         raw: Any = orjson.loads(fields["e"]) if "e" in fields else fields
         if not isinstance(raw, dict):
             raise ValueError("not a JSON object")
+        if "c" in raw:
+            return decode_control(entry_id, raw)
         record, source, key = raw["r"], str(raw["s"]), str(raw["a"])
         trusted = str(raw.get("t", "0")) == "1"
         pace = float(raw.get("p", 1.0))

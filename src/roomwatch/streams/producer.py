@@ -27,7 +27,7 @@ from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
 from roomwatch.metrics import Metrics, StreamMetrics
 from roomwatch.stages.clock import Pace
-from roomwatch.streams.layout import Keys, encode_entry, fields_of, shard_of
+from roomwatch.streams.layout import Keys, dumps, encode_entry, fields_of, shard_of
 from roomwatch.streams.spool import Spool, SpoolFull
 
 __all__ = ["StreamProducer"]
@@ -119,6 +119,14 @@ class StreamProducer:
         self._waiting.set()
         return "accepted"
 
+    def control(self, room: str, entry: dict[str, Any]) -> None:
+        """A client's action (:mod:`roomwatch.streams.actions`), ordered with the room's records."""
+        if self.spool.full:
+            self._m.spool_refused.inc()
+            raise SpoolFull(f"the gateway's spool holds {self.spool.max_entries} records")
+        self.spool.push(shard_of(room, self.keys.shards), dumps(entry))
+        self._waiting.set()
+
     async def reject(self, error: RecordError, source: str, where: str = "") -> None:
         self._metrics.rejected(source, error.reason)
 
@@ -126,7 +134,8 @@ class StreamProducer:
 
     def start(self) -> None:
         for line in self.spool.load():
-            room = str(json.loads(line)["r"]["room"])
+            obj = json.loads(line)
+            room = str(obj["r"]["room"] if "r" in obj else obj["room"])
             self.spool.push(shard_of(room, self.keys.shards), line)
         if len(self.spool):
             self._waiting.set()

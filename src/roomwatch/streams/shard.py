@@ -10,6 +10,7 @@ produced: the verdicts, the stage events, the alert events and the views
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,15 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 from roomwatch.config import Token
 from roomwatch.core.alerts import AlertEvent
+from roomwatch.core.queue import AuditRecord
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.events import Publish
+from roomwatch.streams.actions import Control, ForwardedActor
 from roomwatch.streams.layout import Entry
 
 if TYPE_CHECKING:
     from roomwatch.compose.graph import Graph
 
 __all__ = ["KeyWindow", "ShardRun"]
+
+logger = logging.getLogger(__name__)
 
 #: Views (snapshots) of the rooms a shard's batches touched go out at most this
 #: often (the ticker sends what is left). The gateway keeps its views current
@@ -75,6 +80,9 @@ class _Collector:
     verdicts: list[list[Any]] = field(default_factory=list)
     events: list[list[Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    #: Client actions applied: ``[key, reply]``, and their audit rows (``Store.submit_audit``).
+    replies: list[list[Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
     rooms: set[str] = field(default_factory=set)
     suppress: bool = False
 
@@ -96,6 +104,23 @@ class _Collector:
     def alert(self, event: AlertEvent) -> None:
         if not self.suppress:
             self.alerts.append(event.to_dict())
+
+    def queue_audit(self, record: AuditRecord, *, role: str = "") -> None:
+        """As ``Store.submit_queue_audit`` words a host-queue action."""
+        if not self.suppress:
+            self.audit.append(
+                {
+                    "ts": record.ts,
+                    "actor": record.actor,
+                    "role": role,
+                    "action": record.action,
+                    "target_kind": "queue_item",
+                    "target_id": record.item_id,
+                    "room": record.room,
+                    "ok": record.ok,
+                    "error": record.error,
+                }
+            )
 
 
 class ShardRun:
@@ -120,10 +145,37 @@ class ShardRun:
         collector = _Collector()
         graph: Graph = make_graph(collector.output, collector.alert)
         graph.sink = collector.publish
+        if graph.triage is not None:
+            graph.triage.audit_sink = collector.queue_audit
+        alerts = graph.alerts
+        if alerts is not None:
+
+            def audit_ack(alert_id: str, actor: str, role: str, ts: float) -> None:
+                if collector.suppress:
+                    return
+                a = alerts.get(alert_id)
+                collector.audit.append(
+                    {
+                        "ts": ts,
+                        "actor": actor,
+                        "role": role,
+                        "action": "ack",
+                        "target_kind": "alert",
+                        "target_id": alert_id,
+                        "room": a.room if a else "",
+                    }
+                )
+
+            alerts.on_ack = audit_ack
         return cls(shard, graph, collector, window)
 
-    async def process(self, entries: Sequence[Entry], *, rebuild: bool = False) -> dict[str, Any]:
+    async def process(
+        self, entries: Sequence[Entry | Control], *, rebuild: bool = False
+    ) -> dict[str, Any]:
         """Run ``entries`` (in stream order) through the graph; what they produced.
+
+        A control entry (a client's action) is applied after the records
+        before it have gone through, through the stage's own ``handle``.
 
         ``rebuild``: only the state moves (a new owner catching up on the
         shard's history); nothing is returned for output.
@@ -137,6 +189,10 @@ class ShardRun:
             for e in entries:
                 if self.keys.seen(e.key):
                     self.redelivered += 1
+                    continue
+                if isinstance(e, Control):
+                    await pipeline.process_queued()
+                    self._apply(e)
                     continue
                 room = e.comment.room
                 if pace.rate(room) != e.pace:
@@ -156,6 +212,25 @@ class ShardRun:
             return {}
         return self.take()
 
+    def _apply(self, c: Control) -> None:
+        g = self.graph
+        stage = g.triage if c.channel == "host" else g.alerts
+        if stage is None:
+            reply: dict[str, Any] = {
+                "type": "error",
+                "error": f"channel {c.channel!r} takes no actions",
+            }
+        else:
+            try:
+                handled = stage.handle(ForwardedActor.of(c), c.message)
+                g.forward(handled.events)
+                reply = handled.reply
+            except Exception:
+                logger.exception("shard %d: action %s failed", self.shard, c.id)
+                reply = {"type": "error", "error": "internal error"}
+        if not self._out.suppress:
+            self._out.replies.append([c.key, reply])
+
     def tick(self, stats: bool) -> dict[str, Any]:
         """Move quiet rooms' time on (and publish moderation stats); what it produced."""
         self.graph.tick()
@@ -172,7 +247,7 @@ class ShardRun:
         out.rooms = set()
         now = time.monotonic()
         views_due = bool(self._dirty) and now - self._views_at >= VIEWS_EVERY_S
-        if not (out.verdicts or out.events or out.alerts or views_due):
+        if not (out.verdicts or out.events or out.alerts or out.replies or views_due):
             return {}
         payload: dict[str, Any] = {"shard": self.shard}
         if out.verdicts:
@@ -181,11 +256,16 @@ class ShardRun:
             payload["events"] = out.events
         if out.alerts:
             payload["alerts"] = out.alerts
+        if out.replies:
+            payload["replies"] = out.replies
+        if out.audit:
+            payload["audit"] = out.audit
         if views_due:
             payload["views"] = self.views(self._dirty)
             self._dirty = set()
             self._views_at = now
         out.verdicts, out.events, out.alerts = [], [], []
+        out.replies, out.audit = [], []
         return payload
 
     def views(self, rooms: set[str]) -> dict[str, dict[str, Any]]:

@@ -38,6 +38,7 @@ from redis.exceptions import RedisError
 from roomwatch.config import StreamsSettings
 from roomwatch.core.errors import RecordError
 from roomwatch.metrics import Metrics, StreamMetrics
+from roomwatch.streams.actions import Control
 from roomwatch.streams.layout import GROUP, Entry, Keys, decode_entry, dumps, id_le
 from roomwatch.streams.scripts import COMMIT, RELEASE, RENEW
 from roomwatch.streams.shard import ShardRun
@@ -435,8 +436,10 @@ def _id_key(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-def _decode(raw: Sequence[Any]) -> tuple[list[Entry], list[tuple[dict[str, Any], RecordError]]]:
-    entries: list[Entry] = []
+def _decode(
+    raw: Sequence[Any],
+) -> tuple[list[Entry | Control], list[tuple[dict[str, Any], RecordError]]]:
+    entries: list[Entry | Control] = []
     dead: list[tuple[dict[str, Any], RecordError]] = []
     for entry_id, fields in raw:
         eid = _text(entry_id)
