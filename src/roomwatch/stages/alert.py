@@ -47,6 +47,7 @@ from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
 from roomwatch.stages.events import Actor, Handled, Publish
+from roomwatch.stages.replies import ack_action, refusal_reply
 from roomwatch.stages.wake import Wakeups
 
 __all__ = ["AlertListener", "AlertStage"]
@@ -338,18 +339,12 @@ class AlertStage:
     def _handle(
         self, client: Actor, message: Mapping[str, Any], out: list[Publish]
     ) -> dict[str, Any]:
-        action = message.get("action")
-        alert_id = message.get("id")
-        if action != "ack":
-            return {"type": "error", "error": f"unknown action {action!r}; expected 'ack'"}
-        if not isinstance(alert_id, str):
-            return {"type": "error", "action": "ack", "error": "an ack needs an 'id' string"}
+        alert_id = ack_action(message)
+        if isinstance(alert_id, dict):
+            return alert_id
         refusal = self.gate.admit(client.token, "alerts.ack", target=alert_id)
         if refusal is not None:
-            reply: dict[str, Any] = {"type": "error", "action": "ack", "error": refusal.reason}
-            if refusal.retry_after:
-                reply["retry_after"] = refusal.retry_after
-            return reply
+            return refusal_reply("ack", refusal, client.token.role, detail=False)
         alert = self.get(alert_id)
         if alert is None or not client.wants(_room_of(alert)):
             # Another room's alert is "not found": its id tells nothing.

@@ -40,11 +40,12 @@ from typing import Any, Final, Protocol
 
 from roomwatch.authz import Authz, Gate, Refusal, RefusalLog
 from roomwatch.core.analyze import TYPED_KINDS
-from roomwatch.core.queue import ACTIONS, AuditRecord, QuestionQueue, QueueConfig, QueueEvent
+from roomwatch.core.queue import AuditRecord, QuestionQueue, QueueConfig, QueueEvent
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
 from roomwatch.stages.events import Actor, Handled, Publish
+from roomwatch.stages.replies import host_action, refusal_reply
 from roomwatch.stages.wake import Wakeups
 
 __all__ = ["TriageStage"]
@@ -277,34 +278,17 @@ class TriageStage:
     def _handle(
         self, client: Actor, message: Mapping[str, Any]
     ) -> tuple[dict[str, Any], list[Publish]]:
-        action = message.get("action")
-        room = message.get("room")
-        item_id = message.get("id")
-        if action not in ACTIONS:
-            return {
-                "type": "error",
-                "error": f"unknown action {action!r}; expected one of " + ", ".join(ACTIONS),
-            }, []
-        if not isinstance(room, str) or not isinstance(item_id, str):
-            return {
-                "type": "error",
-                "action": action,
-                "error": "an action needs 'room' and 'id' strings",
-            }, []
+        checked = host_action(message)
+        if isinstance(checked, dict):
+            return checked, []
+        action, room, item_id = checked
         token = client.token
         refusal = self.gate.admit(token, f"host.{action}", room=room, target=item_id)
         if refusal is None and room not in self._queues:
             refusal = Refusal("no_room", "no questions in that room")
             self.gate.refuse(token, action, refusal, room=room, target=item_id)
         if refusal is not None:
-            reply: dict[str, Any] = {"type": "error", "action": action, "error": refusal.reason}
-            if refusal.reason == "forbidden":
-                reply["detail"] = f"a {token.role} token is read-only"
-            elif refusal.detail:
-                reply["detail"] = refusal.detail
-            if refusal.retry_after:
-                reply["retry_after"] = refusal.retry_after
-            return reply, []
+            return refusal_reply(action, refusal, token.role), []
         q = self.queue(room)
         result = getattr(q, action)(item_id, client.token.label, self.now(room))
         self._replan[room] = None

@@ -35,8 +35,8 @@ from typing import Any, Final
 from roomwatch.authz import Authz, Gate, Refusal, RefusalLog
 from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
-from roomwatch.core.queue import ACTIONS
 from roomwatch.sinks.hub import ActionHandler, Client
+from roomwatch.stages.replies import ack_action, host_action, refusal_reply
 from roomwatch.streams.spool import SpoolFull
 
 __all__ = [
@@ -151,18 +151,6 @@ class TrustedGate(Gate):
         return None
 
 
-def refusal_reply(action: Any, refusal: Refusal, role: str) -> dict[str, Any]:
-    """The error reply to a refused action, as the stages word it."""
-    reply: dict[str, Any] = {"type": "error", "action": action, "error": refusal.reason}
-    if refusal.reason == "forbidden":
-        reply["detail"] = f"a {role} token is read-only"
-    elif refusal.detail:
-        reply["detail"] = refusal.detail
-    if refusal.retry_after:
-        reply["retry_after"] = refusal.retry_after
-    return reply
-
-
 class ActionForwarder:
     """The gateway's action handlers for :data:`CONTROL_CHANNELS`, and their replies."""
 
@@ -225,39 +213,28 @@ class ActionForwarder:
         self, channel: str, client: Client, message: Mapping[str, Any]
     ) -> tuple[str, Any] | dict[str, Any]:
         """The action's room and name, or the error reply (as the stage would give it)."""
-        action = message.get("action")
         token = client.token
         if channel == "host":
-            room, item_id = message.get("room"), message.get("id")
-            if action not in ACTIONS:
-                return {
-                    "type": "error",
-                    "error": f"unknown action {action!r}; expected one of " + ", ".join(ACTIONS),
-                }
-            if not isinstance(room, str) or not isinstance(item_id, str):
-                return {
-                    "type": "error",
-                    "action": action,
-                    "error": "an action needs 'room' and 'id' strings",
-                }
+            host = host_action(message)
+            if isinstance(host, dict):
+                return host
+            action, room, item_id = host
             refusal = self.gate.admit(token, f"host.{action}", room=room, target=item_id)
             if refusal is not None:
                 return refusal_reply(action, refusal, token.role)
             return room, action
-        alert_id = message.get("id")
-        if action != "ack":
-            return {"type": "error", "error": f"unknown action {action!r}; expected 'ack'"}
-        if not isinstance(alert_id, str):
-            return {"type": "error", "action": "ack", "error": "an ack needs an 'id' string"}
+        alert_id = ack_action(message)
+        if isinstance(alert_id, dict):
+            return alert_id
         refusal = self.gate.admit(token, "alerts.ack", target=alert_id)
         if refusal is not None:
-            return refusal_reply("ack", refusal, token.role)
-        room = self._alert_room(alert_id)
-        if room is None or not client.wants(room):
+            return refusal_reply("ack", refusal, token.role, detail=False)
+        alert_room = self._alert_room(alert_id)
+        if alert_room is None or not client.wants(alert_room):
             # Another room's alert is "not found": its id tells nothing.
             # (An alert the worker no longer holds is its own not_found.)
             return {"type": "error", "action": "ack", "error": "not_found"}
-        return room, "ack"
+        return alert_room, "ack"
 
     def resolve(self, key: str, reply: dict[str, Any]) -> None:
         """A worker's reply (from the output stream) to the client that waits for it."""
