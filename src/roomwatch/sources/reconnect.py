@@ -16,13 +16,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tenacity import RetryCallState
 
 from roomwatch.retry import RetryPolicy
 from roomwatch.sources.supervise import SourceState
 
-__all__ = ["Ended", "Reconnects", "mark_restarting"]
+__all__ = ["Ended", "Reconnects", "mark_restarting", "run_session"]
 
 
 class Ended(Exception):
@@ -95,3 +96,18 @@ def mark_restarting(health: SourceState | None, reason: str) -> None:
     health.restarts += 1
     health.last_error = reason[:500]
     health.last_error_at = time.time()
+
+
+async def run_session(ws: Any, session: Awaitable[None]) -> None:
+    """Await one connection's ``session``; when roomwatch stops, say so.
+
+    Cancelled (shutting down), it closes ``ws`` with 1001 going away (within
+    a second) rather than let the connection's context manager report an
+    internal error, then lets the cancellation through.
+    """
+    try:
+        await session
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.close(1001, "roomwatch is stopping"), 1.0)
+        raise

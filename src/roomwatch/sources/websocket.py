@@ -31,7 +31,7 @@ from roomwatch.metrics import Metrics
 from roomwatch.retry import RetryPolicy
 from roomwatch.sources.mapping import parse_mapped
 from roomwatch.sources.protocol import CommentSink
-from roomwatch.sources.reconnect import Ended, Reconnects, mark_restarting
+from roomwatch.sources.reconnect import Ended, Reconnects, mark_restarting, run_session
 from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
 
@@ -115,14 +115,7 @@ class WebSocketSource:
                 self.connections += 1
                 connected.set(1)
                 logger.info("%s: connected to %s", self.name, self.url)
-                try:
-                    await self._read(ws, sink)
-                except asyncio.CancelledError:
-                    # Shutting down: say so (1001 going away) rather than
-                    # let the context manager report an internal error.
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(ws.close(1001, "roomwatch is stopping"), 1.0)
-                    raise
+                await run_session(ws, self._read(ws, sink))
                 reason = "upstream closed the connection"
         except asyncio.CancelledError:
             raise

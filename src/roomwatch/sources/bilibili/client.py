@@ -64,7 +64,7 @@ from roomwatch.sources.bilibili.commands import Ignored, Malformed, to_record
 from roomwatch.sources.bilibili.endpoints import ApiError, HostRing, scheme_and_path
 from roomwatch.sources.bilibili.gap import Gap, GapWatch
 from roomwatch.sources.protocol import CommentSink
-from roomwatch.sources.reconnect import Ended, Reconnects, mark_restarting
+from roomwatch.sources.reconnect import Ended, Reconnects, mark_restarting, run_session
 from roomwatch.sources.supervise import SourceState
 from roomwatch.sources.timebound import UNSTAMPED
 from roomwatch.sources.websocket import Backoff
@@ -224,12 +224,7 @@ class BilibiliSource:
                 self.connections += 1
                 connected.set(1)
                 logger.info("%s: connected to %s", self.name, target.url)
-                try:
-                    await self._session(ws, decoder, sink, target)
-                except asyncio.CancelledError:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(ws.close(1001, "roomwatch is stopping"), 1.0)
-                    raise
+                await run_session(ws, self._session(ws, decoder, sink, target))
                 reason = "the server closed the connection"
         except asyncio.CancelledError:
             raise
