@@ -67,6 +67,35 @@ def _dumps(message: Mapping[str, Any]) -> str:
         return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
+def _release(request: web.Request, ws: web.WebSocketResponse) -> None:
+    """Let reference counting free a finished connection at once.
+
+    Two reference cycles kept every closed connection's response, request
+    and protocol alive until a full ``gc`` pass, and with clients that
+    reconnect all day they piled up faster than the collector reached them
+    (docs/reliability.md, the soak):
+
+    - aiohttp 3.14 leaves the response's heartbeat reset
+      (``_on_data_received``) on the protocol after the connection is lost;
+    - the exception that ended the connection (kept as ``ws.exception()``,
+      e.g. ``ClientConnectionResetError`` with an ``EofStream`` as its
+      context) has a traceback whose frames hold the response.
+
+    The hub is done with the connection here, so drop both links.
+    ``tests/sinks/test_hub_release.py`` fails if an aiohttp upgrade brings a
+    cycle back in another shape.
+    """
+    protocol = request.protocol
+    if getattr(protocol, "_data_received_cb", None) is not None:
+        protocol._data_received_cb = None
+    exc = ws.exception()
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        exc = exc.__context__
+
+
 @dataclass(eq=False)
 class Client:
     """One connected WebSocket client of one channel."""
@@ -280,6 +309,7 @@ class Hub:
                 relay.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await relay
+            _release(request, ws)
         return ws
 
     def _backlog(self, ch: _Channel, client: Client, since: int | None) -> list[str] | None:
