@@ -57,6 +57,22 @@ async def _count_is(locator: Any, n: int) -> bool:
     return bool(await locator.count() == n)
 
 
+async def _next_frame(page: Any) -> None:
+    """Return after the page has drawn a frame that its stream throttle lets through.
+
+    The moderator page redraws the stream at most every 100 ms
+    (``STREAM_EVERY_MS``); this waits for animation frames until 120 ms of
+    the page's own frame time have passed, so one full render pass has run.
+    """
+    await page.evaluate(
+        """() => new Promise((resolve) => {
+            const t0 = performance.now();
+            const step = (t) => (t - t0 > 120 ? resolve() : requestAnimationFrame(step));
+            requestAnimationFrame(step);
+        })"""
+    )
+
+
 async def _texts_are(locator: Any, texts: set[str]) -> bool:
     got = await locator.all_text_contents()
     return bool(got) and set(got) == texts
@@ -125,16 +141,17 @@ async def test_live_stream_colours_filters_and_review_queue(
     # pause on hover keeps the rows still while more arrive
     await page.locator("#stream").hover()
     assert await page.locator("#paused").is_visible()
-    await page.wait_for_timeout(300)  # the paused view is drawn on the next frame
+    await _next_frame(page)  # the paused view is drawn on the next frame
     first = await page.locator("#stream .row").first.get_attribute("data-id")
     await ingest(
         svc,
         [{"room": "beauty-live-1126", "text": f"新评论{i}", "ts": T0 + 500 + i, "id": f"p-{i}"}
          for i in range(5)],
     )  # fmt: skip
-    # The rows have been sent to the page; give it time to (wrongly) draw them.
-    await wait_for(lambda: any(row[0] == "p-4" for row in mod.recent))
-    await page.wait_for_timeout(500)
+    # The page has had the five rows and has drawn a frame since (it counts
+    # them in the paused badge in the same pass that would draw them).
+    await page.locator("#paused-new", has_text="5 条新评论").wait_for(timeout=5000)
+    await _next_frame(page)
     assert await page.locator("#stream .row").first.get_attribute("data-id") == first
     await page.mouse.move(5, 5)
     await page.locator("#stream .row[data-id='p-4']").wait_for(timeout=5000)
@@ -302,7 +319,8 @@ async def test_xss_payloads_stay_inert_text_and_layout_holds(
         q = page.locator(f"#queue .qi[data-id='{item_id}'] .x")
         if await q.count():
             await q.click()
-    await page.wait_for_timeout(300)
+            await page.locator("#detail .d-text").wait_for(timeout=5000)
+    await _next_frame(page)
     result = await page.evaluate(
         """() => ({
             pwned: window.__pwned,

@@ -27,7 +27,7 @@ const state = {
   me: "", canAct: false, config: { raid_window_s: 60, series_bucket_s: 10, series_minutes: 30 },
   rooms: new Map(),            // room -> {rate, mood, total, chip}
   selectedRooms: new Set(),    // empty = all
-  ring: [], fresh: [], rebuild: true, paused: false,
+  ring: [], fresh: [], rebuild: true, paused: false, pausedNew: 0,
   labels: new Set(LABELS), query: "",
   queue: new Map(),            // id -> {item, node}
   cursor: null, selected: new Set(), anchor: null,
@@ -130,7 +130,10 @@ function streamRow(c) {
   return li;
 }
 function addComments(rows) {
-  for (const c of rows) state.ring.push(c);
+  for (const c of rows) {
+    state.ring.push(c);
+    if (state.paused && matches(c)) state.pausedNew++;
+  }
   if (state.ring.length > RING * 1.5) state.ring.splice(0, state.ring.length - RING);
   if (!state.rebuild) {
     for (const c of rows) state.fresh.push(c);
@@ -142,6 +145,8 @@ function renderStream(now) {
   if (!state.rebuild && now - streamAt < STREAM_EVERY_MS) return;
   streamAt = now;
   if (state.paused) {
+    // Say how many matching comments arrived since the pause, without drawing them.
+    pausedNew.textContent = state.pausedNew ? ` · ${state.pausedNew} 条新评论 new` : "";
     if (!state.pausedFull) {
       // Paused: show the last MAX_ROWS matching comments to scroll through.
       state.pausedFull = true;
@@ -181,9 +186,12 @@ function renderStream(now) {
 }
 streamList.addEventListener("mouseenter", () => setPaused(true));
 streamList.addEventListener("mouseleave", () => setPaused(false));
+const pausedNew = $("paused-new");
 function setPaused(p) {
   state.paused = p;
   state.pausedFull = false;
+  state.pausedNew = 0;
+  pausedNew.textContent = "";
   $("paused").hidden = !p;
   if (!p) state.rebuild = true;
 }
