@@ -51,6 +51,7 @@ from roomwatch.core.model import (
     save_artifacts,
 )
 from roomwatch.core.normalize import Normalized
+from roomwatch.core.targets import Targets
 
 __all__ = [
     "FORMAT",
@@ -182,6 +183,7 @@ class Classifier:
         "_room_terms",
         "_shown",
         "_stack",
+        "_targets",
         "_weights",
         "labels",
         "manifest",
@@ -194,6 +196,7 @@ class Classifier:
         lexicon: Lexicon,
         room_terms: Mapping[str, RoomTerms] | None = None,
         asks: AskCues | None = None,
+        targets: Targets | None = None,
     ) -> None:
         model = (
             artifacts
@@ -202,6 +205,7 @@ class Classifier:
         )
         manifest = model.manifest
         self._asks = asks if asks is not None else AskCues.empty()
+        self._targets = targets if targets is not None else Targets([])
         self.manifest = manifest
         self.version = str(manifest.get("version", "unknown"))
         self.labels = LABELS
@@ -241,6 +245,7 @@ class Classifier:
             Lexicon.from_dir(lexicons_dir),
             room_terms,
             AskCues.from_file(lexicons_dir / "asks.tsv"),
+            Targets.from_file(lexicons_dir / "targets.txt"),
         )
 
     @property
@@ -263,6 +268,10 @@ class Classifier:
     @property
     def ask_cues(self) -> AskCues:
         return self._asks
+
+    @property
+    def targets(self) -> Targets:
+        return self._targets
 
     def evidence_grams(self, weight_min: float) -> list[str]:
         """N-grams of two or more characters (boundary marks and word spaces
@@ -376,6 +385,20 @@ class Classifier:
         # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
         # curse pattern) needs a confident model.
         evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
+        # ... and someone it is aimed at (lexicons/targets.txt): "垃圾", "好恶心" about
+        # nothing in particular are opinions. Without a target the row is not
+        # evidenced and becomes chatter below; with one, the target is a reason.
+        aimed: dict[int, str] = {}
+        if self._targets.enabled:
+            abuse_evidence = _LABEL_EVIDENCE[_ABUSE]
+            for i in np.flatnonzero((chosen == _ABUSE) & evidenced).tolist():
+                if any(h.evidence in abuse_evidence for h in hits[i]):
+                    continue
+                target = self._targets.find(normalized[i].text)
+                if target is None:
+                    evidenced[i] = False
+                else:
+                    aimed[i] = "target:" + target
         for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
             label_i = int(chosen[i])
             if label_i == _QUESTION and i in cued:
@@ -412,6 +435,8 @@ class Classifier:
                 reasons = row_top
             if cued and i in cued:
                 reasons = [*reasons, cued[i]]
+            if aimed and i in aimed and label_i == _ABUSE:
+                reasons = [*reasons, aimed[i]]
             if weak and i in weak:
                 reasons = [*reasons, weak[i]]
             out.append(
