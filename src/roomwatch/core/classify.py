@@ -28,6 +28,7 @@ Per-room terms (:class:`~roomwatch.core.lexicon.RoomTerms`) are passed to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,20 @@ _PARTICLE_MIN_PROB = 0.6
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
+# A lone word with a question mark ("营销号？", "沐子哥？") is an echo or a reaction,
+# not an ask (labelling guide: "a single word with '？' → chatter"): a question
+# verdict whose only question evidence is "?" and whose text is one word
+# (sentence-final particles and punctuation aside) goes to chatter.
+_FINAL_PARTICLES = frozenset("啊呀嘛吧哦哇呢吗么诶欸嗯")
+_LONE_WORD = 4
+_NOT_CONTENT = re.compile(r"[^\w]|_")
+# What keeps a short "X？" an ask: a wh-word, a verb making it a proposition, an
+# A-not-A tail (包邮不？), or a buyer topic the guide lists (price, link, size,
+# shipping, stock, colour: "价格？", "链接？").
+_PROPOSITION = re.compile(
+    r"什么|啥|谁|哪|几|多少|多久|多大|多长|怎|咋|是|有|在|能|会|要|[不没]$"
+    r"|价|钱|链接|尺|码|发货|快递|运费|邮|库存|货|优惠|券|颜色|色号|规格|保质"
+)
 _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
     LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
     LABELS.index("grievance"): frozenset({"lex:grievance"}),
@@ -161,6 +176,19 @@ def stack_abuse(
     p = np.clip(main_abuse, 1e-9, 1.0 - 1e-9)
     z = a * np.log(p / (1.0 - p)) + b * abuse_logit + c
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def _lone_word_with_mark(hits: Sequence[Hit], text: str) -> bool:
+    """Whether the only question evidence is "?" and the text is a lone word: at most
+    _LONE_WORD characters once punctuation and final particles are dropped, and
+    nothing of _PROPOSITION."""
+    if any(h.evidence == "pat:ask_spec" for h in hits):
+        return False
+    terms = [h.term for h in hits if h.evidence == "lex:question"]
+    if not terms or any(t != "?" for t in terms):
+        return False
+    content = _NOT_CONTENT.sub("", text).rstrip("".join(_FINAL_PARTICLES))
+    return len(content) <= _LONE_WORD and _PROPOSITION.search(content) is None
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -377,7 +405,7 @@ class Classifier:
                 probs[i, _QUESTION] < _PARTICLE_MIN_PROB
                 and all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
-            ):
+            ) or _lone_word_with_mark(hits[i], normalized[i].text):
                 probs[i, _CHATTER] += probs[i, _QUESTION]
                 probs[i, _QUESTION] = 0.0
                 chosen[i] = _CHATTER
