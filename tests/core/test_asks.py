@@ -135,3 +135,15 @@ def test_a_lone_word_with_a_question_mark_is_chatter(analyzer: Analyzer) -> None
 def test_lone_buyer_topics_stay_questions(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
     assert label == "question", reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "musing"), [("为什么选这个角色", True), ("为啥大家都穿红衣服", True),
+                         ("为什么你的是新款", False), ("为什么啊", False)],
+)  # fmt: skip
+def test_why_musings_are_rhetoric_but_why_to_someone_is_not(
+    cues: AskCues, text: str, musing: bool
+) -> None:
+    # The guide: "why" about a choice in the video is musing; "why" put to
+    # someone (为什么你…) or a bare 为什么啊 in a conversation asks.
+    assert (cues.find(text).rhetoric is not None) is musing, text
