@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from roomwatch.core.asks import AskCues
+from roomwatch.core.cuelist import CueList
 from roomwatch.core.errors import ModelError
 from roomwatch.core.features import EVIDENCE, Featurizer, Rows, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
@@ -52,7 +53,6 @@ from roomwatch.core.model import (
     save_artifacts,
 )
 from roomwatch.core.normalize import Normalized
-from roomwatch.core.targets import Targets
 
 __all__ = [
     "FORMAT",
@@ -82,6 +82,7 @@ _MIN_CONTRIBUTION = 0.05
 # evidence for its top label is chatter (see Classifier.predict_batch).
 _MIN_EVIDENCE = 0.2
 _CHATTER = LABELS.index("chatter")
+_SPAM = LABELS.index("spam")
 _QUESTION = LABELS.index("question")
 # An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
 # model gives question at least this probability; a rhetorical cue without an
@@ -202,6 +203,7 @@ class Classifier:
     """Loaded model + lexicons; :meth:`predict_batch` is the hot path."""
 
     __slots__ = (
+        "_adforms",
         "_asks",
         "_bias",
         "_featurizer",
@@ -224,7 +226,8 @@ class Classifier:
         lexicon: Lexicon,
         room_terms: Mapping[str, RoomTerms] | None = None,
         asks: AskCues | None = None,
-        targets: Targets | None = None,
+        targets: CueList | None = None,
+        adforms: CueList | None = None,
     ) -> None:
         model = (
             artifacts
@@ -233,7 +236,8 @@ class Classifier:
         )
         manifest = model.manifest
         self._asks = asks if asks is not None else AskCues.empty()
-        self._targets = targets if targets is not None else Targets([])
+        self._targets = targets if targets is not None else CueList("targets", [])
+        self._adforms = adforms if adforms is not None else CueList("adforms", [])
         self.manifest = manifest
         self.version = str(manifest.get("version", "unknown"))
         self.labels = LABELS
@@ -273,7 +277,8 @@ class Classifier:
             Lexicon.from_dir(lexicons_dir),
             room_terms,
             AskCues.from_file(lexicons_dir / "asks.tsv"),
-            Targets.from_file(lexicons_dir / "targets.txt"),
+            CueList.from_file(lexicons_dir / "targets.txt"),
+            CueList.from_file(lexicons_dir / "adforms.txt"),
         )
 
     @property
@@ -298,8 +303,12 @@ class Classifier:
         return self._asks
 
     @property
-    def targets(self) -> Targets:
+    def targets(self) -> CueList:
         return self._targets
+
+    @property
+    def adforms(self) -> CueList:
+        return self._adforms
 
     def evidence_grams(self, weight_min: float) -> list[str]:
         """N-grams of two or more characters (boundary marks and word spaces
@@ -414,19 +423,26 @@ class Classifier:
         # curse pattern) needs a confident model.
         evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
         # ... and someone it is aimed at (lexicons/targets.txt): "垃圾", "好恶心" about
-        # nothing in particular are opinions. Without a target the row is not
-        # evidenced and becomes chatter below; with one, the target is a reason.
+        # nothing in particular are opinions. Likewise spam resting on n-grams
+        # needs an ad form (lexicons/adforms.txt): "专业！！！" is no ad. Without
+        # the cue the row is not evidenced and becomes chatter below; with it,
+        # the cue is a reason.
         aimed: dict[int, str] = {}
-        if self._targets.enabled:
-            abuse_evidence = _LABEL_EVIDENCE[_ABUSE]
-            for i in np.flatnonzero((chosen == _ABUSE) & evidenced).tolist():
-                if any(h.evidence in abuse_evidence for h in hits[i]):
+        for label, cue_list, prefix in (
+            (_ABUSE, self._targets, "target:"),
+            (_SPAM, self._adforms, "adform:"),
+        ):
+            if not cue_list.enabled:
+                continue
+            label_evidence = _LABEL_EVIDENCE[label]
+            for i in np.flatnonzero((chosen == label) & evidenced).tolist():
+                if any(h.evidence in label_evidence for h in hits[i]):
                     continue
-                target = self._targets.find(normalized[i].text)
-                if target is None:
+                found = cue_list.find(normalized[i].text)
+                if found is None:
                     evidenced[i] = False
                 else:
-                    aimed[i] = "target:" + target
+                    aimed[i] = prefix + found
         for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
             label_i = int(chosen[i])
             if label_i == _QUESTION and i in cued:
@@ -463,7 +479,7 @@ class Classifier:
                 reasons = row_top
             if cued and i in cued:
                 reasons = [*reasons, cued[i]]
-            if aimed and i in aimed and label_i == _ABUSE:
+            if aimed and i in aimed and label_i in (_ABUSE, _SPAM):
                 reasons = [*reasons, aimed[i]]
             if weak and i in weak:
                 reasons = [*reasons, weak[i]]
