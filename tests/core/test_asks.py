@@ -112,3 +112,38 @@ def test_short_commerce_asks_stay_questions(analyzer: Analyzer, text: str) -> No
     label, reasons = _verdict(analyzer, text)
     assert label == "question", reasons
     assert not any(r.startswith("rhetoric:") for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    "text", ["主播在吗", "还有人吗?", "是吗?", "推我干嘛?", "前几个版本", "好几天没更新"]
+)
+def test_roll_calls_backchannels_and_indefinite_ji_are_no_asks(cues: AskCues, text: str) -> None:
+    # The guide's roll-calls (有人吗), a bare 是吗 ("really?"), 干嘛 closing a
+    # protest, and 几 meaning "a few" expect no answer.
+    cue = cues.find(text)
+    assert cue.rhetoric is not None and cue.ask is None, (text, cue)
+
+
+def test_a_lone_word_with_a_question_mark_is_chatter(analyzer: Analyzer) -> None:
+    # The model reads 嘛? as a question; a lone noun with ？ is an echo (guide).
+    label, reasons = _verdict(analyzer, "红烧肉嘛？")
+    assert label == "chatter", reasons
+    assert "weak:question" in reasons
+
+
+@pytest.mark.parametrize("text", ["尺码？", "发货？", "这个几号链接"])
+def test_lone_buyer_topics_stay_questions(analyzer: Analyzer, text: str) -> None:
+    label, reasons = _verdict(analyzer, text)
+    assert label == "question", reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "musing"), [("为什么选这个角色", True), ("为啥大家都穿红衣服", True),
+                         ("为什么你的是新款", False), ("为什么啊", False)],
+)  # fmt: skip
+def test_why_musings_are_rhetoric_but_why_to_someone_is_not(
+    cues: AskCues, text: str, musing: bool
+) -> None:
+    # The guide: "why" about a choice in the video is musing; "why" put to
+    # someone (为什么你…) or a bare 为什么啊 in a conversation asks.
+    assert (cues.find(text).rhetoric is not None) is musing, text

@@ -28,6 +28,7 @@ Per-room terms (:class:`~roomwatch.core.lexicon.RoomTerms`) are passed to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from roomwatch.core.asks import AskCues
+from roomwatch.core.cuelist import CueList
 from roomwatch.core.errors import ModelError
 from roomwatch.core.features import EVIDENCE, Featurizer, Rows, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
@@ -80,6 +82,7 @@ _MIN_CONTRIBUTION = 0.05
 # evidence for its top label is chatter (see Classifier.predict_batch).
 _MIN_EVIDENCE = 0.2
 _CHATTER = LABELS.index("chatter")
+_SPAM = LABELS.index("spam")
 _QUESTION = LABELS.index("question")
 # An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
 # model gives question at least this probability; a rhetorical cue without an
@@ -95,6 +98,20 @@ _PARTICLE_MIN_PROB = 0.6
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
+# A lone word with a question mark ("营销号？", "沐子哥？") is an echo or a reaction,
+# not an ask (labelling guide: "a single word with '？' → chatter"): a question
+# verdict whose only question evidence is "?" and whose text is one word
+# (sentence-final particles and punctuation aside) goes to chatter.
+_FINAL_PARTICLES = frozenset("啊呀嘛吧哦哇呢吗么诶欸嗯")
+_LONE_WORD = 4
+_NOT_CONTENT = re.compile(r"[^\w]|_")
+# What keeps a short "X？" an ask: a wh-word, a verb making it a proposition, an
+# A-not-A tail (包邮不？), or a buyer topic the guide lists (price, link, size,
+# shipping, stock, colour: "价格？", "链接？").
+_PROPOSITION = re.compile(
+    r"什么|啥|谁|哪|几|多少|多久|多大|多长|怎|咋|是|有|在|能|会|要|[不没]$"
+    r"|价|钱|链接|尺|码|发货|快递|运费|邮|库存|货|优惠|券|颜色|色号|规格|保质"
+)
 _LABEL_EVIDENCE: dict[int, frozenset[str]] = {
     LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
     LABELS.index("grievance"): frozenset({"lex:grievance"}),
@@ -162,6 +179,19 @@ def stack_abuse(
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
 
+def _lone_word_with_mark(hits: Sequence[Hit], text: str) -> bool:
+    """Whether the only question evidence is "?" and the text is a lone word: at most
+    _LONE_WORD characters once punctuation and final particles are dropped, and
+    nothing of _PROPOSITION."""
+    if any(h.evidence == "pat:ask_spec" for h in hits):
+        return False
+    terms = [h.term for h in hits if h.evidence == "lex:question"]
+    if not terms or any(t != "?" for t in terms):
+        return False
+    content = _NOT_CONTENT.sub("", text).rstrip("".join(_FINAL_PARTICLES))
+    return len(content) <= _LONE_WORD and _PROPOSITION.search(content) is None
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     np.exp(z, out=z)
@@ -173,6 +203,7 @@ class Classifier:
     """Loaded model + lexicons; :meth:`predict_batch` is the hot path."""
 
     __slots__ = (
+        "_adforms",
         "_asks",
         "_bias",
         "_featurizer",
@@ -182,6 +213,7 @@ class Classifier:
         "_room_terms",
         "_shown",
         "_stack",
+        "_targets",
         "_weights",
         "labels",
         "manifest",
@@ -194,6 +226,8 @@ class Classifier:
         lexicon: Lexicon,
         room_terms: Mapping[str, RoomTerms] | None = None,
         asks: AskCues | None = None,
+        targets: CueList | None = None,
+        adforms: CueList | None = None,
     ) -> None:
         model = (
             artifacts
@@ -202,6 +236,8 @@ class Classifier:
         )
         manifest = model.manifest
         self._asks = asks if asks is not None else AskCues.empty()
+        self._targets = targets if targets is not None else CueList("targets", [])
+        self._adforms = adforms if adforms is not None else CueList("adforms", [])
         self.manifest = manifest
         self.version = str(manifest.get("version", "unknown"))
         self.labels = LABELS
@@ -241,6 +277,8 @@ class Classifier:
             Lexicon.from_dir(lexicons_dir),
             room_terms,
             AskCues.from_file(lexicons_dir / "asks.tsv"),
+            CueList.from_file(lexicons_dir / "targets.txt"),
+            CueList.from_file(lexicons_dir / "adforms.txt"),
         )
 
     @property
@@ -263,6 +301,14 @@ class Classifier:
     @property
     def ask_cues(self) -> AskCues:
         return self._asks
+
+    @property
+    def targets(self) -> CueList:
+        return self._targets
+
+    @property
+    def adforms(self) -> CueList:
+        return self._adforms
 
     def evidence_grams(self, weight_min: float) -> list[str]:
         """N-grams of two or more characters (boundary marks and word spaces
@@ -368,7 +414,7 @@ class Classifier:
                 probs[i, _QUESTION] < _PARTICLE_MIN_PROB
                 and all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
-            ):
+            ) or _lone_word_with_mark(hits[i], normalized[i].text):
                 probs[i, _CHATTER] += probs[i, _QUESTION]
                 probs[i, _QUESTION] = 0.0
                 chosen[i] = _CHATTER
@@ -376,6 +422,27 @@ class Classifier:
         # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
         # curse pattern) needs a confident model.
         evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
+        # ... and someone it is aimed at (lexicons/targets.txt): "垃圾", "好恶心" about
+        # nothing in particular are opinions. Likewise spam resting on n-grams
+        # needs an ad form (lexicons/adforms.txt): "专业！！！" is no ad. Without
+        # the cue the row is not evidenced and becomes chatter below; with it,
+        # the cue is a reason.
+        aimed: dict[int, str] = {}
+        for label, cue_list, prefix in (
+            (_ABUSE, self._targets, "target:"),
+            (_SPAM, self._adforms, "adform:"),
+        ):
+            if not cue_list.enabled:
+                continue
+            label_evidence = _LABEL_EVIDENCE[label]
+            for i in np.flatnonzero((chosen == label) & evidenced).tolist():
+                if any(h.evidence in label_evidence for h in hits[i]):
+                    continue
+                found = cue_list.find(normalized[i].text)
+                if found is None:
+                    evidenced[i] = False
+                else:
+                    aimed[i] = prefix + found
         for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
             label_i = int(chosen[i])
             if label_i == _QUESTION and i in cued:
@@ -412,6 +479,8 @@ class Classifier:
                 reasons = row_top
             if cued and i in cued:
                 reasons = [*reasons, cued[i]]
+            if aimed and i in aimed and label_i in (_ABUSE, _SPAM):
+                reasons = [*reasons, aimed[i]]
             if weak and i in weak:
                 reasons = [*reasons, weak[i]]
             out.append(

@@ -1,0 +1,77 @@
+"""Cue lists: regexes that say whom an insult is aimed at, or that a text has an ad form.
+
+A verdict that rests on the model's n-grams alone, with no lexicon or pattern
+evidence for its label, stands only when a person could point at something in
+the text that the label needs (issue 11; ``docs/labelling-guide.md``):
+
+* abuse is an insult **aimed at someone** (a viewer, the host, a person in the
+  video, a group). ``lexicons/targets.txt`` lists what names or addresses
+  someone: pronouns, demonstratives, person and group nouns, regions, an
+  imperative to the addressee. The abuse head learnt COLD's disgust and group
+  words (恶心, 垃圾, 女的), so "垃圾", "丑东西", "好恶心" about nothing named
+  came out as abuse; now they are chatter.
+* spam is a **contact or ad pattern**. ``lexicons/adforms.txt`` lists the ad
+  forms the contact and ad lexicons do not: asks to contact (找我, 私聊),
+  引流 to another shop or group (去我直播间, 隔壁, 群号), 关注…有福利, services
+  (代练, 刷粉, 兼职), price pitches (只要 + a number). The main head learnt
+  直播间 and 专业 as spam words, so "专业！！！" and greetings came out as spam.
+
+Each file holds one regex per line (``#`` comments), run on normalised text
+with separators removed (so 北_京_人 still names a group).
+:class:`~roomwatch.core.classify.Classifier` shows the match in ``reasons``
+(``target:<text>``, ``adform:<text>``); a verdict without one becomes chatter
+(``weak:abuse``, ``weak:spam``). Lexicon- or pattern-backed verdicts need no
+cue.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from roomwatch.core.errors import ModelError
+
+__all__ = ["CueList"]
+
+# Separators an evasion spelling puts between characters (what normalisation
+# keeps of them): they must not hide a cue.
+_SEPARATORS = re.compile(r"[\s_\-·.*/|~,，、]+")
+
+
+class CueList:
+    """One alternation of a file's regexes; :meth:`find` returns the first match."""
+
+    __slots__ = ("_rx", "name")
+
+    def __init__(self, name: str, rxs: list[str]) -> None:
+        self.name = name
+        for rx in rxs:
+            try:
+                re.compile(rx)
+            except re.error as exc:
+                raise ModelError(f"bad regex {rx!r} in {name}: {exc}") from exc
+        self._rx = re.compile("|".join(f"(?:{rx})" for rx in rxs)) if rxs else None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether there are any regexes (without them the rule does not apply)."""
+        return self._rx is not None
+
+    @classmethod
+    def from_file(cls, path: Path) -> CueList:
+        """Read one regex per line (``#`` comments); a missing file means no rule."""
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return cls(path.name, [])
+        except OSError as exc:
+            raise ModelError(f"cannot read {path}: {exc}") from exc
+        rxs = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        return cls(path.name, rxs)
+
+    def find(self, text: str) -> str | None:
+        """The first match in ``text`` (normalised, separators removed), or None."""
+        if self._rx is None:
+            return None
+        m = self._rx.search(_SEPARATORS.sub("", text))
+        return m.group(0) if m is not None else None

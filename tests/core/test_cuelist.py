@@ -1,0 +1,113 @@
+"""Cue lists (roomwatch.core.cuelist, used by Classifier): an abuse verdict resting
+on the model's n-grams alone needs someone it is aimed at (lexicons/targets.txt),
+a spam verdict an ad form (lexicons/adforms.txt)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from roomwatch.core.analyze import Analyzer
+from roomwatch.core.cuelist import CueList
+from roomwatch.core.errors import ModelError
+from roomwatch.core.record import Comment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def targets() -> CueList:
+    return CueList.from_file(ROOT / "lexicons" / "targets.txt")
+
+
+@pytest.fixture(scope="module")
+def adforms() -> CueList:
+    return CueList.from_file(ROOT / "lexicons" / "adforms.txt")
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer.load(ROOT / "models", ROOT / "lexicons")
+
+
+def _judge(analyzer: Analyzer, texts: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    comments = [Comment(room="t", text=t, ts=0.0, id=str(i)) for i, t in enumerate(texts)]
+    return [(v.label, v.reasons) for v in analyzer.analyze(comments)]
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [("你这个垃圾", "你"), ("主播这种人", "主播"), ("河南人都是骗子", "河南人"),
+     ("北_京_人都是土包子", "北京人"), ("老女 人还播什么", "老女人"), ("那个胖子", "那个"),
+     ("长成这样也好意思", "长成这样"), ("闭嘴吧", "闭嘴")],
+)  # fmt: skip
+def test_targets_are_found(targets: CueList, text: str, target: str) -> None:
+    assert targets.find(text) == target
+
+
+@pytest.mark.parametrize("text", ["垃圾", "丑东西", "好恶心啊", "打架就是想打", "人气好高"])
+def test_no_target_in_bare_opinions(targets: CueList, text: str) -> None:
+    assert targets.find(text) is None, text
+
+
+def test_opinions_without_a_target_are_chatter(analyzer: Analyzer) -> None:
+    # The abuse head reads these as abuse (COLD's disgust words); nobody is named.
+    for label, reasons in _judge(analyzer, ["垃圾", "丑东西", "好恶心啊", "这也太恶心了"]):
+        assert label == "chatter", reasons
+        assert "weak:abuse" in reasons
+
+
+def test_ngram_abuse_with_a_target_shows_it(analyzer: Analyzer) -> None:
+    got = _judge(analyzer, ["你这个垃圾", "主播这种垃圾还有脸直播", "河南人都是骗子"])
+    for (label, reasons), target in zip(got, ["你", "主播", "河南人"], strict=True):
+        assert label == "abuse", reasons
+        assert f"target:{target}" in reasons
+
+
+def test_lexicon_insults_need_no_target(analyzer: Analyzer) -> None:
+    for label, reasons in _judge(analyzer, ["狗官", "傻逼", "长成这样也好意思露脸"]):
+        assert label == "abuse", reasons
+        assert not any(r.startswith("target:") for r in reasons)
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [("想要便宜的找我", "找我"), ("去我直播间抽免单", "去我直播间"), ("隔壁店只要13", "隔壁"),
+     ("专业代练上分", "代练"), ("关注我有福利", "关注我有福利"), ("一起合租会员不", "合租"),
+     ("宝妈群:8 9 6 0 0", "群:896")],
+)  # fmt: skip
+def test_ad_forms_are_found(adforms: CueList, text: str, form: str) -> None:
+    assert adforms.find(text) == form
+
+
+@pytest.mark.parametrize(
+    "text", ["专业!!!", "免费用电", "欢迎新进直播间的朋友", "三连了", "关注了"]
+)
+def test_no_ad_form_in_room_talk(adforms: CueList, text: str) -> None:
+    assert adforms.find(text) is None, text
+
+
+def test_spam_without_an_ad_form_is_chatter(analyzer: Analyzer) -> None:
+    # The main head reads 专业 and 直播间 as spam words; no contact, no ad.
+    for label, reasons in _judge(analyzer, ["专业!!!", "专业团队"]):
+        assert label == "chatter", reasons
+        assert "weak:spam" in reasons
+
+
+def test_ngram_spam_with_an_ad_form_shows_it(analyzer: Analyzer) -> None:
+    ((label, reasons),) = _judge(analyzer, ["专业代运营~~"])
+    assert label == "spam", reasons
+    assert "adform:代运营" in reasons
+
+
+def test_missing_file_turns_the_rule_off(tmp_path: Path) -> None:
+    assert not CueList.from_file(tmp_path / "none.txt").enabled
+    assert CueList.from_file(tmp_path / "none.txt").find("你") is None
+
+
+def test_bad_regex_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "targets.txt"
+    path.write_text("# comment\n(你\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"bad regex .* in targets\.txt"):
+        CueList.from_file(path)
