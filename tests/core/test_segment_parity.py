@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
-from math import log
+from math import log, nan
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import jieba
 import pytest
 
 from roomwatch.core.normalize import Normalizer
-from roomwatch.core.segdict import cache_path, read_table, write_table
+from roomwatch.core.segdict import WordTable, cache_path, read_table, write_table
 from roomwatch.core.segment import Segmenter, _build_table, _Dictionary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +56,12 @@ def texts() -> list[str]:
         out += list(_jsonl(path))[::25]
     normalize = Normalizer.from_dir(LEXICONS)
     out += [normalize(t).text for t in out]
+    # Long word blocks (the last stretch of a block more than 48 characters
+    # long is walked in Python, the rest in numpy): runs of texts with their
+    # separators taken out, and long repeats.
+    glued = ["".join(re.findall(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+", t)) for t in out[:4000]]
+    out += ["".join(glued[i : i + n]) for n in (7, 30) for i in range(0, 4000, 97)]
+    out += ["哈" * 301, "呜" * 77, "a1" * 60, "6" * 90 + "主播" * 40, "上链接" * 50]
     return out
 
 
@@ -151,15 +158,17 @@ def test_batched_equals_single(seg: Segmenter, texts: list[str]) -> None:
 
 
 def test_stored_table_is_the_built_table(seg: Segmenter, tmp_path: Path) -> None:
-    # The table as read back from the between-process store is the one built
-    # from jieba, value for value, and cuts the same.
+    # The table as read back from the between-process store holds what was
+    # built from jieba, word for word and value for value, and cuts the same.
     userdict = LEXICONS / "userdict.txt"
     built = _build_table(userdict)
     path = cache_path(userdict.read_bytes(), tmp_path)
-    write_table(path, built)
+    write_table(path, WordTable.build(built), list(built[0]))
     stored = read_table(path)
-    assert stored == built
-    assert stored == (seg._dict.logp, seg._dict.unknown)
-    assert stored is not None
-    again = Segmenter(_Dictionary(userdict, *stored))
+    assert stored is not None and stored.unknown == built[1] == seg._dict.unknown
+    words = list(built[0])
+    want = [repr(nan if v is None else v) for v in built[0].values()]
+    assert [repr(v) for v in stored.lookup(words)] == want
+    assert [repr(v) for v in seg._dict.table.lookup(words)] == want
+    again = Segmenter(_Dictionary(userdict, stored))
     assert again.cut_batch(TIES) == seg.cut_batch(TIES)
