@@ -27,6 +27,8 @@ from typing import Any
 
 import jieba
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segdict import WordTable, cache_path, read_table, write_table
@@ -172,3 +174,21 @@ def test_stored_table_is_the_built_table(seg: Segmenter, tmp_path: Path) -> None
     assert [repr(v) for v in seg._dict.table.lookup(words)] == want
     again = Segmenter(_Dictionary(userdict, stored))
     assert again.cut_batch(TIES) == seg.cut_batch(TIES)
+
+
+# Characters that make words, prefixes, unknown characters, joined ASCII runs
+# and separators, for random texts up to and past the 48-character numpy span.
+_ALPHABET = "哈呜上链接几号多少钱主播家人们包邮吗你好中国人民银行龘靐a1vx6 ！，。-"
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.text(alphabet=_ALPHABET, max_size=120), min_size=1, max_size=8))
+def test_random_texts_cut_as_jieba_alone_and_batched(
+    seg: Segmenter, references: tuple[Any, Any], texts: list[str]
+) -> None:
+    _plain, shorter = references
+    want = [_words(shorter, t) for t in texts]
+    assert Segmenter(seg._dict).cut_batch(texts) == want
+    assert [Segmenter(seg._dict).cut(t) for t in texts] == want
