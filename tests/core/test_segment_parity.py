@@ -192,3 +192,14 @@ def test_random_texts_cut_as_jieba_alone_and_batched(
     want = [_words(shorter, t) for t in texts]
     assert Segmenter(seg._dict).cut_batch(texts) == want
     assert [Segmenter(seg._dict).cut(t) for t in texts] == want
+
+
+def test_a_batch_cut_in_chunks_cuts_as_small_batches(
+    seg: Segmenter, texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch larger than one numpy pass is cut chunk by chunk (here chunks
+    # of about 300 characters), with the same words.
+    sample = texts[::7]
+    whole = Segmenter(seg._dict).cut_batch(sample)
+    monkeypatch.setattr("roomwatch.core.segment._CHUNK_CHARS", 300)
+    assert Segmenter(seg._dict).cut_batch(sample) == whole

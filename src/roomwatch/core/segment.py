@@ -62,6 +62,10 @@ _BLOCK_CACHE_LIMIT = 20_000
 #: end); positions further from the end, in very long blocks only, are
 #: walked in Python over the same candidate table.
 _VECTOR_STEPS = 48
+#: Characters of word blocks cut in one numpy pass (a big batch, as in
+#: training, goes in chunks: the candidate table holds 8 bytes per character
+#: and candidate word length).
+_CHUNK_CHARS = 50_000
 _ASCII_TABLE = np.zeros(128, dtype=bool)
 _ASCII_TABLE[[ord(ch) for ch in _ASCII_ALNUM]] = True
 
@@ -239,7 +243,16 @@ class Segmenter:
             plans[text] = pieces
         if not plans:
             return found  # type: ignore[return-value]  # (every text was cached)
-        cut = dict(zip(wanted, self._cut_blocks(list(wanted)), strict=True))
+        cut: dict[str, list[str]] = {}
+        chunk: list[str] = []
+        chars = 0
+        for block in wanted:  # (in chunks: the candidate table grows with the characters)
+            chunk.append(block)
+            chars += len(block)
+            if chars >= _CHUNK_CHARS:
+                cut.update(zip(chunk, self._cut_blocks(chunk), strict=True))
+                chunk, chars = [], 0
+        cut.update(zip(chunk, self._cut_blocks(chunk), strict=True))
         done: dict[str, tuple[str, ...]] = {}
         for text, plan in plans.items():
             if plan is None:
