@@ -244,7 +244,8 @@ class AnalysisPool:
         todo: dict[_Key, list[int]] = {}
         for i, c in enumerate(comments):
             kind = c.kind
-            key = (c.room if kind in TYPED_KINDS else "", kind, c.text)
+            # (The room only where it has extra terms, as Analyzer's memo_key.)
+            key = (c.room if kind in TYPED_KINDS and c.room in room_terms else "", kind, c.text)
             hit = memo.get(key)
             if hit is not None:
                 memo.move_to_end(key)

@@ -39,9 +39,12 @@ class _VerdictWriter:
 
     def __call__(self, results: Sequence[Any]) -> None:
         from roomwatch.core.result import Skipped
+        from roomwatch.core.verdict import json_lines
 
         lines = []
         write = self._fh is not None
+        verdicts = [r for r in results if not isinstance(r, Skipped)]
+        encoded = iter(json_lines(verdicts) if write else ())
         for r in results:
             if isinstance(r, Skipped):
                 self.skipped[r.reason] += 1
@@ -50,7 +53,7 @@ class _VerdictWriter:
             else:
                 self.labels[r.label] += 1
                 if write:
-                    lines.append(r.to_json())
+                    lines.append(next(encoded))
         if lines and self._fh is not None:
             self._fh.write("\n".join(lines) + "\n")
 
@@ -242,6 +245,7 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
     """
     from roomwatch.compose import build_pipeline
     from roomwatch.core.result import Result, Skipped
+    from roomwatch.core.verdict import json_lines
 
     out = sys.stdout
     lines: list[str] = []
@@ -251,12 +255,13 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
 
     def write(results: Sequence[Result]) -> None:
         nonlocal answered
+        encoded = iter(json_lines([r for r in results if not isinstance(r, Skipped)]))
         for r in results:
             if isinstance(r, Skipped):
                 skip = {"skipped": r.reason, "error": r.error}
                 lines.append(json.dumps({"line": int(r.where), **skip}, ensure_ascii=False))
             else:
-                lines.append(r.to_json())
+                lines.append(next(encoded))
         answered += len(results)
         if answered >= wanted:
             caught_up.set()

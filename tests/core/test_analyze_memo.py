@@ -3,7 +3,8 @@
 Cached against uncached, batched against single: the same comments give
 equal verdicts (every field: tokens, label, scores, reasons, stamps) whether
 each is analysed alone with the memo off, in batches with the memo on, or
-through a memo so small that it evicts all the time.
+through a memo so small that it evicts all the time. Rooms without extra
+terms share the memo's entries; a room with terms has its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from roomwatch.core.analyze import Analyzer
+from roomwatch.core.analyze import Analyzer, memo_key
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.record import Comment
 from roomwatch.core.verdict import Verdict
@@ -78,7 +79,8 @@ def test_memo_is_bounded_and_keeps_the_most_recent(comments: list[Comment]) -> N
     _batched(analyzer, comments, 64)
     assert len(analyzer._memo) == 50
     last = comments[-1]
-    assert (last.room, True, last.text) in analyzer._memo
+    assert memo_key(last, True, {}) in analyzer._memo
+    assert analyzer.known(last)
 
 
 def test_new_room_terms_empty_the_memo(comments: list[Comment]) -> None:
@@ -94,3 +96,28 @@ def test_new_room_terms_empty_the_memo(comments: list[Comment]) -> None:
     )
     assert any("room-abuse" in r for r in second[0].reasons)
     assert not any("room-abuse" in r for r in first[0].reasons)
+
+
+def _at(room: str, text: str, kind: str = "comment") -> Comment:
+    raw = {"room": room, "text": text, "ts": 1.0e9, "kind": kind}
+    return Comment.from_dict(raw, received_at=1.0e9)
+
+
+def test_rooms_without_terms_share_entries_and_a_room_with_terms_does_not() -> None:
+    text = "这个主播是个大骗子"
+    terms = {"termed": RoomTerms.of(abuse=["骗子"])}
+    cached = Analyzer.load(ROOT / "models", ROOT / "lexicons", terms)
+    plain = Analyzer.load(ROOT / "models", ROOT / "lexicons", terms)
+    plain.memo_size = 0
+    batch = [_at("a", text), _at("termed", text), _at("b", text), _at("a", text, "gift")]
+    first = cached.analyze(batch[:1])
+    assert cached.known(_at("b", text)) and not cached.known(_at("termed", text))
+    got = first + cached.analyze(batch[1:])
+    assert got == [v for c in batch for v in plain.analyze([c])]
+    # One entry for both rooms without terms, one for the room with them,
+    # one for the untyped record.
+    assert len(cached._memo) == 3
+    assert got[0].scores is got[2].scores  # the shared entry's very objects
+    assert got[0].comment.room == "a" and got[2].comment.room == "b"
+    assert any("room-abuse" in r for r in got[1].reasons)
+    assert not any("room-abuse" in r for r in got[2].reasons)

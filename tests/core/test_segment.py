@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import jieba
@@ -69,7 +70,13 @@ def test_tokenizer_is_built_on_demand_and_agrees(tmp_path: Path) -> None:
     assert tokenizer is seg.tokenizer
     assert tokenizer.FREQ["上链接"] == 2000
     assert tokenizer.FREQ.get("几号链接")
-    assert seg._dict.logp.keys() == tokenizer.FREQ.keys()
+    # The word table holds every word and prefix of the tokenizer, each with
+    # its log probability (NaN for a prefix only), and nothing else.
+    words = list(tokenizer.FREQ)
+    got = seg._dict.table.lookup([*words, "不是一个词吧", "zzqx"])
+    total = math.log(tokenizer.total)
+    want = [math.log(f) - total if f else math.nan for f in tokenizer.FREQ.values()]
+    assert [repr(v) for v in got] == [repr(v) for v in want] + ["None", "None"]
 
 
 def test_repeated_runs_in_new_texts(seg: Segmenter) -> None:

@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
-from math import log
+from math import log, nan
 from pathlib import Path
 from typing import Any
 
 import jieba
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from roomwatch.core.normalize import Normalizer
-from roomwatch.core.segdict import cache_path, read_table, write_table
+from roomwatch.core.segdict import WordTable, cache_path, read_table, write_table
 from roomwatch.core.segment import Segmenter, _build_table, _Dictionary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +58,12 @@ def texts() -> list[str]:
         out += list(_jsonl(path))[::25]
     normalize = Normalizer.from_dir(LEXICONS)
     out += [normalize(t).text for t in out]
+    # Long word blocks (the last stretch of a block more than 48 characters
+    # long is walked in Python, the rest in numpy): runs of texts with their
+    # separators taken out, and long repeats.
+    glued = ["".join(re.findall(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+", t)) for t in out[:4000]]
+    out += ["".join(glued[i : i + n]) for n in (7, 30) for i in range(0, 4000, 97)]
+    out += ["哈" * 301, "呜" * 77, "a1" * 60, "6" * 90 + "主播" * 40, "上链接" * 50]
     return out
 
 
@@ -151,15 +160,46 @@ def test_batched_equals_single(seg: Segmenter, texts: list[str]) -> None:
 
 
 def test_stored_table_is_the_built_table(seg: Segmenter, tmp_path: Path) -> None:
-    # The table as read back from the between-process store is the one built
-    # from jieba, value for value, and cuts the same.
+    # The table as read back from the between-process store holds what was
+    # built from jieba, word for word and value for value, and cuts the same.
     userdict = LEXICONS / "userdict.txt"
     built = _build_table(userdict)
     path = cache_path(userdict.read_bytes(), tmp_path)
-    write_table(path, built)
+    write_table(path, WordTable.build(built), list(built[0]))
     stored = read_table(path)
-    assert stored == built
-    assert stored == (seg._dict.logp, seg._dict.unknown)
-    assert stored is not None
-    again = Segmenter(_Dictionary(userdict, *stored))
+    assert stored is not None and stored.unknown == built[1] == seg._dict.unknown
+    words = list(built[0])
+    want = [repr(nan if v is None else v) for v in built[0].values()]
+    assert [repr(v) for v in stored.lookup(words)] == want
+    assert [repr(v) for v in seg._dict.table.lookup(words)] == want
+    again = Segmenter(_Dictionary(userdict, stored))
     assert again.cut_batch(TIES) == seg.cut_batch(TIES)
+
+
+# Characters that make words, prefixes, unknown characters, joined ASCII runs
+# and separators, for random texts up to and past the 48-character numpy span.
+_ALPHABET = "哈呜上链接几号多少钱主播家人们包邮吗你好中国人民银行龘靐a1vx6 ！，。-"
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.text(alphabet=_ALPHABET, max_size=120), min_size=1, max_size=8))
+def test_random_texts_cut_as_jieba_alone_and_batched(
+    seg: Segmenter, references: tuple[Any, Any], texts: list[str]
+) -> None:
+    _plain, shorter = references
+    want = [_words(shorter, t) for t in texts]
+    assert Segmenter(seg._dict).cut_batch(texts) == want
+    assert [Segmenter(seg._dict).cut(t) for t in texts] == want
+
+
+def test_a_batch_cut_in_chunks_cuts_as_small_batches(
+    seg: Segmenter, texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch larger than one numpy pass is cut chunk by chunk (here chunks
+    # of about 300 characters), with the same words.
+    sample = texts[::7]
+    whole = Segmenter(seg._dict).cut_batch(sample)
+    monkeypatch.setattr("roomwatch.core.segment._CHUNK_CHARS", 300)
+    assert Segmenter(seg._dict).cut_batch(sample) == whole

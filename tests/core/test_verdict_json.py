@@ -2,7 +2,8 @@
 
 It uses orjson where the two encoders agree and ``json`` elsewhere; these
 cases are the ones where they differ (tiny floats, NaN and infinities, lone
-surrogates, ints past 64 bits) and the text a live room sends.
+surrogates, ints past 64 bits) and the text a live room sends. ``json_lines``
+(a batch's lines, rounded at once by ``round4``) writes what ``to_json`` writes.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.record import Comment, User
-from roomwatch.core.verdict import Verdict
+from roomwatch.core.verdict import Verdict, json_lines, round4
 
 LABELS = ("chatter", "question", "grievance", "abuse", "spam")
 
@@ -109,3 +111,73 @@ def test_any_verdict_is_written_as_json_dumps_wrote_it(
 ) -> None:
     v = _verdict(text, ts=ts, amount=amount, lag_s=lag_s, scores=scores, sentiment=sentiment)
     assert v.to_json() == _old(v)
+
+
+# -- the batch writer (json_lines) and its rounding ---------------------------
+
+
+def test_json_lines_writes_what_to_json_writes_for_the_edge_cases() -> None:
+    cases = [
+        _verdict(ts=1e-05),
+        _verdict(amount=math.nan, kind="gift"),
+        _verdict(sentiment=math.nan),
+        _verdict(sentiment=-0.00001),
+        _verdict(sentiment=-0.0),
+        _verdict(scores=(math.inf, 0.0, 0.0, 0.0, -math.inf)),
+        _verdict(scores=(1e300, 1e300, 0.5, 0.00005, 0.00015)),
+        _verdict(scores=(0.00004, 0.00005, 0.00015, 0.99976, 0.0)),
+        _verdict(scores=(0.12345, 0.23455, 0.5, 1.00005, 2.5e-5)),
+        _verdict("lone \ud800 surrogate"),
+        _verdict(user=User("u1", None, 2**70)),
+        _verdict(lag_s=0.1234, amount=5.5, kind="gift"),
+    ]
+    assert json_lines(cases) == [v.to_json() for v in cases]
+    assert json_lines([]) == []
+    # One verdict whose scores have another number of labels than the rest.
+    odd = _verdict()
+    odd = Verdict(
+        odd.comment, odd.normalized, odd.tokens, "chatter", {"chatter": 1.0}, 0.3, (), "m1"
+    )
+    assert json_lines([cases[0], odd, cases[1]]) == [
+        cases[0].to_json(),
+        odd.to_json(),
+        cases[1].to_json(),
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.tuples(*[st.floats(allow_nan=True, allow_infinity=True)] * 5),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.none() | st.floats(allow_nan=True, allow_infinity=True),
+        ),
+        max_size=12,
+    )
+)
+def test_json_lines_is_to_json_for_any_batch(
+    rows: list[tuple[tuple[float, ...], float, float | None]],
+) -> None:
+    batch = [_verdict(scores=s, sentiment=m, lag_s=lag) for s, m, lag in rows]
+    assert json_lines(batch) == [v.to_json() for v in batch]
+
+
+def _same(a: float, b: float) -> bool:
+    return repr(a) == repr(b)  # -0.0 and 0.0 differ, NaN equals NaN
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=30))
+def test_round4_is_pythons_round_for_any_float(values: list[float]) -> None:
+    got = round4(np.array(values, dtype=np.float64)).tolist()
+    assert all(_same(a, round(x, 4)) for a, x in zip(got, values, strict=True))
+
+
+def test_round4_at_and_near_every_half_between_minus_one_and_one() -> None:
+    halves = [k / 1e4 + 0.00005 for k in range(-10_000, 10_000)]
+    near = [math.nextafter(h, d) for h in halves for d in (-math.inf, math.inf)]
+    values = halves + near + [k / 1e4 for k in range(-10_000, 10_001)]
+    values += [0.0, -0.0, 5e-324, -5e-324, 999_999.99995, 1e6, -1e6, 123_456.78905]
+    got = round4(np.array(values)).tolist()
+    assert all(_same(a, round(x, 4)) for a, x in zip(got, values, strict=True))

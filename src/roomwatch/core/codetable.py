@@ -173,16 +173,29 @@ class TokenHasher:
         if n == 0:
             return np.zeros(0, dtype=np.uint64)
         joined = "".join(tokens).encode("utf-32-le", "surrogatepass")
-        cps = np.frombuffer(joined, dtype=np.uint32).astype(np.uint64)
+        cps = np.frombuffer(joined, dtype=np.uint32)
         lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
         ends = np.cumsum(lengths)
-        starts = ends - lengths
-        pw, inv = self._powers(len(cps) + 1)
+        return self.span_codes(self.prefix(cps), ends - lengths, lengths)
+
+    def prefix(self, cps: np.ndarray) -> np.ndarray:
+        """The prefix sums ``S`` of code points ``cps`` (``S[i]``: the first ``i``),
+        from which :meth:`span_codes` gives the code of any run of them."""
+        pw, _inv = self._powers(len(cps) + 1)
+        prefix = np.zeros(len(cps) + 1, dtype=np.uint64)
         with np.errstate(over="ignore"):
-            prefix = np.zeros(len(cps) + 1, dtype=np.uint64)
-            np.cumsum(cps * pw[: len(cps)], out=prefix[1:])
-            h = (prefix[ends] - prefix[starts]) * inv[starts]
-            h += lengths.astype(np.uint64) * _U64(_LEN_MULT)
+            np.cumsum(cps.astype(np.uint64) * pw[: len(cps)], out=prefix[1:])
+        return prefix
+
+    def span_codes(
+        self, prefix: np.ndarray, starts: np.ndarray, lengths: np.ndarray | int
+    ) -> np.ndarray:
+        """The codes of the runs ``[start, start + length)`` of the code points
+        whose :meth:`prefix` sums are ``prefix`` (``lengths``: an array or one int)."""
+        _pw, inv = self._powers(len(prefix))
+        with np.errstate(over="ignore"):
+            h = (prefix[starts + lengths] - prefix[starts]) * inv[starts]
+            h += np.asarray(lengths).astype(np.uint64) * _U64(_LEN_MULT)
             h ^= h >> _U64(30)
             h *= _MIX1
             h ^= h >> _U64(27)

@@ -1,26 +1,33 @@
 """Segmentation: split normalised text into words with a private jieba dictionary.
 
-Each :class:`Segmenter` owns a ``jieba.Tokenizer`` (never the global ``jieba.dt``)
-initialised with jieba's dictionary plus ``lexicons/userdict.txt``, so live-room
-words such as 包邮, 上链接, 家人们, 几号链接 and 多少钱 stay whole.
+The dictionary is jieba's plus ``lexicons/userdict.txt``, so live-room words
+such as 包邮, 上链接, 家人们, 几号链接 and 多少钱 stay whole (a private
+``jieba.Tokenizer``, never the global ``jieba.dt``, builds it).
 
-Cutting follows jieba's precise mode without the HMM (maximum-probability route
-through the word graph built from the tokenizer's dictionary), implemented here
-in a tighter loop than ``Tokenizer.cut``. New words that the HMM would guess are
-left as single characters; the classifier sees character n-grams anyway.
-Whitespace is dropped; other non-word characters become one token each.
+Cutting follows jieba's precise mode without the HMM: the most probable route
+through the graph of dictionary words (where two routes are exactly as
+probable, the one with the shorter word first; the model was trained on that
+rule). New words that the HMM would guess are left as single characters,
+except runs of single ASCII letters and digits, which join up as in jieba;
+the classifier sees character n-grams anyway. Whitespace is dropped; other
+non-word characters become one token each.
 
-Building the dictionary takes about a second, so dictionaries are cached per
-process by user-dictionary path and modification time (constructing a second
-``Segmenter`` for the same directory is cheap), and the finished word table is
-kept between processes in the temp folder, keyed by everything it is built
-from (:mod:`roomwatch.core.segdict`): a later start reads it in about a quarter
-of the time, without importing jieba.
+A batch is cut at once, in numpy (:meth:`Segmenter.cut_batch`): the word
+blocks of its texts are laid end to end, every candidate word is looked up by
+its 64-bit code in the dictionary's hash table (:class:`~roomwatch.core.segdict.WordTable`;
+one pass per word length, for the runs still a prefix of some word), and the
+best route is found for all blocks together, one step per distance from a
+block's end (the sums are the same float additions jieba does, in the same
+order; the last stretch of a very long block is walked in Python). This is
+about twice as fast as a Python loop over the word graph
+(``tests/core/test_segment_parity.py`` holds it to jieba's own tokens).
 
-Memory: the cutting loop needs only one ``word -> log probability`` mapping, so
-after it is built the jieba ``Tokenizer`` (whose ``FREQ`` dict holds the same
-~500k keys again, with int values) is dropped. Equal frequencies share one
-float object. The tokenizer is rebuilt, the same way, the first time something
+The table is built once (about a second: jieba's dictionary, the user
+dictionary, the hash table) and kept between processes in the temp folder,
+keyed by everything it is built from (:mod:`roomwatch.core.segdict`): later
+starts read it in milliseconds, without importing jieba. Dictionaries are
+also kept per process by user-dictionary path and modification time. The
+jieba ``Tokenizer`` is built again, the same way, the first time something
 asks for :attr:`Segmenter.tokenizer` (or :func:`load_tokenizer`).
 """
 
@@ -34,28 +41,49 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from roomwatch.core.errors import ModelError
-from roomwatch.core.segdict import Table, cache_path, read_table, write_table
+from roomwatch.core.segdict import Table, WordTable, cache_path, read_table, write_table
 
 __all__ = ["Segmenter", "load_tokenizer"]
 
 _BLOCK_RE = re.compile(r"([\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+)")
 _WHOLE_BLOCK = _BLOCK_RE.fullmatch
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-_CACHE_LIMIT = 50_000
+#: Whole texts whose cut is kept. The analyser's memo of repeated texts sits in
+#: front (roomwatch.core.analyze), so few repeats reach the segmenter: on
+#: 100,000 real comments 2% of the texts it saw were in a 50,000-text cache,
+#: which held up to 28 MB. A few thousand keep the repeats of callers
+#: without a memo (training, one-off cuts).
+_CACHE_LIMIT = 5_000
 _BLOCK_CACHE_LIMIT = 20_000
+#: Route steps done in numpy for all blocks at once (distance from a block's
+#: end); positions further from the end, in very long blocks only, are
+#: walked in Python over the same candidate table.
+_VECTOR_STEPS = 48
+#: Characters of word blocks cut in one numpy pass (a big batch, as in
+#: training, goes in chunks: the candidate table holds 8 bytes per character
+#: and candidate word length).
+_CHUNK_CHARS = 50_000
+_ASCII_TABLE = np.zeros(128, dtype=bool)
+_ASCII_TABLE[[ord(ch) for ch in _ASCII_ALNUM]] = True
 
 
 class _Dictionary:
     """The cutting loop's word table, plus the jieba tokenizer built on demand."""
 
-    __slots__ = ("_tokenizer", "logp", "unknown", "userdict")
+    __slots__ = ("_tokenizer", "table", "userdict")
 
-    def __init__(self, userdict: Path, logp: dict[str, float | None], unknown: float) -> None:
+    def __init__(self, userdict: Path, table: WordTable) -> None:
         self.userdict = userdict
-        self.logp = logp  # word -> log probability; None for prefixes only
-        self.unknown = unknown  # log probability of a character the dictionary lacks
+        self.table = table
         self._tokenizer: Any = None
+
+    @property
+    def unknown(self) -> float:
+        """The log probability of a character the dictionary lacks."""
+        return self.table.unknown
 
     @property
     def tokenizer(self) -> Any:
@@ -89,15 +117,17 @@ def _dictionary(userdict: Path, cache_dir: Path | None = None) -> _Dictionary:
         where = cache_path(data, cache_dir)
         table = read_table(where)
         if table is None:
-            table = _build_table(userdict)
-            write_table(where, table)
-        found = _Dictionary(userdict, *table)
+            built = _build_table(userdict)
+            table = WordTable.build(built)
+            write_table(where, table, list(built[0]))
+        found = _Dictionary(userdict, table)
         _LOADED[key] = found
         return found
 
 
 def _build_table(userdict: Path) -> Table:
-    """The cutting loop's table, built from a fresh jieba tokenizer."""
+    """Every word and prefix of a fresh jieba tokenizer with its log probability
+    (what :class:`~roomwatch.core.segdict.WordTable` is built from)."""
     tokenizer = _build_tokenizer(userdict)
     log_total = math.log(float(tokenizer.total))
     # One float object per distinct frequency (a few thousand), not per word.
@@ -108,7 +138,6 @@ def _build_table(userdict: Path) -> Table:
         if value == 1.0:
             value = by_freq[freq] = math.log(freq) - log_total if freq else None
         logp[word] = value
-    # The tokenizer's FREQ duplicates logp's keys; it is rebuilt on demand.
     return logp, -log_total
 
 
@@ -157,7 +186,7 @@ class Segmenter:
         self._dict = dictionary
         self._cache: dict[str, tuple[str, ...]] = {}
         # Word runs recur across different comments (主播, 多少钱, 666): their cuts
-        # are cached too, so a new comment made of known runs costs no DAG walk.
+        # are cached too, so a new comment made of known runs costs no route.
         self._blocks: dict[str, list[str]] = {}
 
     @classmethod
@@ -179,84 +208,210 @@ class Segmenter:
         cached = self._cache.get(text)
         if cached is not None:
             return cached
-        out: list[str] = []
-        if _WHOLE_BLOCK(text) is not None:
-            # One block, no separator (six in ten real comments): what the loop
-            # below would do for its one piece, without the split.
-            self._cut_block(text, out)
-            result = tuple(out)
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[text] = result
-            return result
-        blocks = self._blocks
-        for i, piece in enumerate(_BLOCK_RE.split(text)):
-            if not piece:
-                continue
-            if i % 2:
-                words = blocks.get(piece)
-                if words is None:
-                    words = []
-                    self._cut_block(piece, words)
-                    if len(blocks) >= _BLOCK_CACHE_LIMIT:
-                        blocks.clear()
-                    blocks[piece] = words
-                out.extend(words)
-            else:
-                out.extend("".join(piece.split()))  # one token a character, no whitespace
-        result = tuple(out)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[text] = result
-        return result
+        return self.cut_batch([text])[0]
 
     def cut_batch(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
-        """:meth:`cut` for each text."""
-        cut = self.cut
-        return [cut(text) for text in texts]
+        """:meth:`cut` for each text, the word blocks of all of them cut at once."""
+        cache = self._cache
+        blocks = self._blocks
+        found = [cache.get(text) for text in texts]
+        # Each new text as its pieces: a word block's words (known already) or
+        # the block (to cut), or the characters between blocks; the blocks to cut.
+        plans: dict[str, list[list[str] | str] | None] = {}
+        wanted: dict[str, None] = {}
+        for text, got in zip(texts, found, strict=True):
+            if got is not None or text in plans:
+                continue
+            if _WHOLE_BLOCK(text) is not None:
+                # One block, no separator (six in ten real comments).
+                plans[text] = None
+                wanted[text] = None
+                continue
+            pieces: list[list[str] | str] = []
+            for i, piece in enumerate(_BLOCK_RE.split(text)):
+                if not piece:
+                    continue
+                if not i % 2:
+                    pieces.append(list("".join(piece.split())))  # a token a character
+                    continue
+                words = blocks.get(piece)
+                if words is None:
+                    wanted[piece] = None
+                    pieces.append(piece)
+                else:
+                    pieces.append(words)
+            plans[text] = pieces
+        if not plans:
+            return found  # type: ignore[return-value]  # (every text was cached)
+        cut: dict[str, list[str]] = {}
+        chunk: list[str] = []
+        chars = 0
+        for block in wanted:  # (in chunks: the candidate table grows with the characters)
+            chunk.append(block)
+            chars += len(block)
+            if chars >= _CHUNK_CHARS:
+                cut.update(zip(chunk, self._cut_blocks(chunk), strict=True))
+                chunk, chars = [], 0
+        cut.update(zip(chunk, self._cut_blocks(chunk), strict=True))
+        done: dict[str, tuple[str, ...]] = {}
+        for text, plan in plans.items():
+            if plan is None:
+                result = tuple(cut[text])
+            else:
+                out: list[str] = []
+                for piece in plan:
+                    if isinstance(piece, str):
+                        words = cut[piece]
+                        if len(blocks) >= _BLOCK_CACHE_LIMIT:
+                            blocks.clear()
+                        blocks[piece] = words
+                        out.extend(words)
+                    else:
+                        out.extend(piece)
+                result = tuple(out)
+            done[text] = result
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[text] = result
+        return [
+            got if got is not None else done[text] for text, got in zip(texts, found, strict=True)
+        ]
 
-    def _cut_block(self, block: str, out: list[str]) -> None:
-        get = self._dict.logp.get
-        unknown = self._dict.unknown
-        n = len(block)
-        score = [0.0] * (n + 1)
-        nxt = [0] * n
-        for start in range(n - 1, -1, -1):
-            best = -math.inf
-            best_end = start
-            end = start + 1
-            lp = get(block[start], 1.0)  # 1.0: not even a prefix (log-probs are < 0)
-            while lp != 1.0:
-                if lp is not None:
-                    value = lp + score[end]
+    def _cut_blocks(self, blocks: Sequence[str]) -> list[list[str]]:
+        """The words of each word block (see the module docstring)."""
+        if not blocks:
+            return []
+        table = self._dict.table
+        unknown = table.unknown
+        n_blocks = len(blocks)
+        joined = "".join(blocks)
+        lengths = np.fromiter(map(len, blocks), np.int64, n_blocks)
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        n = len(cps)
+        block_of = np.repeat(np.arange(n_blocks, dtype=np.int64), lengths)
+        end_of = ends[block_of]
+        # Candidate words: every run still a word or a prefix of one, one
+        # length at a time (a run stops once it is neither).
+        prefix = table.hasher.prefix(cps)
+        lookup = table.codes.lookup
+        alive = np.arange(n, dtype=np.int64)
+        found_at: list[np.ndarray] = []
+        found_len: list[int] = []
+        found_logp: list[np.ndarray] = []
+        size = 0
+        while len(alive):
+            size += 1
+            alive = alive[alive + size <= end_of[alive]]
+            if not len(alive):
+                break
+            index, hit = lookup(table.hasher.span_codes(prefix, alive, size))
+            alive = alive[hit]
+            logp = table.logp[index[hit]]
+            word = ~np.isnan(logp)
+            if word.any():
+                found_at.append(alive[word])
+                found_len.append(size)
+                found_logp.append(logp[word])
+        width = max(found_len, default=1)
+        # cand[p, k]: log probability of the word of k + 1 characters at p (-inf: none).
+        cand = np.full((n, width), -np.inf)
+        for at, k, logp in zip(found_at, found_len, found_logp, strict=True):
+            cand[at, k - 1] = logp
+        # score[g]: best log probability of the rest of the block from position
+        # p (g = p + its block's number: one slot of 0 after each block's end).
+        slot = np.arange(n, dtype=np.int64) + block_of
+        score = np.zeros(n + n_blocks + width + 1)
+        step = np.zeros(n, dtype=np.int64)  # length of the best word at p
+        distance = end_of - np.arange(n, dtype=np.int64)
+        order = np.argsort(distance, kind="stable")
+        bounds = np.searchsorted(distance[order], np.arange(1, _VECTOR_STEPS + 2)).tolist()
+        lengths_1 = np.arange(1, width + 1, dtype=np.int64)
+        for d in range(_VECTOR_STEPS):
+            at = order[bounds[d] : bounds[d + 1]]
+            if not len(at):
+                break
+            g = slot[at]
+            values = cand[at] + score[g[:, None] + lengths_1]
+            best = values.argmax(axis=1)  # the first best: the shorter word on a tie
+            top = values[np.arange(len(at)), best]
+            none = top == -np.inf
+            if none.any():
+                top[none] = unknown + score[g[none] + 1]
+                best[none] = 0
+            score[g] = top
+            step[at] = best + 1
+        rest = order[bounds[_VECTOR_STEPS] :]
+        if len(rest):
+            self._walk_rest(rest, slot, cand, score, step, unknown)
+        return self._words(joined, cps, starts, ends, block_of, end_of, step, n_blocks)
+
+    @staticmethod
+    def _walk_rest(
+        rest: np.ndarray,
+        slot: np.ndarray,
+        cand: np.ndarray,
+        score: np.ndarray,
+        step: np.ndarray,
+        unknown: float,
+    ) -> None:
+        """The route steps of positions further than _VECTOR_STEPS from their
+        block's end (long blocks), in Python, nearest to the end first."""
+        scores: list[float] = score.tolist()
+        steps: list[int] = []
+        minus_inf = -math.inf
+        for g, row in zip(slot[rest].tolist(), cand[rest].tolist(), strict=True):
+            best = minus_inf
+            best_len = 1
+            for k, logp in enumerate(row, 1):
+                if logp != minus_inf:
+                    value = logp + scores[g + k]
                     if value > best:
                         best = value
-                        best_end = end
-                if end >= n:
-                    break
-                end += 1
-                lp = get(block[start:end], 1.0)
-            if best == -math.inf:
-                best = unknown + score[start + 1]
-                best_end = start + 1
-            score[start] = best
-            nxt[start] = best_end
+                        best_len = k
+            if best == minus_inf:
+                best = unknown + scores[g + 1]
+                best_len = 1
+            scores[g] = best
+            steps.append(best_len)
+        step[rest] = steps
+
+    @staticmethod
+    def _words(
+        joined: str,
+        cps: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        block_of: np.ndarray,
+        end_of: np.ndarray,
+        step: np.ndarray,
+        n_blocks: int,
+    ) -> list[list[str]]:
+        """Each block's words along the best route, single ASCII letters and digits joined."""
+        n = len(cps)
+        is_start = np.zeros(n, dtype=bool)
+        at = starts[starts < ends]
+        stop = ends[starts < ends]
+        while len(at):
+            is_start[at] = True
+            at = at + step[at]
+            more = at < stop
+            at, stop = at[more], stop[more]
+        first = np.flatnonzero(is_start)
+        last = np.minimum(np.append(first[1:], n), end_of[first])
+        code = cps[first]
+        single = (last - first == 1) & (code < 128)
+        single[single] = _ASCII_TABLE[code[single]]
+        joins = np.zeros(len(first), dtype=bool)
+        joins[1:] = single[1:] & single[:-1] & (block_of[first[1:]] == block_of[first[:-1]])
+        first = first[~joins]
+        last = np.minimum(np.append(first[1:], n), end_of[first])
+        words = [joined[a:b] for a, b in zip(first.tolist(), last.tolist(), strict=True)]
+        counts = np.bincount(block_of[first], minlength=n_blocks).tolist()
+        out: list[list[str]] = []
         pos = 0
-        buf = ""
-        while pos < n:
-            end = nxt[pos]
-            if end - pos == 1:
-                word = block[pos]
-                if word in _ASCII_ALNUM:  # single letters and digits join up: "vx", "666"
-                    buf += word
-                    pos = end
-                    continue
-            else:
-                word = block[pos:end]
-            if buf:
-                out.append(buf)
-                buf = ""
-            out.append(word)
-            pos = end
-        if buf:
-            out.append(buf)
+        for count in counts:
+            out.append(words[pos : pos + count])
+            pos += count
+        return out

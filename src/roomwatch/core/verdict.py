@@ -5,16 +5,17 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import orjson
 
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.record import Comment
 
-__all__ = ["Verdict"]
+__all__ = ["Verdict", "json_lines", "round4"]
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -121,10 +122,15 @@ class Verdict:
         ``round(v, 4)`` of a finite ``v`` is 0 or at least 1e-4, so they agree
         exactly when their sum is finite (a NaN or infinity makes it non-finite;
         so does an overflowing sum, which only sends a line to ``json``).
+        :func:`json_lines` writes a batch's lines (the same bytes) faster.
         """
-        c = self.comment
         scores = dict(zip(self.scores, map(round, self.scores.values(), _FOURS), strict=False))
         sentiment = round(self.sentiment, 4)
+        return self._encode(scores, sentiment, math.isfinite(sum(scores.values(), sentiment)))
+
+    def _encode(self, scores: dict[str, float], sentiment: float, finite: bool) -> str:
+        """The line, given the rounded scores and sentiment and whether they are all finite."""
+        c = self.comment
         out: dict[str, Any] = {
             "id": c.id,
             "room": c.room,
@@ -138,7 +144,7 @@ class Verdict:
             "lexicons": self.lexicons,
             "config": self.config,
         }
-        fast = math.isfinite(sum(scores.values(), sentiment)) and _alike(c.ts)
+        fast = finite and _alike(c.ts)
         user = c.user
         if user.id is not None or user.name is not None or user.level is not None:
             out["user"] = user.to_dict()
@@ -156,6 +162,73 @@ class Verdict:
             except TypeError:  # a lone surrogate, an int past 64 bits, a numpy float
                 pass
         return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_lines(verdicts: Sequence[Verdict]) -> list[str]:
+    """``[v.to_json() for v in verdicts]``, the same strings, in about half the time.
+
+    Python's ``round(v, 4)`` of the scores and sentiment took half of
+    :meth:`Verdict.to_json`'s time; here they are rounded for the whole batch
+    at once by :func:`round4`, which gives exactly ``round``'s results.
+    """
+    if not verdicts:
+        return []
+    flat: list[float] = []
+    extend = flat.extend
+    append = flat.append
+    for v in verdicts:
+        extend(v.scores.values())
+        append(v.sentiment)
+    values = np.array(flat, dtype=np.float64)
+    rounded = round4(values)
+    sizes = np.fromiter((len(v.scores) + 1 for v in verdicts), np.int64, len(verdicts))
+    ends = np.cumsum(sizes)
+    # Whether every rounded value of a verdict is finite (then orjson may write it).
+    bad = np.zeros(len(flat) + 1, dtype=np.int64)
+    np.cumsum(~np.isfinite(rounded), out=bad[1:])
+    finite = (bad[ends] - bad[ends - sizes] == 0).tolist()
+    as_list: list[float] = rounded.tolist()
+    out: list[str] = []
+    start = 0
+    for v, end, ok in zip(verdicts, ends.tolist(), finite, strict=True):
+        scores = dict(zip(v.scores, as_list[start : end - 1], strict=True))
+        out.append(v._encode(scores, as_list[end - 1], ok))
+        start = end
+    return out
+
+
+#: Below this magnitude ``x * 1e4`` is within 1e-6 of the real product
+#: (under 1e10, a float's ulp is at most 2**-19).
+_ROUND_LIMIT = 1e6
+#: ``x * 1e4`` this close to a half needs Python's ``round`` to tell the way.
+_HALF_MARGIN = 1e-4
+
+
+def round4(values: np.ndarray) -> np.ndarray:
+    """``round(x, 4)`` of every float in ``values``, exactly as Python rounds.
+
+    Python rounds the exact decimal value of ``x`` to 4 places (half to even)
+    and returns the float nearest that decimal, ``k / 10**4`` for an integer
+    ``k``: IEEE division of the exact integer ``k`` by the exact ``1e4`` gives
+    that nearest float too. ``k`` is ``floor(t)`` or ``floor(t) + 1`` for
+    ``t = |x| * 1e4``, and the rounding error of that product (under 1e-6
+    here) can only change which one when ``t``'s fraction lies within
+    :data:`_HALF_MARGIN` of a half: those values, NaN, infinities and
+    magnitudes of :data:`_ROUND_LIMIT` or more go through ``round`` itself.
+    The sign is copied back, so ``-0.00001`` gives ``-0.0`` as ``round`` does.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        t = np.abs(x) * 1e4
+        k = np.floor(t)
+        frac = t - k
+        k += frac > 0.5
+        out = np.copysign(k / 1e4, x)
+        slow = ~(np.abs(x) < _ROUND_LIMIT) | (np.abs(frac - 0.5) <= _HALF_MARGIN)
+    if slow.any():
+        for i in np.flatnonzero(slow).tolist():
+            out[i] = round(float(x[i]), 4)
+    return out
 
 
 _FOURS = itertools.repeat(4)
