@@ -25,12 +25,13 @@ from roomwatch.compose.gateway import Gateway
 from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
 from roomwatch.sinks.hub import Client
-from roomwatch.streams.actions import ActionForwarder, Control
+from roomwatch.streams.actions import ActionForwarder, Control, ControlCheck, encode_control
 from roomwatch.streams.fanout import Views
 from roomwatch.streams.layout import decode_entry
 from roomwatch.streams.spool import SpoolFull
 from tests.streams.conftest import (
     RECORDING,
+    SECRET,
     RedisServer,
     settings_of,
     start_worker,
@@ -274,20 +275,18 @@ async def test_an_alert_is_acknowledged_through_the_gateway(
 
 
 def test_a_control_entry_decodes_and_a_bad_one_is_a_clear_error() -> None:
-    good = {
-        "c": "host",
-        "m": {"action": "claim", "room": ROOM, "id": "q1"},
-        "u": {"role": "helper", "label": "helper-1", "rooms": ["*"], "sees": None},
-        "a": "run:1",
-        "room": ROOM,
-    }
+    helper = Token(token=HELPER, role="helper", name="helper-1")
+    client = Client("host", helper, None, 10)
+    message = {"action": "claim", "room": ROOM, "id": "q1"}
+    good = encode_control("host", message, client, ROOM, "run:1", gateway="g1", secret=SECRET)
     got = decode_entry("1-0", {"e": json.dumps(good)})
     assert isinstance(got, Control)
     assert (got.channel, got.label, got.key, got.sees) == ("host", "helper-1", "run:1", None)
-    # stream is moderation's channel, which workers do not run: a dead letter, not a crash.
+    assert got.gateway == "g1"
+    assert ControlCheck(SECRET)(got) is got
+    # stream is moderation's channel, which runs at the gateway: a dead letter, not a crash.
     bad = decode_entry("2-0", {"e": json.dumps({**good, "c": "stream"})})
     assert isinstance(bad, RecordError) and bad.reason == "malformed_entry"
-    assert "takes no forwarded actions" in str(bad)
     missing = decode_entry("3-0", {"e": json.dumps({"c": "host", "a": "k"})})
     assert isinstance(missing, RecordError) and missing.reason == "malformed_entry"
 
@@ -301,18 +300,22 @@ async def test_a_full_spool_answers_spool_full_and_a_late_reply_is_counted() -> 
         raise SpoolFull("the gateway's spool holds 1 records")
 
     client = Client("host", helper, None, 10)
-    fwd = ActionForwarder(gate, full, lambda _id: None)
+    fwd = ActionForwarder(gate, full, lambda _id: None, gateway="g1", secret=SECRET)
     reply = await fwd.forward("host", client, {"action": "claim", "room": ROOM, "id": "q1"})
     assert reply["error"] == "spool_full" and reply["action"] == "claim", reply
 
     # A worker's reply to an action whose client gave up waiting is dropped and counted.
-    fwd = ActionForwarder(gate, lambda room, e: sent.append((room, e)), lambda _id: None)
+    fwd = ActionForwarder(
+        gate, lambda room, e: sent.append((room, e)), lambda _id: None, gateway="g1", secret=SECRET
+    )
     fwd.timeout_s = 0.01
     reply = await fwd.forward("host", client, {"action": "pin", "room": ROOM, "id": "q1"})
     assert reply["error"] == "timeout", reply
     ((room, entry),) = sent
-    assert room == ROOM and entry["u"]["label"] == "helper-1" and entry["m"]["action"] == "pin"
-    fwd.resolve(entry["a"], {"type": "ack"})
+    signed = json.loads(entry["p"])
+    assert room == ROOM and signed["u"]["label"] == "helper-1" and signed["m"]["action"] == "pin"
+    assert signed["g"] == "g1"
+    fwd.resolve(signed["a"], {"type": "ack"})
     assert fwd.late == 1
 
 

@@ -6,7 +6,7 @@ process with in-process queues. ``docs/streams.md`` explains the layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from msgspec import Meta
@@ -59,3 +59,10 @@ class StreamsSettings:
     worker_name: str = ""
     #: Record ids (or content hashes) remembered per shard to drop redelivered copies.
     idempotency_window: NonNegativeInt = 200_000
+    #: The key that signs client actions (HMAC-SHA256) from the gateway to
+    #: the workers, so that only a gateway can act for a role: a worker sends
+    #: an entry without a good signature to the dead letters. The gateway and
+    #: every worker need the same one, at least 32 characters (say,
+    #: ``python -c 'import secrets; print(secrets.token_hex(32))'``); neither
+    #: starts without it. May be "env:NAME" (e.g. "env:ROOMWATCH_ACTION_SECRET").
+    action_secret: str = field(default="", repr=False, metadata={"secret": True, "env": True})
