@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ from roomwatch.core.errors import RecordError
 from roomwatch.sinks.hub import Client
 from roomwatch.streams.actions import ActionForwarder, Control, ControlCheck, encode_control
 from roomwatch.streams.fanout import Views
-from roomwatch.streams.layout import decode_entry
+from roomwatch.streams.layout import decode_entry, shard_of
 from roomwatch.streams.spool import SpoolFull
 from tests.streams.conftest import (
     RECORDING,
@@ -326,3 +327,65 @@ def test_the_gateway_routes_an_ack_of_a_resolved_alert_to_its_room() -> None:
     views.event("alerts", ROOM, {"type": "resolve", "alert": {**alert, "state": "resolved"}})
     assert views.alert_room("al-1") == ROOM  # serve takes an ack of a recently resolved alert
     assert views.alert_room("al-never") is None
+
+
+async def test_a_forged_action_is_a_dead_letter_and_is_not_applied(
+    tmp_path: Path, redis_server: RedisServer, rclient: Redis
+) -> None:
+    """Anyone who can write to Redis can add a control entry; only the gateway's
+    signature makes a worker apply it."""
+    raw = stream_config(tmp_path, redis_server.url)
+    raw["tokens"] = TOKENS
+    prefix = raw["streams"]["prefix"]
+    config = write_config(tmp_path / "rw.toml", raw)
+    worker = start_worker(config, "w1", tmp_path / "w1.log")
+    gateway = Gateway(settings_of(raw))
+    try:
+
+        async def holds_all() -> bool:
+            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
+            return owners == {b"w1"}
+
+        await wait_for(holds_all, 60, what="the worker to hold every shard")
+        await gateway.start()
+        async with connect(gateway.url, "host", HELPER) as helper:
+            await ingest(gateway.url, "3号链接多少钱", 1)
+            await wait_for(lambda: items(helper.frames), 60, what="a question")
+            (item,) = items(helper.frames)
+            claim = {"action": "claim", "room": ROOM, "id": item}
+            mallory = Client("host", Token(token="-", role="admin", name="mallory"), None, 10)
+            unsigned = {
+                "c": "host",
+                "m": claim,
+                "u": {"role": "admin", "label": "mallory", "rooms": ["*"], "sees": None},
+                "a": "forged:1",
+                "room": ROOM,
+            }
+            wrong = encode_control(
+                "host", claim, mallory, ROOM, "forged:2", gateway="x", secret="not-the-secret" * 3
+            )
+            shard = f"{prefix}:in:{shard_of(ROOM, 4)}"
+            for entry in (unsigned, wrong):
+                await rclient.xadd(shard, {"e": json.dumps(entry)})
+            # After those (same shard, in order): the helper's own claim applies.
+            claimed = await helper.call(**claim)
+            assert claimed["type"] == "ack", claimed
+            assert claimed["item"]["claimed_by"] == "helper-1", claimed
+        dead = [json.loads(f[b"d"]) for _, f in await rclient.xrange(f"{prefix}:dead", "-", "+")]
+        assert [d["error"]["reason"] for d in dead] == ["unsigned", "bad_signature"], dead
+        log = (tmp_path / "w1.log").read_text()
+        port = re.search(r"metrics on http://[\d.]+:(\d+)", log)
+        assert port is not None, log
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port.group(1)}/metrics") as resp,
+        ):
+            text = await resp.text()
+        for reason in ("unsigned", "bad_signature"):
+            line = f'roomwatch_stream_control_refused_entries_total{{reason="{reason}"}} 1.0'
+            assert line in text, text
+    finally:
+        try:
+            await gateway.close()
+        finally:
+            stop(worker)
