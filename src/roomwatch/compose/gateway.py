@@ -349,7 +349,7 @@ async def run_gateway(settings: Settings) -> int:
         gateway = Gateway(settings)
         await gateway.start()
     except (MissingSecret, GatewayTaken) as exc:
-        print(f"roomwatch gateway: {exc}", file=sys.stderr, flush=True)
+        print(exc, file=sys.stderr, flush=True)
         return 2
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -63,6 +63,7 @@ class StreamsSettings:
     #: the workers, so that only a gateway can act for a role: a worker sends
     #: an entry without a good signature to the dead letters. The gateway and
     #: every worker need the same one, at least 32 characters (say,
-    #: ``python -c 'import secrets; print(secrets.token_hex(32))'``); neither
-    #: starts without it. May be "env:NAME" (e.g. "env:ROOMWATCH_ACTION_SECRET").
+    #: `openssl rand -hex 32`); neither starts without it. Left empty here, it
+    #: is read from the environment variable ROOMWATCH_ACTION_SECRET (what
+    #: docker-compose.yml passes from .env); it may also be "env:NAME".
     action_secret: str = field(default="", repr=False, metadata={"secret": True, "env": True})

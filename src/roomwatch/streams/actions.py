@@ -213,9 +213,9 @@ def action_secret(settings: StreamsSettings, role: str) -> str:
         what = "is not set" if not secret else f"has {len(secret)} characters"
         raise MissingSecret(
             f"roomwatch {role}: streams.action_secret {what}; the gateway signs client "
-            f"actions with it and workers check them, so both need the same secret of at "
-            f"least {MIN_SECRET_CHARS} characters (docs/streams.md, 'Signed actions'; e.g. "
-            f'action_secret = "env:ROOMWATCH_ACTION_SECRET")'
+            f"actions with it and the workers check them, so both need the same secret of "
+            f"at least {MIN_SECRET_CHARS} characters: set ROOMWATCH_ACTION_SECRET in the "
+            "environment (or streams.action_secret; docs/streams.md, 'Signed actions')"
         )
     return secret
 

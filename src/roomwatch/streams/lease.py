@@ -81,7 +81,8 @@ class GatewayLease:
             holder = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
             if loop.time() >= end:
                 raise GatewayTaken(
-                    f"another gateway ({holder}) holds {self.key}: one gateway runs per "
+                    f"roomwatch gateway: another gateway ({holder}) holds {self.key}: one "
+                    "gateway runs per "
                     "deployment (docs/streams.md, 'One gateway')"
                 )
             await asyncio.sleep(_POLL_S)
