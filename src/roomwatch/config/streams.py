@@ -30,6 +30,7 @@ class StreamsSettings:
     shards: Annotated[int, Meta(ge=1, le=1024)] = 8
     #: A shard's owner renews its lease this often; a dead owner's lease
     #: runs out after ``lease_ttl_s`` and another worker takes the shard over.
+    #: The gateway's lease (one gateway per deployment) has the same TTL.
     lease_ttl_s: PositiveFloat = 5.0
     #: Pending entries idle this long are claimed (XAUTOCLAIM) by the shard's new owner.
     claim_idle_s: PositiveFloat = 2.0
@@ -44,9 +45,11 @@ class StreamsSettings:
     #: ... and at most this many per shard (never trimming an unacknowledged
     #: entry or one after the last processed one).
     max_len: PositiveInt = 1_000_000
-    #: Output entries (verdicts, stage events) kept at most.
+    #: Output entries (verdicts, stage events) kept: the gateway trims the output
+    #: stream to this many, never past one it has not handed on, and the dead
+    #: letters to the newest this many.
     out_max_len: PositiveInt = 100_000
-    #: How often each worker trims its shards.
+    #: How often each worker trims its shards (and the gateway the output stream).
     trim_interval_s: PositiveFloat = 5.0
     #: Records the gateway holds while Redis is unreachable; past it, new
     #: records are refused (HTTP 429, counted), never dropped silently.
