@@ -29,12 +29,11 @@ empty queue, as ``serve``'s restart does.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Final
 
 from roomwatch.core.normalize import Normalized, Normalizer
-from roomwatch.core.record import Comment
+from roomwatch.core.record import Comment, User
 from roomwatch.core.verdict import Verdict
 from roomwatch.moderation.runtime import Moderation
 from roomwatch.stages.events import Publish
@@ -45,22 +44,44 @@ logger = logging.getLogger(__name__)
 
 
 def verdict_of(raw: dict[str, Any], normalized: Normalized | None = None) -> Verdict:
-    """A verdict as ``Verdict.to_dict`` wrote it (tokens are not carried: the
-    moderation stage does not read them)."""
-    comment = Comment.from_dict(raw, received_at=math.nan)
+    """A verdict as ``Verdict.to_dict`` wrote it in a worker.
+
+    The worker built it from a record it had validated, so the comment is
+    rebuilt as it was, without validating it again (that took 60% of the
+    time here). Not carried, and not read by the moderation stage: the
+    tokens, the platform and the record's extra fields.
+    """
+    user = raw.get("user")
+    comment = Comment(
+        room=str(raw["room"]),
+        text=str(raw["text"]),
+        ts=float(raw["ts"]),
+        id=None if raw.get("id") is None else str(raw["id"]),
+        user=_user(user) if user else _NO_USER,
+        kind=str(raw.get("kind", "comment")),
+        amount=None if raw.get("amount") is None else float(raw["amount"]),
+    )
     return Verdict(
         comment,
         normalized if normalized is not None else Normalized(comment.text, ()),
         (),
         str(raw["label"]),
-        {str(k): float(v) for k, v in (raw.get("scores") or {}).items()},
+        raw.get("scores") or {},
         float(raw.get("sentiment", 0.0)),
-        tuple(str(r) for r in raw.get("reasons", ())),
+        tuple(raw.get("reasons", ())),
         str(raw.get("model", "")),
         str(raw.get("lexicons", "")),
         str(raw.get("config", "")),
         None if raw.get("lag_s") is None else float(raw["lag_s"]),
     )
+
+
+_NO_USER: Final = User()
+
+
+def _user(raw: dict[str, Any]) -> User:
+    level = raw.get("level")
+    return User(raw.get("id"), raw.get("name"), None if level is None else int(level))
 
 
 class GatewayReview:
