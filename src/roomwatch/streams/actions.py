@@ -258,7 +258,8 @@ class ControlCheck:
 
 
 class TrustedGate(Gate):
-    """The worker's gate: the gateway has admitted every action it forwards.
+    """The worker's gate: the gateway has admitted every action it forwards,
+    and signed it (:class:`ControlCheck` drops what it did not sign first).
 
     Checking again here would be wrong, not only slow: the rate limit
     depends on the wall clock, so a shard's new owner replaying the
