@@ -81,6 +81,8 @@ def _config(tmp: Path, url: str, prefix: str, shards: int, replay: Path | None) 
         # Long leases: the throughput run pauses the workers while the gateway fills the shards.
         "lease_ttl_s = 60.0",
         "claim_idle_s = 1.0",
+        # Neither role starts without it (docs/streams.md, "Signed actions").
+        'action_secret = "bench-action-secret-0123456789abcdef"',
     ]
     if replay is not None:
         lines += ["[[sources.replay]]", f'paths = ["{replay}"]', "speed = 0"]

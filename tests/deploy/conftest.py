@@ -136,7 +136,12 @@ async def _scrape_roles(tmp: Path) -> RolePages:
     streams = {"redis_url": redis_url, "prefix": "deploytest"}
     gateway_config, gateway_port = _role_config("gateway", tmp, **streams)
     worker_config, worker_port = _role_config("worker", tmp, **streams)
-    env = {**os.environ, "ROOMWATCH_INGEST_TOKEN": _INGEST_TOKEN}
+    # As docker-compose.yml passes it from .env to the gateway and the workers.
+    env = {
+        **os.environ,
+        "ROOMWATCH_INGEST_TOKEN": _INGEST_TOKEN,
+        "ROOMWATCH_ACTION_SECRET": "d" * 64,
+    }
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     worker_url = f"http://127.0.0.1:{worker_port}"
 

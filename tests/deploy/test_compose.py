@@ -223,6 +223,22 @@ def test_tokens_come_from_the_environment_not_the_file() -> None:
         assert "tokens" not in tomllib.loads(_config_of(name).read_text())
 
 
+def test_the_action_secret_reaches_the_gateway_and_every_worker_from_the_environment() -> None:
+    """Both sign or check client actions with it; neither starts without it, and
+    compose refuses to start the stack while it is unset (``:?``)."""
+    services = _services()
+    secret = "deadbeef" * 8
+    for name in ROOMWATCH_SERVICES:
+        value = services[name]["environment"]["ROOMWATCH_ACTION_SECRET"]
+        assert value.startswith("${ROOMWATCH_ACTION_SECRET:?"), value
+        assert "action_secret" not in tomllib.loads(_config_of(name).read_text())["streams"]
+        streams = load_settings(
+            str(_config_of(name)), environ={"ROOMWATCH_ACTION_SECRET": secret}
+        ).streams
+        assert streams.action_secret == secret
+    assert "ROOMWATCH_ACTION_SECRET=\n" in (ROOT / ".env.example").read_text()
+
+
 def test_prometheus_reads_the_mounted_config() -> None:
     prometheus = _services()["prometheus"]
     flag = next(a for a in prometheus["command"] if a.startswith("--config.file="))

@@ -32,6 +32,8 @@ from roomwatch.config import ReplaySourceSettings, Settings, settings_from_dict 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDING = ROOT / "samples" / "scenario-alerts.jsonl.gz"
 REDIS_SERVER = shutil.which("redis-server")
+#: The tests' ``streams.action_secret`` (the gateway signs client actions with it).
+SECRET = "test-action-secret-0123456789abcdef"
 
 
 def free_port() -> int:
@@ -111,6 +113,7 @@ def stream_config(
             "lease_ttl_s": 2.0,
             "claim_idle_s": 1.0,
             "trim_interval_s": 1.0,
+            "action_secret": SECRET,
             **streams,
         },
     }

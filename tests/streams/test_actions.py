@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,12 +26,13 @@ from roomwatch.compose.gateway import Gateway
 from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
 from roomwatch.sinks.hub import Client
-from roomwatch.streams.actions import ActionForwarder, Control
+from roomwatch.streams.actions import ActionForwarder, Control, ControlCheck, encode_control
 from roomwatch.streams.fanout import Views
-from roomwatch.streams.layout import decode_entry
+from roomwatch.streams.layout import decode_entry, shard_of
 from roomwatch.streams.spool import SpoolFull
 from tests.streams.conftest import (
     RECORDING,
+    SECRET,
     RedisServer,
     settings_of,
     start_worker,
@@ -274,20 +276,18 @@ async def test_an_alert_is_acknowledged_through_the_gateway(
 
 
 def test_a_control_entry_decodes_and_a_bad_one_is_a_clear_error() -> None:
-    good = {
-        "c": "host",
-        "m": {"action": "claim", "room": ROOM, "id": "q1"},
-        "u": {"role": "helper", "label": "helper-1", "rooms": ["*"], "sees": None},
-        "a": "run:1",
-        "room": ROOM,
-    }
+    helper = Token(token=HELPER, role="helper", name="helper-1")
+    client = Client("host", helper, None, 10)
+    message = {"action": "claim", "room": ROOM, "id": "q1"}
+    good = encode_control("host", message, client, ROOM, "run:1", gateway="g1", secret=SECRET)
     got = decode_entry("1-0", {"e": json.dumps(good)})
     assert isinstance(got, Control)
     assert (got.channel, got.label, got.key, got.sees) == ("host", "helper-1", "run:1", None)
-    # stream is moderation's channel, which workers do not run: a dead letter, not a crash.
+    assert got.gateway == "g1"
+    assert ControlCheck(SECRET)(got) is got
+    # stream is moderation's channel, which runs at the gateway: a dead letter, not a crash.
     bad = decode_entry("2-0", {"e": json.dumps({**good, "c": "stream"})})
     assert isinstance(bad, RecordError) and bad.reason == "malformed_entry"
-    assert "takes no forwarded actions" in str(bad)
     missing = decode_entry("3-0", {"e": json.dumps({"c": "host", "a": "k"})})
     assert isinstance(missing, RecordError) and missing.reason == "malformed_entry"
 
@@ -301,18 +301,22 @@ async def test_a_full_spool_answers_spool_full_and_a_late_reply_is_counted() -> 
         raise SpoolFull("the gateway's spool holds 1 records")
 
     client = Client("host", helper, None, 10)
-    fwd = ActionForwarder(gate, full, lambda _id: None)
+    fwd = ActionForwarder(gate, full, lambda _id: None, gateway="g1", secret=SECRET)
     reply = await fwd.forward("host", client, {"action": "claim", "room": ROOM, "id": "q1"})
     assert reply["error"] == "spool_full" and reply["action"] == "claim", reply
 
     # A worker's reply to an action whose client gave up waiting is dropped and counted.
-    fwd = ActionForwarder(gate, lambda room, e: sent.append((room, e)), lambda _id: None)
+    fwd = ActionForwarder(
+        gate, lambda room, e: sent.append((room, e)), lambda _id: None, gateway="g1", secret=SECRET
+    )
     fwd.timeout_s = 0.01
     reply = await fwd.forward("host", client, {"action": "pin", "room": ROOM, "id": "q1"})
     assert reply["error"] == "timeout", reply
     ((room, entry),) = sent
-    assert room == ROOM and entry["u"]["label"] == "helper-1" and entry["m"]["action"] == "pin"
-    fwd.resolve(entry["a"], {"type": "ack"})
+    signed = json.loads(entry["p"])
+    assert room == ROOM and signed["u"]["label"] == "helper-1" and signed["m"]["action"] == "pin"
+    assert signed["g"] == "g1"
+    fwd.resolve(signed["a"], {"type": "ack"})
     assert fwd.late == 1
 
 
@@ -323,3 +327,65 @@ def test_the_gateway_routes_an_ack_of_a_resolved_alert_to_its_room() -> None:
     views.event("alerts", ROOM, {"type": "resolve", "alert": {**alert, "state": "resolved"}})
     assert views.alert_room("al-1") == ROOM  # serve takes an ack of a recently resolved alert
     assert views.alert_room("al-never") is None
+
+
+async def test_a_forged_action_is_a_dead_letter_and_is_not_applied(
+    tmp_path: Path, redis_server: RedisServer, rclient: Redis
+) -> None:
+    """Anyone who can write to Redis can add a control entry; only the gateway's
+    signature makes a worker apply it."""
+    raw = stream_config(tmp_path, redis_server.url)
+    raw["tokens"] = TOKENS
+    prefix = raw["streams"]["prefix"]
+    config = write_config(tmp_path / "rw.toml", raw)
+    worker = start_worker(config, "w1", tmp_path / "w1.log")
+    gateway = Gateway(settings_of(raw))
+    try:
+
+        async def holds_all() -> bool:
+            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
+            return owners == {b"w1"}
+
+        await wait_for(holds_all, 60, what="the worker to hold every shard")
+        await gateway.start()
+        async with connect(gateway.url, "host", HELPER) as helper:
+            await ingest(gateway.url, "3号链接多少钱", 1)
+            await wait_for(lambda: items(helper.frames), 60, what="a question")
+            (item,) = items(helper.frames)
+            claim = {"action": "claim", "room": ROOM, "id": item}
+            mallory = Client("host", Token(token="-", role="admin", name="mallory"), None, 10)
+            unsigned = {
+                "c": "host",
+                "m": claim,
+                "u": {"role": "admin", "label": "mallory", "rooms": ["*"], "sees": None},
+                "a": "forged:1",
+                "room": ROOM,
+            }
+            wrong = encode_control(
+                "host", claim, mallory, ROOM, "forged:2", gateway="x", secret="not-the-secret" * 3
+            )
+            shard = f"{prefix}:in:{shard_of(ROOM, 4)}"
+            for entry in (unsigned, wrong):
+                await rclient.xadd(shard, {"e": json.dumps(entry)})
+            # After those (same shard, in order): the helper's own claim applies.
+            claimed = await helper.call(**claim)
+            assert claimed["type"] == "ack", claimed
+            assert claimed["item"]["claimed_by"] == "helper-1", claimed
+        dead = [json.loads(f[b"d"]) for _, f in await rclient.xrange(f"{prefix}:dead", "-", "+")]
+        assert [d["error"]["reason"] for d in dead] == ["unsigned", "bad_signature"], dead
+        log = (tmp_path / "w1.log").read_text()
+        port = re.search(r"metrics on http://[\d.]+:(\d+)", log)
+        assert port is not None, log
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port.group(1)}/metrics") as resp,
+        ):
+            text = await resp.text()
+        for reason in ("unsigned", "bad_signature"):
+            line = f'roomwatch_stream_control_refused_entries_total{{reason="{reason}"}} 1.0'
+            assert line in text, text
+    finally:
+        try:
+            await gateway.close()
+        finally:
+            stop(worker)

@@ -6,7 +6,10 @@ other way round: what the sources and ``/ingest`` accept goes to the input
 shards (:class:`~roomwatch.streams.producer.StreamProducer`, which stands
 where the pipeline stands in ``serve``), and what the workers write to the
 output stream comes back to the hub, the webhooks and the store
-(:class:`~roomwatch.streams.fanout.Fanout`). ``docs/streams.md`` has the layout.
+(:class:`~roomwatch.streams.fanout.Fanout`). The moderation stage (the
+``stream`` channel) runs here, fed the workers' verdicts
+(:mod:`roomwatch.streams.review`); one gateway runs per deployment
+(:mod:`roomwatch.streams.lease`). ``docs/streams.md`` has the layout.
 """
 
 from __future__ import annotations
@@ -16,21 +19,30 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import signal
+import socket
+import sys
 import time
+import uuid
+from collections.abc import Iterable
 from typing import Any, cast
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
+from roomwatch.assets import asset_dir
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import Graph
 from roomwatch.compose.serve import open_recorder
 from roomwatch.compose.sources import build_sources
 from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
+from roomwatch.core.normalize import Normalizer
 from roomwatch.fdlimit import fd_budget
 from roomwatch.metrics import Metrics, StreamMetrics, install_process_metrics
+from roomwatch.moderation.routes import add_routes as add_moderation_routes
+from roomwatch.moderation.runtime import Moderation
 from roomwatch.pipeline import Pipeline
 from roomwatch.sinks.hub import Hub
 from roomwatch.sinks.recorder import Recorder
@@ -38,13 +50,22 @@ from roomwatch.sinks.webhook import WebhookSink, WebhookTarget
 from roomwatch.sources.supervise import supervise
 from roomwatch.sources.timebound import TimeGuard
 from roomwatch.stages.clock import Pace, RoomClocks
+from roomwatch.stages.events import Publish
 from roomwatch.store import Store
-from roomwatch.streams.actions import CONTROL_CHANNELS, ActionForwarder
+from roomwatch.streams.actions import (
+    CONTROL_CHANNELS,
+    ActionForwarder,
+    MissingSecret,
+    action_secret,
+)
 from roomwatch.streams.connect import connect
-from roomwatch.streams.fanout import Fanout, Views
+from roomwatch.streams.fanout import OUT_GROUP, Fanout, Views
 from roomwatch.streams.layout import Keys
+from roomwatch.streams.lease import GatewayLease, GatewayTaken
 from roomwatch.streams.producer import StreamProducer
+from roomwatch.streams.review import GatewayReview
 from roomwatch.streams.spool import Spool, SpoolFull
+from roomwatch.streams.trim import trim_capped, trim_output
 from roomwatch.web.app import create_app
 from roomwatch.web.auth import Authenticator
 from roomwatch.web.state import AppState
@@ -73,7 +94,11 @@ class Gateway:
             registry=self.metrics.registry,
         )
         self.keys = Keys(s.prefix, s.shards)
+        #: This gateway's name: in its lease and in every action it signs.
+        self.name = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        secret = action_secret(s, "gateway")
         self.redis = connect(s.redis_url)
+        self.lease = GatewayLease(self.redis, s.prefix, self.name, s.lease_ttl_s, self.stop)
         pace = Pace()
         self.producer = StreamProducer(
             self.redis,
@@ -83,6 +108,7 @@ class Gateway:
             streams=self.streams,
             pace=pace,
             guard=TimeGuard(settings.pipeline, pace=pace).admit,
+            dedupe_window=settings.pipeline.dedupe_window,
         )
         self.views = Views(settings.hub.moderator_backlog)
         self.views.attach(self.hub)
@@ -92,7 +118,13 @@ class Gateway:
         # Client actions: admitted here as in serve, applied by the room's worker.
         self.refusals = RefusalLog()
         self.gate = Gate(self.authz, self.refusals, per_minute=settings.server.actions_per_minute)
-        self.actions = ActionForwarder(self.gate, self.producer.control, self.views.alert_room)
+        self.actions = ActionForwarder(
+            self.gate,
+            self.producer.control,
+            self.views.alert_room,
+            gateway=self.name,
+            secret=secret,
+        )
         self.fanout.on_reply = self.actions.resolve
         for channel in CONTROL_CHANNELS:
             self.hub.set_handler(channel, self.actions.handler(channel))
@@ -106,6 +138,27 @@ class Gateway:
             rooms=RoomBook(settings.queue, settings.alerts, settings.rooms),
         )
         self.sources = build_sources(settings, self.graph)
+        # The moderation stage (``stream`` channel): fed the workers' verdicts
+        # here, where the store and the outbound interface are; its actions
+        # are admitted by the gate above and applied here (streams/review.py).
+        self.moderation = Moderation(
+            settings.moderation,
+            gate=self.gate,
+            registry=self.metrics.registry,
+            clocks=self.graph.clocks,
+            max_review_items=settings.limits.max_review_items,
+            max_stats_rooms=settings.limits.max_stats_rooms,
+        )
+        lexicons = settings.model.lexicons_dir or None
+        self.review = GatewayReview(
+            self.moderation,
+            lambda: Normalizer.from_dir(asset_dir("lexicons", lexicons)),
+            self._publish,
+        )
+        self.moderation.emit = self._publish
+        self.fanout.verdict_listeners.append(self.review.verdicts)
+        self.hub.set_snapshot("stream", self.moderation.snapshot)
+        self.hub.set_handler("stream", self._moderate)
         self.store: Store | None = None
         self.recorder: Recorder | None = None
         self.port: int | None = None
@@ -125,11 +178,30 @@ class Gateway:
             raise
         self._stack = stack
 
+    def _publish(self, events: Iterable[Publish]) -> None:
+        for event in events:
+            self.hub.publish(event.channel, event.room, event.message)
+
+    async def _moderate(self, client: Any, message: Any) -> dict[str, Any]:
+        """The ``stream`` channel's actions, as serve's handler (compose/serve.attach_hub)."""
+        handled = await self.moderation.handle(client, message)
+        self._publish(handled.events)
+        return handled.reply
+
     async def _open(self, stack: contextlib.AsyncExitStack) -> None:
         settings = self.settings
         install_process_metrics(self.metrics.registry, asyncio.get_running_loop())
+        # One gateway per deployment: a second one stops here (GatewayTaken).
+        stack.push_async_callback(self.redis.aclose)
+        await self.lease.acquire()
+        stack.push_async_callback(self.lease.release)
+        lease = asyncio.create_task(self.lease.keep(), name="gateway-lease")
+        stack.push_async_callback(_cancel, lease)
+        # The normaliser the review items' raid keys need (loaded off the loop).
+        await asyncio.to_thread(self.review.normalizer, "")
         store = self.store = await Store.open(settings.store.path, registry=self.metrics.registry)
         stack.push_async_callback(store.close)
+        self.moderation.store = store
         self.fanout.alert_listeners.append(lambda e: store.submit_alert(e.alert.to_dict()))
         # As in serve (compose/serve.py, attach_store): actions and refusals are
         # audited, and an action is acknowledged once its audit row is committed.
@@ -146,14 +218,17 @@ class Gateway:
             await recorder.start()
             stack.push_async_callback(recorder.aclose)
             self.producer.add_tap(lambda c: recorder.write(c.room, c.to_json()))
-        stack.push_async_callback(self.redis.aclose)
         self.producer.start()
         stack.push_async_callback(self.producer.close)
         stack.push_async_callback(self.producer.drain, settings.server.shutdown_timeout_s / 2)
         fanout = asyncio.create_task(self.fanout.run(), name="stream-fanout")
         stack.push_async_callback(_cancel, fanout)
-        refusals = asyncio.create_task(self._roll_refusals(), name="refusal-counts")
-        stack.push_async_callback(_cancel, refusals)
+        # Outbound moderation deliveries finish (for a while) before the store closes.
+        stack.push_async_callback(self.moderation.aclose)
+        ticker = asyncio.create_task(self._ticker(), name="gateway-ticker")
+        stack.push_async_callback(_cancel, ticker)
+        trimmer = asyncio.create_task(self._trim_outputs(), name="output-trim")
+        stack.push_async_callback(_cancel, trimmer)
 
         state = AppState(
             settings=settings,
@@ -167,6 +242,7 @@ class Gateway:
         )
         app = create_app(state)
         app.middlewares.append(self._spool_middleware)
+        add_moderation_routes(app, self.moderation)
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
@@ -193,14 +269,32 @@ class Gateway:
             stack.callback(src.stop)
         logger.info("roomwatch gateway listening on %s", self.url)
 
-    async def _roll_refusals(self) -> None:
-        """Refusal counts are written per minute (serve's ticker does this)."""
+    async def _ticker(self) -> None:
+        """Refusal counts roll over, and moderation stats go out, as serve's ticker does."""
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(self.moderation.stats_interval_s)
             try:
                 self.refusals.tick(time.time())
+                self.review.publish_stats()
             except Exception:
-                logger.exception("gateway: writing refusal counts failed")
+                logger.exception("gateway: the ticker's step failed")
+
+    async def _trim_outputs(self) -> None:
+        """Trim the output stream behind the fan-out, the dead letters to their cap; count it."""
+        s, keys, m = self.settings.streams, self.keys, self.streams
+        while True:
+            await asyncio.sleep(s.trim_interval_s)
+            try:
+                n = await trim_output(self.redis, keys.output, OUT_GROUP, max_len=s.out_max_len)
+                dead = await trim_capped(self.redis, keys.dead, max_len=s.out_max_len)
+                for stream, trimmed in ((keys.output, n), (keys.dead, dead)):
+                    if trimmed:
+                        m.trimmed.labels(stream).inc(trimmed)
+                    m.length.labels(stream).set(int(await self.redis.xlen(stream)))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("gateway: trimming the output streams failed: %r", exc)
 
     @web.middleware
     async def _spool_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -251,8 +345,12 @@ async def _cancel(*tasks: asyncio.Task[Any]) -> None:
 
 
 async def run_gateway(settings: Settings) -> int:
-    gateway = Gateway(settings)
-    await gateway.start()
+    try:
+        gateway = Gateway(settings)
+        await gateway.start()
+    except (MissingSecret, GatewayTaken) as exc:
+        print(exc, file=sys.stderr, flush=True)
+        return 2
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):

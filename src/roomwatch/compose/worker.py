@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import logging
 import signal
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +26,7 @@ from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.heap import settle_heap
 from roomwatch.metrics import Metrics, StreamMetrics, install_process_metrics
-from roomwatch.streams.actions import TrustedGate
+from roomwatch.streams.actions import ControlCheck, MissingSecret, TrustedGate, action_secret
 from roomwatch.streams.connect import connect
 from roomwatch.streams.worker import StreamWorker
 
@@ -33,18 +34,22 @@ __all__ = ["WORKER_STAGES", "run_worker", "shard_graphs"]
 
 logger = logging.getLogger(__name__)
 
-#: The stages a worker runs (the moderation stage and its ``stream`` channel stay
-#: with serve for now). Client actions on ``host`` and ``alerts`` reach them as
-#: control entries (:mod:`roomwatch.streams.actions`).
+#: The stages a worker runs. The moderation stage (the ``stream`` channel) is a
+#: reader of verdicts with the store and the outbound interface at hand: it runs
+#: at the gateway (:mod:`roomwatch.streams.review`). Client actions on ``host``
+#: and ``alerts`` reach these as signed control entries (:mod:`roomwatch.streams.actions`).
 WORKER_STAGES = ("triage", "flag", "alerts")
 
 
 def shard_graphs(settings: Settings, analyzer: Analyzer, metrics: Metrics) -> Callable[..., Graph]:
     """A factory of one shard's graph: ``factory(verdict_output, alert_listener)``.
 
-    Overload shedding is off: a worker's backlog waits in Redis, not in its
-    pipeline (add workers instead), and a shard's new owner must decide
-    exactly as its old one did.
+    Overload degrade mode is off, on purpose (``docs/streams.md``, "Overload"):
+    what it sheds depends on the wall-clock backlog at the moment, which a
+    shard's new owner replaying the history cannot know, so its state would
+    differ from the old owner's; and a shed record gets no verdict, where the
+    Redis path promises one per accepted record. A worker's backlog waits in
+    Redis, bounded by trimming and visible as pending/lag; add workers instead.
     """
     settings = dataclasses.replace(
         settings, pipeline=dataclasses.replace(settings.pipeline, overload_degrade=False)
@@ -68,6 +73,11 @@ def shard_graphs(settings: Settings, analyzer: Analyzer, metrics: Metrics) -> Ca
 
 async def run_worker(settings: Settings, *, registry: CollectorRegistry | None = None) -> int:
     """Run a worker until SIGINT/SIGTERM; its shards are handed back on the way out."""
+    try:
+        secret = action_secret(settings.streams, "worker")
+    except MissingSecret as exc:
+        print(exc, file=sys.stderr, flush=True)
+        return 2
     registry = registry if registry is not None else CollectorRegistry()
     metrics = Metrics(registry)
     streams = StreamMetrics(registry)
@@ -83,6 +93,8 @@ async def run_worker(settings: Settings, *, registry: CollectorRegistry | None =
         streams=streams,
         window=settings.streams.idempotency_window,
     )
+    # Only actions a gateway signed are applied; the others are dead letters.
+    worker.check_control = ControlCheck(secret, streams)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):

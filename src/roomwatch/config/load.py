@@ -270,6 +270,9 @@ def settings_from_dict(
         value = environ.get(f"ROOMWATCH_{role.upper()}_TOKEN")
         if value:
             tokens.append(Token(token=value, role=role, name=f"env-{role}"))
+    streams = file.streams
+    if not streams.action_secret and environ.get("ROOMWATCH_ACTION_SECRET"):
+        streams = dataclasses.replace(streams, action_secret=environ["ROOMWATCH_ACTION_SECRET"])
     problems += _short_secrets(file.tokens) + _shared_secrets(tokens) + _shared_names(file.webhooks)
     if problems:
         raise InvalidConfig(problems)
@@ -295,7 +298,7 @@ def settings_from_dict(
         alerts=file.alerts,
         recorder=file.recorder,
         moderation=file.moderation,
-        streams=file.streams,
+        streams=streams,
         rooms=file.rooms,
         webhooks=file.webhooks,
         generated_roles=tuple(generated),

@@ -6,7 +6,7 @@ process with in-process queues. ``docs/streams.md`` explains the layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from msgspec import Meta
@@ -30,6 +30,7 @@ class StreamsSettings:
     shards: Annotated[int, Meta(ge=1, le=1024)] = 8
     #: A shard's owner renews its lease this often; a dead owner's lease
     #: runs out after ``lease_ttl_s`` and another worker takes the shard over.
+    #: The gateway's lease (one gateway per deployment) has the same TTL.
     lease_ttl_s: PositiveFloat = 5.0
     #: Pending entries idle this long are claimed (XAUTOCLAIM) by the shard's new owner.
     claim_idle_s: PositiveFloat = 2.0
@@ -44,9 +45,11 @@ class StreamsSettings:
     #: ... and at most this many per shard (never trimming an unacknowledged
     #: entry or one after the last processed one).
     max_len: PositiveInt = 1_000_000
-    #: Output entries (verdicts, stage events) kept at most.
+    #: Output entries (verdicts, stage events) kept: the gateway trims the output
+    #: stream to this many, never past one it has not handed on, and the dead
+    #: letters to the newest this many.
     out_max_len: PositiveInt = 100_000
-    #: How often each worker trims its shards.
+    #: How often each worker trims its shards (and the gateway the output stream).
     trim_interval_s: PositiveFloat = 5.0
     #: Records the gateway holds while Redis is unreachable; past it, new
     #: records are refused (HTTP 429, counted), never dropped silently.
@@ -59,3 +62,11 @@ class StreamsSettings:
     worker_name: str = ""
     #: Record ids (or content hashes) remembered per shard to drop redelivered copies.
     idempotency_window: NonNegativeInt = 200_000
+    #: The key that signs client actions (HMAC-SHA256) from the gateway to
+    #: the workers, so that only a gateway can act for a role: a worker sends
+    #: an entry without a good signature to the dead letters. The gateway and
+    #: every worker need the same one, at least 32 characters (say,
+    #: `openssl rand -hex 32`); neither starts without it. Left empty here, it
+    #: is read from the environment variable ROOMWATCH_ACTION_SECRET (what
+    #: docker-compose.yml passes from .env); it may also be "env:NAME".
+    action_secret: str = field(default="", repr=False, metadata={"secret": True, "env": True})

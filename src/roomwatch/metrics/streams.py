@@ -37,6 +37,16 @@ class StreamMetrics:
             "Records refused because the gateway's spool was full.",
             registry=registry,
         )
+        self.control_refused = c(
+            "stream_control_refused_entries_total",
+            "Control entries (client actions) a worker refused: unsigned or badly signed.",
+            ("reason",),
+        )
+        self.length = g(
+            "stream_length_entries",
+            "Entries a stream holds after the gateway's last trim (XLEN).",
+            ("stream",),
+        )
         self.redis_up = g("redis_up", "1 while the last Redis command succeeded, else 0.")
         self.owned_shards = g("worker_owned_shards", "Input shards this worker holds the lease of.")
         self.batch_seconds = Histogram(

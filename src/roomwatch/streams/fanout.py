@@ -165,6 +165,9 @@ class Fanout:
         self.consumer = consumer
         #: Audit rows of the client actions workers applied (``Store.submit_audit``'s keywords).
         self.audit_listeners: list[Callable[..., object]] = []
+        #: Who reads each entry's verdicts (``[key, verdict dict]`` rows): the
+        #: moderation stage at the gateway (:mod:`roomwatch.streams.review`).
+        self.verdict_listeners: list[Callable[[list[Any]], object]] = []
         #: Where a worker's reply to a client action goes (``ActionForwarder.resolve``).
         self.on_reply: Callable[[str, dict[str, Any]], None] | None = None
         #: Verdicts handed on so far.
@@ -223,16 +226,24 @@ class Fanout:
             views = payload.get("views", {})
             audit = payload.get("audit", ())
             replies = payload.get("replies", ())
+            verdicts = payload.get("verdicts", ())
         except (ValueError, AttributeError, orjson.JSONDecodeError) as exc:
             logger.error("gateway: a malformed output entry: %r", exc)
             return
         self.entries += 1
-        self.verdicts += len(payload.get("verdicts", ()))
+        self.verdicts += len(verdicts)
         publish = self.hub.publish
         note = self.views.event
         for channel, room, message in events:
             publish(channel, room, message)
             note(channel, room, message)
+        # After the stages' events, as serve's pipeline feeds moderation last.
+        if verdicts:
+            for read in self.verdict_listeners:
+                try:
+                    read(verdicts)
+                except Exception:
+                    logger.exception("verdict listener %r failed", read)
         for raw in alerts:
             event = AlertEvent(
                 kind=raw["type"],

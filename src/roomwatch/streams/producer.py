@@ -3,8 +3,11 @@
 It takes the place of the pipeline in ``serve`` (same ``admit``/``offer``/
 ``put``/``reject``): the time guard bounds each record, the recorder tap sees
 it, and it is added to its room's input shard (through the
-:class:`~roomwatch.streams.spool.Spool`). Duplicate and flood checks run in
-the workers, where the room's state is.
+:class:`~roomwatch.streams.spool.Spool`). A record whose ``(room, id)`` it
+took within the last ``pipeline.dedupe_window`` records is a ``duplicate``,
+as ``serve``'s pipeline answers (so ``POST /ingest`` reports the same
+counts); it is not sent on. Flood checks run in the workers, where the
+room's state is.
 """
 
 from __future__ import annotations
@@ -30,11 +33,32 @@ from roomwatch.stages.clock import Pace
 from roomwatch.streams.layout import Keys, dumps, encode_entry, fields_of, shard_of
 from roomwatch.streams.spool import Spool, SpoolFull
 
-__all__ = ["StreamProducer"]
+__all__ = ["IdWindow", "StreamProducer"]
 
 logger = logging.getLogger(__name__)
 
 _SEND_BATCH = 500
+
+
+class IdWindow:
+    """Remembers at least the last ``size`` (room, id) pairs, as ``serve``'s
+    pipeline does (two generations of 64-bit hashes)."""
+
+    __slots__ = ("_old", "_size", "_young")
+
+    def __init__(self, size: int) -> None:
+        self._size = max(1, size)
+        self._young: set[int] = set()
+        self._old: set[int] = set()
+
+    def seen(self, room: str, msg_id: str) -> bool:
+        key = hash((room, msg_id))
+        if key in self._young or key in self._old:
+            return True
+        self._young.add(key)
+        if len(self._young) >= self._size:
+            self._old, self._young = self._young, set()
+        return False
 
 
 class StreamProducer:
@@ -48,6 +72,7 @@ class StreamProducer:
         streams: StreamMetrics,
         pace: Pace,
         guard: Callable[[Comment, str, bool], Comment | RecordError] | None,
+        dedupe_window: int = 0,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -57,6 +82,7 @@ class StreamProducer:
         self._pace = pace
         self.guard = guard
         self._taps: list[Callable[[Comment], None]] = []
+        self._dedupe = IdWindow(dedupe_window) if dedupe_window > 0 else None
         self._run = uuid.uuid4().hex[:12]
         self._seq = itertools.count()
         self._waiting = asyncio.Event()
@@ -97,7 +123,8 @@ class StreamProducer:
     async def offer(
         self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
     ) -> str:
-        """``accepted`` or ``rejected``; raises :class:`SpoolFull` (counted) when full."""
+        """``accepted``, ``rejected`` or ``duplicate``; raises :class:`SpoolFull`
+        (counted) when full."""
         if self.guard is not None and not admitted:
             checked = self.guard(comment, source, trusted)
             if isinstance(checked, RecordError):
@@ -110,8 +137,14 @@ class StreamProducer:
             self._m.spool_refused.inc()
             raise SpoolFull(f"the gateway's spool holds {self.spool.max_entries} records")
         self._metrics.accepted(source)
+        # As serve's pipeline: taps (the recorder) see duplicates too, so a
+        # replay of the recording drops the same ones.
         for tap in self._taps:
             tap(comment)
+        dedupe = self._dedupe
+        if comment.id is not None and dedupe is not None and dedupe.seen(comment.room, comment.id):
+            self._metrics.pipeline.discarded("duplicate").inc()
+            return "duplicate"
         key = f"{self._run}:{next(self._seq)}"
         line = encode_entry(comment, source, trusted, self._pace.rate(comment.room), key)
         self.spool.push(shard_of(comment.room, self.keys.shards), line)

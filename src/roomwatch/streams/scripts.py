@@ -13,17 +13,19 @@ from typing import Final
 __all__ = ["COMMIT", "RELEASE", "RENEW"]
 
 #: KEYS: lease, done, input, output, dead letters.
-#: ARGV: owner, group, last id, output max length, output payload ("" for
+#: ARGV: owner, group, last id, (unused: was the output's approximate MAXLEN;
+#: the gateway trims the output and the dead letters now, never past what it
+#: has not read, :func:`roomwatch.streams.trim.trim_output`), output payload ("" for
 #: none), n dead letters, the n dead-letter payloads, then the ids to acknowledge.
 #: Returns the number acknowledged, or -1 if the lease is not the owner's.
 COMMIT: Final = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 if ARGV[5] ~= '' then
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*', 'd', ARGV[5])
+  redis.call('XADD', KEYS[4], '*', 'd', ARGV[5])
 end
 local n = tonumber(ARGV[6])
 for i = 1, n do
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], '*', 'd', ARGV[6 + i])
+  redis.call('XADD', KEYS[5], '*', 'd', ARGV[6 + i])
 end
 redis.call('SET', KEYS[2], ARGV[3])
 local acked = 0

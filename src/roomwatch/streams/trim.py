@@ -1,4 +1,6 @@
-"""Trimming an input shard: bounded memory, never an entry that is still needed.
+"""Trimming the streams: bounded memory, never an entry that is still needed.
+
+**Input shards** (a worker trims the shards it owns, :func:`trim_shard`).
 
 An input entry may go once it is (a) acknowledged, (b) at or before the
 shard's last processed id, and (c) older than ``retain_s`` or beyond the
@@ -7,6 +9,15 @@ a shard needs every unprocessed entry, and an unacknowledged one is work in
 flight. (c) keeps the rebuild window: a new owner rebuilds per-room state
 from what is kept. ``XTRIM MINID`` with an exact bound removes exactly the
 entries before it, and the count it returns is what was trimmed.
+
+**The output stream** (the gateway trims it, :func:`trim_output`): an
+output entry may go once the gateway's fan-out group has acknowledged it
+and the stream holds more than ``out_max_len`` entries. The floor is the
+group's oldest pending entry, or the entry after the last one delivered to
+it; a stream no gateway group reads yet is not trimmed at all. So a gateway
+that is down or behind makes the stream grow (``roomwatch_stream_length_entries``)
+rather than lose what it has not handed on. **The dead letters** nobody
+consumes: they are kept to the newest ``out_max_len`` (exact, counted).
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from redis.asyncio import Redis
 
 from roomwatch.streams.layout import GROUP
 
-__all__ = ["trim_floor", "trim_shard"]
+__all__ = ["trim_capped", "trim_floor", "trim_output", "trim_shard"]
 
 #: The most entries looked at per trim to find the MAXLEN bound.
 _CAP_SCAN = 10_000
@@ -57,6 +68,39 @@ async def trim_shard(
     floor = trim_floor(wanted, oldest_pending, done)
     assert floor is not None  # (``done`` itself stays: MINID keeps its bound)
     return int(await redis.xtrim(stream, minid=floor, approximate=False))
+
+
+async def trim_output(redis: Redis, stream: str, group: str, *, max_len: int) -> int:
+    """Trim ``stream`` to ``max_len`` entries, never past what ``group`` has
+    not acknowledged; the number of entries removed."""
+    length = int(await redis.xlen(stream))
+    if length <= max_len:
+        return 0
+    groups = await redis.xinfo_groups(stream)
+    info = next((g for g in groups if _text(g.get("name")) == group), None)
+    if info is None:
+        return 0  # nobody has read it yet: nothing is consumed
+    summary: dict[str, Any] = await redis.xpending(stream, group)
+    consumed = _next_id(_text(info.get("last-delivered-id") or "0-0"))
+    oldest_pending = _text(summary.get("min")) if int(summary.get("pending") or 0) else None
+    excess = min(length - max_len, _CAP_SCAN)
+    head = await redis.xrange(stream, "-", "+", count=excess)
+    if not head:
+        return 0
+    cap = _next_id(_text(head[-1][0]))
+    floor = trim_floor(cap, consumed, oldest_pending)
+    assert floor is not None
+    return int(await redis.xtrim(stream, minid=floor, approximate=False))
+
+
+async def trim_capped(redis: Redis, stream: str, *, max_len: int) -> int:
+    """Keep the newest ``max_len`` entries of a stream nobody consumes (exact)."""
+    return int(await redis.xtrim(stream, maxlen=max_len, approximate=False))
+
+
+def _next_id(entry_id: str) -> str:
+    ms, _, seq = entry_id.partition("-")
+    return f"{ms}-{int(seq or 0) + 1}"
 
 
 def _text(value: Any) -> str:

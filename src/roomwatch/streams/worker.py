@@ -91,6 +91,9 @@ class StreamWorker:
         self._release = redis.register_script(RELEASE)
         self._ttl_ms = int(settings.lease_ttl_s * 1000)
         self.processed = 0
+        # gaps: a control entry is applied only if this check passes (its
+        # signature, streams/actions.ControlCheck); else it is a dead letter.
+        self.check_control: Callable[[Control], Control | RecordError] = _refuse_unchecked
 
     # -- the loops ---------------------------------------------------------------
 
@@ -189,7 +192,7 @@ class StreamWorker:
         """Process one batch of a shard and commit it; a lost lease drops the shard."""
         shard = run.shard
         started = time.perf_counter()
-        entries, dead = _decode(raw)
+        entries, dead = _decode(raw, self.check_control)
         ids = [_text(i) for i, _ in raw]
         fresh = [e for e in entries if not id_le(e.id, run.done)]
         if len(fresh) < len(entries):
@@ -322,7 +325,7 @@ class StreamWorker:
             chunk = await r.xrange(stream, cursor, done, count=_READ_COUNT)
             if not chunk:
                 break
-            entries, _ = _decode(chunk)
+            entries, _ = _decode(chunk, self.check_control)
             await run.process(entries, rebuild=True)
             replayed += len(chunk)
             last = _text(chunk[-1][0])
@@ -398,12 +401,8 @@ class StreamWorker:
                     continue
                 payload = run.tick(stats)
                 if payload:
-                    await self.redis.xadd(
-                        self.keys.output,
-                        {"d": dumps(payload)},
-                        maxlen=self.settings.out_max_len,
-                        approximate=True,
-                    )
+                    # (Not capped here: the gateway trims the output, streams/trim.py.)
+                    await self.redis.xadd(self.keys.output, {"d": dumps(payload)})
                     self._m.appended.labels(self.keys.output).inc()
 
     async def _trim(self) -> None:
@@ -436,8 +435,14 @@ def _id_key(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
+def _refuse_unchecked(c: Control) -> RecordError:
+    """No check configured: no control entry is applied (gaps)."""
+    return RecordError("unsigned", f"control entry {c.id}: this worker checks no signatures")
+
+
 def _decode(
     raw: Sequence[Any],
+    check: Callable[[Control], Control | RecordError],
 ) -> tuple[list[Entry | Control], list[tuple[dict[str, Any], RecordError]]]:
     entries: list[Entry | Control] = []
     dead: list[tuple[dict[str, Any], RecordError]] = []
@@ -448,6 +453,8 @@ def _decode(
             e = decode_entry(eid, decoded)
         except Exception as exc:  # a field that is not text: never a worker crash
             e = RecordError("malformed_entry", f"stream entry {eid}: {exc!r}")
+        if isinstance(e, Control):
+            e = check(e)  # gaps: a signed action, or a dead letter
         if isinstance(e, RecordError):
             dead.append(({"id": eid, "fields": decoded}, e))
         else:
