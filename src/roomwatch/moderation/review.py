@@ -306,22 +306,23 @@ class RoomStats:
         self.newest = 0.0
         self.total = 0
 
-    def add(self, ts: float, label: str, sentiment: float) -> None:
-        self.total += 1
+    def add(self, ts: float, label: str, sentiment: float, n: int = 1) -> None:
+        """``n`` comments (``sentiment``: their sum) with ``label`` at ``ts``."""
+        self.total += n
         if ts > self.newest:
             self.newest = ts
         sec = float(math.floor(ts))
         seconds = self._seconds
         if seconds and seconds[-1][0] == sec:
             last = seconds[-1]
-            last[1] += 1
+            last[1] += n
             last[2] += sentiment
         elif not seconds or seconds[-1][0] < sec:
-            seconds.append([sec, 1.0, sentiment])
+            seconds.append([sec, float(n), sentiment])
         elif sec >= seconds[0][0]:
             for s in reversed(seconds):
                 if s[0] == sec:
-                    s[1] += 1
+                    s[1] += n
                     s[2] += sentiment
                     break
         start = math.floor(ts / self.bucket_s) * self.bucket_s
@@ -338,9 +339,9 @@ class RoomStats:
             bucket = found
         idx = _LABEL_INDEX.get(label)
         if idx is not None:
-            bucket.counts[idx] += 1
+            bucket.counts[idx] += n
         bucket.sentiment += sentiment
-        bucket.n += 1
+        bucket.n += n
 
     def _trim(self, now: float) -> None:
         horizon = now - max(self.rate_window_s, self.mood_window_s) - 1
