@@ -143,7 +143,7 @@ def _work(
         if _screen is None:  # built on first need: most runs never shed
             _screen = Screen(analyzer.classifier, _cue_weight)
         verdicts, _ = analyze_degraded(
-            analyzer, _screen, comments, timer, deep=degraded >= 2, every=_sample_every
+            analyzer, _screen, comments, timer, depth=max(1, degraded), every=_sample_every
         )
     else:
         verdicts = analyzer.analyze(comments, timer=timer)

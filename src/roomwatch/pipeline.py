@@ -81,6 +81,10 @@ class _Dedupe:
         return False
 
 
+def _room_removed(room: str) -> RecordError:
+    return RecordError("room_removed", f"room {room[:128]!r} was removed at run time", field="room")
+
+
 class Pipeline:
     """Bounded input buffer → batched analysis → ordered outputs."""
 
@@ -139,6 +143,9 @@ class Pipeline:
         self._screened = 0
         #: Records accepted per source since the last batch (counted per batch).
         self._accepted: dict[str, int] = {}
+        #: Rooms whose records are refused (``room_removed``): rooms removed
+        #: at run time (``DELETE /admin/rooms``) until they are added again.
+        self.refused_rooms: frozenset[str] = frozenset()
 
     def enable_overload(self) -> None:
         """Shed chatter while the backlog is over the settings' threshold
@@ -220,6 +227,8 @@ class Pipeline:
         Sources that answer per record (``/ingest``) call this first to report
         the error, then :meth:`put` the result with ``admitted=True``.
         """
+        if comment.room in self.refused_rooms:
+            return _room_removed(comment.room)
         return comment if self.guard is None else self.guard(comment, source, False)
 
     async def put(
@@ -244,6 +253,9 @@ class Pipeline:
         ``limits.user_comments_per_s``)."""
         if self._closing:
             raise RuntimeError("the pipeline is closed")
+        if not admitted and self.refused_rooms and comment.room in self.refused_rooms:
+            await self.reject(_room_removed(comment.room), source)
+            return "rejected"
         if self.guard is not None and not admitted:
             checked = self.guard(comment, source, trusted)
             if isinstance(checked, RecordError):
@@ -449,8 +461,8 @@ class Pipeline:
                 self._metrics.accepted(source, n)
 
     def _begin(self, batch: list[Any]) -> tuple[list[Comment], int]:
-        """A batch's comments, and the degrade level: 0 none, 1 degraded, 2 deep
-        (the overload gauge reads its backlog)."""
+        """A batch's comments, and the degrade level: 0 none, 1 degraded, 2 and 3
+        deep (the overload gauge reads its backlog)."""
         self.flush_counts()
         comments = [item[0] for item in batch if not isinstance(item, Skipped)]
         self._metrics.batch_size.observe(len(comments))
@@ -462,7 +474,7 @@ class Pipeline:
         if comments:
             if level:
                 verdicts = await loop.run_in_executor(
-                    self._executor, self._analyze_degraded, comments, level == 2
+                    self._executor, self._analyze_degraded, comments, level
                 )
             else:
                 verdicts = await loop.run_in_executor(self._executor, self._analyze, comments)
@@ -471,7 +483,7 @@ class Pipeline:
     def _finish(self, batch: list[Any], verdicts: list[Verdict], degraded: int = 0) -> None:
         """Stamp lags, run the outputs in order, count the batch.
 
-        ``degraded`` (1, or 2 when deep): chatter the thinner lets go reaches
+        ``degraded`` (1, or 2 and 3 when deep): chatter the thinner lets go reaches
         the outputs as per-room counts (:class:`~roomwatch.core.shed.ShedCount`) only.
         """
         results: list[Result] = []
@@ -552,19 +564,20 @@ class Pipeline:
                 )
             elif change == "deep":
                 logger.warning(
-                    "overload: still behind after %.0f s of degrade mode (%d queued); "
-                    "analysing one in %d comments with weak evidence only",
-                    self._settings.overload_deep_after_s,
+                    "overload: still behind (%d queued); degrade level %d: analysing one "
+                    "in %d comments with %s evidence only",
                     queued,
+                    gauge.level,
                     self._settings.overload_sample_every,
+                    "weak n-gram" if gauge.level == 2 else "n-gram",
                 )
             elif change == "ease":
-                logger.warning("overload: easing to plain degrade mode")
+                logger.warning("overload: easing to degrade level %d", gauge.level)
             else:
                 logger.warning("overload: leaving degrade mode (%d shed so far)", self._shed)
-        return 2 if gauge.deep else 1 if gauge.active else 0
+        return gauge.level
 
-    def _analyze_degraded(self, comments: list[Comment], deep: bool) -> list[Verdict]:
+    def _analyze_degraded(self, comments: list[Comment], depth: int) -> list[Verdict]:
         """Full analysis for comments with a cue; a shed verdict for the rest."""
         analyzer = self._analyzer
         screen = self._screen
@@ -575,7 +588,7 @@ class Pipeline:
             screen,
             comments,
             self._observe_stage,
-            deep=deep,
+            depth=depth,
             every=self._settings.overload_sample_every,
         )
         self._screened += screened

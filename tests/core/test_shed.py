@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from roomwatch.core.analyze import TYPED_KINDS, Analyzer
 from roomwatch.core.record import Comment
 from roomwatch.core.shed import (
+    DEEPEST,
     SHED_REASON,
     OverloadGauge,
     Screen,
@@ -84,13 +87,16 @@ def test_the_gauge_goes_deep_when_still_behind_and_eases_back_when_calm() -> Non
     g = OverloadGauge(2.0, 0.5, enter_queued=100, hold_s=5.0, deep_after_s=3.0)
     assert g.update(0.0, 100, now=0.0) == "enter" and not g.deep
     assert g.update(0.0, 100, now=2.9) is None and not g.deep
-    assert g.update(0.0, 100, now=3.0) == "deep" and g.deep and g.active
-    assert g.update(0.0, 100, now=9.0) is None  # deep once
-    # Calm for hold_s: back to plain degrade mode; calm for another: out.
-    assert g.update(0.1, 10, now=10.0) is None
-    assert g.update(0.1, 10, now=15.0) == "ease" and g.active and not g.deep
-    assert g.update(0.1, 10, now=19.9) is None
-    assert g.update(0.1, 10, now=20.0) == "leave" and not g.active
+    assert g.update(0.0, 100, now=3.0) == "deep" and g.deep and g.level == 2
+    assert g.update(0.0, 100, now=5.9) is None
+    assert g.update(0.0, 100, now=6.0) == "deep" and g.level == DEEPEST
+    assert g.update(0.0, 100, now=60.0) is None and g.level == DEEPEST
+    # Each calm hold_s: a level back up; at level 0, out.
+    assert g.update(0.1, 10, now=61.0) is None
+    assert g.update(0.1, 10, now=66.0) == "ease" and g.level == 2
+    assert g.update(0.1, 10, now=71.0) == "ease" and g.level == 1 and not g.deep
+    assert g.update(0.1, 10, now=75.9) is None
+    assert g.update(0.1, 10, now=76.0) == "leave" and not g.active
 
 
 def test_a_gauge_without_deep_after_never_goes_deep() -> None:
@@ -103,26 +109,29 @@ def test_levels_strong_evidence_weak_evidence_and_none(analyzer: Analyzer) -> No
     screen = Screen(analyzer.classifier, 0.2)
     norm = analyzer.normalizer
     for text in ("你是傻逼吧", "加微信 abc12345", "这是什么?", "看 www.example.com", "1234567"):
-        assert screen.level(norm(text).text, "r") == 2, text
+        assert screen.level(norm(text).text, "r") == 3, text
     assert screen.level(norm("哈哈哈").text, "r") == 0
     assert screen.level(norm("  ").text, "r") == 0
 
 
-def test_deep_split_analyses_every_strong_one_and_one_in_n_weak(analyzer: Analyzer) -> None:
+@pytest.mark.parametrize("depth", [2, 3])
+def test_deep_split_analyses_every_one_at_depth_and_one_in_n_under(
+    analyzer: Analyzer, depth: int
+) -> None:
     comments = _comments()
     norm = analyzer.normalizer
     screen = Screen(analyzer.classifier, 0.2)
     levels = [
-        screen.level(norm(c.text).text, c.room) if c.kind in TYPED_KINDS and c.text.strip() else 2
+        screen.level(norm(c.text).text, c.room) if c.kind in TYPED_KINDS and c.text.strip() else 3
         for c in comments
     ]
-    weak = [i for i, lv in enumerate(levels) if lv == 1]
+    weak = [i for i, lv in enumerate(levels) if 1 <= lv < depth]
     assert len(weak) > 100
     full, shed, seen = split(
-        comments, norm, Screen(analyzer.classifier, 0.2), TYPED_KINDS, deep=True, every=10
+        comments, norm, Screen(analyzer.classifier, 0.2), TYPED_KINDS, depth=depth, every=10
     )
     fulls = set(full)
-    assert all(i in fulls for i, lv in enumerate(levels) if lv == 2)
+    assert all(i in fulls for i, lv in enumerate(levels) if lv >= depth)
     assert sum(i in fulls for i in weak) == len(weak) // 10
     assert sorted(full + [i for i, _ in shed]) == list(range(len(comments)))
     # The screen's normalised text is handed on for the analyser.

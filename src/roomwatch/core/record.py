@@ -71,6 +71,9 @@ REJECT_REASONS: Final = (
     # map does not list, and a message whose required fields it can't find.
     "filtered",
     "unmapped",
+    # Set by the pipeline: a record for a room removed at run time
+    # (DELETE /admin/rooms; docs/rooms.md).
+    "room_removed",
 )
 
 _KNOWN: Final = frozenset({"room", "text", "ts", "id", "user", "kind", "platform", "amount"})

@@ -50,6 +50,7 @@ from roomwatch.core.record import Comment
 from roomwatch.core.verdict import Verdict
 
 __all__ = [
+    "DEEPEST",
     "SHED_REASON",
     "OverloadGauge",
     "Screen",
@@ -71,11 +72,11 @@ _SHED_SCORES = {label: (1.0 if label == "chatter" else 0.0) for label in LABELS}
 class Screen:
     """Says how much evidence a normalised comment has for the full analysis.
 
-    :meth:`level`: 2 for strong evidence (a blocking-list term or a room's
+    :meth:`level`: 3 for lexicon evidence (a blocking-list term or a room's
     abuse, spam or question term, a lexicon pattern, an ask cue, a question
-    mark, a long digit run or a link shape, or an n-gram leaning at least
-    ``deep_weight`` towards a label other than chatter), 1 for an n-gram
-    leaning at least ``weight_min`` (and under ``deep_weight``), 0 for none.
+    mark, a long digit run or a link shape), 2 for an n-gram leaning at least
+    ``deep_weight`` towards a label other than chatter, 1 for one leaning at
+    least ``weight_min``, 0 for none.
     """
 
     __slots__ = (
@@ -86,6 +87,7 @@ class Screen:
         "_strings",
         "_strong",
         "_terms",
+        "_terms_set",
         "memo",
         "weak_seen",
     )
@@ -96,14 +98,14 @@ class Screen:
         self._classifier = classifier
         self._lexicon = classifier.lexicon
         self._asks = classifier.ask_cues
-        strong: set[str] = set()
+        terms: set[str] = set()
         for name in BLOCK_LISTS:
             if name != "positive":
-                strong.update(t for t in self._lexicon.terms(name) if t)
-        strong.update(classifier.evidence_grams(max(weight_min, deep_weight)))
+                terms.update(t for t in self._lexicon.terms(name) if t)
+        self._terms_set = _squeezed(terms)
+        self._strong = _squeezed(set(classifier.evidence_grams(max(weight_min, deep_weight))))
         weak = set(classifier.evidence_grams(weight_min))
-        self._strong = _squeezed(strong)
-        self._strings = self._strong | _squeezed(weak)
+        self._strings = self._terms_set | self._strong | _squeezed(weak)
         # Cue strings by their first two characters (one-character ones by
         # their character): the lengths to try at a position, most positions none.
         lengths: dict[str, set[int]] = {}
@@ -113,7 +115,7 @@ class Screen:
         #: (room, raw text) -> (its level, its normalised form).
         self.memo: dict[tuple[str, str], tuple[int, Normalized]] = {}
         self._terms: object = classifier.room_terms
-        #: Level-1 comments seen in deep degrade mode (one in N is analysed).
+        #: Comments under the depth seen in deep degrade mode (one in N is analysed).
         self.weak_seen = 0
 
     def fresh_memo(self) -> dict[tuple[str, str], tuple[int, Normalized]]:
@@ -133,7 +135,8 @@ class Screen:
         return self.level(text, room) > 0
 
     def level(self, text: str, room: str) -> int:
-        """2, 1 or 0: strong, weak or no evidence (see the class doc)."""
+        """3, 2, 1 or 0: lexicon, strong n-gram, weak n-gram or no evidence
+        (see the class doc)."""
         return self.levels([text], [room])[0]
 
     def levels(self, texts: Sequence[str], rooms: Sequence[str]) -> list[int]:
@@ -144,7 +147,7 @@ class Screen:
         for i, (text, room) in enumerate(zip(texts, rooms, strict=True)):
             got = self._scan(text, room)
             out.append(got)
-            if got < 2 and text.strip():
+            if got < 3 and text.strip():
                 undecided.append(i)
         if undecided:
             pending = [texts[i] for i in undecided]
@@ -152,19 +155,20 @@ class Screen:
             find = self._asks.find
             for i, text, hit in zip(undecided, pending, hits, strict=True):
                 if hit or find(text).ask is not None:
-                    out[i] = 2
+                    out[i] = 3
         return out
 
     def _scan(self, text: str, room: str) -> int:
-        """2 for a shape, a strong cue string or a room term; else 1 for a
-        weak one, 0 for none (the patterns and ask cues not looked at)."""
+        """3 for a shape, a lexicon term or a room term; else 2 or 1 for the
+        strongest n-gram, 0 for none (the patterns and ask cues not looked at)."""
         if not text.strip():
             return 0
         if _SHAPES.search(text) is not None:
-            return 2
+            return 3
         strings = self._strings
+        lexicon = self._terms_set
         strong = self._strong
-        weak = False
+        got = 0
         # Tokens skip whitespace (a term hits 上 当 as 上/当), and cue strings
         # are kept without spaces, so look in the text without whitespace.
         squeezed = "".join(text.split())
@@ -173,9 +177,9 @@ class Screen:
         for i in range(n):
             char = squeezed[i]
             if char in heads:  # a one-character cue
-                if char in strong:
-                    return 2
-                weak = True
+                if char in lexicon:
+                    return 3
+                got = max(got, 2 if char in strong else 1)
             found = heads.get(squeezed[i : i + 2])
             if found is not None:
                 for length in found:
@@ -183,15 +187,15 @@ class Screen:
                         break
                     cue = squeezed[i : i + length]
                     if cue in strings:
-                        if cue in strong:
-                            return 2
-                        weak = True
+                        if cue in lexicon:
+                            return 3
+                        got = max(got, 2 if cue in strong else 1)
         terms = self._classifier.room_terms.get(room)
         if terms is not None and any(
             t in squeezed for t in (*terms.abuse, *terms.spam, *terms.question)
         ):
-            return 2
-        return 1 if weak else 0
+            return 3
+        return got
 
 
 #: Shapes that are evidence in themselves: a question mark, a run of digits
@@ -217,14 +221,15 @@ def split(
     typed: frozenset[str],
     known: Callable[[Comment], bool] = lambda c: False,
     *,
-    deep: bool = False,
+    depth: int = 1,
     every: int = 10,
 ) -> tuple[list[int], list[tuple[int, Normalized]], dict[int, Normalized]]:
     """Indices of comments for the full analysis, (index, normalised) of those
     shed, and the normalised form of the full ones the screen saw.
 
-    Only typed comments with non-blank text are shed: those with no cue, and,
-    when ``deep``, those with weak evidence only but one in ``every``.
+    Only typed comments with non-blank text are shed: those with no cue, and
+    those whose screen level is under ``depth`` (1: none; 2: weak n-grams
+    only; 3: n-grams only), but one in ``every`` of those.
     Platform events and blank text keep the full path (it never calls the
     model for them), and so do comments ``known`` to the analyser's memo (a
     full verdict costs nothing there). Screen results are remembered per
@@ -238,11 +243,11 @@ def split(
     every = max(1, every)
 
     def place(i: int, level: int, n: Normalized) -> None:
-        if level == 2 or (level == 1 and not deep):
+        if level >= depth:
             full.append(i)
             seen[i] = n
             return
-        if level == 1:
+        if level >= 1:
             screen.weak_seen += 1
             if screen.weak_seen % every == 0:
                 full.append(i)
@@ -279,14 +284,14 @@ def analyze_degraded(
     comments: Sequence[Comment],
     timer: StageTimer | None = None,
     *,
-    deep: bool = False,
+    depth: int = 1,
     every: int = 10,
 ) -> tuple[list[Verdict], int]:
-    """Full analysis for comments with a cue (when ``deep``, strong evidence
-    or one in ``every`` with weak), a shed verdict for the rest (in order);
-    and how many were shed."""
+    """Full analysis for comments with a cue at ``depth`` or over (and one in
+    ``every`` of those with a lesser one), a shed verdict for the rest (in
+    order); and how many were shed."""
     full, shed, seen = split(
-        comments, analyzer.normalizer, screen, TYPED_KINDS, analyzer.known, deep=deep, every=every
+        comments, analyzer.normalizer, screen, TYPED_KINDS, analyzer.known, depth=depth, every=every
     )
     out: list[Verdict | None] = [None] * len(comments)
     verdicts = analyzer.analyze(
@@ -304,37 +309,44 @@ def analyze_degraded(
 class OverloadGauge:
     """Degrade mode with hysteresis, from the backlog each batch sees.
 
-    Enter when the oldest waiting comment has waited ``enter_wait_s`` or more,
-    or ``enter_queued`` or more are queued (0: that test is off). Go *deep*
-    (:attr:`deep`: weak evidence is sampled too) when that is still so after
-    ``deep_after_s`` in degrade mode; ease back once the backlog has been calm
-    for ``hold_s``, and leave after another calm ``hold_s``. Calm: the wait
-    under ``leave_wait_s`` and the queue under half of ``enter_queued``
-    (time from the caller's clock).
+    Enter (:attr:`level` 1) when the oldest waiting comment has waited
+    ``enter_wait_s`` or more, or ``enter_queued`` or more are queued (0: that
+    test is off). Go a level deeper (up to :data:`DEEPEST`) each time that is
+    still so after ``deep_after_s`` more; go a level back up each time the
+    backlog has been calm for ``hold_s`` (calm: the wait under
+    ``leave_wait_s`` and the queue under half of ``enter_queued``), leaving at
+    level 0. Times from the caller's clock.
     """
 
     enter_wait_s: float
     leave_wait_s: float
     enter_queued: int = 0
     hold_s: float = 5.0
-    #: Seconds still over the threshold in degrade mode before going deep
-    #: (0: never deep).
+    #: Seconds still over the threshold before going a level deeper (0: never).
     deep_after_s: float = 0.0
-    active: bool = False
-    deep: bool = False
+    #: 0: not degraded; 1: degraded; 2 and 3: deep (see :func:`split`).
+    level: int = 0
     #: When degrade mode began (the caller's clock); None when not active.
     since: float | None = None
     _calm_since: float | None = None
     _over_since: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.level > 0
+
+    @property
+    def deep(self) -> bool:
+        return self.level >= 2
 
     def update(
         self, wait_s: float, queued: int, now: float
     ) -> Literal["enter", "deep", "ease", "leave"] | None:
         """Feed one batch's backlog; what changed, if anything."""
         over = wait_s >= self.enter_wait_s or (0 < self.enter_queued <= queued)
-        if not self.active:
+        if not self.level:
             if over:
-                self.active = True
+                self.level = 1
                 self.since = self._over_since = now
                 self._calm_since = None
                 return "enter"
@@ -344,11 +356,12 @@ class OverloadGauge:
             if self._over_since is None:
                 self._over_since = now
             elif (
-                not self.deep
+                self.level < DEEPEST
                 and self.deep_after_s > 0
                 and now - self._over_since >= self.deep_after_s
             ):
-                self.deep = True
+                self.level += 1
+                self._over_since = now
                 return "deep"
             return None
         self._over_since = None
@@ -362,14 +375,17 @@ class OverloadGauge:
             self._calm_since = now
         if now - self._calm_since >= self.hold_s:
             self._calm_since = now
-            if self.deep:
-                self.deep = False
+            self.level -= 1
+            if self.level:
                 return "ease"
-            self.active = False
             self.since = None
             self._calm_since = None
             return "leave"
         return None
+
+
+#: The deepest degrade level: only lexicon evidence is sure of the model.
+DEEPEST: Final = 3
 
 
 @dataclass(slots=True)
