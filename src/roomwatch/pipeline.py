@@ -37,6 +37,7 @@ from roomwatch.core.result import Result, Skipped
 from roomwatch.core.shed import OverloadGauge, Screen, ShedCount, Thinner, analyze_degraded
 from roomwatch.core.verdict import Verdict
 from roomwatch.metrics import Metrics, observe_many
+from roomwatch.overload import announce
 
 __all__ = ["Output", "Pipeline"]
 
@@ -555,26 +556,9 @@ class Pipeline:
         change = gauge.update(wait, queued, now)
         if change is not None:
             self._metrics.overload_transitions.labels(change).inc()
-            if change == "enter":
-                logger.warning(
-                    "overload: entering degrade mode (oldest comment waited %.1f s, "
-                    "%d queued); shedding chatter",
-                    wait,
-                    queued,
-                )
-            elif change == "deep":
-                logger.warning(
-                    "overload: still behind (%d queued); degrade level %d: analysing one "
-                    "in %d comments with %s evidence only",
-                    queued,
-                    gauge.level,
-                    self._settings.overload_sample_every,
-                    "weak n-gram" if gauge.level == 2 else "n-gram",
-                )
-            elif change == "ease":
-                logger.warning("overload: easing to degrade level %d", gauge.level)
-            else:
-                logger.warning("overload: leaving degrade mode (%d shed so far)", self._shed)
+            announce(
+                change, gauge.level, wait, queued, self._settings.overload_sample_every, self._shed
+            )
         return gauge.level
 
     def _analyze_degraded(self, comments: list[Comment], depth: int) -> list[Verdict]:

@@ -177,6 +177,9 @@ class RoomAdmin:
                 if room in self._graph.rooms:
                     self._apply(room, None)
                     applied += 1
+                else:  # removed at run time: its records stay refused
+                    pipeline = self._graph.pipeline
+                    pipeline.refused_rooms = pipeline.refused_rooms | {room}
                 self._from_file.discard(room)
                 continue
             try:
