@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.record import Comment
 from roomwatch.service import Service
 
 from ..conftest import TOKENS, make_settings
@@ -438,3 +439,43 @@ async def test_removing_a_room_stops_its_bilibili_source_and_adding_it_starts_it
             assert svc.source_health.to_dict()["bilibili-2233"]["state"] == "running"
             say(2, "又开播啦")
             await wait_for(lambda: texts() == ["主播今天真好看", "又开播啦"], show=texts)
+
+
+async def test_a_room_has_review_labels_and_a_review_cap_of_its_own(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    """``review_labels`` and ``review_max`` in a room's section (over HTTP):
+    that room's review queue holds abuse only, at most one item; another
+    room keeps the global [moderation] settings (abuse and spam)."""
+    spam, abuse1, abuse2 = "加微信 abc12345 领红包", "你是傻逼吧", "滚吧你这个傻逼"
+    labels = [
+        v.label
+        for v in analyzer.analyze(
+            [Comment(room="r", text=t, ts=T0) for t in (spam, abuse1, abuse2)]
+        )
+    ]
+    assert labels == ["spam", "abuse", "abuse"]
+    async with running(analyzer, tmp_path / "rw.sqlite3") as svc:
+        status, body = await call(
+            svc, "PUT", "/admin/rooms/calm", json={"review_labels": ["abuse"], "review_max": 1}
+        )
+        assert status == 200, body
+        assert body["settings"]["review_labels"] == ["abuse"]
+        status, body = await call(
+            svc, "PUT", "/admin/rooms/bad", json={"review_labels": ["chatter"]}
+        )
+        assert status == 400 and "review_labels" in str(body["problems"]), body
+        rows = [(room, t) for room in ("calm", "busy") for t in (spam, abuse1, abuse2)]
+        await feed(svc, rows, 40)
+
+        def queued(room: str) -> list[tuple[str, str]]:
+            return [(i.label, i.text) for i in svc.moderation.queue.items(room)]
+
+        assert queued("calm") == [("abuse", abuse2)]  # abuse only, one kept
+        assert queued("busy") == [("spam", spam), ("abuse", abuse1), ("abuse", abuse2)]
+        # Removing the room gives it the global settings back.
+        status, _ = await call(svc, "DELETE", "/admin/rooms/calm")
+        assert status == 200
+        assert svc.moderation.queue.wants(
+            analyzer.analyze([Comment(room="calm", text=spam, ts=T0)])[0]
+        )

@@ -299,6 +299,8 @@ def build_pipeline(
             max_review_items=settings.limits.max_review_items,
             max_stats_rooms=settings.limits.max_stats_rooms,
         )
+        for room, own in rooms.rooms.items():  # review labels and caps of its own
+            graph.moderation.queue.set_room(room, own.review_labels, own.review_max)
         pipeline.add_output(_Forwarding(graph, graph.moderation))
     # Last: verdicts by room and label, counted once per batch.
     pipeline.add_output(_CountRooms(metrics))

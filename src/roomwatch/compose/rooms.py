@@ -241,6 +241,12 @@ class RoomAdmin:
             else:
                 own = book.alert_config(room)
                 graph.alerts.set_room_config(room, None if own is book.alerts else own)
+        if graph.moderation is not None:  # its own review labels and cap, if any
+            graph.moderation.queue.set_room(
+                room,
+                settings.review_labels if settings is not None else (),
+                settings.review_max if settings is not None else 0,
+            )
         self._authz.set_tokens([*self._base_tokens, *book.tokens()])
         graph.metrics.name_rooms(book.rooms)
         graph.forward(events)

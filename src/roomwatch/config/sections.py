@@ -390,6 +390,13 @@ class RoomSettings:
     #: Keys of `[alerts]` this room sets differently (e.g. negative_min_count,
     #: watch_terms).
     alerts: Mapping[str, Any] = field(default_factory=dict, metadata=_HASHED_IF_SET)
+    #: Labels that wait in this room's review queue, instead of
+    #: `[moderation]` review_labels (e.g. ["abuse"] where ads are welcome);
+    #: empty: the global ones.
+    review_labels: tuple[Literal["abuse", "spam"], ...] = field(default=(), metadata=_UNHASHED)
+    #: Open review items kept for this room, instead of `[moderation]`
+    #: queue_max (0: the global one).
+    review_max: NonNegativeInt = field(default=0, metadata=_UNHASHED)
     #: Tokens that see only this room (`[[rooms."<room>".tokens]]`: token,
     #: role, name); they join `[[tokens]]`.
     tokens: tuple[RoomToken, ...] = field(default=(), metadata=_UNHASHED)
