@@ -230,9 +230,7 @@ def main() -> None:
     modes = (False, True) if args.only is None else (args.only == "on",)
     for degrade in modes:
         rows.append(
-            asyncio.run(
-                run(analyzer, items, args.rate, args.seconds, degrade, args.workers, extra)
-            )
+            asyncio.run(run(analyzer, items, args.rate, args.seconds, degrade, args.workers, extra))
         )
         analyzer._memo.clear()  # each run starts cold alike
     cols = [

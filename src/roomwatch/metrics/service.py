@@ -140,7 +140,8 @@ class Metrics:
         )
         self.overload_transitions = Counter(
             "roomwatch_pipeline_overload_transitions_total",
-            "Times the pipeline entered or left overload degrade mode.",
+            "Times the pipeline entered, went a level deeper in, eased or left overload "
+            "degrade mode.",
             ["to"],
             registry=registry,
         )
