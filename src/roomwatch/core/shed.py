@@ -1,10 +1,15 @@
-"""Overload shedding: a cheap screen for comments that cannot be anything but chatter.
+"""Overload shedding: a cheap screen, a thinner and per-room counts of what is shed.
 
 When the live pipeline falls behind (see :class:`OverloadGauge`), it stops
-sending every comment through segmentation and the model. Each typed comment
-is normalised and screened first (:meth:`Screen.cued`); a comment with no cue
-at all becomes a *shed* verdict: label ``chatter``, neutral sentiment, reason
-``shed:overload``, no tokens. Everything else gets the full analysis.
+sending every comment through segmentation, the model and the stages. Each
+typed comment is normalised and screened first (:meth:`Screen.level`); one
+whose level is under the gauge's depth (:func:`split`; one in N of them is
+analysed anyway) becomes a *shed* verdict (label ``chatter``, reason
+``shed:overload``, no tokens) that never reaches the stages. After the
+analysis, :class:`Thinner` picks the verdicts that still go downstream one
+by one (every label but chatter, evidence, a sample); the rest reach the
+stages as :class:`ShedCount` per room and second (volume, mood, lag only).
+See docs/reliability.md.
 
 A cue is anything the full path could turn into a question, grievance, abuse
 or spam label:
@@ -24,8 +29,10 @@ or spam label:
   each lean less towards it. Measured: no comment of
   ``samples/demo.jsonl.gz`` that the full analysis labels is shed
   (``tests/core/test_shed.py``), nor any of the 3,202 labelled among the
-  first 100,000 comments of the real barrage (38.9% of which are shed);
-  ``docs/reliability.md``.
+  first 100,000 comments of the real barrage (44.2% of which have no cue);
+  ``docs/reliability.md`` has the counts per screen level: a lexicon term,
+  pattern, ask cue or shape is level 3, an n-gram leaning at least 1.0 is
+  level 2, one leaning at least ``weight_min`` level 1.
 
 Terms and n-grams are looked for in the text without whitespace, since
 tokens skip it (上 当 hits the term 上当).
