@@ -28,7 +28,7 @@ or spam label:
   heuristic, not a proof: a text could reach a label through n-grams that
   each lean less towards it. Measured: no comment of
   ``samples/demo.jsonl.gz`` that the full analysis labels is shed
-  (``tests/core/test_shed.py``), nor any of the 3,202 labelled among the
+  (``tests/core/test_shed.py``), nor any of the 3,113 labelled among the
   first 100,000 comments of the real barrage (44.2% of which have no cue);
   ``docs/reliability.md`` has the counts per screen level: a lexicon term,
   pattern, ask cue or shape is level 3, an n-gram leaning at least 1.0 is
