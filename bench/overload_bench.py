@@ -42,6 +42,7 @@ from roomwatch.config import settings_from_dict  # noqa: E402
 from roomwatch.core.analyze import Analyzer  # noqa: E402
 from roomwatch.core.record import Comment, User  # noqa: E402
 from roomwatch.core.result import Result  # noqa: E402
+from roomwatch.core.shed import ShedCount  # noqa: E402
 from roomwatch.core.verdict import Verdict  # noqa: E402
 from roomwatch.service import Service  # noqa: E402
 
@@ -106,13 +107,23 @@ async def run(
     seconds: float,
     degrade: bool,
     workers: int = 0,
+    pipeline_extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     lags: list[tuple[float, float]] = []  # (scheduled ts, lag)
+    shed_lags: list[tuple[float, float]] = []  # (newest ts, largest lag) per shed count
 
-    def keep(results: Sequence[Result]) -> None:
-        for r in results:
-            if isinstance(r, Verdict) and r.lag_s is not None:
-                lags.append((r.comment.ts, r.lag_s))
+    class Keep:
+        def __call__(self, results: Sequence[Result]) -> None:
+            for r in results:
+                if isinstance(r, Verdict) and r.lag_s is not None:
+                    lags.append((r.comment.ts, r.lag_s))
+
+        def count_shed(self, counts: Sequence[ShedCount]) -> None:
+            for s in counts:
+                if s.lag_max is not None:
+                    shed_lags.append((s.newest, s.lag_max))
+
+    keep = Keep()
 
     settings = settings_from_dict(
         {
@@ -123,6 +134,7 @@ async def run(
                 "overload_degrade": degrade,
                 "lag_alert_s": 0.0,
                 "analysis_processes": workers,
+                **(pipeline_extra or {}),
             },
             "limits": {"user_comments_per_s": 0},
         },
@@ -154,12 +166,19 @@ async def run(
         done_at = time.time()
         cpu = time.process_time() - cpu0
         shed = pipeline.shed
+        processed = pipeline.processed
         # The analysis processes (if any), before the service stops them.
         pids = pipeline.pool.pids() if pipeline.pool is not None else []
         cpu_children = _cpu_of(pids)
         rss = _rss_of([os.getpid(), *pids])
     all_lags = [lag for _, lag in lags]
     late = [lag for ts, lag in lags if ts >= start + 0.75 * seconds]
+    # The largest lag of any comment (verdict or shed) sent in each 5 s of the run.
+    step = 5.0
+    windows = [0.0] * max(1, int(-(-seconds // step)))
+    for ts, lag in (*lags, *shed_lags):
+        w = min(len(windows) - 1, max(0, int((ts - start) // step)))
+        windows[w] = max(windows[w], lag)
     return {
         "workers": workers,
         "degrade": degrade,
@@ -168,8 +187,9 @@ async def run(
         "shed": shed,
         "feed_s": fed_at - start,
         "drain_s": done_at - fed_at,
-        "throughput_per_s": len(lags) / (done_at - start),
+        "throughput_per_s": processed / (done_at - start),
         "cpu_s": cpu,
+        "cpu_us_per_comment": cpu / total * 1e6,
         "cpu_children_s": cpu_children,
         "rss_mb": rss,
         "load": os.getloadavg()[0],
@@ -178,6 +198,7 @@ async def run(
         "lag_max": max(all_lags, default=float("nan")),
         "late_p50": pct(late, 0.5),
         "late_max": max(late, default=float("nan")),
+        "lag_max_by_5s": " ".join(f"{w:.1f}" for w in windows),
     }
 
 
@@ -194,14 +215,22 @@ def main() -> None:
     p.add_argument(
         "--only", choices=["off", "on"], help="run degrade mode off or on only (default: both)"
     )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a [pipeline] setting for both runs (JSON value), e.g. overload_deep_after_s=1",
+    )
     args = p.parse_args()
+    extra = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.set)}
     analyzer = Analyzer.load(ROOT / "models", ROOT / "lexicons")
     items = texts(args.input, args.n)
     rows = []
     modes = (False, True) if args.only is None else (args.only == "on",)
     for degrade in modes:
         rows.append(
-            asyncio.run(run(analyzer, items, args.rate, args.seconds, degrade, args.workers))
+            asyncio.run(run(analyzer, items, args.rate, args.seconds, degrade, args.workers, extra))
         )
         analyzer._memo.clear()  # each run starts cold alike
     cols = [
@@ -214,6 +243,7 @@ def main() -> None:
         "drain_s",
         "throughput_per_s",
         "cpu_s",
+        "cpu_us_per_comment",
         "cpu_children_s",
         "rss_mb",
         "load",
@@ -222,8 +252,9 @@ def main() -> None:
         "lag_max",
         "late_p50",
         "late_max",
+        "lag_max_by_5s",
     ]
-    print(f"input={args.input} rate={args.rate:g}/s seconds={args.seconds:g}")
+    print(f"input={args.input} rate={args.rate:g}/s seconds={args.seconds:g} set={extra}")
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:

@@ -9,6 +9,12 @@ only if what the shed texts save exceeds what screening every text costs.
 
     python bench/shed_cost.py
     python bench/shed_cost.py --input demo --n 5000
+    python bench/shed_cost.py --levels --n 100000   # screen levels (degrade depths)
+
+``--levels``: the first ``--n`` comments (repeats kept) by screen level
+(``Screen.level``: 0 no cue, 1 weak n-gram, 2 strong n-gram, 3 lexicon
+evidence), with the labels the full analysis gives those of each level: what
+degrade mode at each depth would leave unanalysed (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +33,7 @@ from overload_bench import ROOT, texts
 
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.normalize import Normalized
+from roomwatch.core.record import Comment
 from roomwatch.core.shed import Screen
 
 T = TypeVar("T")
@@ -42,8 +50,12 @@ def main() -> None:
     p.add_argument("--input", choices=["realtraffic", "demo"], default="realtraffic")
     p.add_argument("--n", type=int, default=20_000, help="distinct texts")
     p.add_argument("--cue-weight", type=float, default=0.2)
+    p.add_argument("--levels", action="store_true", help="count comments by screen level")
     args = p.parse_args()
     analyzer = Analyzer.load(ROOT / "models", ROOT / "lexicons")
+    if args.levels:
+        levels(analyzer, args.input, args.n, args.cue_weight)
+        return
     screen = Screen(analyzer.classifier, args.cue_weight)
     distinct = list(dict.fromkeys(t for _, t in texts(args.input, args.n * 5)))[: args.n]
     n = len(distinct)
@@ -71,6 +83,24 @@ def main() -> None:
     print("|---|---:|")
     for name, seconds, count in rows:
         print(f"| {name} | {seconds / count * 1e6:.1f} |")
+
+
+def levels(analyzer: Analyzer, source: str, n: int, weight: float) -> None:
+    items = texts(source, n)
+    comments = [Comment(room=r, text=t, ts=0.0, id=str(i)) for i, (r, t) in enumerate(items)]
+    verdicts = analyzer.analyze(comments)
+    norm = analyzer.normalizer.normalize_batch([t for _, t in items])
+    got = Screen(analyzer.classifier, weight).levels([x.text for x in norm], ["room"] * len(norm))
+    by_level: dict[int, Counter[str]] = {lv: Counter() for lv in range(4)}
+    for v, lv in zip(verdicts, got, strict=True):
+        by_level[lv][v.label] += 1
+    print(f"input={source}: {len(items)} comments")
+    print("| screen level | share | labelled other than chatter |")
+    print("|---|---:|---|")
+    for lv, labels in by_level.items():
+        share = sum(labels.values()) / len(items)
+        other = {k: c for k, c in sorted(labels.items()) if k != "chatter"}
+        print(f"| {lv} | {share:.1%} | {other or 'none'} |")
 
 
 if __name__ == "__main__":

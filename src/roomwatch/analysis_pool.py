@@ -78,6 +78,9 @@ class AnalyzerSpec:
     config_hash: str = ""
     #: The overload screen's n-gram weight (``pipeline.overload_cue_weight``).
     cue_weight: float = 0.2
+    #: Deep degrade mode analyses one in this many weakly cued comments
+    #: (``pipeline.overload_sample_every``).
+    sample_every: int = 10
 
     def load(self) -> Analyzer:
         from roomwatch.core.load import load_analyzer
@@ -92,16 +95,18 @@ class AnalyzerSpec:
 _analyzer: Analyzer | None = None
 _screen: Screen | None = None
 _cue_weight = 0.2
+_sample_every = 10
 
 
 def _init(spec: AnalyzerSpec) -> None:
-    global _analyzer, _cue_weight
+    global _analyzer, _cue_weight, _sample_every
     analyzer = spec.load()
     # The parent memoises; a child sees each text once (per terms), so its
     # own memo would only hold memory.
     analyzer.memo_size = 0
     _analyzer = analyzer
     _cue_weight = spec.cue_weight
+    _sample_every = spec.sample_every
 
 
 def _ready() -> int:
@@ -114,7 +119,7 @@ _terms_version = 0
 
 def _work(
     items: Sequence[_Key],
-    degraded: bool,
+    degraded: int,
     terms: tuple[int, Mapping[str, RoomTerms]] | None,
 ) -> tuple[list[_Fields], tuple[str, str, str], dict[str, float], tuple[int, int]]:
     """Analyse ``(room, kind, text)`` items; their fields, the stamps, seconds
@@ -137,7 +142,9 @@ def _work(
     if degraded:
         if _screen is None:  # built on first need: most runs never shed
             _screen = Screen(analyzer.classifier, _cue_weight)
-        verdicts, _ = analyze_degraded(analyzer, _screen, comments, timer)
+        verdicts, _ = analyze_degraded(
+            analyzer, _screen, comments, timer, depth=max(1, degraded), every=_sample_every
+        )
     else:
         verdicts = analyzer.analyze(comments, timer=timer)
     stamps = (analyzer.version, analyzer.lexicon_hash, analyzer.config_hash)
@@ -228,7 +235,7 @@ class AnalysisPool:
         comments: Sequence[Comment],
         room_terms: Mapping[str, RoomTerms],
         *,
-        degraded: bool = False,
+        degraded: int = False,
         timer: Callable[[str, float], None] | None = None,
     ) -> tuple[list[Verdict], int]:
         """One verdict per comment, in order, and how many were shed.
@@ -283,7 +290,7 @@ class AnalysisPool:
     def _run(
         self,
         items: list[_Key],
-        degraded: bool,
+        degraded: int,
         room_terms: Mapping[str, RoomTerms],
         timer: Callable[[str, float], None] | None,
     ) -> tuple[list[_Entry], tuple[str, str, str]]:

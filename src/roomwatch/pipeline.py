@@ -34,9 +34,10 @@ from roomwatch.core.errors import RecordError
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
-from roomwatch.core.shed import OverloadGauge, Screen, analyze_degraded
+from roomwatch.core.shed import OverloadGauge, Screen, ShedCount, Thinner, analyze_degraded
 from roomwatch.core.verdict import Verdict
 from roomwatch.metrics import Metrics, observe_many
+from roomwatch.overload import announce
 
 __all__ = ["Output", "Pipeline"]
 
@@ -79,6 +80,10 @@ class _Dedupe:
             self._old = self._young
             self._young = set()
         return False
+
+
+def _room_removed(room: str) -> RecordError:
+    return RecordError("room_removed", f"room {room[:128]!r} was removed at run time", field="room")
 
 
 class Pipeline:
@@ -133,21 +138,34 @@ class Pipeline:
         #: Overload degrade mode (live only, see :meth:`enable_overload`).
         self._overload: OverloadGauge | None = None
         self._screen: Screen | None = None
+        #: Which verdicts go downstream one by one while degraded.
+        self._thinner: Thinner | None = None
         self._shed = 0
+        self._screened = 0
         #: Records accepted per source since the last batch (counted per batch).
         self._accepted: dict[str, int] = {}
+        #: Rooms whose records are refused (``room_removed``): rooms removed
+        #: at run time (``DELETE /admin/rooms``) until they are added again.
+        self.refused_rooms: frozenset[str] = frozenset()
 
     def enable_overload(self) -> None:
-        """Shed cue-less chatter while the backlog is over the settings' threshold
-        (``pipeline.overload_*``; ``docs/reliability.md``). Serve only."""
+        """Shed chatter while the backlog is over the settings' threshold
+        (``pipeline.overload_*``; ``docs/reliability.md``). Serve only.
+
+        While degraded, cue-less comments skip segmentation and the model, and
+        chatter (but one in ``overload_sample_every``) reaches the outputs as
+        per-room counts (their ``count_shed``, if they have one) instead of
+        verdicts."""
         s = self._settings
         if not s.overload_degrade:
             return
+        self._thinner = Thinner(s.overload_sample_every, s.overload_keep_sentiment)
         self._overload = OverloadGauge(
             s.overload_enter_wait_s,
             s.overload_leave_wait_s,
             s.overload_enter_queued,
             s.overload_hold_s,
+            s.overload_deep_after_s,
         )
         self._metrics.overload_degraded.set_function(self.degraded_for)
 
@@ -165,8 +183,13 @@ class Pipeline:
 
     @property
     def shed(self) -> int:
-        """Comments given a shed verdict so far."""
+        """Comments that went downstream as counts only (degrade mode) so far."""
         return self._shed
+
+    @property
+    def screened(self) -> int:
+        """Comments degrade mode's screen passed over unanalysed so far (all shed)."""
+        return self._screened
 
     @property
     def pool(self) -> AnalysisPool | None:
@@ -184,7 +207,7 @@ class Pipeline:
 
     @property
     def processed(self) -> int:
-        """Comments that have left the pipeline with a verdict."""
+        """Comments that have left the pipeline (with a verdict, or counted as shed)."""
         return self._processed
 
     def add_output(self, output: Output) -> None:
@@ -205,6 +228,8 @@ class Pipeline:
         Sources that answer per record (``/ingest``) call this first to report
         the error, then :meth:`put` the result with ``admitted=True``.
         """
+        if comment.room in self.refused_rooms:
+            return _room_removed(comment.room)
         return comment if self.guard is None else self.guard(comment, source, False)
 
     async def put(
@@ -229,6 +254,9 @@ class Pipeline:
         ``limits.user_comments_per_s``)."""
         if self._closing:
             raise RuntimeError("the pipeline is closed")
+        if not admitted and self.refused_rooms and comment.room in self.refused_rooms:
+            await self.reject(_room_removed(comment.room), source)
+            return "rejected"
         if self.guard is not None and not admitted:
             checked = self.guard(comment, source, trusted)
             if isinstance(checked, RecordError):
@@ -391,13 +419,11 @@ class Pipeline:
             batch, stop = await self._next_batch(loop)
             if not batch:
                 break
-            comments, degraded = self._begin(batch)
+            comments, level = self._begin(batch)
             future: asyncio.Future[tuple[list[Verdict], int]] | None = None
             if comments:
-                future = loop.run_in_executor(
-                    self._executor, self._analyze_pooled, comments, degraded
-                )
-            await inflight.put((batch, future))
+                future = loop.run_in_executor(self._executor, self._analyze_pooled, comments, level)
+            await inflight.put((batch, future, level))
         await inflight.put(_STOP)
         await self._emitter
         self.flush_counts()
@@ -407,19 +433,19 @@ class Pipeline:
             got = await inflight.get()
             if got is _STOP:
                 return
-            batch, future = got
+            batch, future, degraded = got
             try:
                 verdicts: list[Verdict] = []
                 if future is not None:
-                    verdicts, shed = await future
-                    self._count_shed(shed)
-                self._finish(batch, verdicts)
+                    verdicts, screened = await future
+                    self._screened += screened
+                self._finish(batch, verdicts, degraded)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self._batch_failed(batch)
 
-    def _analyze_pooled(self, comments: list[Comment], degraded: bool) -> tuple[list[Verdict], int]:
+    def _analyze_pooled(self, comments: list[Comment], degraded: int) -> tuple[list[Verdict], int]:
         assert self._pool is not None
         return self._pool.analyze(
             comments,
@@ -435,24 +461,32 @@ class Pipeline:
             for source, n in pending.items():
                 self._metrics.accepted(source, n)
 
-    def _begin(self, batch: list[Any]) -> tuple[list[Comment], bool]:
-        """A batch's comments, and whether to shed (the overload gauge reads its backlog)."""
+    def _begin(self, batch: list[Any]) -> tuple[list[Comment], int]:
+        """A batch's comments, and the degrade level: 0 none, 1 degraded, 2 and 3
+        deep (the overload gauge reads its backlog)."""
         self.flush_counts()
         comments = [item[0] for item in batch if not isinstance(item, Skipped)]
         self._metrics.batch_size.observe(len(comments))
         return comments, self._check_overload(batch)
 
     async def _process(self, batch: list[Any], loop: asyncio.AbstractEventLoop) -> None:
-        comments, degraded = self._begin(batch)
+        comments, level = self._begin(batch)
         verdicts: list[Verdict] = []
         if comments:
-            verdicts = await loop.run_in_executor(
-                self._executor, self._analyze_degraded if degraded else self._analyze, comments
-            )
-        self._finish(batch, verdicts)
+            if level:
+                verdicts = await loop.run_in_executor(
+                    self._executor, self._analyze_degraded, comments, level
+                )
+            else:
+                verdicts = await loop.run_in_executor(self._executor, self._analyze, comments)
+        self._finish(batch, verdicts, level)
 
-    def _finish(self, batch: list[Any], verdicts: list[Verdict]) -> None:
-        """Stamp lags, run the outputs in order, count the batch."""
+    def _finish(self, batch: list[Any], verdicts: list[Verdict], degraded: int = 0) -> None:
+        """Stamp lags, run the outputs in order, count the batch.
+
+        ``degraded`` (1, or 2 and 3 when deep): chatter the thinner lets go reaches
+        the outputs as per-room counts (:class:`~roomwatch.core.shed.ShedCount`) only.
+        """
         results: list[Result] = []
         it = iter(verdicts)
         by_label: Counter[str] = Counter()
@@ -460,26 +494,44 @@ class Pipeline:
         wall = self._wall
         exit_at = wall() if wall is not None else math.nan
         lags: dict[str, list[float]] = {}
+        thinner = self._thinner if degraded else None
+        deep = degraded >= 2
+        shed: dict[tuple[str, int], ShedCount] = {}
+        n_shed = 0
         for item in batch:
             if isinstance(item, Skipped):
                 results.append(item)
-            else:
-                v = next(it)
-                if wall is not None and item[3]:
-                    lag = max(0.0, exit_at - v.comment.ts)
-                    v = v.with_lag(lag)
-                    room_lags = lags.get(v.comment.room)
-                    if room_lags is None:
-                        room_lags = lags[v.comment.room] = []
-                    room_lags.append(lag)
-                results.append(v)
-                by_label[v.label] += 1
-                entered.append(item[2])
+                continue
+            v = next(it)
+            entered.append(item[2])
+            lag: float | None = None
+            if wall is not None and item[3]:
+                lag = max(0.0, exit_at - v.comment.ts)
+                room_lags = lags.get(v.comment.room)
+                if room_lags is None:
+                    room_lags = lags[v.comment.room] = []
+                room_lags.append(lag)
+            if thinner is not None and not thinner.keeps(v, deep):
+                thinner.count(shed, v, lag)
+                n_shed += 1
+                continue
+            if lag is not None:
+                v = v.with_lag(lag)
+            results.append(v)
+            by_label[v.label] += 1
         self._processed += len(verdicts)
+        counts = list(shed.values())
         for output in self._outputs:
             started = time.perf_counter()
             output(results)
+            if counts:
+                count_shed = getattr(output, "count_shed", None)
+                if count_shed is not None:
+                    count_shed(counts)
             self._stage_timer(getattr(output, "stage", "publish"))(time.perf_counter() - started)
+        if n_shed:
+            self._shed += n_shed
+            self._metrics.overload_shed.inc(n_shed)
         # Metrics once per batch, not once per comment.
         for label, n in by_label.items():
             self._child(self._metrics.labels, label).inc(n)
@@ -492,11 +544,11 @@ class Pipeline:
     def _analyze(self, comments: list[Comment]) -> list[Verdict]:
         return self._analyzer.analyze(comments, timer=self._observe_stage)
 
-    def _check_overload(self, batch: list[Any]) -> bool:
-        """Feed the batch's backlog to the overload gauge; whether to shed."""
+    def _check_overload(self, batch: list[Any]) -> int:
+        """Feed the batch's backlog to the overload gauge; the degrade level."""
         gauge = self._overload
         if gauge is None:
-            return False
+            return 0
         now = self._monotonic()
         first = next((item for item in batch if not isinstance(item, Skipped)), None)
         wait = now - first[2] if first is not None else 0.0
@@ -504,31 +556,27 @@ class Pipeline:
         change = gauge.update(wait, queued, now)
         if change is not None:
             self._metrics.overload_transitions.labels(change).inc()
-            if change == "enter":
-                logger.warning(
-                    "overload: entering degrade mode (oldest comment waited %.1f s, "
-                    "%d queued); shedding cue-less chatter",
-                    wait,
-                    queued,
-                )
-            else:
-                logger.warning("overload: leaving degrade mode (%d shed so far)", self._shed)
-        return gauge.active
+            announce(
+                change, gauge.level, wait, queued, self._settings.overload_sample_every, self._shed
+            )
+        return gauge.level
 
-    def _analyze_degraded(self, comments: list[Comment]) -> list[Verdict]:
+    def _analyze_degraded(self, comments: list[Comment], depth: int) -> list[Verdict]:
         """Full analysis for comments with a cue; a shed verdict for the rest."""
         analyzer = self._analyzer
         screen = self._screen
         if screen is None:
             screen = self._screen = Screen(analyzer.classifier, self._settings.overload_cue_weight)
-        verdicts, shed = analyze_degraded(analyzer, screen, comments, self._observe_stage)
-        self._count_shed(shed)
+        verdicts, screened = analyze_degraded(
+            analyzer,
+            screen,
+            comments,
+            self._observe_stage,
+            depth=depth,
+            every=self._settings.overload_sample_every,
+        )
+        self._screened += screened
         return verdicts
-
-    def _count_shed(self, shed: int) -> None:
-        if shed:
-            self._shed += shed
-            self._metrics.overload_shed.inc(shed)
 
     def _observe_stage(self, stage: str, seconds: float) -> None:
         self._stage_timer(stage)(seconds)

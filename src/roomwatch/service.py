@@ -35,6 +35,7 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import STAGES, build_pipeline
+from roomwatch.compose.room_sources import RoomSources
 from roomwatch.compose.rooms import RoomAdmin
 from roomwatch.compose.serve import attach_hub, attach_store, open_recorder, run_ticker
 from roomwatch.compose.sources import RunnableSource, build_sources
@@ -131,6 +132,8 @@ class Service:
         #: The configured sources, built by the composition root; started last.
         self.sources = build_sources(settings, graph)
         self._running: list[tuple[RunnableSource, asyncio.Task[object]]] = []
+        # A room removed at run time stops the sources that feed it alone.
+        self.rooms.sources = RoomSources(settings, graph, self.run_source, self._running)
         #: What each source is doing, for /healthz (restarted, failed).
         self.source_health: SourceHealth = graph.source_health
         self._accept_errors = AcceptErrorHandler(self.metrics.registry)
@@ -261,6 +264,10 @@ class Service:
         stack.push_async_callback(self._cancel, 1.0, "ticker", ticker)
         stack.push_async_callback(self._stop_sources)
         for source in self.sources:
+            if source.rooms and source.rooms <= self.pipeline.refused_rooms:
+                # Its room was removed at run time before this start.
+                self.source_health.get(source.name).state = "stopped"
+                continue
             self.run_source(source)
 
     def _share(self, fraction: float) -> float:

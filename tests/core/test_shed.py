@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pytest
+
 from roomwatch.core.analyze import TYPED_KINDS, Analyzer
 from roomwatch.core.record import Comment
-from roomwatch.core.shed import SHED_REASON, OverloadGauge, Screen, shed_verdict, split
+from roomwatch.core.shed import (
+    DEEPEST,
+    SHED_REASON,
+    OverloadGauge,
+    Screen,
+    ShedCount,
+    Thinner,
+    shed_verdict,
+    split,
+)
+from roomwatch.core.verdict import Verdict
 
 from ..conftest import SAMPLES, read_recording
 
@@ -18,7 +32,7 @@ def _comments() -> list[Comment]:
 def test_the_screen_sheds_nothing_the_full_analysis_would_label(analyzer: Analyzer) -> None:
     comments = _comments()
     screen = Screen(analyzer.classifier)
-    full, shed = split(comments, analyzer.normalizer, screen, TYPED_KINDS)
+    full, shed, _ = split(comments, analyzer.normalizer, screen, TYPED_KINDS)
     assert sorted(full + [i for i, _ in shed]) == list(range(len(comments)))
     verdicts = analyzer.analyze(comments)
     labelled = [i for i, _ in shed if verdicts[i].label != "chatter"]
@@ -67,3 +81,89 @@ def test_the_gauge_ignores_depth_when_its_threshold_is_zero() -> None:
     assert g.update(0.0, 10**6, now=0.0) is None
     assert g.update(3.0, 0, now=1.0) == "enter"
     assert g.update(0.0, 10**6, now=2.0) == "leave"
+
+
+def test_the_gauge_goes_deep_when_still_behind_and_eases_back_when_calm() -> None:
+    g = OverloadGauge(2.0, 0.5, enter_queued=100, hold_s=5.0, deep_after_s=3.0)
+    assert g.update(0.0, 100, now=0.0) == "enter" and not g.deep
+    assert g.update(0.0, 100, now=2.9) is None and not g.deep
+    assert g.update(0.0, 100, now=3.0) == "deep" and g.deep and g.level == 2
+    assert g.update(0.0, 100, now=5.9) is None
+    assert g.update(0.0, 100, now=6.0) == "deep" and g.level == DEEPEST
+    assert g.update(0.0, 100, now=60.0) is None and g.level == DEEPEST
+    # Each calm hold_s: a level back up; at level 0, out.
+    assert g.update(0.1, 10, now=61.0) is None
+    assert g.update(0.1, 10, now=66.0) == "ease" and g.level == 2
+    assert g.update(0.1, 10, now=71.0) == "ease" and g.level == 1 and not g.deep
+    assert g.update(0.1, 10, now=75.9) is None
+    assert g.update(0.1, 10, now=76.0) == "leave" and not g.active
+
+
+def test_a_gauge_without_deep_after_never_goes_deep() -> None:
+    g = OverloadGauge(2.0, 0.5, enter_queued=100, hold_s=5.0)
+    assert g.update(0.0, 100, now=0.0) == "enter"
+    assert g.update(0.0, 100, now=1000.0) is None and not g.deep
+
+
+def test_levels_strong_evidence_weak_evidence_and_none(analyzer: Analyzer) -> None:
+    screen = Screen(analyzer.classifier, 0.2)
+    norm = analyzer.normalizer
+    for text in ("你是傻逼吧", "加微信 abc12345", "这是什么?", "看 www.example.com", "1234567"):
+        assert screen.level(norm(text).text, "r") == 3, text
+    assert screen.level(norm("哈哈哈").text, "r") == 0
+    assert screen.level(norm("  ").text, "r") == 0
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_deep_split_analyses_every_one_at_depth_and_one_in_n_under(
+    analyzer: Analyzer, depth: int
+) -> None:
+    comments = _comments()
+    norm = analyzer.normalizer
+    screen = Screen(analyzer.classifier, 0.2)
+    levels = [
+        screen.level(norm(c.text).text, c.room) if c.kind in TYPED_KINDS and c.text.strip() else 3
+        for c in comments
+    ]
+    weak = [i for i, lv in enumerate(levels) if 1 <= lv < depth]
+    assert len(weak) > 100
+    full, shed, seen = split(
+        comments, norm, Screen(analyzer.classifier, 0.2), TYPED_KINDS, depth=depth, every=10
+    )
+    fulls = set(full)
+    assert all(i in fulls for i, lv in enumerate(levels) if lv >= depth)
+    assert sum(i in fulls for i in weak) == len(weak) // 10
+    assert sorted(full + [i for i, _ in shed]) == list(range(len(comments)))
+    # The screen's normalised text is handed on for the analyser.
+    assert all(seen[i].text == norm(comments[i].text).text for i in seen)
+
+
+def _verdict(analyzer: Analyzer, text: str, ts: float = 1.5, kind: str = "comment") -> Verdict:
+    c = Comment(room="r", text=text, ts=ts, kind=kind)
+    return analyzer.analyze([c])[0]
+
+
+def test_the_thinner_keeps_labels_events_negatives_and_a_sample(analyzer: Analyzer) -> None:
+    thin = Thinner(every=3, keep_below=-0.8)
+    chatter = _verdict(analyzer, "哈哈哈")
+    assert chatter.label == "chatter" and chatter.sentiment > -0.8
+    assert [thin.keeps(chatter) for _ in range(6)] == [False, False, True] * 2
+    question = _verdict(analyzer, "这个多少钱?")
+    assert question.label == "question" and thin.keeps(question)
+    assert thin.keeps(_verdict(analyzer, "进入直播间", kind="enter"))
+    assert thin.keeps(dataclasses.replace(chatter, sentiment=-0.9))
+    shed = shed_verdict(chatter.comment, chatter.normalized, ("m", "l", "c"))
+    assert not any(thin.keeps(shed) for _ in range(6))  # never analysed: never a sample
+
+
+def test_shed_counts_are_per_room_and_second(analyzer: Analyzer) -> None:
+    counts: dict[tuple[str, int], ShedCount] = {}
+    a = _verdict(analyzer, "哈哈哈", ts=10.2)
+    b = dataclasses.replace(a, comment=dataclasses.replace(a.comment, ts=10.7), sentiment=-0.5)
+    c = dataclasses.replace(a, comment=dataclasses.replace(a.comment, ts=11.0))
+    for v, lag in ((a, 1.0), (b, 3.0), (c, None)):
+        Thinner.count(counts, v, lag)
+    first = counts["r", 10]
+    assert (first.n, first.newest, first.lag_max, first.negatives) == (2, 10.7, 3.0, [-0.5])
+    assert first.sentiment == a.sentiment - 0.5
+    assert counts["r", 11].n == 1 and counts["r", 11].lag_max is None

@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.record import Comment
 from roomwatch.service import Service
 
 from ..conftest import TOKENS, make_settings
@@ -184,14 +185,20 @@ async def test_a_room_added_over_http_is_fed_kept_and_removed(
         assert body == {"room": ROOM, "removed": True}
         status, body = await call(svc, "GET", "/admin/rooms")
         assert body == {"rooms": []}
-        # Its queue is gone, its token no longer opens anything, and its
-        # term no longer flags; its comments count as "other" again.
+        # Its queue is gone, its token no longer opens anything, its series
+        # are gone, and its comments are refused (until it is added again).
         assert ROOM not in svc.triage.rooms
         assert await host_snapshot(svc, ROOM_TOKEN, ROOM) == 403
-        await feed(svc, [(ROOM, "这个主播土豆精")], 30)
+        status, body = await call(
+            svc,
+            "POST",
+            "/ingest",
+            TOKENS["ingest"],
+            data=json.dumps({"room": ROOM, "text": "这个主播土豆精", "ts": T0 + 30}).encode(),
+        )
+        assert status == 400 and body["errors"][0]["reason"] == "room_removed", body
         counts = await room_counts(svc)
         assert not any(room == ROOM for room, _ in counts)
-        assert counts["other", "chatter"] == 1
         status, body = await call(svc, "DELETE", f"/admin/rooms/{ROOM}")
         assert status == 404
 
@@ -208,6 +215,7 @@ async def test_a_room_added_over_http_is_fed_kept_and_removed(
         assert svc.store is not None
         actions = [a.action for a in await svc.store.audits(room=ROOM)]
         assert actions.count("room.put") == 1
+        assert ROOM in svc.pipeline.refused_rooms
 
 
 async def test_the_store_wins_over_the_file(analyzer: Analyzer, tmp_path: Path) -> None:
@@ -228,7 +236,16 @@ async def test_the_store_wins_over_the_file(analyzer: Analyzer, tmp_path: Path) 
         assert [(r["room"], r["from"], r["settings"]["title"]) for r in body["rooms"]] == [
             ("file-room", "admin", "changed")
         ]
-        await feed(svc, [("kept", "这个主播土豆精")], 0)
+        # Removed stays removed: its comments are still refused.
+        status, body = await call(
+            svc,
+            "POST",
+            "/ingest",
+            TOKENS["ingest"],
+            data=json.dumps({"room": "kept", "text": "这个主播土豆精", "ts": T0}).encode(),
+        )
+        assert status == 400 and body["errors"][0]["reason"] == "room_removed", body
+        await feed(svc, [("never-configured", "这个主播土豆精")], 0)
         assert (await room_counts(svc)) == {("other", "chatter"): 1.0}
 
 
@@ -321,3 +338,144 @@ async def test_a_new_queue_setting_starts_the_queue_again_and_a_new_title_does_n
         assert svc.triage.queue(ROOM).config.max_items == 60
         [item] = await host_snapshot(svc, TOKENS["helper"], ROOM)  # type: ignore[misc]
         assert item["count"] == 1 and item["slots"] == {"product": "冰糖心"}
+
+
+async def test_removing_a_room_stops_its_bilibili_source_and_adding_it_starts_it_again(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    """A [[sources.bilibili]] feeding one room, against the local Bilibili test
+    server: DELETE closes its connection and refuses the room's records; PUT
+    connects it again."""
+    import asyncio
+    from collections.abc import Sequence
+
+    from websockets.asyncio.server import ServerConnection
+
+    from roomwatch.core.result import Result
+    from roomwatch.core.verdict import Verdict
+
+    from ..sources.bilibili.server import BiliServer, command, danmu
+
+    room = "bili-shop"
+    outbox: dict[int, asyncio.Queue[bytes]] = {}
+    closed: list[int] = []
+
+    async def script(conn: ServerConnection, n: int) -> None:
+        queue = outbox.setdefault(n, asyncio.Queue())
+        conn_closed = asyncio.ensure_future(conn.wait_closed())
+        conn_closed.add_done_callback(lambda _: closed.append(n))
+        while True:
+            get = asyncio.ensure_future(queue.get())
+            await asyncio.wait({get, conn_closed}, return_when=asyncio.FIRST_COMPLETED)
+            if not get.done():
+                get.cancel()
+                return
+            await conn.send(get.result())
+
+    def say(n: int, text: str) -> None:
+        outbox.setdefault(n, asyncio.Queue()).put_nowait(command(danmu(text, uid=7, name="阿花")))
+
+    verdicts: list[Verdict] = []
+
+    def collect(results: Sequence[Result]) -> None:
+        verdicts.extend(r for r in results if isinstance(r, Verdict))
+
+    def texts() -> list[str]:
+        return [v.comment.text for v in verdicts if v.comment.room == room]
+
+    async with BiliServer(script) as server:
+        settings = make_settings(
+            store={"path": str(tmp_path / "rw.sqlite3")},
+            rooms={room: {"title": "Bilibili shop"}},
+            sources={
+                "bilibili": [
+                    {
+                        "room_id": 2233,
+                        "room": room,
+                        "url": server.url,
+                        "heartbeat_s": 0.5,
+                        "api_url": "",
+                    }
+                ]
+            },
+        )
+        async with Service(
+            settings, analyzer=analyzer, registry=CollectorRegistry(), extra_outputs=[collect]
+        ) as svc:
+            await wait_for(lambda: server.auths, what="the source entering the room")
+            say(1, "主播今天真好看")
+            await wait_for(lambda: texts() == ["主播今天真好看"], show=texts)
+
+            status, body = await call(svc, "DELETE", f"/admin/rooms/{room}")
+            assert (status, body) == (200, {"room": room, "removed": True})
+            # The source's connection is closed, and the source reports it stopped.
+            await wait_for(lambda: closed == [1], what="the connection closed", show=lambda: closed)
+            assert svc.source_health.to_dict()["bilibili-2233"]["state"] == "stopped"
+            # The room's records are refused (counted); other rooms' are not.
+            status, body = await call(
+                svc,
+                "POST",
+                "/ingest",
+                TOKENS["ingest"],
+                data="\n".join(
+                    json.dumps(r, ensure_ascii=False)
+                    for r in (
+                        {"room": room, "text": "还在吗", "ts": T0, "id": "x1"},
+                        {"room": "elsewhere", "text": "你好", "ts": T0, "id": "x2"},
+                    )
+                ).encode(),
+            )
+            assert status == 200 and (body["accepted"], body["rejected"]) == (1, 1), body
+            assert body["errors"][0]["reason"] == "room_removed"
+            await wait_for(lambda: any(v.comment.room == "elsewhere" for v in verdicts))
+            assert texts() == ["主播今天真好看"]
+            assert server.connections == 1  # no reconnect while removed
+            _, metrics = await call(svc, "GET", "/metrics")
+            assert 'reason="room_removed"' in metrics
+
+            status, body = await call(svc, "PUT", f"/admin/rooms/{room}", json={"title": "back"})
+            assert status == 200 and body["created"] is True, body
+            await wait_for(lambda: server.connections == 2, what="the source connecting again")
+            assert svc.source_health.to_dict()["bilibili-2233"]["state"] == "running"
+            say(2, "又开播啦")
+            await wait_for(lambda: texts() == ["主播今天真好看", "又开播啦"], show=texts)
+
+
+async def test_a_room_has_review_labels_and_a_review_cap_of_its_own(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    """``review_labels`` and ``review_max`` in a room's section (over HTTP):
+    that room's review queue holds abuse only, at most one item; another
+    room keeps the global [moderation] settings (abuse and spam)."""
+    spam, abuse1, abuse2 = "加微信 abc12345 领红包", "你是傻逼吧", "滚吧你这个傻逼"
+    labels = [
+        v.label
+        for v in analyzer.analyze(
+            [Comment(room="r", text=t, ts=T0) for t in (spam, abuse1, abuse2)]
+        )
+    ]
+    assert labels == ["spam", "abuse", "abuse"]
+    async with running(analyzer, tmp_path / "rw.sqlite3") as svc:
+        status, body = await call(
+            svc, "PUT", "/admin/rooms/calm", json={"review_labels": ["abuse"], "review_max": 1}
+        )
+        assert status == 200, body
+        assert body["settings"]["review_labels"] == ["abuse"]
+        status, body = await call(
+            svc, "PUT", "/admin/rooms/bad", json={"review_labels": ["chatter"]}
+        )
+        assert status == 400 and "review_labels" in str(body["problems"]), body
+        rows = [(room, t) for room in ("calm", "busy") for t in (spam, abuse1, abuse2)]
+        await feed(svc, rows, 40)
+
+        def queued(room: str) -> list[tuple[str, str]]:
+            return [(i.label, i.text) for i in svc.moderation.queue.items(room)]
+
+        assert queued("calm") == [("abuse", abuse2)]  # abuse only, one kept
+        assert queued("busy") == [("spam", spam), ("abuse", abuse1), ("abuse", abuse2)]
+        # Removing the room gives it the global settings back.
+        status, _ = await call(svc, "DELETE", "/admin/rooms/calm")
+        assert status == 200
+        assert svc.moderation.queue.wants(
+            analyzer.analyze([Comment(room="calm", text=spam, ts=T0)])[0]
+        )

@@ -47,6 +47,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.result import Result
+from roomwatch.core.shed import ShedCount
 from roomwatch.core.verdict import Verdict
 from roomwatch.metrics import OTHER_ROOM, Metrics
 from roomwatch.pipeline import Output, Pipeline
@@ -82,6 +83,7 @@ def analyzer_spec(settings: Settings) -> AnalyzerSpec:
         room_terms,
         settings.digest(),
         settings.pipeline.overload_cue_weight,
+        settings.pipeline.overload_sample_every,
     )
 
 
@@ -155,6 +157,15 @@ class _CountRooms:
         if counts:
             self._metrics.count_rooms(counts)
 
+    def count_shed(self, shed: Sequence[ShedCount]) -> None:
+        """Comments shed in degrade mode count as their room's chatter."""
+        named = self._metrics.named_rooms
+        counts: dict[tuple[str, str], int] = {}
+        for s in shed:
+            key = (s.room if s.room in named else OTHER_ROOM, "chatter")
+            counts[key] = counts.get(key, 0) + s.n
+        self._metrics.count_rooms(counts)
+
 
 class _Forwarding:
     """A pipeline output that runs a pure stage and forwards its events."""
@@ -171,6 +182,12 @@ class _Forwarding:
 
     def __call__(self, results: Sequence[Result]) -> None:
         self._graph.forward(self._stage(results))
+
+    def count_shed(self, shed: Sequence[ShedCount]) -> None:
+        """Pass degrade mode's shed counts to a stage that counts them."""
+        count = getattr(self._stage, "count_shed", None)
+        if count is not None:
+            self._graph.forward(count(shed))
 
 
 def _pool_for(settings: Settings, analyzer: Analyzer) -> AnalysisPool | None:
@@ -282,6 +299,8 @@ def build_pipeline(
             max_review_items=settings.limits.max_review_items,
             max_stats_rooms=settings.limits.max_stats_rooms,
         )
+        for room, own in rooms.rooms.items():  # review labels and caps of its own
+            graph.moderation.queue.set_room(room, own.review_labels, own.review_max)
         pipeline.add_output(_Forwarding(graph, graph.moderation))
     # Last: verdicts by room and label, counted once per batch.
     pipeline.add_output(_CountRooms(metrics))

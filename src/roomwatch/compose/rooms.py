@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 from roomwatch.authz import Authz
 from roomwatch.compose.graph import Graph
+from roomwatch.compose.room_sources import RoomSources
 from roomwatch.config import InvalidConfig, Problem, RoomSettings, Settings, Token
 from roomwatch.config.rooms import parse_room, room_to_dict, room_tokens
 from roomwatch.config.schema import join
@@ -90,6 +91,9 @@ class RoomAdmin:
         self._wall = wall
         #: Where changes are kept (set once the store is open; None: not kept).
         self.store: RoomStore | None = None
+        #: The sources each room alone is fed by (set by the service; None:
+        #: no sources are stopped or started with rooms).
+        self.sources: RoomSources | None = None
         #: Rooms whose section came from the file and was not changed at run time.
         self._from_file = set(settings.rooms)
         # The tokens that are not a room's own: the file's room tokens are
@@ -133,7 +137,11 @@ class RoomAdmin:
                 await self.store.save_room(room, body, ts=self._wall(), actor=actor.label)
             self._apply(room, settings)
             self._from_file.discard(room)
-            self._audit(actor, "room.put", room, created=created, keys=sorted(body_keys(body)))
+            started = self.sources.start(room) if self.sources is not None else []
+            detail: dict[str, Any] = {"created": created, "keys": sorted(body_keys(body))}
+            if started:
+                detail["sources_started"] = started
+            self._audit(actor, "room.put", room, **detail)
             logger.info("room %r %s by %s", room, "added" if created else "changed", actor.label)
             return self._one(room, settings), created
 
@@ -147,7 +155,9 @@ class RoomAdmin:
                 await self.store.save_room(room, None, ts=self._wall(), actor=actor.label)
             self._apply(room, None)
             self._from_file.discard(room)
-            self._audit(actor, "room.delete", room)
+            stopped = await self.sources.stop(room) if self.sources is not None else []
+            gone: dict[str, Any] = {"sources_stopped": stopped} if stopped else {}
+            self._audit(actor, "room.delete", room, **gone)
             logger.info("room %r removed by %s", room, actor.label)
             return True
 
@@ -167,6 +177,9 @@ class RoomAdmin:
                 if room in self._graph.rooms:
                     self._apply(room, None)
                     applied += 1
+                else:  # removed at run time: its records stay refused
+                    pipeline = self._graph.pipeline
+                    pipeline.refused_rooms = pipeline.refused_rooms | {room}
                 self._from_file.discard(room)
                 continue
             try:
@@ -207,8 +220,11 @@ class RoomAdmin:
         had_terms = room in book.terms()
         if settings is None:
             book.remove(room)
+            # Its records are refused from now on (until it is added again).
+            graph.pipeline.refused_rooms = graph.pipeline.refused_rooms | {room}
         else:
             book.set(room, settings)
+            graph.pipeline.refused_rooms = graph.pipeline.refused_rooms - {room}
         events: list[Publish] = []
         terms = book.terms()
         if had_terms or room in terms:
@@ -225,6 +241,12 @@ class RoomAdmin:
             else:
                 own = book.alert_config(room)
                 graph.alerts.set_room_config(room, None if own is book.alerts else own)
+        if graph.moderation is not None:  # its own review labels and cap, if any
+            graph.moderation.queue.set_room(
+                room,
+                settings.review_labels if settings is not None else (),
+                settings.review_max if settings is not None else 0,
+            )
         self._authz.set_tokens([*self._base_tokens, *book.tokens()])
         graph.metrics.name_rooms(book.rooms)
         graph.forward(events)

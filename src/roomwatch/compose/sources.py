@@ -74,6 +74,9 @@ class RunnableSource:
     stop: Callable[[], None] = _nothing
     #: Errors that end the source for good instead of restarting it.
     fatal: tuple[type[Exception], ...] = ()
+    #: The rooms this source alone feeds (stopped when such a room is removed
+    #: at run time: :mod:`roomwatch.compose.room_sources`); empty: any rooms.
+    rooms: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +115,9 @@ def bilibili_source(
     name = spec.source_name
     source = build_bilibili_source(spec, graph, health=graph.source_health.get(name))
     pipeline = graph.pipeline
-    return RunnableSource(name, lambda: source.run(pipeline), stop=source.close)
+    return RunnableSource(
+        name, lambda: source.run(pipeline), stop=source.close, rooms=frozenset({spec.room_name})
+    )
 
 
 def replay_source(spec: ReplaySourceSettings, settings: Settings, graph: Graph) -> RunnableSource:

@@ -127,8 +127,9 @@ class PipelineSettings:
     lag_metric_rooms: PositiveInt = field(default=64, metadata=_UNHASHED)
     #: Overload degrade mode (serve only; offline commands never shed): while
     #: the pipeline is behind, typed comments with no question, grievance,
-    #: abuse or spam cue get a shed verdict (chatter, reason `shed:overload`,
-    #: counted) without segmentation or the model. See docs/reliability.md.
+    #: abuse or spam cue skip segmentation and the model, and chatter (but a
+    #: sample) reaches the stages as per-room counts instead of verdicts
+    #: (counted as shed). See docs/reliability.md.
     overload_degrade: bool = field(default=True, metadata=_UNHASHED)
     #: Degrade mode starts when the oldest comment of a batch has waited this
     #: many seconds in the queue (the injected monotonic clock)...
@@ -146,6 +147,18 @@ class PipelineSettings:
     #: its weight for chatter, is at least this is a cue (lower: fewer comments
     #: shed, safer; the model's own evidence threshold is 0.2).
     overload_cue_weight: PositiveFloat = field(default=0.2, metadata=_UNHASHED)
+    #: In degrade mode one chatter verdict in this many still goes to the
+    #: stages and clients (a sample of the room's chatter); 1 sends them all.
+    #: In deep degrade mode, one in this many comments whose only evidence is
+    #: an n-gram leaning under 1.0 is analysed; the rest are shed.
+    overload_sample_every: PositiveInt = field(default=10, metadata=_UNHASHED)
+    #: Degrade mode goes deep when the backlog is still over the threshold
+    #: after this many seconds in it (0: never deep). See docs/reliability.md.
+    overload_deep_after_s: NonNegativeFloat = field(default=3.0, metadata=_UNHASHED)
+    #: In degrade mode chatter with a sentiment at or under this still goes
+    #: to the stages and clients (strongly negative chatter: moderators see
+    #: it). Shed chatter's sentiment still counts in the mood and alerts.
+    overload_keep_sentiment: float = field(default=-0.8, metadata=_UNHASHED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +390,13 @@ class RoomSettings:
     #: Keys of `[alerts]` this room sets differently (e.g. negative_min_count,
     #: watch_terms).
     alerts: Mapping[str, Any] = field(default_factory=dict, metadata=_HASHED_IF_SET)
+    #: Labels that wait in this room's review queue, instead of
+    #: `[moderation]` review_labels (e.g. ["abuse"] where ads are welcome);
+    #: empty: the global ones.
+    review_labels: tuple[Literal["abuse", "spam"], ...] = field(default=(), metadata=_UNHASHED)
+    #: Open review items kept for this room, instead of `[moderation]`
+    #: queue_max (0: the global one).
+    review_max: NonNegativeInt = field(default=0, metadata=_UNHASHED)
     #: Tokens that see only this room (`[[rooms."<room>".tokens]]`: token,
     #: role, name); they join `[[tokens]]`.
     tokens: tuple[RoomToken, ...] = field(default=(), metadata=_UNHASHED)

@@ -99,8 +99,13 @@ class Analyzer:
         *,
         timer: StageTimer | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        normalized: Sequence[Normalized | None] | None = None,
     ) -> list[Verdict]:
-        """Return one :class:`Verdict` per comment, in order."""
+        """Return one :class:`Verdict` per comment, in order.
+
+        ``normalized``: per comment, its text already normalised (by the
+        overload screen), or None; those are not normalised again.
+        """
         memo = self._memo
         if self.classifier.room_terms is not self._memo_terms:
             memo.clear()
@@ -119,7 +124,12 @@ class Analyzer:
                 todo.setdefault(key, []).append(i)
         if todo:
             firsts = [idx[0] for idx in todo.values()]
-            fresh = self._run([comments[i] for i in firsts], timer, clock)
+            fresh = self._run(
+                [comments[i] for i in firsts],
+                timer,
+                clock,
+                None if normalized is None else [normalized[i] for i in firsts],
+            )
             size = self.memo_size
             for (key, idx), entry in zip(todo.items(), fresh, strict=True):
                 for i in idx:
@@ -163,10 +173,16 @@ class Analyzer:
         comments: Sequence[Comment],
         timer: StageTimer | None,
         clock: Callable[[], float],
+        given: Sequence[Normalized | None] | None = None,
     ) -> list[_Entry]:
         """normalize → segment → classify for comments whose text is not in the memo."""
         t0 = clock()
-        normalized = self.normalizer.normalize_batch([c.text for c in comments])
+        if given is None:
+            normalized = self.normalizer.normalize_batch([c.text for c in comments])
+        else:
+            missing = [i for i, n in enumerate(given) if n is None]
+            fresh = iter(self.normalizer.normalize_batch([comments[i].text for i in missing]))
+            normalized = [n if n is not None else next(fresh) for n in given]
         t1 = clock()
         tokens = self.segmenter.cut_batch([n.text for n in normalized])
         t2 = clock()

@@ -65,10 +65,10 @@ REJECT_REASONS: Final = (
     # A ts too far from its receive time (roomwatch.sources.timebound).
     "ts_out_of_range",
     # Set by the ingest route, not the parser: a token limited to some rooms
-    # posted a record for another.
+    # posted a record for another; by the pipeline: a room removed at run time.
     "room_not_allowed",
-    # Set by a mapped source (roomwatch.core.mapping): a message type the
-    # map does not list, and a message whose required fields it can't find.
+    "room_removed",
+    # Set by a mapped source (core.mapping): an unlisted type; missing fields.
     "filtered",
     "unmapped",
 )

@@ -134,13 +134,14 @@ class Metrics:
         )
         self.overload_shed = Counter(
             "roomwatch_pipeline_overload_shed_comments_total",
-            "Comments given a shed verdict (chatter, reason shed:overload) without the "
-            "model, in overload degrade mode.",
+            "Comments shed in overload degrade mode: counted in their room's volume, "
+            "rate and mood, but no verdict of theirs reached the stages or clients.",
             registry=registry,
         )
         self.overload_transitions = Counter(
             "roomwatch_pipeline_overload_transitions_total",
-            "Times the pipeline entered or left overload degrade mode.",
+            "Times the pipeline entered, went a level deeper in, eased or left overload "
+            "degrade mode.",
             ["to"],
             registry=registry,
         )

@@ -151,13 +151,27 @@ class ReviewQueue:
         self.labels = frozenset(labels)
         self.max_per_room = max_per_room
         self.max_total = max_total
+        #: Rooms with review labels or a cap of their own (``[rooms]``).
+        self._room_labels: dict[str, frozenset[str]] = {}
+        self._room_max: dict[str, int] = {}
         self._rooms: OrderedDict[str, OrderedDict[str, ReviewItem]] = OrderedDict()
         self._total = 0
         #: Items evicted by the global cap since the caller last took them.
         self.spilled: list[ReviewItem] = []
 
     def wants(self, v: Verdict) -> bool:
-        return v.label in self.labels
+        return v.label in self._room_labels.get(v.comment.room, self.labels)
+
+    def set_room(self, room: str, labels: Iterable[str] = (), max_items: int = 0) -> None:
+        """``room``'s own review labels and cap (empty, 0: the global ones)."""
+        if labels:
+            self._room_labels[room] = frozenset(labels)
+        else:
+            self._room_labels.pop(room, None)
+        if max_items > 0:
+            self._room_max[room] = max_items
+        else:
+            self._room_max.pop(room, None)
 
     def _room(self, name: str) -> OrderedDict[str, ReviewItem]:
         room = self._rooms.get(name)
@@ -177,7 +191,8 @@ class ReviewQueue:
             self._total += 1
         room[item.id] = item
         evicted: list[str] = []
-        while len(room) > self.max_per_room:
+        cap = self._room_max.get(item.room, self.max_per_room)
+        while len(room) > cap:
             old, _ = room.popitem(last=False)
             self._total -= 1
             evicted.append(old)
@@ -306,22 +321,23 @@ class RoomStats:
         self.newest = 0.0
         self.total = 0
 
-    def add(self, ts: float, label: str, sentiment: float) -> None:
-        self.total += 1
+    def add(self, ts: float, label: str, sentiment: float, n: int = 1) -> None:
+        """``n`` comments (``sentiment``: their sum) with ``label`` at ``ts``."""
+        self.total += n
         if ts > self.newest:
             self.newest = ts
         sec = float(math.floor(ts))
         seconds = self._seconds
         if seconds and seconds[-1][0] == sec:
             last = seconds[-1]
-            last[1] += 1
+            last[1] += n
             last[2] += sentiment
         elif not seconds or seconds[-1][0] < sec:
-            seconds.append([sec, 1.0, sentiment])
+            seconds.append([sec, float(n), sentiment])
         elif sec >= seconds[0][0]:
             for s in reversed(seconds):
                 if s[0] == sec:
-                    s[1] += 1
+                    s[1] += n
                     s[2] += sentiment
                     break
         start = math.floor(ts / self.bucket_s) * self.bucket_s
@@ -338,9 +354,9 @@ class RoomStats:
             bucket = found
         idx = _LABEL_INDEX.get(label)
         if idx is not None:
-            bucket.counts[idx] += 1
+            bucket.counts[idx] += n
         bucket.sentiment += sentiment
-        bucket.n += 1
+        bucket.n += n
 
     def _trim(self, now: float) -> None:
         horizon = now - max(self.rate_window_s, self.mood_window_s) - 1

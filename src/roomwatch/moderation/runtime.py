@@ -43,6 +43,7 @@ from roomwatch.authz import Gate
 from roomwatch.config import Token
 from roomwatch.config.moderation import MUTE_DURATIONS, ModerationConfig
 from roomwatch.core.result import Result
+from roomwatch.core.shed import ShedCount
 from roomwatch.core.verdict import Verdict
 from roomwatch.metrics import component_families
 from roomwatch.moderation.actions import Actions
@@ -158,7 +159,6 @@ class Moderation:
     def __call__(self, results: Sequence[Result]) -> list[Publish]:
         frames: dict[str, tuple[list[tuple[Any, ...]], list[dict[str, Any]], list[str]]] = {}
         newest: dict[str, float] = {}
-        cfg = self.config
         for r in results:
             if not isinstance(r, Verdict):
                 continue
@@ -171,15 +171,7 @@ class Moderation:
                 frame = frames[c.room] = ([], [], [])
             frame[0].append(row)
             self.recent.append(row)
-            stats = self.stats.get(c.room)
-            if stats is None:
-                stats = self.stats[c.room] = RoomStats(
-                    rate_window_s=cfg.rate_window_s,
-                    mood_window_s=cfg.mood_window_s,
-                    bucket_s=cfg.series_bucket_s,
-                    minutes=cfg.series_minutes,
-                )
-            stats.add(c.ts, r.label, r.sentiment)
+            self._stats_of(c.room).add(c.ts, r.label, r.sentiment)
             uid = c.user.id
             review = self.queue.wants(r)
             previous: list[dict[str, Any]] = []
@@ -222,6 +214,32 @@ class Moderation:
         for room, removed in spilled.items():
             out.append(Publish("stream", room, {"type": "review", "added": [], "removed": removed}))
         return out
+
+    def _stats_of(self, room: str) -> RoomStats:
+        stats = self.stats.get(room)
+        if stats is None:
+            cfg = self.config
+            stats = self.stats[room] = RoomStats(
+                rate_window_s=cfg.rate_window_s,
+                mood_window_s=cfg.mood_window_s,
+                bucket_s=cfg.series_bucket_s,
+                minutes=cfg.series_minutes,
+            )
+        return stats
+
+    def count_shed(self, counts: Sequence[ShedCount]) -> list[Publish]:
+        """Comments shed in degrade mode: in their room's rate, mood and series only."""
+        newest: dict[str, float] = {}
+        for s in counts:
+            self._stats_of(s.room).add(s.newest, "chatter", s.sentiment, s.n)
+            if s.newest > newest.get(s.room, -1.0):
+                newest[s.room] = s.newest
+        for room, ts in newest.items():
+            self._clocks.advance(room, ts)
+            self.stats.move_to_end(room)
+            self._live[room] = None
+        self._cap_stats()
+        return []
 
     def _cap_stats(self) -> None:
         """Forget the least recently active rooms' charts past ``max_stats_rooms``."""

@@ -44,6 +44,7 @@ from roomwatch.core.alerts import (
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.lag import LagEvent, LagWatch
 from roomwatch.core.result import Result
+from roomwatch.core.shed import ShedCount
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
 from roomwatch.stages.events import Actor, Handled, Publish
@@ -147,12 +148,32 @@ class AlertStage:
                 newest[c.room] = c.ts
             observation = Observation.from_verdict(r, text=r.normalized.text)
             self._emit(self._own.get(c.room, self.manager).observe(observation), out)
+        self._settle(newest)
+        return out
+
+    def _settle(self, newest: dict[str, float]) -> None:
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
             if ts > self._typed.get(room, -math.inf):
                 self._typed[room] = ts
             if room not in self._wakes and room in self._tick_at:
                 self._plan(room)
+
+    def count_shed(self, counts: Sequence[ShedCount]) -> list[Publish]:
+        """Comments shed in degrade mode: in their room's volume and lag watch only."""
+        out: list[Publish] = []
+        newest: dict[str, float] = {}
+        for s in counts:
+            if s.lag_max is not None:
+                lag_event = self.lag.observe(s.room, s.lag_max, s.newest)
+                if lag_event is not None:
+                    self._lag_alert(lag_event, out)
+            self._advance(s.room, s.newest, out)
+            manager = self._own.get(s.room, self.manager)
+            self._emit(manager.observe_volume(s.room, s.newest, s.n, s.negatives), out)
+            if s.newest > newest.get(s.room, -math.inf):
+                newest[s.room] = s.newest
+        self._settle(newest)
         return out
 
     def _advance(self, room: str, now: float, out: list[Publish]) -> None:

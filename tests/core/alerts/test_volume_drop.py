@@ -106,3 +106,33 @@ def test_evaluate_leaves_quiet_and_cold_rooms_alone() -> None:
     cold.seen = 10  # not warm yet
     volume_drop.evaluate(life, cold, cold.last_ts + 600, events)
     assert events == []
+
+
+def _shed_run(manager: AlertManager, counted: bool) -> list[AlertEvent]:
+    """Calm for 300 s, then 120 s in which every comment is shed (degrade mode):
+    counted by ``observe_volume`` (one call per second), or not at all."""
+    events = run(manager, calm(T0, T0 + 300, seed=5), T0 + 300)
+    shed = calm(T0 + 300, T0 + 420, seed=6)
+    by_second: dict[int, list[Observation]] = {}
+    for o in shed:
+        by_second.setdefault(int(o.comment.ts), []).append(o)
+    for second in range(int(T0) + 301, int(T0) + 421):
+        events.extend(manager.tick(float(second)))
+        got = by_second.get(second, [])
+        if counted and got:
+            negatives = [o.sentiment for o in got if o.sentiment < 0]
+            events.extend(
+                manager.observe_volume(ROOM, max(o.comment.ts for o in got), len(got), negatives)
+            )
+    return events
+
+
+def test_shed_comments_counted_by_volume_raise_no_outage() -> None:
+    # Degrade mode sheds chatter: no verdict of theirs comes, only a count.
+    # The count keeps the room's volume (and negative share) truthful.
+    m = AlertManager()
+    assert kinds(_shed_run(m, counted=True), "volume_drop") == []
+    room = m._rooms[ROOM]
+    assert room.window["n"] > 20  # the last window's comments, all shed
+    # Without the counts the same minutes look like a dead feed.
+    assert kinds(_shed_run(AlertManager(), counted=False), "volume_drop")[:1] == ["open"]

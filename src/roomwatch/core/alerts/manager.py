@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
@@ -253,6 +253,35 @@ class AlertManager:
         if negative and is_warm:
             negative_spike.evaluate(self._life, room, now, events)
         if is_warm:
+            volume_surge.evaluate(self._life, room, now, events)
+        return events
+
+    def observe_volume(
+        self, name: str, ts: float, n: int, sentiments: Sequence[float] = ()
+    ) -> list[AlertEvent]:
+        """Count ``n`` chatter comments of room ``name`` at ``ts`` in its
+        volume and negative share only, ``sentiments`` being those of theirs
+        under 0 (overload degrade mode sheds chatter: its verdicts never come,
+        but the detectors must not see a drop in volume or mood)."""
+        room = self._room(name, ts)
+        events: list[AlertEvent] = []
+        now = self._advance(room, ts, events)
+        room.last_ts = now
+        if ("volume_drop", "") in room.active:
+            self._life.resolve(room, "volume_drop", "", now, events)
+        cfg = self.config
+        neg = sum(1 for s in sentiments if s <= cfg.negative_sentiment)
+        bucket = room.buckets[-1][1]
+        room.seen += n
+        for key, k in (("n", n), ("neg", neg), ("nfree", neg)):
+            if k:
+                bucket[key] += k
+                room.window[key] += k
+        if not room.pruned_at <= now < room.pruned_at + _PRUNE_EVERY:
+            self._prune(room, now)
+        if warm(room, cfg):
+            if neg:
+                negative_spike.evaluate(self._life, room, now, events)
             volume_surge.evaluate(self._life, room, now, events)
         return events
 
