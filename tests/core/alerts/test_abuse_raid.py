@@ -10,7 +10,12 @@ from roomwatch.core.alerts import (
     abuse_raid,
 )
 from roomwatch.core.alerts.grouping import compact, shingles
-from roomwatch.core.alerts.state import RaidGroup, sample_of
+from roomwatch.core.alerts.state import (
+    MAX_TALLIED_ACCOUNTS,
+    MAX_TALLIED_TEXTS,
+    RaidGroup,
+    sample_of,
+)
 
 from .helpers import (
     ROOM,
@@ -150,3 +155,33 @@ def test_an_hour_long_raid_counts_everything_and_keeps_no_per_message_state() ->
         if hasattr(value := getattr(tally, name), "__len__") and not isinstance(value, str)
     }
     assert max(sizes.values()) <= accounts, sizes
+
+
+def test_a_raid_of_endless_new_accounts_keeps_a_bounded_tally() -> None:
+    # A raid that new accounts keep joining (the soak: abuse from thousands of
+    # accounts in busy rooms for an hour) used to keep every account it had
+    # seen. Past MAX_TALLIED_ACCOUNTS the alert says "1000+" and the tally
+    # stops growing; its top terms are bounded the same way.
+    m = AlertManager()
+    start, burst = T0 + 150, 12
+    attack = [
+        obs(
+            start + k * 2.0 + a * 0.05,
+            f"傻逼主播滚出直播间{k % 400}",
+            label="abuse",
+            sentiment=-0.9,
+            user=f"n{k * burst + a:05d}",
+        )
+        for k in range(1500)
+        for a in range(burst)
+    ]
+    events = run(m, calm(T0, T0 + 3400) + attack, T0 + 3400)
+    raid_events = [e for e in events if e.alert.detector == "abuse_raid"]
+    assert kinds(raid_events)[:1] == ["open"]
+    final = raid_events[-1].alert
+    assert final.evidence.messages == len(attack)
+    assert final.evidence.users == MAX_TALLIED_ACCOUNTS
+    assert f"{MAX_TALLIED_ACCOUNTS}+个账号" in final.summary
+    tally = m._rooms[ROOM].raid
+    assert len(tally.accounts) == MAX_TALLIED_ACCOUNTS
+    assert len(tally.texts) <= MAX_TALLIED_TEXTS

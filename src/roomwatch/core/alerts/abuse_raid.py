@@ -103,7 +103,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         group.counted_gen, group.counted_seq = tally.generation, fresh[0].seq
         for h in reversed(fresh):
             tally.counted += 1
-            tally.texts[strip_non_word(h.sample.text)[:40]] += 1
+            tally.add_text(strip_non_word(h.sample.text)[:40])
             tally.labels[h.label] += 1
             tally.first = min(tally.first, h.ts)
             tally.last = max(tally.last, h.ts)
@@ -132,7 +132,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
             messages=messages,
         )
         summary = (
-            f"直播间「{room.name}」疑似遭遇刷屏攻击：{len(tally.accounts)}个账号在"
+            f"直播间「{room.name}」疑似遭遇刷屏攻击：{tally.account_count()}个账号在"
             f"{span:.0f}秒内发送{messages}条相似{kind}内容。"
         )
         return summary, ev

@@ -82,6 +82,12 @@ class Cluster:
 
 #: Accounts a raid alert lists (the alphabetically first ones).
 SHOWN_ACCOUNTS = 50
+#: Accounts a raid tallies one by one. A raid of more (it may stay open for
+#: hours as new accounts keep joining) is reported as "1000+" accounts, so the
+#: tally's memory has a bound however long the raid lasts (found by the soak).
+MAX_TALLIED_ACCOUNTS = 1000
+#: Distinct (stripped, 40-character) texts a raid tallies for its top terms.
+MAX_TALLIED_TEXTS = 200
 
 
 @dataclass(slots=True)
@@ -113,7 +119,10 @@ class RaidTally:
     counted: int = 0
     #: Bumped by :meth:`clear`; a group counted in an older one counts again.
     generation: int = 0
+    #: The first :data:`MAX_TALLIED_ACCOUNTS` accounts; ``more_accounts`` once
+    #: another one came.
     accounts: set[str] = field(default_factory=set)
+    more_accounts: bool = False
     #: ``sorted(accounts)[:SHOWN_ACCOUNTS]``, kept up to date by :meth:`add_account`.
     shown_accounts: list[str] = field(default_factory=list)
     texts: Counter[str] = field(default_factory=Counter)
@@ -127,6 +136,9 @@ class RaidTally:
     def add_account(self, user: str) -> None:
         if user in self.accounts:
             return
+        if len(self.accounts) >= MAX_TALLIED_ACCOUNTS:
+            self.more_accounts = True
+            return
         self.accounts.add(user)
         shown = self.shown_accounts
         if len(shown) < SHOWN_ACCOUNTS:
@@ -135,11 +147,22 @@ class RaidTally:
             bisect.insort(shown, user)
             shown.pop()
 
+    def add_text(self, text: str) -> None:
+        """Count ``text`` towards the top terms (new texts only while there is room)."""
+        texts = self.texts
+        if text in texts or len(texts) < MAX_TALLIED_TEXTS:
+            texts[text] += 1
+
+    def account_count(self) -> str:
+        """The number of accounts, as the alert's summary says it ("1000+" past the cap)."""
+        return f"{len(self.accounts)}+" if self.more_accounts else str(len(self.accounts))
+
     def clear(self) -> None:
         self.restored = 0
         self.counted = 0
         self.generation += 1
         self.accounts.clear()
+        self.more_accounts = False
         self.shown_accounts.clear()
         self.texts.clear()
         self.labels.clear()
