@@ -39,7 +39,15 @@ from roomwatch.config import StreamsSettings
 from roomwatch.core.errors import RecordError
 from roomwatch.metrics import Metrics, StreamMetrics
 from roomwatch.streams.actions import Control
-from roomwatch.streams.layout import GROUP, Entry, Keys, decode_entry, dumps, id_le
+from roomwatch.streams.layout import (
+    GROUP,
+    Entry,
+    Keys,
+    decode_entry,
+    dump_bytes,
+    dumps,
+    id_le,
+)
 from roomwatch.streams.prefetch import Read, ReadAhead
 from roomwatch.streams.scripts import COMMIT, RELEASE, RENEW
 from roomwatch.streams.shard import ShardRun
@@ -262,7 +270,8 @@ class StreamWorker:
         ids: list[str],
     ) -> None:
         keys = self.keys
-        out = dumps(payload) if payload else ""
+        # Bytes, as Redis takes them: no str in between (a batch's entry is ~300 kB).
+        out = dump_bytes(payload) if payload else b""
         dead_rows = [dumps({**fields, "error": err.to_dict()}) for fields, err in dead]
         args: list[Any] = [
             self.name,
@@ -499,13 +508,20 @@ def _decode(
     dead: list[tuple[dict[str, Any], RecordError]] = []
     for entry_id, fields in raw:
         eid = _text(entry_id)
-        decoded = {_text(k): _text(v) for k, v in (fields or {}).items()}
+        data = fields.get(b"e") if fields and len(fields) == 1 else None
         try:
-            e = decode_entry(eid, decoded)
+            if data is not None:  # the one field, as Redis returns it: no text decoding first
+                e = decode_entry(eid, {"e": data})
+            else:
+                e = decode_entry(eid, _fields_text(fields))
         except Exception as exc:  # a field that is not text: never a worker crash
             e = RecordError("malformed_entry", f"stream entry {eid}: {exc!r}")
         if isinstance(e, RecordError):
-            dead.append(({"id": eid, "fields": decoded}, e))
+            dead.append(({"id": eid, "fields": _fields_text(fields)}, e))
         else:
             entries.append(e)
     return entries, dead
+
+
+def _fields_text(fields: Any) -> dict[str, str]:
+    return {_text(k): _text(v) for k, v in (fields or {}).items()}
