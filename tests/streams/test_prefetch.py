@@ -204,3 +204,22 @@ async def test_a_failed_read_turns_to_the_consumers_own_pending_entries(
     reads.issue({0: object()})  # type: ignore[dict-item]
     reads.done(await reads.take())
     assert not reads.backlog  # nothing of its own pending: new entries next
+
+
+@pytest.mark.parametrize("running", [(1, 100)], indirect=True)
+async def test_below_saturation_the_next_read_waits_for_the_batch(
+    running: Running, rclient: Redis
+) -> None:
+    # A read ahead would return the first entry to arrive: batches of one, the
+    # dearest per record. A read that came back short means there is no backlog.
+    worker = running.worker
+    stream = worker.keys.input(0)
+    async with worker._lock:
+        for i in range(2):
+            await rclient.xadd(stream, _entry("room-a", i))  # type: ignore[arg-type]
+        await wait_for(
+            lambda: (worker._reads.holding(0) == 1 and not worker._reads.issued) or None,
+            what="a short read taken, none ahead",
+        )
+        assert worker.processed == 0
+    await wait_for(lambda: worker.processed == 2, 30, what="both entries processed")

@@ -181,8 +181,10 @@ class StreamWorker:
                 try:
                     read = await reads.take()
                     try:
-                        if not reads.backlog:
-                            # Read ahead: the next XREADGROUP goes out before these are processed.
+                        if not reads.backlog and read.full:
+                            # A backlog: the next XREADGROUP goes out before these are
+                            # processed. Not otherwise: it would return the first entry
+                            # to arrive, and batches of a few entries cost the most each.
                             reads.issue(self._readable())
                         await self._process_read(read)
                     finally:
