@@ -4,11 +4,11 @@ A worker's loop was serial: ``XREADGROUP``, wait for the reply, process the
 batches, commit them, and only then ask for more. :class:`ReadAhead` keeps
 the next ``XREADGROUP`` under way while the batches of the previous one are
 processed, so the round trip to Redis and the server's work on it overlap
-the stages. Only while there is a backlog (a read came back full): at a
-rate below saturation the read ahead returns as soon as one entry arrives,
-and a worker fed batches of a few entries spent three times the CPU per
-record (bench/scale_bench.py's latency part, 2,000 comments/s), while the
-serial loop lets each batch gather what arrived during the last one.
+the stages. Only while there is a backlog (a read came back full): below
+saturation a read issued ahead returns as soon as one entry arrives, and
+batches of one or two entries each pay the per-batch costs (a thread hop
+for the analysis, a commit script, a pipeline pass), while the serial loop
+lets each batch gather what arrived during the last one.
 
 What it must not change (``docs/streams.md``):
 
