@@ -184,7 +184,8 @@ class StreamWorker:
                         if not reads.backlog and read.full:
                             # A backlog: the next XREADGROUP goes out before these are
                             # processed. Not otherwise: it would return the first entry
-                            # to arrive, and batches of a few entries cost the most each.
+                            # to arrive, and each batch of a few entries pays a whole
+                            # batch's costs (streams/prefetch.py).
                             reads.issue(self._readable())
                         await self._process_read(read)
                     finally:
@@ -221,10 +222,11 @@ class StreamWorker:
                     logger.warning(
                         "worker %s: lost the lease of shard %s mid-batch", self.name, lost
                     )
-                except BaseException:
+                except Exception:
                     # The read's later batches were delivered to this worker but will not
                     # be processed: drop their shards, so they are taken over (their state
-                    # rebuilt, those entries claimed) rather than left pending here.
+                    # rebuilt, those entries claimed) rather than left pending here. (On a
+                    # stop, release_all gives every shard back and the next owners claim.)
                     for later, _ in batches[i + 1 :]:
                         if later in read.runs and self.owned.get(later) is read.runs[later]:
                             self._drop(later)
