@@ -26,8 +26,9 @@ class StreamsSettings:
     #: Prefix of every key roomwatch writes, so several deployments can share a server.
     prefix: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.:-]+$")] = "roomwatch"
     #: Input shards. A room always goes to shard ``crc32(room) % shards``;
-    #: change it only with empty streams.
-    shards: Annotated[int, Meta(ge=1, le=1024)] = 8
+    #: change it only with empty streams. At most this many workers share
+    #: the work; rooms should far outnumber shards (docs/running-at-scale.md).
+    shards: Annotated[int, Meta(ge=1, le=1024)] = 16
     #: A shard's owner renews its lease this often; a dead owner's lease
     #: runs out after ``lease_ttl_s`` and another worker takes the shard over.
     #: The gateway's lease (one gateway per deployment) has the same TTL.

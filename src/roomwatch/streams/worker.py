@@ -39,7 +39,16 @@ from roomwatch.config import StreamsSettings
 from roomwatch.core.errors import RecordError
 from roomwatch.metrics import Metrics, StreamMetrics
 from roomwatch.streams.actions import Control
-from roomwatch.streams.layout import GROUP, Entry, Keys, decode_entry, dumps, id_le
+from roomwatch.streams.layout import (
+    GROUP,
+    Entry,
+    Keys,
+    decode_entry,
+    dump_bytes,
+    dumps,
+    id_le,
+)
+from roomwatch.streams.prefetch import Read, ReadAhead
 from roomwatch.streams.scripts import COMMIT, RELEASE, RENEW
 from roomwatch.streams.shard import ShardRun
 from roomwatch.streams.trim import trim_shard
@@ -94,6 +103,16 @@ class StreamWorker:
         # gaps: a control entry is applied only if this check passes (its
         # signature, streams/actions.ControlCheck); else it is a dead letter.
         self.check_control: Callable[[Control], Control | RecordError] = _refuse_unchecked
+        self._reads = ReadAhead(
+            redis,
+            GROUP,
+            self.name,
+            self.keys.input,
+            count=settings.batch_max,
+            block_ms=settings.block_ms,
+        )
+        #: Shards being given back: no longer read, released once no read holds them.
+        self._leaving: set[int] = set()
 
     # -- the loops ---------------------------------------------------------------
 
@@ -154,37 +173,67 @@ class StreamWorker:
             await asyncio.sleep(every)
 
     async def _read_loop(self) -> None:
+        """Read the owned shards and process their batches, the next read under way meanwhile."""
+        reads = self._reads
         backoff = 0.05
-        while not self._stopping.is_set():
-            if not self.owned:
-                await asyncio.sleep(0.05)
-                continue
-            try:
-                streams = {self.keys.input(k): ">" for k in self.owned}
-                got = await self.redis.xreadgroup(
-                    GROUP,
-                    self.name,
-                    streams,  # type: ignore[arg-type]
-                    count=self.settings.batch_max,
-                    block=self.settings.block_ms,
-                )
-                for stream, entries in got or ():
-                    shard = int(_text(stream).rsplit(":", 1)[1])
-                    async with self._lock:
-                        run = self.owned.get(shard)
-                        if run is not None:
-                            await self._batch(run, entries)
-                backoff = 0.05
-                self._m.redis_up.set(1)
-            except asyncio.CancelledError:
-                raise
-            except LeaseLost as lost:
-                logger.warning("worker %s: lost the lease of shard %s mid-batch", self.name, lost)
-            except (RedisError, OSError) as exc:
-                self._m.redis_up.set(0)
-                logger.warning("worker %s: reading failed: %r", self.name, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(2.0, backoff * 2)
+        try:
+            while not self._stopping.is_set():
+                if not reads.issued and not reads.issue(self._readable()):
+                    await asyncio.sleep(0.05)
+                    continue
+                try:
+                    read = await reads.take()
+                    try:
+                        if not reads.backlog and read.full:
+                            # A backlog: the next XREADGROUP goes out before these are
+                            # processed. Not otherwise: it would return the first entry
+                            # to arrive, and each batch of a few entries pays a whole
+                            # batch's costs (streams/prefetch.py).
+                            reads.issue(self._readable())
+                        await self._process_read(read)
+                    finally:
+                        reads.done(read)
+                    backoff = 0.05
+                    self._m.redis_up.set(1)
+                except asyncio.CancelledError:
+                    raise
+                except (RedisError, OSError) as exc:
+                    self._m.redis_up.set(0)
+                    logger.warning("worker %s: reading failed: %r", self.name, exc)
+                    await asyncio.sleep(backoff)
+                    backoff = min(2.0, backoff * 2)
+        finally:
+            await reads.close()
+
+    def _readable(self) -> dict[int, ShardRun]:
+        """The shards to read next: the owned ones, less those being given back."""
+        return {k: run for k, run in self.owned.items() if k not in self._leaving}
+
+    async def _process_read(self, read: Read) -> None:
+        """Process one read's batches, shard by shard, each only if still read for its owner."""
+        batches = [(_shard_of(stream), entries) for stream, entries in read.reply]
+        for i, (shard, entries) in enumerate(batches):
+            async with self._lock:
+                # A shard that changed hands since the read (lease lost, given back, taken
+                # over again) is skipped: its entries stay pending for its owner's claim.
+                run = self.owned.get(shard)
+                if run is None or read.runs.get(shard) is not run:
+                    continue
+                try:
+                    await self._batch(run, entries)
+                except LeaseLost as lost:
+                    logger.warning(
+                        "worker %s: lost the lease of shard %s mid-batch", self.name, lost
+                    )
+                except Exception:
+                    # The read's later batches were delivered to this worker but will not
+                    # be processed: drop their shards, so they are taken over (their state
+                    # rebuilt, those entries claimed) rather than left pending here. (On a
+                    # stop, release_all gives every shard back and the next owners claim.)
+                    for later, _ in batches[i + 1 :]:
+                        if later in read.runs and self.owned.get(later) is read.runs[later]:
+                            self._drop(later)
+                    raise
 
     # -- batches -----------------------------------------------------------------
 
@@ -228,7 +277,8 @@ class StreamWorker:
         ids: list[str],
     ) -> None:
         keys = self.keys
-        out = dumps(payload) if payload else ""
+        # Bytes, as Redis takes them: no str in between (a batch's entry is ~300 kB).
+        out = dump_bytes(payload) if payload else b""
         dead_rows = [dumps({**fields, "error": err.to_dict()}) for fields, err in dead]
         args: list[Any] = [
             self.name,
@@ -275,9 +325,7 @@ class StreamWorker:
         target = math.ceil(self.settings.shards / live)
         while len(self.owned) > target:
             shard = max(self.owned)
-            async with self._lock:
-                await self._release(keys=[keys.lease(shard)], args=[self.name])
-                self._drop(shard)
+            await self._give_back(shard)
             logger.info("worker %s: handed shard %d back (%d live workers)", self.name, shard, live)
         free = [k for k in range(self.settings.shards) if k not in self._held]
         random.shuffle(free)
@@ -296,6 +344,20 @@ class StreamWorker:
                 except BaseException:
                     self._drop(shard)
                     raise
+
+    async def _give_back(self, shard: int) -> None:
+        """Stop reading ``shard``, let the reads that hold it be processed, then release it."""
+        self._leaving.add(shard)
+        try:
+            try:
+                await asyncio.wait_for(self._reads.settled(shard), self.settings.lease_ttl_s)
+            except TimeoutError:  # released anyway: the new owner claims what is left pending
+                logger.warning("worker %s: shard %d given back with a read held", self.name, shard)
+            async with self._lock:
+                await self._release(keys=[self.keys.lease(shard)], args=[self.name])
+                self._drop(shard)
+        finally:
+            self._leaving.discard(shard)
 
     async def _take_over(self, shard: int) -> None:
         """Rebuild the shard's state from its history, then process what was left pending.
@@ -335,6 +397,8 @@ class StreamWorker:
             if shard not in self._held:
                 raise LeaseLost(shard)
         run.done = done
+        # No read issued for an earlier run of this shard may deliver after the claim.
+        await self._reads.settled(shard)
         claimed = await self._claim(shard, run)
         async with self._lock:
             if shard not in self._held:
@@ -370,9 +434,10 @@ class StreamWorker:
                     await r.xack(stream, GROUP, *gone)
                 if cursor == "0-0":
                     break
+            # Done once every pending entry is among those claimed here: the old owner's,
+            # and this worker's own from reads it skipped (the shard had changed hands).
             summary = await r.xpending(stream, GROUP)
-            others = [c for c in summary.get("consumers") or () if _text(c["name"]) != self.name]
-            if not any(int(c["pending"]) for c in others):
+            if int(summary.get("pending") or 0) <= len(claimed):
                 break
             if shard not in self._held or self._stopping.is_set():
                 raise LeaseLost(shard)
@@ -430,6 +495,10 @@ def _text(value: Any) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+def _shard_of(stream: Any) -> int:
+    return int(_text(stream).rsplit(":", 1)[1])
+
+
 def _id_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -448,15 +517,22 @@ def _decode(
     dead: list[tuple[dict[str, Any], RecordError]] = []
     for entry_id, fields in raw:
         eid = _text(entry_id)
-        decoded = {_text(k): _text(v) for k, v in (fields or {}).items()}
+        data = fields.get(b"e") if fields and len(fields) == 1 else None
         try:
-            e = decode_entry(eid, decoded)
+            if data is not None:  # the one field, as Redis returns it: no text decoding first
+                e = decode_entry(eid, {"e": data})
+            else:
+                e = decode_entry(eid, _fields_text(fields))
         except Exception as exc:  # a field that is not text: never a worker crash
             e = RecordError("malformed_entry", f"stream entry {eid}: {exc!r}")
         if isinstance(e, Control):
             e = check(e)  # gaps: a signed action, or a dead letter
         if isinstance(e, RecordError):
-            dead.append(({"id": eid, "fields": decoded}, e))
+            dead.append(({"id": eid, "fields": _fields_text(fields)}, e))
         else:
             entries.append(e)
     return entries, dead
+
+
+def _fields_text(fields: Any) -> dict[str, str]:
+    return {_text(k): _text(v) for k, v in (fields or {}).items()}
