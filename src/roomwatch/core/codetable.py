@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -53,6 +53,15 @@ class CodeTable:
     shift: np.uint64
     mask: int
     max_probe: int
+    #: Row ``i``: the keys of slots ``i .. i + _PROBE_WINDOW - 1`` (a view of
+    #: ``keys``, no copy; the last rows, which would wrap, are left out), so a
+    #: later round reads each query's window as one row.
+    runs: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = self.keys if len(self.keys) >= _PROBE_WINDOW else np.zeros(_PROBE_WINDOW, np.uint64)
+        runs = np.lib.stride_tricks.sliding_window_view(keys, _PROBE_WINDOW)
+        object.__setattr__(self, "runs", runs[: max(0, len(self.keys) - _PROBE_WINDOW + 1)])
 
     @classmethod
     def build(cls, codes: np.ndarray, values: np.ndarray) -> CodeTable:
@@ -100,7 +109,10 @@ class CodeTable:
         # First round: every query's home slot (most are settled there).
         keys = self.keys[slot]
         hit = keys == queries
-        result = np.where(hit, self.values[slot], -1).astype(np.int64)
+        # Values are read for the hits only (a second random read per query
+        # cost as much as the keys' read; about half of all queries miss).
+        settled = np.flatnonzero(hit)
+        result[settled] = self.values[slot[settled]]
         pending = np.flatnonzero(~hit & (keys != _EMPTY))
         # Later rounds read _PROBE_WINDOW consecutive slots per unsettled query.
         # A key always sits before the first empty slot of its probe run
@@ -108,10 +120,15 @@ class CodeTable:
         # match settles the query as a miss.
         offset = 1
         while len(pending) and offset < self.max_probe:
-            window = (slot[pending, None] + (offset + _PROBE_STEPS)) & self.mask
-            keys = self.keys[window]
+            start = (slot[pending] + offset) & self.mask
+            if int(start.max()) < len(self.runs):
+                keys = self.runs[start]
+            else:  # a window wraps past the end (rare): index slot by slot
+                keys = self.keys[(start[:, None] + _PROBE_STEPS) & self.mask]
             match = np.flatnonzero(keys == queries[pending, None])  # at most one per row
-            result[pending[match >> _PROBE_BITS]] = self.values[window.ravel()[match]]
+            row = match >> _PROBE_BITS
+            found = (start[row] + (match & (_PROBE_WINDOW - 1))) & self.mask
+            result[pending[row]] = self.values[found]
             # (The row's eight booleans viewed as one uint64: all set = no empty slot.)
             open_run = (keys != _EMPTY).view(np.uint64).ravel() == _ALL_SET
             open_run[match >> _PROBE_BITS] = False

@@ -477,13 +477,18 @@ class Featurizer:
         cols = keys - rows * self.n_features
         values = np.where(cols >= self._evidence_start, np.float32(1.0), scale[rows])
         repeats = np.diff(starts, append=len(first))
-        if len(repeats) and repeats.max() > 1:
+        twice = np.flatnonzero(repeats > 1)
+        if len(twice):
             # A repeated n-gram: add its copies one by one in float32, in the
-            # order scipy's sum_duplicates does, so the sums match to the bit.
-            single = values.copy()
-            for k in range(2, int(repeats.max()) + 1):
-                more = repeats >= k
-                values[more] += single[more]
+            # order scipy's sum_duplicates does, so the sums match to the bit
+            # (only over the repeated entries: a few percent of them).
+            single = values[twice]
+            summed = single.copy()
+            times = repeats[twice]
+            for k in range(2, int(times.max()) + 1):
+                more = times >= k
+                summed[more] += single[more]
+            values[twice] = summed
         index = np.int32 if len(keys) < 2**31 else np.int64
         indptr = np.zeros(n_rows + 1, dtype=index)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])

@@ -71,13 +71,16 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         return max(0, neg), total, negatives
 
     def fires(unexplained: int, total: int, negatives: int, seconds: float, floor: int) -> bool:
+        # The share and the floor first: in a calm room they settle it, and
+        # the expectation below (the larger part of this check) is not needed.
+        if total <= 0 or unexplained < floor or not unexplained / total >= trigger:
+            return False
         # As for topics: the count must be surprising given the larger of
         # the share- and rate-based expectations.
         expected = room.baseline.expected(
             "neg", seconds, total - negatives, cfg.baseline_margin_sigmas
         )
-        need = max(floor, poisson_needed(expected, cfg.surprise_alpha))
-        return unexplained >= need and total > 0 and unexplained / total >= trigger
+        return unexplained >= poisson_needed(expected, cfg.surprise_alpha)
 
     span = cfg.window_seconds
     unexplained, total, negatives = measure(span)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from roomwatch.core.alerts.baseline import Baseline
 from roomwatch.core.alerts.config import AlertConfig
+from roomwatch.core.alerts.recent import RecentSums
 from roomwatch.core.alerts.seeds import STOPWORDS
 from roomwatch.core.alerts.values import Observation, Sample
 
@@ -206,20 +207,32 @@ class Room:
     #: Each user's latest grievance topic in the window: (topic, ts).
     user_topic: dict[str, tuple[str, float]] = field(default_factory=dict)
     pruned_at: float = -math.inf
+    #: Running sums of the last part of the window, by its whole seconds
+    #: (:func:`recent_count`).
+    recent: dict[int, RecentSums] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- queries
 
 
 def recent_count(room: Room, key: str, seconds: float) -> int:
-    """Count of ``key`` in the last ``seconds`` (whole buckets, newest included)."""
-    first = room.sec - math.ceil(seconds) + 1
-    if first <= room.buckets[0][0]:
+    """Count of ``key`` in the last ``seconds`` (whole buckets, newest included).
+
+    The whole window is kept summed (``room.window``); a shorter part by a
+    :class:`~roomwatch.core.alerts.recent.RecentSums` (O(1) amortised, the
+    same integers as summing its buckets).
+    """
+    n = math.ceil(seconds)
+    first = room.sec - n + 1
+    buckets = room.buckets
+    if first <= buckets[0][0]:
         return room.window.get(key, 0)  # the whole window: kept summed
-    total = 0
-    for sec, counts in reversed(room.buckets):
-        if sec < first:
-            break
+    part = room.recent.get(n)
+    if part is None:
+        part = room.recent[n] = RecentSums()
+    total = part.sync(buckets, first).get(key, 0)
+    sec, counts = buckets[-1]
+    if sec >= first:
         total += counts.get(key, 0)
     return total
 
