@@ -58,6 +58,7 @@ from roomwatch.streams.actions import (
     MissingSecret,
     action_secret,
 )
+from roomwatch.streams.cancel import cancel_and_wait
 from roomwatch.streams.connect import connect
 from roomwatch.streams.fanout import OUT_GROUP, Fanout, Views
 from roomwatch.streams.layout import Keys
@@ -196,7 +197,7 @@ class Gateway:
         await self.lease.acquire()
         stack.push_async_callback(self.lease.release)
         lease = asyncio.create_task(self.lease.keep(), name="gateway-lease")
-        stack.push_async_callback(_cancel, lease)
+        stack.push_async_callback(cancel_and_wait, lease)
         # The normaliser the review items' raid keys need (loaded off the loop).
         await asyncio.to_thread(self.review.normalizer, "")
         store = self.store = await Store.open(settings.store.path, registry=self.metrics.registry)
@@ -222,13 +223,13 @@ class Gateway:
         stack.push_async_callback(self.producer.close)
         stack.push_async_callback(self.producer.drain, settings.server.shutdown_timeout_s / 2)
         fanout = asyncio.create_task(self.fanout.run(), name="stream-fanout")
-        stack.push_async_callback(_cancel, fanout)
+        stack.push_async_callback(cancel_and_wait, fanout)
         # Outbound moderation deliveries finish (for a while) before the store closes.
         stack.push_async_callback(self.moderation.aclose)
         ticker = asyncio.create_task(self._ticker(), name="gateway-ticker")
-        stack.push_async_callback(_cancel, ticker)
+        stack.push_async_callback(cancel_and_wait, ticker)
         trimmer = asyncio.create_task(self._trim_outputs(), name="output-trim")
-        stack.push_async_callback(_cancel, trimmer)
+        stack.push_async_callback(cancel_and_wait, trimmer)
 
         state = AppState(
             settings=settings,
@@ -264,7 +265,7 @@ class Gateway:
             )
             for src in self.sources
         ]
-        stack.push_async_callback(_cancel, *tasks)
+        stack.push_async_callback(cancel_and_wait, *tasks)
         for src in self.sources:
             stack.callback(src.stop)
         logger.info("roomwatch gateway listening on %s", self.url)
@@ -336,12 +337,6 @@ class Gateway:
         if self._stack is not None:
             stack, self._stack = self._stack, None
             await stack.aclose()
-
-
-async def _cancel(*tasks: asyncio.Task[Any]) -> None:
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def run_gateway(settings: Settings) -> int:

@@ -30,6 +30,7 @@ from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
 from roomwatch.metrics import Metrics, StreamMetrics
 from roomwatch.stages.clock import Pace
+from roomwatch.streams.cancel import cancel_and_wait
 from roomwatch.streams.layout import Keys, dumps, encode_entry, fields_of, shard_of
 from roomwatch.streams.spool import Spool, SpoolFull
 
@@ -189,8 +190,7 @@ class StreamProducer:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await cancel_and_wait(self._task)
         self.spool.close()
 
     async def _send_loop(self) -> None:
