@@ -167,3 +167,26 @@ def test_shed_counts_are_per_room_and_second(analyzer: Analyzer) -> None:
     assert (first.n, first.newest, first.lag_max, first.negatives) == (2, 10.7, 3.0, [-0.5])
     assert first.sentiment == a.sentiment - 0.5
     assert counts["r", 11].n == 1 and counts["r", 11].lag_max is None
+
+
+def test_the_screens_ask_check_agrees_with_the_full_ask_search(analyzer: Analyzer) -> None:
+    # The screen asks AskCues.has_ask (no rhetoric search); it must find an
+    # ask exactly where find() does, sure asks and plain ones alike.
+    asks = analyzer.classifier.ask_cues
+    texts = [analyzer.normalizer(c.text).text for c in _comments() if c.text.strip()]
+    texts += ["请问这个多少钱", "这首歌叫什么", "bgm是啥呀", "怎么买", "你说呢", "哈哈哈"]
+    found = [t for t in texts if asks.find(t).ask is not None]
+    assert len(found) > 20  # the check is not vacuous
+    assert [t for t in texts if asks.has_ask(t)] == found
+    # A rhetorical form alone is no ask.
+    rhetoric = [t for t in texts if asks.find(t).rhetoric is not None and asks.find(t).ask is None]
+    assert not any(asks.has_ask(t) for t in rhetoric)
+
+
+def test_a_shed_verdict_is_shed_by_the_thinner_even_when_deep(analyzer: Analyzer) -> None:
+    c = Comment.from_dict({"room": "r", "text": "哈哈哈", "ts": 1.0}, received_at=0.0)
+    v = shed_verdict(c, analyzer.normalizer(c.text), ("m", "l", "c"))
+    thinner = Thinner(every=1, keep_below=0.0)  # one in 1: every other chatter is kept
+    assert not thinner.keeps(v) and not thinner.keeps(v, deep=True)
+    # An equal reasons tuple that is not the screen's own object is shed too.
+    assert not thinner.keeps(dataclasses.replace(v, reasons=(SHED_REASON,)))

@@ -100,6 +100,18 @@ class AskCues:
                 sets[kind].append(rx.strip())
         return cls(sets["ask"], sets["rhetoric"], sure)
 
+    def has_ask(self, text: str) -> bool:
+        """Whether ``text`` (normalised) holds an ask, sure or not (what
+        :meth:`find` would give as ``ask``), without looking for rhetoric."""
+        sure = self._sure
+        if (
+            sure is not None
+            and not self.sure_triggers.isdisjoint(text)
+            and sure.search(text) is not None
+        ):
+            return True
+        return self._ask is not None and self._ask.search(text) is not None
+
     def find(self, text: str) -> Cue:
         """The first ask (a sure one first) and the first rhetorical form in
         ``text`` (normalised)."""

@@ -159,9 +159,9 @@ class Screen:
         if undecided:
             pending = [texts[i] for i in undecided]
             hits = self._lexicon.match_batch(pending, [()] * len(pending))  # patterns only
-            find = self._asks.find
+            has_ask = self._asks.has_ask  # the rhetoric forms are no evidence here
             for i, text, hit in zip(undecided, pending, hits, strict=True):
-                if hit or find(text).ask is not None:
+                if hit or has_ask(text):
                     out[i] = 3
         return out
 
@@ -218,7 +218,7 @@ def _squeezed(strings: set[str]) -> frozenset[str]:
 
 def shed_verdict(comment: Comment, normalized: Normalized, stamps: tuple[str, str, str]) -> Verdict:
     """The verdict of a comment shed under overload."""
-    return Verdict(comment, normalized, (), "chatter", _SHED_SCORES, 0.0, (SHED_REASON,), *stamps)
+    return Verdict(comment, normalized, (), "chatter", _SHED_SCORES, 0.0, _SHED, *stamps)
 
 
 def split(
@@ -249,19 +249,7 @@ def split(
     todo: list[int] = []
     every = max(1, every)
 
-    def place(i: int, level: int, n: Normalized) -> None:
-        if level >= depth:
-            full.append(i)
-            seen[i] = n
-            return
-        if level >= 1:
-            screen.weak_seen += 1
-            if screen.weak_seen % every == 0:
-                full.append(i)
-                seen[i] = n
-                return
-        shed.append((i, n))
-
+    weak = screen.weak_seen
     for i, c in enumerate(comments):
         if c.kind not in typed or not c.text.strip() or known(c):
             full.append(i)
@@ -269,8 +257,14 @@ def split(
         got = memo.get((c.room, c.text))
         if got is None:
             todo.append(i)
+            continue
+        level, n = got
+        # At the depth or over: analysed; under it with a cue: one in ``every``.
+        if level >= depth or (level and (weak := weak + 1) % every == 0):
+            full.append(i)
+            seen[i] = n
         else:
-            place(i, *got)
+            shed.append((i, n))
     if todo:
         normalized = normalizer.normalize_batch([comments[i].text for i in todo])
         if len(memo) > _MEMO_SIZE:
@@ -279,7 +273,13 @@ def split(
         for i, n, level in zip(todo, normalized, levels, strict=True):
             c = comments[i]
             memo[c.room, c.text] = (level, n)
-            place(i, level, n)
+            # At the depth or over: analysed; under it with a cue: one in ``every``.
+            if level >= depth or (level and (weak := weak + 1) % every == 0):
+                full.append(i)
+                seen[i] = n
+            else:
+                shed.append((i, n))
+    screen.weak_seen = weak
     full.sort()
     shed.sort(key=lambda pair: pair[0])
     return full, shed, seen
@@ -437,9 +437,12 @@ class Thinner:
     def keeps(self, v: Verdict, deep: bool = False) -> bool:
         """Whether ``v`` goes downstream as a verdict (when ``deep``, negative
         chatter is only counted too)."""
+        reasons = v.reasons
+        if reasons is _SHED:  # the screen's (shed_verdict): the commonest when deep
+            return False
         if v.label != "chatter" or v.comment.kind not in TYPED_KINDS:
             return True
-        if v.reasons == _SHED:
+        if reasons == _SHED:
             return False
         if has_evidence(v):
             return True
