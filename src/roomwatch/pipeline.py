@@ -30,6 +30,7 @@ from typing import Any, Final
 from roomwatch.analysis_pool import AnalysisPool
 from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.dedupe import IdWindow
 from roomwatch.core.errors import RecordError
 from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
@@ -47,39 +48,6 @@ logger = logging.getLogger(__name__)
 Output = Callable[[Sequence[Result]], None]
 
 _STOP: Final = object()
-
-
-class _Dedupe:
-    """Remembers at least the last ``size`` (room, id) pairs, and at most twice that.
-
-    Two generations of sets of 64-bit hashes: when the young one holds
-    ``size`` keys it becomes the old one and the oldest is forgotten. About
-    70 bytes a key instead of a few hundred for an ordered dict of tuples;
-    a false "duplicate" needs a 64-bit hash collision between recent ids.
-    (Dicts of ints would escape the garbage collector's walks, but cost
-    30 MB more at the default window; full collections are rare in
-    ``serve``, see :func:`roomwatch.heap.settle_heap`.)
-    """
-
-    __slots__ = ("_old", "_size", "_young")
-
-    def __init__(self, size: int) -> None:
-        self._size = max(1, size)
-        self._young: set[int] = set()
-        self._old: set[int] = set()
-
-    def seen(self, room: str, msg_id: str) -> bool:
-        # Python's own 64-bit hash (SipHash for the strings): no encoding or
-        # digest object per comment. It is salted per process, which an
-        # in-memory window doesn't mind.
-        key = hash((room, msg_id))
-        if key in self._young or key in self._old:
-            return True
-        self._young.add(key)
-        if len(self._young) >= self._size:
-            self._old = self._young
-            self._young = set()
-        return False
 
 
 def _room_removed(room: str) -> RecordError:
@@ -114,7 +82,7 @@ class Pipeline:
         self._keep_skips = keep_skips
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=settings.queue_max)
         #: Drops a record whose (room, id) was seen recently; None keeps every record.
-        self._dedupe = _Dedupe(settings.dedupe_window) if dedupe else None
+        self._dedupe = IdWindow(settings.dedupe_window) if dedupe else None
         self._own_executor = executor is None
         self._executor = executor or concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="roomwatch-analyze"

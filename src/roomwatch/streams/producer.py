@@ -26,6 +26,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from roomwatch.core.dedupe import IdWindow
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
 from roomwatch.metrics import Metrics, StreamMetrics
@@ -34,32 +35,11 @@ from roomwatch.streams.cancel import cancel_and_wait
 from roomwatch.streams.layout import Keys, dumps, encode_entry, fields_of, shard_of
 from roomwatch.streams.spool import Spool, SpoolFull
 
-__all__ = ["IdWindow", "StreamProducer"]
+__all__ = ["StreamProducer"]
 
 logger = logging.getLogger(__name__)
 
 _SEND_BATCH = 500
-
-
-class IdWindow:
-    """Remembers at least the last ``size`` (room, id) pairs, as ``serve``'s
-    pipeline does (two generations of 64-bit hashes)."""
-
-    __slots__ = ("_old", "_size", "_young")
-
-    def __init__(self, size: int) -> None:
-        self._size = max(1, size)
-        self._young: set[int] = set()
-        self._old: set[int] = set()
-
-    def seen(self, room: str, msg_id: str) -> bool:
-        key = hash((room, msg_id))
-        if key in self._young or key in self._old:
-            return True
-        self._young.add(key)
-        if len(self._young) >= self._size:
-            self._old, self._young = self._young, set()
-        return False
 
 
 class StreamProducer:
