@@ -200,7 +200,7 @@ async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
     from roomwatch.compose import analyzer_for
     from roomwatch.compose.sources import replay_source
     from roomwatch.config import ReplaySourceSettings
-    from roomwatch.heap import settle_heap
+    from roomwatch.heap import keep_heap_trimmed, settle_heap
     from roomwatch.service import Service
 
     analyzer = await asyncio.to_thread(analyzer_for, settings)
@@ -215,7 +215,11 @@ async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
             svc.run_source(replay_source(spec, settings, svc.graph))
         _print_urls(svc.url, settings, demo=demo is not None)
         settle_heap()
-        await svc.run()
+        trimmer = asyncio.create_task(keep_heap_trimmed(), name="roomwatch-heap-trim")
+        try:
+            await svc.run()
+        finally:
+            trimmer.cancel()
     return 0
 
 

@@ -1,15 +1,28 @@
-"""Garbage-collector settings for long runs (serve, demo, replay, report).
+"""Heap settings for long runs (serve, demo, replay, report, worker).
 
 A library leaves process-wide policy to whoever runs it, so only the
-command-line entry points call :func:`settle_heap`, once the model is loaded.
+command-line entry points call :func:`settle_heap`, once the model is loaded,
+and only the long-lived ones (``serve``, ``worker``) run
+:func:`keep_heap_trimmed`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
+import functools
 import gc
+from collections.abc import Callable
 from typing import Final
 
-__all__ = ["FULL_AFTER", "YOUNG_THRESHOLD", "settle_heap"]
+__all__ = [
+    "FULL_AFTER",
+    "TRIM_INTERVAL_S",
+    "YOUNG_THRESHOLD",
+    "keep_heap_trimmed",
+    "settle_heap",
+    "trim_heap",
+]
 
 #: Allocations between young collections (CPython's default is 700).
 YOUNG_THRESHOLD: Final = 10_000
@@ -35,3 +48,46 @@ def settle_heap() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, 10, FULL_AFTER)
+
+
+#: Seconds between :func:`trim_heap` calls in a long run.
+TRIM_INTERVAL_S: Final = 60.0
+
+
+def trim_heap() -> bool:
+    """Give the C heap's free pages back to the operating system.
+
+    Objects over 512 bytes (JSON frames, set and dict tables, numpy arrays)
+    come from the C allocator, not Python's own. glibc returns memory only
+    from its heap's top, so a long run at a steady load leaves more and
+    more free but resident pages inside it: in the hour-long soak the heap's
+    free space grew by about 100 MB an hour while what was in use stayed
+    nearly flat, and one ``malloc_trim`` released 44 MB of RSS at minute 46
+    (docs/reliability.md). ``malloc_trim(0)`` hands every whole free page
+    back (``madvise``), wherever it lies. It holds the allocator's lock for
+    a few to a few tens of milliseconds, so it runs once a minute, not per
+    batch. Returns False where there is no glibc (musl, macOS): nothing to do.
+    """
+    trim = _malloc_trim()
+    return bool(trim(0)) if trim is not None else False
+
+
+async def keep_heap_trimmed(interval: float = TRIM_INTERVAL_S) -> None:
+    """Call :func:`trim_heap` every ``interval`` seconds until cancelled."""
+    if _malloc_trim() is None:
+        return
+    while True:
+        await asyncio.sleep(interval)
+        trim_heap()
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim

@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from roomwatch.compose.graph import Graph, analyzer_for, build_pipeline
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
-from roomwatch.heap import settle_heap
+from roomwatch.heap import keep_heap_trimmed, settle_heap
 from roomwatch.metrics import Metrics, StreamMetrics, install_process_metrics
 from roomwatch.streams.actions import ControlCheck, MissingSecret, TrustedGate, action_secret
 from roomwatch.streams.connect import connect
@@ -100,9 +100,11 @@ async def run_worker(settings: Settings, *, registry: CollectorRegistry | None =
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, worker.stop)
     runner = await _serve_metrics(settings, worker, registry)
+    trimmer = asyncio.create_task(keep_heap_trimmed(), name="roomwatch-heap-trim")
     try:
         await worker.run()
     finally:
+        trimmer.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(worker.release_all(), 5.0)
         await runner.cleanup()
