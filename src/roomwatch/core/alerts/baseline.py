@@ -10,7 +10,6 @@ such means, so a room that is simply getting busier keeps the same share.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import statistics
 from collections.abc import Mapping
@@ -126,29 +125,26 @@ class Baseline:
             del self.sums[key]
 
     def idle(self, seconds: int) -> None:
-        """Exactly ``seconds`` calls of ``step({}, {}, 1)``, in far fewer operations.
+        """``seconds`` calls of ``step({}, {}, 1)``, in closed form: O(keys), not O(seconds).
 
         An empty second at full learning rate makes each sum ``sum * decay``
         (its ``x`` is ``mean + 1.0 * (0.0 - mean)``, exactly ``0.0``) and the
-        weight ``weight * decay + 1.0``. The sums are the same products taken
-        in the same order (``math.prod`` multiplies left to right in doubles,
-        as the loop did), so they round identically; a sum falls monotonically,
-        so dropping it at the end when under the floor is the same as dropping
-        it on the step it first fell under. The weight is the same recurrence,
-        stopped early once it reaches its floating-point fixed point.
+        weight ``weight * decay + 1.0``; ``k`` of them make each sum
+        ``sum * decay**k`` and the weight ``weight * decay**k + (1 -
+        decay**k) / (1 - decay)`` (the geometric series; what :meth:`step`
+        does for a gap). One second is exactly one step; more agree with as
+        many steps to a few ulps (the steps round once per second). A sum
+        falls monotonically, so dropping it at the end when under the floor
+        is dropping it on the step it first fell under (but at the floor's
+        rounding edge).
         """
         if seconds <= 0:
             return
         d = self.decay
-        weight = self.weight
-        for _ in range(seconds):
-            new = weight * d + 1.0
-            if new == weight:
-                break
-            weight = new
-        self.weight = weight
+        dk = d if seconds == 1 else d**seconds
+        self.weight = self.weight * dk + (1.0 if seconds == 1 else (1.0 - dk) / (1.0 - d))
         sums = self.sums
         for key, value in sums.items():
-            sums[key] = math.prod(itertools.repeat(d, seconds), start=value)
+            sums[key] = value * dk
         for key in [k for k, v in sums.items() if v < 1e-4 and k != "n"]:
             del sums[key]

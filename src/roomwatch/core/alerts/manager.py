@@ -42,6 +42,7 @@ from roomwatch.core.alerts.values import (
     Evidence,
     Observation,
 )
+from roomwatch.core.alerts.window import leave
 
 __all__ = ["MAX_STEPPED_GAP", "AlertManager"]
 
@@ -408,25 +409,7 @@ class AlertManager:
             if room.buckets[0][0] < horizon:
                 # Seconds leaving the window feed the baseline, so the
                 # baseline never contains the window it is compared with.
-                learning = self._learning(room)
-                empty = 0  # a run of empty one-second buckets: Baseline.idle, exactly
-                while room.buckets[0][0] < horizon:
-                    old_sec, old = room.buckets.popleft()
-                    span = max(1, min(room.buckets[0][0], horizon) - old_sec)
-                    if span == 1 and not old and not learning:
-                        empty += 1
-                        continue
-                    if empty:
-                        room.baseline.idle(empty)
-                        empty = 0
-                        self.work.steps += 1
-                    room.baseline.step(old, learning, span)
-                    self.work.steps += 1
-                    room.window.subtract(old)
-                if empty:
-                    room.baseline.idle(empty)
-                    self.work.steps += 1
-                room.window = +room.window
+                self.work.steps += leave(room, horizon, self._learning(room))
         return now
 
     def _learning(self, room: Room) -> dict[str, float]:
