@@ -216,7 +216,9 @@ class AlertManager:
             )
             room.topic_users.setdefault(topic, Counter())[user] += 1
             if user is not None:
+                # Oldest first, so pruning stops at the first one still in the window.
                 room.user_topic[user] = (topic, now)
+                room.user_topic.move_to_end(user)
 
         if negative:
             count("neg")
@@ -469,5 +471,6 @@ class AlertManager:
             del room.clusters[key]
         for pair in [k for k, until in room.cooldown.items() if until <= now]:
             del room.cooldown[pair]
-        for user in [u for u, (_, ts) in room.user_topic.items() if ts <= horizon]:
-            del room.user_topic[user]
+        user_topic = room.user_topic
+        while user_topic and next(iter(user_topic.values()))[1] <= horizon:
+            user_topic.popitem(last=False)

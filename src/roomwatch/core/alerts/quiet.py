@@ -13,11 +13,12 @@ on: an empty bucket in, the oldest bucket out into the baseline, a prune.
 
 :func:`quiet_until` finds how far that holds, without looking at each second;
 :func:`fast_forward` moves the window and the baseline over the whole run in
-one go and leaves them exactly (bit for bit) as the second-by-second ticks
-would have: the buckets that leave are folded in the same order with the same
-spans, and each run of empty one-second steps is
-:meth:`~roomwatch.core.alerts.baseline.Baseline.idle`, which repeats the same
-floating-point operations in compressed form.
+one go, as the second-by-second ticks would have: the buckets that leave are
+folded in the same order with the same spans, each run of empty seconds at
+once in closed form (:meth:`~roomwatch.core.alerts.baseline.Baseline.idle`:
+the same numbers to a few ulps), and the quiet seconds still in the window
+become one :class:`~roomwatch.core.alerts.window.EmptyRun` entry. Its cost
+is the buckets that leave, not the seconds passed over.
 
 A room's cost therefore grows with its comments and its due deadlines (an
 open alert, the idle horizon, a possible outage), not with the seconds its
