@@ -90,6 +90,7 @@ async def main() -> None:
     ap.add_argument(
         "--drain", type=float, default=30.0, help="most seconds to wait for the backlog to clear"
     )
+    ap.add_argument("--metrics-out", help="write the service's /metrics text here at the end")
     ap.add_argument(
         "--toml",
         default="",
@@ -267,6 +268,8 @@ token = "bench-host-token"
         proc.terminate()
         proc.wait(timeout=20)
 
+    if args.metrics_out:
+        Path(args.metrics_out).write_text(metrics_text, encoding="utf-8")
     fed = feed["records"]
     inside = _histogram(metrics_text, "roomwatch_pipeline_latency_seconds")
     achieved = fed / args.seconds

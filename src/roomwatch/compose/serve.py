@@ -132,7 +132,8 @@ async def run_ticker(graph: Graph, refusals: RefusalLog) -> None:
     stats_failed = _Throttled("moderation stats failed")
     # Held host updates leave when their hold ends, not at the next tick.
     flush = HostFlush(graph)
-    graph.pipeline.add_output(flush)
+    if graph.triage is not None:
+        graph.pipeline.add_output(flush)
     try:
         while True:
             await asyncio.sleep(TICK_S)
