@@ -102,12 +102,24 @@ class Baseline:
         """Fold one second of ``counts`` followed by ``seconds - 1`` empty seconds."""
         d = self.decay
         old_weight = self.weight
-        for key in set(self.sums) | set(counts):
-            rate = learning.get(key, 1.0)
-            mean = self.sums.get(key, 0.0) / old_weight if old_weight else 0.0
-            x = float(counts.get(key, 0))
-            x = mean + rate * (x - mean)
-            self.sums[key] = self.sums.get(key, 0.0) * d + x
+        sums = self.sums
+        if learning:
+            for key in set(sums) | set(counts):
+                rate = learning.get(key, 1.0)
+                mean = sums.get(key, 0.0) / old_weight if old_weight else 0.0
+                x = float(counts.get(key, 0))
+                x = mean + rate * (x - mean)
+                sums[key] = sums.get(key, 0.0) * d + x
+        else:
+            # The same operations at the full learning rate (1.0 * y is y), without
+            # the union of keys: a key new in ``counts`` starts at its count.
+            for key, value in sums.items():
+                mean = value / old_weight if old_weight else 0.0
+                x = float(counts.get(key, 0))
+                sums[key] = value * d + (mean + (x - mean))
+            for key, count in counts.items():
+                if key not in sums:
+                    sums[key] = float(count)
         self.weight = old_weight * d + 1.0
         gap = seconds - 1
         if gap > 0:
