@@ -40,6 +40,7 @@ import asyncio
 import gzip
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -267,6 +268,7 @@ token = "bench-host-token"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     if args.metrics_out:
         Path(args.metrics_out).write_text(metrics_text, encoding="utf-8")
