@@ -14,6 +14,7 @@ from tests.support.wait import wait_for
 
 class _FailingGraph:
     moderation = None
+    triage = None
 
     def __init__(self) -> None:
         self.ticks = 0

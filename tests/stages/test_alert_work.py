@@ -1,16 +1,29 @@
 """The alert stage's work grows with comments, not with rooms x seconds (issue #14, item 2).
 
-A sparse many-room recording (200 rooms, comments spread over days) is
-replayed through the real analyzer and :class:`AlertStage`; the manager's
-:class:`~roomwatch.core.alerts.quiet.Work` counters say how many full ticks
-(detector evaluations) and baseline updates it took. Counted, not timed.
+A sparse many-room recording (200 rooms, comments spread over days) and a
+busy room with short silences are replayed through the real analyzer and
+:class:`AlertStage`; the manager's :class:`~roomwatch.core.alerts.quiet.Work`
+counters say how many full ticks and baseline updates it took, and every
+detector's ``evaluate`` is counted. Counted, not timed.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from typing import Any
 
+import pytest
+
+from roomwatch.core.alerts import (
+    abuse_raid,
+    grievance_topic,
+    negative_spike,
+    volume_drop,
+    volume_surge,
+    watchlist,
+)
+from roomwatch.core.alerts.window import EmptyRun
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.record import Comment
 from roomwatch.stages.alert import AlertStage
@@ -99,3 +112,85 @@ def test_more_rooms_cost_no_more_per_comment(analyzer: Analyzer) -> None:
         counts.append((work.ticks + work.steps) / n)
     # A few units of work per comment whatever the number of rooms.
     assert max(counts) <= 5.0, counts
+
+
+DETECTORS = (abuse_raid, grievance_topic, negative_spike, volume_drop, volume_surge, watchlist)
+
+
+@pytest.fixture
+def evaluations(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Calls of each detector's ``evaluate`` (the manager looks them up per call)."""
+    counts: Counter[str] = Counter()
+    for module in DETECTORS:
+        name = module.__name__.rsplit(".", 1)[1]
+
+        def counting(*args: Any, _real: Any = module.evaluate, _name: str = name) -> None:
+            counts[_name] += 1
+            _real(*args)
+
+        monkeypatch.setattr(module, "evaluate", counting)
+    return counts
+
+
+def busy(comments: int, stretch: float = 1.0, seed: int = 9) -> list[dict[str, Any]]:
+    """One room with a comment every 2-4 s (x ``stretch``): warm, and busy
+    enough that its feed going silent would be an outage."""
+    rng = random.Random(seed)
+    rows, t = [], T0
+    for i in range(comments):
+        rows.append(
+            {
+                "room": "busy",
+                "text": rng.choice(TEXTS),
+                "ts": t,
+                "id": f"b{i}",
+                "user": {"id": f"u{rng.randrange(500)}"},
+                "kind": "comment",
+            }
+        )
+        t += rng.uniform(2.0, 4.0) * stretch
+    return rows
+
+
+def test_detector_evaluations_follow_comments_not_seconds(
+    analyzer: Analyzer, evaluations: Counter[str]
+) -> None:
+    # A busy room's short silences: the feed can't be called down before
+    # outage_silence_seconds (and 8 expected gaps), so no second of them is
+    # ticked. The old catch-up ticked each (about 3 volume_drop evaluations
+    # per comment here, and 36,669 full ticks for 20,000 real comments).
+    rows = busy(1500)
+    stage, n = replay(analyzer, rows)
+    assert per_second_ticks(rows) > 2 * n
+    assert stage.manager.work.ticks == 0
+    assert evaluations["volume_drop"] == 0
+    per_comment = sum(evaluations.values()) / n
+    assert per_comment <= 2.0, evaluations
+
+    # Gaps half as long again (still short of an outage): the same work.
+    evaluations.clear()
+    stretched, _ = replay(analyzer, busy(1500, stretch=1.5))
+    assert stretched.manager.work.ticks == 0
+    assert sum(evaluations.values()) / n <= 1.05 * per_comment
+
+    # Sparse rooms over days: a few evaluations per comment, however long the span.
+    evaluations.clear()
+    sparse_rows = sparse(rooms=200, comments=2000, days=3)
+    _, m = replay(analyzer, sparse_rows)
+    sparse_evals = sum(evaluations.values())
+    assert sparse_evals <= 2 * m
+    evaluations.clear()
+    replay(analyzer, [dict(r, ts=T0 + (r["ts"] - T0) * 10) for r in sparse_rows])
+    assert sum(evaluations.values()) <= 1.1 * sparse_evals
+
+
+def test_a_silence_is_one_window_entry_not_one_per_second(analyzer: Analyzer) -> None:
+    stage, _ = replay(analyzer, sparse(rooms=20, comments=400, days=1))
+    rooms = stage.manager._rooms
+    assert rooms
+    window = stage.config.window_seconds
+    for room in rooms.values():
+        # At most one entry per second with comments, plus runs and the newest.
+        assert len(room.buckets) <= 2 * window + 2
+        covered = sum(c.n if isinstance(c, EmptyRun) else 1 for _, c in room.buckets)
+        assert covered <= window + 1

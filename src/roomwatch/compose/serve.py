@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.authz import RefusalLog
 from roomwatch.compose.graph import Graph
+from roomwatch.compose.host_flush import HostFlush
 from roomwatch.config.sections import RecorderSettings
 from roomwatch.core.log_throttle import LogThrottle
 from roomwatch.fdlimit import FdBudget
@@ -37,9 +38,8 @@ __all__ = ["TICK_S", "attach_hub", "attach_store", "open_recorder", "run_ticker"
 
 logger = logging.getLogger(__name__)
 
-#: The ticker's period. The host queue holds back an item's updates for
-#: update_interval_s (50 ms) and sends them on a tick, so tick often; alerts
-#: act on whole seconds.
+#: The ticker's period. Alerts act on whole seconds; the host queue's held
+#: updates leave when their hold ends (compose.host_flush), not on a tick.
 TICK_S = 0.1
 
 
@@ -130,19 +130,27 @@ async def run_ticker(graph: Graph, refusals: RefusalLog) -> None:
     next_stats = loop.time() + stats_every
     tick_failed = _Throttled("the ticker's step failed")
     stats_failed = _Throttled("moderation stats failed")
-    while True:
-        await asyncio.sleep(TICK_S)
-        try:
-            graph.tick()
-            refusals.tick(time.time())
-        except Exception:
-            tick_failed.log(loop.time())
-        if loop.time() >= next_stats:
-            next_stats = loop.time() + stats_every
+    # Held host updates leave when their hold ends, not at the next tick.
+    flush = HostFlush(graph)
+    if graph.triage is not None:
+        graph.pipeline.add_output(flush)
+    try:
+        while True:
+            await asyncio.sleep(TICK_S)
             try:
-                graph.publish_stats()
+                graph.tick()
+                refusals.tick(time.time())
             except Exception:
-                stats_failed.log(loop.time())
+                tick_failed.log(loop.time())
+            flush.arm()
+            if loop.time() >= next_stats:
+                next_stats = loop.time() + stats_every
+                try:
+                    graph.publish_stats()
+                except Exception:
+                    stats_failed.log(loop.time())
+    finally:
+        flush.close()
 
 
 class _Throttled:

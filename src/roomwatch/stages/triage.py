@@ -7,7 +7,11 @@ never ages out another room's questions. Between records (a quiet room) a
 room's time moves on by the wall time since its last record (times its pace,
 see :mod:`roomwatch.stages.clock`), so items still age out.
 
-The ticker calls :meth:`TriageStage.tick_wall` ten times a second, but only
+A batch's questions go to each room's queue with
+:meth:`~roomwatch.core.queue.QuestionQueue.add_batch` (one event per item
+per batch). The ticker calls :meth:`TriageStage.tick_wall` ten times a
+second, and serve's :class:`~roomwatch.compose.host_flush.HostFlush` calls it
+again when a held update's hold ends (:meth:`TriageStage.next_wake`); only
 rooms whose queue has something due (:meth:`QuestionQueue.next_due`) are
 ticked, from a heap of wake-up times (issue #14, item 2): an idle room costs
 nothing. What a tick would also have done, move the queue's clock on, is
@@ -41,6 +45,7 @@ from typing import Any, Final, Protocol
 from roomwatch.authz import Authz, Gate, Refusal, RefusalLog
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.queue import AuditRecord, QuestionQueue, QueueConfig, QueueEvent
+from roomwatch.core.queue.queue import Ask
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
@@ -137,7 +142,7 @@ class TriageStage:
 
     def __call__(self, results: Sequence[Result]) -> list[Publish]:
         out: list[Publish] = []
-        touched: dict[str, QuestionQueue] = {}
+        asks: dict[str, list[Ask]] = {}
         newest: dict[str, float] = {}
         for r in results:
             if not isinstance(r, Verdict):
@@ -147,16 +152,34 @@ class TriageStage:
                 newest[c.room] = c.ts
             if r.label != "question" or c.kind not in _QUESTION_KINDS:
                 continue
-            q = self.queue(c.room)
-            touched[c.room] = q
-            confidence = r.scores.get("question", 0.0)
-            out.extend(_host(q.add(c, r.normalized.text, r.tokens, confidence, c.ts)))
+            ask = (c, r.normalized.text, r.tokens, r.scores.get("question", 0.0), c.ts)
+            room_asks = asks.get(c.room)
+            if room_asks is None:
+                asks[c.room] = [ask]
+            else:
+                room_asks.append(ask)
+        # A batch's asks to one item go out as one event at the batch's end
+        # (QuestionQueue.add_batch): no ask waits for the update hold behind
+        # another ask of the same batch.
+        touched = {room: self.queue(room) for room in asks}
+        for room, q in touched.items():
+            out.extend(_host(q.add_batch(asks[room])))
         for room, ts in newest.items():
             self._clocks.advance(room, ts)
         for room, q in touched.items():
             out.extend(_host(q.tick(newest[room])))
             self._replan[room] = None
+        self._settle()
         return out
+
+    def next_wake(self) -> float | None:
+        """When (monotonic seconds) some room's queue next has something due:
+        a held update, an item ageing out... (None: nothing planned).
+
+        The ticker calls :meth:`tick_wall` every 0.1 s; a caller that wants a
+        held update sent the moment its hold ends calls it at this time too.
+        """
+        return self._wakes.next()
 
     def tick_wall(self) -> list[Publish]:
         """Move the queues with something due on to their room's record time now.

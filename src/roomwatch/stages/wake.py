@@ -43,6 +43,13 @@ class Wakeups:
             self._order[room] = next(self._seq)
         heapq.heappush(self._heap, (at, room))
 
+    def next(self) -> float | None:
+        """The earliest pending wake-up (None: none)."""
+        heap, at = self._heap, self._at
+        while heap and at.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)  # stale: the room was planned again or forgotten
+        return heap[0][0] if heap else None
+
     def due(self, now: float) -> list[str]:
         """The rooms whose wake-up is at or before ``now``, in first-planned order.
 

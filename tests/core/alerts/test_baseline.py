@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from roomwatch.core.alerts.baseline import Baseline, poisson_needed
@@ -44,3 +46,19 @@ def test_a_frozen_key_keeps_its_mean_through_a_gap() -> None:
     frozen.step({}, {"neg": 0.0}, 60)
     assert base.mean("neg") < before * 0.6
     assert frozen.mean("neg") == pytest.approx(before)
+
+
+def test_a_step_without_slowed_keys_is_the_general_step_to_the_bit() -> None:
+    # step() has a fast path when nothing learns slowly; a learning map that
+    # slows no key present takes the general one: the same floats exactly.
+    rng = random.Random(14)
+    keys = ["n", "neg", "nfree", "t:x", "tn:x", "w", "rneg"]
+    for _ in range(500):
+        fast, general = Baseline(rng.choice([300.0, 20.0])), Baseline(300.0)
+        general.decay = fast.decay
+        for _ in range(rng.randrange(1, 50)):
+            counts = {k: rng.randrange(0, 6) for k in rng.sample(keys, rng.randrange(0, 5))}
+            span = rng.choice([1, 1, 1, 3, 300])
+            fast.step(counts, {}, span)
+            general.step(counts, {"absent": 0.5}, span)
+            assert (fast.sums, fast.weight) == (general.sums, general.weight)

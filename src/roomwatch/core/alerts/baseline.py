@@ -10,7 +10,6 @@ such means, so a room that is simply getting busier keeps the same share.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import statistics
 from collections.abc import Mapping
@@ -103,12 +102,24 @@ class Baseline:
         """Fold one second of ``counts`` followed by ``seconds - 1`` empty seconds."""
         d = self.decay
         old_weight = self.weight
-        for key in set(self.sums) | set(counts):
-            rate = learning.get(key, 1.0)
-            mean = self.sums.get(key, 0.0) / old_weight if old_weight else 0.0
-            x = float(counts.get(key, 0))
-            x = mean + rate * (x - mean)
-            self.sums[key] = self.sums.get(key, 0.0) * d + x
+        sums = self.sums
+        if learning:
+            for key in set(sums) | set(counts):
+                rate = learning.get(key, 1.0)
+                mean = sums.get(key, 0.0) / old_weight if old_weight else 0.0
+                x = float(counts.get(key, 0))
+                x = mean + rate * (x - mean)
+                sums[key] = sums.get(key, 0.0) * d + x
+        else:
+            # The same operations at the full learning rate (1.0 * y is y), without
+            # the union of keys: a key new in ``counts`` starts at its count.
+            for key, value in sums.items():
+                mean = value / old_weight if old_weight else 0.0
+                x = float(counts.get(key, 0))
+                sums[key] = value * d + (mean + (x - mean))
+            for key, count in counts.items():
+                if key not in sums:
+                    sums[key] = float(count)
         self.weight = old_weight * d + 1.0
         gap = seconds - 1
         if gap > 0:
@@ -126,29 +137,26 @@ class Baseline:
             del self.sums[key]
 
     def idle(self, seconds: int) -> None:
-        """Exactly ``seconds`` calls of ``step({}, {}, 1)``, in far fewer operations.
+        """``seconds`` calls of ``step({}, {}, 1)``, in closed form: O(keys), not O(seconds).
 
         An empty second at full learning rate makes each sum ``sum * decay``
         (its ``x`` is ``mean + 1.0 * (0.0 - mean)``, exactly ``0.0``) and the
-        weight ``weight * decay + 1.0``. The sums are the same products taken
-        in the same order (``math.prod`` multiplies left to right in doubles,
-        as the loop did), so they round identically; a sum falls monotonically,
-        so dropping it at the end when under the floor is the same as dropping
-        it on the step it first fell under. The weight is the same recurrence,
-        stopped early once it reaches its floating-point fixed point.
+        weight ``weight * decay + 1.0``; ``k`` of them make each sum
+        ``sum * decay**k`` and the weight ``weight * decay**k + (1 -
+        decay**k) / (1 - decay)`` (the geometric series; what :meth:`step`
+        does for a gap). One second is exactly one step; more agree with as
+        many steps to a few ulps (the steps round once per second). A sum
+        falls monotonically, so dropping it at the end when under the floor
+        is dropping it on the step it first fell under (but at the floor's
+        rounding edge).
         """
         if seconds <= 0:
             return
         d = self.decay
-        weight = self.weight
-        for _ in range(seconds):
-            new = weight * d + 1.0
-            if new == weight:
-                break
-            weight = new
-        self.weight = weight
+        dk = d if seconds == 1 else d**seconds
+        self.weight = self.weight * dk + (1.0 if seconds == 1 else (1.0 - dk) / (1.0 - d))
         sums = self.sums
         for key, value in sums.items():
-            sums[key] = math.prod(itertools.repeat(d, seconds), start=value)
+            sums[key] = value * dk
         for key in [k for k, v in sums.items() if v < 1e-4 and k != "n"]:
             del sums[key]

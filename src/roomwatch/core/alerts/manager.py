@@ -42,6 +42,7 @@ from roomwatch.core.alerts.values import (
     Evidence,
     Observation,
 )
+from roomwatch.core.alerts.window import leave
 
 __all__ = ["MAX_STEPPED_GAP", "AlertManager"]
 
@@ -215,7 +216,9 @@ class AlertManager:
             )
             room.topic_users.setdefault(topic, Counter())[user] += 1
             if user is not None:
+                # Oldest first, so pruning stops at the first one still in the window.
                 room.user_topic[user] = (topic, now)
+                room.user_topic.move_to_end(user)
 
         if negative:
             count("neg")
@@ -408,25 +411,7 @@ class AlertManager:
             if room.buckets[0][0] < horizon:
                 # Seconds leaving the window feed the baseline, so the
                 # baseline never contains the window it is compared with.
-                learning = self._learning(room)
-                empty = 0  # a run of empty one-second buckets: Baseline.idle, exactly
-                while room.buckets[0][0] < horizon:
-                    old_sec, old = room.buckets.popleft()
-                    span = max(1, min(room.buckets[0][0], horizon) - old_sec)
-                    if span == 1 and not old and not learning:
-                        empty += 1
-                        continue
-                    if empty:
-                        room.baseline.idle(empty)
-                        empty = 0
-                        self.work.steps += 1
-                    room.baseline.step(old, learning, span)
-                    self.work.steps += 1
-                    room.window.subtract(old)
-                if empty:
-                    room.baseline.idle(empty)
-                    self.work.steps += 1
-                room.window = +room.window
+                self.work.steps += leave(room, horizon, self._learning(room))
         return now
 
     def _learning(self, room: Room) -> dict[str, float]:
@@ -486,5 +471,6 @@ class AlertManager:
             del room.clusters[key]
         for pair in [k for k, until in room.cooldown.items() if until <= now]:
             del room.cooldown[pair]
-        for user in [u for u, (_, ts) in room.user_topic.items() if ts <= horizon]:
-            del room.user_topic[user]
+        user_topic = room.user_topic
+        while user_topic and next(iter(user_topic.values()))[1] <= horizon:
+            user_topic.popitem(last=False)

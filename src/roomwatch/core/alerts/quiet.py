@@ -6,16 +6,19 @@ seconds, in a room without comments, do nothing a listener could see: no
 alert is open (so no detector has anything to update or resolve), the room
 is not old enough to be forgotten, and the feed cannot be called down
 (:mod:`~roomwatch.core.alerts.volume_drop` needs a warm room whose baseline
-rate could reach ``outage_min_rate``). Such a second only moves the window
+rate could reach ``outage_min_rate``, silent for at least
+``outage_silence_seconds`` and ``outage_gap_factor`` expected gaps at that
+rate). Such a second only moves the window
 on: an empty bucket in, the oldest bucket out into the baseline, a prune.
 
 :func:`quiet_until` finds how far that holds, without looking at each second;
 :func:`fast_forward` moves the window and the baseline over the whole run in
-one go and leaves them exactly (bit for bit) as the second-by-second ticks
-would have: the buckets that leave are folded in the same order with the same
-spans, and each run of empty one-second steps is
-:meth:`~roomwatch.core.alerts.baseline.Baseline.idle`, which repeats the same
-floating-point operations in compressed form.
+one go, as the second-by-second ticks would have: the buckets that leave are
+folded in the same order with the same spans, each run of empty seconds at
+once in closed form (:meth:`~roomwatch.core.alerts.baseline.Baseline.idle`:
+the same numbers to a few ulps), and the quiet seconds still in the window
+become one :class:`~roomwatch.core.alerts.window.EmptyRun` entry. Its cost
+is the buckets that leave, not the seconds passed over.
 
 A room's cost therefore grows with its comments and its due deadlines (an
 open alert, the idle horizon, a possible outage), not with the seconds its
@@ -31,16 +34,13 @@ from typing import Final
 
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.state import Room, warm
+from roomwatch.core.alerts.window import EmptyRun
 
 __all__ = ["Work", "fast_forward", "quiet_until"]
 
 #: Slack on the outage bound below, for the rounding of the baseline's sums
 #: and weight as seconds fold in (each a few ulps; this is millions of them).
 _SLACK: Final = 1e-9
-
-#: Buckets of skipped seconds that are not the newest: never written to
-#: (comments only go to the newest bucket), so one shared empty Counter does.
-_EMPTY: Final[Counter[str]] = Counter()
 
 
 @dataclass(slots=True)
@@ -84,56 +84,83 @@ def quiet_until(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
         ceiling = 1.0 / (1.0 - base.decay)
         weight = min(max(base.weight, 1.0), ceiling) * (1.0 - _SLACK)
         events = (base.sums.get("n", 0.0) + room.window.get("n", 0)) * (1.0 + _SLACK)
-        if events / weight >= cfg.outage_min_rate:
-            return first - 1
+        rate = events / weight
+        if rate >= cfg.outage_min_rate:
+            # It opens only once the silence reaches max(outage_silence_seconds,
+            # outage_gap_factor / rate), which the rate's bound bounds from
+            # below: the seconds before that are quiet too.
+            need = max(cfg.outage_silence_seconds, cfg.outage_gap_factor / rate)
+            bound = math.floor(room.last_ts + need)
+            while bound >= first and float(bound) - room.last_ts >= need:
+                bound -= 1
+            while bound < end and float(bound + 1) - room.last_ts < need:
+                bound += 1
+            end = min(end, bound)
+            if end < first:
+                return first - 1
     return end
 
 
 def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     """Move ``room`` over the quiet seconds ``first .. last`` (see :func:`quiet_until`).
 
-    Leaves the buckets, the window, the baseline and the room's record time
-    as ticking each second would (the caller prunes at ``last``). Returns the
-    number of baseline updates made.
+    Leaves the window and the baseline as ticking each second would (the
+    caller prunes at ``last``): the buckets that leave are folded in the
+    same order with the same spans, the empty seconds among them at once
+    (:meth:`~roomwatch.core.alerts.baseline.Baseline.idle`, closed form), and
+    the quiet seconds still in the window are one
+    :class:`~roomwatch.core.alerts.window.EmptyRun` entry. Costs the buckets
+    that leave, not the seconds passed over. Returns the baseline updates made.
     """
     if last < first:
         return 0
     span_s = math.ceil(cfg.window_seconds)
-    horizon = last - span_s + 1  # the window's first second after the last tick
+    at_first = first - span_s + 1  # the horizon after the tick at ``first``
+    horizon = last - span_s + 1  # ... and after the tick at ``last``
     buckets = room.buckets
     base = room.baseline
     steps = 0
-    empty_run = 0
-    moved = False
-    # Buckets from before the run leave in order, each at the first tick
-    # whose horizon passes it, with the span ticking gives it.
+    empty = 0
+    subtracted = False
+    # Entries from before the run leave in order, each at the first tick
+    # whose horizon passes it: what is before ``at_first`` at the tick at
+    # ``first``, with the span that tick gives it; the rest one second a
+    # tick, so with a span of one.
     while buckets and buckets[0][0] < horizon:
         sec, counts = buckets.popleft()
-        tick_horizon = max(first, sec + span_s) - span_s + 1
-        after = buckets[0][0] if buckets else first
-        span = max(1, min(after, tick_horizon) - sec)
-        moved = True
-        if span == 1 and not counts:
-            empty_run += 1
+        if type(counts) is EmptyRun:
+            gone = min(counts.n, horizon - sec)
+            if gone < counts.n:
+                counts.n -= gone
+                buckets.appendleft((sec + gone, counts))
+            empty += gone
             continue
-        if empty_run:
-            base.idle(empty_run)
+        span = 1
+        if sec < at_first:
+            after = buckets[0][0] if buckets else first
+            span = max(1, min(after, at_first) - sec)
+        if span == 1 and not counts:
+            empty += 1
+            continue
+        if empty:
+            base.idle(empty)
             steps += 1
-            empty_run = 0
+            empty = 0
         base.step(counts, {}, span)
         steps += 1
-        room.window.subtract(counts)
-    # Then the run's own empty seconds that have left the window by ``last``.
-    if horizon > first:
-        empty_run += horizon - first
-        moved = True
-    if empty_run:
-        base.idle(empty_run)
+        if counts:
+            room.window.subtract(counts)
+            subtracted = True
+    # The run's own seconds that have left the window by ``last``.
+    kept = max(first, horizon)
+    empty += kept - first
+    if empty:
+        base.idle(empty)
         steps += 1
-    if moved:
+    if subtracted:
         room.window = +room.window
-    for sec in range(max(first, horizon), last):
-        buckets.append((sec, _EMPTY))
+    if last > kept:
+        buckets.append((kept, EmptyRun(last - kept)))
     buckets.append((last, Counter()))
     room.now = float(last)
     room.sec = last

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -204,8 +204,8 @@ class Room:
     cooldown: dict[tuple[str, str], float] = field(default_factory=dict)
     #: Hits per user in each topic's deque (distinct askers without a walk).
     topic_users: dict[str, Counter[str | None]] = field(default_factory=dict)
-    #: Each user's latest grievance topic in the window: (topic, ts).
-    user_topic: dict[str, tuple[str, float]] = field(default_factory=dict)
+    #: Each user's latest grievance topic in the window: (topic, ts), oldest first.
+    user_topic: OrderedDict[str, tuple[str, float]] = field(default_factory=OrderedDict)
     pruned_at: float = -math.inf
     #: Running sums of the last part of the window, by its whole seconds
     #: (:func:`recent_count`).

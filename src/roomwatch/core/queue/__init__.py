@@ -52,6 +52,9 @@ Bounded memory
 Event volume
     ``added`` is sent at once. ``updated`` for an item is sent at most once per
     ``update_interval_s``; later changes are held and sent by :meth:`tick`.
+    :meth:`QuestionQueue.add_batch` feeds a pipeline batch: an item asked
+    several times in it gets one event at the batch's end (its ``added``, or
+    one ``updated``), so no ask is held behind another of the same batch.
     ``reordered`` is sent only when the ids of the top ``top_n`` change order,
     at most once per ``reorder_interval_s`` for changes caused by asks (actions
     by the host send it at once). Call :meth:`QuestionQueue.tick` every batch

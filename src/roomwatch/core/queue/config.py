@@ -57,8 +57,11 @@ class QueueConfig:
     level_cap: int = 50
     #: Questions with a lower probability are ignored.
     min_confidence: float = 0.0
-    #: Least seconds between two ``updated`` events for one item.
-    update_interval_s: float = 0.05
+    #: Least seconds between two ``updated`` events for one item. An item's
+    #: asks in one batch always go out as one event; this holds the next
+    #: batch's update back, so an item asked more often than this sends at
+    #: most one update per interval. Every held ask waits up to this long.
+    update_interval_s: float = 0.02
     #: Least seconds between two ``reordered`` events caused by asks.
     reorder_interval_s: float = 0.25
     #: Least recently asked open items looked at to pick one to evict.

@@ -8,7 +8,7 @@ and the host's actions in :mod:`~roomwatch.core.queue.actions`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from roomwatch.core.queue.actions import HostActions
 from roomwatch.core.queue.config import QueueError
@@ -19,7 +19,11 @@ from roomwatch.core.queue.rank import rank
 from roomwatch.core.record import Comment
 from roomwatch.core.slots import QuestionFeatures
 
-__all__ = ["QuestionQueue"]
+__all__ = ["Ask", "QuestionQueue"]
+
+#: One question for :meth:`QuestionQueue.add_batch`: the comment, its normalised
+#: text, its tokens, its question probability and the clock value (its ``ts``).
+Ask = tuple[Comment, str, Sequence[str], float, float]
 
 
 class QuestionQueue(HostActions):
@@ -64,6 +68,46 @@ class QuestionQueue(HostActions):
             else:
                 self._fold.learn_topic(entry, feats)
         self._record(entry, comment, key, confidence, now, events)
+        return events
+
+    def add_batch(self, asks: Iterable[Ask]) -> list[QueueEvent]:
+        """Fold a batch of questions in order, as :meth:`add` would each, but with
+        one event per item for the whole batch.
+
+        Each ask is ``(comment, text, tokens, confidence, now)``. An item asked
+        several times in the batch is not updated ask by ask (the first update
+        sent, the rest held for ``update_interval_s``): the batch's asks are
+        all in one ``updated`` sent at its end (held only if the item's
+        previous update, from an earlier batch, is too recent), and an item
+        the batch created goes out once, as its ``added`` with every ask of
+        the batch counted. Items, order and clock end as with :meth:`add`.
+        """
+        events: list[QueueEvent] = []
+        added: dict[str, int] = {}  # item id -> index of its "added" event
+        self._deferring = True
+        try:
+            for comment, text, tokens, confidence, now in asks:
+                start = len(events)
+                events.extend(self.add(comment, text, tokens, confidence, now))
+                for k in range(start, len(events)):
+                    event = events[k]
+                    if event.type == "added" and event.item is not None:
+                        added[event.item.id] = k
+        finally:
+            self._deferring = False
+        now = self._now
+        for item_id, k in added.items():
+            entry = self._items.get(item_id)
+            if entry is not None and item_id in self._dirty:
+                # Asked again in the batch that made it: one "added", up to date.
+                del self._dirty[item_id]
+                entry.last_emit = now
+                events[k] = QueueEvent("added", self.room, item=self._item(entry, now))
+        cfg = self.config
+        for item_id in list(self._dirty):
+            entry = self._items[item_id]
+            if now - entry.last_emit >= cfg.update_interval_s:
+                self._emit_update(entry, now, events, force=True)
         return events
 
     def tick(self, now: float) -> list[QueueEvent]:

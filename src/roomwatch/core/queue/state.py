@@ -38,6 +38,9 @@ class QueueState:
         # Closed items by close time: grace expiry and first to evict.
         self._closed: OrderedDict[str, None] = OrderedDict()
         self._dirty: dict[str, None] = {}
+        #: While a batch is fed (:meth:`QuestionQueue.add_batch`), asks only
+        #: mark their item dirty: its updates go out once, at the batch's end.
+        self._deferring = False
         self._ranking = TopList(self.config.top_n, self.config.reorder_interval_s)
         self._anon = 0
         #: Question verdicts that asked the host nothing ("路过看看", "在吗"):
@@ -55,7 +58,9 @@ class QueueState:
     def _emit_update(
         self, entry: Entry, now: float, events: list[QueueEvent], *, force: bool = False
     ) -> None:
-        if force or now - entry.last_emit >= self.config.update_interval_s:
+        if force or (
+            not self._deferring and now - entry.last_emit >= self.config.update_interval_s
+        ):
             entry.last_emit = now
             self._dirty.pop(entry.id, None)
             events.append(QueueEvent("updated", self.room, item=self._item(entry, now)))

@@ -1,0 +1,99 @@
+"""A room's window of per-second count buckets, and the seconds that leave it.
+
+``Room.buckets`` holds ``(second, counts)`` entries, oldest first; comments go
+into the newest. A second that leaves the window (falls before the horizon,
+``window_seconds`` behind the room's record second) is folded into the
+room's :class:`~roomwatch.core.alerts.baseline.Baseline`, oldest first.
+
+Seconds in which nothing was counted need no bucket of their own: an
+:class:`EmptyRun` entry stands for ``n`` empty seconds in a row (what a
+quiet room's fast-forward leaves, :func:`~roomwatch.core.alerts.quiet.fast_forward`),
+so moving a room on by a minute of silence costs one entry, not sixty. The
+seconds leave the window as the one-bucket-per-second window would have
+them leave: each empty second with a span of one, a run of them folded at
+once (:meth:`~roomwatch.core.alerts.baseline.Baseline.idle`, in closed form)
+unless a learning rate is slowed (an open alert), when each is stepped.
+
+A gap between two entries that no run covers is a *jump* (record time
+moved on more than a second at once, e.g. after a silence longer than
+:data:`~roomwatch.core.alerts.manager.MAX_STEPPED_GAP`): the bucket before
+it leaves with the span up to the next entry or the horizon, as it always did.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Final
+
+from roomwatch.core.alerts.state import Room
+
+__all__ = ["EmptyRun", "leave"]
+
+_NOTHING: Final[Mapping[str, int]] = {}
+
+
+class EmptyRun(Counter[str]):
+    """``n`` empty seconds in a row, from the entry's second on.
+
+    An empty ``Counter`` (so sums over buckets skip it as they skip any
+    empty second) that is never counted into: it is never the newest entry.
+    """
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+
+def leave(
+    room: Room, horizon: int, learning: Mapping[str, float], *, one_by_one: bool = False
+) -> int:
+    """Fold every second before ``horizon`` into the room's baseline, oldest first.
+
+    ``one_by_one``: the seconds leave at successive ticks, one second apart
+    (a quiet room's fast-forward), so a bucket before a jump leaves with a
+    span of one, not the jump's length. Returns the baseline updates made.
+    """
+    buckets = room.buckets
+    base = room.baseline
+    steps = 0
+    empty = 0  # empty seconds waiting to be folded at once
+    subtracted = False
+    while buckets[0][0] < horizon:
+        sec, counts = buckets.popleft()
+        if type(counts) is EmptyRun:
+            n = counts.n
+            gone = min(n, horizon - sec)
+            if gone < n:
+                counts.n = n - gone
+                buckets.appendleft((sec + gone, counts))
+            if not learning:
+                empty += gone
+                continue
+            if empty:
+                base.idle(empty)
+                steps += 1
+                empty = 0
+            for _ in range(gone):
+                base.step(_NOTHING, learning, 1)
+            steps += gone
+            continue
+        span = 1 if one_by_one else max(1, min(buckets[0][0], horizon) - sec)
+        if span == 1 and not counts and not learning:
+            empty += 1
+            continue
+        if empty:
+            base.idle(empty)
+            steps += 1
+            empty = 0
+        base.step(counts, learning, span)
+        steps += 1
+        if counts:
+            room.window.subtract(counts)
+            subtracted = True
+    if empty:
+        base.idle(empty)
+        steps += 1
+    if subtracted:
+        room.window = +room.window
+    return steps
