@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import json
 import os
 import select
@@ -34,28 +35,59 @@ class _VerdictWriter:
 
     def __init__(self, fh: IO[str] | None) -> None:
         self._fh = fh
+        self._raw = utf8_buffer(fh)
         self.labels: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
 
     def __call__(self, results: Sequence[Any]) -> None:
         from roomwatch.core.result import Skipped
-        from roomwatch.core.verdict import json_lines
+        from roomwatch.core.verdict import json_lines, json_lines_utf8
 
-        lines = []
-        write = self._fh is not None
+        fh, raw = self._fh, self._raw
         verdicts = [r for r in results if not isinstance(r, Skipped)]
-        encoded = iter(json_lines(verdicts) if write else ())
+        if fh is None:
+            encoded: Iterator[str | bytes] = iter(())
+        elif raw is not None:
+            encoded = iter(json_lines_utf8(verdicts))
+        else:
+            encoded = iter(json_lines(verdicts))
+        lines: list[Any] = []
         for r in results:
             if isinstance(r, Skipped):
                 self.skipped[r.reason] += 1
-                if write:
-                    lines.append(json.dumps(r.to_dict(), ensure_ascii=False))
+                if fh is not None:
+                    line = json.dumps(r.to_dict(), ensure_ascii=False)
+                    lines.append(line.encode("utf-8") if raw is not None else line)
             else:
                 self.labels[r.label] += 1
-                if write:
+                if fh is not None:
                     lines.append(next(encoded))
-        if lines and self._fh is not None:
-            self._fh.write("\n".join(lines) + "\n")
+        if not lines or fh is None:
+            return
+        if raw is not None:
+            fh.flush()  # (anything written as text first goes first)
+            raw.write(b"\n".join(lines) + b"\n")
+        else:
+            fh.write("\n".join(lines) + "\n")
+
+
+def utf8_buffer(fh: IO[str] | None) -> IO[bytes] | None:
+    """``fh``'s byte buffer if writing UTF-8 bytes there is writing the same lines
+    as text (UTF-8, strict, no newline translation); else None.
+
+    Verdict lines go there as orjson wrote them, without a decode to ``str``
+    and an encode back (``core.verdict.json_lines_utf8``).
+    """
+    buffer = getattr(fh, "buffer", None)
+    encoding = getattr(fh, "encoding", None) or ""
+    if buffer is None or os.linesep != "\n" or getattr(fh, "errors", None) != "strict":
+        return None
+    try:
+        if codecs.lookup(encoding).name != "utf-8":
+            return None
+    except LookupError:
+        return None
+    return buffer  # type: ignore[no-any-return]
 
 
 def _other_settings(settings: Settings, other: str) -> Settings:
@@ -245,21 +277,27 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
     """
     from roomwatch.compose import build_pipeline
     from roomwatch.core.result import Result, Skipped
-    from roomwatch.core.verdict import json_lines
+    from roomwatch.core.verdict import json_lines, json_lines_utf8
 
     out = sys.stdout
-    lines: list[str] = []
+    # Verdict lines go to stdout's buffer as UTF-8 bytes where that is the same.
+    raw_out = utf8_buffer(out)
+    lines: list[Any] = []
     answered = 0
     wanted = 0
     caught_up = asyncio.Event()
 
     def write(results: Sequence[Result]) -> None:
         nonlocal answered
-        encoded = iter(json_lines([r for r in results if not isinstance(r, Skipped)]))
+        verdicts = [r for r in results if not isinstance(r, Skipped)]
+        encoded: Iterator[str | bytes] = iter(
+            json_lines(verdicts) if raw_out is None else json_lines_utf8(verdicts)
+        )
         for r in results:
             if isinstance(r, Skipped):
                 skip = {"skipped": r.reason, "error": r.error}
-                lines.append(json.dumps({"line": int(r.where), **skip}, ensure_ascii=False))
+                line = json.dumps({"line": int(r.where), **skip}, ensure_ascii=False)
+                lines.append(line if raw_out is None else line.encode("utf-8"))
             else:
                 lines.append(next(encoded))
         answered += len(results)
@@ -285,8 +323,13 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
                 caught_up.clear()
                 await caught_up.wait()
             if lines:
-                out.write("\n".join(lines) + "\n")
-                out.flush()
+                if raw_out is None:
+                    out.write("\n".join(lines) + "\n")
+                    out.flush()
+                else:
+                    out.flush()  # (anything written as text first goes first)
+                    raw_out.write(b"\n".join(lines) + b"\n")
+                    raw_out.flush()
                 lines.clear()
         await pipeline.drain()
     finally:
