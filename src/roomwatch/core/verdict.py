@@ -161,7 +161,7 @@ class Verdict:
             "label": self.label,
             "scores": scores,
             "sentiment": sentiment,
-            "reasons": list(self.reasons),
+            "reasons": self.reasons,  # (a tuple: both encoders write an array)
             "model": self.model,
             "lexicons": self.lexicons,
             "config": self.config,
