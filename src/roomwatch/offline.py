@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import codecs
+import functools
 import json
 import os
 import select
@@ -22,7 +23,7 @@ from typing import IO, Any
 
 from roomwatch.config import Settings, load_settings
 from roomwatch.core.errors import RecordError, RoomwatchError
-from roomwatch.core.record import Comment, parse_json
+from roomwatch.core.record import MAX_TEXT_CHARS, Comment, parse_json
 from roomwatch.heap import settle_heap
 
 __all__ = ["classify", "compare", "replay"]
@@ -352,12 +353,27 @@ def _classify_line(raw: bytes, args: argparse.Namespace) -> Comment | RecordErro
         return RecordError("invalid_utf8", f"not valid UTF-8 (byte {exc.start})")
     # A blank line still gets its verdict, so output lines up with input.
     kind = "comment" if text.strip() else "system"
+    if len(text) <= MAX_TEXT_CHARS and _valid_room(args.room):
+        # What from_dict makes of this record (its checks all pass: a valid
+        # room; text strictly decoded from UTF-8, so without surrogates, within
+        # the limit; a comment only if not blank), at a third of its cost.
+        return Comment(args.room, text, time.time(), kind=kind)
     try:
         return Comment.from_dict(
             {"room": args.room, "text": text, "kind": kind}, received_at=time.time()
         )
     except RecordError as err:
         return err
+
+
+@functools.lru_cache(maxsize=8)
+def _valid_room(room: str) -> bool:
+    """Whether ``room`` passes :meth:`Comment.from_dict`'s checks of a room."""
+    try:
+        Comment.from_dict({"room": room, "text": "x"}, received_at=0.0)
+    except RecordError:
+        return False
+    return True
 
 
 def _stdin_chunks(limit: int) -> Iterator[list[tuple[int, bytes]]]:
