@@ -62,3 +62,23 @@ def test_files_that_are_not_plain_utf8_keep_the_text_path(tmp_path: Path) -> Non
     with (tmp_path / "y.txt").open("w", encoding="UTF8") as fh:
         assert utf8_buffer(fh) is fh.buffer
     assert utf8_buffer(None) is None
+
+
+def test_stdout_under_a_c_locale_gets_the_same_bytes(tmp_path: Path) -> None:
+    # (stdout's error handler is surrogateescape under a C or POSIX locale)
+    results = _results()
+    text_fh = io.StringIO()
+    _VerdictWriter(text_fh)(results)
+    path = tmp_path / "out.jsonl"
+    with path.open("w", encoding="utf-8", errors="surrogateescape") as fh:
+        assert utf8_buffer(fh) is fh.buffer
+        _VerdictWriter(fh)(results)
+    assert path.read_text(encoding="utf-8") == text_fh.getvalue()
+    # A line only json writes, with an escaped byte, comes out as the text layer writes it.
+    odd = [_verdict("byte \udcff here", 9)]
+    with path.open("w", encoding="utf-8", errors="surrogateescape") as fh:
+        _VerdictWriter(fh)(odd)
+    want = tmp_path / "want.jsonl"
+    with want.open("w", encoding="utf-8", errors="surrogateescape") as fh:
+        fh.write(odd[0].to_json() + "\n")
+    assert path.read_bytes() == want.read_bytes()

@@ -45,11 +45,12 @@ class _VerdictWriter:
         from roomwatch.core.verdict import json_lines, json_lines_utf8
 
         fh, raw = self._fh, self._raw
+        errors = getattr(fh, "errors", None) or "strict"
         verdicts = [r for r in results if not isinstance(r, Skipped)]
         if fh is None:
             encoded: Iterator[str | bytes] = iter(())
         elif raw is not None:
-            encoded = iter(json_lines_utf8(verdicts))
+            encoded = iter(json_lines_utf8(verdicts, errors))
         else:
             encoded = iter(json_lines(verdicts))
         lines: list[Any] = []
@@ -58,7 +59,7 @@ class _VerdictWriter:
                 self.skipped[r.reason] += 1
                 if fh is not None:
                     line = json.dumps(r.to_dict(), ensure_ascii=False)
-                    lines.append(line.encode("utf-8") if raw is not None else line)
+                    lines.append(line.encode("utf-8", errors) if raw is not None else line)
             else:
                 self.labels[r.label] += 1
                 if fh is not None:
@@ -74,14 +75,17 @@ class _VerdictWriter:
 
 def utf8_buffer(fh: IO[str] | None) -> IO[bytes] | None:
     """``fh``'s byte buffer if writing UTF-8 bytes there is writing the same lines
-    as text (UTF-8, strict, no newline translation); else None.
+    as text (UTF-8, errors ``strict`` or ``surrogateescape`` (stdout's under a C
+    or POSIX locale), no newline translation); else None. Lines encoded with
+    ``fh.errors`` go there as the text layer would have encoded them.
 
     Verdict lines go there as orjson wrote them, without a decode to ``str``
     and an encode back (``core.verdict.json_lines_utf8``).
     """
     buffer = getattr(fh, "buffer", None)
     encoding = getattr(fh, "encoding", None) or ""
-    if buffer is None or os.linesep != "\n" or getattr(fh, "errors", None) != "strict":
+    errors = getattr(fh, "errors", None)
+    if buffer is None or os.linesep != "\n" or errors not in ("strict", "surrogateescape"):
         return None
     try:
         if codecs.lookup(encoding).name != "utf-8":
@@ -283,6 +287,7 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
     out = sys.stdout
     # Verdict lines go to stdout's buffer as UTF-8 bytes where that is the same.
     raw_out = utf8_buffer(out)
+    out_errors = out.errors or "strict"
     lines: list[Any] = []
     answered = 0
     wanted = 0
@@ -292,13 +297,13 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
         nonlocal answered
         verdicts = [r for r in results if not isinstance(r, Skipped)]
         encoded: Iterator[str | bytes] = iter(
-            json_lines(verdicts) if raw_out is None else json_lines_utf8(verdicts)
+            json_lines(verdicts) if raw_out is None else json_lines_utf8(verdicts, out_errors)
         )
         for r in results:
             if isinstance(r, Skipped):
                 skip = {"skipped": r.reason, "error": r.error}
                 line = json.dumps({"line": int(r.where), **skip}, ensure_ascii=False)
-                lines.append(line if raw_out is None else line.encode("utf-8"))
+                lines.append(line if raw_out is None else line.encode("utf-8", out_errors))
             else:
                 lines.append(next(encoded))
         answered += len(results)

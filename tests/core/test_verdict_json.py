@@ -218,3 +218,10 @@ def test_json_lines_utf8_edge_cases_and_a_lone_surrogate() -> None:
     # A line UTF-8 can't hold fails as writing it to a UTF-8 text file fails.
     with pytest.raises(UnicodeEncodeError):
         json_lines_utf8([_verdict("lone \ud800 surrogate")])
+
+
+def test_json_lines_utf8_with_surrogateescape_is_what_the_text_file_writes() -> None:
+    v = _verdict("byte \udcff here")
+    assert json_lines_utf8([v], "surrogateescape") == [
+        v.to_json().encode("utf-8", "surrogateescape")
+    ]

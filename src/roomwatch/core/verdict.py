@@ -7,6 +7,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -138,7 +139,9 @@ class Verdict:
                 pass
         return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
-    def _encode_utf8(self, scores: dict[str, float], sentiment: float, finite: bool) -> bytes:
+    def _encode_utf8(
+        self, scores: dict[str, float], sentiment: float, finite: bool, errors: str = "strict"
+    ) -> bytes:
         """:meth:`_encode`'s line as UTF-8: orjson's own bytes where it writes the line."""
         out, fast = self._fields(scores, sentiment, finite)
         if fast:
@@ -146,7 +149,7 @@ class Verdict:
                 return orjson.dumps(out)
             except TypeError:
                 pass
-        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8", errors)
 
     def _fields(
         self, scores: dict[str, float], sentiment: float, finite: bool
@@ -191,12 +194,16 @@ def json_lines(verdicts: Sequence[Verdict]) -> list[str]:
     return _lines(verdicts, Verdict._encode)
 
 
-def json_lines_utf8(verdicts: Sequence[Verdict]) -> list[bytes]:
+def json_lines_utf8(verdicts: Sequence[Verdict], errors: str = "strict") -> list[bytes]:
     """:func:`json_lines`' lines encoded as UTF-8, for a file written as bytes:
-    orjson's bytes as they are, not decoded to ``str`` and encoded back (a
-    line with a lone surrogate raises ``UnicodeEncodeError``, as writing it to
-    a UTF-8 text file does)."""
-    return _lines(verdicts, Verdict._encode_utf8)
+    orjson's bytes as they are, not decoded to ``str`` and encoded back.
+
+    ``errors``: the text file's error handler, for the lines only ``json``
+    writes (a lone surrogate): ``strict`` raises ``UnicodeEncodeError`` as
+    writing such a line to the file does, ``surrogateescape`` writes what the
+    file writes. (orjson refuses surrogates, so its lines never hold one.)
+    """
+    return _lines(verdicts, partial(Verdict._encode_utf8, errors=errors))
 
 
 _L = TypeVar("_L", str, bytes)
