@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
+import functools
 import json
 import os
 import select
@@ -21,7 +23,7 @@ from typing import IO, Any
 
 from roomwatch.config import Settings, load_settings
 from roomwatch.core.errors import RecordError, RoomwatchError
-from roomwatch.core.record import Comment, parse_json
+from roomwatch.core.record import MAX_TEXT_CHARS, Comment, parse_json
 from roomwatch.heap import settle_heap
 
 __all__ = ["classify", "compare", "replay"]
@@ -34,28 +36,63 @@ class _VerdictWriter:
 
     def __init__(self, fh: IO[str] | None) -> None:
         self._fh = fh
+        self._raw = utf8_buffer(fh)
         self.labels: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
 
     def __call__(self, results: Sequence[Any]) -> None:
         from roomwatch.core.result import Skipped
-        from roomwatch.core.verdict import json_lines
+        from roomwatch.core.verdict import json_lines, json_lines_utf8
 
-        lines = []
-        write = self._fh is not None
+        fh, raw = self._fh, self._raw
+        errors = getattr(fh, "errors", None) or "strict"
         verdicts = [r for r in results if not isinstance(r, Skipped)]
-        encoded = iter(json_lines(verdicts) if write else ())
+        if fh is None:
+            encoded: Iterator[str | bytes] = iter(())
+        elif raw is not None:
+            encoded = iter(json_lines_utf8(verdicts, errors))
+        else:
+            encoded = iter(json_lines(verdicts))
+        lines: list[Any] = []
         for r in results:
             if isinstance(r, Skipped):
                 self.skipped[r.reason] += 1
-                if write:
-                    lines.append(json.dumps(r.to_dict(), ensure_ascii=False))
+                if fh is not None:
+                    line = json.dumps(r.to_dict(), ensure_ascii=False)
+                    lines.append(line.encode("utf-8", errors) if raw is not None else line)
             else:
                 self.labels[r.label] += 1
-                if write:
+                if fh is not None:
                     lines.append(next(encoded))
-        if lines and self._fh is not None:
-            self._fh.write("\n".join(lines) + "\n")
+        if not lines or fh is None:
+            return
+        if raw is not None:
+            fh.flush()  # (anything written as text first goes first)
+            raw.write(b"\n".join(lines) + b"\n")
+        else:
+            fh.write("\n".join(lines) + "\n")
+
+
+def utf8_buffer(fh: IO[str] | None) -> IO[bytes] | None:
+    """``fh``'s byte buffer if writing UTF-8 bytes there is writing the same lines
+    as text (UTF-8, errors ``strict`` or ``surrogateescape`` (stdout's under a C
+    or POSIX locale), no newline translation); else None. Lines encoded with
+    ``fh.errors`` go there as the text layer would have encoded them.
+
+    Verdict lines go there as orjson wrote them, without a decode to ``str``
+    and an encode back (``core.verdict.json_lines_utf8``).
+    """
+    buffer = getattr(fh, "buffer", None)
+    encoding = getattr(fh, "encoding", None) or ""
+    errors = getattr(fh, "errors", None)
+    if buffer is None or os.linesep != "\n" or errors not in ("strict", "surrogateescape"):
+        return None
+    try:
+        if codecs.lookup(encoding).name != "utf-8":
+            return None
+    except LookupError:
+        return None
+    return buffer  # type: ignore[no-any-return]
 
 
 def _other_settings(settings: Settings, other: str) -> Settings:
@@ -245,21 +282,28 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
     """
     from roomwatch.compose import build_pipeline
     from roomwatch.core.result import Result, Skipped
-    from roomwatch.core.verdict import json_lines
+    from roomwatch.core.verdict import json_lines, json_lines_utf8
 
     out = sys.stdout
-    lines: list[str] = []
+    # Verdict lines go to stdout's buffer as UTF-8 bytes where that is the same.
+    raw_out = utf8_buffer(out)
+    out_errors = out.errors or "strict"
+    lines: list[Any] = []
     answered = 0
     wanted = 0
     caught_up = asyncio.Event()
 
     def write(results: Sequence[Result]) -> None:
         nonlocal answered
-        encoded = iter(json_lines([r for r in results if not isinstance(r, Skipped)]))
+        verdicts = [r for r in results if not isinstance(r, Skipped)]
+        encoded: Iterator[str | bytes] = iter(
+            json_lines(verdicts) if raw_out is None else json_lines_utf8(verdicts, out_errors)
+        )
         for r in results:
             if isinstance(r, Skipped):
                 skip = {"skipped": r.reason, "error": r.error}
-                lines.append(json.dumps({"line": int(r.where), **skip}, ensure_ascii=False))
+                line = json.dumps({"line": int(r.where), **skip}, ensure_ascii=False)
+                lines.append(line if raw_out is None else line.encode("utf-8", out_errors))
             else:
                 lines.append(next(encoded))
         answered += len(results)
@@ -285,8 +329,13 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
                 caught_up.clear()
                 await caught_up.wait()
             if lines:
-                out.write("\n".join(lines) + "\n")
-                out.flush()
+                if raw_out is None:
+                    out.write("\n".join(lines) + "\n")
+                    out.flush()
+                else:
+                    out.flush()  # (anything written as text first goes first)
+                    raw_out.write(b"\n".join(lines) + b"\n")
+                    raw_out.flush()
                 lines.clear()
         await pipeline.drain()
     finally:
@@ -309,12 +358,27 @@ def _classify_line(raw: bytes, args: argparse.Namespace) -> Comment | RecordErro
         return RecordError("invalid_utf8", f"not valid UTF-8 (byte {exc.start})")
     # A blank line still gets its verdict, so output lines up with input.
     kind = "comment" if text.strip() else "system"
+    if len(text) <= MAX_TEXT_CHARS and _valid_room(args.room):
+        # What from_dict makes of this record (its checks all pass: a valid
+        # room; text strictly decoded from UTF-8, so without surrogates, within
+        # the limit; a comment only if not blank), at a third of its cost.
+        return Comment(args.room, text, time.time(), kind=kind)
     try:
         return Comment.from_dict(
             {"room": args.room, "text": text, "kind": kind}, received_at=time.time()
         )
     except RecordError as err:
         return err
+
+
+@functools.lru_cache(maxsize=8)
+def _valid_room(room: str) -> bool:
+    """Whether ``room`` passes :meth:`Comment.from_dict`'s checks of a room."""
+    try:
+        Comment.from_dict({"room": room, "text": "x"}, received_at=0.0)
+    except RecordError:
+        return False
+    return True
 
 
 def _stdin_chunks(limit: int) -> Iterator[list[tuple[int, bytes]]]:

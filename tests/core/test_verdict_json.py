@@ -12,12 +12,13 @@ import json
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.record import Comment, User
-from roomwatch.core.verdict import Verdict, json_lines, round4
+from roomwatch.core.verdict import Verdict, json_lines, json_lines_utf8, round4
 
 LABELS = ("chatter", "question", "grievance", "abuse", "spam")
 
@@ -181,3 +182,46 @@ def test_round4_at_and_near_every_half_between_minus_one_and_one() -> None:
     values += [0.0, -0.0, 5e-324, -5e-324, 999_999.99995, 1e6, -1e6, 123_456.78905]
     got = round4(np.array(values)).tolist()
     assert all(_same(a, round(x, 4)) for a, x in zip(got, values, strict=True))
+
+
+# -- the same lines as UTF-8 bytes (json_lines_utf8) --------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=20).filter(lambda t: not any(0xD800 <= ord(c) < 0xE000 for c in t)),
+            st.tuples(*[st.floats(allow_nan=True, allow_infinity=True)] * 5),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.none() | st.floats(allow_nan=True, allow_infinity=True),
+        ),
+        max_size=12,
+    )
+)
+def test_json_lines_utf8_is_json_lines_encoded(
+    rows: list[tuple[str, tuple[float, ...], float, float | None]],
+) -> None:
+    batch = [_verdict(t, scores=s, sentiment=m, lag_s=lag) for t, s, m, lag in rows]
+    assert json_lines_utf8(batch) == [line.encode("utf-8") for line in json_lines(batch)]
+
+
+def test_json_lines_utf8_edge_cases_and_a_lone_surrogate() -> None:
+    cases = [
+        _verdict(ts=1e-05),
+        _verdict(amount=math.nan, kind="gift"),
+        _verdict(scores=(math.inf, 0.0, 0.0, 0.0, -math.inf)),
+        _verdict(user=User("u1", None, 2**70)),
+        _verdict('a\x00"\\\n\u2028 😀 弹幕'),
+    ]
+    assert json_lines_utf8(cases) == [v.to_json().encode("utf-8") for v in cases]
+    # A line UTF-8 can't hold fails as writing it to a UTF-8 text file fails.
+    with pytest.raises(UnicodeEncodeError):
+        json_lines_utf8([_verdict("lone \ud800 surrogate")])
+
+
+def test_json_lines_utf8_with_surrogateescape_is_what_the_text_file_writes() -> None:
+    v = _verdict("byte \udcff here")
+    assert json_lines_utf8([v], "surrogateescape") == [
+        v.to_json().encode("utf-8", "surrogateescape")
+    ]

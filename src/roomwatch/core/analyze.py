@@ -154,18 +154,8 @@ class Analyzer:
                 why = _EMPTY_REASONS if c.kind in TYPED_KINDS else (f"kind:{c.kind}",)
                 out.append(Verdict(c, n, tok, "chatter", empty_scores, 0.0, why, *stamps))
             else:
-                out.append(
-                    Verdict(
-                        c,
-                        n,
-                        tok,
-                        maybe.label,
-                        maybe.scores,
-                        maybe.sentiment,
-                        maybe.reasons,
-                        *stamps,
-                    )
-                )
+                # (a Prediction is the tuple label, scores, sentiment, reasons)
+                out.append(Verdict(c, n, tok, *maybe, *stamps))
         return out
 
     def _run(

@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -53,6 +51,7 @@ from roomwatch.core.model import (
     save_artifacts,
 )
 from roomwatch.core.normalize import Normalized
+from roomwatch.core.prediction import Prediction, ReasonNames, assemble
 
 __all__ = [
     "FORMAT",
@@ -142,33 +141,6 @@ _CANDIDATES = 16
 _N_COLS = N_COLS
 
 
-@dataclass(frozen=True, slots=True, init=False)
-class Prediction:
-    """The classifier's verdict on one comment."""
-
-    label: str
-    scores: Mapping[str, float]  # label -> probability; sums to 1
-    sentiment: float  # [-1, 1]; negative = unhappy or angry
-    reasons: tuple[str, ...]  # lexicon hits, normalisations, top features
-
-    def __init__(
-        self, label: str, scores: Mapping[str, float], sentiment: float, reasons: tuple[str, ...]
-    ) -> None:
-        # The generated __init__'s work through the slots' setters (a frozen
-        # dataclass's object.__setattr__ calls cost three times as much).
-        _P_LABEL(self, label)
-        _P_SCORES(self, scores)
-        _P_SENTIMENT(self, sentiment)
-        _P_REASONS(self, reasons)
-
-
-_slot: Any = Prediction  # (the slots' member descriptors, untyped)
-_P_LABEL = _slot.label.__set__
-_P_SCORES = _slot.scores.__set__
-_P_SENTIMENT = _slot.sentiment.__set__
-_P_REASONS = _slot.reasons.__set__
-
-
 def stack_abuse(
     main_abuse: np.ndarray, abuse_logit: np.ndarray, stack: tuple[float, float, float]
 ) -> np.ndarray:
@@ -209,6 +181,7 @@ class Classifier:
         "_featurizer",
         "_lexicon",
         "_multi",
+        "_names",
         "_reason_names",
         "_room_terms",
         "_shown",
@@ -255,6 +228,7 @@ class Classifier:
         # computed for the few entries that need it (see _top_features) rather
         # than kept as a second copy of the weight matrix.
         self._reason_names: dict[int, str] = {}  # feature index -> "feature:+name"
+        self._names = ReasonNames()
         self._multi = model.multi
         self._shown = model.shown
         self._lexicon = lexicon
@@ -458,37 +432,12 @@ class Classifier:
         # max(-1.0, min(1.0, p)), NaN included (it becomes 1.0).
         polarity = np.where(polarity < 1.0, polarity, 1.0)
         polarity = np.where(polarity > -1.0, polarity, -1.0)
-        labels = LABELS
-        out: list[Prediction] = []
-        for i, (row, pol, label_i, row_hits, norm, row_top) in enumerate(
-            zip(
-                probs.tolist(),
-                polarity.tolist(),
-                chosen.tolist(),
-                hits,
-                normalized,
-                top,
-                strict=True,
-            )
-        ):
-            if row_hits or norm.applied:
-                reasons = [h.reason() for h in row_hits]
-                reasons.extend(["norm:" + a for a in norm.applied])
-                reasons.extend(row_top)
-            else:
-                reasons = row_top
-            if cued and i in cued:
-                reasons = [*reasons, cued[i]]
-            if aimed and i in aimed and label_i in (_ABUSE, _SPAM):
-                reasons = [*reasons, aimed[i]]
-            if weak and i in weak:
-                reasons = [*reasons, weak[i]]
-            out.append(
-                Prediction(
-                    labels[label_i], dict(zip(labels, row, strict=True)), pol, tuple(reasons)
-                )
-            )
-        return out
+        if aimed:
+            # A target or ad form is a reason only while the verdict is abuse or spam.
+            aimed = {i: r for i, r in aimed.items() if chosen[i] in (_ABUSE, _SPAM)}
+        return assemble(
+            LABELS, chosen, probs, polarity, hits, normalized, top, (cued, aimed, weak), self._names
+        )
 
     def _top_features(self, x: Rows, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
         """The strongest positive contributions to each row's chosen label (no single

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Final
 
+from roomwatch.core import jsonfast
 from roomwatch.core.errors import RecordError
 
 __all__ = [
@@ -462,9 +463,8 @@ def _no_constant(literal: str) -> float:
     raise _ConstantError("not_json", f"{literal}, which is not JSON")
 
 
-#: Standard JSON only: no NaN or Infinity, and no number that overflows to
-#: infinity (1e999), anywhere in a record, so every record accepted can be
-#: written back out as JSON and read again to the same value.
+#: Standard JSON only: no NaN or Infinity, and no number that overflows to infinity
+#: (1e999), anywhere in a record, so every record accepted can be written back out.
 _DECODER: Final = json.JSONDecoder(parse_float=_finite_float, parse_constant=_no_constant)
 #: Finds where a value ends without converting its numbers.
 _SKIP: Final = json.JSONDecoder(parse_int=len, parse_float=len, parse_constant=len)
@@ -481,7 +481,7 @@ def _loads(data: bytes | str, size: int) -> Any:
                 "invalid_utf8", f"the record is not valid UTF-8 (byte {exc.start})"
             ) from None
     try:
-        return _DECODER.decode(data)
+        return jsonfast.loads(data, _DECODER.decode)  # orjson where it agrees
     except _ConstantError as exc:
         raise RecordError(exc.reason, f"the record holds {exc}") from None
     except json.JSONDecodeError as exc:

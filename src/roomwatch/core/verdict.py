@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 import orjson
@@ -15,7 +16,7 @@ import orjson
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.record import Comment
 
-__all__ = ["Verdict", "json_lines", "round4"]
+__all__ = ["Verdict", "json_lines", "json_lines_utf8", "round4"]
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -130,6 +131,30 @@ class Verdict:
 
     def _encode(self, scores: dict[str, float], sentiment: float, finite: bool) -> str:
         """The line, given the rounded scores and sentiment and whether they are all finite."""
+        out, fast = self._fields(scores, sentiment, finite)
+        if fast:
+            try:
+                return orjson.dumps(out).decode()
+            except TypeError:  # a lone surrogate, an int past 64 bits, a numpy float
+                pass
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+    def _encode_utf8(
+        self, scores: dict[str, float], sentiment: float, finite: bool, errors: str = "strict"
+    ) -> bytes:
+        """:meth:`_encode`'s line as UTF-8: orjson's own bytes where it writes the line."""
+        out, fast = self._fields(scores, sentiment, finite)
+        if fast:
+            try:
+                return orjson.dumps(out)
+            except TypeError:
+                pass
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode("utf-8", errors)
+
+    def _fields(
+        self, scores: dict[str, float], sentiment: float, finite: bool
+    ) -> tuple[dict[str, Any], bool]:
+        """The line's fields, and whether orjson writes them as ``json.dumps`` does."""
         c = self.comment
         out: dict[str, Any] = {
             "id": c.id,
@@ -139,7 +164,7 @@ class Verdict:
             "label": self.label,
             "scores": scores,
             "sentiment": sentiment,
-            "reasons": list(self.reasons),
+            "reasons": self.reasons,  # (a tuple: both encoders write an array)
             "model": self.model,
             "lexicons": self.lexicons,
             "config": self.config,
@@ -156,12 +181,7 @@ class Verdict:
         if self.lag_s is not None:
             out["lag_s"] = lag = round(self.lag_s, 3)
             fast = fast and _alike(lag)
-        if fast:
-            try:
-                return orjson.dumps(out).decode()
-            except TypeError:  # a lone surrogate, an int past 64 bits, a numpy float
-                pass
-        return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+        return out, fast
 
 
 def json_lines(verdicts: Sequence[Verdict]) -> list[str]:
@@ -171,6 +191,27 @@ def json_lines(verdicts: Sequence[Verdict]) -> list[str]:
     :meth:`Verdict.to_json`'s time; here they are rounded for the whole batch
     at once by :func:`round4`, which gives exactly ``round``'s results.
     """
+    return _lines(verdicts, Verdict._encode)
+
+
+def json_lines_utf8(verdicts: Sequence[Verdict], errors: str = "strict") -> list[bytes]:
+    """:func:`json_lines`' lines encoded as UTF-8, for a file written as bytes:
+    orjson's bytes as they are, not decoded to ``str`` and encoded back.
+
+    ``errors``: the text file's error handler, for the lines only ``json``
+    writes (a lone surrogate): ``strict`` raises ``UnicodeEncodeError`` as
+    writing such a line to the file does, ``surrogateescape`` writes what the
+    file writes. (orjson refuses surrogates, so its lines never hold one.)
+    """
+    return _lines(verdicts, partial(Verdict._encode_utf8, errors=errors))
+
+
+_L = TypeVar("_L", str, bytes)
+
+
+def _lines(
+    verdicts: Sequence[Verdict], encode: Callable[[Verdict, dict[str, float], float, bool], _L]
+) -> list[_L]:
     if not verdicts:
         return []
     flat: list[float] = []
@@ -188,11 +229,11 @@ def json_lines(verdicts: Sequence[Verdict]) -> list[str]:
     np.cumsum(~np.isfinite(rounded), out=bad[1:])
     finite = (bad[ends] - bad[ends - sizes] == 0).tolist()
     as_list: list[float] = rounded.tolist()
-    out: list[str] = []
+    out: list[_L] = []
     start = 0
     for v, end, ok in zip(verdicts, ends.tolist(), finite, strict=True):
         scores = dict(zip(v.scores, as_list[start : end - 1], strict=True))
-        out.append(v._encode(scores, as_list[end - 1], ok))
+        out.append(encode(v, scores, as_list[end - 1], ok))
         start = end
     return out
 
