@@ -195,6 +195,6 @@ def test_anchor_lines_are_read(tmp_path: Path) -> None:
     path.write_text("anchor\t主播\n", encoding="utf-8")
     cues = AskCues.from_file(path)
     assert cues.has_anchors
-    assert cues.find("主播吃了吗").anchor == "主播"
-    assert cues.find("吃了吗").anchor is None
+    assert cues.anchor("主播吃了吗") == "主播"
+    assert cues.anchor("吃了吗") is None
     assert not AskCues.empty().has_anchors

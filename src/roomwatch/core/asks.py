@@ -47,7 +47,6 @@ class Cue:
     ask: str | None
     rhetoric: str | None
     sure: bool = False  # the ask is a sure one
-    anchor: str | None = None  # whom or what a bare yes/no question is about
 
 
 _NONE = Cue(None, None)
@@ -137,14 +136,12 @@ class AskCues:
         if ask is None and self._ask is not None:
             ask = self._ask.search(text)
         rhetoric = self._rhetoric.search(text) if self._rhetoric is not None else None
-        anchor = self.anchor(text) if ask is None and rhetoric is None else None
-        if ask is None and rhetoric is None and anchor is None:
+        if ask is None and rhetoric is None:
             return _NONE
         return Cue(
             ask.group(0) if ask is not None else None,
             rhetoric.group(0) if rhetoric is not None else None,
             sure,
-            anchor,
         )
 
     @property

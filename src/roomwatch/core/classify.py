@@ -392,6 +392,7 @@ class Classifier:
                 (not triggers.isdisjoint(n.text) for n in normalized), bool, len(normalized)
             )
         for i in np.flatnonzero(look).tolist():
+            anchor: str | None = None
             cue = asks.find(normalized[i].text)
             if cue.ask is not None:
                 if cue.rhetoric is None:
@@ -417,21 +418,23 @@ class Classifier:
                 chosen[i] = _CHATTER
                 cued[i] = "rhetoric:" + cue.rhetoric
             elif (
-                probs[i, _QUESTION]
-                < (
-                    _ANCHORLESS_MIN_PROB
-                    if has_anchors and cue.anchor is None
-                    else _PARTICLE_MIN_PROB
-                )
-                and all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
+                all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
+                and (
+                    probs[i, _QUESTION] < _PARTICLE_MIN_PROB
+                    or (
+                        probs[i, _QUESTION] < _ANCHORLESS_MIN_PROB
+                        and has_anchors
+                        and (anchor := asks.anchor(normalized[i].text)) is None
+                    )
+                )
             ) or _lone_word_with_mark(hits[i], normalized[i].text):
                 probs[i, _CHATTER] += probs[i, _QUESTION]
                 probs[i, _QUESTION] = 0.0
                 chosen[i] = _CHATTER
                 cued[i] = "weak:question"
-            elif cue.anchor is not None and any(h.evidence == "lex:question" for h in hits[i]):
-                cued[i] = "to:" + cue.anchor
+            elif anchor is not None and any(h.evidence == "lex:question" for h in hits[i]):
+                cued[i] = "to:" + anchor
         # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
         # curse pattern) needs a confident model.
         evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
