@@ -425,6 +425,7 @@ class Classifier:
                     or (
                         probs[i, _QUESTION] < _ANCHORLESS_MIN_PROB
                         and has_anchors
+                        and any(h.evidence == "lex:question" for h in hits[i])
                         and (anchor := asks.anchor(normalized[i].text)) is None
                     )
                 )
