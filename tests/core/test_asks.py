@@ -198,3 +198,11 @@ def test_anchor_lines_are_read(tmp_path: Path) -> None:
     assert cues.anchor("主播吃了吗") == "主播"
     assert cues.anchor("吃了吗") is None
     assert not AskCues.empty().has_anchors
+
+
+def test_asks_only_skips_rhetoric_without_an_ask(cues: AskCues) -> None:
+    # The classifier's chatter rows only need rhetoric next to an ask.
+    assert cues.find("这么便宜吗").rhetoric is not None
+    assert cues.find("这么便宜吗", asks_only=True).rhetoric is None
+    both = cues.find("这个多少钱哈哈哈", asks_only=True)
+    assert both.ask is not None and both.rhetoric is not None

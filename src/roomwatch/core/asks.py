@@ -126,15 +126,19 @@ class AskCues:
             return True
         return self._ask is not None and self._ask.search(text) is not None
 
-    def find(self, text: str) -> Cue:
+    def find(self, text: str, asks_only: bool = False) -> Cue:
         """The first ask (a sure one first) and the first rhetorical form in
-        ``text`` (normalised)."""
+        ``text`` (normalised). With ``asks_only`` a text without an ask is not
+        searched for rhetoric (it can only matter next to an ask there: the
+        classifier's chatter rows)."""
         ask = None
         if self._sure is not None and not self.sure_triggers.isdisjoint(text):
             ask = self._sure.search(text)
         sure = ask is not None
         if ask is None and self._ask is not None:
             ask = self._ask.search(text)
+        if ask is None and asks_only:
+            return _NONE
         rhetoric = self._rhetoric.search(text) if self._rhetoric is not None else None
         if ask is None and rhetoric is None:
             return _NONE

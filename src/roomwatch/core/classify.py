@@ -393,7 +393,7 @@ class Classifier:
             )
         for i in np.flatnonzero(look).tolist():
             anchor: str | None = None
-            cue = asks.find(normalized[i].text)
+            cue = asks.find(normalized[i].text, chosen[i] == _CHATTER)
             if cue.ask is not None:
                 if cue.rhetoric is None:
                     if (
