@@ -32,6 +32,9 @@ positives exist, and its precision figures are pessimistic for the same reason.
 
 ``--split final`` evaluates the 400-row final part instead. Look at it once,
 at the end, and say so; it refuses without ``--i-know-this-is-final``.
+``--split final2`` is the second held-out part (``random-final2``,
+``enriched-final2``, ``asks-final2``; 800 rows labelled in stop 14 before
+any of its rule changes), under the same rule.
 
 ``--shares [N]`` classifies the whole file (or N random rows, fixed seed) and
 prints the predicted label shares, no labels needed.
@@ -61,6 +64,8 @@ LABELS_FILE = ROOT / "bench" / "realtraffic" / "labels.tsv"
 SOURCE = "bilibili_video_danmaku.tsv"
 DEV = ("random-dev", "enriched-dev")
 FINAL = ("random-final",)
+# Second held-out part (stop 14): labelled before that stop's rule changes.
+FINAL2 = ("random-final2", "enriched-final2", "asks-final2")
 REVIEW = ("abuse", "spam")
 
 
@@ -200,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument(
         "--lexicons", type=Path, default=None, help="lexicons folder (default: shipped)"
     )
-    ap.add_argument("--split", choices=("dev", "final"), default="dev")
+    ap.add_argument("--split", choices=("dev", "final", "final2"), default="dev")
     ap.add_argument("--i-know-this-is-final", action="store_true")
     ap.add_argument("--show-errors", action="store_true", help="print false flags to stdout")
     ap.add_argument(
@@ -225,12 +230,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_shares(analyzer, texts, args.shares or None, args.seed)
         return
 
-    if args.split == "final" and not args.i_know_this_is_final:
+    if args.split in ("final", "final2") and not args.i_know_this_is_final:
         raise SystemExit(
             "--split final is the part looked at once, at the end: "
             "add --i-know-this-is-final if this is that time"
         )
-    strata = FINAL if args.split == "final" else DEV
+    strata = {"final": FINAL, "final2": FINAL2}.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]
     verdicts = classify(analyzer, [texts[row] for row, _, _ in rows])
     for stratum in strata:

@@ -18,6 +18,11 @@ header excluded):
   insult characters, contact/ad hints, complaint words), sampled with
   ``random.Random(SEED + 1)``. It exists so that positives are present; its
   figures are reported separately and say nothing about label shares.
+* ``random-final2`` (400) and ``enriched-final2`` (200): a second held-out
+  part drawn with ``SEED2`` from the rows not in any stratum above (uniform,
+  then among the rest matching ``ENRICH``), and ``asks-final2`` (200) among
+  the rest matching ``ASKS`` (ENRICH's question-form part); labelled before
+  stop 14 changed any rule and evaluated once at its end.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ from pathlib import Path
 
 SEED = 20261206
 N_DEV, N_FINAL, N_ENRICHED = 1600, 400, 400
+# A second held-out part (stop 14), drawn with a new seed from rows not in the
+# first draw, labelled before the round's rule changes and looked at once.
+SEED2 = 20261207
+N_FINAL2, N_ENRICHED_FINAL2, N_ASKS_FINAL2 = 400, 200, 200
+# The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
+# question figure needs rows picked by a neutral question-form filter.
+ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
 
 ENRICH = re.compile(
     r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是"  # asks
@@ -58,10 +70,22 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     taken = set(picked)
     pool = [i for i in range(n) if i not in taken and ENRICH.search(texts[i])]
     enriched = random.Random(SEED + 1).sample(pool, N_ENRICHED)
+    taken.update(enriched)
+    rest = [i for i in range(n) if i not in taken]
+    picked2 = random.Random(SEED2).sample(rest, N_FINAL2)
+    taken.update(picked2)
+    pool2 = [i for i in range(n) if i not in taken and ENRICH.search(texts[i])]
+    enriched2 = random.Random(SEED2 + 1).sample(pool2, N_ENRICHED_FINAL2)
+    taken.update(enriched2)
+    pool3 = [i for i in range(n) if i not in taken and ASKS.search(texts[i])]
+    asks2 = random.Random(SEED2 + 2).sample(pool3, N_ASKS_FINAL2)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
         "enriched-dev": enriched,
+        "random-final2": picked2,
+        "enriched-final2": enriched2,
+        "asks-final2": asks2,
     }
 
 

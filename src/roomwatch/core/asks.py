@@ -9,7 +9,15 @@ small, curated regex sets over normalised text:
 * ``sure``: asks so plain (请问, 求bgm, 点歌, 叫什么, 是谁) that they make a
   question whatever the model says; each line names its trigger characters;
 * ``rhetoric``: exclamatory, rhetorical, self-directed or guessing forms
-  (怎么这么..., 这么...吗, 难道, 凭什么, 是我吗, ...吧？).
+  (怎么这么..., 这么...吗, 难道, 凭什么, 是我吗, ...吧？);
+* ``anchor``: what makes a bare yes/no question (only 吗/呢/么/? as question
+  evidence) an ask directed at someone: an addressee (主播, up, 你, 大家,
+  有人), a buyer topic (price, link, size, shipping, stock, after-sales, a
+  product's fit or quality), the show itself (更新, 回放, 下期, 开播) or a
+  thing pointed at to be identified (这是…吗, 这首…). Without one, "下雪了吗",
+  "换发型了吗", "X呢" are remarks about what is on screen, not asks (labelling
+  guide: a question is "an ask directed at someone ... that expects an
+  answer"; "a guess or remark about what is on screen → chatter").
 
 :class:`~roomwatch.core.classify.Classifier` uses them after the model: a
 rhetorical form without an ask is no evidence for ``question``, an ask is
@@ -29,7 +37,7 @@ from roomwatch.core.errors import ModelError
 
 __all__ = ["KINDS", "AskCues", "Cue"]
 
-KINDS = ("ask", "sure", "rhetoric")
+KINDS = ("ask", "sure", "rhetoric", "anchor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +55,18 @@ _NONE = Cue(None, None)
 class AskCues:
     """The ``ask``, ``sure`` and ``rhetoric`` regex sets, one alternation each."""
 
-    __slots__ = ("_ask", "_rhetoric", "_sure", "sure_triggers")
+    __slots__ = ("_anchor", "_ask", "_rhetoric", "_sure", "sure_triggers")
 
     def __init__(
-        self, ask: list[str], rhetoric: list[str], sure: Sequence[tuple[str, str]] = ()
+        self,
+        ask: list[str],
+        rhetoric: list[str],
+        sure: Sequence[tuple[str, str]] = (),
+        anchor: Sequence[str] = (),
     ) -> None:
         self._ask = self._compile("ask", ask)
         self._rhetoric = self._compile("rhetoric", rhetoric)
+        self._anchor = self._compile("anchor", list(anchor))
         self._sure = self._compile("sure", [rx for rx, _ in sure])
         #: A sure ask needs one of these characters in the text.
         self.sure_triggers = frozenset("".join(chars for _, chars in sure))
@@ -92,13 +105,14 @@ class AskCues:
             kind = kind.strip()
             if not sep or kind not in sets or not rx.strip() or (kind == "sure") != bool(chars):
                 raise ModelError(
-                    f"{path}:{number}: expected ask|rhetoric<TAB>regex or sure<TAB>regex<TAB>chars"
+                    f"{path}:{number}: expected ask|rhetoric|anchor<TAB>regex"
+                    " or sure<TAB>regex<TAB>chars"
                 )
             if kind == "sure":
                 sure.append((rx.strip(), chars.strip()))
             else:
                 sets[kind].append(rx.strip())
-        return cls(sets["ask"], sets["rhetoric"], sure)
+        return cls(sets["ask"], sets["rhetoric"], sure, sets["anchor"])
 
     def has_ask(self, text: str) -> bool:
         """Whether ``text`` (normalised) holds an ask, sure or not (what
@@ -112,15 +126,19 @@ class AskCues:
             return True
         return self._ask is not None and self._ask.search(text) is not None
 
-    def find(self, text: str) -> Cue:
+    def find(self, text: str, asks_only: bool = False) -> Cue:
         """The first ask (a sure one first) and the first rhetorical form in
-        ``text`` (normalised)."""
+        ``text`` (normalised). With ``asks_only`` a text without an ask is not
+        searched for rhetoric (it can only matter next to an ask there: the
+        classifier's chatter rows)."""
         ask = None
         if self._sure is not None and not self.sure_triggers.isdisjoint(text):
             ask = self._sure.search(text)
         sure = ask is not None
         if ask is None and self._ask is not None:
             ask = self._ask.search(text)
+        if ask is None and asks_only:
+            return _NONE
         rhetoric = self._rhetoric.search(text) if self._rhetoric is not None else None
         if ask is None and rhetoric is None:
             return _NONE
@@ -129,3 +147,16 @@ class AskCues:
             rhetoric.group(0) if rhetoric is not None else None,
             sure,
         )
+
+    @property
+    def has_anchors(self) -> bool:
+        """Whether the ``anchor`` set is non-empty (without it the rule does not apply)."""
+        return self._anchor is not None
+
+    def anchor(self, text: str) -> str | None:
+        """The first anchor in ``text`` (normalised): an addressee, a buyer topic,
+        the show, or a thing pointed at; None if there is none."""
+        if self._anchor is None:
+            return None
+        m = self._anchor.search(text.replace(" ", "") if " " in text else text)
+        return m.group(0) if m is not None else None

@@ -91,6 +91,11 @@ _ASK_MIN_PROB = 0.1
 # question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
 # "X吗" and "X？" are as often echoes, guesses and exclamations as asks.
 _PARTICLE_MIN_PROB = 0.6
+# ... and, with no anchor either (lexicons/asks.tsv: no addressee, buyer topic,
+# show, thing pointed at, question word, modal, request), this one: "下雪了吗",
+# "换发型了吗", "X呢" are remarks; a near-certain model (a patient's "胃痛吗")
+# still makes an ask.
+_ANCHORLESS_MIN_PROB = 0.95
 # An abuse verdict whose only evidence is n-grams (no insult, profanity or sexual
 # term, no curse pattern) needs at least this probability: many of the abuse
 # head's strong n-grams are topic words from COLD (东西, 女生) that real chatter
@@ -353,6 +358,7 @@ class Classifier:
         weak: dict[int, str] = {}
         cued: dict[int, str] = {}
         asks = self._asks
+        has_anchors = asks.has_anchors
         look = (chosen == _QUESTION) | (chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB)
         if asks.sure_triggers:
             triggers = asks.sure_triggers
@@ -360,7 +366,8 @@ class Classifier:
                 (not triggers.isdisjoint(n.text) for n in normalized), bool, len(normalized)
             )
         for i in np.flatnonzero(look).tolist():
-            cue = asks.find(normalized[i].text)
+            anchor: str | None = None
+            cue = asks.find(normalized[i].text, chosen[i] == _CHATTER)
             if cue.ask is not None:
                 if cue.rhetoric is None:
                     if (
@@ -385,14 +392,24 @@ class Classifier:
                 chosen[i] = _CHATTER
                 cued[i] = "rhetoric:" + cue.rhetoric
             elif (
-                probs[i, _QUESTION] < _PARTICLE_MIN_PROB
-                and all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
+                all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
+                and (
+                    probs[i, _QUESTION] < _PARTICLE_MIN_PROB
+                    or (
+                        probs[i, _QUESTION] < _ANCHORLESS_MIN_PROB
+                        and has_anchors
+                        and any(h.evidence == "lex:question" for h in hits[i])
+                        and (anchor := asks.anchor(normalized[i].text)) is None
+                    )
+                )
             ) or _lone_word_with_mark(hits[i], normalized[i].text):
                 probs[i, _CHATTER] += probs[i, _QUESTION]
                 probs[i, _QUESTION] = 0.0
                 chosen[i] = _CHATTER
                 cued[i] = "weak:question"
+            elif anchor is not None and any(h.evidence == "lex:question" for h in hits[i]):
+                cued[i] = "to:" + anchor
         # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
         # curse pattern) needs a confident model.
         evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
