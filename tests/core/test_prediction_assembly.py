@@ -132,7 +132,7 @@ def test_a_real_batch_matches_the_loop_and_single_rows() -> None:
         "哈哈哈哈哈哈",
         "你们这种人真恶心",
         "不会吧",
-        "营销号？",
+        "小可爱？",
         "",
         "煞笔",
     ] * 3

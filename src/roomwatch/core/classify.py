@@ -102,7 +102,7 @@ _ANCHORLESS_MIN_PROB = 0.95
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
-# A lone word with a question mark ("营销号？", "沐子哥？") is an echo or a reaction,
+# A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
 # verdict whose only question evidence is "?" and whose text is one word
 # (sentence-final particles and punctuation aside) goes to chatter.
