@@ -134,3 +134,22 @@ def test_batches_leave_the_queue_as_asks_one_by_one_do(tokenizer: Any) -> None:
         return {item.id: out[item.id] for item in batched.snapshot(include_closed=True)}
 
     assert last(batch_events) == last(one_events)
+
+
+def test_a_tick_at_next_due_always_sends_the_held_update(tokenizer: Any) -> None:
+    # next_due() and tick() must test the same sum: at real timestamps
+    # (~1.76e9) "now - last_emit >= interval" is false at now = last_emit +
+    # interval for most values, so a timer set for next_due() (compose/
+    # host_flush.py) fired and sent nothing, again and again.
+    missed = []
+    for ms in range(0, 5000, 7):
+        q = QuestionQueue(ROOM, QueueConfig(update_interval_s=0.02))
+        first = T0 + 600_000 + ms / 1000
+        q.add_batch([ask(tokenizer, "3号链接多少钱", "u1", first)])
+        # Asked again right away: held for the interval.
+        assert of_type(q.add_batch([ask(tokenizer, "3号链接多少钱", "u2", first)]), "updated") == []
+        due = q.next_due()
+        assert due is not None
+        if not of_type(q.tick(due), "updated"):
+            missed.append(ms)
+    assert missed == []

@@ -8,13 +8,16 @@ real service with a real host WebSocket: a second ask of an item inside
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from prometheus_client import CollectorRegistry
 
 from roomwatch.compose import serve as compose_serve
+from roomwatch.compose.host_flush import HostFlush
 from roomwatch.core.analyze import Analyzer
 from roomwatch.service import Service
 
@@ -50,3 +53,36 @@ async def test_a_held_update_is_sent_when_its_hold_ends_without_a_tick(
         update = await host.wait(lambda m: m.get("type") == "updated" and m["item"]["count"] == 2)
         assert update["item"]["id"] == added["id"] and update["item"]["askers"] == 2
         await host.close()
+
+
+class _StandingStill:
+    """A triage stage whose next wake-up is always now and sends nothing
+    (a room whose record time stands still behind a deadline)."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    def wake_in(self) -> float:
+        return 0.0
+
+    def tick_wall(self) -> list[Any]:
+        self.ticks += 1
+        return []
+
+
+class _Graph:
+    def __init__(self) -> None:
+        self.triage = _StandingStill()
+
+    def forward(self, events: list[Any]) -> None:
+        assert events == []
+
+
+async def test_a_wake_up_that_sends_nothing_is_left_to_the_ticker() -> None:
+    graph = _Graph()
+    flush = HostFlush(graph)  # type: ignore[arg-type]
+    flush.arm()
+    await asyncio.sleep(0.2)
+    flush.close()
+    # Once, not every MIN_GAP_S (2 ms: about 100 times in 0.2 s).
+    assert graph.triage.ticks == 1

@@ -177,7 +177,7 @@ class _Forwarding:
     ) -> None:
         self._graph = graph
         self._stage = stage
-        #: The stage label of roomwatch_pipeline_stage_seconds.
+        #: The stage label of roomwatch_stage_duration_seconds.
         self.stage: str = getattr(stage, "stage", "publish")
 
     def __call__(self, results: Sequence[Result]) -> None:

@@ -181,6 +181,15 @@ class TriageStage:
         """
         return self._wakes.next()
 
+    def wake_in(self) -> float | None:
+        """Seconds from now until :meth:`next_wake` (None: nothing planned).
+
+        A timer set with this needs no clock of its own: the stage's clock
+        may be injected (``build_pipeline(monotonic=...)``).
+        """
+        at = self._wakes.next()
+        return None if at is None else at - self._clocks.time()
+
     def tick_wall(self) -> list[Publish]:
         """Move the queues with something due on to their room's record time now.
 

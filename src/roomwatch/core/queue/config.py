@@ -60,7 +60,9 @@ class QueueConfig:
     #: Least seconds between two ``updated`` events for one item. An item's
     #: asks in one batch always go out as one event; this holds the next
     #: batch's update back, so an item asked more often than this sends at
-    #: most one update per interval. Every held ask waits up to this long.
+    #: most one update per interval. In ``serve`` every held ask waits up to
+    #: this long; a ``worker`` ticks its shards every 0.1 s, so there a held
+    #: ask can wait up to 0.1 s more.
     update_interval_s: float = 0.02
     #: Least seconds between two ``reordered`` events caused by asks.
     reorder_interval_s: float = 0.25

@@ -106,7 +106,7 @@ class QuestionQueue(HostActions):
         cfg = self.config
         for item_id in list(self._dirty):
             entry = self._items[item_id]
-            if now - entry.last_emit >= cfg.update_interval_s:
+            if now >= entry.last_emit + cfg.update_interval_s:
                 self._emit_update(entry, now, events, force=True)
         return events
 
@@ -115,10 +115,11 @@ class QuestionQueue(HostActions):
         now = self._advance(now)
         cfg = self.config
         events: list[QueueEvent] = []
-        cutoff = now - cfg.idle_expire_s
+        # Each test has the very sum next_due() reports, so a tick at that
+        # value always acts (a difference can round the other way).
         while self._ageing:
             entry = self._items[next(iter(self._ageing))]
-            if entry.touched > cutoff:
+            if entry.touched + cfg.idle_expire_s > now:
                 break
             self._remove(entry, "idle", events)
         while self._closed:
@@ -129,7 +130,7 @@ class QuestionQueue(HostActions):
             self._remove(entry, entry.state, events)
         for item_id in list(self._dirty):
             entry = self._items[item_id]
-            if now - entry.last_emit >= cfg.update_interval_s:
+            if now >= entry.last_emit + cfg.update_interval_s:
                 self._emit_update(entry, now, events, force=True)
         if self._ranking.due(now):
             self._send_order(now, events, force=True)
@@ -164,7 +165,8 @@ class QuestionQueue(HostActions):
         if self._closed:
             closed_at = self._items[next(iter(self._closed))].closed_at
             assert closed_at is not None
-            due.append(closed_at + cfg.grace_s)
+            # tick() ends a grace period once the clock is past its end.
+            due.append(math.nextafter(closed_at + cfg.grace_s, math.inf))
         if self._dirty:
             last = min(self._items[i].last_emit for i in self._dirty)
             due.append(last + cfg.update_interval_s)

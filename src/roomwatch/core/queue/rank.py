@@ -116,7 +116,7 @@ class TopList:
         if order == self._order:
             self.pending = False
             return
-        if not force and now - self._order_at < self._reorder_interval_s:
+        if not force and now < self._order_at + self._reorder_interval_s:
             self.pending = True
             return
         self._order = order
@@ -130,7 +130,7 @@ class TopList:
 
     def due(self, now: float) -> bool:
         """A held-back order change may be sent now."""
-        return self.pending and now - self._order_at >= self._reorder_interval_s
+        return self.pending and now >= self._order_at + self._reorder_interval_s
 
 
 def explain(entry: Entry, askers: int) -> tuple[str, str]:

@@ -59,7 +59,7 @@ class QueueState:
         self, entry: Entry, now: float, events: list[QueueEvent], *, force: bool = False
     ) -> None:
         if force or (
-            not self._deferring and now - entry.last_emit >= self.config.update_interval_s
+            not self._deferring and now >= entry.last_emit + self.config.update_interval_s
         ):
             entry.last_emit = now
             self._dirty.pop(entry.id, None)
