@@ -206,3 +206,14 @@ def test_asks_only_skips_rhetoric_without_an_ask(cues: AskCues) -> None:
     assert cues.find("这么便宜吗", asks_only=True).rhetoric is None
     both = cues.find("这个多少钱哈哈哈", asks_only=True)
     assert both.ask is not None and both.rhetoric is not None
+
+
+def test_a_backreference_keeps_its_meaning_whatever_lines_come_before() -> None:
+    # The lines of a kind are joined into one pattern; a line's \1 is its own
+    # first group only if it is renumbered past the groups before it.
+    a_not_a = r"[不没唔](?<=([^\s是一有])[不没唔])\1"
+    alone = AskCues([a_not_a], []).find("包不包邮")
+    behind = AskCues([r"(链接)几号", r"(\d+)(号)", a_not_a], []).find("包不包邮")
+    assert alone.ask == behind.ask == "不包"
+    # An escaped backslash before a digit is not a backreference.
+    assert AskCues([r"(x)", r"a\\1"], []).find(r"a\1").ask == r"a\1"

@@ -75,12 +75,18 @@ class AskCues:
     def _compile(kind: str, rxs: list[str]) -> re.Pattern[str] | None:
         if not rxs:
             return None
+        parts = []
+        groups = 0
         for rx in rxs:
             try:
-                re.compile(rx)
+                compiled = re.compile(rx)
             except re.error as exc:
                 raise ModelError(f"bad {kind} cue {rx!r} in asks.tsv: {exc}") from exc
-        return re.compile("|".join(f"(?:{rx})" for rx in rxs))
+            # One pattern of all the lines: a line's \1 must still mean its
+            # own first group, so number it past the groups of the lines before.
+            parts.append(_renumber(rx, groups) if groups else rx)
+            groups += compiled.groups
+        return re.compile("|".join(f"(?:{rx})" for rx in parts))
 
     @classmethod
     def empty(cls) -> AskCues:
@@ -160,3 +166,17 @@ class AskCues:
             return None
         m = self._anchor.search(text.replace(" ", "") if " " in text else text)
         return m.group(0) if m is not None else None
+
+
+_BACKREF = re.compile(r"(\\\\)|\\([1-9][0-9]?)")
+
+
+def _renumber(rx: str, offset: int) -> str:
+    """``rx`` with its numbered backreferences moved up by ``offset`` groups."""
+
+    def shift(m: re.Match[str]) -> str:
+        if m.group(1):
+            return m.group(1)  # an escaped backslash
+        return f"(?:\\{int(m.group(2)) + offset})"
+
+    return _BACKREF.sub(shift, rx)
