@@ -62,3 +62,15 @@ def test_a_step_without_slowed_keys_is_the_general_step_to_the_bit() -> None:
             fast.step(counts, {}, span)
             general.step(counts, {"absent": 0.5}, span)
             assert (fast.sums, fast.weight) == (general.sums, general.weight)
+
+
+def test_idle_with_a_decay_that_rounds_to_one_counts_the_seconds() -> None:
+    # baseline_half_life_seconds is only bounded below; at 1e17 s the decay
+    # is 1.0 and the geometric series' closed form divided by zero.
+    b = Baseline(1e17)
+    assert b.decay == 1.0
+    stepped = Baseline(1e17)
+    for _ in range(5):
+        stepped.step({}, {}, 1)
+    b.idle(5)
+    assert b.weight == stepped.weight == 5.0

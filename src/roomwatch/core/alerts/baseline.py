@@ -149,12 +149,25 @@ class Baseline:
         falls monotonically, so dropping it at the end when under the floor
         is dropping it on the step it first fell under (but at the floor's
         rounding edge).
+
+        So ``idle(a); idle(b)`` can differ from ``idle(a + b)`` by a few ulps.
+        A live room is caught up in chunks its wall-clock wake-ups set and
+        its replay in one, so their baselines can differ by as much; that
+        changes a decision only at a threshold's exact edge (the old loop of
+        single steps did not depend on chunks, at O(seconds)).
         """
         if seconds <= 0:
             return
         d = self.decay
         dk = d if seconds == 1 else d**seconds
-        self.weight = self.weight * dk + (1.0 if seconds == 1 else (1.0 - dk) / (1.0 - d))
+        if seconds == 1:
+            gained = 1.0
+        elif d < 1.0:
+            gained = (1.0 - dk) / (1.0 - d)
+        else:
+            # A half-life so long that decay rounds to 1.0: each second adds 1.
+            gained = float(seconds)
+        self.weight = self.weight * dk + gained
         sums = self.sums
         for key, value in sums.items():
             sums[key] = value * dk

@@ -45,14 +45,11 @@ class EmptyRun(Counter[str]):
         self.n = n
 
 
-def leave(
-    room: Room, horizon: int, learning: Mapping[str, float], *, one_by_one: bool = False
-) -> int:
+def leave(room: Room, horizon: int, learning: Mapping[str, float]) -> int:
     """Fold every second before ``horizon`` into the room's baseline, oldest first.
 
-    ``one_by_one``: the seconds leave at successive ticks, one second apart
-    (a quiet room's fast-forward), so a bucket before a jump leaves with a
-    span of one, not the jump's length. Returns the baseline updates made.
+    Returns the baseline updates made. (A quiet room's fast-forward, where
+    the seconds leave at successive ticks, has its own loop in ``quiet``.)
     """
     buckets = room.buckets
     base = room.baseline
@@ -78,7 +75,7 @@ def leave(
                 base.step(_NOTHING, learning, 1)
             steps += gone
             continue
-        span = 1 if one_by_one else max(1, min(buckets[0][0], horizon) - sec)
+        span = max(1, min(buckets[0][0], horizon) - sec)
         if span == 1 and not counts and not learning:
             empty += 1
             continue
