@@ -40,6 +40,7 @@ from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
 from roomwatch.core.normalize import Normalizer
 from roomwatch.fdlimit import fd_budget
+from roomwatch.heap import keep_heap_trimmed
 from roomwatch.metrics import Metrics, StreamMetrics, install_process_metrics
 from roomwatch.moderation.routes import add_routes as add_moderation_routes
 from roomwatch.moderation.runtime import Moderation
@@ -351,8 +352,10 @@ async def run_gateway(settings: Settings) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, gateway.stop)
     print(f"roomwatch gateway is running on {gateway.url}", flush=True)
+    trimmer = asyncio.create_task(keep_heap_trimmed(), name="roomwatch-heap-trim")
     try:
         await gateway.run()
     finally:
+        trimmer.cancel()
         await gateway.close()
     return 0
