@@ -76,7 +76,8 @@ class _VerdictWriter:
 def utf8_buffer(fh: IO[str] | None) -> IO[bytes] | None:
     """``fh``'s byte buffer if writing UTF-8 bytes there is writing the same lines
     as text (UTF-8, errors ``strict`` or ``surrogateescape`` (stdout's under a C
-    or POSIX locale), no newline translation); else None. Lines encoded with
+    or POSIX locale), and a platform whose text files end lines with ``\n``
+    (files opened with another ``newline=`` are not expected here); else None. Lines encoded with
     ``fh.errors`` go there as the text layer would have encoded them.
 
     Verdict lines go there as orjson wrote them, without a decode to ``str``
