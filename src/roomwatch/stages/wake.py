@@ -41,7 +41,15 @@ class Wakeups:
         self._at[room] = at
         if room not in self._order:
             self._order[room] = next(self._seq)
-        heapq.heappush(self._heap, (at, room))
+        heap = self._heap
+        heapq.heappush(heap, (at, room))
+        if len(heap) > 2 * len(self._at) + 64:
+            # A room planned again leaves its old entry behind until that
+            # time comes; a busy room is planned on every batch, so without
+            # this the heap held every plan of the last idle_expire_s (in the
+            # soak: 600,000 entries, 25 MB, for 1,000 rooms).
+            self._heap = [(when, r) for r, when in self._at.items()]
+            heapq.heapify(self._heap)
 
     def next(self) -> float | None:
         """The earliest pending wake-up (None: none)."""
