@@ -46,8 +46,8 @@ class Wakeups:
         if len(heap) > 2 * len(self._at) + 64:
             # A room planned again leaves its old entry behind until that
             # time comes; a busy room is planned on every batch, so without
-            # this the heap held every plan of the last idle_expire_s (in the
-            # soak: 600,000 entries, 25 MB, for 1,000 rooms).
+            # this the heap held every plan of the last idle_expire_s (in a
+            # soak of 1,000 rooms: hundreds of thousands of entries, 25 MB).
             self._heap = [(when, r) for r, when in self._at.items()]
             heapq.heapify(self._heap)
 
