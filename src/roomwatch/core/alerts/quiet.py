@@ -34,7 +34,7 @@ from typing import Final
 
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.state import Room, warm
-from roomwatch.core.alerts.window import EmptyRun
+from roomwatch.core.alerts.window import EmptyRun, Fold
 
 __all__ = ["Work", "fast_forward", "quiet_until"]
 
@@ -118,10 +118,7 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     at_first = first - span_s + 1  # the horizon after the tick at ``first``
     horizon = last - span_s + 1  # ... and after the tick at ``last``
     buckets = room.buckets
-    base = room.baseline
-    steps = 0
-    empty = 0
-    subtracted = False
+    fold = Fold(room)
     # Entries from before the run leave in order, each at the first tick
     # whose horizon passes it: what is before ``at_first`` at the tick at
     # ``first``, with the span that tick gives it; the rest one second a
@@ -133,32 +130,20 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
             if gone < counts.n:
                 counts.n -= gone
                 buckets.appendleft((sec + gone, counts))
-            empty += gone
+            fold.quiet(gone)
             continue
         span = 1
         if sec < at_first:
             after = buckets[0][0] if buckets else first
             span = max(1, min(after, at_first) - sec)
         if span == 1 and not counts:
-            empty += 1
+            fold.quiet(1)
             continue
-        if empty:
-            base.idle(empty)
-            steps += 1
-            empty = 0
-        base.step(counts, {}, span)
-        steps += 1
-        if counts:
-            room.window.subtract(counts)
-            subtracted = True
+        fold.bucket(counts, {}, span)
     # The run's own seconds that have left the window by ``last``.
     kept = max(first, horizon)
-    empty += kept - first
-    if empty:
-        base.idle(empty)
-        steps += 1
-    if subtracted:
-        room.window = +room.window
+    fold.quiet(kept - first)
+    steps = fold.done()
     if last > kept:
         buckets.append((kept, EmptyRun(last - kept)))
     buckets.append((last, Counter()))

@@ -28,7 +28,7 @@ from typing import Final
 
 from roomwatch.core.alerts.state import Room
 
-__all__ = ["EmptyRun", "leave"]
+__all__ = ["EmptyRun", "Fold", "leave"]
 
 _NOTHING: Final[Mapping[str, int]] = {}
 
@@ -45,6 +45,48 @@ class EmptyRun(Counter[str]):
         self.n = n
 
 
+class Fold:
+    """Folds the seconds that leave a room's window into its baseline, in order.
+
+    Empty seconds wait and go in at once (:meth:`Baseline.idle`) before the
+    next stepped bucket or at :meth:`done`; a stepped bucket's counts leave
+    the window's running sums. ``steps`` counts the baseline updates made.
+    """
+
+    __slots__ = ("_empty", "_subtracted", "room", "steps")
+
+    def __init__(self, room: Room) -> None:
+        self.room = room
+        self.steps = 0
+        self._empty = 0
+        self._subtracted = False
+
+    def quiet(self, n: int) -> None:
+        """``n`` empty seconds at full learning rate."""
+        self._empty += n
+
+    def bucket(self, counts: Mapping[str, int], learning: Mapping[str, float], span: int) -> None:
+        if self._empty:
+            self._idle()
+        self.room.baseline.step(counts, learning, span)
+        self.steps += 1
+        if counts:
+            self.room.window.subtract(counts)
+            self._subtracted = True
+
+    def done(self) -> int:
+        if self._empty:
+            self._idle()
+        if self._subtracted:
+            self.room.window = +self.room.window
+        return self.steps
+
+    def _idle(self) -> None:
+        self.room.baseline.idle(self._empty)
+        self.steps += 1
+        self._empty = 0
+
+
 def leave(room: Room, horizon: int, learning: Mapping[str, float]) -> int:
     """Fold every second before ``horizon`` into the room's baseline, oldest first.
 
@@ -52,10 +94,7 @@ def leave(room: Room, horizon: int, learning: Mapping[str, float]) -> int:
     the seconds leave at successive ticks, has its own loop in ``quiet``.)
     """
     buckets = room.buckets
-    base = room.baseline
-    steps = 0
-    empty = 0  # empty seconds waiting to be folded at once
-    subtracted = False
+    fold = Fold(room)
     while buckets[0][0] < horizon:
         sec, counts = buckets.popleft()
         if type(counts) is EmptyRun:
@@ -65,32 +104,14 @@ def leave(room: Room, horizon: int, learning: Mapping[str, float]) -> int:
                 counts.n = n - gone
                 buckets.appendleft((sec + gone, counts))
             if not learning:
-                empty += gone
+                fold.quiet(gone)
                 continue
-            if empty:
-                base.idle(empty)
-                steps += 1
-                empty = 0
             for _ in range(gone):
-                base.step(_NOTHING, learning, 1)
-            steps += gone
+                fold.bucket(_NOTHING, learning, 1)
             continue
         span = max(1, min(buckets[0][0], horizon) - sec)
         if span == 1 and not counts and not learning:
-            empty += 1
+            fold.quiet(1)
             continue
-        if empty:
-            base.idle(empty)
-            steps += 1
-            empty = 0
-        base.step(counts, learning, span)
-        steps += 1
-        if counts:
-            room.window.subtract(counts)
-            subtracted = True
-    if empty:
-        base.idle(empty)
-        steps += 1
-    if subtracted:
-        room.window = +room.window
-    return steps
+        fold.bucket(counts, learning, span)
+    return fold.done()
