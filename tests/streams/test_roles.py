@@ -15,19 +15,15 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from roomwatch.compose.gateway import Gateway
 from roomwatch.streams.layout import GROUP, shard_of
 from tests.streams.conftest import (
     RECORDING,
     Outcome,
     RedisServer,
+    deployment,
     host_items,
     read_outcome,
-    settings_of,
-    start_worker,
-    stop,
     stream_config,
-    write_config,
 )
 from tests.support.wait import wait_for
 
@@ -74,18 +70,9 @@ async def _run(
     # Small batches: the one room's shard takes a while, so a kill lands mid-stream.
     raw = stream_config(tmp_path, redis_server.url, replay=RECORDING, batch_max=64)
     prefix = raw["streams"]["prefix"]
-    config = write_config(tmp_path / "rw.toml", raw)
-    workers = [start_worker(config, f"w{i}", tmp_path / f"w{i}.log") for i in (1, 2)]
-    gateway = None
-    try:
-        # Both workers hold shards before the first record arrives.
-        async def both_hold() -> bool:
-            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
-            return owners == {b"w1", b"w2"}
-
-        await wait_for(both_hold, 60, what="each worker to hold shards")
-        gateway = Gateway(settings_of(raw))
-        await gateway.start()
+    # Both workers hold shards before the first record arrives.
+    async with deployment(tmp_path, rclient, raw, workers=("w1", "w2")) as d:
+        gateway = d.gateway
         info: dict[str, Any] = {}
         if kill_one:
             # Mid-stream: some of the room's verdicts are out, more are to come.
@@ -94,11 +81,10 @@ async def _run(
 
             await wait_for(some_out, 60, what="the first outputs")
             owner = await rclient.get(f"{prefix}:lease:{SHARD}")
-            victim = workers[0] if owner == b"w1" else workers[1]
-            info["survivor"] = "w2" if owner == b"w1" else "w1"
+            victim, info["survivor"] = ("w1", "w2") if owner == b"w1" else ("w2", "w1")
             info["left"] = not await _all_processed(rclient, prefix, 4)
-            victim.send_signal(signal.SIGKILL)
-            victim.wait(10)
+            d.workers[victim].send_signal(signal.SIGKILL)
+            d.workers[victim].wait(10)
         expected = 5000  # at least; the exact count is the embedded one (compared below)
         await wait_for(
             lambda: gateway.producer.processed >= expected and not len(gateway.producer.spool),
@@ -126,16 +112,7 @@ async def _run(
         with contextlib.suppress(AssertionError):
             await wait_for(views_settled, 20, what="the workers' last views")
         got, total = await read_outcome(rclient, prefix)
-        claimed = await rclient.get(f"{prefix}:done:0")
-        info["done0"] = claimed
         return got, total, info
-    finally:
-        try:
-            if gateway is not None:
-                await gateway.close()
-        finally:
-            for w in workers:
-                stop(w)
 
 
 async def test_two_workers_produce_every_verdict_once_and_the_embedded_outcome(
