@@ -23,6 +23,7 @@ from tests.streams.conftest import (
     deployment,
     host_items,
     read_outcome,
+    stop,
     stream_config,
 )
 from tests.support.wait import wait_for
@@ -59,14 +60,24 @@ def _assert_same(got: Outcome, total: int, embedded: Outcome) -> None:
     assert embedded.alerts, "the recording should raise alerts (else this compares nothing)"
 
 
+def _assert_rebuilt(log_path: Path) -> None:
+    """The survivor rebuilt the room's state from the shard's history."""
+    log = log_path.read_text()
+    rebuilt = re.findall(rf"took shard {SHARD} over \(rebuilt from (\d+) entries", log)
+    assert any(int(n) > 0 for n in rebuilt), log[-2000:]
+
+
 async def _run(
     tmp_path: Path,
     redis_server: RedisServer,
     rclient: Redis,
     embedded_host: dict[str, Any],
     *,
-    kill_one: bool,
+    kill_one: bool = False,
+    stop_after: bool = False,
 ) -> tuple[Outcome, int, dict[str, Any]]:
+    """``kill_one``: the room's worker gets ``kill -9`` mid-stream; ``stop_after``: it
+    is stopped (cleanly) once every entry is processed, and the other takes over."""
     # Small batches: the one room's shard takes a while, so a kill lands mid-stream.
     raw = stream_config(tmp_path, redis_server.url, replay=RECORDING, batch_max=64)
     prefix = raw["streams"]["prefix"]
@@ -96,6 +107,17 @@ async def _run(
             return await _all_processed(rclient, prefix, 4)
 
         await wait_for(settled, 120, what="every entry processed and acknowledged")
+        if stop_after:
+            # No record comes after the hand-over: the room's views must come from the
+            # survivor's rebuilt state (what the old owner had not sent left with it).
+            owner = await rclient.get(f"{prefix}:lease:{SHARD}")
+            victim, info["survivor"] = ("w1", "w2") if owner == b"w1" else ("w2", "w1")
+            stop(d.workers[victim])
+
+            async def survivor_holds() -> bool:
+                return await rclient.get(f"{prefix}:lease:{SHARD}") == info["survivor"].encode()
+
+            await wait_for(survivor_holds, 30, what="the other worker to take the room's shard")
 
         # What a browser that connects now is shown: the gateway's views,
         # kept from the events it published.
@@ -118,7 +140,7 @@ async def _run(
 async def test_two_workers_produce_every_verdict_once_and_the_embedded_outcome(
     tmp_path: Path, redis_server: RedisServer, rclient: Redis, embedded: Outcome
 ) -> None:
-    got, total, _ = await _run(tmp_path, redis_server, rclient, embedded.host, kill_one=False)
+    got, total, _ = await _run(tmp_path, redis_server, rclient, embedded.host)
     _assert_same(got, total, embedded)
 
 
@@ -129,6 +151,14 @@ async def test_a_killed_worker_is_taken_over_with_nothing_lost_or_doubled(
     assert info["left"], "the worker was killed after everything was processed"
     _assert_same(got, total, embedded)
     # The survivor rebuilt the room's state from the shard's history, then went on.
-    log = (tmp_path / f"{info['survivor']}.log").read_text()
-    rebuilt = re.findall(rf"took shard {SHARD} over \(rebuilt from (\d+) entries", log)
-    assert any(int(n) > 0 for n in rebuilt), log[-2000:]
+    _assert_rebuilt(tmp_path / f"{info['survivor']}.log")
+
+
+async def test_a_shard_handed_over_after_its_last_records_still_gets_the_rooms_views(
+    tmp_path: Path, redis_server: RedisServer, rclient: Redis, embedded: Outcome
+) -> None:
+    """The workers' own snapshots, not only the gateway's event-built views: a
+    new owner sends the views of the rooms it rebuilt (streams/shard.py)."""
+    got, total, info = await _run(tmp_path, redis_server, rclient, embedded.host, stop_after=True)
+    _assert_same(got, total, embedded)
+    _assert_rebuilt(tmp_path / f"{info['survivor']}.log")
