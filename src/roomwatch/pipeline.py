@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import dataclasses
 import logging
 import math
 import time
@@ -39,6 +38,7 @@ from roomwatch.core.shed import OverloadGauge, Screen, ShedCount, Thinner, analy
 from roomwatch.core.verdict import Verdict
 from roomwatch.metrics import Metrics, observe_many
 from roomwatch.overload import announce
+from roomwatch.sources.timebound import Guard, guarded
 
 __all__ = ["Output", "Pipeline"]
 
@@ -101,7 +101,7 @@ class Pipeline:
         #: Checks (and stamps) each record's ts before it is accepted:
         #: ``guard(comment, source, trusted)``, a
         #: :meth:`roomwatch.sources.timebound.TimeGuard.admit` (set by the root).
-        self.guard: Callable[[Comment, str, bool], Comment | RecordError] | None = None
+        self.guard: Guard | None = None
         metrics.track_queue_depth(self._queue.qsize)
         #: Overload degrade mode (live only, see :meth:`enable_overload`).
         self._overload: OverloadGauge | None = None
@@ -198,7 +198,7 @@ class Pipeline:
         """
         if comment.room in self.refused_rooms:
             return _room_removed(comment.room)
-        return comment if self.guard is None else self.guard(comment, source, False)
+        return guarded(self.guard, comment, source)
 
     async def put(
         self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
@@ -225,15 +225,11 @@ class Pipeline:
         if not admitted and self.refused_rooms and comment.room in self.refused_rooms:
             await self.reject(_room_removed(comment.room), source)
             return "rejected"
-        if self.guard is not None and not admitted:
-            checked = self.guard(comment, source, trusted)
-            if isinstance(checked, RecordError):
-                await self.reject(checked, source)
-                return "rejected"
-            comment = checked
-        elif math.isnan(comment.ts):
-            # An unstamped record (see sources.timebound) with no guard to stamp it.
-            comment = dataclasses.replace(comment, ts=time.time())
+        checked = guarded(self.guard, comment, source, admitted=admitted, trusted=trusted)
+        if isinstance(checked, RecordError):
+            await self.reject(checked, source)
+            return "rejected"
+        comment = checked
         accepted = self._accepted
         accepted[source] = accepted.get(source, 0) + 1
         # Taps (the recorder) see every accepted record, shed ones too, so

@@ -14,13 +14,15 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
 
 from roomwatch.core.classify import Classifier
 from roomwatch.core.codetable import CodeTable
-from roomwatch.core.features import Rows, char_ngrams, word_ngrams
+from roomwatch.core.features import Featurizer, Rows, char_ngrams, word_ngrams
+from roomwatch.core.lexicon import Hit
 from roomwatch.core.normalize import Normalized, Normalizer
 from roomwatch.core.segment import Segmenter
 
@@ -47,6 +49,23 @@ def inputs(classifier: Classifier) -> tuple[list[Normalized], list[tuple[str, ..
     return normalized, tokens
 
 
+class Batch(NamedTuple):
+    """One batch as ``Featurizer.rows`` takes it."""
+
+    texts: list[str]
+    tokens: list[tuple[str, ...]]
+    hits: list[tuple[Hit, ...]]
+    featurizer: Featurizer
+
+
+@pytest.fixture(scope="module")
+def batch(classifier: Classifier, inputs: tuple[list[Normalized], list[tuple[str, ...]]]) -> Batch:
+    normalized, tokens = inputs
+    texts = [n.text for n in normalized]
+    hits = classifier.lexicon.match_batch(texts, tokens, None)
+    return Batch(texts, tokens, hits, classifier.featurizer)
+
+
 def _as_dicts(rows: Rows) -> list[dict[int, np.float32]]:
     out = []
     for r in range(rows.shape[0]):
@@ -57,13 +76,8 @@ def _as_dicts(rows: Rows) -> list[dict[int, np.float32]]:
     return out
 
 
-def test_batch_rows_are_the_per_comment_definition(
-    classifier: Classifier, inputs: tuple[list[Normalized], list[tuple[str, ...]]]
-) -> None:
-    normalized, tokens = inputs
-    texts = [n.text for n in normalized]
-    hits = classifier.lexicon.match_batch(texts, tokens, None)
-    featurizer = classifier.featurizer
+def test_batch_rows_are_the_per_comment_definition(batch: Batch) -> None:
+    texts, tokens, hits, featurizer = batch
     # Names back to indices: char n-grams first, then words, then evidence.
     index: dict = {}
     n_chars = featurizer.n_chars
@@ -105,13 +119,8 @@ def test_batch_rows_are_the_per_comment_definition(
     assert repeated > 10  # repeated n-grams were summed, not only set
 
 
-def test_rows_do_not_depend_on_the_batch(
-    classifier: Classifier, inputs: tuple[list[Normalized], list[tuple[str, ...]]]
-) -> None:
-    normalized, tokens = inputs
-    texts = [n.text for n in normalized]
-    hits = classifier.lexicon.match_batch(texts, tokens, None)
-    featurizer = classifier.featurizer
+def test_rows_do_not_depend_on_the_batch(batch: Batch) -> None:
+    texts, tokens, hits, featurizer = batch
     whole = _as_dicts(featurizer.rows(texts, tokens, hits))
     alone = [
         _as_dicts(featurizer.rows([t], [k], [h]))[0]

@@ -14,26 +14,35 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from prometheus_client import CollectorRegistry
 
 redis = pytest.importorskip("redis")
 
 from redis.asyncio import Redis  # noqa: E402
 
+from roomwatch.compose.gateway import Gateway  # noqa: E402
 from roomwatch.compose.graph import analyzer_for, build_pipeline  # noqa: E402
 from roomwatch.compose.sources import replay_source  # noqa: E402
-from roomwatch.compose.worker import WORKER_STAGES  # noqa: E402
+from roomwatch.compose.worker import WORKER_STAGES, shard_graphs  # noqa: E402
 from roomwatch.config import ReplaySourceSettings, Settings, settings_from_dict  # noqa: E402
+from roomwatch.metrics import Metrics, StreamMetrics  # noqa: E402
+from roomwatch.streams.worker import StreamWorker  # noqa: E402
+from tests.support.wait import wait_for  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDING = ROOT / "samples" / "scenario-alerts.jsonl.gz"
 REDIS_SERVER = shutil.which("redis-server")
 #: The tests' ``streams.action_secret`` (the gateway signs client actions with it).
 SECRET = "test-action-secret-0123456789abcdef"
+#: The ingest token of :func:`stream_config`.
+INGEST = "ingest-token-0123456789abcdef"
 
 
 def free_port() -> int:
@@ -103,7 +112,7 @@ def stream_config(
         "server": {"port": 0},
         "store": {"path": str(tmp / "gateway.sqlite3")},
         "recorder": {"enabled": False},
-        "tokens": [{"token": "ingest-token-0123456789abcdef", "role": "ingest", "name": "t"}],
+        "tokens": [{"token": INGEST, "role": "ingest", "name": "t"}],
         "streams": {
             "redis_url": url,
             "prefix": prefix or f"t{uuid.uuid4().hex[:8]}",
@@ -246,3 +255,105 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+async def post_ingest(base: str, body: str) -> dict[str, Any]:
+    """``POST /ingest`` with the ingest token; its (200) answer."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{base}/ingest", data=body, headers={"Authorization": f"Bearer {INGEST}"}
+        ) as resp,
+    ):
+        assert resp.status == 200, await resp.text()
+        answer: dict[str, Any] = await resp.json()
+        return answer
+
+
+@dataclass
+class InProcess:
+    """A :class:`StreamWorker` running in the test's own loop."""
+
+    worker: StreamWorker
+    task: asyncio.Task[None]
+    registry: CollectorRegistry
+
+
+@asynccontextmanager
+async def worker_in_process(
+    client: Redis, settings: Settings, analyzer: Any
+) -> AsyncIterator[InProcess]:
+    """Run a worker on ``settings.streams`` in this process; stopped and its shards given back."""
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    worker = StreamWorker(
+        client,
+        settings.streams,
+        shard_graphs(settings, analyzer, metrics),
+        metrics=metrics,
+        streams=StreamMetrics(registry),
+        window=1000,
+    )
+    task = asyncio.create_task(worker.run())
+    try:
+        yield InProcess(worker, task, registry)
+    finally:
+        worker.stop()
+        await task
+        await worker.release_all()
+
+
+@dataclass
+class Deployment:
+    """Worker processes and a gateway on one redis-server (:func:`deployment`)."""
+
+    tmp: Path
+    config: Path
+    prefix: str
+    shards: int
+    client: Redis
+    gateway: Gateway
+    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start_worker(self, name: str) -> subprocess.Popen[bytes]:
+        """Another worker process (stopped with the rest); its log is ``<tmp>/<name>.log``."""
+        proc = start_worker(self.config, name, self.tmp / f"{name}.log")
+        self.workers[name] = proc
+        return proc
+
+    async def held_by(self, names: set[str], what: str) -> None:
+        """Wait until the shards' leases are held by exactly the workers ``names``."""
+        want = {n.encode() for n in names}
+
+        async def held() -> bool:
+            keys = [f"{self.prefix}:lease:{k}" for k in range(self.shards)]
+            return {await self.client.get(k) for k in keys} == want
+
+        await wait_for(held, 60, what=what)
+
+
+@asynccontextmanager
+async def deployment(
+    tmp: Path, client: Redis, raw: dict[str, Any], workers: tuple[str, ...] = ("w1",)
+) -> AsyncIterator[Deployment]:
+    """``raw``'s worker processes, each holding shards, then a started gateway.
+
+    On the way out the gateway is closed and every worker stopped (also those
+    started later with :meth:`Deployment.start_worker`).
+    """
+    streams = raw["streams"]
+    config = write_config(tmp / "rw.toml", raw)
+    gateway = Gateway(settings_of(raw))
+    d = Deployment(tmp, config, streams["prefix"], streams["shards"], client, gateway)
+    try:
+        for name in workers:
+            d.start_worker(name)
+        await d.held_by(set(workers), "the workers to hold every shard")
+        await gateway.start()
+        yield d
+    finally:
+        try:
+            await gateway.close()
+        finally:
+            for proc in d.workers.values():
+                stop(proc)

@@ -22,7 +22,6 @@ import aiohttp
 from redis.asyncio import Redis
 
 from roomwatch.authz import Authz, Gate, RefusalLog
-from roomwatch.compose.gateway import Gateway
 from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
 from roomwatch.sinks.hub import Client
@@ -31,18 +30,16 @@ from roomwatch.streams.fanout import Views
 from roomwatch.streams.layout import decode_entry, shard_of
 from roomwatch.streams.spool import SpoolFull
 from tests.streams.conftest import (
+    INGEST,
     RECORDING,
     SECRET,
     RedisServer,
-    settings_of,
-    start_worker,
-    stop,
+    deployment,
+    post_ingest,
     stream_config,
-    write_config,
 )
 from tests.support.wait import wait_for
 
-INGEST = "ingest-token-0123456789abcdef"
 HELPER = "helper-token-0123456789abcdef"
 HELPER2 = "helper2-token-0123456789abcde"
 HOST = "host-token-0123456789abcdefgh"
@@ -105,13 +102,7 @@ async def connect(base: str, channel: str, token: str) -> AsyncIterator[WsClient
 
 async def ingest(base: str, text: str, n: int) -> None:
     body = json.dumps({"room": ROOM, "text": text, "ts": time.time(), "id": f"c{n}"})
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{base}/ingest", data=body, headers={"Authorization": f"Bearer {INGEST}"}
-        ) as resp,
-    ):
-        assert resp.status == 200, await resp.text()
+    await post_ingest(base, body)
 
 
 def items(frames: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -130,19 +121,8 @@ async def test_host_actions_go_through_the_worker_and_survive_a_take_over(
 ) -> None:
     raw = stream_config(tmp_path, redis_server.url)
     raw["tokens"] = TOKENS
-    prefix = raw["streams"]["prefix"]
-    config = write_config(tmp_path / "rw.toml", raw)
-    first = start_worker(config, "w1", tmp_path / "w1.log")
-    second = None
-    gateway = Gateway(settings_of(raw))
-    try:
-
-        async def holds_all() -> bool:
-            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
-            return owners == {b"w1"}
-
-        await wait_for(holds_all, 60, what="the worker to hold every shard")
-        await gateway.start()
+    async with deployment(tmp_path, rclient, raw) as d:
+        gateway = d.gateway
         base = gateway.url
         async with (
             connect(base, "host", HELPER) as helper,
@@ -190,27 +170,15 @@ async def test_host_actions_go_through_the_worker_and_survive_a_take_over(
         ), rows
 
         # kill -9: the next owner rebuilds the room from the stream, claim included.
-        first.kill()
-        first.wait(10)
-        second = start_worker(config, "w2", tmp_path / "w2.log")
-
-        async def w2_holds_all() -> bool:
-            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
-            return owners == {b"w2"}
-
-        await wait_for(w2_holds_all, 60, what="the second worker to take every shard over")
+        d.workers["w1"].kill()
+        d.workers["w1"].wait(10)
+        d.start_worker("w2")
+        await d.held_by({"w2"}, "the second worker to take every shard over")
         async with connect(base, "host", HELPER2) as helper2:
             taken = await helper2.call(action="claim", room=ROOM, id=a)
         assert taken["type"] == "error" and taken["error"] == "already_claimed", taken
         log = (tmp_path / "w2.log").read_text()
         assert "rebuilt from" in log, log[-2000:]
-    finally:
-        try:
-            await gateway.close()
-        finally:
-            stop(first)
-            if second is not None:
-                stop(second)
 
 
 async def test_an_alert_is_acknowledged_through_the_gateway(
@@ -218,18 +186,8 @@ async def test_an_alert_is_acknowledged_through_the_gateway(
 ) -> None:
     raw = stream_config(tmp_path, redis_server.url, replay=RECORDING)
     raw["tokens"] = TOKENS
-    prefix = raw["streams"]["prefix"]
-    config = write_config(tmp_path / "rw.toml", raw)
-    worker = start_worker(config, "w1", tmp_path / "w1.log")
-    gateway = Gateway(settings_of(raw))
-    try:
-
-        async def holds_all() -> bool:
-            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
-            return owners == {b"w1"}
-
-        await wait_for(holds_all, 60, what="the worker to hold every shard")
-        await gateway.start()
+    async with deployment(tmp_path, rclient, raw) as d:
+        gateway = d.gateway
         async with (
             connect(gateway.url, "alerts", COMMS) as comms,
             connect(gateway.url, "alerts", COMMS_ELSEWHERE) as elsewhere,
@@ -268,11 +226,6 @@ async def test_an_alert_is_acknowledged_through_the_gateway(
         assert any(
             r.action == "ack" and r.target_id == alert["id"] and r.actor == "comms-1" for r in rows
         ), rows
-    finally:
-        try:
-            await gateway.close()
-        finally:
-            stop(worker)
 
 
 def test_a_control_entry_decodes_and_a_bad_one_is_a_clear_error() -> None:
@@ -337,17 +290,8 @@ async def test_a_forged_action_is_a_dead_letter_and_is_not_applied(
     raw = stream_config(tmp_path, redis_server.url)
     raw["tokens"] = TOKENS
     prefix = raw["streams"]["prefix"]
-    config = write_config(tmp_path / "rw.toml", raw)
-    worker = start_worker(config, "w1", tmp_path / "w1.log")
-    gateway = Gateway(settings_of(raw))
-    try:
-
-        async def holds_all() -> bool:
-            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
-            return owners == {b"w1"}
-
-        await wait_for(holds_all, 60, what="the worker to hold every shard")
-        await gateway.start()
+    async with deployment(tmp_path, rclient, raw) as d:
+        gateway = d.gateway
         async with connect(gateway.url, "host", HELPER) as helper:
             await ingest(gateway.url, "3号链接多少钱", 1)
             await wait_for(lambda: items(helper.frames), 60, what="a question")
@@ -384,8 +328,3 @@ async def test_a_forged_action_is_a_dead_letter_and_is_not_applied(
         for reason in ("unsigned", "bad_signature"):
             line = f'roomwatch_stream_control_refused_entries_total{{reason="{reason}"}} 1.0'
             assert line in text, text
-    finally:
-        try:
-            await gateway.close()
-        finally:
-            stop(worker)

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
@@ -20,21 +19,13 @@ from roomwatch.config import settings_from_dict
 from roomwatch.service import Service
 from roomwatch.streams.actions import MissingSecret
 from roomwatch.streams.lease import GatewayTaken
-from tests.streams.conftest import RedisServer, settings_of, stream_config, write_config
-
-INGEST = "ingest-token-0123456789abcdef"
-
-
-async def post(base: str, body: str) -> dict[str, Any]:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{base}/ingest", data=body, headers={"Authorization": f"Bearer {INGEST}"}
-        ) as resp,
-    ):
-        assert resp.status == 200, await resp.text()
-        answer: dict[str, Any] = await resp.json()
-        return answer
+from tests.streams.conftest import (
+    RedisServer,
+    post_ingest,
+    settings_of,
+    stream_config,
+    write_config,
+)
 
 
 def body(ts: float) -> str:
@@ -58,11 +49,14 @@ async def test_ingest_reports_duplicates_as_serve_does(
     async with Service(
         settings_from_dict(serve_raw, environ={}), analyzer=analyzer, registry=CollectorRegistry()
     ) as svc:
-        served = [await post(svc.url, body(ts)), await post(svc.url, body(ts))]
+        served = [await post_ingest(svc.url, body(ts)), await post_ingest(svc.url, body(ts))]
     gateway = Gateway(settings_of(raw))
     await gateway.start()
     try:
-        through_gateway = [await post(gateway.url, body(ts)), await post(gateway.url, body(ts))]
+        through_gateway = [
+            await post_ingest(gateway.url, body(ts)),
+            await post_ingest(gateway.url, body(ts)),
+        ]
     finally:
         await gateway.close()
     assert served[0]["duplicates"] == 1 and served[1]["duplicates"] == 4, served

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from roomwatch.compose.worker import shard_graphs
 from roomwatch.core.record import Comment
-from roomwatch.metrics import Metrics, StreamMetrics
 from roomwatch.streams.layout import Keys, encode_entry, fields_of, shard_of
-from roomwatch.streams.worker import StreamWorker
-from tests.streams.conftest import RedisServer, settings_of, stream_config
+from tests.streams.conftest import RedisServer, settings_of, stream_config, worker_in_process
 from tests.support.wait import wait_for
 
 BAD: list[dict[str, str]] = [
@@ -47,18 +42,8 @@ async def test_malformed_entries_go_to_the_dead_letters_and_the_worker_goes_on(
     for fields in BAD:
         await rclient.xadd(stream, fields)  # type: ignore[arg-type]
     await rclient.xadd(stream, _good("这个多少钱", "g2"))
-    registry = CollectorRegistry()
-    metrics = Metrics(registry)
-    worker = StreamWorker(
-        rclient,
-        settings.streams,
-        shard_graphs(settings, analyzer, metrics),
-        metrics=metrics,
-        streams=StreamMetrics(registry),
-        window=1000,
-    )
-    task = asyncio.create_task(worker.run())
-    try:
+    async with worker_in_process(rclient, settings, analyzer) as running:
+        worker, task, registry = running.worker, running.task, running.registry
         await wait_for(lambda: worker.processed >= 2, 30, what="both good entries processed")
         dead = await rclient.xrange(keys.dead, "-", "+")
         assert len(dead) == len(BAD)
@@ -84,7 +69,3 @@ async def test_malformed_entries_go_to_the_dead_letters_and_the_worker_goes_on(
             for v in json.loads(f[b"d"]).get("verdicts", ())
         ]
         assert verdicts == ["g1", "g2"]
-    finally:
-        worker.stop()
-        await task
-        await worker.release_all()

@@ -15,7 +15,6 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from roomwatch.compose.gateway import Gateway
 from roomwatch.config import settings_from_dict
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
@@ -24,11 +23,8 @@ from tests.streams.conftest import (
     RECORDING,
     Outcome,
     RedisServer,
-    settings_of,
-    start_worker,
-    stop,
+    deployment,
     stream_config,
-    write_config,
 )
 from tests.streams.test_actions import WsClient, connect
 from tests.support.wait import wait_for
@@ -106,18 +102,8 @@ async def test_the_moderator_sees_the_same_review_queue_on_the_gateway_as_on_ser
     assert served_reply["type"] == "ack", served_reply
 
     # The gateway and a worker, fed the same recording.
-    config = write_config(tmp_path / "rw.toml", raw)
-    prefix = raw["streams"]["prefix"]
-    worker = start_worker(config, "w1", tmp_path / "w1.log")
-    gateway = Gateway(settings_of(raw))
-    try:
-
-        async def holds_all() -> bool:
-            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
-            return owners == {b"w1"}
-
-        await wait_for(holds_all, 60, what="the worker to hold every shard")
-        await gateway.start()
+    async with deployment(tmp_path, rclient, raw) as d:
+        gateway = d.gateway
         await wait_for(lambda: gateway.review.fed >= expected, 120, what="the gateway's verdicts")
         assert gateway.review.fed == expected
         on_gateway = await snapshot(gateway.url)
@@ -158,8 +144,3 @@ async def test_the_moderator_sees_the_same_review_queue_on_the_gateway_as_on_ser
             ), rows
             again = await decide(mod, first)
             assert again["type"] == "error" and again["error"] == "not_found", again
-    finally:
-        try:
-            await gateway.close()
-        finally:
-            stop(worker)

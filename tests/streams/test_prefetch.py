@@ -11,17 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from roomwatch.compose.worker import shard_graphs
 from roomwatch.core.record import Comment
-from roomwatch.metrics import Metrics, StreamMetrics
 from roomwatch.streams.layout import GROUP, Keys, encode_entry, fields_of, shard_of
 from roomwatch.streams.prefetch import ReadAhead
-from roomwatch.streams.worker import StreamWorker
-from tests.streams.conftest import RedisServer, settings_of, stream_config
+from tests.streams.conftest import (
+    InProcess,
+    RedisServer,
+    settings_of,
+    stream_config,
+    worker_in_process,
+)
 from tests.support.wait import wait_for
 
 TS = 1_764_115_200.0
@@ -41,20 +43,26 @@ async def _verdict_keys(client: Redis, keys: Keys) -> list[str]:
     ]
 
 
+async def _add(client: Redis, stream: str, n: int) -> None:
+    """``n`` entries of room-a (a shard's one room) on ``stream``."""
+    for i in range(n):
+        await client.xadd(stream, _entry("room-a", i))  # type: ignore[arg-type]
+
+
+async def _deliver(client: Redis, stream: str, n: int) -> None:
+    """``n`` entries of room-a on ``stream``, and the worker's read of them under way."""
+    await _add(client, stream, n)
+    await wait_for(lambda: _pending(client, stream), what="entries delivered")
+
+
 async def _pending(client: Redis, stream: str) -> int:
     return int((await client.xpending(stream, GROUP))["pending"])
-
-
-class Running:
-    def __init__(self, worker: StreamWorker, task: asyncio.Task[None]) -> None:
-        self.worker = worker
-        self.task = task
 
 
 @pytest.fixture
 async def running(
     tmp_path: Path, redis_server: RedisServer, rclient: Redis, analyzer: Any, request: Any
-) -> AsyncIterator[Running]:
+) -> AsyncIterator[InProcess]:
     """A worker in this process on ``shards`` shards, reading ``batch_max`` entries a time."""
     shards, batch_max = request.param
     settings = settings_of(
@@ -62,28 +70,14 @@ async def running(
             tmp_path, redis_server.url, shards=shards, batch_max=batch_max, lease_ttl_s=30.0
         )
     )
-    registry = CollectorRegistry()
-    metrics = Metrics(registry)
-    worker = StreamWorker(
-        rclient,
-        settings.streams,
-        shard_graphs(settings, analyzer, metrics),
-        metrics=metrics,
-        streams=StreamMetrics(registry),
-        window=1000,
-    )
-    task = asyncio.create_task(worker.run())
-    try:
+    async with worker_in_process(rclient, settings, analyzer) as running:
+        worker = running.worker
         await wait_for(lambda: len(worker.owned) == shards, 30, what="every shard owned")
-        yield Running(worker, task)
-    finally:
-        worker.stop()
-        await task
-        await worker.release_all()
+        yield running
 
 
 @pytest.mark.parametrize("running", [(2, 4)], indirect=True)
-async def test_reading_ahead_keeps_each_shards_order(running: Running, rclient: Redis) -> None:
+async def test_reading_ahead_keeps_each_shards_order(running: InProcess, rclient: Redis) -> None:
     worker = running.worker
     keys = worker.keys
     rooms = [f"room-{i}" for i in range(6)]
@@ -107,16 +101,14 @@ async def test_reading_ahead_keeps_each_shards_order(running: Running, rclient: 
 
 @pytest.mark.parametrize("running", [(1, 3)], indirect=True)
 async def test_a_batch_held_when_the_lease_is_lost_is_not_committed(
-    running: Running, rclient: Redis
+    running: InProcess, rclient: Redis
 ) -> None:
     worker = running.worker
     keys = worker.keys
     stream = keys.input(0)
     async with worker._lock:
-        for i in range(9):
-            await rclient.xadd(stream, _entry("room-a", i))  # type: ignore[arg-type]
         # One read's batch waits for the lock; the next read was delivered meanwhile.
-        await wait_for(lambda: _pending(rclient, stream), what="entries delivered")
+        await _deliver(rclient, stream, 9)
         # One read taken (its batch waits for the lock) and the next one under way.
         await wait_for(lambda: worker._reads.holding(0) == 2, what="a batch held, one ahead")
         held = await _pending(rclient, stream)
@@ -134,15 +126,13 @@ async def test_a_batch_held_when_the_lease_is_lost_is_not_committed(
 
 @pytest.mark.parametrize("running", [(1, 3)], indirect=True)
 async def test_a_shard_given_back_holds_no_delivered_entry(
-    running: Running, rclient: Redis
+    running: InProcess, rclient: Redis
 ) -> None:
     worker = running.worker
     keys = worker.keys
     stream = keys.input(0)
     async with worker._lock:
-        for i in range(6):
-            await rclient.xadd(stream, _entry("room-a", i))  # type: ignore[arg-type]
-        await wait_for(lambda: _pending(rclient, stream), what="entries delivered")
+        await _deliver(rclient, stream, 6)
         giving = asyncio.create_task(worker._give_back(0))
         await wait_for(lambda: 0 in worker._leaving, what="the shard is leaving")
     await giving
@@ -156,7 +146,7 @@ async def test_a_shard_given_back_holds_no_delivered_entry(
 
 @pytest.mark.parametrize("running", [(1, 100)], indirect=True)
 async def test_entries_delivered_with_a_lost_reply_are_read_again(
-    running: Running, rclient: Redis
+    running: InProcess, rclient: Redis
 ) -> None:
     worker = running.worker
     keys = worker.keys
@@ -208,15 +198,14 @@ async def test_a_failed_read_turns_to_the_consumers_own_pending_entries(
 
 @pytest.mark.parametrize("running", [(1, 100)], indirect=True)
 async def test_below_saturation_the_next_read_waits_for_the_batch(
-    running: Running, rclient: Redis
+    running: InProcess, rclient: Redis
 ) -> None:
     # A read ahead would return the first entry to arrive: batches of one, the
     # dearest per record. A read that came back short means there is no backlog.
     worker = running.worker
     stream = worker.keys.input(0)
     async with worker._lock:
-        for i in range(2):
-            await rclient.xadd(stream, _entry("room-a", i))  # type: ignore[arg-type]
+        await _add(rclient, stream, 2)
         await wait_for(
             lambda: (worker._reads.holding(0) == 1 and not worker._reads.issued) or None,
             what="a short read taken, none ahead",

@@ -15,19 +15,16 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from roomwatch.compose.gateway import Gateway
 from roomwatch.streams.layout import GROUP, shard_of
 from tests.streams.conftest import (
     RECORDING,
     Outcome,
     RedisServer,
+    deployment,
     host_items,
     read_outcome,
-    settings_of,
-    start_worker,
     stop,
     stream_config,
-    write_config,
 )
 from tests.support.wait import wait_for
 
@@ -63,29 +60,30 @@ def _assert_same(got: Outcome, total: int, embedded: Outcome) -> None:
     assert embedded.alerts, "the recording should raise alerts (else this compares nothing)"
 
 
+def _assert_rebuilt(log_path: Path) -> None:
+    """The survivor rebuilt the room's state from the shard's history."""
+    log = log_path.read_text()
+    rebuilt = re.findall(rf"took shard {SHARD} over \(rebuilt from (\d+) entries", log)
+    assert any(int(n) > 0 for n in rebuilt), log[-2000:]
+
+
 async def _run(
     tmp_path: Path,
     redis_server: RedisServer,
     rclient: Redis,
     embedded_host: dict[str, Any],
     *,
-    kill_one: bool,
+    kill_one: bool = False,
+    stop_after: bool = False,
 ) -> tuple[Outcome, int, dict[str, Any]]:
+    """``kill_one``: the room's worker gets ``kill -9`` mid-stream; ``stop_after``: it
+    is stopped (cleanly) once every entry is processed, and the other takes over."""
     # Small batches: the one room's shard takes a while, so a kill lands mid-stream.
     raw = stream_config(tmp_path, redis_server.url, replay=RECORDING, batch_max=64)
     prefix = raw["streams"]["prefix"]
-    config = write_config(tmp_path / "rw.toml", raw)
-    workers = [start_worker(config, f"w{i}", tmp_path / f"w{i}.log") for i in (1, 2)]
-    gateway = None
-    try:
-        # Both workers hold shards before the first record arrives.
-        async def both_hold() -> bool:
-            owners = {await rclient.get(f"{prefix}:lease:{k}") for k in range(4)}
-            return owners == {b"w1", b"w2"}
-
-        await wait_for(both_hold, 60, what="each worker to hold shards")
-        gateway = Gateway(settings_of(raw))
-        await gateway.start()
+    # Both workers hold shards before the first record arrives.
+    async with deployment(tmp_path, rclient, raw, workers=("w1", "w2")) as d:
+        gateway = d.gateway
         info: dict[str, Any] = {}
         if kill_one:
             # Mid-stream: some of the room's verdicts are out, more are to come.
@@ -94,11 +92,10 @@ async def _run(
 
             await wait_for(some_out, 60, what="the first outputs")
             owner = await rclient.get(f"{prefix}:lease:{SHARD}")
-            victim = workers[0] if owner == b"w1" else workers[1]
-            info["survivor"] = "w2" if owner == b"w1" else "w1"
+            victim, info["survivor"] = ("w1", "w2") if owner == b"w1" else ("w2", "w1")
             info["left"] = not await _all_processed(rclient, prefix, 4)
-            victim.send_signal(signal.SIGKILL)
-            victim.wait(10)
+            d.workers[victim].send_signal(signal.SIGKILL)
+            d.workers[victim].wait(10)
         expected = 5000  # at least; the exact count is the embedded one (compared below)
         await wait_for(
             lambda: gateway.producer.processed >= expected and not len(gateway.producer.spool),
@@ -110,6 +107,17 @@ async def _run(
             return await _all_processed(rclient, prefix, 4)
 
         await wait_for(settled, 120, what="every entry processed and acknowledged")
+        if stop_after:
+            # No record comes after the hand-over: the room's views must come from the
+            # survivor's rebuilt state (what the old owner had not sent left with it).
+            owner = await rclient.get(f"{prefix}:lease:{SHARD}")
+            victim, info["survivor"] = ("w1", "w2") if owner == b"w1" else ("w2", "w1")
+            stop(d.workers[victim])
+
+            async def survivor_holds() -> bool:
+                return await rclient.get(f"{prefix}:lease:{SHARD}") == info["survivor"].encode()
+
+            await wait_for(survivor_holds, 30, what="the other worker to take the room's shard")
 
         # What a browser that connects now is shown: the gateway's views,
         # kept from the events it published.
@@ -126,22 +134,13 @@ async def _run(
         with contextlib.suppress(AssertionError):
             await wait_for(views_settled, 20, what="the workers' last views")
         got, total = await read_outcome(rclient, prefix)
-        claimed = await rclient.get(f"{prefix}:done:0")
-        info["done0"] = claimed
         return got, total, info
-    finally:
-        try:
-            if gateway is not None:
-                await gateway.close()
-        finally:
-            for w in workers:
-                stop(w)
 
 
 async def test_two_workers_produce_every_verdict_once_and_the_embedded_outcome(
     tmp_path: Path, redis_server: RedisServer, rclient: Redis, embedded: Outcome
 ) -> None:
-    got, total, _ = await _run(tmp_path, redis_server, rclient, embedded.host, kill_one=False)
+    got, total, _ = await _run(tmp_path, redis_server, rclient, embedded.host)
     _assert_same(got, total, embedded)
 
 
@@ -152,6 +151,14 @@ async def test_a_killed_worker_is_taken_over_with_nothing_lost_or_doubled(
     assert info["left"], "the worker was killed after everything was processed"
     _assert_same(got, total, embedded)
     # The survivor rebuilt the room's state from the shard's history, then went on.
-    log = (tmp_path / f"{info['survivor']}.log").read_text()
-    rebuilt = re.findall(rf"took shard {SHARD} over \(rebuilt from (\d+) entries", log)
-    assert any(int(n) > 0 for n in rebuilt), log[-2000:]
+    _assert_rebuilt(tmp_path / f"{info['survivor']}.log")
+
+
+async def test_a_shard_handed_over_after_its_last_records_still_gets_the_rooms_views(
+    tmp_path: Path, redis_server: RedisServer, rclient: Redis, embedded: Outcome
+) -> None:
+    """The workers' own snapshots, not only the gateway's event-built views: a
+    new owner sends the views of the rooms it rebuilt (streams/shard.py)."""
+    got, total, info = await _run(tmp_path, redis_server, rclient, embedded.host, stop_after=True)
+    _assert_same(got, total, embedded)
+    _assert_rebuilt(tmp_path / f"{info['survivor']}.log")

@@ -34,7 +34,7 @@ from prometheus_client import CollectorRegistry
 from roomwatch.assets import asset_dir
 from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import Graph
-from roomwatch.compose.serve import open_recorder
+from roomwatch.compose.serve import async_handler, open_recorder
 from roomwatch.compose.sources import build_sources
 from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
@@ -160,7 +160,8 @@ class Gateway:
         self.moderation.emit = self._publish
         self.fanout.verdict_listeners.append(self.review.verdicts)
         self.hub.set_snapshot("stream", self.moderation.snapshot)
-        self.hub.set_handler("stream", self._moderate)
+        # The stream channel's actions, as serve's handler (compose/serve.attach_hub).
+        self.hub.set_handler("stream", async_handler(self._publish, self.moderation.handle))
         self.store: Store | None = None
         self.recorder: Recorder | None = None
         self.port: int | None = None
@@ -183,12 +184,6 @@ class Gateway:
     def _publish(self, events: Iterable[Publish]) -> None:
         for event in events:
             self.hub.publish(event.channel, event.room, event.message)
-
-    async def _moderate(self, client: Any, message: Any) -> dict[str, Any]:
-        """The ``stream`` channel's actions, as serve's handler (compose/serve.attach_hub)."""
-        handled = await self.moderation.handle(client, message)
-        self._publish(handled.events)
-        return handled.reply
 
     async def _open(self, stack: contextlib.AsyncExitStack) -> None:
         settings = self.settings

@@ -34,7 +34,15 @@ from roomwatch.sinks.recorder import Recorder
 from roomwatch.stages.events import Handled, Publish
 from roomwatch.store import Store
 
-__all__ = ["TICK_S", "attach_hub", "attach_store", "open_recorder", "run_ticker"]
+__all__ = [
+    "TICK_S",
+    "async_handler",
+    "attach_hub",
+    "attach_store",
+    "open_recorder",
+    "run_ticker",
+    "sync_handler",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -53,35 +61,42 @@ def attach_hub(graph: Graph, hub: Hub) -> None:
     graph.sink = publish
     if graph.triage is not None:
         hub.set_snapshot("host", graph.triage.snapshot)
-        hub.set_handler("host", _sync_handler(graph, graph.triage.handle))
+        hub.set_handler("host", sync_handler(graph.forward, graph.triage.handle))
     if graph.flag is not None:
         hub.set_snapshot("moderator", graph.flag.snapshot)
     if graph.alerts is not None:
         hub.set_snapshot("alerts", graph.alerts.snapshot)
-        hub.set_handler("alerts", _sync_handler(graph, graph.alerts.handle))
+        hub.set_handler("alerts", sync_handler(graph.forward, graph.alerts.handle))
     if graph.moderation is not None:
         graph.moderation.emit = publish
         hub.set_snapshot("stream", graph.moderation.snapshot)
-        hub.set_handler("stream", _async_handler(graph, graph.moderation.handle))
+        hub.set_handler("stream", async_handler(graph.forward, graph.moderation.handle))
 
 
-def _sync_handler(
-    graph: Graph, handle: Callable[[Client, Mapping[str, Any]], Handled]
+def sync_handler(
+    forward: Callable[[Iterable[Publish]], None],
+    handle: Callable[[Client, Mapping[str, Any]], Handled],
 ) -> ActionHandler:
+    """A channel's hub handler: the stage handles the action, its events go to ``forward``."""
+
     async def run(client: Client, message: Mapping[str, Any]) -> dict[str, Any]:
         handled = handle(client, message)
-        graph.forward(handled.events)
+        forward(handled.events)
         return handled.reply
 
     return run
 
 
-def _async_handler(
-    graph: Graph, handle: Callable[[Client, Mapping[str, Any]], Awaitable[Handled]]
+def async_handler(
+    forward: Callable[[Iterable[Publish]], None],
+    handle: Callable[[Client, Mapping[str, Any]], Awaitable[Handled]],
 ) -> ActionHandler:
+    """As :func:`sync_handler`, for a stage whose ``handle`` is a coroutine (moderation's;
+    the gateway registers the same for its ``stream`` channel)."""
+
     async def run(client: Client, message: Mapping[str, Any]) -> dict[str, Any]:
         handled = await handle(client, message)
-        graph.forward(handled.events)
+        forward(handled.events)
         return handled.reply
 
     return run

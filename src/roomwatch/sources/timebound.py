@@ -47,10 +47,12 @@ __all__ = [
     "MAX_TS",
     "REASON",
     "UNSTAMPED",
+    "Guard",
     "ReplayBound",
     "TimeGuard",
     "Trusted",
     "check_ts",
+    "guarded",
 ]
 
 #: The latest ``ts`` accepted anywhere: 2100-01-01T00:00:00Z.
@@ -60,6 +62,8 @@ REASON: Final = "ts_out_of_range"
 #: What live sources pass as ``received_at``: a record without ``ts`` comes
 #: out of the parser with this (NaN) and :class:`TimeGuard` stamps it.
 UNSTAMPED: Final = math.nan
+#: ``guard(comment, source, trusted)``: :meth:`TimeGuard.admit`, as a sink holds it.
+Guard = Callable[[Comment, str, bool], Comment | RecordError]
 #: Wall seconds without a record after which a room's receive clock is forgotten.
 _FORGET_S: Final = 6 * 3600.0
 _PRUNE_EVERY: Final = 4096
@@ -108,6 +112,31 @@ def check_ts(
             field="ts",
         )
     return None
+
+
+def guarded(
+    guard: Guard | None,
+    comment: Comment,
+    source: str,
+    *,
+    admitted: bool = False,
+    trusted: bool = False,
+    clock: Callable[[], float] = time.time,
+) -> Comment | RecordError:
+    """The admission step of a sink (the pipeline, the gateway's producer).
+
+    ``comment`` as ``guard`` admits it (stamped if it had no ``ts``), or the
+    error to reject it with (the sink counts it with
+    ``Metrics.rejected(source, error.reason)``). ``admitted``: the sink's
+    ``admit`` checked it already (``/ingest`` answers per record), so it is
+    not checked twice. An unstamped record not checked here gets the wall
+    clock.
+    """
+    if guard is not None and not admitted:
+        return guard(comment, source, trusted)
+    if math.isnan(comment.ts):
+        return dataclasses.replace(comment, ts=clock())
+    return comment
 
 
 class TimeGuard:

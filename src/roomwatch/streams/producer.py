@@ -13,12 +13,9 @@ room's state is.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import json
 import logging
-import math
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +27,7 @@ from roomwatch.core.dedupe import IdWindow
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
 from roomwatch.metrics import Metrics, StreamMetrics
+from roomwatch.sources.timebound import Guard, guarded
 from roomwatch.stages.clock import Pace
 from roomwatch.streams.cancel import cancel_and_wait
 from roomwatch.streams.layout import Keys, dumps, encode_entry, fields_of, shard_of
@@ -52,7 +50,7 @@ class StreamProducer:
         metrics: Metrics,
         streams: StreamMetrics,
         pace: Pace,
-        guard: Callable[[Comment, str, bool], Comment | RecordError] | None,
+        guard: Guard | None,
         dedupe_window: int = 0,
     ) -> None:
         self.redis = redis
@@ -92,7 +90,7 @@ class StreamProducer:
         self._taps.append(tap)
 
     def admit(self, comment: Comment, source: str) -> Comment | RecordError:
-        return comment if self.guard is None else self.guard(comment, source, False)
+        return guarded(self.guard, comment, source)
 
     async def put(self, comment: Comment, source: str, *, trusted: bool = False) -> bool:
         """A source's record: waits while the spool is full (backpressure), never drops it."""
@@ -106,14 +104,11 @@ class StreamProducer:
     ) -> str:
         """``accepted``, ``rejected`` or ``duplicate``; raises :class:`SpoolFull`
         (counted) when full."""
-        if self.guard is not None and not admitted:
-            checked = self.guard(comment, source, trusted)
-            if isinstance(checked, RecordError):
-                await self.reject(checked, source)
-                return "rejected"
-            comment = checked
-        elif math.isnan(comment.ts):
-            comment = dataclasses.replace(comment, ts=time.time())
+        checked = guarded(self.guard, comment, source, admitted=admitted, trusted=trusted)
+        if isinstance(checked, RecordError):
+            await self.reject(checked, source)
+            return "rejected"
+        comment = checked
         if self.spool.full:
             self._m.spool_refused.inc()
             raise SpoolFull(f"the gateway's spool holds {self.spool.max_entries} records")

@@ -208,7 +208,11 @@ class ShardRun:
             out.keys.clear()
             out.suppress = False
         if rebuild:
-            out.rooms.clear()
+            # The rebuilt rooms' views go out with the next output: the old
+            # owner's last ones may be up to VIEWS_EVERY_S behind the state
+            # rebuilt here, and a room with no new records would keep them.
+            self._dirty |= out.rooms
+            out.rooms = set()
             return {}
         return self.take()
 
