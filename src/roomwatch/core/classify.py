@@ -86,7 +86,10 @@ _QUESTION = LABELS.index("question")
 # An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
 # model gives question at least this probability; a rhetorical cue without an
 # ask takes a question verdict back to chatter (see Classifier.predict_batch).
-_ASK_MIN_PROB = 0.1
+# The bar is low (stop 15: 0.1 → 0.02): on real barrage the model gives wh-asks
+# it never saw ("X做啥的", "抽了多少年烟了") under 0.1, while the cue is the
+# evidence a person points at; the rhetoric cues keep the musings out.
+_ASK_MIN_PROB = 0.02
 # A question verdict whose only evidence is a sentence-final particle or a
 # question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
 # "X吗" and "X？" are as often echoes, guesses and exclamations as asks.
@@ -102,6 +105,10 @@ _ANCHORLESS_MIN_PROB = 0.95
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
+_FEATURE = "feature:+"
+# One person pointed at by gender ("这女的", "那个男生"): about an individual,
+# unlike COLD's group remarks ("男的都…"), so naming them is no insult.
+_ONE_PERSON = re.compile(r"(?:这|那)(?:个|位)?(?:女的|男的|女人|男人|女生|男生)")
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
 # verdict whose only question evidence is "?" and whose text is one word
@@ -154,6 +161,18 @@ def stack_abuse(
     p = np.clip(main_abuse, 1e-9, 1.0 - 1e-9)
     z = a * np.log(p / (1.0 - p)) + b * abuse_logit + c
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def _names_only(targets: CueList, reasons: list[str]) -> bool:
+    """Whether every n-gram shown for an abuse verdict is itself a target word
+    ("女的", "男的", "这种人"): the text names someone but the model found
+    nothing said about them that a person would call an insult."""
+    grams = [
+        r[len(_FEATURE) :].replace(" ", "").strip("^$")
+        for r in reasons
+        if r.startswith(_FEATURE) and not r.startswith(_FEATURE + "lex:")
+    ]
+    return bool(grams) and all(targets.covers(g) for g in grams)
 
 
 def _lone_word_with_mark(hits: Sequence[Hit], text: str) -> bool:
@@ -430,7 +449,11 @@ class Classifier:
                 if any(h.evidence in label_evidence for h in hits[i]):
                     continue
                 found = cue_list.find(normalized[i].text)
-                if found is None:
+                if found is None or (
+                    label == _ABUSE
+                    and _ONE_PERSON.search(normalized[i].text) is not None
+                    and _names_only(cue_list, top[i])
+                ):
                     evidenced[i] = False
                 else:
                     aimed[i] = prefix + found
