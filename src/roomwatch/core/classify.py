@@ -105,10 +105,14 @@ _ANCHORLESS_MIN_PROB = 0.95
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
-_FEATURE = "feature:+"
-# One person pointed at by gender ("这女的", "那个男生"): about an individual,
-# unlike COLD's group remarks ("男的都…"), so naming them is no insult.
+# One person pointed at by gender ("这女的", "那个男生"). The abuse head learnt
+# these words from COLD's gender remarks and the generator's abuse rows; an
+# n-gram abuse verdict on such a text stands only if the features outside the
+# phrase (what is said about the person) add at least this much to the abuse
+# score: "这女的不一般" names someone and says nothing against them (~0.4),
+# "这男的说话像狗一样" does (~4.6).
 _ONE_PERSON = re.compile(r"(?:这|那)(?:个|位)?(?:女的|男的|女人|男人|女生|男生)")
+_SAID_OF_PERSON_MIN = 0.5
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
 # verdict whose only question evidence is "?" and whose text is one word
@@ -161,18 +165,6 @@ def stack_abuse(
     p = np.clip(main_abuse, 1e-9, 1.0 - 1e-9)
     z = a * np.log(p / (1.0 - p)) + b * abuse_logit + c
     return np.asarray(1.0 / (1.0 + np.exp(-z)))
-
-
-def _names_only(targets: CueList, reasons: list[str]) -> bool:
-    """Whether every n-gram shown for an abuse verdict is itself a target word
-    ("女的", "男的", "这种人"): the text names someone but the model found
-    nothing said about them that a person would call an insult."""
-    grams = [
-        r[len(_FEATURE) :].replace(" ", "").strip("^$")
-        for r in reasons
-        if r.startswith(_FEATURE) and not r.startswith(_FEATURE + "lex:")
-    ]
-    return bool(grams) and all(targets.covers(g) for g in grams)
 
 
 def _lone_word_with_mark(hits: Sequence[Hit], text: str) -> bool:
@@ -449,10 +441,10 @@ class Classifier:
                 if any(h.evidence in label_evidence for h in hits[i]):
                     continue
                 found = cue_list.find(normalized[i].text)
+                person = _ONE_PERSON.search(normalized[i].text) if label == _ABUSE else None
                 if found is None or (
-                    label == _ABUSE
-                    and _ONE_PERSON.search(normalized[i].text) is not None
-                    and _names_only(cue_list, top[i])
+                    person is not None
+                    and self._abuse_beyond(x, i, person.group(0)) < _SAID_OF_PERSON_MIN
                 ):
                     evidenced[i] = False
                 else:
@@ -478,6 +470,27 @@ class Classifier:
         return assemble(
             LABELS, chosen, probs, polarity, hits, normalized, top, (cued, aimed, weak), self._names
         )
+
+    def _abuse_beyond(self, x: Rows, i: int, phrase: str) -> float:
+        """Row ``i``'s positive contributions to the abuse score from n-grams and
+        characters that are neither part of ``phrase`` nor a target word
+        themselves (男的, 这种: naming more people is no insult either);
+        lexicon evidence aside."""
+        start, stop = int(x.indptr[i]), int(x.indptr[i + 1])
+        idx = x.indices[start:stop]
+        a, b, _ = self._stack
+        contrib = x.data[start:stop] * (
+            a * self._weights[idx, _ABUSE] + b * self._weights[idx, _COL_ABUSE]
+        )
+        first_evidence = self._featurizer.n_features - len(EVIDENCE)
+        name = self._featurizer.name
+        total = 0.0
+        for j, c in zip(idx.tolist(), contrib.tolist(), strict=True):
+            if c > 0.0 and j < first_evidence:
+                gram = name(j).strip("\x02\x03").replace(" ", "")
+                if gram not in phrase and not self._targets.covers(gram):
+                    total += c
+        return total
 
     def _top_features(self, x: Rows, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
         """The strongest positive contributions to each row's chosen label (no single
