@@ -226,7 +226,7 @@ def test_a_backreference_keeps_its_meaning_whatever_lines_come_before() -> None:
     ["会不会是他搞错了", "哥哥是不是比上次瘦", "刚才是下雨了吗", "这就是传说中的高手吗",
      "你忘了自己是谁了吗", "老板说什么就是什么", "这首歌有什么魔力", "哪里哪里，过奖了",
      "路人甲：这是啥", "怎么三个人抢一个", "咋有种熟悉的感觉呢", "我看看能不能抢到",
-     "这是啥？？？", "买这么多干啥"],
+     "这是啥？？？", "买这么多干啥", "什么东西", "啥玩意"],
 )  # fmt: skip
 def test_guesses_quotes_and_exclamations_are_rhetoric(cues: AskCues, text: str) -> None:
     # The guide: a guess about what is on screen (是不是胖了), quotes of dialogue,
