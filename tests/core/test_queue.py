@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import re
@@ -648,6 +649,23 @@ def test_distinct_askers_stay_exact_up_to_the_cap_then_estimated(tokenizer: Any)
     (item,) = queue.snapshot()
     assert item.count == 4000
     assert abs(item.askers - 2000) <= 2000 * 0.05
+
+
+def test_an_item_asked_by_many_viewers_holds_a_bounded_number_of_keys(tokenizer: Any) -> None:
+    # Asker keys are held as received; past max_askers only the bitmap
+    # grows (not at all). The soak's climb was 7,000 items filling 256 keys.
+    room = Room(tokenizer, QueueConfig(update_interval_s=0))
+    queue = room.queue
+    for n in range(5000):
+        comment = Comment(room=ROOM, text="包邮吗", ts=100.0, user=User(id=f"viewer-{n:06d}"))
+        queue.add(comment, "包邮吗", ("包邮", "吗"), 0.9, 100.0)
+    (item,) = queue.snapshot()
+    assert abs(item.askers - 5000) <= 5000 * 0.03
+    del comment
+    gc.collect()
+    held = {o for o in gc.get_referents(*gc.get_objects()) if isinstance(o, str)}
+    # 32 held exactly, give or take the newest ask's; 256 before.
+    assert len({o for o in held if o.startswith("viewer-")}) < 40
 
 
 def test_anonymous_asks_count_as_distinct_askers(room: Room) -> None:
