@@ -65,33 +65,6 @@ def test_ngram_abuse_with_a_target_shows_it(analyzer: Analyzer) -> None:
         assert f"target:{target}" in reasons
 
 
-@pytest.mark.parametrize("text", ["这女的不一般", "这男的真能吃", "这个女人挺能干", "这男的力气大"])
-def test_naming_one_person_by_gender_is_no_insult(analyzer: Analyzer, text: str) -> None:
-    # The abuse head rests these on the gender noun alone (女的, 男的: COLD's group
-    # remarks); pointed at one person and with little said against them (the rest
-    # of the text adds under 0.5 to the abuse score), they are chatter. Before
-    # stop 15 they were abuse with target:女的 and the like.
-    ((label, reasons),) = _judge(analyzer, [text])
-    assert label == "chatter", reasons
-    assert "weak:abuse" in reasons
-
-
-@pytest.mark.parametrize(
-    "text", ["这男的说话像狗一样!", "盼着这女的全家暴毙啦!!", "这女的这种沙 雕 玩 意也配卖东西"]
-)
-def test_an_insult_said_of_one_person_stays_abuse(analyzer: Analyzer, text: str) -> None:
-    # What is said outside "这男的" (狗, 暴毙, 沙雕 ...) carries the abuse score: the
-    # person rule must not take these (generated test rows) off the review queue.
-    ((label, reasons),) = _judge(analyzer, [text])
-    assert label == "abuse", reasons
-
-
-def test_covers_needs_the_whole_text(targets: CueList) -> None:
-    assert targets.covers("女的") and targets.covers("这个")
-    assert not targets.covers("女的不一般")
-    assert not CueList("empty", []).covers("女的")
-
-
 def test_lexicon_insults_need_no_target(analyzer: Analyzer) -> None:
     for label, reasons in _judge(analyzer, ["狗官", "傻逼", "长成这样也好意思露脸"]):
         assert label == "abuse", reasons

@@ -86,10 +86,7 @@ _QUESTION = LABELS.index("question")
 # An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
 # model gives question at least this probability; a rhetorical cue without an
 # ask takes a question verdict back to chatter (see Classifier.predict_batch).
-# The bar is low (stop 15: 0.1 → 0.02): on real barrage the model gives wh-asks
-# it never saw ("X做啥的", "抽了多少年烟了") under 0.1, while the cue is the
-# evidence a person points at; the rhetoric cues keep the musings out.
-_ASK_MIN_PROB = 0.02
+_ASK_MIN_PROB = 0.1
 # A question verdict whose only evidence is a sentence-final particle or a
 # question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
 # "X吗" and "X？" are as often echoes, guesses and exclamations as asks.
@@ -105,14 +102,6 @@ _ANCHORLESS_MIN_PROB = 0.95
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
-# One person pointed at by gender ("这女的", "那个男生"). The abuse head learnt
-# these words from COLD's gender remarks and the generator's abuse rows; an
-# n-gram abuse verdict on such a text stands only if the features outside the
-# phrase (what is said about the person) add at least this much to the abuse
-# score: "这女的不一般" names someone and says nothing against them (~0.4),
-# "这男的说话像狗一样" does (~4.6).
-_ONE_PERSON = re.compile(r"(?:这|那)(?:个|位)?(?:女的|男的|女人|男人|女生|男生)")
-_SAID_OF_PERSON_MIN = 0.5
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
 # verdict whose only question evidence is "?" and whose text is one word
@@ -441,11 +430,7 @@ class Classifier:
                 if any(h.evidence in label_evidence for h in hits[i]):
                     continue
                 found = cue_list.find(normalized[i].text)
-                person = _ONE_PERSON.search(normalized[i].text) if label == _ABUSE else None
-                if found is None or (
-                    person is not None
-                    and self._abuse_beyond(x, i, person.group(0)) < _SAID_OF_PERSON_MIN
-                ):
+                if found is None:
                     evidenced[i] = False
                 else:
                     aimed[i] = prefix + found
@@ -470,27 +455,6 @@ class Classifier:
         return assemble(
             LABELS, chosen, probs, polarity, hits, normalized, top, (cued, aimed, weak), self._names
         )
-
-    def _abuse_beyond(self, x: Rows, i: int, phrase: str) -> float:
-        """Row ``i``'s positive contributions to the abuse score from n-grams and
-        characters that are neither part of ``phrase`` nor a target word
-        themselves (男的, 这种: naming more people is no insult either);
-        lexicon evidence aside."""
-        start, stop = int(x.indptr[i]), int(x.indptr[i + 1])
-        idx = x.indices[start:stop]
-        a, b, _ = self._stack
-        contrib = x.data[start:stop] * (
-            a * self._weights[idx, _ABUSE] + b * self._weights[idx, _COL_ABUSE]
-        )
-        first_evidence = self._featurizer.n_features - len(EVIDENCE)
-        name = self._featurizer.name
-        total = 0.0
-        for j, c in zip(idx.tolist(), contrib.tolist(), strict=True):
-            if c > 0.0 and j < first_evidence:
-                gram = name(j).strip("\x02\x03").replace(" ", "")
-                if gram not in phrase and not self._targets.covers(gram):
-                    total += c
-        return total
 
     def _top_features(self, x: Rows, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
         """The strongest positive contributions to each row's chosen label (no single

@@ -69,11 +69,6 @@ class CueList:
         rxs = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
         return cls(path.name, rxs)
 
-    def covers(self, text: str) -> bool:
-        """Whether one regex matches the whole of ``text`` (an n-gram that is
-        nothing but a cue word)."""
-        return self._rx is not None and self._rx.fullmatch(text) is not None
-
     def find(self, text: str) -> str | None:
         """The first match in ``text`` (normalised, separators removed), or None."""
         if self._rx is None:
