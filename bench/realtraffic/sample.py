@@ -23,6 +23,10 @@ header excluded):
   then among the rest matching ``ENRICH``), and ``asks-final2`` (200) among
   the rest matching ``ASKS`` (ENRICH's question-form part); labelled before
   stop 14 changed any rule and evaluated once at its end.
+* ``random-final3`` (400) and ``asks-final3`` (200): a third held-out part
+  (stop 15), drawn with ``SEED3`` from the rows in no stratum above (uniform,
+  then among the rest matching ``ASKS``); labelled after that stop's rule
+  changes without looking at a verdict, and evaluated once.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ N_DEV, N_FINAL, N_ENRICHED = 1600, 400, 400
 # first draw, labelled before the round's rule changes and looked at once.
 SEED2 = 20261207
 N_FINAL2, N_ENRICHED_FINAL2, N_ASKS_FINAL2 = 400, 200, 200
+# A third held-out part (stop 15), from rows in no stratum above.
+SEED3 = 20261210
+N_FINAL3, N_ASKS_FINAL3 = 400, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -79,6 +86,12 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     taken.update(enriched2)
     pool3 = [i for i in range(n) if i not in taken and ASKS.search(texts[i])]
     asks2 = random.Random(SEED2 + 2).sample(pool3, N_ASKS_FINAL2)
+    taken.update(asks2)
+    rest3 = [i for i in range(n) if i not in taken]
+    picked3 = random.Random(SEED3).sample(rest3, N_FINAL3)
+    taken.update(picked3)
+    pool4 = [i for i in range(n) if i not in taken and ASKS.search(texts[i])]
+    asks3 = random.Random(SEED3 + 1).sample(pool4, N_ASKS_FINAL3)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
@@ -86,6 +99,8 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         "random-final2": picked2,
         "enriched-final2": enriched2,
         "asks-final2": asks2,
+        "random-final3": picked3,
+        "asks-final3": asks3,
     }
 
 
