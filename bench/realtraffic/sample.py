@@ -72,26 +72,26 @@ def read_texts(path: Path) -> list[str]:
 
 
 def draw(texts: list[str]) -> dict[str, list[int]]:
-    n = len(texts)
-    picked = random.Random(SEED).sample(range(n), N_DEV + N_FINAL)
-    taken = set(picked)
-    pool = [i for i in range(n) if i not in taken and ENRICH.search(texts[i])]
-    enriched = random.Random(SEED + 1).sample(pool, N_ENRICHED)
-    taken.update(enriched)
-    rest = [i for i in range(n) if i not in taken]
-    picked2 = random.Random(SEED2).sample(rest, N_FINAL2)
-    taken.update(picked2)
-    pool2 = [i for i in range(n) if i not in taken and ENRICH.search(texts[i])]
-    enriched2 = random.Random(SEED2 + 1).sample(pool2, N_ENRICHED_FINAL2)
-    taken.update(enriched2)
-    pool3 = [i for i in range(n) if i not in taken and ASKS.search(texts[i])]
-    asks2 = random.Random(SEED2 + 2).sample(pool3, N_ASKS_FINAL2)
-    taken.update(asks2)
-    rest3 = [i for i in range(n) if i not in taken]
-    picked3 = random.Random(SEED3).sample(rest3, N_FINAL3)
-    taken.update(picked3)
-    pool4 = [i for i in range(n) if i not in taken and ASKS.search(texts[i])]
-    asks3 = random.Random(SEED3 + 1).sample(pool4, N_ASKS_FINAL3)
+    taken: set[int] = set()
+
+    def take(seed: int, k: int, pattern: re.Pattern[str] | None = None) -> list[int]:
+        """``k`` rows of no earlier stratum (matching ``pattern``, if given)."""
+        pool = [
+            i
+            for i in range(len(texts))
+            if i not in taken and (pattern is None or pattern.search(texts[i]))
+        ]
+        rows = random.Random(seed).sample(pool, k)
+        taken.update(rows)
+        return rows
+
+    picked = take(SEED, N_DEV + N_FINAL)
+    enriched = take(SEED + 1, N_ENRICHED, ENRICH)
+    picked2 = take(SEED2, N_FINAL2)
+    enriched2 = take(SEED2 + 1, N_ENRICHED_FINAL2, ENRICH)
+    asks2 = take(SEED2 + 2, N_ASKS_FINAL2, ASKS)
+    picked3 = take(SEED3, N_FINAL3)
+    asks3 = take(SEED3 + 1, N_ASKS_FINAL3, ASKS)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
