@@ -212,3 +212,25 @@ async def test_below_saturation_the_next_read_waits_for_the_batch(
         )
         assert worker.processed == 0
     await wait_for(lambda: worker.processed == 2, 30, what="both entries processed")
+
+
+@pytest.mark.parametrize("running", [(1, 8)], indirect=True)
+async def test_a_tick_after_the_lease_is_lost_appends_nothing(
+    running: InProcess, rclient: Redis
+) -> None:
+    # A worker that stalled past its lease: the new owner has the shard, and the
+    # old one's ticker still has views due for a room. They must not land after
+    # the new owner's (the gateway would show the stale room).
+    worker = running.worker
+    keys = worker.keys
+    await _add(rclient, keys.input(0), 4)
+    await wait_for(lambda: worker.processed >= 4, what="the batch processed")
+    async with worker._lock:
+        run = worker.owned[0]
+        before = await rclient.xlen(keys.output)
+        await rclient.set(keys.lease(0), "another-worker")  # _renew_all has not run yet
+        run._dirty.add("room-a")
+        run._views_at = float("-inf")  # views due at the next tick
+    await wait_for(lambda: 0 not in worker.owned, what="the shard dropped by the ticker")
+    assert await rclient.xlen(keys.output) == before
+    assert await rclient.get(keys.lease(0)) == b"another-worker"

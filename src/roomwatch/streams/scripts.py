@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["COMMIT", "RELEASE", "RENEW"]
+__all__ = ["APPEND", "COMMIT", "RELEASE", "RENEW"]
 
 #: KEYS: lease, done, input, output, dead letters.
 #: ARGV: owner, group, last id, (unused: was the output's approximate MAXLEN;
@@ -39,6 +39,15 @@ for i = first, #ARGV do
   end
 end
 return acked
+"""
+
+#: KEYS: lease, output. ARGV: owner, payload. The ticker's append (quiet rooms'
+#: alerts, views, stats): 1 if appended, -1 if the lease is not the owner's, so
+#: a worker that stalled past its lease adds nothing after the new owner's views.
+APPEND: Final = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+redis.call('XADD', KEYS[2], '*', 'd', ARGV[2])
+return 1
 """
 
 #: KEYS: lease. ARGV: owner, ttl ms. 1 if renewed, 0 if the lease is not the owner's.

@@ -49,7 +49,7 @@ from roomwatch.streams.layout import (
     id_le,
 )
 from roomwatch.streams.prefetch import Read, ReadAhead
-from roomwatch.streams.scripts import COMMIT, RELEASE, RENEW
+from roomwatch.streams.scripts import APPEND, COMMIT, RELEASE, RENEW
 from roomwatch.streams.shard import ShardRun
 from roomwatch.streams.trim import trim_shard
 
@@ -98,6 +98,7 @@ class StreamWorker:
         self._commit = redis.register_script(COMMIT)
         self._renew = redis.register_script(RENEW)
         self._release = redis.register_script(RELEASE)
+        self._append = redis.register_script(APPEND)
         self._ttl_ms = int(settings.lease_ttl_s * 1000)
         self.processed = 0
         # gaps: a control entry is applied only if this check passes (its
@@ -465,10 +466,17 @@ class StreamWorker:
                 if self.owned.get(shard) is not run:
                     continue
                 payload = run.tick(stats)
-                if payload:
-                    # (Not capped here: the gateway trims the output, streams/trim.py.)
-                    await self.redis.xadd(self.keys.output, {"d": dumps(payload)})
-                    self._m.appended.labels(self.keys.output).inc()
+                if not payload:
+                    continue
+                # Fenced like a batch's commit: a worker that stalled past its lease
+                # must not append views older than the new owner's. (Not capped here:
+                # the gateway trims the output, streams/trim.py.)
+                keys = [self.keys.lease(shard), self.keys.output]
+                if int(await self._append(keys=keys, args=[self.name, dumps(payload)])) < 0:
+                    logger.warning("worker %s: lost the lease of shard %d", self.name, shard)
+                    self._drop(shard)
+                    continue
+                self._m.appended.labels(self.keys.output).inc()
 
     async def _trim(self) -> None:
         s = self.settings
