@@ -36,7 +36,10 @@ at the end, and say so; it refuses without ``--i-know-this-is-final``.
 ``enriched-final2``, ``asks-final2``; 800 rows labelled in stop 14 before
 any of its rule changes), under the same rule. ``--split final3``
 (``random-final3``, ``asks-final3``; 600 rows drawn and labelled in stop 15
-after its rule changes, without looking at a verdict) likewise.
+after its rule changes, without looking at a verdict) likewise, and
+``--split final4`` (``random-final4``, ``asks-final4``, ``enriched-final4``;
+800 rows drawn and labelled in stop 16 before any of its rules was evaluated
+on them).
 
 ``--shares [N]`` classifies the whole file (or N random rows, fixed seed) and
 prints the predicted label shares, no labels needed.
@@ -70,6 +73,8 @@ FINAL = ("random-final",)
 FINAL2 = ("random-final2", "enriched-final2", "asks-final2")
 # Third held-out part (stop 15): labelled after that stop's rules, unseen by them.
 FINAL3 = ("random-final3", "asks-final3")
+# Fourth held-out part (stop 16): labelled before any of that stop's rules met it.
+FINAL4 = ("random-final4", "asks-final4", "enriched-final4")
 REVIEW = ("abuse", "spam")
 
 
@@ -209,7 +214,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument(
         "--lexicons", type=Path, default=None, help="lexicons folder (default: shipped)"
     )
-    ap.add_argument("--split", choices=("dev", "final", "final2", "final3"), default="dev")
+    ap.add_argument(
+        "--split", choices=("dev", "final", "final2", "final3", "final4"), default="dev"
+    )
     ap.add_argument("--i-know-this-is-final", action="store_true")
     ap.add_argument("--show-errors", action="store_true", help="print false flags to stdout")
     ap.add_argument(
@@ -234,12 +241,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_shares(analyzer, texts, args.shares or None, args.seed)
         return
 
-    if args.split in ("final", "final2", "final3") and not args.i_know_this_is_final:
+    if args.split in ("final", "final2", "final3", "final4") and not args.i_know_this_is_final:
         raise SystemExit(
             "--split final is the part looked at once, at the end: "
             "add --i-know-this-is-final if this is that time"
         )
-    strata = {"final": FINAL, "final2": FINAL2, "final3": FINAL3}.get(args.split, DEV)
+    strata = {"final": FINAL, "final2": FINAL2, "final3": FINAL3, "final4": FINAL4}.get(
+        args.split, DEV
+    )
     rows = [r for r in labelled if r[1] in strata]
     verdicts = classify(analyzer, [texts[row] for row, _, _ in rows])
     for stratum in strata:

@@ -27,6 +27,12 @@ header excluded):
   (stop 15), drawn with ``SEED3`` from the rows in no stratum above (uniform,
   then among the rest matching ``ASKS``); labelled after that stop's rule
   changes without looking at a verdict, and evaluated once.
+* ``random-final4`` (400), ``asks-final4`` (200) and ``enriched-final4``
+  (200): a fourth held-out part (stop 16), drawn with ``SEED4`` from the rows
+  in no stratum above (uniform, then among the rest matching ``ASKS``, then
+  among the rest matching ``ENRICH``); labelled before any rule of that stop
+  was evaluated on it, without looking at a verdict, and evaluated once at
+  its end.
 """
 
 from __future__ import annotations
@@ -45,6 +51,9 @@ N_FINAL2, N_ENRICHED_FINAL2, N_ASKS_FINAL2 = 400, 200, 200
 # A third held-out part (stop 15), from rows in no stratum above.
 SEED3 = 20261210
 N_FINAL3, N_ASKS_FINAL3 = 400, 200
+# A fourth held-out part (stop 16), from rows in no stratum above.
+SEED4 = 20261212
+N_FINAL4, N_ASKS_FINAL4, N_ENRICHED_FINAL4 = 400, 200, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -92,6 +101,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     asks2 = take(SEED2 + 2, N_ASKS_FINAL2, ASKS)
     picked3 = take(SEED3, N_FINAL3)
     asks3 = take(SEED3 + 1, N_ASKS_FINAL3, ASKS)
+    picked4 = take(SEED4, N_FINAL4)
+    asks4 = take(SEED4 + 1, N_ASKS_FINAL4, ASKS)
+    enriched4 = take(SEED4 + 2, N_ENRICHED_FINAL4, ENRICH)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
@@ -101,6 +113,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         "asks-final2": asks2,
         "random-final3": picked3,
         "asks-final3": asks3,
+        "random-final4": picked4,
+        "asks-final4": asks4,
+        "enriched-final4": enriched4,
     }
 
 
