@@ -2,12 +2,13 @@
 
 Run from the repo root::
 
-    python bench/realtraffic/agreement.py [FIRST] [SECOND] [--stratum NAME]
+    python bench/realtraffic/agreement.py [FIRST] [SECOND] [--stratum NAME ...]
 
 FIRST and SECOND default to ``bench/realtraffic/labels.tsv`` and
 ``bench/realtraffic/labels-second.tsv`` (``row<TAB>stratum<TAB>label`` after
 ``#`` comment lines and a header). Only rows present in both files are
-compared (optionally only one stratum). It reads no comment text.
+compared (optionally only some strata: ``--stratum`` may be repeated). It
+reads no comment text.
 
 Prints, over the common rows:
 
@@ -78,7 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("first", nargs="?", type=Path, default=HERE / "labels.tsv")
     parser.add_argument("second", nargs="?", type=Path, default=HERE / "labels-second.tsv")
-    parser.add_argument("--stratum", help="compare only this stratum (default: all common rows)")
+    parser.add_argument(
+        "--stratum",
+        action="append",
+        help="compare only this stratum; repeat to pool several (default: all common rows)",
+    )
     args = parser.parse_args(argv)
 
     first, sha1 = read_labels(args.first)
@@ -92,10 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"row {row}: stratum {first[row][0]} vs {second[row][0]}", file=sys.stderr)
             return 2
     if args.stratum:
-        common = [r for r in common if first[r][0] == args.stratum]
+        common = [r for r in common if first[r][0] in args.stratum]
     if not common:
         print(
-            "no common rows" + (f" in stratum {args.stratum}" if args.stratum else ""),
+            "no common rows" + (f" in stratum {', '.join(args.stratum)}" if args.stratum else ""),
             file=sys.stderr,
         )
         return 1
