@@ -247,9 +247,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "--split final is the part looked at once, at the end: "
             "add --i-know-this-is-final if this is that time"
         )
-    strata = {"final": FINAL, "final2": FINAL2, "final3": FINAL3, "tune": TUNE}.get(
-        args.split, DEV
-    )
+    strata = {"final": FINAL, "final2": FINAL2, "final3": FINAL3, "tune": TUNE}.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]
     verdicts = classify(analyzer, [texts[row] for row, _, _ in rows])
     # The tune split is shown by part (each part overall), the others by stratum.

@@ -101,6 +101,14 @@ _ANCHORLESS_MIN_PROB = 0.95
 # head's strong n-grams are topic words from COLD (东西, 女生) that real chatter
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
+# ... and the abuse head's own probability (the head trained on public abuse
+# data, before it is stacked with the main head) at least this: the stack can
+# pass the bar on the main head's word alone. 0 = no such bar (stop 16 measured
+# it, bench/realtraffic_knobs.py).
+_NGRAM_ABUSE_HEAD_MIN_PROB = 0.0
+# A question verdict with question evidence but no ask cue (lexicons/asks.tsv)
+# needs at least this probability. 0 = none (stop 16 measured it).
+_UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
@@ -410,9 +418,20 @@ class Classifier:
                 cued[i] = "weak:question"
             elif anchor is not None and any(h.evidence == "lex:question" for h in hits[i]):
                 cued[i] = "to:" + anchor
+            elif probs[i, _QUESTION] < _UNCUED_QUESTION_MIN_PROB and not any(
+                h.evidence == "pat:ask_spec" for h in hits[i]
+            ):
+                probs[i, _CHATTER] += probs[i, _QUESTION]
+                probs[i, _QUESTION] = 0.0
+                chosen[i] = _CHATTER
+                cued[i] = "weak:question"
         # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
         # curse pattern) needs a confident model.
         evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
+        if _NGRAM_ABUSE_HEAD_MIN_PROB > 0.0:
+            for i in np.flatnonzero((chosen == _ABUSE) & evidenced).tolist():
+                if self._head_abuse(x, i) < _NGRAM_ABUSE_HEAD_MIN_PROB:
+                    evidenced[i] = False
         # ... and someone it is aimed at (lexicons/targets.txt): "垃圾", "好恶心" about
         # nothing in particular are opinions. Likewise spam resting on n-grams
         # needs an ad form (lexicons/adforms.txt): "专业！！！" is no ad. Without
@@ -455,6 +474,15 @@ class Classifier:
         return assemble(
             LABELS, chosen, probs, polarity, hits, normalized, top, (cued, aimed, weak), self._names
         )
+
+    def _head_abuse(self, x: Rows, i: int) -> float:
+        """The abuse head's own probability for row ``i`` of ``x`` (before stacking)."""
+        lo, hi = int(x.indptr[i]), int(x.indptr[i + 1])
+        z = float(
+            np.dot(x.data[lo:hi], self._weights[x.indices[lo:hi], _COL_ABUSE].astype(np.float64))
+        )
+        z += float(self._bias[_COL_ABUSE])
+        return 1.0 / (1.0 + float(np.exp(-z)))
 
     def _top_features(self, x: Rows, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
         """The strongest positive contributions to each row's chosen label (no single
