@@ -19,8 +19,10 @@ flagged; and the costs elsewhere: COLD accuracy on the selection split (the
 15% of COLD train the trainer holds out, ``stable_fraction(text, "cold") <
 0.15``) and on COLD dev, live test macro-F1 and question recall
 (``corpus/live/test.jsonl``), question recall on the live corpus' handwritten
-rows, and on the licensed sample (``tests/data/real_text_sample.jsonl``)
-question precision / recall and chatter flagged.
+rows, question precision / recall and chatter flagged on every row of the live
+corpus (train, dev, test, handwritten, chatter: the commerce asks), and on
+the licensed sample (``tests/data/real_text_sample.jsonl``) question precision
+/ recall and chatter flagged.
 
 It prints figures only, never a comment's text (the real traffic is
 unlicensed).
@@ -48,6 +50,7 @@ from roomwatch.core.classify import LABELS  # noqa: E402
 from roomwatch.core.normalize import Normalized  # noqa: E402
 from roomwatch.training.data import read_cold, read_labelled, stable_fraction  # noqa: E402
 
+LIVE_FILES = ("train.jsonl", "dev.jsonl", "test.jsonl", "handwritten.jsonl", "chatter.jsonl")
 COLD_SELECT = 0.15  # roomwatch.training.config.TrainConfig.cold_select
 
 
@@ -136,6 +139,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         if g == "question"
     ]
     hand = Set(analyzer, [t for t, _ in hand_pairs], [g for _, g in hand_pairs])
+    corpus_pairs = [
+        pair
+        for name in LIVE_FILES
+        for pair in read_labelled(ROOT / "corpus" / "live" / name, "text", "label")
+    ]
+    corpus = Set(analyzer, [t for t, _ in corpus_pairs], [g for _, g in corpus_pairs])
     sample_rows = [
         json.loads(line)
         for line in (ROOT / "tests" / "data" / "real_text_sample.jsonl")
@@ -159,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         p_live = live.predict()
         p_hand = hand.predict()
         p_sample = sample.predict()
+        f_corpus = ev.figures(corpus.gold, corpus.predict())
         acc_sel = abuse_accuracy(sel.gold, p_sel)
         acc_dev = abuse_accuracy(dev.gold, p_dev)
         f_sample = ev.figures(sample.gold, p_sample)
@@ -173,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "live_question_recall": (sum(p == "question" for p in live_q), len(live_q)),
             "handwritten_question_recall": (sum(p == "question" for p in p_hand), len(p_hand)),
             "sample": f_sample,
+            "live_corpus": f_corpus,
         }
         if args.json:
             print(json.dumps(row))
@@ -190,6 +201,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"  COLD select {acc_sel:.4f} dev {acc_dev:.4f}  live macro-F1"
             f" {row['live_macro_f1']:.4f} question R {frac(*row['live_question_recall'])}"
             f"  handwritten question R {frac(*row['handwritten_question_recall'])}"
+        )
+        print(
+            f"  live corpus (all files) question P {frac(*f_corpus['question_precision'])}"
+            f" R {frac(*f_corpus['question_recall'])}  chatter flagged"
+            f" {frac(*f_corpus['chatter_flagged'])}"
         )
         print(
             f"  licensed sample question P {frac(*f_sample['question_precision'])}"

@@ -111,3 +111,23 @@ def test_bad_regex_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("# comment\n(你\n", encoding="utf-8")
     with pytest.raises(ModelError, match=r"bad regex .* in targets\.txt"):
         CueList.from_file(path)
+
+
+def test_ngram_abuse_needs_one_head_to_call_it_abuse_alone(analyzer: Analyzer) -> None:
+    # Stop 16: with no insult, sexual or curse evidence, the stack's bar is not
+    # enough when both heads are lukewarm on their own (abuse head < 0.5 and main
+    # head < 0.3). A buyer's worry to the host (generated live corpus, a question)
+    # stacked to about 0.7 abuse with the abuse head at 0.47 and the main head at 0.14.
+    (v,) = analyzer.analyze([Comment(room="r", text="这外套不至于一洗就缩吧主播", ts=0.0, id="1")])
+    assert v.label != "abuse", v.reasons
+    assert "weak:abuse" in v.reasons
+
+
+@pytest.mark.parametrize(
+    "text", ["主播你是猪吗", "长这样也好意思开直播", "你是狗吧", "北京人没一个好东西"]
+)
+def test_ngram_insults_one_head_knows_stay_abuse(analyzer: Analyzer, text: str) -> None:
+    # The main head knows these insult forms (the first three), the abuse head
+    # and the main head together the last; each has a target.
+    (v,) = analyzer.analyze([Comment(room="r", text=text, ts=0.0, id="1")])
+    assert v.label == "abuse", v.reasons

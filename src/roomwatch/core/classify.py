@@ -86,7 +86,7 @@ _QUESTION = LABELS.index("question")
 # An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
 # model gives question at least this probability; a rhetorical cue without an
 # ask takes a question verdict back to chatter (see Classifier.predict_batch).
-_ASK_MIN_PROB = 0.1
+_ASK_MIN_PROB = 0.05
 # A question verdict whose only evidence is a sentence-final particle or a
 # question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
 # "X吗" and "X？" are as often echoes, guesses and exclamations as asks.
@@ -101,11 +101,13 @@ _ANCHORLESS_MIN_PROB = 0.95
 # head's strong n-grams are topic words from COLD (东西, 女生) that real chatter
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
-# ... and the abuse head's own probability (the head trained on public abuse
-# data, before it is stacked with the main head) at least this: the stack can
-# pass the bar on the main head's word alone. 0 = no such bar (stop 16 measured
+# ... and one of the two heads to call it abuse by itself: the abuse head (public
+# abuse data) at least _NGRAM_ABUSE_HEAD_MIN_PROB, or the main head (live-room
+# corpus) at least _NGRAM_ABUSE_MAIN_MIN_PROB, each before stacking; the stack
+# can pass its bar with both heads lukewarm. 0 = no such bar (stop 16 measured
 # it, bench/realtraffic_knobs.py).
-_NGRAM_ABUSE_HEAD_MIN_PROB = 0.0
+_NGRAM_ABUSE_HEAD_MIN_PROB = 0.5
+_NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
 # A question verdict with question evidence but no ask cue (lexicons/asks.tsv)
 # needs at least this probability. 0 = none (stop 16 measured it).
 _UNCUED_QUESTION_MIN_PROB = 0.0
@@ -430,7 +432,8 @@ class Classifier:
         evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
         if _NGRAM_ABUSE_HEAD_MIN_PROB > 0.0:
             for i in np.flatnonzero((chosen == _ABUSE) & evidenced).tolist():
-                if self._head_abuse(x, i) < _NGRAM_ABUSE_HEAD_MIN_PROB:
+                head, main = self._own_abuse(x, i)
+                if head < _NGRAM_ABUSE_HEAD_MIN_PROB and main < _NGRAM_ABUSE_MAIN_MIN_PROB:
                     evidenced[i] = False
         # ... and someone it is aimed at (lexicons/targets.txt): "垃圾", "好恶心" about
         # nothing in particular are opinions. Likewise spam resting on n-grams
@@ -475,14 +478,15 @@ class Classifier:
             LABELS, chosen, probs, polarity, hits, normalized, top, (cued, aimed, weak), self._names
         )
 
-    def _head_abuse(self, x: Rows, i: int) -> float:
-        """The abuse head's own probability for row ``i`` of ``x`` (before stacking)."""
+    def _own_abuse(self, x: Rows, i: int) -> tuple[float, float]:
+        """Row ``i``'s abuse probability from the abuse head and from the main head,
+        each on its own (before stacking)."""
         lo, hi = int(x.indptr[i]), int(x.indptr[i + 1])
-        z = float(
-            np.dot(x.data[lo:hi], self._weights[x.indices[lo:hi], _COL_ABUSE].astype(np.float64))
-        )
-        z += float(self._bias[_COL_ABUSE])
-        return 1.0 / (1.0 + float(np.exp(-z)))
+        z = x.data[lo:hi].astype(np.float64) @ self._weights[x.indices[lo:hi]].astype(np.float64)
+        z += self._bias
+        head = 1.0 / (1.0 + float(np.exp(-z[_COL_ABUSE])))
+        main = _softmax(z[None, :_N].copy())[0, _ABUSE]
+        return head, float(main)
 
     def _top_features(self, x: Rows, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
         """The strongest positive contributions to each row's chosen label (no single
