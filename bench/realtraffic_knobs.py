@@ -18,7 +18,8 @@ review-queue precision, abuse recall, question precision and recall, chatter
 flagged; and the costs elsewhere: COLD accuracy on the selection split (the
 15% of COLD train the trainer holds out, ``stable_fraction(text, "cold") <
 0.15``) and on COLD dev, live test macro-F1 and question recall
-(``corpus/live/test.jsonl``), question recall on the live corpus' handwritten
+(``corpus/live/test.jsonl``), abuse recall on the evasion spellings
+(``corpus/live/test_evasion.jsonl``), question recall on the live corpus' handwritten
 rows, question precision / recall and chatter flagged on every row of the live
 corpus (train, dev, test, handwritten, chatter: the commerce asks), and on
 the licensed sample (``tests/data/real_text_sample.jsonl``) question precision
@@ -133,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     dev = Set(analyzer, [ex.text for ex in cold_dev], [abuse_gold(ex.abuse) for ex in cold_dev])
     live_pairs = read_labelled(ROOT / "corpus" / "live" / "test.jsonl", "text", "label")
     live = Set(analyzer, [t for t, _ in live_pairs], [g for _, g in live_pairs])
+    evasion_pairs = read_labelled(ROOT / "corpus" / "live" / "test_evasion.jsonl", "text", "label")
+    evasion = Set(analyzer, [t for t, _ in evasion_pairs], [g for _, g in evasion_pairs])
     hand_pairs = [
         (t, g)
         for t, g in read_labelled(ROOT / "corpus" / "live" / "handwritten.jsonl", "text", "label")
@@ -167,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         p_dev = dev.predict()
         p_live = live.predict()
         p_hand = hand.predict()
+        p_evasion = evasion.predict()
+        evasion_abuse = [p for g, p in zip(evasion.gold, p_evasion, strict=True) if g == "abuse"]
         p_sample = sample.predict()
         f_corpus = ev.figures(corpus.gold, corpus.predict())
         acc_sel = abuse_accuracy(sel.gold, p_sel)
@@ -181,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             "cold_dev_acc": acc_dev,
             "live_macro_f1": macro_f1(live.gold, p_live),
             "live_question_recall": (sum(p == "question" for p in live_q), len(live_q)),
+            "evasion_abuse_recall": (
+                sum(p == "abuse" for p in evasion_abuse),
+                len(evasion_abuse),
+            ),
             "handwritten_question_recall": (sum(p == "question" for p in p_hand), len(p_hand)),
             "sample": f_sample,
             "live_corpus": f_corpus,
@@ -201,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"  COLD select {acc_sel:.4f} dev {acc_dev:.4f}  live macro-F1"
             f" {row['live_macro_f1']:.4f} question R {frac(*row['live_question_recall'])}"
             f"  handwritten question R {frac(*row['handwritten_question_recall'])}"
+            f"  evasion abuse R {frac(*row['evasion_abuse_recall'])}"
         )
         print(
             f"  live corpus (all files) question P {frac(*f_corpus['question_precision'])}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from roomwatch.core import classify
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.cuelist import CueList
 from roomwatch.core.errors import ModelError
@@ -113,21 +114,28 @@ def test_bad_regex_is_a_clear_error(tmp_path: Path) -> None:
         CueList.from_file(path)
 
 
-def test_ngram_abuse_needs_one_head_to_call_it_abuse_alone(analyzer: Analyzer) -> None:
-    # Stop 16: with no insult, sexual or curse evidence, the stack's bar is not
-    # enough when both heads are lukewarm on their own (abuse head < 0.5 and main
-    # head < 0.3). A buyer's worry to the host (generated live corpus, a question)
-    # stacked to about 0.7 abuse with the abuse head at 0.47 and the main head at 0.14.
-    (v,) = analyzer.analyze([Comment(room="r", text="这外套不至于一洗就缩吧主播", ts=0.0, id="1")])
-    assert v.label != "abuse", v.reasons
-    assert "weak:abuse" in v.reasons
+def test_the_one_head_bar_is_off_and_does_what_it_says(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stop 16 measured an extra bar for n-gram-only abuse (one head must call it
+    # abuse on its own) and left it off; bench/realtraffic_knobs.py sweeps it.
+    # A buyer's worry to the host (generated live corpus, a question) stacks to
+    # about 0.7 abuse with the abuse head at 0.47 and the main head at 0.14.
+    worry = "这外套不至于一洗就缩吧主播"
 
+    def label(text: str) -> tuple[str, tuple[str, ...]]:
+        # The classifier itself: the analyser's memo would keep the first verdict.
+        normalized = analyzer.normalizer.normalize_batch([text])
+        tokens = analyzer.segmenter.cut_batch([normalized[0].text])
+        (p,) = analyzer.classifier.predict_batch(normalized, tokens)
+        return p[0], tuple(p[3])
 
-@pytest.mark.parametrize(
-    "text", ["主播你是猪吗", "长这样也好意思开直播", "你是狗吧", "北京人没一个好东西"]
-)
-def test_ngram_insults_one_head_knows_stay_abuse(analyzer: Analyzer, text: str) -> None:
-    # The main head knows these insult forms (the first three), the abuse head
-    # and the main head together the last; each has a target.
-    (v,) = analyzer.analyze([Comment(room="r", text=text, ts=0.0, id="1")])
-    assert v.label == "abuse", v.reasons
+    assert classify._NGRAM_ABUSE_HEAD_MIN_PROB == 0.0
+    assert label(worry)[0] == "abuse"
+    monkeypatch.setattr(classify, "_NGRAM_ABUSE_HEAD_MIN_PROB", 0.5)
+    monkeypatch.setattr(classify, "_NGRAM_ABUSE_MAIN_MIN_PROB", 0.3)
+    got, reasons = label(worry)
+    assert got != "abuse" and "weak:abuse" in reasons
+    # Insults the main head knows on its own stay abuse.
+    for text in ("主播你是猪吗", "长这样也好意思开直播", "你是狗吧"):
+        assert label(text)[0] == "abuse", text

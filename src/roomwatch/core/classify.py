@@ -86,6 +86,9 @@ _QUESTION = LABELS.index("question")
 # An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
 # model gives question at least this probability; a rhetorical cue without an
 # ask takes a question verdict back to chatter (see Classifier.predict_batch).
+# 0.1 until stop 16, whose sweep on the pooled real-traffic tune split chose
+# 0.05 (more real asks at about the same precision, no live-room ask lost;
+# 0.02 made remarks like "也没什么东西" questions).
 _ASK_MIN_PROB = 0.05
 # A question verdict whose only evidence is a sentence-final particle or a
 # question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
@@ -101,15 +104,19 @@ _ANCHORLESS_MIN_PROB = 0.95
 # head's strong n-grams are topic words from COLD (东西, 女生) that real chatter
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
-# ... and one of the two heads to call it abuse by itself: the abuse head (public
-# abuse data) at least _NGRAM_ABUSE_HEAD_MIN_PROB, or the main head (live-room
-# corpus) at least _NGRAM_ABUSE_MAIN_MIN_PROB, each before stacking; the stack
-# can pass its bar with both heads lukewarm. 0 = no such bar (stop 16 measured
-# it, bench/realtraffic_knobs.py).
-_NGRAM_ABUSE_HEAD_MIN_PROB = 0.5
+# ... and, when _NGRAM_ABUSE_HEAD_MIN_PROB > 0, one of the two heads to call it
+# abuse by itself: the abuse head (public abuse data) at least
+# _NGRAM_ABUSE_HEAD_MIN_PROB or the main head (live-room corpus) at least
+# _NGRAM_ABUSE_MAIN_MIN_PROB, each before stacking. Off: in stop 16's sweep
+# (bench/realtraffic_knobs.py, bench/realtraffic/README.md) every setting that
+# took a false flag off the real-traffic review queue cost COLD, evasion or
+# live-room insults more than it gained (at most 2 of 29 false flags with COLD
+# selection >= 0.85).
+_NGRAM_ABUSE_HEAD_MIN_PROB = 0.0
 _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
 # A question verdict with question evidence but no ask cue (lexicons/asks.tsv)
-# needs at least this probability. 0 = none (stop 16 measured it).
+# needs at least this probability. Off (0): in stop 16's sweep it took as many
+# live-room asks as real-traffic false questions.
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
