@@ -3,7 +3,7 @@
 Run from the repo root::
 
     .venv/bin/python bench/realtraffic_eval.py [--data DIR] [--model DIR] [--lexicons DIR]
-        [--show-errors] [--split dev|final --i-know-this-is-final]
+        [--show-errors] [--split dev|tune|final --i-know-this-is-final]
     .venv/bin/python bench/realtraffic_eval.py --shares [N]
 
 The hand labels live in ``bench/realtraffic/labels.tsv`` (row number, stratum,
@@ -41,6 +41,11 @@ after its rule changes, without looking at a verdict) likewise, and
 800 rows drawn and labelled in stop 16 before any of its rules was evaluated
 on them).
 
+``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
+those held-out parts has had its one look, so from stop 16 on they are tuning
+data for the few decision knobs (bars and gates, not cue words), and a new
+held-out part takes their place. No flag needed.
+
 ``--shares [N]`` classifies the whole file (or N random rows, fixed seed) and
 prints the predicted label shares, no labels needed.
 """
@@ -73,6 +78,9 @@ FINAL = ("random-final",)
 FINAL2 = ("random-final2", "enriched-final2", "asks-final2")
 # Third held-out part (stop 15): labelled after that stop's rules, unseen by them.
 FINAL3 = ("random-final3", "asks-final3")
+# Stop 16: the held-out parts above have each been looked at; pooled with dev
+# they are one larger tuning set for few-parameter decision knobs.
+TUNE = DEV + FINAL + FINAL2 + FINAL3
 # Fourth held-out part (stop 16): labelled before any of that stop's rules met it.
 FINAL4 = ("random-final4", "asks-final4", "enriched-final4")
 REVIEW = ("abuse", "spam")
@@ -215,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--lexicons", type=Path, default=None, help="lexicons folder (default: shipped)"
     )
     ap.add_argument(
-        "--split", choices=("dev", "final", "final2", "final3", "final4"), default="dev"
+        "--split", choices=("dev", "tune", "final", "final2", "final3", "final4"), default="dev"
     )
     ap.add_argument("--i-know-this-is-final", action="store_true")
     ap.add_argument("--show-errors", action="store_true", help="print false flags to stdout")
@@ -246,14 +254,24 @@ def main(argv: Sequence[str] | None = None) -> None:
             "--split final is the part looked at once, at the end: "
             "add --i-know-this-is-final if this is that time"
         )
-    strata = {"final": FINAL, "final2": FINAL2, "final3": FINAL3, "final4": FINAL4}.get(
-        args.split, DEV
-    )
+    strata = {
+        "final": FINAL,
+        "final2": FINAL2,
+        "final3": FINAL3,
+        "final4": FINAL4,
+        "tune": TUNE,
+    }.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]
     verdicts = classify(analyzer, [texts[row] for row, _, _ in rows])
-    for stratum in strata:
-        idx = [i for i, r in enumerate(rows) if r[1] == stratum]
-        print_block(stratum, [rows[i][2] for i in idx], [verdicts[i].label for i in idx])
+    # The tune split is shown by part (each part overall), the others by stratum.
+    parts = (
+        {"dev": DEV, "final": FINAL, "final2": FINAL2, "final3": FINAL3}
+        if args.split == "tune"
+        else {stratum: (stratum,) for stratum in strata}
+    )
+    for name, members in parts.items():
+        idx = [i for i, r in enumerate(rows) if r[1] in members]
+        print_block(name, [rows[i][2] for i in idx], [verdicts[i].label for i in idx])
     if len(strata) > 1:
         print_block(
             f"{args.split} overall (" + " + ".join(strata) + ")",

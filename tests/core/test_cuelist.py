@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from roomwatch.core import classify
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.cuelist import CueList
 from roomwatch.core.errors import ModelError
@@ -111,3 +112,30 @@ def test_bad_regex_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("# comment\n(你\n", encoding="utf-8")
     with pytest.raises(ModelError, match=r"bad regex .* in targets\.txt"):
         CueList.from_file(path)
+
+
+def test_the_one_head_bar_is_off_and_does_what_it_says(
+    analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stop 16 measured an extra bar for n-gram-only abuse (one head must call it
+    # abuse on its own) and left it off; bench/realtraffic_knobs.py sweeps it.
+    # A buyer's worry to the host (generated live corpus, a question) stacks to
+    # about 0.7 abuse with the abuse head at 0.47 and the main head at 0.14.
+    worry = "这外套不至于一洗就缩吧主播"
+
+    def label(text: str) -> tuple[str, tuple[str, ...]]:
+        # The classifier itself: the analyser's memo would keep the first verdict.
+        normalized = analyzer.normalizer.normalize_batch([text])
+        tokens = analyzer.segmenter.cut_batch([normalized[0].text])
+        (p,) = analyzer.classifier.predict_batch(normalized, tokens)
+        return p[0], tuple(p[3])
+
+    assert classify._NGRAM_ABUSE_HEAD_MIN_PROB == 0.0
+    assert label(worry)[0] == "abuse"
+    monkeypatch.setattr(classify, "_NGRAM_ABUSE_HEAD_MIN_PROB", 0.5)
+    monkeypatch.setattr(classify, "_NGRAM_ABUSE_MAIN_MIN_PROB", 0.3)
+    got, reasons = label(worry)
+    assert got != "abuse" and "weak:abuse" in reasons
+    # Insults the main head knows on its own stay abuse.
+    for text in ("主播你是猪吗", "长这样也好意思开直播", "你是狗吧"):
+        assert label(text)[0] == "abuse", text

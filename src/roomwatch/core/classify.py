@@ -86,7 +86,10 @@ _QUESTION = LABELS.index("question")
 # An ask cue (lexicons/asks.tsv) makes a chatter verdict a question when the
 # model gives question at least this probability; a rhetorical cue without an
 # ask takes a question verdict back to chatter (see Classifier.predict_batch).
-_ASK_MIN_PROB = 0.1
+# 0.1 until stop 16, whose sweep on the pooled real-traffic tune split chose
+# 0.05 (more real asks at about the same precision, no live-room ask lost;
+# 0.02 made remarks like "也没什么东西" questions).
+_ASK_MIN_PROB = 0.05
 # A question verdict whose only evidence is a sentence-final particle or a
 # question mark (吗, 呢, 么, ?) and no ask cue needs at least this probability:
 # "X吗" and "X？" are as often echoes, guesses and exclamations as asks.
@@ -101,6 +104,20 @@ _ANCHORLESS_MIN_PROB = 0.95
 # head's strong n-grams are topic words from COLD (东西, 女生) that real chatter
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
+# ... and, when _NGRAM_ABUSE_HEAD_MIN_PROB > 0, one of the two heads to call it
+# abuse by itself: the abuse head (public abuse data) at least
+# _NGRAM_ABUSE_HEAD_MIN_PROB or the main head (live-room corpus) at least
+# _NGRAM_ABUSE_MAIN_MIN_PROB, each before stacking. Off: in stop 16's sweep
+# (bench/realtraffic_knobs.py, bench/realtraffic/README.md) every setting that
+# took a false flag off the real-traffic review queue cost COLD, evasion or
+# live-room insults more than it gained (at most 2 of 29 false flags with COLD
+# selection >= 0.85).
+_NGRAM_ABUSE_HEAD_MIN_PROB = 0.0
+_NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
+# A question verdict with question evidence but no ask cue (lexicons/asks.tsv)
+# needs at least this probability. Off (0): in stop 16's sweep it took as many
+# live-room asks as real-traffic false questions.
+_UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
@@ -410,9 +427,21 @@ class Classifier:
                 cued[i] = "weak:question"
             elif anchor is not None and any(h.evidence == "lex:question" for h in hits[i]):
                 cued[i] = "to:" + anchor
+            elif probs[i, _QUESTION] < _UNCUED_QUESTION_MIN_PROB and not any(
+                h.evidence == "pat:ask_spec" for h in hits[i]
+            ):
+                probs[i, _CHATTER] += probs[i, _QUESTION]
+                probs[i, _QUESTION] = 0.0
+                chosen[i] = _CHATTER
+                cued[i] = "weak:question"
         # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
         # curse pattern) needs a confident model.
         evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
+        if _NGRAM_ABUSE_HEAD_MIN_PROB > 0.0:
+            for i in np.flatnonzero((chosen == _ABUSE) & evidenced).tolist():
+                head, main = self._own_abuse(x, i)
+                if head < _NGRAM_ABUSE_HEAD_MIN_PROB and main < _NGRAM_ABUSE_MAIN_MIN_PROB:
+                    evidenced[i] = False
         # ... and someone it is aimed at (lexicons/targets.txt): "垃圾", "好恶心" about
         # nothing in particular are opinions. Likewise spam resting on n-grams
         # needs an ad form (lexicons/adforms.txt): "专业！！！" is no ad. Without
@@ -455,6 +484,16 @@ class Classifier:
         return assemble(
             LABELS, chosen, probs, polarity, hits, normalized, top, (cued, aimed, weak), self._names
         )
+
+    def _own_abuse(self, x: Rows, i: int) -> tuple[float, float]:
+        """Row ``i``'s abuse probability from the abuse head and from the main head,
+        each on its own (before stacking)."""
+        lo, hi = int(x.indptr[i]), int(x.indptr[i + 1])
+        z = x.data[lo:hi].astype(np.float64) @ self._weights[x.indices[lo:hi]].astype(np.float64)
+        z += self._bias
+        head = 1.0 / (1.0 + float(np.exp(-z[_COL_ABUSE])))
+        main = _softmax(z[None, :_N].copy())[0, _ABUSE]
+        return head, float(main)
 
     def _top_features(self, x: Rows, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
         """The strongest positive contributions to each row's chosen label (no single
