@@ -39,7 +39,9 @@ any of its rule changes), under the same rule. ``--split final3``
 after its rule changes, without looking at a verdict) likewise, and
 ``--split final4`` (``random-final4``, ``asks-final4``, ``enriched-final4``;
 800 rows drawn and labelled in stop 16 before any of its rules was evaluated
-on them).
+on them), and ``--split final5`` (``random-final5``, ``asks-final5``,
+``enriched-final5``; 800 rows drawn and labelled in stop 16 for its retrained
+model, without looking at a verdict).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
@@ -83,6 +85,8 @@ FINAL3 = ("random-final3", "asks-final3")
 TUNE = DEV + FINAL + FINAL2 + FINAL3
 # Fourth held-out part (stop 16): labelled before any of that stop's rules met it.
 FINAL4 = ("random-final4", "asks-final4", "enriched-final4")
+# Fifth held-out part (stop 16's retrained model): labelled without a verdict.
+FINAL5 = ("random-final5", "asks-final5", "enriched-final5")
 REVIEW = ("abuse", "spam")
 
 
@@ -223,7 +227,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--lexicons", type=Path, default=None, help="lexicons folder (default: shipped)"
     )
     ap.add_argument(
-        "--split", choices=("dev", "tune", "final", "final2", "final3", "final4"), default="dev"
+        "--split",
+        choices=("dev", "tune", "final", "final2", "final3", "final4", "final5"),
+        default="dev",
     )
     ap.add_argument("--i-know-this-is-final", action="store_true")
     ap.add_argument("--show-errors", action="store_true", help="print false flags to stdout")
@@ -249,7 +255,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_shares(analyzer, texts, args.shares or None, args.seed)
         return
 
-    if args.split in ("final", "final2", "final3", "final4") and not args.i_know_this_is_final:
+    if (
+        args.split in ("final", "final2", "final3", "final4", "final5")
+        and not args.i_know_this_is_final
+    ):
         raise SystemExit(
             "--split final is the part looked at once, at the end: "
             "add --i-know-this-is-final if this is that time"
@@ -259,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "final2": FINAL2,
         "final3": FINAL3,
         "final4": FINAL4,
+        "final5": FINAL5,
         "tune": TUNE,
     }.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]

@@ -33,6 +33,11 @@ header excluded):
   among the rest matching ``ENRICH``); labelled before any rule of that stop
   was evaluated on it, without looking at a verdict, and evaluated once at
   its end.
+* ``random-final5`` (400), ``asks-final5`` (200) and ``enriched-final5``
+  (200): a fifth held-out part (stop 16's retrained model), drawn like the
+  fourth with ``SEED5`` from the rows in no stratum above (uniform, then
+  among the rest matching ``ASKS``, then among the rest matching
+  ``ENRICH``); labelled without looking at a verdict, and evaluated once.
 """
 
 from __future__ import annotations
@@ -54,6 +59,9 @@ N_FINAL3, N_ASKS_FINAL3 = 400, 200
 # A fourth held-out part (stop 16), from rows in no stratum above.
 SEED4 = 20261212
 N_FINAL4, N_ASKS_FINAL4, N_ENRICHED_FINAL4 = 400, 200, 200
+# A fifth held-out part (stop 16's retrained model), from rows in no stratum above.
+SEED5 = 20261215
+N_FINAL5, N_ASKS_FINAL5, N_ENRICHED_FINAL5 = 400, 200, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -104,6 +112,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     picked4 = take(SEED4, N_FINAL4)
     asks4 = take(SEED4 + 1, N_ASKS_FINAL4, ASKS)
     enriched4 = take(SEED4 + 2, N_ENRICHED_FINAL4, ENRICH)
+    picked5 = take(SEED5, N_FINAL5)
+    asks5 = take(SEED5 + 1, N_ASKS_FINAL5, ASKS)
+    enriched5 = take(SEED5 + 2, N_ENRICHED_FINAL5, ENRICH)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
@@ -116,6 +127,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         "random-final4": picked4,
         "asks-final4": asks4,
         "enriched-final4": enriched4,
+        "random-final5": picked5,
+        "asks-final5": asks5,
+        "enriched-final5": enriched5,
     }
 
 
