@@ -34,10 +34,11 @@ header excluded):
   was evaluated on it, without looking at a verdict, and evaluated once at
   its end.
 * ``random-final5`` (400), ``asks-final5`` (200) and ``enriched-final5``
-  (200): a fifth held-out part (stop 16's retrained model), drawn like the
-  fourth with ``SEED5`` from the rows in no stratum above (uniform, then
-  among the rest matching ``ASKS``, then among the rest matching
-  ``ENRICH``); labelled without looking at a verdict, and evaluated once.
+  (200): a fifth held-out part (stop 16), drawn like the fourth with
+  ``SEED5`` from the rows in no stratum above (uniform, then among the rest
+  matching ``ASKS``, then among the rest matching ``ENRICH``); labelled
+  without looking at a verdict and not yet evaluated: kept for the next
+  model or rule change, to be evaluated once.
 """
 
 from __future__ import annotations

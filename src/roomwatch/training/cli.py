@@ -118,6 +118,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="weight of a corpus/live/contrast.jsonl row relative to another row of its label"
         " (default: TrainConfig.contrast_weight)",
     )
+    p.add_argument(
+        "--hand-labels",
+        type=Path,
+        default=None,
+        help="folder of hand labels for the real chat sets' ambiguous texts, e.g. corpus/real"
+        " (default: none; the shipped model is trained without them, corpus/real/README.md)",
+    )
     p.set_defaults(func=cmd_train)
 
     e = subparsers.add_parser("eval", help="measure a model on a labelled CSV/TSV/JSONL file")
@@ -163,6 +170,15 @@ def _corpus_paths(args: argparse.Namespace) -> tuple[list[Path], list[Path], Pat
     else:
         dev = args.dev if str(args.dev) not in ("", ".") else None
     return base, extra, dev
+
+
+def _hand_labels(given: Path | None) -> Path | None:
+    """The hand-label folder, if one was given ('' is none)."""
+    if given is None or str(given) in ("", "."):
+        return None
+    if not given.is_dir():
+        raise RoomwatchError(f"--hand-labels {given}: no such folder")
+    return given
 
 
 def _sample(paths: Sequence[Path], n: int, folder: Path) -> Path:
@@ -213,6 +229,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 min_df=1 if args.small is not None else args.min_df,
                 version=args.version,
                 refit_with_dev=not args.no_refit,
+                hand_labels=_hand_labels(args.hand_labels) if public else None,
                 **kwargs,
             )
             train(config, log)

@@ -28,6 +28,9 @@ class TrainConfig:
     # Shared data directory holding the real chat sets of roomwatch.training.realchat;
     # None: the directory COLD sits in (so --no-public skips them too).
     shared: Path | None = None
+    # Hand labels of the real chat sets' ambiguous texts (corpus/real: cdial.tsv,
+    # qq.tsv; see roomwatch.training.realchat); None: those texts are left out.
+    hand_labels: Path | None = None
     # Share of COLD train.csv held out (by content hash) to fit the abuse stack and
     # measure; COLD dev.csv is only measured, never fitted on.
     cold_select: float = 0.15

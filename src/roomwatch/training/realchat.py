@@ -6,13 +6,19 @@ grammar. These readers bring in people typing (all MIT-licensed, see
 ``models/NOTICE``), from the shared data directory:
 
 * ``cdial_weibo/toy_train.txt``: Weibo dialogue turns (CDial-GPT toy data) as
-  ``chatter``. Turns that carry an ask cue (什么, 怎么, 吗, 求, ...) are left out:
-  in a dialogue many of them really ask the other person something, and
-  labelling them chatter would teach the model that asks are chatter.
+  ``chatter``. Turns that carry an ask cue (什么, 怎么, 吗, 求, ...) are
+  ambiguous: in a dialogue many of them really ask the other person
+  something. They are left out, or, when training is given hand labels
+  (``roomwatch train --hand-labels corpus/real``: ``cdial.tsv``, see
+  :func:`read_hand_labels`), take the label a person gave them. The shipped
+  model is trained without them (measured in ``corpus/real/README.md``).
   ``toy_valid.txt`` is never read (it is a held-out regression sample).
 * ``qq_group_chat/mc_qq_group.txt``: game-community QQ group chat, ``==1`` ads
   as ``spam`` and ``==0`` as ``chatter``; only the first
-  :data:`QQ_TRAIN_SHARE` of the lines (the rest are held out for a test).
+  :data:`QQ_TRAIN_SHARE` of the lines (the rest are held out for a test). A
+  ``==0`` line with an ask cue takes its hand label when given one
+  (``corpus/real/qq.tsv``): the set's flag says "not an ad", not "not a
+  question".
 * ``medical_questions/*.csv``: patients' question titles as ``question``
   (real asks, with and without 吗/？), capped at :data:`MEDICAL_MAX` rows.
 """
@@ -20,22 +26,32 @@ grammar. These readers bring in people typing (all MIT-licensed, see
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
+from roomwatch.core.classify import LABELS
 from roomwatch.training.data import DataError, Example, stable_fraction
 
 __all__ = [
+    "HAND_SOURCE",
     "MEDICAL_MAX",
     "QQ_TRAIN_SHARE",
+    "cued_texts",
+    "hand_key",
     "read_cdial_chatter",
+    "read_hand_labels",
     "read_medical_questions",
     "read_qq_group",
     "read_real_chat",
 ]
 
 QQ_TRAIN_SHARE = 0.8
+#: The source of a row whose label a person gave (``corpus/real``): kept as given,
+#: never dropped as ambiguous chatter (training.sources.drop_ambiguous_chatter).
+HAND_SOURCE = "hand"
 MEDICAL_MAX = 1500
 _ASK_CUE = re.compile(
     r"什么|怎么|咋|哪|谁|多少|几|吗|嘛|呢|是不是|有没有|能不能|求|请问|为啥|啥|不会.*吧|不能.*吧|不至于"
@@ -60,31 +76,90 @@ def _join_spaced(turn: str) -> str:
     return "".join(out)
 
 
-def read_cdial_chatter(path: Path) -> list[Example]:
-    """Distinct dialogue turns without an ask cue, as chatter (order of first appearance)."""
-    seen: set[str] = set()
-    out: list[Example] = []
-    for line in _read(path).splitlines():
-        for turn in line.split("\t"):
-            text = _join_spaced(turn)
-            if not text or text in seen or len(text) > 40 or _ASK_CUE.search(text):
-                continue
-            seen.add(text)
-            out.append(Example(text, "chatter", 0, None, "cdial"))
+def hand_key(text: str) -> str:
+    """The key of ``text`` in a hand-label file (the labels, not the text, are kept)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def read_hand_labels(path: Path) -> dict[str, str]:
+    """``key<TAB>label`` lines (``#`` comments) of a hand-label file; none if it is missing."""
+    if not path.exists():
+        return {}
+    out: dict[str, str] = {}
+    for number, line in enumerate(_read(path).splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, sep, label = line.partition("\t")
+        if not sep or label.strip() not in LABELS:
+            raise DataError(f"{path}:{number}: expected key<TAB>one of {', '.join(LABELS)}")
+        out[key.strip()] = label.strip()
     return out
 
 
-def read_qq_group(path: Path, share: float = QQ_TRAIN_SHARE) -> list[Example]:
-    """The first ``share`` of the lines: ``text==1`` spam, ``text==0`` chatter."""
+def _cdial_turns(path: Path) -> list[str]:
+    """Distinct dialogue turns of at most 40 characters, in order of first appearance."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for line in _read(path).splitlines():
+        for turn in line.split("\t"):
+            text = _join_spaced(turn)
+            if text and text not in seen and len(text) <= 40:
+                seen.add(text)
+                out.append(text)
+    return out
+
+
+def _qq_lines(path: Path, share: float) -> list[tuple[str, str]]:
+    """(text, flag) of the first ``share`` of the lines."""
     lines = [ln.rstrip("\r") for ln in _read(path).split("\n")]
     lines = [ln for ln in lines if ln.strip()]
-    out: list[Example] = []
+    out: list[tuple[str, str]] = []
     for line in lines[: int(len(lines) * share)]:
         text, sep, flag = line.rpartition("==")
-        if not sep or flag.strip() not in ("0", "1") or not text.strip():
-            continue
-        label = "spam" if flag.strip() == "1" else "chatter"
-        out.append(Example(text.strip(), label, 0, None, "qq_group"))
+        if sep and flag.strip() in ("0", "1") and text.strip():
+            out.append((text.strip(), flag.strip()))
+    return out
+
+
+def cued_texts(shared: Path) -> dict[str, list[str]]:
+    """The texts that need a hand label, by set name (``cdial``, ``qq``): the
+    ones with an ask cue that the set's own label cannot settle."""
+    out: dict[str, list[str]] = {}
+    cdial = shared / "cdial_weibo" / "toy_train.txt"
+    if cdial.exists():
+        out["cdial"] = [t for t in _cdial_turns(cdial) if _ASK_CUE.search(t)]
+    qq = shared / "qq_group_chat" / "mc_qq_group.txt"
+    if qq.exists():
+        cued = (
+            t for t, flag in _qq_lines(qq, QQ_TRAIN_SHARE) if flag == "0" and _ASK_CUE.search(t)
+        )
+        out["qq"] = list(dict.fromkeys(cued))
+    return out
+
+
+def read_cdial_chatter(path: Path, hand: Mapping[str, str] | None = None) -> list[Example]:
+    """Distinct dialogue turns: without an ask cue as chatter; with one, by its hand
+    label in ``hand`` (:func:`hand_key` → label), or left out (order of first appearance)."""
+    out: list[Example] = []
+    for text in _cdial_turns(path):
+        if not _ASK_CUE.search(text):
+            out.append(Example(text, "chatter", 0, None, "cdial"))
+        elif label := (hand or {}).get(hand_key(text), ""):
+            out.append(Example(text, label, 0, None, HAND_SOURCE))
+    return out
+
+
+def read_qq_group(
+    path: Path, share: float = QQ_TRAIN_SHARE, hand: Mapping[str, str] | None = None
+) -> list[Example]:
+    """The first ``share`` of the lines: ``text==1`` spam, ``text==0`` chatter, but a
+    ``==0`` line with an ask cue takes its hand label in ``hand`` when it has one."""
+    out: list[Example] = []
+    for text, flag in _qq_lines(path, share):
+        if flag == "0" and hand and _ASK_CUE.search(text) and hand_key(text) in hand:
+            out.append(Example(text, hand[hand_key(text)], 0, None, HAND_SOURCE))
+        else:
+            out.append(Example(text, "spam" if flag == "1" else "chatter", 0, None, "qq_group"))
     return out
 
 
@@ -97,15 +172,17 @@ def read_medical_questions(path: Path, limit: int = MEDICAL_MAX) -> list[Example
     return [Example(t, "question", 0, None, "medical") for t in titles[:limit]]
 
 
-def read_real_chat(shared: Path) -> dict[Path, list[Example]]:
-    """Every set above that exists under ``shared`` (the shared data directory)."""
+def read_real_chat(shared: Path, hand_dir: Path | None = None) -> dict[Path, list[Example]]:
+    """Every set above that exists under ``shared`` (the shared data directory), with
+    the hand labels in ``hand_dir`` (``cdial.tsv``, ``qq.tsv``; none if None)."""
     found: dict[Path, list[Example]] = {}
+    hand = (lambda name: read_hand_labels(hand_dir / f"{name}.tsv")) if hand_dir else None
     cdial = shared / "cdial_weibo" / "toy_train.txt"
     if cdial.exists():
-        found[cdial] = read_cdial_chatter(cdial)
+        found[cdial] = read_cdial_chatter(cdial, hand("cdial") if hand else None)
     qq = shared / "qq_group_chat" / "mc_qq_group.txt"
     if qq.exists():
-        found[qq] = read_qq_group(qq)
+        found[qq] = read_qq_group(qq, hand=hand("qq") if hand else None)
     medical = sorted((shared / "medical_questions").glob("*.csv"))
     if medical:
         found[medical[0]] = read_medical_questions(medical[0])

@@ -125,7 +125,7 @@ def read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> Trai
                 log(f"corpus {extra}: {len(rows)} rows")
     shared = config.shared or (config.cold.parent if config.cold is not None else None)
     if shared is not None:
-        for path, rows in read_real_chat(shared).items():
+        for path, rows in read_real_chat(shared, config.hand_labels).items():
             corpus.extend(rows)
             sources[source_key(path)] = file_sha256(path)
             counts = Counter(ex.label for ex in rows)
