@@ -89,11 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", default=str(runbench.DEFAULT_DATA), help="the realtraffic folder")
     p.add_argument("--n", type=int, default=100_000)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--texts", type=Path, help="a text file (one comment a line) instead")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="roomwatch-floor-") as tmp:
-        texts = Path(tmp) / "texts.txt"
-        rows = runbench._real_rows(Path(args.data), args.n)
-        texts.write_text("".join(text + "\n" for _, _, text in rows), encoding="utf-8")
+        texts = args.texts or Path(tmp) / "texts.txt"
+        if args.texts is None:
+            rows = runbench._real_rows(Path(args.data), args.n)
+            texts.write_text("".join(text + "\n" for _, _, text in rows), encoding="utf-8")
+        n = len(texts.read_text(encoding="utf-8").splitlines())
         jieba = [
             runbench.measure(
                 [sys.executable, str(Path(runbench.__file__)), "--worker", "jieba", str(texts)]
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     med = {k: statistics.median(r[k] for r in runs) for k in keys}
     total = sum(med.values())
     j = statistics.median(jieba)
-    print(f"{len(rows):,} texts, {int(runs[0]['distinct']):,} distinct; median of {args.runs}")
+    print(f"{n:,} texts, {int(runs[0]['distinct']):,} distinct; median of {args.runs}")
     print(f"{'part':12s} {'CPU s':>7s}")
     for k in keys:
         print(f"{k:12s} {med[k]:7.2f}")

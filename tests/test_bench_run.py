@@ -46,3 +46,22 @@ def test_bench_run_prints_one_table_on_the_mini_sample(tmp_path: Path) -> None:
     assert set(report["ratios"]) == {"classify_vs_jieba", "replay_vs_jieba", "classify_vs_naive"}
     # Derived files go to --tmp, never into the repository.
     assert (tmp_path / "work" / "mini.texts.txt").is_file()
+
+
+@pytest.mark.slow
+def test_bench_floor_prints_its_parts(tmp_path: Path) -> None:
+    texts = tmp_path / "texts.txt"
+    lines = ["主播好", "3号链接多少钱", "包邮吗", "主播好", "哈哈哈哈", "这首歌叫什么"]
+    texts.write_text("\n".join(lines * 20) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "floor.py"), "--texts", str(texts), "--runs", "1"],
+        capture_output=True,
+        check=False,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    out = result.stdout.decode()
+    assert out.startswith("120 texts, 5 distinct; median of 1")
+    for part in ("start", "normalize", "segment", "classify", "lines", "jieba.lcut", "floor:"):
+        assert part in out
