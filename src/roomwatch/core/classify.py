@@ -119,6 +119,21 @@ _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
 # live-room asks as real-traffic false questions.
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
+# The room's own people and the show, as the labelling guide names them ("the
+# host, the seller, the uploader"): a target of an abuse verdict only by the
+# model's n-grams, never by an insult (see _asks_the_room).
+# An ask about the goods or the show (price, link, size, shipping, stock, deals,
+# colour, shelf life, after-sales, whether they have it: 有没有大码; when the show
+# goes on), as the guide lists
+# the host's questions. Only such an ask turns a verdict the model leaned to abuse,
+# spam or grievance into a question (see predict_batch).
+_GOODS_OR_SHOW = re.compile(
+    r"钱|价|链接|[0-9一二三四五六七八九十几]号|码|尺|寸|发货|快递|邮|运费|库存|货|优惠|券"
+    r"|颜色|色号|规格|保质|过期|售后|退|换|有没有|播|更新|上新|几点|时候"
+)
+_ROOM_ROLES = re.compile(
+    r"主播|播主|up主|up|博主|老板|掌柜|店家|客服|助理|小编|家人们|观众|下播|开播|别播|直播"
+)
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
 # verdict whose only question evidence is "?" and whose text is one word
@@ -184,6 +199,47 @@ def _lone_word_with_mark(hits: Sequence[Hit], text: str) -> bool:
         return False
     content = _NOT_CONTENT.sub("", text).rstrip("".join(_FINAL_PARTICLES))
     return len(content) <= _LONE_WORD and _PROPOSITION.search(content) is None
+
+
+def _asks_the_room(asks: AskCues, targets: CueList, text: str) -> str | None:
+    """The ask (``ask:<cue>``) if ``text`` is an ask about the goods or the show
+    to the room's own people that names nobody else ("主播几点下播", the guide's
+    "主播明天还播吗"): an ask cue about them (:data:`_GOODS_OR_SHOW`), no
+    rhetorical form, no target once the room's roles are taken out. Such an
+    n-gram-only abuse verdict (no insult, curse or sexual term) is no abuse: the
+    model's abuse n-grams here are the room's own words (主播, 下播). Any other
+    ask keeps the verdict: harassment and insults come as questions too
+    ("主播狗叫什么", "私下加钱能不能看", "主播胸多大") and the lexicons do not
+    name every insult the model knows."""
+    # (A mark in their place, so that no new word forms across it: "这助理是狗吧"
+    # must not read as "这是…吧".)
+    if targets.find(_ROOM_ROLES.sub("\x00", text)) is not None:
+        return None
+    cue = asks.find(text)
+    if cue.ask is None or cue.rhetoric is not None or not _GOODS_OR_SHOW.search(cue.ask):
+        return None
+    return "ask:" + cue.ask
+
+
+def _demote_unevidenced(
+    chosen: np.ndarray,
+    probs: np.ndarray,
+    evidenced: np.ndarray,
+    hits: Sequence[Sequence[Hit]],
+    weak: dict[int, str],
+    rows: np.ndarray,
+) -> None:
+    """Make chatter of the ``rows`` whose verdict has neither evidencing features
+    nor a hit of its label's evidence (``weak:<label>`` in their reasons)."""
+    for i in np.flatnonzero(rows & (chosen != _CHATTER) & ~evidenced).tolist():
+        label_i = int(chosen[i])
+        wanted = _LABEL_EVIDENCE[label_i]
+        if any(h.evidence in wanted for h in hits[i]):
+            continue
+        probs[i, _CHATTER] += probs[i, label_i]
+        probs[i, label_i] = 0.0
+        chosen[i] = _CHATTER
+        weak[i] = "weak:" + LABELS[label_i]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -374,6 +430,50 @@ class Classifier:
         top, evidenced = self._top_features(x, chosen)
         weak: dict[int, str] = {}
         cued: dict[int, str] = {}
+        # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
+        # curse pattern) needs a confident model.
+        evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
+        if _NGRAM_ABUSE_HEAD_MIN_PROB > 0.0:
+            for i in np.flatnonzero((chosen == _ABUSE) & evidenced).tolist():
+                head, main = self._own_abuse(x, i)
+                if head < _NGRAM_ABUSE_HEAD_MIN_PROB and main < _NGRAM_ABUSE_MAIN_MIN_PROB:
+                    evidenced[i] = False
+        # ... and someone it is aimed at (lexicons/targets.txt): "垃圾", "好恶心" about
+        # nothing in particular are opinions. Likewise spam resting on n-grams
+        # needs an ad form (lexicons/adforms.txt): "专业！！！" is no ad. Without
+        # the cue the row is not evidenced and becomes chatter below; with it,
+        # the cue is a reason.
+        aimed: dict[int, str] = {}
+        for label, cue_list, prefix in (
+            (_ABUSE, self._targets, "target:"),
+            (_SPAM, self._adforms, "adform:"),
+        ):
+            if not cue_list.enabled:
+                continue
+            label_evidence = _LABEL_EVIDENCE[label]
+            for i in np.flatnonzero((chosen == label) & evidenced).tolist():
+                if any(h.evidence in label_evidence for h in hits[i]):
+                    continue
+                text = normalized[i].text
+                found = cue_list.find(text)
+                if found is None:
+                    evidenced[i] = False
+                elif label == _ABUSE and (why := _asks_the_room(self._asks, cue_list, text)):
+                    # An ask to the room's own people with no insult in it
+                    # ("主播几点下播", the guide's "主播明天还播吗"): a question,
+                    # its reason the ask (the question rules below still apply).
+                    probs[i, _QUESTION] += probs[i, _ABUSE]
+                    probs[i, _ABUSE] = 0.0
+                    chosen[i] = _QUESTION
+                    top[i] = []
+                    cued[i] = why
+                else:
+                    aimed[i] = prefix + found
+        # A verdict with no evidence a person would accept becomes chatter, with the
+        # mass moved there. Other labels than question first, before the ask cues:
+        # "主播这个鞋多少钱" that the model leans to abuse on (主播, 这个) is then a
+        # chatter row that an ask about the goods or the show makes a question.
+        _demote_unevidenced(chosen, probs, evidenced, hits, weak, chosen != _QUESTION)
         asks = self._asks
         has_anchors = asks.has_anchors
         look = (chosen == _QUESTION) | (chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB)
@@ -393,12 +493,18 @@ class Classifier:
                         and probs[i, _QUESTION] < _ASK_MIN_PROB
                     ):
                         continue
+                    if i in weak and not _GOODS_OR_SHOW.search(cue.ask):
+                        # The model leaned to abuse, spam or grievance without the
+                        # evidence; only an ask about the goods or the show makes
+                        # it a question ("主播这个鞋多少钱"), not "借这个直播问一下，…".
+                        continue
                     cued[i] = "ask:" + cue.ask
                     if chosen[i] == _CHATTER:
                         probs[i, _QUESTION] += probs[i, _CHATTER]
                         probs[i, _CHATTER] = 0.0
                         chosen[i] = _QUESTION
                         evidenced[i] = True
+                        weak.pop(i, None)  # the ask is its evidence
             elif chosen[i] != _QUESTION:
                 continue
             elif cue.rhetoric is not None and not any(
@@ -434,47 +540,10 @@ class Classifier:
                 probs[i, _QUESTION] = 0.0
                 chosen[i] = _CHATTER
                 cued[i] = "weak:question"
-        # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
-        # curse pattern) needs a confident model.
-        evidenced &= (chosen != _ABUSE) | (probs[:, _ABUSE] >= _NGRAM_ABUSE_MIN_PROB)
-        if _NGRAM_ABUSE_HEAD_MIN_PROB > 0.0:
-            for i in np.flatnonzero((chosen == _ABUSE) & evidenced).tolist():
-                head, main = self._own_abuse(x, i)
-                if head < _NGRAM_ABUSE_HEAD_MIN_PROB and main < _NGRAM_ABUSE_MAIN_MIN_PROB:
-                    evidenced[i] = False
-        # ... and someone it is aimed at (lexicons/targets.txt): "垃圾", "好恶心" about
-        # nothing in particular are opinions. Likewise spam resting on n-grams
-        # needs an ad form (lexicons/adforms.txt): "专业！！！" is no ad. Without
-        # the cue the row is not evidenced and becomes chatter below; with it,
-        # the cue is a reason.
-        aimed: dict[int, str] = {}
-        for label, cue_list, prefix in (
-            (_ABUSE, self._targets, "target:"),
-            (_SPAM, self._adforms, "adform:"),
-        ):
-            if not cue_list.enabled:
-                continue
-            label_evidence = _LABEL_EVIDENCE[label]
-            for i in np.flatnonzero((chosen == label) & evidenced).tolist():
-                if any(h.evidence in label_evidence for h in hits[i]):
-                    continue
-                found = cue_list.find(normalized[i].text)
-                if found is None:
-                    evidenced[i] = False
-                else:
-                    aimed[i] = prefix + found
-        for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
-            label_i = int(chosen[i])
-            if label_i == _QUESTION and i in cued:
-                continue
-            wanted = _LABEL_EVIDENCE[label_i]
-            if any(h.evidence in wanted for h in hits[i]):
-                continue
-            # No evidence a person would accept: chatter, with the mass moved there.
-            probs[i, _CHATTER] += probs[i, label_i]
-            probs[i, label_i] = 0.0
-            chosen[i] = _CHATTER
-            weak[i] = "weak:" + LABELS[label_i]
+        # Then questions that no ask cue or rule vouched for.
+        question_rows = chosen == _QUESTION
+        question_rows[list(cued)] = False
+        _demote_unevidenced(chosen, probs, evidenced, hits, weak, question_rows)
         # max(-1.0, min(1.0, p)), NaN included (it becomes 1.0).
         polarity = np.where(polarity < 1.0, polarity, 1.0)
         polarity = np.where(polarity > -1.0, polarity, -1.0)
