@@ -243,6 +243,8 @@ class Comment:
                     "bad_value", "field 'amount' must not be negative", field="amount"
                 )
 
+        if raw.keys() <= _KNOWN:
+            return cls(room, text, ts_value, msg_id, user, kind, platform, amount, _EMPTY)
         extra = {k: v for k, v in raw.items() if k not in _KNOWN}
         return cls(
             room=room,
