@@ -371,3 +371,27 @@ def test_the_finders_find_a_term_whenever_one_is_in(terms: tuple[str, ...]) -> N
         present = any(t in text for t in terms)
         assert (finder.search(text) is not None) == present, text
         assert (seed_finder.search(text) is not None) == present, text
+
+
+def test_may_fire_s_memo_of_the_second_is_what_a_fresh_look_finds() -> None:
+    """``may_fire`` works out the trigger and the parts' closed counts once a
+    second: on every negative comment it answers as if it had just done so."""
+    real = negative_spike.may_fire
+    asked = Counter[bool]()
+
+    def checked(room: Room, cfg: AlertConfig) -> bool:
+        kept = real(room, cfg)
+        memo = room.spike_memo
+        room.spike_memo = None
+        fresh = real(room, cfg)
+        assert kept == fresh
+        assert room.spike_memo == memo  # the same numbers, looked at afresh
+        asked[kept] += 1
+        return kept
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(negative_spike, "may_fire", checked)
+        for seed in range(4):
+            stream, until = _stream(seed)
+            run(AlertManager(_config(seed)), stream, until)
+    assert asked[True] > 0 and asked[False] > 1000

@@ -71,15 +71,15 @@ def topic_of(
         return None  # decided below too; this skips the term scan for most comments
     # The topic with most seed hits; ties go to the topic already busiest
     # in the window ("坏果包赔呢，退款被拒" during a refund wave is a refund).
-    hits = Counter[str]()
+    seeded = None
     text = obs.text
     if (finder or seed_finder(seeds)).search(text) is not None:
+        hits = Counter[str]()
         for term, topic in seeds:
             if term in text:
                 hits[topic] += 1
-    seeded = None
-    if hits:
-        seeded = max(hits, key=lambda t: (hits[t], len(room.topics.get(t, ())), t))
+        if hits:
+            seeded = max(hits, key=lambda t: (hits[t], len(room.topics.get(t, ())), t))
     # Grievances, plus unhappy chatter or questions that name a seed term
     # (the classifier's label is not always right: "是不是有防腐剂，怎么
     # 回事"); calm questions such as "发什么快递" are not complaints.

@@ -62,13 +62,47 @@ def may_fire(room: Room, cfg: AlertConfig) -> bool:
     no open spike need not work out which negatives are claimed (most
     negative comments of a calm room end here). The same integers, floors
     and float divisions as :func:`evaluate`'s checks.
+
+    Within one second of the room's record time the baseline (so the
+    trigger) and the closed buckets (so the parts' counts but the newest
+    second's) do not change: they are worked out once a second
+    (``room.spike_memo``), and each comment adds the newest bucket's counts.
     """
-    _base_share, trigger = _trigger(room, cfg)
-    for seconds, floor in _parts(cfg.window_seconds, cfg.negative_min_count):
-        negatives, total = recent_pair(room, "neg", "n", seconds)
+    memo = room.spike_memo
+    if memo is None or memo[0] != room.sec:
+        memo = room.spike_memo = (room.sec, _trigger(room, cfg)[1], _closed_parts(room, cfg))
+    trigger = memo[1]
+    counts = room.buckets[-1][1]
+    newest_neg = counts.get("neg", 0)
+    newest_n = counts.get("n", 0)
+    window = room.window
+    for floor, closed_neg, closed_n, whole in memo[2]:
+        if whole:
+            negatives, total = window.get("neg", 0), window.get("n", 0)
+        else:
+            negatives, total = closed_neg + newest_neg, closed_n + newest_n
         if negatives >= floor and total > 0 and negatives / total >= trigger:
             return True
     return False
+
+
+def _closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, int, bool], ...]:
+    """Per part (the window first): its floor, its closed buckets' negatives
+    and comments, and whether it is the whole window (then read as a whole,
+    as :func:`~roomwatch.core.alerts.state.recent_count` reads it)."""
+    out = []
+    for seconds, floor in _parts(cfg.window_seconds, cfg.negative_min_count):
+        first = room.sec - math.ceil(seconds) + 1
+        if first <= room.buckets[0][0]:
+            out.append((floor, 0, 0, True))
+            continue
+        negatives, total = recent_pair(room, "neg", "n", seconds)
+        sec, counts = room.buckets[-1]
+        if sec >= first:
+            negatives -= counts.get("neg", 0)
+            total -= counts.get("n", 0)
+        out.append((floor, negatives, total, False))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=16)

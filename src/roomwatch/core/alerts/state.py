@@ -211,6 +211,9 @@ class Room:
     #: Running sums of the last part of the window, by its whole seconds
     #: (:func:`recent_count`).
     recent: dict[int, RecentSums] = field(default_factory=dict)
+    #: What the negative spike's quick check needs of the room's current
+    #: second (:func:`~roomwatch.core.alerts.negative_spike.may_fire`).
+    spike_memo: tuple[int, float, tuple[tuple[int, int, int, bool], ...]] | None = None
 
 
 # --------------------------------------------------------------------------- queries
