@@ -198,3 +198,54 @@ async def test_trust_belongs_to_the_replay_s_sink_not_to_a_source_name(
     await p.close()
     kinds = [r.reason if isinstance(r, Skipped) else r.comment.id for r in out.results]
     assert kinds == ["far", "ts_out_of_range"]
+
+
+async def test_offer_nowait_is_offer_while_there_is_room_and_nothing_when_full(
+    analyzer: Analyzer,
+) -> None:
+    """The same outcomes, skips and order as :meth:`Pipeline.offer`; a full
+    buffer takes nothing (not counted, not de-duplicated) until the caller waits."""
+
+    def records() -> list[Comment]:
+        flood_user = [comment(10 + n, user="same") for n in range(3)]
+        return [comment(0), comment(0), comment(1), *flood_user, comment(2)]
+
+    async def run(nowait: bool) -> tuple[list[str | None], list[str], int]:
+        out = Batches()
+        p = pipeline(analyzer, out, keep_skips=True, flood=FloodControl(0.001, 1), queue_max=100)
+        outcomes: list[str | None] = []
+        for c in records():
+            outcomes.append(p.offer_nowait(c, "test") if nowait else await p.offer(c, "test"))
+        await p.drain()
+        await p.close()
+        kinds = [
+            f"{r.reason}" if isinstance(r, Skipped) else f"{r.comment.id}" for r in out.results
+        ]
+        return outcomes, kinds, p.processed
+
+    assert await run(True) == await run(False)
+    outcomes, kinds, _ = await run(True)
+    assert outcomes == [
+        "accepted",
+        "duplicate",
+        "accepted",
+        "accepted",
+        "flood",
+        "flood",
+        "accepted",
+    ]
+    assert kinds == ["c0", "duplicate", "c1", "c10", "flood", "flood", "c2"]
+
+    out = Batches()
+    p = pipeline(analyzer, out, queue_max=2)
+    assert p.offer_nowait(comment(0), "test") == "accepted"
+    assert p.offer_nowait(comment(1), "test") == "accepted"
+    assert p.offer_nowait(comment(2), "test") is None  # full: nothing done
+    assert p.queued == 2
+    p.start()
+    assert await p.put(comment(2), "test")  # not taken for a duplicate of itself
+    await p.drain()
+    await p.close()
+    assert [r.comment.id for r in out.results if isinstance(r, Verdict)] == ["c0", "c1", "c2"]
+    with pytest.raises(RuntimeError, match="closed"):
+        p.offer_nowait(comment(9), "test")

@@ -324,8 +324,8 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
                 wanted += 1
                 if isinstance(item, RecordError):
                     await pipeline.reject(item, "stdin", str(lineno))
-                else:
-                    await pipeline.put(item, "stdin")
+                elif pipeline.offer_nowait(item, "stdin") is None:
+                    await pipeline.put(item, "stdin")  # (the buffer is full: wait)
             if answered < wanted:
                 caught_up.clear()
                 await caught_up.wait()

@@ -220,15 +220,37 @@ class Pipeline:
         ``rejected`` (ts out of bounds, counted), ``duplicate`` or ``flood``
         (shed: over the user's comment rate in the room, see
         ``limits.user_comments_per_s``)."""
+        outcome, item = self._take(comment, source, admitted, trusted)
+        if item is not None:
+            await self._queue.put(item)
+        return outcome
+
+    def offer_nowait(self, comment: Comment, source: str, *, trusted: bool = False) -> str | None:
+        """:meth:`offer` when the buffer has room (what it returns), else None
+        and nothing done (the caller awaits :meth:`offer`).
+
+        An offer that finds room never waits, so the two are the same; a
+        source feeding records flat out (a replay) saves the coroutines.
+        """
+        if self._queue.full():
+            return None
+        outcome, item = self._take(comment, source, False, trusted)
+        if item is not None:
+            self._queue.put_nowait(item)
+        return outcome
+
+    def _take(
+        self, comment: Comment, source: str, admitted: bool, trusted: bool
+    ) -> tuple[str, Any]:
+        """What :meth:`offer` does but the waiting: its outcome, and the item
+        for the queue (None: nothing to queue)."""
         if self._closing:
             raise RuntimeError("the pipeline is closed")
         if not admitted and self.refused_rooms and comment.room in self.refused_rooms:
-            await self.reject(_room_removed(comment.room), source)
-            return "rejected"
+            return "rejected", self._rejected(_room_removed(comment.room), source)
         checked = guarded(self.guard, comment, source, admitted=admitted, trusted=trusted)
         if isinstance(checked, RecordError):
-            await self.reject(checked, source)
-            return "rejected"
+            return "rejected", self._rejected(checked, source)
         comment = checked
         accepted = self._accepted
         accepted[source] = accepted.get(source, 0) + 1
@@ -240,30 +262,33 @@ class Pipeline:
         if comment.id is not None and dedupe is not None and dedupe.seen(comment.room, comment.id):
             self._metrics.pipeline.discarded("duplicate").inc()
             if self._keep_skips:
-                await self._queue.put(
-                    Skipped("duplicate", f"duplicate id {comment.id!r}", source, comment=comment)
-                )
-            return "duplicate"
+                skip = Skipped("duplicate", f"duplicate id {comment.id!r}", source, comment=comment)
+                return "duplicate", skip
+            return "duplicate", None
         flood = self._flood
         if flood is not None and not flood.allow(comment.room, comment.user_key, comment.ts):
             self._metrics.pipeline.discarded("flood").inc()
             self._metrics.limit_exceeded.labels("user_comments_per_s").inc()
             if self._keep_skips:
-                await self._queue.put(
-                    Skipped(
-                        "flood", "over the user's comment rate in the room", source, comment=comment
-                    )
+                return "flood", Skipped(
+                    "flood", "over the user's comment rate in the room", source, comment=comment
                 )
-            return "flood"
+            return "flood", None
         # A trusted source is a replay: its record times are not wall times.
-        await self._queue.put((comment, source, self._monotonic(), not trusted))
-        return "accepted"
+        return "accepted", (comment, source, self._monotonic(), not trusted)
+
+    def _rejected(self, error: RecordError, source: str, where: str = "") -> Skipped | None:
+        """Count a malformed record; the skip to queue in its place, if kept."""
+        self._metrics.rejected(source, error.reason)
+        if self._keep_skips:
+            return Skipped(error.reason, str(error), source, where)
+        return None
 
     async def reject(self, error: RecordError, source: str, where: str = "") -> None:
         """Count a malformed record from ``source`` (and mark its place)."""
-        self._metrics.rejected(source, error.reason)
-        if self._keep_skips:
-            await self._queue.put(Skipped(error.reason, str(error), source, where))
+        skip = self._rejected(error, source, where)
+        if skip is not None:
+            await self._queue.put(skip)
 
     # -- the consumer -------------------------------------------------------
 

@@ -243,18 +243,10 @@ class Comment:
                     "bad_value", "field 'amount' must not be negative", field="amount"
                 )
 
-        extra = {k: v for k, v in raw.items() if k not in _KNOWN}
-        return cls(
-            room=room,
-            text=text,
-            ts=ts_value,
-            id=msg_id,
-            user=user,
-            kind=kind,
-            platform=platform,
-            amount=amount,
-            extra=MappingProxyType(extra) if extra else _EMPTY,
-        )
+        # (most records have no unknown fields: no walk, and positional arguments)
+        extra = {} if raw.keys() <= _KNOWN else {k: v for k, v in raw.items() if k not in _KNOWN}
+        kept = MappingProxyType(extra) if extra else _EMPTY
+        return cls(room, text, ts_value, msg_id, user, kind, platform, amount, kept)
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-ready dict; unknown fields come back too."""

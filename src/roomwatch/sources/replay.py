@@ -101,6 +101,8 @@ class ReplaySource:
         last_ts = 0.0
         n = 0
         bound = ReplayBound(self.settings)
+        # A pipeline takes a record without a coroutine when it has room.
+        offer = getattr(sink, "offer_nowait", None)
         try:
             for pos, raw in iter_records(path, room=self.room, on_warning=warn):
                 n += 1
@@ -143,7 +145,8 @@ class ReplaySource:
                         ts=comment.ts + self._offset,
                         id=None if comment.id is None else f"{comment.id}~{self._pass}",
                     )
-                await sink.put(comment, self.name)
+                if offer is None or offer(comment, self.name) is None:
+                    await sink.put(comment, self.name)
         except RecordingError as exc:
             warn(str(exc))
             raise

@@ -133,21 +133,32 @@ class AlertStage:
     def __call__(self, results: Sequence[Result]) -> list[Publish]:
         out: list[Publish] = []
         newest: dict[str, float] = {}
+        tick_at = self._tick_at
+        own = self._own
+        manager = self.manager
+        floor = math.floor
         for r in results:
             if not isinstance(r, Verdict):
                 continue
             c = r.comment
+            room = c.room
+            ts = c.ts
             if r.lag_s is not None:
-                lag_event = self.lag.observe(c.room, r.lag_s, c.ts)
+                lag_event = self.lag.observe(room, r.lag_s, ts)
                 if lag_event is not None:
                     self._lag_alert(lag_event, out)
             if c.kind not in TYPED_KINDS:
                 continue
-            self._advance(c.room, c.ts, out)
-            if c.ts > newest.get(c.room, -math.inf):
-                newest[c.room] = c.ts
-            observation = Observation.from_verdict(r, text=r.normalized.text)
-            self._emit(self._own.get(c.room, self.manager).observe(observation), out)
+            last = tick_at.get(room)
+            if last is None or floor(ts) > last:
+                self._advance(room, ts, out)  # (a new second: the others are no-ops)
+            if ts > newest.get(room, -math.inf):
+                newest[room] = ts
+            # Observation.from_verdict(r, text=r.normalized.text), without its lookups.
+            observation = Observation(c, r.label, r.sentiment, r.normalized.text, r.tokens)
+            events = own.get(room, manager).observe(observation)
+            if events:
+                self._emit(events, out)
         self._settle(newest)
         return out
 

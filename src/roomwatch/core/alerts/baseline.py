@@ -103,6 +103,9 @@ class Baseline:
         d = self.decay
         old_weight = self.weight
         sums = self.sums
+        if seconds == 1 and old_weight and not learning:
+            self._step_one(counts)
+            return
         if learning:
             for key in set(sums) | set(counts):
                 rate = learning.get(key, 1.0)
@@ -135,6 +138,38 @@ class Baseline:
             self.weight = new_weight
         for key in [k for k, v in self.sums.items() if v < 1e-4 and k != "n"]:
             del self.sums[key]
+
+    def _step_one(self, counts: Mapping[str, int]) -> None:
+        """``step(counts, {}, 1)`` once the weight is set: the same sums, keys
+        and key order, without a Python step per key the second left out.
+
+        A key without a count gets ``value * d + (mean + (0.0 - mean))``,
+        which is ``value * d`` exactly (``mean`` is finite, and ``m + -m``
+        is ``+0.0``; the sums are never negative). Those are made in one
+        comprehension that also leaves out the ones that fall under the
+        floor (the step drops them at its end; dropping keeps the order of
+        the others); the keys with counts are stepped as :meth:`step` does.
+        """
+        d = self.decay
+        old_weight = self.weight
+        sums = self.sums
+        new = {
+            key: scaled
+            for key, value in sums.items()
+            if not (scaled := value * d) < 1e-4 or key == "n" or key in counts
+        }
+        for key, count in counts.items():
+            value = sums.get(key)
+            if value is None:
+                new[key] = float(count)
+            else:
+                mean = value / old_weight
+                x = float(count)
+                new[key] = value * d + (mean + (x - mean))
+        for key in [k for k in counts if new[k] < 1e-4 and k != "n"]:
+            del new[key]
+        self.sums = new
+        self.weight = old_weight * d + 1.0
 
     def idle(self, seconds: int) -> None:
         """``seconds`` calls of ``step({}, {}, 1)``, in closed form: O(keys), not O(seconds).

@@ -13,6 +13,7 @@ that mood turn (seed topics still open).
 
 from __future__ import annotations
 
+import re
 from collections import Counter, deque
 from typing import Final
 
@@ -22,7 +23,7 @@ from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.state import Cluster, Room, claims, salient
 from roomwatch.core.alerts.values import AlertEvent, Evidence, Observation
 
-__all__ = ["SeedTerms", "evaluate", "seed_terms", "topic_name", "topic_of"]
+__all__ = ["SeedTerms", "evaluate", "seed_finder", "seed_terms", "topic_name", "topic_of"]
 
 #: Labels whose comments count towards a grievance topic when they are
 #: negative and name a seed term (the classifier's label is not always right:
@@ -43,21 +44,42 @@ def seed_terms(config: AlertConfig) -> SeedTerms:
     )
 
 
+def seed_finder(seeds: SeedTerms) -> re.Pattern[str]:
+    """A pattern that finds a seed term in a text whenever one is in it.
+
+    :func:`topic_of` counts every term (overlaps too) only in a text this
+    finds something in; one search of the text instead of ``in`` for each of
+    the terms, which most complaints name none of.
+    """
+    terms = sorted({term for term, _topic in seeds}, key=lambda t: (-len(t), t))
+    return re.compile("|".join(map(re.escape, terms)) if terms else "(?!)")
+
+
 def topic_of(
-    cfg: AlertConfig, seeds: SeedTerms, room: Room, obs: Observation, negative: bool
+    cfg: AlertConfig,
+    seeds: SeedTerms,
+    room: Room,
+    obs: Observation,
+    negative: bool,
+    finder: re.Pattern[str] | None = None,
 ) -> str | None:
-    """The topic a comment is about, or ``None`` when it is no complaint."""
+    """The topic a comment is about, or ``None`` when it is no complaint.
+
+    ``finder``: :func:`seed_finder` of ``seeds`` (made here when not given).
+    """
     if obs.label != "grievance" and not (negative and obs.label in _ASIDE_LABELS):
         return None  # decided below too; this skips the term scan for most comments
     # The topic with most seed hits; ties go to the topic already busiest
     # in the window ("坏果包赔呢，退款被拒" during a refund wave is a refund).
-    hits = Counter[str]()
-    for term, topic in seeds:
-        if term in obs.text:
-            hits[topic] += 1
     seeded = None
-    if hits:
-        seeded = max(hits, key=lambda t: (hits[t], len(room.topics.get(t, ())), t))
+    text = obs.text
+    if (finder or seed_finder(seeds)).search(text) is not None:
+        hits = Counter[str]()
+        for term, topic in seeds:
+            if term in text:
+                hits[topic] += 1
+        if hits:
+            seeded = max(hits, key=lambda t: (hits[t], len(room.topics.get(t, ())), t))
     # Grievances, plus unhappy chatter or questions that name a seed term
     # (the classifier's label is not always right: "是不是有防腐剂，怎么
     # 回事"); calm questions such as "发什么快递" are not complaints.

@@ -13,6 +13,7 @@ resolve its alert.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -41,6 +42,7 @@ from roomwatch.core.alerts.values import (
     AuditRecord,
     Evidence,
     Observation,
+    Sample,
 )
 from roomwatch.core.alerts.window import leave
 
@@ -61,6 +63,16 @@ _PRUNE_EVERY: Final = 0.1
 MAX_STEPPED_GAP: Final = 300
 
 
+#: The sample of a comment no detector keeps (see :meth:`AlertManager.observe`).
+_UNKEPT: Final = Sample("", None, "chatter", 0.0, 0.0)
+
+
+def _finder(terms: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that finds one of ``terms`` in a text whenever one is in it."""
+    unique = sorted(set(terms), key=lambda t: (-len(t), t))
+    return re.compile("|".join(map(re.escape, unique)))
+
+
 class AlertManager:
     """All rooms' detectors and the alert lifecycle. Pure: no I/O, no wall clock."""
 
@@ -71,6 +83,9 @@ class AlertManager:
         self._alerts = self._life.alerts
         self._recent = self._life.recent
         self._seed_terms = grievance_topic.seed_terms(self.config)
+        self._seed_finder = grievance_topic.seed_finder(self._seed_terms)
+        #: Per room: its watched terms and a pattern that finds any of them.
+        self._watch_finders: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {}
         #: Work done so far (full ticks, baseline updates, seconds skipped).
         self.work = Work()
 
@@ -189,28 +204,40 @@ class AlertManager:
         room.seen += 1
         cfg = self.config
         negative = obs.sentiment <= cfg.negative_sentiment
-        sample = sample_of(obs)
+        label = obs.label
+        terms = self._watch_terms(c.room, obs.text)
+        # A comment that is neither negative nor labelled other than chatter,
+        # names no watched term and finds no near-duplicate group is kept by
+        # no detector (no Hit holds its sample): its sample is not made.
+        if negative or label != "chatter" or terms or room.groups:
+            sample = sample_of(obs)
+        else:
+            sample = _UNKEPT
         user = c.user_key
         bucket = room.buckets[-1][1]
-
-        def count(key: str) -> None:
-            bucket[key] += 1
-            room.window[key] += 1
-
-        count("n")
+        window = room.window
+        bucket["n"] += 1
+        window["n"] += 1
 
         # Abuse raid: near-duplicate grouping.
         raid_member = abuse_raid.observe(cfg, room, obs, sample, negative)
         if raid_member and negative:
-            count("rneg")
+            bucket["rneg"] += 1
+            window["rneg"] += 1
 
         # Grievance topic.
-        topic = grievance_topic.topic_of(cfg, self._seed_terms, room, obs, negative)
+        topic = grievance_topic.topic_of(
+            cfg, self._seed_terms, room, obs, negative, self._seed_finder
+        )
         words = tuple(salient(obs.tokens)) if topic is not None or negative else ()
         if topic is not None:
-            count("t:" + topic)
+            key = "t:" + topic
+            bucket[key] += 1
+            window[key] += 1
             if negative:
-                count("tn:" + topic)
+                key = "tn:" + topic
+                bucket[key] += 1
+                window[key] += 1
             room.topics.setdefault(topic, deque()).append(
                 Hit(now, user, negative, sample, words, topic)
             )
@@ -221,11 +248,13 @@ class AlertManager:
                 room.user_topic.move_to_end(user)
 
         if negative:
-            count("neg")
-            if topic is None and obs.label != "grievance":
+            bucket["neg"] += 1
+            window["neg"] += 1
+            if topic is None and label != "grievance":
                 # Negative, but no complaint: what is left of the room's mood
                 # while a complaint wave (whose grievances these are not) is on.
-                count("nfree")
+                bucket["nfree"] += 1
+                window["nfree"] += 1
             room.negatives.append(
                 Hit(
                     now,
@@ -235,13 +264,13 @@ class AlertManager:
                     words,
                     topic,
                     raid_member,
-                    label=obs.label,
+                    label=label,
                 )
             )
 
-        terms = tuple(t for t in cfg.watch_terms_for(c.room) if t in obs.text)
         if terms:
-            count("w")
+            bucket["w"] += 1
+            window["w"] += 1
             room.watch.append(Hit(now, user, negative, sample, terms, topic, raid_member))
 
         if not room.pruned_at <= now < room.pruned_at + _PRUNE_EVERY:
@@ -258,6 +287,18 @@ class AlertManager:
         if is_warm:
             volume_surge.evaluate(self._life, room, now, events)
         return events
+
+    def _watch_terms(self, room: str, text: str) -> tuple[str, ...]:
+        """The room's watched terms in ``text``, in list order."""
+        terms = self.config.watch_terms_for(room)
+        if not terms:
+            return ()
+        known = self._watch_finders.get(room)
+        if known is None or known[0] is not terms:
+            known = self._watch_finders[room] = (terms, _finder(terms))
+        if known[1].search(text) is None:
+            return ()  # the same as below: no term is in the text
+        return tuple(t for t in terms if t in text)
 
     def observe_volume(
         self, name: str, ts: float, n: int, sentiments: Sequence[float] = ()

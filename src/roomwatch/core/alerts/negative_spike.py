@@ -14,11 +14,13 @@ wave is on, every grievance is the wave's.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from typing import Final
 
 from roomwatch.core.alerts.baseline import poisson_needed
+from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.state import (
     Room,
@@ -27,6 +29,7 @@ from roomwatch.core.alerts.state import (
     forming_topics,
     raid_forming,
     recent_count,
+    recent_pair,
 )
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
@@ -37,8 +40,82 @@ __all__ = ["evaluate"]
 _SPIKE_PARTS: Final = (0.75, 0.5)
 
 
+def _trigger(room: Room, cfg: AlertConfig) -> tuple[float, float]:
+    """(the room's baseline negative share, the share that fires)."""
+    base_n = room.baseline.mean("n")
+    base_share = room.baseline.mean("neg") / base_n if base_n > 0 else 0.0
+    trigger = max(
+        cfg.negative_min_share,
+        base_share * cfg.negative_share_ratio,
+        base_share + cfg.negative_share_margin,
+    )
+    return base_share, trigger
+
+
+def may_fire(room: Room, cfg: AlertConfig) -> bool:
+    """Whether the window or one of its parts could fire, counting every
+    negative as unexplained.
+
+    :func:`evaluate` subtracts the negatives that topics, waves and raids
+    claim, so its count is never above the part's negatives: when not even
+    those reach the part's floor and share, nothing fires, and a room with
+    no open spike need not work out which negatives are claimed (most
+    negative comments of a calm room end here). The same integers, floors
+    and float divisions as :func:`evaluate`'s checks.
+
+    Within one second of the room's record time the baseline (so the
+    trigger) and the closed buckets (so the parts' counts but the newest
+    second's) do not change: they are worked out once a second
+    (``room.spike_memo``), and each comment adds the newest bucket's counts.
+    """
+    memo = room.spike_memo
+    if memo is None or memo[0] != room.sec:
+        memo = room.spike_memo = (room.sec, _trigger(room, cfg)[1], _closed_parts(room, cfg))
+    trigger = memo[1]
+    counts = room.buckets[-1][1]
+    newest_neg = counts.get("neg", 0)
+    newest_n = counts.get("n", 0)
+    window = room.window
+    for floor, closed_neg, closed_n, whole in memo[2]:
+        if whole:
+            negatives, total = window.get("neg", 0), window.get("n", 0)
+        else:
+            negatives, total = closed_neg + newest_neg, closed_n + newest_n
+        if negatives >= floor and total > 0 and negatives / total >= trigger:
+            return True
+    return False
+
+
+def _closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, int, bool], ...]:
+    """Per part (the window first): its floor, its closed buckets' negatives
+    and comments, and whether it is the whole window (then read as a whole,
+    as :func:`~roomwatch.core.alerts.state.recent_count` reads it)."""
+    out = []
+    for seconds, floor in _parts(cfg.window_seconds, cfg.negative_min_count):
+        first = room.sec - math.ceil(seconds) + 1
+        if first <= room.buckets[0][0]:
+            out.append((floor, 0, 0, True))
+            continue
+        negatives, total = recent_pair(room, "neg", "n", seconds)
+        sec, counts = room.buckets[-1]
+        if sec >= first:
+            negatives -= counts.get("neg", 0)
+            total -= counts.get("n", 0)
+        out.append((floor, negatives, total, False))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=16)
+def _parts(span: float, min_count: int) -> tuple[tuple[float, int], ...]:
+    """(seconds, floor) of the whole window and of each part, as :func:`evaluate` takes them."""
+    parts = [(span * frac, math.ceil(min_count * (0.5 + frac / 2))) for frac in _SPIKE_PARTS]
+    return ((span, min_count), *parts)
+
+
 def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
     cfg = life.config
+    if ("negative_spike", "") not in room.active and not may_fire(room, cfg):
+        return  # the same as below: not firing and not open is no event
     # Negatives that belong to a topic or raid (open, cooling down, or
     # forming) are that incident's, not a general mood turn.
     claimed = forming_topics(room, cfg)
@@ -47,13 +124,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     # while it is on or gathering.
     wave_on = complaints_on(room, cfg, now)
     raid_on = claims(room, "abuse_raid", "", now) or raid_forming(room, cfg)
-    base_n = room.baseline.mean("n")
-    base_share = room.baseline.mean("neg") / base_n if base_n > 0 else 0.0
-    trigger = max(
-        cfg.negative_min_share,
-        base_share * cfg.negative_share_ratio,
-        base_share + cfg.negative_share_margin,
-    )
+    base_share, trigger = _trigger(room, cfg)
 
     def measure(seconds: float) -> tuple[int, int, int]:
         """(unexplained negatives, all comments, all negatives) in the last ``seconds``."""

@@ -34,6 +34,7 @@ __all__ = [
     "forming_topics",
     "raid_forming",
     "recent_count",
+    "recent_pair",
     "salient",
     "sample_of",
     "warm",
@@ -210,6 +211,9 @@ class Room:
     #: Running sums of the last part of the window, by its whole seconds
     #: (:func:`recent_count`).
     recent: dict[int, RecentSums] = field(default_factory=dict)
+    #: What the negative spike's quick check needs of the room's current
+    #: second (:func:`~roomwatch.core.alerts.negative_spike.may_fire`).
+    spike_memo: tuple[int, float, tuple[tuple[int, int, int, bool], ...]] | None = None
 
 
 # --------------------------------------------------------------------------- queries
@@ -235,6 +239,28 @@ def recent_count(room: Room, key: str, seconds: float) -> int:
     if sec >= first:
         total += counts.get(key, 0)
     return total
+
+
+def recent_pair(room: Room, first_key: str, second_key: str, seconds: float) -> tuple[int, int]:
+    """``(recent_count(room, first_key, seconds), recent_count(room, second_key, seconds))``,
+    with one look at the part's sums."""
+    n = math.ceil(seconds)
+    first = room.sec - n + 1
+    buckets = room.buckets
+    if first <= buckets[0][0]:
+        window = room.window
+        return window.get(first_key, 0), window.get(second_key, 0)
+    part = room.recent.get(n)
+    if part is None:
+        part = room.recent[n] = RecentSums()
+    sums = part.sync(buckets, first)
+    a = sums.get(first_key, 0)
+    b = sums.get(second_key, 0)
+    sec, counts = buckets[-1]
+    if sec >= first and counts:
+        a += counts.get(first_key, 0)
+        b += counts.get(second_key, 0)
+    return a, b
 
 
 def claims(room: Room, detector: str, key: str, now: float) -> bool:

@@ -70,7 +70,7 @@ class _VerdictLike(Protocol):
     def tokens(self) -> tuple[str, ...]: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Observation:
     """One analysed comment as the detectors see it."""
 
@@ -80,11 +80,26 @@ class Observation:
     text: str
     tokens: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
-        if self.label not in _LABELS:
-            raise AlertError(f"unknown label {self.label!r}; expected one of {sorted(_LABELS)}")
-        if not (-1.0 <= self.sentiment <= 1.0) or math.isnan(self.sentiment):
-            raise AlertError(f"sentiment must be in [-1, 1], not {self.sentiment!r}")
+    def __init__(
+        self,
+        comment: Comment,
+        label: str,
+        sentiment: float,
+        text: str,
+        tokens: tuple[str, ...] = (),
+    ) -> None:
+        # The generated __init__ and __post_init__, through the slots' own
+        # setters (a frozen dataclass's object.__setattr__ costs three times
+        # as much, and every comment the alert stage sees makes one).
+        if label not in _LABELS:
+            raise AlertError(f"unknown label {label!r}; expected one of {sorted(_LABELS)}")
+        if not (-1.0 <= sentiment <= 1.0) or math.isnan(sentiment):
+            raise AlertError(f"sentiment must be in [-1, 1], not {sentiment!r}")
+        _O_COMMENT(self, comment)
+        _O_LABEL(self, label)
+        _O_SENTIMENT(self, sentiment)
+        _O_TEXT(self, text)
+        _O_TOKENS(self, tokens)
 
     @classmethod
     def from_verdict(cls, verdict: _VerdictLike, text: str | None = None) -> Observation:
@@ -95,7 +110,7 @@ class Observation:
         return cls(verdict.comment, verdict.label, verdict.sentiment, text, verdict.tokens)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Sample:
     """One comment shown as evidence, with its verdict."""
 
@@ -104,6 +119,16 @@ class Sample:
     label: str
     sentiment: float
     ts: float
+
+    def __init__(
+        self, text: str, user: str | None, label: str, sentiment: float, ts: float
+    ) -> None:
+        # The generated __init__, through the slots' own setters (as Observation).
+        _S_TEXT(self, text)
+        _S_USER(self, user)
+        _S_LABEL(self, label)
+        _S_SENTIMENT(self, sentiment)
+        _S_TS(self, ts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +148,20 @@ class Sample:
             float(raw["sentiment"]),
             float(raw["ts"]),
         )
+
+
+_slot: Any = Observation  # (the slots' member descriptors, untyped)
+_O_COMMENT = _slot.comment.__set__
+_O_LABEL = _slot.label.__set__
+_O_SENTIMENT = _slot.sentiment.__set__
+_O_TEXT = _slot.text.__set__
+_O_TOKENS = _slot.tokens.__set__
+_slot = Sample
+_S_TEXT = _slot.text.__set__
+_S_USER = _slot.user.__set__
+_S_LABEL = _slot.label.__set__
+_S_SENTIMENT = _slot.sentiment.__set__
+_S_TS = _slot.ts.__set__
 
 
 @dataclass(frozen=True, slots=True)

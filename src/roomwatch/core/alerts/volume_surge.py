@@ -22,6 +22,8 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     base = room.baseline.mean("n") * cfg.window_seconds
     ratio = n / base if base > 0 else 0.0
     firing = n >= cfg.surge_min_count and ratio >= cfg.surge_ratio
+    if not firing and ("volume_surge", "") not in room.active:
+        return  # what the lifecycle makes of it: no event (and no closure to build)
     below = ratio < cfg.surge_ratio / 2
 
     def build() -> tuple[str, Evidence]:
