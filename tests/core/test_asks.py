@@ -163,7 +163,11 @@ def test_a_bare_yes_no_remark_without_an_anchor_is_chatter(analyzer: Analyzer, t
 
 @pytest.mark.parametrize(
     ("text", "anchor"),
-    [("直播有回放吗", "to:有回放吗"), ("下周还更新吗", "ask:下周还更新吗"), ("有大码吗", "to:有大码吗")],
+    [
+        ("直播有回放吗", "to:有回放吗"),
+        ("下周还更新吗", "ask:下周还更新吗"),
+        ("有大码吗", "to:有大码吗"),
+    ],
 )
 def test_an_anchored_yes_no_question_stays_a_question(
     analyzer: Analyzer, text: str, anchor: str
