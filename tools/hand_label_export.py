@@ -22,14 +22,27 @@ from roomwatch.training.realchat import cued_texts, hand_key, read_hand_labels
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _default_data() -> Path:
+    """``shared/data`` in the nearest folder above the repository that has one."""
+    for base in ROOT.parents:
+        if (base / "shared" / "data").is_dir():
+            return base / "shared" / "data"
+    return ROOT.parent / "shared" / "data"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--parts", type=int, default=1)
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--data", type=Path, default=None, help="the shared data folder")
     args = ap.parse_args(argv)
+    data = args.data or _default_data()
+    if not (data / "cdial_weibo").is_dir() and not (data / "qq_group_chat").is_dir():
+        ap.error(f"{data} holds neither cdial_weibo/ nor qq_group_chat/: pass --data")
+    if args.out.resolve().is_relative_to(ROOT):
+        ap.error("--out must be outside the repository: it keeps labels, never texts")
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, texts in cued_texts(args.data).items():
+    for name, texts in cued_texts(data).items():
         done = read_hand_labels(ROOT / "corpus" / "real" / f"{name}.tsv")
         todo = [(hand_key(t), t) for t in texts if hand_key(t) not in done]
         size = -(-len(todo) // args.parts) if todo else 0

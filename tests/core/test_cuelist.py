@@ -130,12 +130,15 @@ def test_the_one_head_bar_is_off_and_does_what_it_says(
         (p,) = analyzer.classifier.predict_batch(normalized, tokens)
         return p[0], tuple(p[3])
 
+    # (Abuse by default is a known false flag the bar would fix; the bar is off
+    # for what it costs elsewhere, see bench/realtraffic/README.md.)
     assert classify._NGRAM_ABUSE_HEAD_MIN_PROB == 0.0
-    assert label(worry)[0] == "abuse"
+    off = label(worry)
+    assert "weak:abuse" not in off[1]
     monkeypatch.setattr(classify, "_NGRAM_ABUSE_HEAD_MIN_PROB", 0.5)
     monkeypatch.setattr(classify, "_NGRAM_ABUSE_MAIN_MIN_PROB", 0.3)
     got, reasons = label(worry)
-    assert got != "abuse" and "weak:abuse" in reasons
+    assert got != off[0] and "weak:abuse" in reasons
     # Insults the main head knows on its own stay abuse.
     for text in ("主播你是猪吗", "长这样也好意思开直播", "你是狗吧"):
         assert label(text)[0] == "abuse", text

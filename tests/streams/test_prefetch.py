@@ -216,7 +216,7 @@ async def test_below_saturation_the_next_read_waits_for_the_batch(
 
 @pytest.mark.parametrize("running", [(1, 8)], indirect=True)
 async def test_a_tick_after_the_lease_is_lost_appends_nothing(
-    running: InProcess, rclient: Redis
+    running: InProcess, rclient: Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A worker that stalled past its lease: the new owner has the shard, and the
     # old one's ticker still has views due for a room. They must not land after
@@ -234,3 +234,31 @@ async def test_a_tick_after_the_lease_is_lost_appends_nothing(
     await wait_for(lambda: 0 not in worker.owned, what="the shard dropped by the ticker")
     assert await rclient.xlen(keys.output) == before
     assert await rclient.get(keys.lease(0)) == b"another-worker"
+    # The ticker's fence dropped it (not _renew_all, which runs every 10 s here).
+    assert any(
+        "lost the lease of shard 0" in r.getMessage() and r.funcName == "_tick"
+        for r in caplog.records
+    )
+
+
+@pytest.mark.parametrize("running", [(1, 8)], indirect=True)
+async def test_a_tick_whose_append_fails_drops_the_shard(
+    running: InProcess, rclient: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The tick's output has left the shard's buffers when the append fails, so
+    # the shard is dropped (rebuilt by its next owner from the stream), as after
+    # a failed commit, rather than kept without the views it owed the gateway.
+    worker = running.worker
+    keys = worker.keys
+    await _add(rclient, keys.input(0), 4)
+    await wait_for(lambda: worker.processed >= 4, what="the batch processed")
+
+    async def broken(**_: Any) -> int:
+        raise RedisConnectionError("connection lost")
+
+    async with worker._lock:
+        monkeypatch.setattr(worker, "_append", broken)
+        run = worker.owned[0]
+        run._dirty.add("room-a")
+        run._views_at = float("-inf")
+    await wait_for(lambda: 0 not in worker.owned, what="the shard dropped by the ticker")

@@ -98,3 +98,25 @@ def test_shipped_hand_labels_are_well_formed() -> None:
         labels = read_hand_labels(path)
         assert len(labels) > 200
         assert all(len(k) == 16 for k in labels)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--hand-labels", "{tmp}/missing"], "no such folder"),
+        (["--hand-labels", "{tmp}"], "holds none of cdial.tsv, qq.tsv"),
+        (["--hand-labels", "{hand}", "--no-public"], "which --no-public and --small skip"),
+    ],
+)
+def test_hand_labels_that_cannot_be_used_are_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    from roomwatch.cli import main
+
+    hand = tmp_path / "hand"
+    _write(hand / "qq.tsv", {"服务器ip多少": "question"})
+    argv = [a.format(tmp=tmp_path, hand=hand) for a in args]
+    # Nothing is trained: the flag is checked before any data is read.
+    assert main(["train", "--out", str(tmp_path / "out"), *argv]) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

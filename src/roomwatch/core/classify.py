@@ -114,8 +114,8 @@ _NGRAM_ABUSE_MIN_PROB = 0.6
 # selection >= 0.85).
 _NGRAM_ABUSE_HEAD_MIN_PROB = 0.0
 _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
-# A question verdict with question evidence but no ask cue (lexicons/asks.tsv)
-# needs at least this probability. Off (0): in stop 16's sweep it took as many
+# A question verdict with no ask cue (lexicons/asks.tsv) that no rule above
+# settled needs at least this probability. Off (0): in stop 16's sweep it took as many
 # live-room asks as real-traffic false questions.
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
@@ -533,8 +533,10 @@ class Classifier:
                 cued[i] = "weak:question"
             elif anchor is not None and any(h.evidence == "lex:question" for h in hits[i]):
                 cued[i] = "to:" + anchor
-            elif probs[i, _QUESTION] < _UNCUED_QUESTION_MIN_PROB and not any(
-                h.evidence == "pat:ask_spec" for h in hits[i]
+            elif (
+                _UNCUED_QUESTION_MIN_PROB > 0.0
+                and probs[i, _QUESTION] < _UNCUED_QUESTION_MIN_PROB
+                and not any(h.evidence == "pat:ask_spec" for h in hits[i])
             ):
                 probs[i, _CHATTER] += probs[i, _QUESTION]
                 probs[i, _QUESTION] = 0.0

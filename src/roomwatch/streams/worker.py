@@ -472,7 +472,15 @@ class StreamWorker:
                 # must not append views older than the new owner's. (Not capped here:
                 # the gateway trims the output, streams/trim.py.)
                 keys = [self.keys.lease(shard), self.keys.output]
-                if int(await self._append(keys=keys, args=[self.name, dumps(payload)])) < 0:
+                try:
+                    appended = int(await self._append(keys=keys, args=[self.name, dumps(payload)]))
+                except (RedisError, OSError):
+                    # The tick's output left the shard's buffers; whether it landed is
+                    # unknown. As after a failed commit: drop the shard, and whoever
+                    # takes it next rebuilds it (views and all) from the stream.
+                    self._drop(shard)
+                    raise
+                if appended < 0:
                     logger.warning("worker %s: lost the lease of shard %d", self.name, shard)
                     self._drop(shard)
                     continue

@@ -172,12 +172,20 @@ def _corpus_paths(args: argparse.Namespace) -> tuple[list[Path], list[Path], Pat
     return base, extra, dev
 
 
-def _hand_labels(given: Path | None) -> Path | None:
-    """The hand-label folder, if one was given ('' is none)."""
-    if given is None or str(given) in ("", "."):
+def _hand_labels(given: Path | None, public: bool) -> Path | None:
+    """The hand-label folder, if one was given; a clear error if it cannot be used."""
+    from roomwatch.training.realchat import HAND_FILES
+
+    if given is None:
         return None
+    if not public:
+        raise RoomwatchError(
+            "--hand-labels labels the shared real chat sets, which --no-public and --small skip"
+        )
     if not given.is_dir():
         raise RoomwatchError(f"--hand-labels {given}: no such folder")
+    if not any((given / name).is_file() for name in HAND_FILES):
+        raise RoomwatchError(f"--hand-labels {given}: holds none of {', '.join(HAND_FILES)}")
     return given
 
 
@@ -229,7 +237,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 min_df=1 if args.small is not None else args.min_df,
                 version=args.version,
                 refit_with_dev=not args.no_refit,
-                hand_labels=_hand_labels(args.hand_labels) if public else None,
+                hand_labels=_hand_labels(args.hand_labels, public),
                 **kwargs,
             )
             train(config, log)

@@ -36,6 +36,7 @@ from roomwatch.core.classify import LABELS
 from roomwatch.training.data import DataError, Example, stable_fraction
 
 __all__ = [
+    "HAND_FILES",
     "HAND_SOURCE",
     "MEDICAL_MAX",
     "QQ_TRAIN_SHARE",
@@ -52,6 +53,8 @@ QQ_TRAIN_SHARE = 0.8
 #: The source of a row whose label a person gave (``corpus/real``): kept as given,
 #: never dropped as ambiguous chatter (training.sources.drop_ambiguous_chatter).
 HAND_SOURCE = "hand"
+#: The hand-label files of a ``--hand-labels`` folder, one per set.
+HAND_FILES = ("cdial.tsv", "qq.tsv")
 MEDICAL_MAX = 1500
 _ASK_CUE = re.compile(
     r"什么|怎么|咋|哪|谁|多少|几|吗|嘛|呢|是不是|有没有|能不能|求|请问|为啥|啥|不会.*吧|不能.*吧|不至于"

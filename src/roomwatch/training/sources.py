@@ -26,7 +26,7 @@ from roomwatch.training.data import (
     read_swsr,
     stable_fraction,
 )
-from roomwatch.training.realchat import read_real_chat
+from roomwatch.training.realchat import HAND_FILES, HAND_SOURCE, read_real_chat
 from roomwatch.training.vocabulary import prepare
 
 __all__ = [
@@ -130,6 +130,14 @@ def read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> Trai
             sources[source_key(path)] = file_sha256(path)
             counts = Counter(ex.label for ex in rows)
             log(f"real chat {path}: {len(rows)} rows {dict(sorted(counts.items()))}")
+        if config.hand_labels is not None:
+            # The labels decide rows: a model trained with them names them.
+            for name in HAND_FILES:
+                path = config.hand_labels / name
+                if path.exists():
+                    sources[f"hand/{name}"] = file_sha256(path)
+            used = sum(ex.source == HAND_SOURCE for ex in corpus)
+            log(f"hand labels {config.hand_labels}: {used} rows take a person's label")
     if not corpus:
         raise ValueError("no corpus rows: the 5-label head needs at least one corpus file")
     missing = sorted(set(LABELS) - {ex.label for ex in corpus})
