@@ -41,7 +41,7 @@ after its rule changes, without looking at a verdict) likewise, and
 800 rows drawn and labelled in stop 16 before any of its rules was evaluated
 on them), and ``--split final5`` (``random-final5``, ``asks-final5``,
 ``enriched-final5``; 800 rows drawn and labelled in stop 16 without looking at
-a verdict, and not yet evaluated: it is kept for the next model or rule change).
+a verdict, evaluated once at its end on what it shipped).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning

@@ -37,8 +37,8 @@ header excluded):
   (200): a fifth held-out part (stop 16), drawn like the fourth with
   ``SEED5`` from the rows in no stratum above (uniform, then among the rest
   matching ``ASKS``, then among the rest matching ``ENRICH``); labelled
-  without looking at a verdict and not yet evaluated: kept for the next
-  model or rule change, to be evaluated once.
+  without looking at a verdict, and evaluated once at the end of stop 16 on
+  what it shipped.
 """
 
 from __future__ import annotations
