@@ -5,8 +5,7 @@ A label other than chatter needs evidence a person would accept (the labelling
 guide): its own lexicon hits or patterns (:data:`LABEL_EVIDENCE`), or features
 that the classifier found strong enough. These helpers hold the rules that
 are about the text rather than the model's numbers: a lone word with a
-question mark, an ask to the room's own people about the goods or the show,
-and demoting an unevidenced verdict to chatter.
+question mark, and demoting an unevidenced verdict to chatter.
 """
 
 from __future__ import annotations
@@ -16,37 +15,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from roomwatch.core.asks import AskCues
-from roomwatch.core.cuelist import CueList
 from roomwatch.core.lexicon import Hit
 from roomwatch.core.model import LABELS
 
 __all__ = [
-    "GOODS_OR_SHOW",
     "LABEL_EVIDENCE",
-    "ROOM_ROLES",
-    "asks_the_room",
     "demote_unevidenced",
     "lone_word_with_mark",
 ]
 
 _CHATTER = LABELS.index("chatter")
 
-# An ask about the goods or the show (price, link, size, shipping, stock, deals,
-# colour, shelf life, after-sales, whether they have it: 有没有大码; when the show
-# goes on), as the guide lists the host's questions. Only such an ask turns a
-# verdict the model leaned to abuse, spam or grievance into a question
-# (Classifier.predict_batch).
-GOODS_OR_SHOW = re.compile(
-    r"钱|价|链接|[0-9一二三四五六七八九十几]号|码|尺|寸|发货|快递|邮|运费|库存|货|优惠|券"
-    r"|颜色|色号|规格|保质|过期|售后|退|换|有没有|播|更新|上新|几点|时候"
-)
-# The room's own people and the show, as the labelling guide names them ("the
-# host, the seller, the uploader"): a target of an abuse verdict only by the
-# model's n-grams, never by an insult (see asks_the_room).
-ROOM_ROLES = re.compile(
-    r"主播|播主|up主|up|博主|老板|掌柜|店家|客服|助理|小编|家人们|观众|下播|开播|别播|直播"
-)
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
 # verdict whose only question evidence is "?" and whose text is one word
@@ -95,26 +74,6 @@ def lone_word_with_mark(hits: Sequence[Hit], text: str) -> bool:
         return False
     content = _NOT_CONTENT.sub("", text).rstrip("".join(_FINAL_PARTICLES))
     return len(content) <= _LONE_WORD and _PROPOSITION.search(content) is None
-
-
-def asks_the_room(asks: AskCues, targets: CueList, text: str) -> str | None:
-    """The ask (``ask:<cue>``) if ``text`` is an ask about the goods or the show
-    to the room's own people that names nobody else ("主播几点下播", the guide's
-    "主播明天还播吗"): an ask cue about them (:data:`GOODS_OR_SHOW`), no
-    rhetorical form, no target once the room's roles are taken out. Such an
-    n-gram-only abuse verdict (no insult, curse or sexual term) is no abuse: the
-    model's abuse n-grams here are the room's own words (主播, 下播). Any other
-    ask keeps the verdict: harassment and insults come as questions too
-    ("主播狗叫什么", "私下加钱能不能看", "主播胸多大") and the lexicons do not
-    name every insult the model knows."""
-    # (A mark in their place, so that no new word forms across it: "这助理是狗吧"
-    # must not read as "这是…吧".)
-    if targets.find(ROOM_ROLES.sub("\x00", text)) is not None:
-        return None
-    cue = asks.find(text)
-    if cue.ask is None or cue.rhetoric is not None or not GOODS_OR_SHOW.search(cue.ask):
-        return None
-    return "ask:" + cue.ask
 
 
 def demote_unevidenced(
