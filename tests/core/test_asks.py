@@ -274,6 +274,9 @@ def test_stop_15s_live_commerce_asks_stay_questions(analyzer: Analyzer, text: st
         "主播多少钱一晚",
         "主播什么时候死",
         "主播几点下播，陪我睡觉",
+        "主播几点下播，小心点",
+        "主播几点下播🖕",
+        "主播还有脸播吗",
     ],
 )
 def test_an_insult_with_a_question_form_stays_abuse(analyzer: Analyzer, text: str) -> None:
@@ -294,12 +297,25 @@ def test_an_ask_to_someone_among_the_viewers_stays_an_ask(analyzer: Analyzer) ->
     assert _verdict(analyzer, "有没有姐妹用过这个")[0] == "question"
 
 
-@pytest.mark.parametrize("text", ["明天还播吗？", "今晚直播吗", "姐姐明天还播吗"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "明天还播吗？",
+        "今晚直播吗",
+        "姐姐明天还播吗",
+        "主播明天还播吗",
+        "主播几点下播",
+        "主播今天几点下播",
+    ],
+)
 def test_whether_the_show_goes_on_is_an_ask(analyzer: Analyzer, text: str) -> None:
     # The guide's "主播明天还播吗" → question: an ask cue of its own (stop 16).
+    # To the host the model reads abuse in 主播 and 下播 (target:主播, 0.8-0.9);
+    # a comment that is nothing but this ask is a question all the same.
     label, reasons = _verdict(analyzer, text)
     assert label == "question", reasons
     assert any(r.startswith("ask:") for r in reasons), reasons
+    assert not any(r.startswith(("target:", "weak:")) for r in reasons), reasons
 
 
 @pytest.mark.parametrize("text", ["主播还有脸播吗", "主播还敢播吗"])

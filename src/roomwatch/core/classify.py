@@ -36,7 +36,12 @@ import numpy as np
 from roomwatch.core.asks import AskCues
 from roomwatch.core.cuelist import CueList
 from roomwatch.core.errors import ModelError
-from roomwatch.core.evidence import LABEL_EVIDENCE, demote_unevidenced, lone_word_with_mark
+from roomwatch.core.evidence import (
+    LABEL_EVIDENCE,
+    SHOW_ASK,
+    demote_unevidenced,
+    lone_word_with_mark,
+)
 from roomwatch.core.features import EVIDENCE, Featurizer, Rows, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
 from roomwatch.core.model import (
@@ -326,6 +331,23 @@ class Classifier:
         top, evidenced = self._top_features(x, chosen)
         weak: dict[int, str] = {}
         cued: dict[int, str] = {}
+        # A comment that is nothing but an ask of when the show goes on ("主播几点
+        # 下播", the guide's "主播明天还播吗") is a question, whatever abuse the
+        # model reads in 主播 and 下播 (no insult, curse or sexual term in it).
+        # (An emoji the normaliser took out may have been the insult: 🖕.)
+        abuse_evidence = LABEL_EVIDENCE[_ABUSE]
+        for i in np.flatnonzero(chosen == _ABUSE).tolist():
+            n = normalized[i]
+            if (
+                SHOW_ASK.fullmatch(n.text)
+                and not any(h.evidence in abuse_evidence for h in hits[i])
+                and not any(a.startswith("emoji") for a in n.applied)
+            ):
+                probs[i, _QUESTION] += probs[i, _ABUSE]
+                probs[i, _ABUSE] = 0.0
+                chosen[i] = _QUESTION
+                evidenced[i] = True
+                top[i] = []
         asks = self._asks
         has_anchors = asks.has_anchors
         look = (chosen == _QUESTION) | (chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB)

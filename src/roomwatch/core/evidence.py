@@ -20,12 +20,24 @@ from roomwatch.core.model import LABELS
 
 __all__ = [
     "LABEL_EVIDENCE",
+    "SHOW_ASK",
     "demote_unevidenced",
     "lone_word_with_mark",
 ]
 
 _CHATTER = LABELS.index("chatter")
 
+# A comment that is nothing but an ask of when or whether the show goes on, to
+# the host or nobody ("主播几点下播", the guide's "主播明天还播吗"; normalised
+# text). The model leans to abuse on these (主播, 下播 are in its abuse rows), and
+# a whole-comment match leaves no room for anything else: "几点下播，小心点",
+# "什么时候死" are not it (an ask alone never lifts an abuse verdict).
+SHOW_ASK = re.compile(
+    r"(?:主播|播主|up主|up|博主|老板|掌柜|客服|姐姐|哥哥|宝宝|宝子)?[,\s]*"
+    r"(?:今天|明天|今晚|明晚|晚上|下午|周末|下周|下次)?(?:几点|什么时候|啥时候)?"
+    r"(?:还|会|要|在|继续)?(?:下播|开播|播|直播|更新)"
+    r"(?:吗|嘛|么|不|呢|啊|呀)?[?!~.。\s]*"
+)
 # A lone word with a question mark ("小可爱？", "老王头？") is an echo or a reaction,
 # not an ask (labelling guide: "a single word with '？' → chatter"): a question
 # verdict whose only question evidence is "?" and whose text is one word
