@@ -277,6 +277,10 @@ def test_stop_15s_live_commerce_asks_stay_questions(analyzer: Analyzer, text: st
         "主播几点下播，小心点",
         "主播几点下播🖕",
         "主播还有脸播吗",
+        # Lexicon terms added for these in stop 16 (they were questions before).
+        "主播陪睡多少钱",
+        "主播有没有陪睡服务",
+        "老板什么时候发货啊憨批",
     ],
 )
 def test_an_insult_with_a_question_form_stays_abuse(analyzer: Analyzer, text: str) -> None:
@@ -321,3 +325,10 @@ def test_whether_the_show_goes_on_is_an_ask(analyzer: Analyzer, text: str) -> No
 @pytest.mark.parametrize("text", ["主播还有脸播吗", "主播还敢播吗"])
 def test_a_taunt_about_the_show_is_no_show_ask(cues: AskCues, text: str) -> None:
     assert cues.find(text).ask is None
+
+
+def test_a_product_named_like_a_harassment_term_stays_a_buyer_ask(analyzer: Analyzer) -> None:
+    # lexicons/terms/allow.txt: 陪睡娃娃 (a plush toy) is no 陪睡.
+    label, reasons = _verdict(analyzer, "这个陪睡娃娃多少钱")
+    assert label == "question", reasons
+    assert not any(r.startswith("lexicon:sexual") for r in reasons), reasons
