@@ -41,6 +41,7 @@ from roomwatch.core.evidence import (
     SHOW_ASK,
     demote_unevidenced,
     lone_word_with_mark,
+    relabel,
 )
 from roomwatch.core.features import EVIDENCE, Featurizer, Rows, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
@@ -343,9 +344,7 @@ class Classifier:
                 and not any(h.evidence in abuse_evidence for h in hits[i])
                 and not any(a.startswith("emoji") for a in n.applied)
             ):
-                probs[i, _QUESTION] += probs[i, _ABUSE]
-                probs[i, _ABUSE] = 0.0
-                chosen[i] = _QUESTION
+                relabel(probs, chosen, i, _QUESTION)
                 evidenced[i] = True
                 top[i] = []
         asks = self._asks
@@ -369,18 +368,14 @@ class Classifier:
                         continue
                     cued[i] = "ask:" + cue.ask
                     if chosen[i] == _CHATTER:
-                        probs[i, _QUESTION] += probs[i, _CHATTER]
-                        probs[i, _CHATTER] = 0.0
-                        chosen[i] = _QUESTION
+                        relabel(probs, chosen, i, _QUESTION)
                         evidenced[i] = True
             elif chosen[i] != _QUESTION:
                 continue
             elif cue.rhetoric is not None and not any(
                 h.evidence == "pat:ask_spec" for h in hits[i]
             ):
-                probs[i, _CHATTER] += probs[i, _QUESTION]
-                probs[i, _QUESTION] = 0.0
-                chosen[i] = _CHATTER
+                relabel(probs, chosen, i, _CHATTER)
                 cued[i] = "rhetoric:" + cue.rhetoric
             elif (
                 all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
@@ -395,9 +390,7 @@ class Classifier:
                     )
                 )
             ) or lone_word_with_mark(hits[i], normalized[i].text):
-                probs[i, _CHATTER] += probs[i, _QUESTION]
-                probs[i, _QUESTION] = 0.0
-                chosen[i] = _CHATTER
+                relabel(probs, chosen, i, _CHATTER)
                 cued[i] = "weak:question"
             elif anchor is not None and any(h.evidence == "lex:question" for h in hits[i]):
                 cued[i] = "to:" + anchor
@@ -406,9 +399,7 @@ class Classifier:
                 and probs[i, _QUESTION] < _UNCUED_QUESTION_MIN_PROB
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
             ):
-                probs[i, _CHATTER] += probs[i, _QUESTION]
-                probs[i, _QUESTION] = 0.0
-                chosen[i] = _CHATTER
+                relabel(probs, chosen, i, _CHATTER)
                 cued[i] = "weak:question"
         # Abuse resting on n-grams alone (no insult, profanity or sexual term, no
         # curse pattern) needs a confident model.
@@ -446,9 +437,7 @@ class Classifier:
         # ("主播这个鞋多少钱"); an adversarial review found threats and harassment
         # that come with a price or a time ask turned into questions for the host,
         # so the order stays: bench/realtraffic/README.md.)
-        unevidenced = chosen != _CHATTER
-        unevidenced[list(cued)] = False
-        demote_unevidenced(chosen, probs, evidenced, hits, weak, unevidenced)
+        demote_unevidenced(chosen, probs, evidenced, hits, weak, keep=cued)
         # max(-1.0, min(1.0, p)), NaN included (it becomes 1.0).
         polarity = np.where(polarity < 1.0, polarity, 1.0)
         polarity = np.where(polarity > -1.0, polarity, -1.0)

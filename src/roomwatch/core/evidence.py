@@ -11,7 +11,7 @@ question mark, and demoting an unevidenced verdict to chatter.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 import numpy as np
 
@@ -23,6 +23,7 @@ __all__ = [
     "SHOW_ASK",
     "demote_unevidenced",
     "lone_word_with_mark",
+    "relabel",
 ]
 
 _CHATTER = LABELS.index("chatter")
@@ -88,22 +89,30 @@ def lone_word_with_mark(hits: Sequence[Hit], text: str) -> bool:
     return len(content) <= _LONE_WORD and _PROPOSITION.search(content) is None
 
 
+def relabel(probs: np.ndarray, chosen: np.ndarray, i: int, to: int) -> None:
+    """Give row ``i``'s verdict to label ``to``, with its label's probability mass."""
+    frm = int(chosen[i])
+    probs[i, to] += probs[i, frm]
+    probs[i, frm] = 0.0
+    chosen[i] = to
+
+
 def demote_unevidenced(
     chosen: np.ndarray,
     probs: np.ndarray,
     evidenced: np.ndarray,
     hits: Sequence[Sequence[Hit]],
     weak: dict[int, str],
-    rows: np.ndarray,
+    keep: Container[int] = (),
 ) -> None:
-    """Make chatter of the ``rows`` whose verdict has neither evidencing features
-    nor a hit of its label's evidence (``weak:<label>`` in their reasons)."""
-    for i in np.flatnonzero(rows & (chosen != _CHATTER) & ~evidenced).tolist():
-        label_i = int(chosen[i])
-        wanted = LABEL_EVIDENCE[label_i]
-        if any(h.evidence in wanted for h in hits[i]):
+    """Make chatter of the rows (but those in ``keep``) whose verdict has neither
+    evidencing features nor a hit of its label's evidence (``weak:<label>`` in
+    their reasons)."""
+    for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
+        if i in keep:
             continue
-        probs[i, _CHATTER] += probs[i, label_i]
-        probs[i, label_i] = 0.0
-        chosen[i] = _CHATTER
+        label_i = int(chosen[i])
+        if any(h.evidence in LABEL_EVIDENCE[label_i] for h in hits[i]):
+            continue
+        relabel(probs, chosen, i, _CHATTER)
         weak[i] = "weak:" + LABELS[label_i]
