@@ -33,7 +33,7 @@ from roomwatch.core.alerts import (
 from roomwatch.core.alerts.grievance_topic import SeedTerms
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.manager import _PRUNE_EVERY, _TEXT_KINDS
-from roomwatch.core.alerts.state import Cluster, Hit, Room, salient, sample_of, warm
+from roomwatch.core.alerts.state import Cluster, Hit, Room, salient, sample_of, term_finder, warm
 from roomwatch.core.alerts.values import Evidence
 
 from .helpers import HAPPY, MILD, MOULD, RAID, SOUR, T0, obs, run
@@ -362,7 +362,7 @@ def test_may_fire_is_true_whenever_the_spike_check_fires() -> None:
 )
 def test_the_finders_find_a_term_whenever_one_is_in(terms: tuple[str, ...]) -> None:
     rng = random.Random(5)
-    finder = manager._finder(terms)
+    finder = term_finder(terms)
     seeds: SeedTerms = tuple((t, f"topic{i % 2}") for i, t in enumerate(terms))
     seed_finder = grievance_topic.seed_finder(seeds)
     alphabet = "".join(dict.fromkeys("".join(terms) + "xyz发霉的"))

@@ -20,7 +20,7 @@ from typing import Final
 from roomwatch.core.alerts.baseline import poisson_needed
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
-from roomwatch.core.alerts.state import Cluster, Room, claims, salient
+from roomwatch.core.alerts.state import Cluster, Room, claims, salient, term_finder
 from roomwatch.core.alerts.values import AlertEvent, Evidence, Observation
 
 __all__ = ["SeedTerms", "evaluate", "seed_finder", "seed_terms", "topic_name", "topic_of"]
@@ -51,8 +51,7 @@ def seed_finder(seeds: SeedTerms) -> re.Pattern[str]:
     finds something in; one search of the text instead of ``in`` for each of
     the terms, which most complaints name none of.
     """
-    terms = sorted({term for term, _topic in seeds}, key=lambda t: (-len(t), t))
-    return re.compile("|".join(map(re.escape, terms)) if terms else "(?!)")
+    return term_finder(term for term, _topic in seeds)
 
 
 def topic_of(

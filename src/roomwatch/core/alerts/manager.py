@@ -32,7 +32,7 @@ from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.lifecycle import alert_id as make_alert_id
 from roomwatch.core.alerts.quiet import Work, fast_forward, quiet_until
-from roomwatch.core.alerts.state import Active, Hit, Room, salient, sample_of, warm
+from roomwatch.core.alerts.state import Active, Hit, Room, salient, sample_of, term_finder, warm
 from roomwatch.core.alerts.values import (
     SEVERITIES,
     SYSTEM_ROOM,
@@ -65,12 +65,6 @@ MAX_STEPPED_GAP: Final = 300
 
 #: The sample of a comment no detector keeps (see :meth:`AlertManager.observe`).
 _UNKEPT: Final = Sample("", None, "chatter", 0.0, 0.0)
-
-
-def _finder(terms: Iterable[str]) -> re.Pattern[str]:
-    """A pattern that finds one of ``terms`` in a text whenever one is in it."""
-    unique = sorted(set(terms), key=lambda t: (-len(t), t))
-    return re.compile("|".join(map(re.escape, unique)))
 
 
 class AlertManager:
@@ -295,7 +289,7 @@ class AlertManager:
             return ()
         known = self._watch_finders.get(room)
         if known is None or known[0] is not terms:
-            known = self._watch_finders[room] = (terms, _finder(terms))
+            known = self._watch_finders[room] = (terms, term_finder(terms))
         if known[1].search(text) is None:
             return ()  # the same as below: no term is in the text
         return tuple(t for t in terms if t in text)
