@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from roomwatch.training.realchat import cued_texts, hand_key, read_hand_labels
+from roomwatch.training.realchat import SETS, cued_texts, hand_key, read_hand_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None, help="the shared data folder")
     args = ap.parse_args(argv)
     data = args.data or _default_data()
-    if not (data / "cdial_weibo").is_dir() and not (data / "qq_group_chat").is_dir():
-        ap.error(f"{data} holds neither cdial_weibo/ nor qq_group_chat/: pass --data")
+    if not any((data / path).is_file() for path in SETS.values()):
+        ap.error(f"{data} holds none of {', '.join(map(str, SETS.values()))}: pass --data")
     if args.out.resolve().is_relative_to(ROOT):
         ap.error("--out must be outside the repository: it keeps labels, never texts")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,7 @@ __all__ = [
     "HAND_SOURCE",
     "MEDICAL_MAX",
     "QQ_TRAIN_SHARE",
+    "SETS",
     "cued_texts",
     "hand_key",
     "read_cdial_chatter",
@@ -53,8 +54,13 @@ QQ_TRAIN_SHARE = 0.8
 #: The source of a row whose label a person gave (``corpus/real``): kept as given,
 #: never dropped as ambiguous chatter (training.sources.drop_ambiguous_chatter).
 HAND_SOURCE = "hand"
-#: The hand-label files of a ``--hand-labels`` folder, one per set.
-HAND_FILES = ("cdial.tsv", "qq.tsv")
+#: Where the two sets with hand-labelled texts lie under the shared data folder,
+#: by set name; a ``--hand-labels`` folder holds ``<name>.tsv`` for each.
+SETS = {
+    "cdial": Path("cdial_weibo/toy_train.txt"),
+    "qq": Path("qq_group_chat/mc_qq_group.txt"),
+}
+HAND_FILES = tuple(f"{name}.tsv" for name in SETS)
 MEDICAL_MAX = 1500
 _ASK_CUE = re.compile(
     r"什么|怎么|咋|哪|谁|多少|几|吗|嘛|呢|是不是|有没有|能不能|求|请问|为啥|啥|不会.*吧|不能.*吧|不至于"
@@ -128,10 +134,10 @@ def cued_texts(shared: Path) -> dict[str, list[str]]:
     """The texts that need a hand label, by set name (``cdial``, ``qq``): the
     ones with an ask cue that the set's own label cannot settle."""
     out: dict[str, list[str]] = {}
-    cdial = shared / "cdial_weibo" / "toy_train.txt"
+    cdial = shared / SETS["cdial"]
     if cdial.exists():
         out["cdial"] = [t for t in _cdial_turns(cdial) if _ASK_CUE.search(t)]
-    qq = shared / "qq_group_chat" / "mc_qq_group.txt"
+    qq = shared / SETS["qq"]
     if qq.exists():
         cued = (
             t for t, flag in _qq_lines(qq, QQ_TRAIN_SHARE) if flag == "0" and _ASK_CUE.search(t)
@@ -159,8 +165,8 @@ def read_qq_group(
     ``==0`` line with an ask cue takes its hand label in ``hand`` when it has one."""
     out: list[Example] = []
     for text, flag in _qq_lines(path, share):
-        if flag == "0" and hand and _ASK_CUE.search(text) and hand_key(text) in hand:
-            out.append(Example(text, hand[hand_key(text)], 0, None, HAND_SOURCE))
+        if flag == "0" and hand and _ASK_CUE.search(text) and (label := hand.get(hand_key(text))):
+            out.append(Example(text, label, 0, None, HAND_SOURCE))
         else:
             out.append(Example(text, "spam" if flag == "1" else "chatter", 0, None, "qq_group"))
     return out
@@ -179,13 +185,16 @@ def read_real_chat(shared: Path, hand_dir: Path | None = None) -> dict[Path, lis
     """Every set above that exists under ``shared`` (the shared data directory), with
     the hand labels in ``hand_dir`` (``cdial.tsv``, ``qq.tsv``; none if None)."""
     found: dict[Path, list[Example]] = {}
-    hand = (lambda name: read_hand_labels(hand_dir / f"{name}.tsv")) if hand_dir else None
-    cdial = shared / "cdial_weibo" / "toy_train.txt"
+
+    def hand(name: str) -> dict[str, str] | None:
+        return None if hand_dir is None else read_hand_labels(hand_dir / f"{name}.tsv")
+
+    cdial = shared / SETS["cdial"]
     if cdial.exists():
-        found[cdial] = read_cdial_chatter(cdial, hand("cdial") if hand else None)
-    qq = shared / "qq_group_chat" / "mc_qq_group.txt"
+        found[cdial] = read_cdial_chatter(cdial, hand("cdial"))
+    qq = shared / SETS["qq"]
     if qq.exists():
-        found[qq] = read_qq_group(qq, hand=hand("qq") if hand else None)
+        found[qq] = read_qq_group(qq, hand=hand("qq"))
     medical = sorted((shared / "medical_questions").glob("*.csv"))
     if medical:
         found[medical[0]] = read_medical_questions(medical[0])
