@@ -59,6 +59,19 @@ async def _pending(client: Redis, stream: str) -> int:
     return int((await client.xpending(stream, GROUP))["pending"])
 
 
+async def _processed(worker: Any, client: Redis) -> None:
+    """Four entries of room-a on shard 0, processed and committed."""
+    await _add(client, worker.keys.input(0), 4)
+    await wait_for(lambda: worker.processed >= 4, what="the batch processed")
+
+
+def _views_due(worker: Any) -> None:
+    """Shard 0's run owes room-a's view at the next tick (call under the lock)."""
+    run = worker.owned[0]
+    run._dirty.add("room-a")
+    run._views_at = float("-inf")
+
+
 @pytest.fixture
 async def running(
     tmp_path: Path, redis_server: RedisServer, rclient: Redis, analyzer: Any, request: Any
@@ -223,14 +236,11 @@ async def test_a_tick_after_the_lease_is_lost_appends_nothing(
     # the new owner's (the gateway would show the stale room).
     worker = running.worker
     keys = worker.keys
-    await _add(rclient, keys.input(0), 4)
-    await wait_for(lambda: worker.processed >= 4, what="the batch processed")
+    await _processed(worker, rclient)
     async with worker._lock:
-        run = worker.owned[0]
         before = await rclient.xlen(keys.output)
         await rclient.set(keys.lease(0), "another-worker")  # _renew_all has not run yet
-        run._dirty.add("room-a")
-        run._views_at = float("-inf")  # views due at the next tick
+        _views_due(worker)
     await wait_for(lambda: 0 not in worker.owned, what="the shard dropped by the ticker")
     assert await rclient.xlen(keys.output) == before
     assert await rclient.get(keys.lease(0)) == b"another-worker"
@@ -249,16 +259,12 @@ async def test_a_tick_whose_append_fails_drops_the_shard(
     # the shard is dropped (rebuilt by its next owner from the stream), as after
     # a failed commit, rather than kept without the views it owed the gateway.
     worker = running.worker
-    keys = worker.keys
-    await _add(rclient, keys.input(0), 4)
-    await wait_for(lambda: worker.processed >= 4, what="the batch processed")
+    await _processed(worker, rclient)
 
     async def broken(**_: Any) -> int:
         raise RedisConnectionError("connection lost")
 
     async with worker._lock:
         monkeypatch.setattr(worker, "_append", broken)
-        run = worker.owned[0]
-        run._dirty.add("room-a")
-        run._views_at = float("-inf")
+        _views_due(worker)
     await wait_for(lambda: 0 not in worker.owned, what="the shard dropped by the ticker")
