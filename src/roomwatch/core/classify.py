@@ -358,6 +358,17 @@ class Classifier:
         for i in np.flatnonzero(look).tolist():
             anchor: str | None = None
             cue = asks.find(normalized[i].text, chosen[i] == _CHATTER)
+            if (
+                cue.remark is not None
+                and not cue.sure
+                and not any(h.evidence == "pat:ask_spec" for h in hits[i])
+            ):
+                # A quote, a wh-indefinite, an exclamative 什么 + noun (asks.tsv
+                # `remark`): no ask, whatever cue is in it; only ever to chatter.
+                if chosen[i] == _QUESTION:
+                    relabel(probs, chosen, i, _CHATTER)
+                    cued[i] = "rhetoric:" + cue.remark
+                continue
             if cue.ask is not None:
                 if cue.rhetoric is None:
                     if (
