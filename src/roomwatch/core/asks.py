@@ -174,6 +174,10 @@ class AskCues:
             remark.group(0) if remark is not None else None,
         )
 
+    def topic(self, text: str) -> bool:
+        """Whether ``text`` (normalised) names a buyer topic or the room's host."""
+        return self._topic is not None and self._topic.search(text) is not None
+
     @property
     def has_anchors(self) -> bool:
         """Whether the ``anchor`` set is non-empty (without it the rule does not apply)."""

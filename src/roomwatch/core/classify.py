@@ -125,6 +125,10 @@ _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
 # live-room asks as real-traffic false questions.
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
+# ... and so is 是不是 ("isn't it that …", a presumptive guess like …吧: the
+# guide's "是不是胖了" → chatter) when no buyer or host topic is in the comment
+# (asks.tsv `topic`: "家人们，是不是原装的" stays an ask).
+_GUESS = "是不是"
 # Candidates per row worth looking at for reasons. Distinct features share a
 # reason only when their labels coincide: a char n-gram spelled with ^/$ marks
 # or literal ^/$ (up to 4 ways), the same text as a word unigram (2) or bigram
@@ -389,7 +393,11 @@ class Classifier:
                 relabel(probs, chosen, i, _CHATTER)
                 cued[i] = "rhetoric:" + cue.rhetoric
             elif (
-                all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
+                all(
+                    h.term in _PARTICLES or h.term == _GUESS and not asks.topic(normalized[i].text)
+                    for h in hits[i]
+                    if h.evidence == "lex:question"
+                )
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
                 and (
                     probs[i, _QUESTION] < _PARTICLE_MIN_PROB
