@@ -11,8 +11,8 @@ small, curated regex sets over normalised text:
 * ``rhetoric``: exclamatory, rhetorical, self-directed or guessing forms
   (怎么这么..., 这么...吗, 难道, 凭什么, 是我吗, ...吧？);
 * ``remark``: forms that are no ask even when an ask cue matches in them
-  (labelling guide: quotes of the video's dialogue, "这是什么鬼", wh-words
-  used as indefinites, "这就是…吗" realisations), unless a ``topic`` (a
+  (labelling guide: "这是什么鬼", amazement; wh-words used as indefinites,
+  "这就是…吗" realisations, "V干啥" protests), unless a ``topic`` (a
   buyer topic or an addressee of the room: price, link, size, shipping,
   主播, 老板) is in the comment too; such a comment is never lifted to a
   question, and a question verdict on it goes to chatter (never any other
@@ -54,8 +54,8 @@ class Cue:
     ask: str | None
     rhetoric: str | None
     sure: bool = False  # the ask is a sure one
-    # A form that is no ask even with an ask cue in it (a quoted line, a
-    # wh-indefinite, an exclamative 什么 + noun), and no buyer/host topic with it.
+    # A form that is no ask even with an ask cue in it (a wh-indefinite, an
+    # exclamative 什么 + noun), and no buyer/host topic with it.
     remark: str | None = None
 
 
