@@ -137,6 +137,8 @@ def _asked_of(asks: AskCues, text: str) -> bool:
     """Whether a 是不是 question names a buyer or host topic, or has an anchor
     (asks.tsv) besides the A-not-A 是不是 itself: "这件是不是偏大" asks."""
     return asks.topic(text) or asks.anchor(text.replace(_GUESS, "")) is not None
+
+
 # Candidates per row worth looking at for reasons. Distinct features share a
 # reason only when their labels coincide: a char n-gram spelled with ^/$ marks
 # or literal ^/$ (up to 4 ways), the same text as a word unigram (2) or bigram
@@ -402,7 +404,8 @@ class Classifier:
                 cued[i] = "rhetoric:" + cue.rhetoric
             elif (
                 all(
-                    h.term in _PARTICLES or h.term == _GUESS and not _asked_of(asks, normalized[i].text)
+                    h.term in _PARTICLES
+                    or (h.term == _GUESS and not _asked_of(asks, normalized[i].text))
                     for h in hits[i]
                     if h.evidence == "lex:question"
                 )
