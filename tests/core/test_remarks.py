@@ -32,9 +32,9 @@ def _verdict(analyzer: Analyzer, text: str) -> tuple[str, tuple[str, ...]]:
 
 @pytest.mark.parametrize(
     "text",
-    ["说什么就是什么", "怕什么来什么", "想吃啥吃啥", "要多少有多少", "这是什么鬼",
-     "什么玩意儿", "这是什么神仙操作", "这就是传说中的高手吗", "居然是他唱的吗",
-     "抢这个干啥", "站那儿干什么", "怎么一股火药味", "好听在哪？", "笑点在哪"],
+    ["说什么就是什么", "要什么有什么", "想吃啥吃啥", "要多少有多少", "这是什么鬼",
+     "这都什么玩意儿", "这是什么神仙操作", "这就是传说中的高手吗", "居然是他唱的吗",
+     "抢这个干啥", "站那儿干什么", "怎么一股火药味", "好听在哪里？", "笑点在哪"],
 )  # fmt: skip
 def test_remarks_with_an_ask_cue_are_chatter(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
@@ -60,10 +60,10 @@ def test_buyer_and_host_asks_stay_questions(analyzer: Analyzer, text: str) -> No
 def test_a_remark_form_never_lowers_abuse_or_grievance(analyzer: Analyzer) -> None:
     for text in ("你是个什么玩意", "主播是什么东西", "你这种人怎么还不去死"):
         assert _verdict(analyzer, text)[0] == "abuse", text
-    assert _verdict(analyzer, "什么玩意儿，退钱")[0] == "grievance"
+    assert _verdict(analyzer, "这都什么玩意儿，退钱")[0] == "grievance"
 
 
-@pytest.mark.parametrize("text", ["你还是人吗", "前面那位有事吗?", "你礼貌吗"])
+@pytest.mark.parametrize("text", ["他还是人吗", "前面那位有事吗?", "你礼貌吗"])
 def test_taunts_are_rhetoric_not_choice_asks(cues: AskCues, text: str) -> None:
     cue = cues.find(text)
     assert cue.ask is None and cue.rhetoric is not None, (text, cue)
@@ -76,7 +76,7 @@ def test_a_choice_ask_needs_a_second_choice(cues: AskCues) -> None:
 
 
 def test_a_remark_is_only_found_next_to_no_topic(cues: AskCues) -> None:
-    assert cues.find("这就是强者的世界吗").remark is not None
+    assert cues.find("这就是高手的日常吗").remark is not None
     assert cues.find("这就是新款吗").remark is None  # 款: the goods
     assert cues.find("主播干啥呢").remark is None  # the host
     assert cues.find("谁和谁在一起了").remark is None  # 和: no correlative
@@ -89,7 +89,7 @@ def test_a_guess_with_shi_bu_shi_needs_the_particle_bar(analyzer: Analyzer, text
     assert label == "chatter" and "weak:question" in reasons, (text, reasons)
 
 
-@pytest.mark.parametrize("text", ["好蠢", "我好蠢", "被自己蠢哭了", "贱不贱啊"])
+@pytest.mark.parametrize("text", ["好蠢", "我好蠢", "被自己蠢哭了", "贱不贱哦"])
 def test_an_adjective_insult_at_nobody_is_no_abuse(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
     assert label == "chatter", (text, reasons)
@@ -105,7 +105,7 @@ def test_insults_at_someone_stay_abuse(analyzer: Analyzer, text: str) -> None:
 
 
 def test_hyperbolic_death_is_no_curse(analyzer: Analyzer) -> None:
-    for text in ("祝你笑死", "希望主播笑死在直播间", "祝你美死"):
+    for text in ("祝大家天天笑死", "希望主播笑死在直播间", "祝你美死"):
         label, reasons = _verdict(analyzer, text)
         assert label == "chatter" and not any("curse" in r for r in reasons), (text, reasons)
     for text in ("祝你出门被车撞", "希望你早点死", "祝你笑着去死"):

@@ -454,7 +454,7 @@ class Classifier:
             label_evidence = LABEL_EVIDENCE[label]
             for i in np.flatnonzero(chosen == label).tolist():
                 if label == _ABUSE and adjective_insult_only(hits[i]):
-                    # "好蠢", "贱不贱啊": an adjective alone needs a target too.
+                    # "好蠢", "贱不贱哦": an adjective alone needs a target too.
                     found = cue_list.find(normalized[i].text)
                     if found is None:
                         relabel(probs, chosen, i, _CHATTER)

@@ -56,7 +56,7 @@ _PROPOSITION = re.compile(
     r"|价|钱|链接|尺|码|发货|快递|运费|邮|库存|货|优惠|券|颜色|色号|规格|保质"
 )
 # Insult terms that are adjectives (stupid, cheap, vile): said of nothing named
-# they are an opinion or self-talk ("好蠢", "确实愚蠢", "贱不贱啊", "我好蠢"), not
+# they are an opinion or self-talk ("好蠢", "确实愚蠢", "贱不贱哦", "我好蠢"), not
 # an insult aimed at someone (labelling guide: abuse is aimed at a person or a
 # group). An abuse verdict whose only abuse evidence is these needs a target
 # (lexicons/targets.txt), like one resting on n-grams. Nouns and imperatives
