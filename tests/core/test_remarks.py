@@ -34,7 +34,7 @@ def _verdict(analyzer: Analyzer, text: str) -> tuple[str, tuple[str, ...]]:
     "text",
     ["说什么就是什么", "要什么有什么", "想吃啥吃啥", "要多少有多少", "这是什么鬼",
      "这都什么玩意儿", "这是什么神仙操作", "这就是传说中的高手吗", "居然是他唱的吗",
-     "抢这个干啥", "站那儿干什么", "怎么一股火药味", "好听在哪里？", "笑点在哪"],
+     "抢这个干啥", "站那儿干什么", "怎么一股火药味", "这歌好听在哪里？", "笑点在哪"],
 )  # fmt: skip
 def test_remarks_with_an_ask_cue_are_chatter(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
@@ -63,7 +63,7 @@ def test_a_remark_form_never_lowers_abuse_or_grievance(analyzer: Analyzer) -> No
     assert _verdict(analyzer, "这都什么玩意儿，退钱")[0] == "grievance"
 
 
-@pytest.mark.parametrize("text", ["他还是人吗", "前面那位有事吗?", "你礼貌吗"])
+@pytest.mark.parametrize("text", ["他还是人吗", "楼上有事吗?", "你礼貌吗"])
 def test_taunts_are_rhetoric_not_choice_asks(cues: AskCues, text: str) -> None:
     cue = cues.find(text)
     assert cue.ask is None and cue.rhetoric is not None, (text, cue)
@@ -71,8 +71,8 @@ def test_taunts_are_rhetoric_not_choice_asks(cues: AskCues, text: str) -> None:
 
 def test_a_choice_ask_needs_a_second_choice(cues: AskCues) -> None:
     assert cues.find("红色还是蓝色?").ask is not None
-    assert cues.find("这找的是老公还是。。?").ask is None  # trails off, no B
-    assert cues.find("这还是麻辣的吗?").ask is None  # 还是 = "still"
+    assert cues.find("要红的还是。。?").ask is None  # trails off, no B
+    assert cues.find("这还是原味的吗?").ask is None  # 还是 = "still"
 
 
 def test_a_remark_is_only_found_next_to_no_topic(cues: AskCues) -> None:
