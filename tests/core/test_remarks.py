@@ -1,6 +1,7 @@
-"""Stop 17 of issue 11: remarks that carry an ask cue, 是不是 guesses, adjective
-insults and hyperbolic 死 (lexicons/asks.tsv ``remark``/``topic``,
-roomwatch.core.classify, roomwatch.core.evidence, lexicons/patterns.tsv).
+"""Stop 17 of issue 11: remarks that carry an ask cue (lexicons/asks.tsv
+``remark``/``topic``, roomwatch.core.classify); the 是不是 guess bar, the
+adjective-insult rule and the hyperbolic 死 were reverted after an
+adversarial review, and the asks and insults they took are tests here.
 
 Every example is written here from Mandarin grammar and the labelling guide;
 none comes from the real-traffic file. Each verdict test was checked to fail
@@ -50,7 +51,9 @@ def test_remarks_with_an_ask_cue_are_chatter(analyzer: Analyzer, text: str) -> N
      # a name and a colon address the host as often as they quote (stop 15, 17)
      "小雨：红色还有吗", "哥：这个怎么卖", "张姐：这个适合油皮吗", "阿杰:这双鞋多大码",
      # 是不是 about the goods, or about a thing pointed at
-     "家人们，哈密瓜是不是原装的！", "这件是不是偏大", "是不是只有黑色", "这个是不是纯棉的"],
+     "家人们，哈密瓜是不是原装的！", "这件是不是偏大", "这个是不是纯棉的",
+     # an adversarial review's buyer asks that a 是不是 guess bar took (reverted)
+     "姐姐这个是不是真皮的", "是不是要冷藏"],
 )  # fmt: skip
 def test_buyer_and_host_asks_stay_questions(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
@@ -82,32 +85,14 @@ def test_a_remark_is_only_found_next_to_no_topic(cues: AskCues) -> None:
     assert cues.find("谁和谁在一起了").remark is None  # 和: no correlative
 
 
-@pytest.mark.parametrize("text", ["右边是不是个路灯", "爷爷是不是比奶奶大"])
-def test_a_guess_with_shi_bu_shi_needs_the_particle_bar(analyzer: Analyzer, text: str) -> None:
-    # The guide's "是不是胖了": a guess about the screen, no one asked.
-    label, reasons = _verdict(analyzer, text)
-    assert label == "chatter" and "weak:question" in reasons, (text, reasons)
-
-
-@pytest.mark.parametrize("text", ["好蠢", "我好蠢", "被自己蠢哭了", "贱不贱哦"])
-def test_an_adjective_insult_at_nobody_is_no_abuse(analyzer: Analyzer, text: str) -> None:
-    label, reasons = _verdict(analyzer, text)
-    assert label == "chatter", (text, reasons)
-
-
 @pytest.mark.parametrize(
     "text",
-    ["你好蠢啊", "主播真贱", "这个主播真下贱", "你贱不贱啊", "蠢货主播", "贱人滚", "滚"],
+    ["你好蠢啊", "主播真贱", "这个主播真下贱", "你贱不贱啊", "蠢货主播", "贱人滚", "滚",
+     # an adversarial review's insults and death wishes that an adjective-insult
+     # rule and a hyperbolic 死 in the curse pattern took to chatter (reverted)
+     "小雨真蠢", "潮汕佬好贱", "湾湾好蠢", "00后真蠢", "贱b", "下贱东西",
+     "祝你全家甜死在医院", "希望你美死在火葬场"],
 )  # fmt: skip
 def test_insults_at_someone_stay_abuse(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
     assert label == "abuse", (text, reasons)
-
-
-def test_hyperbolic_death_is_no_curse(analyzer: Analyzer) -> None:
-    for text in ("祝大家天天笑死", "希望主播笑死在直播间", "祝你美死"):
-        label, reasons = _verdict(analyzer, text)
-        assert label == "chatter" and not any("curse" in r for r in reasons), (text, reasons)
-    for text in ("祝你出门被车撞", "希望你早点死", "祝你笑着去死"):
-        label, reasons = _verdict(analyzer, text)
-        assert label == "abuse", (text, reasons)

@@ -39,7 +39,6 @@ from roomwatch.core.errors import ModelError
 from roomwatch.core.evidence import (
     LABEL_EVIDENCE,
     SHOW_ASK,
-    adjective_insult_only,
     demote_unevidenced,
     lone_word_with_mark,
     relabel,
@@ -126,19 +125,6 @@ _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
 # live-room asks as real-traffic false questions.
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
-# ... and so is 是不是 ("isn't it that …", a presumptive guess like …吧: the
-# guide's "是不是胖了" → chatter) when nothing in the comment is asked of
-# someone: no buyer or host topic and no anchor (asks.tsv: "家人们，是不是原装的",
-# "这件是不是偏大" stay asks).
-_GUESS = "是不是"
-
-
-def _asked_of(asks: AskCues, text: str) -> bool:
-    """Whether a 是不是 question names a buyer or host topic, or has an anchor
-    (asks.tsv) besides the A-not-A 是不是 itself: "这件是不是偏大" asks."""
-    return asks.topic(text) or asks.anchor(text.replace(_GUESS, "")) is not None
-
-
 # Candidates per row worth looking at for reasons. Distinct features share a
 # reason only when their labels coincide: a char n-gram spelled with ^/$ marks
 # or literal ^/$ (up to 4 ways), the same text as a word unigram (2) or bigram
@@ -403,12 +389,7 @@ class Classifier:
                 relabel(probs, chosen, i, _CHATTER)
                 cued[i] = "rhetoric:" + cue.rhetoric
             elif (
-                all(
-                    h.term in _PARTICLES
-                    or (h.term == _GUESS and not _asked_of(asks, normalized[i].text))
-                    for h in hits[i]
-                    if h.evidence == "lex:question"
-                )
+                all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
                 and (
                     probs[i, _QUESTION] < _PARTICLE_MIN_PROB
@@ -452,17 +433,8 @@ class Classifier:
             if not cue_list.enabled:
                 continue
             label_evidence = LABEL_EVIDENCE[label]
-            for i in np.flatnonzero(chosen == label).tolist():
-                if label == _ABUSE and adjective_insult_only(hits[i]):
-                    # "好蠢", "贱不贱哦": an adjective alone needs a target too.
-                    found = cue_list.find(normalized[i].text)
-                    if found is None:
-                        relabel(probs, chosen, i, _CHATTER)
-                        weak[i] = "weak:abuse"
-                    else:
-                        aimed[i] = prefix + found
-                    continue
-                if not evidenced[i] or any(h.evidence in label_evidence for h in hits[i]):
+            for i in np.flatnonzero((chosen == label) & evidenced).tolist():
+                if any(h.evidence in label_evidence for h in hits[i]):
                     continue
                 found = cue_list.find(normalized[i].text)
                 if found is None:

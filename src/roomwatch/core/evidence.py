@@ -21,14 +21,12 @@ from roomwatch.core.model import LABELS
 __all__ = [
     "LABEL_EVIDENCE",
     "SHOW_ASK",
-    "adjective_insult_only",
     "demote_unevidenced",
     "lone_word_with_mark",
     "relabel",
 ]
 
 _CHATTER = LABELS.index("chatter")
-_ABUSE = LABELS.index("abuse")
 
 # A comment that is nothing but an ask of when or whether the show goes on, to
 # the host or nobody ("主播几点下播", the guide's "主播明天还播吗"; normalised
@@ -55,13 +53,6 @@ _PROPOSITION = re.compile(
     r"什么|啥|谁|哪|几|多少|多久|多大|多长|怎|咋|是|有|在|能|会|要|[不没]$"
     r"|价|钱|链接|尺|码|发货|快递|运费|邮|库存|货|优惠|券|颜色|色号|规格|保质"
 )
-# Insult terms that are adjectives (stupid, cheap, vile): said of nothing named
-# they are an opinion or self-talk ("好蠢", "确实愚蠢", "贱不贱哦", "我好蠢"), not
-# an insult aimed at someone (labelling guide: abuse is aimed at a person or a
-# group). An abuse verdict whose only abuse evidence is these needs a target
-# (lexicons/targets.txt), like one resting on n-grams. Nouns and imperatives
-# (蠢货, 贱人, 滚) carry their addressee and stay evidence by themselves.
-_ADJECTIVE_INSULTS = frozenset({"蠢", "愚蠢", "贱", "下贱", "低贱", "犯贱", "龌龊", "低智"})
 LABEL_EVIDENCE: dict[int, frozenset[str]] = {
     LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
     LABELS.index("grievance"): frozenset({"lex:grievance"}),
@@ -83,16 +74,6 @@ LABEL_EVIDENCE: dict[int, frozenset[str]] = {
         }
     ),
 }
-
-
-def adjective_insult_only(hits: Sequence[Hit]) -> bool:
-    """Whether the abuse evidence among ``hits`` is only adjective insults
-    (:data:`_ADJECTIVE_INSULTS`): no noun insult, sexual term or curse."""
-    evidence = LABEL_EVIDENCE[_ABUSE]
-    found = [h for h in hits if h.evidence in evidence]
-    return bool(found) and all(
-        h.evidence == "lex:insult" and h.term in _ADJECTIVE_INSULTS for h in found
-    )
 
 
 def lone_word_with_mark(hits: Sequence[Hit], text: str) -> bool:
