@@ -11,12 +11,13 @@ small, curated regex sets over normalised text:
 * ``rhetoric``: exclamatory, rhetorical, self-directed or guessing forms
   (怎么这么..., 这么...吗, 难道, 凭什么, 是我吗, ...吧？);
 * ``remark``: forms that are no ask even when an ask cue matches in them
-  (labelling guide: "这是什么鬼", amazement; wh-words used as indefinites,
-  "这就是…吗" realisations, "V干啥" protests), unless a ``topic`` (a
+  (labelling guide: "这是什么鬼", "什么神仙颜值"; wh-words used as
+  indefinites, 说什么就是什么; 好听在哪 challenges), unless a ``topic`` (a
   buyer topic or an addressee of the room: price, link, size, shipping,
-  主播, 老板) is in the comment too; such a comment is never lifted to a
-  question, and a question verdict on it goes to chatter (never any other
-  label: a remark cannot lift or lower abuse);
+  主播, 老板) is in the comment too, or an ask or anchor matches outside
+  the remark's clause ("这是什么玩意,怎么用"); such a comment is never
+  lifted to a question, and a question verdict on it goes to chatter (never
+  any other label: a remark cannot lift or lower abuse);
 * ``anchor``: what makes a bare yes/no question (only 吗/呢/么/? as question
   evidence) an ask directed at someone: an addressee (主播, up, 你, 大家,
   有人), a buyer topic (price, link, size, shipping, stock, after-sales, a
@@ -163,8 +164,13 @@ class AskCues:
             return _NONE
         rhetoric = self._rhetoric.search(text) if self._rhetoric is not None else None
         remark = self._remark.search(text) if self._remark is not None else None
-        if remark is not None and self._topic is not None and self._topic.search(text):
-            remark = None  # a buyer or host topic keeps the ask: "老板:有现货吗"
+        if remark is not None and (
+            (self._topic is not None and self._topic.search(text) is not None)
+            or self._asked_besides(text, remark.start(), remark.end())
+        ):
+            # A buyer or host topic keeps the ask ("老板:有现货吗"), and so does an
+            # ask or anchor outside the remark ("这是什么玩意,怎么用").
+            remark = None
         if ask is None and rhetoric is None and remark is None:
             return _NONE
         return Cue(
@@ -174,9 +180,16 @@ class AskCues:
             remark.group(0) if remark is not None else None,
         )
 
-    def topic(self, text: str) -> bool:
-        """Whether ``text`` (normalised) names a buyer topic or the room's host."""
-        return self._topic is not None and self._topic.search(text) is not None
+    def _asked_besides(self, text: str, start: int, end: int) -> bool:
+        """Whether an ask (sure or not) or an anchor matches in ``text`` once the
+        clause holding its ``start``:``end`` span (a remark) is taken out: the
+        comment asks something else as well ("这是什么玩意,怎么用"). The remark's
+        own clause goes with it: its 这是 or 这歌 is part of the exclamation
+        ("这是什么鬼", "这歌好听在哪里")."""
+        head = _CLAUSE_END.split(text[:start])
+        tail = _CLAUSE_END.split(text[end:], maxsplit=1)
+        rest = ",".join([*head[:-1], *tail[1:]])
+        return bool(rest) and (self.has_ask(rest) or self.anchor(rest) is not None)
 
     @property
     def has_anchors(self) -> bool:
@@ -192,6 +205,8 @@ class AskCues:
         return m.group(0) if m is not None else None
 
 
+# What ends a clause in normalised text (full-width marks are ASCII by then).
+_CLAUSE_END = re.compile(r"[\s,.!?;:~]+")
 _BACKREF = re.compile(r"(\\\\)|\\([1-9][0-9]?)")
 
 
