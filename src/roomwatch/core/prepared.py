@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from roomwatch.core.npzmap import map_npz
+
 __all__ = ["cache_file", "read_arrays", "write_arrays"]
 
 _log = logging.getLogger(__name__)
@@ -47,8 +49,7 @@ def read_arrays(path: Path) -> dict[str, np.ndarray] | None:
         if os.stat(path).st_uid != os.getuid():
             _log.warning("ignoring %s: another user's file", path)
             return None
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+        arrays = map_npz(path)  # (read-only views of the file's pages: no copy)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:

@@ -43,6 +43,7 @@ from typing import Final
 import numpy as np
 
 from roomwatch.core.codetable import CodeTable, TokenHasher, build_table
+from roomwatch.core.npzmap import map_npz
 
 __all__ = [
     "FORMAT",
@@ -126,15 +127,15 @@ def cache_path(userdict_bytes: bytes, folder: Path | None = None) -> Path:
 def read_table(path: Path) -> WordTable | None:
     """The table stored at ``path``, or ``None`` if it is missing or unreadable."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if bytes(npz["format"]).decode() != FORMAT or bytes(npz["name"]).decode() != path.name:
-                return None
-            shift, mask, max_probe = (int(v) for v in npz["probe"])
-            keys = np.asarray(npz["keys"], dtype=np.uint64)
-            slots = np.asarray(npz["slots"], dtype=np.int32)
-            logp = np.asarray(npz["logp"], dtype=np.float64)
-            base = int(npz["base"][0])
-            unknown = float(npz["unknown"])
+        npz = map_npz(path)  # (read-only views of the file's pages: no copy)
+        if bytes(npz["format"]).decode() != FORMAT or bytes(npz["name"]).decode() != path.name:
+            return None
+        shift, mask, max_probe = (int(v) for v in npz["probe"])
+        keys = np.asarray(npz["keys"], dtype=np.uint64)
+        slots = np.asarray(npz["slots"], dtype=np.int32)
+        logp = np.asarray(npz["logp"], dtype=np.float64)
+        base = int(npz["base"][0])
+        unknown = float(npz["unknown"])
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
