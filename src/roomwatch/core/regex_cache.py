@@ -37,9 +37,9 @@ __all__ = ["KEEP_FROM", "compile_all", "compile_kept"]
 _log = logging.getLogger(__name__)
 _FORMAT = b"roomwatch-regex-1"
 
-#: Patterns shorter than this in all compile in a few milliseconds: they are not
+#: Patterns shorter than this in all compile in a millisecond or two: they are not
 #: kept (nor written to the temp folder for every small pattern a test builds).
-KEEP_FROM = 4096
+KEEP_FROM = 1024
 
 
 def compile_kept(pattern: str) -> re.Pattern[str]:
