@@ -1,8 +1,10 @@
 """``map_npz`` (the start-up caches' arrays mapped from the file) against ``np.load``.
 
-Same names, dtypes, shapes and values for what ``np.savez`` writes, read-only
-arrays, and a clear ``ValueError``/``BadZipFile`` (a cache the callers ignore)
-for a compressed member, an object array or a file cut short.
+Same names, dtypes, shapes and values for what ``np.savez`` and ``save_npz``
+write, read-only arrays, aligned ones from ``save_npz``'s files (which
+``np.load`` reads as ``np.savez``'s), and a clear ``ValueError``/``BadZipFile``
+(a cache the callers ignore) for a compressed member, an object array or a
+file cut short.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from roomwatch.core.npzmap import map_npz
+from roomwatch.core.npzmap import map_npz, save_npz
 from roomwatch.core.prepared import read_arrays, write_arrays
 
 _DTYPES = st.sampled_from(
@@ -46,9 +48,31 @@ def _same(got: dict[str, np.ndarray], want: dict[str, np.ndarray]) -> None:
     )
 )
 def test_same_arrays_as_np_load(tmp_path_factory: pytest.TempPathFactory, arrays: list) -> None:
-    path = tmp_path_factory.mktemp("npz") / "a.npz"
-    np.savez(path, **{f"a{i}": a for i, a in enumerate(arrays)})
-    _same(map_npz(path), _reference(path))
+    folder = tmp_path_factory.mktemp("npz")
+    named = {f"a{i}": a for i, a in enumerate(arrays)}
+    np.savez(folder / "a.npz", **named)
+    _same(map_npz(folder / "a.npz"), _reference(folder / "a.npz"))
+    with open(folder / "b.npz", "wb") as fh:
+        save_npz(fh, named)
+    got = map_npz(folder / "b.npz")
+    _same(got, _reference(folder / "b.npz"))
+    _same(got, named)
+    assert all(a.flags.aligned and not a.flags.writeable for a in got.values())
+
+
+def test_save_npz_aligns_every_member(tmp_path: Path) -> None:
+    named = {f"m{i}": np.arange(i * 7 + 3, dtype=np.uint64) for i in range(6)}
+    named["odd"] = np.frombuffer(b"x" * 13, dtype=np.uint8)
+    with open(tmp_path / "a.npz", "wb") as fh:
+        save_npz(fh, named)
+    got = map_npz(tmp_path / "a.npz")
+    assert all(a.ctypes.data % 64 == 0 for a in got.values())
+    assert all(a.base is not None for a in got.values())  # views of the map, not copies
+    _same(got, named)
+    with zipfile.ZipFile(tmp_path / "a.npz") as zf:
+        assert zf.testzip() is None  # a well-formed zip (CRCs, extra fields)
+    np.savez(tmp_path / "b.npz", **named)  # unaligned members are copied
+    assert all(a.flags.aligned for a in map_npz(tmp_path / "b.npz").values())
 
 
 def test_large_arrays_and_read_only(tmp_path: Path) -> None:

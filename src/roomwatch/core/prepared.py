@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from roomwatch.core.npzmap import map_npz
+from roomwatch.core.npzmap import map_npz, save_npz
 
 __all__ = ["cache_file", "read_arrays", "write_arrays"]
 
@@ -69,7 +69,7 @@ def write_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(fd, "wb") as fh:
-            np.savez(fh, **named)  # type: ignore[arg-type]
+            save_npz(fh, named)  # (np.savez's format, each member aligned: map_npz)
         os.replace(tmp, path)
     except OSError as exc:
         _log.warning("could not store the cache file %s: %s", path, exc)
