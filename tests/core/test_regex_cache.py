@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from roomwatch.core import regex_cache
 from roomwatch.core.asks import AskCues
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.prepared import read_arrays, write_arrays
@@ -112,3 +113,18 @@ def test_a_bad_pattern_is_re_error(tmp_path: Path) -> None:
     with pytest.raises(re.error):
         compile_all([_FILLER, "(unclosed"], tmp_path)
     assert _kept(tmp_path) == []
+
+
+def test_without_re_internals_it_is_re_compile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def changed(sre: object, pattern: str) -> None:
+        raise TypeError("compile() takes 5 arguments")  # as if _sre.compile changed
+
+    monkeypatch.setattr(regex_cache, "_build", changed)
+    patterns = [_FILLER, r"(a)(b)"]
+    for got, pattern in zip(compile_all(patterns, tmp_path), patterns, strict=True):
+        _alike(got, re.compile(pattern))
+    assert _kept(tmp_path) == []
+    with pytest.raises(re.error):
+        compile_all([_FILLER, "(unclosed"], tmp_path)

@@ -54,9 +54,9 @@ def compile_all(patterns: Sequence[str], folder: Path | None = None) -> list[re.
     compiled. ``folder``: where the code is kept (default: the temp folder).
     A bad pattern raises ``re.error`` as ``re.compile`` does.
     """
-    if sum(map(len, patterns)) < KEEP_FROM:
+    sre: Any = getattr(_compiler, "_sre", None)
+    if sum(map(len, patterns)) < KEEP_FROM or sre is None:
         return [re.compile(p) for p in patterns]
-    sre: Any = _compiler._sre
     parts = [_FORMAT, sys.version.encode(), str(sre.MAGIC).encode()]
     parts += [p.encode("utf-8", "surrogatepass") for p in patterns]
     where = cache_file("roomwatch-regex", parts, folder)
@@ -71,22 +71,30 @@ def compile_all(patterns: Sequence[str], folder: Path | None = None) -> list[re.
                 )
             ]
         except (KeyError, ValueError, TypeError, RuntimeError, OverflowError) as exc:
-            _log.warning("ignoring the kept regexes %s: %s", where, exc)
-    compiled: list[re.Pattern[str]] = []
-    arrays: dict[str, np.ndarray] = {}
-    meta = []
-    for i, pattern in enumerate(patterns):
-        tree = _parser.parse(pattern, 0)
-        code = _compiler._code(tree, 0)
-        state = tree.state
-        index = dict(state.groupdict)
-        names: list[str | None] = [None] * state.groups
-        for name, number in index.items():
-            names[number] = name
-        args = (state.flags, state.groups - 1, index, names)
-        compiled.append(sre.compile(pattern, args[0], code, args[1], index, tuple(names)))
-        arrays[f"code{i}"] = np.array(code, dtype=np.uint32)
-        meta.append(args)
+            _log.warning("ignoring the kept regexes %s: %s", where, exc)  # (built again)
+    try:
+        built = [_build(sre, pattern) for pattern in patterns]
+    except re.error:
+        raise
+    except Exception as exc:  # (re's internals changed: compile as usual, keep nothing)
+        _log.warning("compiling the regexes without keeping them: %r", exc)
+        return [re.compile(p) for p in patterns]
+    arrays = {f"code{i}": np.array(code, dtype=np.uint32) for i, (_, code, _) in enumerate(built)}
+    meta = [args for _, _, args in built]
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     write_arrays(where, arrays)
-    return compiled
+    return [compiled for compiled, _, _ in built]
+
+
+def _build(sre: Any, pattern: str) -> tuple[re.Pattern[str], list[int], tuple[Any, ...]]:
+    """What ``re._compiler.compile`` does: the pattern, its code and ``_sre.compile``'s
+    other arguments (flags, groups, the name -> group index and its inverse)."""
+    tree = _parser.parse(pattern, 0)
+    code: list[int] = _compiler._code(tree, 0)
+    state = tree.state
+    index = dict(state.groupdict)
+    names: list[str | None] = [None] * state.groups
+    for name, number in index.items():
+        names[number] = name
+    compiled = sre.compile(pattern, state.flags, code, state.groups - 1, index, tuple(names))
+    return compiled, code, (state.flags, state.groups - 1, index, names)
