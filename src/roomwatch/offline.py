@@ -167,7 +167,9 @@ async def compare(settings: Settings, args: argparse.Namespace) -> int:
         return output
 
     pipelines = [
-        build_pipeline(s, analyzer, outputs=[into(side)], dedupe=False, flood=False).pipeline
+        build_pipeline(
+            s, analyzer, outputs=[into(side)], dedupe=False, flood=False, inline=True
+        ).pipeline
         for s, analyzer, side in ((settings, base, left), (other_settings, other, right))
     ]
 
@@ -235,6 +237,7 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
         keep_skips=True,
         stages=("alerts",) if args.alerts else (),
         alert_listeners=[write_alert] if args.alerts else (),
+        inline=args.speed == 0,  # flat out: nothing else needs the event loop
     ).pipeline
     pipeline.start()
     started = time.monotonic()
@@ -312,7 +315,13 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
             caught_up.set()
 
     pipeline = build_pipeline(
-        settings, analyzer, outputs=[write], keep_skips=True, dedupe=False, flood=False
+        settings,
+        analyzer,
+        outputs=[write],
+        keep_skips=True,
+        dedupe=False,
+        flood=False,
+        inline=True,
     ).pipeline
     pipeline.start()
     try:
@@ -326,6 +335,7 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
                     await pipeline.reject(item, "stdin", str(lineno))
                 elif pipeline.offer_nowait(item, "stdin") is None:
                     await pipeline.put(item, "stdin")  # (the buffer is full: wait)
+            pipeline.cut()  # (inline: this chunk's answers are written now)
             if answered < wanted:
                 caught_up.clear()
                 await caught_up.wait()

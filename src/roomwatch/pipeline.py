@@ -297,6 +297,10 @@ class Pipeline:
             run = self._run if self._pool is None else self._run_pooled
             self._task = asyncio.create_task(run(), name="roomwatch-pipeline")
 
+    def cut(self) -> None:
+        """Nothing to do: the consumer task cuts its batches by size and time
+        (:class:`~roomwatch.inline.InlinePipeline` sends its open batch on)."""
+
     async def drain(self) -> None:
         """Stop accepting input, finish everything queued, then stop."""
         if self._task is None:

@@ -10,6 +10,14 @@ small, curated regex sets over normalised text:
   question whatever the model says; each line names its trigger characters;
 * ``rhetoric``: exclamatory, rhetorical, self-directed or guessing forms
   (怎么这么..., 这么...吗, 难道, 凭什么, 是我吗, ...吧？);
+* ``remark``: forms that are no ask even when an ask cue matches in them
+  (labelling guide: "这是什么鬼", "什么神仙颜值"; wh-words used as
+  indefinites, 说什么就是什么; 好听在哪 challenges), unless a ``topic`` (a
+  buyer topic or an addressee of the room: price, link, size, shipping,
+  主播, 老板) is in the comment too, or an ask or anchor matches outside
+  the remark's clause ("这是什么玩意,怎么用"); such a comment is never
+  lifted to a question, and a question verdict on it goes to chatter (never
+  any other label: a remark cannot lift or lower abuse);
 * ``anchor``: what makes a bare yes/no question (only 吗/呢/么/? as question
   evidence) an ask directed at someone: an addressee (主播, up, 你, 大家,
   有人), a buyer topic (price, link, size, shipping, stock, after-sales, a
@@ -38,7 +46,7 @@ from roomwatch.core.regex_cache import compile_all
 
 __all__ = ["KINDS", "AskCues", "Cue"]
 
-KINDS = ("ask", "sure", "rhetoric", "anchor")
+KINDS = ("ask", "sure", "rhetoric", "anchor", "remark", "topic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,9 @@ class Cue:
     ask: str | None
     rhetoric: str | None
     sure: bool = False  # the ask is a sure one
+    # A form that is no ask even with an ask cue in it (a wh-indefinite, an
+    # exclamative 什么 + noun), and no buyer/host topic with it.
+    remark: str | None = None
 
 
 _NONE = Cue(None, None)
@@ -56,7 +67,7 @@ _NONE = Cue(None, None)
 class AskCues:
     """The ``ask``, ``sure`` and ``rhetoric`` regex sets, one alternation each."""
 
-    __slots__ = ("_anchor", "_ask", "_rhetoric", "_sure", "sure_triggers")
+    __slots__ = ("_anchor", "_ask", "_remark", "_rhetoric", "_sure", "_topic", "sure_triggers")
 
     def __init__(
         self,
@@ -64,13 +75,18 @@ class AskCues:
         rhetoric: list[str],
         sure: Sequence[tuple[str, str]] = (),
         anchor: Sequence[str] = (),
+        remark: Sequence[str] = (),
+        topic: Sequence[str] = (),
     ) -> None:
         sets = {"ask": ask, "rhetoric": rhetoric, "anchor": list(anchor)}
+        sets |= {"remark": list(remark), "topic": list(topic)}
         sets["sure"] = [rx for rx, _ in sure]
         joined = self._compile(sets)
         self._ask = joined["ask"]
         self._rhetoric = joined["rhetoric"]
         self._anchor = joined["anchor"]
+        self._remark = joined["remark"]
+        self._topic = joined["topic"]
         self._sure = joined["sure"]
         #: A sure ask needs one of these characters in the text.
         self.sure_triggers = frozenset("".join(chars for _, chars in sure))
@@ -131,14 +147,16 @@ class AskCues:
             kind = kind.strip()
             if not sep or kind not in sets or not rx.strip() or (kind == "sure") != bool(chars):
                 raise ModelError(
-                    f"{path}:{number}: expected ask|rhetoric|anchor<TAB>regex"
+                    f"{path}:{number}: expected ask|rhetoric|anchor|remark|topic<TAB>regex"
                     " or sure<TAB>regex<TAB>chars"
                 )
             if kind == "sure":
                 sure.append((rx.strip(), chars.strip()))
             else:
                 sets[kind].append(rx.strip())
-        return cls(sets["ask"], sets["rhetoric"], sure, sets["anchor"])
+        return cls(
+            sets["ask"], sets["rhetoric"], sure, sets["anchor"], sets["remark"], sets["topic"]
+        )
 
     def has_ask(self, text: str) -> bool:
         """Whether ``text`` (normalised) holds an ask, sure or not (what
@@ -166,13 +184,33 @@ class AskCues:
         if ask is None and asks_only:
             return _NONE
         rhetoric = self._rhetoric.search(text) if self._rhetoric is not None else None
-        if ask is None and rhetoric is None:
+        remark = self._remark.search(text) if self._remark is not None else None
+        if remark is not None and (
+            (self._topic is not None and self._topic.search(text) is not None)
+            or self._asked_besides(text, remark.start(), remark.end())
+        ):
+            # A buyer or host topic keeps the ask ("老板:有现货吗"), and so does an
+            # ask or anchor outside the remark ("这是什么玩意,怎么用").
+            remark = None
+        if ask is None and rhetoric is None and remark is None:
             return _NONE
         return Cue(
             ask.group(0) if ask is not None else None,
             rhetoric.group(0) if rhetoric is not None else None,
             sure,
+            remark.group(0) if remark is not None else None,
         )
+
+    def _asked_besides(self, text: str, start: int, end: int) -> bool:
+        """Whether an ask (sure or not) or an anchor matches in ``text`` once the
+        clause holding its ``start``:``end`` span (a remark) is taken out: the
+        comment asks something else as well ("这是什么玩意,怎么用"). The remark's
+        own clause goes with it: its 这是 or 这歌 is part of the exclamation
+        ("这是什么鬼", "这歌好听在哪里")."""
+        head = _CLAUSE_END.split(text[:start])
+        tail = _CLAUSE_END.split(text[end:], maxsplit=1)
+        rest = ",".join([*head[:-1], *tail[1:]])
+        return bool(rest) and (self.has_ask(rest) or self.anchor(rest) is not None)
 
     @property
     def has_anchors(self) -> bool:
@@ -188,6 +226,8 @@ class AskCues:
         return m.group(0) if m is not None else None
 
 
+# What ends a clause in normalised text (full-width marks are ASCII by then).
+_CLAUSE_END = re.compile(r"[\s,.!?;:~]+")
 _BACKREF = re.compile(r"(\\\\)|\\([1-9][0-9]?)")
 
 

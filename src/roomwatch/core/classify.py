@@ -358,6 +358,25 @@ class Classifier:
         for i in np.flatnonzero(look).tolist():
             anchor: str | None = None
             cue = asks.find(normalized[i].text, chosen[i] == _CHATTER)
+            if (
+                cue.remark is not None
+                and not cue.sure
+                and not any(h.evidence == "pat:ask_spec" for h in hits[i])
+            ):
+                # A wh-indefinite, an exclamative 什么 + noun (asks.tsv `remark`):
+                # no ask, whatever cue is in it; only ever to chatter. The reason
+                # shows the remark when it took a question away or kept the ask
+                # cue from lifting the row to one.
+                if chosen[i] == _QUESTION:
+                    relabel(probs, chosen, i, _CHATTER)
+                    cued[i] = "remark:" + cue.remark
+                elif (
+                    cue.ask is not None
+                    and cue.rhetoric is None
+                    and probs[i, _QUESTION] >= _ASK_MIN_PROB
+                ):
+                    cued[i] = "remark:" + cue.remark
+                continue
             if cue.ask is not None:
                 if cue.rhetoric is None:
                     if (
