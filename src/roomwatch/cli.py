@@ -298,6 +298,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
     if args.compare:
         return asyncio.run(offline.compare(settings, args))
+    import gc
+
+    # As for classify: no collections while the model loads (offline.replay
+    # settles the heap, which turns the collector on again).
+    gc.disable()
     return asyncio.run(offline.replay(settings, args))
 
 

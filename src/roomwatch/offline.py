@@ -213,7 +213,7 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
     from roomwatch.sources.replay import ReplaySource
 
     analyzer = await asyncio.to_thread(analyzer_for, settings)
-    settle_heap()
+    settle_heap(collect=False)
     out_fh: IO[str] | None = None
     if args.out == "-":
         out_fh = sys.stdout
