@@ -17,6 +17,7 @@ from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.errors import RecordError
 from roomwatch.core.flood import FloodControl
+from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
 from roomwatch.inline import InlinePipeline
@@ -187,3 +188,51 @@ def test_classify_answers_each_line_as_it_is_typed() -> None:
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+class Breaks:
+    """The shipped analyser, except that a batch holding "BOOM" raises (a fault
+    no real input is known to cause: it stands for any analysis bug)."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._analyzer, name)
+
+    def analyze(self, comments: Any, **kw: Any) -> Any:
+        if any(c.text == "BOOM" for c in comments):
+            raise RuntimeError("analysis bug")
+        return self._analyzer.analyze(comments, **kw)
+
+
+def _boom(n: int) -> Comment:
+    return Comment("room-a", "BOOM", 1.0, id=f"b{n}")
+
+
+@pytest.mark.parametrize("kind", ["inline", "task"])
+async def test_a_failed_analysis_leaves_a_mark_per_record_and_goes_on(
+    analyzer: Analyzer, kind: str
+) -> None:
+    out = Batches()
+    settings = PipelineSettings(batch_max=2, batch_wait_ms=1000.0, queue_max=100)
+    metrics = Metrics(CollectorRegistry())
+    cls = InlinePipeline if kind == "inline" else Pipeline
+    p = cls(Breaks(analyzer), settings, metrics, outputs=[out], keep_skips=True)  # type: ignore[arg-type]
+    p.start()
+    for item in (comment(0), _boom(1), comment(2), comment(3)):
+        assert await p.offer(item, "test") == "accepted"
+    await p.drain()
+    await p.close()
+    # One result per record, in order: the failed batch as stage_error marks.
+    got = [
+        (r.reason, r.comment.id) if isinstance(r, Skipped) else r.comment.id for r in out.results
+    ]
+    assert got == [("stage_error", "c0"), ("stage_error", "b1"), "c2", "c3"]
+    (family,) = metrics.pipeline.discarded("stage_error").collect()
+    assert family.samples[0].value == 2
+
+
+def test_live_input_never_runs_inline(analyzer: Analyzer) -> None:
+    with pytest.raises(ValueError, match="consumer task"):
+        build_pipeline(make_settings(), analyzer, guard=True, inline=True)

@@ -15,9 +15,12 @@ batch of ``batch_max`` is analysed and sent to the outputs at once, by the
 call that filled it. :meth:`cut` sends a smaller batch on (``classify`` does
 after each chunk it reads, so a person typing gets each answer at once), and
 :meth:`drain` sends the last one. The outputs see the same results in the same
-order as with the consumer task, whose batches also never mix orders; only
-the batch boundaries differ, and no stage's decisions depend on them
-(``tests/test_inline_pipeline.py`` compares whole runs).
+order as with the consumer task; only the batch boundaries differ. Verdicts
+and alerts don't depend on them (``tests/test_inline_pipeline.py`` compares
+whole replays); a report's question-rate peaks, ticked once per batch, can
+differ by one between batch sizes, as they did between runs with the
+consumer task, whose batches were cut by time (inline, a rerun gives the
+same report).
 
 Live commands (``serve``, ``worker``) and paced replays keep the consumer
 task: there the batches are cut by time (``batch_wait_ms``), and the event
@@ -83,9 +86,13 @@ class InlinePipeline(Pipeline):
         batch, self._open = self._open, []
         if not batch:
             return
+        comments, _ = self._begin(batch)
         try:
-            comments, _ = self._begin(batch)
             verdicts = self._analyze(comments) if comments else []
+        except Exception:
+            self._batch_failed(batch, analysed=False)
+            return
+        try:
             self._finish(batch, verdicts)
         except Exception:
             self._batch_failed(batch)

@@ -237,7 +237,7 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
         keep_skips=True,
         stages=("alerts",) if args.alerts else (),
         alert_listeners=[write_alert] if args.alerts else (),
-        inline=args.speed == 0,  # flat out: nothing else needs the event loop
+        inline=not args.speed > 0,  # flat out: nothing else needs the event loop
     ).pipeline
     pipeline.start()
     started = time.monotonic()
@@ -305,8 +305,10 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
         )
         for r in results:
             if isinstance(r, Skipped):
-                skip = {"skipped": r.reason, "error": r.error}
-                line = json.dumps({"line": int(r.where), **skip}, ensure_ascii=False)
+                # A rejected line says which; a failed batch's marks carry no number.
+                skip: dict[str, Any] = {"line": int(r.where)} if r.where else {}
+                skip |= {"skipped": r.reason, "error": r.error}
+                line = json.dumps(skip, ensure_ascii=False)
                 lines.append(line if raw_out is None else line.encode("utf-8", out_errors))
             else:
                 lines.append(next(encoded))

@@ -47,7 +47,10 @@ def _verdict(analyzer: Analyzer, text: str) -> tuple[str, tuple[str, ...]]:
      "大的多少小的多少", "一斤多少两斤多少", "白的多少黑的多少", "上衣是什么裤子是什么",
      "这是哪里那是哪里", "这是什么神仙水", "这是什么玩意怎么用啊", "这是什么鬼屋啊",
      "明天搞什么呀", "下一场搞什么", "完美在哪下载", "好看在哪个台播",
-     "要红的还是 黑的？", "要 “经典款” 还是 “升级款” ？"],
+     "要红的还是 黑的？", "要 “经典款” 还是 “升级款” ？",
+     # the code review's: a taunt line must not take them
+     "这个面膜要脸不干的时候用吗？", "粉底液要脸不油才能用吗？", "卸妆要脸不沾水吗？",
+     "这个需要脸不紧绷才能涂吗？", "送老师这个礼貌吗？", "问价格礼貌吗"],
 )  # fmt: skip
 def test_buyer_and_host_asks_stay_questions(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
@@ -67,7 +70,7 @@ def test_insults_and_death_wishes_stay_abuse(analyzer: Analyzer, text: str) -> N
     assert label == "abuse", (text, reasons)
 
 
-@pytest.mark.parametrize("text", ["他还是人吗", "你礼貌吗", "你还要脸吗"])
+@pytest.mark.parametrize("text", ["他还是人吗", "你礼貌吗", "你还要脸吗", "还要脸不要脸", "你要点脸吗"])
 def test_taunts_are_rhetoric_not_choice_asks(cues: AskCues, text: str) -> None:
     cue = cues.find(text)
     assert cue.ask is None and cue.rhetoric is not None, (text, cue)

@@ -226,9 +226,13 @@ def build_pipeline(
     stamps each live verdict with its end-to-end lag (``Verdict.lag_s``).
     ``dedupe`` and ``flood`` turn off the recent-id and per-user-rate
     filters (``classify`` and ``--compare`` answer every record). ``inline``:
-    an offline command reading flat out runs the pipeline in its own thread
-    (:class:`~roomwatch.inline.InlinePipeline`; not with analysis processes).
+    an offline command reading flat out runs the pipeline in the caller's
+    thread, its event loop's (:class:`~roomwatch.inline.InlinePipeline`; not
+    with analysis processes, and never with ``guard``: live input needs the
+    consumer task).
     """
+    if inline and guard:
+        raise ValueError("live input (guard) needs the consumer task, not an inline pipeline")
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s) {sorted(unknown)}; expected some of {STAGES}")
