@@ -31,3 +31,18 @@ def test_trim_heap_returns_the_holes_a_steady_load_leaves() -> None:
     # must leave the resident set (typically ~85%).
     assert released > holes // 3, (released, holes)
     del chunks
+
+
+def test_a_failed_start_leaves_the_collector_on(tmp_path: Path) -> None:
+    # classify starts with the cyclic collector off; settle_heap turns it on,
+    # and so must a start that fails before it (an in-process caller would
+    # lose cycle collection for good).
+    import gc
+
+    from roomwatch.cli import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[pipeline]\nno_such_key = 1\n")
+    assert gc.isenabled()
+    assert main(["classify", "--config", str(bad)]) != 0
+    assert gc.isenabled()

@@ -301,9 +301,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
     import gc
 
     # As for classify: no collections while the model loads (offline.replay
-    # settles the heap, which turns the collector on again).
+    # settles the heap, which turns the collector on again; so does a failure).
     gc.disable()
-    return asyncio.run(offline.replay(settings, args))
+    try:
+        return asyncio.run(offline.replay(settings, args))
+    finally:
+        gc.enable()
 
 
 # -- classify ----------------------------------------------------------------
@@ -324,9 +327,12 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from roomwatch.config import load_settings
     from roomwatch.heap import settle_heap
 
-    settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
-    analyzer = analyzer_for(settings)
-    # The loaded model is frozen out of the collector's way (as for replay and
-    # serve): about 5% of the CPU of a large classify run went to full collections.
-    settle_heap(collect=False)
+    try:
+        settings = load_settings(args.config, environ=os.environ, generate_missing_tokens=False)
+        analyzer = analyzer_for(settings)
+        # The loaded model is frozen out of the collector's way (as for replay and
+        # serve): about 5% of the CPU of a large classify run went to full collections.
+        settle_heap(collect=False)
+    finally:
+        gc.enable()  # (settle_heap did, unless the start failed)
     return asyncio.run(offline.classify(settings, analyzer, args))

@@ -120,3 +120,33 @@ def test_cut_short_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises((ValueError, zipfile.BadZipFile)):
         map_npz(path)
     assert read_arrays(path) is None  # the cache's reader ignores it
+
+
+def test_a_damaged_member_is_refused_not_used(tmp_path: Path) -> None:
+    # np.load checks each member's CRC-32: one flipped bit of the data must not
+    # give a cache with other values (the code review's zeroed weights).
+    path = tmp_path / "roomwatch-model-x.npz"
+    arrays = {"w": np.arange(4096, dtype=np.float32)}
+    write_arrays(path, arrays)
+    data = bytearray(path.read_bytes())
+    at = data.rindex(np.float32(4000).tobytes())  # inside the stored array
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(zipfile.BadZipFile):
+        _reference(path)
+    with pytest.raises(ValueError, match="CRC"):
+        map_npz(path)
+    assert read_arrays(path) is None
+
+
+def test_a_header_offset_past_the_end_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "h.npz"
+    with path.open("wb") as fh:
+        save_npz(fh, {"a": np.arange(100)})
+    data = bytearray(path.read_bytes())
+    central = data.rindex(b"PK\x01\x02")  # the member's central directory record
+    data[central + 42 : central + 46] = (len(data) + 1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises((ValueError, zipfile.BadZipFile)):
+        map_npz(path)
+    assert read_arrays(path) is None

@@ -70,7 +70,9 @@ def test_insults_and_death_wishes_stay_abuse(analyzer: Analyzer, text: str) -> N
     assert label == "abuse", (text, reasons)
 
 
-@pytest.mark.parametrize("text", ["他还是人吗", "你礼貌吗", "你还要脸吗", "还要脸不要脸", "你要点脸吗"])
+@pytest.mark.parametrize(
+    "text", ["他还是人吗", "你礼貌吗", "你还要脸吗", "还要脸不要脸", "你要点脸吗"]
+)
 def test_taunts_are_rhetoric_not_choice_asks(cues: AskCues, text: str) -> None:
     cue = cues.find(text)
     assert cue.ask is None and cue.rhetoric is not None, (text, cue)

@@ -44,7 +44,6 @@ from pathlib import Path
 import numpy as np
 
 from roomwatch.core.errors import ModelError
-from roomwatch.core.regex_cache import compile_kept
 
 __all__ = [
     "EMOTE_TOKENS",
@@ -223,9 +222,7 @@ class Normalizer:
             if ascii_words
             else None
         )
-        self._cjk_re = (
-            compile_kept("(" + trie_pattern(cjk_words, _SEP) + ")") if cjk_words else None
-        )
+        self._cjk_re = re.compile("(" + trie_pattern(cjk_words, _SEP) + ")") if cjk_words else None
         self._cjk_first = frozenset(w[0] for w in cjk_words)
         self._ascii_first = frozenset(w[0] for w in ascii_words)
         self._emote_map = {name: EMOTE_TOKENS[cat] for name, cat in emotes.items()}

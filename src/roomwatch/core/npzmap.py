@@ -14,10 +14,13 @@ An array over bytes that are not aligned for its type is slow to index
 64-byte aligned in the file (a padding record in the member's extra field,
 as ``zipalign`` does); :func:`map_npz` copies a member that is not aligned.
 
-The arrays are read-only. A member that is compressed, of an object dtype or
-in Fortran order, or a file whose layout is not as expected, raises
-``ValueError``: the callers treat that as an unreadable cache (they build the
-tables again). ``np.load`` is the reference: :func:`map_npz` returns the same
+Each member's bytes are checked against the CRC-32 the zip stores for it, as
+``np.load``'s ``zipfile`` does (~10 ms of the 60 MB, over the mapped pages,
+without copying): a damaged cache is rebuilt, never used. The arrays are
+read-only. A member that is compressed, of an object dtype or in Fortran
+order, whose bytes fail the check, or a file whose layout is not as
+expected, raises ``ValueError``: the callers treat that as an unreadable
+cache (they build the tables again). ``np.load`` is the reference: :func:`map_npz` returns the same
 names, dtypes, shapes and values (``tests/core/test_npzmap.py``).
 """
 
@@ -27,6 +30,7 @@ import io
 import mmap
 import struct
 import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -46,9 +50,6 @@ def map_npz(path: Path) -> dict[str, np.ndarray]:
     with open(path, "rb") as fh:
         with zipfile.ZipFile(fh) as zf:
             members = zf.infolist()
-        size = fh.seek(0, 2)
-        if size == 0:
-            raise ValueError(f"{path} is empty")
         buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     arrays: dict[str, np.ndarray] = {}
     for info in members:
@@ -56,10 +57,16 @@ def map_npz(path: Path) -> dict[str, np.ndarray]:
             continue
         if info.compress_type != zipfile.ZIP_STORED:
             raise ValueError(f"{path}: {info.filename} is compressed")
+        if info.header_offset + _LOCAL_HEADER.size > len(buf):
+            raise ValueError(f"{path}: {info.filename}'s header is past the end")
         sig, name_len, extra_len = _LOCAL_HEADER.unpack_from(buf, info.header_offset)
         if sig != b"PK\x03\x04":
             raise ValueError(f"{path}: bad local header for {info.filename}")
         start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+        if start + info.file_size > len(buf):
+            raise ValueError(f"{path}: {info.filename} runs past the end")
+        if zlib.crc32(memoryview(buf)[start : start + info.file_size]) != info.CRC:
+            raise ValueError(f"{path}: {info.filename} fails its CRC-32 (a damaged file)")
         arrays[info.filename[: -len(".npy")]] = _npy_view(buf, start, info.file_size)
     return arrays
 

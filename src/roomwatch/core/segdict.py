@@ -127,6 +127,9 @@ def cache_path(userdict_bytes: bytes, folder: Path | None = None) -> Path:
 def read_table(path: Path) -> WordTable | None:
     """The table stored at ``path``, or ``None`` if it is missing or unreadable."""
     try:
+        if os.stat(path).st_uid != os.getuid():  # (a shared temp folder: as prepared.py)
+            _log.warning("ignoring %s: another user's file", path)
+            return None
         npz = map_npz(path)  # (read-only views of the file's pages: no copy)
         if bytes(npz["format"]).decode() != FORMAT or bytes(npz["name"]).decode() != path.name:
             return None
@@ -153,7 +156,8 @@ def write_table(path: Path, table: WordTable, words: Sequence[str] = ()) -> None
     codes = table.codes
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "wb") as fh:
             save_npz(  # (np.savez's format, each member aligned: map_npz)
                 fh,
                 {
