@@ -1,0 +1,529 @@
+"""The alert stage's sixth-pass fast paths against the code they replaced.
+
+``AlertManager.observe`` (its inline clock step, the watched terms looked up
+once per room, no sample and no raid lookup for a comment that cannot join a
+group, the topic and quick checks before the calls), ``_prune`` (groups left
+as they are when none empties, clusters skipped while the oldest is recent
+enough: ``Room.cluster_floor``), ``warm`` (a room once warm stays warm) and
+``salient`` are kept here as they were before, verbatim, and both versions
+run on the same random streams: calm rooms of any mood, sour turns, complaint
+waves, raids that chatter echoes, watched terms, surges, silences, clusters
+that fade (short half-lives), comments a little out of order; through the
+manager with ticks and through :class:`AlertStage` in random batches. Their
+events are compared whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+from collections import Counter, deque
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from roomwatch.core.alerts import (
+    AlertConfig,
+    AlertEvent,
+    AlertManager,
+    Observation,
+    abuse_raid,
+    grievance_topic,
+    manager,
+    negative_spike,
+    quiet,
+    volume_drop,
+    volume_surge,
+    watchlist,
+)
+from roomwatch.core.alerts.grievance_topic import ASIDE_LABELS, SeedTerms
+from roomwatch.core.alerts.manager import _PRUNE_EVERY, _TEXT_KINDS
+from roomwatch.core.alerts.seeds import STOPWORDS
+from roomwatch.core.alerts.state import Cluster, Hit, Room, salient, sample_of, term_finder
+from roomwatch.core.normalize import Normalized
+from roomwatch.core.verdict import Verdict
+from roomwatch.stages.alert import AlertStage
+
+from .helpers import HAPPY, RAID, T0, obs, run
+from .test_fast_paths import _config, _stream
+
+# --------------------------------------------------------------------------- the plain code
+
+
+def plain_observe(self: Any, obs: Observation) -> list[AlertEvent]:
+    """``AlertManager.observe`` before the sixth pass (verbatim, but names)."""
+    c = obs.comment
+    room = self._room(c.room, c.ts)
+    events: list[AlertEvent] = []
+    now = self._advance(room, c.ts, events)
+    room.last_ts = now
+    if ("volume_drop", "") in room.active:
+        # Any record after silence ends an outage at once.
+        self._life.resolve(room, "volume_drop", "", now, events)
+    if c.kind not in _TEXT_KINDS:
+        # Gifts, likes and entries show the feed is alive, but are not
+        # opinions: they would only dilute the shares.
+        return events
+    room.seen += 1
+    cfg = self.config
+    negative = obs.sentiment <= cfg.negative_sentiment
+    label = obs.label
+    terms = plain_watch_terms(self, c.room, obs.text)
+    # A comment that is neither negative nor labelled other than chatter,
+    # names no watched term and finds no near-duplicate group is kept by
+    # no detector (no Hit holds its sample): its sample is not made.
+    if negative or label != "chatter" or terms or room.groups:
+        sample = sample_of(obs)
+    else:
+        sample = manager._UNKEPT
+    user = c.user_key
+    bucket = room.buckets[-1][1]
+    window = room.window
+    bucket["n"] += 1
+    window["n"] += 1
+
+    # Abuse raid: near-duplicate grouping.
+    raid_member = abuse_raid.observe(cfg, room, obs, sample, negative)
+    if raid_member and negative:
+        bucket["rneg"] += 1
+        window["rneg"] += 1
+
+    # Grievance topic.
+    topic = plain_topic_of(cfg, self._seed_terms, room, obs, negative, self._seed_finder)
+    words = tuple(plain_salient(obs.tokens)) if topic is not None or negative else ()
+    if topic is not None:
+        key = "t:" + topic
+        bucket[key] += 1
+        window[key] += 1
+        if negative:
+            key = "tn:" + topic
+            bucket[key] += 1
+            window[key] += 1
+        room.topics.setdefault(topic, deque()).append(
+            Hit(now, user, negative, sample, words, topic)
+        )
+        room.topic_users.setdefault(topic, Counter())[user] += 1
+        if user is not None:
+            # Oldest first, so pruning stops at the first one still in the window.
+            room.user_topic[user] = (topic, now)
+            room.user_topic.move_to_end(user)
+
+    if negative:
+        bucket["neg"] += 1
+        window["neg"] += 1
+        if topic is None and label != "grievance":
+            # Negative, but no complaint: what is left of the room's mood
+            # while a complaint wave (whose grievances these are not) is on.
+            bucket["nfree"] += 1
+            window["nfree"] += 1
+        room.negatives.append(
+            Hit(
+                now,
+                user,
+                True,
+                sample,
+                words,
+                topic,
+                raid_member,
+                label=label,
+            )
+        )
+
+    if terms:
+        bucket["w"] += 1
+        window["w"] += 1
+        room.watch.append(Hit(now, user, negative, sample, terms, topic, raid_member))
+
+    if not room.pruned_at <= now < room.pruned_at + _PRUNE_EVERY:
+        plain_prune(self, room, now)
+    is_warm = plain_warm(room, cfg)
+    if raid_member:
+        abuse_raid.evaluate(self._life, room, now, events)
+    if topic is not None and is_warm:
+        grievance_topic.evaluate(self._life, room, topic, now, events)
+    if terms:
+        watchlist.evaluate(self._life, room, now, events)
+    if negative and is_warm:
+        negative_spike.evaluate(self._life, room, now, events)
+    if is_warm:
+        volume_surge.evaluate(self._life, room, now, events)
+    return events
+
+
+def plain_watch_terms(self: Any, room: str, text: str) -> tuple[str, ...]:
+    """``AlertManager._watch_terms`` before the sixth pass (verbatim, but the name)."""
+    terms = self.config.watch_terms_for(room)
+    if not terms:
+        return ()
+    known = self._watch_finders.get(room)
+    if known is None or known[0] is not terms:
+        known = self._watch_finders[room] = (terms, term_finder(terms))
+    if known[1].search(text) is None:
+        return ()  # the same as below: no term is in the text
+    return tuple(t for t in terms if t in text)
+
+
+def plain_prune(self: Any, room: Room, now: float) -> None:
+    """``AlertManager._prune`` before the sixth pass (verbatim, but the name)."""
+    room.pruned_at = now
+    horizon = now - self.config.window_seconds
+    for hits in (room.negatives, room.watch):
+        while hits and hits[0].ts <= horizon:
+            hits.popleft()
+    for key in list(room.topics):
+        hits = room.topics[key]
+        users = room.topic_users[key]
+        while hits and hits[0].ts <= horizon:
+            gone = hits.popleft().user
+            users[gone] -= 1
+            if not users[gone]:
+                del users[gone]
+        if not hits and ("grievance_topic", key) not in room.active:
+            del room.topics[key]
+            del room.topic_users[key]
+    raid_horizon = now - self.config.raid_window_seconds
+    kept = []
+    for group in room.groups:
+        while group.members and group.members[0].ts <= raid_horizon:
+            old = group.members.popleft()
+            if old.label in abuse_raid.FLAGGED:
+                group.abusive -= 1
+            gone = old.user
+            if gone is not None:
+                group.users[gone] -= 1
+                if not group.users[gone]:
+                    del group.users[gone]
+        if group.members:
+            kept.append(group)
+    room.groups = kept
+    idle = now - 3 * self.config.baseline_half_life_seconds
+    for key in [k for k, c in room.clusters.items() if c.last < idle]:
+        del room.clusters[key]
+    for pair in [k for k, until in room.cooldown.items() if until <= now]:
+        del room.cooldown[pair]
+    user_topic = room.user_topic
+    while user_topic and next(iter(user_topic.values()))[1] <= horizon:
+        user_topic.popitem(last=False)
+
+
+def plain_topic_of(
+    cfg: AlertConfig,
+    seeds: SeedTerms,
+    room: Room,
+    obs: Observation,
+    negative: bool,
+    finder: re.Pattern[str] | None = None,
+) -> str | None:
+    """``grievance_topic.topic_of`` before the sixth pass (verbatim, but names).
+
+    The topic a comment is about, or ``None`` when it is no complaint.
+
+    ``finder``: :func:`seed_finder` of ``seeds`` (made here when not given).
+    """
+    if obs.label != "grievance" and not (negative and obs.label in ASIDE_LABELS):
+        return None  # decided below too; this skips the term scan for most comments
+    # The topic with most seed hits; ties go to the topic already busiest
+    # in the window ("坏果包赔呢，退款被拒" during a refund wave is a refund).
+    seeded = None
+    text = obs.text
+    if (finder or grievance_topic.seed_finder(seeds)).search(text) is not None:
+        hits = Counter[str]()
+        for term, topic in seeds:
+            if term in text:
+                hits[topic] += 1
+        if hits:
+            seeded = max(hits, key=lambda t: (hits[t], len(room.topics.get(t, ())), t))
+    # Grievances, plus unhappy chatter or questions that name a seed term
+    # (the classifier's label is not always right: "是不是有防腐剂，怎么
+    # 回事"); calm questions such as "发什么快递" are not complaints.
+    if obs.label != "grievance" and not (negative and seeded and obs.label in ASIDE_LABELS):
+        return None
+    if seeded is not None:
+        return seeded
+    # A viewer who just complained about a topic stays on it
+    # ("我要打12315投诉" after "收到的苹果全发霉了").
+    user = obs.comment.user_key
+    if user is not None:
+        last = room.user_topic.get(user)
+        if last is not None and last[0] in room.topics:
+            return last[0]
+    # Token order, not a set: a Counter fed from a set takes its ties'
+    # order from string hashes, which differ per process, and the top
+    # terms below would make replays of one recording disagree.
+    words = dict.fromkeys(plain_salient(obs.tokens))
+    if not words:
+        return None
+    best: Cluster | None = None
+    best_overlap = 0
+    for cluster in room.clusters.values():
+        top = {t for t, _ in cluster.terms.most_common(10)}
+        overlap = len(words.keys() & top)
+        if overlap > best_overlap:
+            best, best_overlap = cluster, overlap
+    need = min(cfg.cluster_min_overlap, len(words))
+    if best is None or best_overlap < need:
+        if len(room.clusters) >= cfg.max_clusters:
+            oldest = min(room.clusters.values(), key=lambda c: c.last)
+            if ("grievance_topic", oldest.key) in room.active:
+                return None
+            del room.clusters[oldest.key]
+        room.cluster_seq += 1
+        best = Cluster(f"c{room.cluster_seq}", Counter(), obs.comment.ts)
+        room.clusters[best.key] = best
+    best.terms.update(words.keys())
+    best.last = obs.comment.ts
+    return best.key
+
+
+def plain_salient(tokens: Iterable[str]) -> list[str]:
+    """``state.salient`` before the sixth pass (verbatim, but the name)."""
+    out = []
+    for tok in tokens:
+        tok = tok.strip()
+        if len(tok) < 2 or tok in STOPWORDS:
+            continue
+        if tok.isdigit() and len(tok) < 3:
+            continue
+        if not any(ch.isalnum() for ch in tok):
+            continue
+        out.append(tok)
+    return out
+
+
+def plain_warm(room: Room, cfg: AlertConfig) -> bool:
+    """``state.warm`` before the sixth pass (verbatim, but the name): past the warm-up.
+
+    Measured on the comments seen, so a room that went quiet right after it
+    appeared is still warming up.
+    """
+    return (
+        room.last_ts - room.first_ts >= cfg.warmup_seconds and room.seen >= cfg.warmup_min_comments
+    )
+
+
+def _plain(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(manager.AlertManager, "observe", plain_observe)
+    mp.setattr(manager.AlertManager, "_prune", plain_prune)
+    for module in (manager, quiet, volume_drop):
+        mp.setattr(module, "warm", plain_warm)
+
+
+# --------------------------------------------------------------------------- streams
+
+#: Chatter and questions that repeat a raid's words (they join its group once
+#: it has three members) and unhappy grievances that form token clusters.
+_ECHO = (*RAID, "主播是骗子吗", "大家别买了吧")
+_CLUSTERED = ("快递 太慢 了 差评", "客服 不理人 差评", "包装 破了 差评", "物流 太慢 客服")
+
+
+def _observations(seed: int) -> list[Observation]:
+    """:func:`_stream`'s rooms, with raids echoed by chatter, complaint
+    clusters over the whole span, and a little disorder in time."""
+    rng = random.Random(1000 + seed)
+    out, end = _stream(seed)
+    out = list(out)
+    for room in ("room-a", "room-b"):
+        for _ in range(rng.randint(1, 3)):
+            onset = rng.uniform(T0 + 100, end - 460)
+            t = onset
+            k = 0
+            while t < onset + rng.uniform(20, 60):
+                user = f"echo{seed}-{k % rng.choice((4, 40))}"
+                label = rng.choice(("chatter", "chatter", "question", "abuse", "spam"))
+                sentiment = rng.uniform(-1.0, 0.9)
+                out.append(
+                    obs(
+                        t, rng.choice(_ECHO), label=label, sentiment=sentiment, user=user, room=room
+                    )
+                )
+                k += 1
+                t += rng.expovariate(rng.uniform(1.0, 8.0))
+        t = T0 + rng.uniform(0, 50)
+        while t < end - 400:
+            text = rng.choice(_CLUSTERED)
+            words = tuple(text.split()) if rng.random() < 0.8 else tuple(rng.sample(HAPPY, 2))
+            out.append(
+                obs(
+                    t,
+                    text,
+                    label="grievance",
+                    sentiment=rng.uniform(-0.9, -0.31),
+                    user=f"g{rng.randint(1, 30)}",
+                    room=room,
+                    tokens=words,
+                )
+            )
+            t += rng.expovariate(rng.uniform(0.02, 0.3))
+    out.sort(key=lambda o: o.comment.ts)
+    # Neighbours swapped now and then: a record a little older than the room's time.
+    for i in range(1, len(out)):
+        if rng.random() < 0.05 and out[i].comment.ts - out[i - 1].comment.ts < 0.5:
+            out[i - 1], out[i] = out[i], out[i - 1]
+    return out
+
+
+def _config6(seed: int) -> AlertConfig:
+    rng = random.Random(2000 + seed)
+    return dataclasses.replace(
+        _config(seed), baseline_half_life_seconds=rng.choice((20.0, 60.0, 300.0))
+    )
+
+
+def _run_unsorted(m: AlertManager, stream: list[Observation], until: float) -> list[AlertEvent]:
+    """:func:`helpers.run`, without sorting: ticks as record time passes."""
+    events: list[AlertEvent] = []
+    next_tick = float(int(T0) + 1)
+    for o in stream:
+        while next_tick <= o.comment.ts:
+            events.extend(m.tick(next_tick))
+            next_tick += 1.0
+        events.extend(m.observe(o))
+    while next_tick <= until:
+        events.extend(m.tick(next_tick))
+        next_tick += 1.0
+    return events
+
+
+def _verdict(o: Observation) -> Verdict:
+    return Verdict(
+        o.comment,
+        Normalized(o.text, ()),
+        o.tokens,
+        o.label,
+        {o.label: 1.0},
+        o.sentiment,
+        (),
+        "test",
+    )
+
+
+def _staged(config: AlertConfig, stream: list[Observation], seed: int) -> list[dict[str, Any]]:
+    """The events of an :class:`AlertStage` fed ``stream`` in random batches."""
+    rng = random.Random(seed)
+    stage = AlertStage(config)
+    events: list[dict[str, Any]] = []
+    stage.add_listener(lambda e: events.append(e.to_dict()))
+    verdicts = [_verdict(o) for o in stream]
+    i = 0
+    while i < len(verdicts):
+        n = rng.choice((1, 7, 64, 300))
+        stage(verdicts[i : i + n])
+        i += n
+    return events
+
+
+def _until(stream: list[Observation]) -> float:
+    return max(o.comment.ts for o in stream) + 400
+
+
+# --------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_manager_gives_the_plain_events(seed: int) -> None:
+    stream = _observations(seed)
+    fast = _run_unsorted(AlertManager(_config6(seed)), stream, _until(stream))
+    with pytest.MonkeyPatch.context() as mp:
+        _plain(mp)
+        plain = _run_unsorted(AlertManager(_config6(seed)), stream, _until(stream))
+    assert fast == plain
+    assert len(fast) >= 3  # (the streams do raise alerts)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sorted_streams_give_the_plain_events(seed: int) -> None:
+    stream = sorted(_observations(seed), key=lambda o: o.comment.ts)
+    fast = run(AlertManager(_config6(seed)), stream, _until(stream))
+    with pytest.MonkeyPatch.context() as mp:
+        _plain(mp)
+        plain = run(AlertManager(_config6(seed)), stream, _until(stream))
+    assert fast == plain
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_stage_gives_the_plain_events(seed: int) -> None:
+    stream = _observations(seed)
+    fast = _staged(_config6(seed), stream, seed)
+    with pytest.MonkeyPatch.context() as mp:
+        _plain(mp)
+        plain = _staged(_config6(seed), stream, seed)
+    assert fast == plain
+    assert len(fast) >= 3
+
+
+def test_the_streams_reach_the_fast_paths() -> None:
+    """Chatter joins raid groups, clusters fade out, records come out of
+    order; and all along, the warm flag and the clusters' floor hold."""
+    seen = Counter[str]()
+    real_observe = manager.AlertManager.observe
+    real_prune = manager.AlertManager._prune
+    real_raid = abuse_raid.observe
+
+    def observe(self: AlertManager, o: Observation) -> list[AlertEvent]:
+        room = self._rooms.get(o.comment.room)
+        if room is not None and o.comment.ts < room.now:
+            seen["older"] += 1
+        events = real_observe(self, o)
+        for r in self._rooms.values():
+            assert manager.warm(r, self.config) == plain_warm(r, self.config)
+            assert all(r.cluster_floor <= c.last for c in r.clusters.values())
+        return events
+
+    def prune(self: AlertManager, room: Room, now: float) -> None:
+        before = len(room.clusters)
+        real_prune(self, room, now)
+        seen["clusters faded"] += before - len(room.clusters)
+
+    def raid(cfg: AlertConfig, room: Room, o: Observation, sample: Any, neg: bool) -> bool:
+        sizes = sum(len(g.members) for g in room.groups)
+        joined = real_raid(cfg, room, o, sample, neg)
+        if o.label not in abuse_raid.FLAGGED and sum(len(g.members) for g in room.groups) > sizes:
+            seen["chatter joined"] += 1
+        return joined
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(manager.AlertManager, "observe", observe)
+        mp.setattr(manager.AlertManager, "_prune", prune)
+        mp.setattr(abuse_raid, "observe", raid)
+        for seed in range(4):
+            stream = _observations(seed)
+            _run_unsorted(AlertManager(_config6(seed)), stream, _until(stream))
+    assert seen["older"] > 0 and seen["clusters faded"] > 0 and seen["chatter joined"] > 0, seen
+
+
+def test_the_surge_check_is_the_plain_one_and_its_memo_a_fresh_look() -> None:
+    real = volume_surge.may_fire
+    asked = Counter[bool]()
+
+    def checked(room: Room, cfg: AlertConfig) -> bool:
+        kept = real(room, cfg)
+        memo = room.surge_memo
+        room.surge_memo = None
+        assert real(room, cfg) == kept
+        assert room.surge_memo == memo
+        n = room.window["n"]
+        base = room.baseline.mean("n") * cfg.window_seconds
+        ratio = n / base if base > 0 else 0.0
+        assert kept == (n >= cfg.surge_min_count and ratio >= cfg.surge_ratio)
+        asked[kept] += 1
+        return kept
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(volume_surge, "may_fire", checked)
+        for seed in range(4):
+            stream = _observations(seed)
+            _run_unsorted(AlertManager(_config6(seed)), stream, _until(stream))
+    assert asked[True] > 0 and asked[False] > 1000, asked
+
+
+def test_salient_is_the_plain_one() -> None:
+    rng = random.Random(3)
+    alphabet = "ab1２²三四五😀！!，。 _-\u0301\t" + "".join(STOPWORDS)[:30]
+    for _ in range(20000):
+        tokens = [
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+            for _ in range(rng.randint(0, 5))
+        ]
+        assert salient(tokens) == plain_salient(tokens), tokens
