@@ -39,7 +39,6 @@ from roomwatch.core.alerts import (
     AlertError,
     AlertEvent,
     AlertManager,
-    Observation,
 )
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.lag import LagEvent, LagWatch
@@ -154,9 +153,11 @@ class AlertStage:
                 self._advance(room, ts, out)  # (a new second: the others are no-ops)
             if ts > newest.get(room, -math.inf):
                 newest[room] = ts
-            # Observation.from_verdict(r, text=r.normalized.text), without its lookups.
-            observation = Observation(c, r.label, r.sentiment, r.normalized.text, r.tokens)
-            events = own.get(room, manager).observe(observation)
+            # observe(Observation.from_verdict(r, text=r.normalized.text)), without
+            # its lookups, and the Observation made only where a detector takes one.
+            events = own.get(room, manager).observe_parts(
+                c, r.label, r.sentiment, r.normalized.text, r.tokens
+            )
             if events:
                 self._emit(events, out)
         self._settle(newest)

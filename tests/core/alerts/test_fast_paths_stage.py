@@ -16,16 +16,18 @@ events are compared whole.
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 import re
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pytest
 
 from roomwatch.core.alerts import (
     AlertConfig,
+    AlertError,
     AlertEvent,
     AlertManager,
     Observation,
@@ -42,9 +44,12 @@ from roomwatch.core.alerts.grievance_topic import ASIDE_LABELS, SeedTerms
 from roomwatch.core.alerts.manager import _PRUNE_EVERY, _TEXT_KINDS
 from roomwatch.core.alerts.seeds import STOPWORDS
 from roomwatch.core.alerts.state import Cluster, Hit, Room, salient, sample_of, term_finder, warm
+from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.normalize import Normalized
+from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.alert import AlertStage
+from roomwatch.stages.events import Publish
 
 from .helpers import HAPPY, RAID, T0, obs, run
 from .test_fast_paths import _config, _stream
@@ -303,8 +308,56 @@ def plain_warm(room: Room, cfg: AlertConfig) -> bool:
     )
 
 
+def plain_stage_call(self: Any, results: Sequence[Result]) -> list[Publish]:
+    """``AlertStage.__call__`` before the sixth pass (verbatim, but the name)."""
+    out: list[Publish] = []
+    newest: dict[str, float] = {}
+    tick_at = self._tick_at
+    own = self._own
+    manager = self.manager
+    floor = math.floor
+    for r in results:
+        if not isinstance(r, Verdict):
+            continue
+        c = r.comment
+        room = c.room
+        ts = c.ts
+        if r.lag_s is not None:
+            lag_event = self.lag.observe(room, r.lag_s, ts)
+            if lag_event is not None:
+                self._lag_alert(lag_event, out)
+        if c.kind not in TYPED_KINDS:
+            continue
+        last = tick_at.get(room)
+        if last is None or floor(ts) > last:
+            self._advance(room, ts, out)  # (a new second: the others are no-ops)
+        if ts > newest.get(room, -math.inf):
+            newest[room] = ts
+        # Observation.from_verdict(r, text=r.normalized.text), without its lookups.
+        observation = Observation(c, r.label, r.sentiment, r.normalized.text, r.tokens)
+        events = own.get(room, manager).observe(observation)
+        if events:
+            self._emit(events, out)
+    self._settle(newest)
+    return out
+
+
 def _plain(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(manager.AlertManager, "observe", plain_observe)
+    mp.setattr(AlertStage, "__call__", plain_stage_call)
+
+    def plain_parts(
+        self: Any,
+        c: Any,
+        label: str,
+        sentiment: float,
+        text: str,
+        tokens: Any = (),
+        obs: Any = None,
+    ) -> list[AlertEvent]:
+        return plain_observe(self, obs or Observation(c, label, sentiment, text, tokens))
+
+    mp.setattr(manager.AlertManager, "observe_parts", plain_parts)
     mp.setattr(manager.AlertManager, "_prune", plain_prune)
     for module in (manager, quiet, volume_drop):
         mp.setattr(module, "warm", plain_warm)
@@ -356,6 +409,12 @@ def _observations(seed: int) -> list[Observation]:
                 )
             )
             t += rng.expovariate(rng.uniform(0.02, 0.3))
+    # Long texts (samples are clipped at 120 characters).
+    for i in range(0, len(out), 7):
+        o = out[i]
+        out[i] = dataclasses.replace(
+            o, comment=dataclasses.replace(o.comment, text=o.comment.text * rng.randint(10, 40))
+        )
     # Some on whole seconds (the edge of a room's second).
     out = [
         o
@@ -480,8 +539,9 @@ def _digest(m: AlertManager) -> list[Any]:
             {k: len(h) for k, h in r.topics.items()},
             {k: dict(u) for k, u in r.topic_users.items()},
             list(r.user_topic.items()),
-            len(r.negatives),
-            len(r.watch),
+            [h.sample for h in r.negatives],
+            [h.sample for h in r.watch],
+            [h.sample for g in r.groups for h in g.members],
             dict(r.cooldown),
             r.pruned_at,
             (plain_warm if manager.AlertManager.observe is plain_observe else warm)(r, m.config),
@@ -504,7 +564,7 @@ def test_the_rooms_hold_what_the_plain_code_leaves(seed: int) -> None:
                 m.tick(next_tick)
                 next_tick += 1.0
                 out.append(_digest(m))
-            m.observe(o)
+            m.observe_parts(o.comment, o.label, o.sentiment, o.text, o.tokens)
             out.append(_digest(m))
         return out
 
@@ -591,3 +651,24 @@ def test_salient_is_the_plain_one() -> None:
             for _ in range(rng.randint(0, 5))
         ]
         assert salient(tokens) == plain_salient(tokens), tokens
+
+
+@pytest.mark.parametrize(
+    ("label", "sentiment"),
+    [
+        ("rant", 0.0),
+        ("chatter", 1.5),
+        ("chatter", -1.01),
+        ("chatter", math.nan),
+        ("abuse", math.inf),
+    ],
+)
+def test_observe_parts_refuses_what_an_observation_refuses(label: str, sentiment: float) -> None:
+    o = obs(T0, "好")
+    with pytest.raises(AlertError) as plain:
+        Observation(o.comment, label, sentiment, o.text, o.tokens)
+    m = AlertManager()
+    with pytest.raises(AlertError) as fast:
+        m.observe_parts(o.comment, label, sentiment, o.text, o.tokens)
+    assert str(fast.value) == str(plain.value)
+    assert not m.has_room(o.comment.room)  # refused before anything changed

@@ -32,8 +32,9 @@ from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.lifecycle import alert_id as make_alert_id
 from roomwatch.core.alerts.quiet import Work, fast_forward, quiet_until
-from roomwatch.core.alerts.state import Active, Hit, Room, salient, sample_of, term_finder, warm
+from roomwatch.core.alerts.state import Active, Hit, Room, salient, term_finder, warm
 from roomwatch.core.alerts.values import (
+    _LABELS,
     SEVERITIES,
     SYSTEM_ROOM,
     Alert,
@@ -45,6 +46,7 @@ from roomwatch.core.alerts.values import (
     Sample,
 )
 from roomwatch.core.alerts.window import leave
+from roomwatch.core.record import Comment
 
 __all__ = ["MAX_STEPPED_GAP", "AlertManager"]
 
@@ -192,7 +194,25 @@ class AlertManager:
 
     def observe(self, obs: Observation) -> list[AlertEvent]:
         """Feed one analysed comment; ``obs.comment.ts`` is the clock."""
-        c = obs.comment
+        return self.observe_parts(obs.comment, obs.label, obs.sentiment, obs.text, obs.tokens, obs)
+
+    def observe_parts(
+        self,
+        c: Comment,
+        label: str,
+        sentiment: float,
+        text: str,
+        tokens: tuple[str, ...] = (),
+        obs: Observation | None = None,
+    ) -> list[AlertEvent]:
+        """:meth:`observe` of ``Observation(c, label, sentiment, text, tokens)``
+        (``obs``, when the caller has it): the same checks and events, the
+        observation made only for the detectors that take one (most comments
+        need none)."""
+        if obs is None and (
+            label not in _LABELS or not (-1.0 <= sentiment <= 1.0) or math.isnan(sentiment)
+        ):
+            Observation(c, label, sentiment, text, tokens)  # raises its AlertError
         ts = c.ts
         room = self._rooms.get(c.room) or self._room(c.room, ts)
         events: list[AlertEvent] = []
@@ -212,36 +232,52 @@ class AlertManager:
             return events
         room.seen += 1
         cfg = self.config
-        negative = obs.sentiment <= cfg.negative_sentiment
-        label = obs.label
-        terms = self._watch_terms(c.room, obs.text)
+        negative = sentiment <= cfg.negative_sentiment
+        terms = self._watch_terms(c.room, text)
         # Only an abusive comment or one that may join a group of three
         # (abuse_raid.observe) can become a raid member.
         joins = label in abuse_raid.FLAGGED or abuse_raid.has_open_group(room)
+        user = c.user_key
         # A comment that is neither negative nor labelled other than chatter,
         # names no watched term and can join no near-duplicate group is kept
         # by no detector (no Hit holds its sample): its sample is not made.
-        sample = sample_of(obs) if negative or label != "chatter" or terms or joins else _UNKEPT
-        user = c.user_key
+        if negative or label != "chatter" or terms or joins:
+            shown = c.text  # sample_of(obs), inline
+            if len(shown) > 120:
+                shown = shown[:119] + "…"
+            sample = Sample(shown, user, label, sentiment, ts)
+        else:
+            sample = _UNKEPT
         bucket = room.buckets[-1][1]
         window = room.window
         bucket["n"] += 1
         window["n"] += 1
 
         # Abuse raid: near-duplicate grouping.
-        raid_member = joins and abuse_raid.observe(cfg, room, obs, sample, negative)
+        if joins:
+            obs = obs or Observation(c, label, sentiment, text, tokens)
+            raid_member = abuse_raid.observe(cfg, room, obs, sample, negative)
+        else:
+            raid_member = False
         if raid_member and negative:
             bucket["rneg"] += 1
             window["rneg"] += 1
 
         # Grievance topic.
-        if label == "grievance" or (negative and label in grievance_topic.ASIDE_LABELS):
+        # Only a grievance, or an unhappy aside that names a seed term, has a
+        # topic (what topic_of finds first).
+        if label == "grievance" or (
+            negative
+            and label in grievance_topic.ASIDE_LABELS
+            and self._seed_finder.search(text) is not None
+        ):
+            obs = obs or Observation(c, label, sentiment, text, tokens)
             topic = grievance_topic.topic_of(
                 cfg, self._seed_terms, room, obs, negative, self._seed_finder
             )
         else:
-            topic = None  # what topic_of says first
-        words = tuple(salient(obs.tokens)) if topic is not None or negative else ()
+            topic = None  # (what topic_of would find)
+        words = tuple(salient(tokens)) if topic is not None or negative else ()
         if topic is not None:
             key = "t:" + topic
             bucket[key] += 1
