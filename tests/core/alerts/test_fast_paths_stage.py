@@ -44,6 +44,7 @@ from roomwatch.core.alerts.grievance_topic import ASIDE_LABELS, SeedTerms
 from roomwatch.core.alerts.manager import _PRUNE_EVERY, _TEXT_KINDS
 from roomwatch.core.alerts.seeds import STOPWORDS
 from roomwatch.core.alerts.state import Cluster, Hit, Room, salient, sample_of, term_finder, warm
+from roomwatch.core.alerts.window import Fold
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.result import Result
@@ -672,3 +673,33 @@ def test_observe_parts_refuses_what_an_observation_refuses(label: str, sentiment
         m.observe_parts(o.comment, label, sentiment, o.text, o.tokens)
     assert str(fast.value) == str(plain.value)
     assert not m.has_room(o.comment.room)  # refused before anything changed
+
+
+def test_a_fold_leaves_the_window_that_subtract_and_plus_left() -> None:
+    """``Fold.bucket`` takes a leaving second's counts out of the window in
+    place; before, ``window.subtract(counts)`` and ``+window`` at the end."""
+    rng = random.Random(11)
+    keys = ["n", "neg", "nfree", "rneg", "w", *(f"t:c{i}" for i in range(6))]
+    for _ in range(3000):
+        window = Counter({k: rng.randint(1, 9) for k in rng.sample(keys, rng.randint(0, 8))})
+        # Seconds that leave: together, never more than the window holds.
+        remaining = Counter(window)
+        buckets = []
+        for _ in range(rng.randint(1, 3)):
+            counts = Counter[str]()
+            for k in rng.sample(list(remaining), len(remaining)):
+                if rng.random() < 0.6:
+                    counts[k] = rng.randint(0, remaining[k])
+            remaining.subtract(counts)
+            if rng.random() < 0.1:
+                counts["missing"] = rng.randint(0, 2)  # (never so in a room: handled alike)
+            buckets.append(counts)
+        room = Room("r", T0, T0, T0, int(T0))
+        room.window = Counter(window)
+        plain = Counter(window)
+        fold = Fold(room)
+        for counts in buckets:
+            fold.bucket(counts, {}, 1)
+            plain.subtract(counts)
+        fold.done()
+        assert list(room.window.items()) == list((+plain).items())

@@ -53,13 +53,12 @@ class Fold:
     the window's running sums. ``steps`` counts the baseline updates made.
     """
 
-    __slots__ = ("_empty", "_subtracted", "room", "steps")
+    __slots__ = ("_empty", "room", "steps")
 
     def __init__(self, room: Room) -> None:
         self.room = room
         self.steps = 0
         self._empty = 0
-        self._subtracted = False
 
     def quiet(self, n: int) -> None:
         """``n`` empty seconds at full learning rate."""
@@ -71,14 +70,19 @@ class Fold:
         self.room.baseline.step(counts, learning, span)
         self.steps += 1
         if counts:
-            self.room.window.subtract(counts)
-            self._subtracted = True
+            # window.subtract(counts), then ``+window`` (done): the window's
+            # counts are never under 0, so only a key subtracted can reach 0.
+            window = self.room.window
+            for key, n in counts.items():
+                left = window[key] - n
+                if left > 0:
+                    window[key] = left
+                else:
+                    window.pop(key, None)
 
     def done(self) -> int:
         if self._empty:
             self._idle()
-        if self._subtracted:
-            self.room.window = +self.room.window
         return self.steps
 
     def _idle(self) -> None:
