@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from roomwatch.core.alerts import (
@@ -24,6 +24,7 @@ from roomwatch.core.alerts.grievance_topic import ASIDE_LABELS, SeedTerms
 from roomwatch.core.alerts.manager import _PRUNE_EVERY, _TEXT_KINDS
 from roomwatch.core.alerts.seeds import STOPWORDS
 from roomwatch.core.alerts.state import Cluster, Hit, Room, recent_pair, sample_of, term_finder
+from roomwatch.core.alerts.window import Fold
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
@@ -333,3 +334,18 @@ def plain_closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, in
             total -= counts.get("n", 0)
         out.append((floor, negatives, total, False))
     return tuple(out)
+
+
+def plain_fold_bucket(
+    self: Fold, counts: Mapping[str, int], learning: Mapping[str, float], span: int
+) -> None:
+    """``Fold.bucket`` before the sixth pass: the baseline learns every key
+    (verbatim, but the window: subtracted and ``+``-ed at once, as
+    ``Fold.done`` did at the end; the same window, see the fold test)."""
+    if self._empty:
+        self._idle()
+    self.room.baseline.step(counts, learning, span)
+    self.steps += 1
+    if counts:
+        self.room.window.subtract(counts)
+        self.room.window = +self.room.window

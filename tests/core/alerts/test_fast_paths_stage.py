@@ -38,7 +38,7 @@ from roomwatch.core.alerts import (
 )
 from roomwatch.core.alerts.seeds import STOPWORDS
 from roomwatch.core.alerts.state import Room, salient, warm
-from roomwatch.core.alerts.window import Fold
+from roomwatch.core.alerts.window import UNLEARNED, Fold
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.alert import AlertStage
@@ -46,6 +46,7 @@ from roomwatch.stages.alert import AlertStage
 from .helpers import HAPPY, RAID, T0, obs, run
 from .plain_sixth import (
     plain_closed_parts,
+    plain_fold_bucket,
     plain_observe,
     plain_prune,
     plain_salient,
@@ -73,6 +74,7 @@ def _plain(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(manager.AlertManager, "observe_parts", plain_parts)
     mp.setattr(manager.AlertManager, "_prune", plain_prune)
     mp.setattr(negative_spike, "_closed_parts", plain_closed_parts)
+    mp.setattr(Fold, "bucket", plain_fold_bucket)
     for module in (manager, quiet, volume_drop):
         mp.setattr(module, "warm", plain_warm)
 
@@ -247,7 +249,9 @@ def _digest(m: AlertManager) -> list[Any]:
             r.sec,
             r.seen,
             dict(r.window),
-            dict(r.baseline.sums),
+            # (Every sum but the tn: keys, which only the plain code learns.)
+            {k: v for k, v in r.baseline.sums.items() if not k.startswith(UNLEARNED)},
+            r.baseline.weight,
             [(g.shingles, len(g.members), dict(g.users), g.abusive, g.last) for g in r.groups],
             {k: (dict(c.terms), c.last) for k, c in r.clusters.items()},
             {k: len(h) for k, h in r.topics.items()},
@@ -289,6 +293,21 @@ def test_the_rooms_hold_what_the_plain_code_leaves(seed: int) -> None:
     assert len(fast) == len(plain)
     for i, (a, b) in enumerate(zip(fast, plain, strict=True)):
         assert a == b, i
+
+
+def test_the_baseline_learns_no_topic_negatives_and_the_plain_code_did() -> None:
+    learned = []
+    for plain in (False, True):
+        with pytest.MonkeyPatch.context() as mp:
+            if plain:
+                _plain(mp)
+            m = AlertManager(_config6(1))
+            stream = _observations(1)
+            _run_unsorted(m, stream, _until(stream) - 300)
+            learned.append({k for r in m._rooms.values() for k in r.baseline.sums})
+    assert not any(k.startswith(UNLEARNED) for k in learned[0])
+    assert any(k.startswith(UNLEARNED) for k in learned[1])
+    assert learned[0] == {k for k in learned[1] if not k.startswith(UNLEARNED)}
 
 
 def test_the_streams_reach_the_fast_paths() -> None:

@@ -28,9 +28,13 @@ from typing import Final
 
 from roomwatch.core.alerts.state import Room
 
-__all__ = ["EmptyRun", "Fold", "leave"]
+__all__ = ["UNLEARNED", "EmptyRun", "Fold", "leave"]
 
 _NOTHING: Final[Mapping[str, int]] = {}
+
+#: Keys of the per-second counts the baseline does not learn (their sums
+#: would only be stepped, never read): a topic's negatives, ``tn:<topic>``.
+UNLEARNED: Final = "tn:"
 
 
 class EmptyRun(Counter[str]):
@@ -67,7 +71,14 @@ class Fold:
     def bucket(self, counts: Mapping[str, int], learning: Mapping[str, float], span: int) -> None:
         if self._empty:
             self._idle()
-        self.room.baseline.step(counts, learning, span)
+        if counts:
+            # Every count but a topic's negatives, which no detector asks the
+            # baseline for (they are read from the window: negative_spike):
+            # half the keys of a room with many clusters, stepped every second.
+            learned = {k: n for k, n in counts.items() if not k.startswith(UNLEARNED)}
+            self.room.baseline.step(learned, learning, span)
+        else:
+            self.room.baseline.step(counts, learning, span)
         self.steps += 1
         if counts:
             # window.subtract(counts), then ``+window`` (done): the window's
