@@ -135,7 +135,9 @@ class AlertStage:
         tick_at = self._tick_at
         own = self._own
         manager = self.manager
+        observe = manager.observe_parts
         floor = math.floor
+        no_ts = -math.inf
         for r in results:
             if not isinstance(r, Verdict):
                 continue
@@ -151,11 +153,11 @@ class AlertStage:
             last = tick_at.get(room)
             if last is None or floor(ts) > last:
                 self._advance(room, ts, out)  # (a new second: the others are no-ops)
-            if ts > newest.get(room, -math.inf):
+            if ts > newest.get(room, no_ts):
                 newest[room] = ts
             # observe(Observation.from_verdict(r, text=r.normalized.text)), without
             # its lookups, and the Observation made only where a detector takes one.
-            events = own.get(room, manager).observe_parts(
+            events = (own[room].observe_parts if own and room in own else observe)(
                 c, r.label, r.sentiment, r.normalized.text, r.tokens
             )
             if events:
