@@ -37,7 +37,7 @@ from roomwatch.core.alerts import (
     volume_surge,
 )
 from roomwatch.core.alerts.seeds import STOPWORDS
-from roomwatch.core.alerts.state import Room, salient, warm
+from roomwatch.core.alerts.state import Room, salient, warm, words_of
 from roomwatch.core.alerts.window import UNLEARNED, Fold
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.verdict import Verdict
@@ -258,6 +258,8 @@ def _digest(m: AlertManager) -> list[Any]:
             {k: dict(u) for k, u in r.topic_users.items()},
             list(r.user_topic.items()),
             [h.sample for h in r.negatives],
+            [words_of(h) for h in r.negatives],
+            [words_of(h) for hits in r.topics.values() for h in hits],
             [h.sample for h in r.watch],
             [h.sample for g in r.groups for h in g.members],
             dict(r.cooldown),

@@ -20,7 +20,7 @@ from typing import Final
 from roomwatch.core.alerts.baseline import poisson_needed
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
-from roomwatch.core.alerts.state import Cluster, Room, claims, salient, term_finder
+from roomwatch.core.alerts.state import Cluster, Room, claims, salient, term_finder, words_of
 from roomwatch.core.alerts.values import AlertEvent, Evidence, Observation
 
 __all__ = [
@@ -168,7 +168,7 @@ def evaluate(life: Lifecycle, room: Room, topic: str, now: float, events: list[A
     def build() -> tuple[str, Evidence]:
         terms = Counter[str]()
         for h in hits:
-            terms.update(dict.fromkeys(h.terms).keys())
+            terms.update(dict.fromkeys(words_of(h)).keys())
         top = tuple(terms.most_common(6))
         name = topic_name(room, topic)
         ev = Evidence(

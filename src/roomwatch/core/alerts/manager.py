@@ -32,7 +32,7 @@ from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.lifecycle import alert_id as make_alert_id
 from roomwatch.core.alerts.quiet import Work, fast_forward, quiet_until
-from roomwatch.core.alerts.state import Active, Hit, Room, salient, term_finder, warm
+from roomwatch.core.alerts.state import Active, Hit, Room, term_finder, warm
 from roomwatch.core.alerts.values import (
     _LABELS,
     SEVERITIES,
@@ -277,7 +277,6 @@ class AlertManager:
             )
         else:
             topic = None  # (what topic_of would find)
-        words = tuple(salient(tokens)) if topic is not None or negative else ()
         if topic is not None:
             key = "t:" + topic
             bucket[key] += 1
@@ -286,8 +285,9 @@ class AlertManager:
                 key = "tn:" + topic
                 bucket[key] += 1
                 window[key] += 1
+            # (Its words, the salient tokens, are worked out when shown: words_of.)
             room.topics.setdefault(topic, deque()).append(
-                Hit(now, user, negative, sample, words, topic)
+                Hit(now, user, negative, sample, (), topic, tokens=tokens)
             )
             room.topic_users.setdefault(topic, Counter())[user] += 1
             if user is not None:
@@ -304,16 +304,7 @@ class AlertManager:
                 bucket["nfree"] += 1
                 window["nfree"] += 1
             room.negatives.append(
-                Hit(
-                    now,
-                    user,
-                    True,
-                    sample,
-                    words,
-                    topic,
-                    raid_member,
-                    label=label,
-                )
+                Hit(now, user, True, sample, (), topic, raid_member, label=label, tokens=tokens)
             )
 
         if terms:

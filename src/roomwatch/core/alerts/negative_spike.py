@@ -29,6 +29,7 @@ from roomwatch.core.alerts.state import (
     forming_topics,
     raid_forming,
     recent_count,
+    words_of,
 )
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
@@ -195,7 +196,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         ]
         terms = Counter[str]()
         for h in unexplained_hits:
-            terms.update(dict.fromkeys(h.terms).keys())
+            terms.update(dict.fromkeys(words_of(h)).keys())
         samples = [h.sample for h in unexplained_hits]
         ev = Evidence(
             count=unexplained,

@@ -40,6 +40,7 @@ __all__ = [
     "sample_of",
     "term_finder",
     "warm",
+    "words_of",
 ]
 
 
@@ -84,6 +85,14 @@ class Hit:
     raid: bool = False
     label: str = ""
     seq: int = 0
+    #: The comment's tokens, kept instead of ``terms`` by a negative or topic
+    #: hit: its salient words are worked out only when shown (:func:`words_of`).
+    tokens: tuple[str, ...] = ()
+
+
+def words_of(hit: Hit) -> tuple[str, ...]:
+    """A hit's words: its ``terms``, or the salient words of its ``tokens``."""
+    return hit.terms if hit.terms or not hit.tokens else tuple(salient(hit.tokens))
 
 
 @dataclass(slots=True)
