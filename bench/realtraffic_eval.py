@@ -39,9 +39,12 @@ any of its rule changes), under the same rule. ``--split final3``
 after its rule changes, without looking at a verdict) likewise, and
 ``--split final4`` (``random-final4``, ``asks-final4``, ``enriched-final4``;
 800 rows drawn and labelled in stop 16 before any of its rules was evaluated
-on them), and ``--split final5`` (``random-final5``, ``asks-final5``,
+on them), ``--split final5`` (``random-final5``, ``asks-final5``,
 ``enriched-final5``; 800 rows drawn and labelled in stop 16 without looking at
-a verdict, evaluated once at its end on what it shipped).
+a verdict, evaluated once at its end on what it shipped), and ``--split
+final6`` (``random-final6``, ``asks-final6``, ``enriched-final6``; 1,000 rows
+drawn and labelled in stop 17 without looking at a verdict, for the next
+change, not yet evaluated).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
@@ -87,6 +90,8 @@ TUNE = DEV + FINAL + FINAL2 + FINAL3
 FINAL4 = ("random-final4", "asks-final4", "enriched-final4")
 # Fifth held-out part (stop 16's retrained model): labelled without a verdict.
 FINAL5 = ("random-final5", "asks-final5", "enriched-final5")
+# Sixth held-out part (stop 17, for the next change): labelled without a verdict.
+FINAL6 = ("random-final6", "asks-final6", "enriched-final6")
 REVIEW = ("abuse", "spam")
 
 
@@ -228,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     ap.add_argument(
         "--split",
-        choices=("dev", "tune", "final", "final2", "final3", "final4", "final5"),
+        choices=("dev", "tune", "final", "final2", "final3", "final4", "final5", "final6"),
         default="dev",
     )
     ap.add_argument("--i-know-this-is-final", action="store_true")
@@ -256,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
 
     if (
-        args.split in ("final", "final2", "final3", "final4", "final5")
+        args.split in ("final", "final2", "final3", "final4", "final5", "final6")
         and not args.i_know_this_is_final
     ):
         raise SystemExit(
@@ -269,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "final3": FINAL3,
         "final4": FINAL4,
         "final5": FINAL5,
+        "final6": FINAL6,
         "tune": TUNE,
     }.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]

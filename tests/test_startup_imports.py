@@ -3,7 +3,11 @@
 Read from ``python -X importtime`` (every module a process imports, in a real
 subprocess): registering the commands imports none of their code, and
 ``classify`` never loads the web stack, the store, the moderation dashboard,
-the report or zhconv's pkg_resources-importing module.
+the report or zhconv's pkg_resources-importing module. The question queue's
+slot extractor (about 90 regexes) is imported when a queue first folds a
+question or a triage stage is built, and the normaliser does not pull in
+``numpy.ma``. ``settle_heap`` turns the collector back on after a start-up
+that ran without it (``classify``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ NOT_FOR_CLASSIFY = (
     "sklearn",
     "zhconv.zhconv",
     "pkg_resources",
+    "roomwatch.core.slots",  # the question queue's extractor: only when a queue folds
 )
 
 
@@ -64,3 +69,83 @@ def test_classify_imports_only_what_it_uses() -> None:
     modules = _imported("-m", "roomwatch", "classify")
     assert {"roomwatch.offline", "roomwatch.core.analyze", "numpy"} <= modules
     assert sorted(m for m in modules if m.startswith(NOT_FOR_CLASSIFY)) == []
+
+
+def _loaded_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=SRC.parent,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    ).stdout
+    return set(out.split())
+
+
+def test_classify_start_skips_the_slot_extractor_and_numpy_ma() -> None:
+    loaded = _loaded_after(
+        "from pathlib import Path\n"
+        "import roomwatch.config, roomwatch.compose, roomwatch.offline\n"
+        "from roomwatch.core.analyze import Analyzer\n"
+        "from roomwatch.core.record import Comment\n"
+        "a = Analyzer.load(Path('models'), Path('lexicons'))\n"
+        "texts = ('傻 逼', 'ｓｂ主播', '哈哈哈哈哈', '多少钱?')\n"
+        "a.analyze([Comment('r', t, 0.0) for t in texts])\n"
+    )
+    assert "roomwatch.core.queue" in loaded  # (the config's schema needs it)
+    assert "roomwatch.core.slots" not in loaded
+    assert "numpy.ma" not in loaded
+
+
+def test_a_triage_stage_loads_the_slot_extractor_when_built() -> None:
+    loaded = _loaded_after(
+        "from roomwatch.stages.triage import TriageStage\n"
+        "import sys\n"
+        "assert 'roomwatch.core.slots' not in sys.modules\n"
+        "TriageStage()\n"
+    )
+    assert "roomwatch.core.slots" in loaded
+
+
+def test_a_queue_folds_without_a_stage() -> None:
+    loaded = _loaded_after(
+        "from roomwatch.core.queue import QuestionQueue, QueueConfig\n"
+        "from roomwatch.core.record import Comment\n"
+        "q = QuestionQueue('r', QueueConfig())\n"
+        "text = '几号链接多少钱'\n"
+        "events = q.add(Comment('r', text, 1.0), text, ['几号', '链接', '多少', '钱'], 0.9, 1.0)\n"
+        "assert events[0].type == 'added' and events[0].item.intent == 'price', events\n"
+    )
+    assert "roomwatch.core.slots" in loaded
+
+
+def test_settle_heap_turns_the_collector_back_on() -> None:
+    # classify starts with the collector off and settles the heap without a
+    # full collection; the collector must run again afterwards.
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc\n"
+            "gc.disable()\n"
+            "garbage = [[]]\n"
+            "garbage[0].append(garbage)\n"
+            "del garbage\n"
+            "from roomwatch.heap import FULL_AFTER, YOUNG_THRESHOLD, settle_heap\n"
+            "settle_heap(collect=False)\n"
+            "assert gc.isenabled()\n"
+            "assert gc.get_freeze_count() > 0\n"
+            "assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, FULL_AFTER)\n"
+            "cycle = [[]]\n"
+            "cycle[0].append(cycle)\n"
+            "del cycle\n"
+            "print(gc.collect())\n",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=SRC.parent,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+    ).stdout
+    assert int(out) >= 2  # the new cycle is collected (the frozen one is not)

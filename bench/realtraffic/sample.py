@@ -39,6 +39,13 @@ header excluded):
   matching ``ASKS``, then among the rest matching ``ENRICH``); labelled
   without looking at a verdict, and evaluated once at the end of stop 16 on
   what it shipped.
+* ``random-final6`` (400), ``asks-final6`` (400) and ``enriched-final6``
+  (200): a sixth held-out part (stop 17, for the next change), drawn like the
+  fifth with ``SEED6`` from the rows in no stratum above (uniform, then among
+  the rest matching ``ASKS``, then among the rest matching ``ENRICH``); twice
+  as many ask rows as before, because the question figures of the earlier
+  parts rested on about 20 questions. Labelled without looking at a verdict
+  and not evaluated when drawn.
 """
 
 from __future__ import annotations
@@ -63,6 +70,10 @@ N_FINAL4, N_ASKS_FINAL4, N_ENRICHED_FINAL4 = 400, 200, 200
 # A fifth held-out part (stop 16's retrained model), from rows in no stratum above.
 SEED5 = 20261215
 N_FINAL5, N_ASKS_FINAL5, N_ENRICHED_FINAL5 = 400, 200, 200
+# A sixth held-out part (stop 17), from rows in no stratum above; more ask rows,
+# because a question figure on ~20 questions moves by 5 points per comment.
+SEED6 = 20261218
+N_FINAL6, N_ASKS_FINAL6, N_ENRICHED_FINAL6 = 400, 400, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -116,6 +127,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     picked5 = take(SEED5, N_FINAL5)
     asks5 = take(SEED5 + 1, N_ASKS_FINAL5, ASKS)
     enriched5 = take(SEED5 + 2, N_ENRICHED_FINAL5, ENRICH)
+    picked6 = take(SEED6, N_FINAL6)
+    asks6 = take(SEED6 + 1, N_ASKS_FINAL6, ASKS)
+    enriched6 = take(SEED6 + 2, N_ENRICHED_FINAL6, ENRICH)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
@@ -131,6 +145,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         "random-final5": picked5,
         "asks-final5": asks5,
         "enriched-final5": enriched5,
+        "random-final6": picked6,
+        "asks-final6": asks6,
+        "enriched-final6": enriched6,
     }
 
 

@@ -34,7 +34,7 @@ YOUNG_THRESHOLD: Final = 10_000
 FULL_AFTER: Final = 100
 
 
-def settle_heap() -> None:
+def settle_heap(*, collect: bool = True) -> None:
     """Keep the garbage collector's pauses short and rare in a long run.
 
     CPython's cyclic collector stops the event loop while it walks every
@@ -44,10 +44,17 @@ def settle_heap() -> None:
     collector never walks. A larger young-generation threshold lets a
     batch's short-lived objects die before promotion, and full collections
     are spaced out. Cycles are still collected.
+
+    ``collect=False`` leaves out the full collection before the freeze (15 ms
+    after ``classify``'s start, for ~2,000 garbage objects that are then
+    frozen with the rest). The collector is enabled again if a command's
+    start-up turned it off.
     """
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, 10, FULL_AFTER)
+    gc.enable()
 
 
 #: Seconds between :func:`trim_heap` calls in a long run.

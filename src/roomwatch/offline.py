@@ -167,7 +167,9 @@ async def compare(settings: Settings, args: argparse.Namespace) -> int:
         return output
 
     pipelines = [
-        build_pipeline(s, analyzer, outputs=[into(side)], dedupe=False, flood=False).pipeline
+        build_pipeline(
+            s, analyzer, outputs=[into(side)], dedupe=False, flood=False, inline=True
+        ).pipeline
         for s, analyzer, side in ((settings, base, left), (other_settings, other, right))
     ]
 
@@ -211,7 +213,7 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
     from roomwatch.sources.replay import ReplaySource
 
     analyzer = await asyncio.to_thread(analyzer_for, settings)
-    settle_heap()
+    settle_heap(collect=False)
     out_fh: IO[str] | None = None
     if args.out == "-":
         out_fh = sys.stdout
@@ -235,6 +237,7 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
         keep_skips=True,
         stages=("alerts",) if args.alerts else (),
         alert_listeners=[write_alert] if args.alerts else (),
+        inline=not args.speed > 0,  # flat out: nothing else needs the event loop
     ).pipeline
     pipeline.start()
     started = time.monotonic()
@@ -302,8 +305,10 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
         )
         for r in results:
             if isinstance(r, Skipped):
-                skip = {"skipped": r.reason, "error": r.error}
-                line = json.dumps({"line": int(r.where), **skip}, ensure_ascii=False)
+                # A rejected line says which; a failed batch's marks carry no number.
+                skip: dict[str, Any] = {"line": int(r.where)} if r.where else {}
+                skip |= {"skipped": r.reason, "error": r.error}
+                line = json.dumps(skip, ensure_ascii=False)
                 lines.append(line if raw_out is None else line.encode("utf-8", out_errors))
             else:
                 lines.append(next(encoded))
@@ -312,7 +317,13 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
             caught_up.set()
 
     pipeline = build_pipeline(
-        settings, analyzer, outputs=[write], keep_skips=True, dedupe=False, flood=False
+        settings,
+        analyzer,
+        outputs=[write],
+        keep_skips=True,
+        dedupe=False,
+        flood=False,
+        inline=True,
     ).pipeline
     pipeline.start()
     try:
@@ -326,6 +337,7 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
                     await pipeline.reject(item, "stdin", str(lineno))
                 elif pipeline.offer_nowait(item, "stdin") is None:
                     await pipeline.put(item, "stdin")  # (the buffer is full: wait)
+            pipeline.cut()  # (inline: this chunk's answers are written now)
             if answered < wanted:
                 caught_up.clear()
                 await caught_up.wait()

@@ -297,6 +297,9 @@ class Pipeline:
             run = self._run if self._pool is None else self._run_pooled
             self._task = asyncio.create_task(run(), name="roomwatch-pipeline")
 
+    def cut(self) -> None:
+        """Nothing to do: the consumer task cuts its batches by size and time."""
+
     async def drain(self) -> None:
         """Stop accepting input, finish everything queued, then stop."""
         if self._task is None:
@@ -379,10 +382,18 @@ class Pipeline:
                 self._batch_failed(batch)
         self.flush_counts()
 
-    def _batch_failed(self, batch: list[Any]) -> None:
-        # One bad batch must not stop the room: log it, count it, go on.
+    def _batch_failed(self, batch: list[Any], *, analysed: bool = True) -> None:
+        # One bad batch must not stop the room: log it, count it, go on. If the analysis
+        # failed, no output has it: with keep_skips, a stage_error mark per record.
         logger.exception("a batch of %d comments failed", len(batch))
         self._metrics.pipeline.discarded("stage_error").inc(len(batch))
+        if not analysed and self._keep_skips:
+            marks = [i if isinstance(i, Skipped) else Skipped.failed(i[0], i[1]) for i in batch]
+            for output in self._outputs:
+                try:
+                    output(marks)
+                except Exception:
+                    logger.exception("an output failed on a failed batch's skips")
 
     async def _run_pooled(self) -> None:
         """Like :meth:`_run`, with the analysis of later batches under way in the
@@ -423,14 +434,16 @@ class Pipeline:
             if got is _STOP:
                 return
             batch, future, degraded = got
+            verdicts: list[Verdict] = []
             try:
-                verdicts: list[Verdict] = []
                 if future is not None:
                     verdicts, screened = await future
                     self._screened += screened
+            except Exception:
+                self._batch_failed(batch, analysed=False)
+                continue
+            try:
                 self._finish(batch, verdicts, degraded)
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 self._batch_failed(batch)
 
@@ -461,13 +474,16 @@ class Pipeline:
     async def _process(self, batch: list[Any], loop: asyncio.AbstractEventLoop) -> None:
         comments, level = self._begin(batch)
         verdicts: list[Verdict] = []
-        if comments:
-            if level:
+        try:
+            if comments and level:
                 verdicts = await loop.run_in_executor(
                     self._executor, self._analyze_degraded, comments, level
                 )
-            else:
+            elif comments:
                 verdicts = await loop.run_in_executor(self._executor, self._analyze, comments)
+        except Exception:
+            self._batch_failed(batch, analysed=False)
+            return
         self._finish(batch, verdicts, level)
 
     def _finish(self, batch: list[Any], verdicts: list[Verdict], degraded: int = 0) -> None:

@@ -49,6 +49,7 @@ from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.result import Result
 from roomwatch.core.shed import ShedCount
 from roomwatch.core.verdict import Verdict
+from roomwatch.inline import InlinePipeline
 from roomwatch.metrics import OTHER_ROOM, Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sources.supervise import SourceHealth
@@ -214,6 +215,7 @@ def build_pipeline(
     dedupe: bool = True,
     flood: bool = True,
     monotonic: Callable[[], float] = time.monotonic,
+    inline: bool = False,
 ) -> Graph:
     """Build the pipeline and the named ``stages`` (see :data:`STAGES`) behind it.
 
@@ -223,15 +225,22 @@ def build_pipeline(
     boundary (:class:`~roomwatch.sources.timebound.TimeGuard`; serve), and
     stamps each live verdict with its end-to-end lag (``Verdict.lag_s``).
     ``dedupe`` and ``flood`` turn off the recent-id and per-user-rate
-    filters (``classify`` and ``--compare`` answer every record).
+    filters (``classify`` and ``--compare`` answer every record). ``inline``:
+    an offline command reading flat out runs the pipeline in the caller's
+    thread, its event loop's (:class:`~roomwatch.inline.InlinePipeline`; not
+    with analysis processes, and never with ``guard``: live input needs the
+    consumer task).
     """
+    if inline and guard:
+        raise ValueError("live input (guard) needs the consumer task, not an inline pipeline")
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s) {sorted(unknown)}; expected some of {STAGES}")
     if metrics is None:
         metrics = Metrics(CollectorRegistry())
     limits = settings.limits
-    pipeline = Pipeline(
+    pool = _pool_for(settings, analyzer)
+    pipeline = (InlinePipeline if inline and pool is None else Pipeline)(
         analyzer,
         settings.pipeline,
         metrics,
@@ -242,7 +251,7 @@ def build_pipeline(
         dedupe=dedupe,
         # Live only: a verdict's lag is wall time minus its record's ts.
         wall=time.time if guard else None,
-        pool=_pool_for(settings, analyzer),
+        pool=pool,
     )
     metrics.lag_room_limit = settings.pipeline.lag_metric_rooms
     # Time is per room; a replay source sets its rooms' pace (see stages/clock.py).

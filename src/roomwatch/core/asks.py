@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roomwatch.core.errors import ModelError
+from roomwatch.core.regex_cache import compile_all
 
 __all__ = ["KINDS", "AskCues", "Cue"]
 
@@ -64,29 +65,48 @@ class AskCues:
         sure: Sequence[tuple[str, str]] = (),
         anchor: Sequence[str] = (),
     ) -> None:
-        self._ask = self._compile("ask", ask)
-        self._rhetoric = self._compile("rhetoric", rhetoric)
-        self._anchor = self._compile("anchor", list(anchor))
-        self._sure = self._compile("sure", [rx for rx, _ in sure])
+        sets = {"ask": ask, "rhetoric": rhetoric, "anchor": list(anchor)}
+        sets["sure"] = [rx for rx, _ in sure]
+        joined = self._compile(sets)
+        self._ask = joined["ask"]
+        self._rhetoric = joined["rhetoric"]
+        self._anchor = joined["anchor"]
+        self._sure = joined["sure"]
         #: A sure ask needs one of these characters in the text.
         self.sure_triggers = frozenset("".join(chars for _, chars in sure))
 
     @staticmethod
-    def _compile(kind: str, rxs: list[str]) -> re.Pattern[str] | None:
-        if not rxs:
-            return None
-        parts = []
-        groups = 0
-        for rx in rxs:
-            try:
-                compiled = re.compile(rx)
-            except re.error as exc:
-                raise ModelError(f"bad {kind} cue {rx!r} in asks.tsv: {exc}") from exc
-            # One pattern of all the lines: a line's \1 must still mean its
-            # own first group, so number it past the groups of the lines before.
-            parts.append(_renumber(rx, groups) if groups else rx)
-            groups += compiled.groups
-        return re.compile("|".join(f"(?:{rx})" for rx in parts))
+    def _compile(sets: dict[str, list[str]]) -> dict[str, re.Pattern[str] | None]:
+        """Each kind's lines as one alternation (None for a kind without lines).
+
+        Every line and every alternation is compiled through
+        :func:`~roomwatch.core.regex_cache.compile_all` (two calls, not one
+        per line: kept between processes, ~15 ms of every start).
+        """
+        lines = [(kind, rx) for kind, rxs in sets.items() for rx in rxs]
+        try:
+            compiled = iter(compile_all([rx for _, rx in lines]))
+        except re.error:
+            for kind, rx in lines:  # name the first bad line
+                try:
+                    re.compile(rx)
+                except re.error as exc:
+                    raise ModelError(f"bad {kind} cue {rx!r} in asks.tsv: {exc}") from exc
+            raise
+        alternations: dict[str, str] = {}
+        for kind, rxs in sets.items():
+            if not rxs:
+                continue
+            parts = []
+            groups = 0
+            for rx in rxs:
+                # One pattern of all the lines: a line's \1 must still mean its
+                # own first group, so number it past the groups of the lines before.
+                parts.append(_renumber(rx, groups) if groups else rx)
+                groups += next(compiled).groups
+            alternations[kind] = "|".join(f"(?:{rx})" for rx in parts)
+        done = dict(zip(alternations, compile_all(list(alternations.values())), strict=True))
+        return {kind: done.get(kind) for kind in sets}
 
     @classmethod
     def empty(cls) -> AskCues:

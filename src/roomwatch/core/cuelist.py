@@ -30,6 +30,7 @@ import re
 from pathlib import Path
 
 from roomwatch.core.errors import ModelError
+from roomwatch.core.regex_cache import compile_all
 
 __all__ = ["CueList"]
 
@@ -45,12 +46,20 @@ class CueList:
 
     def __init__(self, name: str, rxs: list[str]) -> None:
         self.name = name
-        for rx in rxs:
-            try:
-                re.compile(rx)
-            except re.error as exc:
-                raise ModelError(f"bad regex {rx!r} in {name}: {exc}") from exc
-        self._rx = re.compile("|".join(f"(?:{rx})" for rx in rxs)) if rxs else None
+        self._rx: re.Pattern[str] | None = None
+        if not rxs:
+            return
+        # Each line alone (to name a bad one), then the alternation: one call
+        # to compile_all, kept between processes (~5 ms of every start).
+        try:
+            *_, self._rx = compile_all([*rxs, "|".join(f"(?:{rx})" for rx in rxs)])
+        except re.error:
+            for rx in rxs:
+                try:
+                    re.compile(rx)
+                except re.error as exc:
+                    raise ModelError(f"bad regex {rx!r} in {name}: {exc}") from exc
+            raise
 
     @property
     def enabled(self) -> bool:

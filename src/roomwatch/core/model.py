@@ -109,7 +109,7 @@ def _spec(manifest: Mapping[str, Any]) -> FeatureSpec:
         raise ModelError(f"bad feature spec in manifest: {features!r}") from exc
 
 
-_PREPARED_FORMAT = b"roomwatch-prepared-model-1"
+_PREPARED_FORMAT = b"roomwatch-prepared-model-2"  # 2: members aligned (npzmap)
 
 
 @dataclass(frozen=True, slots=True)

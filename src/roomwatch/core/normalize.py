@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from roomwatch.core.errors import ModelError
+from roomwatch.core.regex_cache import compile_kept
 
 __all__ = [
     "EMOTE_TOKENS",
@@ -51,6 +52,7 @@ __all__ = [
     "Normalized",
     "Normalizer",
     "read_table",
+    "sorted_members",
     "trie_pattern",
 ]
 
@@ -221,7 +223,9 @@ class Normalizer:
             if ascii_words
             else None
         )
-        self._cjk_re = re.compile("(" + trie_pattern(cjk_words, _SEP) + ")") if cjk_words else None
+        self._cjk_re = (
+            compile_kept("(" + trie_pattern(cjk_words, _SEP) + ")") if cjk_words else None
+        )
         self._cjk_first = frozenset(w[0] for w in cjk_words)
         self._ascii_first = frozenset(w[0] for w in ascii_words)
         self._emote_map = {name: EMOTE_TOKENS[cat] for name, cat in emotes.items()}
@@ -261,7 +265,8 @@ class Normalizer:
         self._ascii_inner_pairs = frozenset(
             (ord(a) << 21) | ord(b) for w in ascii_words for a, b in itertools.pairwise(w)
         )
-        return bits, np.unique(np.array(pairs, dtype=np.int64))
+        # (sorted and distinct, as np.unique gives, without importing numpy.ma)
+        return bits, np.array(sorted(set(pairs)), dtype=np.int64)
 
     @classmethod
     def from_dir(cls, lexicons: Path) -> Normalizer:
@@ -383,7 +388,7 @@ class Normalizer:
         first = np.flatnonzero((bits[:-1] & _FIRST) != 0)
         if len(first):
             pair = (cps[first].astype(np.int64) << 21) | cps[first + 1]
-            steps[row_of[first[np.isin(pair, self._pairs)]]] |= _CJK
+            steps[row_of[first[sorted_members(pair, self._pairs)]]] |= _CJK
         return steps.tolist()
 
     def _finish(self, out: str, applied: list[str], steps: int = -1) -> Normalized:
@@ -507,7 +512,9 @@ _ASTRAL = 0x10000
 def _char_classes() -> np.ndarray:
     """The lexicon-independent part of the screen's table (see ``_screen_tables``)."""
     bits = np.zeros(_ASTRAL + 1, dtype=np.uint16)
-    chars = "".join(map(chr, range(_ASTRAL)))
+    # Every BMP code point in order (surrogates too), as "".join(map(chr, ...)) at a
+    # twentieth of its cost.
+    chars = np.arange(_ASTRAL, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
     bits[[ord(ch) for ch in chars if ch.lower() != ch]] |= _LOWER
     emoji = re.compile(_EMOJI_RE.pattern[:-1])  # one character of _EMOJI_RE
     bits[[m.start() for m in emoji.finditer(chars)]] |= _EMOJI
@@ -541,3 +548,15 @@ def _is_sep(ch: str) -> bool:
 
 def _squeeze(text: str) -> str:
     return _SEP_CHAR_RE.sub("", text)
+
+
+def sorted_members(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``np.isin(values, table)`` for a sorted ``table`` of distinct values.
+
+    A binary search per value; ``np.isin`` sorts both arrays each call (and
+    its first call imports ``numpy.ma``, a few ms of every start).
+    """
+    if not len(table):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(table, values), len(table) - 1)
+    return np.asarray(table[at] == values)

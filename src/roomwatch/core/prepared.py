@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from roomwatch.core.npzmap import map_npz, save_npz
+
 __all__ = ["cache_file", "read_arrays", "write_arrays"]
 
 _log = logging.getLogger(__name__)
@@ -47,8 +49,7 @@ def read_arrays(path: Path) -> dict[str, np.ndarray] | None:
         if os.stat(path).st_uid != os.getuid():
             _log.warning("ignoring %s: another user's file", path)
             return None
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+        arrays = map_npz(path)  # (read-only views of the file's pages: no copy)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
@@ -68,7 +69,7 @@ def write_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(fd, "wb") as fh:
-            np.savez(fh, **named)  # type: ignore[arg-type]
+            save_npz(fh, named)  # (np.savez's format, each member aligned: map_npz)
         os.replace(tmp, path)
     except OSError as exc:
         _log.warning("could not store the cache file %s: %s", path, exc)

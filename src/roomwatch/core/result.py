@@ -28,6 +28,11 @@ class Skipped:
     where: str = ""
     comment: Comment | None = None
 
+    @classmethod
+    def failed(cls, comment: Comment, source: str) -> Skipped:
+        """The mark of a record whose batch the analysis failed on (logged)."""
+        return cls("stage_error", "the analysis of this record's batch failed", source, "", comment)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"skipped": self.reason, "error": self.error}
         if self.where:

@@ -43,6 +43,7 @@ from typing import Final
 import numpy as np
 
 from roomwatch.core.codetable import CodeTable, TokenHasher, build_table
+from roomwatch.core.npzmap import map_npz, save_npz
 
 __all__ = [
     "FORMAT",
@@ -54,7 +55,7 @@ __all__ = [
     "write_table",
 ]
 
-FORMAT: Final = "roomwatch-segdict-2"
+FORMAT: Final = "roomwatch-segdict-3"  # 3: members aligned (npzmap)
 
 #: ``(logp, unknown)``: word -> log probability (``None`` for prefixes only),
 #: and the log probability of a character the dictionary lacks (what the
@@ -126,15 +127,15 @@ def cache_path(userdict_bytes: bytes, folder: Path | None = None) -> Path:
 def read_table(path: Path) -> WordTable | None:
     """The table stored at ``path``, or ``None`` if it is missing or unreadable."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if bytes(npz["format"]).decode() != FORMAT or bytes(npz["name"]).decode() != path.name:
-                return None
-            shift, mask, max_probe = (int(v) for v in npz["probe"])
-            keys = np.asarray(npz["keys"], dtype=np.uint64)
-            slots = np.asarray(npz["slots"], dtype=np.int32)
-            logp = np.asarray(npz["logp"], dtype=np.float64)
-            base = int(npz["base"][0])
-            unknown = float(npz["unknown"])
+        npz = map_npz(path)  # (read-only views of the file's pages: no copy)
+        if bytes(npz["format"]).decode() != FORMAT or bytes(npz["name"]).decode() != path.name:
+            return None
+        shift, mask, max_probe = (int(v) for v in npz["probe"])
+        keys = np.asarray(npz["keys"], dtype=np.uint64)
+        slots = np.asarray(npz["slots"], dtype=np.int32)
+        logp = np.asarray(npz["logp"], dtype=np.float64)
+        base = int(npz["base"][0])
+        unknown = float(npz["unknown"])
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
@@ -153,17 +154,21 @@ def write_table(path: Path, table: WordTable, words: Sequence[str] = ()) -> None
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            np.savez(
+            save_npz(  # (np.savez's format, each member aligned: map_npz)
                 fh,
-                format=np.frombuffer(FORMAT.encode(), dtype=np.uint8),
-                name=np.frombuffer(path.name.encode(), dtype=np.uint8),
-                words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
-                keys=codes.keys,
-                slots=codes.values,
-                probe=np.array([int(codes.shift), codes.mask, codes.max_probe], dtype=np.int64),
-                logp=table.logp,
-                base=np.array([table.hasher.base], dtype=np.uint64),
-                unknown=np.float64(table.unknown),
+                {
+                    "format": np.frombuffer(FORMAT.encode(), dtype=np.uint8),
+                    "name": np.frombuffer(path.name.encode(), dtype=np.uint8),
+                    "words": np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+                    "keys": codes.keys,
+                    "slots": codes.values,
+                    "probe": np.array(
+                        [int(codes.shift), codes.mask, codes.max_probe], dtype=np.int64
+                    ),
+                    "logp": table.logp,
+                    "base": np.array([table.hasher.base], dtype=np.uint64),
+                    "unknown": np.array(table.unknown, dtype=np.float64),
+                },
             )
         os.replace(tmp, path)
     except OSError as exc:

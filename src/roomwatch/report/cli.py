@@ -158,6 +158,7 @@ async def build_report(
         keep_skips=True,
         stages=("alerts",) if live_alerts else (),
         alert_listeners=[builder.add_alert] if live_alerts else (),
+        inline=not speed > 0,
     ).pipeline
     bar = Progress(None, "report", stream=stream, is_tty=is_tty)
     if bar.enabled:

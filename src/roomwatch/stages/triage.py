@@ -85,6 +85,11 @@ class TriageStage:
         pace: Pace | None = None,
         config_for: Callable[[str], QueueConfig] | None = None,
     ) -> None:
+        # The queues import the slot extractor on first use (its regexes cost
+        # ~20 ms; classify never folds): a stage that will fold loads it now,
+        # not at a room's first question.
+        import roomwatch.core.slots  # noqa: F401
+
         self.config = config if config is not None else QueueConfig()
         #: A room's queue settings, asked once when its queue is made (per-room
         #: sections, :class:`roomwatch.config.rooms.RoomBook`); else :attr:`config`.

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from roomwatch.core.queue.config import QueueConfig
-from roomwatch.core.slots import QuestionFeatures
+
+if TYPE_CHECKING:  # (see fold.py: the slots' regexes compile on first use)
+    from roomwatch.core.slots import QuestionFeatures
 
 __all__ = ["CLOSED", "LIVE", "Askers", "Entry"]
 

@@ -15,11 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roomwatch.core.queue.config import QueueConfig
 from roomwatch.core.queue.entry import LIVE, Entry
-from roomwatch.core.slots import QuestionFeatures, extract, with_products
+
+if TYPE_CHECKING:
+    from roomwatch.core.slots import QuestionFeatures
 
 __all__ = ["FoldIndex", "accepts", "jaccard"]
 
@@ -58,6 +60,11 @@ class FoldIndex:
         if feats is None:
             if len(self._features_cache) >= 4096:
                 self._features_cache.clear()
+            # Imported here, not at the top: roomwatch.core.slots compiles about
+            # 90 regexes at import (~20 ms), and every command that loads the
+            # config imports this package, classify too, which never folds.
+            from roomwatch.core.slots import extract, with_products
+
             feats = extract(text, tokens)
             if self.config.products:
                 feats = with_products(feats, text, self.config.products)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from roomwatch.core.queue.actions import HostActions
 from roomwatch.core.queue.config import QueueError
@@ -17,7 +18,9 @@ from roomwatch.core.queue.events import Item, QueueEvent
 from roomwatch.core.queue.fold import accepts
 from roomwatch.core.queue.rank import rank
 from roomwatch.core.record import Comment
-from roomwatch.core.slots import QuestionFeatures
+
+if TYPE_CHECKING:  # (see fold.py: the slots' regexes compile on first use)
+    from roomwatch.core.slots import QuestionFeatures
 
 __all__ = ["Ask", "QuestionQueue"]
 

@@ -1,0 +1,120 @@
+"""The pipeline of the offline commands, run in the caller's thread.
+
+``classify`` and ``replay --speed 0`` (and ``report``, ``replay --compare``)
+read their input as fast as they can, and nothing else runs on their event
+loop: no clients, no timers. For them the consumer task and the worker
+thread of :class:`~roomwatch.pipeline.Pipeline` only cost: every record went
+through an ``asyncio.Queue`` twice, and the analyser's thread and the event
+loop took turns with the GIL, batch after batch (about a quarter of
+``classify``'s CPU on the real barrage, ``bench/README.md``).
+
+:class:`InlinePipeline` keeps everything else of the pipeline (the same
+admission, de-duplication, skips, analysis, outputs and metrics, by the same
+methods) but runs it inline: an accepted record joins the open batch, and a
+batch of ``batch_max`` is analysed and sent to the outputs at once, by the
+call that filled it. :meth:`cut` sends a smaller batch on (``classify`` does
+after each chunk it reads, so a person typing gets each answer at once), and
+:meth:`drain` sends the last one. The outputs see the same results in the same
+order as with the consumer task; only the batch boundaries differ. Verdicts
+and alerts don't depend on them (``tests/test_inline_pipeline.py`` compares
+whole replays); a report's question-rate peaks, ticked once per batch, can
+differ by one between batch sizes, as they did between runs with the
+consumer task, whose batches were cut by time (inline, a rerun gives the
+same report).
+
+Live commands (``serve``, ``worker``) and paced replays keep the consumer
+task: there the batches are cut by time (``batch_wait_ms``), and the event
+loop must stay free while a batch is analysed. With analysis processes
+(``pipeline.analysis_processes``), the pooled consumer runs instead, since it
+overlaps the children's analysis with the outputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roomwatch.core.errors import RecordError
+from roomwatch.core.record import Comment
+from roomwatch.pipeline import Pipeline
+
+__all__ = ["InlinePipeline"]
+
+
+class InlinePipeline(Pipeline):
+    """:class:`~roomwatch.pipeline.Pipeline` without a consumer task or thread."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self._pool is not None:
+            raise ValueError("an inline pipeline analyses in its own thread, not in processes")
+        #: Records (and skip markers) of the batch not yet analysed.
+        self._open: list[Any] = []
+        self._limit = max(1, self._settings.batch_max)
+        self._metrics.track_queue_depth(lambda: len(self._open))
+
+    @property
+    def queued(self) -> int:
+        return len(self._open)
+
+    async def offer(
+        self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
+    ) -> str:
+        outcome, item = self._take(comment, source, admitted, trusted)
+        if item is not None:
+            self._add(item)
+        return outcome
+
+    def offer_nowait(self, comment: Comment, source: str, *, trusted: bool = False) -> str:
+        """:meth:`offer` without the coroutine (never None: nothing waits here)."""
+        outcome, item = self._take(comment, source, False, trusted)
+        if item is not None:
+            self._add(item)
+        return outcome
+
+    async def reject(self, error: RecordError, source: str, where: str = "") -> None:
+        skip = self._rejected(error, source, where)
+        if skip is not None:
+            self._add(skip)
+
+    def _add(self, item: Any) -> None:
+        self._open.append(item)
+        if len(self._open) >= self._limit:
+            self.cut()
+
+    def cut(self) -> None:
+        """Analyse the open batch now and send its results to the outputs."""
+        batch, self._open = self._open, []
+        if not batch:
+            return
+        comments, _ = self._begin(batch)
+        try:
+            verdicts = self._analyze(comments) if comments else []
+        except Exception:
+            self._batch_failed(batch, analysed=False)
+            return
+        try:
+            self._finish(batch, verdicts)
+        except Exception:
+            self._batch_failed(batch)
+
+    def start(self) -> None:
+        """Nothing to start: the callers' offers do the work."""
+
+    async def process_queued(self) -> int:
+        n = len(self._open)
+        self.cut()
+        return n
+
+    async def drain(self) -> None:
+        """Stop accepting input and send the open batch on."""
+        self._closing = True
+        self.cut()
+        self.flush_counts()
+
+    async def close(self) -> None:
+        """Stop now, dropping the open batch. Idempotent."""
+        self._closing = True
+        self._open = []
+        self.flush_counts()
+        if self._own_executor:
+            self._executor.shutdown(wait=False)  # (it never started a thread)

@@ -1,0 +1,238 @@
+"""The offline commands' inline pipeline: the consumer task's results, without it."""
+
+from __future__ import annotations
+
+import json
+import select
+import subprocess
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from roomwatch.compose import build_pipeline
+from roomwatch.config import PipelineSettings
+from roomwatch.core.analyze import Analyzer
+from roomwatch.core.errors import RecordError
+from roomwatch.core.flood import FloodControl
+from roomwatch.core.record import Comment
+from roomwatch.core.result import Result, Skipped
+from roomwatch.core.verdict import Verdict
+from roomwatch.inline import InlinePipeline
+from roomwatch.metrics import Metrics
+from roomwatch.pipeline import Pipeline
+from roomwatch.sources.replay import ReplaySource
+
+from .conftest import SAMPLES, make_settings
+from .test_pipeline import Batches, comment
+
+
+def inline(analyzer: Analyzer, out: Batches, *, batch_max: int = 3, **kw: Any) -> InlinePipeline:
+    settings = PipelineSettings(batch_max=batch_max, batch_wait_ms=1000.0, queue_max=100)
+    return InlinePipeline(analyzer, settings, Metrics(CollectorRegistry()), outputs=[out], **kw)
+
+
+async def test_a_full_batch_goes_out_with_the_offer_that_fills_it(analyzer: Analyzer) -> None:
+    out = Batches()
+    p = inline(analyzer, out, batch_max=3)
+    for n in range(7):
+        assert p.offer_nowait(comment(n), "test") == "accepted"
+    # No task, no await: the two full batches are already out.
+    assert [len(b) for b in out.batches] == [3, 3]
+    assert p.queued == 1
+    p.cut()
+    assert [len(b) for b in out.batches] == [3, 3, 1]
+    p.cut()  # nothing open: nothing sent
+    assert len(out.batches) == 3
+    await p.drain()
+    await p.close()
+    assert [r.comment.id for r in out.results if isinstance(r, Verdict)] == [
+        f"c{n}" for n in range(7)
+    ]
+    assert p.processed == 7
+
+
+async def test_drain_sends_the_open_batch_then_refuses_input(analyzer: Analyzer) -> None:
+    out = Batches()
+    p = inline(analyzer, out, batch_max=10)
+    for n in range(4):
+        assert await p.put(comment(n), "test")
+    assert out.results == []
+    await p.drain()
+    assert len(out.results) == 4 and p.queued == 0
+    with pytest.raises(RuntimeError, match="closed"):
+        await p.put(comment(9), "test")
+    with pytest.raises(RuntimeError, match="closed"):
+        p.offer_nowait(comment(9), "test")
+    await p.close()
+    await p.close()  # idempotent
+
+
+async def test_close_drops_the_open_batch(analyzer: Analyzer) -> None:
+    out = Batches()
+    p = inline(analyzer, out, batch_max=10)
+    await p.put(comment(0), "test")
+    await p.close()
+    assert out.results == [] and p.queued == 0
+
+
+async def test_skips_stand_where_the_record_was(analyzer: Analyzer) -> None:
+    out = Batches()
+    p = inline(analyzer, out, keep_skips=True, flood=FloodControl(0.001, 1))
+    assert await p.offer(comment(0), "test") == "accepted"
+    assert await p.offer(comment(0), "test") == "duplicate"
+    await p.reject(RecordError("not_json", "not JSON"), "test", "line 3")
+    assert p.offer_nowait(comment(4, user="u0"), "test") == "flood"
+    await p.drain()
+    await p.close()
+    kinds = [r.reason if isinstance(r, Skipped) else r.label for r in out.results]
+    assert kinds[1:] == ["duplicate", "not_json", "flood"]
+    assert isinstance(out.results[0], Verdict)
+    assert [len(b) for b in out.batches] == [3, 1]
+
+
+async def test_a_failing_output_loses_its_batch_not_the_pipeline(analyzer: Analyzer) -> None:
+    out = Batches()
+    calls = 0
+
+    def flaky(results: Sequence[Result]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ValueError("boom")
+
+    p = inline(analyzer, out, batch_max=1)
+    p._outputs.insert(0, flaky)
+    await p.put(comment(0), "test")
+    await p.put(comment(1), "test")
+    await p.drain()
+    await p.close()
+    assert [r.comment.id for r in out.results if isinstance(r, Verdict)] == ["c1"]
+    (family,) = p._metrics.pipeline.discarded("stage_error").collect()
+    assert family.samples[0].value == 1
+
+
+def test_analysis_processes_keep_the_pooled_consumer(analyzer: Analyzer) -> None:
+    settings = make_settings(pipeline={"analysis_processes": 1})
+    pipeline = build_pipeline(settings, analyzer, inline=True).pipeline
+    assert type(pipeline) is Pipeline and pipeline.pool is not None
+    plain = build_pipeline(make_settings(), analyzer, inline=True).pipeline
+    assert isinstance(plain, InlinePipeline)
+    try:
+        with pytest.raises(ValueError, match="processes"):
+            InlinePipeline(
+                analyzer, settings.pipeline, Metrics(CollectorRegistry()), pool=pipeline.pool
+            )
+    finally:
+        pipeline.pool.close()
+
+
+async def _replay(analyzer: Analyzer, *, inline: bool) -> tuple[list[bytes], list[str]]:
+    lines: list[bytes] = []
+    alerts: list[str] = []
+
+    def write(results: Sequence[Result]) -> None:
+        for r in results:
+            lines.append(r.reason.encode() if isinstance(r, Skipped) else r.to_json().encode())
+
+    settings = make_settings(pipeline={"batch_max": 512})
+    pipeline = build_pipeline(
+        settings,
+        analyzer,
+        outputs=[write],
+        keep_skips=True,
+        stages=("alerts",),
+        alert_listeners=[lambda e: alerts.append(repr(e.to_dict()))],
+        inline=inline,
+    ).pipeline
+    assert isinstance(pipeline, InlinePipeline) is inline
+    pipeline.start()
+    try:
+        await ReplaySource([SAMPLES / "scenario-alerts.jsonl.gz"], speed=0).run(pipeline)
+        await pipeline.drain()
+    finally:
+        await pipeline.close()
+    return lines, alerts
+
+
+async def test_a_replay_inline_is_the_replay_with_the_consumer_task(analyzer: Analyzer) -> None:
+    inline_lines, inline_alerts = await _replay(analyzer, inline=True)
+    task_lines, task_alerts = await _replay(analyzer, inline=False)
+    assert len(inline_lines) > 5_000
+    assert any("'type': 'open'" in a for a in inline_alerts)
+    assert inline_lines == task_lines
+    assert inline_alerts == task_alerts
+
+
+def test_classify_answers_each_line_as_it_is_typed() -> None:
+    """A person typing into ``roomwatch classify`` gets each answer before the next line."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "roomwatch", "classify"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            for text in ("3号链接多少钱", "你是傻逼吧"):
+                proc.stdin.write(text.encode() + b"\n")
+                proc.stdin.flush()
+                ready, _, _ = select.select([proc.stdout], [], [], 120)
+                assert ready, f"no answer to {text!r} while stdin stays open"
+                answer = json.loads(proc.stdout.readline())
+                assert answer["text"] == text
+            proc.stdin.close()
+            assert proc.wait(60) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+class Breaks:
+    """The shipped analyser, except that a batch holding "BOOM" raises (a fault
+    no real input is known to cause: it stands for any analysis bug)."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._analyzer, name)
+
+    def analyze(self, comments: Any, **kw: Any) -> Any:
+        if any(c.text == "BOOM" for c in comments):
+            raise RuntimeError("analysis bug")
+        return self._analyzer.analyze(comments, **kw)
+
+
+def _boom(n: int) -> Comment:
+    return Comment("room-a", "BOOM", 1.0, id=f"b{n}")
+
+
+@pytest.mark.parametrize("kind", ["inline", "task"])
+async def test_a_failed_analysis_leaves_a_mark_per_record_and_goes_on(
+    analyzer: Analyzer, kind: str
+) -> None:
+    out = Batches()
+    settings = PipelineSettings(batch_max=2, batch_wait_ms=1000.0, queue_max=100)
+    metrics = Metrics(CollectorRegistry())
+    cls = InlinePipeline if kind == "inline" else Pipeline
+    p = cls(Breaks(analyzer), settings, metrics, outputs=[out], keep_skips=True)  # type: ignore[arg-type]
+    p.start()
+    for item in (comment(0), _boom(1), comment(2), comment(3)):
+        assert await p.offer(item, "test") == "accepted"
+    await p.drain()
+    await p.close()
+    # One result per record, in order: the failed batch as stage_error marks.
+    got = [
+        (r.reason, r.comment.id) if isinstance(r, Skipped) else r.comment.id for r in out.results
+    ]
+    assert got == [("stage_error", "c0"), ("stage_error", "b1"), "c2", "c3"]
+    (family,) = metrics.pipeline.discarded("stage_error").collect()
+    assert family.samples[0].value == 2
+
+
+def test_live_input_never_runs_inline(analyzer: Analyzer) -> None:
+    with pytest.raises(ValueError, match="consumer task"):
+        build_pipeline(make_settings(), analyzer, guard=True, inline=True)
