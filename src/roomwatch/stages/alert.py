@@ -39,7 +39,6 @@ from roomwatch.core.alerts import (
     AlertError,
     AlertEvent,
     AlertManager,
-    Observation,
 )
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.lag import LagEvent, LagWatch
@@ -136,7 +135,9 @@ class AlertStage:
         tick_at = self._tick_at
         own = self._own
         manager = self.manager
+        observe = manager.observe_parts
         floor = math.floor
+        no_ts = -math.inf
         for r in results:
             if not isinstance(r, Verdict):
                 continue
@@ -152,11 +153,13 @@ class AlertStage:
             last = tick_at.get(room)
             if last is None or floor(ts) > last:
                 self._advance(room, ts, out)  # (a new second: the others are no-ops)
-            if ts > newest.get(room, -math.inf):
+            if ts > newest.get(room, no_ts):
                 newest[room] = ts
-            # Observation.from_verdict(r, text=r.normalized.text), without its lookups.
-            observation = Observation(c, r.label, r.sentiment, r.normalized.text, r.tokens)
-            events = own.get(room, manager).observe(observation)
+            # observe(Observation.from_verdict(r, text=r.normalized.text)), without
+            # its lookups, and the Observation made only where a detector takes one.
+            events = (own[room].observe_parts if own and room in own else observe)(
+                c, r.label, r.sentiment, r.normalized.text, r.tokens
+            )
             if events:
                 self._emit(events, out)
         self._settle(newest)

@@ -38,7 +38,7 @@ from roomwatch.core.alerts.values import Evidence
 
 from .helpers import HAPPY, MILD, MOULD, RAID, SOUR, T0, obs, run
 
-_ASIDE_LABELS = grievance_topic._ASIDE_LABELS
+_ASIDE_LABELS = grievance_topic.ASIDE_LABELS
 
 
 # --------------------------------------------------------------------------- the plain code

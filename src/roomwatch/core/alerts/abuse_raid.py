@@ -23,10 +23,19 @@ from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.state import Hit, RaidGroup, Room
 from roomwatch.core.alerts.values import AlertEvent, Evidence, Observation, Sample
 
-__all__ = ["FLAGGED", "evaluate", "observe"]
+__all__ = ["FLAGGED", "evaluate", "has_open_group", "observe"]
 
 #: Labels that make a comment abusive for a raid.
 FLAGGED: Final = frozenset({"abuse", "spam"})
+
+
+def has_open_group(room: Room) -> bool:
+    """Whether a group has the three members that let any comment join it
+    (:func:`observe`: else only an abusive one can join or start a group)."""
+    for group in room.groups:  # noqa: SIM110  (a plain loop: any() of a generator costs more)
+        if len(group.members) >= 3:
+            return True
+    return False
 
 
 def observe(cfg: AlertConfig, room: Room, obs: Observation, sample: Sample, negative: bool) -> bool:

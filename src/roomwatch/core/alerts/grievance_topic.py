@@ -20,15 +20,23 @@ from typing import Final
 from roomwatch.core.alerts.baseline import poisson_needed
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
-from roomwatch.core.alerts.state import Cluster, Room, claims, salient, term_finder
+from roomwatch.core.alerts.state import Cluster, Room, claims, salient, term_finder, words_of
 from roomwatch.core.alerts.values import AlertEvent, Evidence, Observation
 
-__all__ = ["SeedTerms", "evaluate", "seed_finder", "seed_terms", "topic_name", "topic_of"]
+__all__ = [
+    "ASIDE_LABELS",
+    "SeedTerms",
+    "evaluate",
+    "seed_finder",
+    "seed_terms",
+    "topic_name",
+    "topic_of",
+]
 
 #: Labels whose comments count towards a grievance topic when they are
 #: negative and name a seed term (the classifier's label is not always right:
 #: "是不是有防腐剂，怎么回事" reads as a question).
-_ASIDE_LABELS: Final = frozenset({"chatter", "question"})
+ASIDE_LABELS: Final = frozenset({"chatter", "question"})
 
 #: ``(term, topic)`` pairs, longest term first.
 SeedTerms = tuple[tuple[str, str], ...]
@@ -66,7 +74,7 @@ def topic_of(
 
     ``finder``: :func:`seed_finder` of ``seeds`` (made here when not given).
     """
-    if obs.label != "grievance" and not (negative and obs.label in _ASIDE_LABELS):
+    if obs.label != "grievance" and not (negative and obs.label in ASIDE_LABELS):
         return None  # decided below too; this skips the term scan for most comments
     # The topic with most seed hits; ties go to the topic already busiest
     # in the window ("坏果包赔呢，退款被拒" during a refund wave is a refund).
@@ -82,7 +90,7 @@ def topic_of(
     # Grievances, plus unhappy chatter or questions that name a seed term
     # (the classifier's label is not always right: "是不是有防腐剂，怎么
     # 回事"); calm questions such as "发什么快递" are not complaints.
-    if obs.label != "grievance" and not (negative and seeded and obs.label in _ASIDE_LABELS):
+    if obs.label != "grievance" and not (negative and seeded and obs.label in ASIDE_LABELS):
         return None
     if seeded is not None:
         return seeded
@@ -117,7 +125,9 @@ def topic_of(
         best = Cluster(f"c{room.cluster_seq}", Counter(), obs.comment.ts)
         room.clusters[best.key] = best
     best.terms.update(words.keys())
-    best.last = obs.comment.ts
+    best.last = ts = obs.comment.ts
+    if ts < room.cluster_floor:
+        room.cluster_floor = ts  # (see Room.cluster_floor)
     return best.key
 
 
@@ -158,7 +168,7 @@ def evaluate(life: Lifecycle, room: Room, topic: str, now: float, events: list[A
     def build() -> tuple[str, Evidence]:
         terms = Counter[str]()
         for h in hits:
-            terms.update(dict.fromkeys(h.terms).keys())
+            terms.update(dict.fromkeys(words_of(h)).keys())
         top = tuple(terms.most_common(6))
         name = topic_name(room, topic)
         ev = Evidence(

@@ -32,8 +32,9 @@ from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.lifecycle import alert_id as make_alert_id
 from roomwatch.core.alerts.quiet import Work, fast_forward, quiet_until
-from roomwatch.core.alerts.state import Active, Hit, Room, salient, sample_of, term_finder, warm
+from roomwatch.core.alerts.state import Active, Hit, Room, term_finder, warm
 from roomwatch.core.alerts.values import (
+    _LABELS,
     SEVERITIES,
     SYSTEM_ROOM,
     Alert,
@@ -45,6 +46,7 @@ from roomwatch.core.alerts.values import (
     Sample,
 )
 from roomwatch.core.alerts.window import leave
+from roomwatch.core.record import Comment
 
 __all__ = ["MAX_STEPPED_GAP", "AlertManager"]
 
@@ -67,6 +69,10 @@ MAX_STEPPED_GAP: Final = 300
 _UNKEPT: Final = Sample("", None, "chatter", 0.0, 0.0)
 
 
+def _watch_finder(terms: tuple[str, ...]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    return terms, term_finder(terms) if terms else None
+
+
 class AlertManager:
     """All rooms' detectors and the alert lifecycle. Pure: no I/O, no wall clock."""
 
@@ -78,8 +84,13 @@ class AlertManager:
         self._recent = self._life.recent
         self._seed_terms = grievance_topic.seed_terms(self.config)
         self._seed_finder = grievance_topic.seed_finder(self._seed_terms)
-        #: Per room: its watched terms and a pattern that finds any of them.
-        self._watch_finders: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {}
+        #: The watched terms and a pattern that finds any of them (None: no
+        #: terms): per room with a list of its own, and the default list's.
+        #: (The config is frozen: the lists do not change.)
+        self._watch_finders = {
+            room: _watch_finder(terms) for room, terms in self.config.room_watch_terms.items()
+        }
+        self._default_watch = _watch_finder(self.config.watch_terms)
         #: Work done so far (full ticks, baseline updates, seconds skipped).
         self.work = Work()
 
@@ -183,12 +194,36 @@ class AlertManager:
 
     def observe(self, obs: Observation) -> list[AlertEvent]:
         """Feed one analysed comment; ``obs.comment.ts`` is the clock."""
-        c = obs.comment
-        room = self._room(c.room, c.ts)
+        return self.observe_parts(obs.comment, obs.label, obs.sentiment, obs.text, obs.tokens, obs)
+
+    def observe_parts(
+        self,
+        c: Comment,
+        label: str,
+        sentiment: float,
+        text: str,
+        tokens: tuple[str, ...] = (),
+        obs: Observation | None = None,
+    ) -> list[AlertEvent]:
+        """:meth:`observe` of ``Observation(c, label, sentiment, text, tokens)``
+        (``obs``, when the caller has it): the same checks and events, the
+        observation made only for the detectors that take one (most comments
+        need none)."""
+        if obs is None and (
+            label not in _LABELS or not (-1.0 <= sentiment <= 1.0) or math.isnan(sentiment)
+        ):
+            Observation(c, label, sentiment, text, tokens)  # raises its AlertError
+        ts = c.ts
+        room = self._rooms.get(c.room) or self._room(c.room, ts)
         events: list[AlertEvent] = []
-        now = self._advance(room, c.ts, events)
+        now = room.now
+        if now <= ts < room.sec + 1:
+            now = room.now = ts  # _advance within the room's second (max(ts, now) is ts)
+        elif not (ts < now < room.sec + 1):
+            now = self._advance(room, ts, events)
         room.last_ts = now
-        if ("volume_drop", "") in room.active:
+        active = room.active
+        if active and ("volume_drop", "") in active:
             # Any record after silence ends an outage at once.
             self._life.resolve(room, "volume_drop", "", now, events)
         if c.kind not in _TEXT_KINDS:
@@ -197,33 +232,51 @@ class AlertManager:
             return events
         room.seen += 1
         cfg = self.config
-        negative = obs.sentiment <= cfg.negative_sentiment
-        label = obs.label
-        terms = self._watch_terms(c.room, obs.text)
+        negative = sentiment <= cfg.negative_sentiment
+        terms = self._watch_terms(c.room, text)
+        # Only an abusive comment or one that may join a group of three
+        # (abuse_raid.observe) can become a raid member.
+        joins = label in abuse_raid.FLAGGED or abuse_raid.has_open_group(room)
+        user = c.user_key
         # A comment that is neither negative nor labelled other than chatter,
-        # names no watched term and finds no near-duplicate group is kept by
-        # no detector (no Hit holds its sample): its sample is not made.
-        if negative or label != "chatter" or terms or room.groups:
-            sample = sample_of(obs)
+        # names no watched term and can join no near-duplicate group is kept
+        # by no detector (no Hit holds its sample): its sample is not made.
+        if negative or label != "chatter" or terms or joins:
+            shown = c.text  # sample_of(obs), inline
+            if len(shown) > 120:
+                shown = shown[:119] + "…"
+            sample = Sample(shown, user, label, sentiment, ts)
         else:
             sample = _UNKEPT
-        user = c.user_key
         bucket = room.buckets[-1][1]
         window = room.window
         bucket["n"] += 1
         window["n"] += 1
 
         # Abuse raid: near-duplicate grouping.
-        raid_member = abuse_raid.observe(cfg, room, obs, sample, negative)
+        if joins:
+            obs = obs or Observation(c, label, sentiment, text, tokens)
+            raid_member = abuse_raid.observe(cfg, room, obs, sample, negative)
+        else:
+            raid_member = False
         if raid_member and negative:
             bucket["rneg"] += 1
             window["rneg"] += 1
 
         # Grievance topic.
-        topic = grievance_topic.topic_of(
-            cfg, self._seed_terms, room, obs, negative, self._seed_finder
-        )
-        words = tuple(salient(obs.tokens)) if topic is not None or negative else ()
+        # Only a grievance, or an unhappy aside that names a seed term, has a
+        # topic (what topic_of finds first).
+        if label == "grievance" or (
+            negative
+            and label in grievance_topic.ASIDE_LABELS
+            and self._seed_finder.search(text) is not None
+        ):
+            obs = obs or Observation(c, label, sentiment, text, tokens)
+            topic = grievance_topic.topic_of(
+                cfg, self._seed_terms, room, obs, negative, self._seed_finder
+            )
+        else:
+            topic = None  # (what topic_of would find)
         if topic is not None:
             key = "t:" + topic
             bucket[key] += 1
@@ -232,8 +285,9 @@ class AlertManager:
                 key = "tn:" + topic
                 bucket[key] += 1
                 window[key] += 1
+            # (Its words, the salient tokens, are worked out when shown: words_of.)
             room.topics.setdefault(topic, deque()).append(
-                Hit(now, user, negative, sample, words, topic)
+                Hit(now, user, negative, sample, (), topic, tokens=tokens)
             )
             room.topic_users.setdefault(topic, Counter())[user] += 1
             if user is not None:
@@ -250,16 +304,7 @@ class AlertManager:
                 bucket["nfree"] += 1
                 window["nfree"] += 1
             room.negatives.append(
-                Hit(
-                    now,
-                    user,
-                    True,
-                    sample,
-                    words,
-                    topic,
-                    raid_member,
-                    label=label,
-                )
+                Hit(now, user, True, sample, (), topic, raid_member, label=label, tokens=tokens)
             )
 
         if terms:
@@ -269,28 +314,26 @@ class AlertManager:
 
         if not room.pruned_at <= now < room.pruned_at + _PRUNE_EVERY:
             self._prune(room, now)
-        is_warm = warm(room, cfg)
+        is_warm = room.warmed or warm(room, cfg)
         if raid_member:
             abuse_raid.evaluate(self._life, room, now, events)
         if topic is not None and is_warm:
             grievance_topic.evaluate(self._life, room, topic, now, events)
         if terms:
             watchlist.evaluate(self._life, room, now, events)
-        if negative and is_warm:
-            negative_spike.evaluate(self._life, room, now, events)
         if is_warm:
-            volume_surge.evaluate(self._life, room, now, events)
+            if negative and (
+                ("negative_spike", "") in active or negative_spike.may_fire(room, cfg)
+            ):
+                negative_spike.evaluate(self._life, room, now, events)
+            if ("volume_surge", "") in active or volume_surge.may_fire(room, cfg):
+                volume_surge.evaluate(self._life, room, now, events)
         return events
 
     def _watch_terms(self, room: str, text: str) -> tuple[str, ...]:
         """The room's watched terms in ``text``, in list order."""
-        terms = self.config.watch_terms_for(room)
-        if not terms:
-            return ()
-        known = self._watch_finders.get(room)
-        if known is None or known[0] is not terms:
-            known = self._watch_finders[room] = (terms, term_finder(terms))
-        if known[1].search(text) is None:
+        terms, finder = self._watch_finders.get(room, self._default_watch)
+        if finder is None or finder.search(text) is None:
             return ()  # the same as below: no term is in the text
         return tuple(t for t in terms if t in text)
 
@@ -471,41 +514,57 @@ class AlertManager:
 
     def _prune(self, room: Room, now: float) -> None:
         room.pruned_at = now
-        horizon = now - self.config.window_seconds
-        for hits in (room.negatives, room.watch):
-            while hits and hits[0].ts <= horizon:
-                hits.popleft()
-        for key in list(room.topics):
-            hits = room.topics[key]
-            users = room.topic_users[key]
-            while hits and hits[0].ts <= horizon:
-                gone = hits.popleft().user
-                users[gone] -= 1
-                if not users[gone]:
-                    del users[gone]
-            if not hits and ("grievance_topic", key) not in room.active:
-                del room.topics[key]
-                del room.topic_users[key]
-        raid_horizon = now - self.config.raid_window_seconds
-        kept = []
-        for group in room.groups:
-            while group.members and group.members[0].ts <= raid_horizon:
-                old = group.members.popleft()
-                if old.label in abuse_raid.FLAGGED:
-                    group.abusive -= 1
-                gone = old.user
-                if gone is not None:
-                    group.users[gone] -= 1
-                    if not group.users[gone]:
-                        del group.users[gone]
-            if group.members:
-                kept.append(group)
-        room.groups = kept
-        idle = now - 3 * self.config.baseline_half_life_seconds
-        for key in [k for k, c in room.clusters.items() if c.last < idle]:
-            del room.clusters[key]
-        for pair in [k for k, until in room.cooldown.items() if until <= now]:
-            del room.cooldown[pair]
+        cfg = self.config
+        horizon = now - cfg.window_seconds
+        hits = room.negatives
+        while hits and hits[0].ts <= horizon:
+            hits.popleft()
+        hits = room.watch
+        while hits and hits[0].ts <= horizon:
+            hits.popleft()
+        if room.topics:
+            for key in list(room.topics):
+                hits = room.topics[key]
+                users = room.topic_users[key]
+                while hits and hits[0].ts <= horizon:
+                    gone = hits.popleft().user
+                    users[gone] -= 1
+                    if not users[gone]:
+                        del users[gone]
+                if not hits and ("grievance_topic", key) not in room.active:
+                    del room.topics[key]
+                    del room.topic_users[key]
+        groups = room.groups
+        if groups:
+            raid_horizon = now - cfg.raid_window_seconds
+            emptied = False
+            for group in groups:
+                members = group.members
+                if members and members[0].ts > raid_horizon:
+                    continue  # (most groups: none of their members leaves)
+                while members and members[0].ts <= raid_horizon:
+                    old = members.popleft()
+                    if old.label in abuse_raid.FLAGGED:
+                        group.abusive -= 1
+                    gone = old.user
+                    if gone is not None:
+                        group.users[gone] -= 1
+                        if not group.users[gone]:
+                            del group.users[gone]
+                if not members:
+                    emptied = True
+            if emptied:
+                room.groups = [group for group in groups if group.members]
+        idle = now - 3 * cfg.baseline_half_life_seconds
+        if room.cluster_floor < idle:
+            # (No cluster's ``last`` is under the floor: most prunes end here.)
+            clusters = room.clusters
+            for key in [k for k, c in clusters.items() if c.last < idle]:
+                del clusters[key]
+            room.cluster_floor = min((c.last for c in clusters.values()), default=math.inf)
+        if room.cooldown:
+            for pair in [k for k, until in room.cooldown.items() if until <= now]:
+                del room.cooldown[pair]
         user_topic = room.user_topic
         while user_topic and next(iter(user_topic.values()))[1] <= horizon:
             user_topic.popitem(last=False)

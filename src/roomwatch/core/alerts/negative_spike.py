@@ -29,7 +29,7 @@ from roomwatch.core.alerts.state import (
     forming_topics,
     raid_forming,
     recent_count,
-    recent_pair,
+    words_of,
 )
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
@@ -89,18 +89,30 @@ def may_fire(room: Room, cfg: AlertConfig) -> bool:
 def _closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, int, bool], ...]:
     """Per part (the window first): its floor, its closed buckets' negatives
     and comments, and whether it is the whole window (then read as a whole,
-    as :func:`~roomwatch.core.alerts.state.recent_count` reads it)."""
+    as :func:`~roomwatch.core.alerts.state.recent_count` reads it).
+
+    Each part's closed buckets are summed here, two keys of at most a
+    window's entries, instead of asking
+    :func:`~roomwatch.core.alerts.state.recent_pair`, whose running sums of
+    every key only :func:`evaluate` needs: the same integers.
+    """
     out = []
+    buckets = room.buckets
+    oldest = buckets[0][0]
     for seconds, floor in _parts(cfg.window_seconds, cfg.negative_min_count):
         first = room.sec - math.ceil(seconds) + 1
-        if first <= room.buckets[0][0]:
+        if first <= oldest:
             out.append((floor, 0, 0, True))
             continue
-        negatives, total = recent_pair(room, "neg", "n", seconds)
-        sec, counts = room.buckets[-1]
-        if sec >= first:
-            negatives -= counts.get("neg", 0)
-            total -= counts.get("n", 0)
+        negatives = total = 0
+        closed = reversed(buckets)
+        next(closed)  # the newest: comments still go into it
+        for sec, counts in closed:
+            if sec < first:
+                break
+            if counts:
+                negatives += counts.get("neg", 0)
+                total += counts.get("n", 0)
         out.append((floor, negatives, total, False))
     return tuple(out)
 
@@ -184,7 +196,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         ]
         terms = Counter[str]()
         for h in unexplained_hits:
-            terms.update(dict.fromkeys(h.terms).keys())
+            terms.update(dict.fromkeys(words_of(h)).keys())
         samples = [h.sample for h in unexplained_hits]
         ev = Evidence(
             count=unexplained,

@@ -40,6 +40,7 @@ __all__ = [
     "sample_of",
     "term_finder",
     "warm",
+    "words_of",
 ]
 
 
@@ -66,7 +67,8 @@ def salient(tokens: Iterable[str]) -> list[str]:
             continue
         if tok.isdigit() and len(tok) < 3:
             continue
-        if not any(ch.isalnum() for ch in tok):
+        # (All characters letters or digits is some of them: most words.)
+        if not tok.isalnum() and not any(ch.isalnum() for ch in tok):
             continue
         out.append(tok)
     return out
@@ -83,6 +85,14 @@ class Hit:
     raid: bool = False
     label: str = ""
     seq: int = 0
+    #: The comment's tokens, kept instead of ``terms`` by a negative or topic
+    #: hit: its salient words are worked out only when shown (:func:`words_of`).
+    tokens: tuple[str, ...] = ()
+
+
+def words_of(hit: Hit) -> tuple[str, ...]:
+    """A hit's words: its ``terms``, or the salient words of its ``tokens``."""
+    return hit.terms if hit.terms or not hit.tokens else tuple(salient(hit.tokens))
 
 
 @dataclass(slots=True)
@@ -207,6 +217,9 @@ class Room:
     negatives: deque[Hit] = field(default_factory=deque)
     topics: dict[str, deque[Hit]] = field(default_factory=dict)
     clusters: dict[str, Cluster] = field(default_factory=dict)
+    #: At most the oldest ``last`` of ``clusters`` (what sets a cluster's
+    #: ``last`` lowers it), so a prune that finds it recent enough skips them.
+    cluster_floor: float = -math.inf
     cluster_seq: int = 0
     groups: list[RaidGroup] = field(default_factory=list)
     watch: deque[Hit] = field(default_factory=deque)
@@ -224,6 +237,11 @@ class Room:
     #: What the negative spike's quick check needs of the room's current
     #: second (:func:`~roomwatch.core.alerts.negative_spike.may_fire`).
     spike_memo: tuple[int, float, tuple[tuple[int, int, int, bool], ...]] | None = None
+    #: The room's second and its baseline volume of a window
+    #: (:func:`~roomwatch.core.alerts.volume_surge.may_fire`).
+    surge_memo: tuple[int, float] | None = None
+    #: Past the warm-up (:func:`warm`; once warm, a room stays warm).
+    warmed: bool = False
 
 
 # --------------------------------------------------------------------------- queries
@@ -329,6 +347,10 @@ def warm(room: Room, cfg: AlertConfig) -> bool:
     Measured on the comments seen, so a room that went quiet right after it
     appeared is still warming up.
     """
-    return (
+    if room.warmed:
+        return True
+    # (Both only grow: the room's time and the comments it has seen.)
+    room.warmed = (
         room.last_ts - room.first_ts >= cfg.warmup_seconds and room.seen >= cfg.warmup_min_comments
     )
+    return room.warmed

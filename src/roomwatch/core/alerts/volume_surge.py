@@ -9,11 +9,28 @@ detectors, which volume does not move.
 
 from __future__ import annotations
 
+from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.state import Room
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "may_fire"]
+
+
+def may_fire(room: Room, cfg: AlertConfig) -> bool:
+    """Whether :func:`evaluate` finds the surge firing (the same floats).
+
+    Not firing and not open, :func:`evaluate` does nothing. The baseline
+    changes only when the room's record second does, so its volume is
+    worked out once a second (``room.surge_memo``).
+    """
+    memo = room.surge_memo
+    if memo is None or memo[0] != room.sec:
+        memo = room.surge_memo = (room.sec, room.baseline.mean("n") * cfg.window_seconds)
+    n = room.window["n"]
+    base = memo[1]
+    ratio = n / base if base > 0 else 0.0
+    return n >= cfg.surge_min_count and ratio >= cfg.surge_ratio
 
 
 def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:

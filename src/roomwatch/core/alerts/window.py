@@ -28,9 +28,13 @@ from typing import Final
 
 from roomwatch.core.alerts.state import Room
 
-__all__ = ["EmptyRun", "Fold", "leave"]
+__all__ = ["UNLEARNED", "EmptyRun", "Fold", "leave"]
 
 _NOTHING: Final[Mapping[str, int]] = {}
+
+#: Keys of the per-second counts the baseline does not learn (their sums
+#: would only be stepped, never read): a topic's negatives, ``tn:<topic>``.
+UNLEARNED: Final = "tn:"
 
 
 class EmptyRun(Counter[str]):
@@ -53,13 +57,12 @@ class Fold:
     the window's running sums. ``steps`` counts the baseline updates made.
     """
 
-    __slots__ = ("_empty", "_subtracted", "room", "steps")
+    __slots__ = ("_empty", "room", "steps")
 
     def __init__(self, room: Room) -> None:
         self.room = room
         self.steps = 0
         self._empty = 0
-        self._subtracted = False
 
     def quiet(self, n: int) -> None:
         """``n`` empty seconds at full learning rate."""
@@ -68,17 +71,29 @@ class Fold:
     def bucket(self, counts: Mapping[str, int], learning: Mapping[str, float], span: int) -> None:
         if self._empty:
             self._idle()
-        self.room.baseline.step(counts, learning, span)
+        if counts:
+            # Every count but a topic's negatives, which no detector asks the
+            # baseline for (they are read from the window: negative_spike):
+            # half the keys of a room with many clusters, stepped every second.
+            learned = {k: n for k, n in counts.items() if not k.startswith(UNLEARNED)}
+            self.room.baseline.step(learned, learning, span)
+        else:
+            self.room.baseline.step(counts, learning, span)
         self.steps += 1
         if counts:
-            self.room.window.subtract(counts)
-            self._subtracted = True
+            # window.subtract(counts), then ``+window`` (done): the window's
+            # counts are never under 0, so only a key subtracted can reach 0.
+            window = self.room.window
+            for key, n in counts.items():
+                left = window[key] - n
+                if left > 0:
+                    window[key] = left
+                else:
+                    window.pop(key, None)
 
     def done(self) -> int:
         if self._empty:
             self._idle()
-        if self._subtracted:
-            self.room.window = +self.room.window
         return self.steps
 
     def _idle(self) -> None:
