@@ -132,6 +132,7 @@ def test_buyer_asks_with_the_same_words_stay_questions(analyzer: Analyzer, text:
         "主角最后被捅了一刀好惨",
         "我去堵车了",
         "我是处女座",
+        "现在你还是处男哈哈",
         "等着我去找你买",
         "人肉叉烧包好香",
         "我想揍你哈哈哈",
