@@ -15,8 +15,6 @@ from prometheus_client import CollectorRegistry
 from roomwatch.compose import build_pipeline
 from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
-from roomwatch.core.errors import RecordError
-from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
@@ -76,42 +74,6 @@ async def test_close_drops_the_open_batch(analyzer: Analyzer) -> None:
     await p.put(comment(0), "test")
     await p.close()
     assert out.results == [] and p.queued == 0
-
-
-async def test_skips_stand_where_the_record_was(analyzer: Analyzer) -> None:
-    out = Batches()
-    p = inline(analyzer, out, keep_skips=True, flood=FloodControl(0.001, 1))
-    assert await p.offer(comment(0), "test") == "accepted"
-    assert await p.offer(comment(0), "test") == "duplicate"
-    await p.reject(RecordError("not_json", "not JSON"), "test", "line 3")
-    assert p.offer_nowait(comment(4, user="u0"), "test") == "flood"
-    await p.drain()
-    await p.close()
-    kinds = [r.reason if isinstance(r, Skipped) else r.label for r in out.results]
-    assert kinds[1:] == ["duplicate", "not_json", "flood"]
-    assert isinstance(out.results[0], Verdict)
-    assert [len(b) for b in out.batches] == [3, 1]
-
-
-async def test_a_failing_output_loses_its_batch_not_the_pipeline(analyzer: Analyzer) -> None:
-    out = Batches()
-    calls = 0
-
-    def flaky(results: Sequence[Result]) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise ValueError("boom")
-
-    p = inline(analyzer, out, batch_max=1)
-    p._outputs.insert(0, flaky)
-    await p.put(comment(0), "test")
-    await p.put(comment(1), "test")
-    await p.drain()
-    await p.close()
-    assert [r.comment.id for r in out.results if isinstance(r, Verdict)] == ["c1"]
-    (family,) = p._metrics.pipeline.discarded("stage_error").collect()
-    assert family.samples[0].value == 1
 
 
 def test_analysis_processes_keep_the_pooled_consumer(analyzer: Analyzer) -> None:

@@ -21,6 +21,7 @@ from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
+from roomwatch.inline import InlinePipeline
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sources.timebound import TimeGuard, Trusted
@@ -70,7 +71,9 @@ def pipeline(
         queue_max=int(kw.pop("queue_max", 100)),  # type: ignore[call-overload]
     )
     metrics = Metrics(registry or CollectorRegistry())
-    return Pipeline(analyzer, settings, metrics, outputs=[out], **kw)  # type: ignore[arg-type]
+    # inline=True: the offline commands' InlinePipeline (tests/test_inline_pipeline.py).
+    cls = InlinePipeline if kw.pop("inline", False) else Pipeline
+    return cls(analyzer, settings, metrics, outputs=[out], **kw)  # type: ignore[arg-type]
 
 
 async def test_batches_are_at_most_batch_max_and_keep_input_order(analyzer: Analyzer) -> None:
@@ -131,10 +134,11 @@ async def test_drain_finishes_what_is_queued_then_refuses_input(analyzer: Analyz
     await p.close()  # idempotent
 
 
-async def test_skips_stand_where_the_record_was(analyzer: Analyzer) -> None:
+@pytest.mark.parametrize("inline", [False, True])
+async def test_skips_stand_where_the_record_was(analyzer: Analyzer, inline: bool) -> None:
     out = Batches()
     flood = FloodControl(0.001, 1)
-    p = pipeline(analyzer, out, keep_skips=True, flood=flood)
+    p = pipeline(analyzer, out, keep_skips=True, flood=flood, inline=inline)
     assert await p.offer(comment(0), "test") == "accepted"
     assert await p.offer(comment(0), "test") == "duplicate"
     await p.reject(RecordError("not_json", "not JSON"), "test", "line 3")
@@ -156,7 +160,10 @@ async def test_without_dedupe_every_record_gets_a_verdict(analyzer: Analyzer) ->
     assert len([r for r in out.results if isinstance(r, Verdict)]) == 3
 
 
-async def test_a_failing_output_loses_its_batch_not_the_pipeline(analyzer: Analyzer) -> None:
+@pytest.mark.parametrize("inline", [False, True])
+async def test_a_failing_output_loses_its_batch_not_the_pipeline(
+    analyzer: Analyzer, inline: bool
+) -> None:
     out = Batches()
     calls = 0
 
@@ -166,13 +173,15 @@ async def test_a_failing_output_loses_its_batch_not_the_pipeline(analyzer: Analy
         if calls == 1:
             raise ValueError("boom")
 
-    p = pipeline(analyzer, out, batch_max=1)
+    p = pipeline(analyzer, out, batch_max=1, inline=inline)
     p._outputs.insert(0, flaky)
     await p.put(comment(0), "test")
     await p.put(comment(1), "test")
     await p.drain()
     await p.close()
     assert [r.comment.id for r in out.results if isinstance(r, Verdict)] == ["c1"]
+    (family,) = p._metrics.pipeline.discarded("stage_error").collect()
+    assert family.samples[0].value == 1
 
 
 async def test_trust_belongs_to_the_replay_s_sink_not_to_a_source_name(

@@ -71,16 +71,20 @@ def test_classify_imports_only_what_it_uses() -> None:
     assert sorted(m for m in modules if m.startswith(NOT_FOR_CLASSIFY)) == []
 
 
-def _loaded_after(code: str) -> set[str]:
-    out = subprocess.run(
-        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter with this tree's ``src``."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         check=True,
         capture_output=True,
         text=True,
         cwd=SRC.parent,
         env={**os.environ, "PYTHONPATH": str(SRC)},
     ).stdout
-    return set(out.split())
+
+
+def _loaded_after(code: str) -> set[str]:
+    return set(_fresh_python(code + "\nimport sys\nprint('\\n'.join(sys.modules))").split())
 
 
 def test_classify_start_skips_the_slot_extractor_and_numpy_ma() -> None:
@@ -123,29 +127,20 @@ def test_a_queue_folds_without_a_stage() -> None:
 def test_settle_heap_turns_the_collector_back_on() -> None:
     # classify starts with the collector off and settles the heap without a
     # full collection; the collector must run again afterwards.
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import gc\n"
-            "gc.disable()\n"
-            "garbage = [[]]\n"
-            "garbage[0].append(garbage)\n"
-            "del garbage\n"
-            "from roomwatch.heap import FULL_AFTER, YOUNG_THRESHOLD, settle_heap\n"
-            "settle_heap(collect=False)\n"
-            "assert gc.isenabled()\n"
-            "assert gc.get_freeze_count() > 0\n"
-            "assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, FULL_AFTER)\n"
-            "cycle = [[]]\n"
-            "cycle[0].append(cycle)\n"
-            "del cycle\n"
-            "print(gc.collect())\n",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=SRC.parent,
-        env={**os.environ, "PYTHONPATH": str(SRC)},
-    ).stdout
+    out = _fresh_python(
+        "import gc\n"
+        "gc.disable()\n"
+        "garbage = [[]]\n"
+        "garbage[0].append(garbage)\n"
+        "del garbage\n"
+        "from roomwatch.heap import FULL_AFTER, YOUNG_THRESHOLD, settle_heap\n"
+        "settle_heap(collect=False)\n"
+        "assert gc.isenabled()\n"
+        "assert gc.get_freeze_count() > 0\n"
+        "assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, FULL_AFTER)\n"
+        "cycle = [[]]\n"
+        "cycle[0].append(cycle)\n"
+        "del cycle\n"
+        "print(gc.collect())\n"
+    )
     assert int(out) >= 2  # the new cycle is collected (the frozen one is not)
