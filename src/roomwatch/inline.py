@@ -46,7 +46,7 @@ class InlinePipeline(Pipeline):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self._pool is not None:
-            raise ValueError("an inline pipeline analyses in its own thread, not in processes")
+            raise ValueError("an inline pipeline analyses in the caller's thread, not in processes")
         #: Records (and skip markers) of the batch not yet analysed.
         self._open: list[Any] = []
         self._limit = max(1, self._settings.batch_max)
@@ -59,14 +59,14 @@ class InlinePipeline(Pipeline):
     async def offer(
         self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
     ) -> str:
-        outcome, item = self._take(comment, source, admitted, trusted)
-        if item is not None:
-            self._add(item)
-        return outcome
+        return self._accept(comment, source, admitted, trusted)
 
     def offer_nowait(self, comment: Comment, source: str, *, trusted: bool = False) -> str:
         """:meth:`offer` without the coroutine (never None: nothing waits here)."""
-        outcome, item = self._take(comment, source, False, trusted)
+        return self._accept(comment, source, False, trusted)
+
+    def _accept(self, comment: Comment, source: str, admitted: bool, trusted: bool) -> str:
+        outcome, item = self._take(comment, source, admitted, trusted)
         if item is not None:
             self._add(item)
         return outcome
