@@ -81,7 +81,7 @@ N_FINAL5, N_ASKS_FINAL5, N_ENRICHED_FINAL5 = 400, 200, 200
 SEED6 = 20261218
 N_FINAL6, N_ASKS_FINAL6, N_ENRICHED_FINAL6 = 400, 400, 200
 # A seventh held-out part (stop 18), from rows in no stratum above; drawn like
-# the sixth, because final6 gets its one look at the end of stop 18.
+# the sixth, because final6 had its one look at the end of stop 17.
 SEED7 = 20261221
 N_FINAL7, N_ASKS_FINAL7, N_ENRICHED_FINAL7 = 400, 400, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
