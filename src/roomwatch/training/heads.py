@@ -166,10 +166,23 @@ def label_weights(
     return np.asarray(w * (len(y) / w.sum()), dtype=np.float64)
 
 
-def fit_heads(data: TrainingData, n_features: int, config: TrainConfig, log: Log) -> np.ndarray:
-    """Weights (F + 1, _N_COLS): the last row holds the biases."""
+def fit_heads(
+    data: TrainingData,
+    n_features: int,
+    config: TrainConfig,
+    log: Log,
+    masked: sp.csr_matrix | None = None,
+) -> np.ndarray:
+    """Weights (F + 1, _N_COLS): the last row holds the biases.
+
+    ``masked`` (the corpus and abuse_public rows of ``data.x`` with the target
+    n-grams masked, :mod:`roomwatch.training.targetmask`) replaces those rows in
+    the abuse head's fit, and in the main head's if ``config.target_mask`` is
+    "both"."""
     n_c, n_a = len(data.corpus), len(data.abuse_public)
     x = data.x
+    x_main = x[:n_c] if masked is None or config.target_mask != "both" else masked[:n_c]
+    x_abuse = x[: n_c + n_a] if masked is None else masked[: n_c + n_a]
     weights = np.zeros((n_features + 1, _N_COLS), dtype=np.float64)
     n = len(LABELS)
 
@@ -179,7 +192,7 @@ def fit_heads(data: TrainingData, n_features: int, config: TrainConfig, log: Log
         [config.contrast_weight if ex.source == "contrast" else 1.0 for ex in data.corpus]
     )
     coef, icpt = fit_lr(
-        x[:n_c], y_main, config.c_main, config.max_iter, label_weights(y_main, config, boost)
+        x_main, y_main, config.c_main, config.max_iter, label_weights(y_main, config, boost)
     )
     weights[:-1, :n] = coef.T
     weights[-1, :n] = icpt
@@ -193,7 +206,7 @@ def fit_heads(data: TrainingData, n_features: int, config: TrainConfig, log: Log
     t0 = time.perf_counter()
     y_ab = np.array([int(ex.abuse or 0) for ex in data.corpus + data.abuse_public])
     w_ab = np.concatenate([config.corpus_abuse_weight * boost, np.ones(n_a)])
-    coef, icpt = fit_lr(x[: n_c + n_a], y_ab, config.c_abuse, config.max_iter, w_ab)
+    coef, icpt = fit_lr(x_abuse, y_ab, config.c_abuse, config.max_iter, w_ab)
     weights[:-1, n] = coef[0]
     weights[-1, n] = icpt[0]
     for name in ABUSE_HEAD_PRIOR:

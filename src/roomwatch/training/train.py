@@ -48,6 +48,7 @@ from roomwatch.training.sources import (
     read_sources,
     source_key,
 )
+from roomwatch.training.targetmask import gram_texts, mask_targets, target_regex
 from roomwatch.training.vocabulary import Prepared, prepare, vocabulary
 
 __all__ = ["train"]
@@ -109,7 +110,27 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     nf = featurizer.n_features
     n_labels = len(LABELS)
     log("fitting heads on the training data")
-    weights = fit_heads(data, nf, config, log)
+    rx = (
+        target_regex(config.lexicons / "targets.txt", config.target_mask_groups)
+        if config.target_mask != "off"
+        else None
+    )
+    grams = gram_texts(featurizer) if rx is not None else []
+
+    def masked(x: sp.csr_matrix, texts: list[str]) -> sp.csr_matrix | None:
+        if rx is None:
+            return None
+        t0 = time.perf_counter()
+        out, rows, entries = mask_targets(x, texts, grams, rx, config.target_mask_weight)
+        log(
+            f"target mask ({config.target_mask}, groups only: {config.target_mask_groups},"
+            f" weight {config.target_mask_weight}): {entries} entries in {rows} of"
+            f" {len(texts)} rows ({time.perf_counter() - t0:.1f}s)"
+        )
+        return out
+
+    n_fit = len(data.corpus) + len(data.abuse_public)
+    weights = fit_heads(data, nf, config, log, masked(data.x[:n_fit], prepared.texts[:n_fit]))
     stack: list[float] = [1.0, 0.0, 0.0]
     # The stack is fitted on the corpus dev rows and the held-out part of COLD
     # train, never on COLD dev.csv (tuning on it overfits; it stays a measure).
@@ -153,7 +174,9 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
             sp.vstack([data.x[: len(data.corpus)], x_dev, data.x[len(data.corpus) :]]).tocsr(),
             data.sentiment_heldout,
         )
-        weights = fit_heads(data, nf, config, log)
+        n_c = len(data.corpus) - len(dev_rows)
+        texts = prepared.texts[:n_c] + dev_prep.texts + prepared.texts[n_c:n_fit]
+        weights = fit_heads(data, nf, config, log, masked(data.x[: len(texts)], texts))
     if data.sentiment_heldout:
         held_prep = prepare(
             [ex.text for ex in data.sentiment_heldout], normalizer, segmenter, lexicon
@@ -211,6 +234,12 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
         },
         "metrics": metrics,
     }
+    if config.target_mask != "off":  # (absent when off: older manifests rebuild exactly)
+        manifest["training"]["target_mask"] = {
+            "heads": config.target_mask,
+            "groups_only": config.target_mask_groups,
+            "weight": config.target_mask_weight,
+        }
     if not np.isfinite(weights).all():
         raise ValueError("training produced non-finite weights")
     save_artifacts(
