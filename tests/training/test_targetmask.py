@@ -21,11 +21,14 @@ TINY = Path(__file__).parent / "data" / "tiny_corpus.jsonl"
 
 def test_group_sections_leave_pronouns_and_room_words() -> None:
     every = target_regex(LEXICONS / "targets.txt")
-    groups = target_regex(LEXICONS / "targets.txt", groups_only=True)
+    groups = target_regex(LEXICONS / "targets.txt", "groups")
     assert every is not None and groups is not None
     text = "主播你看这女的是河南人"
     assert [m.group(0) for m in every.finditer(text)] == ["主播", "你", "女的", "是河南人"]
     assert [m.group(0) for m in groups.finditer(text)] == ["女的", "是河南人"]
+    named = target_regex(LEXICONS / "targets.txt", "named")
+    assert named is not None
+    assert [m.group(0) for m in named.finditer(text)] == ["女的", "河南"]
 
 
 def test_mask_removes_only_grams_inside_a_target() -> None:
@@ -35,7 +38,7 @@ def test_mask_removes_only_grams_inside_a_target() -> None:
     tokens = [("女的", "骗子"), ("骗子",)]
     x = feat.transform(texts, tokens, [(), ()])
     grams = gram_texts(feat)
-    rx = target_regex(LEXICONS / "targets.txt", groups_only=True)
+    rx = target_regex(LEXICONS / "targets.txt", "groups")
     assert rx is not None
     masked, rows, entries = mask_targets(x, texts, grams, rx)
     names = {feat.name(j): j for j in range(len(grams))}

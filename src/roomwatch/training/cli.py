@@ -132,10 +132,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="what a masked entry is multiplied by (0: removed; default: TrainConfig's)",
     )
     p.add_argument(
-        "--target-mask-groups",
-        action=argparse.BooleanOptionalAction,
+        "--target-mask-sections",
+        choices=("all", "groups", "named"),
         default=None,
-        help="mask only the group sections of targets.txt (gender, X人, race, regions)",
+        help="which lines of targets.txt the mask uses: all; groups (gender, X人, race,"
+        " regions); named (groups without X人)",
     )
     p.add_argument(
         "--hand-labels",
@@ -249,8 +250,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                 kwargs["target_mask"] = args.target_mask
             if args.target_mask_weight is not None:
                 kwargs["target_mask_weight"] = args.target_mask_weight
-            if args.target_mask_groups is not None:
-                kwargs["target_mask_groups"] = args.target_mask_groups
+            if args.target_mask_sections is not None:
+                kwargs["target_mask_sections"] = args.target_mask_sections
             config = TrainConfig(
                 lexicons=args.lexicons or asset_dir("lexicons"),
                 out=args.out or asset_dir("models"),

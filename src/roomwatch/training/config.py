@@ -64,11 +64,12 @@ class TrainConfig:
     # on, the n-gram entries inside a lexicons/targets.txt match of the row are
     # multiplied by target_mask_weight (0: removed), so that the head learns what
     # is said, not whom it names. "off", "abuse" (the abuse head's rows) or
-    # "both" (the main head's rows too); target_mask_groups masks only the
-    # group sections (gender, X人, race, regions), not pronouns or room words.
+    # "both" (the main head's rows too); target_mask_sections: which lines of
+    # targets.txt ("all", "groups": gender, X人, race, regions, not pronouns or
+    # room words; "named": the groups without X人; targetmask.SECTIONS).
     target_mask: str = "off"
     target_mask_weight: float = 0.0
-    target_mask_groups: bool = False
+    target_mask_sections: str = "all"
     max_iter: int = 300
     refit_with_dev: bool = True
     version: str = ""
@@ -76,3 +77,5 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.target_mask not in TARGET_MASKS:
             raise ValueError(f"target_mask must be one of {TARGET_MASKS}, not {self.target_mask!r}")
+        if self.target_mask_sections not in ("all", "groups", "named"):
+            raise ValueError(f"unknown target_mask_sections {self.target_mask_sections!r}")

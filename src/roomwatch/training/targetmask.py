@@ -26,26 +26,33 @@ import scipy.sparse as sp
 from roomwatch.core.cuelist import _SEPARATORS, CueList
 from roomwatch.core.features import Featurizer
 
-__all__ = ["GROUP_SECTIONS", "gram_texts", "mask_targets", "target_regex"]
+__all__ = ["SECTIONS", "gram_texts", "mask_targets", "target_regex"]
 
-# The sections of targets.txt (by the first words of their comment line) that
-# name a group of people: gender, X人, race and the like, regions. The other
-# sections (pronouns, demonstratives, room and person nouns, imperatives) are
-# left alone by ``groups_only``.
-GROUP_SECTIONS = ("# Gender", "# X人", "# Race", "# Regions")
+# Which sections of targets.txt (by the first words of their comment line) a
+# mask uses: "all"; "groups", the ones that name a group of people (gender,
+# X人, race and the like, regions), not pronouns, demonstratives, room and
+# person nouns or imperatives; "named", the groups without the X人 line (whose
+# match takes up to three characters before 人, often function words: 是新疆人,
+# 辅助的人).
+SECTIONS: dict[str, tuple[str, ...] | None] = {
+    "all": None,
+    "groups": ("# Gender", "# X人", "# Race", "# Regions"),
+    "named": ("# Gender", "# Race", "# Regions"),
+}
 
 
-def target_regex(path: Path, groups_only: bool = False) -> re.Pattern[str] | None:
-    """The alternation of ``path``'s regexes (only the group sections if asked)."""
+def target_regex(path: Path, sections: str = "all") -> re.Pattern[str] | None:
+    """The alternation of ``path``'s regexes (only those of ``sections``, see SECTIONS)."""
+    wanted = SECTIONS[sections]
     lines = path.read_text(encoding="utf-8").splitlines()
     rxs: list[str] = []
     in_group = False
     for line in lines:
         if line.startswith("#"):
             if not line[2:3].islower():  # a lower-case comment goes on the one above
-                in_group = line.startswith(GROUP_SECTIONS)
+                in_group = wanted is None or line.startswith(wanted)
             continue
-        if line.strip() and (in_group or not groups_only):
+        if line.strip() and (in_group or wanted is None):
             rxs.append(line.strip())
     if not rxs:
         return None

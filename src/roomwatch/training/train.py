@@ -111,7 +111,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     n_labels = len(LABELS)
     log("fitting heads on the training data")
     rx = (
-        target_regex(config.lexicons / "targets.txt", config.target_mask_groups)
+        target_regex(config.lexicons / "targets.txt", config.target_mask_sections)
         if config.target_mask != "off"
         else None
     )
@@ -123,7 +123,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
         t0 = time.perf_counter()
         out, rows, entries = mask_targets(x, texts, grams, rx, config.target_mask_weight)
         log(
-            f"target mask ({config.target_mask}, groups only: {config.target_mask_groups},"
+            f"target mask ({config.target_mask}, sections {config.target_mask_sections},"
             f" weight {config.target_mask_weight}): {entries} entries in {rows} of"
             f" {len(texts)} rows ({time.perf_counter() - t0:.1f}s)"
         )
@@ -237,7 +237,7 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     if config.target_mask != "off":  # (absent when off: older manifests rebuild exactly)
         manifest["training"]["target_mask"] = {
             "heads": config.target_mask,
-            "groups_only": config.target_mask_groups,
+            "sections": config.target_mask_sections,
             "weight": config.target_mask_weight,
         }
     if not np.isfinite(weights).all():
