@@ -120,10 +120,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     )
     p.add_argument(
         "--target-mask",
-        choices=("off", "abuse", "both"),
+        choices=("off", "abuse", "both", "public"),
         default=None,
         help="mask the n-grams inside a lexicons/targets.txt match out of the rows the abuse"
-        " head (or both the main and abuse heads) is fitted on (default: TrainConfig's)",
+        " head (or both the main and abuse heads; or only the abuse head's public rows) is fitted"
+        " on (default: TrainConfig's)",
     )
     p.add_argument(
         "--target-mask-weight",

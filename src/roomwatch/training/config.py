@@ -11,7 +11,7 @@ from roomwatch.core.features import FeatureSpec
 __all__ = ["TARGET_MASKS", "Log", "TrainConfig"]
 
 #: The values of :attr:`TrainConfig.target_mask`.
-TARGET_MASKS = ("off", "abuse", "both")
+TARGET_MASKS = ("off", "abuse", "both", "public")
 
 #: Where training reports progress, one line at a time.
 Log = Callable[[str], None]
@@ -64,7 +64,9 @@ class TrainConfig:
     # on, the n-gram entries inside a lexicons/targets.txt match of the row are
     # multiplied by target_mask_weight (0: removed), so that the head learns what
     # is said, not whom it names. "off", "abuse" (the abuse head's rows) or
-    # "both" (the main head's rows too); target_mask_sections: which lines of
+    # "both" (the main head's rows too), "public" (the abuse head's public rows,
+    # COLD and SWSR, only: the corpus rows keep their target words, the chatter
+    # that names people being evidence against abuse); target_mask_sections: which lines of
     # targets.txt ("all", "groups": gender, X人, race, regions, not pronouns or
     # room words; "named": the groups without X人; targetmask.SECTIONS).
     target_mask: str = "off"

@@ -178,11 +178,13 @@ def fit_heads(
     ``masked`` (the corpus and abuse_public rows of ``data.x`` with the target
     n-grams masked, :mod:`roomwatch.training.targetmask`) replaces those rows in
     the abuse head's fit, and in the main head's if ``config.target_mask`` is
-    "both"."""
+    "both"; with "public" only the public abuse rows (COLD, SWSR) are masked."""
     n_c, n_a = len(data.corpus), len(data.abuse_public)
     x = data.x
     x_main = x[:n_c] if masked is None or config.target_mask != "both" else masked[:n_c]
     x_abuse = x[: n_c + n_a] if masked is None else masked[: n_c + n_a]
+    if masked is not None and config.target_mask == "public":  # the corpus rows keep theirs
+        x_abuse = sp.vstack([x[:n_c], masked[n_c : n_c + n_a]]).tocsr()
     weights = np.zeros((n_features + 1, _N_COLS), dtype=np.float64)
     n = len(LABELS)
 
