@@ -11,7 +11,7 @@ import pytest
 from roomwatch.core.classify import LABELS, load_artifacts
 from roomwatch.core.features import FeatureSpec, Featurizer
 from roomwatch.training.config import TrainConfig
-from roomwatch.training.targetmask import gram_texts, mask_targets, target_regex
+from roomwatch.training.targetmask import gram_texts, mask_targets, target_only, target_regex
 from roomwatch.training.train import train
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,3 +93,36 @@ def test_masked_target_words_get_no_abuse_weight(tmp_path: Path, mask: str) -> N
         assert weight == 0.0
         assert manifest["training"]["target_mask"]["heads"] == "abuse"
         assert np.isfinite(_abuse_weight(out, "骗子"))
+
+
+def test_target_only_rows_hold_just_the_matches() -> None:
+    rx = target_regex(LEXICONS / "targets.txt", "named")
+    assert rx is not None
+    assert target_only(["河南的女的都这样", "今天天气真好", "黑 人"], rx) == ["河南 女的", "黑人"]
+
+
+def test_target_negatives_push_a_named_group_away_from_abuse(tmp_path: Path) -> None:
+    cold = tmp_path / "COLD"
+    cold.mkdir()
+    lines = ["id,split,topic,label,TEXT"]
+    for i in range(40):  # written for this test: offensive about a region, safe about weather
+        lines.append(f"{2 * i},train,region,1,河南人都是骗子{i}")
+        lines.append(f"{2 * i + 1},train,region,0,今天天气真好{i}")
+    (cold / "train.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    weights = {}
+    for negatives in (0.0, 5.0):
+        out = tmp_path / f"neg{negatives}"
+        config = TrainConfig(
+            lexicons=LEXICONS,
+            out=out,
+            corpus=(TINY,),
+            cold=cold,
+            min_df=1,
+            target_negatives=negatives,
+            target_mask_sections="named",
+            version="neg",
+        )
+        manifest = train(config, log=lambda _: None)
+        weights[negatives] = _abuse_weight(out, "河南")
+    assert manifest["training"]["target_mask"]["negatives"] == 5.0
+    assert weights[5.0] < weights[0.0]

@@ -72,6 +72,11 @@ class TrainConfig:
     target_mask: str = "off"
     target_mask_weight: float = 0.0
     target_mask_sections: str = "all"
+    # Target-only negatives: for each public abuse row (COLD, SWSR) with target
+    # matches (of target_mask_sections), a row holding only those matches joins
+    # the abuse head's fit as not abuse with this weight (0: none), teaching that
+    # naming a group or person alone is not abuse.
+    target_negatives: float = 0.0
     max_iter: int = 300
     refit_with_dev: bool = True
     version: str = ""

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from roomwatch.core.cuelist import _SEPARATORS, CueList
 from roomwatch.core.features import Featurizer
 
-__all__ = ["SECTIONS", "gram_texts", "mask_targets", "target_regex"]
+__all__ = ["SECTIONS", "gram_texts", "mask_targets", "target_only", "target_regex"]
 
 # Which sections of targets.txt (by the first words of their comment line) a
 # mask uses: "all"; "groups", the ones that name a group of people (gender,
@@ -102,3 +102,13 @@ def mask_targets(
     if weight == 0.0:
         out.eliminate_zeros()
     return out, rows, entries
+
+
+def target_only(texts: Sequence[str], rx: re.Pattern[str]) -> list[str]:
+    """For each text with target matches, the matches alone (joined by spaces)."""
+    out = []
+    for text in texts:
+        spans = [m.group(0) for m in rx.finditer(_SEPARATORS.sub("", text)) if m.group(0)]
+        if spans:
+            out.append(" ".join(spans))
+    return out
