@@ -209,16 +209,6 @@ def test_what_size_is_a_size_ask(analyzer: Analyzer, text: str) -> None:
     assert any(r.startswith("ask:") for r in reasons), reasons
 
 
-@pytest.mark.parametrize("text", ["有没有小份的", "有没有黑色的", "有没有礼盒装的"])
-def test_a_variant_of_the_goods_is_an_ask_not_a_roll_call(analyzer: Analyzer, text: str) -> None:
-    # 有没有…的 is a roll-call ("有没有喜欢这首歌的", which stays chatter) unless
-    # what follows is a size, portion, pack, colour, flavour or style.
-    label, reasons = _verdict(analyzer, text)
-    assert label == "question", reasons
-    assert "ask:" + text in reasons, reasons
-    assert _verdict(analyzer, "有没有喜欢这首歌的")[0] == "chatter"
-
-
 @pytest.mark.parametrize("text", ["发疯吗", "发财了吗", "去新疆吗"])
 def test_other_fa_and_place_remarks_are_no_shipping_asks(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
