@@ -200,7 +200,19 @@ def test_an_ask_where_the_goods_can_go_is_a_question(
     assert anchor is None or anchor in reasons, reasons
 
 
-@pytest.mark.parametrize("text", ["发疯吗", "发财了吗", "去新疆吗"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "发疯吗",
+        "发财了吗",
+        "去新疆吗",
+        # (the adversarial review's: 出发, and asks echoed with their answer)
+        "出发到上海了吗",
+        "回楼上 发新疆吗 发的",
+        "别问发新疆吗了 公告写着呢",
+        "发美国吗 给特朗普寄点",
+    ],
+)
 def test_other_fa_and_place_remarks_are_no_shipping_asks(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
     assert label == "chatter", reasons
