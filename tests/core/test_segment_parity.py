@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segdict import WordTable, cache_path, read_table, write_table
-from roomwatch.core.segment import Segmenter, _build_table, _Dictionary
+from roomwatch.core.segment import _SPACES, Segmenter, _build_table, _Dictionary
 
 ROOT = Path(__file__).resolve().parents[2]
 LEXICONS = ROOT / "lexicons"
@@ -181,7 +181,7 @@ def test_stored_table_is_the_built_table(seg: Segmenter, tmp_path: Path) -> None
 # tokens of their own: NUL and SOH (the batch's own separators, which then
 # take the slow path), a lone surrogate, one beyond the BMP, one beyond ASCII.
 _ALPHABET = "哈呜上链接几号多少钱主播家人们包邮吗你好中国人民银行龘靐a1vx6 ！，。-" + (
-    "\t\u3000\xa0\x00\x01\ud800😀é"
+    "\t\u3000\xa0\x85\x1f\u2028\x00\x01\ud800😀é"
 )
 
 
@@ -196,6 +196,13 @@ def test_random_texts_cut_as_jieba_alone_and_batched(
     want = [_words(shorter, t) for t in texts]
     assert Segmenter(seg._dict).cut_batch(texts) == want
     assert [Segmenter(seg._dict).cut(t) for t in texts] == want
+
+
+def test_no_whitespace_lies_beyond_the_table() -> None:
+    # _SPACES holds every code point str.isspace calls whitespace up to U+3000;
+    # a later Unicode with whitespace beyond it would keep it as a token.
+    assert not any(chr(c).isspace() for c in range(0x3001, 0x110000))
+    assert set(_SPACES.tolist()) == {c for c in range(0x3001) if chr(c).isspace()}
 
 
 def test_separator_characters_in_a_batch_are_tokens(

@@ -21,9 +21,10 @@ block's end (the sums are the same float additions jieba does, in the same
 order; the last stretch of a very long block is walked in Python). The
 blocks are found, and the tokens handed back, in numpy too: the batch's
 characters are classed as block, whitespace or other at once, and the tokens
-come back as one string split in C (no Python loop over texts, blocks or
-words). This is about three times as fast as a Python loop over the word
-graph (``tests/core/test_segment_parity.py`` holds it to jieba's own tokens).
+come back as one string split in C (no Python loop over blocks or words,
+one over the texts to hand their tuples back). This is about three times as
+fast as a Python loop over the word graph
+(``tests/core/test_segment_parity.py`` holds it to jieba's own tokens).
 
 The table is built once (about a second: jieba's dictionary, the user
 dictionary, the hash table) and kept between processes in the temp folder,
@@ -61,9 +62,10 @@ _CACHE_LIMIT = 5_000
 #: end); positions further from the end, in very long blocks only, are
 #: walked in Python over the same candidate table.
 _VECTOR_STEPS = 48
-#: Characters of word blocks cut in one numpy pass (a big batch, as in
-#: training, goes in chunks: the candidate table holds 8 bytes per character
-#: and candidate word length).
+#: Characters of texts cut in one numpy pass (a big batch, as in training,
+#: goes in chunks of whole texts: the candidate table holds 8 bytes per
+#: character and candidate word length, so one very long text, never split,
+#: costs memory in proportion: about 200 MB a million characters).
 _CHUNK_CHARS = 50_000
 _ASCII_TABLE = np.zeros(128, dtype=bool)
 _ASCII_TABLE[[ord(ch) for ch in _ASCII_ALNUM]] = True
@@ -256,55 +258,30 @@ class Segmenter:
         new_block = np.ones(len(at), dtype=bool)
         new_block[1:] = (at[1:] != at[:-1] + 1) | (text_of[at[1:]] != text_of[at[:-1]])
         block_starts = np.flatnonzero(new_block)
-        first, last = self._cut_blocks(cps[at], np.diff(block_starts, append=len(at)))
+        word_start, word_end = self._cut_blocks(cps[at], np.diff(block_starts, append=len(at)))
         # Tokens: each word of a block, each other character but whitespace.
-        token_start = np.zeros(n + 1, dtype=bool)
-        token_start[at[first]] = True
+        token_start = np.zeros(n, dtype=bool)
+        token_start[at[word_start]] = True
         token_end = np.zeros(n + 1, dtype=bool)
-        token_end[at[last - 1] + 1] = True
-        single = np.flatnonzero(~in_block)
-        if len(single):
-            single = single[~np.isin(cps[single], _SPACES)]
-            token_start[single] = True
-            token_end[single + 1] = True
+        token_end[at[word_end - 1] + 1] = True
+        lone = np.flatnonzero(~in_block)
+        if len(lone):
+            lone = lone[~np.isin(cps[lone], _SPACES)]
+            token_start[lone] = True
+            token_end[lone + 1] = True
         kept = in_block.copy()
-        kept[single] = True
-        starts = np.flatnonzero(token_start[:n])
+        kept[lone] = True
+        starts = np.flatnonzero(token_start)
         ends = np.flatnonzero(token_end[1:]) + 1
-        if (cps[kept] < 2).any():
-            # A NUL or SOH in a text: the separators below would be ambiguous.
-            words = [joined[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-            counts = np.bincount(text_of[starts], minlength=n_texts).tolist()
-            out: list[tuple[str, ...]] = []
-            pos = 0
-            for count in counts:
-                out.append(tuple(words[pos : pos + count]))
-                pos += count
-            return out
-        # The tokens as one string, a NUL after each token and a SOH after each
-        # text, split in C (a slice per word in Python cost more than the route).
-        n_tokens = len(starts)
-        kept_at = np.flatnonzero(kept)
-        token_of = np.cumsum(token_start[kept_at]) - 1
-        size = len(kept_at) + n_tokens + n_texts
-        spaced = np.zeros(size, dtype=np.uint32)
-        rank = np.arange(len(kept_at), dtype=np.int64)
-        spaced[rank + token_of + text_of[kept_at]] = cps[kept_at]
-        # A token's NUL follows its last character; a text's SOH follows the
-        # NUL of its last token.
-        last_kept = np.searchsorted(kept_at, ends - 1)
-        token_text = text_of[starts]
-        spaced[last_kept + 1 + np.arange(n_tokens, dtype=np.int64) + token_text] = 0
-        kept_per_text = np.bincount(text_of[kept_at], minlength=n_texts)
-        tokens_per_text = np.bincount(token_text, minlength=n_texts)
-        text_end = np.cumsum(kept_per_text + tokens_per_text + 1) - 1
-        spaced[text_end] = 1
-        pieces = spaced[:-1].tobytes().decode("utf-32-le", "surrogatepass").split("\x01")
-        return [tuple(piece[:-1].split("\x00")) if piece else () for piece in pieces]
+        if (cps < 2).any():
+            # A NUL or SOH in a text: the separators of _packed would be ambiguous.
+            return _sliced(joined, starts, ends, text_of, n_texts)
+        return _packed(cps, kept, token_start, starts, ends, text_of, n_texts)
 
     def _cut_blocks(self, cps: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The words of word blocks laid end to end (``cps``, each block ``lengths``
-        long), as (start, end) positions in ``cps`` (see the module docstring)."""
+        long), as their start and (exclusive) end positions in ``cps`` (see the
+        module docstring)."""
         n_blocks = len(lengths)
         if not n_blocks:
             empty = np.zeros(0, dtype=np.int64)
@@ -430,3 +407,47 @@ class Segmenter:
         joins[1:] = single[1:] & single[:-1] & (block_of[first[1:]] == block_of[first[:-1]])
         first = first[~joins]
         return first, np.minimum(np.append(first[1:], n), end_of[first])
+
+
+def _sliced(
+    joined: str, starts: np.ndarray, ends: np.ndarray, text_of: np.ndarray, n_texts: int
+) -> list[tuple[str, ...]]:
+    """Each text's tokens (``starts``/``ends`` in ``joined``), a slice each."""
+    words = [joined[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    counts = np.bincount(text_of[starts], minlength=n_texts).tolist()
+    out: list[tuple[str, ...]] = []
+    pos = 0
+    for count in counts:
+        out.append(tuple(words[pos : pos + count]))
+        pos += count
+    return out
+
+
+def _packed(
+    cps: np.ndarray,
+    kept: np.ndarray,
+    token_start: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    text_of: np.ndarray,
+    n_texts: int,
+) -> list[tuple[str, ...]]:
+    """Each text's tokens, from one string holding the ``kept`` characters with a
+    NUL after each token and a SOH after each text, split in C (a slice per
+    word in Python cost more than the route). No text may hold NUL or SOH."""
+    n_tokens = len(starts)
+    kept_at = np.flatnonzero(kept)
+    token_of = np.cumsum(token_start[kept_at]) - 1
+    packed = np.zeros(len(kept_at) + n_tokens + n_texts, dtype=np.uint32)
+    rank = np.arange(len(kept_at), dtype=np.int64)
+    packed[rank + token_of + text_of[kept_at]] = cps[kept_at]
+    # A token's NUL follows its last character; a text's SOH follows the NUL
+    # of its last token.
+    last_kept = np.searchsorted(kept_at, ends - 1)
+    token_text = text_of[starts]
+    packed[last_kept + 1 + np.arange(n_tokens, dtype=np.int64) + token_text] = 0
+    kept_per_text = np.bincount(text_of[kept_at], minlength=n_texts)
+    tokens_per_text = np.bincount(token_text, minlength=n_texts)
+    packed[np.cumsum(kept_per_text + tokens_per_text + 1) - 1] = 1
+    pieces = packed[:-1].tobytes().decode("utf-32-le", "surrogatepass").split("\x01")
+    return [tuple(piece[:-1].split("\x00")) if piece else () for piece in pieces]
