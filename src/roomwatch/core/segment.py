@@ -77,6 +77,10 @@ _BLOCK_ASCII[[ord(ch) for ch in (*_ASCII_ALNUM, *"+#&._%-")]] = True
 #: What ``str.split()`` drops: every code point ``str.isspace`` holds (none is
 #: above U+3000).
 _SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+#: The same as a table by code point (0x3001 stands for every one beyond):
+#: ``np.isin`` would import ``numpy.ma`` into every start.
+_IS_SPACE = np.zeros(0x3002, dtype=bool)
+_IS_SPACE[_SPACES] = True
 
 
 class _Dictionary:
@@ -266,7 +270,7 @@ class Segmenter:
         token_end[at[word_end - 1] + 1] = True
         lone = np.flatnonzero(~in_block)
         if len(lone):
-            lone = lone[~np.isin(cps[lone], _SPACES)]
+            lone = lone[~_IS_SPACE[np.minimum(cps[lone], 0x3001)]]
             token_start[lone] = True
             token_end[lone + 1] = True
         kept = in_block.copy()
