@@ -18,7 +18,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
-from roomwatch.inline import InlinePipeline
+from roomwatch.inline import FLAT_OUT_BATCH, InlinePipeline
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sources.replay import ReplaySource
@@ -91,7 +91,9 @@ def test_analysis_processes_keep_the_pooled_consumer(analyzer: Analyzer) -> None
         pipeline.pool.close()
 
 
-async def _replay(analyzer: Analyzer, *, inline: bool) -> tuple[list[bytes], list[str]]:
+async def _replay(
+    analyzer: Analyzer, *, inline: bool, batch: int | None = None
+) -> tuple[list[bytes], list[str]]:
     lines: list[bytes] = []
     alerts: list[str] = []
 
@@ -110,6 +112,10 @@ async def _replay(analyzer: Analyzer, *, inline: bool) -> tuple[list[bytes], lis
         inline=inline,
     ).pipeline
     assert isinstance(pipeline, InlinePipeline) is inline
+    if batch is not None:
+        assert isinstance(pipeline, InlinePipeline)
+        pipeline.batch_limit = batch
+        assert pipeline.batch_limit == batch
     pipeline.start()
     try:
         await ReplaySource([SAMPLES / "scenario-alerts.jsonl.gz"], speed=0).run(pipeline)
@@ -126,6 +132,17 @@ async def test_a_replay_inline_is_the_replay_with_the_consumer_task(analyzer: An
     assert any("'type': 'open'" in a for a in inline_alerts)
     assert inline_lines == task_lines
     assert inline_alerts == task_alerts
+
+
+async def test_a_replay_inline_is_the_same_whatever_its_batch(analyzer: Analyzer) -> None:
+    """``replay --speed 0`` analyses batches of ``FLAT_OUT_BATCH``: the verdicts
+    and alerts are those of small batches and of the consumer task's."""
+    task = await _replay(analyzer, inline=False)
+    large = await _replay(analyzer, inline=True, batch=FLAT_OUT_BATCH)
+    small = await _replay(analyzer, inline=True, batch=37)
+    assert len(large[0]) > 2 * FLAT_OUT_BATCH  # (several large batches)
+    assert large == task
+    assert small == task
 
 
 def test_classify_answers_each_line_as_it_is_typed() -> None:

@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="read comment records, not plain text")
     p.add_argument("--room", default="stdin", help="room for plain-text input (default 'stdin')")
     p.add_argument("--config", "-c", help="TOML config file")
-    p.add_argument("--batch", type=int, default=1024, help="largest batch (default 1024)")
+    p.add_argument("--batch", type=int, default=2048, help="largest batch (default 2048)")
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=cmd_classify)
 

@@ -209,6 +209,7 @@ async def compare(settings: Settings, args: argparse.Namespace) -> int:
 
 async def replay(settings: Settings, args: argparse.Namespace) -> int:
     from roomwatch.compose import analyzer_for, build_pipeline
+    from roomwatch.inline import FLAT_OUT_BATCH, InlinePipeline
     from roomwatch.progress import Progress
     from roomwatch.sources.replay import ReplaySource
 
@@ -239,6 +240,8 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
         alert_listeners=[write_alert] if args.alerts else (),
         inline=not args.speed > 0,  # flat out: nothing else needs the event loop
     ).pipeline
+    if isinstance(pipeline, InlinePipeline):
+        pipeline.batch_limit = max(settings.pipeline.batch_max, FLAT_OUT_BATCH)
     pipeline.start()
     started = time.monotonic()
     # Quiet unless stderr is a terminal (and never mixed into --out -).
@@ -287,6 +290,7 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
     from roomwatch.compose import build_pipeline
     from roomwatch.core.result import Result, Skipped
     from roomwatch.core.verdict import json_lines, json_lines_utf8
+    from roomwatch.inline import InlinePipeline
 
     out = sys.stdout
     # Verdict lines go to stdout's buffer as UTF-8 bytes where that is the same.
@@ -325,6 +329,8 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
         flood=False,
         inline=True,
     ).pipeline
+    if isinstance(pipeline, InlinePipeline):
+        pipeline.batch_limit = max(1, args.batch)  # (a chunk read is one batch)
     pipeline.start()
     try:
         for chunk in _stdin_chunks(max(1, args.batch)):
