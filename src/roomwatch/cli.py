@@ -40,7 +40,11 @@ logger = logging.getLogger("roomwatch")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The first word not an option is the command (the top level has no
+    # option that takes a value); one of the four below needs no other parser.
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(others=command not in _OWN_COMMANDS)
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
@@ -65,7 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The commands :func:`build_parser` registers itself.
+_OWN_COMMANDS = frozenset({"serve", "demo", "replay", "classify"})
+
+
+def build_parser(*, others: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``others=False`` leaves out the commands that
+    live with their own code (import, report, train, ...): running ``classify``
+    or ``replay`` needs none of their parsers, whose modules cost ~0.01 s of a
+    start (``main`` decides)."""
     parser = argparse.ArgumentParser(
         prog="roomwatch",
         description="Real-time comment moderation and sentiment monitor for live-stream rooms.",
@@ -119,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=cmd_classify)
 
-    _optional_subcommands(sub)
+    if others:
+        _optional_subcommands(sub)
     return parser
 
 
@@ -289,7 +302,21 @@ def _print_urls(url: str, settings: Settings, *, demo: bool) -> None:
 # -- replay / classify (bodies in roomwatch.offline) ------------------------
 
 
+def _one_blas_thread() -> None:
+    """Have numpy's OpenBLAS start one thread, not one per core (unless the
+    environment says otherwise; only before numpy is imported).
+
+    Its extra threads cost ~0.05 CPU-s of each start of ``classify`` and
+    ``replay`` (they start and spin when numpy is imported) and help nothing
+    there: the analysis is sparse products and per-row work, too small to
+    split. The outputs are the same either way (``bench/README.md``, seventh
+    pass). ``train`` keeps them (scikit-learn's solvers use them).
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
+    _one_blas_thread()
     import asyncio
 
     from roomwatch import offline
@@ -313,6 +340,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
+    _one_blas_thread()
     import asyncio
     import gc
 
