@@ -215,3 +215,66 @@ async def test_a_failed_analysis_leaves_a_mark_per_record_and_goes_on(
 def test_live_input_never_runs_inline(analyzer: Analyzer) -> None:
     with pytest.raises(ValueError, match="consumer task"):
         build_pipeline(make_settings(), analyzer, guard=True, inline=True)
+
+
+@pytest.mark.parametrize("refuse", [False, True])
+async def test_offer_nowait_s_shortcut_is_offer(analyzer: Analyzer, refuse: bool) -> None:
+    """``InlinePipeline.offer_nowait`` skips the admission step when it is the
+    record itself: the same outcomes, results, taps and counts as the consumer
+    task's ``offer`` whether or not it applies (an unstamped ts, a refused room,
+    duplicates, flood)."""
+    import dataclasses
+    import math
+
+    from prometheus_client import generate_latest
+
+    from roomwatch.core.flood import FloodControl
+
+    from .test_pipeline import pipeline
+
+    def records() -> list[Comment]:
+        flood_user = [comment(10 + n, user="same") for n in range(3)]
+        unstamped = dataclasses.replace(comment(20), ts=math.nan)
+        gone = comment(30, room="room-gone")
+        return [comment(0), comment(0), comment(1), *flood_user, unstamped, gone, comment(2)]
+
+    async def run(inline: bool) -> tuple[list[str | None], list[str], list[str], bytes]:
+        out = Batches()
+        registry = CollectorRegistry()
+        p = pipeline(
+            analyzer,
+            out,
+            registry,
+            keep_skips=True,
+            flood=FloodControl(0.001, 1),
+            queue_max=100,
+            inline=inline,
+        )
+        if refuse:
+            p.refused_rooms = frozenset({"room-gone"})
+        tapped: list[str] = []
+        p.add_tap(lambda c: tapped.append(str(c.id)))
+        outcomes: list[str | None] = []
+        for c in records():
+            outcomes.append(p.offer_nowait(c, "test") if inline else await p.offer(c, "test"))
+        await p.drain()
+        await p.close()
+        kinds = [
+            r.reason if isinstance(r, Skipped) else f"{r.comment.id} {math.isfinite(r.comment.ts)}"
+            for r in out.results
+        ]
+        counts = b"\n".join(
+            line
+            for line in generate_latest(registry).splitlines()
+            if b"_total" in line and not line.startswith(b"#")
+        )
+        return outcomes, kinds, tapped, counts
+
+    inline = await run(True)
+    assert inline == await run(False)
+    outcomes, kinds, tapped, counts = inline
+    assert outcomes[:3] == ["accepted", "duplicate", "accepted"]
+    assert outcomes[-3:] == ["accepted", "rejected" if refuse else "accepted", "accepted"]
+    assert kinds[-3:] == ["c20 True", "room_removed" if refuse else "c30 True", "c2 True"]
+    assert "c20" in tapped and ("c30" in tapped) is not refuse
+    assert b"received" in counts

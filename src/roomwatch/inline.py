@@ -81,7 +81,23 @@ class InlinePipeline(Pipeline):
         return self._accept(comment, source, admitted, trusted)
 
     def offer_nowait(self, comment: Comment, source: str, *, trusted: bool = False) -> str:
-        """:meth:`offer` without the coroutine (never None: nothing waits here)."""
+        """:meth:`offer` without the coroutine (never None: nothing waits here).
+
+        Every record of ``classify`` and ``replay --speed 0`` comes this way:
+        with no guard (offline input), no refused room and a stamped ts, the
+        admission is the record itself, so it goes straight to
+        :meth:`~roomwatch.pipeline.Pipeline._keep` (1.1 -> 0.6 µs a record).
+        """
+        if self.guard is None and not self.refused_rooms and not self._closing:
+            ts = comment.ts
+            if ts == ts:  # (not NaN: guarded() would stamp it)
+                outcome, item = self._keep(comment, source, trusted)
+                if item is not None:
+                    batch = self._open
+                    batch.append(item)
+                    if len(batch) >= self._limit:
+                        self.cut()
+                return outcome
         return self._accept(comment, source, False, trusted)
 
     def _accept(self, comment: Comment, source: str, admitted: bool, trusted: bool) -> str:

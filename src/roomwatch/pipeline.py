@@ -7,11 +7,10 @@ fill, and runs :class:`~roomwatch.core.analyze.Analyzer` in a worker thread so
 the event loop keeps serving WebSocket clients meanwhile. Results reach the
 outputs in input order.
 
-Outputs are plain callables ``output(results)`` that must not block: the hub
-buffers per client, writers buffer in memory. Each result is a
-:class:`~roomwatch.core.verdict.Verdict` or, when ``keep_skips`` is set, a
-:class:`Skipped` marker standing where a rejected or duplicate record was,
-so ``replay --out`` can write exactly one line per input.
+Outputs are plain callables ``output(results)`` that must not block (the hub
+buffers per client, writers in memory). Each result is a :class:`Verdict` or,
+with ``keep_skips``, a :class:`Skipped` marker where a rejected or duplicate
+record was, so ``replay --out`` writes exactly one line per input.
 """
 
 from __future__ import annotations
@@ -229,9 +228,8 @@ class Pipeline:
         """:meth:`offer` when the buffer has room (what it returns), else None
         and nothing done (the caller awaits :meth:`offer`).
 
-        An offer that finds room never waits, so the two are the same; a
-        source feeding records flat out (a replay) saves the coroutines.
-        """
+        An offer that finds room never waits, so the two are the same; a source
+        feeding records flat out (a replay) saves the coroutines."""
         if self._queue.full():
             return None
         outcome, item = self._take(comment, source, False, trusted)
@@ -242,8 +240,7 @@ class Pipeline:
     def _take(
         self, comment: Comment, source: str, admitted: bool, trusted: bool
     ) -> tuple[str, Any]:
-        """What :meth:`offer` does but the waiting: its outcome, and the item
-        for the queue (None: nothing to queue)."""
+        """:meth:`offer` but the waiting: its outcome, and the item to queue (or None)."""
         if self._closing:
             raise RuntimeError("the pipeline is closed")
         if not admitted and self.refused_rooms and comment.room in self.refused_rooms:
@@ -251,7 +248,10 @@ class Pipeline:
         checked = guarded(self.guard, comment, source, admitted=admitted, trusted=trusted)
         if isinstance(checked, RecordError):
             return "rejected", self._rejected(checked, source)
-        comment = checked
+        return self._keep(checked, source, trusted)
+
+    def _keep(self, comment: Comment, source: str, trusted: bool) -> tuple[str, Any]:
+        """:meth:`_take` for an admitted record (counts, taps, duplicates, flood)."""
         accepted = self._accepted
         accepted[source] = accepted.get(source, 0) + 1
         # Taps (the recorder) see every accepted record, shed ones too, so
