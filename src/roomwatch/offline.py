@@ -54,16 +54,21 @@ class _VerdictWriter:
         else:
             encoded = iter(json_lines(verdicts))
         lines: list[Any] = []
-        for r in results:
-            if isinstance(r, Skipped):
-                self.skipped[r.reason] += 1
-                if fh is not None:
-                    line = json.dumps(r.to_dict(), ensure_ascii=False)
-                    lines.append(line.encode("utf-8", errors) if raw is not None else line)
-            else:
-                self.labels[r.label] += 1
-                if fh is not None:
-                    lines.append(next(encoded))
+        if len(verdicts) == len(results):
+            # No skip in the batch (as usual): the labels at once, the lines as they are.
+            self.labels.update([v.label for v in verdicts])
+            lines.extend(encoded)
+        else:
+            for r in results:
+                if isinstance(r, Skipped):
+                    self.skipped[r.reason] += 1
+                    if fh is not None:
+                        line = json.dumps(r.to_dict(), ensure_ascii=False)
+                        lines.append(line.encode("utf-8", errors) if raw is not None else line)
+                else:
+                    self.labels[r.label] += 1
+                    if fh is not None:
+                        lines.append(next(encoded))
         if not lines or fh is None:
             return
         if raw is not None:
@@ -307,15 +312,18 @@ async def classify(settings: Settings, analyzer: Any, args: argparse.Namespace) 
         encoded: Iterator[str | bytes] = iter(
             json_lines(verdicts) if raw_out is None else json_lines_utf8(verdicts, out_errors)
         )
-        for r in results:
-            if isinstance(r, Skipped):
-                # A rejected line says which; a failed batch's marks carry no number.
-                skip: dict[str, Any] = {"line": int(r.where)} if r.where else {}
-                skip |= {"skipped": r.reason, "error": r.error}
-                line = json.dumps(skip, ensure_ascii=False)
-                lines.append(line if raw_out is None else line.encode("utf-8", out_errors))
-            else:
-                lines.append(next(encoded))
+        if len(verdicts) == len(results):
+            lines.extend(encoded)  # (no skip in the batch, as usual: the lines as they are)
+        else:
+            for r in results:
+                if isinstance(r, Skipped):
+                    # A rejected line says which; a failed batch's marks carry no number.
+                    skip: dict[str, Any] = {"line": int(r.where)} if r.where else {}
+                    skip |= {"skipped": r.reason, "error": r.error}
+                    line = json.dumps(skip, ensure_ascii=False)
+                    lines.append(line if raw_out is None else line.encode("utf-8", out_errors))
+                else:
+                    lines.append(next(encoded))
         answered += len(results)
         if answered >= wanted:
             caught_up.set()
