@@ -185,3 +185,32 @@ def test_classify_starts_numpy_with_one_blas_thread() -> None:
     assert _classify_threads(env) == ("1", "1")
     # What the environment says is kept.
     assert _classify_threads({**env, "OPENBLAS_NUM_THREADS": "2"})[0] == "2"
+
+
+def test_classify_collects_the_young_generation_less_often() -> None:
+    out = _fresh_python(
+        "import gc, sys\n"
+        "from roomwatch.cli import main\n"
+        "sys.stdin = open('/dev/null')\n"
+        "main(['classify'])\n"
+        "from roomwatch.heap import FULL_AFTER\n"
+        "from roomwatch.offline import FLAT_OUT_YOUNG\n"
+        "assert gc.isenabled()\n"
+        "assert gc.get_threshold() == (FLAT_OUT_YOUNG, 10, FULL_AFTER), gc.get_threshold()\n"
+        "print('ok')\n"
+    )
+    assert out.strip() == "ok"
+
+
+def test_a_flat_out_replay_collects_the_young_generation_less_often() -> None:
+    for speed, young in (("0", "FLAT_OUT_YOUNG"), ("1000", "YOUNG_THRESHOLD")):
+        out = _fresh_python(
+            "import gc, os\n"
+            "from roomwatch.cli import main\n"
+            f"main(['replay', '--speed', '{speed}', 'samples/mini.jsonl', '--out', os.devnull])\n"
+            "from roomwatch.heap import YOUNG_THRESHOLD\n"
+            "from roomwatch.offline import FLAT_OUT_YOUNG\n"
+            f"assert gc.get_threshold()[0] == {young}, gc.get_threshold()\n"
+            "print('ok')\n"
+        )
+        assert out.strip().endswith("ok")

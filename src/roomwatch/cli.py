@@ -361,6 +361,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         # The loaded model is frozen out of the collector's way (as for replay and
         # serve): about 5% of the CPU of a large classify run went to full collections.
         settle_heap(collect=False)
+        offline.flat_out_heap()
     finally:
         gc.enable()  # (settle_heap did, unless the start failed)
     return asyncio.run(offline.classify(settings, analyzer, args))
