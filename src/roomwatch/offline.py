@@ -277,7 +277,9 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
         from roomwatch.report.cli import count_records  # only to size the bar
 
         bar.set_total(await asyncio.to_thread(count_records, list(args.files)))
-    source = ReplaySource(list(args.files), speed=args.speed, room=args.room, on_record=bar.update)
+    # (A bar that draws nothing needs no call per record.)
+    on_record = bar.update if bar.enabled else None
+    source = ReplaySource(list(args.files), speed=args.speed, room=args.room, on_record=on_record)
     try:
         with bar:
             stats = await source.run(pipeline)
