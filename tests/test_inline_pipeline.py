@@ -278,3 +278,34 @@ async def test_offer_nowait_s_shortcut_is_offer(analyzer: Analyzer, refuse: bool
     assert kinds[-3:] == ["c20 True", "room_removed" if refuse else "c30 True", "c2 True"]
     assert "c20" in tapped and ("c30" in tapped) is not refuse
     assert b"received" in counts
+
+
+@pytest.mark.parametrize("inline", [False, True])
+async def test_verdicts_are_counted_by_label_and_timed_per_record(
+    analyzer: Analyzer, inline: bool
+) -> None:
+    """A batch without skips is counted at once (``Pipeline._finish``): the same
+    label counts and one end-to-end observation per verdict as with skips."""
+    from collections import Counter
+
+    from .test_pipeline import pipeline
+
+    out = Batches()
+    registry = CollectorRegistry()
+    p = pipeline(analyzer, out, registry, batch_max=4, keep_skips=True, inline=inline)
+    texts = ["你好", "几号链接多少钱", "主播好美", "傻逼", "哈哈哈", "什么时候发货", "666"]
+    for n, text in enumerate(texts * 3):
+        c = Comment("room-a", text, 1_800_000_000.0 + n, id=f"m{n}")
+        assert await p.offer(c, "test") == "accepted"
+        if n == 9:
+            await p.offer(c, "test")  # a duplicate: one batch with a skip
+    await p.drain()
+    await p.close()
+    verdicts = [r for r in out.results if isinstance(r, Verdict)]
+    assert len(verdicts) == 21 and any(isinstance(r, Skipped) for r in out.results)
+    want = Counter(v.label for v in verdicts)
+    assert len(want) > 1
+    for label, n in want.items():
+        got = registry.get_sample_value("roomwatch_classify_comments_total", {"label": label})
+        assert got == n, label
+    assert registry.get_sample_value("roomwatch_pipeline_latency_seconds_count") == 21
