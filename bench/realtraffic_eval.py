@@ -41,10 +41,13 @@ after its rule changes, without looking at a verdict) likewise, and
 800 rows drawn and labelled in stop 16 before any of its rules was evaluated
 on them), ``--split final5`` (``random-final5``, ``asks-final5``,
 ``enriched-final5``; 800 rows drawn and labelled in stop 16 without looking at
-a verdict, evaluated once at its end on what it shipped), and ``--split
+a verdict, evaluated once at its end on what it shipped), ``--split
 final6`` (``random-final6``, ``asks-final6``, ``enriched-final6``; 1,000 rows
 drawn and labelled in stop 17 without looking at a verdict, for the next
-change, not yet evaluated).
+change, not yet evaluated), and ``--split final7`` (``random-final7``,
+``asks-final7``, ``enriched-final7``; 1,000 rows drawn and labelled in stop 18
+without looking at a verdict, for the lead's end-of-stop evaluation, not yet
+evaluated).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
@@ -92,6 +95,8 @@ FINAL4 = ("random-final4", "asks-final4", "enriched-final4")
 FINAL5 = ("random-final5", "asks-final5", "enriched-final5")
 # Sixth held-out part (stop 17, for the next change): labelled without a verdict.
 FINAL6 = ("random-final6", "asks-final6", "enriched-final6")
+# Seventh held-out part (stop 18, for its end): labelled without a verdict.
+FINAL7 = ("random-final7", "asks-final7", "enriched-final7")
 REVIEW = ("abuse", "spam")
 
 
@@ -233,7 +238,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     ap.add_argument(
         "--split",
-        choices=("dev", "tune", "final", "final2", "final3", "final4", "final5", "final6"),
+        choices=(
+            "dev",
+            "tune",
+            "final",
+            "final2",
+            "final3",
+            "final4",
+            "final5",
+            "final6",
+            "final7",
+        ),
         default="dev",
     )
     ap.add_argument("--i-know-this-is-final", action="store_true")
@@ -261,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
 
     if (
-        args.split in ("final", "final2", "final3", "final4", "final5", "final6")
+        args.split in ("final", "final2", "final3", "final4", "final5", "final6", "final7")
         and not args.i_know_this_is_final
     ):
         raise SystemExit(
@@ -275,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "final4": FINAL4,
         "final5": FINAL5,
         "final6": FINAL6,
+        "final7": FINAL7,
         "tune": TUNE,
     }.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]

@@ -46,6 +46,12 @@ header excluded):
   as many ask rows as before, because the question figures of the earlier
   parts rested on about 20 questions. Labelled without looking at a verdict
   and not evaluated when drawn.
+* ``random-final7`` (400), ``asks-final7`` (400) and ``enriched-final7``
+  (200): a seventh held-out part (stop 18, for the lead's end-of-stop
+  evaluation), drawn like the sixth with ``SEED7`` from the rows in no stratum
+  above (uniform, then among the rest matching ``ASKS``, then among the rest
+  matching ``ENRICH``). Labelled without looking at a verdict and not
+  evaluated when drawn.
 """
 
 from __future__ import annotations
@@ -74,6 +80,10 @@ N_FINAL5, N_ASKS_FINAL5, N_ENRICHED_FINAL5 = 400, 200, 200
 # because a question figure on ~20 questions moves by 5 points per comment.
 SEED6 = 20261218
 N_FINAL6, N_ASKS_FINAL6, N_ENRICHED_FINAL6 = 400, 400, 200
+# A seventh held-out part (stop 18), from rows in no stratum above; drawn like
+# the sixth, because final6 had its one look at the end of stop 17.
+SEED7 = 20261221
+N_FINAL7, N_ASKS_FINAL7, N_ENRICHED_FINAL7 = 400, 400, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -130,6 +140,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     picked6 = take(SEED6, N_FINAL6)
     asks6 = take(SEED6 + 1, N_ASKS_FINAL6, ASKS)
     enriched6 = take(SEED6 + 2, N_ENRICHED_FINAL6, ENRICH)
+    picked7 = take(SEED7, N_FINAL7)
+    asks7 = take(SEED7 + 1, N_ASKS_FINAL7, ASKS)
+    enriched7 = take(SEED7 + 2, N_ENRICHED_FINAL7, ENRICH)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
@@ -148,6 +161,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         "random-final6": picked6,
         "asks-final6": asks6,
         "enriched-final6": enriched6,
+        "random-final7": picked7,
+        "asks-final7": asks7,
+        "enriched-final7": enriched7,
     }
 
 

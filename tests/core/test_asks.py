@@ -179,6 +179,45 @@ def test_an_anchored_yes_no_question_stays_a_question(
     assert anchor in reasons, reasons
 
 
+@pytest.mark.parametrize(
+    ("text", "anchor"),
+    [
+        ("发新疆吗", "to:发新疆"),
+        ("寄新疆吗", "to:寄新疆"),
+        ("发西藏吗", "to:发西藏"),
+        ("邮海南吗？", "to:邮海南"),
+        ("能寄国外吗", None),
+    ],
+)
+def test_an_ask_where_the_goods_can_go_is_a_question(
+    analyzer: Analyzer, text: str, anchor: str | None
+) -> None:
+    # The 发新疆吗 (one item with 新疆能发货吗 and 新疆发货吗 in the host's
+    # queue) was a bare yes/no remark to the classifier, so it never reached
+    # the queue: 发/寄/邮 and a destination anchor it.
+    label, reasons = _verdict(analyzer, text)
+    assert label == "question", reasons
+    assert anchor is None or anchor in reasons, reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "发疯吗",
+        "发财了吗",
+        "去新疆吗",
+        # (the adversarial review's: 出发, and asks echoed with their answer)
+        "出发到上海了吗",
+        "回楼上 发新疆吗 发的",
+        "别问发新疆吗了 公告写着呢",
+        "发美国吗 给特朗普寄点",
+    ],
+)
+def test_other_fa_and_place_remarks_are_no_shipping_asks(analyzer: Analyzer, text: str) -> None:
+    label, reasons = _verdict(analyzer, text)
+    assert label == "chatter", reasons
+
+
 @pytest.mark.parametrize("text", ["这是主播的猫吗？", "这把枪是新出的吗", "包不包邮", "甜不甜",
                                   "有没有大码", "是哪一集", "能不能出个教程"])  # fmt: skip
 def test_the_guides_question_forms_are_asks(analyzer: Analyzer, text: str) -> None:

@@ -150,7 +150,6 @@ def test_cached_equals_uncached(seg: Segmenter, texts: list[str]) -> None:
     warm.cut_batch(texts)
     for text in texts:
         cold._cache.clear()
-        cold._blocks.clear()
         assert cold.cut(text) == warm.cut(text) == warm.cut(text)
 
 
@@ -177,8 +176,13 @@ def test_stored_table_is_the_built_table(seg: Segmenter, tmp_path: Path) -> None
 
 
 # Characters that make words, prefixes, unknown characters, joined ASCII runs
-# and separators, for random texts up to and past the 48-character numpy span.
-_ALPHABET = "哈呜上链接几号多少钱主播家人们包邮吗你好中国人民银行龘靐a1vx6 ！，。-"
+# and separators, for random texts up to and past the 48-character numpy span;
+# whitespace of several kinds (dropped), and characters that must come out as
+# tokens of their own: NUL and SOH (the batch's own separators, which then
+# take the slow path), a lone surrogate, one beyond the BMP, one beyond ASCII.
+_ALPHABET = "哈呜上链接几号多少钱主播家人们包邮吗你好中国人民银行龘靐a1vx6 ！，。-" + (
+    "\t\u3000\xa0\x00\x01\ud800😀é"
+)
 
 
 @settings(
@@ -192,6 +196,19 @@ def test_random_texts_cut_as_jieba_alone_and_batched(
     want = [_words(shorter, t) for t in texts]
     assert Segmenter(seg._dict).cut_batch(texts) == want
     assert [Segmenter(seg._dict).cut(t) for t in texts] == want
+
+
+def test_separator_characters_in_a_batch_are_tokens(
+    seg: Segmenter, references: tuple[Any, Any]
+) -> None:
+    # NUL and SOH separate the batch's tokens and texts when it is split in
+    # C; a batch holding either is cut another way, with the same tokens.
+    _plain, shorter = references
+    texts = ["主播\x00多少钱", "\x01", "", " ", "几号链接\x01包邮吗", "家人们 好"]
+    want = [_words(shorter, t) for t in texts]
+    assert want[0] == ("主播", "\x00", "多少钱") and want[1] == ("\x01",)
+    assert Segmenter(seg._dict).cut_batch(texts) == want
+    assert Segmenter(seg._dict).cut_batch(texts[2:4] + texts[-1:]) == [(), (), want[-1]]
 
 
 def test_a_batch_cut_in_chunks_cuts_as_small_batches(

@@ -18,9 +18,12 @@ its 64-bit code in the dictionary's hash table (:class:`~roomwatch.core.segdict.
 one pass per word length, for the runs still a prefix of some word), and the
 best route is found for all blocks together, one step per distance from a
 block's end (the sums are the same float additions jieba does, in the same
-order; the last stretch of a very long block is walked in Python). This is
-about twice as fast as a Python loop over the word graph
-(``tests/core/test_segment_parity.py`` holds it to jieba's own tokens).
+order; the last stretch of a very long block is walked in Python). The
+blocks are found, and the tokens handed back, in numpy too: the batch's
+characters are classed as block, whitespace or other at once, and the tokens
+come back as one string split in C (no Python loop over texts, blocks or
+words). This is about three times as fast as a Python loop over the word
+graph (``tests/core/test_segment_parity.py`` holds it to jieba's own tokens).
 
 The table is built once (about a second: jieba's dictionary, the user
 dictionary, the hash table) and kept between processes in the temp folder,
@@ -35,7 +38,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,8 +50,6 @@ from roomwatch.core.segdict import Table, WordTable, cache_path, read_table, wri
 
 __all__ = ["Segmenter", "load_tokenizer"]
 
-_BLOCK_RE = re.compile(r"([\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]+)")
-_WHOLE_BLOCK = _BLOCK_RE.fullmatch
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 #: Whole texts whose cut is kept. The analyser's memo of repeated texts sits in
 #: front (roomwatch.core.analyze), so few repeats reach the segmenter: on
@@ -57,7 +57,6 @@ _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 #: which held up to 28 MB. A few thousand keep the repeats of callers
 #: without a memo (training, one-off cuts).
 _CACHE_LIMIT = 5_000
-_BLOCK_CACHE_LIMIT = 20_000
 #: Route steps done in numpy for all blocks at once (distance from a block's
 #: end); positions further from the end, in very long blocks only, are
 #: walked in Python over the same candidate table.
@@ -68,6 +67,14 @@ _VECTOR_STEPS = 48
 _CHUNK_CHARS = 50_000
 _ASCII_TABLE = np.zeros(128, dtype=bool)
 _ASCII_TABLE[[ord(ch) for ch in _ASCII_ALNUM]] = True
+#: Word blocks are runs of CJK ideographs U+4E00–U+9FD5 (jieba's block range)
+#: and of these ASCII characters, by code point (128 stands for every code
+#: point beyond ASCII).
+_BLOCK_ASCII = np.zeros(129, dtype=bool)
+_BLOCK_ASCII[[ord(ch) for ch in (*_ASCII_ALNUM, *"+#&._%-")]] = True
+#: What ``str.split()`` drops: every code point ``str.isspace`` holds (none is
+#: above U+3000).
+_SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
 
 
 class _Dictionary:
@@ -180,14 +187,11 @@ def _read_userdict(path: Path) -> list[tuple[str, int | None, str | None]]:
 class Segmenter:
     """Cuts text into words; see the module docstring."""
 
-    __slots__ = ("_blocks", "_cache", "_dict")
+    __slots__ = ("_cache", "_dict")
 
     def __init__(self, dictionary: _Dictionary) -> None:
         self._dict = dictionary
         self._cache: dict[str, tuple[str, ...]] = {}
-        # Word runs recur across different comments (主播, 多少钱, 666): their cuts
-        # are cached too, so a new comment made of known runs costs no route.
-        self._blocks: dict[str, list[str]] = {}
 
     @classmethod
     def from_dir(cls, lexicons: Path, *, cache_dir: Path | None = None) -> Segmenter:
@@ -213,82 +217,102 @@ class Segmenter:
     def cut_batch(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         """:meth:`cut` for each text, the word blocks of all of them cut at once."""
         cache = self._cache
-        blocks = self._blocks
         found = [cache.get(text) for text in texts]
-        # Each new text as its pieces: a word block's words (known already) or
-        # the block (to cut), or the characters between blocks; the blocks to cut.
-        plans: dict[str, list[list[str] | str] | None] = {}
-        wanted: dict[str, None] = {}
-        for text, got in zip(texts, found, strict=True):
-            if got is not None or text in plans:
-                continue
-            if _WHOLE_BLOCK(text) is not None:
-                # One block, no separator (six in ten real comments).
-                plans[text] = None
-                wanted[text] = None
-                continue
-            pieces: list[list[str] | str] = []
-            for i, piece in enumerate(_BLOCK_RE.split(text)):
-                if not piece:
-                    continue
-                if not i % 2:
-                    pieces.append(list("".join(piece.split())))  # a token a character
-                    continue
-                words = blocks.get(piece)
-                if words is None:
-                    wanted[piece] = None
-                    pieces.append(piece)
-                else:
-                    pieces.append(words)
-            plans[text] = pieces
-        if not plans:
+        todo = list(dict.fromkeys(t for t, got in zip(texts, found, strict=True) if got is None))
+        if not todo:
             return found  # type: ignore[return-value]  # (every text was cached)
-        cut: dict[str, list[str]] = {}
+        done: dict[str, tuple[str, ...]] = {}
         chunk: list[str] = []
         chars = 0
-        for block in wanted:  # (in chunks: the candidate table grows with the characters)
-            chunk.append(block)
-            chars += len(block)
+        for text in todo:  # (in chunks: the candidate table grows with the characters)
+            chunk.append(text)
+            chars += len(text)
             if chars >= _CHUNK_CHARS:
-                cut.update(zip(chunk, self._cut_blocks(chunk), strict=True))
+                done.update(zip(chunk, self._cut_texts(chunk), strict=True))
                 chunk, chars = [], 0
-        cut.update(zip(chunk, self._cut_blocks(chunk), strict=True))
-        done: dict[str, tuple[str, ...]] = {}
-        for text, plan in plans.items():
-            if plan is None:
-                result = tuple(cut[text])
-            else:
-                out: list[str] = []
-                for piece in plan:
-                    if isinstance(piece, str):
-                        words = cut[piece]
-                        if len(blocks) >= _BLOCK_CACHE_LIMIT:
-                            blocks.clear()
-                        blocks[piece] = words
-                        out.extend(words)
-                    else:
-                        out.extend(piece)
-                result = tuple(out)
-            done[text] = result
+        if chunk:
+            done.update(zip(chunk, self._cut_texts(chunk), strict=True))
+        for text, words in done.items():
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
-            cache[text] = result
+            cache[text] = words
         return [
             got if got is not None else done[text] for text, got in zip(texts, found, strict=True)
         ]
 
-    def _cut_blocks(self, blocks: Sequence[str]) -> list[list[str]]:
-        """The words of each word block (see the module docstring)."""
-        if not blocks:
-            return []
+    def _cut_texts(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
+        """The words of each text: its word blocks cut along the best route, every
+        other character but whitespace a token of its own."""
+        joined = "".join(texts)
+        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        n = len(cps)
+        n_texts = len(texts)
+        lengths = np.fromiter(map(len, texts), np.int64, n_texts)
+        text_of = np.repeat(np.arange(n_texts, dtype=np.int64), lengths)
+        in_block = ((cps >= 0x4E00) & (cps <= 0x9FD5)) | _BLOCK_ASCII[np.minimum(cps, 128)]
+        at = np.flatnonzero(in_block)  # where each block character sits in the texts
+        # Blocks: runs of block characters, neither broken by another character
+        # nor running from one text into the next.
+        new_block = np.ones(len(at), dtype=bool)
+        new_block[1:] = (at[1:] != at[:-1] + 1) | (text_of[at[1:]] != text_of[at[:-1]])
+        block_starts = np.flatnonzero(new_block)
+        first, last = self._cut_blocks(cps[at], np.diff(block_starts, append=len(at)))
+        # Tokens: each word of a block, each other character but whitespace.
+        token_start = np.zeros(n + 1, dtype=bool)
+        token_start[at[first]] = True
+        token_end = np.zeros(n + 1, dtype=bool)
+        token_end[at[last - 1] + 1] = True
+        single = np.flatnonzero(~in_block)
+        if len(single):
+            single = single[~np.isin(cps[single], _SPACES)]
+            token_start[single] = True
+            token_end[single + 1] = True
+        kept = in_block.copy()
+        kept[single] = True
+        starts = np.flatnonzero(token_start[:n])
+        ends = np.flatnonzero(token_end[1:]) + 1
+        if (cps[kept] < 2).any():
+            # A NUL or SOH in a text: the separators below would be ambiguous.
+            words = [joined[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+            counts = np.bincount(text_of[starts], minlength=n_texts).tolist()
+            out: list[tuple[str, ...]] = []
+            pos = 0
+            for count in counts:
+                out.append(tuple(words[pos : pos + count]))
+                pos += count
+            return out
+        # The tokens as one string, a NUL after each token and a SOH after each
+        # text, split in C (a slice per word in Python cost more than the route).
+        n_tokens = len(starts)
+        kept_at = np.flatnonzero(kept)
+        token_of = np.cumsum(token_start[kept_at]) - 1
+        size = len(kept_at) + n_tokens + n_texts
+        spaced = np.zeros(size, dtype=np.uint32)
+        rank = np.arange(len(kept_at), dtype=np.int64)
+        spaced[rank + token_of + text_of[kept_at]] = cps[kept_at]
+        # A token's NUL follows its last character; a text's SOH follows the
+        # NUL of its last token.
+        last_kept = np.searchsorted(kept_at, ends - 1)
+        token_text = text_of[starts]
+        spaced[last_kept + 1 + np.arange(n_tokens, dtype=np.int64) + token_text] = 0
+        kept_per_text = np.bincount(text_of[kept_at], minlength=n_texts)
+        tokens_per_text = np.bincount(token_text, minlength=n_texts)
+        text_end = np.cumsum(kept_per_text + tokens_per_text + 1) - 1
+        spaced[text_end] = 1
+        pieces = spaced[:-1].tobytes().decode("utf-32-le", "surrogatepass").split("\x01")
+        return [tuple(piece[:-1].split("\x00")) if piece else () for piece in pieces]
+
+    def _cut_blocks(self, cps: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The words of word blocks laid end to end (``cps``, each block ``lengths``
+        long), as (start, end) positions in ``cps`` (see the module docstring)."""
+        n_blocks = len(lengths)
+        if not n_blocks:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
         table = self._dict.table
         unknown = table.unknown
-        n_blocks = len(blocks)
-        joined = "".join(blocks)
-        lengths = np.fromiter(map(len, blocks), np.int64, n_blocks)
         ends = np.cumsum(lengths)
         starts = ends - lengths
-        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         n = len(cps)
         block_of = np.repeat(np.arange(n_blocks, dtype=np.int64), lengths)
         end_of = ends[block_of]
@@ -345,7 +369,7 @@ class Segmenter:
         rest = order[bounds[_VECTOR_STEPS] :]
         if len(rest):
             self._walk_rest(rest, slot, cand, score, step, unknown)
-        return self._words(joined, cps, starts, ends, block_of, end_of, step, n_blocks)
+        return self._words(cps, starts, ends, block_of, end_of, step)
 
     @staticmethod
     def _walk_rest(
@@ -379,16 +403,15 @@ class Segmenter:
 
     @staticmethod
     def _words(
-        joined: str,
         cps: np.ndarray,
         starts: np.ndarray,
         ends: np.ndarray,
         block_of: np.ndarray,
         end_of: np.ndarray,
         step: np.ndarray,
-        n_blocks: int,
-    ) -> list[list[str]]:
-        """Each block's words along the best route, single ASCII letters and digits joined."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each block's words along the best route, single ASCII letters and digits
+        joined, as (start, end) positions."""
         n = len(cps)
         is_start = np.zeros(n, dtype=bool)
         at = starts[starts < ends]
@@ -406,12 +429,4 @@ class Segmenter:
         joins = np.zeros(len(first), dtype=bool)
         joins[1:] = single[1:] & single[:-1] & (block_of[first[1:]] == block_of[first[:-1]])
         first = first[~joins]
-        last = np.minimum(np.append(first[1:], n), end_of[first])
-        words = [joined[a:b] for a, b in zip(first.tolist(), last.tolist(), strict=True)]
-        counts = np.bincount(block_of[first], minlength=n_blocks).tolist()
-        out: list[list[str]] = []
-        pos = 0
-        for count in counts:
-            out.append(words[pos : pos + count])
-            pos += count
-        return out
+        return first, np.minimum(np.append(first[1:], n), end_of[first])

@@ -119,6 +119,27 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         " (default: TrainConfig.contrast_weight)",
     )
     p.add_argument(
+        "--target-mask",
+        choices=("off", "abuse", "both", "public"),
+        default=None,
+        help="mask the n-grams inside a lexicons/targets.txt match out of the rows the abuse"
+        " head (or both the main and abuse heads; or only the abuse head's public rows) is fitted"
+        " on (default: TrainConfig's)",
+    )
+    p.add_argument(
+        "--target-mask-weight",
+        type=float,
+        default=None,
+        help="what a masked entry is multiplied by (0: removed; default: TrainConfig's)",
+    )
+    p.add_argument(
+        "--target-mask-sections",
+        choices=("all", "groups", "named"),
+        default=None,
+        help="which lines of targets.txt the mask uses: all; groups (gender, X人, race,"
+        " regions); named (groups without X人)",
+    )
+    p.add_argument(
         "--hand-labels",
         type=Path,
         default=None,
@@ -226,6 +247,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                 kwargs["max_iter"] = args.max_iter
             if args.contrast_weight is not None:
                 kwargs["contrast_weight"] = args.contrast_weight
+            if args.target_mask is not None:
+                kwargs["target_mask"] = args.target_mask
+            if args.target_mask_weight is not None:
+                kwargs["target_mask_weight"] = args.target_mask_weight
+            if args.target_mask_sections is not None:
+                kwargs["target_mask_sections"] = args.target_mask_sections
             config = TrainConfig(
                 lexicons=args.lexicons or asset_dir("lexicons"),
                 out=args.out or asset_dir("models"),

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from roomwatch.core.features import FeatureSpec
 
-__all__ = ["Log", "TrainConfig"]
+__all__ = ["TARGET_MASKS", "Log", "TrainConfig"]
+
+#: The values of :attr:`TrainConfig.target_mask`.
+TARGET_MASKS = ("off", "abuse", "both", "public")
 
 #: Where training reports progress, one line at a time.
 Log = Callable[[str], None]
@@ -57,6 +60,29 @@ class TrainConfig:
     # (a log-odds shift calibrated so that real rooms' label shares are realistic).
     chatter_share: float = 0.25
     chatter_prior: float = 0.0
+    # Target mask (roomwatch.training.targetmask): in the rows a head is fitted
+    # on, the n-gram entries inside a lexicons/targets.txt match of the row are
+    # multiplied by target_mask_weight (0: removed), so that the head learns what
+    # is said, not whom it names. "off", "abuse" (the abuse head's rows) or
+    # "both" (the main head's rows too), "public" (the abuse head's public rows,
+    # COLD and SWSR, only: the corpus rows keep their target words, the chatter
+    # that names people being evidence against abuse); target_mask_sections: which lines of
+    # targets.txt ("all", "groups": gender, X人, race, regions, not pronouns or
+    # room words; "named": the groups without X人; targetmask.SECTIONS).
+    target_mask: str = "off"
+    target_mask_weight: float = 0.0
+    target_mask_sections: str = "all"
+    # Target-only negatives: for each public abuse row (COLD, SWSR) with target
+    # matches (of target_mask_sections), a row holding only those matches joins
+    # the abuse head's fit as not abuse with this weight (0: none), teaching that
+    # naming a group or person alone is not abuse.
+    target_negatives: float = 0.0
     max_iter: int = 300
     refit_with_dev: bool = True
     version: str = ""
+
+    def __post_init__(self) -> None:
+        if self.target_mask not in TARGET_MASKS:
+            raise ValueError(f"target_mask must be one of {TARGET_MASKS}, not {self.target_mask!r}")
+        if self.target_mask_sections not in ("all", "groups", "named"):
+            raise ValueError(f"unknown target_mask_sections {self.target_mask_sections!r}")

@@ -166,10 +166,28 @@ def label_weights(
     return np.asarray(w * (len(y) / w.sum()), dtype=np.float64)
 
 
-def fit_heads(data: TrainingData, n_features: int, config: TrainConfig, log: Log) -> np.ndarray:
-    """Weights (F + 1, _N_COLS): the last row holds the biases."""
+def fit_heads(
+    data: TrainingData,
+    n_features: int,
+    config: TrainConfig,
+    log: Log,
+    masked: sp.csr_matrix | None = None,
+    negatives: sp.csr_matrix | None = None,
+) -> np.ndarray:
+    """Weights (F + 1, _N_COLS): the last row holds the biases.
+
+    ``masked`` (the corpus and abuse_public rows of ``data.x`` with the target
+    n-grams masked, :mod:`roomwatch.training.targetmask`) replaces those rows in
+    the abuse head's fit, and in the main head's if ``config.target_mask`` is
+    "both"; with "public" only the public abuse rows (COLD, SWSR) are masked.
+    ``negatives`` (target-only rows, :func:`~roomwatch.training.targetmask.target_only`)
+    join the abuse head's fit as not abuse, each weighing ``config.target_negatives``."""
     n_c, n_a = len(data.corpus), len(data.abuse_public)
     x = data.x
+    x_main = x[:n_c] if masked is None or config.target_mask != "both" else masked[:n_c]
+    x_abuse = x[: n_c + n_a] if masked is None else masked[: n_c + n_a]
+    if masked is not None and config.target_mask == "public":  # the corpus rows keep theirs
+        x_abuse = sp.vstack([x[:n_c], masked[n_c : n_c + n_a]]).tocsr()
     weights = np.zeros((n_features + 1, _N_COLS), dtype=np.float64)
     n = len(LABELS)
 
@@ -179,7 +197,7 @@ def fit_heads(data: TrainingData, n_features: int, config: TrainConfig, log: Log
         [config.contrast_weight if ex.source == "contrast" else 1.0 for ex in data.corpus]
     )
     coef, icpt = fit_lr(
-        x[:n_c], y_main, config.c_main, config.max_iter, label_weights(y_main, config, boost)
+        x_main, y_main, config.c_main, config.max_iter, label_weights(y_main, config, boost)
     )
     weights[:-1, :n] = coef.T
     weights[-1, :n] = icpt
@@ -193,13 +211,18 @@ def fit_heads(data: TrainingData, n_features: int, config: TrainConfig, log: Log
     t0 = time.perf_counter()
     y_ab = np.array([int(ex.abuse or 0) for ex in data.corpus + data.abuse_public])
     w_ab = np.concatenate([config.corpus_abuse_weight * boost, np.ones(n_a)])
-    coef, icpt = fit_lr(x[: n_c + n_a], y_ab, config.c_abuse, config.max_iter, w_ab)
+    if negatives is not None and negatives.shape[0]:
+        x_abuse = sp.vstack([x_abuse, negatives]).tocsr()
+        y_ab = np.concatenate([y_ab, np.zeros(negatives.shape[0], dtype=y_ab.dtype)])
+        w_ab = np.concatenate([w_ab, np.full(negatives.shape[0], config.target_negatives)])
+    coef, icpt = fit_lr(x_abuse, y_ab, config.c_abuse, config.max_iter, w_ab)
     weights[:-1, n] = coef[0]
     weights[-1, n] = icpt[0]
     for name in ABUSE_HEAD_PRIOR:
         row = n_features - len(EVIDENCE) + EVIDENCE.index(name)
         weights[row, n] = max(weights[row, n], PATTERN_PRIOR)
-    log(f"  abuse head: {n_c + n_a} rows, C={config.c_abuse}, {time.perf_counter() - t0:.1f}s")
+    elapsed = time.perf_counter() - t0
+    log(f"  abuse head: {x_abuse.shape[0]} rows, C={config.c_abuse}, {elapsed:.1f}s")
 
     t0 = time.perf_counter()
     rows = [i for i, ex in enumerate(data.corpus) if ex.sentiment is not None]

@@ -48,6 +48,7 @@ from roomwatch.training.sources import (
     read_sources,
     source_key,
 )
+from roomwatch.training.targetmask import gram_texts, mask_targets, target_only, target_regex
 from roomwatch.training.vocabulary import Prepared, prepare, vocabulary
 
 __all__ = ["train"]
@@ -109,7 +110,37 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
     nf = featurizer.n_features
     n_labels = len(LABELS)
     log("fitting heads on the training data")
-    weights = fit_heads(data, nf, config, log)
+    rx = (
+        target_regex(config.lexicons / "targets.txt", config.target_mask_sections)
+        if config.target_mask != "off" or config.target_negatives > 0
+        else None
+    )
+    grams = gram_texts(featurizer) if rx is not None else []
+
+    negatives: sp.csr_matrix | None = None
+    if rx is not None and config.target_negatives > 0:
+        n_c0 = len(data.corpus)
+        only = target_only(prepared.texts[n_c0 : n_c0 + len(data.abuse_public)], rx)
+        neg_prep = prepare(only, normalizer, segmenter, lexicon)
+        negatives = featurizer.transform(neg_prep.texts, neg_prep.tokens, neg_prep.hits)
+        log(f"target-only negatives: {len(only)} rows, weight {config.target_negatives}")
+
+    def masked(x: sp.csr_matrix, texts: list[str]) -> sp.csr_matrix | None:
+        if rx is None or config.target_mask == "off":
+            return None
+        t0 = time.perf_counter()
+        out, rows, entries = mask_targets(x, texts, grams, rx, config.target_mask_weight)
+        log(
+            f"target mask ({config.target_mask}, sections {config.target_mask_sections},"
+            f" weight {config.target_mask_weight}): {entries} entries in {rows} of"
+            f" {len(texts)} rows ({time.perf_counter() - t0:.1f}s)"
+        )
+        return out
+
+    n_fit = len(data.corpus) + len(data.abuse_public)
+    weights = fit_heads(
+        data, nf, config, log, masked(data.x[:n_fit], prepared.texts[:n_fit]), negatives
+    )
     stack: list[float] = [1.0, 0.0, 0.0]
     # The stack is fitted on the corpus dev rows and the held-out part of COLD
     # train, never on COLD dev.csv (tuning on it overfits; it stays a measure).
@@ -153,7 +184,9 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
             sp.vstack([data.x[: len(data.corpus)], x_dev, data.x[len(data.corpus) :]]).tocsr(),
             data.sentiment_heldout,
         )
-        weights = fit_heads(data, nf, config, log)
+        n_c = len(data.corpus) - len(dev_rows)
+        texts = prepared.texts[:n_c] + dev_prep.texts + prepared.texts[n_c:n_fit]
+        weights = fit_heads(data, nf, config, log, masked(data.x[: len(texts)], texts), negatives)
     if data.sentiment_heldout:
         held_prep = prepare(
             [ex.text for ex in data.sentiment_heldout], normalizer, segmenter, lexicon
@@ -211,6 +244,13 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
         },
         "metrics": metrics,
     }
+    if rx is not None:  # (absent when off: older manifests rebuild exactly)
+        manifest["training"]["target_mask"] = {
+            "heads": config.target_mask,
+            "sections": config.target_mask_sections,
+            "weight": config.target_mask_weight,
+            "negatives": config.target_negatives,
+        }
     if not np.isfinite(weights).all():
         raise ValueError("training produced non-finite weights")
     save_artifacts(

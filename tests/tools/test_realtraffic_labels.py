@@ -1,0 +1,80 @@
+"""bench/realtraffic: labels.tsv is well formed and matches sample.py's strata.
+
+No real-traffic text is read here (it is unlicensed and outside the repo): the
+draw is run on made-up texts, which checks its mechanics (sizes, disjoint
+strata, the ask and enriched filters), and labels.tsv is checked against the
+stratum names and sizes that draw returns.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS_FILE = ROOT / "bench" / "realtraffic" / "labels.tsv"
+LABELS = {"question", "grievance", "abuse", "spam", "chatter"}
+
+
+def _load_sample() -> ModuleType:
+    path = ROOT / "bench" / "realtraffic" / "sample.py"
+    spec = importlib.util.spec_from_file_location("realtraffic_sample", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("realtraffic_sample", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+sample = _load_sample()
+
+
+def _made_up_texts(n: int = 30_000) -> list[str]:
+    """Invented comments: a third ask-shaped, a third insult-ish, a third neither."""
+    forms = ("这是第{}集吗", "笑死{}个狗头", "好听{}")
+    return [forms[i % 3].format(i) for i in range(n)]
+
+
+def _labelled() -> list[tuple[int, str, str]]:
+    rows = []
+    for line in LABELS_FILE.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#") or line.startswith("row\t"):
+            continue
+        row, stratum, label = line.split("\t")
+        rows.append((int(row), stratum, label))
+    return rows
+
+
+def test_draw_gives_disjoint_strata_of_the_declared_sizes() -> None:
+    texts = _made_up_texts()
+    strata = sample.draw(texts)
+    seen: set[int] = set()
+    for name, rows in strata.items():
+        assert len(set(rows)) == len(rows), name
+        assert not seen & set(rows), f"{name} overlaps an earlier stratum"
+        seen.update(rows)
+        if name.startswith("asks-"):
+            assert all(sample.ASKS.search(texts[i]) for i in rows), name
+        if name.startswith("enriched-"):
+            assert all(sample.ENRICH.search(texts[i]) for i in rows), name
+    sizes = {name: len(rows) for name, rows in strata.items()}
+    assert sizes["random-final7"] == sample.N_FINAL7 == 400
+    assert sizes["asks-final7"] == sample.N_ASKS_FINAL7 == 400
+    assert sizes["enriched-final7"] == sample.N_ENRICHED_FINAL7 == 200
+
+
+def test_draw_is_reproducible() -> None:
+    texts = _made_up_texts()
+    assert sample.draw(texts) == sample.draw(texts)
+
+
+def test_labels_file_is_well_formed_and_covers_every_stratum() -> None:
+    rows = _labelled()
+    assert all(label in LABELS for _, _, label in rows)
+    numbers = [row for row, _, _ in rows]
+    assert len(numbers) == len(set(numbers)), "a row is labelled twice"
+    sizes = {name: len(drawn) for name, drawn in sample.draw(_made_up_texts()).items()}
+    assert Counter(stratum for _, stratum, _ in rows) == sizes
