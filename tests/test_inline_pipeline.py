@@ -18,7 +18,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.verdict import Verdict
-from roomwatch.inline import InlinePipeline
+from roomwatch.inline import FLAT_OUT_BATCH, InlinePipeline
 from roomwatch.metrics import Metrics
 from roomwatch.pipeline import Pipeline
 from roomwatch.sources.replay import ReplaySource
@@ -91,7 +91,9 @@ def test_analysis_processes_keep_the_pooled_consumer(analyzer: Analyzer) -> None
         pipeline.pool.close()
 
 
-async def _replay(analyzer: Analyzer, *, inline: bool) -> tuple[list[bytes], list[str]]:
+async def _replay(
+    analyzer: Analyzer, *, inline: bool, batch: int | None = None
+) -> tuple[list[bytes], list[str]]:
     lines: list[bytes] = []
     alerts: list[str] = []
 
@@ -110,6 +112,10 @@ async def _replay(analyzer: Analyzer, *, inline: bool) -> tuple[list[bytes], lis
         inline=inline,
     ).pipeline
     assert isinstance(pipeline, InlinePipeline) is inline
+    if batch is not None:
+        assert isinstance(pipeline, InlinePipeline)
+        pipeline.batch_limit = batch
+        assert pipeline.batch_limit == batch
     pipeline.start()
     try:
         await ReplaySource([SAMPLES / "scenario-alerts.jsonl.gz"], speed=0).run(pipeline)
@@ -126,6 +132,17 @@ async def test_a_replay_inline_is_the_replay_with_the_consumer_task(analyzer: An
     assert any("'type': 'open'" in a for a in inline_alerts)
     assert inline_lines == task_lines
     assert inline_alerts == task_alerts
+
+
+async def test_a_replay_inline_is_the_same_whatever_its_batch(analyzer: Analyzer) -> None:
+    """``replay --speed 0`` analyses batches of ``FLAT_OUT_BATCH``: the verdicts
+    and alerts are those of small batches and of the consumer task's."""
+    task = await _replay(analyzer, inline=False)
+    large = await _replay(analyzer, inline=True, batch=FLAT_OUT_BATCH)
+    small = await _replay(analyzer, inline=True, batch=37)
+    assert len(large[0]) > 2 * FLAT_OUT_BATCH  # (several large batches)
+    assert large == task
+    assert small == task
 
 
 def test_classify_answers_each_line_as_it_is_typed() -> None:
@@ -198,3 +215,97 @@ async def test_a_failed_analysis_leaves_a_mark_per_record_and_goes_on(
 def test_live_input_never_runs_inline(analyzer: Analyzer) -> None:
     with pytest.raises(ValueError, match="consumer task"):
         build_pipeline(make_settings(), analyzer, guard=True, inline=True)
+
+
+@pytest.mark.parametrize("refuse", [False, True])
+async def test_offer_nowait_s_shortcut_is_offer(analyzer: Analyzer, refuse: bool) -> None:
+    """``InlinePipeline.offer_nowait`` skips the admission step when it is the
+    record itself: the same outcomes, results, taps and counts as the consumer
+    task's ``offer`` whether or not it applies (an unstamped ts, a refused room,
+    duplicates, flood)."""
+    import dataclasses
+    import math
+
+    from prometheus_client import generate_latest
+
+    from roomwatch.core.flood import FloodControl
+
+    from .test_pipeline import pipeline
+
+    def records() -> list[Comment]:
+        flood_user = [comment(10 + n, user="same") for n in range(3)]
+        unstamped = dataclasses.replace(comment(20), ts=math.nan)
+        gone = comment(30, room="room-gone")
+        return [comment(0), comment(0), comment(1), *flood_user, unstamped, gone, comment(2)]
+
+    async def run(inline: bool) -> tuple[list[str | None], list[str], list[str], bytes]:
+        out = Batches()
+        registry = CollectorRegistry()
+        p = pipeline(
+            analyzer,
+            out,
+            registry,
+            keep_skips=True,
+            flood=FloodControl(0.001, 1),
+            queue_max=100,
+            inline=inline,
+        )
+        if refuse:
+            p.refused_rooms = frozenset({"room-gone"})
+        tapped: list[str] = []
+        p.add_tap(lambda c: tapped.append(str(c.id)))
+        outcomes: list[str | None] = []
+        for c in records():
+            outcomes.append(p.offer_nowait(c, "test") if inline else await p.offer(c, "test"))
+        await p.drain()
+        await p.close()
+        kinds = [
+            r.reason if isinstance(r, Skipped) else f"{r.comment.id} {math.isfinite(r.comment.ts)}"
+            for r in out.results
+        ]
+        counts = b"\n".join(
+            line
+            for line in generate_latest(registry).splitlines()
+            if b"_total" in line and not line.startswith(b"#")
+        )
+        return outcomes, kinds, tapped, counts
+
+    inline = await run(True)
+    assert inline == await run(False)
+    outcomes, kinds, tapped, counts = inline
+    assert outcomes[:3] == ["accepted", "duplicate", "accepted"]
+    assert outcomes[-3:] == ["accepted", "rejected" if refuse else "accepted", "accepted"]
+    assert kinds[-3:] == ["c20 True", "room_removed" if refuse else "c30 True", "c2 True"]
+    assert "c20" in tapped and ("c30" in tapped) is not refuse
+    assert b"received" in counts
+
+
+@pytest.mark.parametrize("inline", [False, True])
+async def test_verdicts_are_counted_by_label_and_timed_per_record(
+    analyzer: Analyzer, inline: bool
+) -> None:
+    """A batch without skips is counted at once (``Pipeline._finish``): the same
+    label counts and one end-to-end observation per verdict as with skips."""
+    from collections import Counter
+
+    from .test_pipeline import pipeline
+
+    out = Batches()
+    registry = CollectorRegistry()
+    p = pipeline(analyzer, out, registry, batch_max=4, keep_skips=True, inline=inline)
+    texts = ["你好", "几号链接多少钱", "主播好美", "傻逼", "哈哈哈", "什么时候发货", "666"]
+    for n, text in enumerate(texts * 3):
+        c = Comment("room-a", text, 1_800_000_000.0 + n, id=f"m{n}")
+        assert await p.offer(c, "test") == "accepted"
+        if n == 9:
+            await p.offer(c, "test")  # a duplicate: one batch with a skip
+    await p.drain()
+    await p.close()
+    verdicts = [r for r in out.results if isinstance(r, Verdict)]
+    assert len(verdicts) == 21 and any(isinstance(r, Skipped) for r in out.results)
+    want = Counter(v.label for v in verdicts)
+    assert len(want) > 1
+    for label, n in want.items():
+        got = registry.get_sample_value("roomwatch_classify_comments_total", {"label": label})
+        assert got == n, label
+    assert registry.get_sample_value("roomwatch_pipeline_latency_seconds_count") == 21

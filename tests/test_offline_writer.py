@@ -82,3 +82,39 @@ def test_stdout_under_a_c_locale_gets_the_same_bytes(tmp_path: Path) -> None:
     with want.open("w", encoding="utf-8", errors="surrogateescape") as fh:
         fh.write(odd[0].to_json() + "\n")
     assert path.read_bytes() == want.read_bytes()
+
+
+def test_batches_without_skips_write_what_result_by_result_writes(tmp_path: Path) -> None:
+    # A batch without skips (the usual case) takes its lines and labels at once;
+    # the same results one at a time go through the per-result loop with a skip.
+    labels = ("question", "chatter", "question", "abuse", "chatter", "spam")
+    verdicts = []
+    for i, label in enumerate(labels):
+        v = _verdict(f"第{i}条", i, spam=math.nan if i == 5 else 0.01)
+        verdicts.append(
+            Verdict(v.comment, v.normalized, v.tokens, label, v.scores, 0.25, v.reasons, "m1")
+        )
+    skip = Skipped("not_json", "the record is not valid JSON", "replay", "f.jsonl:9")
+    for encoding in ("utf-8", "utf-16"):  # (the byte path and the text path)
+        whole, single = tmp_path / f"whole-{encoding}", tmp_path / f"single-{encoding}"
+        with whole.open("w", encoding=encoding) as fh:
+            w = _VerdictWriter(fh)
+            w(verdicts)
+            w([skip])
+        with single.open("w", encoding=encoding) as fh:
+            one = _VerdictWriter(fh)
+            for v in verdicts:
+                one([skip, v])  # (a skip in the batch: the loop)
+        lines = single.read_text(encoding=encoding).splitlines()
+        assert whole.read_text(encoding=encoding).splitlines() == lines[1::2] + lines[:1]
+        assert lines[1::2] == [v.to_json() for v in verdicts]
+        assert list(w.labels.items()) == list(one.labels.items())
+        assert list(w.labels.items()) == [
+            ("question", 2),
+            ("chatter", 2),
+            ("abuse", 1),
+            ("spam", 1),
+        ]
+    counted = _VerdictWriter(None)  # no file: counts only
+    counted(verdicts)
+    assert counted.labels == w.labels

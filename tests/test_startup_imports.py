@@ -37,6 +37,15 @@ NOT_FOR_CLASSIFY = (
     "pkg_resources",
     "roomwatch.core.slots",  # the question queue's extractor: only when a queue folds
 )
+#: The other commands' parsers (and the readers and importers they import):
+#: ``main`` builds only classify's.
+OTHER_PARSERS = (
+    "roomwatch.recordings",
+    "roomwatch.training",
+    "roomwatch.report.parser",
+    "roomwatch.streams",
+    "roomwatch.moderation.cli",
+)
 
 
 def _imported(*args: str) -> set[str]:
@@ -68,7 +77,7 @@ def test_building_the_parser_imports_no_command() -> None:
 def test_classify_imports_only_what_it_uses() -> None:
     modules = _imported("-m", "roomwatch", "classify")
     assert {"roomwatch.offline", "roomwatch.core.analyze", "numpy"} <= modules
-    assert sorted(m for m in modules if m.startswith(NOT_FOR_CLASSIFY)) == []
+    assert sorted(m for m in modules if m.startswith(NOT_FOR_CLASSIFY + OTHER_PARSERS)) == []
 
 
 def _fresh_python(code: str) -> str:
@@ -144,3 +153,64 @@ def test_settle_heap_turns_the_collector_back_on() -> None:
         "print(gc.collect())\n"
     )
     assert int(out) >= 2  # the new cycle is collected (the frozen one is not)
+
+
+def _classify_threads(env: dict[str, str]) -> tuple[str, str]:
+    """``OPENBLAS_NUM_THREADS`` after ``roomwatch classify`` (empty stdin) in a
+    fresh interpreter, and how many threads the process then has."""
+    code = (
+        "import os, sys\n"
+        "from roomwatch.cli import main\n"
+        "assert 'numpy' not in sys.modules\n"
+        "main(['classify'])\n"
+        "assert 'numpy' in sys.modules\n"
+        "tasks = len(os.listdir('/proc/self/task')) if os.path.isdir('/proc/self/task') else 1\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'), tasks)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=SRC.parent,
+        stdin=subprocess.DEVNULL,
+        env={**env, "PYTHONPATH": str(SRC)},
+    ).stdout.split()
+    return out[0], out[1]
+
+
+def test_classify_starts_numpy_with_one_blas_thread() -> None:
+    # OpenBLAS's extra threads cost start-up CPU and nothing in classify uses them.
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert _classify_threads(env) == ("1", "1")
+    # What the environment says is kept.
+    assert _classify_threads({**env, "OPENBLAS_NUM_THREADS": "2"})[0] == "2"
+
+
+def test_classify_collects_the_young_generation_less_often() -> None:
+    out = _fresh_python(
+        "import gc, sys\n"
+        "from roomwatch.cli import main\n"
+        "sys.stdin = open('/dev/null')\n"
+        "main(['classify'])\n"
+        "from roomwatch.heap import FULL_AFTER\n"
+        "from roomwatch.offline import FLAT_OUT_YOUNG\n"
+        "assert gc.isenabled()\n"
+        "assert gc.get_threshold() == (FLAT_OUT_YOUNG, 10, FULL_AFTER), gc.get_threshold()\n"
+        "print('ok')\n"
+    )
+    assert out.strip() == "ok"
+
+
+def test_a_flat_out_replay_collects_the_young_generation_less_often() -> None:
+    for speed, young in (("0", "FLAT_OUT_YOUNG"), ("1000", "YOUNG_THRESHOLD")):
+        out = _fresh_python(
+            "import gc, os\n"
+            "from roomwatch.cli import main\n"
+            f"main(['replay', '--speed', '{speed}', 'samples/mini.jsonl', '--out', os.devnull])\n"
+            "from roomwatch.heap import YOUNG_THRESHOLD\n"
+            "from roomwatch.offline import FLAT_OUT_YOUNG\n"
+            f"assert gc.get_threshold()[0] == {young}, gc.get_threshold()\n"
+            "print('ok')\n"
+        )
+        assert out.strip().endswith("ok")

@@ -40,7 +40,11 @@ logger = logging.getLogger("roomwatch")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # The first word not an option is the command (the top level has no
+    # option that takes a value); one of the four below needs no other parser.
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(others=command not in _OWN_COMMANDS)
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
@@ -65,7 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The commands :func:`build_parser` registers itself.
+_OWN_COMMANDS = frozenset({"serve", "demo", "replay", "classify"})
+
+
+def build_parser(*, others: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``others=False`` leaves out the commands that
+    live with their own code (import, report, train, ...): running ``classify``
+    or ``replay`` needs none of their parsers, whose modules cost ~0.01 s of a
+    start (``main`` decides)."""
     parser = argparse.ArgumentParser(
         prog="roomwatch",
         description="Real-time comment moderation and sentiment monitor for live-stream rooms.",
@@ -115,11 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", action="store_true", help="read comment records, not plain text")
     p.add_argument("--room", default="stdin", help="room for plain-text input (default 'stdin')")
     p.add_argument("--config", "-c", help="TOML config file")
-    p.add_argument("--batch", type=int, default=1024, help="largest batch (default 1024)")
+    p.add_argument("--batch", type=int, default=2048, help="largest batch (default 2048)")
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=cmd_classify)
 
-    _optional_subcommands(sub)
+    if others:
+        _optional_subcommands(sub)
     return parser
 
 
@@ -289,7 +302,21 @@ def _print_urls(url: str, settings: Settings, *, demo: bool) -> None:
 # -- replay / classify (bodies in roomwatch.offline) ------------------------
 
 
+def _one_blas_thread() -> None:
+    """Have numpy's OpenBLAS start one thread, not one per core (unless the
+    environment says otherwise; only before numpy is imported).
+
+    Its extra threads cost ~0.05 CPU-s of each start of ``classify`` and
+    ``replay`` (they start and spin when numpy is imported) and help nothing
+    there: the analysis is sparse products and per-row work, too small to
+    split. The outputs are the same either way (``bench/README.md``, seventh
+    pass). ``train`` keeps them (scikit-learn's solvers use them).
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
+    _one_blas_thread()
     import asyncio
 
     from roomwatch import offline
@@ -313,6 +340,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
+    _one_blas_thread()
     import asyncio
     import gc
 
@@ -333,6 +361,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         # The loaded model is frozen out of the collector's way (as for replay and
         # serve): about 5% of the CPU of a large classify run went to full collections.
         settle_heap(collect=False)
+        offline.flat_out_heap()
     finally:
         gc.enable()  # (settle_heap did, unless the start failed)
     return asyncio.run(offline.classify(settings, analyzer, args))

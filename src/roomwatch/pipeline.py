@@ -7,11 +7,10 @@ fill, and runs :class:`~roomwatch.core.analyze.Analyzer` in a worker thread so
 the event loop keeps serving WebSocket clients meanwhile. Results reach the
 outputs in input order.
 
-Outputs are plain callables ``output(results)`` that must not block: the hub
-buffers per client, writers buffer in memory. Each result is a
-:class:`~roomwatch.core.verdict.Verdict` or, when ``keep_skips`` is set, a
-:class:`Skipped` marker standing where a rejected or duplicate record was,
-so ``replay --out`` can write exactly one line per input.
+Outputs are plain callables ``output(results)`` that must not block (the hub
+buffers per client, writers in memory). Each result is a :class:`Verdict` or,
+with ``keep_skips``, a :class:`Skipped` marker where a rejected or duplicate
+record was, so ``replay --out`` writes exactly one line per input.
 """
 
 from __future__ import annotations
@@ -183,19 +182,15 @@ class Pipeline:
 
     def add_tap(self, tap: Callable[[Comment], None]) -> None:
         """Call ``tap(comment)`` for every accepted record, before de-duplication.
-
-        Taps must not block (the recorder only buffers).
-        """
+        Taps must not block (the recorder only buffers)."""
         self._taps.append(tap)
 
     # -- input --------------------------------------------------------------
 
     def admit(self, comment: Comment, source: str) -> Comment | RecordError:
         """``comment`` as it will be accepted (a missing ts stamped), or why not.
-
         Sources that answer per record (``/ingest``) call this first to report
-        the error, then :meth:`put` the result with ``admitted=True``.
-        """
+        the error, then :meth:`put` the result with ``admitted=True``."""
         if comment.room in self.refused_rooms:
             return _room_removed(comment.room)
         return guarded(self.guard, comment, source)
@@ -229,9 +224,8 @@ class Pipeline:
         """:meth:`offer` when the buffer has room (what it returns), else None
         and nothing done (the caller awaits :meth:`offer`).
 
-        An offer that finds room never waits, so the two are the same; a
-        source feeding records flat out (a replay) saves the coroutines.
-        """
+        An offer that finds room never waits, so the two are the same; a source
+        feeding records flat out (a replay) saves the coroutines."""
         if self._queue.full():
             return None
         outcome, item = self._take(comment, source, False, trusted)
@@ -242,8 +236,7 @@ class Pipeline:
     def _take(
         self, comment: Comment, source: str, admitted: bool, trusted: bool
     ) -> tuple[str, Any]:
-        """What :meth:`offer` does but the waiting: its outcome, and the item
-        for the queue (None: nothing to queue)."""
+        """:meth:`offer` but the waiting: its outcome, and the item to queue (or None)."""
         if self._closing:
             raise RuntimeError("the pipeline is closed")
         if not admitted and self.refused_rooms and comment.room in self.refused_rooms:
@@ -251,7 +244,10 @@ class Pipeline:
         checked = guarded(self.guard, comment, source, admitted=admitted, trusted=trusted)
         if isinstance(checked, RecordError):
             return "rejected", self._rejected(checked, source)
-        comment = checked
+        return self._keep(checked, source, trusted)
+
+    def _keep(self, comment: Comment, source: str, trusted: bool) -> tuple[str, Any]:
+        """:meth:`_take` for an admitted record (counts, taps, duplicates, flood)."""
         accepted = self._accepted
         accepted[source] = accepted.get(source, 0) + 1
         # Taps (the recorder) see every accepted record, shed ones too, so
@@ -487,11 +483,9 @@ class Pipeline:
         self._finish(batch, verdicts, level)
 
     def _finish(self, batch: list[Any], verdicts: list[Verdict], degraded: int = 0) -> None:
-        """Stamp lags, run the outputs in order, count the batch.
-
-        ``degraded`` (1, or 2 and 3 when deep): chatter the thinner lets go reaches
-        the outputs as per-room counts (:class:`~roomwatch.core.shed.ShedCount`) only.
-        """
+        """Stamp lags, run the outputs in order, count the batch. ``degraded`` (1,
+        or 2 and 3 when deep): chatter the thinner lets go reaches the outputs as
+        per-room counts (:class:`~roomwatch.core.shed.ShedCount`) only."""
         results: list[Result] = []
         it = iter(verdicts)
         by_label: Counter[str] = Counter()
@@ -503,6 +497,11 @@ class Pipeline:
         deep = degraded >= 2
         shed: dict[tuple[str, int], ShedCount] = {}
         n_shed = 0
+        if wall is None and thinner is None and len(verdicts) == len(batch):
+            results = list(verdicts)  # (offline, no skip: the loop below, at once)
+            entered = [item[2] for item in batch]
+            by_label.update([v.label for v in verdicts])
+            batch = []
         for item in batch:
             if isinstance(item, Skipped):
                 results.append(item)

@@ -88,7 +88,8 @@ class ServerSettings:
 
 @dataclass(frozen=True, slots=True)
 class PipelineSettings:
-    #: Most comments the CPU-heavy stages take in one batch.
+    #: Most comments the CPU-heavy stages take in one batch (`replay --speed 0`
+    #: takes 2048 if that is more, `classify` its `--batch`: nothing waits there).
     batch_max: PositiveInt = 512
     #: Longest a comment waits for its batch to fill, in milliseconds.
     batch_wait_ms: NonNegativeFloat = 5.0

@@ -21,8 +21,17 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Final
 
+import orjson
+
 from roomwatch.core import jsonfast
 from roomwatch.core.errors import RecordError
+from roomwatch.core.fieldcheck import check_utf8 as _check_utf8
+from roomwatch.core.fieldcheck import json_type as _json_type
+from roomwatch.core.fieldcheck import number as _number
+from roomwatch.core.fieldcheck import required_str as _required_str
+from roomwatch.core.user import NO_USER as _NO_USER
+from roomwatch.core.user import User
+from roomwatch.core.user import parse_user as _parse_user
 
 __all__ = [
     "KINDS",
@@ -45,8 +54,6 @@ MAX_TEXT_CHARS: Final = 10_000
 MAX_ROOM_CHARS: Final = 128
 #: Longest encoded record (one JSON object) accepted, in bytes.
 MAX_RECORD_BYTES: Final = 64 * 1024
-#: Largest ``user.level`` magnitude accepted (platform levels are under 1,000).
-_MAX_LEVEL: Final = 1_000_000_000
 #: Timestamps above this are taken to be milliseconds (year 5138 in seconds).
 _MS_THRESHOLD: Final = 1e11
 
@@ -76,28 +83,6 @@ REJECT_REASONS: Final = (
 
 _KNOWN: Final = frozenset({"room", "text", "ts", "id", "user", "kind", "platform", "amount"})
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    """The viewer who sent a comment. Every field is optional."""
-
-    id: str | None = None
-    name: str | None = None
-    level: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.id is not None:
-            out["id"] = self.id
-        if self.name is not None:
-            out["name"] = self.name
-        if self.level is not None:
-            out["level"] = self.level
-        return out
-
-
-_NO_USER: Final = User()
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -289,11 +274,105 @@ _C_ROOM, _C_TEXT, _C_TS, _C_ID, _C_USER, _C_KIND, _C_PLATFORM, _C_AMOUNT, _C_EXT
 
 
 def parse_json(data: bytes | str, *, received_at: float) -> Comment:
-    """Parse one encoded record (a JSON object) into a :class:`Comment`."""
-    size = _size(data)
+    """Parse one encoded record (a JSON object) into a :class:`Comment`.
+
+    A record orjson decodes (straight from the bytes: its UTF-8 check is as
+    strict as ``bytes.decode``'s) into known fields of plain values that pass
+    every check is built by :func:`_plain`, at about a third of the cost;
+    anything else, or any doubt, goes the general way, which raises the error
+    (``tests/core/test_record_fast.py`` keeps the general way alone).
+    """
+    size = len(data) if type(data) is bytes else _size(data)
+    if size <= MAX_RECORD_BYTES:
+        try:
+            raw = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raw = None
+        if type(raw) is dict:
+            fast = _plain(raw, received_at)
+            if fast is not None:
+                if size * 5 + 1024 > MAX_RECORD_BYTES:  # (_check_canonical_size's own test)
+                    _check_canonical_size(fast, size)
+                return fast
     comment = Comment.from_dict(_loads(data, size), received_at=received_at)
     _check_canonical_size(comment, size)
     return comment
+
+
+#: A float this large may have been an integer orjson could not hold
+#: (``core.jsonfast``): the general way decides.
+_BIG: Final = 2.0**63
+_USER_KEYS: Final = frozenset({"id", "name", "level"})
+_SCALARS: Final = (str, int, float, type(None))
+
+
+def _plain(raw: dict[str, Any], received_at: float) -> Comment | None:
+    """``Comment.from_dict(raw)`` for a record orjson decoded, if it has only
+    known fields of plain values and passes every check; else None.
+
+    orjson's strings hold no lone surrogate (it refuses them), so they need no
+    UTF-8 check; its floats are finite, and one under 2**63 is what the
+    standard decoder gives too. The checks are ``from_dict``'s, in its order.
+    """
+    if not raw.keys() <= _KNOWN:
+        return None
+    room = raw.get("room")
+    text = raw.get("text")
+    if (
+        type(room) is not str
+        or type(text) is not str
+        or len(room) > MAX_ROOM_CHARS
+        or len(text) > MAX_TEXT_CHARS
+        or not room.strip()
+    ):
+        return None
+    kind = raw.get("kind")
+    if kind is None:
+        kind = "comment"
+    elif type(kind) is not str or kind not in KINDS:
+        return None
+    if kind in _TEXT_KINDS and not text.strip():
+        return None
+    ts = raw.get("ts")
+    if ts is None:
+        ts = received_at
+    elif type(ts) is float or type(ts) is int:
+        ts = float(ts)
+        if not ts >= 0.0:
+            return None
+        if ts > _MS_THRESHOLD:
+            ts /= 1000.0
+            if ts > _MS_THRESHOLD:
+                return None
+    else:
+        return None
+    msg_id = raw.get("id")
+    if type(msg_id) is int:
+        msg_id = str(msg_id)
+    elif msg_id is not None and type(msg_id) is not str:
+        return None
+    user = raw.get("user")
+    if user is None:
+        user = _NO_USER
+    elif (
+        type(user) is not dict
+        or not user.keys() <= _USER_KEYS
+        or not all(isinstance(v, _SCALARS) for v in user.values())
+    ):
+        return None
+    else:
+        user = _parse_user(user)  # (raises as from_dict would: it is next there too)
+    platform = raw.get("platform")
+    if platform is not None and type(platform) is not str:
+        return None
+    amount = raw.get("amount")
+    if amount is not None:
+        if not (type(amount) is int or (type(amount) is float and amount < _BIG)):
+            return None
+        amount = float(amount)
+        if amount < 0:
+            return None
+    return Comment(room, text, ts, msg_id, user, kind, platform, amount, _EMPTY)
 
 
 def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | RecordError]:
@@ -484,109 +563,3 @@ def _loads(data: bytes | str, size: int) -> Any:
         raise RecordError("bad_value", f"the record holds {exc}") from None
     except RecursionError:
         raise RecordError("not_json", "the record is nested too deeply") from None
-
-
-def _required_str(raw: Mapping[str, Any], name: str) -> str:
-    if name not in raw or raw[name] is None:
-        raise RecordError("missing_field", f"field {name!r} is required", field=name)
-    value = raw[name]
-    if not isinstance(value, str):
-        raise RecordError(
-            "wrong_type", f"field {name!r} must be a string, not {_json_type(value)}", field=name
-        )
-    return value
-
-
-def _number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RecordError(
-            "wrong_type", f"field {name!r} must be a number, not {_json_type(value)}", field=name
-        )
-    try:
-        number = float(value)
-    except OverflowError:  # an integer too large for a float
-        number = math.inf
-    if not math.isfinite(number):
-        raise RecordError("bad_value", f"field {name!r} must be finite", field=name)
-    return number
-
-
-def _check_utf8(value: str, name: str) -> None:
-    # json.loads accepts lone surrogates such as "\ud800", which no UTF-8
-    # encoder can write back out; reject them here rather than downstream.
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise RecordError(
-            "invalid_utf8", f"field {name!r} holds an unpaired surrogate", field=name
-        ) from None
-
-
-def _parse_user(raw: object) -> User:
-    if raw is None:
-        return _NO_USER
-    if not isinstance(raw, Mapping):
-        raise RecordError(
-            "wrong_type", f"field 'user' must be an object, not {_json_type(raw)}", field="user"
-        )
-    uid = raw.get("id")
-    if uid is not None:
-        if isinstance(uid, bool) or not isinstance(uid, str | int):
-            raise RecordError(
-                "wrong_type",
-                f"field 'user.id' must be a string or an integer, not {_json_type(uid)}",
-                field="user.id",
-            )
-        uid = str(uid)
-        _check_utf8(uid, "user.id")
-    name = raw.get("name")
-    if name is not None:
-        if not isinstance(name, str):
-            raise RecordError(
-                "wrong_type",
-                f"field 'user.name' must be a string, not {_json_type(name)}",
-                field="user.name",
-            )
-        _check_utf8(name, "user.name")
-    level = raw.get("level")
-    if level is not None:
-        if isinstance(level, bool) or not isinstance(level, int | float):
-            raise RecordError(
-                "wrong_type",
-                f"field 'user.level' must be an integer, not {_json_type(level)}",
-                field="user.level",
-            )
-        # int(inf) and int(nan) raise; a level beyond any real platform's
-        # is a bad value, not a reason to crash the parser.
-        if not -_MAX_LEVEL <= level <= _MAX_LEVEL:
-            raise RecordError(
-                "bad_value",
-                f"field 'user.level' must be between {-_MAX_LEVEL} and {_MAX_LEVEL}",
-                field="user.level",
-            )
-        if level != int(level):
-            raise RecordError(
-                "wrong_type",
-                "field 'user.level' must be an integer, not a fraction",
-                field="user.level",
-            )
-        level = int(level)
-    if uid is None and name is None and level is None:
-        return _NO_USER
-    return User(id=uid, name=name, level=level)
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__

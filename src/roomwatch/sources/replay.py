@@ -120,7 +120,7 @@ class ReplaySource:
                     await sink.reject(err, self.name, f"{name}:{pos}")
                     continue
                 last_ts = comment.ts
-                if self._pass == 0:
+                if self.loop and self._pass == 0:  # (the span is for looping only)
                     lo, hi = self._span or (last_ts, last_ts)
                     self._span = (min(lo, last_ts), max(hi, last_ts))
                 if self.speed > 0:
