@@ -358,6 +358,9 @@ def _plain(raw: dict[str, Any], received_at: float) -> Comment | None:
         type(user) is not dict
         or not user.keys() <= _USER_KEYS
         or not all(isinstance(v, _SCALARS) for v in user.values())
+        # (an integer past 64 bits comes from orjson as a float: the general
+        # path reads it again exactly, as for ts, id and amount)
+        or any(type(v) is float and abs(v) >= _BIG for v in user.values())
     ):
         return None
     else:
