@@ -93,10 +93,7 @@ class InlinePipeline(Pipeline):
             if ts == ts:  # (not NaN: guarded() would stamp it)
                 outcome, item = self._keep(comment, source, trusted)
                 if item is not None:
-                    batch = self._open
-                    batch.append(item)
-                    if len(batch) >= self._limit:
-                        self.cut()
+                    self._add(item)
                 return outcome
         return self._accept(comment, source, False, trusted)
 

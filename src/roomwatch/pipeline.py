@@ -498,31 +498,31 @@ class Pipeline:
         shed: dict[tuple[str, int], ShedCount] = {}
         n_shed = 0
         if wall is None and thinner is None and len(verdicts) == len(batch):
-            results = list(verdicts)  # (offline, no skip: the loop below, at once)
+            results = list(verdicts)  # (offline, no skip: what the loop does, at once)
             entered = [item[2] for item in batch]
             by_label.update([v.label for v in verdicts])
-            batch = []
-        for item in batch:
-            if isinstance(item, Skipped):
-                results.append(item)
-                continue
-            v = next(it)
-            entered.append(item[2])
-            lag: float | None = None
-            if wall is not None and item[3]:
-                lag = max(0.0, exit_at - v.comment.ts)
-                room_lags = lags.get(v.comment.room)
-                if room_lags is None:
-                    room_lags = lags[v.comment.room] = []
-                room_lags.append(lag)
-            if thinner is not None and not thinner.keeps(v, deep):
-                thinner.count(shed, v, lag)
-                n_shed += 1
-                continue
-            if lag is not None:
-                v = v.with_lag(lag)
-            results.append(v)
-            by_label[v.label] += 1
+        else:
+            for item in batch:
+                if isinstance(item, Skipped):
+                    results.append(item)
+                    continue
+                v = next(it)
+                entered.append(item[2])
+                lag: float | None = None
+                if wall is not None and item[3]:
+                    lag = max(0.0, exit_at - v.comment.ts)
+                    room_lags = lags.get(v.comment.room)
+                    if room_lags is None:
+                        room_lags = lags[v.comment.room] = []
+                    room_lags.append(lag)
+                if thinner is not None and not thinner.keeps(v, deep):
+                    thinner.count(shed, v, lag)
+                    n_shed += 1
+                    continue
+                if lag is not None:
+                    v = v.with_lag(lag)
+                results.append(v)
+                by_label[v.label] += 1
         self._processed += len(verdicts)
         counts = list(shed.values())
         for output in self._outputs:

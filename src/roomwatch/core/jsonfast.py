@@ -19,10 +19,10 @@ from typing import Any
 
 import orjson
 
-__all__ = ["loads"]
+__all__ = ["INEXACT_FROM", "loads"]
 
 #: Floats at least this large may have been integers orjson could not hold.
-_BIG = 2.0**63
+INEXACT_FROM = 2.0**63
 
 
 def loads(data: bytes | str, slow: Callable[[Any], Any]) -> Any:
@@ -51,7 +51,7 @@ def _exact(value: Any) -> bool:
     for v in values:
         kind = type(v)
         if kind is float:
-            if not -_BIG < v < _BIG:
+            if not -INEXACT_FROM < v < INEXACT_FROM:
                 return False
         elif (kind is dict or kind is list) and not _exact(v):
             return False

@@ -299,9 +299,9 @@ def parse_json(data: bytes | str, *, received_at: float) -> Comment:
     return comment
 
 
-#: A float this large may have been an integer orjson could not hold
-#: (``core.jsonfast``): the general way decides.
-_BIG: Final = 2.0**63
+#: A float this large may have been an integer orjson could not hold: the
+#: general way decides.
+_BIG: Final = jsonfast.INEXACT_FROM
 _USER_KEYS: Final = frozenset({"id", "name", "level"})
 _SCALARS: Final = (str, int, float, type(None))
 
