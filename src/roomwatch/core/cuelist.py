@@ -31,11 +31,16 @@ from pathlib import Path
 
 from roomwatch.core.errors import ModelError
 
-__all__ = ["CueList"]
+__all__ = ["CueList", "unseparated"]
 
 # Separators an evasion spelling puts between characters (what normalisation
 # keeps of them): they must not hide a cue.
 _SEPARATORS = re.compile(r"[\s_\-·.*/|~,，、]+")
+
+
+def unseparated(text: str) -> str:
+    """``text`` as cue lists search it: the separators taken out."""
+    return _SEPARATORS.sub("", text)
 
 
 class CueList:
@@ -73,5 +78,5 @@ class CueList:
         """The first match in ``text`` (normalised, separators removed), or None."""
         if self._rx is None:
             return None
-        m = self._rx.search(_SEPARATORS.sub("", text))
+        m = self._rx.search(unseparated(text))
         return m.group(0) if m is not None else None

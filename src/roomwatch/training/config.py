@@ -8,10 +8,12 @@ from pathlib import Path
 
 from roomwatch.core.features import FeatureSpec
 
-__all__ = ["TARGET_MASKS", "Log", "TrainConfig"]
+__all__ = ["TARGET_MASKS", "TARGET_SECTIONS", "Log", "TrainConfig"]
 
 #: The values of :attr:`TrainConfig.target_mask`.
 TARGET_MASKS = ("off", "abuse", "both", "public")
+#: The values of :attr:`TrainConfig.target_mask_sections` (targetmask.SECTIONS).
+TARGET_SECTIONS = ("all", "groups", "named")
 
 #: Where training reports progress, one line at a time.
 Log = Callable[[str], None]
@@ -84,5 +86,5 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.target_mask not in TARGET_MASKS:
             raise ValueError(f"target_mask must be one of {TARGET_MASKS}, not {self.target_mask!r}")
-        if self.target_mask_sections not in ("all", "groups", "named"):
+        if self.target_mask_sections not in TARGET_SECTIONS:
             raise ValueError(f"unknown target_mask_sections {self.target_mask_sections!r}")

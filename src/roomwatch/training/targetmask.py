@@ -23,7 +23,7 @@ from pathlib import Path
 
 import scipy.sparse as sp
 
-from roomwatch.core.cuelist import _SEPARATORS, CueList
+from roomwatch.core.cuelist import CueList, unseparated
 from roomwatch.core.features import Featurizer
 
 __all__ = ["SECTIONS", "gram_texts", "mask_targets", "target_only", "target_regex"]
@@ -85,7 +85,7 @@ def mask_targets(
     n_grams = len(grams)
     rows = entries = 0
     for r, text in enumerate(texts):
-        spans = [m.group(0) for m in rx.finditer(_SEPARATORS.sub("", text)) if m.group(0)]
+        spans = _matches(rx, text)
         if not spans:
             continue
         touched = False
@@ -108,7 +108,12 @@ def target_only(texts: Sequence[str], rx: re.Pattern[str]) -> list[str]:
     """For each text with target matches, the matches alone (joined by spaces)."""
     out = []
     for text in texts:
-        spans = [m.group(0) for m in rx.finditer(_SEPARATORS.sub("", text)) if m.group(0)]
+        spans = _matches(rx, text)
         if spans:
             out.append(" ".join(spans))
     return out
+
+
+def _matches(rx: re.Pattern[str], text: str) -> list[str]:
+    """The non-empty target matches in ``text``, found as at inference."""
+    return [m.group(0) for m in rx.finditer(unseparated(text)) if m.group(0)]
