@@ -31,6 +31,7 @@ overlaps the children's analysis with the outputs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 from roomwatch.core.errors import RecordError
@@ -97,6 +98,43 @@ class InlinePipeline(Pipeline):
                 return outcome
         return self._accept(comment, source, False, trusted)
 
+    def offer_many(
+        self, comments: Sequence[Comment], source: str, *, trusted: bool = False
+    ) -> None:
+        """:meth:`offer_nowait` for each of ``comments``, in order, without the
+        outcomes; a batch that fills goes out as it does there.
+
+        ``classify`` offers each chunk it reads this way. With no guard, no
+        refused room, no tap, no de-duplication and no flood control (so
+        every record is accepted as it is) and no NaN ts, the records join
+        the open batch in one step, entered at one monotonic time per batch
+        (they were offered at once); else one :meth:`offer_nowait` each
+        (``tests/test_offer_many.py`` compares the two).
+        """
+        if (
+            self.guard is not None
+            or self.refused_rooms
+            or self._closing
+            or self._taps
+            or self._dedupe is not None
+            or self._flood is not None
+            or not _no_nan([c.ts for c in comments])
+        ):
+            for c in comments:
+                self.offer_nowait(c, source, trusted=trusted)
+            return
+        accepted = self._accepted
+        accepted[source] = accepted.get(source, 0) + len(comments)
+        entered = not trusted
+        done = 0
+        while done < len(comments):
+            part = comments[done : done + self._limit - len(self._open)]
+            done += len(part)
+            now = self._monotonic()
+            self._open.extend([(c, source, now, entered) for c in part])
+            if len(self._open) >= self._limit:
+                self.cut()
+
     def _accept(self, comment: Comment, source: str, admitted: bool, trusted: bool) -> str:
         outcome, item = self._take(comment, source, admitted, trusted)
         if item is not None:
@@ -150,3 +188,10 @@ class InlinePipeline(Pipeline):
         self.flush_counts()
         if self._own_executor:
             self._executor.shutdown(wait=False)  # (it never started a thread)
+
+
+def _no_nan(values: list[float]) -> bool:
+    """Whether no value is NaN (a NaN makes the sum NaN; so do opposite
+    infinities, which only send the records the general way)."""
+    total = sum(values, 0.0)
+    return total == total
