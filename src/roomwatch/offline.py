@@ -24,7 +24,7 @@ from typing import IO, Any, Final
 
 from roomwatch.config import Settings, load_settings
 from roomwatch.core.errors import RecordError, RoomwatchError
-from roomwatch.core.record import MAX_TEXT_CHARS, Comment, parse_json
+from roomwatch.core.record import MAX_TEXT_CHARS, Comment, new_comment, parse_json
 from roomwatch.core.user import NO_USER
 from roomwatch.heap import settle_heap
 
@@ -427,7 +427,7 @@ def _plain_chunk(chunk: list[bytes], room: str) -> list[Comment] | None:
         return None
     now = time.time
     return [
-        Comment(room, line, now(), None, NO_USER, "comment" if line.strip() else "system")
+        new_comment(room, line, now(), None, NO_USER, "comment" if line.strip() else "system")
         for line in lines
     ]
 

@@ -37,7 +37,7 @@ from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.normalize import Normalized, Normalizer
 from roomwatch.core.record import Comment
 from roomwatch.core.segment import Segmenter
-from roomwatch.core.verdict import Verdict
+from roomwatch.core.verdict import Verdict, new_verdict
 
 __all__ = ["TYPED_KINDS", "Analyzer", "StageTimer", "hash_dir", "memo_key"]
 
@@ -152,10 +152,10 @@ class Analyzer:
             n, tok, maybe = got
             if maybe is None:
                 why = _EMPTY_REASONS if c.kind in TYPED_KINDS else (f"kind:{c.kind}",)
-                out.append(Verdict(c, n, tok, "chatter", empty_scores, 0.0, why, *stamps))
+                out.append(new_verdict(c, n, tok, "chatter", empty_scores, 0.0, why, *stamps))
             else:
                 # (a Prediction is the tuple label, scores, sentiment, reasons)
-                out.append(Verdict(c, n, tok, *maybe, *stamps))
+                out.append(new_verdict(c, n, tok, *maybe, *stamps))
         return out
 
     def _run(

@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import orjson
 
@@ -42,6 +42,7 @@ __all__ = [
     "REJECT_REASONS",
     "Comment",
     "User",
+    "new_comment",
     "parse_json",
     "parse_many",
 ]
@@ -273,6 +274,38 @@ _C_ROOM, _C_TEXT, _C_TS, _C_ID, _C_USER, _C_KIND, _C_PLATFORM, _C_AMOUNT, _C_EXT
 )
 
 
+class _Draft:
+    """``Comment(...)`` at half the cost, as ``core.verdict``'s ``_Draft`` makes verdicts."""
+
+    __slots__ = Comment.__slots__  # (the very names, in order: same layout)
+
+    def __init__(
+        self,
+        room: str,
+        text: str,
+        ts: float,
+        id: str | None = None,
+        user: User = _NO_USER,
+        kind: str = "comment",
+        platform: str | None = None,
+        amount: float | None = None,
+        extra: Mapping[str, Any] = _EMPTY,
+    ) -> None:
+        self.room = room
+        self.text = text
+        self.ts = ts
+        self.id = id
+        self.user = user
+        self.kind = kind
+        self.platform = platform
+        self.amount = amount
+        self.extra = extra
+        self.__class__ = Comment  # type: ignore[assignment]
+
+
+new_comment: type[Comment] = cast("type[Comment]", _Draft)
+
+
 def parse_json(data: bytes | str, *, received_at: float) -> Comment:
     """Parse one encoded record (a JSON object) into a :class:`Comment`.
 
@@ -299,8 +332,7 @@ def parse_json(data: bytes | str, *, received_at: float) -> Comment:
     return comment
 
 
-#: A float this large may have been an integer orjson could not hold: the
-#: general way decides.
+#: A float this large may have been an integer orjson could not hold: the general way decides.
 _BIG: Final = jsonfast.INEXACT_FROM
 _USER_KEYS: Final = frozenset({"id", "name", "level"})
 _SCALARS: Final = (str, int, float, type(None))
@@ -375,7 +407,7 @@ def _plain(raw: dict[str, Any], received_at: float) -> Comment | None:
         amount = float(amount)
         if amount < 0:
             return None
-    return Comment(room, text, ts, msg_id, user, kind, platform, amount, _EMPTY)
+    return new_comment(room, text, ts, msg_id, user, kind, platform, amount, _EMPTY)
 
 
 def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | RecordError]:
