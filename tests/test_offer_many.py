@@ -1,11 +1,13 @@
-"""``classify``'s chunk-at-a-time path against its line-by-line path (issue #14).
+"""The chunk-at-a-time paths against the line-by-line ones (issue #14).
 
 A chunk of plain lines is decoded once, made into comments by one
 comprehension (:func:`roomwatch.offline._plain_chunk`) and offered to the
 inline pipeline in one call (:meth:`InlinePipeline.offer_many`). Each piece
 must give what the general path gives: the same comments, the same batches
 and results, and the same output lines, with a chunk holding a bad line (not
-UTF-8, too long) going line by line so the error stays in its place.
+UTF-8, too long) going line by line so the error stays in its place. A
+flat-out replay offers its records between rejects at once, through the
+same ``_keep`` (duplicates, flood control) as one by one.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ from prometheus_client import CollectorRegistry
 from roomwatch import offline
 from roomwatch.config import PipelineSettings
 from roomwatch.core.analyze import Analyzer
+from roomwatch.core.flood import FloodControl
 from roomwatch.core.record import MAX_TEXT_CHARS, Comment
 from roomwatch.core.result import Skipped
 from roomwatch.core.verdict import Verdict
 from roomwatch.inline import InlinePipeline
 from roomwatch.metrics import Metrics
+from roomwatch.sources.replay import ReplaySource
 
 from .conftest import make_settings
 from .test_pipeline import Batches, comment
@@ -200,3 +204,64 @@ async def test_offer_many_takes_a_nan_ts_the_general_way(analyzer: Analyzer) -> 
     await p.close()
     with pytest.raises(RuntimeError, match="closed"):
         p.offer_many([comment(3)], "test")
+
+
+class _OneByOne:
+    """The pipeline as a sink without ``offer_many``: the replay source's
+    record-by-record path."""
+
+    def __init__(self, pipeline: InlinePipeline) -> None:
+        self._p = pipeline
+
+    def offer_nowait(self, comment: Comment, source: str) -> str:
+        return self._p.offer_nowait(comment, source)
+
+    async def put(self, comment: Comment, source: str) -> bool:
+        return await self._p.put(comment, source)
+
+    async def reject(self, error: Any, source: str, where: str = "") -> None:
+        await self._p.reject(error, source, where)
+
+
+def _recording(path: Path) -> Path:
+    t0 = 1.764e9
+    rows: list[str] = []
+    for i in range(1300):
+        record: dict[str, Any] = {"room": f"r{i % 3}", "text": f"第{i % 50}条", "ts": t0 + i * 0.05}
+        record["id"] = f"m{i}"
+        if i % 97 == 5:
+            record["id"] = "m1"  # a duplicate id (room r1's m1 comes first)
+            record["room"] = "r1"
+        if 600 <= i < 640:
+            record["user"] = {"id": "flooder"}  # one user, 20 a second: over the rate
+        if i % 211 == 7:
+            record["kind"] = "gift"
+        rows.append(json.dumps(record, ensure_ascii=False))
+        if i in (300, 511, 512, 1000):
+            rows.append("{not json")
+        if i == 700:
+            rows.append(json.dumps({"room": "r0", "text": "很久以后", "ts": t0 + 1e7}))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+async def _replay(analyzer: Analyzer, rec: Path, *, at_once: bool) -> list[str]:
+    out = Batches()
+    p = _pipeline(analyzer, out, flood=FloodControl(2.0, 4))
+    p.batch_limit = 37
+    sink: Any = p if at_once else _OneByOne(p)
+    await ReplaySource([rec], speed=0).run(sink)
+    await p.drain()
+    await p.close()
+    return [r.reason if isinstance(r, Skipped) else r.to_json() for r in out.results]
+
+
+async def test_a_replay_offers_at_once_what_it_offered_one_by_one(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    rec = _recording(tmp_path / "rec.jsonl")
+    fast = await _replay(analyzer, rec, at_once=True)
+    slow = await _replay(analyzer, rec, at_once=False)
+    assert fast == slow
+    reasons = {line for line in fast if not line.startswith("{")}
+    assert reasons == {"duplicate", "flood", "not_json", "ts_out_of_range"}

@@ -104,34 +104,39 @@ class InlinePipeline(Pipeline):
         """:meth:`offer_nowait` for each of ``comments``, in order, without the
         outcomes; a batch that fills goes out as it does there.
 
-        ``classify`` offers each chunk it reads this way. With no guard, no
-        refused room, no tap, no de-duplication and no flood control (so
-        every record is accepted as it is) and no NaN ts, the records join
-        the open batch in one step, entered at one monotonic time per batch
-        (they were offered at once); else one :meth:`offer_nowait` each
-        (``tests/test_offer_many.py`` compares the two).
+        ``classify`` offers each chunk it reads this way, ``replay --speed 0``
+        its records between rejects. With no guard, no refused room and no
+        NaN ts (what :meth:`offer_nowait` sends to
+        :meth:`~roomwatch.pipeline.Pipeline._keep`), each record goes to
+        ``_keep`` and the kept ones join the open batch a batch at a time;
+        with no tap, de-duplication or flood control either (so ``_keep``
+        keeps every record as it is) they join in one step, entered at one
+        monotonic time (they were offered at once). Else one
+        :meth:`offer_nowait` each (``tests/test_offer_many.py`` compares them).
         """
         if (
             self.guard is not None
             or self.refused_rooms
             or self._closing
-            or self._taps
-            or self._dedupe is not None
-            or self._flood is not None
             or not _no_nan([c.ts for c in comments])
         ):
             for c in comments:
                 self.offer_nowait(c, source, trusted=trusted)
             return
-        accepted = self._accepted
-        accepted[source] = accepted.get(source, 0) + len(comments)
-        entered = not trusted
+        items: list[Any]
+        if self._taps or self._dedupe is not None or self._flood is not None:
+            keep = self._keep
+            items = [item for c in comments if (item := keep(c, source, trusted)[1]) is not None]
+        else:
+            accepted = self._accepted
+            accepted[source] = accepted.get(source, 0) + len(comments)
+            now, entered = self._monotonic(), not trusted
+            items = [(c, source, now, entered) for c in comments]
         done = 0
-        while done < len(comments):
-            part = comments[done : done + self._limit - len(self._open)]
+        while done < len(items):
+            part = items[done : done + self._limit - len(self._open)]
             done += len(part)
-            now = self._monotonic()
-            self._open.extend([(c, source, now, entered) for c in part])
+            self._open.extend(part)
             if len(self._open) >= self._limit:
                 self.cut()
 
