@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -262,9 +263,13 @@ def _lines(
 
     The common line (finite rounded values, a ts orjson writes as ``json``
     does, no amount, no lag) is built here, as :meth:`Verdict._fields` builds
-    it, and orjson's bytes go through ``finish``: a per-line method call or
-    two less (``tests/core/test_verdict_lines_fast.py`` keeps the plain loop).
-    Any other line, or one orjson refuses, goes to ``encode``.
+    it, and orjson's bytes go through ``finish`` (none for bytes): a per-line
+    method call or two less (``tests/core/test_verdict_lines_fast.py`` keeps
+    the plain loop). Any other line, or one orjson refuses, goes to ``encode``.
+
+    Each verdict's rounded scores and sentiment come as one row: when every
+    verdict has as many scores (one model: as usual) the rows are one
+    reshape of the rounded batch, and its finite check one ``all`` per row.
     """
     if not verdicts:
         return []
@@ -274,23 +279,31 @@ def _lines(
     for v in verdicts:
         extend(v.scores.values())
         append(v.sentiment)
-    values = np.array(flat, dtype=np.float64)
-    rounded = round4(values)
-    sizes = np.fromiter((len(v.scores) + 1 for v in verdicts), np.int64, len(verdicts))
-    ends = np.cumsum(sizes)
-    # Whether every rounded value of a verdict is finite (then orjson may write it).
-    bad = np.zeros(len(flat) + 1, dtype=np.int64)
-    np.cumsum(~np.isfinite(rounded), out=bad[1:])
-    finite = (bad[ends] - bad[ends - sizes] == 0).tolist()
-    as_list: list[float] = rounded.tolist()
+    rounded = round4(np.array(flat, dtype=np.float64))
+    sizes = [n + 1 for n in map(len, map(_SCORES, verdicts))]
+    finite: list[bool]
+    rows: list[list[float]]
+    if min(sizes) == max(sizes):
+        table = rounded.reshape(len(verdicts), sizes[0])
+        finite = np.isfinite(table).all(axis=1).tolist()
+        rows = table.tolist()
+    else:
+        ends = np.cumsum(np.array(sizes, dtype=np.int64))
+        starts = ends - np.array(sizes, dtype=np.int64)
+        # Whether every rounded value of a verdict is finite (then orjson may write it).
+        bad = np.zeros(len(flat) + 1, dtype=np.int64)
+        np.cumsum(~np.isfinite(rounded), out=bad[1:])
+        finite = (bad[ends] - bad[starts] == 0).tolist()
+        as_list: list[float] = rounded.tolist()
+        rows = [as_list[i:j] for i, j in zip(starts.tolist(), ends.tolist(), strict=True)]
     dumps = orjson.dumps
+    raw = finish is _as_bytes
     inf = math.inf
     out: list[_L] = []
-    start = 0
-    for v, end, ok in zip(verdicts, ends.tolist(), finite, strict=True):
-        scores = dict(zip(v.scores, as_list[start : end - 1], strict=True))
-        sentiment = as_list[end - 1]
-        start = end
+    add = out.append
+    for v, row, ok in zip(verdicts, rows, finite, strict=True):
+        # (row: the rounded scores in the scores' order, then the sentiment;
+        # zip stops at the scores' end)
         c = v.comment
         ts = c.ts
         if ok and c.amount is None and v.lag_s is None and (ts == 0.0 or 1e-4 <= abs(ts) < inf):
@@ -300,8 +313,8 @@ def _lines(
                 "ts": ts,
                 "text": c.text,
                 "label": v.label,
-                "scores": scores,
-                "sentiment": sentiment,
+                "scores": dict(zip(v.scores, row)),  # noqa: B905
+                "sentiment": row[-1],
                 "reasons": v.reasons,
                 "model": v.model,
                 "lexicons": v.lexicons,
@@ -313,11 +326,11 @@ def _lines(
             if c.kind != "comment":
                 fields["kind"] = c.kind
             try:
-                out.append(finish(dumps(fields)))
+                add(dumps(fields) if raw else finish(dumps(fields)))  # type: ignore[arg-type]
                 continue
             except TypeError:  # a lone surrogate, an int past 64 bits: encode decides
                 pass
-        out.append(encode(v, scores, sentiment, ok))
+        add(encode(v, dict(zip(v.scores, row)), row[-1], ok))  # noqa: B905
     return out
 
 
@@ -364,6 +377,7 @@ def round4(values: np.ndarray) -> np.ndarray:
 
 
 _FOURS = itertools.repeat(4)
+_SCORES = attrgetter("scores")
 _slot: Any = Verdict  # (the slots' member descriptors, untyped)
 _S_COMMENT = _slot.comment.__set__
 _S_NORMALIZED = _slot.normalized.__set__
