@@ -297,8 +297,10 @@ class Classifier:
         """Label probabilities (n, 5), sentiment (n,), hits and the feature rows."""
         room_terms = self._room_terms.get(room) if room is not None else None
         texts = [n.text for n in normalized]
-        hits = self._lexicon.match_batch(texts, tokens, room_terms)
-        x = self._featurizer.rows(texts, tokens, hits)
+        # One coding of the tokens serves the lexicon's term runs and the word features.
+        coded = self._featurizer.coder.coded(tokens)
+        hits = self._lexicon.match_batch(texts, tokens, room_terms, coded=coded)
+        x = self._featurizer.rows(texts, tokens, hits, coded)
         z = x.dot(self._weights).astype(np.float64)
         z += self._bias
         main = _softmax(z[:, :_N].copy())

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from roomwatch.core.codetable import CodeTable, TokenHasher, build_table, pair_codes
+from roomwatch.core.codetable import CodeTable, TokenCodes, TokenHasher, build_table, pair_codes
 from roomwatch.core.lexicon import BLOCK_LISTS, PATTERNS, Hit
 from roomwatch.core.sparsedot import csr_dot
 
@@ -356,6 +356,11 @@ class Featurizer:
         self._finish(n_words, names, name_ends)
         return self
 
+    @property
+    def coder(self) -> TokenHasher:
+        """What codes tokens for :meth:`rows` (``coder.coded(tokens)``)."""
+        return self._hasher
+
     def name(self, index: int) -> str:
         """The name of feature ``index`` (char n-gram, word n-gram or evidence)."""
         evidence = self._evidence_names.get(index)
@@ -375,22 +380,25 @@ class Featurizer:
         index, found = self._char_table.lookup(codes)
         return rows[found], index[found]
 
-    def _word_features(self, tokens: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, feature) arrays of the known word unigrams and bigrams."""
+    def _word_features(
+        self, tokens: Sequence[Sequence[str]], coded: TokenCodes | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature) arrays of the known word unigrams and bigrams
+        (``coded``: the tokens already coded by :meth:`coder`)."""
         wlo, whi = self.spec.word_ngrams
-        flat = list(itertools.chain.from_iterable(tokens))
-        if not flat:
+        if coded is None or coded.hasher is not self._hasher:
+            coded = self._hasher.coded(tokens)
+        codes = coded.codes
+        if not len(codes):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        codes = self._hasher.codes(flat)
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        row_of = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
+        row_of = coded.row_of
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         if wlo <= 1 <= whi:
             index, found = self._uni_table.lookup(codes)
             rows.append(row_of[found])
             cols.append(index[found])
-        if wlo <= 2 <= whi and len(flat) > 1:
+        if wlo <= 2 <= whi and len(codes) > 1:
             same = row_of[1:] == row_of[:-1]
             pair = pair_codes(codes[:-1][same], codes[1:][same])
             index, found = self._bi_table.lookup(pair)
@@ -414,8 +422,9 @@ class Featurizer:
         texts: Sequence[str],
         tokens: Sequence[Sequence[str]],
         hits: Sequence[Sequence[Hit]],
+        coded: TokenCodes | None = None,
     ) -> Rows:
-        """One row per comment."""
+        """One row per comment (``coded``: ``tokens`` coded by :attr:`coder`)."""
         n_rows = len(texts)
         if not (len(tokens) == len(hits) == n_rows):
             raise ValueError("texts, tokens and hits differ in length")
@@ -434,7 +443,7 @@ class Featurizer:
                     seen.add(j)
             e_cols.extend(seen)
             e_rows.extend([r] * len(seen))
-        w_rows, w_cols = self._word_features(tokens)
+        w_rows, w_cols = self._word_features(tokens, coded)
         text_rows = np.concatenate([char_rows, w_rows])
         text_cols = np.concatenate([char_cols, w_cols])
         counts = np.bincount(text_rows, minlength=n_rows).astype(np.float32)

@@ -28,7 +28,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from roomwatch.core.codetable import TokenCodes, TokenHasher
 from roomwatch.core.errors import ModelError
+from roomwatch.core.termruns import CharSet, TermRuns
 
 __all__ = [
     "BLOCK_LISTS",
@@ -139,6 +141,7 @@ class Lexicon:
 
     __slots__ = (
         "_applicable",
+        "_batch",
         "_hits",
         "_max_len",
         "_patterns",
@@ -148,6 +151,7 @@ class Lexicon:
         "_triggers",
         "_unconditional",
     )
+    _batch: _BatchState  # set on first use (_batch_state)
 
     def __init__(self, lists: Mapping[str, Iterable[str]], patterns: Mapping[str, str]) -> None:
         """``patterns`` maps a name to ``regex`` or ``regex<TAB>required characters``."""
@@ -219,11 +223,86 @@ class Lexicon:
         texts: Sequence[str],
         tokens: Sequence[Sequence[str]],
         room: RoomTerms | None = None,
+        *,
+        coded: TokenCodes | None = None,
     ) -> list[tuple[Hit, ...]]:
-        """:meth:`match` for each comment of a batch (one room's terms for all)."""
+        """:meth:`match` for each comment of a batch (one room's terms for all).
+
+        ``coded``: ``tokens`` already coded (the featurizer's coding of the
+        batch, :meth:`TokenHasher.coded`), which the batch path then shares.
+        """
         if len(texts) != len(tokens):
             raise ValueError("texts and tokens differ in length")
         room_terms = _room_terms(room)
+        if room_terms or len(texts) < _BATCH_MIN:
+            return self._match_each(texts, tokens, room_terms)
+        runs, triggers = self._batch_state(coded)
+        if not runs.usable:
+            return self._match_each(texts, tokens, room_terms)
+        if coded is None or coded.hasher is not runs.hasher:
+            coded = runs.hasher.coded(tokens)
+        # Term runs of the whole batch (termruns.TermRuns), filed row by row.
+        first, count, term = runs.find(coded)
+        hits_of: dict[int, list[Hit]] = {}
+        if len(first):
+            spelled = runs.terms
+            lists = self._terms
+            row = -1
+            found: list[_Run] = []
+            allows: list[_Allow] = []
+            for r, start, size, t in zip(
+                coded.row_of[first].tolist(),
+                first.tolist(),
+                count.tolist(),
+                term.tolist(),
+                strict=True,
+            ):
+                if r != row:
+                    if found:
+                        hits_of[row] = self._term_hits(found, allows)
+                    row = r
+                    found = []
+                    allows = []
+                acc = spelled[t]
+                _collect(lists[acc], start, start + size, acc, found, allows)
+            if found:
+                hits_of[row] = self._term_hits(found, allows)
+        # Pattern hits of the texts with a trigger character (or of all texts).
+        everything = triggers.chars
+        todo = range(len(texts)) if self._unconditional else triggers.rows_with_any(texts)
+        for r in todo:
+            text = texts[r]
+            hits = hits_of.get(r)
+            if hits is None:
+                hits = hits_of[r] = []
+            self._pattern_hits(text, everything.intersection(text), hits)
+        out: list[tuple[Hit, ...]] = [()] * len(texts)
+        for r, hits in hits_of.items():
+            if hits:
+                out[r] = tuple(hits)
+        return out
+
+    def _batch_state(self, coded: TokenCodes | None) -> tuple[TermRuns, CharSet]:
+        """The batch path's tables: term runs for ``coded``'s hasher (the last
+        two hashers' kept) and the trigger characters."""
+        try:
+            state = self._batch
+        except AttributeError:
+            state = self._batch = ([], CharSet(self._triggers))
+        kept, triggers = state
+        for runs in kept:
+            if coded is None or runs.hasher is coded.hasher:
+                return runs, triggers
+        runs = TermRuns(self._terms, self._prefixes, coded.hasher if coded else TokenHasher())
+        kept.insert(0, runs)
+        del kept[2:]
+        return runs, triggers
+
+    def _match_each(
+        self, texts: Sequence[str], tokens: Sequence[Sequence[str]], room_terms: dict[str, str]
+    ) -> list[tuple[Hit, ...]]:
+        """:meth:`match_batch` one comment at a time (the general path: room
+        terms, small batches; the batch path's reference)."""
         limit = max((len(t) for t in room_terms), default=0)
         starters = self._starters
         triggers = self._triggers
@@ -333,7 +412,12 @@ class Lexicon:
 _Run = tuple[int, int, str, str]
 _Allow = tuple[int, int, int]
 _Pattern = tuple[str, str, "re.Pattern[str]"]
+# The batch path's tables (set on first use): term runs per hasher, triggers.
+_BatchState = tuple[list[TermRuns], CharSet]
 _CACHE_LIMIT = 4096  # entries of the per-lexicon hit and pattern caches
+# Batches smaller than this are matched one comment at a time (the batch
+# path's numpy calls cost more than a few comments' set lookups).
+_BATCH_MIN = 32
 
 
 def _room_terms(room: RoomTerms | None) -> dict[str, str]:
