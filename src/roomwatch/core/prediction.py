@@ -76,7 +76,7 @@ def assemble(
     polarity: np.ndarray,
     hits: Sequence[tuple[Hit, ...]],
     normalized: Sequence[Normalized],
-    top: Sequence[list[str]],
+    top: Sequence[Sequence[str]],
     notes: Sequence[Mapping[int, str]],
     names: ReasonNames,
 ) -> list[Prediction]:
@@ -105,7 +105,7 @@ def assemble(
                 row += applied_names(applied)
             row += top[i]
         else:
-            row = top[i]
+            row = list(top[i])
         for note in notes:
             extra = note.get(i)
             if extra is not None:
