@@ -59,6 +59,7 @@ from roomwatch.core.model import (
 )
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.prediction import Prediction, ReasonNames, assemble
+from roomwatch.core.termruns import CharSet
 
 __all__ = [
     "FORMAT",
@@ -170,6 +171,7 @@ class Classifier:
         "_room_terms",
         "_shown",
         "_stack",
+        "_sure",
         "_targets",
         "_weights",
         "labels",
@@ -217,6 +219,7 @@ class Classifier:
         self._reason_id: dict[str, int] = {}
         self._feature_reason = np.full(model.featurizer.n_features, -1, dtype=np.int32)
         self._naming = threading.Lock()
+        self._sure = CharSet(self._asks.sure_triggers)  # which texts hold a sure ask trigger
         self._names = ReasonNames()
         self._multi = model.multi
         self._shown = model.shown
@@ -362,10 +365,11 @@ class Classifier:
         has_anchors = asks.has_anchors
         look = (chosen == _QUESTION) | (chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB)
         if asks.sure_triggers:
-            triggers = asks.sure_triggers
-            look |= (chosen == _CHATTER) & np.fromiter(
-                (not triggers.isdisjoint(n.text) for n in normalized), bool, len(normalized)
-            )
+            if self._sure.chars is not asks.sure_triggers:
+                self._sure = CharSet(asks.sure_triggers)
+            sure = np.zeros(len(normalized), dtype=bool)
+            sure[self._sure.rows_with_any([n.text for n in normalized])] = True
+            look |= (chosen == _CHATTER) & sure
         for i in np.flatnonzero(look).tolist():
             anchor: str | None = None
             cue = asks.find(normalized[i].text, chosen[i] == _CHATTER)
