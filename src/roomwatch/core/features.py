@@ -26,6 +26,8 @@ import itertools
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -59,6 +61,7 @@ EVIDENCE: tuple[str, ...] = (
 # Words the normaliser writes for emoji and platform emotes: content, not surface.
 _MOOD_WORDS = frozenset({"emopos", "emoneg", "emolol", "emoask", "emoneu"})
 _MARKS = "?" + START + END
+_EVIDENCE_OF = attrgetter("evidence")
 
 
 def is_content_gram(gram: str, words: bool = False) -> bool:
@@ -429,20 +432,18 @@ class Featurizer:
         if not (len(tokens) == len(hits) == n_rows):
             raise ValueError("texts, tokens and hits differ in length")
         char_rows, char_cols = self._char_features(texts)
-        evidence = self._evidence
-        # Hits add at most one column per kind.
-        e_rows: list[int] = []
-        e_cols: list[int] = []
-        for r, row_hits in enumerate(hits):
-            if not row_hits:
-                continue
-            seen = set()
-            for hit in row_hits:  # lex:/pat: evidence
-                j = evidence.get(hit.evidence)
-                if j is not None:
-                    seen.add(j)
-            e_cols.extend(seen)
-            e_rows.extend([r] * len(seen))
+        # Hits add at most one column per kind (lex:/pat: evidence), read for
+        # all hits of the batch at once.
+        flat = list(chain.from_iterable(hits))
+        e_cols = np.fromiter(
+            map(self._evidence.get, map(_EVIDENCE_OF, flat), repeat(-1)), np.int64, len(flat)
+        )
+        e_rows = np.repeat(
+            np.arange(n_rows, dtype=np.int64),
+            np.fromiter(map(len, hits), np.int64, n_rows),
+        )
+        known = e_cols >= 0
+        e_keys = np.unique(e_rows[known] * self.n_features + e_cols[known])
         w_rows, w_cols = self._word_features(tokens, coded)
         text_rows = np.concatenate([char_rows, w_rows])
         text_cols = np.concatenate([char_cols, w_cols])
@@ -453,13 +454,7 @@ class Featurizer:
         return self._rows(
             n_rows,
             scale,
-            np.concatenate(
-                [
-                    text_rows * self.n_features + text_cols,
-                    np.asarray(e_rows, dtype=np.int64) * self.n_features
-                    + np.asarray(e_cols, dtype=np.int64),
-                ]
-            ),
+            np.concatenate([text_rows * self.n_features + text_cols, e_keys]),
         )
 
     def _csr(self, n_rows: int, scale: np.ndarray, keys: np.ndarray) -> Any:
