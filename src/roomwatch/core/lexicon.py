@@ -247,26 +247,38 @@ class Lexicon:
         if len(first):
             spelled = runs.terms
             lists = self._terms
-            row = -1
-            found: list[_Run] = []
-            allows: list[_Allow] = []
-            for r, start, size, t in zip(
-                coded.row_of[first].tolist(),
-                first.tolist(),
-                count.tolist(),
-                term.tolist(),
-                strict=True,
-            ):
-                if r != row:
-                    if found:
-                        hits_of[row] = self._term_hits(found, allows)
-                    row = r
-                    found = []
-                    allows = []
+            by_term = self._batch[2]
+            rows = coded.row_of[first].tolist()
+            # A row with an allow-listed run goes the general way (allows
+            # cancel the runs they cover); in the others every run hits, under
+            # each of its lists in turn.
+            general: set[int] = set()
+            for r, t in zip(rows, term.tolist(), strict=True):
                 acc = spelled[t]
-                _collect(lists[acc], start, start + size, acc, found, allows)
-            if found:
-                hits_of[row] = self._term_hits(found, allows)
+                known = by_term.get(acc)
+                if known is None:
+                    names = lists[acc]
+                    known = by_term[acc] = (
+                        tuple(self._term_hits([(0, 1, acc, n) for n in names if n != "allow"], [])),
+                        "allow" in names,
+                    )
+                if known[1]:
+                    general.add(r)
+                hits = hits_of.get(r)
+                if hits is None:
+                    hits_of[r] = list(known[0])
+                else:
+                    hits += known[0]
+            if general:
+                runs_of: dict[int, tuple[list[_Run], list[_Allow]]] = {r: ([], []) for r in general}
+                for r, start, size, t in zip(
+                    rows, first.tolist(), count.tolist(), term.tolist(), strict=True
+                ):
+                    if r in general:
+                        acc = spelled[t]
+                        _collect(lists[acc], start, start + size, acc, *runs_of[r])
+                for r, (found, allows) in runs_of.items():
+                    hits_of[r] = self._term_hits(found, allows)
         # Pattern hits of the texts with a trigger character (or of all texts).
         everything = triggers.chars
         todo = range(len(texts)) if self._unconditional else triggers.rows_with_any(texts)
@@ -288,8 +300,8 @@ class Lexicon:
         try:
             state = self._batch
         except AttributeError:
-            state = self._batch = ([], CharSet(self._triggers))
-        kept, triggers = state
+            state = self._batch = ([], CharSet(self._triggers), {})
+        kept, triggers, _ = state
         for runs in kept:
             if coded is None or runs.hasher is coded.hasher:
                 return runs, triggers
@@ -412,8 +424,9 @@ class Lexicon:
 _Run = tuple[int, int, str, str]
 _Allow = tuple[int, int, int]
 _Pattern = tuple[str, str, "re.Pattern[str]"]
-# The batch path's tables (set on first use): term runs per hasher, triggers.
-_BatchState = tuple[list[TermRuns], CharSet]
+# The batch path's tables (set on first use): term runs per hasher, triggers,
+# and per term its hits (one per list) and whether it is allow-listed.
+_BatchState = tuple[list[TermRuns], CharSet, dict[str, tuple[tuple[Hit, ...], bool]]]
 _CACHE_LIMIT = 4096  # entries of the per-lexicon hit and pattern caches
 # Batches smaller than this are matched one comment at a time (the batch
 # path's numpy calls cost more than a few comments' set lookups).
