@@ -119,6 +119,7 @@ def feature_label(name: str) -> str:
 
 
 _SHIFT = 21  # bits per code point (Unicode has 21-bit code points)
+_BMP = 0x10000  # single characters below this are read by code point
 
 
 def gram_code(gram: str) -> int:
@@ -136,9 +137,19 @@ def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.
     and the n-gram codes are computed with array shifts, so this costs a few
     numpy calls per batch rather than a Python loop per n-gram.
     """
+    parts = _char_code_parts(texts, spec)
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    return np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+
+
+def _char_code_parts(
+    texts: Sequence[str], spec: FeatureSpec
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """:func:`char_codes` as (n, rows, codes) for each n-gram length n."""
     lo, hi = spec.char_ngrams
     if not texts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        return []
     n_texts = len(texts)
     body = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_texts)
@@ -155,8 +166,7 @@ def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.
     chars[(body == 0) | (body == 2) | (body == 3)] = ord(" ")
     text_row = np.repeat(np.arange(n_texts, dtype=np.int64), lengths)
     cps[np.arange(len(body)) + 3 * text_row + 1] = chars
-    rows: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
+    parts: list[tuple[int, np.ndarray, np.ndarray]] = []
     size = len(cps)
     for n in range(lo, hi + 1):
         if size < n:
@@ -167,11 +177,8 @@ def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.
             nxt = cps[k : size - n + 1 + k]
             code = (code << np.uint64(_SHIFT)) | nxt
             valid &= nxt != 0
-        rows.append(row_of[: size - n + 1][valid])
-        codes.append(code[valid])
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    return np.concatenate(rows), np.concatenate(codes)
+        parts.append((n, row_of[: size - n + 1][valid], code[valid]))
+    return parts
 
 
 def gram_codes(grams: Sequence[str]) -> np.ndarray:
@@ -251,6 +258,7 @@ class Featurizer:
 
     __slots__ = (
         "_bi_table",
+        "_bmp",
         "_char_table",
         "_evidence",
         "_evidence_names",
@@ -303,6 +311,7 @@ class Featurizer:
         self._finish(n_words, names, np.cumsum(ends))
 
     def _finish(self, n_words: int, names: str, name_ends: np.ndarray) -> None:
+        self._bmp: np.ndarray | None = None  # see _bmp_chars
         self.n_words = n_words
         offset = self.n_chars + n_words
         self._evidence_start = offset
@@ -378,10 +387,47 @@ class Featurizer:
         return self._names[start:end]
 
     def _char_features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, feature) arrays of the known character n-grams of every text."""
-        rows, codes = char_codes(texts, self.spec)
-        index, found = self._char_table.lookup(codes)
-        return rows[found], index[found]
+        """(row, feature) arrays of the known character n-grams of every text.
+
+        Single characters of the Basic Multilingual Plane (a third of the
+        n-grams) are read from a table by code point (:meth:`_bmp_chars`), the
+        rest looked up by code.
+        """
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        hashed_rows: list[np.ndarray] = []
+        hashed_codes: list[np.ndarray] = []
+        for n, part_rows, codes in _char_code_parts(texts, self.spec):
+            if n == 1:
+                bmp = codes < _BMP
+                index = self._bmp_chars()[codes[bmp].astype(np.intp)]
+                found = index >= 0
+                rows.append(part_rows[bmp][found])
+                cols.append(index[found])
+                codes = codes[~bmp]
+                part_rows = part_rows[~bmp]
+            hashed_rows.append(part_rows)
+            hashed_codes.append(codes)
+        if hashed_codes:
+            index, found = self._char_table.lookup(np.concatenate(hashed_codes))
+            rows.append(np.concatenate(hashed_rows)[found])
+            cols.append(index[found])
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(rows), np.concatenate(cols).astype(np.int64)
+
+    def _bmp_chars(self) -> np.ndarray:
+        """Feature index (-1: none) of each single character below U+10000, by
+        code point: the character table's entries for them (unigram codes are
+        code points; every longer n-gram's code is at least 2**21)."""
+        direct = self._bmp
+        if direct is None:
+            table = self._char_table
+            direct = np.full(_BMP, -1, dtype=np.int32)
+            single = np.flatnonzero((table.keys != 0) & (table.keys < _BMP))
+            direct[table.keys[single].astype(np.intp)] = table.values[single]
+            self._bmp = direct
+        return direct
 
     def _word_features(
         self, tokens: Sequence[Sequence[str]], coded: TokenCodes | None = None
