@@ -20,7 +20,7 @@ import pytest
 
 from roomwatch.core.codetable import TokenHasher
 from roomwatch.core.lexicon import Lexicon, RoomTerms
-from roomwatch.core.termruns import CharSet, TermRuns
+from roomwatch.core.termruns import CharSet, TermRuns, TriggerMasks
 
 LEXICONS = Path(__file__).resolve().parents[2] / "lexicons"
 
@@ -142,3 +142,31 @@ def test_char_set_rows() -> None:
     ]
     assert CharSet("").rows_with_any(texts) == []
     assert np.array_equal(np.zeros(0), np.array(CharSet("a").rows_with_any([])))
+
+
+def test_trigger_masks_are_the_sets_met() -> None:
+    sets = [frozenset("0123456789"), frozenset("祝希"), frozenset(), frozenset("¥9")]
+    masks = TriggerMasks(sets)
+    rnd = random.Random(3)
+    texts = [
+        "".join(rnd.choice("ab09祝¥希 😀") for _ in range(rnd.randrange(0, 6))) for _ in range(300)
+    ]
+    rows, got = masks.masks(texts)
+    want = {
+        i: sum(1 << k for k, chars in enumerate(sets) if not chars.isdisjoint(t))
+        for i, t in enumerate(texts)
+    }
+    assert dict(zip(rows, got, strict=True)) == {i: m for i, m in want.items() if m}
+    assert rows == sorted(rows)
+    assert masks.masks([]) == ([], [])
+    with pytest.raises(ValueError):
+        TriggerMasks([frozenset("a")] * 64)
+
+
+def test_patterns_without_trigger_characters_run_on_every_text() -> None:
+    lex = Lexicon({"insult": ["傻逼"]}, {"url": r"www\.\S+", "digits": "\\d{8,}\t0123456789"})
+    texts = ["看 www.example.com", "傻逼 12345678", "无"] * 20
+    tokens = [tuple(t.split()) for t in texts]
+    got = lex.match_batch(texts, tokens)
+    assert got == lex._match_each(texts, tokens, {})
+    assert [h.reason() for h in got[0]] == ["pattern:url:www.example.com"]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from roomwatch.core.codetable import TokenCodes, TokenHasher
 from roomwatch.core.errors import ModelError
-from roomwatch.core.termruns import CharSet, TermRuns
+from roomwatch.core.termruns import TermRuns, TriggerMasks
 
 __all__ = [
     "BLOCK_LISTS",
@@ -234,7 +234,7 @@ class Lexicon:
         if len(texts) != len(tokens):
             raise ValueError("texts and tokens differ in length")
         room_terms = _room_terms(room)
-        if room_terms or len(texts) < _BATCH_MIN:
+        if room_terms or len(texts) < _BATCH_MIN or self._unconditional:
             return self._match_each(texts, tokens, room_terms)
         runs, triggers = self._batch_state(coded)
         if not runs.usable:
@@ -279,29 +279,40 @@ class Lexicon:
                         _collect(lists[acc], start, start + size, acc, *runs_of[r])
                 for r, (found, allows) in runs_of.items():
                     hits_of[r] = self._term_hits(found, allows)
-        # Pattern hits of the texts with a trigger character (or of all texts).
-        everything = triggers.chars
-        todo = range(len(texts)) if self._unconditional else triggers.rows_with_any(texts)
-        for r in todo:
+        # Pattern hits of the texts with a trigger character: the patterns to
+        # try are those whose bits the text's characters set (TriggerMasks).
+        by_mask = self._batch[3]
+        patterns = self._patterns
+        for r, mask in zip(*triggers.masks(texts), strict=True):
+            applicable = by_mask.get(mask)
+            if applicable is None:
+                applicable = by_mask[mask] = tuple(
+                    (f"pattern:{name}", f"pat:{name}", rx)
+                    for i, (name, rx, _) in enumerate(patterns)
+                    if mask >> i & 1
+                )
             text = texts[r]
-            hits = hits_of.get(r)
-            if hits is None:
-                hits = hits_of[r] = []
-            self._pattern_hits(text, everything.intersection(text), hits)
+            for source, evidence, rx in applicable:
+                for m in rx.finditer(text):
+                    hits = hits_of.get(r)
+                    if hits is None:
+                        hits = hits_of[r] = []
+                    hits.append(Hit(source, evidence, m.group(0)))
         out: list[tuple[Hit, ...]] = [()] * len(texts)
         for r, hits in hits_of.items():
             if hits:
                 out[r] = tuple(hits)
         return out
 
-    def _batch_state(self, coded: TokenCodes | None) -> tuple[TermRuns, CharSet]:
+    def _batch_state(self, coded: TokenCodes | None) -> tuple[TermRuns, TriggerMasks]:
         """The batch path's tables: term runs for ``coded``'s hasher (the last
         two hashers' kept) and the trigger characters."""
         try:
             state = self._batch
         except AttributeError:
-            state = self._batch = ([], CharSet(self._triggers), {})
-        kept, triggers, _ = state
+            masks = TriggerMasks([requires for _, _, requires in self._patterns])
+            state = self._batch = ([], masks, {}, {})
+        kept, triggers, _, _ = state
         for runs in kept:
             if coded is None or runs.hasher is coded.hasher:
                 return runs, triggers
@@ -424,9 +435,15 @@ class Lexicon:
 _Run = tuple[int, int, str, str]
 _Allow = tuple[int, int, int]
 _Pattern = tuple[str, str, "re.Pattern[str]"]
-# The batch path's tables (set on first use): term runs per hasher, triggers,
-# and per term its hits (one per list) and whether it is allow-listed.
-_BatchState = tuple[list[TermRuns], CharSet, dict[str, tuple[tuple[Hit, ...], bool]]]
+# The batch path's tables (set on first use): term runs per hasher, the
+# patterns' trigger bits, per term its hits (one per list) and whether it is
+# allow-listed, and the patterns to try per trigger mask.
+_BatchState = tuple[
+    list[TermRuns],
+    TriggerMasks,
+    dict[str, tuple[tuple[Hit, ...], bool]],
+    dict[int, tuple[_Pattern, ...]],
+]
 _CACHE_LIMIT = 4096  # entries of the per-lexicon hit and pattern caches
 # Batches smaller than this are matched one comment at a time (the batch
 # path's numpy calls cost more than a few comments' set lookups).

@@ -16,8 +16,10 @@ run that spells nothing): the runs are exactly the ones ``_runs`` finds,
 in its order (``tests/core/test_term_runs.py``).
 
 :class:`CharSet` answers which texts of a batch hold any of a set of
-characters (the patterns' trigger characters, the ask cues' sure triggers)
-with one pass over the batch's code points instead of a set operation per text.
+characters (the ask cues' sure triggers), and :class:`TriggerMasks` which of
+the lexicon's patterns each text may match (each pattern lists characters of
+which every match holds one), with one pass over the batch's code points
+instead of a set operation per text.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 
 from roomwatch.core.codetable import CodeTable, TokenCodes, TokenHasher
 
-__all__ = ["CharSet", "TermRuns"]
+__all__ = ["CharSet", "TermRuns", "TriggerMasks"]
 
 
 class TermRuns:
@@ -140,3 +142,38 @@ class CharSet:
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         ends = np.cumsum(lengths)
         return np.unique(np.searchsorted(ends, where, side="right")).tolist()  # type: ignore[no-any-return]
+
+
+class TriggerMasks:
+    """For each text of a batch, which of some character sets it meets, as bits.
+
+    Bit ``i`` of a text's mask is set when the text holds a character of
+    ``sets[i]`` (at most 63 sets).
+    """
+
+    __slots__ = ("_bits",)
+
+    def __init__(self, sets: Sequence[frozenset[str]]) -> None:
+        if len(sets) > 63:
+            raise ValueError("at most 63 character sets")
+        top = max((ord(c) for chars in sets for c in chars), default=0)
+        # One entry past the largest: every code point above lands there (0).
+        self._bits = np.zeros(top + 2, dtype=np.int64)
+        for i, chars in enumerate(sets):
+            for c in chars:
+                self._bits[ord(c)] |= 1 << i
+
+    def masks(self, texts: Sequence[str]) -> tuple[list[int], list[int]]:
+        """(texts meeting any set, in order; their masks)."""
+        if not texts:
+            return [], []
+        body = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        bits = self._bits[np.minimum(body, len(self._bits) - 1)]
+        where = np.flatnonzero(bits)
+        if not len(where):
+            return [], []
+        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+        rows = np.searchsorted(ends, where, side="right")
+        first = np.flatnonzero(np.diff(rows, prepend=-1))  # each row's first hit
+        masks = np.bitwise_or.reduceat(bits[where], first)
+        return rows[first].tolist(), masks.tolist()
