@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from roomwatch.core.asks import AskCues
+from roomwatch.core.codetable import distinct
 from roomwatch.core.cuelist import CueList
 from roomwatch.core.errors import ModelError
 from roomwatch.core.evidence import (
@@ -480,7 +481,7 @@ class Classifier:
         if len(unnamed):
             name = self._featurizer.name
             with self._naming:  # (one id per name, also with threads)
-                for feature in np.unique(unnamed).tolist():
+                for feature in distinct(unnamed).tolist():
                     reason = "feature:+" + feature_label(name(feature))
                     k = self._reason_id.get(reason)
                     if k is None:

@@ -32,7 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from roomwatch.core.codetable import CodeTable, TokenCodes, TokenHasher, build_table, pair_codes
+from roomwatch.core.codetable import (
+    CodeTable,
+    TokenCodes,
+    TokenHasher,
+    build_table,
+    distinct,
+    pair_codes,
+)
 from roomwatch.core.lexicon import BLOCK_LISTS, PATTERNS, Hit
 from roomwatch.core.sparsedot import csr_dot
 
@@ -489,7 +496,7 @@ class Featurizer:
             np.fromiter(map(len, hits), np.int64, n_rows),
         )
         known = e_cols >= 0
-        e_keys = np.unique(e_rows[known] * self.n_features + e_cols[known])
+        e_keys = distinct(e_rows[known] * self.n_features + e_cols[known])
         w_rows, w_cols = self._word_features(tokens, coded)
         text_rows = np.concatenate([char_rows, w_rows])
         text_cols = np.concatenate([char_cols, w_cols])

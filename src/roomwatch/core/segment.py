@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from roomwatch.core.codetable import distinct
 from roomwatch.core.errors import ModelError
 from roomwatch.core.segdict import Table, WordTable, cache_path, read_table, write_table
 
@@ -403,7 +404,7 @@ class Segmenter:
         a candidate: see ``cand``)."""
         rest_slot = slot[rest]
         # The scores read: those of what may follow each position.
-        read = np.unique((rest_slot[:, None] + np.arange(1, cand.shape[1] + 1)).ravel())
+        read = distinct((rest_slot[:, None] + np.arange(1, cand.shape[1] + 1)).ravel())
         scores = dict(zip(read.tolist(), score[read].tolist(), strict=True))
         steps: list[int] = []
         minus_inf = -math.inf

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from roomwatch.core.codetable import CodeTable, TokenCodes, TokenHasher
+from roomwatch.core.codetable import CodeTable, TokenCodes, TokenHasher, distinct
 
 __all__ = ["CharSet", "TermRuns", "TriggerMasks"]
 
@@ -53,7 +53,7 @@ class TermRuns:
         )
         # A code of 0 or two keys with one code (a 64-bit collision) would lose
         # a key: then the caller keeps to the one-comment-at-a-time path.
-        self.usable = bool(len(np.unique(codes)) == len(codes) and (codes != 0).all())
+        self.usable = bool(len(distinct(codes)) == len(codes) and (codes != 0).all())
         self._table = CodeTable.build(codes, values) if self.usable else None
 
     def find(self, coded: TokenCodes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,7 +141,7 @@ class CharSet:
             return []
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         ends = np.cumsum(lengths)
-        return np.unique(np.searchsorted(ends, where, side="right")).tolist()  # type: ignore[no-any-return]
+        return distinct(np.searchsorted(ends, where, side="right")).tolist()  # type: ignore[no-any-return]
 
 
 class TriggerMasks:
