@@ -371,22 +371,26 @@ class Classifier:
             sure = np.zeros(len(normalized), dtype=bool)
             sure[self._sure.rows_with_any([n.text for n in normalized])] = True
             look |= (chosen == _CHATTER) & sure
-        for i in np.flatnonzero(look).tolist():
+        # (Each row's label and question probability read once, as Python
+        # values: a row is relabelled only after its own are read.)
+        looked = np.flatnonzero(look)
+        for i, chatter, p_question in zip(
+            looked.tolist(),
+            (chosen[looked] == _CHATTER).tolist(),
+            probs[looked, _QUESTION].tolist(),
+            strict=True,
+        ):
             anchor: str | None = None
-            cue = asks.find(normalized[i].text, chosen[i] == _CHATTER)
+            cue = asks.find(normalized[i].text, chatter)
             if cue.ask is not None:
                 if cue.rhetoric is None:
-                    if (
-                        chosen[i] == _CHATTER
-                        and not cue.sure
-                        and probs[i, _QUESTION] < _ASK_MIN_PROB
-                    ):
+                    if chatter and not cue.sure and p_question < _ASK_MIN_PROB:
                         continue
                     cued[i] = "ask:" + cue.ask
-                    if chosen[i] == _CHATTER:
+                    if chatter:
                         relabel(probs, chosen, i, _QUESTION)
                         evidenced[i] = True
-            elif chosen[i] != _QUESTION:
+            elif chatter:  # (a looked-at row is chatter or a question)
                 continue
             elif cue.rhetoric is not None and not any(
                 h.evidence == "pat:ask_spec" for h in hits[i]
@@ -397,9 +401,9 @@ class Classifier:
                 all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
                 and (
-                    probs[i, _QUESTION] < _PARTICLE_MIN_PROB
+                    p_question < _PARTICLE_MIN_PROB
                     or (
-                        probs[i, _QUESTION] < _ANCHORLESS_MIN_PROB
+                        p_question < _ANCHORLESS_MIN_PROB
                         and has_anchors
                         and any(h.evidence == "lex:question" for h in hits[i])
                         and (anchor := asks.anchor(normalized[i].text)) is None
@@ -412,7 +416,7 @@ class Classifier:
                 cued[i] = "to:" + anchor
             elif (
                 _UNCUED_QUESTION_MIN_PROB > 0.0
-                and probs[i, _QUESTION] < _UNCUED_QUESTION_MIN_PROB
+                and p_question < _UNCUED_QUESTION_MIN_PROB
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
             ):
                 relabel(probs, chosen, i, _CHATTER)
