@@ -15,9 +15,12 @@ cancel global hits. Hits are features for the model and reasons for
 moderators; they never decide a label on their own.
 
 :meth:`Lexicon.match_batch` gives each comment of a batch the hits
-:meth:`Lexicon.match` gives it, with less work per comment: runs start only at
-tokens that begin a term, equal hits share one :class:`Hit` object, and the
-patterns to try are looked up once per set of trigger characters.
+:meth:`Lexicon.match` gives it, with less work per comment. A batch of
+:data:`_BATCH_MIN` or more without room terms finds the term runs of all its
+comments at once and the patterns each text may match from one pass over
+its code points (:mod:`roomwatch.core.termruns`); otherwise runs start only
+at tokens that begin a term, and the patterns to try are looked up once per
+set of trigger characters. Equal hits share one :class:`Hit` object.
 """
 
 from __future__ import annotations
@@ -306,7 +309,7 @@ class Lexicon:
 
     def _batch_state(self, coded: TokenCodes | None) -> tuple[TermRuns, TriggerMasks]:
         """The batch path's tables: term runs for ``coded``'s hasher (the last
-        two hashers' kept) and the trigger characters."""
+        two hashers' kept) and the patterns' trigger bits."""
         try:
             state = self._batch
         except AttributeError:
