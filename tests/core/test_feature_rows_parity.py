@@ -21,7 +21,7 @@ import pytest
 
 from roomwatch.core.classify import Classifier
 from roomwatch.core.codetable import CodeTable
-from roomwatch.core.features import Featurizer, Rows, char_ngrams, word_ngrams
+from roomwatch.core.features import FeatureSpec, Featurizer, Rows, char_ngrams, word_ngrams
 from roomwatch.core.lexicon import Hit
 from roomwatch.core.normalize import Normalized, Normalizer
 from roomwatch.core.segment import Segmenter
@@ -175,3 +175,23 @@ def _window() -> int:
     from roomwatch.core import codetable
 
     return codetable._PROBE_WINDOW
+
+
+def test_single_characters_are_found_inside_and_beyond_the_bmp() -> None:
+    # Single characters below U+10000 are read by code point, the others (and
+    # every longer n-gram) by code: both must find their columns.
+    chars = ["😀", "a", "𝐬", "😀a", "\x02😀", "哈", "哈哈", "\uffff", "\x02a"]
+    words = ["哈哈", "😀", "a 😀"]
+    featurizer = Featurizer(chars, words, FeatureSpec())
+    texts = ["😀a", "a😀𝐬", "哈哈😀", "", "𝐬\uffff", "b"]
+    tokens = [("😀", "a"), ("a", "😀", "𝐬"), ("哈哈", "😀"), (), ("𝐬", "\uffff"), ("b",)]
+    rows = _as_dicts(featurizer.rows(texts, tokens, [()] * len(texts)))
+    for i, text in enumerate(texts):
+        want = [chars.index(g) for g in char_ngrams(text, featurizer.spec) if g in chars]
+        want += [
+            len(chars) + words.index(w)
+            for w in word_ngrams(tokens[i], featurizer.spec)
+            if w in words
+        ]
+        assert sorted(rows[i]) == sorted(set(want)), text
+    assert sorted(rows[1]) == [0, 1, 2, 8, len(chars) + 1, len(chars) + 2]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from roomwatch.core.classify import LABELS, Classifier
 from roomwatch.core.lexicon import Hit
 from roomwatch.core.normalize import Normalized, Normalizer
-from roomwatch.core.prediction import Prediction, ReasonNames, assemble
+from roomwatch.core.prediction import Prediction, ReasonNames, _score_dicts, assemble
 from roomwatch.core.segment import Segmenter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,3 +144,23 @@ def test_a_real_batch_matches_the_loop_and_single_rows() -> None:
     assert {p.label for p in batch} >= {"question", "abuse", "spam", "chatter"}
     assert any(r.startswith("norm:") for p in batch for r in p.reasons)
     assert any(r.startswith("lexicon:") for p in batch for r in p.reasons)
+
+
+def test_hit_names_by_object_survive_new_objects_and_clearing() -> None:
+    # Names are remembered per Hit object: new objects (pattern hits are made
+    # per match), equal ones and a cache that starts again all name alike.
+    names = ReasonNames()
+    for k in range(3 * 4096 + 10):
+        hit = Hit("pattern:phone", "pat:phone", str(k % 5000))
+        assert names.hits((hit, _HITS[0])) == [hit.reason(), _HITS[0].reason()]
+        del hit
+    assert names.applied(("repeat", "fullwidth")) == ("norm:repeat", "norm:fullwidth")
+
+
+def test_score_dicts_for_any_number_of_labels() -> None:
+    rnd = np.random.default_rng(7)
+    for labels in (LABELS, ("a", "b", "c"), tuple("abcdefg")):
+        probs = rnd.random((9, len(labels)))
+        got = _score_dicts(labels, probs)
+        assert got == [dict(zip(labels, row, strict=True)) for row in probs.tolist()]
+        assert all(list(d) == list(labels) for d in got)

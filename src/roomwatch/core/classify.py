@@ -28,12 +28,14 @@ Per-room terms (:class:`~roomwatch.core.lexicon.RoomTerms`) are passed to
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from roomwatch.core.asks import AskCues
+from roomwatch.core.codetable import distinct
 from roomwatch.core.cuelist import CueList
 from roomwatch.core.errors import ModelError
 from roomwatch.core.evidence import (
@@ -58,6 +60,7 @@ from roomwatch.core.model import (
 )
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.prediction import Prediction, ReasonNames, assemble
+from roomwatch.core.termruns import CharSet
 
 __all__ = [
     "FORMAT",
@@ -78,7 +81,7 @@ _N = len(LABELS)
 # Column layout of the weight matrix: main head, abuse head, sentiment head.
 _COL_ABUSE = _N
 _COL_SENT = _N + 1
-_MAX_FEATURE_REASONS = 2
+_MAX_FEATURE_REASONS = 2  # (_top_features picks the first two distinct)
 _MIN_CONTRIBUTION = 0.05
 # A label other than chatter needs evidence a person would accept: a lexicon or
 # pattern hit that speaks for it (below), or an n-gram of two or more characters
@@ -158,14 +161,18 @@ class Classifier:
         "_adforms",
         "_asks",
         "_bias",
+        "_feature_reason",
         "_featurizer",
         "_lexicon",
         "_multi",
         "_names",
-        "_reason_names",
+        "_naming",
+        "_reason_id",
+        "_reasons",
         "_room_terms",
         "_shown",
         "_stack",
+        "_sure",
         "_targets",
         "_weights",
         "labels",
@@ -207,7 +214,13 @@ class Classifier:
         # abuse column mixes both heads the way the stack does. That column is
         # computed for the few entries that need it (see _top_features) rather
         # than kept as a second copy of the weight matrix.
-        self._reason_names: dict[int, str] = {}  # feature index -> "feature:+name"
+        # Feature reasons ("feature:+name") by id, and each feature's id (-1:
+        # not named yet); equal names share an id (see _reason_ids).
+        self._reasons: list[str] = []
+        self._reason_id: dict[str, int] = {}
+        self._feature_reason = np.full(model.featurizer.n_features, -1, dtype=np.int32)
+        self._naming = threading.Lock()
+        self._sure = CharSet(self._asks.sure_triggers)  # which texts hold a sure ask trigger
         self._names = ReasonNames()
         self._multi = model.multi
         self._shown = model.shown
@@ -297,8 +310,10 @@ class Classifier:
         """Label probabilities (n, 5), sentiment (n,), hits and the feature rows."""
         room_terms = self._room_terms.get(room) if room is not None else None
         texts = [n.text for n in normalized]
-        hits = self._lexicon.match_batch(texts, tokens, room_terms)
-        x = self._featurizer.rows(texts, tokens, hits)
+        # One coding of the tokens serves the lexicon's term runs and the word features.
+        coded = self._featurizer.coder.coded(tokens)
+        hits = self._lexicon.match_batch(texts, tokens, room_terms, coded=coded)
+        x = self._featurizer.rows(texts, tokens, hits, coded)
         z = x.dot(self._weights).astype(np.float64)
         z += self._bias
         main = _softmax(z[:, :_N].copy())
@@ -346,31 +361,36 @@ class Classifier:
             ):
                 relabel(probs, chosen, i, _QUESTION)
                 evidenced[i] = True
-                top[i] = []
+                top[i] = ()
         asks = self._asks
         has_anchors = asks.has_anchors
         look = (chosen == _QUESTION) | (chosen == _CHATTER) & (probs[:, _QUESTION] >= _ASK_MIN_PROB)
         if asks.sure_triggers:
-            triggers = asks.sure_triggers
-            look |= (chosen == _CHATTER) & np.fromiter(
-                (not triggers.isdisjoint(n.text) for n in normalized), bool, len(normalized)
-            )
-        for i in np.flatnonzero(look).tolist():
+            if self._sure.chars is not asks.sure_triggers:
+                self._sure = CharSet(asks.sure_triggers)
+            sure = np.zeros(len(normalized), dtype=bool)
+            sure[self._sure.rows_with_any([n.text for n in normalized])] = True
+            look |= (chosen == _CHATTER) & sure
+        # (Each row's label and question probability read once, as Python
+        # values: a row is relabelled only after its own are read.)
+        looked = np.flatnonzero(look)
+        for i, chatter, p_question in zip(
+            looked.tolist(),
+            (chosen[looked] == _CHATTER).tolist(),
+            probs[looked, _QUESTION].tolist(),
+            strict=True,
+        ):
             anchor: str | None = None
-            cue = asks.find(normalized[i].text, chosen[i] == _CHATTER)
+            cue = asks.find(normalized[i].text, chatter)
             if cue.ask is not None:
                 if cue.rhetoric is None:
-                    if (
-                        chosen[i] == _CHATTER
-                        and not cue.sure
-                        and probs[i, _QUESTION] < _ASK_MIN_PROB
-                    ):
+                    if chatter and not cue.sure and p_question < _ASK_MIN_PROB:
                         continue
                     cued[i] = "ask:" + cue.ask
-                    if chosen[i] == _CHATTER:
+                    if chatter:
                         relabel(probs, chosen, i, _QUESTION)
                         evidenced[i] = True
-            elif chosen[i] != _QUESTION:
+            elif chatter:  # (a looked-at row is chatter or a question)
                 continue
             elif cue.rhetoric is not None and not any(
                 h.evidence == "pat:ask_spec" for h in hits[i]
@@ -381,9 +401,9 @@ class Classifier:
                 all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
                 and (
-                    probs[i, _QUESTION] < _PARTICLE_MIN_PROB
+                    p_question < _PARTICLE_MIN_PROB
                     or (
-                        probs[i, _QUESTION] < _ANCHORLESS_MIN_PROB
+                        p_question < _ANCHORLESS_MIN_PROB
                         and has_anchors
                         and any(h.evidence == "lex:question" for h in hits[i])
                         and (anchor := asks.anchor(normalized[i].text)) is None
@@ -396,7 +416,7 @@ class Classifier:
                 cued[i] = "to:" + anchor
             elif (
                 _UNCUED_QUESTION_MIN_PROB > 0.0
-                and probs[i, _QUESTION] < _UNCUED_QUESTION_MIN_PROB
+                and p_question < _UNCUED_QUESTION_MIN_PROB
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
             ):
                 relabel(probs, chosen, i, _CHATTER)
@@ -458,12 +478,32 @@ class Classifier:
         main = _softmax(z[None, :_N].copy())[0, _ABUSE]
         return head, float(main)
 
-    def _top_features(self, x: Rows, chosen: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
-        """The strongest positive contributions to each row's chosen label (no single
-        characters), and whether the row has an n-gram of two or more characters
-        contributing at least _MIN_EVIDENCE to it."""
+    def _reason_ids(self, features: np.ndarray) -> np.ndarray:
+        """The reason id of each feature (named on first sight)."""
+        ids = self._feature_reason[features]
+        unnamed = features[ids < 0]
+        if len(unnamed):
+            name = self._featurizer.name
+            with self._naming:  # (one id per name, also with threads)
+                for feature in distinct(unnamed).tolist():
+                    reason = "feature:+" + feature_label(name(feature))
+                    k = self._reason_id.get(reason)
+                    if k is None:
+                        k = self._reason_id[reason] = len(self._reasons)
+                        self._reasons.append(reason)
+                    self._feature_reason[feature] = k
+            ids = self._feature_reason[features]
+        return np.asarray(ids)
+
+    def _top_features(
+        self, x: Rows, chosen: np.ndarray
+    ) -> tuple[list[tuple[str, ...]], np.ndarray]:
+        """The reasons of the strongest positive contributions to each row's
+        chosen label (no single characters; at most _MAX_FEATURE_REASONS), and
+        whether the row has an n-gram of two or more characters contributing at
+        least _MIN_EVIDENCE to it."""
         n = x.shape[0]
-        out: list[list[str]] = [[] for _ in range(n)]
+        out: list[tuple[str, ...]] = [()] * n
         evidenced = np.zeros(n, dtype=bool)
         if x.nnz == 0:
             return out, evidenced
@@ -488,25 +528,29 @@ class Classifier:
         key = rows[strong] * 1e6 - np.minimum(contrib[strong], 1e5)
         order = strong[np.argsort(key, kind="stable")]
         sorted_rows = rows[order]
-        # Only a row's first _CANDIDATES can be picked (see there), and a row is
-        # done once it has _MAX_FEATURE_REASONS distinct reasons.
+        # Only a row's first _CANDIDATES can be picked (see there): its first
+        # candidate's reason, then the first other reason among the rest (two
+        # features may share a reason: equal reason ids).
         new_row = np.ones(len(order), dtype=bool)
         new_row[1:] = sorted_rows[1:] != sorted_rows[:-1]
         starts = np.flatnonzero(new_row)
-        stops = np.minimum(np.append(starts[1:], len(order)), starts + _CANDIDATES)
-        features = x.indices[order].tolist()
-        cache = self._reason_names
-        name = self._featurizer.name
-        for i, start, stop in zip(
-            sorted_rows[starts].tolist(), starts.tolist(), stops.tolist(), strict=True
+        group = np.cumsum(new_row) - 1  # each candidate's row group
+        rank = np.arange(len(order)) - starts[group]
+        ids = self._reason_ids(x.indices[order])
+        other = np.flatnonzero((rank < _CANDIDATES) & (ids != ids[starts][group]))
+        other_group = group[other]
+        first_other = np.ones(len(other), dtype=bool)
+        first_other[1:] = other_group[1:] != other_group[:-1]
+        reasons = self._reasons
+        names = [reasons[k] for k in ids[starts].tolist()]
+        rows_of_group = sorted_rows[starts].tolist()
+        for i, reason in zip(rows_of_group, names, strict=True):
+            out[i] = (reason,)
+        second = other[first_other]
+        for g, reason in zip(
+            other_group[first_other].tolist(),
+            [reasons[k] for k in ids[second].tolist()],
+            strict=True,
         ):
-            picked = out[i]
-            for feature in features[start:stop]:
-                reason = cache.get(feature)
-                if reason is None:
-                    reason = cache[feature] = "feature:+" + feature_label(name(feature))
-                if reason not in picked:
-                    picked.append(reason)
-                    if len(picked) == _MAX_FEATURE_REASONS:
-                        break
+            out[rows_of_group[g]] = (names[g], reason)
         return out, evidenced

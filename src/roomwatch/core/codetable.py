@@ -13,16 +13,26 @@ predictable from outside the machine.
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CodeTable", "TokenHasher", "build_table", "pair_codes"]
+__all__ = ["CodeTable", "TokenCodes", "TokenHasher", "build_table", "distinct", "pair_codes"]
 
 _PAIR_MULT = 0x9E3779B97F4A7C15  # odd 64-bit constant (golden ratio)
 _LEN_MULT = 0xC2B2AE3D27D4EB4F  # mixes a token's length into its code
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique`` without its import of
+    ``numpy.ma`` (tens of milliseconds at the first call of a process)."""
+    ordered = np.sort(values, axis=None)
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
 
 
 def pair_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -186,14 +196,29 @@ class TokenHasher:
 
     def codes(self, tokens: Sequence[str]) -> np.ndarray:
         """The code of every token, in order."""
-        n = len(tokens)
-        if n == 0:
+        if not tokens:
             return np.zeros(0, dtype=np.uint64)
-        joined = "".join(tokens).encode("utf-32-le", "surrogatepass")
+        return self.coded([tokens]).codes
+
+    def coded(self, rows: Sequence[Sequence[str]]) -> TokenCodes:
+        """The code of every token of every row, with what gives the code of
+        any run of consecutive tokens (:class:`TokenCodes`)."""
+        flat = list(itertools.chain.from_iterable(rows))
+        counts = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        joined = "".join(flat).encode("utf-32-le", "surrogatepass")
         cps = np.frombuffer(joined, dtype=np.uint32)
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=n)
-        ends = np.cumsum(lengths)
-        return self.span_codes(self.prefix(cps), ends - lengths, lengths)
+        lengths = np.fromiter(map(len, flat), dtype=np.int64, count=len(flat))
+        starts = np.cumsum(lengths) - lengths
+        prefix = self.prefix(cps)
+        return TokenCodes(
+            self,
+            flat,
+            np.repeat(np.arange(len(rows), dtype=np.int64), counts),
+            starts,
+            lengths,
+            prefix,
+            self.span_codes(prefix, starts, lengths),
+        )
 
     def prefix(self, cps: np.ndarray) -> np.ndarray:
         """The prefix sums ``S`` of code points ``cps`` (``S[i]``: the first ``i``),
@@ -219,3 +244,31 @@ class TokenHasher:
             h *= _MIX2
             h ^= h >> _U64(31)
         return np.asarray(h, dtype=np.uint64)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCodes:
+    """A batch's tokens (rows of them) coded by ``hasher`` (:meth:`TokenHasher.coded`).
+
+    Token ``i`` of ``flat`` (every row's tokens, in order) sits in row
+    ``row_of[i]`` and is the code points ``starts[i] : starts[i] + lengths[i]``
+    of all tokens joined; :meth:`run_codes` gives the code of a run of
+    consecutive tokens, equal to the code of their concatenation as one token
+    (the lexicon looks term runs up by it, the featurizer words and bigrams by
+    ``codes``: one coding of the batch serves both)."""
+
+    hasher: TokenHasher
+    flat: list[str]
+    row_of: np.ndarray  # int64, the row of each token
+    starts: np.ndarray  # int64, where each token starts in the concatenation
+    lengths: np.ndarray  # int64, code points per token
+    prefix: np.ndarray  # the hasher's prefix sums over the concatenation
+    codes: np.ndarray  # uint64, one per token
+
+    def run_codes(self, first: np.ndarray, count: int) -> np.ndarray:
+        """The codes of the runs of ``count`` tokens starting at each of ``first``."""
+        last = first + (count - 1)
+        start = self.starts[first]
+        return self.hasher.span_codes(
+            self.prefix, start, self.starts[last] + self.lengths[last] - start
+        )

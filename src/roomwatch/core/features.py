@@ -26,11 +26,20 @@ import itertools
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
-from roomwatch.core.codetable import CodeTable, TokenHasher, build_table, pair_codes
+from roomwatch.core.codetable import (
+    CodeTable,
+    TokenCodes,
+    TokenHasher,
+    build_table,
+    distinct,
+    pair_codes,
+)
 from roomwatch.core.lexicon import BLOCK_LISTS, PATTERNS, Hit
 from roomwatch.core.sparsedot import csr_dot
 
@@ -59,6 +68,7 @@ EVIDENCE: tuple[str, ...] = (
 # Words the normaliser writes for emoji and platform emotes: content, not surface.
 _MOOD_WORDS = frozenset({"emopos", "emoneg", "emolol", "emoask", "emoneu"})
 _MARKS = "?" + START + END
+_EVIDENCE_OF = attrgetter("evidence")
 
 
 def is_content_gram(gram: str, words: bool = False) -> bool:
@@ -116,6 +126,7 @@ def feature_label(name: str) -> str:
 
 
 _SHIFT = 21  # bits per code point (Unicode has 21-bit code points)
+_BMP = 0x10000  # single characters below this are read by code point
 
 
 def gram_code(gram: str) -> int:
@@ -133,9 +144,19 @@ def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.
     and the n-gram codes are computed with array shifts, so this costs a few
     numpy calls per batch rather than a Python loop per n-gram.
     """
+    parts = _char_code_parts(texts, spec)
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    return np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
+
+
+def _char_code_parts(
+    texts: Sequence[str], spec: FeatureSpec
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """:func:`char_codes` as (n, rows, codes) for each n-gram length n."""
     lo, hi = spec.char_ngrams
     if not texts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        return []
     n_texts = len(texts)
     body = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_texts)
@@ -152,8 +173,7 @@ def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.
     chars[(body == 0) | (body == 2) | (body == 3)] = ord(" ")
     text_row = np.repeat(np.arange(n_texts, dtype=np.int64), lengths)
     cps[np.arange(len(body)) + 3 * text_row + 1] = chars
-    rows: list[np.ndarray] = []
-    codes: list[np.ndarray] = []
+    parts: list[tuple[int, np.ndarray, np.ndarray]] = []
     size = len(cps)
     for n in range(lo, hi + 1):
         if size < n:
@@ -164,11 +184,8 @@ def char_codes(texts: Sequence[str], spec: FeatureSpec) -> tuple[np.ndarray, np.
             nxt = cps[k : size - n + 1 + k]
             code = (code << np.uint64(_SHIFT)) | nxt
             valid &= nxt != 0
-        rows.append(row_of[: size - n + 1][valid])
-        codes.append(code[valid])
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    return np.concatenate(rows), np.concatenate(codes)
+        parts.append((n, row_of[: size - n + 1][valid], code[valid]))
+    return parts
 
 
 def gram_codes(grams: Sequence[str]) -> np.ndarray:
@@ -248,6 +265,7 @@ class Featurizer:
 
     __slots__ = (
         "_bi_table",
+        "_bmp",
         "_char_table",
         "_evidence",
         "_evidence_names",
@@ -300,6 +318,7 @@ class Featurizer:
         self._finish(n_words, names, np.cumsum(ends))
 
     def _finish(self, n_words: int, names: str, name_ends: np.ndarray) -> None:
+        self._bmp: np.ndarray | None = None  # see _bmp_chars
         self.n_words = n_words
         offset = self.n_chars + n_words
         self._evidence_start = offset
@@ -356,6 +375,11 @@ class Featurizer:
         self._finish(n_words, names, name_ends)
         return self
 
+    @property
+    def coder(self) -> TokenHasher:
+        """What codes tokens for :meth:`rows` (``coder.coded(tokens)``)."""
+        return self._hasher
+
     def name(self, index: int) -> str:
         """The name of feature ``index`` (char n-gram, word n-gram or evidence)."""
         evidence = self._evidence_names.get(index)
@@ -370,27 +394,67 @@ class Featurizer:
         return self._names[start:end]
 
     def _char_features(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, feature) arrays of the known character n-grams of every text."""
-        rows, codes = char_codes(texts, self.spec)
-        index, found = self._char_table.lookup(codes)
-        return rows[found], index[found]
+        """(row, feature) arrays of the known character n-grams of every text.
 
-    def _word_features(self, tokens: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, feature) arrays of the known word unigrams and bigrams."""
-        wlo, whi = self.spec.word_ngrams
-        flat = list(itertools.chain.from_iterable(tokens))
-        if not flat:
+        Single characters of the Basic Multilingual Plane (a third of the
+        n-grams) are read from a table by code point (:meth:`_bmp_chars`), the
+        rest looked up by code.
+        """
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        hashed_rows: list[np.ndarray] = []
+        hashed_codes: list[np.ndarray] = []
+        for n, part_rows, codes in _char_code_parts(texts, self.spec):
+            if n == 1:
+                bmp = codes < _BMP
+                index = self._bmp_chars()[codes[bmp].astype(np.intp)]
+                found = index >= 0
+                rows.append(part_rows[bmp][found])
+                cols.append(index[found])
+                codes = codes[~bmp]
+                part_rows = part_rows[~bmp]
+            hashed_rows.append(part_rows)
+            hashed_codes.append(codes)
+        if hashed_codes:
+            index, found = self._char_table.lookup(np.concatenate(hashed_codes))
+            rows.append(np.concatenate(hashed_rows)[found])
+            cols.append(index[found])
+        if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        codes = self._hasher.codes(flat)
-        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        row_of = np.repeat(np.arange(len(tokens), dtype=np.int64), lengths)
+        return np.concatenate(rows), np.concatenate(cols).astype(np.int64)
+
+    def _bmp_chars(self) -> np.ndarray:
+        """Feature index (-1: none) of each single character below U+10000, by
+        code point: the character table's entries for them (unigram codes are
+        code points; every longer n-gram's code is at least 2**21)."""
+        direct = self._bmp
+        if direct is None:
+            table = self._char_table
+            direct = np.full(_BMP, -1, dtype=np.int32)
+            single = np.flatnonzero((table.keys != 0) & (table.keys < _BMP))
+            direct[table.keys[single].astype(np.intp)] = table.values[single]
+            self._bmp = direct
+        return direct
+
+    def _word_features(
+        self, tokens: Sequence[Sequence[str]], coded: TokenCodes | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row, feature) arrays of the known word unigrams and bigrams
+        (``coded``: the tokens already coded by :meth:`coder`)."""
+        wlo, whi = self.spec.word_ngrams
+        if coded is None or coded.hasher is not self._hasher:
+            coded = self._hasher.coded(tokens)
+        codes = coded.codes
+        if not len(codes):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        row_of = coded.row_of
         rows: list[np.ndarray] = []
         cols: list[np.ndarray] = []
         if wlo <= 1 <= whi:
             index, found = self._uni_table.lookup(codes)
             rows.append(row_of[found])
             cols.append(index[found])
-        if wlo <= 2 <= whi and len(flat) > 1:
+        if wlo <= 2 <= whi and len(codes) > 1:
             same = row_of[1:] == row_of[:-1]
             pair = pair_codes(codes[:-1][same], codes[1:][same])
             index, found = self._bi_table.lookup(pair)
@@ -414,27 +478,26 @@ class Featurizer:
         texts: Sequence[str],
         tokens: Sequence[Sequence[str]],
         hits: Sequence[Sequence[Hit]],
+        coded: TokenCodes | None = None,
     ) -> Rows:
-        """One row per comment."""
+        """One row per comment (``coded``: ``tokens`` coded by :attr:`coder`)."""
         n_rows = len(texts)
         if not (len(tokens) == len(hits) == n_rows):
             raise ValueError("texts, tokens and hits differ in length")
         char_rows, char_cols = self._char_features(texts)
-        evidence = self._evidence
-        # Hits add at most one column per kind.
-        e_rows: list[int] = []
-        e_cols: list[int] = []
-        for r, row_hits in enumerate(hits):
-            if not row_hits:
-                continue
-            seen = set()
-            for hit in row_hits:  # lex:/pat: evidence
-                j = evidence.get(hit.evidence)
-                if j is not None:
-                    seen.add(j)
-            e_cols.extend(seen)
-            e_rows.extend([r] * len(seen))
-        w_rows, w_cols = self._word_features(tokens)
+        # Hits add at most one column per kind (lex:/pat: evidence), read for
+        # all hits of the batch at once.
+        flat = list(chain.from_iterable(hits))
+        e_cols = np.fromiter(
+            map(self._evidence.get, map(_EVIDENCE_OF, flat), repeat(-1)), np.int64, len(flat)
+        )
+        e_rows = np.repeat(
+            np.arange(n_rows, dtype=np.int64),
+            np.fromiter(map(len, hits), np.int64, n_rows),
+        )
+        known = e_cols >= 0
+        e_keys = distinct(e_rows[known] * self.n_features + e_cols[known])
+        w_rows, w_cols = self._word_features(tokens, coded)
         text_rows = np.concatenate([char_rows, w_rows])
         text_cols = np.concatenate([char_cols, w_cols])
         counts = np.bincount(text_rows, minlength=n_rows).astype(np.float32)
@@ -444,13 +507,7 @@ class Featurizer:
         return self._rows(
             n_rows,
             scale,
-            np.concatenate(
-                [
-                    text_rows * self.n_features + text_cols,
-                    np.asarray(e_rows, dtype=np.int64) * self.n_features
-                    + np.asarray(e_cols, dtype=np.int64),
-                ]
-            ),
+            np.concatenate([text_rows * self.n_features + text_cols, e_keys]),
         )
 
     def _csr(self, n_rows: int, scale: np.ndarray, keys: np.ndarray) -> Any:

@@ -15,9 +15,12 @@ cancel global hits. Hits are features for the model and reasons for
 moderators; they never decide a label on their own.
 
 :meth:`Lexicon.match_batch` gives each comment of a batch the hits
-:meth:`Lexicon.match` gives it, with less work per comment: runs start only at
-tokens that begin a term, equal hits share one :class:`Hit` object, and the
-patterns to try are looked up once per set of trigger characters.
+:meth:`Lexicon.match` gives it, with less work per comment. A batch of
+:data:`_BATCH_MIN` or more without room terms finds the term runs of all its
+comments at once and the patterns each text may match from one pass over
+its code points (:mod:`roomwatch.core.termruns`); otherwise runs start only
+at tokens that begin a term, and the patterns to try are looked up once per
+set of trigger characters. Equal hits share one :class:`Hit` object.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from roomwatch.core.codetable import TokenCodes, TokenHasher
 from roomwatch.core.errors import ModelError
+from roomwatch.core.termruns import TermRuns, TriggerMasks
 
 __all__ = [
     "BLOCK_LISTS",
@@ -139,6 +144,7 @@ class Lexicon:
 
     __slots__ = (
         "_applicable",
+        "_batch",
         "_hits",
         "_max_len",
         "_patterns",
@@ -148,6 +154,7 @@ class Lexicon:
         "_triggers",
         "_unconditional",
     )
+    _batch: _BatchState  # set on first use (_batch_state)
 
     def __init__(self, lists: Mapping[str, Iterable[str]], patterns: Mapping[str, str]) -> None:
         """``patterns`` maps a name to ``regex`` or ``regex<TAB>required characters``."""
@@ -219,11 +226,109 @@ class Lexicon:
         texts: Sequence[str],
         tokens: Sequence[Sequence[str]],
         room: RoomTerms | None = None,
+        *,
+        coded: TokenCodes | None = None,
     ) -> list[tuple[Hit, ...]]:
-        """:meth:`match` for each comment of a batch (one room's terms for all)."""
+        """:meth:`match` for each comment of a batch (one room's terms for all).
+
+        ``coded``: ``tokens`` already coded (the featurizer's coding of the
+        batch, :meth:`TokenHasher.coded`), which the batch path then shares.
+        """
         if len(texts) != len(tokens):
             raise ValueError("texts and tokens differ in length")
         room_terms = _room_terms(room)
+        if room_terms or len(texts) < _BATCH_MIN or self._unconditional:
+            return self._match_each(texts, tokens, room_terms)
+        runs, triggers = self._batch_state(coded)
+        if not runs.usable:
+            return self._match_each(texts, tokens, room_terms)
+        if coded is None or coded.hasher is not runs.hasher:
+            coded = runs.hasher.coded(tokens)
+        # Term runs of the whole batch (termruns.TermRuns), filed row by row.
+        first, count, term = runs.find(coded)
+        hits_of: dict[int, list[Hit]] = {}
+        if len(first):
+            spelled = runs.terms
+            lists = self._terms
+            by_term = self._batch[2]
+            rows = coded.row_of[first].tolist()
+            # A row with an allow-listed run goes the general way (allows
+            # cancel the runs they cover); in the others every run hits, under
+            # each of its lists in turn.
+            general: set[int] = set()
+            for r, t in zip(rows, term.tolist(), strict=True):
+                acc = spelled[t]
+                known = by_term.get(acc)
+                if known is None:
+                    names = lists[acc]
+                    known = by_term[acc] = (
+                        tuple(self._term_hits([(0, 1, acc, n) for n in names if n != "allow"], [])),
+                        "allow" in names,
+                    )
+                if known[1]:
+                    general.add(r)
+                hits = hits_of.get(r)
+                if hits is None:
+                    hits_of[r] = list(known[0])
+                else:
+                    hits += known[0]
+            if general:
+                runs_of: dict[int, tuple[list[_Run], list[_Allow]]] = {r: ([], []) for r in general}
+                for r, start, size, t in zip(
+                    rows, first.tolist(), count.tolist(), term.tolist(), strict=True
+                ):
+                    if r in general:
+                        acc = spelled[t]
+                        _collect(lists[acc], start, start + size, acc, *runs_of[r])
+                for r, (found, allows) in runs_of.items():
+                    hits_of[r] = self._term_hits(found, allows)
+        # Pattern hits of the texts with a trigger character: the patterns to
+        # try are those whose bits the text's characters set (TriggerMasks).
+        by_mask = self._batch[3]
+        patterns = self._patterns
+        for r, mask in zip(*triggers.masks(texts), strict=True):
+            applicable = by_mask.get(mask)
+            if applicable is None:
+                applicable = by_mask[mask] = tuple(
+                    (f"pattern:{name}", f"pat:{name}", rx)
+                    for i, (name, rx, _) in enumerate(patterns)
+                    if mask >> i & 1
+                )
+            text = texts[r]
+            for source, evidence, rx in applicable:
+                for m in rx.finditer(text):
+                    hits = hits_of.get(r)
+                    if hits is None:
+                        hits = hits_of[r] = []
+                    hits.append(Hit(source, evidence, m.group(0)))
+        out: list[tuple[Hit, ...]] = [()] * len(texts)
+        for r, hits in hits_of.items():
+            if hits:
+                out[r] = tuple(hits)
+        return out
+
+    def _batch_state(self, coded: TokenCodes | None) -> tuple[TermRuns, TriggerMasks]:
+        """The batch path's tables: term runs for ``coded``'s hasher (the last
+        two hashers' kept) and the patterns' trigger bits."""
+        try:
+            state = self._batch
+        except AttributeError:
+            masks = TriggerMasks([requires for _, _, requires in self._patterns])
+            state = self._batch = ([], masks, {}, {})
+        kept, triggers, _, _ = state
+        for runs in kept:
+            if coded is None or runs.hasher is coded.hasher:
+                return runs, triggers
+        runs = TermRuns(self._terms, self._prefixes, coded.hasher if coded else TokenHasher())
+        kept.insert(0, runs)
+        del kept[2:]
+        return runs, triggers
+
+    def _match_each(
+        self, texts: Sequence[str], tokens: Sequence[Sequence[str]], room_terms: dict[str, str]
+    ) -> list[tuple[Hit, ...]]:
+        """:meth:`match_batch` one comment at a time (the general path: room
+        terms, small batches; the batch path's reference)."""
         limit = max((len(t) for t in room_terms), default=0)
         starters = self._starters
         triggers = self._triggers
@@ -333,7 +438,19 @@ class Lexicon:
 _Run = tuple[int, int, str, str]
 _Allow = tuple[int, int, int]
 _Pattern = tuple[str, str, "re.Pattern[str]"]
+# The batch path's tables (set on first use): term runs per hasher, the
+# patterns' trigger bits, per term its hits (one per list) and whether it is
+# allow-listed, and the patterns to try per trigger mask.
+_BatchState = tuple[
+    list[TermRuns],
+    TriggerMasks,
+    dict[str, tuple[tuple[Hit, ...], bool]],
+    dict[int, tuple[_Pattern, ...]],
+]
 _CACHE_LIMIT = 4096  # entries of the per-lexicon hit and pattern caches
+# Batches smaller than this are matched one comment at a time (the batch
+# path's numpy calls cost more than a few comments' set lookups).
+_BATCH_MIN = 32
 
 
 def _room_terms(room: RoomTerms | None) -> dict[str, str]:

@@ -40,12 +40,16 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
+from itertools import accumulate, compress, islice, repeat
+from operator import is_
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from roomwatch.core.codetable import distinct
 from roomwatch.core.errors import ModelError
 from roomwatch.core.segdict import Table, WordTable, cache_path, read_table, write_table
 
@@ -62,6 +66,9 @@ _CACHE_LIMIT = 5_000
 #: end); positions further from the end, in very long blocks only, are
 #: walked in Python over the same candidate table.
 _VECTOR_STEPS = 48
+#: ... as long as at least this many positions of a batch are that far (a
+#: numpy step costs about as much as a dozen positions walked in Python).
+_MIN_VECTOR = 12
 #: Characters of texts cut in one numpy pass (a big batch, as in training,
 #: goes in chunks of whole texts: the candidate table holds 8 bytes per
 #: character and candidate word length, so one very long text, never split,
@@ -86,12 +93,30 @@ _IS_SPACE[_SPACES] = True
 class _Dictionary:
     """The cutting loop's word table, plus the jieba tokenizer built on demand."""
 
-    __slots__ = ("_tokenizer", "table", "userdict")
+    __slots__ = ("_singles", "_tokenizer", "table", "userdict")
 
     def __init__(self, userdict: Path, table: WordTable) -> None:
         self.userdict = userdict
         self.table = table
         self._tokenizer: Any = None
+        self._singles: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def singles(self) -> tuple[np.ndarray, np.ndarray]:
+        """The table's answer for each single character of a word block, by code
+        point: (in the table, log probability or NaN); the last entry (not in
+        the table) stands for every code point beyond."""
+        singles = self._singles
+        if singles is None:
+            top = 0x9FD6  # (block characters: ASCII and U+4E00-U+9FD5)
+            chars = [*range(128), *range(0x4E00, top)]
+            index, known = self.table.codes.lookup(self.table.hasher.codes(list(map(chr, chars))))
+            in_table = np.zeros(top + 1, dtype=bool)
+            logp = np.full(top + 1, np.nan)
+            in_table[chars] = known
+            logp[chars] = np.where(known, self.table.logp[np.where(known, index, 0)], np.nan)
+            singles = self._singles = (in_table, logp)
+        return singles
 
     @property
     def unknown(self) -> float:
@@ -223,25 +248,25 @@ class Segmenter:
     def cut_batch(self, texts: Sequence[str]) -> list[tuple[str, ...]]:
         """:meth:`cut` for each text, the word blocks of all of them cut at once."""
         cache = self._cache
-        found = [cache.get(text) for text in texts]
-        todo = list(dict.fromkeys(t for t, got in zip(texts, found, strict=True) if got is None))
+        found = list(map(cache.get, texts))
+        todo = list(dict.fromkeys(compress(texts, map(is_, found, repeat(None)))))
         if not todo:
             return found  # type: ignore[return-value]  # (every text was cached)
         done: dict[str, tuple[str, ...]] = {}
-        chunk: list[str] = []
-        chars = 0
-        for text in todo:  # (in chunks: the candidate table grows with the characters)
-            chunk.append(text)
-            chars += len(text)
-            if chars >= _CHUNK_CHARS:
-                done.update(zip(chunk, self._cut_texts(chunk), strict=True))
-                chunk, chars = [], 0
-        if chunk:
+        # In chunks of whole texts of about _CHUNK_CHARS characters (the
+        # candidate table grows with the characters).
+        ends = list(accumulate(map(len, todo)))
+        start = 0
+        while start < len(todo):
+            stop = bisect_left(ends, (ends[start - 1] if start else 0) + _CHUNK_CHARS, start) + 1
+            chunk = todo[start:stop]
             done.update(zip(chunk, self._cut_texts(chunk), strict=True))
-        for text, words in done.items():
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[text] = words
+            start = stop
+        if len(cache) + len(done) > _CACHE_LIMIT:
+            cache.clear()
+        cache.update(islice(done.items(), _CACHE_LIMIT))
+        if len(todo) == len(texts):  # (nothing cached, no text twice)
+            return list(done.values())
         return [
             got if got is not None else done[text] for text, got in zip(texts, found, strict=True)
         ]
@@ -277,8 +302,8 @@ class Segmenter:
         kept[lone] = True
         starts = np.flatnonzero(token_start)
         ends = np.flatnonzero(token_end[1:]) + 1
-        if (cps < 2).any():
-            # A NUL or SOH in a text: the separators of _packed would be ambiguous.
+        if (cps == 0).any():
+            # A NUL in a text: the separators of _packed would be ambiguous.
             return _sliced(joined, starts, ends, text_of, n_texts)
         return _packed(cps, kept, token_start, starts, ends, text_of, n_texts)
 
@@ -298,14 +323,19 @@ class Segmenter:
         block_of = np.repeat(np.arange(n_blocks, dtype=np.int64), lengths)
         end_of = ends[block_of]
         # Candidate words: every run still a word or a prefix of one, one
-        # length at a time (a run stops once it is neither).
+        # length at a time (a run stops once it is neither). Single characters
+        # are read from a table by code point (the same answers as their codes').
+        single_known, single_logp = self._dict.singles
+        at_top = np.minimum(cps, len(single_known) - 1)
+        alive = np.flatnonzero(single_known[at_top])
+        logp = single_logp[at_top[alive]]
+        word = ~np.isnan(logp)
+        found_at: list[np.ndarray] = [alive[word]]
+        found_len: list[int] = [1]
+        found_logp: list[np.ndarray] = [logp[word]]
         prefix = table.hasher.prefix(cps)
         lookup = table.codes.lookup
-        alive = np.arange(n, dtype=np.int64)
-        found_at: list[np.ndarray] = []
-        found_len: list[int] = []
-        found_logp: list[np.ndarray] = []
-        size = 0
+        size = 1
         while len(alive):
             size += 1
             alive = alive[alive + size <= end_of[alive]]
@@ -319,37 +349,46 @@ class Segmenter:
                 found_at.append(alive[word])
                 found_len.append(size)
                 found_logp.append(logp[word])
-        width = max(found_len, default=1)
-        # cand[p, k]: log probability of the word of k + 1 characters at p (-inf: none).
+        width = max(found_len)
+        # cand[p, k]: log probability of the word of k + 1 characters at p (-inf:
+        # none). Where no word starts at p, the character alone is a word of the
+        # unknown log probability (as in jieba's route).
         cand = np.full((n, width), -np.inf)
         for at, k, logp in zip(found_at, found_len, found_logp, strict=True):
             cand[at, k - 1] = logp
+        cand[(cand == -np.inf).all(axis=1), 0] = unknown
         # score[g]: best log probability of the rest of the block from position
         # p (g = p + its block's number: one slot of 0 after each block's end).
+        # Positions are taken by their distance from their block's end, all at
+        # one distance in one step; their rows of candidates, and of the slots
+        # of what follows each candidate, are gathered in that order once.
         slot = np.arange(n, dtype=np.int64) + block_of
         score = np.zeros(n + n_blocks + width + 1)
-        step = np.zeros(n, dtype=np.int64)  # length of the best word at p
         distance = end_of - np.arange(n, dtype=np.int64)
         order = np.argsort(distance, kind="stable")
         bounds = np.searchsorted(distance[order], np.arange(1, _VECTOR_STEPS + 2)).tolist()
-        lengths_1 = np.arange(1, width + 1, dtype=np.int64)
-        for d in range(_VECTOR_STEPS):
-            at = order[bounds[d] : bounds[d + 1]]
-            if not len(at):
-                break
-            g = slot[at]
-            values = cand[at] + score[g[:, None] + lengths_1]
-            best = values.argmax(axis=1)  # the first best: the shorter word on a tie
-            top = values[np.arange(len(at)), best]
-            none = top == -np.inf
-            if none.any():
-                top[none] = unknown + score[g[none] + 1]
-                best[none] = 0
-            score[g] = top
-            step[at] = best + 1
-        rest = order[bounds[_VECTOR_STEPS] :]
+        # Far from the blocks' ends positions thin out (long blocks only): once
+        # a distance has fewer than _MIN_VECTOR, the rest are walked in Python.
+        steps = next(
+            (d for d in range(_VECTOR_STEPS) if bounds[d + 1] - bounds[d] < _MIN_VECTOR),
+            _VECTOR_STEPS,
+        )
+        near = order[: bounds[steps]]
+        near_slot = slot[near]
+        near_cand = cand[near]
+        after = near_slot[:, None] + np.arange(1, width + 1, dtype=np.int64)
+        best = np.zeros(len(near), dtype=np.int64)
+        for d in range(steps):
+            lo, hi = bounds[d], bounds[d + 1]
+            values = near_cand[lo:hi] + score[after[lo:hi]]
+            # (the first best: the shorter word on a tie)
+            best[lo:hi] = values.argmax(axis=1)
+            score[near_slot[lo:hi]] = values.max(axis=1)
+        step = np.zeros(n, dtype=np.int64)  # length of the best word at p
+        step[near] = best + 1
+        rest = order[bounds[steps] :]
         if len(rest):
-            self._walk_rest(rest, slot, cand, score, step, unknown)
+            self._walk_rest(rest, slot, cand, score, step)
         return self._words(cps, starts, ends, block_of, end_of, step)
 
     @staticmethod
@@ -359,14 +398,17 @@ class Segmenter:
         cand: np.ndarray,
         score: np.ndarray,
         step: np.ndarray,
-        unknown: float,
     ) -> None:
-        """The route steps of positions further than _VECTOR_STEPS from their
-        block's end (long blocks), in Python, nearest to the end first."""
-        scores: list[float] = score.tolist()
+        """The route steps of the positions ``rest``, far from their block's end
+        (long blocks), in Python, nearest to the end first (every position has
+        a candidate: see ``cand``)."""
+        rest_slot = slot[rest]
+        # The scores read: those of what may follow each position.
+        read = distinct((rest_slot[:, None] + np.arange(1, cand.shape[1] + 1)).ravel())
+        scores = dict(zip(read.tolist(), score[read].tolist(), strict=True))
         steps: list[int] = []
         minus_inf = -math.inf
-        for g, row in zip(slot[rest].tolist(), cand[rest].tolist(), strict=True):
+        for g, row in zip(rest_slot.tolist(), cand[rest].tolist(), strict=True):
             best = minus_inf
             best_len = 1
             for k, logp in enumerate(row, 1):
@@ -375,9 +417,6 @@ class Segmenter:
                     if value > best:
                         best = value
                         best_len = k
-            if best == minus_inf:
-                best = unknown + scores[g + 1]
-                best_len = 1
             scores[g] = best
             steps.append(best_len)
         step[rest] = steps
@@ -437,21 +476,17 @@ def _packed(
     n_texts: int,
 ) -> list[tuple[str, ...]]:
     """Each text's tokens, from one string holding the ``kept`` characters with a
-    NUL after each token and a SOH after each text, split in C (a slice per
-    word in Python cost more than the route). No text may hold NUL or SOH."""
+    NUL after each token, split in C (a slice per word in Python cost more than
+    the route) and handed out to the texts by their token counts. No text may
+    hold a NUL."""
     n_tokens = len(starts)
     kept_at = np.flatnonzero(kept)
     token_of = np.cumsum(token_start[kept_at]) - 1
-    packed = np.zeros(len(kept_at) + n_tokens + n_texts, dtype=np.uint32)
-    rank = np.arange(len(kept_at), dtype=np.int64)
-    packed[rank + token_of + text_of[kept_at]] = cps[kept_at]
-    # A token's NUL follows its last character; a text's SOH follows the NUL
-    # of its last token.
+    packed = np.zeros(len(kept_at) + n_tokens, dtype=np.uint32)
+    packed[np.arange(len(kept_at), dtype=np.int64) + token_of] = cps[kept_at]
+    # A token's NUL follows its last character.
     last_kept = np.searchsorted(kept_at, ends - 1)
-    token_text = text_of[starts]
-    packed[last_kept + 1 + np.arange(n_tokens, dtype=np.int64) + token_text] = 0
-    kept_per_text = np.bincount(text_of[kept_at], minlength=n_texts)
-    tokens_per_text = np.bincount(token_text, minlength=n_texts)
-    packed[np.cumsum(kept_per_text + tokens_per_text + 1) - 1] = 1
-    pieces = packed[:-1].tobytes().decode("utf-32-le", "surrogatepass").split("\x01")
-    return [tuple(piece[:-1].split("\x00")) if piece else () for piece in pieces]
+    packed[last_kept + 1 + np.arange(n_tokens, dtype=np.int64)] = 0
+    words = iter(packed[:-1].tobytes().decode("utf-32-le", "surrogatepass").split("\x00"))
+    counts = np.bincount(text_of[starts], minlength=n_texts).tolist()
+    return list(map(tuple, map(islice, repeat(words), counts)))
