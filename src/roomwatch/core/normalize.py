@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from roomwatch.core.errors import ModelError
+from roomwatch.core.septrie import TrieSub, trie_pattern
 
 __all__ = [
     "EMOTE_TOKENS",
@@ -67,6 +68,8 @@ EMOTE_TOKENS = {
 # anything that is not a letter, digit or CJK ideograph (spaces, symbols, emoji,
 # "_"), except sentence punctuation, which separates words rather than hides them.
 _SEP = r"(?:_|[^\w,!?;:，。！？；：、…()\[\]（）【】\"'“”‘’])" + "{0,3}"
+#: The characters ``_SEP`` refuses that ``septrie.LOOSE_SEP`` takes (see TrieSub).
+_SEP_MARKS = ",!?;:，。！？；：、…()[]（）【】\"'“”‘’"
 _ASCII_SEP = r"[\s._\-*+/|~·]{0,2}"
 _EMOTE_RE = re.compile(r"\[([^\[\]\s]{1,8})\]")
 _REPEAT_RE = re.compile(r"(.)\1{3,}", re.DOTALL)
@@ -118,40 +121,6 @@ def read_table(path: Path, columns: int) -> list[list[str]]:
             raise ModelError(f"{path}:{number}: expected {columns} tab-separated fields")
         rows.append([f.strip() for f in fields])
     return rows
-
-
-class _Trie(dict[str, "_Trie"]):
-    """A character trie; the key "" marks the end of a word."""
-
-
-def trie_pattern(words: Iterable[str], sep: str = "") -> str:
-    """A regex alternation of ``words`` factored as a trie (fast to match).
-
-    ``sep`` is inserted between consecutive characters of each word. Longer
-    words are preferred over their prefixes.
-    """
-    trie = _Trie()
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, _Trie())
-        node[""] = _Trie()
-
-    def build(node: _Trie) -> str:
-        branches = [re.escape(ch) + after(child) for ch, child in sorted(node.items()) if ch]
-        if len(branches) == 1:
-            return branches[0]
-        return "(?:" + "|".join(branches) + ")"
-
-    def after(node: _Trie) -> str:
-        # What may follow a character: more characters (behind ``sep``), or the end.
-        children = _Trie((k, v) for k, v in node.items() if k)
-        if not children:
-            return ""
-        rest = sep + build(children)
-        return f"(?:{rest})?" if "" in node else rest
-
-    return build(trie)
 
 
 @lru_cache(maxsize=1)
@@ -222,7 +191,10 @@ class Normalizer:
             if ascii_words
             else None
         )
-        self._cjk_re = re.compile("(" + trie_pattern(cjk_words, _SEP) + ")") if cjk_words else None
+        # (re.sub with "(" + trie_pattern(cjk_words, _SEP) + ")", without its ~0.05 s compile)
+        self._cjk_re = (
+            TrieSub(cjk_words, _SEP[: -len("{0,3}")], "{0,3}", _SEP_MARKS) if cjk_words else None
+        )
         self._cjk_first = frozenset(w[0] for w in cjk_words)
         self._ascii_first = frozenset(w[0] for w in ascii_words)
         self._emote_map = {name: EMOTE_TOKENS[cat] for name, cat in emotes.items()}
