@@ -40,7 +40,6 @@ from prometheus_client import CollectorRegistry
 
 from roomwatch.analysis_pool import AnalysisPool, AnalyzerSpec
 from roomwatch.assets import asset_dir
-from roomwatch.authz import Gate
 from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
 from roomwatch.core.analyze import Analyzer
@@ -54,14 +53,15 @@ from roomwatch.metrics import OTHER_ROOM, Metrics
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sources.supervise import SourceHealth
 from roomwatch.sources.timebound import TimeGuard
-from roomwatch.stages.alert import AlertListener, AlertStage
 from roomwatch.stages.clock import Pace, RoomClocks
-from roomwatch.stages.events import Publish
-from roomwatch.stages.flag import FlagStage
-from roomwatch.stages.triage import TriageStage
 
 if TYPE_CHECKING:
+    from roomwatch.authz import Gate
     from roomwatch.moderation.runtime import Moderation
+    from roomwatch.stages.alert import AlertListener, AlertStage
+    from roomwatch.stages.events import Publish
+    from roomwatch.stages.flag import FlagStage
+    from roomwatch.stages.triage import TriageStage
 
 __all__ = ["STAGES", "Graph", "analyzer_for", "analyzer_spec", "build_pipeline"]
 
@@ -268,12 +268,17 @@ def build_pipeline(
         graph.time_guard = TimeGuard(settings.pipeline, pace=pace)
         pipeline.guard = graph.time_guard.admit
         pipeline.enable_overload()  # live only: shed cue-less chatter when behind
+    # (Each stage's code is imported when it is built: classify builds none.)
     if "triage" in stages:
+        from roomwatch.stages.triage import TriageStage
+
         graph.triage = TriageStage(
             settings.queue, clocks=clocks, gate=gate, config_for=rooms.queue_config
         )
         pipeline.add_output(_Forwarding(graph, graph.triage))
     if "flag" in stages:
+        from roomwatch.stages.flag import FlagStage
+
         graph.flag = FlagStage(
             backlog=settings.hub.moderator_backlog,
             total=settings.limits.max_moderator_backlog,
@@ -283,6 +288,8 @@ def build_pipeline(
         )
         pipeline.add_output(_Forwarding(graph, graph.flag))
     if "alerts" in stages:
+        from roomwatch.stages.alert import AlertStage
+
         graph.alerts = AlertStage(
             settings.alerts,
             clocks=clocks,
