@@ -46,6 +46,7 @@ NOT_FOR_CLASSIFY = (
     "roomwatch.core.queue.queue",
     "roomwatch.core.queue.events",
     "roomwatch.authz",
+    "prometheus_client",  # nothing exports classify's metrics (metrics/unexported.py)
     "multiprocessing",  # analysis processes: only when pipeline.analysis_processes > 0
     "importlib.metadata",  # (the segmenter's cache key reads jieba's __init__.py instead)
 )

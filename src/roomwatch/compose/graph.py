@@ -36,8 +36,6 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from prometheus_client import CollectorRegistry
-
 from roomwatch.analysis_pool import AnalysisPool, AnalyzerSpec
 from roomwatch.assets import asset_dir
 from roomwatch.config import Settings
@@ -49,7 +47,7 @@ from roomwatch.core.result import Result
 from roomwatch.core.shed import ShedCount
 from roomwatch.core.verdict import Verdict
 from roomwatch.inline import InlinePipeline
-from roomwatch.metrics import OTHER_ROOM, Metrics
+from roomwatch.metrics import OTHER_ROOM, Metrics, Unexported
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sources.supervise import SourceHealth
 from roomwatch.sources.timebound import TimeGuard
@@ -236,8 +234,8 @@ def build_pipeline(
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s) {sorted(unknown)}; expected some of {STAGES}")
-    if metrics is None:
-        metrics = Metrics(CollectorRegistry())
+    if metrics is None:  # (nothing exports them: see roomwatch.metrics.unexported)
+        metrics = Metrics(Unexported())  # type: ignore[arg-type]
     limits = settings.limits
     pool = _pool_for(settings, analyzer)
     pipeline = (InlinePipeline if inline and pool is None else Pipeline)(
