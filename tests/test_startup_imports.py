@@ -36,6 +36,19 @@ NOT_FOR_CLASSIFY = (
     "zhconv.zhconv",
     "pkg_resources",
     "roomwatch.core.slots",  # the question queue's extractor: only when a queue folds
+    # The stages classify builds none of, and what only they need: the alert
+    # manager and detectors, the question queue, the hub's authorisation.
+    "roomwatch.stages.alert",
+    "roomwatch.stages.triage",
+    "roomwatch.stages.flag",
+    "roomwatch.core.alerts.manager",
+    "roomwatch.core.alerts.values",
+    "roomwatch.core.queue.queue",
+    "roomwatch.core.queue.events",
+    "roomwatch.authz",
+    "prometheus_client",  # nothing exports classify's metrics (metrics/unexported.py)
+    "multiprocessing",  # analysis processes: only when pipeline.analysis_processes > 0
+    "importlib.metadata",  # (the segmenter's cache key reads jieba's __init__.py instead)
 )
 #: The other commands' parsers (and the readers and importers they import):
 #: ``main`` builds only classify's.

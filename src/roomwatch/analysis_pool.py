@@ -32,16 +32,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from roomwatch.core.analyze import TYPED_KINDS, Analyzer
 from roomwatch.core.lexicon import RoomTerms
@@ -49,6 +47,9 @@ from roomwatch.core.normalize import Normalized
 from roomwatch.core.record import Comment
 from roomwatch.core.shed import SHED_REASON, Screen, analyze_degraded
 from roomwatch.core.verdict import Verdict
+
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 __all__ = ["AnalysisPool", "AnalyzerSpec"]
 
@@ -167,6 +168,10 @@ def _work(
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    # (multiprocessing is imported here, when a pool starts: a process that runs
+    # none, as classify, does without its ~4 ms of imports)
+    import multiprocessing
+
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
@@ -317,7 +322,7 @@ class AnalysisPool:
                 for i in range(0, len(items), size)
             ]
             answers = [f.result() for f in futures]
-        except BrokenProcessPool:
+        except concurrent.futures.process.BrokenProcessPool:
             logger.error("an analysis process died; starting new ones")
             with self._lock:
                 broken, self._executor = self._executor, None

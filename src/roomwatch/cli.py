@@ -311,8 +311,17 @@ def _one_blas_thread() -> None:
     there: the analysis is sparse products and per-row work, too small to
     split. The outputs are the same either way (``bench/README.md``, seventh
     pass). ``train`` keeps them (scikit-learn's solvers use them).
+
+    numpy is then imported at once. Imported where the analyser's modules
+    first ask for it (six imports deep, after the config),
+    ``python -m roomwatch classify`` spent ~22 ms (``-X importtime``) in
+    ``numpy._typing``'s modules of ``Literal`` types, against ~3.5 ms imported
+    here (0.013 CPU-s a start). Importing the config first does not slow it,
+    nor does an in-process ``main()``; why the nested import under ``-m``
+    does was not found.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import numpy  # noqa: F401  (see above)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -36,11 +36,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from prometheus_client import CollectorRegistry
-
 from roomwatch.analysis_pool import AnalysisPool, AnalyzerSpec
 from roomwatch.assets import asset_dir
-from roomwatch.authz import Gate
 from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
 from roomwatch.core.analyze import Analyzer
@@ -50,18 +47,19 @@ from roomwatch.core.result import Result
 from roomwatch.core.shed import ShedCount
 from roomwatch.core.verdict import Verdict
 from roomwatch.inline import InlinePipeline
-from roomwatch.metrics import OTHER_ROOM, Metrics
+from roomwatch.metrics import OTHER_ROOM, Metrics, Unexported
 from roomwatch.pipeline import Output, Pipeline
 from roomwatch.sources.supervise import SourceHealth
 from roomwatch.sources.timebound import TimeGuard
-from roomwatch.stages.alert import AlertListener, AlertStage
 from roomwatch.stages.clock import Pace, RoomClocks
-from roomwatch.stages.events import Publish
-from roomwatch.stages.flag import FlagStage
-from roomwatch.stages.triage import TriageStage
 
 if TYPE_CHECKING:
+    from roomwatch.authz import Gate
     from roomwatch.moderation.runtime import Moderation
+    from roomwatch.stages.alert import AlertListener, AlertStage
+    from roomwatch.stages.events import Publish
+    from roomwatch.stages.flag import FlagStage
+    from roomwatch.stages.triage import TriageStage
 
 __all__ = ["STAGES", "Graph", "analyzer_for", "analyzer_spec", "build_pipeline"]
 
@@ -236,8 +234,8 @@ def build_pipeline(
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stage(s) {sorted(unknown)}; expected some of {STAGES}")
-    if metrics is None:
-        metrics = Metrics(CollectorRegistry())
+    if metrics is None:  # (nothing exports them: see roomwatch.metrics.unexported)
+        metrics = Metrics(Unexported())  # type: ignore[arg-type]
     limits = settings.limits
     pool = _pool_for(settings, analyzer)
     pipeline = (InlinePipeline if inline and pool is None else Pipeline)(
@@ -268,12 +266,17 @@ def build_pipeline(
         graph.time_guard = TimeGuard(settings.pipeline, pace=pace)
         pipeline.guard = graph.time_guard.admit
         pipeline.enable_overload()  # live only: shed cue-less chatter when behind
+    # (Each stage's code is imported when it is built: classify builds none.)
     if "triage" in stages:
+        from roomwatch.stages.triage import TriageStage
+
         graph.triage = TriageStage(
             settings.queue, clocks=clocks, gate=gate, config_for=rooms.queue_config
         )
         pipeline.add_output(_Forwarding(graph, graph.triage))
     if "flag" in stages:
+        from roomwatch.stages.flag import FlagStage
+
         graph.flag = FlagStage(
             backlog=settings.hub.moderator_backlog,
             total=settings.limits.max_moderator_backlog,
@@ -283,6 +286,8 @@ def build_pipeline(
         )
         pipeline.add_output(_Forwarding(graph, graph.flag))
     if "alerts" in stages:
+        from roomwatch.stages.alert import AlertStage
+
         graph.alerts = AlertStage(
             settings.alerts,
             clocks=clocks,

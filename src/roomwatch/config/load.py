@@ -41,9 +41,9 @@ from roomwatch.config.sections import (
     WebSocketSourceSettings,
 )
 from roomwatch.config.streams import StreamsSettings
-from roomwatch.core.alerts import AlertConfig
+from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.errors import ConfigError
-from roomwatch.core.queue import QueueConfig
+from roomwatch.core.queue.config import QueueConfig
 
 __all__ = ["ConfigFile", "Settings", "load_settings", "read_toml", "settings_from_dict"]
 

@@ -32,9 +32,9 @@ from roomwatch.config.schema import (
     join,
 )
 from roomwatch.config.sections import RoomSettings, RoomToken, Token
-from roomwatch.core.alerts import AlertConfig
+from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.lexicon import RoomTerms, fold_term
-from roomwatch.core.queue import QueueConfig
+from roomwatch.core.queue.config import QueueConfig
 
 __all__ = [
     "MAX_ROOM_CHARS",

@@ -21,8 +21,8 @@ from roomwatch.config.moderation import ModerationConfig
 from roomwatch.config.schema import CHECKS, RULES
 from roomwatch.config.sections import ROLES, BilibiliSourceSettings, Token, WebhookSettings
 from roomwatch.config.types import NonBlank
-from roomwatch.core.alerts import AlertConfig
-from roomwatch.core.queue import QueueConfig
+from roomwatch.core.alerts.config import AlertConfig
+from roomwatch.core.queue.config import QueueConfig
 
 __all__ = ["ALERT_RULES", "QUEUE_RULES", "TOKEN_RULES"]
 

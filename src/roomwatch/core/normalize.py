@@ -31,9 +31,7 @@ skips the others (most comments need none after step 1).
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -43,7 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
+from roomwatch.core.chartables import ASTRAL, char_classes, kept_tables, t2s_table, zhconv_data
 from roomwatch.core.errors import ModelError
+from roomwatch.core.septrie import TrieSub, trie_pattern
 
 __all__ = [
     "EMOTE_TOKENS",
@@ -67,6 +67,8 @@ EMOTE_TOKENS = {
 # anything that is not a letter, digit or CJK ideograph (spaces, symbols, emoji,
 # "_"), except sentence punctuation, which separates words rather than hides them.
 _SEP = r"(?:_|[^\w,!?;:，。！？；：、…()\[\]（）【】\"'“”‘’])" + "{0,3}"
+#: The characters ``_SEP`` refuses that ``septrie.LOOSE_SEP`` takes (see TrieSub).
+_SEP_MARKS = ",!?;:，。！？；：、…()[]（）【】\"'“”‘’"
 _ASCII_SEP = r"[\s._\-*+/|~·]{0,2}"
 _EMOTE_RE = re.compile(r"\[([^\[\]\s]{1,8})\]")
 _REPEAT_RE = re.compile(r"(.)\1{3,}", re.DOTALL)
@@ -120,57 +122,10 @@ def read_table(path: Path, columns: int) -> list[list[str]]:
     return rows
 
 
-class _Trie(dict[str, "_Trie"]):
-    """A character trie; the key "" marks the end of a word."""
-
-
-def trie_pattern(words: Iterable[str], sep: str = "") -> str:
-    """A regex alternation of ``words`` factored as a trie (fast to match).
-
-    ``sep`` is inserted between consecutive characters of each word. Longer
-    words are preferred over their prefixes.
-    """
-    trie = _Trie()
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, _Trie())
-        node[""] = _Trie()
-
-    def build(node: _Trie) -> str:
-        branches = [re.escape(ch) + after(child) for ch, child in sorted(node.items()) if ch]
-        if len(branches) == 1:
-            return branches[0]
-        return "(?:" + "|".join(branches) + ")"
-
-    def after(node: _Trie) -> str:
-        # What may follow a character: more characters (behind ``sep``), or the end.
-        children = _Trie((k, v) for k, v in node.items() if k)
-        if not children:
-            return ""
-        rest = sep + build(children)
-        return f"(?:{rest})?" if "" in node else rest
-
-    return build(trie)
-
-
 @lru_cache(maxsize=1)
 def _t2s_table() -> dict[int, str]:
     """Single-character traditional → simplified table from zhconv's dictionary."""
-    # Read zhconv's data file directly: its own loader leaves the file open,
-    # and importing zhconv imports pkg_resources (about 40 ms of start-up).
-    # find_spec locates a top-level package without running it.
-    spec = importlib.util.find_spec("zhconv")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the zhconv package is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    data = (folder / "zhcdict.json").read_text(encoding="utf-8")
-    conv: dict[str, str] = json.loads(data)["zh2Hans"]
-    table: dict[int, str] = {}
-    for src, dst in conv.items():
-        if len(src) == 1 and len(dst) == 1 and src != dst:
-            table[ord(src)] = dst
-    return table
+    return t2s_table(zhconv_data())
 
 
 def _is_ascii(text: str) -> bool:
@@ -201,7 +156,12 @@ class Normalizer:
         rules: Iterable[EvasionRule],
         emotes: dict[str, str],
         emoji: dict[str, str],
+        *,
+        tables: tuple[np.ndarray, dict[int, str]] | None = None,
     ) -> None:
+        """``tables``: ``_char_classes()`` and ``_t2s_table()``, if the caller
+        has them (:meth:`from_dir` keeps them between processes)."""
+        base_bits, t2s = tables if tables is not None else (_char_classes(), _t2s_table())
         self._rules: dict[str, EvasionRule] = {}
         for rule in rules:
             if rule.variant not in self._rules or rule.kind != "separator":
@@ -222,15 +182,20 @@ class Normalizer:
             if ascii_words
             else None
         )
-        self._cjk_re = re.compile("(" + trie_pattern(cjk_words, _SEP) + ")") if cjk_words else None
+        # (re.sub with "(" + trie_pattern(cjk_words, _SEP) + ")", without its ~0.05 s compile)
+        self._cjk_re = (
+            TrieSub(cjk_words, _SEP[: -len("{0,3}")], "{0,3}", _SEP_MARKS) if cjk_words else None
+        )
         self._cjk_first = frozenset(w[0] for w in cjk_words)
         self._ascii_first = frozenset(w[0] for w in ascii_words)
         self._emote_map = {name: EMOTE_TOKENS[cat] for name, cat in emotes.items()}
         self._emoji_map = {e: EMOTE_TOKENS[cat] for e, cat in emoji.items()}
-        self._t2s = _t2s_table()
-        self._char_bits, self._pairs = self._screen_tables(cjk_words)
+        self._t2s = t2s
+        self._char_bits, self._pairs = self._screen_tables(base_bits, cjk_words)
 
-    def _screen_tables(self, cjk_words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _screen_tables(
+        self, base_bits: np.ndarray, cjk_words: list[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Tables for :meth:`_screen`: bits per code point, and CJK pairs.
 
         Per BMP code point: the steps the character alone may trigger, and its
@@ -240,7 +205,7 @@ class Normalizer:
         every CJK evasion spelling that folds to something else, as
         ``first << 21 | second``.
         """
-        bits = _char_classes().copy()
+        bits = base_bits.copy()
         changing = [w for w in self._rules if self._rules[w].canonical != w]
         ascii_words = [w for w in self._rules if _is_ascii(w)]
         marks = [
@@ -266,8 +231,10 @@ class Normalizer:
         return bits, np.array(sorted(set(pairs)), dtype=np.int64)
 
     @classmethod
-    def from_dir(cls, lexicons: Path) -> Normalizer:
-        """Load ``evasion.tsv``, ``emotes.tsv`` and ``emoji.tsv`` from ``lexicons``."""
+    def from_dir(cls, lexicons: Path, *, cache_dir: Path | None = None) -> Normalizer:
+        """Load ``evasion.tsv``, ``emotes.tsv`` and ``emoji.tsv`` from ``lexicons``;
+        the lexicon-independent tables are kept between processes in
+        ``cache_dir`` (default: the temp folder; :mod:`roomwatch.core.chartables`)."""
         rules = []
         for row in read_table(lexicons / "evasion.tsv", 3):
             not_after = not_before = ""
@@ -299,7 +266,8 @@ class Normalizer:
             if cat not in EMOTE_TOKENS:
                 raise ModelError(f"emoji.tsv: unknown category {cat!r}")
             emoji[char.replace("\ufe0f", "")] = cat
-        return cls(rules, emotes, emoji)
+        tables = kept_tables(_CLASSES, _LOWER, _ASTRAL_BITS, cache_dir)
+        return cls(rules, emotes, emoji, tables=tables)
 
     def __call__(self, text: str) -> Normalized:
         applied: list[str] = []
@@ -502,28 +470,25 @@ _SEPARATOR = 1024  # may sit between the characters of a CJK evasion spelling (_
 _ASCII_INNER = 2048  # in an ASCII evasion spelling, not last
 _ASCII_SEPARATOR = 4096  # may sit between those characters (_ASCII_SEP)
 _PUNCT = 8192  # cut to 2 when 3 or more in a row (_PUNCT_REPEAT_RE)
-_ASTRAL = 0x10000
+_ASTRAL = ASTRAL
+
+
+#: The screen's one-character classes (see ``_screen_tables``), and the bits
+#: of the slot that stands for every astral character: anything may happen.
+_CLASSES = (
+    (_EMOJI_RE.pattern[:-1], _EMOJI),  # one character of _EMOJI_RE
+    (r"[^\S ]", _SPACE),
+    (_SEP[: -len("{0,3}")], _SEPARATOR),  # one character of _SEP
+    (_ASCII_SEP[: -len("{0,2}")], _ASCII_SEPARATOR),
+    (_PUNCT_REPEAT_RE.pattern[1 : -len(r")\1{2,}")], _PUNCT),  # its character class
+)
+_ASTRAL_BITS = _ALL | _SEPARATOR | _ASCII_SEPARATOR
 
 
 @lru_cache(maxsize=1)
 def _char_classes() -> np.ndarray:
     """The lexicon-independent part of the screen's table (see ``_screen_tables``)."""
-    bits = np.zeros(_ASTRAL + 1, dtype=np.uint16)
-    # Every BMP code point in order (surrogates too), as "".join(map(chr, ...)) at a
-    # twentieth of its cost.
-    chars = np.arange(_ASTRAL, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
-    bits[[ord(ch) for ch in chars if ch.lower() != ch]] |= _LOWER
-    emoji = re.compile(_EMOJI_RE.pattern[:-1])  # one character of _EMOJI_RE
-    bits[[m.start() for m in emoji.finditer(chars)]] |= _EMOJI
-    bits[[m.start() for m in re.finditer(r"[^\S ]", chars)]] |= _SPACE
-    separator = re.compile(_SEP[: -len("{0,3}")])  # one character of _SEP
-    bits[[m.start() for m in separator.finditer(chars)]] |= _SEPARATOR
-    ascii_separator = re.compile(_ASCII_SEP[: -len("{0,2}")])
-    bits[[m.start() for m in ascii_separator.finditer(chars)]] |= _ASCII_SEPARATOR
-    punct = re.compile(_PUNCT_REPEAT_RE.pattern[1 : -len(r")\1{2,}")])  # its character class
-    bits[[m.start() for m in punct.finditer(chars)]] |= _PUNCT
-    bits[_ASTRAL] = _ALL | _SEPARATOR | _ASCII_SEPARATOR
-    return bits
+    return char_classes(_CLASSES, _LOWER, _ASTRAL_BITS)
 
 
 def _split_pair(

@@ -27,10 +27,15 @@ a user id or comment text.
 
 The registry is injected so that tests pass their own ``CollectorRegistry()``;
 the four component families are declared once per registry and shared by
-every component on it.
+every component on it. A pipeline built without one (the offline commands)
+gets an :class:`~roomwatch.metrics.unexported.Unexported` registry, on which
+the metrics are no-ops and prometheus_client is never imported.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from roomwatch.metrics.families import (
     COMPONENT_KINDS,
@@ -40,14 +45,40 @@ from roomwatch.metrics.families import (
     ComponentFamilies,
     component_families,
 )
-from roomwatch.metrics.process import (
-    accept_errors_counter,
-    install_process_metrics,
-    moderation_actions_counter,
-)
 from roomwatch.metrics.service import Metrics, observe_many
-from roomwatch.metrics.sinks import RecorderMetrics, StoreMetrics, WebhookMetrics
-from roomwatch.metrics.streams import StreamMetrics
+from roomwatch.metrics.unexported import Unexported
+
+if TYPE_CHECKING:
+    from roomwatch.metrics.process import (
+        accept_errors_counter,
+        install_process_metrics,
+        moderation_actions_counter,
+    )
+    from roomwatch.metrics.sinks import RecorderMetrics, StoreMetrics, WebhookMetrics
+    from roomwatch.metrics.streams import StreamMetrics
+
+# These import prometheus_client, so each is imported when first asked for
+# (PEP 562): a process that builds the pipeline on an Unexported registry
+# (classify, replay, report) never imports it (see .unexported).
+_HOMES = {
+    "RecorderMetrics": "sinks",
+    "StoreMetrics": "sinks",
+    "StreamMetrics": "streams",
+    "WebhookMetrics": "sinks",
+    "accept_errors_counter": "process",
+    "install_process_metrics": "process",
+    "moderation_actions_counter": "process",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "COMPONENT_KINDS",
@@ -59,6 +90,7 @@ __all__ = [
     "RecorderMetrics",
     "StoreMetrics",
     "StreamMetrics",
+    "Unexported",
     "WebhookMetrics",
     "accept_errors_counter",
     "component_families",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from prometheus_client import CollectorRegistry, Counter
+from roomwatch.metrics.unexported import metric_kinds
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter
 
 STAGES = ("normalize", "segment", "classify", "triage", "alert", "publish")
 COMPONENT_KINDS: Final = ("source", "transform", "sink")
@@ -39,27 +42,28 @@ class ComponentFamilies:
     """The four component counters on one registry (see :func:`component_families`)."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        counter, _, _ = metric_kinds(registry)
         labels = ["component_kind", "component_id"]
-        self.received = Counter(
+        self.received: Counter = counter(
             "roomwatch_component_received_events_total",
             "Events that reached a component.",
             labels,
             registry=registry,
         )
-        self.sent = Counter(
+        self.sent: Counter = counter(
             "roomwatch_component_sent_events_total",
             "Events a component passed on (to the next component, a client, a file, "
             "a table or a webhook).",
             labels,
             registry=registry,
         )
-        self.discarded = Counter(
+        self.discarded: Counter = counter(
             "roomwatch_component_discarded_events_total",
             "Events a component dropped, by reason.",
             [*labels, "reason"],
             registry=registry,
         )
-        self.errors = Counter(
+        self.errors: Counter = counter(
             "roomwatch_component_errors_total",
             "Errors a component hit (the events involved may be discarded too), by type.",
             [*labels, "error_type"],

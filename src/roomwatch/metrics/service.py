@@ -5,9 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from typing import TYPE_CHECKING, Any
 
 from roomwatch.metrics.families import (
     _LAG_BUCKETS,
@@ -16,6 +14,10 @@ from roomwatch.metrics.families import (
     Component,
     component_families,
 )
+from roomwatch.metrics.unexported import metric_kinds
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 # -- sources and the pipeline (the service's Metrics) -------------------------
 
@@ -33,6 +35,8 @@ class Metrics:
     """
 
     def __init__(self, registry: CollectorRegistry) -> None:
+        # (prometheus_client's classes, or no-ops on an Unexported registry)
+        Counter, Gauge, Histogram = metric_kinds(registry)
         self.registry = registry
         self.components = component_families(registry)
         #: The pipeline as one component.

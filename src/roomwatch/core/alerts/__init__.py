@@ -102,24 +102,62 @@ Where things are (one module per detector, the rest by what it holds):
 
 from __future__ import annotations
 
-from roomwatch.core.alerts.config import AlertConfig
-from roomwatch.core.alerts.manager import AlertManager
-from roomwatch.core.alerts.seeds import DEFAULT_TOPIC_SEEDS, DEFAULT_WATCH_TERMS
-from roomwatch.core.alerts.values import (
-    DETECTORS,
-    EVENT_KINDS,
-    SEVERITIES,
-    SEVERITY_RANK,
-    SYSTEM_ROOM,
-    Alert,
-    AlertError,
-    AlertEvent,
-    AuditRecord,
-    Evidence,
-    Observation,
-    Sample,
-    severity_at_least,
-)
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from roomwatch.core.alerts.config import AlertConfig
+    from roomwatch.core.alerts.manager import AlertManager
+    from roomwatch.core.alerts.seeds import DEFAULT_TOPIC_SEEDS, DEFAULT_WATCH_TERMS
+    from roomwatch.core.alerts.values import (
+        DETECTORS,
+        EVENT_KINDS,
+        SEVERITIES,
+        SEVERITY_RANK,
+        SYSTEM_ROOM,
+        Alert,
+        AlertError,
+        AlertEvent,
+        AuditRecord,
+        Evidence,
+        Observation,
+        Sample,
+        severity_at_least,
+    )
+
+# Each name is imported from its module when first asked for (PEP 562), so that
+# importing AlertConfig (the config schema, every command) does not import the
+# manager and the detectors (~12 ms of a start); only a command that builds an
+# alert stage does.
+_HOMES = {
+    "Alert": "values",
+    "AlertConfig": "config",
+    "AlertError": "values",
+    "AlertEvent": "values",
+    "AlertManager": "manager",
+    "AuditRecord": "values",
+    "DEFAULT_TOPIC_SEEDS": "seeds",
+    "DEFAULT_WATCH_TERMS": "seeds",
+    "DETECTORS": "values",
+    "EVENT_KINDS": "values",
+    "Evidence": "values",
+    "Observation": "values",
+    "SEVERITIES": "values",
+    "SEVERITY_RANK": "values",
+    "SYSTEM_ROOM": "values",
+    "Sample": "values",
+    "severity_at_least": "values",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_TOPIC_SEEDS",

@@ -72,17 +72,47 @@ Modules
     state.
 """
 
-from roomwatch.core.queue.config import QueueConfig, QueueError
-from roomwatch.core.queue.events import (
-    ACTIONS,
-    EVENT_TYPES,
-    STATES,
-    ActionResult,
-    AuditRecord,
-    Item,
-    QueueEvent,
-)
-from roomwatch.core.queue.queue import QuestionQueue
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from roomwatch.core.queue.config import QueueConfig, QueueError
+    from roomwatch.core.queue.events import (
+        ACTIONS,
+        EVENT_TYPES,
+        STATES,
+        ActionResult,
+        AuditRecord,
+        Item,
+        QueueEvent,
+    )
+    from roomwatch.core.queue.queue import QuestionQueue
+
+# Each name is imported from its module when first asked for (PEP 562), so that
+# importing QueueConfig (the config schema, every command) does not import the
+# queue itself; only a command that builds a triage stage or a report does.
+_HOMES = {
+    "ACTIONS": "events",
+    "ActionResult": "events",
+    "AuditRecord": "events",
+    "EVENT_TYPES": "events",
+    "Item": "events",
+    "QuestionQueue": "queue",
+    "QueueConfig": "config",
+    "QueueError": "config",
+    "QueueEvent": "events",
+    "STATES": "events",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ACTIONS",
