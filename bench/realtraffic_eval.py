@@ -44,10 +44,12 @@ on them), ``--split final5`` (``random-final5``, ``asks-final5``,
 a verdict, evaluated once at its end on what it shipped), ``--split
 final6`` (``random-final6``, ``asks-final6``, ``enriched-final6``; 1,000 rows
 drawn and labelled in stop 17 without looking at a verdict, for the next
-change, not yet evaluated), and ``--split final7`` (``random-final7``,
+change, not yet evaluated), ``--split final7`` (``random-final7``,
 ``asks-final7``, ``enriched-final7``; 1,000 rows drawn and labelled in stop 18
 without looking at a verdict, for the lead's end-of-stop evaluation, not yet
-evaluated).
+evaluated), and ``--split final8`` (``random-final8``, ``asks-final8``,
+``enriched-final8``; 1,000 rows drawn and labelled in stop 19 without looking
+at a verdict, a second unlooked part beside final7, not yet evaluated).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
@@ -97,6 +99,8 @@ FINAL5 = ("random-final5", "asks-final5", "enriched-final5")
 FINAL6 = ("random-final6", "asks-final6", "enriched-final6")
 # Seventh held-out part (stop 18, for its end): labelled without a verdict.
 FINAL7 = ("random-final7", "asks-final7", "enriched-final7")
+# Eighth held-out part (stop 19, beside final7): labelled without a verdict.
+FINAL8 = ("random-final8", "asks-final8", "enriched-final8")
 REVIEW = ("abuse", "spam")
 
 
@@ -248,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "final5",
             "final6",
             "final7",
+            "final8",
         ),
         default="dev",
     )
@@ -264,6 +269,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     ap.add_argument("--seed", type=int, default=11, help="seed for --shares N")
     args = ap.parse_args(argv)
+    # Refuse before the model or the data is loaded: no verdict on a held-out
+    # part is computed unless this is its one look.
+    if (
+        args.shares is None
+        and args.split
+        in ("final", "final2", "final3", "final4", "final5", "final6", "final7", "final8")
+        and not args.i_know_this_is_final
+    ):
+        raise SystemExit(
+            "--split final is the part looked at once, at the end: "
+            "add --i-know-this-is-final if this is that time"
+        )
 
     data = args.data or default_data()
     analyzer = Analyzer.load(asset_dir("models", args.model), asset_dir("lexicons", args.lexicons))
@@ -275,14 +292,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_shares(analyzer, texts, args.shares or None, args.seed)
         return
 
-    if (
-        args.split in ("final", "final2", "final3", "final4", "final5", "final6", "final7")
-        and not args.i_know_this_is_final
-    ):
-        raise SystemExit(
-            "--split final is the part looked at once, at the end: "
-            "add --i-know-this-is-final if this is that time"
-        )
     strata = {
         "final": FINAL,
         "final2": FINAL2,
@@ -291,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "final5": FINAL5,
         "final6": FINAL6,
         "final7": FINAL7,
+        "final8": FINAL8,
         "tune": TUNE,
     }.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]

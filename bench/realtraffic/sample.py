@@ -52,6 +52,12 @@ header excluded):
   above (uniform, then among the rest matching ``ASKS``, then among the rest
   matching ``ENRICH``). Labelled without looking at a verdict and not
   evaluated when drawn.
+* ``random-final8`` (400), ``asks-final8`` (400) and ``enriched-final8``
+  (200): an eighth held-out part (stop 19, a second unlooked part beside
+  the seventh), drawn like the seventh with ``SEED8`` from the rows in no
+  stratum above (uniform, then among the rest matching ``ASKS``, then among
+  the rest matching ``ENRICH``). Labelled without looking at a verdict and
+  not evaluated when drawn.
 """
 
 from __future__ import annotations
@@ -84,6 +90,10 @@ N_FINAL6, N_ASKS_FINAL6, N_ENRICHED_FINAL6 = 400, 400, 200
 # the sixth, because final6 had its one look at the end of stop 17.
 SEED7 = 20261221
 N_FINAL7, N_ASKS_FINAL7, N_ENRICHED_FINAL7 = 400, 400, 200
+# An eighth held-out part (stop 19), from rows in no stratum above; drawn like
+# the seventh, so that a second unlooked part stands beside final7.
+SEED8 = 20261224
+N_FINAL8, N_ASKS_FINAL8, N_ENRICHED_FINAL8 = 400, 400, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -143,6 +153,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     picked7 = take(SEED7, N_FINAL7)
     asks7 = take(SEED7 + 1, N_ASKS_FINAL7, ASKS)
     enriched7 = take(SEED7 + 2, N_ENRICHED_FINAL7, ENRICH)
+    picked8 = take(SEED8, N_FINAL8)
+    asks8 = take(SEED8 + 1, N_ASKS_FINAL8, ASKS)
+    enriched8 = take(SEED8 + 2, N_ENRICHED_FINAL8, ENRICH)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
@@ -164,6 +177,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         "random-final7": picked7,
         "asks-final7": asks7,
         "enriched-final7": enriched7,
+        "random-final8": picked8,
+        "asks-final8": asks8,
+        "enriched-final8": enriched8,
     }
 
 

@@ -14,22 +14,25 @@ from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 LABELS_FILE = ROOT / "bench" / "realtraffic" / "labels.tsv"
 LABELS = {"question", "grievance", "abuse", "spam", "chatter"}
 
 
-def _load_sample() -> ModuleType:
-    path = ROOT / "bench" / "realtraffic" / "sample.py"
-    spec = importlib.util.spec_from_file_location("realtraffic_sample", path)
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("realtraffic_sample", module)
+    sys.modules.setdefault(name, module)
     spec.loader.exec_module(module)
     return module
 
 
-sample = _load_sample()
+sample = _load("realtraffic_sample", ROOT / "bench" / "realtraffic" / "sample.py")
+evaluate = _load("realtraffic_eval", ROOT / "bench" / "realtraffic_eval.py")
+HELD_OUT = ("final", *(f"final{n}" for n in range(2, 9)))
 
 
 def _made_up_texts(n: int = 30_000) -> list[str]:
@@ -64,6 +67,9 @@ def test_draw_gives_disjoint_strata_of_the_declared_sizes() -> None:
     assert sizes["random-final7"] == sample.N_FINAL7 == 400
     assert sizes["asks-final7"] == sample.N_ASKS_FINAL7 == 400
     assert sizes["enriched-final7"] == sample.N_ENRICHED_FINAL7 == 200
+    assert sizes["random-final8"] == sample.N_FINAL8 == 400
+    assert sizes["asks-final8"] == sample.N_ASKS_FINAL8 == 400
+    assert sizes["enriched-final8"] == sample.N_ENRICHED_FINAL8 == 200
 
 
 def test_draw_is_reproducible() -> None:
@@ -78,3 +84,26 @@ def test_labels_file_is_well_formed_and_covers_every_stratum() -> None:
     assert len(numbers) == len(set(numbers)), "a row is labelled twice"
     sizes = {name: len(drawn) for name, drawn in sample.draw(_made_up_texts()).items()}
     assert Counter(stratum for _, stratum, _ in rows) == sizes
+
+
+def test_every_labelled_stratum_belongs_to_one_split_of_the_evaluator() -> None:
+    """Each held-out part's split names exactly the strata sample.py draws for it."""
+    strata = list(sample.draw(_made_up_texts()))
+    parts = {"dev": evaluate.DEV, "final": evaluate.FINAL}
+    parts |= {name: getattr(evaluate, name.upper()) for name in HELD_OUT[1:]}
+    for name, members in parts.items():
+        assert set(members) == {s for s in strata if s.endswith(f"-{name}")}, name
+    owners = Counter(stratum for members in parts.values() for stratum in members)
+    assert owners == Counter(strata), "a stratum is in no split, or in two"
+
+
+@pytest.mark.parametrize("split", HELD_OUT)
+def test_a_held_out_split_is_refused_before_anything_is_loaded(
+    split: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Paths that do not exist: had the guard let the split through, main would
+    # fail on them (after loading the model) instead of computing a verdict.
+    missing = ["--labels", str(tmp_path / "none.tsv"), "--data", str(tmp_path)]
+    with pytest.raises(SystemExit, match="--i-know-this-is-final"):
+        evaluate.main(["--split", split, *missing])
+    assert "model" not in capsys.readouterr().out
