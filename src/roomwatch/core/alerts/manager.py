@@ -45,7 +45,7 @@ from roomwatch.core.alerts.values import (
     Observation,
     Sample,
 )
-from roomwatch.core.alerts.window import leave
+from roomwatch.core.alerts.window import leave, new_bucket
 from roomwatch.core.record import Comment
 
 __all__ = ["MAX_STEPPED_GAP", "AlertManager"]
@@ -474,7 +474,7 @@ class AlertManager:
             sec = math.floor(ts)
             room = Room(name, ts, ts, ts, sec)
             room.baseline = Baseline(self.config.baseline_half_life_seconds)
-            room.buckets.append((sec, Counter()))
+            room.buckets.append((sec, new_bucket()))
             self._rooms[name] = room
         return room
 
@@ -484,7 +484,7 @@ class AlertManager:
         sec = math.floor(now)
         if sec > room.sec:
             room.sec = sec
-            room.buckets.append((sec, Counter()))
+            room.buckets.append((sec, new_bucket()))
             horizon = sec - math.ceil(self.config.window_seconds) + 1
             if room.buckets[0][0] < horizon:
                 # Seconds leaving the window feed the baseline, so the

@@ -32,11 +32,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
+from roomwatch.core.alerts.baseline import Baseline
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.state import Room, warm
-from roomwatch.core.alerts.window import EmptyRun, Fold
+from roomwatch.core.alerts.window import UNLEARNED, EmptyRun, new_bucket
 
-__all__ = ["Work", "fast_forward", "quiet_until"]
+__all__ = ["Work", "fast_forward", "fold_one", "quiet_until"]
 
 #: Slack on the outage bound below, for the rounding of the baseline's sums
 #: and weight as seconds fold in (each a few ulps; this is millions of them).
@@ -111,6 +112,11 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     the quiet seconds still in the window are one
     :class:`~roomwatch.core.alerts.window.EmptyRun` entry. Costs the buckets
     that leave, not the seconds passed over. Returns the baseline updates made.
+
+    The same folds, in the same order, as a :class:`~roomwatch.core.alerts.window.Fold`
+    (the reference in ``tests/core/alerts/test_sparse.py``), without its
+    calls: a bucket that leaves with a span of one after empty seconds (a
+    sparse room's every comment) is :func:`fold_one`, one pass over the sums.
     """
     if last < first:
         return 0
@@ -118,7 +124,9 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     at_first = first - span_s + 1  # the horizon after the tick at ``first``
     horizon = last - span_s + 1  # ... and after the tick at ``last``
     buckets = room.buckets
-    fold = Fold(room)
+    base = room.baseline
+    steps = 0
+    empty = 0  # empty seconds waiting to go in at once (Fold.quiet)
     # Entries from before the run leave in order, each at the first tick
     # whose horizon passes it: what is before ``at_first`` at the tick at
     # ``first``, with the span that tick gives it; the rest one second a
@@ -130,23 +138,116 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
             if gone < counts.n:
                 counts.n -= gone
                 buckets.appendleft((sec + gone, counts))
-            fold.quiet(gone)
+            empty += gone
             continue
         span = 1
         if sec < at_first:
             after = buckets[0][0] if buckets else first
             span = max(1, min(after, at_first) - sec)
-        if span == 1 and not counts:
-            fold.quiet(1)
+        if not counts:
+            if span == 1:
+                empty += 1
+                continue
+        elif span == 1 and (empty or base.weight):
+            fold_one(base, empty, counts)
+            steps += 2 if empty else 1
+            empty = 0
+            _subtract(room.window, counts)
             continue
-        fold.bucket(counts, {}, span)
+        if empty:
+            base.idle(empty)
+            steps += 1
+            empty = 0
+        if counts:
+            learned = {k: n for k, n in counts.items() if not k.startswith(UNLEARNED)}
+            base.step(learned, {}, span)
+            _subtract(room.window, counts)
+        else:
+            base.step(counts, {}, span)
+        steps += 1
     # The run's own seconds that have left the window by ``last``.
     kept = max(first, horizon)
-    fold.quiet(kept - first)
-    steps = fold.done()
+    empty += kept - first
+    if empty:
+        base.idle(empty)
+        steps += 1
     if last > kept:
         buckets.append((kept, EmptyRun(last - kept)))
-    buckets.append((last, Counter()))
+    buckets.append((last, new_bucket()))
     room.now = float(last)
     room.sec = last
     return steps
+
+
+def _subtract(window: Counter[str], counts: Counter[str]) -> None:
+    """``window.subtract(counts)``, then ``+window``: the window's counts are
+    never under 0, so only a key subtracted can reach 0 (as ``Fold.bucket``)."""
+    for key, n in counts.items():
+        left = window[key] - n
+        if left > 0:
+            window[key] = left
+        else:
+            window.pop(key, None)
+
+
+def fold_one(base: Baseline, empty: int, counts: Counter[str]) -> None:
+    """``base.idle(empty)`` then ``base.step(learned, {}, 1)``, ``learned`` being
+    ``counts`` without a topic's negatives (``tn:``, :data:`UNLEARNED`): the
+    same floats, keys and key order, in one pass over the sums.
+
+    Needs a weight after the idle seconds (``empty`` or ``base.weight``), as
+    :meth:`~roomwatch.core.alerts.baseline.Baseline.step` does to take its
+    one-second path. Each sum is multiplied by ``decay**empty`` and dropped
+    under the floor (but ``n``) as :meth:`Baseline.idle` does, then stepped
+    as :meth:`Baseline._step_one` steps it: a sum without a count is
+    ``value * decay`` (dropped under the floor), one with a count is
+    ``value * decay + (mean + (x - mean))`` with the weight after the idle
+    seconds; a count whose sum is gone (or never was) starts at the count,
+    after the others. The baseline never holds a ``tn:`` key, so a sum is
+    "in ``counts``" exactly when it is in ``learned``.
+    """
+    d = base.decay
+    weight = base.weight
+    new: dict[str, float] = {}
+    if empty:
+        dk = d if empty == 1 else d**empty
+        if empty == 1:
+            gained = 1.0
+        elif d < 1.0:
+            gained = (1.0 - dk) / (1.0 - d)
+        else:
+            gained = float(empty)  # (Baseline.idle: decay rounds to 1.0)
+        weight = weight * dk + gained
+        for key, value in base.sums.items():
+            value = value * dk
+            if value < 1e-4 and key != "n":
+                continue  # (idle drops it)
+            if key in counts:
+                new[key] = value  # (stepped below, in its place)
+            elif not (scaled := value * d) < 1e-4 or key == "n":
+                new[key] = scaled
+    else:
+        for key, value in base.sums.items():
+            if key in counts:
+                new[key] = value
+            elif not (scaled := value * d) < 1e-4 or key == "n":
+                new[key] = scaled
+    low = False
+    for key, count in counts.items():
+        if key.startswith(UNLEARNED):
+            continue
+        old = new.get(key)
+        if old is None:
+            value = new[key] = float(count)
+        else:
+            mean = old / weight
+            x = float(count)
+            value = new[key] = old * d + (mean + (x - mean))
+        low = low or value < 1e-4
+    if low:
+        for key in [
+            k for k in counts if k != "n" and not k.startswith(UNLEARNED) and new[k] < 1e-4
+        ]:
+            del new[key]
+    base.sums = new
+    base.weight = weight * d + 1.0

@@ -28,7 +28,7 @@ from typing import Final
 
 from roomwatch.core.alerts.state import Room
 
-__all__ = ["UNLEARNED", "EmptyRun", "Fold", "leave"]
+__all__ = ["UNLEARNED", "EmptyRun", "Fold", "leave", "new_bucket"]
 
 _NOTHING: Final[Mapping[str, int]] = {}
 
@@ -45,8 +45,17 @@ class EmptyRun(Counter[str]):
     """
 
     def __init__(self, n: int) -> None:
-        super().__init__()
+        # (Counter.__init__ only fills a new Counter from its arguments:
+        # without any, it is empty as made. Not calling it saves three
+        # Python calls per entry, one entry per comment of a sparse room.)
         self.n = n
+
+
+def new_bucket() -> Counter[str]:
+    """``Counter()``, the newest bucket of a room, without ``Counter.__init__``
+    (which, without arguments, leaves the new Counter empty as made: two
+    Python calls per new second, and a sparse room has one per comment)."""
+    return Counter.__new__(Counter)
 
 
 class Fold:
