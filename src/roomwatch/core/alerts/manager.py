@@ -394,16 +394,17 @@ class AlertManager:
         however long its silence.
         """
         events: list[AlertEvent] = []
-        stepped = min(until, since + MAX_STEPPED_GAP)
+        stepped = until if until < since + MAX_STEPPED_GAP else since + MAX_STEPPED_GAP
         second = since + 1
+        cfg, work = self.config, self.work
         while second <= stepped:
             room = self._rooms.get(name)
             if room is None:
                 return events  # forgotten: later ticks find no room either
-            end = quiet_until(room, self.config, second, stepped)
+            end = quiet_until(room, cfg, second, stepped)
             if end >= second:
-                self.work.steps += fast_forward(room, self.config, second, end)
-                self.work.skipped += end - second + 1
+                work.steps += fast_forward(room, cfg, second, end)
+                work.skipped += end - second + 1
                 self._prune(room, float(end))
                 second = end + 1
             else:

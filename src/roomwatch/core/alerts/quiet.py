@@ -134,10 +134,13 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     while buckets and buckets[0][0] < horizon:
         sec, counts = buckets.popleft()
         if type(counts) is EmptyRun:
-            gone = min(counts.n, horizon - sec)
-            if gone < counts.n:
-                counts.n -= gone
+            n = counts.n
+            gone = horizon - sec
+            if gone < n:
+                counts.n = n - gone
                 buckets.appendleft((sec + gone, counts))
+            else:
+                gone = n
             empty += gone
             continue
         span = 1
@@ -152,7 +155,13 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
             fold_one(base, empty, counts)
             steps += 2 if empty else 1
             empty = 0
-            _subtract(room.window, counts)
+            window = room.window
+            for key, n in counts.items():  # (_subtract, inline)
+                left = window[key] - n
+                if left > 0:
+                    window[key] = left
+                else:
+                    window.pop(key, None)
             continue
         if empty:
             base.idle(empty)
@@ -166,7 +175,7 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
             base.step(counts, {}, span)
         steps += 1
     # The run's own seconds that have left the window by ``last``.
-    kept = max(first, horizon)
+    kept = horizon if horizon > first else first
     empty += kept - first
     if empty:
         base.idle(empty)
