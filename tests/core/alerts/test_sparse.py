@@ -122,9 +122,9 @@ def baseline(rng: random.Random, half_life: float) -> Baseline:
 
 
 @pytest.mark.parametrize("half_life", [300.0, 20.0, 3.0, 1e18])
-def test_fold_one_is_idle_then_one_step(half_life: float) -> None:
-    # Against Fold's own calls: idle(empty), then step(counts without tn:,
-    # {}, 1); with sums falling under the floor in the idle seconds and in
+def test_fold_one_is_idle_one_step_idle(half_life: float) -> None:
+    # Against Fold's own calls: idle(empty), step(counts without tn:, {},
+    # 1), idle(after); with sums falling under the floor in the idle seconds and in
     # the step, keys new and gone, and a decay that rounds to 1.0.
     rng = random.Random(int(min(half_life, 1e6)))
     keys = ("n", "neg", "w", "t:a", "t:b", "tn:a", "rneg")
@@ -141,7 +141,9 @@ def test_fold_one_is_idle_then_one_step(half_life: float) -> None:
         if empty:
             a.idle(empty)
         a.step({k: n for k, n in counts.items() if not k.startswith("tn:")}, {}, 1)
-        fold_one(b, empty, counts)
+        after = rng.choice([0, 0, 1, 2, rng.randrange(0, 300), rng.randrange(0, 40_000)])
+        a.idle(after)
+        fold_one(b, empty, counts, after)
         assert (b.sums, list(b.sums), b.weight) == (a.sums, list(a.sums), a.weight)
 
 

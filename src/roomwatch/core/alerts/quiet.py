@@ -127,6 +127,8 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     base = room.baseline
     steps = 0
     empty = 0  # empty seconds waiting to go in at once (Fold.quiet)
+    kept = horizon if horizon > first else first
+    gone_run = kept - first  # the run's own seconds that have left by ``last``
     # Entries from before the run leave in order, each at the first tick
     # whose horizon passes it: what is before ``at_first`` at the tick at
     # ``first``, with the span that tick gives it; the rest one second a
@@ -152,7 +154,14 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
                 empty += 1
                 continue
         elif span == 1 and (empty or base.weight):
-            fold_one(base, empty, counts)
+            if buckets and buckets[0][0] < horizon:
+                fold_one(base, empty, counts, 0)
+            else:
+                # The last to leave (a sparse room's every comment): the run's
+                # own seconds gone by ``last`` follow in the same call.
+                fold_one(base, empty, counts, gone_run)
+                steps += 1 if gone_run else 0
+                gone_run = 0
             steps += 2 if empty else 1
             empty = 0
             window = room.window
@@ -175,8 +184,7 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
             base.step(counts, {}, span)
         steps += 1
     # The run's own seconds that have left the window by ``last``.
-    kept = horizon if horizon > first else first
-    empty += kept - first
+    empty += gone_run
     if empty:
         base.idle(empty)
         steps += 1
@@ -199,10 +207,10 @@ def _subtract(window: Counter[str], counts: Counter[str]) -> None:
             window.pop(key, None)
 
 
-def fold_one(base: Baseline, empty: int, counts: Counter[str]) -> None:
-    """``base.idle(empty)`` then ``base.step(learned, {}, 1)``, ``learned`` being
-    ``counts`` without a topic's negatives (``tn:``, :data:`UNLEARNED`): the
-    same floats, keys and key order, in one pass over the sums.
+def fold_one(base: Baseline, empty: int, counts: Counter[str], after: int) -> None:
+    """``base.idle(empty)``, ``base.step(learned, {}, 1)``, then ``base.idle(after)``,
+    ``learned`` being ``counts`` without a topic's negatives (``tn:``,
+    :data:`UNLEARNED`): the same floats, keys and key order, in one call.
 
     Needs a weight after the idle seconds (``empty`` or ``base.weight``), as
     :meth:`~roomwatch.core.alerts.baseline.Baseline.step` does to take its
@@ -258,5 +266,21 @@ def fold_one(base: Baseline, empty: int, counts: Counter[str]) -> None:
             k for k in counts if k != "n" and not k.startswith(UNLEARNED) and new[k] < 1e-4
         ]:
             del new[key]
+    weight = weight * d + 1.0
+    if after:
+        # Baseline.idle(after), inline.
+        dk = d if after == 1 else d**after
+        if after == 1:
+            gained = 1.0
+        elif d < 1.0:
+            gained = (1.0 - dk) / (1.0 - d)
+        else:
+            gained = float(after)
+        weight = weight * dk + gained
+        new = {
+            key: scaled
+            for key, value in new.items()
+            if not (scaled := value * dk) < 1e-4 or key == "n"
+        }
     base.sums = new
-    base.weight = weight * d + 1.0
+    base.weight = weight
