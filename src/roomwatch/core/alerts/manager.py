@@ -473,8 +473,8 @@ class AlertManager:
         room = self._rooms.get(name)
         if room is None:
             sec = math.floor(ts)
-            room = Room(name, ts, ts, ts, sec)
-            room.baseline = Baseline(self.config.baseline_half_life_seconds)
+            baseline = Baseline(self.config.baseline_half_life_seconds)
+            room = Room(name, ts, ts, ts, sec, baseline=baseline)
             room.buckets.append((sec, new_bucket()))
             self._rooms[name] = room
         return room

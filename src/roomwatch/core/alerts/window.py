@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Final
 
-from roomwatch.core.alerts.state import Room
+from roomwatch.core.alerts.state import Room, new_counter
 
 __all__ = ["UNLEARNED", "EmptyRun", "Fold", "leave", "new_bucket"]
 
@@ -51,11 +51,9 @@ class EmptyRun(Counter[str]):
         self.n = n
 
 
-def new_bucket() -> Counter[str]:
-    """``Counter()``, the newest bucket of a room, without ``Counter.__init__``
-    (which, without arguments, leaves the new Counter empty as made: two
-    Python calls per new second, and a sparse room has one per comment)."""
-    return Counter.__new__(Counter)
+#: A room's newest bucket, made without ``Counter.__init__`` (see
+#: :func:`~roomwatch.core.alerts.state.new_counter`): a sparse room makes one per comment.
+new_bucket = new_counter
 
 
 class Fold:
