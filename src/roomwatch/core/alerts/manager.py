@@ -31,7 +31,7 @@ from roomwatch.core.alerts.baseline import Baseline
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.lifecycle import alert_id as make_alert_id
-from roomwatch.core.alerts.quiet import Work, fast_forward, forgotten_after, quiet_until
+from roomwatch.core.alerts.quiet import Work, fast_forward, quiet_until
 from roomwatch.core.alerts.state import Active, Hit, Room, term_finder, warm
 from roomwatch.core.alerts.values import (
     _LABELS,
@@ -391,22 +391,12 @@ class AlertManager:
         (an hour-long pause in a recording costs no 3,600 ticks). Seconds in
         which nothing can happen (:func:`~roomwatch.core.alerts.quiet.quiet_until`)
         are passed over in one go, so an idle room costs next to nothing
-        however long its silence; one that the tick at ``until`` forgets is
-        forgotten at once (:func:`~roomwatch.core.alerts.quiet.forgotten_after`).
+        however long its silence.
         """
         events: list[AlertEvent] = []
         stepped = until if until < since + MAX_STEPPED_GAP else since + MAX_STEPPED_GAP
         second = since + 1
         cfg, work = self.config, self.work
-        if until > stepped:
-            room = self._rooms.get(name)
-            if room is not None and forgotten_after(room, cfg, second, stepped, until):
-                # The tick at ``until`` forgets it: the quiet seconds before it
-                # would change only what is forgotten.
-                work.skipped += stepped - since
-                work.ticks += 1
-                del self._rooms[name]
-                return events
         while second <= stepped:
             room = self._rooms.get(name)
             if room is None:

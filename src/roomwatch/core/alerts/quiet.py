@@ -37,7 +37,7 @@ from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.state import Room, warm
 from roomwatch.core.alerts.window import UNLEARNED, EmptyRun, new_bucket
 
-__all__ = ["Work", "fast_forward", "fold_one", "forgotten_after", "quiet_until"]
+__all__ = ["Work", "fast_forward", "fold_one", "quiet_until"]
 
 #: Slack on the outage bound below, for the rounding of the baseline's sums
 #: and weight as seconds fold in (each a few ulps; this is millions of them).
@@ -100,24 +100,6 @@ def quiet_until(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
             if end < first:
                 return first - 1
     return end
-
-
-def forgotten_after(room: Room, cfg: AlertConfig, first: int, stepped: int, until: int) -> bool:
-    """Whether ``room``'s seconds ``first .. stepped`` are all quiet and the
-    tick at ``until`` (after them) forgets it.
-
-    :meth:`~roomwatch.core.alerts.manager.AlertManager.catch_up` then forgets
-    the room at once: moving it over the quiet seconds first would change
-    nothing that is read (they open nothing, so the room has no open alert
-    at ``until``, and they leave its last comment's time as it is). A room
-    of a sparse many-room recording comes back after an hour or more of
-    silence at most of its comments.
-    """
-    return (
-        not room.active
-        and float(until) - room.last_ts > cfg.room_idle_seconds
-        and quiet_until(room, cfg, first, stepped) >= stepped
-    )
 
 
 def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
