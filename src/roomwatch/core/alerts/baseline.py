@@ -203,8 +203,9 @@ class Baseline:
             # A half-life so long that decay rounds to 1.0: each second adds 1.
             gained = float(seconds)
         self.weight = self.weight * dk + gained
-        sums = self.sums
-        for key, value in sums.items():
-            sums[key] = value * dk
-        for key in [k for k, v in sums.items() if v < 1e-4 and k != "n"]:
-            del sums[key]
+        # Each sum times dk, those then under the floor (but "n") dropped: one pass.
+        self.sums = {
+            key: scaled
+            for key, value in self.sums.items()
+            if not (scaled := value * dk) < 1e-4 or key == "n"
+        }

@@ -45,7 +45,7 @@ from roomwatch.core.alerts.values import (
     Observation,
     Sample,
 )
-from roomwatch.core.alerts.window import leave
+from roomwatch.core.alerts.window import leave, new_bucket
 from roomwatch.core.record import Comment
 
 __all__ = ["MAX_STEPPED_GAP", "AlertManager"]
@@ -394,16 +394,17 @@ class AlertManager:
         however long its silence.
         """
         events: list[AlertEvent] = []
-        stepped = min(until, since + MAX_STEPPED_GAP)
+        stepped = until if until < since + MAX_STEPPED_GAP else since + MAX_STEPPED_GAP
         second = since + 1
+        cfg, work = self.config, self.work
         while second <= stepped:
             room = self._rooms.get(name)
             if room is None:
                 return events  # forgotten: later ticks find no room either
-            end = quiet_until(room, self.config, second, stepped)
+            end = quiet_until(room, cfg, second, stepped)
             if end >= second:
-                self.work.steps += fast_forward(room, self.config, second, end)
-                self.work.skipped += end - second + 1
+                work.steps += fast_forward(room, cfg, second, end)
+                work.skipped += end - second + 1
                 self._prune(room, float(end))
                 second = end + 1
             else:
@@ -472,9 +473,9 @@ class AlertManager:
         room = self._rooms.get(name)
         if room is None:
             sec = math.floor(ts)
-            room = Room(name, ts, ts, ts, sec)
-            room.baseline = Baseline(self.config.baseline_half_life_seconds)
-            room.buckets.append((sec, Counter()))
+            baseline = Baseline(self.config.baseline_half_life_seconds)
+            room = Room(name, ts, ts, ts, sec, baseline=baseline)
+            room.buckets.append((sec, new_bucket()))
             self._rooms[name] = room
         return room
 
@@ -484,7 +485,7 @@ class AlertManager:
         sec = math.floor(now)
         if sec > room.sec:
             room.sec = sec
-            room.buckets.append((sec, Counter()))
+            room.buckets.append((sec, new_bucket()))
             horizon = sec - math.ceil(self.config.window_seconds) + 1
             if room.buckets[0][0] < horizon:
                 # Seconds leaving the window feed the baseline, so the

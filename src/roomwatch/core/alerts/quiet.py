@@ -32,11 +32,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
+from roomwatch.core.alerts.baseline import Baseline
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.state import Room, warm
-from roomwatch.core.alerts.window import EmptyRun, Fold
+from roomwatch.core.alerts.window import UNLEARNED, EmptyRun, new_bucket
 
-__all__ = ["Work", "fast_forward", "quiet_until"]
+__all__ = ["Work", "fast_forward", "fold_one", "quiet_until"]
 
 #: Slack on the outage bound below, for the rounding of the baseline's sums
 #: and weight as seconds fold in (each a few ulps; this is millions of them).
@@ -111,6 +112,11 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     the quiet seconds still in the window are one
     :class:`~roomwatch.core.alerts.window.EmptyRun` entry. Costs the buckets
     that leave, not the seconds passed over. Returns the baseline updates made.
+
+    The same folds, in the same order, as a :class:`~roomwatch.core.alerts.window.Fold`
+    (the reference in ``tests/core/alerts/test_sparse.py``), without its
+    calls: a bucket that leaves with a span of one after empty seconds (a
+    sparse room's every comment) is :func:`fold_one`, one pass over the sums.
     """
     if last < first:
         return 0
@@ -118,7 +124,11 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     at_first = first - span_s + 1  # the horizon after the tick at ``first``
     horizon = last - span_s + 1  # ... and after the tick at ``last``
     buckets = room.buckets
-    fold = Fold(room)
+    base = room.baseline
+    steps = 0
+    empty = 0  # empty seconds waiting to go in at once (Fold.quiet)
+    kept = horizon if horizon > first else first
+    gone_run = kept - first  # the run's own seconds that have left by ``last``
     # Entries from before the run leave in order, each at the first tick
     # whose horizon passes it: what is before ``at_first`` at the tick at
     # ``first``, with the span that tick gives it; the rest one second a
@@ -126,27 +136,151 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     while buckets and buckets[0][0] < horizon:
         sec, counts = buckets.popleft()
         if type(counts) is EmptyRun:
-            gone = min(counts.n, horizon - sec)
-            if gone < counts.n:
-                counts.n -= gone
+            n = counts.n
+            gone = horizon - sec
+            if gone < n:
+                counts.n = n - gone
                 buckets.appendleft((sec + gone, counts))
-            fold.quiet(gone)
+            else:
+                gone = n
+            empty += gone
             continue
         span = 1
         if sec < at_first:
             after = buckets[0][0] if buckets else first
             span = max(1, min(after, at_first) - sec)
-        if span == 1 and not counts:
-            fold.quiet(1)
+        if not counts:
+            if span == 1:
+                empty += 1
+                continue
+        elif span == 1 and (empty or base.weight):
+            if buckets and buckets[0][0] < horizon:
+                fold_one(base, empty, counts, 0)
+            else:
+                # The last to leave (a sparse room's every comment): the run's
+                # own seconds gone by ``last`` follow in the same call.
+                fold_one(base, empty, counts, gone_run)
+                steps += 1 if gone_run else 0
+                gone_run = 0
+            steps += 2 if empty else 1
+            empty = 0
+            window = room.window
+            for key, n in counts.items():  # (_subtract, inline)
+                left = window[key] - n
+                if left > 0:
+                    window[key] = left
+                else:
+                    window.pop(key, None)
             continue
-        fold.bucket(counts, {}, span)
+        if empty:
+            base.idle(empty)
+            steps += 1
+            empty = 0
+        if counts:
+            learned = {k: n for k, n in counts.items() if not k.startswith(UNLEARNED)}
+            base.step(learned, {}, span)
+            _subtract(room.window, counts)
+        else:
+            base.step(counts, {}, span)
+        steps += 1
     # The run's own seconds that have left the window by ``last``.
-    kept = max(first, horizon)
-    fold.quiet(kept - first)
-    steps = fold.done()
+    empty += gone_run
+    if empty:
+        base.idle(empty)
+        steps += 1
     if last > kept:
         buckets.append((kept, EmptyRun(last - kept)))
-    buckets.append((last, Counter()))
+    buckets.append((last, new_bucket()))
     room.now = float(last)
     room.sec = last
     return steps
+
+
+def _subtract(window: Counter[str], counts: Counter[str]) -> None:
+    """``window.subtract(counts)``, then ``+window``: the window's counts are
+    never under 0, so only a key subtracted can reach 0 (as ``Fold.bucket``)."""
+    for key, n in counts.items():
+        left = window[key] - n
+        if left > 0:
+            window[key] = left
+        else:
+            window.pop(key, None)
+
+
+def fold_one(base: Baseline, empty: int, counts: Counter[str], after: int) -> None:
+    """``base.idle(empty)``, ``base.step(learned, {}, 1)``, then ``base.idle(after)``,
+    ``learned`` being ``counts`` without a topic's negatives (``tn:``,
+    :data:`UNLEARNED`): the same floats, keys and key order, in one call.
+
+    Needs a weight after the idle seconds (``empty`` or ``base.weight``), as
+    :meth:`~roomwatch.core.alerts.baseline.Baseline.step` does to take its
+    one-second path. Each sum is multiplied by ``decay**empty`` and dropped
+    under the floor (but ``n``) as :meth:`Baseline.idle` does, then stepped
+    as :meth:`Baseline._step_one` steps it: a sum without a count is
+    ``value * decay`` (dropped under the floor), one with a count is
+    ``value * decay + (mean + (x - mean))`` with the weight after the idle
+    seconds; a count whose sum is gone (or never was) starts at the count,
+    after the others. The baseline never holds a ``tn:`` key, so a sum is
+    "in ``counts``" exactly when it is in ``learned``.
+    """
+    d = base.decay
+    weight = base.weight
+    new: dict[str, float] = {}
+    if empty:
+        dk = d if empty == 1 else d**empty
+        if empty == 1:
+            gained = 1.0
+        elif d < 1.0:
+            gained = (1.0 - dk) / (1.0 - d)
+        else:
+            gained = float(empty)  # (Baseline.idle: decay rounds to 1.0)
+        weight = weight * dk + gained
+        for key, value in base.sums.items():
+            value = value * dk
+            if value < 1e-4 and key != "n":
+                continue  # (idle drops it)
+            if key in counts:
+                new[key] = value  # (stepped below, in its place)
+            elif not (scaled := value * d) < 1e-4 or key == "n":
+                new[key] = scaled
+    else:
+        for key, value in base.sums.items():
+            if key in counts:
+                new[key] = value
+            elif not (scaled := value * d) < 1e-4 or key == "n":
+                new[key] = scaled
+    low = False
+    for key, count in counts.items():
+        if key.startswith(UNLEARNED):
+            continue
+        old = new.get(key)
+        if old is None:
+            value = new[key] = float(count)
+        else:
+            mean = old / weight
+            x = float(count)
+            value = new[key] = old * d + (mean + (x - mean))
+        low = low or value < 1e-4
+    if low:
+        for key in [
+            k for k in counts if k != "n" and not k.startswith(UNLEARNED) and new[k] < 1e-4
+        ]:
+            del new[key]
+    weight = weight * d + 1.0
+    if after:
+        # Baseline.idle(after), inline.
+        dk = d if after == 1 else d**after
+        if after == 1:
+            gained = 1.0
+        elif d < 1.0:
+            gained = (1.0 - dk) / (1.0 - d)
+        else:
+            gained = float(after)
+        weight = weight * dk + gained
+        new = {
+            key: scaled
+            for key, value in new.items()
+            if not (scaled := value * dk) < 1e-4 or key == "n"
+        }
+    base.sums = new
+    base.weight = weight
