@@ -265,3 +265,36 @@ async def test_a_replay_offers_at_once_what_it_offered_one_by_one(
     assert fast == slow
     reasons = {line for line in fast if not line.startswith("{")}
     assert reasons == {"duplicate", "flood", "not_json", "ts_out_of_range"}
+
+
+async def test_a_read_error_mid_file_loses_none_of_the_records_before_it(
+    analyzer: Analyzer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flat out, the replay holds up to 512 records for ``offer_many``; a read
+    error that ends the file (an EIO from a failing disk, which the reader
+    does not turn into a RecordingError) must not take them with it: one by
+    one, each had been offered as it was read. The error is injected at the
+    file reader, since a disk can't be made to fail here."""
+    import roomwatch.sources.replay as replay_module
+
+    real = replay_module.iter_records
+
+    def failing(path: Any, **kw: Any) -> Any:
+        for i, rec in enumerate(real(path, **kw)):
+            if i == 10:
+                raise OSError(5, "Input/output error")
+            yield rec
+
+    monkeypatch.setattr(replay_module, "iter_records", failing)
+    rec = tmp_path / "r.jsonl"
+    rows = [{"room": "a", "text": f"主播好{i}", "ts": 1.7e9 + i} for i in range(20)]
+    rec.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    out = Batches()
+    p = _pipeline(analyzer, out)
+    with pytest.raises(OSError, match="Input/output error"):
+        await ReplaySource([rec], speed=0).run(p)
+    await p.drain()
+    await p.close()
+    assert [r.comment.text for r in out.results if isinstance(r, Verdict)] == [
+        f"主播好{i}" for i in range(10)
+    ]

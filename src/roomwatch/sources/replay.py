@@ -162,7 +162,9 @@ class ReplaySource:
                 elif offer is None or offer(comment, self.name) is None:
                     await sink.put(comment, self.name)
         except RecordingError as exc:
-            flush()
             warn(str(exc))
             raise
-        flush()
+        finally:
+            # The records read before the file ended, however it ended (a read
+            # error too): one by one, each was offered as it was read.
+            flush()
