@@ -25,8 +25,8 @@ from roomwatch.core.alerts.baseline import Baseline
 from roomwatch.core.alerts.config import AlertConfig as Config
 from roomwatch.core.alerts.manager import MAX_STEPPED_GAP
 from roomwatch.core.alerts.quiet import fold_one, quiet_until
-from roomwatch.core.alerts.state import Room
-from roomwatch.core.alerts.window import EmptyRun, Fold, new_bucket
+from roomwatch.core.alerts.state import Room, new_counter
+from roomwatch.core.alerts.window import EmptyRun, Fold
 
 from .test_quiet import CONFIGS, catch_up, replay, state, stream
 
@@ -158,7 +158,7 @@ def test_fold_one_is_idle_one_step_idle(half_life: float) -> None:
         empty = rng.choice([0, 1, 2, 19, rng.randrange(0, 300), rng.randrange(0, 40_000)])
         if not empty and not a.weight:
             continue  # (Fold steps a first bucket in full: fast_forward does too)
-        counts = new_bucket()
+        counts = new_counter()
         for key in rng.sample(keys, rng.randrange(1, len(keys))):
             counts[key] = rng.randrange(1, 5)
         if empty:
@@ -171,7 +171,7 @@ def test_fold_one_is_idle_one_step_idle(half_life: float) -> None:
 
 
 def test_a_bucket_and_a_run_are_counters_as_made() -> None:
-    bucket = new_bucket()
+    bucket = new_counter()
     assert type(bucket) is Counter and not bucket
     bucket["n"] += 2
     assert bucket == Counter(n=2)

@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["Baseline", "poisson_needed"]
+__all__ = ["Baseline", "idle_factors", "poisson_needed"]
 
 #: Shares are capped here before turning them into odds (``share / (1 - share)``).
 _MAX_SHARE: Final = 0.9
@@ -49,6 +49,20 @@ def poisson_needed(expected: float, alpha: float) -> int:
 def _upper_z(alpha: float) -> float:
     """``z`` with ``P(Z > z) = alpha`` for a standard normal ``Z``."""
     return statistics.NormalDist().inv_cdf(1.0 - min(max(alpha, 1e-12), 0.5))
+
+
+def idle_factors(decay: float, seconds: int) -> tuple[float, float]:
+    """What ``seconds`` empty seconds (``seconds`` ≥ 1) do to a baseline: each
+    sum is multiplied by the first, and the weight becomes ``weight * first +
+    second`` (``decay**seconds`` and the geometric series; see
+    :meth:`Baseline.idle`)."""
+    dk = decay if seconds == 1 else decay**seconds
+    if seconds == 1:
+        return dk, 1.0
+    if decay < 1.0:
+        return dk, (1.0 - dk) / (1.0 - decay)
+    # A half-life so long that decay rounds to 1.0: each second adds 1.
+    return dk, float(seconds)
 
 
 class Baseline:
@@ -193,15 +207,7 @@ class Baseline:
         """
         if seconds <= 0:
             return
-        d = self.decay
-        dk = d if seconds == 1 else d**seconds
-        if seconds == 1:
-            gained = 1.0
-        elif d < 1.0:
-            gained = (1.0 - dk) / (1.0 - d)
-        else:
-            # A half-life so long that decay rounds to 1.0: each second adds 1.
-            gained = float(seconds)
+        dk, gained = idle_factors(self.decay, seconds)
         self.weight = self.weight * dk + gained
         # Each sum times dk, those then under the floor (but "n") dropped: one pass.
         self.sums = {

@@ -32,7 +32,7 @@ from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.lifecycle import alert_id as make_alert_id
 from roomwatch.core.alerts.quiet import Work, fast_forward, quiet_until
-from roomwatch.core.alerts.state import Active, Hit, Room, term_finder, warm
+from roomwatch.core.alerts.state import Active, Hit, Room, new_counter, term_finder, warm
 from roomwatch.core.alerts.values import (
     _LABELS,
     SEVERITIES,
@@ -45,7 +45,7 @@ from roomwatch.core.alerts.values import (
     Observation,
     Sample,
 )
-from roomwatch.core.alerts.window import leave, new_bucket
+from roomwatch.core.alerts.window import leave
 from roomwatch.core.record import Comment
 
 __all__ = ["MAX_STEPPED_GAP", "AlertManager"]
@@ -475,7 +475,7 @@ class AlertManager:
             sec = math.floor(ts)
             baseline = Baseline(self.config.baseline_half_life_seconds)
             room = Room(name, ts, ts, ts, sec, baseline=baseline)
-            room.buckets.append((sec, new_bucket()))
+            room.buckets.append((sec, new_counter()))
             self._rooms[name] = room
         return room
 
@@ -485,7 +485,7 @@ class AlertManager:
         sec = math.floor(now)
         if sec > room.sec:
             room.sec = sec
-            room.buckets.append((sec, new_bucket()))
+            room.buckets.append((sec, new_counter()))
             horizon = sec - math.ceil(self.config.window_seconds) + 1
             if room.buckets[0][0] < horizon:
                 # Seconds leaving the window feed the baseline, so the

@@ -32,10 +32,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
-from roomwatch.core.alerts.baseline import Baseline
+from roomwatch.core.alerts.baseline import Baseline, idle_factors
 from roomwatch.core.alerts.config import AlertConfig
-from roomwatch.core.alerts.state import Room, warm
-from roomwatch.core.alerts.window import UNLEARNED, EmptyRun, new_bucket
+from roomwatch.core.alerts.state import Room, new_counter, warm
+from roomwatch.core.alerts.window import UNLEARNED, EmptyRun, subtract
 
 __all__ = ["Work", "fast_forward", "fold_one", "quiet_until"]
 
@@ -164,13 +164,7 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
                 gone_run = 0
             steps += 2 if empty else 1
             empty = 0
-            window = room.window
-            for key, n in counts.items():  # (_subtract, inline)
-                left = window[key] - n
-                if left > 0:
-                    window[key] = left
-                else:
-                    window.pop(key, None)
+            subtract(room.window, counts)
             continue
         if empty:
             base.idle(empty)
@@ -179,7 +173,7 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
         if counts:
             learned = {k: n for k, n in counts.items() if not k.startswith(UNLEARNED)}
             base.step(learned, {}, span)
-            _subtract(room.window, counts)
+            subtract(room.window, counts)
         else:
             base.step(counts, {}, span)
         steps += 1
@@ -190,21 +184,10 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
         steps += 1
     if last > kept:
         buckets.append((kept, EmptyRun(last - kept)))
-    buckets.append((last, new_bucket()))
+    buckets.append((last, new_counter()))
     room.now = float(last)
     room.sec = last
     return steps
-
-
-def _subtract(window: Counter[str], counts: Counter[str]) -> None:
-    """``window.subtract(counts)``, then ``+window``: the window's counts are
-    never under 0, so only a key subtracted can reach 0 (as ``Fold.bucket``)."""
-    for key, n in counts.items():
-        left = window[key] - n
-        if left > 0:
-            window[key] = left
-        else:
-            window.pop(key, None)
 
 
 def fold_one(base: Baseline, empty: int, counts: Counter[str], after: int) -> None:
@@ -227,13 +210,7 @@ def fold_one(base: Baseline, empty: int, counts: Counter[str], after: int) -> No
     weight = base.weight
     new: dict[str, float] = {}
     if empty:
-        dk = d if empty == 1 else d**empty
-        if empty == 1:
-            gained = 1.0
-        elif d < 1.0:
-            gained = (1.0 - dk) / (1.0 - d)
-        else:
-            gained = float(empty)  # (Baseline.idle: decay rounds to 1.0)
+        dk, gained = idle_factors(d, empty)
         weight = weight * dk + gained
         for key, value in base.sums.items():
             value = value * dk
@@ -268,14 +245,8 @@ def fold_one(base: Baseline, empty: int, counts: Counter[str], after: int) -> No
             del new[key]
     weight = weight * d + 1.0
     if after:
-        # Baseline.idle(after), inline.
-        dk = d if after == 1 else d**after
-        if after == 1:
-            gained = 1.0
-        elif d < 1.0:
-            gained = (1.0 - dk) / (1.0 - d)
-        else:
-            gained = float(after)
+        # Baseline.idle(after), on the new sums.
+        dk, gained = idle_factors(d, after)
         weight = weight * dk + gained
         new = {
             key: scaled

@@ -26,9 +26,9 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Final
 
-from roomwatch.core.alerts.state import Room, new_counter
+from roomwatch.core.alerts.state import Room
 
-__all__ = ["UNLEARNED", "EmptyRun", "Fold", "leave", "new_bucket"]
+__all__ = ["UNLEARNED", "EmptyRun", "Fold", "leave", "subtract"]
 
 _NOTHING: Final[Mapping[str, int]] = {}
 
@@ -51,9 +51,15 @@ class EmptyRun(Counter[str]):
         self.n = n
 
 
-#: A room's newest bucket, made without ``Counter.__init__`` (see
-#: :func:`~roomwatch.core.alerts.state.new_counter`): a sparse room makes one per comment.
-new_bucket = new_counter
+def subtract(window: Counter[str], counts: Mapping[str, int]) -> None:
+    """``window.subtract(counts)``, then ``+window``: the window's counts are
+    never under 0, so only a key subtracted can reach 0."""
+    for key, n in counts.items():
+        left = window[key] - n
+        if left > 0:
+            window[key] = left
+        else:
+            window.pop(key, None)
 
 
 class Fold:
@@ -88,15 +94,7 @@ class Fold:
             self.room.baseline.step(counts, learning, span)
         self.steps += 1
         if counts:
-            # window.subtract(counts), then ``+window`` (done): the window's
-            # counts are never under 0, so only a key subtracted can reach 0.
-            window = self.room.window
-            for key, n in counts.items():
-                left = window[key] - n
-                if left > 0:
-                    window[key] = left
-                else:
-                    window.pop(key, None)
+            subtract(self.room.window, counts)
 
     def done(self) -> int:
         if self._empty:
