@@ -34,9 +34,9 @@ the metrics are no-ops and prometheus_client is never imported.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from roomwatch.core.lazy import lazy_names
 from roomwatch.metrics.families import (
     COMPONENT_KINDS,
     OTHER_ROOM,
@@ -61,23 +61,17 @@ if TYPE_CHECKING:
 # (PEP 562): a process that builds the pipeline on an Unexported registry
 # (classify, replay, report) never imports it (see .unexported).
 _HOMES = {
-    "RecorderMetrics": "sinks",
-    "StoreMetrics": "sinks",
-    "StreamMetrics": "streams",
-    "WebhookMetrics": "sinks",
-    "accept_errors_counter": "process",
-    "install_process_metrics": "process",
-    "moderation_actions_counter": "process",
+    "RecorderMetrics": ".sinks",
+    "StoreMetrics": ".sinks",
+    "StreamMetrics": ".streams",
+    "WebhookMetrics": ".sinks",
+    "accept_errors_counter": ".process",
+    "install_process_metrics": ".process",
+    "moderation_actions_counter": ".process",
 }
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)
 
 
 __all__ = [

@@ -16,8 +16,9 @@ without loading the dashboard.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from roomwatch.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from roomwatch.moderation.decision import DECISIONS, Decision
@@ -56,8 +57,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_names(__name__, _LAZY)

@@ -102,8 +102,9 @@ Where things are (one module per detector, the rest by what it holds):
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from roomwatch.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from roomwatch.core.alerts.config import AlertConfig
@@ -130,33 +131,27 @@ if TYPE_CHECKING:
 # manager and the detectors (~12 ms of a start); only a command that builds an
 # alert stage does.
 _HOMES = {
-    "Alert": "values",
-    "AlertConfig": "config",
-    "AlertError": "values",
-    "AlertEvent": "values",
-    "AlertManager": "manager",
-    "AuditRecord": "values",
-    "DEFAULT_TOPIC_SEEDS": "seeds",
-    "DEFAULT_WATCH_TERMS": "seeds",
-    "DETECTORS": "values",
-    "EVENT_KINDS": "values",
-    "Evidence": "values",
-    "Observation": "values",
-    "SEVERITIES": "values",
-    "SEVERITY_RANK": "values",
-    "SYSTEM_ROOM": "values",
-    "Sample": "values",
-    "severity_at_least": "values",
+    "Alert": ".values",
+    "AlertConfig": ".config",
+    "AlertError": ".values",
+    "AlertEvent": ".values",
+    "AlertManager": ".manager",
+    "AuditRecord": ".values",
+    "DEFAULT_TOPIC_SEEDS": ".seeds",
+    "DEFAULT_WATCH_TERMS": ".seeds",
+    "DETECTORS": ".values",
+    "EVENT_KINDS": ".values",
+    "Evidence": ".values",
+    "Observation": ".values",
+    "SEVERITIES": ".values",
+    "SEVERITY_RANK": ".values",
+    "SYSTEM_ROOM": ".values",
+    "Sample": ".values",
+    "severity_at_least": ".values",
 }
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)
 
 
 __all__ = [

@@ -72,8 +72,9 @@ Modules
     state.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from roomwatch.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from roomwatch.core.queue.config import QueueConfig, QueueError
@@ -92,26 +93,20 @@ if TYPE_CHECKING:
 # importing QueueConfig (the config schema, every command) does not import the
 # queue itself; only a command that builds a triage stage or a report does.
 _HOMES = {
-    "ACTIONS": "events",
-    "ActionResult": "events",
-    "AuditRecord": "events",
-    "EVENT_TYPES": "events",
-    "Item": "events",
-    "QuestionQueue": "queue",
-    "QueueConfig": "config",
-    "QueueError": "config",
-    "QueueEvent": "events",
-    "STATES": "events",
+    "ACTIONS": ".events",
+    "ActionResult": ".events",
+    "AuditRecord": ".events",
+    "EVENT_TYPES": ".events",
+    "Item": ".events",
+    "QuestionQueue": ".queue",
+    "QueueConfig": ".config",
+    "QueueError": ".config",
+    "QueueEvent": ".events",
+    "STATES": ".events",
 }
 
 
-def __getattr__(name: str) -> object:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)
 
 
 __all__ = [
