@@ -101,6 +101,8 @@ FINAL6 = ("random-final6", "asks-final6", "enriched-final6")
 FINAL7 = ("random-final7", "asks-final7", "enriched-final7")
 # Eighth held-out part (stop 19, beside final7): labelled without a verdict.
 FINAL8 = ("random-final8", "asks-final8", "enriched-final8")
+# Every part that has had its one look (stop 20): the tune pool and final4-final7.
+LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7
 REVIEW = ("abuse", "spam")
 
 

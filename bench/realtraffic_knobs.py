@@ -12,7 +12,8 @@ decision knobs: ``_NGRAM_ABUSE_MIN_PROB``, ``_NGRAM_ABUSE_HEAD_MIN_PROB``,
 The texts are normalised and segmented once; each row only re-runs
 ``Classifier.predict_batch`` with the constants set, so a row costs a second.
 
-Per row it prints, on the pooled real-traffic tune split (dev + final +
+Per row it prints, on every part looked at so far (``LOOKED``: the tune split
+and final4-final7), on the pooled real-traffic tune split (dev + final +
 final2 + final3, ``bench/realtraffic_eval.py --split tune``) and on dev alone:
 review-queue precision, abuse recall, question precision and recall, chatter
 flagged; and the costs elsewhere: COLD accuracy on the selection split (the
@@ -124,8 +125,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     analyzer = Analyzer.load(asset_dir("models", None), asset_dir("lexicons", None))
     sha, labelled = ev.read_labels(ev.LABELS_FILE)
     source = ev.read_source(data, sha or None)
-    rows = [r for r in labelled if r[1] in ev.TUNE]
+    rows = [r for r in labelled if r[1] in ev.LOOKED]
     is_dev = [r[1] in ev.DEV for r in rows]
+    is_tune = [r[1] in ev.TUNE for r in rows]
     tune = Set(analyzer, [source[r[0]] for r in rows], [r[2] for r in rows])
     cold_rows = read_cold(shared / "COLD" / "train.csv")
     cold_sel = [ex for ex in cold_rows if stable_fraction(ex.text, "cold") < COLD_SELECT]
@@ -161,7 +163,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name, value in zip(names, values, strict=True):
             setattr(classify, name, value)
         pred = tune.predict()
-        f_tune = ev.figures(tune.gold, pred)
+        f_looked = ev.figures(tune.gold, pred)
+        f_tune = ev.figures(
+            [g for g, t in zip(tune.gold, is_tune, strict=True) if t],
+            [p for p, t in zip(pred, is_tune, strict=True) if t],
+        )
         f_dev = ev.figures(
             [g for g, d in zip(tune.gold, is_dev, strict=True) if d],
             [p for p, d in zip(pred, is_dev, strict=True) if d],
@@ -181,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         row = {
             "knobs": dict(zip(names, values, strict=True)),
             "tune": f_tune,
+            "looked": f_looked,
             "dev": f_dev,
             "cold_select_acc": acc_sel,
             "cold_dev_acc": acc_dev,
@@ -199,9 +206,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             continue
         knobs = " ".join(f"{n}={v:g}" for n, v in row["knobs"].items())
         print(f"== {knobs}")
-        for part, f in (("tune", f_tune), ("dev", f_dev)):
+        for part, f in (("looked", f_looked), ("tune", f_tune), ("dev", f_dev)):
             print(
-                f"  {part:<5} review {frac(*f['review_precision'])}  abuse R"
+                f"  {part:<6} review {frac(*f['review_precision'])}  abuse R"
                 f" {frac(*f['abuse_recall'])}  question P {frac(*f['question_precision'])}"
                 f" R {frac(*f['question_recall'])}  chatter flagged"
                 f" {frac(*f['chatter_flagged'])}"

@@ -80,3 +80,9 @@ class CueList:
             return None
         m = self._rx.search(unseparated(text))
         return m.group(0) if m is not None else None
+
+    def without(self, text: str) -> str:
+        """``text`` (normalised, separators removed) with every match cut out,
+        a NUL in place of each, so no n-gram spans a cut."""
+        flat = unseparated(text)
+        return flat if self._rx is None else self._rx.sub("\0", flat)
