@@ -8,7 +8,8 @@ Run from the repo root::
 Each ``NAME`` is a module constant of :mod:`roomwatch.core.classify` (the
 decision knobs: ``_NGRAM_ABUSE_MIN_PROB``, ``_NGRAM_ABUSE_HEAD_MIN_PROB``,
 ``_ASK_MIN_PROB``, ``_PARTICLE_MIN_PROB``, ``_ANCHORLESS_MIN_PROB``,
-``_UNCUED_QUESTION_MIN_PROB``); every combination of the grids is one row.
+``_UNCUED_QUESTION_MIN_PROB``, ``_GROUP_FREE_MIN``, where ``-inf`` turns the
+last off); every combination of the grids is one row.
 The texts are normalised and segmented once; each row only re-runs
 ``Classifier.predict_batch`` with the constants set, so a row costs a second.
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from roomwatch.core.asks import AskCues
 from roomwatch.core.codetable import distinct
-from roomwatch.core.cuelist import CueList
+from roomwatch.core.cuelist import CueList, unseparated
 from roomwatch.core.errors import ModelError
 from roomwatch.core.evidence import (
     LABEL_EVIDENCE,
@@ -487,17 +487,20 @@ class Classifier:
         features that occur in ``text`` once the group names are cut out; +inf
         when the text names no group."""
         rest = self._groups.without(text)
-        if "\0" not in rest:
+        if rest == unseparated(text):
             return float("inf")
         lo, hi = int(x.indptr[i]), int(x.indptr[i + 1])
         features = x.indices[lo:hi]
         a, b, _ = self._stack
         w = a * self._weights[features, _ABUSE] + b * self._weights[features, _COL_ABUSE]
         name = self._featurizer.name
-        return sum(
-            c
-            for feature, c in zip(features.tolist(), (x.data[lo:hi] * w).tolist(), strict=True)
-            if (surface := name(feature).replace(" ", "").strip(START + END)) and surface in rest
+        return float(
+            sum(
+                c
+                for feature, c in zip(features.tolist(), (x.data[lo:hi] * w).tolist(), strict=True)
+                if (surface := name(feature).replace(" ", "").strip(START + END))
+                and surface in rest
+            )
         )
 
     def _own_abuse(self, x: Rows, i: int) -> tuple[float, float]:

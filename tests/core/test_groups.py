@@ -1,0 +1,101 @@
+"""Naming a group is not insulting it (lexicons/groups.txt, Classifier._outside_groups).
+
+The abuse head learnt group names (男人, 东北人) as abuse n-grams from COLD, so a
+comment that only names a group could go to the moderator with the name as its
+only evidence. Such an n-gram-only verdict now needs the rest of the comment to
+lean to abuse by itself. The comments here were written for these tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from roomwatch.core import classify
+from roomwatch.core.analyze import Analyzer
+from roomwatch.core.classify import Classifier
+from roomwatch.core.cuelist import CueList
+from roomwatch.core.lexicon import Lexicon
+from roomwatch.core.model import load_prepared
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Before the rule each of these was abuse with the group's name as the evidence.
+MENTIONS = ["山东人狂买", "男人的浪漫", "真男人就要买"]
+# Insults about a group: the rest of the comment carries the abuse.
+INSULTS = ["女人懂什么数码", "河南人都是骗子", "农村人就是素质低", "女的就是不行",
+           "男人没一个好东西", "东北人素质真差"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def groups() -> CueList:
+    return CueList.from_file(ROOT / "lexicons" / "groups.txt")
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer.load(ROOT / "models", ROOT / "lexicons")
+
+
+def _label(classifier: Classifier, analyzer: Analyzer, text: str) -> tuple[str, tuple[str, ...]]:
+    # The classifier itself: the analyser's memo would keep the first verdict.
+    normalized = analyzer.normalizer.normalize_batch([text])
+    tokens = analyzer.segmenter.cut_batch([normalized[0].text])
+    (p,) = classifier.predict_batch(normalized, tokens)
+    return p[0], tuple(p[3])
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [("河南人都是骗子", "\0都是骗子"), ("北_京_人都是土包子", "\0都是土包子"),
+     ("这女的不行", "这\0不行"), ("男生女生都能穿", "\0\0都能穿"), ("我是外地人", "我是\0"),
+     ("发新疆吗", "发\0吗"), ("人气好高", "人气好高")],
+)  # fmt: skip
+def test_group_names_are_cut_out(groups: CueList, text: str, rest: str) -> None:
+    assert groups.without(text) == rest
+
+
+@pytest.mark.parametrize("slur", ["黑鬼", "女拳", "普信男", "基佬", "阿三", "鬼子", "残废"])
+def test_slurs_are_not_group_names(groups: CueList, slur: str) -> None:
+    # A slur is an insult in itself: cutting it out would hide the evidence.
+    assert groups.without(slur) == slur
+
+
+def test_a_group_named_and_nothing_said_is_chatter(analyzer: Analyzer) -> None:
+    clf = analyzer.classifier
+    for text in MENTIONS:
+        label, reasons = _label(clf, analyzer, text)
+        assert label == "chatter", (text, reasons)
+        assert "weak:abuse" in reasons, (text, reasons)
+
+
+def test_insults_about_a_group_stay_abuse(analyzer: Analyzer) -> None:
+    clf = analyzer.classifier
+    for text in INSULTS:
+        label, reasons = _label(clf, analyzer, text)
+        assert label == "abuse", (text, reasons)
+        assert any(r.startswith("target:") for r in reasons), (text, reasons)
+
+
+def test_the_bar_is_what_moves_them(analyzer: Analyzer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With the bar at -inf the rule is off and the mentions are abuse again.
+    monkeypatch.setattr(classify, "_GROUP_FREE_MIN", float("-inf"))
+    clf = analyzer.classifier
+    for text in MENTIONS:
+        assert _label(clf, analyzer, text)[0] == "abuse", text
+
+
+def test_without_a_groups_file_the_rule_is_off(analyzer: Analyzer, tmp_path: Path) -> None:
+    lexicons = ROOT / "lexicons"
+    clf = Classifier(
+        load_prepared(ROOT / "models", None),
+        Lexicon.from_dir(lexicons),
+        None,
+        None,
+        CueList.from_file(lexicons / "targets.txt"),
+        CueList.from_file(lexicons / "adforms.txt"),
+        CueList.from_file(tmp_path / "groups.txt"),
+    )
+    for text in MENTIONS:
+        assert _label(clf, analyzer, text)[0] == "abuse", text
