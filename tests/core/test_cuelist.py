@@ -52,6 +52,22 @@ def test_no_target_in_bare_opinions(targets: CueList, text: str) -> None:
     assert targets.find(text) is None, text
 
 
+@pytest.mark.parametrize(
+    "text", ["开局就杀人", "骂人不好", "别骗人了", "太气人了", "好感人", "人头领先"]
+)
+def test_a_verb_taking_ren_names_nobody(targets: CueList, text: str) -> None:
+    # Stop 20: 骂人, 杀人 are a verb and its object, 气人 an adjective, 人头 a kill.
+    assert targets.find(text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [("外国人都这样", "外国人"), ("有些人就是", "有些人"), ("广东人吃", "广东人")],
+)
+def test_x_ren_still_names_people(targets: CueList, text: str, target: str) -> None:
+    assert targets.find(text) == target
+
+
 def test_opinions_without_a_target_are_chatter(analyzer: Analyzer) -> None:
     # The abuse head reads these as abuse (COLD's disgust words); nobody is named.
     for label, reasons in _judge(analyzer, ["垃圾", "丑东西", "好恶心啊", "这也太恶心了"]):
