@@ -3,7 +3,7 @@
 Run from the repo root::
 
     .venv/bin/python bench/realtraffic_eval.py [--data DIR] [--model DIR] [--lexicons DIR]
-        [--show-errors] [--split dev|tune|final --i-know-this-is-final]
+        [--show-errors] [--split dev|tune|looked|final --i-know-this-is-final]
     .venv/bin/python bench/realtraffic_eval.py --shares [N]
 
 The hand labels live in ``bench/realtraffic/labels.tsv`` (row number, stratum,
@@ -54,7 +54,9 @@ at a verdict, a second unlooked part beside final7, not yet evaluated).
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
 data for the few decision knobs (bars and gates, not cue words), and a new
-held-out part takes their place. No flag needed.
+held-out part takes their place. No flag needed. ``--split looked`` (stop 20)
+pools every part that has had its look (tune and final4-final7, 7,400 rows),
+shown by part and by kind of stratum (random, asks, enriched).
 
 ``--shares [N]`` classifies the whole file (or N random rows, fixed seed) and
 prints the predicted label shares, no labels needed.
@@ -247,6 +249,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         choices=(
             "dev",
             "tune",
+            "looked",
             "final",
             "final2",
             "final3",
@@ -304,21 +307,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         "final7": FINAL7,
         "final8": FINAL8,
         "tune": TUNE,
+        "looked": LOOKED,
     }.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]
     verdicts = classify(analyzer, [texts[row] for row, _, _ in rows])
-    # The tune split is shown by part (each part overall), the others by stratum.
-    parts = (
-        {"dev": DEV, "final": FINAL, "final2": FINAL2, "final3": FINAL3}
-        if args.split == "tune"
-        else {stratum: (stratum,) for stratum in strata}
-    )
+    # The tune and looked splits are shown by part (each part overall) and, for
+    # looked, by kind of stratum; the others by stratum.
+    tune_parts = {"dev": DEV, "final": FINAL, "final2": FINAL2, "final3": FINAL3}
+    if args.split == "tune":
+        parts = tune_parts
+    elif args.split == "looked":
+        kinds = {k: tuple(s for s in LOOKED if s.startswith(k)) for k in ("random", "asks")}
+        kinds["enriched"] = tuple(s for s in LOOKED if s.startswith("enriched"))
+        more = {"final4": FINAL4, "final5": FINAL5, "final6": FINAL6, "final7": FINAL7}
+        parts = {**tune_parts, **more, **{f"every {k} stratum": v for k, v in kinds.items()}}
+    else:
+        parts = {stratum: (stratum,) for stratum in strata}
     for name, members in parts.items():
         idx = [i for i, r in enumerate(rows) if r[1] in members]
         print_block(name, [rows[i][2] for i in idx], [verdicts[i].label for i in idx])
     if len(strata) > 1:
+        members = f"{len(strata)} strata" if args.split == "looked" else " + ".join(strata)
         print_block(
-            f"{args.split} overall (" + " + ".join(strata) + ")",
+            f"{args.split} overall ({members})",
             [r[2] for r in rows],
             [v.label for v in verdicts],
         )

@@ -16,13 +16,15 @@ from roomwatch.core import classify
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.classify import Classifier
 from roomwatch.core.cuelist import CueList
+from roomwatch.core.evidence import said_besides
+from roomwatch.core.features import END, START
 from roomwatch.core.lexicon import Lexicon
 from roomwatch.core.model import load_prepared
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Before the rule each of these was abuse with the group's name as the evidence.
-MENTIONS = ["山东人狂买", "男人的浪漫", "真男人就要买"]
+MENTIONS = ["山东人狂买", "男人的浪漫", "真男人就要买", "这个男的是谁", "这个东北人真逗"]
 # Insults about a group: the rest of the comment carries the abuse.
 INSULTS = ["女人懂什么数码", "河南人都是骗子", "农村人就是素质低", "女的就是不行",
            "男人没一个好东西", "东北人素质真差"]  # fmt: skip
@@ -50,7 +52,8 @@ def _label(classifier: Classifier, analyzer: Analyzer, text: str) -> tuple[str, 
     ("text", "rest"),
     [("河南人都是骗子", "\0都是骗子"), ("北_京_人都是土包子", "\0都是土包子"),
      ("这女的不行", "这\0不行"), ("男生女生都能穿", "\0\0都能穿"), ("我是外地人", "我是\0"),
-     ("发新疆吗", "发\0吗"), ("人气好高", "人气好高")],
+     ("发新疆吗", "发\0吗"), ("人气好高", "人气好高"), ("残疾人就别出来", "\0就别出来"),
+     ("女孩子都爱", "\0都爱"), ("中国人民", "\0人民"), ("东北人参", "\0人参")],
 )  # fmt: skip
 def test_group_names_are_cut_out(groups: CueList, text: str, rest: str) -> None:
     assert groups.without(text) == rest
@@ -60,6 +63,17 @@ def test_group_names_are_cut_out(groups: CueList, text: str, rest: str) -> None:
 def test_slurs_are_not_group_names(groups: CueList, slur: str) -> None:
     # A slur is an insult in itself: cutting it out would hide the evidence.
     assert groups.without(slur) == slur
+
+
+def test_what_is_said_besides_counts_each_occurrence_left() -> None:
+    # 人 occurs twice, once inside the cut name: half of it is said besides.
+    assert said_besides("东北人一家人", "\0一家人", ["人", "一家"], [2.0, 0.5]) == 1.5
+    # A start mark counts only where the rest still starts with the n-gram.
+    assert said_besides("女的不行", "\0不行", [START + "女", "不行" + END], [1.0, 0.25]) == 0.25
+    # Words pointing at someone are cut too; a feature the text cannot hold
+    # (a lexicon feature) counts whole.
+    assert said_besides("这个男的真逗", "这个\0真逗", ["这个", "真逗", "lex:positive"],
+                        [0.5, 0.25, -1.0]) == -0.75  # fmt: skip
 
 
 def test_a_group_named_and_nothing_said_is_chatter(analyzer: Analyzer) -> None:

@@ -44,8 +44,9 @@ from roomwatch.core.evidence import (
     demote_unevidenced,
     lone_word_with_mark,
     relabel,
+    said_besides,
 )
-from roomwatch.core.features import END, EVIDENCE, START, Featurizer, Rows, feature_label
+from roomwatch.core.features import EVIDENCE, Featurizer, Rows, feature_label
 from roomwatch.core.lexicon import Hit, Lexicon, RoomTerms
 from roomwatch.core.model import (
     FORMAT,
@@ -124,11 +125,13 @@ _NGRAM_ABUSE_MIN_PROB = 0.6
 _NGRAM_ABUSE_HEAD_MIN_PROB = 0.0
 _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
 # ... and, in a comment naming a group (lexicons/groups.txt: 女的, 东北人), at
-# least this much of its abuse logit from what the rest of the comment says,
-# the names cut out (see _outside_groups): naming a group is not insulting it.
-# Stop 20's curve (bench/realtraffic/README.md): 0.5 takes 6 of the 79 false
-# flags off the real-traffic review queue with no change on the live corpus or
-# COLD dev; 1.0 takes 10 but drops live-room insults ("女人懂什么数码").
+# least this much of its abuse score from what the rest of the comment says,
+# with the names and the words pointing at someone cut out (see
+# roomwatch.core.evidence.said_besides): naming a group or pointing at its member is not insulting
+# them. Stop 20's curve (bench/realtraffic/README.md): 0.5 takes 9 false flags
+# off the looked-at real-traffic review queue (103 to 94, none of its 27 true
+# ones) and COLD selection goes 0.8655 to 0.8668; 1.0 takes 12 but drops more
+# live-room threats and short stereotypes.
 _GROUP_FREE_MIN = 0.5
 # A question verdict with no ask cue (lexicons/asks.tsv) that no rule above
 # settled needs at least this probability. Off (0): in stop 16's sweep it took as many
@@ -483,25 +486,20 @@ class Classifier:
         )
 
     def _outside_groups(self, x: Rows, i: int, text: str) -> float:
-        """The part of row ``i``'s abuse logit (both heads, stacked) carried by
-        features that occur in ``text`` once the group names are cut out; +inf
+        """The part of row ``i``'s abuse score (both heads, stacked) carried by
+        what ``text`` says besides the group names (:func:`said_besides`); +inf
         when the text names no group."""
+        flat = unseparated(text)
         rest = self._groups.without(text)
-        if rest == unseparated(text):
+        if rest == flat:
             return float("inf")
         lo, hi = int(x.indptr[i]), int(x.indptr[i + 1])
         features = x.indices[lo:hi]
         a, b, _ = self._stack
         w = a * self._weights[features, _ABUSE] + b * self._weights[features, _COL_ABUSE]
         name = self._featurizer.name
-        return float(
-            sum(
-                c
-                for feature, c in zip(features.tolist(), (x.data[lo:hi] * w).tolist(), strict=True)
-                if (surface := name(feature).replace(" ", "").strip(START + END))
-                and surface in rest
-            )
-        )
+        surfaces = [name(f).replace(" ", "") for f in features.tolist()]
+        return said_besides(flat, rest, surfaces, (x.data[lo:hi] * w).tolist())
 
     def _own_abuse(self, x: Rows, i: int) -> tuple[float, float]:
         """Row ``i``'s abuse probability from the abuse head and from the main head,

@@ -15,6 +15,7 @@ from collections.abc import Container, Sequence
 
 import numpy as np
 
+from roomwatch.core.features import END, START
 from roomwatch.core.lexicon import Hit
 from roomwatch.core.model import LABELS
 
@@ -24,6 +25,7 @@ __all__ = [
     "demote_unevidenced",
     "lone_word_with_mark",
     "relabel",
+    "said_besides",
 ]
 
 _CHATTER = LABELS.index("chatter")
@@ -116,3 +118,26 @@ def demote_unevidenced(
             continue
         relabel(probs, chosen, i, _CHATTER)
         weak[i] = "weak:" + LABELS[label_i]
+
+
+# Words that point at someone (这个, 那位, 这种): in a comment naming a group they
+# are cut out with the names, since pointing at a person says nothing of them.
+_POINTERS = re.compile(r"(?:这|那)(?:个|位|种|些|俩|货|帮|群)?")
+
+
+def said_besides(
+    flat: str, rest: str, surfaces: Sequence[str], contributions: Sequence[float]
+) -> float:
+    """The summed contributions of the features (``surfaces``: their n-gram text,
+    start/end marks kept, no spaces) to what ``flat`` (a comment, separators
+    removed) says besides what was cut out of it to give ``rest`` (a NUL per
+    cut), the words pointing at someone cut out too. Each feature counts with
+    the share of its occurrences left in the rest; one the text cannot hold
+    (a lexicon feature, an n-gram with a separator in it) counts whole."""
+    whole = START + flat + END
+    rest = START + _POINTERS.sub("\0", rest) + END
+    total = 0.0
+    for surface, c in zip(surfaces, contributions, strict=True):
+        n = whole.count(surface) if surface else 0
+        total += c if n == 0 else c * rest.count(surface) / n
+    return total
