@@ -83,6 +83,22 @@ def test_a_person_ask_and_zen_me_hui_are_no_rhetoric(cues: AskCues, text: str) -
     assert cues.find(text).rhetoric is None, text
 
 
+@pytest.mark.parametrize(
+    ("text", "ask"),
+    [("链接在哪", "在哪"), ("发货地是哪", "是哪"), ("这茶叶产自哪", "自哪"),
+     ("主播穿的什么", "穿的什么"), ("今晚上什么", "上什么"), ("这个用来干啥", "这个用来干啥"),
+     ("明天搞什么呀", "明天搞什么呀")],
+)  # fmt: skip
+def test_a_closing_wh_word_asks_for_a_place_or_a_thing(cues: AskCues, text: str, ask: str) -> None:
+    assert cues.find(text).ask == ask
+
+
+@pytest.mark.parametrize("text", ["怕什么", "急啥", "图啥", "骂谁呢", "我该去哪", "想啥呢"])
+def test_a_closing_wh_word_in_a_retort_is_no_ask(cues: AskCues, text: str) -> None:
+    # Stop 20 (a review's own echoes and retorts; any closing wh-word was an ask).
+    assert cues.find(text).ask is None, text
+
+
 def test_a_choice_ask_needs_a_second_choice(cues: AskCues) -> None:
     assert cues.find("红色还是蓝色?").ask is not None
     assert cues.find("要红的还是。。?").ask is None  # trails off, no B
