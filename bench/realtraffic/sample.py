@@ -58,6 +58,10 @@ header excluded):
   stratum above (uniform, then among the rest matching ``ASKS``, then among
   the rest matching ``ENRICH``). Labelled without looking at a verdict and
   not evaluated when drawn.
+* ``random-final9`` (400), ``asks-final9`` (400) and ``enriched-final9``
+  (200): a ninth held-out part (stop 20, drawn after final8 had its one
+  look), drawn like the eighth with ``SEED9`` from the rows in no stratum
+  above. Labelled without looking at a verdict and not evaluated when drawn.
 """
 
 from __future__ import annotations
@@ -94,6 +98,10 @@ N_FINAL7, N_ASKS_FINAL7, N_ENRICHED_FINAL7 = 400, 400, 200
 # the seventh, so that a second unlooked part stands beside final7.
 SEED8 = 20261224
 N_FINAL8, N_ASKS_FINAL8, N_ENRICHED_FINAL8 = 400, 400, 200
+# A ninth held-out part (stop 20), from rows in no stratum above; drawn like
+# the eighth, because final8 had its one look in stop 20.
+SEED9 = 20261227
+N_FINAL9, N_ASKS_FINAL9, N_ENRICHED_FINAL9 = 400, 400, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -156,6 +164,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     picked8 = take(SEED8, N_FINAL8)
     asks8 = take(SEED8 + 1, N_ASKS_FINAL8, ASKS)
     enriched8 = take(SEED8 + 2, N_ENRICHED_FINAL8, ENRICH)
+    picked9 = take(SEED9, N_FINAL9)
+    asks9 = take(SEED9 + 1, N_ASKS_FINAL9, ASKS)
+    enriched9 = take(SEED9 + 2, N_ENRICHED_FINAL9, ENRICH)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
@@ -180,6 +191,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         "random-final8": picked8,
         "asks-final8": asks8,
         "enriched-final8": enriched8,
+        "random-final9": picked9,
+        "asks-final9": asks9,
+        "enriched-final9": enriched9,
     }
 
 

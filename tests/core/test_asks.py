@@ -96,6 +96,23 @@ def test_sure_ask_is_a_question_whatever_the_model_says(analyzer: Analyzer) -> N
     assert "ask:叫什么" in reasons
 
 
+@pytest.mark.parametrize(
+    ("text", "ask"),
+    [("求此处bgm", "求此处bgm"), ("求这里的背景音乐", "求这里的背景音乐"),
+     ("求片尾的歌", "求片尾的歌"), ("为什么我这音画不同步", "为什么我这音画不同步"), ("怎么我没声音", "怎么我没声音"),
+     ("不懂就问，这个能退吗", "不懂就问"), ("弱弱问一句几点开播", "弱弱问")],
+)  # fmt: skip
+def test_stop_20_sure_asks(cues: AskCues, text: str, ask: str) -> None:
+    # The guide's 求X requests with where the thing is, playback help, ask openers.
+    cue = cues.find(text)
+    assert cue.ask == ask and cue.sure, (text, cue)
+
+
+@pytest.mark.parametrize("text", ["求你别唱这首歌了", "求生的歌", "求求了", "我就问一句你礼貌吗"])
+def test_stop_20_sure_asks_leave_pleas_alone(cues: AskCues, text: str) -> None:
+    assert not cues.find(text).sure, text
+
+
 def test_sure_cue_needs_its_trigger_characters(tmp_path: Path) -> None:
     path = tmp_path / "asks.tsv"
     path.write_text("sure\t求bgm\n", encoding="utf-8")
