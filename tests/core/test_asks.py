@@ -99,7 +99,8 @@ def test_sure_ask_is_a_question_whatever_the_model_says(analyzer: Analyzer) -> N
 @pytest.mark.parametrize(
     ("text", "ask"),
     [("求此处bgm", "求此处bgm"), ("求这里的背景音乐", "求这里的背景音乐"),
-     ("求片尾的歌", "求片尾的歌"), ("为什么我这音画不同步", "为什么我这音画不同步"), ("怎么我没声音", "怎么我没声音"),
+     ("求片尾的歌", "求片尾的歌"), ("为什么我这音画不同步", "为什么我这音画不同步"),
+     ("怎么我没声音", "怎么我没声音"),
      ("不懂就问，这个能退吗", "不懂就问"), ("弱弱问一句几点开播", "弱弱问")],
 )  # fmt: skip
 def test_stop_20_sure_asks(cues: AskCues, text: str, ask: str) -> None:
