@@ -47,9 +47,12 @@ drawn and labelled in stop 17 without looking at a verdict, for the next
 change, not yet evaluated), ``--split final7`` (``random-final7``,
 ``asks-final7``, ``enriched-final7``; 1,000 rows drawn and labelled in stop 18
 without looking at a verdict, for the lead's end-of-stop evaluation, not yet
-evaluated), and ``--split final8`` (``random-final8``, ``asks-final8``,
+evaluated), ``--split final8`` (``random-final8``, ``asks-final8``,
 ``enriched-final8``; 1,000 rows drawn and labelled in stop 19 without looking
-at a verdict, a second unlooked part beside final7, not yet evaluated).
+at a verdict, a second unlooked part beside final7; looked at once in stop
+20) and ``--split final9`` (``random-final9``, ``asks-final9``,
+``enriched-final9``; 1,000 rows drawn and labelled in stop 20 without looking
+at a verdict, looked at once at its end).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
@@ -103,7 +106,11 @@ FINAL6 = ("random-final6", "asks-final6", "enriched-final6")
 FINAL7 = ("random-final7", "asks-final7", "enriched-final7")
 # Eighth held-out part (stop 19, beside final7): labelled without a verdict.
 FINAL8 = ("random-final8", "asks-final8", "enriched-final8")
-# Every part that has had its one look (stop 20): the tune pool and final4-final7.
+# Ninth held-out part (stop 20, drawn after final8's look): labelled without a verdict.
+FINAL9 = ("random-final9", "asks-final9", "enriched-final9")
+# Every part that had had its one look when stop 20 began (the pool its choices
+# were measured on): the tune pool and final4-final7. final8 and final9 were
+# looked at once in stop 20 (bench/realtraffic/README.md).
 LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7
 REVIEW = ("abuse", "spam")
 
@@ -258,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "final6",
             "final7",
             "final8",
+            "final9",
         ),
         default="dev",
     )
@@ -279,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if (
         args.shares is None
         and args.split
-        in ("final", "final2", "final3", "final4", "final5", "final6", "final7", "final8")
+        in ("final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9")
         and not args.i_know_this_is_final
     ):
         raise SystemExit(
@@ -306,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "final6": FINAL6,
         "final7": FINAL7,
         "final8": FINAL8,
+        "final9": FINAL9,
         "tune": TUNE,
         "looked": LOOKED,
     }.get(args.split, DEV)
