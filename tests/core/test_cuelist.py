@@ -53,17 +53,18 @@ def test_no_target_in_bare_opinions(targets: CueList, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["开局就杀人", "骂人不好", "别骗人了", "太气人了", "好感人", "人头领先"]
+    "text", ["开局就杀人", "骂人不好", "别骗人了", "太气人了", "好感人", "又送人头"]
 )
 def test_a_verb_taking_ren_names_nobody(targets: CueList, text: str) -> None:
-    # Stop 20: 骂人, 杀人 are a verb and its object, 气人 an adjective, 人头 a kill.
+    # Stop 20: 骂人, 杀人, 送人(头) are a verb and its object, 气人 an adjective.
     assert targets.find(text) is None, text
 
 
 @pytest.mark.parametrize(
     ("text", "target"),
-    [("外国人都这样", "外国人"), ("有些人就是", "有些人"), ("广东人吃", "广东人")],
-)
+    [("外国人都这样", "外国人"), ("有些人就是", "有些人"), ("老实人", "老实人"),
+     ("这人头发真油", "这人"), ("杀人犯", "杀人"), ("骗人精", "骗人")],
+)  # fmt: skip
 def test_x_ren_still_names_people(targets: CueList, text: str, target: str) -> None:
     assert targets.find(text) == target
 

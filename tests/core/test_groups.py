@@ -74,6 +74,8 @@ def test_what_is_said_besides_counts_each_occurrence_left() -> None:
     # (a lexicon feature) counts whole.
     assert said_besides("这个男的真逗", "这个\0真逗", ["这个", "真逗", "lex:positive"],
                         [0.5, 0.25, -1.0]) == -0.75  # fmt: skip
+    # ... only right before a cut name: 这样 in "女的都这样" is no pointer.
+    assert said_besides("女的都这样", "\0都这样", ["这样"], [1.0]) == 1.0
 
 
 def test_a_group_named_and_nothing_said_is_chatter(analyzer: Analyzer) -> None:

@@ -93,7 +93,9 @@ def test_a_closing_wh_word_asks_for_a_place_or_a_thing(cues: AskCues, text: str,
     assert cues.find(text).ask == ask
 
 
-@pytest.mark.parametrize("text", ["怕什么", "急啥", "图啥", "骂谁呢", "我该去哪", "想啥呢"])
+@pytest.mark.parametrize(
+    "text", ["怕什么", "急啥", "图啥", "骂谁呢", "我该去哪", "想啥呢", "不知道是哪", "你这是干什么"]
+)
 def test_a_closing_wh_word_in_a_retort_is_no_ask(cues: AskCues, text: str) -> None:
     # Stop 20 (a review's own echoes and retorts; any closing wh-word was an ask).
     assert cues.find(text).ask is None, text

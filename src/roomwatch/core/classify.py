@@ -124,14 +124,14 @@ _NGRAM_ABUSE_MIN_PROB = 0.6
 # selection >= 0.85).
 _NGRAM_ABUSE_HEAD_MIN_PROB = 0.0
 _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
-# ... and, in a comment naming a group (lexicons/groups.txt: 女的, 东北人), at
-# least this much of its abuse score from what the rest of the comment says,
-# with the names and the words pointing at someone cut out (see
-# roomwatch.core.evidence.said_besides): naming a group or pointing at its member is not insulting
-# them. Stop 20's curve (bench/realtraffic/README.md): 0.5 takes 9 false flags
-# off the looked-at real-traffic review queue (103 to 94, none of its 27 true
-# ones) and COLD selection goes 0.8655 to 0.8668; 1.0 takes 12 but drops more
-# live-room threats and short stereotypes.
+# ... and, in a comment naming a group (lexicons/groups.txt: 女的, 东北人),
+# features of the rest of the comment (the names and the words pointing at them
+# cut out, roomwatch.core.evidence.said_besides) contributing at least this much
+# to its abuse score (a sum of weights, not a share): naming a group or pointing
+# at one of its members is not insulting them. Stop 20's curve
+# (bench/realtraffic/README.md): 0.5 takes 8 false flags off the looked-at
+# real-traffic review queue (104 to 96, none of its 27 true ones), COLD
+# selection 0.8655 to 0.8668; 1.0 takes 11 but drops live-room insults.
 _GROUP_FREE_MIN = 0.5
 # A question verdict with no ask cue (lexicons/asks.tsv) that no rule above
 # settled needs at least this probability. Off (0): in stop 16's sweep it took as many

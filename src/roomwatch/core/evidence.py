@@ -120,9 +120,10 @@ def demote_unevidenced(
         weak[i] = "weak:" + LABELS[label_i]
 
 
-# Words that point at someone (这个, 那位, 这种): in a comment naming a group they
-# are cut out with the names, since pointing at a person says nothing of them.
-_POINTERS = re.compile(r"(?:这|那)(?:个|位|种|些|俩|货|帮|群)?")
+# Words that point at someone named by a group (这个东北人, 那位女士, 这帮河南人):
+# they are cut out with the name, since pointing at a person says nothing of
+# them. Only right before a cut name: 这样 in "女的都这样" stays (stop 20 review).
+_POINTERS = re.compile(r"(?:这|那)(?:个|位|种|些|俩|帮|群)?(?=\0)")
 
 
 def said_besides(
@@ -131,7 +132,7 @@ def said_besides(
     """The summed contributions of the features (``surfaces``: their n-gram text,
     start/end marks kept, no spaces) to what ``flat`` (a comment, separators
     removed) says besides what was cut out of it to give ``rest`` (a NUL per
-    cut), the words pointing at someone cut out too. Each feature counts with
+    cut), the words pointing at a cut name cut out too. Each feature counts with
     the share of its occurrences left in the rest; one the text cannot hold
     (a lexicon feature, an n-gram with a separator in it) counts whole."""
     whole = START + flat + END
