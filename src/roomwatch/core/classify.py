@@ -184,6 +184,7 @@ class Classifier:
         "_shown",
         "_stack",
         "_sure",
+        "_surfaces",
         "_targets",
         "_weights",
         "labels",
@@ -235,6 +236,8 @@ class Classifier:
         self._naming = threading.Lock()
         self._sure = CharSet(self._asks.sure_triggers)  # which texts hold a sure ask trigger
         self._names = ReasonNames()
+        # Each feature's text as _outside_groups matches it, named on first use.
+        self._surfaces: dict[int, str] = {}
         self._multi = model.multi
         self._shown = model.shown
         self._lexicon = lexicon
@@ -497,8 +500,13 @@ class Classifier:
         features = x.indices[lo:hi]
         a, b, _ = self._stack
         w = a * self._weights[features, _ABUSE] + b * self._weights[features, _COL_ABUSE]
-        name = self._featurizer.name
-        surfaces = [name(f).replace(" ", "") for f in features.tolist()]
+        known = self._surfaces
+        surfaces = []
+        for f in features.tolist():
+            surface = known.get(f)
+            if surface is None:
+                surface = known[f] = self._featurizer.name(f).replace(" ", "")
+            surfaces.append(surface)
         return said_besides(flat, rest, surfaces, (x.data[lo:hi] * w).tolist())
 
     def _own_abuse(self, x: Rows, i: int) -> tuple[float, float]:
