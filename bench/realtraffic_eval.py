@@ -52,7 +52,10 @@ evaluated), ``--split final8`` (``random-final8``, ``asks-final8``,
 at a verdict, a second unlooked part beside final7; looked at once in stop
 20) and ``--split final9`` (``random-final9``, ``asks-final9``,
 ``enriched-final9``; 1,000 rows drawn and labelled in stop 20 without looking
-at a verdict, looked at once at its end).
+at a verdict, looked at once at its end), and ``--split final10``
+(``random-final10``, ``asks-final10``, ``enriched-final10``; 1,000 rows drawn
+and labelled in stop 20 without looking at a verdict, for the next change,
+not yet evaluated).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
@@ -108,6 +111,8 @@ FINAL7 = ("random-final7", "asks-final7", "enriched-final7")
 FINAL8 = ("random-final8", "asks-final8", "enriched-final8")
 # Ninth held-out part (stop 20, drawn after final8's look): labelled without a verdict.
 FINAL9 = ("random-final9", "asks-final9", "enriched-final9")
+# Tenth held-out part (stop 20, for the next change): labelled without a verdict.
+FINAL10 = ("random-final10", "asks-final10", "enriched-final10")
 # Every part that had had its one look when stop 20 began (the pool its choices
 # were measured on): the tune pool and final4-final7. final8 and final9 were
 # looked at once in stop 20 (bench/realtraffic/README.md).
@@ -266,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "final7",
             "final8",
             "final9",
+            "final10",
         ),
         default="dev",
     )
@@ -284,12 +290,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = ap.parse_args(argv)
     # Refuse before the model or the data is loaded: no verdict on a held-out
     # part is computed unless this is its one look.
-    if (
-        args.shares is None
-        and args.split
-        in ("final", "final2", "final3", "final4", "final5", "final6", "final7", "final8", "final9")
-        and not args.i_know_this_is_final
-    ):
+    if args.shares is None and args.split.startswith("final") and not args.i_know_this_is_final:
         raise SystemExit(
             "--split final is the part looked at once, at the end: "
             "add --i-know-this-is-final if this is that time"
@@ -315,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "final7": FINAL7,
         "final8": FINAL8,
         "final9": FINAL9,
+        "final10": FINAL10,
         "tune": TUNE,
         "looked": LOOKED,
     }.get(args.split, DEV)

@@ -62,6 +62,11 @@ header excluded):
   (200): a ninth held-out part (stop 20, drawn after final8 had its one
   look), drawn like the eighth with ``SEED9`` from the rows in no stratum
   above. Labelled without looking at a verdict and not evaluated when drawn.
+* ``random-final10`` (400), ``asks-final10`` (400) and ``enriched-final10``
+  (200): a tenth held-out part (stop 20, for the next change, since final8
+  and final9 had their looks in stop 20), drawn like the ninth with
+  ``SEED10`` from the rows in no stratum above. Labelled without looking at
+  a verdict and not evaluated when drawn.
 """
 
 from __future__ import annotations
@@ -102,6 +107,9 @@ N_FINAL8, N_ASKS_FINAL8, N_ENRICHED_FINAL8 = 400, 400, 200
 # the eighth, because final8 had its one look in stop 20.
 SEED9 = 20261227
 N_FINAL9, N_ASKS_FINAL9, N_ENRICHED_FINAL9 = 400, 400, 200
+# A tenth held-out part (stop 20, for the next change), drawn like the ninth.
+SEED10 = 20261230
+N_FINAL10, N_ASKS_FINAL10, N_ENRICHED_FINAL10 = 400, 400, 200
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -167,6 +175,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
     picked9 = take(SEED9, N_FINAL9)
     asks9 = take(SEED9 + 1, N_ASKS_FINAL9, ASKS)
     enriched9 = take(SEED9 + 2, N_ENRICHED_FINAL9, ENRICH)
+    picked10 = take(SEED10, N_FINAL10)
+    asks10 = take(SEED10 + 1, N_ASKS_FINAL10, ASKS)
+    enriched10 = take(SEED10 + 2, N_ENRICHED_FINAL10, ENRICH)
     return {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
@@ -194,6 +205,9 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         "random-final9": picked9,
         "asks-final9": asks9,
         "enriched-final9": enriched9,
+        "random-final10": picked10,
+        "asks-final10": asks10,
+        "enriched-final10": enriched10,
     }
 
 
