@@ -110,6 +110,28 @@ N_FINAL9, N_ASKS_FINAL9, N_ENRICHED_FINAL9 = 400, 400, 200
 # A tenth held-out part (stop 20, for the next change), drawn like the ninth.
 SEED10 = 20261230
 N_FINAL10, N_ASKS_FINAL10, N_ENRICHED_FINAL10 = 400, 400, 200
+# The held-out parts after the first draw: (part, seed, (stratum kind, rows) in
+# the order drawn). Their draws must never change (tests/tools/test_realtraffic_labels.py).
+HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
+    (
+        "final2",
+        SEED2,
+        (("random", N_FINAL2), ("enriched", N_ENRICHED_FINAL2), ("asks", N_ASKS_FINAL2)),
+    ),
+    ("final3", SEED3, (("random", N_FINAL3), ("asks", N_ASKS_FINAL3))),
+    *(
+        (f"final{n}", seed, (("random", random_k), ("asks", asks_k), ("enriched", enriched_k)))
+        for n, seed, random_k, asks_k, enriched_k in (
+            (4, SEED4, N_FINAL4, N_ASKS_FINAL4, N_ENRICHED_FINAL4),
+            (5, SEED5, N_FINAL5, N_ASKS_FINAL5, N_ENRICHED_FINAL5),
+            (6, SEED6, N_FINAL6, N_ASKS_FINAL6, N_ENRICHED_FINAL6),
+            (7, SEED7, N_FINAL7, N_ASKS_FINAL7, N_ENRICHED_FINAL7),
+            (8, SEED8, N_FINAL8, N_ASKS_FINAL8, N_ENRICHED_FINAL8),
+            (9, SEED9, N_FINAL9, N_ASKS_FINAL9, N_ENRICHED_FINAL9),
+            (10, SEED10, N_FINAL10, N_ASKS_FINAL10, N_ENRICHED_FINAL10),
+        )
+    ),
+)
 # The ask part of ENRICH alone: questions are ~2% of random rows, so a held-out
 # question figure needs rows picked by a neutral question-form filter.
 ASKS = re.compile(r"[？?吗嘛呢]|什么|啥|怎么|咋|多少|哪|几|谁|求|有没有|能不能|是不是")
@@ -120,6 +142,9 @@ ENRICH = re.compile(
     r"|加我|私聊|微信|vx|VX|qq|QQ|群|http|www|\d{5,}"  # contact / ads
     r"|退|骗|投诉|客服|差评|快递|举报"  # complaints
 )
+
+
+_FILTERS: dict[str, re.Pattern[str] | None] = {"random": None, "asks": ASKS, "enriched": ENRICH}
 
 
 def default_data(repo: Path) -> Path:
@@ -151,64 +176,16 @@ def draw(texts: list[str]) -> dict[str, list[int]]:
         return rows
 
     picked = take(SEED, N_DEV + N_FINAL)
-    enriched = take(SEED + 1, N_ENRICHED, ENRICH)
-    picked2 = take(SEED2, N_FINAL2)
-    enriched2 = take(SEED2 + 1, N_ENRICHED_FINAL2, ENRICH)
-    asks2 = take(SEED2 + 2, N_ASKS_FINAL2, ASKS)
-    picked3 = take(SEED3, N_FINAL3)
-    asks3 = take(SEED3 + 1, N_ASKS_FINAL3, ASKS)
-    picked4 = take(SEED4, N_FINAL4)
-    asks4 = take(SEED4 + 1, N_ASKS_FINAL4, ASKS)
-    enriched4 = take(SEED4 + 2, N_ENRICHED_FINAL4, ENRICH)
-    picked5 = take(SEED5, N_FINAL5)
-    asks5 = take(SEED5 + 1, N_ASKS_FINAL5, ASKS)
-    enriched5 = take(SEED5 + 2, N_ENRICHED_FINAL5, ENRICH)
-    picked6 = take(SEED6, N_FINAL6)
-    asks6 = take(SEED6 + 1, N_ASKS_FINAL6, ASKS)
-    enriched6 = take(SEED6 + 2, N_ENRICHED_FINAL6, ENRICH)
-    picked7 = take(SEED7, N_FINAL7)
-    asks7 = take(SEED7 + 1, N_ASKS_FINAL7, ASKS)
-    enriched7 = take(SEED7 + 2, N_ENRICHED_FINAL7, ENRICH)
-    picked8 = take(SEED8, N_FINAL8)
-    asks8 = take(SEED8 + 1, N_ASKS_FINAL8, ASKS)
-    enriched8 = take(SEED8 + 2, N_ENRICHED_FINAL8, ENRICH)
-    picked9 = take(SEED9, N_FINAL9)
-    asks9 = take(SEED9 + 1, N_ASKS_FINAL9, ASKS)
-    enriched9 = take(SEED9 + 2, N_ENRICHED_FINAL9, ENRICH)
-    picked10 = take(SEED10, N_FINAL10)
-    asks10 = take(SEED10 + 1, N_ASKS_FINAL10, ASKS)
-    enriched10 = take(SEED10 + 2, N_ENRICHED_FINAL10, ENRICH)
-    return {
+    strata = {
         "random-dev": picked[:N_DEV],
         "random-final": picked[N_DEV:],
-        "enriched-dev": enriched,
-        "random-final2": picked2,
-        "enriched-final2": enriched2,
-        "asks-final2": asks2,
-        "random-final3": picked3,
-        "asks-final3": asks3,
-        "random-final4": picked4,
-        "asks-final4": asks4,
-        "enriched-final4": enriched4,
-        "random-final5": picked5,
-        "asks-final5": asks5,
-        "enriched-final5": enriched5,
-        "random-final6": picked6,
-        "asks-final6": asks6,
-        "enriched-final6": enriched6,
-        "random-final7": picked7,
-        "asks-final7": asks7,
-        "enriched-final7": enriched7,
-        "random-final8": picked8,
-        "asks-final8": asks8,
-        "enriched-final8": enriched8,
-        "random-final9": picked9,
-        "asks-final9": asks9,
-        "enriched-final9": enriched9,
-        "random-final10": picked10,
-        "asks-final10": asks10,
-        "enriched-final10": enriched10,
+        "enriched-dev": take(SEED + 1, N_ENRICHED, ENRICH),
     }
+    # Each later part's strata in the order drawn, the i-th with the part's seed + i.
+    for part, seed, sizes in HELD_OUT:
+        for i, (kind, k) in enumerate(sizes):
+            strata[f"{kind}-{part}"] = take(seed + i, k, _FILTERS[kind])
+    return strata
 
 
 def main() -> None:
