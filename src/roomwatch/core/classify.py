@@ -493,8 +493,8 @@ class Classifier:
         what ``text`` says besides the group names (:func:`said_besides`); +inf
         when the text names no group."""
         flat = unseparated(text)
-        rest = self._groups.without(text)
-        if rest == flat:
+        rest, named = self._groups.cut(flat)
+        if not named:
             return float("inf")
         lo, hi = int(x.indptr[i]), int(x.indptr[i + 1])
         features = x.indices[lo:hi]

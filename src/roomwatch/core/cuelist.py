@@ -84,5 +84,9 @@ class CueList:
     def without(self, text: str) -> str:
         """``text`` (normalised, separators removed) with every match cut out,
         a NUL in place of each, so no n-gram spans a cut."""
-        flat = unseparated(text)
-        return flat if self._rx is None else self._rx.sub("\0", flat)
+        return self.cut(unseparated(text))[0]
+
+    def cut(self, flat: str) -> tuple[str, int]:
+        """:meth:`without` of a text whose separators are already removed, and
+        how many matches were cut."""
+        return (flat, 0) if self._rx is None else self._rx.subn("\0", flat)
