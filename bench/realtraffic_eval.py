@@ -61,7 +61,8 @@ not yet evaluated).
 those held-out parts has had its one look, so from stop 16 on they are tuning
 data for the few decision knobs (bars and gates, not cue words), and a new
 held-out part takes their place. No flag needed. ``--split looked`` (stop 20)
-pools every part that has had its look (tune and final4-final7, 7,400 rows),
+pools every part that has had its look (tune and final4-final9, 9,400 rows
+from stop 21 on; final8 and final9 joined it after their looks in stop 20),
 shown by part and by kind of stratum (random, asks, enriched).
 
 ``--shares [N]`` classifies the whole file (or N random rows, fixed seed) and
@@ -113,10 +114,10 @@ FINAL8 = ("random-final8", "asks-final8", "enriched-final8")
 FINAL9 = ("random-final9", "asks-final9", "enriched-final9")
 # Tenth held-out part (stop 20, for the next change): labelled without a verdict.
 FINAL10 = ("random-final10", "asks-final10", "enriched-final10")
-# Every part that had had its one look when stop 20 began (the pool its choices
-# were measured on): the tune pool and final4-final7. final8 and final9 were
-# looked at once in stop 20 (bench/realtraffic/README.md).
-LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7
+# Every part that has had its one look: the tune pool and final4-final9 (stop 20
+# measured its choices on final4-final7; final8 and final9 were looked at once
+# in stop 20 and joined the pool in stop 21: bench/realtraffic/README.md).
+LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7 + FINAL8 + FINAL9
 REVIEW = ("abuse", "spam")
 
 
@@ -330,7 +331,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.split == "looked":
         kinds = {k: tuple(s for s in LOOKED if s.startswith(k)) for k in ("random", "asks")}
         kinds["enriched"] = tuple(s for s in LOOKED if s.startswith("enriched"))
-        more = {"final4": FINAL4, "final5": FINAL5, "final6": FINAL6, "final7": FINAL7}
+        more = {
+            "final4": FINAL4,
+            "final5": FINAL5,
+            "final6": FINAL6,
+            "final7": FINAL7,
+            "final8": FINAL8,
+            "final9": FINAL9,
+        }
         parts = {**tune_parts, **more, **{f"every {k} stratum": v for k, v in kinds.items()}}
     else:
         parts = {stratum: (stratum,) for stratum in strata}

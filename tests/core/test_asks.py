@@ -394,3 +394,54 @@ def test_a_product_named_like_a_harassment_term_stays_a_buyer_ask(analyzer: Anal
     label, reasons = _verdict(analyzer, "这个陪睡娃娃多少钱")
     assert label == "question", reasons
     assert not any(r.startswith("lexicon:sexual") for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "ask"),
+    [
+        ("下集什么时候更新", "什么时候更新"),
+        ("什么时候发货呀", "什么时候发货"),
+        ("啥时候才开抢", "啥时候才开抢"),
+        ("主播什么时候再来", "主播什么时候"),
+        ("我的手机进水了怎么办?", "我的手机进水了怎么办?"),
+        ("会不会坏", "不会"),
+        ("能不能包邮", "不能"),
+        ("这个怎么看回放", "怎么看"),
+    ],
+)
+def test_stop_21_asks(cues: AskCues, text: str, ask: str) -> None:
+    cue = cues.find(text)
+    assert cue.ask == ask, (text, cue)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A "when" about a wish or a memory, with no show, goods or addressee:
+        "我什么时候才能这么强",
+        "我什么时候关注的你",
+        # 怎么办 as worry or a "then what about X" retort, not a problem asked about:
+        "那他怎么办",
+        "这下怎么办",
+        "我想想该怎么办",
+        "怎么办，好想要",
+        # "how come it looks", "how would they know":
+        "怎么看着有点胖",
+        "他怎么知道的",
+        # an exhortation or a guess in A-not-A form:
+        "能不能别催了",
+        "能不能好好说话",
+        "会不会是假的",
+    ],
+)
+def test_stop_21_remarks_are_no_asks(cues: AskCues, text: str) -> None:
+    assert cues.find(text).ask is None, (text, cues.find(text))
+
+
+def test_a_shi_bu_shi_guess_needs_an_anchor(analyzer: Analyzer) -> None:
+    # 是不是 is its own A-not-A form, which no longer anchors it: a guess at the
+    # screen with no addressee or buyer topic is a remark; one at the host's goods
+    # stays a question.
+    label, reasons = _verdict(analyzer, "家人们，这个是不是原装的")
+    assert label == "question", reasons
+    assert any(r.startswith("to:") for r in reasons), reasons

@@ -138,6 +138,9 @@ _GROUP_FREE_MIN = 0.5
 # live-room asks as real-traffic false questions.
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
+# A 是不是 question is, like a bare particle, an ask only with an anchor (stop 21:
+# "X是不是Y" is as often a guess at the screen), but needs no _PARTICLE_MIN_PROB.
+_YES_NO = _PARTICLES | {"是不是"}
 # Candidates per row worth looking at for reasons. Distinct features share a
 # reason only when their labels coincide: a char n-gram spelled with ^/$ marks
 # or literal ^/$ (up to 4 ways), the same text as a word unigram (2) or bigram
@@ -415,14 +418,14 @@ class Classifier:
                 relabel(probs, chosen, i, _CHATTER)
                 cued[i] = "rhetoric:" + cue.rhetoric
             elif (
-                all(h.term in _PARTICLES for h in hits[i] if h.evidence == "lex:question")
+                (terms := {h.term for h in hits[i] if h.evidence == "lex:question"}) <= _YES_NO
                 and not any(h.evidence == "pat:ask_spec" for h in hits[i])
                 and (
-                    p_question < _PARTICLE_MIN_PROB
+                    (p_question < _PARTICLE_MIN_PROB and terms <= _PARTICLES)
                     or (
                         p_question < _ANCHORLESS_MIN_PROB
                         and has_anchors
-                        and any(h.evidence == "lex:question" for h in hits[i])
+                        and terms
                         and (anchor := asks.anchor(normalized[i].text)) is None
                     )
                 )
