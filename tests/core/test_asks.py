@@ -445,3 +445,40 @@ def test_a_shi_bu_shi_guess_needs_an_anchor(analyzer: Analyzer) -> None:
     label, reasons = _verdict(analyzer, "家人们，这个是不是原装的")
     assert label == "question", reasons
     assert any(r.startswith("to:") for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["怎么会这样", "怎么能忘记", "怎么五个打一个", "怎么一股烟味", "怎么感觉他瘦了",
+     "想吃啥就吃啥", "要啥有啥", "至少几个亿", "报了几个班"],
+)  # fmt: skip
+def test_stop_21_how_come_free_choice_and_indefinite_forms_are_rhetoric(
+    cues: AskCues, text: str
+) -> None:
+    cue = cues.find(text)
+    assert cue.rhetoric is not None and cue.ask is None, (text, cue)
+
+
+@pytest.mark.parametrize("text", ["怎么会员价没了", "怎么能买到", "怎么才能领券"])
+def test_how_to_asks_are_not_how_come(cues: AskCues, text: str) -> None:
+    # 怎么会员 is 会员, and a how-to verb after 怎么能/怎么才能 keeps the ask.
+    cue = cues.find(text)
+    assert cue.ask is not None or cue.rhetoric is None, (text, cue)
+
+
+def test_a_question_word_is_no_anchor_for_itself(cues: AskCues) -> None:
+    assert cues.anchor("他到底去了哪里", besides={"到底"}) is not None  # 哪里 is one
+    assert cues.anchor("他到底吃了没", besides={"到底"}) is not None  # so is 吃了没 (A-not-A tail)
+    assert cues.anchor("到底", besides={"到底"}) is None
+    assert cues.anchor("姑娘,昨晚几点睡的") is not None  # a vocative opening
+
+
+@pytest.mark.parametrize("text", ["福袋什么时候开", "外套什么时候上", "家人们什么时候抽奖"])
+def test_when_asks_about_the_show_and_goods(cues: AskCues, text: str) -> None:
+    assert cues.find(text).ask is not None, text
+
+
+def test_a_shi_bu_shi_guess_at_the_screen_is_chatter(analyzer: Analyzer) -> None:
+    label, reasons = _verdict(analyzer, "左边那个是不是护膝")
+    assert label == "chatter", reasons
+    assert "weak:question" in reasons

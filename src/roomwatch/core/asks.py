@@ -29,7 +29,7 @@ chatter verdict a question. Both show in ``reasons``
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,11 +159,15 @@ class AskCues:
         """Whether the ``anchor`` set is non-empty (without it the rule does not apply)."""
         return self._anchor is not None
 
-    def anchor(self, text: str) -> str | None:
+    def anchor(self, text: str, besides: Iterable[str] = ()) -> str | None:
         """The first anchor in ``text`` (normalised): an addressee, a buyer topic,
-        the show, or a thing pointed at; None if there is none."""
+        the show, or a thing pointed at; None if there is none. The words in
+        ``besides`` (the question words that need the anchor) are taken out
+        first: a question word is no anchor for itself."""
         if self._anchor is None:
             return None
+        for word in besides:
+            text = text.replace(word, "")
         m = self._anchor.search(text.replace(" ", "") if " " in text else text)
         return m.group(0) if m is not None else None
 

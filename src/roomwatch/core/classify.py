@@ -138,9 +138,9 @@ _GROUP_FREE_MIN = 0.5
 # live-room asks as real-traffic false questions.
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
-# A 是不是 question is, like a bare particle, an ask only with an anchor (stop 21:
-# "X是不是Y" is as often a guess at the screen), but needs no _PARTICLE_MIN_PROB.
-_YES_NO = _PARTICLES | {"是不是"}
+# Questions whose only question words are these need, like bare particles, an anchor
+# besides them (stop 21: "X是不是Y", "什么时候…" guess, muse, wish), no _PARTICLE_MIN_PROB.
+_YES_NO = _PARTICLES | {"是不是", "会不会", "到底", "什么时候", "啥时候", "什么时间"}
 # Candidates per row worth looking at for reasons. Distinct features share a
 # reason only when their labels coincide: a char n-gram spelled with ^/$ marks
 # or literal ^/$ (up to 4 ways), the same text as a word unigram (2) or bigram
@@ -426,7 +426,7 @@ class Classifier:
                         p_question < _ANCHORLESS_MIN_PROB
                         and has_anchors
                         and terms
-                        and (anchor := asks.anchor(normalized[i].text)) is None
+                        and (anchor := asks.anchor(normalized[i].text, terms - _PARTICLES)) is None
                     )
                 )
             ) or lone_word_with_mark(hits[i], normalized[i].text):
