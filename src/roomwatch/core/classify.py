@@ -139,8 +139,8 @@ _GROUP_FREE_MIN = 0.5
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
 # Questions whose only question words are these need, like bare particles, an anchor
-# besides them (stop 21: "X是不是Y", "什么时候…" guess, muse, wish), no _PARTICLE_MIN_PROB.
-_YES_NO = _PARTICLES | {"是不是", "会不会", "到底", "什么时候", "啥时候", "什么时间"}
+# besides them (stop 21: "X到底…", "什么时候…" muse and wish), no _PARTICLE_MIN_PROB.
+_YES_NO = _PARTICLES | {"会不会", "到底", "什么时候", "啥时候", "什么时间"}
 # Candidates per row worth looking at for reasons. Distinct features share a
 # reason only when their labels coincide: a char n-gram spelled with ^/$ marks
 # or literal ^/$ (up to 4 ways), the same text as a word unigram (2) or bigram
