@@ -3,7 +3,8 @@
 The abuse head learnt group names (男人, 东北人) as abuse n-grams from COLD, so a
 comment that only names a group could go to the moderator with the name as its
 only evidence. Such an n-gram-only verdict now needs the rest of the comment to
-lean to abuse by itself. The comments here were written for these tests.
+lean to abuse by itself; since stop 21 the same holds for a comment addressing
+someone (主播, 楼上, 你). The comments here were written for these tests.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from roomwatch.core import classify
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.classify import Classifier
 from roomwatch.core.cuelist import CueList
-from roomwatch.core.evidence import said_besides
+from roomwatch.core.evidence import cut_addressees, said_besides
 from roomwatch.core.features import END, START
 from roomwatch.core.lexicon import Lexicon
 from roomwatch.core.model import load_prepared
@@ -26,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # Before the rule each of these was abuse with the group's name as the evidence.
 MENTIONS = ["山东人狂买", "男人的浪漫", "真男人就要买", "这个男的是谁", "这个东北人真逗"]
 # Insults about a group: the rest of the comment carries the abuse.
+# Stop 21: addressing someone is not insulting them either (the abuse head learnt
+# 主播 and 楼上 from the live-room corpus, where they are the usual target).
+ADDRESSED = ["主播是四川人吗", "主播是男的还是女的", "楼上是广东人吗", "主播你们农村人真能干"]
+ADDRESSED_INSULTS = ["主播长得真丑", "主播你个东北人真没素质", "楼上脑子进水了吧", "主播是不是有病"]
 INSULTS = ["女人懂什么数码", "河南人都是骗子", "农村人就是素质低", "女的就是不行",
            "男人没一个好东西", "东北人素质真差"]  # fmt: skip
 
@@ -98,7 +103,7 @@ def test_the_bar_is_what_moves_them(analyzer: Analyzer, monkeypatch: pytest.Monk
     # With the bar at -inf the rule is off and the mentions are abuse again.
     monkeypatch.setattr(classify, "_GROUP_FREE_MIN", float("-inf"))
     clf = analyzer.classifier
-    for text in MENTIONS:
+    for text in MENTIONS + ADDRESSED:
         assert _label(clf, analyzer, text)[0] == "abuse", text
 
 
@@ -115,3 +120,25 @@ def test_without_a_groups_file_the_rule_is_off(analyzer: Analyzer, tmp_path: Pat
     )
     for text in MENTIONS:
         assert _label(clf, analyzer, text)[0] == "abuse", text
+
+
+def test_addressees_are_cut_out() -> None:
+    assert cut_addressees("主播你个\0真没素质") == ("\0\0个\0真没素质", 2)
+    assert cut_addressees("楼上说得对") == ("\0说得对", 1)
+    assert cut_addressees("好看") == ("好看", 0)
+
+
+def test_addressing_someone_and_nothing_said_is_chatter(analyzer: Analyzer) -> None:
+    clf = analyzer.classifier
+    for text in ADDRESSED:
+        label, reasons = _label(clf, analyzer, text)
+        assert label == "chatter", (text, reasons)
+        assert "weak:abuse" in reasons, (text, reasons)
+
+
+def test_insults_at_someone_addressed_stay_abuse(analyzer: Analyzer) -> None:
+    clf = analyzer.classifier
+    for text in ADDRESSED_INSULTS:
+        label, reasons = _label(clf, analyzer, text)
+        assert label == "abuse", (text, reasons)
+        assert not any(r.startswith("lexicon:insult") for r in reasons), (text, reasons)

@@ -41,6 +41,7 @@ from roomwatch.core.errors import ModelError
 from roomwatch.core.evidence import (
     LABEL_EVIDENCE,
     SHOW_ASK,
+    cut_addressees,
     demote_unevidenced,
     lone_word_with_mark,
     relabel,
@@ -114,21 +115,18 @@ _ANCHORLESS_MIN_PROB = 0.95
 # head's strong n-grams are topic words from COLD (东西, 女生) that real chatter
 # uses without offence.
 _NGRAM_ABUSE_MIN_PROB = 0.6
-# ... and, when _NGRAM_ABUSE_HEAD_MIN_PROB > 0, one of the two heads to call it
-# abuse by itself: the abuse head (public abuse data) at least
-# _NGRAM_ABUSE_HEAD_MIN_PROB or the main head (live-room corpus) at least
-# _NGRAM_ABUSE_MAIN_MIN_PROB, each before stacking. Off: in stop 16's sweep
-# (bench/realtraffic_knobs.py, bench/realtraffic/README.md) every setting that
-# took a false flag off the real-traffic review queue cost COLD, evasion or
-# live-room insults more than it gained (at most 2 of 29 false flags with COLD
-# selection >= 0.85).
+# ... and, when _NGRAM_ABUSE_HEAD_MIN_PROB > 0, the abuse head (public abuse data)
+# at least that or the main head (live-room corpus) at least _NGRAM_ABUSE_MAIN_MIN_PROB,
+# each before stacking. Off: in stop 16's sweep (bench/realtraffic_knobs.py) every
+# setting that took a false flag off the real-traffic review queue cost COLD,
+# evasion or live-room insults more (at most 2 of 29 with COLD selection >= 0.85).
 _NGRAM_ABUSE_HEAD_MIN_PROB = 0.0
 _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
-# ... and, in a comment naming a group (lexicons/groups.txt: 女的, 东北人),
-# features of the rest of the comment (the names and the words pointing at them
-# cut out, roomwatch.core.evidence.said_besides) contributing at least this much
-# to its abuse score (a sum of weights, not a share): naming a group or pointing
-# at one of its members is not insulting them. Stop 20's curve
+# ... and, in a comment naming a group (lexicons/groups.txt: 女的, 东北人) or
+# addressing someone (主播, 楼上, 你: evidence.cut_addressees, stop 21), features
+# of the rest (the names, addressees and words pointing at them cut out,
+# evidence.said_besides) contributing at least this much to its abuse score (a
+# sum of weights, not a share): naming or addressing is not insulting. Stop 20's curve
 # (bench/realtraffic/README.md): 0.5 takes 8 false flags off the looked-at
 # real-traffic review queue (104 to 96, none of its 27 true ones), COLD
 # selection 0.8655 to 0.8668; 1.0 takes 11 but drops live-room insults.
@@ -493,11 +491,12 @@ class Classifier:
 
     def _outside_groups(self, x: Rows, i: int, text: str) -> float:
         """The part of row ``i``'s abuse score (both heads, stacked) carried by
-        what ``text`` says besides the group names (:func:`said_besides`); +inf
-        when the text names no group."""
+        what ``text`` says besides the group names and addressees
+        (:func:`said_besides`); +inf when the text names or addresses no one."""
         flat = unseparated(text)
         rest, named = self._groups.cut(flat)
-        if not named:
+        rest, called = cut_addressees(rest)
+        if not named + called:
             return float("inf")
         lo, hi = int(x.indptr[i]), int(x.indptr[i + 1])
         features = x.indices[lo:hi]

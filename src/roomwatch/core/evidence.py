@@ -126,6 +126,19 @@ def demote_unevidenced(
 _POINTERS = re.compile(r"(?:这|那)(?:个|位|种|些|俩|帮|群)?(?=\0)")
 
 
+# Whom a live-room comment most often addresses or points at: the host, the
+# uploader, the floor above, you, him, her. Addressing someone is, like naming a
+# group, not insulting them (stop 21): "主播是女的吗" and "你是东北人吧" ask, and
+# "主播长得真丑" insults with what it says besides 主播.
+_ADDRESSEES = re.compile(r"主播|播主|up主|up|博主|楼上|楼下|你们|您|你|他们|她们|他|她|这人|那人")
+
+
+def cut_addressees(rest: str) -> tuple[str, int]:
+    """``rest`` with each addressee cut out (a NUL each, as for a group name), and
+    how many were cut."""
+    return _ADDRESSEES.subn("\0", rest)
+
+
 def said_besides(
     flat: str, rest: str, surfaces: Sequence[str], contributions: Sequence[float]
 ) -> float:
