@@ -52,9 +52,12 @@ evaluated), ``--split final8`` (``random-final8``, ``asks-final8``,
 at a verdict, a second unlooked part beside final7; looked at once in stop
 20) and ``--split final9`` (``random-final9``, ``asks-final9``,
 ``enriched-final9``; 1,000 rows drawn and labelled in stop 20 without looking
-at a verdict, looked at once at its end), and ``--split final10``
+at a verdict, looked at once at its end), ``--split final10``
 (``random-final10``, ``asks-final10``, ``enriched-final10``; 1,000 rows drawn
 and labelled in stop 20 without looking at a verdict, for the next change,
+looked at once at the end of stop 21), and ``--split final11``
+(``random-final11``, ``asks-final11``, ``enriched-final11``; 1,000 rows drawn
+and labelled in stop 21 without looking at a verdict, for the change after it,
 not yet evaluated).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
@@ -114,6 +117,8 @@ FINAL8 = ("random-final8", "asks-final8", "enriched-final8")
 FINAL9 = ("random-final9", "asks-final9", "enriched-final9")
 # Tenth held-out part (stop 20, for the next change): labelled without a verdict.
 FINAL10 = ("random-final10", "asks-final10", "enriched-final10")
+# Eleventh held-out part (stop 21, for the change after it): labelled without a verdict.
+FINAL11 = ("random-final11", "asks-final11", "enriched-final11")
 # Every part that has had its one look: the tune pool and final4-final9 (stop 20
 # measured its choices on final4-final7; final8 and final9 were looked at once
 # in stop 20 and joined the pool in stop 21: bench/realtraffic/README.md).
@@ -273,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "final8",
             "final9",
             "final10",
+            "final11",
         ),
         default="dev",
     )
@@ -318,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "final8": FINAL8,
         "final9": FINAL9,
         "final10": FINAL10,
+        "final11": FINAL11,
         "tune": TUNE,
         "looked": LOOKED,
     }.get(args.split, DEV)

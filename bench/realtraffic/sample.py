@@ -67,6 +67,11 @@ header excluded):
   and final9 had their looks in stop 20), drawn like the ninth with
   ``SEED10`` from the rows in no stratum above. Labelled without looking at
   a verdict and not evaluated when drawn.
+* ``random-final11`` (400), ``asks-final11`` (400) and ``enriched-final11``
+  (200): an eleventh held-out part (stop 21, drawn before final10's one look
+  at that stop's end, for the change after it), drawn like the tenth with
+  ``SEED11`` from the rows in no stratum above. Labelled without looking at a
+  verdict and not evaluated when drawn.
 """
 
 from __future__ import annotations
@@ -110,6 +115,9 @@ N_FINAL9, N_ASKS_FINAL9, N_ENRICHED_FINAL9 = 400, 400, 200
 # A tenth held-out part (stop 20, for the next change), drawn like the ninth.
 SEED10 = 20261230
 N_FINAL10, N_ASKS_FINAL10, N_ENRICHED_FINAL10 = 400, 400, 200
+# An eleventh held-out part (stop 21, for the change after it), drawn like the tenth.
+SEED11 = 20261233
+N_FINAL11, N_ASKS_FINAL11, N_ENRICHED_FINAL11 = 400, 400, 200
 # The held-out parts after the first draw: (part, seed, (stratum kind, rows) in
 # the order drawn). Their draws must never change (tests/tools/test_realtraffic_labels.py).
 HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
@@ -129,6 +137,7 @@ HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
             (8, SEED8, N_FINAL8, N_ASKS_FINAL8, N_ENRICHED_FINAL8),
             (9, SEED9, N_FINAL9, N_ASKS_FINAL9, N_ENRICHED_FINAL9),
             (10, SEED10, N_FINAL10, N_ASKS_FINAL10, N_ENRICHED_FINAL10),
+            (11, SEED11, N_FINAL11, N_ASKS_FINAL11, N_ENRICHED_FINAL11),
         )
     ),
 )
