@@ -29,8 +29,9 @@ MENTIONS = ["山东人狂买", "男人的浪漫", "真男人就要买", "这个�
 # Insults about a group: the rest of the comment carries the abuse.
 # Stop 21: addressing someone is not insulting them either (the abuse head learnt
 # 主播 and 楼上 from the live-room corpus, where they are the usual target).
-ADDRESSED = ["主播是四川人吗", "主播是男的还是女的", "楼上是广东人吗", "主播你们农村人真能干"]
-ADDRESSED_INSULTS = ["主播长得真丑", "主播你个东北人真没素质", "楼上脑子进水了吧", "主播是不是有病"]
+ADDRESSED = ["主播是四川人吗", "主播是男的还是女的", "楼上是广东人吗", "主播是女的吗"]
+ADDRESSED_INSULTS = ["主播长得真丑", "主播你个东北人真没素质", "楼上脑子进水了吧", "主播是不是有病",
+                     "你们外地人回你们老家去", "你们这些外地人真烦"]  # fmt: skip
 INSULTS = ["女人懂什么数码", "河南人都是骗子", "农村人就是素质低", "女的就是不行",
            "男人没一个好东西", "东北人素质真差"]  # fmt: skip
 
@@ -123,9 +124,13 @@ def test_without_a_groups_file_the_rule_is_off(analyzer: Analyzer, tmp_path: Pat
 
 
 def test_addressees_are_cut_out() -> None:
-    assert cut_addressees("主播你个\0真没素质") == ("\0\0个\0真没素质", 2)
+    assert cut_addressees("主播你说\0真没素质") == ("\0\0说\0真没素质", 2)
     assert cut_addressees("楼上说得对") == ("\0说得对", 1)
     assert cut_addressees("好看") == ("好看", 0)
+    # A pronoun aimed at a group named right after it stays: it is the insult's aim.
+    assert cut_addressees("你们\0真烦") == ("你们\0真烦", 0)
+    assert cut_addressees("主播你这个\0") == ("\0你这个\0", 1)
+    assert cut_addressees("其他人") == ("其他人", 0)
 
 
 def test_addressing_someone_and_nothing_said_is_chatter(analyzer: Analyzer) -> None:

@@ -129,8 +129,14 @@ _POINTERS = re.compile(r"(?:这|那)(?:个|位|种|些|俩|帮|群)?(?=\0)")
 # Whom a live-room comment most often addresses or points at: the host, the
 # uploader, the floor above, you, him, her. Addressing someone is, like naming a
 # group, not insulting them (stop 21): "主播是女的吗" and "你是东北人吧" ask, and
-# "主播长得真丑" insults with what it says besides 主播.
-_ADDRESSEES = re.compile(r"主播|播主|up主|up|博主|楼上|楼下|你们|您|你|他们|她们|他|她|这人|那人")
+# "主播长得真丑" insults with what it says besides 主播. A pronoun right before a
+# cut group name stays ("你们外地人真烦", "你这个河南人": the usual way a regional or
+# gender attack is aimed, an adversarial review found), as does 他 in 其他, 吉他.
+_ADDRESSEES = re.compile(
+    r"主播|播主|up主|up|博主|楼上|楼下|这人|那人"
+    r"|(?:你们|他们|她们|您|你(?!们)|(?<![其吉])他(?!们)|她(?!们))"
+    r"(?!(?:这些|这帮|这群|这个|个)?\0)"
+)
 
 
 def cut_addressees(rest: str) -> tuple[str, int]:
