@@ -47,7 +47,9 @@ def test_targets_are_found(targets: CueList, text: str, target: str) -> None:
     assert targets.find(text) == target
 
 
-@pytest.mark.parametrize("text", ["垃圾", "丑东西", "好恶心啊", "打架就是想打", "人气好高"])
+@pytest.mark.parametrize(
+    "text", ["垃圾", "丑东西", "好恶心啊", "打架就是想打", "人气好高", "其他的都丑", "吉他太难了"]
+)
 def test_no_target_in_bare_opinions(targets: CueList, text: str) -> None:
     assert targets.find(text) is None, text
 
