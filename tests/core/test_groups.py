@@ -30,7 +30,7 @@ MENTIONS = ["山东人狂买", "男人的浪漫", "真男人就要买", "这个�
 # Stop 21: addressing someone is not insulting them either (the abuse head learnt
 # 主播 and 楼上 from the live-room corpus, where they are the usual target).
 ADDRESSED = ["主播是四川人吗", "主播是男的还是女的", "楼上是广东人吗", "主播是女的吗"]
-ADDRESSED_INSULTS = ["主播长得真丑", "主播你个东北人真没素质", "楼上脑子进水了吧", "主播是不是有病",
+ADDRESSED_INSULTS = ["主播长得真丑", "主播你个东北人真没素质", "楼上脑子坏掉了吧", "主播是不是有病",
                      "你们外地人回你们老家去", "你们这些外地人真烦"]  # fmt: skip
 INSULTS = ["女人懂什么数码", "河南人都是骗子", "农村人就是素质低", "女的就是不行",
            "男人没一个好东西", "东北人素质真差"]  # fmt: skip

@@ -43,6 +43,7 @@ from roomwatch.core.evidence import (
     SHOW_ASK,
     cut_addressees,
     demote_unevidenced,
+    drop_self_insults,
     lone_word_with_mark,
     relabel,
     said_besides,
@@ -131,9 +132,8 @@ _NGRAM_ABUSE_MAIN_MIN_PROB = 0.3
 # real-traffic review queue (104 to 96, none of its 27 true ones), COLD
 # selection 0.8655 to 0.8668; 1.0 takes 11 but drops live-room insults.
 _GROUP_FREE_MIN = 0.5
-# A question verdict with no ask cue (lexicons/asks.tsv) that no rule above
-# settled needs at least this probability. Off (0): in stop 16's sweep it took as many
-# live-room asks as real-traffic false questions.
+# A question verdict with no ask cue that no rule above settled needs at least this
+# probability. Off: in stop 16's sweep it took as many live asks as false questions.
 _UNCUED_QUESTION_MIN_PROB = 0.0
 _PARTICLES = frozenset({"吗", "呢", "么", "?"})
 # Questions whose only question words are these need, like bare particles, an anchor
@@ -453,6 +453,7 @@ class Classifier:
         # the cue the row is not evidenced and becomes chatter below; with it,
         # the cue is a reason.
         aimed: dict[int, str] = {}
+        drop_self_insults(hits, normalized, chosen)
         for label, cue_list, prefix in (
             (_ABUSE, self._targets, "target:"),
             (_SPAM, self._adforms, "adform:"),
