@@ -67,3 +67,21 @@ def test_new_evasion_spellings_fold(raw: str, folded: str) -> None:
 def test_new_evasion_spellings_leave_ordinary_text(raw: str) -> None:
     norm = Normalizer.from_dir(ROOT / "lexicons")
     assert not any(a.startswith("evasion:") for a in norm(raw).applied), raw
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["主播你给我等着", "我已经查到你家地址了", "楼上有种报地址", "主播我要去你家找你",
+     "主播把衣服脱了", "主播今晚陪我", "主播你是不是没穿内衣"],
+)  # fmt: skip
+def test_threats_and_harassment_are_abuse(analyzer: Analyzer, text: str) -> None:
+    # Stop 21: threats join the curse pattern, harassment the sexual list.
+    label, reasons = _verdict(analyzer, text)
+    assert label == "abuse", (text, reasons)
+    assert any(r.startswith(("pattern:curse", "lexicon:sexual")) for r in reasons), reasons
+
+
+@pytest.mark.parametrize("text", ["很快就到你家门口", "快递到你家要三天", "我知道你在直播"])
+def test_deliveries_are_no_threats(analyzer: Analyzer, text: str) -> None:
+    label, reasons = _verdict(analyzer, text)
+    assert label != "abuse", (text, reasons)
