@@ -43,7 +43,7 @@ from roomwatch.core.evidence import (
     SHOW_ASK,
     cut_addressees,
     demote_unevidenced,
-    drop_self_insults,
+    drop_unaimed_insults,
     lone_word_with_mark,
     relabel,
     said_besides,
@@ -453,7 +453,7 @@ class Classifier:
         # the cue the row is not evidenced and becomes chatter below; with it,
         # the cue is a reason.
         aimed: dict[int, str] = {}
-        drop_self_insults(hits, normalized, chosen)
+        unaimed = drop_unaimed_insults(hits, normalized, chosen)  # nor their n-grams
         for label, cue_list, prefix in (
             (_ABUSE, self._targets, "target:"),
             (_SPAM, self._adforms, "adform:"),
@@ -464,7 +464,7 @@ class Classifier:
             for i in np.flatnonzero((chosen == label) & evidenced).tolist():
                 if any(h.evidence in label_evidence for h in hits[i]):
                     continue
-                found = cue_list.find(normalized[i].text)
+                found = None if i in unaimed else cue_list.find(normalized[i].text)
                 if found is None or (
                     label == _ABUSE
                     and self._outside_groups(x, i, normalized[i].text) < _GROUP_FREE_MIN
