@@ -498,3 +498,13 @@ def test_stop_21_review_buyer_asks_stay_asks(analyzer: Analyzer, text: str) -> N
 def test_stop_21_review_wishes_and_exhortations_are_chatter(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
     assert label == "chatter", (text, reasons)
+
+
+@pytest.mark.parametrize("text", ["谁用谁知道", "猜猜谁有厨师的潜质"])
+def test_correlative_who_is_no_sure_ask(cues: AskCues, text: str) -> None:
+    assert cues.find(text).ask is None, text
+
+
+def test_the_liaojie_yixia_meme_is_no_request(cues: AskCues) -> None:
+    assert cues.anchor("生酮了解一下?") is None
+    assert cues.anchor("麻烦试一下") is not None
