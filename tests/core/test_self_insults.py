@@ -71,7 +71,7 @@ def test_new_evasion_spellings_leave_ordinary_text(raw: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["主播你给我等着", "我已经查到你家地址了", "楼上有种报地址", "主播我要去你家找你",
+    ["主播你给我等着", "我已经查到你家地址了", "楼上有种报地址", "主播我要去你家堵你",
      "主播把衣服脱了", "主播今晚陪我", "主播你是不是没穿内衣"],
 )  # fmt: skip
 def test_threats_and_harassment_are_abuse(analyzer: Analyzer, text: str) -> None:
