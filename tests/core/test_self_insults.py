@@ -71,18 +71,14 @@ def test_new_evasion_spellings_leave_ordinary_text(raw: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["主播你给我等着", "我已经查到你家地址了", "楼上有种报地址", "主播我要去你家堵你",
-     "主播把衣服脱了", "主播今晚陪我", "主播你是不是没穿内衣"],
+    ["很快就到你家门口", "快递到你家要三天", "我知道你家产品好", "不买你会后悔的", "粉丝们线下见",
+     "渣女风外套好看", "笨猪跳好刺激", "不是个东西是两件", "这是啥批货", "维c你妈妈也能吃吗",
+     "狗b超做完了", "衣服脱了以后挂起来", "没长脑子的我又下单了"],
 )  # fmt: skip
-def test_threats_and_harassment_are_abuse(analyzer: Analyzer, text: str) -> None:
-    # Stop 21: threats join the curse pattern, harassment the sexual list.
-    label, reasons = _verdict(analyzer, text)
-    assert label == "abuse", (text, reasons)
-    assert any(r.startswith(("pattern:curse", "lexicon:sexual")) for r in reasons), reasons
-
-
-@pytest.mark.parametrize("text", ["很快就到你家门口", "快递到你家要三天", "我知道你在直播"])
-def test_deliveries_are_no_threats(analyzer: Analyzer, text: str) -> None:
+def test_shop_talk_is_no_abuse(analyzer: Analyzer, text: str) -> None:
+    # A live-commerce review (stop 21) found these words in buyers' and fans'
+    # talk: threat and harassment forms and a few insults and spellings were
+    # taken back (see lexicons/README.md), as in stop 17.
     label, reasons = _verdict(analyzer, text)
     assert label != "abuse", (text, reasons)
 

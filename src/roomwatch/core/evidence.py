@@ -170,7 +170,10 @@ def insult_not_aimed(text: str, term: str) -> bool:
         found = True
         if any(a <= m.start() and m.end() <= b for a, b in quoted):
             continue
-        if others or not _SELF.search(_CLAUSE.split(text[: m.start()])[-1]):
+        if others or not (
+            _SELF.search(_CLAUSE.split(text[: m.start()])[-1])
+            or text.startswith(("的我", "如我"), m.end())  # 没长脑子的我, 菜逼如我
+        ):
             return False
     return found
 
