@@ -184,7 +184,16 @@ class Normalizer:
         )
         # (re.sub with "(" + trie_pattern(cjk_words, _SEP) + ")", without its ~0.05 s compile)
         self._cjk_re = (
-            TrieSub(cjk_words, _SEP[: -len("{0,3}")], "{0,3}", _SEP_MARKS) if cjk_words else None
+            TrieSub(
+                cjk_words,
+                _SEP[: -len("{0,3}")],
+                "{0,3}",
+                _SEP_MARKS,
+                # (a word that folds to itself, matched whole, is left as it is)
+                keep=[w for w in cjk_words if self._rules[w].canonical == w],
+            )
+            if cjk_words
+            else None
         )
         self._cjk_first = frozenset(w[0] for w in cjk_words)
         self._ascii_first = frozenset(w[0] for w in ascii_words)
@@ -247,14 +256,21 @@ class Normalizer:
                     raise ModelError(f"evasion.tsv: unknown guard {guard!r}")
             variant = unicodedata.normalize("NFKC", row[0]).lower()
             rules.append(EvasionRule(variant, row[1], row[2], not_after, not_before))
-        # Insult and ad terms are also folded back together when split by separators.
+        # Insult and ad terms of 2-5 characters are also folded back together when
+        # split by separators; not one starting with 哈 (哈批), whose search would
+        # try every 哈 of laughter, nor a longer phrase (有娘生没娘养: every 有).
         for name in _SEPARATED_LISTS:
             path = lexicons / "terms" / f"{name}.txt"
             if not path.exists():
                 continue
             for line in path.read_text(encoding="utf-8").splitlines():
                 term = unicodedata.normalize("NFKC", line.strip()).lower()
-                if len(term) >= 2 and not line.startswith("#") and _is_word(term):
+                if (
+                    2 <= len(term) <= 5
+                    and term[0] != "哈"
+                    and not line.startswith("#")
+                    and _is_word(term)
+                ):
                     rules.append(EvasionRule(term, term, "separator"))
         emotes = {}
         for name, cat, *_ in read_table(lexicons / "emotes.tsv", 2):
