@@ -123,6 +123,20 @@ FINAL11 = ("random-final11", "asks-final11", "enriched-final11")
 # measured its choices on final4-final7; final8 and final9 were looked at once
 # in stop 20 and joined the pool in stop 21: bench/realtraffic/README.md).
 LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7 + FINAL8 + FINAL9
+# Each held-out part by its --split name.
+HELD_OUT = {
+    "final": FINAL,
+    "final2": FINAL2,
+    "final3": FINAL3,
+    "final4": FINAL4,
+    "final5": FINAL5,
+    "final6": FINAL6,
+    "final7": FINAL7,
+    "final8": FINAL8,
+    "final9": FINAL9,
+    "final10": FINAL10,
+    "final11": FINAL11,
+}
 REVIEW = ("abuse", "spam")
 
 
@@ -264,22 +278,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     ap.add_argument(
         "--split",
-        choices=(
-            "dev",
-            "tune",
-            "looked",
-            "final",
-            "final2",
-            "final3",
-            "final4",
-            "final5",
-            "final6",
-            "final7",
-            "final8",
-            "final9",
-            "final10",
-            "final11",
-        ),
+        choices=("dev", "tune", "looked", *HELD_OUT),
         default="dev",
     )
     ap.add_argument("--i-know-this-is-final", action="store_true")
@@ -313,21 +312,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_shares(analyzer, texts, args.shares or None, args.seed)
         return
 
-    strata = {
-        "final": FINAL,
-        "final2": FINAL2,
-        "final3": FINAL3,
-        "final4": FINAL4,
-        "final5": FINAL5,
-        "final6": FINAL6,
-        "final7": FINAL7,
-        "final8": FINAL8,
-        "final9": FINAL9,
-        "final10": FINAL10,
-        "final11": FINAL11,
-        "tune": TUNE,
-        "looked": LOOKED,
-    }.get(args.split, DEV)
+    strata = {**HELD_OUT, "tune": TUNE, "looked": LOOKED}.get(args.split, DEV)
     rows = [r for r in labelled if r[1] in strata]
     verdicts = classify(analyzer, [texts[row] for row, _, _ in rows])
     # The tune and looked splits are shown by part (each part overall) and, for
@@ -338,14 +323,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     elif args.split == "looked":
         kinds = {k: tuple(s for s in LOOKED if s.startswith(k)) for k in ("random", "asks")}
         kinds["enriched"] = tuple(s for s in LOOKED if s.startswith("enriched"))
-        more = {
-            "final4": FINAL4,
-            "final5": FINAL5,
-            "final6": FINAL6,
-            "final7": FINAL7,
-            "final8": FINAL8,
-            "final9": FINAL9,
-        }
+        more = {part: HELD_OUT[part] for part in HELD_OUT if part not in tune_parts}
+        more = {part: members for part, members in more.items() if set(members) <= set(LOOKED)}
         parts = {**tune_parts, **more, **{f"every {k} stratum": v for k, v in kinds.items()}}
     else:
         parts = {stratum: (stratum,) for stratum in strata}
