@@ -508,3 +508,9 @@ def test_correlative_who_is_no_sure_ask(cues: AskCues, text: str) -> None:
 def test_the_liaojie_yixia_meme_is_no_request(cues: AskCues) -> None:
     assert cues.anchor("生酮了解一下?") is None
     assert cues.anchor("麻烦试一下") is not None
+
+
+@pytest.mark.parametrize("text", ["跪求仙剑系列的歌", "跪求这个壁纸的高清"])
+def test_guiqiu_opens_a_request(cues: AskCues, text: str) -> None:
+    cue = cues.find(text)
+    assert cue.ask is not None and cue.sure, (text, cue)
