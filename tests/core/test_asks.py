@@ -514,3 +514,14 @@ def test_the_liaojie_yixia_meme_is_no_request(cues: AskCues) -> None:
 def test_guiqiu_opens_a_request(cues: AskCues, text: str) -> None:
     cue = cues.find(text)
     assert cue.ask is not None and cue.sure, (text, cue)
+
+
+@pytest.mark.parametrize("text", ["草 为什么!", "说电费的多多少少带点"])
+def test_exclaimed_why_and_more_or_less_are_rhetoric(cues: AskCues, text: str) -> None:
+    cue = cues.find(text)
+    assert cue.ask is None and cue.rhetoric is not None, (text, cue)
+
+
+def test_years_worth_of_is_no_ask_but_how_many_years_is(cues: AskCues) -> None:
+    assert cues.find("多少年的手速").ask is None
+    assert cues.find("这酒是多少年的").ask is not None
