@@ -525,3 +525,30 @@ def test_exclaimed_why_and_more_or_less_are_rhetoric(cues: AskCues, text: str) -
 def test_years_worth_of_is_no_ask_but_how_many_years_is(cues: AskCues) -> None:
     assert cues.find("多少年的手速").ask is None
     assert cues.find("这酒是多少年的").ask is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "什么时候抽福袋",
+        "什么时候发红包",
+        "什么时候秒杀",
+        "啥时候便宜",
+        "什么时间开奖",
+        "手机进水了 怎么办",
+    ],
+)
+def test_a_code_reviews_buyer_asks_stay_asks(cues: AskCues, text: str) -> None:
+    assert cues.find(text).ask is not None, text
+
+
+@pytest.mark.parametrize(
+    "text", ["跪求主播别唱歌了", "父亲什么时候回来", "我什么时候上的车", "我什么时候到过北京"]
+)
+def test_a_code_reviews_pleas_and_memories_are_no_asks(cues: AskCues, text: str) -> None:
+    assert cues.find(text).ask is None, text
+
+
+def test_how_come_with_a_number_reads_the_whole_number(cues: AskCues) -> None:
+    assert cues.find("怎么五个打一个").rhetoric is not None
+    assert cues.find("怎么12号还没发货").rhetoric is None

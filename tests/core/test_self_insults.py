@@ -102,3 +102,15 @@ def test_a_quoted_insult_or_one_at_oneself_is_chatter(analyzer: Analyzer, text: 
 def test_an_insult_outside_the_quotes_still_counts() -> None:
     assert not insult_not_aimed("某些“专家”就是傻逼", "傻逼")
     assert insult_not_aimed("“傻逼”这个词不文明", "傻逼")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["你就是个“傻逼”", "主播是个“伪君子”", "我觉得客服是傻逼", "我觉得张三是傻逼", "本地人都是傻逼",
+     "我服了。客服傻逼", "别烦我傻逼", "离我远点傻逼"],
+)  # fmt: skip
+def test_a_code_reviews_aimed_insults_stay_abuse(analyzer: Analyzer, text: str) -> None:
+    # Stop 21's code review: emphasis quotes around the insult, 我 as the judge
+    # rather than the judged, 本 of 本地, a clause after 。, 我 as an object.
+    label, reasons = _verdict(analyzer, text)
+    assert label == "abuse", (text, reasons)
