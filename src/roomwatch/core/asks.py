@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roomwatch.core.errors import ModelError
+from roomwatch.core.firstchars import with_first_chars
 
 __all__ = ["KINDS", "AskCues", "Cue"]
 
@@ -86,7 +87,9 @@ class AskCues:
             # own first group, so number it past the groups of the lines before.
             parts.append(_renumber(rx, groups) if groups else rx)
             groups += compiled.groups
-        return re.compile("|".join(f"(?:{rx})" for rx in parts))
+        # (behind a lookahead for the lines' first characters: without it every
+        # line is tried at every position; see roomwatch.core.firstchars)
+        return re.compile(with_first_chars("|".join(f"(?:{rx})" for rx in parts)))
 
     @classmethod
     def empty(cls) -> AskCues:
