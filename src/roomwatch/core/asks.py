@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from roomwatch.core.errors import ModelError
-from roomwatch.core.firstchars import with_first_chars
+from roomwatch.core.regex_heads import with_first_chars
 
 __all__ = ["KINDS", "AskCues", "Cue"]
 
@@ -88,7 +88,7 @@ class AskCues:
             parts.append(_renumber(rx, groups) if groups else rx)
             groups += compiled.groups
         # (behind a lookahead for the lines' first characters: without it every
-        # line is tried at every position; see roomwatch.core.firstchars)
+        # line is tried at every position; see roomwatch.core.regex_heads)
         return re.compile(with_first_chars("|".join(f"(?:{rx})" for rx in parts)))
 
     @classmethod

@@ -1,5 +1,5 @@
 """first_chars / with_first_chars: a lookahead for a pattern's first characters
-changes no match (roomwatch.core.firstchars, used by the ask cues)."""
+changes no match (roomwatch.core.regex_heads, used by the ask cues and the slot rules)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import roomwatch.core.asks as asks
-from roomwatch.core.firstchars import first_chars, with_first_chars
+from roomwatch.core.regex_heads import first_chars, with_first_chars
 
 ROOT = Path(__file__).resolve().parents[2]
 
