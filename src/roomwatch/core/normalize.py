@@ -184,16 +184,7 @@ class Normalizer:
         )
         # (re.sub with "(" + trie_pattern(cjk_words, _SEP) + ")", without its ~0.05 s compile)
         self._cjk_re = (
-            TrieSub(
-                cjk_words,
-                _SEP[: -len("{0,3}")],
-                "{0,3}",
-                _SEP_MARKS,
-                # (a word that folds to itself, matched whole, is left as it is)
-                keep=[w for w in cjk_words if self._rules[w].canonical == w],
-            )
-            if cjk_words
-            else None
+            TrieSub(cjk_words, _SEP[: -len("{0,3}")], "{0,3}", _SEP_MARKS) if cjk_words else None
         )
         self._cjk_first = frozenset(w[0] for w in cjk_words)
         self._ascii_first = frozenset(w[0] for w in ascii_words)

@@ -91,19 +91,9 @@ class TrieSub:
     ``repeat`` is the separator run's quantifier (``{0,3}``).
     """
 
-    __slots__ = ("_exact", "_keep", "_loose", "_marks", "_sep", "_words")
+    __slots__ = ("_exact", "_loose", "_marks", "_sep", "_words")
 
-    def __init__(
-        self,
-        words: Iterable[str],
-        sep_char: str,
-        repeat: str,
-        marks: str,
-        keep: Iterable[str] = (),
-    ) -> None:
-        """``keep``: words that ``repl`` would give back unchanged when matched
-        exactly (no separator in them); such a match is skipped without a call."""
-        self._keep = frozenset(keep)
+    def __init__(self, words: Iterable[str], sep_char: str, repeat: str, marks: str) -> None:
         self._words: dict[str, list[str]] = {}
         for word in words:
             if word:
@@ -129,7 +119,6 @@ class TrieSub:
         parts: list[str] = []
         last = 0
         marks = self._marks
-        keep = self._keep
         while found is not None:
             start = found.start()
             if not marks.isdisjoint(found.group()):
@@ -137,9 +126,6 @@ class TrieSub:
                 if found is None:
                     found = search(text, start + 1)
                     continue
-            if found.group() in keep:
-                found = search(text, found.end())
-                continue
             parts.append(text[last:start])
             parts.append(repl(found))
             last = found.end()
