@@ -134,9 +134,9 @@ _POINTERS = re.compile(r"(?:这|那)(?:个|位|种|些|俩|帮|群)?(?=\0)")
 # "主播长得真丑" insults with what it says besides 主播. A pronoun right before a
 # cut group name stays ("你们外地人真烦", "你这个河南人": the usual way a regional or
 # gender attack is aimed, an adversarial review found), as does 他 in 其他, 吉他.
+_PEOPLE = "主播|播主|up主|up|博主|楼上|楼下|这人|那人"
 _ADDRESSEES = re.compile(
-    r"主播|播主|up主|up|博主|楼上|楼下|这人|那人"
-    r"|(?:你们|他们|她们|您|你(?!们)|(?<![其吉])他(?!们)|她(?!们))"
+    _PEOPLE + r"|(?:你们|他们|她们|您|你(?!们)|(?<![其吉])他(?!们)|她(?!们))"
     r"(?!(?:[这那](?:个|位|种|些|俩|帮|群)?|个)?\0)"
 )
 
@@ -155,9 +155,10 @@ def cut_addressees(rest: str) -> tuple[str, int]:
 _SELF = re.compile(
     r"^本人?$|(?<![死笑让给把被叫跟和替帮害气别烦关离])我(?![^我]*(?:觉得|认为|感觉|看来|说))[^我]{0,6}$"
 )
+# Anyone else the comment names (for self-mockery): the addressees, and the
+# room's other people.
 _OTHERS = re.compile(
-    r"你|您|(?<![其吉])他|她|主播|播主|up|博主|楼主|楼上|楼下|这人|那人|大家|各位"
-    r"|老板|客服|老师|店家|掌柜|助理|房管"
+    r"你|您|(?<![其吉])他|她|" + _PEOPLE + r"|楼主|大家|各位|老板|客服|老师|店家|掌柜|助理|房管"
 )
 _CLAUSE = re.compile(r"[,.!?;:~\s。、]")
 _QUOTED = re.compile(r'“[^”]*”|「[^」]*」|『[^』]*』|《[^》]*》|"[^"]*"')
