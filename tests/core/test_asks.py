@@ -11,7 +11,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.core.asks import AskCues
 from roomwatch.core.classify import _ASK_MIN_PROB, LABELS
 from roomwatch.core.errors import ModelError
-from roomwatch.core.record import Comment
+from tests.support.verdicts import label_and_reasons as _verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,11 +57,6 @@ def test_bad_cue_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("ask\t(谁\n", encoding="utf-8")
     with pytest.raises(ModelError, match="bad ask cue"):
         AskCues.from_file(path)
-
-
-def _verdict(analyzer: Analyzer, text: str) -> tuple[str, tuple[str, ...]]:
-    (v,) = analyzer.analyze([Comment(room="r", text=text, ts=0.0, id="1")])
-    return v.label, v.reasons
 
 
 def test_rhetorical_question_is_chatter(analyzer: Analyzer) -> None:

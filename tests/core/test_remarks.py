@@ -17,7 +17,7 @@ import pytest
 
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.asks import AskCues
-from roomwatch.core.record import Comment
+from tests.support.verdicts import label_and_reasons as _verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,11 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def cues() -> AskCues:
     return AskCues.from_file(ROOT / "lexicons" / "asks.tsv")
-
-
-def _verdict(analyzer: Analyzer, text: str) -> tuple[str, tuple[str, ...]]:
-    (v,) = analyzer.analyze([Comment(room="r", text=text, ts=0.0, id="1")])
-    return v.label, v.reasons
 
 
 @pytest.mark.parametrize(

@@ -15,14 +15,9 @@ import pytest
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.evidence import insult_not_aimed
 from roomwatch.core.normalize import Normalizer
-from roomwatch.core.record import Comment
+from tests.support.verdicts import label_and_reasons as _verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _verdict(analyzer: Analyzer, text: str) -> tuple[str, tuple[str, ...]]:
-    (v,) = analyzer.analyze([Comment(room="r", text=text, ts=0.0, id="1")])
-    return v.label, v.reasons
 
 
 @pytest.mark.parametrize(
