@@ -64,8 +64,9 @@ not yet evaluated).
 those held-out parts has had its one look, so from stop 16 on they are tuning
 data for the few decision knobs (bars and gates, not cue words), and a new
 held-out part takes their place. No flag needed. ``--split looked`` (stop 20)
-pools every part that has had its look (tune and final4-final9, 9,400 rows
-from stop 21 on; final8 and final9 joined it after their looks in stop 20),
+pools every part that has had its look (tune and final4-final10, 10,400 rows
+from stop 22 on; final8 and final9 joined it after their looks in stop 20,
+final10 after its look in stop 21),
 shown by part and by kind of stratum (random, asks, enriched).
 
 ``--shares [N]`` classifies the whole file (or N random rows, fixed seed) and
@@ -119,10 +120,11 @@ FINAL9 = ("random-final9", "asks-final9", "enriched-final9")
 FINAL10 = ("random-final10", "asks-final10", "enriched-final10")
 # Eleventh held-out part (stop 21, for the change after it): labelled without a verdict.
 FINAL11 = ("random-final11", "asks-final11", "enriched-final11")
-# Every part that has had its one look: the tune pool and final4-final9 (stop 20
+# Every part that has had its one look: the tune pool and final4-final10 (stop 20
 # measured its choices on final4-final7; final8 and final9 were looked at once
-# in stop 20 and joined the pool in stop 21: bench/realtraffic/README.md).
-LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7 + FINAL8 + FINAL9
+# in stop 20 and joined the pool in stop 21, final10 after its look in stop 21
+# joined it in stop 22: bench/realtraffic/README.md).
+LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7 + FINAL8 + FINAL9 + FINAL10
 # Each held-out part by its --split name.
 HELD_OUT = {
     "final": FINAL,
