@@ -30,6 +30,8 @@ MENTIONS = ["山东人狂买", "男人的浪漫", "真男人就要买", "这个�
 # Stop 21: addressing someone is not insulting them either (the abuse head learnt
 # 主播 and 楼上 from the live-room corpus, where they are the usual target).
 ADDRESSED = ["主播是四川人吗", "主播是男的还是女的", "楼上是广东人吗", "主播是女的吗"]
+# Stop 22: saying that someone is one ("是个", "像个", "一个") says nothing of the group.
+IDENTIFIED = ["你是个男的吗", "主播是个女的吧", "就是一个男的", "你怎么像个女的"]
 ADDRESSED_INSULTS = ["主播长得真丑", "主播你个东北人真没素质", "楼上脑子坏掉了吧", "主播是不是有病",
                      "你们外地人回你们老家去", "你们这些外地人真烦"]  # fmt: skip
 INSULTS = ["女人懂什么数码", "河南人都是骗子", "农村人就是素质低", "女的就是不行",
@@ -82,13 +84,18 @@ def test_what_is_said_besides_counts_each_occurrence_left() -> None:
                         [0.5, 0.25, -1.0]) == -0.75  # fmt: skip
     # ... only right before a cut name: 这样 in "女的都这样" is no pointer.
     assert said_besides("女的都这样", "\0都这样", ["这样"], [1.0]) == 1.0
+    # "是个"/"像个"/"一个" before a name identify someone, like 这个 (stop 22);
+    # 是 alone stays ("你是…" is how an insult is aimed).
+    assert said_besides("他是个男的", "他是个\0", ["是个", "他是", "他"], [0.5, 0.25, 0.125]) == 0.125
+    assert said_besides("你像个女的", "你像个\0", ["像个"], [0.5]) == 0.0
+    assert said_besides("你是女的", "你是\0", ["你是"], [0.5]) == 0.5
 
 
 def test_a_group_named_or_someone_addressed_and_nothing_said_is_chatter(
     analyzer: Analyzer,
 ) -> None:
     clf = analyzer.classifier
-    for text in MENTIONS + ADDRESSED:
+    for text in MENTIONS + ADDRESSED + IDENTIFIED:
         label, reasons = _label(clf, analyzer, text)
         assert label == "chatter", (text, reasons)
         assert "weak:abuse" in reasons, (text, reasons)
@@ -106,7 +113,7 @@ def test_the_bar_is_what_moves_them(analyzer: Analyzer, monkeypatch: pytest.Monk
     # With the bar at -inf the rule is off and the mentions are abuse again.
     monkeypatch.setattr(classify, "_GROUP_FREE_MIN", float("-inf"))
     clf = analyzer.classifier
-    for text in MENTIONS + ADDRESSED:
+    for text in MENTIONS + ADDRESSED + IDENTIFIED:
         assert _label(clf, analyzer, text)[0] == "abuse", text
 
 
