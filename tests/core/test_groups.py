@@ -86,7 +86,9 @@ def test_what_is_said_besides_counts_each_occurrence_left() -> None:
     assert said_besides("女的都这样", "\0都这样", ["这样"], [1.0]) == 1.0
     # "是个"/"像个"/"一个" before a name identify someone, like 这个 (stop 22);
     # 是 alone stays ("你是…" is how an insult is aimed).
-    assert said_besides("他是个男的", "他是个\0", ["是个", "他是", "他"], [0.5, 0.25, 0.125]) == 0.125
+    assert (
+        said_besides("他是个男的", "他是个\0", ["是个", "他是", "他"], [0.5, 0.25, 0.125]) == 0.125
+    )
     assert said_besides("你像个女的", "你像个\0", ["像个"], [0.5]) == 0.0
     assert said_besides("你是女的", "你是\0", ["你是"], [0.5]) == 0.5
 
