@@ -69,6 +69,7 @@ ALERT_RULES: Final[dict[str, Any]] = {
             "baseline_half_life_seconds",
             "raid_window_seconds",
             "outage_silence_seconds",
+            "outage_pace_seconds",
             "update_growth",
             "room_idle_seconds",
         ),

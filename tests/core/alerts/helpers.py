@@ -191,6 +191,8 @@ def learned_room(
         step = {k: int(v) + (rng.random() < v - int(v)) for k, v in per_second.items()}
         room.baseline.step(step, {}, 1)
     room.buckets.append((int(now), Counter()))
+    # ... and whose pace, at its last comment (now), is the same rate.
+    room.pace, room.pace_ts = rate * cfg.outage_pace_seconds, now
     return room
 
 

@@ -17,6 +17,7 @@ from roomwatch.core.alerts import (
     grievance_topic,
     manager,
     negative_spike,
+    volume_drop,
     volume_surge,
     watchlist,
 )
@@ -47,6 +48,7 @@ def plain_observe(self: Any, obs: Observation) -> list[AlertEvent]:
         return events
     room.seen += 1
     cfg = self.config
+    volume_drop.note(room, now, 1, cfg)  # (stop 22: the pace, in both)
     negative = obs.sentiment <= cfg.negative_sentiment
     label = obs.label
     terms = plain_watch_terms(self, c.room, obs.text)

@@ -27,6 +27,7 @@ from roomwatch.core.alerts import (
     grievance_topic,
     manager,
     negative_spike,
+    volume_drop,
     volume_surge,
     watchlist,
 )
@@ -60,6 +61,7 @@ def plain_observe(self: Any, obs: Observation) -> list[AlertEvent]:
         return events
     room.seen += 1
     cfg = self.config
+    volume_drop.note(room, now, 1, cfg)
     negative = obs.sentiment <= cfg.negative_sentiment
     sample = sample_of(obs)
     user = c.user_key

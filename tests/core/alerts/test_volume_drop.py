@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from roomwatch.core.alerts import (
@@ -9,6 +11,7 @@ from roomwatch.core.alerts import (
     AlertEvent,
     AlertManager,
     Observation,
+    quiet,
     volume_drop,
 )
 from roomwatch.core.alerts.lifecycle import Lifecycle
@@ -136,3 +139,38 @@ def test_shed_comments_counted_by_volume_raise_no_outage() -> None:
     assert room.window["n"] > 20  # the last window's comments, all shed
     # Without the counts the same minutes look like a dead feed.
     assert kinds(_shed_run(AlertManager(), counted=False), "volume_drop")[:1] == ["open"]
+
+
+def test_a_room_winding_down_is_judged_at_its_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Stop 22: a room past its rush (2 comments a second for five minutes, then
+    # one every 3 s) keeps a baseline near the rush for minutes; judged against
+    # it alone, every 10-s gap of the slower pace was an "outage".
+    def outages() -> int:
+        opened = 0
+        for seed in range(5):
+            rush = calm(T0, T0 + 300, rate=2.0, seed=1 + seed)
+            slow = calm(T0 + 300, T0 + 900, rate=0.3, seed=4 + seed)
+            opened += kinds(run(AlertManager(), rush + slow, T0 + 900), "volume_drop").count("open")
+        return opened
+
+    paced = outages()
+    monkeypatch.setattr(volume_drop, "pace_rate", lambda room, cfg: math.inf)
+    monkeypatch.setattr(quiet, "pace_rate", volume_drop.pace_rate)
+    assert paced * 3 <= outages()  # 7 against 24
+    # ... while the same room's feed stopping at full pace is one.
+    monkeypatch.undo()
+    rush = calm(T0, T0 + 300, rate=2.0)
+    assert kinds(run(AlertManager(), rush, T0 + 330), "volume_drop") == ["open"]
+
+
+def test_the_pace_reads_a_steady_rate() -> None:
+    cfg = AlertConfig()
+    room = learned_room(rate=0.5)
+    room.pace = 0.0
+    for i in range(600):  # one comment every 2 s for 20 minutes
+        volume_drop.note(room, T0 + 2.0 * i, 1, cfg)
+    assert volume_drop.pace_rate(room, cfg) == pytest.approx(0.5, rel=0.05)
+    # Silence does not move it: it is the pace before the silence.
+    before = volume_drop.pace_rate(room, cfg)
+    volume_drop.evaluate(Lifecycle(cfg), room, T0 + 2000.0, [])
+    assert volume_drop.pace_rate(room, cfg) == before

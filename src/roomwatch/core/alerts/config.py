@@ -126,6 +126,10 @@ class AlertConfig:
     outage_silence_seconds: float = 10.0
     #: ... and for ``factor`` x the expected gap between comments;
     outage_gap_factor: float = 8.0
+    #: ... the expected rate being the slower of the baseline's and the room's
+    #: pace just before the silence, averaged over about this long (a room
+    #: winding down is no outage);
+    outage_pace_seconds: float = 60.0
     #: critical once silent this long.
     outage_critical_seconds: float = 60.0
 
@@ -138,7 +142,7 @@ class AlertConfig:
         # The schema (roomwatch.config) checks every bound when the file
         # loads; what stays here is what the detectors divide by, so a
         # config built in code can't fail later with ZeroDivisionError.
-        for name in ("window_seconds", "baseline_half_life_seconds"):
+        for name in ("window_seconds", "baseline_half_life_seconds", "outage_pace_seconds"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"alerts.{name} must be above 0, not {getattr(self, name)!r}")
         object.__setattr__(

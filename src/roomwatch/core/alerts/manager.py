@@ -232,6 +232,7 @@ class AlertManager:
             return events
         room.seen += 1
         cfg = self.config
+        volume_drop.note(room, now, 1, cfg)
         negative = sentiment <= cfg.negative_sentiment
         terms = self._watch_terms(c.room, text)
         # Only an abusive comment or one that may join a group of three
@@ -354,6 +355,8 @@ class AlertManager:
         neg = sum(1 for s in sentiments if s <= cfg.negative_sentiment)
         bucket = room.buckets[-1][1]
         room.seen += n
+        if n:
+            volume_drop.note(room, now, n, cfg)
         for key, k in (("n", n), ("neg", neg), ("nfree", neg)):
             if k:
                 bucket[key] += k

@@ -35,6 +35,7 @@ from typing import Final
 from roomwatch.core.alerts.baseline import Baseline, idle_factors
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.state import Room, new_counter, warm
+from roomwatch.core.alerts.volume_drop import pace_rate
 from roomwatch.core.alerts.window import UNLEARNED, EmptyRun, subtract
 
 __all__ = ["Work", "fast_forward", "fold_one", "quiet_until"]
@@ -85,7 +86,9 @@ def quiet_until(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
         ceiling = 1.0 / (1.0 - base.decay)
         weight = min(max(base.weight, 1.0), ceiling) * (1.0 - _SLACK)
         events = (base.sums.get("n", 0.0) + room.window.get("n", 0)) * (1.0 + _SLACK)
-        rate = events / weight
+        # ... and it judges the slower of that and the pace before the silence,
+        # which no empty second changes.
+        rate = min(events / weight, pace_rate(room, cfg))
         if rate >= cfg.outage_min_rate:
             # It opens only once the silence reaches max(outage_silence_seconds,
             # outage_gap_factor / rate), which the rate's bound bounds from

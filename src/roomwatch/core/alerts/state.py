@@ -250,6 +250,11 @@ class Room:
     surge_memo: tuple[int, float] | None = None
     #: Past the warm-up (:func:`warm`; once warm, a room stays warm).
     warmed: bool = False
+    #: The room's recent pace: its comments, each weighed down by
+    #: exp(-age / outage_pace_seconds), as of ``pace_ts``, its last comment
+    #: (:func:`~roomwatch.core.alerts.volume_drop.note`).
+    pace: float = 0.0
+    pace_ts: float = 0.0
 
 
 # --------------------------------------------------------------------------- queries

@@ -1,20 +1,44 @@
 """``volume_drop``: the feed goes silent in a room that normally has traffic.
 
 Checked by :meth:`AlertManager.tick` (record time passes with no comment):
-a warm room whose baseline is at least ``outage_min_rate`` comments a second
-and that has been silent for ``outage_silence_seconds`` and for
+a warm room whose expected rate is at least ``outage_min_rate`` comments a
+second and that has been silent for ``outage_silence_seconds`` and for
 ``outage_gap_factor`` times its expected gap. Critical after
 ``outage_critical_seconds``. Any record ends the outage at once (the manager
 resolves it); while the feed is down every baseline learns slowly.
+
+The expected rate is the slower of the room's baseline (half-life
+``baseline_half_life_seconds``) and its pace just before the silence
+(:func:`pace_rate`, about the last ``outage_pace_seconds``). A feed that
+stops stops at full pace; a room winding down (the stream ending, viewers
+leaving after a rush) goes quiet gradually, and its long gaps are its pace,
+not an outage. Stop 22 replayed 178,000 real barrage comments as 81 rooms:
+judged against the baseline alone, rooms whose traffic was tailing off opened
+973 outage alerts, each ended by the next comment a few seconds later.
 """
 
 from __future__ import annotations
 
+import math
+
+from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.state import Room, warm
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
-__all__ = ["evaluate"]
+__all__ = ["evaluate", "note", "pace_rate"]
+
+
+def note(room: Room, ts: float, n: int, cfg: AlertConfig) -> None:
+    """Count ``n`` comments arriving at ``ts`` (not before the last one) in the pace."""
+    room.pace = room.pace * math.exp((room.pace_ts - ts) / cfg.outage_pace_seconds) + n
+    room.pace_ts = ts
+
+
+def pace_rate(room: Room, cfg: AlertConfig) -> float:
+    """Comments a second at the room's last comment, averaged over about
+    ``outage_pace_seconds`` (an exponential average: a steady rate r reads r)."""
+    return room.pace / cfg.outage_pace_seconds
 
 
 def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
@@ -24,7 +48,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         silence = now - room.last_ts
         state = room.active[key]
         if silence >= cfg.outage_critical_seconds and state.level < 2:
-            rate = room.baseline.mean("n")
+            rate = min(room.baseline.mean("n"), pace_rate(room, cfg))
             life.emit_update(
                 room,
                 "volume_drop",
@@ -38,7 +62,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         return
     if not warm(room, cfg):
         return
-    rate = room.baseline.mean("n")
+    rate = min(room.baseline.mean("n"), pace_rate(room, cfg))
     if rate < cfg.outage_min_rate:
         return
     silence = now - room.last_ts
