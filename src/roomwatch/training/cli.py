@@ -146,6 +146,18 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="folder of hand labels for the real chat sets' ambiguous texts, e.g. corpus/real"
         " (default: none; the shipped model is trained without them, corpus/real/README.md)",
     )
+    p.add_argument(
+        "--sentiment-only",
+        action="store_true",
+        help="refit only the sentiment head, on the features of the model in --base; its other"
+        " heads, vocabulary and abuse stack are kept byte for byte (roomwatch.training.refit)",
+    )
+    p.add_argument(
+        "--base",
+        type=Path,
+        default=None,
+        help="with --sentiment-only: the model to start from (default: the shipped models folder)",
+    )
     p.set_defaults(func=cmd_train)
 
     e = subparsers.add_parser("eval", help="measure a model on a labelled CSV/TSV/JSONL file")
@@ -267,7 +279,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                 hand_labels=_hand_labels(args.hand_labels, public),
                 **kwargs,
             )
-            train(config, log)
+            if args.sentiment_only:
+                from roomwatch.training.refit import refit_sentiment
+
+                refit_sentiment(config, args.base or asset_dir("models"), log)
+            else:
+                train(config, log)
     except (RoomwatchError, ValueError) as exc:
         print(f"roomwatch train: {exc}", file=sys.stderr)
         return 1

