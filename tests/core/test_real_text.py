@@ -49,6 +49,20 @@ MIN_SPAM_RECALL = 0.66
 #: it 4/597; real2: 3/597).
 MAX_SPAM_FALSE_FLAGS = 2
 
+#: Sentiment (stop 22; the rows' ``sentiment`` is a person's neg/neu/pos as -1/0/1,
+#: the guide's sentiment section). A verdict's sentiment at or below -0.3 is what
+#: the comms alerts count as negative (AlertConfig.negative_sentiment). Model
+#: 2026.12.07-real3s (the sentiment head refitted with real chat turns as
+#: neutral and handwritten live-room moods): rows not negative by hand called
+#: negative 23/562 = 0.041 (real3: 289/562 = 0.514, half of all real chat was
+#: "unhappy"); all three moods right (neg <= -0.3 < neu < 0.3 <= pos) 479/600 =
+#: 0.798 (real3: 237/600); the sign right on the 122 rows with a mood 106/122 =
+#: 0.869 (real3: 105/122).
+MAX_FALSE_NEGATIVE_SHARE = 0.045
+MIN_MOOD_ACCURACY = 0.79
+MIN_SIGN_ACCURACY = 0.86
+NEGATIVE = -0.3
+
 Pair = tuple[dict[str, str], str]
 
 
@@ -64,6 +78,19 @@ def judged(analyzer: Analyzer) -> list[Pair]:
     return [(row, v.label) for row, v in zip(rows, verdicts, strict=True)]
 
 
+@pytest.fixture(scope="module")
+def moods(analyzer: Analyzer) -> list[tuple[int, float]]:
+    """(the person's sentiment, the verdict's) per row."""
+    rows = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    verdicts = analyzer.analyze(
+        [
+            Comment(room="real-mood", text=row["text"], ts=0.0, id=str(i))
+            for i, row in enumerate(rows)
+        ]
+    )
+    return [(row["sentiment"], v.sentiment) for row, v in zip(rows, verdicts, strict=True)]
+
+
 def _share(hits: list[bool]) -> float:
     assert hits, "no rows to measure"
     return sum(hits) / len(hits)
@@ -72,8 +99,9 @@ def _share(hits: list[bool]) -> float:
 def test_sample_is_well_formed(judged: list[Pair]) -> None:
     assert len(judged) == 600
     for row, _ in judged:
-        assert set(row) == {"text", "label", "source"}
+        assert set(row) == {"text", "label", "sentiment", "source"}
         assert row["label"] in LABELS
+        assert row["sentiment"] in (-1, 0, 1)
         assert row["source"] in {"cdial_weibo", "qq_group_chat", "medical_questions"}
         assert row["text"].strip()
 
@@ -112,3 +140,19 @@ def test_spam_verdicts_are_spam(judged: list[Pair]) -> None:
         if pred == "spam" and row["label"] != "spam"
     ]
     assert len(wrong) <= MAX_SPAM_FALSE_FLAGS, wrong
+
+
+def test_real_chat_is_not_called_unhappy(moods: list[tuple[int, float]]) -> None:
+    # What a negative-sentiment spike counts: a model that calls ordinary chat
+    # negative raises the comms staff's alarm on a roll-call of "1111".
+    share = _share([got <= NEGATIVE for gold, got in moods if gold != -1])
+    assert share <= MAX_FALSE_NEGATIVE_SHARE
+
+
+def test_moods_are_read(moods: list[tuple[int, float]]) -> None:
+    def mood(s: float) -> int:
+        return -1 if s <= NEGATIVE else 1 if s >= -NEGATIVE else 0
+
+    assert _share([mood(got) == gold for gold, got in moods]) >= MIN_MOOD_ACCURACY
+    polar = [(gold, got) for gold, got in moods if gold != 0]
+    assert _share([(got > 0) == (gold == 1) for gold, got in polar]) >= MIN_SIGN_ACCURACY
