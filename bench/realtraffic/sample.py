@@ -72,6 +72,11 @@ header excluded):
   at that stop's end, for the change after it), drawn like the tenth with
   ``SEED11`` from the rows in no stratum above. Labelled without looking at a
   verdict and not evaluated when drawn.
+* ``random-final12`` (400), ``asks-final12`` (400) and ``enriched-final12``
+  (200): a twelfth held-out part (stop 22, drawn after final11's one look, for
+  the next change), drawn like the eleventh with ``SEED12`` from the rows in
+  no stratum above. Labelled without looking at a verdict and not evaluated
+  when drawn.
 """
 
 from __future__ import annotations
@@ -118,6 +123,9 @@ N_FINAL10, N_ASKS_FINAL10, N_ENRICHED_FINAL10 = 400, 400, 200
 # An eleventh held-out part (stop 21, for the change after it), drawn like the tenth.
 SEED11 = 20261233
 N_FINAL11, N_ASKS_FINAL11, N_ENRICHED_FINAL11 = 400, 400, 200
+# A twelfth held-out part (stop 22, after final11's look), drawn like the eleventh.
+SEED12 = 20261236
+N_FINAL12, N_ASKS_FINAL12, N_ENRICHED_FINAL12 = 400, 400, 200
 # The held-out parts after the first draw: (part, seed, (stratum kind, rows) in
 # the order drawn). Their draws must never change (tests/tools/test_realtraffic_labels.py).
 HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
@@ -138,6 +146,7 @@ HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
             (9, SEED9, N_FINAL9, N_ASKS_FINAL9, N_ENRICHED_FINAL9),
             (10, SEED10, N_FINAL10, N_ASKS_FINAL10, N_ENRICHED_FINAL10),
             (11, SEED11, N_FINAL11, N_ASKS_FINAL11, N_ENRICHED_FINAL11),
+            (12, SEED12, N_FINAL12, N_ASKS_FINAL12, N_ENRICHED_FINAL12),
         )
     ),
 )

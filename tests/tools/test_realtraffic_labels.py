@@ -32,7 +32,7 @@ def _load(name: str, path: Path) -> ModuleType:
 
 sample = _load("realtraffic_sample", ROOT / "bench" / "realtraffic" / "sample.py")
 evaluate = _load("realtraffic_eval", ROOT / "bench" / "realtraffic_eval.py")
-HELD_OUT = ("final", *(f"final{n}" for n in range(2, 12)))
+HELD_OUT = ("final", *(f"final{n}" for n in range(2, 13)))
 
 
 def _made_up_texts(n: int = 30_000) -> list[str]:
