@@ -54,7 +54,7 @@ def plain_observe(self: Any, obs: Observation) -> list[AlertEvent]:
     room.last_ts = now
     if ("volume_drop", "") in room.active:
         # Any record after silence ends an outage at once.
-        self._life.resolve(room, "volume_drop", "", now, events)
+        volume_drop.end(self._life, room, now, events)  # (stop 22)
     if c.kind not in _TEXT_KINDS:
         # Gifts, likes and entries show the feed is alive, but are not
         # opinions: they would only dilute the shares.

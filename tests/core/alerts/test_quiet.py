@@ -82,6 +82,7 @@ def state(room: Room) -> tuple[Any, ...]:
     raid = room.raid
     return (
         (room.name, room.first_ts, room.last_ts, room.now, room.sec, room.seen, room.pruned_at),
+        (room.pace, room.pace_ts),
         seconds(room),
         dict(room.window),
         (Close(room.baseline.sums), list(room.baseline.sums), Close({"w": room.baseline.weight})),

@@ -15,6 +15,7 @@ from roomwatch.core.alerts import (
     volume_drop,
 )
 from roomwatch.core.alerts.lifecycle import Lifecycle
+from roomwatch.core.alerts.state import Room
 from roomwatch.core.record import Comment
 
 from .helpers import (
@@ -174,3 +175,43 @@ def test_the_pace_reads_a_steady_rate() -> None:
     before = volume_drop.pace_rate(room, cfg)
     volume_drop.evaluate(Lifecycle(cfg), room, T0 + 2000.0, [])
     assert volume_drop.pace_rate(room, cfg) == before
+
+
+def test_a_feed_that_dies_again_after_coming_back_is_found_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The review of stop 22: with the time a feed is down ageing the pace, a
+    # room at 0.3 comments a second that lost its feed five times (two minutes
+    # down, half a minute back) had only its first drop found. The pace now
+    # ages by the silence before each outage opened, not by the time it was
+    # down. (Freezing it at the first drop found all four, but a room winding
+    # down then opened an outage at every gap: 333 outages on the real barrage
+    # of bench/realtraffic_alerts.py instead of 257.)
+    def drops() -> int:
+        stream = calm(T0, T0 + 600, rate=0.3, seed=3)
+        t = T0 + 600.0
+        for cycle in range(4):
+            t += 120.0
+            stream += calm(t, t + 30, rate=0.3, seed=13 + cycle)
+            t += 30.0
+        return kinds(run(AlertManager(), stream, t + 120), "volume_drop").count("open")
+
+    found = drops()
+    assert found >= 3  # of 5 drops (1 when the outage ages the pace)
+
+    def ageing(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
+        life.resolve(room, "volume_drop", "", now, events)
+
+    monkeypatch.setattr(volume_drop, "end", ageing)
+    assert drops() < found
+
+
+def test_a_young_room_reads_its_pace_at_full_rate() -> None:
+    # The average is divided by the weight the room's age gives it: after two
+    # minutes of one comment a second the pace reads about 1, not 1 - e^-2.
+    cfg = AlertConfig()
+    room = learned_room(rate=1.0)
+    room.first_ts, room.pace, room.pace_ts = T0, 0.0, -math.inf
+    for i in range(121):
+        volume_drop.note(room, T0 + i, 1, cfg)
+    assert volume_drop.pace_rate(room, cfg) == pytest.approx(1.0, rel=0.03)

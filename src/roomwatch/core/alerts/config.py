@@ -120,7 +120,7 @@ class AlertConfig:
     #: ... critical at this many mentions.
     watch_critical_count: int = 15
 
-    #: Feed outage: only for rooms whose baseline is at least this many comments/s,
+    #: Feed outage: only for rooms whose expected rate (below) is at least this many comments/s,
     outage_min_rate: float = 0.2
     #: ... silent for at least this long,
     outage_silence_seconds: float = 10.0

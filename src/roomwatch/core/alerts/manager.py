@@ -225,7 +225,7 @@ class AlertManager:
         active = room.active
         if active and ("volume_drop", "") in active:
             # Any record after silence ends an outage at once.
-            self._life.resolve(room, "volume_drop", "", now, events)
+            volume_drop.end(self._life, room, now, events)
         if c.kind not in _TEXT_KINDS:
             # Gifts, likes and entries show the feed is alive, but are not
             # opinions: they would only dilute the shares.
@@ -350,12 +350,12 @@ class AlertManager:
         now = self._advance(room, ts, events)
         room.last_ts = now
         if ("volume_drop", "") in room.active:
-            self._life.resolve(room, "volume_drop", "", now, events)
+            volume_drop.end(self._life, room, now, events)
         cfg = self.config
         neg = sum(1 for s in sentiments if s <= cfg.negative_sentiment)
         bucket = room.buckets[-1][1]
         room.seen += n
-        if n:
+        if n > 0:
             volume_drop.note(room, now, n, cfg)
         for key, k in (("n", n), ("neg", neg), ("nfree", neg)):
             if k:

@@ -252,9 +252,9 @@ class Room:
     warmed: bool = False
     #: The room's recent pace: its comments, each weighed down by
     #: exp(-age / outage_pace_seconds), as of ``pace_ts``, its last comment
-    #: (:func:`~roomwatch.core.alerts.volume_drop.note`).
+    #: or the end of its last outage (:mod:`~roomwatch.core.alerts.volume_drop`).
     pace: float = 0.0
-    pace_ts: float = 0.0
+    pace_ts: float = -math.inf
 
 
 # --------------------------------------------------------------------------- queries

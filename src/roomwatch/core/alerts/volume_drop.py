@@ -14,7 +14,9 @@ stops stops at full pace; a room winding down (the stream ending, viewers
 leaving after a rush) goes quiet gradually, and its long gaps are its pace,
 not an outage. Stop 22 replayed 178,000 real barrage comments as 81 rooms:
 judged against the baseline alone, rooms whose traffic was tailing off opened
-973 outage alerts, each ended by the next comment a few seconds later.
+973 outage alerts, each ended by the next comment a few seconds later; judged
+at the pace, 257. The time the feed is down does not age the pace
+(:func:`end`), so a feed that comes back and dies again is found again.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.state import Room, warm
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
-__all__ = ["evaluate", "note", "pace_rate"]
+__all__ = ["end", "evaluate", "note", "pace_rate"]
 
 
 def note(room: Room, ts: float, n: int, cfg: AlertConfig) -> None:
@@ -37,8 +39,23 @@ def note(room: Room, ts: float, n: int, cfg: AlertConfig) -> None:
 
 def pace_rate(room: Room, cfg: AlertConfig) -> float:
     """Comments a second at the room's last comment, averaged over about
-    ``outage_pace_seconds`` (an exponential average: a steady rate r reads r)."""
-    return room.pace / cfg.outage_pace_seconds
+    ``outage_pace_seconds``: an exponential average, divided by the weight
+    the room's age gives it, so a steady rate r reads r from the start."""
+    tau = cfg.outage_pace_seconds
+    age = max(room.pace_ts - room.first_ts, 1.0)
+    return room.pace / (tau * -math.expm1(-age / tau))
+
+
+def end(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
+    """A record after silence: the open outage resolves, and the pace ages only
+    by the silence before the outage opened, not by the time the feed was
+    down (a feed that comes back and dies again is judged at about the pace it
+    had when it first died)."""
+    state = room.active.get(("volume_drop", ""))
+    alert = life.alerts.get(state.alert_id) if state is not None else None
+    if alert is not None and alert.started_at < now:
+        room.pace_ts += now - alert.started_at
+    life.resolve(room, "volume_drop", "", now, events)
 
 
 def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
@@ -92,6 +109,6 @@ def _outage_text(room: Room, silence: float, rate: float) -> tuple[str, Evidence
     )
     summary = (
         f"直播间「{room.name}」评论流疑似中断：已{silence:.0f}秒没有新评论"
-        f"（平时约每分钟{rate * 60:.0f}条）。"
+        f"（此前约每分钟{rate * 60:.0f}条）。"
     )
     return summary, ev
