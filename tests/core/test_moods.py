@@ -8,8 +8,8 @@ A comms alert counts a comment as negative at or below -0.3.
 
 Model 2026.12.07-real3s: negatives read 21/59 = 0.356 (real3 read 41/59, but
 called 23/90 of the others negative too, 0.256, as it did half of all real
-chat); others called negative 3/90 = 0.033; the sign right on the rows with a
-mood 78/99 = 0.788 (real3 77/99). The floors sit a little under.
+chat); others called negative 4/90 = 0.044; the sign right on the rows with a
+mood 79/99 = 0.798 (real3 77/99). The floors sit a little under.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from roomwatch.core.record import Comment
 HOLDOUT = Path(__file__).resolve().parents[2] / "corpus" / "live" / "moods_holdout.jsonl"
 NEGATIVE = -0.3
 MIN_NEGATIVE_RECALL = 0.33
-MAX_FALSE_NEGATIVE = 0.05
-MIN_SIGN_ACCURACY = 0.77
+MAX_FALSE_NEGATIVE = 0.06
+MIN_SIGN_ACCURACY = 0.78
 
 
 @pytest.fixture(scope="module")

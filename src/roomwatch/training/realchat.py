@@ -65,8 +65,14 @@ QQ_TRAIN_SHARE = 0.8
 #: disgust words, a run of ! or ~, a bracketed emoticon such as [哈哈]).
 MOOD_CUE = re.compile(
     r"哈哈|呵呵|嘿嘿|嘻嘻|233|hh|xswl|笑死|[好真太超]\S{0,2}[棒爱美帅赞强]|喜欢|开心|高兴|感动"
-    r"|谢谢|爱你|加油|难过|伤心|生气|讨厌|恶心|烦|失望|无语|垃圾|郁闷|哭|[!！]{2}|[~～]"
+    r"|谢谢|谢了|爱你|加油|难过|伤心|生气|讨厌|恶心|烦|失望|无语|垃圾|郁闷|哭|[!！]{2}|[~～]"
     r"|[\[【(（][^\]】)）]{1,4}[\]】)）]"
+    # (stop 22's review: most moods of the labelling guide's own examples had no
+    # cue; these are common mood words of Chinese chat, from the author's
+    # knowledge, not read off any labelled set.)
+    r"|好[听看吃玩]|不错|很棒|漂亮|可爱|厉害|牛|666|支持|期待|幸福|快乐|绝了|爱了|泪目|感人"
+    r"|舒服|完美|优秀|羡慕|难[吃听看受]|太[慢贵差丑坑]|气死|累|困|可惜|惨|怕|吓|丑|骗|醉了"
+    r"|无聊|后悔|心疼|担心|痛|唉|哎|呜|郁闷|崩溃|破防|离谱|坑|差评|好评"
 )
 #: The source of a row whose label a person gave (``corpus/real``): kept as given,
 #: never dropped as ambiguous chatter (training.sources.drop_ambiguous_chatter).

