@@ -4,12 +4,13 @@ Run from the repo root::
 
     python bench/realtraffic/sentiment_sample.py [--data ../shared/data/realtraffic] --out /tmp/rt
 
-The rows are drawn from the uniformly random strata of ``labels.tsv``
-(``random-*``: the random part of every labelled part, so the sample's mood
-shares are the file's), ``random.Random(SEED).sample`` of 1,000: the first
-500 are ``sent-tune`` (for choosing the sentiment knobs), the last 500
-``sent-final`` (looked at once, after the choice). Rows of the still unseen
-label part (final11) are left out, so that nothing about them is read.
+The rows are drawn from the uniformly random strata of ``labels.tsv`` that
+had had their look when it was drawn (stop 22: :data:`POOL`, ``random-dev``
+to ``random-final10``; the random part of every such part, so the sample's
+mood shares are the file's), ``random.Random(SEED).sample`` of 1,000: the
+first 500 are ``sent-tune`` (for choosing the sentiment knobs), the last 500
+``sent-final`` (looked at once, after the choice). The pool is fixed, so
+later label parts change neither the draw nor what a labeller reads.
 
 Writes, OUTSIDE the repo, ``<out>/sent-tune.tsv`` and ``<out>/sent-final.tsv``
 with ``row<TAB>text`` for a person to read and label with the sentiment part
@@ -28,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 SEED = 20261240
 N = 1000
 N_TUNE = 500
-UNSEEN = ("random-final11",)
+POOL = frozenset(("random-dev", "random-final", *(f"random-final{n}" for n in range(2, 11))))
 
 
 def draw(labels: Path) -> list[int]:
@@ -38,7 +39,7 @@ def draw(labels: Path) -> list[int]:
         if not line or line.startswith(("#", "row\t")):
             continue
         row, stratum, _ = line.split("\t")
-        if stratum.startswith("random-") and stratum not in UNSEEN:
+        if stratum in POOL:
             rows.append(int(row))
     return random.Random(SEED).sample(sorted(rows), N)
 

@@ -116,3 +116,18 @@ def test_a_held_out_split_is_refused_before_anything_is_loaded(
     with pytest.raises(SystemExit, match="--i-know-this-is-final"):
         evaluate.main(["--split", split, *missing])
     assert "model" not in capsys.readouterr().out
+
+
+def test_the_sentiment_sample_is_the_one_its_script_draws() -> None:
+    # bench/realtraffic/sentiment.tsv holds the rows sentiment_sample.py draws
+    # from labels.tsv; later label parts must change neither (its pool is fixed).
+    draw = _load("realtraffic_sentiment_sample", ROOT / "bench/realtraffic/sentiment_sample.py")
+    stored = [
+        line.split("\t")
+        for line in (ROOT / "bench/realtraffic/sentiment.tsv").read_text("utf-8").splitlines()
+        if line and line[0].isdigit()
+    ]
+    rows = draw.draw(LABELS_FILE)
+    assert [int(r[0]) for r in stored] == rows
+    assert [r[1] for r in stored] == ["sent-tune"] * 500 + ["sent-final"] * 500
+    assert {r[2] for r in stored} == {"neg", "neu", "pos"}

@@ -123,10 +123,10 @@ def demote_unevidenced(
 
 
 # Words that point at someone named by a group (这个东北人, 那位女士, 这帮河南人)
-# or say that someone is one (是个男的, 像个女的, 一个女的: stop 22): they are cut
-# out with the name, since pointing at a person says nothing of them. Only right
-# before a cut name: 这样 in "女的都这样" stays (stop 20 review); so does 是 alone
-# (你是…: how an insult is aimed).
+# or say that someone is one (是个男的, 像个女的, 一个女的, 找个男人, a bare 个:
+# stop 22): cut out with the name, since pointing at a person says nothing of
+# them. Only right before a cut name: 这样 in "女的都这样" stays (stop 20
+# review); so does 是 alone (你是…: how an insult is aimed).
 _POINTERS = re.compile(r"(?:(?:这|那)(?:个|位|种|些|俩|帮|群)?|(?:是|像|找)?一?个)(?=\0)")
 
 
