@@ -127,7 +127,8 @@ def demote_unevidenced(
 # stop 22): cut out with the name, since pointing at a person says nothing of
 # them. Only right before a cut name: 这样 in "女的都这样" stays (stop 20
 # review); so does 是 alone (你是…: how an insult is aimed).
-_POINTERS = re.compile(r"(?:(?:这|那)(?:个|位|种|些|俩|帮|群)?|(?:是|像|找)?一?个)(?=\0)")
+_POINT = r"(?:这|那)(?:个|位|种|些|俩|帮|群)?"
+_POINTERS = re.compile(r"(?:" + _POINT + r"|(?:是|像|找)?一?个)(?=\0)")
 
 
 # Whom a live-room comment most often addresses or points at: the host, the
@@ -139,7 +140,7 @@ _POINTERS = re.compile(r"(?:(?:这|那)(?:个|位|种|些|俩|帮|群)?|(?:是|�
 _PEOPLE = "主播|播主|up主|up|博主|楼上|楼下|这人|那人"
 _ADDRESSEES = re.compile(
     _PEOPLE + r"|(?:你们|他们|她们|您|你(?!们)|(?<![其吉])他(?!们)|她(?!们))"
-    r"(?!(?:[这那](?:个|位|种|些|俩|帮|群)?|个)?\0)"
+    r"(?!(?:" + _POINT + r"|个)?\0)"
 )
 
 

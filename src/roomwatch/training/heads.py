@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from roomwatch.core.classify import _ABUSE, _N_COLS, LABELS, stack_abuse
 from roomwatch.core.features import EVIDENCE
 from roomwatch.training.config import Log, TrainConfig
+from roomwatch.training.data import Example
 from roomwatch.training.sources import TrainingData
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "label_weights",
     "polarity_scale",
     "predict",
+    "sign_accuracy",
 ]
 
 # Curated patterns are evidence for their label even where the training rows
@@ -174,6 +176,15 @@ def fit_sentiment(
     for k in set(range(3)) - set(present):
         block[-1, k] = -30.0
     return block
+
+
+def sign_accuracy(x: sp.csr_matrix, block: np.ndarray, rows: Sequence[Example]) -> float:
+    """Share of ``rows`` (sentiment -1 or 1, featurised as ``x``) whose
+    p(pos) - p(neg) has their sign; ``block`` is a sentiment head
+    ``(n_features + 1, 3)``, intercepts last."""
+    z = np.asarray(x @ block[:-1], dtype=np.float64) + block[-1]
+    positive = z[:, 2] > z[:, 0]
+    return float(np.mean(positive == np.array([ex.sentiment == 1 for ex in rows])))
 
 
 def label_weights(

@@ -71,8 +71,8 @@ MOOD_CUE = re.compile(
     # cue; these are common mood words of Chinese chat, from the author's
     # knowledge, not read off any labelled set.)
     r"|好[听看吃玩]|不错|很棒|漂亮|可爱|厉害|牛|666|支持|期待|幸福|快乐|绝了|爱了|泪目|感人"
-    r"|舒服|完美|优秀|羡慕|难[吃听看受]|太[慢贵差丑坑]|气死|累|困|可惜|惨|怕|吓|丑|骗|醉了"
-    r"|无聊|后悔|心疼|担心|痛|唉|哎|呜|郁闷|崩溃|破防|离谱|坑|差评|好评"
+    r"|舒服|完美|优秀|羡慕|难[吃听看受]|太[慢贵差]|气死|累|困|可惜|惨|怕|吓|丑|骗|醉了"
+    r"|无聊|后悔|心疼|担心|痛|唉|哎|呜|崩溃|破防|离谱|坑|差评|好评"
 )
 #: The source of a row whose label a person gave (``corpus/real``): kept as given,
 #: never dropped as ambiguous chatter (training.sources.drop_ambiguous_chatter).
@@ -195,11 +195,10 @@ def read_qq_group(
     for text, flag in _qq_lines(path, share):
         if flag == "0" and hand and _ASK_CUE.search(text) and (label := hand.get(hand_key(text))):
             out.append(Example(text, label, 0, None, HAND_SOURCE))
+        elif flag == "1":
+            out.append(Example(text, "spam", 0, None, "qq_group"))
         else:
-            if flag == "1":
-                out.append(Example(text, "spam", 0, None, "qq_group"))
-            else:
-                out.append(Example(text, "chatter", 0, _neutral(text), "qq_group"))
+            out.append(Example(text, "chatter", 0, _neutral(text), "qq_group"))
     return out
 
 

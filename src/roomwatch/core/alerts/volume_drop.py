@@ -28,7 +28,7 @@ from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.state import Room, warm
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
-__all__ = ["end", "evaluate", "note", "pace_rate"]
+__all__ = ["end", "evaluate", "expected_rate", "note", "pace_rate"]
 
 
 def note(room: Room, ts: float, n: int, cfg: AlertConfig) -> None:
@@ -44,6 +44,11 @@ def pace_rate(room: Room, cfg: AlertConfig) -> float:
     tau = cfg.outage_pace_seconds
     age = max(room.pace_ts - room.first_ts, 1.0)
     return room.pace / (tau * -math.expm1(-age / tau))
+
+
+def expected_rate(room: Room, cfg: AlertConfig) -> float:
+    """The rate an outage is judged at: the slower of the baseline and the pace."""
+    return min(room.baseline.mean("n"), pace_rate(room, cfg))
 
 
 def end(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
@@ -65,7 +70,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         silence = now - room.last_ts
         state = room.active[key]
         if silence >= cfg.outage_critical_seconds and state.level < 2:
-            rate = min(room.baseline.mean("n"), pace_rate(room, cfg))
+            rate = expected_rate(room, cfg)
             life.emit_update(
                 room,
                 "volume_drop",
@@ -79,7 +84,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         return
     if not warm(room, cfg):
         return
-    rate = min(room.baseline.mean("n"), pace_rate(room, cfg))
+    rate = expected_rate(room, cfg)
     if rate < cfg.outage_min_rate:
         return
     silence = now - room.last_ts
