@@ -102,3 +102,19 @@ def test_a_choice_ask_needs_a_second_choice(cues: AskCues) -> None:
     assert cues.find("这还是原味的吗?").ask is None  # 还是 = "still"
     assert cues.find("要红的还是 黑的?").ask is not None
     assert cues.find('要"经典款"还是"升级款"?').ask is not None
+
+
+@pytest.mark.parametrize("text", ["他竟然还是第一?", "居然还是原价?", "结局仍还是他?"])
+def test_still_after_jingran_is_no_choice(cues: AskCues, text: str) -> None:
+    # Stop 23: after 竟然, 居然, 依然, 仍, 却, 都, 也, 还是 means "still".
+    assert cues.find(text).ask is None, text
+
+
+def test_who_am_i_is_self_talk_not_a_naming_ask(cues: AskCues, analyzer: Analyzer) -> None:
+    # The labelling guide's own chatter example, "我是谁我在哪"; 是谁 of someone else
+    # stays an ask.
+    cue = cues.find("我是谁?我在哪?")
+    assert cue.ask is None and cue.rhetoric is not None
+    assert _verdict(analyzer, "我是谁？我在哪？")[0] == "chatter"
+    assert cues.find("左边那个是谁?").ask is not None
+    assert cues.find("主播我在哪买").rhetoric is None
