@@ -234,3 +234,17 @@ def test_boost_weighs_rows_within_their_label_share() -> None:
     # ... and the label shares stay as configured.
     for w in (plain, boosted):
         assert w[y == chatter].sum() / w.sum() == pytest.approx(0.25)
+
+
+def test_small_without_out_leaves_the_shipped_model_alone(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A throwaway --small model once replaced models/ when --out was left out.
+    from roomwatch.assets import asset_dir
+    from roomwatch.cli import main
+
+    weights = asset_dir("models") / "weights.npz"
+    before = weights.stat().st_mtime_ns, weights.stat().st_size
+    assert main(["train", "--small", "200"]) == 1
+    assert "--small needs --out DIR" in capsys.readouterr().err
+    assert (weights.stat().st_mtime_ns, weights.stat().st_size) == before

@@ -90,7 +90,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         metavar="N",
         help="a quick model for tests and smoke checks (seconds, not for shipping): a stable"
         " sample of N rows of --corpus and the handwritten rows, --extra files whole; implies"
-        " --no-public, --dev '' and --min-df 1",
+        " --no-public, --dev '' and --min-df 1; needs --out",
     )
     p.add_argument("--cold", type=Path, default=_default_shared("COLD"), help="COLD directory")
     p.add_argument("--swsr", type=Path, default=_default_shared("SWSR"), help="SWSR directory")
@@ -252,6 +252,11 @@ def cmd_train(args: argparse.Namespace) -> int:
             if args.small is not None:
                 if args.small < 50:
                     raise RoomwatchError("--small needs at least 50 rows (every label must appear)")
+                if args.out is None:
+                    # A throwaway model must not replace the shipped one.
+                    raise RoomwatchError(
+                        "--small needs --out DIR: it would replace the shipped model"
+                    )
                 base = [_sample(base, args.small, Path(tmp))]
                 log(f"small model: {args.small} sampled rows + {len(extra)} --extra file(s)")
             kwargs = {}
