@@ -97,7 +97,8 @@ def test_reasons_are_truthful(clf: Classifier, norm: Normalizer, seg: Segmenter)
         assert lexicon_reasons == hits
         assert [r for r in p.reasons if r.startswith("norm:")] == ["norm:" + a for a in n.applied]
         grams = {feature_label(g) for g in char_ngrams(n.text, clf.featurizer.spec)}
-        grams |= set(toks) | {" ".join(toks[i : i + 2]) for i in range(len(toks) - 1)}
+        words = set(toks) | {" ".join(toks[i : i + 2]) for i in range(len(toks) - 1)}
+        grams |= {feature_label(w) for w in words}  # (emopos reads [emoji:pos])
         for reason in p.reasons:
             if reason.startswith("feature:+"):
                 name = reason[len("feature:+") :]

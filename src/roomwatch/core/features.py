@@ -23,6 +23,7 @@ text part has roughly unit norm whatever the length; evidence values are 1.
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ EVIDENCE: tuple[str, ...] = (
 )
 # Words the normaliser writes for emoji and platform emotes: content, not surface.
 _MOOD_WORDS = frozenset({"emopos", "emoneg", "emolol", "emoask", "emoneu"})
+_MOOD_WORD = re.compile(r"emo(pos|neg|lol|ask|neu)")
 _MARKS = "?" + START + END
 _EVIDENCE_OF = attrgetter("evidence")
 
@@ -121,8 +123,12 @@ def word_ngrams(tokens: Sequence[str], spec: FeatureSpec) -> Iterable[str]:
 
 
 def feature_label(name: str) -> str:
-    """A feature name as a moderator reads it (start/end marks as ^ and $)."""
-    return name.replace(START, "^").replace(END, "$")
+    """A feature name as a moderator reads it: start/end marks as ^ and $, and the
+    normaliser's emoji placeholders (``emoneg``) as what they stand for (``[emoji:neg]``)."""
+    label = name.replace(START, "^").replace(END, "$")
+    if "emo" in label:
+        label = _MOOD_WORD.sub(lambda m: f"[emoji:{m.group(1)}]", label)
+    return label
 
 
 _SHIFT = 21  # bits per code point (Unicode has 21-bit code points)

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Final
 
 from roomwatch.core.errors import ModelError
+from roomwatch.core.normalize import EMOTE_TOKENS
 
 __all__ = [
     "DEFAULT_TOPIC_SEEDS",
@@ -83,5 +84,8 @@ _DIR: Final = lexicon_dir()
 DEFAULT_TOPIC_SEEDS: Final[Mapping[str, tuple[str, ...]]] = read_topic_seeds(_DIR / "topics.tsv")
 #: Default watch list; :attr:`AlertConfig.room_watch_terms` replaces it per room.
 DEFAULT_WATCH_TERMS: Final[tuple[str, ...]] = read_watch_terms(_DIR / "watch.txt")
-#: Tokens that name no topic (skipped by clustering and top terms).
-STOPWORDS: Final[frozenset[str]] = read_stopwords(_DIR / "stopwords.txt")
+#: Tokens that name no topic (skipped by clustering and top terms), and the
+#: normaliser's emoji placeholders (emoneg ...), which are no words at all.
+STOPWORDS: Final[frozenset[str]] = read_stopwords(_DIR / "stopwords.txt") | frozenset(
+    EMOTE_TOKENS.values()
+)
