@@ -94,14 +94,17 @@ async def test_resume_with_since_gets_only_missed_messages():
     for i in range(5):
         hub.publish("host", "room-a", {"type": "added", "i": i})
     async with client.ws_connect("/ws/host?since=3") as ws:
-        assert (await recv(ws))["type"] == "hello"
+        hello = await recv(ws)
+        # resumed: the client keeps its state (a page must not clear its queue).
+        assert hello["type"] == "hello" and hello["resumed"] is True
         missed = [await recv(ws), await recv(ws)]
         assert [m["seq"] for m in missed] == [4, 5]
     # Too old for the buffer: a fresh snapshot instead.
     for i in range(20):
         hub.publish("host", "room-a", {"type": "added", "i": i})
     async with client.ws_connect("/ws/host?since=2") as ws:
-        assert (await recv(ws))["type"] == "hello"
+        hello = await recv(ws)
+        assert hello["type"] == "hello" and hello["resumed"] is False
         assert (await recv(ws))["type"] == "snapshot"
     await hub.close()
     await client.close()

@@ -84,3 +84,59 @@ async def test_host_page_folds_updates_in_place_and_helper_answers(
     await helper_item.wait_for(state="detached", timeout=15000)
     assert await helper.locator(".item", has_text="链接: 2").count() == 0
     assert errors == []
+
+
+# Keeps every WebSocket the page opens, so a test can drop one like a network blip.
+_KEEP_SOCKETS = """
+(() => {
+  const Real = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends Real {
+    constructor(...args) { super(...args); window.__sockets.push(this); }
+  };
+})();
+"""
+
+
+async def test_a_reconnect_keeps_the_queue_and_keys_need_a_selection(
+    service: Service, browser: Any
+) -> None:
+    errors: list[str] = []
+    helper = await browser.new_page(viewport={"width": 1280, "height": 800})
+    helper.on("pageerror", lambda e: errors.append(str(e)))
+    await helper.add_init_script(_KEEP_SOCKETS)
+    await helper.goto(f"{service.url}/host#token={TOKENS['helper']}")
+    await ingest(service, PRICE + SHELF, T0, "c")
+    items = helper.locator(".item")
+    await helper.locator(".item", has_text="保质期").wait_for(timeout=15000)
+    await helper.locator(".item", has_text="链接: 2").wait_for(timeout=15000)
+    assert await items.count() == 2
+
+    # A network blip: the page resumes with ?since= and must keep what it had
+    # (it once cleared the queue on the resumed hello, and got no snapshot).
+    opened = await helper.evaluate("() => window.__sockets.length")
+    await helper.evaluate("() => window.__sockets.at(-1).close()")
+    # (Polled from here: the page's CSP forbids wait_for_function's eval.)
+    for _ in range(150):
+        await helper.wait_for_timeout(100)
+        state = await helper.evaluate(
+            "() => [window.__sockets.length, window.__sockets.at(-1).readyState]"
+        )
+        if state[0] > opened and state[1] == 1:
+            break
+    else:
+        raise AssertionError(f"the page did not reconnect: {state}")
+    await helper.wait_for_timeout(500)  # the resumed hello and backlog have arrived
+    assert await items.count() == 2
+
+    # Keys act only on a selected item, and never with Ctrl held (copy).
+    await helper.keyboard.press("c")
+    await helper.keyboard.press("j")
+    await helper.keyboard.press("Control+c")
+    await helper.wait_for_timeout(500)
+    assert await helper.locator(".item .claim-by", has_text="已认领").count() == 0
+    await helper.keyboard.press("c")
+    selected = helper.locator(".item.selected")
+    await selected.locator(".claim-by", has_text="已认领").wait_for(timeout=15000)
+    assert await helper.locator(".item .claim-by", has_text="已认领").count() == 1
+    assert errors == []

@@ -11,9 +11,10 @@ counted.
 
 Wire protocol (all frames are JSON text):
 
-* server → client, first: ``{"type": "hello", "channel", "seq", "rooms", "role", "user"}``
-* then either the missed messages (when the client asked to resume with
-  ``?since=SEQ`` and the hub still holds them) or a snapshot
+* server → client, first: ``{"type": "hello", "channel", "seq", "rooms", "role", "user",
+  "resumed"}``
+* then either the missed messages (``resumed`` true: the client asked to resume
+  with ``?since=SEQ`` and the hub still holds them; it keeps its state) or a snapshot
   (``{"type": "snapshot", "seq", "room", ...}`` one per room, from the
   channel's snapshot provider), then live messages, each with ``seq``.
 * client → server: ``{"action": ..., "ref": ...}`` handled by the channel's
@@ -260,8 +261,10 @@ class Hub:
                 else list(token.rooms)
             ),
         }
-        client.queue.append(_dumps(hello))
         backlog = self._backlog(ch, client, since)
+        # A resumed client keeps what it has: only the missed frames follow.
+        hello["resumed"] = backlog is not None
+        client.queue.append(_dumps(hello))
         if backlog is None:
             for snap in ch.snapshot(client) if ch.snapshot else ():
                 snap.setdefault("type", "snapshot")

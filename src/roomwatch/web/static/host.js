@@ -16,6 +16,7 @@ const nodes = new Map();   // id -> <li>
 let canAct = false;
 let me = "";
 let dirty = false;
+let selectedId = null;  // the helper's keyboard selection (an item id)
 
 const SLOT_NAMES = {
   link: "链接", size: "尺码", colour: "颜色", color: "颜色", region: "地区", price: "价格",
@@ -24,11 +25,14 @@ const SLOT_NAMES = {
 };
 const LIVE = new Set(["open", "claimed"]);
 
+// The room picked last (kept across reloads and reconnects in this browser).
+const ROOM_KEY = "roomwatch.host.room";
+function storedRoom() { try { return localStorage.getItem(ROOM_KEY); } catch { return null; } }
 function roomItems(room) {
   if (!rooms.has(room)) {
     rooms.set(room, new Map());
     roomSel.append(el("option", { value: room }, room));
-    if (!roomSel.value || roomSel.value === "") roomSel.value = room;
+    if (!roomSel.value || room === storedRoom()) roomSel.value = room;
   }
   return rooms.get(room);
 }
@@ -40,12 +44,25 @@ function toast(text) {
   toast.timer = setTimeout(() => { toastEl.hidden = true; }, 3000);
 }
 
+const ACTION_TEXT = {
+  claim: "认领", unclaim: "放弃", answer: "标记已回答", dismiss: "忽略", pin: "置顶", unpin: "取消置顶",
+};
+const ERROR_TEXT = {
+  already_claimed: "已被别人认领", claimed_by_other: "这是别人认领的", not_found: "这个问题已不在队列里",
+  "not connected": "没有连上服务器，请稍候", disconnected: "连接断开了，请稍候再试",
+};
 async function act(action, item) {
+  const other = item.claimed_by && item.claimed_by !== me;
+  if (other && (action === "answer" || action === "dismiss")
+      && !confirm(`${item.claimed_by} 已认领这个问题，仍要${ACTION_TEXT[action]}吗？`)) return;
   const reply = await channel.send(action, { room: item.room, id: item.id });
-  if (reply.type !== "ack") {
-    const by = reply.by ? `（${reply.by}）` : "";
-    toast(`${action} 没有成功：${reply.error}${by}`);
+  if (reply.type === "ack") {
+    if (action === "answer" || action === "dismiss") toast(`已${ACTION_TEXT[action]}：${item.text}`);
+    return;
   }
+  const by = reply.by ? `（${reply.by}）` : "";
+  const why = ERROR_TEXT[reply.error] || reply.error;
+  toast(`${ACTION_TEXT[action] || action}没有成功：${why}${by}`);
 }
 
 function buildNode(item) {
@@ -87,6 +104,7 @@ function fill(li, item) {
   if (li._claimBtn) {
     const mine = item.claimed_by === me;
     li._claimBtn.textContent = mine ? "放弃" : "认领";
+    li._claimBtn.hidden = !!item.claimed_by && !mine;  // someone else's: "xx 已认领" says so
     li._claimBtn.onclick = () => act(mine ? "unclaim" : "claim", item);
     li._pinBtn.textContent = item.pinned ? "取消置顶" : "置顶";
     li._pinBtn.onclick = () => act(item.pinned ? "unpin" : "pin", item);
@@ -111,19 +129,27 @@ function render() {
     .filter((i) => LIVE.has(i.state)).slice(0, TOP);
   const keep = new Set(ranked.map((i) => i.id));
   for (const [id, li] of nodes) if (!keep.has(id)) { li.remove(); nodes.delete(id); }
+  // A button moved in the DOM loses focus: note it, and give it back after.
+  const focused = queueEl.contains(document.activeElement) ? document.activeElement : null;
   ranked.forEach((item, index) => {
     let li = nodes.get(item.id);
     if (!li) { li = buildNode(item); nodes.set(item.id, li); }
     fill(li, item);
+    li.classList.toggle("selected", item.id === selectedId);
     // Move only what is out of place, so nothing flickers.
     if (queueEl.children[index] !== li) queueEl.insertBefore(li, queueEl.children[index] || null);
   });
+  if (focused && focused.isConnected && document.activeElement !== focused) focused.focus();
+  if (selectedId !== null && !keep.has(selectedId)) selectedId = null;  // gone: nothing selected
   emptyEl.hidden = ranked.length > 0;
 }
 
 function schedule() { if (!dirty) { dirty = true; requestAnimationFrame(render); } }
 setInterval(schedule, 1000);  // keep "x 秒前" fresh
-roomSel.addEventListener("change", () => { queueEl.replaceChildren(); nodes.clear(); schedule(); });
+roomSel.addEventListener("change", () => {
+  try { localStorage.setItem(ROOM_KEY, roomSel.value); } catch { /* private mode */ }
+  queueEl.replaceChildren(); nodes.clear(); selectedId = null; schedule();
+});
 
 const wanted = new URLSearchParams(location.search).get("room");
 const channel = new Channel("host", {
@@ -136,6 +162,9 @@ const channel = new Channel("host", {
         me = msg.user;
         modeEl.textContent = canAct ? `场控 · ${msg.user}` : "主播";
         document.body.classList.toggle("helper", canAct);
+        // Resumed: the missed messages follow, so what the page holds stays.
+        if (msg.resumed) break;
+        if (roomSel.value) try { localStorage.setItem(ROOM_KEY, roomSel.value); } catch { /* */ }
         rooms.clear(); orders.clear(); nodes.clear(); queueEl.replaceChildren();
         roomSel.replaceChildren();
         break;
@@ -165,19 +194,25 @@ const channel = new Channel("host", {
   },
 });
 
-// Keyboard for helpers: j/k to move, c/a/d/p to act on the selected item.
-let selected = 0;
+// Keyboard for helpers: j/k to move, c/a/d/p to act on the selected item. The
+// selection follows the item, not its place (the queue re-ranks live); with
+// nothing selected, or with Ctrl/Alt/Cmd held (copy, browser keys), keys act on nothing.
 document.addEventListener("keydown", (ev) => {
-  if (!canAct || ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT") return;
+  if (!canAct || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (ev.target.tagName === "INPUT" || ev.target.tagName === "SELECT") return;
   const lis = [...queueEl.children];
   if (!lis.length) return;
-  if (ev.key === "j") selected = Math.min(selected + 1, lis.length - 1);
-  else if (ev.key === "k") selected = Math.max(selected - 1, 0);
-  else {
-    const item = lis[Math.min(selected, lis.length - 1)]._item;
-    const action = { c: "claim", a: "answer", d: "dismiss", p: item.pinned ? "unpin" : "pin" }[ev.key];
-    if (action) act(action, item);
+  const at = lis.findIndex((li) => li._item.id === selectedId);
+  if (ev.key === "j" || ev.key === "k") {
+    const next = at < 0 ? 0 : Math.max(0, Math.min(lis.length - 1, at + (ev.key === "j" ? 1 : -1)));
+    selectedId = lis[next]._item.id;
+    lis.forEach((li, i) => li.classList.toggle("selected", i === next));
+    lis[next].scrollIntoView({ block: "nearest" });
     return;
   }
-  lis.forEach((li, i) => li.classList.toggle("selected", i === selected));
+  if (at < 0) return;
+  const item = lis[at]._item;
+  const action = { c: item.claimed_by === me ? "unclaim" : "claim", a: "answer", d: "dismiss",
+                   p: item.pinned ? "unpin" : "pin" }[ev.key];
+  if (action) act(action, item);
 });

@@ -576,7 +576,7 @@ function showState() {
 const alerts = new Channel("alerts", {
   onState: (s) => { chanState.alerts = s; showState(); },
   onMessage: (msg) => {
-    if (msg.type === "hello") state.alerts.clear();
+    if (msg.type === "hello") { if (!msg.resumed) state.alerts.clear(); }  // resumed: keep them
     else if (msg.type === "snapshot") { for (const a of msg.alerts || []) state.alerts.set(a.id, a); }
     else if (msg.alert && ["open", "update", "ack"].includes(msg.type)) state.alerts.set(msg.alert.id, msg.alert);
     else if (msg.type === "resolve" && msg.alert) state.alerts.delete(msg.alert.id);
