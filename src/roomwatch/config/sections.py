@@ -111,8 +111,8 @@ class PipelineSettings:
     ts_max_future_s: NonNegativeFloat = 300.0
     #: A live record whose `ts` is more than this many seconds behind its
     #: room's record time is rejected (`ts_out_of_range`). A room's first
-    #: record has no lower bound, so old recordings can still be posted (a first
-    #: record without `ts` starts the room's time at the wall clock).
+    #: record with a `ts` has no lower bound, so old recordings can still be
+    #: posted (also after a record without `ts`, which starts no room time).
     ts_max_past_s: NonNegativeFloat = 7 * 86400.0
     #: In a replay the receive time is the record time: a record more than
     #: this many seconds after the newest earlier one of its file is rejected

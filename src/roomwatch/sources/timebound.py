@@ -13,8 +13,7 @@ recorded), against the record's **receive time**:
   newest ``ts`` plus the time since it arrived), is **rejected** with reason
   ``ts_out_of_range``. A room's first record has no lower bound, so old
   recordings can still be posted for analysis. A record without ``ts`` gets
-  its room's record time (the wall clock for a room's first record, which
-  then starts the room's clock: a year-old record after it is rejected), so
+  its room's record time (the wall clock for a room's first record), so
   posting one into a room fed by a replay never moves that room a year
   ahead.
 * **replay**: the receive time is the record time. The first record of a
@@ -187,14 +186,9 @@ class TimeGuard:
         mono = self._monotonic()
         known = room in self._clocks
         if math.isnan(comment.ts):
-            # A stamp is the receive time itself: it never moves a known room's
-            # clock. A new room's clock starts at the wall clock, so a later record
-            # is held to the bounds like any other (not taken as the room's first).
+            # A stamp is the receive time itself: it never moves the room's clock.
             self._arrived(room, mono)
-            if known:
-                return dataclasses.replace(comment, ts=self._clocks.now(room, at=mono))
-            stamp = self._clock()
-            self._clocks.advance(room, stamp, at=mono)
+            stamp = self._clocks.now(room, at=mono) if known else self._clock()
             return dataclasses.replace(comment, ts=stamp)
         if not trusted:
             wall = self._clock()
