@@ -86,6 +86,7 @@ def test_emoji(norm: Normalizer) -> None:
         ("笑nm呢", "笑你妈呢"),
         ("装nm", "装你妈"),
         ("nmd", "你妈的"),
+        ("dsb", "大傻逼"),
     ],
 )
 def test_evasion(norm: Normalizer, raw: str, expected: str) -> None:
@@ -108,7 +109,8 @@ def test_evasion_records_variant_and_canonical(norm: Normalizer) -> None:
         "草 笑死",
         "沙比较多",  # guarded homophone
         "你马上发货吧",  # 你马 is not 你妈
-        "dsb",
+        "usb接口",  # sb inside a word (dsb itself is 大傻逼)
+        "dsbx",
         "5nm工艺",  # nanometre
         "7 nm",
         "啥比赛",  # guarded homophone
