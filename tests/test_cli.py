@@ -146,3 +146,18 @@ def test_compare_reports_exactly_what_a_room_term_changes(tmp_path: Path) -> Non
     for (a, b), count in expected.items():
         assert re.search(rf"{a}\s+→\s+{b}\s+{count}\b", out), out
     assert "大冤种主播" in out
+
+
+def test_a_bad_port_or_speed_is_a_usage_error_not_a_traceback() -> None:
+    # A walkthrough got OverflowError from bind() for --port 99999, and a
+    # negative --speed flooded the pipeline.
+    for args, message in (
+        (("serve", "--port", "99999"), "99999 is not a port (0 to 65535)"),
+        (("gateway", "--port", "-1"), "-1 is not a port"),
+        (("demo", "--speed", "-1"), "-1 is no speed"),
+        (("replay", "--speed", "nan", "x.jsonl"), "nan is no speed"),
+    ):
+        done = run(*args, timeout=30)
+        assert done.returncode == 2, (args, done.stderr)
+        assert message in done.stderr.decode(), (args, done.stderr)
+        assert b"Traceback" not in done.stderr

@@ -18,18 +18,32 @@ def add_parsers(sub: Any) -> None:
         p.add_argument("--config", "-c", help="TOML config file ([streams] names the Redis server)")
         p.add_argument("--redis", help="override streams.redis_url")
         p.add_argument(
-            "--port", type=int, help="override server.port (worker: streams.worker_port)"
+            "--port", type=_port, help="override server.port (worker: streams.worker_port)"
         )
         p.add_argument("--name", help="override streams.worker_name")
         p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
         p.set_defaults(func=_run, role=name)
 
 
+def _port(text: str) -> int:
+    from roomwatch.cli import _port as port
+
+    return port(text)
+
+
 def _run(args: argparse.Namespace) -> int:
     import asyncio
     import dataclasses
+    import importlib.util
 
     from roomwatch.config import load_settings
+    from roomwatch.core.errors import RoomwatchError
+
+    if importlib.util.find_spec("redis") is None:
+        raise RoomwatchError(
+            f"{args.role} needs the Redis client: pip install 'roomwatch[redis]'"
+            " (or pip install -c constraints.txt -e '.[redis]' in a checkout)"
+        )
 
     settings = load_settings(args.config, environ=os.environ)
     streams = settings.streams
