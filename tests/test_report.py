@@ -609,7 +609,7 @@ async def test_report_in_chromium(demo_html: Path, tmp_path: Path) -> None:
         assert width > 300 and height > 100
         assert rects > 20
     assert seen["scripts"] == 0
-    assert "Top folded questions" in seen["text"]
+    assert "Top 20 folded questions" in seen["text"]
     assert shot.stat().st_size > 20_000
     if os.environ.get("ROOMWATCH_UPDATE_DOCS") == "1":
         (ROOT / "docs" / "report-example.png").write_bytes(shot.read_bytes())

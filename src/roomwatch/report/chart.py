@@ -226,7 +226,9 @@ def stack_chart(
         if total == 0:
             continue
         bx = x(b.start) + 0.5
-        tip = f"{clock.hm(b.start)}: {total * per_min:,.1f}/min — " + ", ".join(
+        rate = total * per_min  # (whole numbers once there are ten a minute)
+        shown = f"{rate:,.0f}" if rate >= 10 else f"{rate:.1f}"
+        tip = f"{clock.hm(b.start)}: {shown}/min — " + ", ".join(
             f"{lb} {b.counts.get(lb, 0):,}" for lb in reversed(labels) if b.counts.get(lb, 0)
         )
         if b.sentiment is not None and sentiment:

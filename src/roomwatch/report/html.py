@@ -193,7 +193,7 @@ def _cards(report: Report, clock: _Clock) -> list[tuple[str, str]]:
             "—" if report.sentiment is None else f"{report.sentiment:+.2f}",
             "mean sentiment",
         ),
-        (_n(len(report.questions)), "top folded questions"),
+        (_n(report.labels.get("question", 0)), "questions asked"),
         (_n(report.grievances), "grievances"),
         (_n(report.labels.get("abuse", 0) + report.labels.get("spam", 0)), "abuse + spam"),
         (_n(len(report.alerts)), "alerts"),
@@ -236,7 +236,7 @@ def render(
     stamps: Mapping[str, str] | None = None,
     *,
     tz: tzinfo | str | None = "Asia/Shanghai",
-    title: str = "roomwatch show report",
+    title: str = "roomwatch room report",
 ) -> str:
     """The whole report as an HTML string."""
     zone = parse_tz(tz) if tz is None or isinstance(tz, str) else tz
@@ -297,7 +297,7 @@ def render_html(
     stamps: Mapping[str, str] | None = None,
     *,
     tz: tzinfo | str | None = "Asia/Shanghai",
-    title: str = "roomwatch show report",
+    title: str = "roomwatch room report",
 ) -> Path:
     """Write the report to ``path`` (atomically: a temporary file, then rename)."""
     target = Path(path)

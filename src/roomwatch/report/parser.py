@@ -42,7 +42,7 @@ def add_parser(
         default="Asia/Shanghai",
         help="time zone for times in the report (default Asia/Shanghai; e.g. UTC, +08:00)",
     )
-    p.add_argument("--title", default="roomwatch show report", help="the report's title")
+    p.add_argument("--title", default="roomwatch room report", help="the report's title")
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     def run(args: argparse.Namespace) -> int:
