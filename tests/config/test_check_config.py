@@ -34,10 +34,32 @@ def test_the_shipped_example_is_ok() -> None:
     done = check_config(EXAMPLE, **EXAMPLE_ENV)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"ok: {EXAMPLE}: serve 127.0.0.1:8686; ")
-    assert "2 tokens" in lines[0] and "sources: 1 websocket, 1 replay" in lines[0]
+    assert lines[0].startswith(f"ok: {EXAMPLE}: serve 127.0.0.1:8686; ")
+    assert "2 tokens" in lines[0] and "sources: 1 websocket, 1 replay, 0 bilibili" in lines[0]
     assert "1 webhook" in lines[0] and "config " in lines[0]
     assert "secret" not in done.stdout
+    # The example's recording does not exist here: said, but no reason to refuse.
+    assert lines[1:] == [
+        "  warning: sources.replay[0].paths[0]: no such file: "
+        "'var/recordings/county-apples-1126-f958fac895/"
+        "county-apples-1126-f958fac895-20261205T090000.000Z.jsonl.gz'"
+    ]
+
+
+def test_missing_model_and_lexicon_folders_are_problems(tmp_path: Path) -> None:
+    # A walkthrough's config passed check-config and then serve refused it.
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        f'[model]\nmodels_dir = "{tmp_path / "nope"}"\nlexicons_dir = "{tmp_path}"\n',
+        encoding="utf-8",
+    )
+    done = check_config(bad)
+    assert done.returncode == 2
+    assert done.stdout.splitlines() == [
+        f"{bad}: 2 problems",
+        f"  model.models_dir: '{tmp_path / 'nope'}' is not a folder",
+        f"  model.lexicons_dir: '{tmp_path}' holds no evasion.tsv, patterns.tsv, terms",
+    ]
 
 
 def test_the_example_names_each_unset_secret() -> None:

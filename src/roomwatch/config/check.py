@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Final, TextIO
 
 from roomwatch.config.load import Settings, load_settings
@@ -18,7 +19,7 @@ from roomwatch.config.schema import InvalidConfig
 from roomwatch.config.sections import ROLES
 from roomwatch.core.errors import ConfigError
 
-__all__ = ["check_config", "cmd_check_config", "summary"]
+__all__ = ["check_config", "cmd_check_config", "file_problems", "summary"]
 
 #: Exit status for a config with problems (as for every other usage error).
 EXIT_INVALID: Final = 2
@@ -42,8 +43,49 @@ def check_config(path: str, *, environ: Mapping[str, str], out: TextIO) -> int:
     except ConfigError as exc:  # unreadable: missing, not TOML, not UTF-8
         out.write(f"{exc}\n")
         return EXIT_INVALID
+    missing, absent = file_problems(settings)
+    if missing:
+        count = len(missing)
+        out.write(f"{path}: {count} problem{'s' if count != 1 else ''}\n")
+        for line in missing:
+            out.write(f"  {line}\n")
+        return EXIT_INVALID
     out.write(f"ok: {path}: {summary(settings)}\n")
+    for warning in absent:  # (serve starts; only that source stops)
+        out.write(f"  warning: {warning}\n")
     return 0
+
+
+#: What a model folder and a lexicons folder must hold for ``serve`` to start.
+_MODEL_FILES: Final = ("manifest.json", "weights.npz")
+_LEXICON_FILES: Final = ("evasion.tsv", "patterns.tsv", "terms")
+
+
+def file_problems(settings: Settings) -> tuple[list[str], list[str]]:
+    """The files a valid config names that are not there (paths relative to the
+    current folder, as ``serve`` reads them): a model or lexicons folder that is
+    missing or incomplete (``serve`` would not start), and replay files that do
+    not exist (yet: ``serve`` starts, and only that source stops)."""
+    problems: list[str] = []
+    absent: list[str] = []
+    for key, folder, needed in (
+        ("model.models_dir", settings.model.models_dir, _MODEL_FILES),
+        ("model.lexicons_dir", settings.model.lexicons_dir, _LEXICON_FILES),
+    ):
+        if not folder:
+            continue  # the bundled one
+        where = Path(folder)
+        if not where.is_dir():
+            problems.append(f"{key}: {folder!r} is not a folder")
+            continue
+        absent = [name for name in needed if not (where / name).exists()]
+        if absent:
+            problems.append(f"{key}: {folder!r} holds no {', '.join(absent)}")
+    for i, source in enumerate(settings.replay_sources):
+        for j, name in enumerate(source.paths):
+            if not Path(name).is_file():
+                absent.append(f"sources.replay[{i}].paths[{j}]: no such file: {name!r}")
+    return problems, absent
 
 
 def summary(settings: Settings) -> str:
@@ -55,7 +97,8 @@ def summary(settings: Settings) -> str:
         f"serve {s.server.host}:{s.server.port}",
         f"{_n(len(s.tokens), 'token')}"
         + (f" (none for {', '.join(missing)}: serve generates them)" if missing else ""),
-        f"sources: {len(s.websocket_sources)} websocket, {len(s.replay_sources)} replay",
+        f"sources: {len(s.websocket_sources)} websocket, {len(s.replay_sources)} replay,"
+        f" {len(s.bilibili_sources)} bilibili",
         _n(len(s.webhooks), "webhook"),
         f"{_n(len(s.rooms), 'room')} with own terms",
         f"moderation outbound {s.moderation.outbound}",
