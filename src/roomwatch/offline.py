@@ -283,7 +283,7 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
     source = ReplaySource(list(args.files), speed=args.speed, room=args.room, on_record=on_record)
     try:
         with bar:
-            stats = await source.run(pipeline)
+            await source.run(pipeline)
             await pipeline.drain()
     finally:
         await pipeline.close()
@@ -294,10 +294,11 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     report = sys.stderr if args.out == "-" else sys.stdout
     total = sum(counter.labels.values())
+    skipped = sum(counter.skipped.values())
+    # Every record read is a verdict or skipped (with --out, one line each).
     print(
-        f"replayed {stats.records} records ({total} verdicts, "
-        f"{sum(counter.skipped.values())} skipped) in {elapsed:.1f} s "
-        f"with model {analyzer.version}",
+        f"replayed {total + skipped} records: {total} verdicts, {skipped} skipped "
+        f"in {elapsed:.1f} s with model {analyzer.version}",
         file=report,
     )
     for label, n in counter.labels.most_common():
