@@ -362,20 +362,32 @@ async def test_comms_token_sees_alerts_but_no_comments_or_actions(
     alert = {
         "id": "al-1",
         "room": ROOM,
-        "detector": "negative_surge",
-        "severity": "high",
+        "detector": "grievance_topic",
+        "severity": "warning",
         "state": "open",
         "started_at": T0,
         "updated_at": T0 + 5,
         "summary": "差评激增 <b>x</b>",
-        "evidence": {},
+        "evidence": {
+            "samples": [
+                {"text": "苹果烂了 <i>y</i>", "user": "u1", "label": "grievance", "sentiment": -0.8,
+                 "ts": T0 + 1},
+            ]
+        },
         "acked_by": None,
-    }
+    }  # fmt: skip
     # Published to the clients connected now: wait until the page is one.
     await wait_for(lambda: svc.hub.clients("alerts"), what="the page on the alerts channel")
+    assert await page.locator("#alerts-empty").is_visible()
     svc.hub.publish("alerts", ROOM, {"type": "open", "alert": alert, "ts": T0 + 5})
     await page.locator("#alerts .alert[data-id='al-1']").wait_for(timeout=5000)
-    assert "差评激增 <b>x</b>" in await page.locator("#alerts").inner_text()
+    shown = await page.locator("#alerts").inner_text()
+    # In the reader's words (警告 集中投诉, not "warning grievance_topic"), with
+    # the comments it rests on one click away, shown as text, never as HTML.
+    assert "差评激增 <b>x</b>" in shown and "警告" in shown and "集中投诉" in shown
+    assert await page.locator("#alerts-empty").is_hidden()
+    await page.locator("#alerts .a-evidence summary").click()
+    assert "苹果烂了 <i>y</i>" in await page.locator("#alerts .a-evidence").inner_text()
     assert await page.locator("#alerts .ack").count() == 1
     assert await page.locator("#queue .qi").count() == 0
     assert await page.locator("#stream .row").count() == 0
@@ -383,3 +395,19 @@ async def test_comms_token_sees_alerts_but_no_comments_or_actions(
     # hidden, not left "connecting…" (#12.9).
     assert await page.locator(".status").get_attribute("data-state") == "open"
     assert await page.locator(".stream-panel").is_hidden()
+
+
+async def test_on_a_phone_the_moderator_page_scrolls_to_every_panel(
+    dash: tuple[Service, Moderation], browser: Any
+) -> None:
+    # A walkthrough at 390 px found three squeezed columns and a page that did
+    # not scroll, so the audit panel could not be reached.
+    svc, _ = dash
+    page = await browser.new_page(viewport={"width": 390, "height": 844})
+    await page.goto(f"{svc.url}/moderator#token={TOKENS['moderator']}")
+    audit = page.locator(".audit-panel")
+    await audit.wait_for(timeout=5000)
+    await audit.scroll_into_view_if_needed()
+    box = await audit.bounding_box()
+    assert box is not None and box["width"] > 300, box
+    assert 0 <= box["y"] < 844, box  # scrolled into the viewport

@@ -140,3 +140,17 @@ async def test_a_reconnect_keeps_the_queue_and_keys_need_a_selection(
     await selected.locator(".claim-by", has_text="已认领").wait_for(timeout=15000)
     assert await helper.locator(".item .claim-by", has_text="已认领").count() == 1
     assert errors == []
+
+
+async def test_a_phone_gives_the_question_the_width(service: Service, browser: Any) -> None:
+    # A walkthrough at 390 px saw the helper's question squeezed to a character
+    # a line between the count and the buttons.
+    helper = await browser.new_page(viewport={"width": 390, "height": 844})
+    await helper.goto(f"{service.url}/host#token={TOKENS['helper']}")
+    await ingest(service, SHELF, T0, "p")
+    ask = helper.locator(".item .ask").first
+    await ask.wait_for(timeout=15000)
+    box = await ask.bounding_box()
+    assert box is not None and box["width"] > 200, box
+    buttons = await helper.locator(".item .actions button").first.bounding_box()
+    assert buttons is not None and buttons["height"] >= 40, buttons  # a thumb's target

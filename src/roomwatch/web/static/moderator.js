@@ -538,18 +538,41 @@ function renderMood() {
 // ---------------------------------------------------------------- alerts
 const alertList = $("alerts");
 const MAX_ALERTS = 50;
+const SEVERITY_TEXT = { critical: "严重", warning: "警告", info: "提示" };
+const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
+const DETECTOR_TEXT = {
+  grievance_topic: "集中投诉", negative_spike: "负面情绪激增", abuse_raid: "辱骂/刷屏攻击",
+  watchlist: "关注词激增", volume_drop: "弹幕中断", volume_surge: "弹幕激增", system: "系统",
+};
+const LABEL_TEXT = { question: "提问", grievance: "投诉", abuse: "辱骂", spam: "引流", chatter: "闲聊" };
+// The comments an alert rests on, folded away: comms staff open it to see why.
+function alertEvidence(a) {
+  const samples = (a.evidence && a.evidence.samples) || [];
+  if (!samples.length) return null;
+  return el("details", { class: "a-evidence" },
+    el("summary", {}, `依据：${samples.length} 条弹幕`),
+    el("ul", {}, ...samples.map((s) => el("li", {},
+      el("span", { class: "t" }, clock(s.ts || 0)), " ",
+      el("span", { class: "lbl" }, LABEL_TEXT[s.label] || s.label || ""), " ",
+      el("bdi", {}, s.text || "")))));
+}
 function renderAlerts() {
   if (!state.alertsDirty) return;
   state.alertsDirty = false;
+  // Most severe first, then the most recently changed.
   const items = [...state.alerts.values()].filter((a) => a.state !== "resolved" && roomVisible(a.room))
-    .sort((a, b) => (b.updated_at || 0) - (a.updated_at || 0));
+    .sort((a, b) => ((SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3))
+      || ((b.updated_at || 0) - (a.updated_at || 0)));
   alertList.replaceChildren(...items.slice(0, MAX_ALERTS).map((a) => el("li", { class: `alert sev-${a.severity} ${a.acked_by ? "acked" : ""}`, dataset: { id: a.id } },
-    el("div", { class: "a-head" }, el("b", {}, a.severity || ""), " ", el("span", {}, a.detector || ""), " · ",
+    el("div", { class: "a-head" }, el("b", {}, SEVERITY_TEXT[a.severity] || a.severity || ""), " ",
+      el("span", { title: a.detector || "" }, DETECTOR_TEXT[a.detector] || a.detector || ""), " · ",
       el("bdi", {}, a.room || ""), " · ", el("span", { class: "t" }, clock(a.started_at || a.updated_at || 0))),
     el("div", { class: "a-sum" }, el("bdi", {}, a.summary || "")),
-    a.acked_by ? el("div", { class: "hint" }, "已确认 acked by ", el("bdi", {}, a.acked_by))
-      : el("button", { type: "button", class: "small ack", onclick: () => ackAlert(a.id) }, "确认 acknowledge"))));
+    alertEvidence(a),
+    a.acked_by ? el("div", { class: "hint" }, "已确认 · ", el("bdi", {}, a.acked_by))
+      : el("button", { type: "button", class: "small ack", onclick: () => ackAlert(a.id) }, "确认"))));
   $("alerts-count").textContent = String(items.length);
+  $("alerts-empty").hidden = items.length > 0;
 }
 async function ackAlert(id) {
   const reply = await alerts.send("ack", { id });
