@@ -248,7 +248,11 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     await page.keyboard.press("r")
     assert await page.locator("#queue .qi.selected").count() == 3
     assert "3" in await page.locator("#sel-count").inner_text()
-    await page.keyboard.press("b")
+    await page.keyboard.press("b")  # once: only armed (a stray key bans nobody)
+    await page.wait_for_timeout(300)
+    assert await page.locator("#queue .qi.selected").count() == 3
+    assert receiver.actions("ban") == []
+    await page.keyboard.press("b")  # twice: ban
     for i in range(3):
         await gone(f"r-{i}")
     await wait_for(lambda: len(receiver.actions("ban")) == 3)

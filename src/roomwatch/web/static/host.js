@@ -154,7 +154,12 @@ roomSel.addEventListener("change", () => {
 const wanted = new URLSearchParams(location.search).get("room");
 const channel = new Channel("host", {
   rooms: wanted ? [wanted] : null,
-  onState: (s) => { statusEl.textContent = STATE_TEXT[s] || s; statusEl.dataset.state = s; },
+  onState: (s) => {
+    statusEl.textContent = s === "forbidden" ? "此令牌不能用于主播/场控页 · 房管和舆情请用 /moderator"
+      : STATE_TEXT[s] || s;
+    statusEl.dataset.state = s;
+    document.body.classList.toggle("offline", s === "closed");
+  },
   onMessage: (msg) => {
     switch (msg.type) {
       case "hello":

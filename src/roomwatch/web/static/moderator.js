@@ -589,6 +589,7 @@ function showState() {
   node.textContent = chanState.stream === "forbidden" && chanState.alerts === "forbidden"
     ? "此令牌不能用于房管台 · this token can't use this page" : STATE_TEXT[s] || s;
   node.dataset.state = s;
+  document.body.classList.toggle("offline", s === "closed");
   const noStream = chanState.stream === "forbidden";
   document.body.classList.toggle("no-stream", noStream);
   for (const sel of STREAM_PANELS) for (const n of document.querySelectorAll(sel)) n.hidden = noStream;
@@ -655,6 +656,15 @@ const stream = new Channel("stream", {
 state.stream = stream;
 
 // ---------------------------------------------------------------- keyboard
+// A ban is the heaviest action: from the keyboard it takes b twice within two
+// seconds, so a stray key bans nobody (the button and undo stay as they were).
+let banArmed = 0;
+function banKey() {
+  const now = Date.now();
+  if (now - banArmed < 2000) { banArmed = 0; act("ban"); return; }
+  banArmed = now;
+  toast("再按一次 b 确认封禁 · press b again to ban");
+}
 const help = $("help");
 $("help-btn").addEventListener("click", () => help.showModal());
 document.addEventListener("keydown", (ev) => {
@@ -669,7 +679,7 @@ document.addEventListener("keydown", (ev) => {
     x: () => { if (state.cursor) { toggleSelect(state.cursor); state.anchor = state.cursor; } },
     r: selectRaid, c: () => act("confirm"), f: () => act("false_positive"), h: () => act("hide"),
     1: () => act("mute", { duration_s: 600 }), 2: () => act("mute", { duration_s: 3600 }),
-    3: () => act("mute", { duration_s: 86400 }), b: () => act("ban"), i: () => act("ignore"),
+    3: () => act("mute", { duration_s: 86400 }), b: banKey, i: () => act("ignore"),
     u: () => undo(), p: () => setPaused(!state.paused),
     "/": () => $("stream-q").focus(),
     "?": () => (help.open ? help.close() : help.showModal()),
