@@ -108,7 +108,10 @@ async def test_live_stream_colours_filters_and_review_queue(
         "abuse",
         "spam",
     }
-    assert await page.locator("#detail .d-why").inner_text() != "依据 why: —"
+    why = await page.locator("#detail .d-why").inner_text()
+    # In words a 房管 reads (辱骂词「…」, 广告词「…」), not lexicon:insult:…
+    assert why != "依据 why: —" and "「" in why and "lexicon:" not in why, why
+    assert "lexicon:" in (await page.locator("#detail .d-why").get_attribute("title") or "")
     assert "mood-" in (await page.locator(".room-chip .r-mood").first.get_attribute("class") or "")
     assert await page.locator(".room-chip").count() == 2
     keep_screenshot(await page.screenshot(), "dashboard.png", tmp_path)

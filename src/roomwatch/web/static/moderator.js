@@ -330,7 +330,8 @@ function renderDetail() {
       " ", el("bdi", { class: "u" }, uname(it.user)), it.user && it.user.level ? el("span", { class: "lv" }, ` Lv${it.user.level}`) : null,
       el("span", { class: "rm" }, ` · ${it.room} · ${clock(it.ts)}`)),
     el("p", { class: "d-text" }, el("bdi", {}, it.text)),
-    el("div", { class: "d-why" }, el("b", {}, "依据 why: "), (it.reasons || []).join(" · ") || "—"),
+    el("div", { class: "d-why", title: (it.reasons || []).join(" · ") },
+      el("b", {}, "依据 why: "), readableReasons(it.reasons || []).join(" · ") || "—"),
     el("div", { class: "d-scores" }, ...scores),
     el("h3", {}, "此前发言 · earlier in this room"),
     recent.length ? el("ol", { class: "recent" }, ...recent) : el("p", { class: "hint" }, "无 none"),
@@ -533,6 +534,48 @@ function renderMood() {
   nodes[nodes.length - 2].textContent = `峰值 ${max} 条/${step}s`;
   nodes[nodes.length - 1].textContent = "−30 分钟 · 情绪 −1…+1";
   moodSvg.replaceChildren(...nodes);
+}
+
+// ---------------------------------------------------------------- reasons
+// A verdict's reasons as a 房管 reads them: the evidence named in words, the
+// model's own bookkeeping (feature:+lex:…, the n-grams of a term already
+// named) left out; the raw reasons stay in the tooltip.
+const LIST_ZH = {
+  insult: "辱骂词", profanity: "脏话", sexual: "色情词", ad: "广告词", grievance: "投诉词",
+  question: "提问词", positive: "正面词", "room-abuse": "本房间屏蔽词", "room-spam": "本房间广告词",
+  "room-question": "本房间提问词",
+};
+const PATTERN_ZH = {
+  phone: "电话号码", qq: "QQ号", wechat: "微信号", url: "链接", taokouling: "淘口令", digits: "联系数字",
+  cnnum: "中文数字号码", curse: "诅咒", ask_spec: "提问句式", search_id: "搜索号", domain_ad: "网址广告",
+};
+function readableReasons(reasons) {
+  const out = [];
+  const named = [];
+  for (const r of reasons) {
+    const [kind, ...rest] = r.split(":");
+    const what = rest.join(":");
+    if (kind === "lexicon") {
+      const [list, ...term] = what.split(":");
+      named.push(term.join(":"));
+      out.push(`${LIST_ZH[list] || list}「${term.join(":")}」`);
+    } else if (kind === "pattern") {
+      const [name, ...text] = what.split(":");
+      out.push(`${PATTERN_ZH[name] || name}「${text.join(":")}」`);
+    } else if (kind === "norm" && what.startsWith("evasion:")) {
+      const [from, to] = what.slice(8).split("→");
+      out.push(`变体写法「${from}」即「${to}」`);
+    } else if (kind === "target") out.push(`针对「${what}」`);
+    else if (kind === "adform") out.push(`广告句式「${what}」`);
+    else if (kind === "ask" || kind === "to") out.push(`提问「${what}」`);
+    else if (kind === "rhetoric") out.push(`反问/感叹「${what}」`);
+    else if (kind === "weak") out.push("证据不足");
+    else if (kind === "feature" && !what.startsWith("+lex:") && !what.startsWith("+pat:")) {
+      const gram = what.slice(1).replace(/[\^$]/g, "").replace(/ /g, "");
+      if (!named.some((t) => t.includes(gram) || gram.includes(t))) out.push(`模型特征「${gram}」`);
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- alerts
