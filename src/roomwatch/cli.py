@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from roomwatch.argtypes import port, speed
 from roomwatch.core.errors import RoomwatchError
 from roomwatch.version import __version__
 
@@ -69,28 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _port(text: str) -> int:
-    """A TCP port (0 = any free one), as argparse reads it."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535)")
-    return port
-
-
-def _speed(text: str) -> float:
-    """A replay speed: 0 (flat out) or more (1 = the recording's own pace)."""
-    try:
-        speed = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not speed >= 0.0 or speed == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is no speed (0 = flat out, 1 = real time)")
-    return speed
-
-
 #: The commands :func:`build_parser` registers itself.
 _OWN_COMMANDS = frozenset({"serve", "demo", "replay", "classify"})
 
@@ -110,14 +89,14 @@ def build_parser(*, others: bool = True) -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the service")
     p.add_argument("--config", "-c", help="TOML config file (every key has a default)")
     p.add_argument("--host", help="override server.host")
-    p.add_argument("--port", type=_port, help="override server.port")
+    p.add_argument("--port", type=port, help="override server.port")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="serve on 127.0.0.1 and replay the bundled sample room")
     p.add_argument("--config", "-c", help="TOML config file")
-    p.add_argument("--port", type=_port, default=None, help="port (default 8686)")
-    p.add_argument("--speed", type=_speed, default=1.0, help="replay speed (default 1 = real time)")
+    p.add_argument("--port", type=port, default=None, help="port (default 8686)")
+    p.add_argument("--speed", type=speed, default=1.0, help="replay speed (default 1 = real time)")
     p.add_argument("--recording", help="replay this recording instead of the bundled sample")
     p.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=cmd_demo)
@@ -126,7 +105,7 @@ def build_parser(*, others: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "files", nargs="+", metavar="FILE", help="JSONL/.gz recordings or importer files"
     )
-    p.add_argument("--speed", type=_speed, default=0.0, help="1 = original pace, 0 = flat out")
+    p.add_argument("--speed", type=speed, default=0.0, help="1 = original pace, 0 = flat out")
     p.add_argument("--out", "-o", help="write one verdict per input record here ('-' = stdout)")
     p.add_argument("--config", "-c", help="TOML config file")
     p.add_argument("--room", help="room for importer files that don't name one")

@@ -6,6 +6,8 @@ import argparse
 import os
 from typing import Any
 
+from roomwatch.argtypes import port
+
 __all__ = ["add_parsers"]
 
 
@@ -18,17 +20,11 @@ def add_parsers(sub: Any) -> None:
         p.add_argument("--config", "-c", help="TOML config file ([streams] names the Redis server)")
         p.add_argument("--redis", help="override streams.redis_url")
         p.add_argument(
-            "--port", type=_port, help="override server.port (worker: streams.worker_port)"
+            "--port", type=port, help="override server.port (worker: streams.worker_port)"
         )
         p.add_argument("--name", help="override streams.worker_name")
         p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
         p.set_defaults(func=_run, role=name)
-
-
-def _port(text: str) -> int:
-    from roomwatch.cli import _port as port
-
-    return port(text)
 
 
 def _run(args: argparse.Namespace) -> int:
