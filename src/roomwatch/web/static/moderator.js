@@ -436,8 +436,11 @@ $("undo-btn").addEventListener("click", () => undo());
 // ---------------------------------------------------------------- audit (decisions)
 const auditList = $("audit");
 function decisionNode(d) {
+  // An undo names what it took back (撤销 禁言), not the decision's id (d-2).
+  const undone = d.action === "undo" && state.decisions.get(d.undo_of);
   const what = d.action === "mute" && d.duration_s ? `${ACT_ZH.mute} ${fmtDur(d.duration_s)}` :
-    d.action === "undo" ? `撤销 ${d.undo_of}` : ACT_ZH[d.action] || d.action;
+    d.action === "undo" ? `撤销 ${undone ? ACT_ZH[undone.d.action] || undone.d.action : "操作"}`
+      : ACT_ZH[d.action] || d.action;
   const status = d.undone_by ? "undone" : d.status;
   const first = d.items && d.items[0];
   const undoBtn = !d.undone_by && !d.undo_of && state.canAct
