@@ -625,3 +625,22 @@ async def test_hostile_report_in_chromium(hostile: Path) -> None:
     assert seen["scripts"] == 0
     assert "<script>alert(1)</script>" in seen["text"]
     assert "<img src=x onerror=alert(1)>" in seen["text"]
+
+
+def test_grievances_take_the_alert_topics_names() -> None:
+    # A walkthrough found one refund complaint split into "处理 退款", "没人管
+    # 退款", ...: a grievance holding a seed term of the comms alerts' topics
+    # is counted under that topic's name, whatever its other words.
+    seeds = {"退款售后": ("退款", "售后"), "物流发货": ("快递",)}
+    builder = ReportBuilder(topic_seeds=seeds)
+    texts = [
+        "退款 没人管", "退款 怎么 处理", "五天 提交 退款 没人管", "售后 电话 打不通",
+        "快递 三天 没到", "苹果 烂了 一半",
+    ]  # fmt: skip
+    for i, text in enumerate(texts):
+        builder([_verdict(text, "grievance", 1764115200.0 + i, user=f"u{i}")])
+    topics = {t.name: t for t in builder.report().topics}
+    assert topics["退款售后"].count == 4 and topics["物流发货"].count == 1
+    assert "退款售后" not in topics["退款售后"].terms  # named once, not again as a word
+    assert topics[""].count == 1  # no seed term: clustered by its words as before
+    assert re.search(r"<b>(<[^>]*>)?退款售后(</[a-z]+>)?</b>", render(builder.report(), {}))

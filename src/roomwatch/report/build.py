@@ -77,6 +77,7 @@ class ReportBuilder:
         config: ReportConfig | None = None,
         *,
         queue: QueueConfig | None = None,
+        topic_seeds: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.config = config if config is not None else ReportConfig()
         queue_config = queue if queue is not None else QueueConfig()
@@ -94,7 +95,7 @@ class ReportBuilder:
         # Rooms: room -> [count per label..., first ts, last ts].
         self._rooms: dict[str, list[float]] = {}
         self.moments = Moments(cfg, self._sample)
-        self.topics = Topics(cfg, self._sample)
+        self.topics = Topics(cfg, self._sample, topic_seeds)
         self.accounts = Accounts(cfg)
         self.raids = Raids(cfg)
         self.questions = Questions(queue_config, cfg.max_questions)

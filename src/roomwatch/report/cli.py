@@ -142,7 +142,8 @@ async def build_report(
     from roomwatch.sources.replay import ReplaySource
 
     if builder is None:
-        builder = ReportBuilder(queue=settings.queue)
+        # Grievance topics under the names the comms alerts use (退款售后 ...).
+        builder = ReportBuilder(queue=settings.queue, topic_seeds=settings.alerts.topic_seeds)
     if alerts is not None:
         for event in load_alerts(alerts):
             builder.add_alert(event)

@@ -1,11 +1,16 @@
 """Grievance topics: grievances grouped by their salient tokens, weighted by
 how rare each token is among grievances, into at most ``max_topics``
-clusters; the smallest cluster is dropped when a new one does not fit."""
+clusters; the smallest cluster is dropped when a new one does not fit.
+
+A grievance holding a seed term of the alert detector's topics (``[alerts]
+topic_seeds``: 退款售后, 食品安全 ...) goes to that named topic instead, so the
+report groups complaints under the names the comms alerts used, and one
+topic is not split by its incidental words ("处理 退款", "没人管 退款")."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
@@ -44,10 +49,11 @@ def _salient(tokens: Iterable[str]) -> list[str]:
 
 
 class _Topic:
-    __slots__ = ("count", "first_ts", "id", "last_ts", "rooms", "samples", "sent", "terms")
+    __slots__ = ("count", "first_ts", "id", "last_ts", "name", "rooms", "samples", "sent", "terms")
 
-    def __init__(self, topic_id: int, k: int, ts: float) -> None:
+    def __init__(self, topic_id: int, k: int, ts: float, name: str = "") -> None:
         self.id = topic_id
+        self.name = name
         self.count = 0
         self.terms = SpaceSaving(k)
         self.samples: list[Sample] = []
@@ -60,8 +66,17 @@ class _Topic:
 class Topics:
     """The grievance clusters, with an index from token to the topics holding it."""
 
-    def __init__(self, config: ReportConfig, sample: Callable[[Verdict], Sample]) -> None:
+    def __init__(
+        self,
+        config: ReportConfig,
+        sample: Callable[[Verdict], Sample],
+        seeds: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.config = config
+        # Seed topic i is topics[-(i + 1)] (made when first hit; never dropped).
+        self._seeds = [
+            (name, tuple(term for term in terms if term)) for name, terms in (seeds or {}).items()
+        ]
         self._sample = sample
         self.topics: dict[int, _Topic] = {}
         self._index: dict[str, set[int]] = {}
@@ -83,6 +98,10 @@ class Topics:
         vocab = self.vocab
         for t in tokens:
             vocab.add(t)
+        seeded = self._seeded(v.normalized.text, c.ts)
+        if seeded is not None:
+            self._join(seeded, v, tokens)
+            return
         n = self.grievances
         weights = [math.log1p(n / (1 + vocab.get(t))) + 0.1 for t in tokens]
         total_w = sum(weights)
@@ -111,7 +130,24 @@ class Topics:
             self._seq += 1
             best = _Topic(self._seq, cfg.topic_terms, c.ts)
             self.topics[best.id] = best
-        topic = best
+        self._join(best, v, tokens)
+
+    def _seeded(self, text: str, ts: float) -> _Topic | None:
+        """The seed topic ``text`` names (the first whose term it holds), if any."""
+        for i, (name, terms) in enumerate(self._seeds):
+            if any(term in text for term in terms):
+                topic = self.topics.get(-(i + 1))
+                if topic is None:
+                    topic = self.topics[-(i + 1)] = _Topic(
+                        -(i + 1), self.config.topic_terms, ts, name
+                    )
+                return topic
+        return None
+
+    def _join(self, topic: _Topic, v: Verdict, tokens: list[str]) -> None:
+        """Count grievance ``v`` (its salient ``tokens``) in ``topic``."""
+        cfg = self.config
+        c = v.comment
         topic.count += 1
         topic.sent += v.sentiment
         topic.first_ts = min(topic.first_ts, c.ts)
@@ -122,6 +158,8 @@ class Topics:
             keep_samples(topic.samples, self._sample(v), cfg.samples)
         for t in tokens:
             evicted = topic.terms.add(t)
+            if topic.name:
+                continue  # (a seed topic is found by its seeds, not in the index)
             if evicted is not None:
                 ids = self._index.get(evicted)
                 if ids is not None:
@@ -131,7 +169,9 @@ class Topics:
             self._index.setdefault(t, set()).add(topic.id)
 
     def _drop_smallest(self) -> None:
-        victim = min(self.topics.values(), key=lambda t: (t.count, -t.id))
+        victim = min(
+            (t for t in self.topics.values() if not t.name), key=lambda t: (t.count, -t.id)
+        )
         del self.topics[victim.id]
         self.unclustered += victim.count
         for term in victim.terms.counts:
@@ -155,7 +195,10 @@ class Topics:
                 overall = max(vocab.get(kv[0]), kv[1]) / g
                 return share * math.log(max(share / overall, 1.0) + 1e-9)
 
-            ranked = sorted(t.terms.counts.items(), key=lambda kv: (-weight(kv), kv[0]))
+            ranked = sorted(
+                (kv for kv in t.terms.counts.items() if kv[0] != t.name),
+                key=lambda kv: (-weight(kv), kv[0]),
+            )
             # Words most members share; at least the best two.
             common = [kv for kv in ranked if kv[1] * 2 >= t.count]
             terms = tuple(term for term, _ in (common if len(common) >= 2 else ranked)[:4])
@@ -168,6 +211,7 @@ class Topics:
                     last_ts=t.last_ts,
                     sentiment=t.sent / t.count if t.count else 0.0,
                     samples=tuple(t.samples),
+                    name=t.name,
                 )
             )
         return tuple(out)

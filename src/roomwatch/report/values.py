@@ -76,6 +76,9 @@ class Topic:
     last_ts: float
     sentiment: float
     samples: tuple[Sample, ...]
+    #: The alert detector's seed topic it is (退款售后, 食品安全 ...), or "" for a
+    #: cluster found by its words.
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
