@@ -118,3 +118,4 @@ def test_who_am_i_is_self_talk_not_a_naming_ask(cues: AskCues, analyzer: Analyze
     assert _verdict(analyzer, "我是谁？我在哪？")[0] == "chatter"
     assert cues.find("左边那个是谁?").ask is not None
     assert cues.find("主播我在哪买").rhetoric is None
+    assert cues.find("中奖名单我在哪里?").rhetoric is None  # a raffle ask, not self-talk
