@@ -35,6 +35,7 @@ async def start(settings: HubSettings) -> tuple[Hub, Metrics, TestClient]:
             token,
             rooms=frozenset(rooms.split(",")) if rooms else None,
             since=int(since) if since is not None else None,
+            epoch=request.query.get("epoch"),
         )
 
     app = web.Application()
@@ -93,12 +94,18 @@ async def test_resume_with_since_gets_only_missed_messages():
     hub.set_snapshot("host", lambda c: [{"room": "room-a", "items": []}])
     for i in range(5):
         hub.publish("host", "room-a", {"type": "added", "i": i})
-    async with client.ws_connect("/ws/host?since=3") as ws:
+    async with client.ws_connect(f"/ws/host?since=3&epoch={hub.epoch}") as ws:
         hello = await recv(ws)
-        # resumed: the client keeps its state (a page must not clear its queue).
-        assert hello["type"] == "hello" and hello["resumed"] is True
+        # resumed: the client keeps its state (a page must not clear its queue),
+        # and its place is still 3 until the missed frames arrive.
+        assert hello["type"] == "hello" and hello["resumed"] is True and hello["seq"] == 3
         missed = [await recv(ws), await recv(ws)]
         assert [m["seq"] for m in missed] == [4, 5]
+    # A seq from another process (sequence numbers start again in each): a snapshot.
+    async with client.ws_connect("/ws/host?since=3&epoch=0000dead") as ws:
+        hello = await recv(ws)
+        assert hello["resumed"] is False and hello["seq"] == 5
+        assert (await recv(ws))["type"] == "snapshot"
     # Too old for the buffer: a fresh snapshot instead.
     for i in range(20):
         hub.publish("host", "room-a", {"type": "added", "i": i})

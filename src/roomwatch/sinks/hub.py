@@ -11,8 +11,8 @@ counted.
 
 Wire protocol (all frames are JSON text):
 
-* server → client, first: ``{"type": "hello", "channel", "seq", "rooms", "role", "user",
-  "resumed"}``
+* server → client, first: ``{"type": "hello", "channel", "seq", "epoch", "rooms", "role",
+  "user", "resumed"}``
 * then either the missed messages (``resumed`` true: the client asked to resume
   with ``?since=SEQ`` and the hub still holds them; it keeps its state) or a snapshot
   (``{"type": "snapshot", "seq", "room", ...}`` one per room, from the
@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 import weakref
 from collections import deque
@@ -169,6 +170,9 @@ class Hub:
         self._channels = {name: _Channel(name, settings.resume_buffer) for name in CHANNELS}
         self._sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
         self._closed = False
+        #: This process's id in every hello: a client resumes with ?since= only
+        #: together with it (?epoch=), sequence numbers being per process.
+        self.epoch = secrets.token_hex(4)
         #: Messages a client may send per second, and in a burst; past it
         #: the connection is closed with 1008 (limits.client_messages_*).
         self.message_rate: tuple[float, int] | None = None
@@ -236,8 +240,12 @@ class Hub:
         *,
         rooms: frozenset[str] | None,
         since: int | None,
+        epoch: str | None = None,
     ) -> web.WebSocketResponse:
-        """Upgrade ``request`` and relay ``channel`` to it until it closes."""
+        """Upgrade ``request`` and relay ``channel`` to it until it closes.
+
+        ``since`` from another process (``epoch`` not this hub's) is no place
+        to resume from: sequence numbers start again in every process."""
         ch = self._channels[channel]
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
         await ws.prepare(request)
@@ -252,6 +260,7 @@ class Hub:
             "type": "hello",
             "channel": channel,
             "seq": ch.seq,
+            "epoch": self.epoch,
             "role": token.role,
             "user": token.label,
             # Never echo a room the token can't see.
@@ -261,9 +270,15 @@ class Hub:
                 else list(token.rooms)
             ),
         }
+        if epoch is not None and epoch != self.epoch:
+            since = None
         backlog = self._backlog(ch, client, since)
-        # A resumed client keeps what it has: only the missed frames follow.
+        # A resumed client keeps what it has: only the missed frames follow,
+        # and its place stays at since until they arrive (were the connection
+        # to drop before, it resumes from there again, missing nothing).
         hello["resumed"] = backlog is not None
+        if backlog is not None and since is not None:
+            hello["seq"] = since
         client.queue.append(_dumps(hello))
         if backlog is None:
             for snap in ch.snapshot(client) if ch.snapshot else ():

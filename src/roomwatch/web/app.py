@@ -181,7 +181,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     # Counted only once the token is known: refusals above don't use a slot.
     lease = request.app[limiter_key].acquire(request.remote or "", token.label)
     try:
-        return await st.hub.serve(request, channel, token, rooms=rooms, since=since)
+        epoch = request.query.get("epoch")
+        return await st.hub.serve(request, channel, token, rooms=rooms, since=since, epoch=epoch)
     finally:
         lease.release()
 

@@ -98,6 +98,8 @@ export class Channel {
     this.onMessage = onMessage || (() => {});
     this.onState = onState || (() => {});
     this.seq = null;
+    this.epoch = null;  // the server process the seq belongs to
+    this.lost = false;  // told "dropped": the next connect takes a snapshot
     this.attempt = 0;
     this.pending = new Map();
     this.nextRef = 1;
@@ -109,7 +111,10 @@ export class Channel {
     u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     u.searchParams.set("token", token());
     if (this.rooms) u.searchParams.set("rooms", this.rooms.join(","));
-    if (this.seq !== null) u.searchParams.set("since", String(this.seq));
+    if (this.seq !== null) {
+      u.searchParams.set("since", String(this.seq));
+      if (this.epoch) u.searchParams.set("epoch", this.epoch);  // the same server process
+    }
     return u.toString();
   }
   async open() {
@@ -121,17 +126,24 @@ export class Channel {
     const ws = new WebSocket(this.url());
     this.ws = ws;
     let opened = false;
-    ws.onopen = () => { opened = true; this.attempt = 0; this.onState("open"); };
+    ws.onopen = () => { opened = true; this.attempt = 0; this.lost = false; this.onState("open"); };
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }
-      if (typeof msg.seq === "number") this.seq = msg.seq;
+      if (msg.type === "hello") this.epoch = msg.epoch || null;
+      if (typeof msg.seq === "number" && !this.lost) this.seq = msg.seq;
       if (msg.ref !== undefined && this.pending.has(msg.ref)) {
         const { resolve } = this.pending.get(msg.ref);
         this.pending.delete(msg.ref);
         resolve(msg);
       }
-      if (msg.type === "dropped") this.seq = null;  // lost messages: take a snapshot next time
+      if (msg.type === "dropped") {
+        // Messages were lost: what the page holds is wrong until a fresh snapshot,
+        // so reconnect at once without since (and take no later seq meanwhile).
+        this.seq = null;
+        this.lost = true;
+        ws.close();
+      }
       this.onMessage(msg);
     };
     ws.onclose = (ev) => {
