@@ -252,10 +252,16 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     assert await page.locator("#queue .qi.selected").count() == 3
     assert "3" in await page.locator("#sel-count").inner_text()
     await page.keyboard.press("b")  # once: only armed (a stray key bans nobody)
+    # ... a held-down b (auto-repeat) does not ban, and another key disarms it
+    await page.evaluate(
+        "() => document.dispatchEvent(new KeyboardEvent('keydown', {key: 'b', repeat: true}))"
+    )
+    await page.keyboard.press("Shift")
+    await page.keyboard.press("b")
     await page.wait_for_timeout(300)
     assert await page.locator("#queue .qi.selected").count() == 3
     assert receiver.actions("ban") == []
-    await page.keyboard.press("b")  # twice: ban
+    await page.keyboard.press("b")  # twice in a row: ban
     for i in range(3):
         await gone(f"r-{i}")
     await wait_for(lambda: len(receiver.actions("ban")) == 3)

@@ -17,6 +17,8 @@ let canAct = false;
 let me = "";
 let dirty = false;
 let selectedId = null;  // the helper's keyboard selection (an item id)
+let everOpen = false;  // connected once: a later state other than open is stale
+let restoring = false;  // between a fresh hello and the first live message
 
 const SLOT_NAMES = {
   link: "链接", size: "尺码", colour: "颜色", color: "颜色", region: "地区", price: "价格",
@@ -32,7 +34,9 @@ function roomItems(room) {
   if (!rooms.has(room)) {
     rooms.set(room, new Map());
     roomSel.append(el("option", { value: room }, room));
-    if (!roomSel.value || room === storedRoom()) roomSel.value = room;
+    // The room picked last is chosen only while the first snapshot comes in,
+    // never by a room that appears mid-session (the helper would be moved).
+    if (!roomSel.value || (restoring && room === storedRoom())) roomSel.value = room;
   }
   return rooms.get(room);
 }
@@ -158,9 +162,13 @@ const channel = new Channel("host", {
     statusEl.textContent = s === "forbidden" ? "此令牌不能用于主播/场控页 · 房管和舆情请用 /moderator"
       : STATE_TEXT[s] || s;
     statusEl.dataset.state = s;
-    document.body.classList.toggle("offline", s === "closed");
+    // Once a connection is lost the page is stale until it is live again
+    // (a retry says "connecting" meanwhile).
+    if (s === "open") everOpen = true;
+    document.body.classList.toggle("offline", everOpen && s !== "open");
   },
   onMessage: (msg) => {
+    if (msg.type !== "hello" && msg.type !== "snapshot") restoring = false;
     switch (msg.type) {
       case "hello":
         canAct = msg.role === "helper" || msg.role === "admin";
@@ -169,7 +177,7 @@ const channel = new Channel("host", {
         document.body.classList.toggle("helper", canAct);
         // Resumed: the missed messages follow, so what the page holds stays.
         if (msg.resumed) break;
-        if (roomSel.value) try { localStorage.setItem(ROOM_KEY, roomSel.value); } catch { /* */ }
+        restoring = true;
         rooms.clear(); orders.clear(); nodes.clear(); queueEl.replaceChildren();
         roomSel.replaceChildren();
         break;

@@ -629,13 +629,18 @@ async function ackAlert(id) {
 // panels it can't fill are hidden rather than left "connecting…".
 const STREAM_PANELS = [".stream-panel", ".queue-panel", ".mood-panel", ".audit-panel", "#rate", "#rooms"];
 const chanState = { stream: "connecting", alerts: "connecting" };
+let everOpen = false;
 function showState() {
   const s = chanState.stream === "forbidden" ? chanState.alerts : chanState.stream;
   const node = $("status");
   node.textContent = chanState.stream === "forbidden" && chanState.alerts === "forbidden"
     ? "此令牌不能用于房管台 · this token can't use this page" : STATE_TEXT[s] || s;
   node.dataset.state = s;
-  document.body.classList.toggle("offline", s === "closed");
+  // Once a connection is lost the page is stale until both channels it follows
+  // are live again (a retry says "connecting" meanwhile).
+  const live = (c) => chanState[c] === "open" || chanState[c] === "forbidden";
+  if (live("stream") && live("alerts")) everOpen = true;
+  document.body.classList.toggle("offline", everOpen && !(live("stream") && live("alerts")));
   const noStream = chanState.stream === "forbidden";
   document.body.classList.toggle("no-stream", noStream);
   for (const sel of STREAM_PANELS) for (const n of document.querySelectorAll(sel)) n.hidden = noStream;
@@ -704,11 +709,20 @@ state.stream = stream;
 // ---------------------------------------------------------------- keyboard
 // A ban is the heaviest action: from the keyboard it takes b twice within two
 // seconds, so a stray key bans nobody (the button and undo stay as they were).
-let banArmed = 0;
-function banKey() {
+// Armed for the selection of the first press only: any other key, a held-down
+// key (auto-repeat) or a change of selection disarms it.
+let banArmed = null;
+function selectionKey() {
+  return [...state.selected].sort().join(",") || (state.cursor ? `@${state.cursor}` : "");
+}
+function banKey(ev) {
   const now = Date.now();
-  if (now - banArmed < 2000) { banArmed = 0; act("ban"); return; }
-  banArmed = now;
+  if (banArmed && now - banArmed.at < 2000 && banArmed.key === selectionKey()) {
+    banArmed = null;
+    act("ban");
+    return;
+  }
+  banArmed = { at: now, key: selectionKey() };
   toast("再按一次 b 确认封禁 · press b again to ban");
 }
 const help = $("help");
@@ -731,6 +745,8 @@ document.addEventListener("keydown", (ev) => {
     "?": () => (help.open ? help.close() : help.showModal()),
     Escape: () => { state.selected.clear(); state.queueDirty = true; },
   };
+  if (ev.key !== "b") banArmed = null;
+  else if (ev.repeat) { ev.preventDefault(); return; }  // a held b bans nobody
   const fn = keys[ev.key];
   if (fn) { ev.preventDefault(); fn(); }
 });
