@@ -58,8 +58,37 @@ def test_missing_model_and_lexicon_folders_are_problems(tmp_path: Path) -> None:
     assert done.stdout.splitlines() == [
         f"{bad}: 2 problems",
         f"  model.models_dir: '{tmp_path / 'nope'}' is not a folder",
-        f"  model.lexicons_dir: '{tmp_path}' holds no evasion.tsv, patterns.tsv, terms",
+        f"  model.lexicons_dir: '{tmp_path}' holds no evasion.tsv, patterns.tsv, emotes.tsv,"
+        " emoji.tsv, userdict.txt, terms/insult.txt, terms/profanity.txt, terms/sexual.txt,"
+        " terms/ad.txt, terms/grievance.txt, terms/question.txt, terms/positive.txt,"
+        " terms/allow.txt",
     ]
+
+
+def test_a_lexicons_folder_check_config_passes_is_one_classify_loads(tmp_path: Path) -> None:
+    # The review: a folder with only some of the files passed check-config and
+    # then failed classify (cannot read emotes.tsv). Copy what the check asks for.
+    import shutil
+
+    from roomwatch.config.check import _LEXICON_FILES
+
+    lexicons = tmp_path / "lx"
+    for name in _LEXICON_FILES:
+        (lexicons / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "lexicons" / name, lexicons / name)
+    config = tmp_path / "lx.toml"
+    config.write_text(f'[model]\nlexicons_dir = "{lexicons}"\n', encoding="utf-8")
+    assert check_config(config).returncode == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "roomwatch", "classify", "-c", str(config)],
+        input="主播好美",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"label":"chatter"' in done.stdout
 
 
 def test_the_example_names_each_unset_secret() -> None:

@@ -18,6 +18,7 @@ from roomwatch.config.load import Settings, load_settings
 from roomwatch.config.schema import InvalidConfig
 from roomwatch.config.sections import ROLES
 from roomwatch.core.errors import ConfigError
+from roomwatch.core.lexicon import LISTS
 
 __all__ = ["check_config", "cmd_check_config", "file_problems", "summary"]
 
@@ -58,7 +59,14 @@ def check_config(path: str, *, environ: Mapping[str, str], out: TextIO) -> int:
 
 #: What a model folder and a lexicons folder must hold for ``serve`` to start.
 _MODEL_FILES: Final = ("manifest.json", "weights.npz")
-_LEXICON_FILES: Final = ("evasion.tsv", "patterns.tsv", "terms")
+_LEXICON_FILES: Final = (
+    "evasion.tsv",
+    "patterns.tsv",
+    "emotes.tsv",
+    "emoji.tsv",
+    "userdict.txt",
+    *(f"terms/{name}.txt" for name in LISTS),
+)
 
 
 def file_problems(settings: Settings) -> tuple[list[str], list[str]]:
@@ -78,9 +86,9 @@ def file_problems(settings: Settings) -> tuple[list[str], list[str]]:
         if not where.is_dir():
             problems.append(f"{key}: {folder!r} is not a folder")
             continue
-        absent = [name for name in needed if not (where / name).exists()]
-        if absent:
-            problems.append(f"{key}: {folder!r} holds no {', '.join(absent)}")
+        lacking = [name for name in needed if not (where / name).is_file()]
+        if lacking:
+            problems.append(f"{key}: {folder!r} holds no {', '.join(lacking)}")
     for i, source in enumerate(settings.replay_sources):
         for j, name in enumerate(source.paths):
             if not Path(name).is_file():
