@@ -118,3 +118,14 @@ def test_config_doc_is_current():
     assert (root / "docs/config.md").read_text(encoding="utf-8") == mod.render(), (
         "docs/config.md is stale: run python tools/gen_config_doc.py"
     )
+
+
+def test_tokens_serve_makes_up_leave_the_digest_as_the_file_gives_it():
+    # A reviewer replayed a live run with its config file and got another
+    # config stamp: serve's generated tokens (roles the file has none for)
+    # entered the live digest.
+    raw = {"tokens": [{"role": "ingest", "token": "ingest-secret-1"}], "server": {"port": 9}}
+    live = settings_from_dict(raw, environ={}, generate_missing_tokens=True)
+    offline = settings_from_dict(raw, environ={}, generate_missing_tokens=False)
+    assert live.generated_roles and len(live.tokens) > len(offline.tokens)
+    assert live.digest() == offline.digest()

@@ -134,7 +134,13 @@ class Settings:
                 for s in self.bilibili_sources
             ]
         data["rooms"] = {room: _hashed(r) for room, r in self.rooms.items()}
-        data["tokens"] = [{"role": t.role, "name": t.name, "rooms": t.rooms} for t in self.tokens]
+        # (Not the tokens serve makes up for roles the file has none for: the
+        # live run must carry the stamp check-config and replay give the file.)
+        data["tokens"] = [
+            {"role": t.role, "name": t.name, "rooms": t.rooms}
+            for t in self.tokens
+            if t.role not in self.generated_roles
+        ]
         for name in _HASHED_AS_WRITTEN:
             data[name] = self.as_written.get(name, _written_form(getattr(self, name)))
         blob = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
