@@ -497,3 +497,15 @@ def test_targets_are_validated() -> None:
         WebhookSink([target, replace(target)], registry=CollectorRegistry())
     with pytest.raises(ConfigError):
         RetryPolicy(jitter=2.0)
+
+
+def test_a_feishu_card_has_no_empty_block() -> None:
+    # A walkthrough's Feishu card for an outage opened with an empty div: an
+    # alert whose evidence holds nothing to list gives no facts block at all.
+    from roomwatch.sinks.webhook_body import render
+
+    event = make_event()
+    event = replace(event, alert=replace(event.alert, evidence=Evidence()))
+    card = render("feishu", "rich", event)
+    divs = [e for e in card["card"]["elements"] if e.get("tag") == "div"]
+    assert divs and all(d["text"]["content"] for d in divs)

@@ -260,7 +260,7 @@ async def test_long_user_ids_trim_samples_before_anything_else(
     text = rx.got["wecom"][1]["body"]["text"]["content"]
     assert len(text.encode()) <= 2048
     assert text.endswith("告警ID：al-0001")  # whole, not clipped
-    assert 0 < text.count("（abuse，") < 5  # some samples dropped, not all
+    assert 0 < text.count("（辱骂，") < 5  # some samples dropped, not all
 
 
 async def test_final_failures_log_one_warning_naming_the_target_only(

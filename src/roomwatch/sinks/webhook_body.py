@@ -207,12 +207,23 @@ def _facts(event: AlertEvent, esc: Escape, caps: Mapping[str, int]) -> list[str]
     return lines
 
 
+#: A sample comment's label as a comms reader says it (the JSON body keeps the code).
+_LABEL_ZH: Final = {
+    "question": "提问",
+    "grievance": "投诉",
+    "abuse": "辱骂",
+    "spam": "引流广告",
+    "chatter": "闲聊",
+}
+
+
 def _samples(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int) -> list[str]:
     out = []
     for s in event.alert.evidence.samples[:n]:
         user = esc(s.user or "匿名", caps["name"])
-        label = esc(s.label, caps["term"])
-        out.append(f"{user}：{esc(s.text, caps['text'])}（{label}，{s.sentiment:+.2f}）")
+        label = _LABEL_ZH.get(s.label) or esc(s.label, caps["term"])
+        mood = "负面" if s.sentiment <= -0.3 else "正面" if s.sentiment >= 0.3 else "中性"
+        out.append(f"{user}：{esc(s.text, caps['text'])}（{label}，情绪{mood} {s.sentiment:+.1f}）")
     return out
 
 
@@ -338,10 +349,10 @@ def _render_feishu(event: AlertEvent, rich: bool) -> dict[str, Any]:
         payload: dict[str, Any]
         if rich:
             template = "green" if event.kind == "resolve" else _FEISHU_TEMPLATE[a.severity]
-            elements: list[dict[str, Any]] = [
-                _feishu_div(esc(a.summary, caps["summary"])),
-                _feishu_div("\n".join(_facts(event, esc, caps))),
-            ]
+            facts = _facts(event, esc, caps)
+            elements: list[dict[str, Any]] = [_feishu_div(esc(a.summary, caps["summary"]))]
+            if facts:  # (an empty div: a blank block, or a card Feishu refuses)
+                elements.append(_feishu_div("\n".join(facts)))
             samples = _samples(event, esc, caps, n)
             if samples:
                 elements.append({"tag": "hr"})
