@@ -610,6 +610,10 @@ async def test_report_in_chromium(demo_html: Path, tmp_path: Path) -> None:
         assert rects > 20
     assert seen["scripts"] == 0
     assert "Top 20 folded questions" in seen["text"]
+    # A manager's reading: slots in words (链接: 3, not link=3), and the topics
+    # past the table said to exist.
+    assert "链接: " in seen["text"] and "link=" not in seen["text"]
+    assert "smaller topics" in seen["text"]
     assert shot.stat().st_size > 20_000
     if os.environ.get("ROOMWATCH_UPDATE_DOCS") == "1":
         (ROOT / "docs" / "report-example.png").write_bytes(shot.read_bytes())
@@ -643,4 +647,5 @@ def test_grievances_take_the_alert_topics_names() -> None:
     assert topics["退款售后"].count == 4 and topics["物流发货"].count == 1
     assert "退款售后" not in topics["退款售后"].terms  # named once, not again as a word
     assert topics[""].count == 1  # no seed term: clustered by its words as before
-    assert re.search(r"<b>(<[^>]*>)?退款售后(</[a-z]+>)?</b>", render(builder.report(), {}))
+    shown = render(builder.report(), {})
+    assert re.search(r"<b>(<[^>]*>)?退款售后(</[a-z]+>)?</b>", shown)

@@ -109,7 +109,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["fmt"] = format
     env.filters["isolated"] = lambda text: _Isolated(text)
-    env.globals.update(COLORS=COLORS, LABELS=LABELS, LABEL_NAMES=LABEL_NAMES, n=_n)
+    env.globals.update(
+        COLORS=COLORS, LABELS=LABELS, LABEL_NAMES=LABEL_NAMES, SLOT_NAMES=SLOT_NAMES, n=_n
+    )
     return env
 
 
@@ -132,6 +134,14 @@ def parse_tz(value: str | None) -> tzinfo:
     if hours > 14 or minutes >= 60:
         raise ConfigError(f"time zone offset {value!r} is out of range")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+#: A folded question's slots as the host view names them (link=3 reads 链接: 3).
+SLOT_NAMES: Final = {
+    "link": "链接", "size": "尺码", "colour": "颜色", "color": "颜色", "region": "地区",
+    "price": "价格", "product": "商品", "day": "日期", "height": "身高", "weight": "体重",
+    "spec": "规格", "who": "人群", "grade": "大小",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
