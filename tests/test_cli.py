@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .conftest import SAMPLES, read_recording
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def run(*args: str, stdin: bytes = b"", timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
@@ -161,3 +163,21 @@ def test_a_bad_port_or_speed_is_a_usage_error_not_a_traceback() -> None:
         assert done.returncode == 2, (args, done.stderr)
         assert message in done.stderr.decode(), (args, done.stderr)
         assert b"Traceback" not in done.stderr
+
+
+def test_alert_evidence_never_counts_more_users_than_comments(tmp_path: Path) -> None:
+    # A comms walkthrough read a negative spike as "18 条 … 用户数：21": its users
+    # came from the whole window, its count from the last part that fired.
+    alerts = tmp_path / "alerts.jsonl"
+    done = run(
+        "replay", str(ROOT / "samples" / "scenario-alerts.jsonl.gz"), "--alerts", str(alerts)
+    )
+    assert done.returncode == 0, done.stderr
+    seen = 0
+    for line in alerts.read_text(encoding="utf-8").splitlines():
+        alert = json.loads(line)["alert"]
+        if alert["detector"] in ("negative_spike", "grievance_topic"):
+            evidence = alert["evidence"]
+            assert evidence["users"] <= evidence["count"], alert["summary"]
+            seen += 1
+    assert seen >= 2

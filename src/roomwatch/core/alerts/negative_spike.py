@@ -184,10 +184,15 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     level = 2 if share >= max(cfg.negative_critical_share, trigger) else 1
 
     def build() -> tuple[str, Evidence]:
+        # The hits of the span counted (the last part of the window when the
+        # turn was found there): users and samples of more would read "18
+        # comments from 21 users".
+        since = now - span
         unexplained_hits = [
             h
             for h in room.negatives
-            if not (raid_on and h.raid)
+            if h.ts > since
+            and not (raid_on and h.raid)
             and (
                 (h.topic is None and h.label != "grievance")
                 if wave_on
