@@ -58,17 +58,20 @@ and labelled in stop 20 without looking at a verdict, for the next change,
 looked at once at the end of stop 21), and ``--split final11``
 (``random-final11``, ``asks-final11``, ``enriched-final11``; 1,000 rows drawn
 and labelled in stop 21 without looking at a verdict, for the change after it,
-looked at once at the end of stop 22), and ``--split final12``
+looked at once at the end of stop 22), ``--split final12``
 (``random-final12``, ``asks-final12``, ``enriched-final12``; 1,000 rows drawn
-and labelled in stop 22 without looking at a verdict, not yet evaluated).
+and labelled in stop 22 without looking at a verdict, looked at once at the
+end of stop 23), and ``--split final13`` (``random-final13``,
+``asks-final13``, ``enriched-final13``; 1,000 rows drawn and labelled in stop
+23 without looking at a verdict, not yet evaluated).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
 data for the few decision knobs (bars and gates, not cue words), and a new
 held-out part takes their place. No flag needed. ``--split looked`` (stop 20)
-pools every part that has had its look (tune and final4-final11, 11,400 rows
-from stop 22 on; final8 and final9 joined it after their looks in stop 20,
-final10 and final11 after theirs in stops 21 and 22),
+pools every part that has had its look (tune and final4-final12, 12,400 rows
+from stop 23 on; final8 and final9 joined it after their looks in stop 20,
+final10, final11 and final12 after theirs in stops 21, 22 and 23),
 shown by part and by kind of stratum (random, asks, enriched).
 
 ``--shares [N]`` classifies the whole file (or N random rows, fixed seed) and
@@ -124,12 +127,14 @@ FINAL10 = ("random-final10", "asks-final10", "enriched-final10")
 FINAL11 = ("random-final11", "asks-final11", "enriched-final11")
 # Twelfth held-out part (stop 22, after final11's look): labelled without a verdict.
 FINAL12 = ("random-final12", "asks-final12", "enriched-final12")
-# Every part that has had its one look: the tune pool and final4-final11 (stop 20
+# Thirteenth held-out part (stop 23, after final12's look): labelled without a verdict.
+FINAL13 = ("random-final13", "asks-final13", "enriched-final13")
+# Every part that has had its one look: the tune pool and final4-final12 (stop 20
 # measured its choices on final4-final7; final8 and final9 were looked at once
 # in stop 20 and joined the pool in stop 21, final10 after its look in stop 21
-# joined it in stop 22, and final11 after its look in stop 22:
-# bench/realtraffic/README.md).
-LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7 + FINAL8 + FINAL9 + FINAL10 + FINAL11
+# joined it in stop 22, final11 after its look in stop 22, and final12 after
+# its look in stop 23: bench/realtraffic/README.md).
+LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7 + FINAL8 + FINAL9 + FINAL10 + FINAL11 + FINAL12
 # Each held-out part by its --split name.
 HELD_OUT = {
     "final": FINAL,
@@ -144,6 +149,7 @@ HELD_OUT = {
     "final10": FINAL10,
     "final11": FINAL11,
     "final12": FINAL12,
+    "final13": FINAL13,
 }
 REVIEW = ("abuse", "spam")
 

@@ -14,7 +14,7 @@ The texts are normalised and segmented once; each row only re-runs
 ``Classifier.predict_batch`` with the constants set, so a row costs a second.
 
 Per row it prints, on every part looked at so far (``LOOKED``: the tune split
-and final4-final11), on the pooled real-traffic tune split (dev + final +
+and final4-final12), on the pooled real-traffic tune split (dev + final +
 final2 + final3, ``bench/realtraffic_eval.py --split tune``) and on dev alone:
 review-queue precision, abuse recall, question precision and recall, chatter
 flagged; and the costs elsewhere: COLD accuracy on the selection split (the

@@ -77,6 +77,11 @@ header excluded):
   the next change), drawn like the eleventh with ``SEED12`` from the rows in
   no stratum above. Labelled without looking at a verdict and not evaluated
   when drawn.
+* ``random-final13`` (400), ``asks-final13`` (400) and ``enriched-final13``
+  (200): a thirteenth held-out part (stop 23, drawn after final12's one look,
+  for the next change), drawn like the twelfth with ``SEED13`` from the rows in
+  no stratum above. Labelled without looking at a verdict and not evaluated
+  when drawn.
 """
 
 from __future__ import annotations
@@ -126,6 +131,10 @@ N_FINAL11, N_ASKS_FINAL11, N_ENRICHED_FINAL11 = 400, 400, 200
 # A twelfth held-out part (stop 22, after final11's look), drawn like the eleventh.
 SEED12 = 20261236
 N_FINAL12, N_ASKS_FINAL12, N_ENRICHED_FINAL12 = 400, 400, 200
+# A thirteenth held-out part (stop 23, after final12's look), drawn like the
+# twelfth (20261240 is the sentiment sample's seed: skipped).
+SEED13 = 20261242
+N_FINAL13, N_ASKS_FINAL13, N_ENRICHED_FINAL13 = 400, 400, 200
 # The held-out parts after the first draw: (part, seed, (stratum kind, rows) in
 # the order drawn). Their draws must never change (tests/tools/test_realtraffic_labels.py).
 HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
@@ -147,6 +156,7 @@ HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
             (10, SEED10, N_FINAL10, N_ASKS_FINAL10, N_ENRICHED_FINAL10),
             (11, SEED11, N_FINAL11, N_ASKS_FINAL11, N_ENRICHED_FINAL11),
             (12, SEED12, N_FINAL12, N_ASKS_FINAL12, N_ENRICHED_FINAL12),
+            (13, SEED13, N_FINAL13, N_ASKS_FINAL13, N_ENRICHED_FINAL13),
         )
     ),
 )
