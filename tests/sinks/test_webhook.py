@@ -509,3 +509,26 @@ def test_a_feishu_card_has_no_empty_block() -> None:
     card = render("feishu", "rich", event)
     divs = [e for e in card["card"]["elements"] if e.get("tag") == "div"]
     assert divs and all(d["text"]["content"] for d in divs)
+
+
+@pytest.mark.parametrize("fmt", ["json", "feishu", "dingtalk", "wecom", "slack"])
+@pytest.mark.parametrize("style", ["rich", "text"])
+def test_a_target_link_ends_every_format_within_its_size(fmt: str, style: str) -> None:
+    # A comms walkthrough: a message said what happened but gave no way to the
+    # dashboard. A target's link (from config) now ends it, in each format's way.
+    link = "https://rw.example.com/moderator"
+    target = WebhookTarget("t", "https://hooks.example.com/x", fmt, style, link=link)
+    delivery = build_request(target, make_event(), NOW)
+    body = delivery.body.decode()
+    assert link in body
+    assert len(delivery.body) <= 20_000
+    without = build_request(replace(target, link=""), make_event(), NOW).body.decode()
+    assert link not in without and "打开看板" not in without
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "https://x.example/a b", "https://x.example/<x>", "ftp://x"]
+)
+def test_a_link_that_is_no_plain_http_url_is_refused(link: str) -> None:
+    with pytest.raises(ConfigError, match="link must be an http"):
+        WebhookTarget("t", "https://hooks.example.com/x", "feishu", link=link)

@@ -469,3 +469,6 @@ class WebhookSettings:
     timeout_seconds: PositiveFloat = 10.0
     #: Events held for this target; when full the oldest is dropped and counted.
     queue_size: PositiveInt = 256
+    #: A page the message links to, e.g. the comms view (https://rw.example.com/moderator);
+    #: empty: none.
+    link: str = ""

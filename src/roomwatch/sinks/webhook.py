@@ -56,6 +56,7 @@ import hmac
 import json
 import logging
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -93,6 +94,9 @@ FORMATS: Final = ("json", "feishu", "dingtalk", "wecom", "slack")
 STYLES: Final = ("rich", "text")
 OUTCOMES: Final = ("delivered", "failed", "rejected", "dropped")
 _KINDS: Final = frozenset({"open", "update", "resolve", "ack"})
+#: A dashboard link: http(s), a host, and nothing a chat format would read as
+#: markup around it (markdown's ( ), Slack's < | >, quotes, spaces).
+_LINK: Final = re.compile(r"https?://[^\s<>|\"'()`]+")
 #: Vendor error codes that mean "slow down", so worth retrying.
 _VENDOR_RETRY: Final = {
     "feishu": frozenset({11232, 9499}),
@@ -127,6 +131,8 @@ class WebhookTarget:
     timeout_seconds: float = 10.0
     #: Events held for this target; when full the oldest is dropped and counted.
     queue_size: int = 256
+    #: A page the message links to (the comms view's address); empty: none.
+    link: str = ""
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -146,6 +152,11 @@ class WebhookTarget:
             raise ConfigError(f"webhook {self.name!r}: url must be an http(s) URL")
         if not set(self.kinds) <= _KINDS:
             raise ConfigError(f"webhook {self.name!r}: kinds must be among {sorted(_KINDS)}")
+        if self.link and not _LINK.fullmatch(self.link):
+            raise ConfigError(
+                f"webhook {self.name!r}: link must be an http(s) URL without spaces,"
+                " quotes, <, > or |"
+            )
         if self.timeout_seconds <= 0 or self.queue_size < 1:
             raise ConfigError(f"webhook {self.name!r}: timeout and queue_size must be positive")
         if self.rooms is not None:
@@ -198,7 +209,7 @@ def build_request(target: WebhookTarget, event: AlertEvent, now: float) -> Deliv
     """
     headers = {"Content-Type": "application/json; charset=utf-8"}
     url = URL(target.url)
-    payload = render(target.format, target.style, event)
+    payload = render(target.format, target.style, event, target.link)
     if target.format == "json":
         body = json_bytes(payload)
         if target.secret:

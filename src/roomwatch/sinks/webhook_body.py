@@ -227,7 +227,7 @@ def _samples(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int) ->
     return out
 
 
-def _plain(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int) -> str:
+def _plain(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int, link: str = "") -> str:
     a = event.alert
     parts = [_title(event, esc, caps), esc(a.summary, caps["summary"]), *_facts(event, esc, caps)]
     samples = _samples(event, esc, caps, n)
@@ -235,10 +235,14 @@ def _plain(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int) -> s
         parts.append("样例：")
         parts.extend(f"- {s}" for s in samples)
     parts.append(f"告警ID：{esc(a.id, caps['room'])}")
+    if link:  # (from config, checked as an http(s) URL: not viewer text)
+        parts.append(f"查看：{link}")
     return "\n".join(parts)
 
 
-def _markdown(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int, heading: str) -> str:
+def _markdown(
+    event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int, heading: str, link: str = ""
+) -> str:
     a = event.alert
     parts = [f"{heading} {_title(event, esc, caps)}", "", esc(a.summary, caps["summary"]), ""]
     parts.extend(f"- {line}" for line in _facts(event, esc, caps))
@@ -247,6 +251,8 @@ def _markdown(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int, h
         parts.append("")
         parts.extend(f"> {s}" for s in samples)
     parts.extend(["", f"告警ID：{esc(a.id, caps['room'])}"])
+    if link:
+        parts.append(f"[打开看板]({link})")
     return "\n".join(parts)
 
 
@@ -320,7 +326,7 @@ def _json_event(event: AlertEvent) -> AlertEvent:
     return replace(event, alert=alert, actor=actor)
 
 
-def _render_json(event: AlertEvent) -> dict[str, Any]:
+def _render_json(event: AlertEvent, link: str = "") -> dict[str, Any]:
     capped = _json_event(event)
     plain_caps = {**JSON_CAPS}
 
@@ -332,14 +338,16 @@ def _render_json(event: AlertEvent) -> dict[str, Any]:
                 evidence=replace(capped.alert.evidence, samples=capped.alert.evidence.samples[:n]),
             ),
         )
-        text = _plain(trimmed, clean, plain_caps, n)
+        text = _plain(trimmed, clean, plain_caps, n, link)
         payload = {"source": "roomwatch", "text": text, **trimmed.to_dict()}
+        if link:
+            payload["link"] = link
         return payload, len(json_bytes(payload))
 
     return _fit(build, LIMITS["json"])
 
 
-def _render_feishu(event: AlertEvent, rich: bool) -> dict[str, Any]:
+def _render_feishu(event: AlertEvent, rich: bool, link: str = "") -> dict[str, Any]:
     limit = LIMITS["feishu"] - _SIGN_ROOM
     caps = CAPS
     esc = neutralise
@@ -357,6 +365,20 @@ def _render_feishu(event: AlertEvent, rich: bool) -> dict[str, Any]:
             if samples:
                 elements.append({"tag": "hr"})
                 elements.append(_feishu_div("\n".join(samples)))
+            if link:
+                elements.append(
+                    {
+                        "tag": "action",
+                        "actions": [
+                            {
+                                "tag": "button",
+                                "text": {"tag": "plain_text", "content": "打开看板"},
+                                "type": "default",
+                                "url": link,
+                            }
+                        ],
+                    }
+                )
             elements.append(
                 {
                     "tag": "note",
@@ -377,7 +399,7 @@ def _render_feishu(event: AlertEvent, rich: bool) -> dict[str, Any]:
                 },
             }
         else:
-            payload = {"msg_type": "text", "content": {"text": _plain(event, esc, caps, n)}}
+            payload = {"msg_type": "text", "content": {"text": _plain(event, esc, caps, n, link)}}
         return payload, len(json_bytes(payload))
 
     payload = _fit(build, limit)
@@ -394,7 +416,7 @@ def _feishu_div(content: str) -> dict[str, Any]:
     return {"tag": "div", "text": {"tag": "plain_text", "content": content}}
 
 
-def _render_dingtalk(event: AlertEvent, rich: bool) -> dict[str, Any]:
+def _render_dingtalk(event: AlertEvent, rich: bool, link: str = "") -> dict[str, Any]:
     esc = neutralise
     limit = LIMITS["dingtalk"]
 
@@ -405,11 +427,11 @@ def _render_dingtalk(event: AlertEvent, rich: bool) -> dict[str, Any]:
                 "msgtype": "markdown",
                 "markdown": {
                     "title": _title(event, esc, CAPS),
-                    "text": _markdown(event, esc, CAPS, n, "###"),
+                    "text": _markdown(event, esc, CAPS, n, "###", link),
                 },
             }
         else:
-            payload = {"msgtype": "text", "text": {"content": _plain(event, esc, CAPS, n)}}
+            payload = {"msgtype": "text", "text": {"content": _plain(event, esc, CAPS, n, link)}}
         return payload, len(json_bytes(payload))
 
     payload = _fit(build, limit)
@@ -420,12 +442,14 @@ def _render_dingtalk(event: AlertEvent, rich: bool) -> dict[str, Any]:
     return payload
 
 
-def _render_wecom(event: AlertEvent, rich: bool) -> dict[str, Any]:
+def _render_wecom(event: AlertEvent, rich: bool, link: str = "") -> dict[str, Any]:
     esc = neutralise
     limit = LIMITS["wecom_markdown" if rich else "wecom_text"]
 
     def content(n: int) -> str:
-        return _markdown(event, esc, CAPS, n, "##") if rich else _plain(event, esc, CAPS, n)
+        if rich:
+            return _markdown(event, esc, CAPS, n, "##", link)
+        return _plain(event, esc, CAPS, n, link)
 
     def build(n: int) -> tuple[dict[str, Any], int]:
         text = content(n)
@@ -437,13 +461,13 @@ def _render_wecom(event: AlertEvent, rich: bool) -> dict[str, Any]:
     return {"msgtype": "text", "text": {"content": text}}
 
 
-def _render_slack(event: AlertEvent, rich: bool) -> dict[str, Any]:
+def _render_slack(event: AlertEvent, rich: bool, link: str = "") -> dict[str, Any]:
     esc = neutralise_slack
     a = event.alert
     if not rich:
 
         def build_text(n: int) -> tuple[dict[str, Any], int]:
-            text = _plain(event, esc, CAPS, n)
+            text = _plain(event, esc, CAPS, n, link)
             return {"text": text}, len(text)
 
         text = _fit(build_text, LIMITS["slack_text"])["text"]
@@ -464,7 +488,13 @@ def _render_slack(event: AlertEvent, rich: bool) -> dict[str, Any]:
     blocks.append(
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"roomwatch · {esc(a.id, CAPS['room'])}"}],
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"roomwatch · {esc(a.id, CAPS['room'])}"
+                    + (f" · <{link}|打开看板>" if link else ""),
+                }
+            ],
         }
     )
     fallback = f"{_title(event, esc, CAPS)} {esc(a.summary, CAPS['summary'])}"
@@ -483,15 +513,16 @@ def _clip_lines(lines: Iterable[str], n: int) -> str:
     return _clip_chars("\n".join(lines), n)
 
 
-def render(fmt: str, style: str, event: AlertEvent) -> dict[str, Any]:
-    """The JSON payload for ``event`` in format ``fmt`` and ``style`` (rich or text)."""
+def render(fmt: str, style: str, event: AlertEvent, link: str = "") -> dict[str, Any]:
+    """The JSON payload for ``event`` in format ``fmt`` and ``style`` (rich or text),
+    ending with ``link`` (the target's dashboard address, from config) if given."""
     rich = style == "rich"
     if fmt == "json":
-        return _render_json(event)
+        return _render_json(event, link)
     if fmt == "feishu":
-        return _render_feishu(event, rich)
+        return _render_feishu(event, rich, link)
     if fmt == "dingtalk":
-        return _render_dingtalk(event, rich)
+        return _render_dingtalk(event, rich, link)
     if fmt == "wecom":
-        return _render_wecom(event, rich)
-    return _render_slack(event, rich)
+        return _render_wecom(event, rich, link)
+    return _render_slack(event, rich, link)
