@@ -744,3 +744,32 @@ def test_incremental_top_list_matches_a_full_sort(tokenizer: Any) -> None:
             last_order = reorders[-1].order
     # With no rate limit, the last reorder sent is the current order.
     assert last_order == room.queue.top_ids()
+
+
+# Stop 23: a live-commerce walkthrough's host queue (its own comments, three rooms).
+@pytest.mark.parametrize(
+    "group",
+    [
+        # A lipstick's shade, asked six ways, was seven items (two read as a
+        # price and a link number).
+        ("什么色号", "这个色号叫啥", "色号多少啊", "这是几号色", "主播涂的哪个色号"),
+        ("起球吗", "会不会起球"),
+        ("有几个颜色", "都有什么颜色", "几个色啊"),
+        ("敏感肌能用吗", "敏感肌可以吗"),
+    ],
+)
+def test_live_room_asks_fold_by_meaning(room: Room, group: tuple[str, ...]) -> None:
+    ids = {room.item_of(text, f"u{i}", 100.0 + i).id for i, text in enumerate(group)}
+    assert len(ids) == 1, group
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("起球吗", "什么面料"),  # pilling is not the fabric
+        ("什么色号", "色号多少钱"),  # a shade's price is a price
+        ("什么色号", "3号链接多少钱"),
+    ],
+)
+def test_live_room_asks_stay_apart(room: Room, first: str, second: str) -> None:
+    assert room.item_of(first, "u1", 100.0).id != room.item_of(second, "u2", 101.0).id

@@ -84,10 +84,12 @@ RULES: Final[tuple[tuple[str, str, str], ...]] = (
     ),
     ("shelf_life", "storage", r"怎么保存|怎么储存|怎么存|要冷藏|冷藏吗|放冰箱|冰箱|常温|冷冻"),
     ("ingredients", "nutrition", r"热量|卡路里|蛋白质|脂肪|含糖|糖分|无糖|升糖|控糖"),
+    # Pilling is how the cloth wears, not what it is made of: its own answer.
+    ("ingredients", "pilling", r"起球"),
     (
         "ingredients",
         "fabric",
-        r"材质|面料|料子|纯棉|含棉|棉的|什么料|什么面料|起球|透气|真皮|羊毛|涤纶|聚酯",
+        r"材质|面料|料子|纯棉|含棉|棉的|什么料|什么面料|透气|真皮|羊毛|涤纶|聚酯",
     ),
     (
         "ingredients",
@@ -96,6 +98,15 @@ RULES: Final[tuple[tuple[str, str, str], ...]] = (
     ),
     ("ingredients", "food", r"配料表|配料|成分|成份|什么做的|原料|纯的吗|什么原料"),
     ("size", "run", r"偏大|偏小|正码|码正|标准码|尺码准|尺码标准|掉码"),
+    # Which shade (a lipstick's 色号, "几号色") and which colours there are: before
+    # the price and link rules, which would read 色号多少 as a price and 几号色 as
+    # a link number (a shade's price, 色号多少钱, stays a price).
+    ("size", "shade", r"色号(?!.{0,3}(?:多少钱|价))|几号色|哪个色(?!号)|什么色(?!号)|啥色"),
+    (
+        "size",
+        "colours",
+        r"几个颜色|几个色|几种颜色|几种色|什么颜色|哪些颜色|颜色有哪些|啥颜色|有哪几个色",
+    ),
     # Which pack or variant to pick, for goods without a clothing size.
     ("size", "spec", r"选哪个规格|哪个规格|什么规格|哪种规格|规格怎么选|选什么规格|拍哪个规格"),
     (
@@ -269,6 +280,7 @@ STOP_WORDS: Final = """
     点 一点 多 大 小 快 快点 赶紧 可以吗 行吗 行不行 好吗
     现在 今天 刚才 刚刚 一直 到底 究竟 真 很 太 好 挺 蛮 非常 特别 比较 更 最 又 再 还是 或者
     和 跟 与 及 或 给 把 被 让 在 从 对 就是 一 一个 一样 买 拍 要 想要 需要 给我 告诉 说 说说
+    这是 那是 涂 擦 抹 涂的 擦的
 """
 
 

@@ -300,6 +300,8 @@ def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
     elif intent == "other" and "穿" in residual and slots.keys() & {"size", "height", "weight"}:
         intent, aspect = "size", "fit"  # "穿m还是l", "160穿哪个"
         residual = residual.replace("穿", "|")
+    elif intent == "other" and "who" in slots:
+        intent, aspect = "usage", "suit"  # "敏感肌可以吗": whether it suits them
     topic = _topic(residual, tokens)
     if intent == "other":
         marks = {ASK_WORD_CANON.get(w, w) for w in ASK_WORD_RE.findall(residual)}
