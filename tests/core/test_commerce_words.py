@@ -14,13 +14,23 @@ from tests.support.verdicts import label_and_reasons as _verdict
 @pytest.mark.parametrize(
     ("text", "label"),
     [
-        # 烂脸 = the product made the buyer's skin break out: a complaint.
+        # 烂脸 = the product made the buyer's skin break out: a complaint (a
+        # second walkthrough's cosmetics room: never the moderator's).
         ("买的面霜用了烂脸，客服不理人", "grievance"),
+        ("用了你家的精华烂脸了", "grievance"),
+        ("擦完烂脸了退钱", "grievance"),
         ("这个会不会烂脸", "question"),
-        # ... said of someone, still an insult.
+        # ... wished on someone or called them, an insult.
         ("你这张烂脸", "abuse"),
-        ("主播烂脸了", "abuse"),
         ("你会烂脸的", "abuse"),
+        ("祝你烂脸", "abuse"),
+        ("烂脸婆", "abuse"),
+        # Shipping to a place named first is an ask, like 发新疆吗.
+        ("新疆发吗", "question"),
+        ("西藏能发货不", "question"),
+        ("到新疆吗", "question"),
+        ("新疆到了", "chatter"),
+        ("去新疆吗", "chatter"),
         ("工资拖了三个月", "grievance"),
         # Waiting for payday is no grievance (nor shopping talk about it).
         ("工资还没发等等我", "chatter"),
