@@ -31,6 +31,9 @@ from tests.support.verdicts import label_and_reasons as _verdict
         ("到新疆吗", "question"),
         ("新疆到了", "chatter"),
         ("去新疆吗", "chatter"),
+        # A buyer saying what they did is news, not an ask; with an ask, an ask.
+        ("已拍3号链接", "chatter"),
+        ("拍了啥时候到", "question"),
         ("工资拖了三个月", "grievance"),
         # Waiting for payday is no grievance (nor shopping talk about it).
         ("工资还没发等等我", "chatter"),
