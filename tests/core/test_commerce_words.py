@@ -20,11 +20,13 @@ from tests.support.verdicts import label_and_reasons as _verdict
         ("用了你家的精华烂脸了", "grievance"),
         ("擦完烂脸了退钱", "grievance"),
         ("这个会不会烂脸", "question"),
-        # ... wished on someone or called them, an insult.
+        # ... wished on someone or called them, an insult; a buyer's worry, no insult.
         ("你这张烂脸", "abuse"),
-        ("你会烂脸的", "abuse"),
         ("祝你烂脸", "abuse"),
         ("烂脸婆", "abuse"),
+        ("姐妹你会烂脸吗", "not abuse"),
+        ("用了不会烂脸吧", "not abuse"),
+        ("烂脸救星", "not grievance"),
         # Shipping to a place named first is an ask, like 发新疆吗.
         ("新疆发吗", "question"),
         ("西藏能发货不", "question"),
@@ -33,6 +35,8 @@ from tests.support.verdicts import label_and_reasons as _verdict
         # A buyer saying what they did is news, not an ask; with an ask, an ask.
         ("已拍3号链接", "chatter"),
         ("拍了啥时候到", "question"),
+        ("已拍能退不", "question"),
+        ("已拍今天发不发", "question"),
         ("工资拖了三个月", "grievance"),
         # Waiting for payday is no grievance (nor shopping talk about it).
         ("工资还没发等等我", "chatter"),
@@ -43,6 +47,9 @@ from tests.support.verdicts import label_and_reasons as _verdict
 )
 def test_walkthrough_words(analyzer: Analyzer, text: str, label: str) -> None:
     got, reasons = _verdict(analyzer, text)
-    assert got == label, (text, reasons)
+    if label.startswith("not "):
+        assert got != label[4:], (text, reasons)
+    else:
+        assert got == label, (text, reasons)
     if label == "grievance" and "烂脸" in text:
         assert not any(r.startswith("lexicon:insult") for r in reasons)
