@@ -769,6 +769,9 @@ def test_live_room_asks_fold_by_meaning(room: Room, group: tuple[str, ...]) -> N
         ("起球吗", "什么面料"),  # pilling is not the fabric
         ("什么色号", "色号多少钱"),  # a shade's price is a price
         ("什么色号", "3号链接多少钱"),
+        # (A review: the makeup verbs are no stop words, nor is a who slot a suit ask.)
+        ("怎么擦", "怎么了"),
+        ("有儿童款吗", "孩子能吃吗"),
     ],
 )
 def test_live_room_asks_stay_apart(room: Room, first: str, second: str) -> None:

@@ -101,7 +101,7 @@ RULES: Final[tuple[tuple[str, str, str], ...]] = (
     # Which shade (a lipstick's 色号, "几号色") and which colours there are: before
     # the price and link rules, which would read 色号多少 as a price and 几号色 as
     # a link number (a shade's price, 色号多少钱, stays a price).
-    ("size", "shade", r"色号(?!.{0,3}(?:多少钱|价))|几号色|哪个色(?!号)|什么色(?!号)|啥色"),
+    ("size", "shade", r"色号(?!.{0,3}(?:多少钱|价|多少一))|几号色|哪个色(?!号)|什么色(?!号)|啥色"),
     (
         "size",
         "colours",
@@ -232,7 +232,8 @@ RULES: Final[tuple[tuple[str, str, str], ...]] = (
     (
         "usage",
         "use",
-        r"怎么用|咋用|用法|使用方法|怎么使用|一天几次|用量|一次用|怎么涂|怎么戴|怎么装|"
+        r"怎么用|咋用|用法|使用方法|怎么使用|一天几次|用量|一次用|怎么涂|怎么擦|怎么抹|怎么戴|怎么装|"
+        r"(?:涂|擦|抹)(?:在)?哪|"
         r"干啥用|干嘛用|干什么用|做什么用|嘎哈用|有什么用|有啥用|什么用",
     ),
     (
@@ -280,7 +281,7 @@ STOP_WORDS: Final = """
     点 一点 多 大 小 快 快点 赶紧 可以吗 行吗 行不行 好吗
     现在 今天 刚才 刚刚 一直 到底 究竟 真 很 太 好 挺 蛮 非常 特别 比较 更 最 又 再 还是 或者
     和 跟 与 及 或 给 把 被 让 在 从 对 就是 一 一个 一样 买 拍 要 想要 需要 给我 告诉 说 说说
-    这是 那是 涂 擦 抹 涂的 擦的
+    这是 那是 涂 擦 抹 涂的 擦的 抹的
 """
 
 

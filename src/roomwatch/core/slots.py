@@ -287,6 +287,10 @@ def _is_browsing(collapsed: str) -> bool:
     return BROWSE_CHARS_RE.fullmatch(bare) is not None and BROWSE_RE.search(bare) is not None
 
 
+# "Can they?" beside a who slot (敏感肌可以吗, 孕妇行不行, 老人呢): not 有儿童款吗, 给孩子买的.
+_SUITS_RE: Final = re.compile(r"可以|能|行|适合|呢")
+
+
 def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
     """Features of one question: ``text`` is normalised, ``tokens`` its jieba cut."""
     collapsed = _collapse(text)
@@ -300,7 +304,7 @@ def extract(text: str, tokens: Sequence[str]) -> QuestionFeatures:
     elif intent == "other" and "穿" in residual and slots.keys() & {"size", "height", "weight"}:
         intent, aspect = "size", "fit"  # "穿m还是l", "160穿哪个"
         residual = residual.replace("穿", "|")
-    elif intent == "other" and "who" in slots:
+    elif intent == "other" and "who" in slots and _SUITS_RE.search(residual):
         intent, aspect = "usage", "suit"  # "敏感肌可以吗": whether it suits them
     topic = _topic(residual, tokens)
     if intent == "other":
