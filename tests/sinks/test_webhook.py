@@ -527,8 +527,23 @@ def test_a_target_link_ends_every_format_within_its_size(fmt: str, style: str) -
 
 
 @pytest.mark.parametrize(
-    "link", ["javascript:alert(1)", "https://x.example/a b", "https://x.example/<x>", "ftp://x"]
+    "link",
+    [
+        "javascript:alert(1)",
+        "https://x.example/a b",
+        "https://x.example/<x>",
+        "ftp://x",
+        "https:///nohost",
+        "https://x.example/" + "a" * 300,
+    ],
 )
 def test_a_link_that_is_no_plain_http_url_is_refused(link: str) -> None:
     with pytest.raises(ConfigError, match="link must be an http"):
         WebhookTarget("t", "https://hooks.example.com/x", "feishu", link=link)
+    # ... and check-config says so, before serve would refuse to start.
+    from roomwatch.config import settings_from_dict
+    from roomwatch.config.schema import InvalidConfig
+
+    table = {"name": "t", "url": "https://hooks.example.com/x", "link": link}
+    with pytest.raises(InvalidConfig, match="link"):
+        settings_from_dict({"webhooks": [table]}, environ={}, generate_missing_tokens=False)

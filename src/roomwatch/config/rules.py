@@ -12,6 +12,7 @@ Importing this module registers both; :mod:`roomwatch.config` does.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 
@@ -24,7 +25,7 @@ from roomwatch.config.types import NonBlank
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.queue.config import QueueConfig
 
-__all__ = ["ALERT_RULES", "QUEUE_RULES", "TOKEN_RULES"]
+__all__ = ["ALERT_RULES", "LINK_RULE", "QUEUE_RULES", "TOKEN_RULES", "valid_link"]
 
 _AT_LEAST_0: Final = Meta(ge=0)
 _AT_LEAST_1: Final = Meta(ge=1)
@@ -139,6 +140,22 @@ def _check_webhook(w: WebhookSettings) -> Iterator[tuple[str, str]]:
         ok = False
     if not ok:
         yield "url", "must be an http(s) URL"
+    if w.link and not valid_link(w.link):
+        yield "link", LINK_RULE
+
+
+#: A webhook message's dashboard link: http(s), a host, at most 256 characters,
+#: and nothing a chat format reads as markup around it (markdown's ( ), Slack's
+#: < | >, quotes, spaces).
+LINK_RE: Final = re.compile(r"https?://[^\s<>|\"'()`/]+(?:/[^\s<>|\"'()`]*)?")
+LINK_RULE: Final = (
+    "must be an http(s) URL with a host, at most 256 characters, without spaces, quotes,"
+    " brackets, <, > or |"
+)
+
+
+def valid_link(link: str) -> bool:
+    return len(link) <= 256 and LINK_RE.fullmatch(link) is not None
 
 
 def _check_bilibili(b: BilibiliSourceSettings) -> Iterator[tuple[str, str]]:

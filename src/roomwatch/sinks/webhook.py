@@ -56,7 +56,6 @@ import hmac
 import json
 import logging
 import random
-import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -69,6 +68,7 @@ import aiohttp
 from prometheus_client import CollectorRegistry
 from yarl import URL
 
+from roomwatch.config.rules import LINK_RULE, valid_link
 from roomwatch.core.alerts import SEVERITIES, AlertEvent, severity_at_least
 from roomwatch.core.errors import ConfigError
 from roomwatch.metrics import WebhookMetrics
@@ -94,9 +94,7 @@ FORMATS: Final = ("json", "feishu", "dingtalk", "wecom", "slack")
 STYLES: Final = ("rich", "text")
 OUTCOMES: Final = ("delivered", "failed", "rejected", "dropped")
 _KINDS: Final = frozenset({"open", "update", "resolve", "ack"})
-#: A dashboard link: http(s), a host, and nothing a chat format would read as
-#: markup around it (markdown's ( ), Slack's < | >, quotes, spaces).
-_LINK: Final = re.compile(r"https?://[^\s<>|\"'()`]+")
+
 #: Vendor error codes that mean "slow down", so worth retrying.
 _VENDOR_RETRY: Final = {
     "feishu": frozenset({11232, 9499}),
@@ -152,11 +150,8 @@ class WebhookTarget:
             raise ConfigError(f"webhook {self.name!r}: url must be an http(s) URL")
         if not set(self.kinds) <= _KINDS:
             raise ConfigError(f"webhook {self.name!r}: kinds must be among {sorted(_KINDS)}")
-        if self.link and not _LINK.fullmatch(self.link):
-            raise ConfigError(
-                f"webhook {self.name!r}: link must be an http(s) URL without spaces,"
-                " quotes, <, > or |"
-            )
+        if self.link and not valid_link(self.link):
+            raise ConfigError(f"webhook {self.name!r}: link {LINK_RULE}")
         if self.timeout_seconds <= 0 or self.queue_size < 1:
             raise ConfigError(f"webhook {self.name!r}: timeout and queue_size must be positive")
         if self.rooms is not None:
