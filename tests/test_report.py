@@ -649,3 +649,16 @@ def test_grievances_take_the_alert_topics_names() -> None:
     assert topics[""].count == 1  # no seed term: clustered by its words as before
     shown = render(builder.report(), {})
     assert re.search(r"<b>(<[^>]*>)?退款售后(</[a-z]+>)?</b>", shown)
+
+
+def test_a_grievance_takes_the_seed_topic_it_names_most_and_seeds_never_crash() -> None:
+    # The review: the report took the first seed in config order, the alert
+    # detector the topic with most hits; and with only seed topics held,
+    # making room for a new cluster raised.
+    seeds = {"质量问题": ("坏了",), "退款售后": ("退款", "被拒")}
+    builder = ReportBuilder(ReportConfig(max_topics=2), topic_seeds=seeds)
+    for i, text in enumerate(["坏了 要 退款 退款 被拒", "坏了", "没人 理 我", "路 没修"]):
+        builder([_verdict(text, "grievance", 1764115200.0 + i, user=f"u{i}")])
+    topics = {t.name: t.count for t in builder.report().topics}
+    assert topics["退款售后"] == 1 and topics["质量问题"] == 1
+    assert sum(topics.values()) + builder.report().grievances_unclustered == 4

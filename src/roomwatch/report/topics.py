@@ -133,16 +133,22 @@ class Topics:
         self._join(best, v, tokens)
 
     def _seeded(self, text: str, ts: float) -> _Topic | None:
-        """The seed topic ``text`` names (the first whose term it holds), if any."""
-        for i, (name, terms) in enumerate(self._seeds):
-            if any(term in text for term in terms):
-                topic = self.topics.get(-(i + 1))
-                if topic is None:
-                    topic = self.topics[-(i + 1)] = _Topic(
-                        -(i + 1), self.config.topic_terms, ts, name
-                    )
-                return topic
-        return None
+        """The seed topic ``text`` names, if any: the one whose terms it holds most
+        of (the first in config order on a tie), as the alert detector picks."""
+        best, hits = -1, 0
+        for i, (_, terms) in enumerate(self._seeds):
+            n = sum(term in text for term in terms)
+            if n > hits:
+                best, hits = i, n
+        if best < 0:
+            return None
+        topic = self.topics.get(-(best + 1))
+        if topic is None:
+            name = self._seeds[best][0]
+            topic = self.topics[-(best + 1)] = _Topic(
+                -(best + 1), self.config.topic_terms, ts, name
+            )
+        return topic
 
     def _join(self, topic: _Topic, v: Verdict, tokens: list[str]) -> None:
         """Count grievance ``v`` (its salient ``tokens``) in ``topic``."""
@@ -169,9 +175,10 @@ class Topics:
             self._index.setdefault(t, set()).add(topic.id)
 
     def _drop_smallest(self) -> None:
-        victim = min(
-            (t for t in self.topics.values() if not t.name), key=lambda t: (t.count, -t.id)
-        )
+        clusters = [t for t in self.topics.values() if not t.name]
+        if not clusters:
+            return  # (only seed topics, at most one per seed: bounded by the config)
+        victim = min(clusters, key=lambda t: (t.count, -t.id))
         del self.topics[victim.id]
         self.unclustered += victim.count
         for term in victim.terms.counts:
@@ -182,12 +189,13 @@ class Topics:
                     del self._index[term]
 
     def summaries(self) -> tuple[Topic, ...]:
-        """The 30 largest topics, each named by its most telling words."""
+        """Every topic held, largest first, each named by its most telling words
+        (the HTML shows the first 12 and counts the rest)."""
         topics = sorted(self.topics.values(), key=lambda t: (-t.count, t.id))
         out = []
         g = max(self.grievances, 1)
         vocab = self.vocab
-        for t in topics[:30]:
+        for t in topics:
             # Name a topic by the words it holds far more often than grievances
             # at large: share in the topic × log(lift).
             def weight(kv: tuple[str, int], t: _Topic = t) -> float:
