@@ -277,7 +277,7 @@ class Hub:
         # and its place stays at since until they arrive (were the connection
         # to drop before, it resumes from there again, missing nothing).
         hello["resumed"] = backlog is not None
-        if backlog is not None and since is not None:
+        if backlog and since is not None:  # (none for its rooms: it is up to date)
             hello["seq"] = since
         client.queue.append(_dumps(hello))
         if backlog is None:

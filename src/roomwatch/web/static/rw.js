@@ -100,6 +100,7 @@ export class Channel {
     this.seq = null;
     this.epoch = null;  // the server process the seq belongs to
     this.lost = false;  // told "dropped": the next connect takes a snapshot
+    this.droppedAt = 0;
     this.attempt = 0;
     this.pending = new Map();
     this.nextRef = 1;
@@ -126,7 +127,14 @@ export class Channel {
     const ws = new WebSocket(this.url());
     this.ws = ws;
     let opened = false;
-    ws.onopen = () => { opened = true; this.attempt = 0; this.lost = false; this.onState("open"); };
+    ws.onopen = () => {
+      opened = true;
+      // A page told "dropped" within the last half minute keeps its backoff, so
+      // a client that stays too slow does not reload a snapshot twice a second.
+      if (!(this.droppedAt && Date.now() - this.droppedAt < 30000)) this.attempt = 0;
+      this.lost = false;
+      this.onState("open");
+    };
     ws.onmessage = (ev) => {
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }
@@ -142,6 +150,7 @@ export class Channel {
         // so reconnect at once without since (and take no later seq meanwhile).
         this.seq = null;
         this.lost = true;
+        this.droppedAt = Date.now();
         ws.close();
       }
       this.onMessage(msg);
