@@ -408,6 +408,9 @@ async def test_comms_token_sees_alerts_but_no_comments_or_actions(
     # hidden, not left "connecting…" (#12.9).
     assert await page.locator(".status").get_attribute("data-state") == "open"
     assert await page.locator(".stream-panel").is_hidden()
+    # ... and the page is the comms desk, not the moderator's.
+    assert await page.locator("h1 .sub").inner_text() == "舆情台"
+    assert await page.title() == "roomwatch · 舆情台"
 
 
 async def test_on_a_phone_the_moderator_page_scrolls_to_every_panel(

@@ -645,6 +645,11 @@ function showState() {
   document.body.classList.toggle("no-stream", noStream);
   for (const sel of STREAM_PANELS) for (const n of document.querySelectorAll(sel)) n.hidden = noStream;
   $("help-btn").hidden = noStream;
+  // Comms staff (alerts only) get their desk's name, not the moderator's.
+  const desk = noStream && chanState.alerts !== "forbidden" ? "舆情台" : "房管台";
+  document.title = `roomwatch · ${desk}`;
+  const sub = document.querySelector("h1 .sub");
+  if (sub) sub.textContent = desk;
   const alertsPanel = document.querySelector(".alerts-panel");
   if (alertsPanel) alertsPanel.hidden = chanState.alerts === "forbidden";
 }
