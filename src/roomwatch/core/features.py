@@ -68,7 +68,7 @@ EVIDENCE: tuple[str, ...] = (
 )
 # Words the normaliser writes for emoji and platform emotes: content, not surface.
 _MOOD_WORDS = frozenset({"emopos", "emoneg", "emolol", "emoask", "emoneu"})
-_MOOD_WORD = re.compile(r"emo(pos|neg|lol|ask|neu)")
+_MOOD_WORD = re.compile("|".join(sorted(_MOOD_WORDS)))
 _MARKS = "?" + START + END
 _EVIDENCE_OF = attrgetter("evidence")
 
@@ -127,7 +127,7 @@ def feature_label(name: str) -> str:
     normaliser's emoji placeholders (``emoneg``) as what they stand for (``[emoji:neg]``)."""
     label = name.replace(START, "^").replace(END, "$")
     if "emo" in label:
-        label = _MOOD_WORD.sub(lambda m: f"[emoji:{m.group(1)}]", label)
+        label = _MOOD_WORD.sub(lambda m: f"[emoji:{m.group(0)[3:]}]", label)
     return label
 
 

@@ -590,7 +590,6 @@ const DETECTOR_TEXT = {
   grievance_topic: "集中投诉", negative_spike: "负面情绪激增", abuse_raid: "辱骂/刷屏攻击",
   watchlist: "关注词激增", volume_drop: "弹幕中断", volume_surge: "弹幕激增", system: "系统",
 };
-const LABEL_TEXT = { question: "提问", grievance: "投诉", abuse: "辱骂", spam: "引流", chatter: "闲聊" };
 // The comments an alert rests on, folded away: comms staff open it to see why.
 function alertEvidence(a) {
   const samples = (a.evidence && a.evidence.samples) || [];
@@ -599,7 +598,7 @@ function alertEvidence(a) {
     el("summary", {}, `依据：${samples.length} 条弹幕`),
     el("ul", {}, ...samples.map((s) => el("li", {},
       el("span", { class: "t" }, clock(s.ts || 0)), " ",
-      el("span", { class: "lbl" }, LABEL_TEXT[s.label] || s.label || ""), " ",
+      el("span", { class: "lbl" }, LABEL_ZH[s.label] || s.label || ""), " ",
       el("bdi", {}, s.text || "")))));
 }
 function renderAlerts() {
