@@ -42,6 +42,14 @@ from tests.support.verdicts import label_and_reasons as _verdict
         ("工资还没发等等我", "chatter"),
         ("扣工资也要买", "chatter"),
         ("今天不发工资", "chatter"),
+        # Months of unpaid wages are a grievance; jieba's 月工资 used to swallow
+        # 工资 in them. This month's pay not in yet, or what a month pays, is not.
+        ("三个月工资没发了", "grievance"),
+        ("两个月的工资还没发", "grievance"),
+        ("半年工资没发", "grievance"),
+        ("老板欠我工资不给", "grievance"),
+        ("这个月工资没发", "chatter"),
+        ("我的月工资三千", "chatter"),
         ("dsb", "abuse"),  # 大傻逼
     ],
 )
