@@ -97,6 +97,29 @@ def test_replay_out_one_line_per_input_in_order(tmp_path: Path) -> None:
     assert b"replayed" in result.stdout
 
 
+def test_replay_and_report_count_the_lines_they_could_not_read(tmp_path: Path) -> None:
+    # Rows an importer drops never become records; the summary used to leave
+    # them out ("replayed 1 records: 1 verdicts, 0 skipped" after 2 warnings).
+    export = tmp_path / "export.csv"
+    export.write_text("ts,text\n1,3号链接多少钱\nx,坏时间\n2,\n", encoding="utf-8")
+    result = run("replay", str(export), "--room", "r1", "--out", str(tmp_path / "v.jsonl"))
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    assert "replayed 1 records: 1 verdicts, 0 skipped" in out
+    assert "not read: 2 lines of the files (1 bad_ts, 1 bad_value)" in out
+    html = tmp_path / "r.html"
+    result = run("report", str(export), "--room", "r1", "--out", str(html))
+    assert result.returncode == 0, result.stderr.decode()
+    assert "1 records (0 skipped, 2 lines of the files not read)" in result.stdout.decode()
+    assert "not read: bad_ts" in html.read_text(encoding="utf-8")
+    # A header without the time column is one clear error, not a warning per row.
+    export.write_text("time,text\n1,多少钱\n", encoding="utf-8")
+    result = run("replay", str(export), "--room", "r1")
+    assert result.returncode == 2
+    err = result.stderr.decode()
+    assert "no 'ts' column (columns: time, text)" in err and err.count("no 'ts' column") == 1
+
+
 def test_replay_is_deterministic(tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     for out in (a, b):

@@ -283,7 +283,7 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
     source = ReplaySource(list(args.files), speed=args.speed, room=args.room, on_record=on_record)
     try:
         with bar:
-            await source.run(pipeline)
+            stats = await source.run(pipeline)
             await pipeline.drain()
     finally:
         await pipeline.close()
@@ -305,6 +305,12 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  {label:<10} {n:>8}  {n / max(total, 1):6.1%}", file=report)
     for reason, n in counter.skipped.most_common():
         print(f"  skipped {reason}: {n}", file=report)
+    if stats.unreadable:
+        # Lines the files' readers dropped never became records (warned above).
+        parts = ", ".join(f"{n} {reason}" for reason, n in stats.unreadable.most_common())
+        lines = sum(stats.unreadable.values())
+        noun = "line" if lines == 1 else "lines"
+        print(f"  not read: {lines} {noun} of the files ({parts})", file=report)
     if args.alerts:
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(alert_events.items())) or "none"
         print(f"alert events: {summary} (written to {args.alerts})", file=report)

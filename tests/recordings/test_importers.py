@@ -241,6 +241,29 @@ def test_csv_without_text_column_or_room_is_an_error(tmp_path: Path) -> None:
         CsvOptions(ts_format="julian")
 
 
+def test_csv_without_a_ts_column_is_an_error_not_every_row_skipped(tmp_path: Path) -> None:
+    # A spreadsheet export whose time column has another name: every row used
+    # to be skipped one warning at a time ("has no ts"), and replay then said
+    # "0 records: 0 verdicts, 0 skipped".
+    path = tmp_path / "export.csv"
+    path.write_text("time,user,text\n12,alice,多少钱\n16,dave,几号链接\n", encoding="utf-8")
+    with pytest.raises(RecordingError, match=r"no 'ts' column \(columns: time, user, text\)"):
+        _import("csv", path, room="r")
+    records, warnings = _import("csv", path, room="r", ts="time")
+    assert [r["text"] for r in records] == ["多少钱", "几号链接"] and warnings == []
+
+
+def test_every_skipped_row_is_counted_past_the_detailed_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    rows = [f"x{i},坏" for i in range(MAX_DETAILED_WARNINGS + 5)] + ["1,好", "2,"]
+    path.write_text("ts,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    reasons: list[str] = []
+    records = list(import_file("csv", path, room="r", on_skip=reasons.append))
+    assert [r["text"] for r in records] == ["好"]
+    assert reasons.count("bad_ts") == MAX_DETAILED_WARNINGS + 5
+    assert reasons.count("bad_value") == 1 and len(reasons) == MAX_DETAILED_WARNINGS + 6
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -295,3 +318,8 @@ def test_cli_reports_bad_input(tmp_path: Path) -> None:
     empty.write_text("<i></i>", encoding="utf-8")
     code, _, err = _cli(["import", "bilibili-xml", str(empty), "--room", "r"])
     assert code == 1 and "0 records imported" in err
+    bad_rows = tmp_path / "rows.csv"
+    bad_rows.write_text("ts,text\n1,好\nx,坏\n2,\n", encoding="utf-8")
+    code, _, err = _cli(["import", "csv", str(bad_rows), "--room", "r"])
+    assert code == 0
+    assert "1 records imported; 2 skipped (1 bad_ts, 1 bad_value)" in err

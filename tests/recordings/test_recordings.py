@@ -121,6 +121,16 @@ def test_bad_lines_in_the_middle_are_yielded_for_the_caller_to_reject(tmp_path: 
     assert warnings == []
 
 
+def test_skipped_lines_are_counted_by_reason(tmp_path: Path) -> None:
+    lines = _lines(2)
+    path = tmp_path / "r.jsonl"
+    path.write_bytes(lines[0] + b"\n" + b"x" * 5000 + b"\n" + lines[1] + b'\n{"room":"a')
+    reasons: list[str] = []
+    out = list(iter_lines(path, on_skip=reasons.append, max_line_bytes=1000))
+    assert [n for n, _ in out] == [1, 3]
+    assert reasons == ["too_long", "incomplete"]
+
+
 def test_overlong_line_is_skipped_without_holding_it(tmp_path: Path) -> None:
     lines = _lines(2)
     path = tmp_path / "r.jsonl"

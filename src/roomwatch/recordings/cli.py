@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, cast
@@ -100,11 +101,21 @@ def run(
     def warn(message: str) -> None:
         print(f"roomwatch import: warning: {message}", file=out_err)
 
+    skipped: Counter[str] = Counter()
+
+    def skip(reason: str) -> None:
+        skipped[reason] += 1
+
     try:
         options = _csv_options_from_args(args) if args.format == "csv" else None
         records = _with_progress(
             import_file(
-                args.format, args.file, room=args.room, on_warning=warn, csv_options=options
+                args.format,
+                args.file,
+                room=args.room,
+                on_warning=warn,
+                on_skip=skip,
+                csv_options=options,
             )
         )
         if args.out is None:
@@ -117,7 +128,9 @@ def run(
     except OSError as exc:
         print(f"roomwatch import: error: {exc}", file=out_err)
         return 2
-    print(f"roomwatch import: {count} records imported", file=out_err)
+    parts = ", ".join(f"{n} {reason}" for reason, n in skipped.most_common())
+    not_read = f"; {sum(skipped.values())} skipped ({parts})" if skipped else ""
+    print(f"roomwatch import: {count} records imported{not_read}", file=out_err)
     return 0 if count else 1
 
 

@@ -6,10 +6,13 @@ from collections.abc import Callable
 
 from roomwatch.core.errors import RoomwatchError
 
-__all__ = ["RecordingError", "Warn", "ignore"]
+__all__ = ["RecordingError", "Skip", "Warn", "ignore"]
 
 #: Called with one human-readable line per skipped or damaged part of a file.
 Warn = Callable[[str], None]
+#: Called with a short reason (``bad_ts``, ``too_long``, ...) per item of a file
+#: that was skipped, including those past the detailed warnings.
+Skip = Callable[[str], None]
 
 
 class RecordingError(RoomwatchError):

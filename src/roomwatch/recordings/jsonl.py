@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO, Final
 
-from roomwatch.recordings.errors import RecordingError, Warn, ignore
+from roomwatch.recordings.errors import RecordingError, Skip, Warn, ignore
 from roomwatch.recordings.files import BOM, GZIP_MAGIC
 
 __all__ = ["MAX_LINE_BYTES", "iter_lines"]
@@ -28,15 +28,18 @@ def iter_lines(
     path: str | os.PathLike[str],
     *,
     on_warning: Warn | None = None,
+    on_skip: Skip | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
 ) -> Iterator[tuple[int, bytes]]:
     """Yield ``(line number, raw line)`` for each non-blank line of a recording.
 
     The line has no trailing newline (nor ``\\r``). Works on plain and gzip
     files alike; see the module docstring for how damaged files are handled.
-    Raises :class:`RecordingError` if the file cannot be opened.
+    Raises :class:`RecordingError` if the file cannot be opened. ``on_skip``
+    is called once per line skipped (``too_long``, ``incomplete``).
     """
     warn = on_warning or ignore
+    skip = on_skip or ignore
     name = os.fspath(path)
     try:
         fh = open(name, "rb")  # noqa: SIM115 - closed by the generator below
@@ -46,7 +49,7 @@ def iter_lines(
         head = fh.read(2)
         fh.seek(0)
         chunks = _gunzip_chunks(fh, name, warn) if head == GZIP_MAGIC else _raw_chunks(fh)
-        yield from _split_lines(chunks, name, warn, max_line_bytes)
+        yield from _split_lines(chunks, name, warn, skip, max_line_bytes)
 
 
 def _raw_chunks(fh: BinaryIO) -> Iterator[bytes]:
@@ -126,7 +129,7 @@ def _describe_tail(fh: BinaryIO, pending: int) -> str:
 
 
 def _split_lines(
-    chunks: Iterator[bytes], name: str, warn: Warn, max_line_bytes: int
+    chunks: Iterator[bytes], name: str, warn: Warn, skip: Skip, max_line_bytes: int
 ) -> Iterator[tuple[int, bytes]]:
     lineno = 0
     buf = b""
@@ -150,12 +153,14 @@ def _split_lines(
                 part = part[:-1]
             if len(part) > max_line_bytes:
                 _warn_long(warn, name, lineno, max_line_bytes)
+                skip("too_long")
                 continue
             if part.strip():
                 yield lineno, part
         if len(buf) > max_line_bytes:
             if not skipping:
                 _warn_long(warn, name, lineno + 1, max_line_bytes)
+                skip("too_long")
                 skipping = True
             buf = b""
     if skipping or not buf.strip():
@@ -169,6 +174,7 @@ def _split_lines(
             f"{name}: line {lineno} is incomplete (no newline and not valid JSON, "
             "as a crash mid-write leaves it); skipped"
         )
+        skip("incomplete")
 
 
 def _warn_long(warn: Warn, name: str, lineno: int, limit: int) -> None:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from roomwatch.recordings.errors import RecordingError, Warn
+from roomwatch.recordings.errors import RecordingError, Skip, Warn
 from roomwatch.recordings.files import sniff
 from roomwatch.recordings.importers import iter_import
 from roomwatch.recordings.importers.csvfile import CsvOptions
@@ -25,6 +25,7 @@ def iter_records(
     *,
     room: str | None = None,
     on_warning: Warn | None = None,
+    on_skip: Skip | None = None,
     csv_options: Mapping[str, Any] | CsvOptions | None = None,
 ) -> Iterator[tuple[int, bytes | dict[str, Any]]]:
     """Yield the records of any file roomwatch can read, streaming.
@@ -36,10 +37,12 @@ def iter_records(
     names or overrides the room. ``csv_options`` (a
     :class:`~roomwatch.recordings.importers.CsvOptions` or a mapping of its fields) say
     how to read a CSV file; a ``.tsv`` file defaults to tab-delimited.
+    ``on_skip`` is called with a reason for each line or element that could
+    not be read and was skipped (past the detailed warnings too).
     """
     kind = sniff(path)
     if kind == "jsonl":
-        yield from iter_lines(path, on_warning=on_warning)
+        yield from iter_lines(path, on_warning=on_warning, on_skip=on_skip)
         return
     options: CsvOptions | None = None
     if kind == "csv":
@@ -53,4 +56,6 @@ def iter_records(
                 options = CsvOptions(**fields)
             except TypeError as exc:
                 raise RecordingError(f"bad CSV option: {exc}") from None
-    yield from iter_import(kind, path, room=room, on_warning=on_warning, csv_options=options)
+    yield from iter_import(
+        kind, path, room=room, on_warning=on_warning, on_skip=on_skip, csv_options=options
+    )

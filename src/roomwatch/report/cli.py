@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -99,8 +100,10 @@ def run(
     except OSError as exc:
         raise RoomwatchError(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
     r = result.report
+    not_read = sum(r.unreadable.values())
+    unread = f", {not_read:,} lines of the files not read" if not_read else ""
     print(
-        f"wrote {out}: {r.total:,} records ({sum(r.skipped.values()):,} skipped), "
+        f"wrote {out}: {r.total:,} records ({sum(r.skipped.values()):,} skipped{unread}), "
         f"{len(r.questions)} questions, {len(r.topics)} grievance topics, "
         f"{len(r.raids)} raids, {len(r.alerts)} alerts in {result.seconds:.1f} s "
         f"with model {result.stamps.get('model', '?')}",
@@ -169,7 +172,7 @@ async def build_report(
     pipeline.start()
     try:
         with bar:
-            await source.run(pipeline)
+            stats = await source.run(pipeline)
             await pipeline.drain()
     finally:
         await pipeline.close()
@@ -184,7 +187,8 @@ async def build_report(
         "recordings": ", ".join(Path(p).name for p in paths),
         "roomwatch": __version__,
     }
-    return ReportRun(builder.report(), stamps, elapsed)
+    report = dataclasses.replace(builder.report(), unreadable=dict(stats.unreadable))
+    return ReportRun(report, stamps, elapsed)
 
 
 def lexicon_hash(directory: str | os.PathLike[str]) -> str:

@@ -218,6 +218,10 @@ def _facts(report: Report, clock: _Clock) -> list[tuple[str, str]]:
     ]
     for reason, n in report.skipped.items():
         facts.append((f"  skipped: {reason}", _n(n)))
+    if report.unreadable:
+        facts.append(("lines of the files not read", _n(sum(report.unreadable.values()))))
+        for reason, n in sorted(report.unreadable.items()):
+            facts.append((f"  not read: {reason}", _n(n)))
     if report.first_ts is not None and report.last_ts is not None:
         facts.append(
             (

@@ -179,6 +179,9 @@ class Report:
     sentiment: float | None = None
     rooms_other: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Lines or elements of the input files that could not be read, by reason
+    #: (they never became records; the reader warned about each).
+    unreadable: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def peak(self) -> Bucket | None:

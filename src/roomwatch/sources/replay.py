@@ -25,6 +25,7 @@ import asyncio
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -46,6 +47,9 @@ class ReplayStats:
     records: int = 0
     rejected: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: Lines or elements of the files that could not be read, by reason
+    #: (``bad_ts``, ``too_long``...): never records, so never verdicts.
+    unreadable: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
@@ -96,6 +100,9 @@ class ReplaySource:
             logger.warning("%s", message)
             stats.warnings.append(message)
 
+        def skip(reason: str) -> None:
+            stats.unreadable[reason] += 1
+
         first_ts: float | None = None
         started = self.monotonic()
         last_ts = 0.0
@@ -114,7 +121,7 @@ class ReplaySource:
                 pending.clear()
 
         try:
-            for pos, raw in iter_records(path, room=self.room, on_warning=warn):
+            for pos, raw in iter_records(path, room=self.room, on_warning=warn, on_skip=skip):
                 n += 1
                 try:
                     if isinstance(raw, bytes):
@@ -162,7 +169,9 @@ class ReplaySource:
                 elif offer is None or offer(comment, self.name) is None:
                     await sink.put(comment, self.name)
         except RecordingError as exc:
-            warn(str(exc))
+            # Kept with the warnings, not logged: whoever catches it reports it
+            # (the command line's error, serve's source supervisor).
+            stats.warnings.append(str(exc))
             raise
         finally:
             # The records read before the file ended, however it ended (a read

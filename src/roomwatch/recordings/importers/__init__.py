@@ -32,7 +32,7 @@ from typing import Any, Final
 
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
-from roomwatch.recordings.errors import RecordingError, Warn
+from roomwatch.recordings.errors import RecordingError, Skip, Warn
 from roomwatch.recordings.importers.bilibili import iter_bilibili
 from roomwatch.recordings.importers.bililiverecorder import iter_bililiverecorder
 from roomwatch.recordings.importers.common import MAX_DETAILED_WARNINGS, Problems
@@ -56,6 +56,7 @@ def iter_import(
     *,
     room: str | None = None,
     on_warning: Warn | None = None,
+    on_skip: Skip | None = None,
     csv_options: CsvOptions | None = None,
     **csv_fields: Any,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -67,7 +68,7 @@ def iter_import(
     form (``Comment.to_dict()``).
     """
     name = os.fspath(path)
-    problems = Problems(name, on_warning)
+    problems = Problems(name, on_warning, on_skip)
     if room is not None and not room.strip():
         raise RecordingError("room must not be blank")
     items: Iterator[tuple[int, dict[str, Any]]]
@@ -101,12 +102,19 @@ def import_file(
     *,
     room: str | None = None,
     on_warning: Warn | None = None,
+    on_skip: Skip | None = None,
     csv_options: CsvOptions | None = None,
     **csv_fields: Any,
 ) -> Iterator[dict[str, Any]]:
     """Yield the record dicts of ``path``; see :func:`iter_import`."""
     for _, record in iter_import(
-        kind, path, room=room, on_warning=on_warning, csv_options=csv_options, **csv_fields
+        kind,
+        path,
+        room=room,
+        on_warning=on_warning,
+        on_skip=on_skip,
+        csv_options=csv_options,
+        **csv_fields,
     ):
         yield record
 

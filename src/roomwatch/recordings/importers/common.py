@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import timedelta, timezone, tzinfo
 from typing import Final
 
-from roomwatch.recordings.errors import Warn
+from roomwatch.recordings.errors import Skip, Warn
 
 __all__ = ["MAX_DETAILED_WARNINGS", "Problems", "finite", "shanghai"]
 
@@ -27,13 +27,16 @@ def shanghai() -> tzinfo:
 class Problems:
     """Counts malformed items and reports the first few in detail."""
 
-    def __init__(self, name: str, warn: Warn | None) -> None:
+    def __init__(self, name: str, warn: Warn | None, on_skip: Skip | None = None) -> None:
         self.name = name
         self.warn = warn
+        self.on_skip = on_skip
         self.by_reason: Counter[str] = Counter()
 
     def add(self, where: str, reason: str, detail: str) -> None:
         self.by_reason[reason] += 1
+        if self.on_skip is not None:
+            self.on_skip(reason)
         if self.warn is not None and sum(self.by_reason.values()) <= MAX_DETAILED_WARNINGS:
             self.warn(f"{self.name}: {where}: {detail}; skipped")
 

@@ -92,6 +92,13 @@ def iter_csv(
                 f"{problems.name}: the header has no {options.text!r} column "
                 f"(columns: {', '.join(header)})"
             )
+        if options.ts not in index:
+            # Every row would be skipped for want of a time: say so once.
+            raise RecordingError(
+                f"{problems.name}: the header has no {options.ts!r} column "
+                f"(columns: {', '.join(header)}); every comment needs a time "
+                f"(roomwatch import csv FILE --column ts=HEADER reads another column)"
+            )
         if room is None and options.room not in index:
             raise RecordingError(
                 f"{problems.name}: no room: pass room= (--room) or add a {options.room!r} column"
