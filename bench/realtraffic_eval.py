@@ -63,7 +63,9 @@ looked at once at the end of stop 22), ``--split final12``
 and labelled in stop 22 without looking at a verdict, looked at once at the
 end of stop 23), and ``--split final13`` (``random-final13``,
 ``asks-final13``, ``enriched-final13``; 1,000 rows drawn and labelled in stop
-23 without looking at a verdict, not yet evaluated).
+23 without looking at a verdict), and ``--split final14`` (``random-final14``,
+``asks-final14``, ``enriched-final14``; 1,000 rows drawn and labelled in stop
+24 without looking at a verdict, not yet evaluated).
 
 ``--split tune`` pools dev with final, final2 and final3 (3,800 rows): each of
 those held-out parts has had its one look, so from stop 16 on they are tuning
@@ -129,6 +131,8 @@ FINAL11 = ("random-final11", "asks-final11", "enriched-final11")
 FINAL12 = ("random-final12", "asks-final12", "enriched-final12")
 # Thirteenth held-out part (stop 23, after final12's look): labelled without a verdict.
 FINAL13 = ("random-final13", "asks-final13", "enriched-final13")
+# Fourteenth held-out part (stop 24, before final13's look): labelled without a verdict.
+FINAL14 = ("random-final14", "asks-final14", "enriched-final14")
 # Every part that has had its one look: the tune pool and final4-final12 (stop 20
 # measured its choices on final4-final7; final8 and final9 were looked at once
 # in stop 20 and joined the pool in stop 21, final10 after its look in stop 21
@@ -150,6 +154,7 @@ HELD_OUT = {
     "final11": FINAL11,
     "final12": FINAL12,
     "final13": FINAL13,
+    "final14": FINAL14,
 }
 REVIEW = ("abuse", "spam")
 

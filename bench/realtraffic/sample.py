@@ -82,6 +82,9 @@ header excluded):
   for the next change), drawn like the twelfth with ``SEED13`` from the rows in
   no stratum above. Labelled without looking at a verdict and not evaluated
   when drawn.
+* ``random-final14`` (400), ``asks-final14`` (400) and ``enriched-final14``
+  (200): a fourteenth held-out part (stop 24, drawn before final13's one look,
+  so that an unlooked part remains), drawn like the thirteenth with ``SEED14``.
 """
 
 from __future__ import annotations
@@ -135,6 +138,10 @@ N_FINAL12, N_ASKS_FINAL12, N_ENRICHED_FINAL12 = 400, 400, 200
 # twelfth (20261240 is the sentiment sample's seed: skipped).
 SEED13 = 20261242
 N_FINAL13, N_ASKS_FINAL13, N_ENRICHED_FINAL13 = 400, 400, 200
+# A fourteenth held-out part (stop 24, drawn before final13's look), drawn like
+# the thirteenth, so that an unlooked part remains after it.
+SEED14 = 20261245
+N_FINAL14, N_ASKS_FINAL14, N_ENRICHED_FINAL14 = 400, 400, 200
 # The held-out parts after the first draw: (part, seed, (stratum kind, rows) in
 # the order drawn). Their draws must never change (tests/tools/test_realtraffic_labels.py).
 HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
@@ -157,6 +164,7 @@ HELD_OUT: tuple[tuple[str, int, tuple[tuple[str, int], ...]], ...] = (
             (11, SEED11, N_FINAL11, N_ASKS_FINAL11, N_ENRICHED_FINAL11),
             (12, SEED12, N_FINAL12, N_ASKS_FINAL12, N_ENRICHED_FINAL12),
             (13, SEED13, N_FINAL13, N_ASKS_FINAL13, N_ENRICHED_FINAL13),
+            (14, SEED14, N_FINAL14, N_ASKS_FINAL14, N_ENRICHED_FINAL14),
         )
     ),
 )

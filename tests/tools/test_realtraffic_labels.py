@@ -32,7 +32,7 @@ def _load(name: str, path: Path) -> ModuleType:
 
 sample = _load("realtraffic_sample", ROOT / "bench" / "realtraffic" / "sample.py")
 evaluate = _load("realtraffic_eval", ROOT / "bench" / "realtraffic_eval.py")
-HELD_OUT = ("final", *(f"final{n}" for n in range(2, 14)))
+HELD_OUT = ("final", *(f"final{n}" for n in range(2, 15)))
 
 
 def _made_up_texts(n: int = 30_000) -> list[str]:
@@ -82,6 +82,9 @@ def test_draw_gives_disjoint_strata_of_the_declared_sizes() -> None:
     assert sizes["random-final13"] == sample.N_FINAL13 == 400
     assert sizes["asks-final13"] == sample.N_ASKS_FINAL13 == 400
     assert sizes["enriched-final13"] == sample.N_ENRICHED_FINAL13 == 200
+    assert sizes["random-final14"] == sample.N_FINAL14 == 400
+    assert sizes["asks-final14"] == sample.N_ASKS_FINAL14 == 400
+    assert sizes["enriched-final14"] == sample.N_ENRICHED_FINAL14 == 200
 
 
 def test_draw_is_reproducible() -> None:
