@@ -140,6 +140,38 @@ def test_parse_many_survives_a_bad_utf8_line_among_good_ones():
     assert out[1].reason == "invalid_utf8"
 
 
+def test_parse_many_reads_a_pretty_printed_record_as_one():
+    # json.dumps(record, indent=2) is one record, not three bad lines.
+    body = json.dumps({"room": "r", "text": "多少钱", "ts": 1}, indent=2, ensure_ascii=False)
+    out = list(parse_many(body.encode(), received_at=0))
+    assert [getattr(x, "text", None) for x in out] == ["多少钱"]
+    # ... and a pretty-printed record that is wrong is one error, not three.
+    (err,) = parse_many('{\n  "room": "r"\n}', received_at=0)
+    assert isinstance(err, RecordError) and err.reason == "missing_field"
+    # NDJSON with a broken line still goes line by line.
+    out = list(parse_many('{"room": "r", "text": "a"}\n{"room": "r",\n', received_at=0))
+    assert getattr(out[0], "text", None) == "a" and out[1].reason == "not_json"
+
+
+def test_parse_many_rejects_only_the_array_element_with_bad_utf8():
+    body = (
+        b'[{"room": "r", "text": "a"}, {"room": "r", "text": "bad \xff"},'
+        b' {"room": "r", "text": "c"}]'
+    )
+    out = list(parse_many(body, received_at=0))
+    assert [getattr(x, "text", None) for x in out] == ["a", None, "c"]
+    assert out[1].reason == "invalid_utf8"
+    # An escaped lone surrogate is not a bad byte: that element decides alone.
+    fine = b'[{"room": "r", "text": "x", "extra": "\\udc80"}, {"room": "r", "text": "\xff"}]'
+    out = list(parse_many(fine, received_at=0))
+    assert getattr(out[0], "text", None) == "x" and out[1].reason == "invalid_utf8"
+
+
+def test_parse_many_ignores_a_byte_order_mark():
+    for body in (b'\xef\xbb\xbf{"room": "r", "text": "a"}', '\ufeff[{"room": "r", "text": "a"}]'):
+        assert [getattr(x, "text", None) for x in parse_many(body, received_at=0)] == ["a"]
+
+
 def test_comment_is_frozen():
     c = Comment.from_dict({"room": "r", "text": "x"}, received_at=0)
     with pytest.raises(AttributeError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -423,6 +424,11 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
+            if data.lstrip(_BOM_AND_SPACE)[:1] == b"[":
+                # Each element on its own: the bad bytes reject theirs only.
+                text = data.decode("utf-8", "surrogateescape").lstrip("\ufeff").strip()
+                yield from _parse_array(text, received_at, escaped=True)
+                return
             # Fall back to line by line, so good lines still pass.
             for line in data.split(b"\n"):
                 if line.strip():
@@ -430,18 +436,32 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
             return
     else:
         text = data
-    stripped = text.strip()
+    # (A byte-order mark some editors and Windows tools write is no content.)
+    stripped = text.strip().lstrip("\ufeff").lstrip()
     if not stripped:
         yield RecordError("not_json", "the body is empty")
         return
     if stripped[0] == "[":
         yield from _parse_array(stripped, received_at)
         return
+    if stripped[0] == "{" and "\n" in stripped and _one_value(stripped):
+        # One record written over several lines (pretty-printed), not NDJSON.
+        yield _parse_or_error(stripped, received_at)
+        return
     # Only "\n" ends a record: str.splitlines() would also split inside a
     # JSON string at U+2028, U+0085 and other characters JSON keeps raw.
     for row in stripped.split("\n"):
         if row.strip():
             yield _parse_or_error(row.rstrip("\r"), received_at)
+
+
+def _one_value(text: str) -> bool:
+    """Whether ``text`` is exactly one JSON value (its numbers unread)."""
+    try:
+        _, end = _SKIP.raw_decode(text)
+    except (ValueError, RecursionError):
+        return False
+    return end == len(text)
 
 
 def _parse_or_error(data: bytes | str, received_at: float) -> Comment | RecordError:
@@ -451,11 +471,15 @@ def _parse_or_error(data: bytes | str, received_at: float) -> Comment | RecordEr
         return err
 
 
-def _parse_array(text: str, received_at: float) -> Iterator[Comment | RecordError]:
+def _parse_array(
+    text: str, received_at: float, *, escaped: bool = False
+) -> Iterator[Comment | RecordError]:
     """Each element of a JSON array, measured and parsed as its own record.
 
     The whole array is scanned before anything is yielded: a body that is
-    not a valid array gives one ``not_json`` error and no records.
+    not a valid array gives one ``not_json`` error and no records. With
+    ``escaped``, ``text`` was decoded with ``surrogateescape``: an element
+    holding one of its escaped bytes is ``invalid_utf8``, the others parse.
     """
     items: list[tuple[Any, int] | RecordError] = []
     scan = _DECODER.raw_decode
@@ -480,7 +504,10 @@ def _parse_array(text: str, received_at: float) -> Iterator[Comment | RecordErro
                     yield _not_array()
                     return
             else:
-                items.append((value, _size(text[pos:end])))
+                if escaped and _ESCAPED_BYTE.search(text, pos, end) is not None:
+                    items.append(RecordError("invalid_utf8", "the record is not valid UTF-8"))
+                else:
+                    items.append((value, _size(text[pos:end])))
             pos = _skip_ws(text, end)
             if pos < len(text) and text[pos] == ",":
                 pos = _skip_ws(text, pos + 1)
@@ -508,6 +535,11 @@ def _parse_array(text: str, received_at: float) -> Iterator[Comment | RecordErro
             yield err
         else:
             yield comment
+
+
+#: A byte ``surrogateescape`` could not decode (no valid UTF-8 text holds one raw).
+_ESCAPED_BYTE: Final = re.compile("[\udc80-\udcff]")
+_BOM_AND_SPACE: Final = b"\xef\xbb\xbf \t\r\n"
 
 
 def _not_array() -> RecordError:
