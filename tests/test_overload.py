@@ -138,6 +138,8 @@ async def test_overload_keeps_the_work_bounded_and_loses_no_question_abuse_or_gr
             "overload_sample_every": 10,
             "lag_alert_s": 0.0,
         },
+        # Sections name the rooms on /metrics (lag and comment counts).
+        rooms={room: {} for room in {r["room"] for r in rows}},
     )
     caplog.set_level(logging.WARNING, logger="roomwatch.pipeline")
     SlowClassifier.scored[0] = 0

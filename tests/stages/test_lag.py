@@ -37,6 +37,9 @@ async def test_live_verdicts_carry_lag_and_a_lagging_room_raises_an_alert(
     settings = make_settings(
         store={"path": str(tmp_path / "rw.sqlite3")},
         pipeline={"lag_alert_s": 30.0, "lag_metric_rooms": 1},
+        # Only rooms with a section are named on /metrics; "named-too" is past
+        # lag_metric_rooms=1 and "other-room" has no section: both are "other".
+        rooms={"slow": {}, "named-too": {}},
     )
     async with Service(
         settings, analyzer=analyzer, registry=CollectorRegistry(), extra_outputs=[keep]
@@ -74,9 +77,9 @@ async def test_live_verdicts_carry_lag_and_a_lagging_room_raises_an_alert(
                     msg = json.loads((await asyncio.wait_for(ws.receive(), 10)).data)
                     if msg.get("type") == "resolve" and msg["alert"]["key"] == "lag:slow":
                         resolved = msg["alert"]
-        # A second room past lag_metric_rooms=1 is counted under "other".
         await ingest(svc, [{"room": "other-room", "text": "你好", "id": "o1"}])
-        await wait_for(lambda: len(verdicts) >= 2 * CONFIRM + 1)
+        await ingest(svc, [{"room": "named-too", "text": "你好", "id": "o2"}])
+        await wait_for(lambda: len(verdicts) >= 2 * CONFIRM + 2)
     lags = [v.lag_s for v in verdicts]
     assert all(lag is not None for lag in lags)
     assert all(lag >= 110.0 for lag in lags[:CONFIRM])
@@ -84,10 +87,11 @@ async def test_live_verdicts_carry_lag_and_a_lagging_room_raises_an_alert(
     assert verdicts[0].to_dict()["lag_s"] == round(lags[0], 3)
     count = reg.get_sample_value("roomwatch_verdict_lag_seconds_count", {"room": "slow"})
     assert count == 2 * CONFIRM
-    assert reg.get_sample_value("roomwatch_verdict_lag_seconds_count", {"room": "other"}) == 1
-    assert (
-        reg.get_sample_value("roomwatch_verdict_lag_seconds_count", {"room": "other-room"}) is None
-    )
+    assert reg.get_sample_value("roomwatch_verdict_lag_seconds_count", {"room": "other"}) == 2
+    for unnamed in ("other-room", "named-too"):
+        assert (
+            reg.get_sample_value("roomwatch_verdict_lag_seconds_count", {"room": unnamed}) is None
+        )
     big = reg.get_sample_value(
         "roomwatch_verdict_lag_seconds_bucket", {"room": "slow", "le": "60.0"}
     )

@@ -124,8 +124,9 @@ class PipelineSettings:
     #: half of it resolve it. 0 turns the alert off. Replays carry no lag, but an old
     #: recording posted to /ingest is live: its lag is its age.
     lag_alert_s: NonNegativeFloat = field(default=60.0, metadata=_UNHASHED)
-    #: Rooms that get their own label on roomwatch_verdict_lag_seconds, first
-    #: come first served; later rooms are counted under "other".
+    #: Rooms with a [rooms] section that get their own label on
+    #: roomwatch_verdict_lag_seconds, first come first served; later rooms, and
+    #: rooms with no section, are counted under "other".
     lag_metric_rooms: PositiveInt = field(default=64, metadata=_UNHASHED)
     #: Overload degrade mode (serve only; offline commands never shed): while
     #: the pipeline is behind, typed comments with no question, grievance,

@@ -107,7 +107,8 @@ class Metrics:
         self.verdict_lag_seconds = Histogram(
             "roomwatch_verdict_lag_seconds",
             "End-to-end lag of live verdicts: pipeline exit (wall clock) minus the "
-            "record's ts, by room (rooms past pipeline.lag_metric_rooms: 'other').",
+            "record's ts, by room (rooms with a [rooms] section, up to "
+            "pipeline.lag_metric_rooms of them; every other room: 'other').",
             ["room"],
             buckets=_LAG_BUCKETS,
             registry=registry,
@@ -197,7 +198,9 @@ class Metrics:
         comp.discarded(reason).inc()
 
     def observe_lag(self, room: str, seconds: float) -> None:
-        """One live verdict's lag; rooms beyond :attr:`lag_room_limit` share "other"."""
+        """One live verdict's lag. Like roomwatch_room_comments_total, only rooms
+        with a section are named (the first :attr:`lag_room_limit` of them): the
+        others share "other", so a feed can't write names into /metrics."""
         self._lag_child(room).observe(seconds)
 
     def observe_lags(self, room: str, seconds: Sequence[float]) -> None:
@@ -207,7 +210,7 @@ class Metrics:
     def _lag_child(self, room: str) -> Any:
         child = self._lag_rooms.get(room)
         if child is None:
-            if len(self._lag_rooms) < self.lag_room_limit:
+            if room in self._named_rooms and len(self._lag_rooms) < self.lag_room_limit:
                 child = self._lag_rooms[room] = self.verdict_lag_seconds.labels(room)
             else:
                 child = self._lag_rooms.get(OTHER_ROOM)
@@ -229,6 +232,9 @@ class Metrics:
         for key in [k for k in self._room_children if k[0] != OTHER_ROOM and k[0] not in named]:
             del self._room_children[key]
             self.room_comments.remove(*key)
+        for room in [r for r in self._lag_rooms if r != OTHER_ROOM and r not in named]:
+            del self._lag_rooms[room]
+            self.verdict_lag_seconds.remove(room)
         self._named_rooms = named
 
     @property
