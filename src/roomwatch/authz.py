@@ -111,7 +111,7 @@ TABLE: Final[tuple[Rule, ...]] = (
         "GET /metrics",
         _ALL,
         "none",
-        "Prometheus metrics (no room names)",
+        "Prometheus metrics (no comment text; only rooms with a `[rooms]` section are named)",
         open_if="server.open_metrics",
     ),
     _r("route", "GET /auth/whoami", _ALL, "none", "the token's role, rooms and channels"),

@@ -86,8 +86,24 @@ async def test_raid_alert_on_channel_ack_audit_restart_and_webhook(
             await wait_for(lambda: any(m.get("ref") == 1 for m in messages), 30)
             reply = next(m for m in messages if m.get("ref") == 1)
             assert reply["type"] == "ack" and reply["alert"]["acked_by"] == "comms-1"
+            # A reply says which action it answers and how; the broadcast doesn't.
+            assert reply["action"] == "ack" and reply["ok"] is True
             await wait_for(
                 lambda: any(m.get("type") == "ack" and "ref" not in m for m in messages), 30
+            )
+            # A second ack of the same alert is answered, but not broadcast again
+            # (nor sent to the webhooks, nor audited twice).
+            broadcasts = sum(1 for m in messages if m.get("type") == "ack" and "ref" not in m)
+            await ws.send_str(json.dumps({"action": "ack", "id": raid["id"], "ref": 2}))
+            await ws.send_str(json.dumps({"action": "frobnicate", "ref": 3}))
+            await wait_for(lambda: any(m.get("ref") == 3 for m in messages), 30)
+            again = next(m for m in messages if m.get("ref") == 2)
+            assert again["ok"] is True and again["alert"]["acked_by"] == "comms-1"
+            unknown = next(m for m in messages if m.get("ref") == 3)
+            assert unknown["type"] == "error" and unknown["ok"] is False
+            assert unknown["error"] == "unknown_action" and "'ack'" in unknown["detail"]
+            assert (
+                sum(1 for m in messages if m.get("type") == "ack" and "ref" not in m) == broadcasts
             )
             await ws.close()
             await reader
@@ -119,7 +135,7 @@ async def test_wrong_role_cannot_ack(service: Service) -> None:
             await ws.receive()
             await ws.send_str(json.dumps({"action": "ack", "id": "al-nope", "ref": 9}))
             reply = json.loads((await ws.receive()).data)
-    assert reply["type"] == "error" and reply["error"] == "not_found"
+    assert reply["type"] == "error" and reply["error"] == "not_found" and reply["ok"] is False
 
 
 def test_replay_alerts_finds_each_incident_once_and_nothing_when_calm(tmp_path: Path) -> None:

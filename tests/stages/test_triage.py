@@ -144,6 +144,11 @@ async def test_lifecycle_claim_race_answer_grace_pin_and_audit(service: Service)
         # The read-only host token can't act.
         denied = await host.act("answer", room, folded["id"])
         assert denied["type"] == "error" and denied["error"] == "forbidden"
+        assert denied["ok"] is False and denied["action"] == "answer" and denied["detail"]
+        # An action it doesn't know is a code and words, like every error.
+        unknown = await h1.act("frobnicate", room, folded["id"])
+        assert unknown["type"] == "error" and unknown["ok"] is False
+        assert unknown["error"] == "unknown_action" and "claim" in unknown["detail"]
 
         # Pin the shipping item: it goes to the top of the order.
         pinned = await h1.act("pin", room, ship["id"])

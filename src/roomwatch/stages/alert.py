@@ -47,7 +47,7 @@ from roomwatch.core.shed import ShedCount
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.clock import Pace, RoomClocks
 from roomwatch.stages.events import Actor, Handled, Publish
-from roomwatch.stages.replies import ack_action, refusal_reply
+from roomwatch.stages.replies import ack_action, error_reply, refusal_reply
 from roomwatch.stages.wake import Wakeups
 
 __all__ = ["AlertListener", "AlertStage"]
@@ -385,17 +385,21 @@ class AlertStage:
         alert = self.get(alert_id)
         if alert is None or not client.wants(_room_of(alert)):
             # Another room's alert is "not found": its id tells nothing.
-            return {"type": "error", "action": "ack", "error": "not_found"}
+            return error_reply("ack", "not_found")
+        if alert.acked_by is not None:
+            # Seen already: said again to this client only, not to everyone
+            # (nor to the webhooks), and not audited twice.
+            return {"type": "ack", "action": "ack", "ok": True, "alert": alert.to_dict()}
         now = self.now(_room_of(alert))
         try:
             owner = self._own.get(alert.room, self.manager)
             event, audit = owner.acknowledge(alert_id, client.token.label, now)
         except AlertError as exc:
-            return {"type": "error", "action": "ack", "error": str(exc)}
+            return error_reply("ack", "bad_request", str(exc))
         self._emit([event], out)
         if self.on_ack is not None:
             self.on_ack(alert_id, client.token.label, client.token.role, audit.ts)
-        return {"type": "ack", "action": "ack", "alert": event.alert.to_dict()}
+        return {"type": "ack", "action": "ack", "ok": True, "alert": event.alert.to_dict()}
 
 
 def _room_of(alert: Alert) -> str | None:

@@ -15,7 +15,15 @@ from typing import Any
 from roomwatch.authz import Refusal
 from roomwatch.core.queue import ACTIONS
 
-__all__ = ["ack_action", "host_action", "refusal_reply"]
+__all__ = ["ack_action", "error_reply", "host_action", "refusal_reply"]
+
+
+def error_reply(action: object, error: str, detail: str = "") -> dict[str, Any]:
+    """An action's error reply: ``ok`` false, a code in ``error``, words in ``detail``."""
+    reply: dict[str, Any] = {"type": "error", "action": action, "ok": False, "error": error}
+    if detail:
+        reply["detail"] = detail
+    return reply
 
 
 def host_action(message: Mapping[str, Any]) -> tuple[str, str, str] | dict[str, Any]:
@@ -23,16 +31,13 @@ def host_action(message: Mapping[str, Any]) -> tuple[str, str, str] | dict[str, 
     action = message.get("action")
     room, item_id = message.get("room"), message.get("id")
     if action not in ACTIONS:
-        return {
-            "type": "error",
-            "error": f"unknown action {action!r}; expected one of " + ", ".join(ACTIONS),
-        }
+        return error_reply(
+            action if isinstance(action, str) else None,
+            "unknown_action",
+            f"unknown action {action!r}; expected one of " + ", ".join(ACTIONS),
+        )
     if not isinstance(room, str) or not isinstance(item_id, str):
-        return {
-            "type": "error",
-            "action": action,
-            "error": "an action needs 'room' and 'id' strings",
-        }
+        return error_reply(action, "bad_request", "an action needs 'room' and 'id' strings")
     return action, room, item_id
 
 
@@ -40,9 +45,13 @@ def ack_action(message: Mapping[str, Any]) -> str | dict[str, Any]:
     """The alert id of an alerts-channel ``ack``, or its error reply."""
     action, alert_id = message.get("action"), message.get("id")
     if action != "ack":
-        return {"type": "error", "error": f"unknown action {action!r}; expected 'ack'"}
+        return error_reply(
+            action if isinstance(action, str) else None,
+            "unknown_action",
+            f"unknown action {action!r}; expected 'ack'",
+        )
     if not isinstance(alert_id, str):
-        return {"type": "error", "action": "ack", "error": "an ack needs an 'id' string"}
+        return error_reply("ack", "bad_request", "an ack needs an 'id' string")
     return alert_id
 
 
@@ -50,7 +59,7 @@ def refusal_reply(
     action: str, refusal: Refusal, role: str, *, detail: bool = True
 ) -> dict[str, Any]:
     """The error reply to a refused action (``detail``: say why, as the host channel does)."""
-    reply: dict[str, Any] = {"type": "error", "action": action, "error": refusal.reason}
+    reply = error_reply(action, refusal.reason)
     if detail:
         if refusal.reason == "forbidden":
             reply["detail"] = f"a {role} token is read-only"

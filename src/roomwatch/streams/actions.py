@@ -48,7 +48,7 @@ from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
 from roomwatch.metrics import StreamMetrics
 from roomwatch.sinks.hub import ActionHandler, Client
-from roomwatch.stages.replies import ack_action, host_action, refusal_reply
+from roomwatch.stages.replies import ack_action, error_reply, host_action, refusal_reply
 from roomwatch.streams.spool import SpoolFull
 
 if TYPE_CHECKING:
@@ -363,7 +363,7 @@ class ActionForwarder:
         if alert_room is None or not client.wants(alert_room):
             # Another room's alert is "not found": its id tells nothing.
             # (An alert the worker no longer holds is its own not_found.)
-            return {"type": "error", "action": "ack", "error": "not_found"}
+            return error_reply("ack", "not_found")
         return alert_room, "ack"
 
     def resolve(self, key: str, reply: dict[str, Any]) -> None:
