@@ -3,13 +3,13 @@ import json
 import pytest
 
 from roomwatch.core.errors import RecordError
+from roomwatch.core.payload import parse_many
 from roomwatch.core.record import (
     MAX_RECORD_BYTES,
     MAX_TEXT_CHARS,
     REJECT_REASONS,
     Comment,
     parse_json,
-    parse_many,
 )
 
 GOOD = {

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from roomwatch.core.errors import RecordError
-from roomwatch.core.record import MAX_RECORD_BYTES, REJECT_REASONS, Comment, parse_json, parse_many
+from roomwatch.core.payload import parse_many
+from roomwatch.core.record import MAX_RECORD_BYTES, REJECT_REASONS, Comment, parse_json
 
 
 def _items(payload: str | bytes) -> list[Comment | RecordError]:

@@ -9,7 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from roomwatch.core.errors import RecordError
-from roomwatch.core.record import MAX_RECORD_BYTES, REJECT_REASONS, Comment, parse_json, parse_many
+from roomwatch.core.payload import parse_many
+from roomwatch.core.record import MAX_RECORD_BYTES, REJECT_REASONS, Comment, parse_json
 from tests.fuzz.support import budget, deep, encode, payloads, record_dicts
 
 # Hypothesis warns when it prints a megabyte-long failing example; that is

@@ -25,7 +25,7 @@ from aiohttp import web
 
 from roomwatch.config import Token
 from roomwatch.core.errors import RecordError
-from roomwatch.core.record import parse_many
+from roomwatch.core.payload import parse_many
 from roomwatch.sources.timebound import UNSTAMPED
 from roomwatch.web.auth import require_origin
 from roomwatch.web.limits import read_body
