@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from roomwatch.moderation.review import ReviewItem
+from roomwatch.stages.replies import error_reply
 
 __all__ = [
     "DECISIONS",
@@ -86,7 +87,3 @@ class Decision:
             "undo_of": self.undo_of,
             "undone_by": self.undone_by,
         }
-
-
-def error_reply(action: object, error: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "error", "ok": False, "action": action, "error": error, **extra}

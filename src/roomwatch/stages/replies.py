@@ -18,11 +18,13 @@ from roomwatch.core.queue import ACTIONS
 __all__ = ["ack_action", "error_reply", "host_action", "refusal_reply"]
 
 
-def error_reply(action: object, error: str, detail: str = "") -> dict[str, Any]:
-    """An action's error reply: ``ok`` false, a code in ``error``, words in ``detail``."""
-    reply: dict[str, Any] = {"type": "error", "action": action, "ok": False, "error": error}
+def error_reply(action: object, error: str, detail: str = "", **extra: Any) -> dict[str, Any]:
+    """An action's error reply on any channel (moderation's too): ``ok`` false,
+    a code in ``error``, words in ``detail``, and any ``extra`` fields."""
+    reply: dict[str, Any] = {"type": "error", "ok": False, "action": action, "error": error}
     if detail:
         reply["detail"] = detail
+    reply.update(extra)
     return reply
 
 
