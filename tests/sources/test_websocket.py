@@ -31,7 +31,10 @@ class Collector:
         self.rejects.append(error)
 
 
-async def test_reads_frames_counts_bad_records_and_reconnects() -> None:
+async def test_reads_frames_counts_bad_records_and_reconnects(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="roomwatch.sources.websocket")
     connections = 0
 
     async def upstream(conn: ServerConnection) -> None:
@@ -62,6 +65,11 @@ async def test_reads_frames_counts_bad_records_and_reconnects() -> None:
     assert texts == ["hello 1", "x1", "nd1", "nd2"]
     assert [e.reason for e in sink.rejects[:2]] == ["missing_field", "not_json"]
     assert source.connections >= 3
+    # The upstream's owner can read why in the log: once per reason (a minute
+    # apart), not once per record.
+    rejected = [r.getMessage() for r in caplog.records if "record rejected" in r.getMessage()]
+    assert len(rejected) == 2, rejected
+    assert any("up: record rejected" in m and "text" in m for m in rejected)
 
 
 async def test_keeps_retrying_a_dead_upstream_and_counts_errors() -> None:

@@ -24,8 +24,9 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from roomwatch.core.errors import RecordError
+from roomwatch.core.log_throttle import LogThrottle
 from roomwatch.core.mapping import FieldMap
-from roomwatch.core.record import parse_many
+from roomwatch.core.payload import parse_many
 from roomwatch.core.token_bucket import TokenBucket
 from roomwatch.metrics import Metrics
 from roomwatch.retry import RetryPolicy
@@ -86,6 +87,8 @@ class WebSocketSource:
     field_map: FieldMap | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _reconnects: Reconnects = field(init=False)
+    #: Rejected records are logged at WARNING once a minute per reason.
+    _reject_log: LogThrottle = field(default_factory=lambda: LogThrottle(60.0))
 
     def __post_init__(self) -> None:
         self._reconnects = Reconnects(self.name, self.url, logger)
@@ -178,7 +181,7 @@ class WebSocketSource:
                 )
                 for item in items:
                     if isinstance(item, RecordError):
-                        logger.debug("%s: record rejected: %s", self.name, item)
+                        self._log_reject(item)
                         await sink.reject(item, self.name, "")
                     else:
                         await sink.put(item, self.name)
@@ -188,6 +191,16 @@ class WebSocketSource:
             # a pending recv would outlive the connection and fail unobserved.
             if recv is not None and not recv.done():
                 recv.cancel()
+
+    def _log_reject(self, err: RecordError) -> None:
+        """Say why the upstream's records are refused (the metric only counts
+        them): the first of each reason at once, then once a minute."""
+        held = self._reject_log.due(err.reason, time.monotonic())
+        if held is None:
+            logger.debug("%s: record rejected: %s", self.name, err)
+            return
+        more = f" ({held} more {err.reason} since the last report)" if held else ""
+        logger.warning("%s: record rejected: %s%s", self.name, err, more)
 
     def close(self) -> None:
         """Ask :meth:`run` to stop. Idempotent."""
