@@ -14,7 +14,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from roomwatch.cli import _print_urls
+from roomwatch.compose.urls import print_urls
 from roomwatch.config import load_settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.errors import RecordError
@@ -116,7 +116,7 @@ def test_demo_prints_every_generated_token_with_its_page(tmp_path: Path) -> None
     settings = load_settings(None, environ={})
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        _print_urls("http://127.0.0.1:8686", settings, demo=True)
+        print_urls("http://127.0.0.1:8686", settings, title="roomwatch demo")
     text = out.getvalue()
     for role in ("host", "helper", "moderator", "comms", "admin"):
         token = settings.tokens_for(role)[0].token

@@ -213,6 +213,7 @@ async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
 
     from roomwatch.compose import analyzer_for
     from roomwatch.compose.sources import replay_source
+    from roomwatch.compose.urls import print_urls
     from roomwatch.config import ReplaySourceSettings
     from roomwatch.heap import keep_heap_trimmed, settle_heap
     from roomwatch.service import Service
@@ -227,7 +228,12 @@ async def _serve(settings: Settings, demo: tuple[Path, float] | None) -> int:
             recording, speed = demo
             spec = ReplaySourceSettings((str(recording),), name="demo", speed=speed, loop=True)
             svc.run_source(replay_source(spec, settings, svc.graph))
-        _print_urls(svc.url, settings, demo=demo is not None)
+        print_urls(
+            svc.url,
+            settings,
+            title="roomwatch demo" if demo is not None else "roomwatch",
+            note="Replaying the bundled sample rooms in real time. Open:" if demo else "",
+        )
         settle_heap()
         trimmer = asyncio.create_task(keep_heap_trimmed(), name="roomwatch-heap-trim")
         try:
@@ -261,43 +267,6 @@ def _on_stop_signal(svc: Any, sig: signal.Signals) -> None:
     watchdog = threading.Timer(bound + _WATCHDOG_GRACE_S, overrun)
     watchdog.daemon = True
     watchdog.start()
-
-
-def _print_urls(url: str, settings: Settings, *, demo: bool) -> None:
-    def first(role: str) -> str | None:
-        tokens = settings.tokens_for(role)
-        return tokens[0].token if tokens else None
-
-    out = sys.stdout
-    title = "roomwatch demo" if demo else "roomwatch"
-    print(f"{title} {__version__} is running on {url}", file=out)
-    if demo:
-        print("Replaying the bundled sample rooms in real time. Open:", file=out)
-    generated = set(settings.generated_roles)
-    for role, path, what in (
-        ("host", "/host", "host view (question queue)"),
-        ("helper", "/host", "helper view (claim / answer)"),
-        ("moderator", "/moderator", "moderator view (flags)"),
-        ("comms", "/moderator", "comms view (alerts, acks)"),
-        ("admin", "/moderator", "admin (moderator view)"),
-        ("admin", "/host", "admin (host view)"),
-    ):
-        secret = first(role)
-        if secret is None:
-            continue
-        # Only tokens roomwatch made up for this run are shown; configured
-        # tokens are the operator's secrets and never printed.
-        link = f"{url}{path}#token={secret}" if role in generated else f"{url}{path}"
-        print(f"  {what:<30} {link}", file=out)
-    print(f"  {'metrics':<30} {url}/metrics", file=out)
-    print(f"  {'health':<30} {url}/healthz", file=out)
-    ingest = first("ingest")
-    if ingest is not None and "ingest" in generated:
-        print(
-            f"  POST records to {url}/ingest with 'Authorization: Bearer {ingest}'",
-            file=out,
-        )
-    print("Press Ctrl-C to stop.", file=out, flush=True)
 
 
 # -- replay / classify (bodies in roomwatch.offline) ------------------------

@@ -116,6 +116,8 @@ class RolePages:
 
     gateway: str
     worker: str
+    #: What the gateway printed (stdout and stderr) by then.
+    gateway_log: str = ""
 
     def scrape(self, *roles: str) -> Scrape:
         scrape = Scrape()
@@ -191,7 +193,11 @@ async def _scrape_roles(tmp: Path) -> RolePages:
         worker: str = await wait_for(
             settled, 60, what="the worker to process the record", interval=0.1
         )
-        return RolePages(gateway=await _get_metrics(gateway_url), worker=worker)
+        return RolePages(
+            gateway=await _get_metrics(gateway_url),
+            worker=worker,
+            gateway_log=(tmp / "gateway.log").read_text(encoding="utf-8", errors="replace"),
+        )
     raise AssertionError("unreachable")
 
 

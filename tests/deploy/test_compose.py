@@ -263,3 +263,16 @@ def test_grafana_provisions_the_datasource_and_every_dashboard() -> None:
     home = grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     home_file = _host_path(grafana, home)
     assert home_file is not None and home_file.is_file()
+
+
+def test_the_gateway_prints_the_tokens_it_made_up(role_pages: Any) -> None:
+    # .env leaves role tokens empty and running-at-scale.md sends the operator
+    # to `docker compose logs gateway` for them: the gateway must print them
+    # (it printed only its address), and never the token it was given.
+    if role_pages is None:
+        pytest.skip("SCRAPE_ROLES is off (tests/deploy/pending.py)")
+    log = role_pages.gateway_log
+    assert "roomwatch gateway" in log and "is running on http://127.0.0.1:" in log, log
+    for page in ("/host#token=", "/moderator#token="):
+        assert page in log, log
+    assert "deploy-test-ingest-token" not in log

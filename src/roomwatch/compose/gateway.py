@@ -36,6 +36,7 @@ from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import Graph
 from roomwatch.compose.serve import async_handler, open_recorder
 from roomwatch.compose.sources import build_sources
+from roomwatch.compose.urls import print_urls
 from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
 from roomwatch.core.normalize import Normalizer
@@ -346,7 +347,8 @@ async def run_gateway(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, gateway.stop)
-    print(f"roomwatch gateway is running on {gateway.url}", flush=True)
+    # The tokens it made up for roles left empty (.env) are printed here, once.
+    print_urls(gateway.url, settings, title="roomwatch gateway")
     trimmer = asyncio.create_task(keep_heap_trimmed(), name="roomwatch-heap-trim")
     try:
         await gateway.run()
