@@ -114,6 +114,13 @@ class Pipeline:
         #: Rooms whose records are refused (``room_removed``): rooms removed
         #: at run time (``DELETE /admin/rooms``) until they are added again.
         self.refused_rooms: frozenset[str] = frozenset()
+        #: False while a worker rebuilds a shard's state from its history: the
+        #: records move the state only; none is counted in the metrics (nor
+        #: by outputs that only count), and none is live (no lag).
+        self.counting = True
+        #: The source name records are counted under, whatever their own (a
+        #: worker's are the gateway's records: "stream"); None: their own.
+        self.count_source: str | None = None
 
     def enable_overload(self) -> None:
         """Shed chatter while the backlog is over the settings' threshold
@@ -248,8 +255,10 @@ class Pipeline:
 
     def _keep(self, comment: Comment, source: str, trusted: bool) -> tuple[str, Any]:
         """:meth:`_take` for an admitted record (counts, taps, duplicates, flood)."""
-        accepted = self._accepted
-        accepted[source] = accepted.get(source, 0) + 1
+        if self.counting:
+            counted = self.count_source or source
+            accepted = self._accepted
+            accepted[counted] = accepted.get(counted, 0) + 1
         # Taps (the recorder) see every accepted record, shed ones too, so
         # the recording is what was received and a replay sheds the same.
         for tap in self._taps:
@@ -271,11 +280,12 @@ class Pipeline:
                 )
             return "flood", None
         # A trusted source is a replay: its record times are not wall times.
-        return "accepted", (comment, source, self._monotonic(), not trusted)
+        return "accepted", (comment, source, self._monotonic(), self.counting and not trusted)
 
     def _rejected(self, error: RecordError, source: str, where: str = "") -> Skipped | None:
         """Count a malformed record; the skip to queue in its place, if kept."""
-        self._metrics.rejected(source, error.reason)
+        if self.counting:
+            self._metrics.rejected(self.count_source or source, error.reason)
         if self._keep_skips:
             return Skipped(error.reason, str(error), source, where)
         return None
@@ -525,7 +535,10 @@ class Pipeline:
                 by_label[v.label] += 1
         self._processed += len(verdicts)
         counts = list(shed.values())
+        counting = self.counting
         for output in self._outputs:
+            if not counting and getattr(output, "counts_only", False):
+                continue
             started = time.perf_counter()
             output(results)
             if counts:
@@ -536,6 +549,8 @@ class Pipeline:
         if n_shed:
             self._shed += n_shed
             self._metrics.overload_shed.inc(n_shed)
+        if not counting:
+            return
         # Metrics once per batch, not once per comment.
         for label, n in by_label.items():
             self._child(self._metrics.labels, label).inc(n)

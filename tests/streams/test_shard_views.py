@@ -66,3 +66,41 @@ async def test_a_new_owner_sends_the_views_of_the_rooms_it_rebuilt() -> None:
     assert host_items(payload["views"]["host"][ROOM]) == state
     assert new.tick(stats=False).get("views") is None, "sent once, not with every tick"
     await new.graph.pipeline.close()
+
+
+async def test_a_rebuild_is_not_counted_as_work_in_the_metrics() -> None:
+    # An operator saw a worker that had taken over shards report thousands of
+    # verdicts a second and a lag spike: its rebuild re-ran records already
+    # counted when they were live. And a worker counted the gateway's records
+    # under the gateway's source name ("http"), twice in "comments in /s".
+    settings = Settings()
+    analyzer = analyzer_for(settings)
+    history = _entries(200)
+    registry = CollectorRegistry()
+    factory = shard_graphs(settings, analyzer, Metrics(registry))
+    run = ShardRun.build(0, factory, window=10_000)
+
+    def sample(name: str, **labels: str) -> float:
+        return registry.get_sample_value(name, labels) or 0.0
+
+    sent = "roomwatch_component_sent_events_total"
+    await run.process(history[:150], rebuild=True)
+    assert sample(sent, component_kind="transform", component_id="pipeline") == 0
+    assert sample("roomwatch_verdict_lag_seconds_count", room="other") == 0
+    assert (
+        sum(
+            s.value
+            for m in registry.collect()
+            if m.name == "roomwatch_classify_comments"
+            for s in m.samples
+            if s.name.endswith("_total")
+        )
+        == 0
+    )
+    # Live records after it are counted, under the stream's name.
+    await run.process(history[150:])
+    assert sample(sent, component_kind="transform", component_id="pipeline") == 50
+    received = "roomwatch_component_received_events_total"
+    assert sample(received, component_kind="source", component_id="stream") == 50
+    assert sample(received, component_kind="source", component_id="replay") == 0
+    await run.graph.pipeline.close()

@@ -141,6 +141,8 @@ class _CountRooms:
 
     __slots__ = ("_metrics",)
     stage = "publish"
+    #: Skipped while the pipeline isn't counting (a worker's shard rebuild).
+    counts_only = True
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics

@@ -56,7 +56,7 @@ def shard_graphs(settings: Settings, analyzer: Analyzer, metrics: Metrics) -> Ca
     )
 
     def build(output: Callable[..., None], on_alert: Callable[..., None]) -> Graph:
-        return build_pipeline(
+        graph = build_pipeline(
             settings,
             analyzer,
             metrics=metrics,
@@ -67,6 +67,10 @@ def shard_graphs(settings: Settings, analyzer: Analyzer, metrics: Metrics) -> Ca
             # The gateway admitted every action it forwards (streams/actions.py).
             gate=TrustedGate(),
         )
+        # The gateway counted each record under its own source ("http"...);
+        # here they come from the stream (docs/metrics.md).
+        graph.pipeline.count_source = "stream"
+        return graph
 
     return build
 

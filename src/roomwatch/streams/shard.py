@@ -183,6 +183,8 @@ class ShardRun:
         out = self._out
         out.suppress = rebuild
         pipeline = self.graph.pipeline
+        # A rebuild re-runs records already counted once, when they were live.
+        pipeline.counting = not rebuild
         pace = self.graph.pace
         now = time.monotonic()
         try:
@@ -207,6 +209,7 @@ class ShardRun:
         finally:
             out.keys.clear()
             out.suppress = False
+            pipeline.counting = True
         if rebuild:
             # The rebuilt rooms' views go out with the next output: the old
             # owner's last ones may be up to VIEWS_EVERY_S behind the state
