@@ -172,3 +172,31 @@ url = "https://example.com/b"
         f"{path}: 1 problem",
         "  webhooks[1].name 'ops' is already the name of webhooks[0]",
     ]
+
+
+def test_addresses_and_the_streams_section_are_checked(tmp_path: Path) -> None:
+    # An operator's typos that check-config called ok: serve, the gateway or
+    # a worker then failed on them (or a source retried a wrong URL forever).
+    path = tmp_path / "typos.toml"
+    path.write_text(
+        """
+[streams]
+redis_url = "redis//127.0.0.1:6390"
+action_secret = "short"
+
+[[sources.websocket]]
+url = "http://127.0.0.1:9000/x"
+
+[[webhooks]]
+name = "ops"
+url = "https://exa mple.com/x"
+""",
+        encoding="utf-8",
+    )
+    done = check_config(path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    out = done.stdout
+    assert "streams.redis_url" in out and "redis://" in out
+    assert "streams.action_secret has 5 characters" in out
+    assert "sources.websocket[0].url must be a ws:// or wss:// URL" in out
+    assert "webhooks[0].url must be an http(s) URL with a host" in out

@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from roomwatch.compose.gateway import Gateway
 from roomwatch.config import settings_from_dict
+from roomwatch.config.schema import InvalidConfig
 from roomwatch.service import Service
 from roomwatch.streams.actions import MissingSecret
 from roomwatch.streams.lease import GatewayTaken
@@ -93,8 +94,9 @@ def test_no_role_starts_without_the_action_secret(
     raw = stream_config(tmp_path, redis_server.url, action_secret="")
     with pytest.raises(MissingSecret, match="action_secret is not set"):
         Gateway(settings_of(raw))
+    # A short one is a config problem (check-config says so too).
     short = stream_config(tmp_path, redis_server.url, action_secret="too-short")
-    with pytest.raises(MissingSecret, match="has 9 characters"):
+    with pytest.raises(InvalidConfig, match="has 9 characters"):
         Gateway(settings_of(short))
     config = write_config(tmp_path / "rw.toml", raw)
     for role in ("worker", "gateway"):

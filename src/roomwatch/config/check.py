@@ -13,10 +13,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, TextIO
+from urllib.parse import urlsplit
 
 from roomwatch.config.load import Settings, load_settings
 from roomwatch.config.schema import InvalidConfig
 from roomwatch.config.sections import ROLES
+from roomwatch.config.streams import StreamsSettings
 from roomwatch.core.errors import ConfigError
 from roomwatch.core.lexicon import LISTS
 
@@ -110,8 +112,13 @@ def summary(settings: Settings) -> str:
         _n(len(s.webhooks), "webhook"),
         f"{_n(len(s.rooms), 'room')} with own terms",
         f"moderation outbound {s.moderation.outbound}",
-        f"config {s.digest()}",
     ]
+    if s.streams != StreamsSettings():
+        # For gateway and worker (serve ignores it); never the URL's password.
+        where = urlsplit(s.streams.redis_url)
+        host = f"{where.hostname}:{where.port or 6379}" if where.hostname else where.path
+        parts.append(f"gateway/worker: Redis {host}, {_n(s.streams.shards, 'shard')}")
+    parts.append(f"config {s.digest()}")
     return "; ".join(parts)
 
 

@@ -20,7 +20,14 @@ from msgspec import Meta
 
 from roomwatch.config.moderation import ModerationConfig
 from roomwatch.config.schema import CHECKS, RULES
-from roomwatch.config.sections import ROLES, BilibiliSourceSettings, Token, WebhookSettings
+from roomwatch.config.sections import (
+    ROLES,
+    BilibiliSourceSettings,
+    Token,
+    WebhookSettings,
+    WebSocketSourceSettings,
+)
+from roomwatch.config.streams import MIN_SECRET_CHARS, StreamsSettings
 from roomwatch.config.types import NonBlank
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.queue.config import QueueConfig
@@ -135,11 +142,11 @@ def _check_webhook(w: WebhookSettings) -> Iterator[tuple[str, str]]:
 
     try:
         url = URL(w.url)
-        ok = url.scheme in ("http", "https") and bool(url.host)
+        ok = url.scheme in ("http", "https") and _good_host(url.host)
     except ValueError:
         ok = False
     if not ok:
-        yield "url", "must be an http(s) URL"
+        yield "url", "must be an http(s) URL with a host"
     if w.link and not valid_link(w.link):
         yield "link", LINK_RULE
 
@@ -156,6 +163,43 @@ LINK_RULE: Final = (
 
 def valid_link(link: str) -> bool:
     return len(link) <= 256 and LINK_RE.fullmatch(link) is not None
+
+
+def _good_host(host: str | None) -> bool:
+    """A host name with no space or control character in it (yarl keeps them)."""
+    return bool(host) and not any(ch.isspace() or ord(ch) < 32 for ch in host or "")
+
+
+def _check_websocket(w: WebSocketSourceSettings) -> Iterator[tuple[str, str]]:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(w.url)
+        ok = parts.scheme in ("ws", "wss") and _good_host(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        yield "url", "must be a ws:// or wss:// URL with a host"
+
+
+def _check_streams(s: StreamsSettings) -> Iterator[tuple[str, str]]:
+    """Only gateway and worker read [streams]; what they would refuse at start."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(s.redis_url)
+        ok = parts.scheme in ("redis", "rediss") and _good_host(parts.hostname)
+        ok = ok or (parts.scheme == "unix" and bool(parts.path))
+    except ValueError:
+        ok = False
+    if not ok:
+        yield "redis_url", "must be a redis://, rediss:// or unix:// URL"
+    if s.action_secret and len(s.action_secret) < MIN_SECRET_CHARS:
+        yield (
+            "action_secret",
+            f"has {len(s.action_secret)} characters; gateway and worker need at least"
+            f" {MIN_SECRET_CHARS}",
+        )
 
 
 def _check_bilibili(b: BilibiliSourceSettings) -> Iterator[tuple[str, str]]:
@@ -175,6 +219,8 @@ CHECKS.update(
         QueueConfig: _check_queue,
         ModerationConfig: _check_moderation,
         WebhookSettings: _check_webhook,
+        WebSocketSourceSettings: _check_websocket,
+        StreamsSettings: _check_streams,
         BilibiliSourceSettings: _check_bilibili,
     }
 )

@@ -7,13 +7,17 @@ process with in-process queues. ``docs/streams.md`` explains the layout.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Final
 
 from msgspec import Meta
 
 from roomwatch.config.types import NonNegativeInt, PositiveFloat, PositiveInt
 
 __all__ = ["StreamsSettings"]
+
+
+#: The shortest ``action_secret`` a gateway or worker starts with.
+MIN_SECRET_CHARS: Final = 32
 
 
 @dataclass(frozen=True, slots=True)

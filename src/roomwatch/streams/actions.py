@@ -45,6 +45,7 @@ import orjson
 
 from roomwatch.authz import Authz, Gate, Refusal, RefusalLog
 from roomwatch.config import Token
+from roomwatch.config.streams import MIN_SECRET_CHARS
 from roomwatch.core.errors import RecordError
 from roomwatch.metrics import StreamMetrics
 from roomwatch.sinks.hub import ActionHandler, Client
@@ -75,8 +76,6 @@ logger = logging.getLogger(__name__)
 #: moderation stage runs at the gateway itself, :mod:`roomwatch.streams.review`).
 CONTROL_CHANNELS: Final = ("host", "alerts")
 
-#: The shortest ``streams.action_secret`` a gateway or worker starts with.
-MIN_SECRET_CHARS: Final = 32
 
 #: Seconds a client waits for a worker to apply its action before a ``timeout`` error.
 REPLY_TIMEOUT_S: Final = 10.0
