@@ -14,6 +14,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from roomwatch.core.errors import RecordError
 from roomwatch.core.record import Comment
 from roomwatch.metrics import Metrics
+from roomwatch.sources.supervise import SourceHealth
 from roomwatch.sources.websocket import Backoff, WebSocketSource
 from tests.support.wait import wait_for
 
@@ -81,6 +82,9 @@ async def test_keeps_retrying_a_dead_upstream_and_counts_errors() -> None:
         name="dead",
         backoff=Backoff(initial=0.01, maximum=0.02, rng=random.Random(2)),
     )
+    # (the service hands each source its /healthz entry before it runs)
+    health = SourceHealth()
+    source.health = health.get("dead")
     task = asyncio.create_task(source.run(Collector()))
     errors = lambda: sum(  # noqa: E731
         s.value
@@ -91,8 +95,32 @@ async def test_keeps_retrying_a_dead_upstream_and_counts_errors() -> None:
     )
     await wait_for(lambda: errors() >= 3)
     assert not task.done()  # it never gives up
+    # /healthz must not call a source that never got through "running".
+    await wait_for(lambda: health.get("dead").state == "reconnecting")
+    assert health.degraded and "refused" in health.get("dead").last_error.lower()
     source.close()
     await asyncio.wait_for(task, 5)
+
+
+async def test_a_source_is_running_again_once_data_arrives() -> None:
+    async def upstream(conn: ServerConnection) -> None:
+        await conn.send(json.dumps({"room": "r", "text": "hi"}))
+        await conn.wait_closed()
+
+    health = SourceHealth()
+    state = health.get("up")
+    state.state = "reconnecting"  # as after a failed connection
+    sink = Collector()
+    async with serve(upstream, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        source = WebSocketSource(
+            f"ws://127.0.0.1:{port}", Metrics(CollectorRegistry()), name="up", health=state
+        )
+        task = asyncio.create_task(source.run(sink))
+        await wait_for(lambda: len(sink.comments) == 1)
+        assert state.state == "running" and not health.degraded
+        source.close()
+        await asyncio.wait_for(task, 5)
 
 
 async def test_reconnect_waits_grow_with_jitter_and_a_frame_resets_them(

@@ -42,11 +42,14 @@ class Reconnects:
     #: the last one that received data: reconnects count from there.
     attempt: int = 0
     healthy_after: int = 0
+    #: Where ``/healthz`` reads the source's state: ``reconnecting`` (with the
+    #: error) from a failed or ended connection until data arrives again.
+    health: SourceState | None = None
 
     def data_arrived(self, health: SourceState | None) -> None:
         """The upstream sent data: the next reconnect waits as if it were the first."""
         self.healthy_after = self.attempt - 1
-        if health is not None and health.state == "restarting":
+        if health is not None and health.state in ("restarting", "reconnecting"):
             health.state = "running"
 
     async def run(
@@ -78,6 +81,13 @@ class Reconnects:
 
     def _log(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome is not None else None
+        health = self.health
+        if health is not None and health.state == "running":
+            # No data is coming in: an upstream that is down (or was never
+            # up) is not "running" to an operator's health check.
+            health.state = "reconnecting"
+            health.last_error = str(error)[:500]
+            health.last_error_at = time.time()
         self.log.warning(
             "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
             self.name,

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class SourceState:
-    state: str = "running"  # running, restarting, finished
+    state: str = "running"  # running, reconnecting, restarting, finished, failed
     restarts: int = 0
     last_error: str = ""
     last_error_at: float = 0.0
@@ -52,7 +52,9 @@ class SourceHealth:
 
     @property
     def degraded(self) -> bool:
-        return any(s.state in ("restarting", "failed") for s in self.sources.values())
+        return any(
+            s.state in ("reconnecting", "restarting", "failed") for s in self.sources.values()
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {name: s.to_dict() for name, s in sorted(self.sources.items())}

@@ -95,6 +95,7 @@ class WebSocketSource:
 
     async def run(self, sink: CommentSink) -> None:
         """Connect, read, reconnect; returns only after :meth:`close`."""
+        self._reconnects.health = self.health
         await self._reconnects.run(
             self.backoff.policy,
             self.backoff.rng.random,

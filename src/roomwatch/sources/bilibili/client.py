@@ -168,6 +168,7 @@ class BilibiliSource:
         assert self.backoff is not None
         self._gap.start(self.clock())
         try:
+            self._reconnects.health = self.health
             await self._reconnects.run(
                 self.backoff.policy,
                 self.backoff.rng.random,
