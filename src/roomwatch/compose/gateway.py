@@ -36,7 +36,7 @@ from roomwatch.authz import Authz, Gate, RefusalLog
 from roomwatch.compose.graph import Graph
 from roomwatch.compose.serve import async_handler, open_recorder
 from roomwatch.compose.sources import build_sources
-from roomwatch.compose.urls import print_urls
+from roomwatch.compose.urls import print_urls, stop_logged
 from roomwatch.config import Settings
 from roomwatch.config.rooms import RoomBook
 from roomwatch.core.normalize import Normalizer
@@ -346,7 +346,7 @@ async def run_gateway(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, gateway.stop)
+            loop.add_signal_handler(sig, stop_logged, "gateway", sig, gateway.stop)
     # The tokens it made up for roles left empty (.env) are printed here, once.
     print_urls(gateway.url, settings, title="roomwatch gateway")
     trimmer = asyncio.create_task(keep_heap_trimmed(), name="roomwatch-heap-trim")
@@ -354,5 +354,7 @@ async def run_gateway(settings: Settings) -> int:
         await gateway.run()
     finally:
         trimmer.cancel()
+        stopped = time.monotonic()
         await gateway.close()
+        logger.info("gateway: shutdown done in %.2f s", time.monotonic() - stopped)
     return 0

@@ -1,13 +1,25 @@
-"""What a starting server prints: its address, and where each role goes."""
+"""What a server says when it starts (its address, and where each role goes)
+and when it is told to stop."""
 
 from __future__ import annotations
 
+import logging
+import signal
 import sys
+from collections.abc import Callable
 
 from roomwatch.config import Settings
 from roomwatch.version import __version__
 
-__all__ = ["print_urls"]
+__all__ = ["print_urls", "stop_logged"]
+
+logger = logging.getLogger("roomwatch.cli")
+
+
+def stop_logged(role: str, sig: signal.Signals, stop: Callable[[], None]) -> None:
+    """A stop signal for ``role`` (gateway, worker), said in the log as serve says it."""
+    logger.info("%s: %s: shutting down", role, sig.name)
+    stop()
 
 
 def print_urls(url: str, settings: Settings, *, title: str, note: str = "") -> None:

@@ -22,6 +22,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from roomwatch.compose.graph import Graph, analyzer_for, build_pipeline
+from roomwatch.compose.urls import stop_logged
 from roomwatch.config import Settings
 from roomwatch.core.analyze import Analyzer
 from roomwatch.heap import keep_heap_trimmed, settle_heap
@@ -102,17 +103,21 @@ async def run_worker(settings: Settings, *, registry: CollectorRegistry | None =
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, worker.stop)
+            loop.add_signal_handler(sig, stop_logged, "worker", sig, worker.stop)
     runner = await _serve_metrics(settings, worker, registry)
     trimmer = asyncio.create_task(keep_heap_trimmed(), name="roomwatch-heap-trim")
     try:
         await worker.run()
     finally:
         trimmer.cancel()
+        stopped = time.monotonic()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(worker.release_all(), 5.0)
         await runner.cleanup()
         await redis.aclose()
+        logger.info(
+            "worker: shutdown done in %.2f s (shards handed back)", time.monotonic() - stopped
+        )
     return 0
 
 
