@@ -72,8 +72,15 @@ async def test_text_plain_with_a_query_token_is_refused(analyzer: Analyzer, tmp_
         url = f"{svc.url}/ingest?token={TOKENS['ingest']}"
         body = json.dumps(rec("r", 1)).encode()
         for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
-            status, _ = await post(url, body, {"Content-Type": ctype})
+            status, refused = await post(url, body, {"Content-Type": ctype})
             assert status == 415, ctype
+            # Refusals are JSON, like the per-record results and /moderation/actions.
+            assert refused["ok"] is False and refused["error"] == "unsupported_media_type"
+            assert "application/json" in refused["detail"]
+        status, refused = await post(
+            f"{svc.url}/ingest", body, {"Content-Type": "application/json"}
+        )
+        assert status == 401 and refused["error"] == "unauthorized"
         status, result = await post(url, body, {"Content-Type": "application/json"})
         assert status == 200 and result["accepted"] == 1
         # A header token can't come cross-site without a preflight: any type.
@@ -83,12 +90,12 @@ async def test_text_plain_with_a_query_token_is_refused(analyzer: Analyzer, tmp_
             {**BEARER, "Content-Type": "text/plain"},
         )
         assert status == 200 and result["accepted"] == 1
-        status, _ = await post(
+        status, refused = await post(
             f"{svc.url}/ingest",
             body,
             {**BEARER, "Content-Type": "application/json", "Origin": "https://evil.example"},
         )
-        assert status == 403
+        assert status == 403 and refused["error"] == "forbidden"
 
 
 async def test_array_elements_are_held_to_the_record_limit_and_replay_agrees(

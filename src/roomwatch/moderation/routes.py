@@ -14,17 +14,17 @@ Roles and room scope: :data:`roomwatch.authz.TABLE`.
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 
 from roomwatch.web.auth import http_error, require_origin
 from roomwatch.web.limits import read_body
+from roomwatch.web.refusals import json_body as _json
+from roomwatch.web.refusals import json_refusals
 from roomwatch.web.state import state_key
 
 if TYPE_CHECKING:
@@ -44,59 +44,6 @@ _STATUS: Final = {
     "unavailable": 503,
 }
 _MAX_BODY: Final = 64 * 1024
-#: The ``error`` code of an HTTP refusal raised before the action is read.
-_ERROR_OF_STATUS: Final = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    413: "too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-    503: "unavailable",
-}
-#: Headers of a refusal worth keeping on its JSON form.
-_KEEP_HEADERS: Final = ("WWW-Authenticate", "Retry-After", "Allow")
-
-_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def _json(body: dict[str, Any], status: int = 200) -> web.Response:
-    if body.get("ok") is False and "type" not in body:  # the documented error shape
-        body = {"type": "error", "ok": False, "action": None, **body}
-    return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
-
-
-def _refusal(error: str, detail: str, status: int) -> web.Response:
-    return _json({"ok": False, "error": error, "detail": detail}, status)
-
-
-def json_refusals(handler: _Handler) -> _Handler:
-    """``handler`` whose HTTP errors (401, 403, 413, 415 ...) answer the documented JSON error.
-
-    That is ``{"type": "error", "ok": false, "action": null, "error", "detail"}``
-    (docs/moderation.md), whatever refused the request: the token, its role,
-    the ``Origin``, the content type or the body size.
-    """
-
-    @functools.wraps(handler)
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            error = _ERROR_OF_STATUS.get(exc.status, f"http_{exc.status}")
-            detail = exc.text or exc.reason
-            if detail.startswith(f"{exc.status}: "):  # aiohttp's default body
-                detail = detail[len(f"{exc.status}: ") :]
-            response = _refusal(error, detail, exc.status)
-            for name in _KEEP_HEADERS:
-                if name in exc.headers:
-                    response.headers[name] = exc.headers[name]
-            return response
-
-    return wrapped
 
 
 def add_routes(app: web.Application, moderation: Moderation) -> None:

@@ -34,6 +34,7 @@ from roomwatch.version import __version__
 from roomwatch.web.auth import http_error, require_origin
 from roomwatch.web.ingest import handle_ingest
 from roomwatch.web.limits import ConnectionLimiter
+from roomwatch.web.refusals import json_refusals
 from roomwatch.web.state import AppState, state_key
 
 __all__ = ["STATIC_DIR", "create_app"]
@@ -67,7 +68,7 @@ def create_app(state: AppState) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/auth/whoami", whoami)
-    app.router.add_post("/ingest", ingest)
+    app.router.add_post("/ingest", json_refusals(ingest))
     app.router.add_get("/ws/{channel}", websocket)
     app.router.add_get("/", _page("index.html"))
     app.router.add_get("/host", _page("host.html"))
