@@ -167,6 +167,15 @@ def test_parse_many_rejects_only_the_array_element_with_bad_utf8():
     assert getattr(out[0], "text", None) == "x" and out[1].reason == "invalid_utf8"
 
 
+def test_text_of_zero_width_characters_is_blank():
+    for text in ("\u200b", "\u3000\u200b", " \u200d\ufeff "):
+        with pytest.raises(RecordError, match="must not be blank"):
+            Comment.from_dict({"room": "r", "text": text}, received_at=0)
+    (err,) = parse_many(json.dumps({"room": "r", "text": "\u200b"}), received_at=0)
+    assert isinstance(err, RecordError) and err.reason == "bad_value"
+    assert Comment.from_dict({"room": "r", "text": "a\u200b"}, received_at=0).text == "a\u200b"
+
+
 def test_parse_many_ignores_a_byte_order_mark():
     for body in (b'\xef\xbb\xbf{"room": "r", "text": "a"}', '\ufeff[{"room": "r", "text": "a"}]'):
         assert [getattr(x, "text", None) for x in parse_many(body, received_at=0)] == ["a"]

@@ -174,7 +174,7 @@ class Comment:
                 f"field 'kind' is {kind!r}; expected one of {', '.join(sorted(KINDS))}",
                 field="kind",
             )
-        if kind in _TEXT_KINDS and not text.strip():
+        if kind in _TEXT_KINDS and _blank(text):
             raise RecordError("bad_value", "field 'text' must not be blank", field="text")
 
         ts = raw.get("ts")
@@ -331,6 +331,17 @@ def parse_json(data: bytes | str, *, received_at: float) -> Comment:
     return comment
 
 
+#: Characters that show nothing but are not whitespace to str.strip(): zero-width
+#: spaces and joiners, the word joiner and a byte-order mark.
+_INVISIBLE: Final = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _blank(text: str) -> bool:
+    """Whether ``text`` shows nothing (whitespace and zero-width characters only)."""
+    stripped = text.strip()
+    return not stripped or (stripped[0] in _INVISIBLE and not stripped.strip(_INVISIBLE).strip())
+
+
 #: A float this large may have been an integer orjson could not hold: the general way decides.
 _BIG: Final = jsonfast.INEXACT_FROM
 _USER_KEYS: Final = frozenset({"id", "name", "level"})
@@ -362,7 +373,7 @@ def _plain(raw: dict[str, Any], received_at: float) -> Comment | None:
         kind = "comment"
     elif type(kind) is not str or kind not in KINDS:
         return None
-    if kind in _TEXT_KINDS and not text.strip():
+    if kind in _TEXT_KINDS and _blank(text):
         return None
     ts = raw.get("ts")
     if ts is None:
