@@ -35,7 +35,7 @@ from roomwatch.core.record import Comment
 from roomwatch.core.result import Result, Skipped
 from roomwatch.core.shed import OverloadGauge, Screen, ShedCount, Thinner, analyze_degraded
 from roomwatch.core.verdict import Verdict
-from roomwatch.metrics import Metrics, observe_many
+from roomwatch.metrics import Metrics
 from roomwatch.overload import announce
 from roomwatch.sources.timebound import Guard, guarded
 
@@ -114,12 +114,10 @@ class Pipeline:
         #: Rooms whose records are refused (``room_removed``): rooms removed
         #: at run time (``DELETE /admin/rooms``) until they are added again.
         self.refused_rooms: frozenset[str] = frozenset()
-        #: False while a worker rebuilds a shard's state from its history: the
-        #: records move the state only; none is counted in the metrics (nor
-        #: by outputs that only count), and none is live (no lag).
+        #: False while a worker rebuilds a shard from its history: the state
+        #: moves, nothing is counted (nor by counts_only outputs) or live.
         self.counting = True
-        #: The source name records are counted under, whatever their own (a
-        #: worker's are the gateway's records: "stream"); None: their own.
+        #: Records are counted under this source (a worker's: "stream"), if set.
         self.count_source: str | None = None
 
     def enable_overload(self) -> None:
@@ -205,14 +203,10 @@ class Pipeline:
     async def put(
         self, comment: Comment, source: str, *, admitted: bool = False, trusted: bool = False
     ) -> bool:
-        """Queue ``comment``; waits while the buffer is full.
-
-        ``trusted``: the guard doesn't check its ts (only a
-        :class:`roomwatch.sources.timebound.Trusted` sink passes it).
-        Returns False if it was dropped as a duplicate of a recent id, or
-        rejected (and counted) because its ts is out of bounds, or shed by
-        flood control.
-        """
+        """Queue ``comment``; waits while the buffer is full. False if it was a
+        duplicate of a recent id, rejected (counted: ts out of bounds) or shed
+        by flood control. ``trusted``: the guard doesn't check its ts (only a
+        :class:`roomwatch.sources.timebound.Trusted` sink passes it)."""
         return await self.offer(comment, source, admitted=admitted, trusted=trusted) == "accepted"
 
     async def offer(
@@ -229,10 +223,8 @@ class Pipeline:
 
     def offer_nowait(self, comment: Comment, source: str, *, trusted: bool = False) -> str | None:
         """:meth:`offer` when the buffer has room (what it returns), else None
-        and nothing done (the caller awaits :meth:`offer`).
-
-        An offer that finds room never waits, so the two are the same; a source
-        feeding records flat out (a replay) saves the coroutines."""
+        and nothing done (the caller awaits :meth:`offer`): a source feeding
+        records flat out (a replay) saves the coroutines."""
         if self._queue.full():
             return None
         outcome, item = self._take(comment, source, False, trusted)
@@ -549,16 +541,9 @@ class Pipeline:
         if n_shed:
             self._shed += n_shed
             self._metrics.overload_shed.inc(n_shed)
-        if not counting:
-            return
-        # Metrics once per batch, not once per comment.
-        for label, n in by_label.items():
-            self._child(self._metrics.labels, label).inc(n)
-        self._metrics.pipeline.sent.inc(len(verdicts))
-        now = self._monotonic()
-        observe_many(self._metrics.end_to_end_seconds, [now - t for t in entered])
-        for room, values in lags.items():
-            self._metrics.observe_lags(room, values)
+        if counting:  # (once per batch, not once per comment)
+            now = self._monotonic()
+            self._metrics.count_batch(by_label, len(verdicts), [now - t for t in entered], lags)
 
     def _analyze(self, comments: list[Comment]) -> list[Verdict]:
         return self._analyzer.analyze(comments, timer=self._observe_stage)

@@ -25,14 +25,13 @@ from roomwatch.config.sections import (
     BilibiliSourceSettings,
     Token,
     WebhookSettings,
-    WebSocketSourceSettings,
 )
 from roomwatch.config.streams import MIN_SECRET_CHARS, StreamsSettings
 from roomwatch.config.types import NonBlank
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.queue.config import QueueConfig
 
-__all__ = ["ALERT_RULES", "LINK_RULE", "QUEUE_RULES", "TOKEN_RULES", "valid_link"]
+__all__ = ["ALERT_RULES", "LINK_RULE", "QUEUE_RULES", "TOKEN_RULES", "good_host", "valid_link"]
 
 _AT_LEAST_0: Final = Meta(ge=0)
 _AT_LEAST_1: Final = Meta(ge=1)
@@ -142,7 +141,7 @@ def _check_webhook(w: WebhookSettings) -> Iterator[tuple[str, str]]:
 
     try:
         url = URL(w.url)
-        ok = url.scheme in ("http", "https") and _good_host(url.host)
+        ok = url.scheme in ("http", "https") and good_host(url.host)
     except ValueError:
         ok = False
     if not ok:
@@ -165,21 +164,9 @@ def valid_link(link: str) -> bool:
     return len(link) <= 256 and LINK_RE.fullmatch(link) is not None
 
 
-def _good_host(host: str | None) -> bool:
+def good_host(host: str | None) -> bool:
     """A host name with no space or control character in it (yarl keeps them)."""
     return bool(host) and not any(ch.isspace() or ord(ch) < 32 for ch in host or "")
-
-
-def _check_websocket(w: WebSocketSourceSettings) -> Iterator[tuple[str, str]]:
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(w.url)
-        ok = parts.scheme in ("ws", "wss") and _good_host(parts.hostname)
-    except ValueError:
-        ok = False
-    if not ok:
-        yield "url", "must be a ws:// or wss:// URL with a host"
 
 
 def _check_streams(s: StreamsSettings) -> Iterator[tuple[str, str]]:
@@ -188,7 +175,7 @@ def _check_streams(s: StreamsSettings) -> Iterator[tuple[str, str]]:
 
     try:
         parts = urlsplit(s.redis_url)
-        ok = parts.scheme in ("redis", "rediss") and _good_host(parts.hostname)
+        ok = parts.scheme in ("redis", "rediss") and good_host(parts.hostname)
         ok = ok or (parts.scheme == "unix" and bool(parts.path))
     except ValueError:
         ok = False
@@ -219,7 +206,6 @@ CHECKS.update(
         QueueConfig: _check_queue,
         ModerationConfig: _check_moderation,
         WebhookSettings: _check_webhook,
-        WebSocketSourceSettings: _check_websocket,
         StreamsSettings: _check_streams,
         BilibiliSourceSettings: _check_bilibili,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from roomwatch.metrics.families import (
@@ -114,6 +114,7 @@ class Metrics:
             registry=registry,
         )
         self._lag_rooms: dict[str, Any] = {}
+        self._label_children: dict[str, Any] = {}
         #: Rooms that get their own lag label (set from pipeline.lag_metric_rooms).
         self.lag_room_limit = 64
         self.room_comments = Counter(
@@ -206,6 +207,26 @@ class Metrics:
     def observe_lags(self, room: str, seconds: Sequence[float]) -> None:
         """Many live verdicts' lags in ``room`` (:func:`observe_many`)."""
         observe_many(self._lag_child(room), seconds)
+
+    def count_batch(
+        self,
+        by_label: Mapping[str, int],
+        sent: int,
+        ages: Sequence[float],
+        lags: Mapping[str, Sequence[float]],
+    ) -> None:
+        """One pipeline batch, once: verdicts per label and sent, their ages
+        since they entered (end to end), and the live ones' lags per room."""
+        for label, n in by_label.items():
+            child = self._label_children.get(label)
+            if child is None:
+                # (labels() validates and locks; the label set is bounded)
+                child = self._label_children[label] = self.labels.labels(label)
+            child.inc(n)
+        self.pipeline.sent.inc(sent)
+        observe_many(self.end_to_end_seconds, ages)
+        for room, values in lags.items():
+            observe_many(self._lag_child(room), values)
 
     def _lag_child(self, room: str) -> Any:
         child = self._lag_rooms.get(room)
