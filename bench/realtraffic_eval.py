@@ -63,7 +63,8 @@ looked at once at the end of stop 22), ``--split final12``
 and labelled in stop 22 without looking at a verdict, looked at once at the
 end of stop 23), and ``--split final13`` (``random-final13``,
 ``asks-final13``, ``enriched-final13``; 1,000 rows drawn and labelled in stop
-23 without looking at a verdict), and ``--split final14`` (``random-final14``,
+23 without looking at a verdict, looked at once at the end of stop 24), and
+``--split final14`` (``random-final14``,
 ``asks-final14``, ``enriched-final14``; 1,000 rows drawn and labelled in stop
 24 without looking at a verdict, not yet evaluated).
 
@@ -71,9 +72,9 @@ end of stop 23), and ``--split final13`` (``random-final13``,
 those held-out parts has had its one look, so from stop 16 on they are tuning
 data for the few decision knobs (bars and gates, not cue words), and a new
 held-out part takes their place. No flag needed. ``--split looked`` (stop 20)
-pools every part that has had its look (tune and final4-final12, 12,400 rows
-from stop 23 on; final8 and final9 joined it after their looks in stop 20,
-final10, final11 and final12 after theirs in stops 21, 22 and 23),
+pools every part that has had its look (tune and final4-final13, 13,400 rows
+from stop 24 on; final8 and final9 joined it after their looks in stop 20,
+final10, final11, final12 and final13 after theirs in stops 21 to 24),
 shown by part and by kind of stratum (random, asks, enriched).
 
 ``--shares [N]`` classifies the whole file (or N random rows, fixed seed) and
@@ -133,12 +134,15 @@ FINAL12 = ("random-final12", "asks-final12", "enriched-final12")
 FINAL13 = ("random-final13", "asks-final13", "enriched-final13")
 # Fourteenth held-out part (stop 24, before final13's look): labelled without a verdict.
 FINAL14 = ("random-final14", "asks-final14", "enriched-final14")
-# Every part that has had its one look: the tune pool and final4-final12 (stop 20
+# Every part that has had its one look: the tune pool and final4-final13 (stop 20
 # measured its choices on final4-final7; final8 and final9 were looked at once
 # in stop 20 and joined the pool in stop 21, final10 after its look in stop 21
-# joined it in stop 22, final11 after its look in stop 22, and final12 after
-# its look in stop 23: bench/realtraffic/README.md).
-LOOKED = TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7 + FINAL8 + FINAL9 + FINAL10 + FINAL11 + FINAL12
+# joined it in stop 22, final11 after its look in stop 22, final12 after its
+# look in stop 23, and final13 after its look in stop 24:
+# bench/realtraffic/README.md).
+LOOKED = (
+    TUNE + FINAL4 + FINAL5 + FINAL6 + FINAL7 + FINAL8 + FINAL9 + FINAL10 + FINAL11 + FINAL12
+) + FINAL13
 # Each held-out part by its --split name.
 HELD_OUT = {
     "final": FINAL,
