@@ -144,12 +144,17 @@ async def test_a_shard_given_back_holds_no_delivered_entry(
     worker = running.worker
     keys = worker.keys
     stream = keys.input(0)
+    series = {"stream": stream, "group": GROUP}
+    await worker._gauges()  # (the pending gauge of each shard it owns)
+    assert running.registry.get_sample_value("roomwatch_stream_pending_entries", series) == 0
     async with worker._lock:
         await _deliver(rclient, stream, 6)
         giving = asyncio.create_task(worker._give_back(0))
         await wait_for(lambda: 0 in worker._leaving, what="the shard is leaving")
     await giving
     assert 0 not in worker.owned
+    # Its pending gauge is the next owner's to report: no stale series here.
+    assert running.registry.get_sample_value("roomwatch_stream_pending_entries", series) is None
     assert await rclient.get(keys.lease(0)) is None
     # Every entry read before the release was processed and acknowledged by this worker:
     # the next owner has nothing to wait claim_idle_s for.

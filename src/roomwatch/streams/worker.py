@@ -456,6 +456,9 @@ class StreamWorker:
         if run is not None:
             asyncio.get_running_loop().create_task(run.graph.pipeline.close())
         self._m.owned_shards.set(len(self.owned))
+        # Its pending gauge is the new owner's to report now.
+        with contextlib.suppress(KeyError):
+            self._m.pending.remove(self.keys.input(shard), GROUP)
 
     # -- ticks, trimming, gauges -------------------------------------------------
 
