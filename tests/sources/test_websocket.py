@@ -188,3 +188,35 @@ async def test_cancelling_the_source_leaves_no_receive_behind() -> None:
         left = [t for t in asyncio.all_tasks() if "recv" in repr(t.get_coro())]
     assert left == []
     assert codes == [1001]  # going away, not 1011 internal error
+
+
+async def test_a_clean_close_and_a_quiet_reconnect_is_running() -> None:
+    # A proxy's idle timeout closes the connection cleanly; the source is
+    # back at once, in a room with nothing to say: that is no outage.
+    connections = 0
+
+    async def upstream(conn: ServerConnection) -> None:
+        nonlocal connections
+        connections += 1
+        if connections == 1:
+            await conn.close()
+        else:
+            await conn.wait_closed()
+
+    health = SourceHealth()
+    state = health.get("quiet")
+    async with serve(upstream, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        source = WebSocketSource(
+            f"ws://127.0.0.1:{port}",
+            Metrics(CollectorRegistry()),
+            name="quiet",
+            health=state,
+            backoff=Backoff(initial=0.01, maximum=0.02, rng=random.Random(3)),
+        )
+        task = asyncio.create_task(source.run(Collector()))
+        await wait_for(lambda: connections >= 2 and state.state == "running")
+        await asyncio.sleep(0.1)
+        assert state.state == "running" and not health.degraded
+        source.close()
+        await asyncio.wait_for(task, 5)

@@ -46,6 +46,12 @@ class Reconnects:
     #: error) from a failed or ended connection until data arrives again.
     health: SourceState | None = None
 
+    def connected(self, health: SourceState | None) -> None:
+        """A connection is up: the upstream is reachable again (a quiet room may
+        send nothing for a long time; that is no outage of the source)."""
+        if health is not None and health.state == "reconnecting":
+            health.state = "running"
+
     def data_arrived(self, health: SourceState | None) -> None:
         """The upstream sent data: the next reconnect waits as if it were the first."""
         self.healthy_after = self.attempt - 1

@@ -118,6 +118,7 @@ class WebSocketSource:
             ) as ws:
                 self.connections += 1
                 connected.set(1)
+                self._reconnects.connected(self.health)
                 logger.info("%s: connected to %s", self.name, self.url)
                 await run_session(ws, self._read(ws, sink))
                 reason = "upstream closed the connection"
