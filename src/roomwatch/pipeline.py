@@ -186,8 +186,7 @@ class Pipeline:
         self._outputs.append(output)
 
     def add_tap(self, tap: Callable[[Comment], None]) -> None:
-        """Call ``tap(comment)`` for every accepted record, before de-duplication.
-        Taps must not block (the recorder only buffers)."""
+        """Call ``tap(comment)`` (never blocking) for each accepted record, before dedupe."""
         self._taps.append(tap)
 
     # -- input --------------------------------------------------------------
@@ -257,15 +256,17 @@ class Pipeline:
             tap(comment)
         dedupe = self._dedupe
         if comment.id is not None and dedupe is not None and dedupe.seen(comment.room, comment.id):
-            self._metrics.pipeline.discarded("duplicate").inc()
+            if self.counting:
+                self._metrics.pipeline.discarded("duplicate").inc()
             if self._keep_skips:
                 skip = Skipped("duplicate", f"duplicate id {comment.id!r}", source, comment=comment)
                 return "duplicate", skip
             return "duplicate", None
         flood = self._flood
         if flood is not None and not flood.allow(comment.room, comment.user_key, comment.ts):
-            self._metrics.pipeline.discarded("flood").inc()
-            self._metrics.limit_exceeded.labels("user_comments_per_s").inc()
+            if self.counting:
+                self._metrics.pipeline.discarded("flood").inc()
+                self._metrics.limit_exceeded.labels("user_comments_per_s").inc()
             if self._keep_skips:
                 return "flood", Skipped(
                     "flood", "over the user's comment rate in the room", source, comment=comment
@@ -466,7 +467,8 @@ class Pipeline:
         deep (the overload gauge reads its backlog)."""
         self.flush_counts()
         comments = [item[0] for item in batch if not isinstance(item, Skipped)]
-        self._metrics.batch_size.observe(len(comments))
+        if self.counting:
+            self._metrics.batch_size.observe(len(comments))
         return comments, self._check_overload(batch)
 
     async def _process(self, batch: list[Any], loop: asyncio.AbstractEventLoop) -> None:

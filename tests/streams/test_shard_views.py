@@ -84,8 +84,18 @@ async def test_a_rebuild_is_not_counted_as_work_in_the_metrics() -> None:
         return registry.get_sample_value(name, labels) or 0.0
 
     sent = "roomwatch_component_sent_events_total"
-    await run.process(history[:150], rebuild=True)
+    # (with 20 records seen twice: dropped as duplicates, counted when live)
+    again = [
+        Entry(f"{i + 500}-0", e.comment, "replay", False, 0.0, f"d{i}")
+        for i, e in enumerate(history[:20])
+    ]
+    await run.process(history[:150] + again, rebuild=True)
     assert sample(sent, component_kind="transform", component_id="pipeline") == 0
+    discarded = "roomwatch_component_discarded_events_total"
+    assert (
+        sample(discarded, component_kind="transform", component_id="pipeline", reason="duplicate")
+        == 0
+    )
     assert sample("roomwatch_verdict_lag_seconds_count", room="other") == 0
     assert (
         sum(
@@ -103,4 +113,14 @@ async def test_a_rebuild_is_not_counted_as_work_in_the_metrics() -> None:
     received = "roomwatch_component_received_events_total"
     assert sample(received, component_kind="source", component_id="stream") == 50
     assert sample(received, component_kind="source", component_id="replay") == 0
+    # The same records seen again live are counted as duplicates now.
+    live_again = [
+        Entry(f"{i + 900}-0", e.comment, "replay", False, 0.0, f"l{i}")
+        for i, e in enumerate(history[:20])
+    ]
+    await run.process(live_again)
+    assert (
+        sample(discarded, component_kind="transform", component_id="pipeline", reason="duplicate")
+        == 20
+    )
     await run.graph.pipeline.close()

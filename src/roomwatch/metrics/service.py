@@ -231,7 +231,8 @@ class Metrics:
     def _lag_child(self, room: str) -> Any:
         child = self._lag_rooms.get(room)
         if child is None:
-            if room in self._named_rooms and len(self._lag_rooms) < self.lag_room_limit:
+            named = len(self._lag_rooms) - (OTHER_ROOM in self._lag_rooms)
+            if room in self._named_rooms and named < self.lag_room_limit:
                 child = self._lag_rooms[room] = self.verdict_lag_seconds.labels(room)
             else:
                 child = self._lag_rooms.get(OTHER_ROOM)
