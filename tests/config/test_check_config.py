@@ -200,3 +200,17 @@ url = "https://exa mple.com/x"
     assert "streams.action_secret has 5 characters" in out
     assert "sources.websocket[0].url must be a ws:// or wss:// URL" in out
     assert "webhooks[0].url must be an http(s) URL with a host" in out
+    # A bad port is a problem too (it was a traceback), and what redis-py takes
+    # for localhost stays fine.
+    for url, ok in (
+        ("redis://cache:99999/0", False),
+        ("redis://cache:abc/0", False),
+        ("redis://:s3cret@/0", True),
+        ("unix:///run/redis.sock", True),
+        ("redis://[::1]:6379/0", True),
+    ):
+        path.write_text(f'[streams]\nredis_url = "{url}"\n', encoding="utf-8")
+        done = check_config(path)
+        assert done.returncode == (0 if ok else 2), (url, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert "s3cret" not in done.stdout

@@ -168,7 +168,13 @@ def test_parse_many_rejects_only_the_array_element_with_bad_utf8():
 
 
 def test_text_of_zero_width_characters_is_blank():
-    for text in ("\u200b", "\u3000\u200b", " \u200d\ufeff "):
+    for text in (
+        "\u200b",
+        "\u3000\u200b",
+        " \u200d\ufeff ",
+        "\u200b \u200b \u200b",
+        "\u200b\u3000\u200c\u3000\u200d",
+    ):
         with pytest.raises(RecordError, match="must not be blank"):
             Comment.from_dict({"room": "r", "text": text}, received_at=0)
     (err,) = parse_many(json.dumps({"room": "r", "text": "\u200b"}), received_at=0)
@@ -179,6 +185,10 @@ def test_text_of_zero_width_characters_is_blank():
 def test_parse_many_ignores_a_byte_order_mark():
     for body in (b'\xef\xbb\xbf{"room": "r", "text": "a"}', '\ufeff[{"room": "r", "text": "a"}]'):
         assert [getattr(x, "text", None) for x in parse_many(body, received_at=0)] == ["a"]
+    # ... also before an array with a bad byte in one element.
+    body = b' \xef\xbb\xbf[{"room": "r", "text": "a"}, {"room": "r", "text": "b\xff"}]'
+    out = list(parse_many(body, received_at=0))
+    assert getattr(out[0], "text", None) == "a" and out[1].reason == "invalid_utf8"
 
 
 def test_comment_is_frozen():

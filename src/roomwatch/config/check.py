@@ -8,6 +8,7 @@ Prints ``ok: FILE: <one-line summary>`` and exits 0, or prints every problem
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -116,7 +117,9 @@ def summary(settings: Settings) -> str:
     if s.streams != StreamsSettings():
         # For gateway and worker (serve ignores it); never the URL's password.
         where = urlsplit(s.streams.redis_url)
-        host = f"{where.hostname}:{where.port or 6379}" if where.hostname else where.path
+        host = where.path if where.scheme == "unix" else f"{where.hostname or 'localhost'}"
+        with contextlib.suppress(ValueError):  # (checked: a bad port is a problem)
+            host += f":{where.port or 6379}" if where.scheme != "unix" else ""
         parts.append(f"gateway/worker: Redis {host}, {_n(s.streams.shards, 'shard')}")
     parts.append(f"config {s.digest()}")
     return "; ".join(parts)

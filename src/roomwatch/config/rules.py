@@ -175,12 +175,15 @@ def _check_streams(s: StreamsSettings) -> Iterator[tuple[str, str]]:
 
     try:
         parts = urlsplit(s.redis_url)
-        ok = parts.scheme in ("redis", "rediss") and good_host(parts.hostname)
+        _ = parts.port  # (raises on a port that is not a number in range)
+        # redis://:password@/0 means localhost, as redis-py reads it.
+        host = parts.hostname
+        ok = parts.scheme in ("redis", "rediss") and (host is None or good_host(host))
         ok = ok or (parts.scheme == "unix" and bool(parts.path))
     except ValueError:
         ok = False
     if not ok:
-        yield "redis_url", "must be a redis://, rediss:// or unix:// URL"
+        yield "redis_url", "must be a redis://, rediss:// or unix:// URL (with a valid port)"
     if s.action_secret and len(s.action_secret) < MIN_SECRET_CHARS:
         yield (
             "action_secret",

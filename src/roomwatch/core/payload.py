@@ -42,7 +42,7 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
         except UnicodeDecodeError:
             if data.lstrip(_BOM_AND_SPACE)[:1] == b"[":
                 # Each element on its own: the bad bytes reject theirs only.
-                text = data.decode("utf-8", "surrogateescape").lstrip("\ufeff").strip()
+                text = data.decode("utf-8", "surrogateescape").strip().lstrip("\ufeff").lstrip()
                 yield from _parse_array(text, received_at, escaped=True)
                 return
             # Fall back to line by line, so good lines still pass.
