@@ -204,7 +204,7 @@ def test_client_channels(live: Live, channel_role: tuple[str, str], msgs: list[A
                 answer = json.loads(reply.data)
                 assert isinstance(answer, dict)
                 # "internal error" means a handler raised: a bug, not an answer.
-                assert answer.get("error") != "internal error", (m, answer)
+                assert answer.get("error") != "internal_error", (m, answer)
                 replies += 1
             await ws.close()
         big = any(

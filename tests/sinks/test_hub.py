@@ -183,7 +183,8 @@ async def test_actions_get_replies_and_bad_messages_errors():
         assert reply == {"type": "ack", "action": "claim", "by": "host", "ref": 7}
         await ws.send_str("not json")
         err = await recv(ws)
-        assert err["type"] == "error" and "bad message" in err["error"]
+        assert err["type"] == "error" and err["ok"] is False and err["error"] == "bad_request"
+        assert "bad message" in err["detail"]
     async with client.ws_connect("/ws/moderator") as ws:
         await recv(ws)
         await ws.send_str(json.dumps({"action": "x", "ref": 1}))

@@ -325,11 +325,12 @@ class ActionForwarder:
             return await asyncio.wait_for(future, self.timeout_s)
         except SpoolFull as exc:
             logger.warning("gateway: refused a %s action: %s", channel, exc)
-            return {"type": "error", "action": action, "error": "spool_full", "retry_after": 1}
+            return error_reply(action, "spool_full", str(exc), retry_after=1)
         except TimeoutError:
             logger.warning("gateway: no worker applied %s action %s in time", channel, key)
             return {
                 "type": "error",
+                "ok": False,
                 "action": action,
                 "error": "timeout",
                 "detail": "no worker applied the action in time; it may still apply, "

@@ -22,6 +22,7 @@ from roomwatch.core.queue import AuditRecord
 from roomwatch.core.result import Result
 from roomwatch.core.verdict import Verdict
 from roomwatch.stages.events import Publish
+from roomwatch.stages.replies import error_reply
 from roomwatch.streams.actions import Control, ForwardedActor
 from roomwatch.streams.layout import Entry
 
@@ -222,11 +223,9 @@ class ShardRun:
     def _apply(self, c: Control) -> None:
         g = self.graph
         stage = g.triage if c.channel == "host" else g.alerts
+        action = c.message.get("action") if isinstance(c.message.get("action"), str) else None
         if stage is None:
-            reply: dict[str, Any] = {
-                "type": "error",
-                "error": f"channel {c.channel!r} takes no actions",
-            }
+            reply = error_reply(action, "no_actions", f"channel {c.channel!r} takes no actions")
         else:
             try:
                 handled = stage.handle(ForwardedActor.of(c), c.message)
@@ -234,7 +233,7 @@ class ShardRun:
                 reply = handled.reply
             except Exception:
                 logger.exception("shard %d: action %s failed", self.shard, c.id)
-                reply = {"type": "error", "error": "internal error"}
+                reply = error_reply(action, "internal_error", "the action failed; see the log")
         if not self._out.suppress:
             self._out.replies.append([c.key, reply])
 

@@ -621,7 +621,7 @@ function renderAlerts() {
 }
 async function ackAlert(id) {
   const reply = await alerts.send("ack", { id });
-  if (!reply.ok && reply.type !== "ack") toast(`确认失败: ${reply.error}`, "error");
+  if (!reply.ok && reply.type !== "ack") toast(`确认失败: ${reply.detail || reply.error}`, "error");
   else if (reply.alert) { state.alerts.set(reply.alert.id, reply.alert); state.alertsDirty = true; }
 }
 // A token that can't follow the stream (comms) sees the alerts alone; the
