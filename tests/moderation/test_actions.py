@@ -168,6 +168,50 @@ async def test_hide_mute_undo_reach_the_webhook_store_and_audit(
         assert resp.status == 403
 
 
+async def test_a_comment_the_model_let_through_can_be_hidden_and_its_writer_banned(
+    dash: tuple[Service, Moderation], receiver: Receiver
+) -> None:
+    # An insult the model missed is on the moderator's stream, not in the
+    # review queue: the action names its writer, and goes out like any other.
+    svc, mod = dash
+    missed = rows(["今天的苹果真甜", "主播的声音好听"], "m")
+    await ingest(svc, missed)
+    await wait_for(lambda: mod.history.recent(ROOM, "m-u1"))
+    assert not mod.queue.items(ROOM)
+    # Without the writer it is not found, as before.
+    status, reply = await post(
+        svc, {"action": "hide", "room": ROOM, "id": "m-1"}, TOKENS["moderator"]
+    )
+    assert status == 404 and reply["missing"] == ["m-1"]
+    # Feedback actions are for the review queue's verdicts only.
+    body = {"action": "confirm", "room": ROOM, "id": "m-1", "user": "m-u1"}
+    status, reply = await post(svc, body, TOKENS["moderator"])
+    assert status == 404
+    body = {"action": "hide", "room": ROOM, "id": "m-1", "user": "m-u1"}
+    status, reply = await post(svc, body, TOKENS["moderator"])
+    assert status == 200 and reply["ok"], reply
+    hidden = reply["decision"]
+    assert hidden["items"][0]["text"] == missed[1]["text"]
+    await wait_for(lambda: len(receiver.actions("hide")) == 1)
+    sent = receiver.actions("hide")[0]
+    assert sent["comment"]["id"] == "m-1" and sent["user"]["id"] == "m-u1"
+    body = {"action": "ban", "room": ROOM, "ids": ["m-1"], "user": "m-u1"}
+    status, reply = await post(svc, body, TOKENS["moderator"])
+    assert status == 200, reply
+    await wait_for(lambda: len(receiver.actions("ban")) == 1)
+    assert receiver.actions("ban")[0]["user"]["id"] == "m-u1"
+    # An undo takes the hide back and does not put the comment in the review queue.
+    status, reply = await post(
+        svc, {"action": "undo", "decision": hidden["id"]}, TOKENS["moderator"]
+    )
+    assert status == 200, reply
+    await wait_for(lambda: len(receiver.actions("unhide")) == 1)
+    assert not mod.queue.items(ROOM)
+    assert svc.store is not None
+    audits = await svc.store.audits(room=ROOM)
+    assert [a.target_id for a in audits if a.action == "moderation.hide" and a.ok] == ["m-1"]
+
+
 async def test_a_failed_webhook_is_shown_and_stored_as_failed(
     dash: tuple[Service, Moderation], receiver: Receiver
 ) -> None:

@@ -300,6 +300,42 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
     assert errors == [] and other_errors == []
 
 
+async def test_a_comment_the_model_let_through_is_hidden_and_its_writer_banned_from_the_stream(
+    dash: tuple[Service, Moderation], browser: Any, receiver: Receiver
+) -> None:
+    # The model's abuse recall on real barrage is about 0.6: the moderator
+    # sees a missed insult scroll by and must be able to act on it.
+    svc, mod = dash
+    page, errors = await open_page(browser, svc)
+    missed = rows(["今天的苹果真甜", "主播的声音真好听"], "s", T0)
+    await ingest(svc, missed)
+    row = page.locator("#stream li.row[data-id='s-1']")
+    await row.wait_for(timeout=15000)
+    assert not mod.queue.items(ROOM)
+    await row.click()
+    menu = page.locator(".rowmenu")
+    await menu.wait_for(state="visible", timeout=5000)
+    assert missed[1]["text"] in (await menu.inner_text())
+    await menu.get_by_role("button", name="隐藏 hide").click()
+    await wait_for(lambda: len(receiver.actions("hide")) == 1, 10)
+    assert receiver.actions("hide")[0]["comment"]["id"] == "s-1"
+    await page.locator("#stream li.row.acted[data-id='s-1']").wait_for(timeout=5000)
+    await page.locator("#audit .dec").first.wait_for(timeout=5000)
+    # Ban asks twice: one click bans nobody.
+    await page.locator("#stream li.row[data-id='s-0']").click()
+    ban = menu.get_by_role("button", name="封禁 ban")
+    await ban.click()
+    await asyncio.sleep(0.3)
+    assert receiver.actions("ban") == []
+    await menu.get_by_role("button").filter(has_text="再点一次").click()
+    await wait_for(lambda: len(receiver.actions("ban")) == 1, 10)
+    assert receiver.actions("ban")[0]["user"]["id"] == "s-u0"
+    assert await menu.is_hidden()
+    assert not mod.queue.items(ROOM)  # neither went into the review queue
+    assert errors == []
+    await page.close()
+
+
 async def test_failed_outbound_shows_failed(
     dash: tuple[Service, Moderation], browser: Any, receiver: Receiver
 ) -> None:

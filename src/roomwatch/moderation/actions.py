@@ -154,8 +154,13 @@ class Actions:
             label = str(raw_label)
         items: list[ReviewItem] = []
         missing: list[str] = []
+        # A comment the model let through can be hidden, its writer muted or
+        # banned from the stream: the action names the writer ("user").
+        user = msg.get("user") if action in OUTBOUND_DECISIONS else None
         for item_id in dict.fromkeys(ids):
             item = self.queue.get(room, item_id)
+            if item is None and isinstance(user, str) and user:
+                item = self._reported(room, user, item_id)
             if item is None or (action == "false_positive" and item.label == label):
                 missing.append(item_id)
             else:
@@ -344,7 +349,7 @@ class Actions:
         original.undone_by = undo.id
         restored = []
         for item in original.items:
-            if self.queue.get(item.room, item.id) is None:
+            if not item.reported and self.queue.get(item.room, item.id) is None:
                 self.queue.restore(item)
                 restored.append(item.to_dict())
         if restored:
@@ -394,6 +399,14 @@ class Actions:
         for act in deliveries:
             self._spawn(self._deliver(undo, act))
         return {"type": "ack", "ok": True, "action": "undo", "decision": undo.to_dict()}
+
+    def _reported(self, room: str, user: str, comment_id: str) -> ReviewItem | None:
+        """``comment_id`` from ``user``'s recent comments in ``room``, to act on."""
+        rows = self.history.recent(room, user)
+        for i, row in enumerate(rows):
+            if row.get("id") == comment_id:
+                return ReviewItem.reported_from(room, user, row, rows[i + 1 : i + 6])
+        return None
 
     async def _history(self, token: Token, msg: Mapping[str, Any]) -> dict[str, Any]:
         room = msg.get("room")

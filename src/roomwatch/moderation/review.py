@@ -9,7 +9,7 @@ import math
 import unicodedata
 import zlib
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -96,6 +96,9 @@ class ReviewItem:
     raid: str
     #: The user's comments in this room just before this one, newest first.
     recent: tuple[dict[str, Any], ...] = ()
+    #: A comment the model let through, acted on from the stream by a
+    #: moderator (never in the review queue, so an undo does not put it there).
+    reported: bool = False
 
     @classmethod
     def from_verdict(cls, v: Verdict, recent: Sequence[dict[str, Any]] = ()) -> ReviewItem:
@@ -118,8 +121,34 @@ class ReviewItem:
             recent=tuple(recent),
         )
 
+    @classmethod
+    def reported_from(
+        cls, room: str, user_id: str, row: Mapping[str, Any], earlier: Sequence[dict[str, Any]]
+    ) -> ReviewItem:
+        """A comment of ``user_id``'s history (a :class:`UserHistory` row) that a
+        moderator acts on from the stream, though the model did not flag it."""
+        text = str(row.get("text", ""))
+        return cls(
+            id=str(row["id"]),
+            room=room,
+            ts=float(row.get("ts") or 0.0),
+            text=text,
+            user_id=user_id,
+            user_name="",
+            user_level=None,
+            label=str(row.get("label", "chatter")),
+            confidence=0.0,
+            scores={},
+            sentiment=0.0,
+            reasons=(),
+            model="",
+            raid=raid_key(text),
+            recent=tuple(earlier),
+            reported=True,
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "room": self.room,
             "ts": self.ts,
@@ -134,6 +163,9 @@ class ReviewItem:
             "raid": self.raid,
             "recent": list(self.recent),
         }
+        if self.reported:
+            out["reported"] = True
+        return out
 
 
 class ReviewQueue:

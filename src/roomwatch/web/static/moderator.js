@@ -34,6 +34,7 @@ const state = {
   series: new Map(),           // room -> Map(start -> bucket)
   decisions: new Map(),        // id -> {d, node}
   myLast: [],                  // my decision ids, newest last
+  acted: new Set(),            // stream comments acted on from the stream
   alerts: new Map(),
   moodDirty: true, queueDirty: true, alertsDirty: true,
   frames: 0,
@@ -121,6 +122,9 @@ function streamRow(c) {
   li.className = `row ${label}`;
   li.dataset.id = c[ID];
   li.dataset.label = label;
+  li.dataset.room = c[ROOM];
+  if (c[USER_ID]) li.dataset.user = c[USER_ID];
+  if (state.acted.has(c[ID])) li.classList.add("acted");
   li.append(
     el("span", { class: "t" }, clock(c[TS])),
     el("span", { class: "tag" }, LABEL_ZH[label] || label),
@@ -185,6 +189,59 @@ function renderStream(now) {
   while (extra-- > 0) streamList.lastElementChild.remove();
 }
 streamList.addEventListener("mouseenter", () => setPaused(true));
+
+// A comment the model let through: click its row to hide it, or to mute or ban
+// its writer (the action names the writer; docs/moderation.md).
+const rowMenu = el("div", { class: "rowmenu", role: "menu", "aria-label": "act on this comment" });
+rowMenu.hidden = true;
+document.body.append(rowMenu);
+function closeRowMenu() { rowMenu.hidden = true; rowMenu.replaceChildren(); }
+streamList.addEventListener("click", (ev) => {
+  const li = ev.target.closest("li.row");
+  if (!li || !state.canAct || !li.dataset.user) return;
+  const target = { room: li.dataset.room, id: li.dataset.id, user: li.dataset.user };
+  const text = li.querySelector(".x")?.textContent || "";
+  const who = li.querySelector(".u")?.textContent || target.user;
+  const go = (action, extra = {}) => async () => {
+    closeRowMenu();
+    const reply = await stream.send(action, { room: target.room, ids: [target.id], user: target.user, ...extra });
+    if (reply.ok) {
+      state.myLast.push(reply.decision.id);
+      upsertDecision(reply.decision);
+      state.acted.add(target.id);
+      // (the row clicked may have been redrawn since: mark the one shown)
+      for (const n of streamList.querySelectorAll(`li.row[data-id="${CSS.escape(target.id)}"]`)) {
+        n.classList.add("acted");
+      }
+      toast(`${ACT_ZH[action]} ${who} · u 撤销`);
+    } else {
+      toast(`${ACT_ZH[action] || action} 失败: ${reply.detail || reply.error}`, "error");
+    }
+  };
+  const ban = el("button", { type: "button", class: "danger" }, "封禁 ban");
+  ban.addEventListener("click", () => {
+    if (ban.dataset.armed) return go("ban")();
+    ban.dataset.armed = "1";
+    ban.textContent = `再点一次封禁 ${who} · click again`;
+  });
+  const hide = el("button", { type: "button" }, "隐藏 hide");
+  hide.addEventListener("click", go("hide"));
+  const mute = el("button", { type: "button" }, "禁言 10 分钟 mute");
+  mute.addEventListener("click", go("mute", { duration_s: 600 }));
+  const close = el("button", { type: "button", class: "close", "aria-label": "close" }, "×");
+  close.addEventListener("click", closeRowMenu);
+  rowMenu.replaceChildren(
+    el("p", { class: "what" }, el("bdi", {}, who), "：", el("bdi", {}, text)), hide, mute, ban, close);
+  const box = li.getBoundingClientRect();
+  rowMenu.style.top = `${Math.min(box.bottom + 2, window.innerHeight - 120)}px`;
+  rowMenu.style.left = `${Math.max(4, Math.min(box.left + 40, window.innerWidth - 360))}px`;
+  rowMenu.hidden = false;
+  hide.focus();
+});
+document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && !rowMenu.hidden) closeRowMenu(); });
+document.addEventListener("click", (ev) => {
+  if (!rowMenu.hidden && !rowMenu.contains(ev.target) && !streamList.contains(ev.target)) closeRowMenu();
+});
 streamList.addEventListener("mouseleave", () => setPaused(false));
 const pausedNew = $("paused-new");
 function setPaused(p) {
