@@ -377,7 +377,7 @@ class Gate:
         ``room`` None skips the room check (for actions whose room is known
         only after a look-up: call :meth:`admit_room` then).
         """
-        action = name.split(".", 1)[-1]
+        action = _audit_name(name)
         refusal = _lengths(room, target, ids, fields)
         if refusal is None:
             refusal = self.authz.decide(token, name, room)
@@ -394,7 +394,7 @@ class Gate:
     def admit_room(self, token: Token, name: str, room: str, *, target: str = "") -> Refusal | None:
         refusal = self.authz.decide(token, name, room)
         if refusal is not None:
-            self.refuse(token, name.split(".", 1)[-1], refusal, room=room, target=target)
+            self.refuse(token, _audit_name(name), refusal, room=room, target=target)
         return refusal
 
     def refuse(
@@ -403,6 +403,13 @@ class Gate:
         self.refusals.note(
             token, action, refusal.reason, room=room, target=target, now=self._clock()
         )
+
+
+def _audit_name(name: str) -> str:
+    """The action an audit row names, as the allowed ones do: moderation's
+    decisions keep their family (``moderation.ban``); the host and alerts
+    channels' are bare (``claim``, ``ack``)."""
+    return name if name.startswith("moderation.") else name.split(".", 1)[-1]
 
 
 def _lengths(
@@ -448,7 +455,11 @@ def render_markdown() -> str:
         "rate-limited per token and family (`host`, `alerts`: `server.actions_per_minute`;\n"
         "`moderation`: `moderation.actions_per_minute`). A refused attempt is audited\n"
         "once per token, reason and minute as it came, and the rest of that minute as\n"
-        "one `refused` row with a `count`, so refusals can't grow the audit log.\n",
+        "one `refused` row with a `count`, so refusals can't grow the audit log.\n"
+        "A refused row names its action as an allowed one does: `moderation.ban`,\n"
+        "`moderation.history` ...; on the host and alerts channels the bare action\n"
+        "(`claim`, `ack`); `http` for a `POST /moderation/actions` refused before its\n"
+        "body was read (no token, a wrong role or origin).\n",
         "Browsers: a request with an `Origin` header (WebSocket upgrades,\n"
         "`POST /ingest` and `POST /moderation/actions`) must come from\n"
         "`server.allowed_origins`, or when\n"

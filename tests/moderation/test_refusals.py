@@ -15,6 +15,7 @@ import aiohttp
 from roomwatch.core.analyze import Analyzer
 
 from ..conftest import TOKENS
+from ..support.wait import wait_for
 from .support import dashboard_service
 
 ROOM = "county-apples-1126"
@@ -69,3 +70,25 @@ async def test_every_refusal_is_the_documented_json_error(
             assert isinstance(reply["detail"], str) and reply["detail"], (name, reply)
             if status == 401:
                 assert got_headers.get("WWW-Authenticate") == "Bearer"
+
+
+async def test_a_refused_decision_is_audited_under_the_name_an_allowed_one_has(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    # Allowed rows say moderation.hide; refused ones said hide, so a filter on
+    # the audit log for one action missed its refusals.
+    body = json.dumps({"action": "hide", "room": ROOM, "id": "x"}).encode()
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {TOKENS['moderator']}"}
+    async with dashboard_service(analyzer, tmp_path, None, actions_per_minute=1) as (svc, _):
+        first = await send(svc.url, body, headers)
+        second = await send(svc.url, body, headers)
+        assert (first[0], second[0]) == (404, 429), (first, second)
+        assert svc.store is not None
+        audits = await wait_for(lambda: _refused_rows(svc), 10, what="the refusal's audit row")
+    assert [a.action for a in audits] == ["moderation.hide"]
+    assert audits[0].error == "rate_limited"
+
+
+async def _refused_rows(svc: Any) -> list[Any] | None:
+    rows = [a for a in await svc.store.audits(room=ROOM) if not a.ok and a.error == "rate_limited"]
+    return rows or None
