@@ -105,6 +105,18 @@ class Views:
         if len(rooms) > ALERT_ROOMS_KEPT:
             rooms.popitem(last=False)
 
+    def restore_alerts(self, alerts: Iterable[dict[str, Any]]) -> int:
+        """Hold ``alerts`` (the store's open ones) until a room's view replaces them."""
+        n = 0
+        for a in alerts:
+            room = str(a.get("room", ""))
+            alert_id = a.get("id")
+            if room and alert_id and alert_id not in self._alerts.get(room, {}):
+                self._alerts.setdefault(room, {})[alert_id] = a
+                self._seen_alert(str(alert_id), room)
+                n += 1
+        return n
+
     def update(self, views: dict[str, dict[str, Any]]) -> None:
         for room, view in views.get("host", {}).items():
             if view:
