@@ -113,11 +113,11 @@ def test_replay_and_report_count_the_lines_they_could_not_read(tmp_path: Path) -
     assert "1 records (0 skipped, 2 lines of the files not read)" in result.stdout.decode()
     assert "not read: bad_ts" in html.read_text(encoding="utf-8")
     # A header without the time column is one clear error, not a warning per row.
-    export.write_text("time,text\n1,多少钱\n", encoding="utf-8")
+    export.write_text("when,text\n1,多少钱\n", encoding="utf-8")
     result = run("replay", str(export), "--room", "r1")
     assert result.returncode == 2
     err = result.stderr.decode()
-    assert "no 'ts' column (columns: time, text)" in err and err.count("no 'ts' column") == 1
+    assert "no 'ts' column (columns: when, text)" in err and err.count("no 'ts' column") == 1
 
 
 def test_replay_is_deterministic(tmp_path: Path) -> None:

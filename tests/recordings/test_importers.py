@@ -232,11 +232,11 @@ def test_csv_timezone_and_epoch_formats(tmp_path: Path) -> None:
 
 def test_csv_without_text_column_or_room_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    path.write_text("ts,message\n1,hi\n", encoding="utf-8")
+    path.write_text("ts,body\n1,hi\n", encoding="utf-8")
     with pytest.raises(RecordingError, match="no 'text' column"):
         _import("csv", path, room="r")
     with pytest.raises(RecordingError, match="no room"):
-        _import("csv", path, text="message")
+        _import("csv", path, text="body")
     with pytest.raises(RecordingError, match="ts_format"):
         CsvOptions(ts_format="julian")
 
@@ -246,10 +246,10 @@ def test_csv_without_a_ts_column_is_an_error_not_every_row_skipped(tmp_path: Pat
     # to be skipped one warning at a time ("has no ts"), and replay then said
     # "0 records: 0 verdicts, 0 skipped".
     path = tmp_path / "export.csv"
-    path.write_text("time,user,text\n12,alice,多少钱\n16,dave,几号链接\n", encoding="utf-8")
-    with pytest.raises(RecordingError, match=r"no 'ts' column \(columns: time, user, text\)"):
+    path.write_text("when,who,text\n12,alice,多少钱\n16,dave,几号链接\n", encoding="utf-8")
+    with pytest.raises(RecordingError, match=r"no 'ts' column \(columns: when, who, text\)"):
         _import("csv", path, room="r")
-    records, warnings = _import("csv", path, room="r", ts="time")
+    records, warnings = _import("csv", path, room="r", ts="when")
     assert [r["text"] for r in records] == ["多少钱", "几号链接"] and warnings == []
 
 
@@ -323,3 +323,20 @@ def test_cli_reports_bad_input(tmp_path: Path) -> None:
     code, _, err = _cli(["import", "csv", str(bad_rows), "--room", "r"])
     assert code == 0
     assert "1 records imported; 2 skipped (1 bad_ts, 1 bad_value)" in err
+
+
+def test_a_spreadsheet_export_is_read_as_it_comes(tmp_path: Path) -> None:
+    # Excel on Chinese Windows saves CSV as GBK, with its own column names and
+    # slashed dates: every text used to come out as U+FFFD, silently.
+    text = "时间,用户,内容\n2025/11/26 20:00:05,小李,3号链接多少钱\n2025/11/26,小王,包邮吗\n"
+    path = tmp_path / "export.csv"
+    path.write_bytes(text.encode("gbk"))
+    records, warnings = _import("csv", path, room="r")
+    assert [r["text"] for r in records] == ["3号链接多少钱", "包邮吗"]
+    assert records[0]["ts"] == EIGHT_PM + 5 and records[0]["user"] == {"name": "小李"}
+    assert any("GB18030" in w for w in warnings)
+    assert any("'内容' as text" in w and "'时间' as ts" in w for w in warnings)
+    # A column named on purpose wins over the guess; UTF-8 is not second-guessed.
+    path.write_text("ts,内容,content\n1,甲,乙\n", encoding="utf-8")
+    records, warnings = _import("csv", path, room="r", text="内容")
+    assert [r["text"] for r in records] == ["甲"] and warnings == []

@@ -9,13 +9,16 @@ milliseconds, anything else ISO-8601).
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Final
 
 from roomwatch.recordings.errors import RecordingError
 from roomwatch.recordings.files import open_binary
@@ -68,17 +71,96 @@ def _csv_ts(value: str, options: CsvOptions) -> float:
         return finite(value, "ts")
     if fmt == "epoch_ms":
         return finite(value, "ts") / 1000.0
+    # Spreadsheet and platform exports write dates with slashes and no zero
+    # padding (2026/12/6 20:00:05); ISO-8601 wants 2026-12-06.
+    day = _LOOSE_DATE.match(value)
+    if day is not None:
+        year, month, mday, rest = day.groups()
+        value = f"{year}-{int(month):02d}-{int(mday):02d}{rest or ''}"
     when = datetime.fromisoformat(value)
     if when.tzinfo is None:
         when = when.replace(tzinfo=options.tz)
     return when.timestamp()
 
 
+_LOOSE_DATE: Final = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(\D.*)?$")
+#: How much of a file is read to tell UTF-8 from the GBK that Excel on Chinese
+#: Windows writes.
+_SNIFF_BYTES: Final = 1 << 20
+
+
+def _encoding(path: str | os.PathLike[str], options: CsvOptions, problems: Problems) -> str:
+    """``options.encoding``; but a file that is not UTF-8 where UTF-8 is
+    expected is read as GB18030 (GBK's superset), and said so."""
+    if options.encoding.lower().replace("_", "-") not in ("utf-8-sig", "utf-8", "utf8"):
+        return options.encoding
+    with open_binary(path) as fh:
+        head = fh.read(_SNIFF_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES)
+    except UnicodeDecodeError:
+        try:
+            codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) < _SNIFF_BYTES)
+        except UnicodeDecodeError:
+            return options.encoding  # neither: bad bytes become U+FFFD, as before
+        problems.note("not UTF-8; read as GB18030 (GBK), as Excel on Chinese Windows saves it")
+        return "gb18030"
+    return options.encoding
+
+
+#: Column names platform and spreadsheet exports use, per field, tried (in
+#: this order) when a field's column keeps its default name and the file has
+#: no column of that name.
+_ALIASES: Final = {
+    "text": (
+        "内容",
+        "弹幕",
+        "弹幕内容",
+        "评论",
+        "评论内容",
+        "content",
+        "message",
+        "comment",
+        "msg",
+    ),
+    "ts": ("时间", "发送时间", "评论时间", "time", "timestamp", "datetime", "date"),
+    "user_name": ("用户", "昵称", "用户名", "用户昵称", "nickname", "user", "username", "name"),
+    "user_id": ("用户ID", "用户id", "uid", "userid"),
+    "room": ("房间", "直播间", "房间号", "room_id", "roomid"),
+}
+
+
+def _with_aliases(options: CsvOptions, index: dict[str, int], problems: Problems) -> CsvOptions:
+    """``options`` with each defaulted field that has no column of its name
+    read from the first column named as exports name it (said once)."""
+    defaults = CsvOptions()
+    found: dict[str, str] = {}
+    taken = set()
+    for key, names in _ALIASES.items():
+        name = getattr(options, key)
+        if name != getattr(defaults, key) or name in index:
+            continue
+        for alias in names:
+            if alias in index and alias not in taken:
+                found[key] = alias
+                taken.add(alias)
+                break
+    if not found:
+        return options
+    problems.note(
+        "reading "
+        + ", ".join(f"{column!r} as {key}" for key, column in found.items())
+        + " (roomwatch import csv --column FIELD=HEADER reads others)"
+    )
+    return dataclasses.replace(options, **found)
+
+
 def iter_csv(
     path: str | os.PathLike[str], room: str | None, problems: Problems, options: CsvOptions
 ) -> Iterator[tuple[int, dict[str, Any]]]:
+    encoding = _encoding(path, options, problems)
     with open_binary(path) as raw_fh:
-        text_fh = io.TextIOWrapper(raw_fh, encoding=options.encoding, errors="replace", newline="")
+        text_fh = io.TextIOWrapper(raw_fh, encoding=encoding, errors="replace", newline="")
         reader = csv.reader(text_fh, delimiter=options.delimiter)
         try:
             header = next(reader)
@@ -87,10 +169,12 @@ def iter_csv(
         except (csv.Error, EOFError) as exc:
             raise RecordingError(f"{problems.name}: cannot read the CSV header: {exc}") from None
         index = {name.strip(): i for i, name in enumerate(header)}
+        options = _with_aliases(options, index, problems)
         if options.text not in index:
             raise RecordingError(
                 f"{problems.name}: the header has no {options.text!r} column "
-                f"(columns: {', '.join(header)})"
+                f"(columns: {', '.join(header)}); roomwatch import csv FILE --column "
+                f"text=HEADER reads another column"
             )
         if options.ts not in index:
             # Every row would be skipped for want of a time: say so once.
