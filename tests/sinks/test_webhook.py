@@ -472,6 +472,24 @@ async def test_filters_severity_rooms_and_updates(receiver: tuple[Receiver, Test
     assert [g["body"]["alert"]["room"] for g in rx.got["room"]] == ["other"]
 
 
+def test_a_target_can_leave_the_operators_detectors_out() -> None:
+    # Comms staff forwarded a "feed interrupted" critical, raised when the
+    # stream ended, to their leaders' chat: a target can name its detectors.
+    comms = WebhookTarget(
+        "comms",
+        "https://example.com/hook",
+        min_severity="info",
+        detectors=frozenset({"grievance_topic", "negative_spike", "abuse_raid"}),
+    )
+    event = make_event("open", "critical")
+    assert comms.wants(event)  # grievance_topic
+    outage = replace(event, alert=replace(event.alert, detector="volume_drop"))
+    assert not comms.wants(outage)
+    assert WebhookTarget("all", "https://example.com/hook").wants(outage)
+    with pytest.raises(ConfigError, match="detectors must be among"):
+        WebhookTarget("x", "https://example.com/hook", detectors=frozenset({"outage"}))
+
+
 async def test_close_is_idempotent_and_later_events_are_counted_as_dropped(
     receiver: tuple[Receiver, TestServer],
 ) -> None:

@@ -458,6 +458,24 @@ class WebhookSettings:
     min_severity: Literal["info", "warning", "critical"] = "warning"
     #: Only these rooms (``None``: every room).
     rooms: frozenset[str] | None = None
+    #: Only these detectors (``None``: every one). A comms chat may want the
+    #: incidents (negative_spike, grievance_topic, abuse_raid, watchlist,
+    #: volume_surge) and leave the operators' ones (volume_drop: a feed gone
+    #: quiet or ended; system: roomwatch itself) to another target.
+    detectors: (
+        frozenset[
+            Literal[
+                "negative_spike",
+                "grievance_topic",
+                "abuse_raid",
+                "watchlist",
+                "volume_drop",
+                "volume_surge",
+                "system",
+            ]
+        ]
+        | None
+    ) = None
     #: Signing secret (Feishu, DingTalk signed mode, or an HMAC header for json); may be "env:VAR".
     secret: str | None = field(default=None, metadata=_SECRET_ENV)
     #: Event kinds delivered. ``update`` events are sent only when they

@@ -69,7 +69,7 @@ from prometheus_client import CollectorRegistry
 from yarl import URL
 
 from roomwatch.config.rules import LINK_RULE, valid_link
-from roomwatch.core.alerts import SEVERITIES, AlertEvent, severity_at_least
+from roomwatch.core.alerts import DETECTORS, SEVERITIES, AlertEvent, severity_at_least
 from roomwatch.core.errors import ConfigError
 from roomwatch.metrics import WebhookMetrics
 from roomwatch.retry import RetryPolicy
@@ -119,6 +119,8 @@ class WebhookTarget:
     min_severity: str = "warning"
     #: Only these rooms (``None``: every room).
     rooms: frozenset[str] | None = None
+    #: Only these detectors (``None``: every one).
+    detectors: frozenset[str] | None = None
     #: Signing secret (Feishu, DingTalk signed mode, or an HMAC header for json); may be "env:VAR".
     secret: str | None = None
     #: Event kinds delivered. ``update`` events are sent only when they
@@ -156,6 +158,12 @@ class WebhookTarget:
             raise ConfigError(f"webhook {self.name!r}: timeout and queue_size must be positive")
         if self.rooms is not None:
             object.__setattr__(self, "rooms", frozenset(self.rooms))
+        if self.detectors is not None:
+            if not set(self.detectors) <= set(DETECTORS):
+                raise ConfigError(
+                    f"webhook {self.name!r}: detectors must be among {', '.join(DETECTORS)}"
+                )
+            object.__setattr__(self, "detectors", frozenset(self.detectors))
         object.__setattr__(self, "kinds", frozenset(self.kinds))
 
     def wants(self, event: AlertEvent) -> bool:
@@ -165,6 +173,8 @@ class WebhookTarget:
         if event.kind == "update" and not (event.escalated or self.all_updates):
             return False
         if not severity_at_least(alert.severity, self.min_severity):
+            return False
+        if self.detectors is not None and alert.detector not in self.detectors:
             return False
         return self.rooms is None or alert.room in self.rooms
 

@@ -134,7 +134,7 @@ def _with_aliases(options: CsvOptions, index: dict[str, int], problems: Problems
     """``options`` with each defaulted field that has no column of its name
     read from the first column named as exports name it (said once)."""
     defaults = CsvOptions()
-    found: dict[str, str] = {}
+    found: dict[str, Any] = {}
     taken = set()
     for key, names in _ALIASES.items():
         name = getattr(options, key)
