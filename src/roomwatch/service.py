@@ -40,6 +40,7 @@ from roomwatch.compose.rooms import RoomAdmin
 from roomwatch.compose.serve import attach_hub, attach_store, open_recorder, run_ticker
 from roomwatch.compose.sources import RunnableSource, build_sources
 from roomwatch.config import Settings
+from roomwatch.config.rooms import room_title
 from roomwatch.core.analyze import Analyzer
 from roomwatch.core.errors import RoomwatchError
 from roomwatch.fdlimit import AcceptErrorHandler, fd_budget
@@ -99,6 +100,8 @@ class Service:
         self.webhooks = WebhookSink(
             [WebhookTarget(**dataclasses.asdict(w)) for w in settings.webhooks],
             registry=self.metrics.registry,
+            # (the room's section as it is now: an admin may retitle it)
+            room_title=lambda room: room_title(self.graph.rooms, room),
         )
         self.graph = build_pipeline(
             settings,

@@ -565,3 +565,30 @@ def test_a_link_that_is_no_plain_http_url_is_refused(link: str) -> None:
     table = {"name": "t", "url": "https://hooks.example.com/x", "link": link}
     with pytest.raises(InvalidConfig, match="link"):
         settings_from_dict({"webhooks": [table]}, environ={}, generate_missing_tokens=False)
+
+
+@pytest.mark.parametrize("fmt", ["json", "feishu", "dingtalk", "wecom", "slack"])
+def test_messages_name_the_room_by_its_title_and_say_when_it_began(fmt: str) -> None:
+    # Comms staff forwarding a message to a leader: "qinghe-zhunong-1126" says
+    # nothing, and a message without a time of day can't be placed.
+    target = WebhookTarget("t", "https://example.com/hook", format=fmt)
+    event = make_event("open", "warning")
+    title = "青禾县副县长助农直播"
+    body = build_request(target, event, NOW, room_title=title).body.decode()
+    assert f"{title}（county-apples-1126）" in body
+    # started_at = NOW - 30 = 2025-11-26 00:09:30 UTC, 08:09:30 in Beijing.
+    assert "11-26 08:09:30（北京时间）" in body
+    untitled = build_request(target, event, NOW).body.decode()
+    assert title not in untitled and "county-apples-1126" in untitled
+    if fmt == "json":
+        assert json.loads(body)["room_title"] == title
+
+
+def test_a_raid_message_does_not_count_it_over_the_window() -> None:
+    # "20 accounts sent 39 in 87 s" beside "39 / 30 s" read as two stories.
+    event = make_event("open", "warning")
+    raid = replace(event, alert=replace(event.alert, detector="abuse_raid"))
+    target = WebhookTarget("t", "https://example.com/hook", format="wecom", style="text")
+    text = json.loads(build_request(target, raid, NOW).body)["text"]["content"]
+    assert "数量：" not in text
+    assert "数量：" in json.loads(build_request(target, event, NOW).body)["text"]["content"]

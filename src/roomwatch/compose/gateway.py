@@ -38,7 +38,7 @@ from roomwatch.compose.serve import async_handler, open_recorder
 from roomwatch.compose.sources import build_sources
 from roomwatch.compose.urls import print_urls, stop_logged
 from roomwatch.config import Settings
-from roomwatch.config.rooms import RoomBook
+from roomwatch.config.rooms import RoomBook, room_title
 from roomwatch.core.normalize import Normalizer
 from roomwatch.fdlimit import fd_budget
 from roomwatch.heap import keep_heap_trimmed
@@ -95,6 +95,8 @@ class Gateway:
         self.webhooks = WebhookSink(
             [WebhookTarget(**dataclasses.asdict(w)) for w in settings.webhooks],
             registry=self.metrics.registry,
+            # (the room's section as it is now: an admin may retitle it)
+            room_title=lambda room: room_title(self.graph.rooms, room),
         )
         self.keys = Keys(s.prefix, s.shards)
         #: This gateway's name: in its lease and in every action it signs.

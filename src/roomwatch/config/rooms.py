@@ -41,6 +41,7 @@ __all__ = [
     "RoomBook",
     "check_room",
     "parse_room",
+    "room_title",
     "room_to_dict",
     "room_tokens",
 ]
@@ -260,3 +261,9 @@ class RoomBook:
     def tokens(self) -> list[Token]:
         """Every room's own tokens (see :func:`room_tokens`)."""
         return room_tokens(self._rooms)
+
+
+def room_title(book: RoomBook, room: str) -> str:
+    """``room``'s display title (its section's ``title``), or "" without one."""
+    settings = book.rooms.get(room)
+    return settings.title if settings is not None else ""

@@ -206,15 +206,22 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 # --------------------------------------------------------------------------- requests
 
 
-def build_request(target: WebhookTarget, event: AlertEvent, now: float) -> Delivery:
-    """The HTTP request for ``event`` in ``target``'s format; ``now`` is wall time (s).
+def _no_title(room: str) -> str:
+    return ""
+
+
+def build_request(
+    target: WebhookTarget, event: AlertEvent, now: float, room_title: str = ""
+) -> Delivery:
+    """The HTTP request for ``event`` in ``target``'s format; ``now`` is wall time (s);
+    ``room_title`` is the room's configured title, shown beside its name.
 
     The message itself (viewer text neutralised, sizes capped) comes from
     :func:`roomwatch.sinks.webhook_body.render`; this adds signatures.
     """
     headers = {"Content-Type": "application/json; charset=utf-8"}
     url = URL(target.url)
-    payload = render(target.format, target.style, event, target.link)
+    payload = render(target.format, target.style, event, target.link, room_title)
     if target.format == "json":
         body = json_bytes(payload)
         if target.secret:
@@ -287,8 +294,11 @@ class WebhookSink:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
+        room_title: Callable[[str], str] | None = None,
     ) -> None:
         self._targets = tuple(targets)
+        #: A room's display title (its [rooms] section's, looked up as it is now).
+        self._room_title = room_title or _no_title
         names = [t.name for t in self._targets]
         if len(set(names)) != len(names):
             raise ConfigError("webhook target names must be unique")
@@ -430,7 +440,7 @@ class WebhookSink:
 
     async def _attempt(self, target: WebhookTarget, event: AlertEvent) -> None:
         assert self._session is not None
-        request = build_request(target, event, self._clock())
+        request = build_request(target, event, self._clock(), self._room_title(event.alert.room))
         timeout = aiohttp.ClientTimeout(total=target.timeout_seconds)
         started = time.perf_counter()
         try:

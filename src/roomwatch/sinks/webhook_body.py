@@ -43,7 +43,9 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
 from roomwatch.core.alerts import AlertEvent, Sample
@@ -169,25 +171,37 @@ Escape = Callable[[str, int], str]
 # --------------------------------------------------------------------------- text parts
 
 
+#: The room's display title (``[rooms."<room>"] title``) while :func:`render` runs.
+_ROOM_TITLE: ContextVar[str] = ContextVar("room_title", default="")
+#: China's time (no daylight saving since 1991): what a comms reader's clock says.
+_BEIJING: Final = timezone(timedelta(hours=8))
+
+
 def _title(event: AlertEvent, esc: Escape, caps: Mapping[str, int]) -> str:
     a = event.alert
     what = _DETECTOR_ZH.get(a.detector) or esc(a.detector, caps["term"])
     if a.evidence.topic:
         what = f"{what}「{esc(a.evidence.topic, caps['term'])}」"
-    return (
-        f"【{_SEVERITY_ZH[a.severity]}·{_KIND_ZH[event.kind]}】{esc(a.room, caps['room'])}：{what}"
-    )
+    room = esc(a.room, caps["room"])
+    title = _ROOM_TITLE.get()
+    if title:
+        room = f"{esc(title, caps['room'])}（{room}）"
+    return f"【{_SEVERITY_ZH[a.severity]}·{_KIND_ZH[event.kind]}】{room}：{what}"
 
 
 def _facts(event: AlertEvent, esc: Escape, caps: Mapping[str, int]) -> list[str]:
     a = event.alert
     ev = a.evidence
     lines = []
+    if a.started_at > 0:
+        started = datetime.fromtimestamp(a.started_at, _BEIJING)
+        lines.append(f"开始：{started:%m-%d %H:%M:%S}（北京时间）")
     if event.kind == "resolve":
         lines.append(f"持续 {max(0.0, (a.resolved_at or event.ts) - a.started_at):.0f} 秒后恢复")
     if event.kind == "ack":
         lines.append(f"确认人：{esc(event.actor or '', caps['name'])}")
-    if ev.count or ev.rate_per_min:
+    # (A raid's summary counts its own span; a system alert has no window.)
+    if (ev.count or ev.rate_per_min) and a.detector != "abuse_raid" and ev.window_seconds > 0:
         rate = f"{ev.rate_per_min:.0f}/分钟"
         if ev.baseline_per_min:
             rate += f"（基线 {ev.baseline_per_min:.1f}/分钟）"
@@ -342,6 +356,9 @@ def _render_json(event: AlertEvent, link: str = "") -> dict[str, Any]:
         payload = {"source": "roomwatch", "text": text, **trimmed.to_dict()}
         if link:
             payload["link"] = link
+        title = _ROOM_TITLE.get()
+        if title:
+            payload["room_title"] = clean(title, JSON_CAPS["room"])
         return payload, len(json_bytes(payload))
 
     return _fit(build, LIMITS["json"])
@@ -513,16 +530,23 @@ def _clip_lines(lines: Iterable[str], n: int) -> str:
     return _clip_chars("\n".join(lines), n)
 
 
-def render(fmt: str, style: str, event: AlertEvent, link: str = "") -> dict[str, Any]:
+def render(
+    fmt: str, style: str, event: AlertEvent, link: str = "", room_title: str = ""
+) -> dict[str, Any]:
     """The JSON payload for ``event`` in format ``fmt`` and ``style`` (rich or text),
-    ending with ``link`` (the target's dashboard address, from config) if given."""
+    ending with ``link`` (the target's dashboard address, from config) if given;
+    the chat formats name the room by ``room_title`` (from config) too."""
     rich = style == "rich"
-    if fmt == "json":
-        return _render_json(event, link)
-    if fmt == "feishu":
-        return _render_feishu(event, rich, link)
-    if fmt == "dingtalk":
-        return _render_dingtalk(event, rich, link)
-    if fmt == "wecom":
-        return _render_wecom(event, rich, link)
-    return _render_slack(event, rich, link)
+    reset = _ROOM_TITLE.set(room_title)
+    try:
+        if fmt == "json":
+            return _render_json(event, link)
+        if fmt == "feishu":
+            return _render_feishu(event, rich, link)
+        if fmt == "dingtalk":
+            return _render_dingtalk(event, rich, link)
+        if fmt == "wecom":
+            return _render_wecom(event, rich, link)
+        return _render_slack(event, rich, link)
+    finally:
+        _ROOM_TITLE.reset(reset)
