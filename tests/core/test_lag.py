@@ -38,3 +38,17 @@ def test_rooms_are_independent_and_zero_turns_it_off() -> None:
     assert watch.high_rooms == ("slow",)
     off = LagWatch(0.0)
     assert all(off.observe("r", 1e6, float(i)) is None for i in range(10))
+
+
+def test_an_old_recording_posted_live_is_a_backfill_not_a_lag() -> None:
+    # A year-old log posted to /ingest opened a critical "roomwatch is at
+    # fault" alert at the comms staff's chat.
+    watch = LagWatch(60.0)
+    year = 365 * 86400.0
+    assert all(watch.observe("r", year, float(t)) is None for t in range(10))
+    assert watch.high_rooms == ()
+    # A fetcher hours behind still alerts; a backfill neither opens nor clears it.
+    events = [watch.observe("r", 3 * 3600.0, float(t)) for t in range(3)]
+    assert events[-1] is not None and events[-1].kind == "high"
+    assert all(watch.observe("r", year, 10.0 + t) is None for t in range(5))
+    assert watch.high_rooms == ("r",)

@@ -121,8 +121,9 @@ class PipelineSettings:
     #: When a room's live verdicts have an end-to-end lag (exit from the
     #: pipeline minus the record's ts) above this many seconds three times in
     #: a row, a `system` alert (key "lag:<room>") opens; three in a row under
-    #: half of it resolve it. 0 turns the alert off. Replays carry no lag, but an old
-    #: recording posted to /ingest is live: its lag is its age.
+    #: half of it resolve it. 0 turns the alert off. Replays carry no lag; records
+    #: more than 6 hours old (an old recording posted to /ingest) are a backfill
+    #: and leave the alert alone (their lag is still in the metric).
     lag_alert_s: NonNegativeFloat = field(default=60.0, metadata=_UNHASHED)
     #: Rooms with a [rooms] section that get their own label on
     #: roomwatch_verdict_lag_seconds, first come first served; later rooms, and

@@ -17,10 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-__all__ = ["CONFIRM", "LagEvent", "LagWatch"]
+__all__ = ["BACKFILL_S", "CONFIRM", "LagEvent", "LagWatch"]
 
 #: Verdicts in a row that confirm a room's lag is high, or low again.
 CONFIRM: Final = 3
+#: A record older than this when it leaves the pipeline is a backfill (an old
+#: recording or an export posted to /ingest), not a fetcher falling behind:
+#: it neither raises nor clears a lag alert (comms staff got a critical
+#: "roomwatch is at fault: lag 32,519,470 s" for posting last year's log).
+BACKFILL_S: Final = 6 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,7 @@ class LagWatch:
     def observe(self, room: str, lag_s: float, now: float) -> LagEvent | None:
         """Feed one verdict's lag; an event when the room changes state."""
         threshold = self.threshold_s
-        if threshold <= 0:
+        if threshold <= 0 or lag_s > BACKFILL_S:
             return None
         state = self._rooms.get(room)
         if lag_s > threshold:
