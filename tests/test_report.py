@@ -144,14 +144,17 @@ def test_mini_report_numbers(mini: ReportRun) -> None:
     report = mini.report
     records = read_recording(SAMPLES / "mini.jsonl")
     assert report.total == len(records) == 203
-    assert sum(report.labels.values()) == report.total
+    # Label shares are of typed comments; gifts and entries are events apart.
+    assert sum(report.labels.values()) == report.typed
+    assert report.typed + sum(report.events.values()) == report.total
+    assert set(report.events) <= {"gift", "enter", "like", "system", "empty"}
     assert sum(report.skipped.values()) == 0
     assert report.typed == sum(
         1 for r in records if r.get("kind", "comment") in ("comment", "superchat")
     )
     shares = report.shares()
     assert sum(shares.values()) == pytest.approx(100.0, abs=1e-9)
-    assert sum(b.total for b in report.buckets) == report.total
+    assert sum(b.total for b in report.buckets) == report.typed
     assert {r.room for r in report.rooms} == {"beauty-live-1126", "county-apples-1126"}
     assert report.first_ts == min(r["ts"] for r in records)
     assert report.last_ts == max(r["ts"] for r in records)
@@ -191,7 +194,8 @@ def test_mini_html_has_every_section(mini: ReportRun) -> None:
 def test_demo_report_numbers(demo: ReportRun) -> None:
     report = demo.report
     assert report.total == 15_065
-    assert sum(report.labels.values()) == report.total
+    assert sum(report.labels.values()) == report.typed
+    assert report.typed + sum(report.events.values()) == report.total
     assert sum(report.shares().values()) == pytest.approx(100.0, abs=1e-9)
     assert report.last_ts is not None and report.first_ts is not None
     start = 1764115200.0

@@ -65,6 +65,8 @@ __all__ = ["STAGES", "Graph", "analyzer_for", "analyzer_spec", "build_pipeline"]
 
 #: Every stage, in the order the pipeline feeds them.
 STAGES: Final = ("triage", "flag", "alerts", "moderation")
+#: The record kinds roomwatch_room_comments_total counts (typed comments).
+_COMMENT_KINDS: Final = frozenset({"comment", "superchat"})
 
 
 def analyzer_spec(settings: Settings) -> AnalyzerSpec:
@@ -151,7 +153,8 @@ class _CountRooms:
         named = self._metrics.named_rooms
         counts: dict[tuple[str, str], int] = {}
         for r in results:
-            if isinstance(r, Verdict):
+            # Comments only: a gift, an entry or a like is no chatter.
+            if isinstance(r, Verdict) and r.comment.kind in _COMMENT_KINDS:
                 room = r.comment.room
                 key = (room if room in named else OTHER_ROOM, r.label)
                 counts[key] = counts.get(key, 0) + 1

@@ -119,7 +119,7 @@ class Metrics:
         self.lag_room_limit = 64
         self.room_comments = Counter(
             "roomwatch_room_comments_total",
-            "Verdicts by room and label. Rooms with a [rooms] section (from the file "
+            "Typed comments by room and label. Rooms with a [rooms] section (from the file "
             "or PUT /admin/rooms) by name; every other room as 'other'.",
             ["room", "label"],
             registry=registry,

@@ -86,6 +86,8 @@ class ReportBuilder:
         self._typed = 0
         self._sent_sum = 0.0
         self._labels = [0] * _N
+        #: Records with no typed text (gifts, entries, likes): not comments.
+        self._events: dict[str, int] = {}
         self._skipped: dict[str, int] = {}
         self._first: float | None = None
         self._last: float | None = None
@@ -123,12 +125,21 @@ class ReportBuilder:
         label = v.label
         li = _LABEL_INDEX.get(label, _N - 1)
         self._total += 1
-        self._labels[li] += 1
         if self._first is None or ts < self._first:
             self._first = ts
         if self._last is None or ts > self._last:
             self._last = ts
         typed = c.kind in _TYPED_KINDS and bool(v.normalized.text.strip())
+        if not typed:
+            # A gift, an entry or a like is no comment: it is counted apart,
+            # not as chatter nor in the comments per minute (a gift's
+            # message may still ask a question, below).
+            kind = c.kind if c.kind not in _TYPED_KINDS else "empty"
+            self._events[kind] = self._events.get(kind, 0) + 1
+            if label == "question" and c.kind in _QUESTION_KINDS:
+                self.questions.add(v)
+            return
+        self._labels[li] += 1
 
         key = int(ts // self._width)
         bucket = self._buckets.get(key)
@@ -225,6 +236,7 @@ class ReportBuilder:
             typed=self._typed,
             labels=MappingProxyType({lb: self._labels[i] for i, lb in enumerate(LABELS)}),
             skipped=MappingProxyType(dict(sorted(self._skipped.items()))),
+            events=MappingProxyType(dict(sorted(self._events.items()))),
             first_ts=self._first,
             last_ts=self._last,
             bucket_s=width,

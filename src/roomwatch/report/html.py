@@ -218,6 +218,10 @@ def _facts(report: Report, clock: _Clock) -> list[tuple[str, str]]:
     ]
     for reason, n in report.skipped.items():
         facts.append((f"  skipped: {reason}", _n(n)))
+    if report.events:
+        facts.append(("other events (not comments)", _n(sum(report.events.values()))))
+        for kind, n in report.events.items():
+            facts.append((f"  {kind}", _n(n)))
     if report.unreadable:
         facts.append(("lines of the files not read", _n(sum(report.unreadable.values()))))
         for reason, n in sorted(report.unreadable.items()):
@@ -285,7 +289,7 @@ def render(
         "cards": _cards(report, clock),
         "facts": _facts(report, clock),
         "shares": report.shares(),
-        "share_base": max(report.total, 1),
+        "share_base": max(sum(report.labels.values()), 1),
         "record_base": max(report.total, 1),
         "grievance_base": max(report.grievances, 1),
         "has_markers": bool(markers),

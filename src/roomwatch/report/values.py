@@ -157,8 +157,12 @@ class Report:
 
     total: int
     typed: int
+    #: Typed comments by label (gifts, entries and likes are in ``events``).
     labels: Mapping[str, int]
     skipped: Mapping[str, int]
+    #: Records that are no typed comment, by kind (gift, enter, like, ...;
+    #: "empty": a comment with no text).
+    events: Mapping[str, int]
     first_ts: float | None
     last_ts: float | None
     bucket_s: float
