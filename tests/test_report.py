@@ -666,3 +666,38 @@ def test_a_grievance_takes_the_seed_topic_it_names_most_and_seeds_never_crash() 
     topics = {t.name: t.count for t in builder.report().topics}
     assert topics["退款售后"] == 1 and topics["质量问题"] == 1
     assert sum(topics.values()) + builder.report().grievances_unclustered == 4
+
+
+def test_questions_fold_as_the_rooms_live_host_queue_folds_them(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    # A reviewer found 辣不辣 and 牛肉干辣吗 one report item while the live host
+    # queue, which knows the room's products, kept them apart.
+    texts = ["辣不辣", "这个辣不辣啊", "辣吗", "牛肉干辣吗", "牛肉干辣不辣", "牛肉干会辣吗"]
+    rec = tmp_path / "snacks.jsonl"
+    rec.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "room": "snacks",
+                    "text": t,
+                    "ts": 1764115200.0 + i,
+                    "id": f"s{i}",
+                    "user": {"id": f"u{i}"},
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for i, t in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    plain = asyncio.run(build_report(_settings(), [rec], analyzer=analyzer, is_tty=False))
+    with_products = settings_from_dict(
+        {"rooms": {"snacks": {"products": ["牛肉干"]}}}, environ={}, generate_missing_tokens=False
+    )
+    known = asyncio.run(build_report(with_products, [rec], analyzer=analyzer, is_tty=False))
+    assert len(known.report.questions) > len(plain.report.questions), (
+        [q.text for q in plain.report.questions],
+        [q.text for q in known.report.questions],
+    )

@@ -34,7 +34,7 @@ per-room counts and hands each verdict to the parts.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -77,6 +77,7 @@ class ReportBuilder:
         config: ReportConfig | None = None,
         *,
         queue: QueueConfig | None = None,
+        queue_for: Callable[[str], QueueConfig] | None = None,
         topic_seeds: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.config = config if config is not None else ReportConfig()
@@ -100,7 +101,7 @@ class ReportBuilder:
         self.topics = Topics(cfg, self._sample, topic_seeds)
         self.accounts = Accounts(cfg)
         self.raids = Raids(cfg)
-        self.questions = Questions(queue_config, cfg.max_questions)
+        self.questions = Questions(queue_config, cfg.max_questions, queue_for)
         self.alerts = AlertRows(cfg.max_alerts)
 
     # -- pipeline output ---------------------------------------------------

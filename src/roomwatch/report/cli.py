@@ -146,7 +146,17 @@ async def build_report(
 
     if builder is None:
         # Grievance topics under the names the comms alerts use (退款售后 ...).
-        builder = ReportBuilder(queue=settings.queue, topic_seeds=settings.alerts.topic_seeds)
+        from roomwatch.config.rooms import RoomBook
+
+        # Questions folded as each room's live host queue folds them (its
+        # products and queue keys); grievance topics under the names the
+        # comms alerts use (退款售后 ...).
+        book = RoomBook(settings.queue, settings.alerts, settings.rooms)
+        builder = ReportBuilder(
+            queue=settings.queue,
+            queue_for=book.queue_config,
+            topic_seeds=settings.alerts.topic_seeds,
+        )
     if alerts is not None:
         for event in load_alerts(alerts):
             builder.add_alert(event)

@@ -5,7 +5,7 @@ the minute it was asked most."""
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from roomwatch.core.queue import Item, QuestionQueue, QueueConfig, QueueEvent
 from roomwatch.core.verdict import Verdict
@@ -61,8 +61,15 @@ class _Tracked:
 
 
 class Questions:
-    def __init__(self, queue: QueueConfig, max_questions: int) -> None:
-        self._queue_config = queue
+    def __init__(
+        self,
+        queue: QueueConfig,
+        max_questions: int,
+        config_for: Callable[[str], QueueConfig] | None = None,
+    ) -> None:
+        #: Each room's host-queue settings (its products and queue keys), as
+        #: the live host queue folds with them.
+        self._config_for = config_for or (lambda room: queue)
         self._max = max_questions
         self._queues: dict[str, QuestionQueue] = {}
         self._tracked: dict[tuple[str, str], _Tracked] = {}
@@ -75,7 +82,7 @@ class Questions:
         ts = c.ts
         q = self._queues.get(c.room)
         if q is None:
-            q = self._queues[c.room] = QuestionQueue(c.room, self._queue_config)
+            q = self._queues[c.room] = QuestionQueue(c.room, self._config_for(c.room))
         confidence = v.scores.get("question", 0.0)
         self._on_events(q.add(c, v.normalized.text, v.tokens, confidence, ts), ts)
 
