@@ -701,3 +701,31 @@ def test_questions_fold_as_the_rooms_live_host_queue_folds_them(
         [q.text for q in plain.report.questions],
         [q.text for q in known.report.questions],
     )
+
+
+def test_a_dip_in_a_happy_room_is_a_negative_moment() -> None:
+    # A room of 好看 and 666 rarely has a minute below 0: its food-safety wave
+    # (mean +0.11 against the room's +0.5) was missing from the section.
+    from types import SimpleNamespace
+
+    from roomwatch.report.config import ReportConfig
+    from roomwatch.report.moments import Moments
+    from roomwatch.report.values import Sample
+
+    moments = Moments(
+        ReportConfig(), lambda v: Sample(v.text, v.comment.room, v.comment.ts, "x", v.sentiment)
+    )
+
+    def add(room: str, minute: int, sentiment: float, n: int = 12) -> None:
+        for i in range(n):
+            comment = SimpleNamespace(room=room, ts=minute * 60.0 + i)
+            moments.add(
+                SimpleNamespace(comment=comment, sentiment=sentiment, text=f"{room}{minute}-{i}")
+            )
+
+    for minute in range(10):
+        add("happy", minute, 0.1 if minute == 6 else 0.55)
+        add("calm", minute, 0.3)
+    worst = moments.worst()
+    assert [(m.room, m.start) for m in worst] == [("happy", 360.0)]
+    assert worst[0].sentiment == pytest.approx(0.1) and worst[0].room_sentiment > 0.45

@@ -12,6 +12,9 @@ from roomwatch.report.values import Moment, Sample
 
 __all__ = ["Moments"]
 
+#: How far below its room's mean a non-negative minute must be to be a moment.
+_MIN_DIP = 0.05
+
 
 class _Cell:
     __slots__ = ("n", "samples", "sum")
@@ -55,6 +58,8 @@ class Moments:
         self.cells: dict[tuple[str, int], _Cell] = {}
         #: The newest minute seen per room.
         self._room_minute: dict[str, int] = {}
+        #: Per room: [sentiment sum, typed comments] over the whole show.
+        self._room_mood: dict[str, list[float]] = {}
 
     def add(self, v: Verdict) -> None:
         """Take one typed comment."""
@@ -71,15 +76,27 @@ class Moments:
                 self._prune()
                 cell = self.cells.setdefault(key, _Cell())
         cell.add(v.sentiment)
+        mood = self._room_mood.get(c.room)
+        if mood is None:
+            mood = self._room_mood[c.room] = [0.0, 0.0]
+        mood[0] += v.sentiment
+        mood[1] += 1
         # The sample is built only for the few comments that may be kept.
         if cell.wants(v.sentiment, self.config.samples):
             cell.keep(self._sample(v), self.config.samples)
 
     def _prune(self) -> None:
-        """Forget the least negative half of the settled (room, minute) cells."""
+        """Forget the half of the settled (room, minute) cells least below their
+        room's mean so far."""
         cells = self.cells
+        mood = self._room_mood
         settled = [
-            (cell.mean if cell.n >= self.config.moment_min_comments else math.inf, key)
+            (
+                cell.mean - mood[key[0]][0] / mood[key[0]][1]
+                if cell.n >= self.config.moment_min_comments and key[0] in mood
+                else math.inf,
+                key,
+            )
             for key, cell in cells.items()
             if key[1] < self._room_minute.get(key[0], key[1]) - 2
         ]
@@ -93,18 +110,25 @@ class Moments:
                 del cells[key]
 
     def worst(self) -> tuple[Moment, ...]:
-        """The most negative minutes, at most ``moments_shown``, one per incident."""
+        """The minutes furthest below their room's own mean (a room of 好看 and
+        666 rarely goes below 0, and its bad minute is a dip, not a sign), at
+        most ``moments_shown``, one per incident. A minute must be negative or
+        at least :data:`_MIN_DIP` below its room's mean."""
         cfg = self.config
-        cells = [(cell.mean, key, cell) for key, cell in self.cells.items()]
+        room_mean = {room: s / n if n else 0.0 for room, (s, n) in self._room_mood.items()}
+        cells = [
+            (cell.mean - room_mean.get(key[0], 0.0), key, cell) for key, cell in self.cells.items()
+        ]
         threshold = cfg.moment_min_comments
         eligible = [x for x in cells if x[2].n >= threshold]
         if not eligible:
             eligible = [x for x in cells if x[2].n >= min(3, threshold)]
         eligible.sort(key=lambda x: (x[0], x[1]))
         picked: list[Moment] = []
-        for mean, (room, minute), cell in eligible:
-            if mean >= 0 or len(picked) >= cfg.moments_shown:
-                break
+        for dip, (room, minute), cell in eligible:
+            mean = cell.mean
+            if (dip > -_MIN_DIP and mean >= 0) or len(picked) >= cfg.moments_shown:
+                continue
             # Neighbouring minutes of one incident are one moment.
             if any(m.room == room and abs(m.start / 60 - minute) <= 2 for m in picked):
                 continue
@@ -115,6 +139,7 @@ class Moments:
                     typed=cell.n,
                     sentiment=mean,
                     samples=tuple(cell.samples),
+                    room_sentiment=room_mean.get(room, 0.0),
                 )
             )
         return tuple(picked)

@@ -63,6 +63,8 @@ class Moment:
     typed: int
     sentiment: float
     samples: tuple[Sample, ...]
+    #: The room's mean over the whole show: the moment is a dip below it.
+    room_sentiment: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
