@@ -147,7 +147,13 @@ TABLE: Final[tuple[Rule, ...]] = (
     ),
     # -- WebSocket channels (GET /ws/{channel}) --------------------------------
     _r("channel", "host", ("host", "helper", "admin"), "filtered", "the ranked question queue"),
-    _r("channel", "moderator", _MOD, "filtered", "flagged verdicts"),
+    _r(
+        "channel",
+        "moderator",
+        (*_MOD, "comms"),
+        "filtered",
+        "flagged verdicts (the comms page shows their grievances)",
+    ),
     _r("channel", "alerts", ("comms", "moderator", "admin"), "filtered", "public-opinion alerts"),
     _r("channel", "stream", _MOD, "filtered", "the moderator dashboard's live stream"),
     # -- actions ---------------------------------------------------------------

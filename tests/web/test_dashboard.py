@@ -447,6 +447,15 @@ async def test_comms_token_sees_alerts_but_no_comments_or_actions(
     # ... and the page is the comms desk, not the moderator's.
     assert await page.locator("h1 .sub").inner_text() == "舆情台"
     assert await page.title() == "roomwatch · 舆情台"
+    # Every grievance reaches comms staff, alerted or not (a county's comms
+    # saw only alerts, so appeals about wages and roads went to the 房管);
+    # the insults above are the moderator's, not shown here.
+    await ingest(svc, rows(["拖欠工资三个月了没人管", "村里的路坏了三年了没人修"], "g", T0 + 20))
+    grievances = page.locator("#grievances .row")
+    await wait_for(lambda: _count_is(grievances, 2), 15, what="two grievances on the comms page")
+    assert "拖欠工资三个月了没人管" in await page.locator("#grievances").inner_text()
+    assert ABUSE[0] not in await page.locator("main").inner_text()
+    assert await page.locator("#grievances-empty").is_hidden()
 
 
 async def test_on_a_phone_the_moderator_page_scrolls_to_every_panel(

@@ -708,6 +708,7 @@ function showState() {
   if (sub) sub.textContent = desk;
   const alertsPanel = document.querySelector(".alerts-panel");
   if (alertsPanel) alertsPanel.hidden = chanState.alerts === "forbidden";
+  if (noStream && chanState.alerts !== "forbidden") followGrievances();
 }
 const alerts = new Channel("alerts", {
   onState: (s) => { chanState.alerts = s; showState(); },
@@ -720,6 +721,49 @@ const alerts = new Channel("alerts", {
     state.alertsDirty = true;
   },
 });
+
+// ---------------------------------------------------------------- grievances (comms)
+// Comms staff answer people's grievances: every one, alerted or not, newest
+// first (the moderator channel's flagged verdicts, grievances only).
+const MAX_GRIEVANCES = 200;
+const grievanceList = $("grievances");
+const grievanceIds = new Set();
+function addGrievance(v, atTop = true) {
+  if (!v || v.label !== "grievance" || grievanceIds.has(v.id)) return;
+  grievanceIds.add(v.id);
+  const li = el("li", { class: "row grievance", "data-id": v.id },
+    el("span", { class: "t" }, clock(v.ts)),
+    el("span", { class: "rm" }, v.room),
+    el("bdi", { class: "u" }, uname(v.user)),
+    el("bdi", { class: "x" }, v.text));
+  li.title = readableReasons(v.reasons || []).join("；");
+  if (atTop) grievanceList.prepend(li); else grievanceList.append(li);
+  while (grievanceList.childElementCount > MAX_GRIEVANCES) {
+    const last = grievanceList.lastElementChild;
+    grievanceIds.delete(last.dataset.id);
+    last.remove();
+  }
+  $("grievances-count").textContent = String(grievanceList.childElementCount);
+  $("grievances-empty").hidden = grievanceList.childElementCount > 0;
+}
+let flagged = null;  // opened for comms tokens only (moderators see the stream)
+function followGrievances() {
+  if (flagged) return;
+  document.querySelector(".grievances-panel").hidden = false;
+  flagged = new Channel("moderator", {
+    onState: () => {},
+    onMessage: (msg) => {
+      if (msg.type === "hello" && !msg.resumed) {
+        grievanceList.replaceChildren(); grievanceIds.clear();
+        $("grievances-count").textContent = "0"; $("grievances-empty").hidden = false;
+      } else if (msg.type === "snapshot") {
+        const rows = (msg.verdicts || []).filter((v) => v.label === "grievance");
+        rows.sort((a, b) => b.ts - a.ts);
+        for (const v of rows) addGrievance(v, false);
+      } else if (msg.type === "verdict") addGrievance(msg.verdict);
+    },
+  });
+}
 
 // ---------------------------------------------------------------- the stream channel
 const stream = new Channel("stream", {
