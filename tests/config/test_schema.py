@@ -450,3 +450,16 @@ def test_the_schema_keeps_the_bounds_core_checked(bad: dict[str, Any]) -> None:
     ((section, table),) = bad.items()
     found = problems(bad)
     assert len(found) == 1 and found[0].startswith(f"{section}.{next(reversed(table))} must be")
+
+
+def test_a_webhooks_detectors_are_the_alert_detectors() -> None:
+    # The config schema spells them out (msgspec needs the literal values);
+    # a detector added to core must be added there too.
+    import typing
+
+    from roomwatch.core.alerts import DETECTORS
+
+    hint = typing.get_type_hints(WebhookSettings)["detectors"]
+    (frozen, _none) = typing.get_args(hint)
+    (literal,) = typing.get_args(frozen)
+    assert set(typing.get_args(literal)) == set(DETECTORS)

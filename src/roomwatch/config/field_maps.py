@@ -68,16 +68,9 @@ def field_map_for(settings: WebSocketSourceSettings) -> FieldMap | None:
 
 
 def _check_websocket(settings: WebSocketSourceSettings) -> Iterator[tuple[str, str]]:
-    from urllib.parse import urlsplit
+    from roomwatch.config.rules import url_with_host
 
-    from roomwatch.config.rules import good_host
-
-    try:
-        parts = urlsplit(settings.url)
-        ok = parts.scheme in ("ws", "wss") and good_host(parts.hostname)
-    except ValueError:
-        ok = False
-    if not ok:
+    if not url_with_host(settings.url, ("ws", "wss")):
         yield "url", "must be a ws:// or wss:// URL with a host"
     if settings.mapping and settings.field_map is not None:
         yield "mapping", "and field_map are both set; use one"

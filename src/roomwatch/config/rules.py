@@ -31,7 +31,15 @@ from roomwatch.config.types import NonBlank
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.queue.config import QueueConfig
 
-__all__ = ["ALERT_RULES", "LINK_RULE", "QUEUE_RULES", "TOKEN_RULES", "good_host", "valid_link"]
+__all__ = [
+    "ALERT_RULES",
+    "LINK_RULE",
+    "QUEUE_RULES",
+    "TOKEN_RULES",
+    "good_host",
+    "url_with_host",
+    "valid_link",
+]
 
 _AT_LEAST_0: Final = Meta(ge=0)
 _AT_LEAST_1: Final = Meta(ge=1)
@@ -169,6 +177,18 @@ def good_host(host: str | None) -> bool:
     return bool(host) and not any(ch.isspace() or ord(ch) < 32 for ch in host or "")
 
 
+def url_with_host(url: str, schemes: tuple[str, ...]) -> bool:
+    """Whether ``url`` has one of ``schemes``, a good host and a valid port, if any."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # (raises on a port that is not a number in range)
+    except ValueError:
+        return False
+    return parts.scheme in schemes and good_host(parts.hostname)
+
+
 def _check_streams(s: StreamsSettings) -> Iterator[tuple[str, str]]:
     """Only gateway and worker read [streams]; what they would refuse at start."""
     from urllib.parse import urlsplit
@@ -193,13 +213,9 @@ def _check_streams(s: StreamsSettings) -> Iterator[tuple[str, str]]:
 
 
 def _check_bilibili(b: BilibiliSourceSettings) -> Iterator[tuple[str, str]]:
-    from urllib.parse import urlsplit
-
-    if urlsplit(b.url).scheme not in ("ws", "wss") or not urlsplit(b.url).hostname:
+    if not url_with_host(b.url, ("ws", "wss")):
         yield "url", "must be a ws:// or wss:// URL"
-    if b.api_url and (
-        urlsplit(b.api_url).scheme not in ("http", "https") or not urlsplit(b.api_url).hostname
-    ):
+    if b.api_url and not url_with_host(b.api_url, ("http", "https")):
         yield "api_url", "must be an http(s) URL, or empty for no API calls"
 
 
