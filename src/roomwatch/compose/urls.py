@@ -40,7 +40,7 @@ def print_urls(url: str, settings: Settings, *, title: str, note: str = "") -> N
         ("host", "/host", "host view (question queue)"),
         ("helper", "/host", "helper view (claim / answer)"),
         ("moderator", "/moderator", "moderator view (flags)"),
-        ("comms", "/moderator", "comms view (alerts, acks)"),
+        ("comms", "/moderator", "comms view (alerts, grievances)"),
         ("admin", "/moderator", "admin (moderator view)"),
         ("admin", "/host", "admin (host view)"),
     ):
