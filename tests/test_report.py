@@ -729,3 +729,37 @@ def test_a_dip_in_a_happy_room_is_a_negative_moment() -> None:
     worst = moments.worst()
     assert [(m.room, m.start) for m in worst] == [("happy", 360.0)]
     assert worst[0].sentiment == pytest.approx(0.1) and worst[0].room_sentiment > 0.45
+
+
+def test_a_topics_samples_come_from_the_room_that_raised_it_most(
+    analyzer: Analyzer, tmp_path: Path
+) -> None:
+    # A reviewer's 食品安全 topic showed three cosmetics allergies (the first
+    # grievances of it) while the snack room's wave of 拉肚子 made most of it.
+    first = [("lipstick", "口红用了过敏了 退钱"), ("lipstick", "粉底液过敏 脸上起疹子 退货")]
+    wave = [("snacks", t) for t in ("牛肉干吃了拉肚子", "吃完拉肚子了 退钱", "孩子吃了拉肚子")]
+    wave += [("snacks", t) for t in ("吃了拉肚子 客服不理", "拉肚子一晚上 投诉")]
+    rec = tmp_path / "night.jsonl"
+    rec.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "room": room,
+                    "text": text,
+                    "ts": 1764115200.0 + 10 * i,
+                    "id": f"g{i}",
+                    "user": {"id": f"u{i}"},
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for i, (room, text) in enumerate(first + wave)
+        ),
+        encoding="utf-8",
+    )
+    report = asyncio.run(build_report(_settings(), [rec], analyzer=analyzer, is_tty=False)).report
+    topic = next(t for t in report.topics if "snacks" in t.rooms)
+    assert next(iter(topic.rooms)) == "snacks"
+    assert topic.samples and all("拉肚子" in s.text for s in topic.samples), [
+        (t.name, dict(t.rooms), [s.text for s in t.samples]) for t in report.topics
+    ]

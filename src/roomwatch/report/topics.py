@@ -56,7 +56,9 @@ class _Topic:
         self.name = name
         self.count = 0
         self.terms = SpaceSaving(k)
-        self.samples: list[Sample] = []
+        #: Per room (of those counted in ``rooms``): its first distinct samples,
+        #: so that a topic's samples come from the rooms that raised it most.
+        self.samples: dict[str, list[Sample]] = {}
         self.rooms: dict[str, int] = {}
         self.first_ts = ts
         self.last_ts = ts
@@ -160,8 +162,9 @@ class Topics:
         topic.last_ts = max(topic.last_ts, c.ts)
         if c.room in topic.rooms or len(topic.rooms) < 16:
             topic.rooms[c.room] = topic.rooms.get(c.room, 0) + 1
-        if len(topic.samples) < cfg.samples:
-            keep_samples(topic.samples, self._sample(v), cfg.samples)
+            kept = topic.samples.setdefault(c.room, [])
+            if len(kept) < cfg.samples:
+                keep_samples(kept, self._sample(v), cfg.samples)
         for t in tokens:
             evicted = topic.terms.add(t)
             if topic.name:
@@ -210,15 +213,19 @@ class Topics:
             # Words most members share; at least the best two.
             common = [kv for kv in ranked if kv[1] * 2 >= t.count]
             terms = tuple(term for term, _ in (common if len(common) >= 2 else ranked)[:4])
+            rooms = dict(sorted(t.rooms.items(), key=lambda kv: -kv[1]))
+            # Samples from the room that raised the topic most, then the next
+            # (a food-safety wave in one room, not another room's allergies).
+            samples = [s for room in rooms for s in t.samples.get(room, ())][: self.config.samples]
             out.append(
                 Topic(
                     terms=terms,
                     count=t.count,
-                    rooms=MappingProxyType(dict(sorted(t.rooms.items(), key=lambda kv: -kv[1]))),
+                    rooms=MappingProxyType(rooms),
                     first_ts=t.first_ts,
                     last_ts=t.last_ts,
                     sentiment=t.sent / t.count if t.count else 0.0,
-                    samples=tuple(t.samples),
+                    samples=tuple(samples),
                     name=t.name,
                 )
             )
