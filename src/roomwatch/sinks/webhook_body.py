@@ -43,8 +43,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final
 
@@ -171,21 +170,31 @@ Escape = Callable[[str, int], str]
 # --------------------------------------------------------------------------- text parts
 
 
-#: The room's display title (``[rooms."<room>"] title``) while :func:`render` runs.
-_ROOM_TITLE: ContextVar[str] = ContextVar("room_title", default="")
+@dataclass(frozen=True, slots=True)
+class _Extras:
+    """What a target adds to every message, from config (not viewer text)."""
+
+    #: The target's dashboard address; empty: none.
+    link: str = ""
+    #: The room's display title (``[rooms."<room>"] title``); empty: none.
+    room_title: str = ""
+
+
+_NO_EXTRAS: Final = _Extras()
 #: China's time (no daylight saving since 1991): what a comms reader's clock says.
 _BEIJING: Final = timezone(timedelta(hours=8))
 
 
-def _title(event: AlertEvent, esc: Escape, caps: Mapping[str, int]) -> str:
+def _title(
+    event: AlertEvent, esc: Escape, caps: Mapping[str, int], extras: _Extras = _NO_EXTRAS
+) -> str:
     a = event.alert
     what = _DETECTOR_ZH.get(a.detector) or esc(a.detector, caps["term"])
     if a.evidence.topic:
         what = f"{what}「{esc(a.evidence.topic, caps['term'])}」"
     room = esc(a.room, caps["room"])
-    title = _ROOM_TITLE.get()
-    if title:
-        room = f"{esc(title, caps['room'])}（{room}）"
+    if extras.room_title:
+        room = f"{esc(extras.room_title, caps['room'])}（{room}）"
     return f"【{_SEVERITY_ZH[a.severity]}·{_KIND_ZH[event.kind]}】{room}：{what}"
 
 
@@ -241,32 +250,48 @@ def _samples(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int) ->
     return out
 
 
-def _plain(event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int, link: str = "") -> str:
+def _plain(
+    event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int, extras: _Extras = _NO_EXTRAS
+) -> str:
     a = event.alert
-    parts = [_title(event, esc, caps), esc(a.summary, caps["summary"]), *_facts(event, esc, caps)]
+    parts = [
+        _title(event, esc, caps, extras),
+        esc(a.summary, caps["summary"]),
+        *_facts(event, esc, caps),
+    ]
     samples = _samples(event, esc, caps, n)
     if samples:
         parts.append("样例：")
         parts.extend(f"- {s}" for s in samples)
     parts.append(f"告警ID：{esc(a.id, caps['room'])}")
-    if link:  # (from config, checked as an http(s) URL: not viewer text)
-        parts.append(f"查看：{link}")
+    if extras.link:  # (from config, checked as an http(s) URL: not viewer text)
+        parts.append(f"查看：{extras.link}")
     return "\n".join(parts)
 
 
 def _markdown(
-    event: AlertEvent, esc: Escape, caps: Mapping[str, int], n: int, heading: str, link: str = ""
+    event: AlertEvent,
+    esc: Escape,
+    caps: Mapping[str, int],
+    n: int,
+    heading: str,
+    extras: _Extras = _NO_EXTRAS,
 ) -> str:
     a = event.alert
-    parts = [f"{heading} {_title(event, esc, caps)}", "", esc(a.summary, caps["summary"]), ""]
+    parts = [
+        f"{heading} {_title(event, esc, caps, extras)}",
+        "",
+        esc(a.summary, caps["summary"]),
+        "",
+    ]
     parts.extend(f"- {line}" for line in _facts(event, esc, caps))
     samples = _samples(event, esc, caps, n)
     if samples:
         parts.append("")
         parts.extend(f"> {s}" for s in samples)
     parts.extend(["", f"告警ID：{esc(a.id, caps['room'])}"])
-    if link:
-        parts.append(f"[打开看板]({link})")
+    if extras.link:
+        parts.append(f"[打开看板]({extras.link})")
     return "\n".join(parts)
 
 
@@ -340,7 +365,7 @@ def _json_event(event: AlertEvent) -> AlertEvent:
     return replace(event, alert=alert, actor=actor)
 
 
-def _render_json(event: AlertEvent, link: str = "") -> dict[str, Any]:
+def _render_json(event: AlertEvent, extras: _Extras) -> dict[str, Any]:
     capped = _json_event(event)
     plain_caps = {**JSON_CAPS}
 
@@ -352,19 +377,18 @@ def _render_json(event: AlertEvent, link: str = "") -> dict[str, Any]:
                 evidence=replace(capped.alert.evidence, samples=capped.alert.evidence.samples[:n]),
             ),
         )
-        text = _plain(trimmed, clean, plain_caps, n, link)
+        text = _plain(trimmed, clean, plain_caps, n, extras)
         payload = {"source": "roomwatch", "text": text, **trimmed.to_dict()}
-        if link:
-            payload["link"] = link
-        title = _ROOM_TITLE.get()
-        if title:
-            payload["room_title"] = clean(title, JSON_CAPS["room"])
+        if extras.link:
+            payload["link"] = extras.link
+        if extras.room_title:
+            payload["room_title"] = clean(extras.room_title, JSON_CAPS["room"])
         return payload, len(json_bytes(payload))
 
     return _fit(build, LIMITS["json"])
 
 
-def _render_feishu(event: AlertEvent, rich: bool, link: str = "") -> dict[str, Any]:
+def _render_feishu(event: AlertEvent, rich: bool, extras: _Extras) -> dict[str, Any]:
     limit = LIMITS["feishu"] - _SIGN_ROOM
     caps = CAPS
     esc = neutralise
@@ -382,7 +406,7 @@ def _render_feishu(event: AlertEvent, rich: bool, link: str = "") -> dict[str, A
             if samples:
                 elements.append({"tag": "hr"})
                 elements.append(_feishu_div("\n".join(samples)))
-            if link:
+            if extras.link:
                 elements.append(
                     {
                         "tag": "action",
@@ -391,7 +415,7 @@ def _render_feishu(event: AlertEvent, rich: bool, link: str = "") -> dict[str, A
                                 "tag": "button",
                                 "text": {"tag": "plain_text", "content": "打开看板"},
                                 "type": "default",
-                                "url": link,
+                                "url": extras.link,
                             }
                         ],
                     }
@@ -409,14 +433,14 @@ def _render_feishu(event: AlertEvent, rich: bool, link: str = "") -> dict[str, A
                 "card": {
                     "config": {"wide_screen_mode": True},
                     "header": {
-                        "title": {"tag": "plain_text", "content": _title(event, esc, caps)},
+                        "title": {"tag": "plain_text", "content": _title(event, esc, caps, extras)},
                         "template": template,
                     },
                     "elements": elements,
                 },
             }
         else:
-            payload = {"msg_type": "text", "content": {"text": _plain(event, esc, caps, n, link)}}
+            payload = {"msg_type": "text", "content": {"text": _plain(event, esc, caps, n, extras)}}
         return payload, len(json_bytes(payload))
 
     payload = _fit(build, limit)
@@ -433,7 +457,7 @@ def _feishu_div(content: str) -> dict[str, Any]:
     return {"tag": "div", "text": {"tag": "plain_text", "content": content}}
 
 
-def _render_dingtalk(event: AlertEvent, rich: bool, link: str = "") -> dict[str, Any]:
+def _render_dingtalk(event: AlertEvent, rich: bool, extras: _Extras) -> dict[str, Any]:
     esc = neutralise
     limit = LIMITS["dingtalk"]
 
@@ -443,12 +467,12 @@ def _render_dingtalk(event: AlertEvent, rich: bool, link: str = "") -> dict[str,
             payload = {
                 "msgtype": "markdown",
                 "markdown": {
-                    "title": _title(event, esc, CAPS),
-                    "text": _markdown(event, esc, CAPS, n, "###", link),
+                    "title": _title(event, esc, CAPS, extras),
+                    "text": _markdown(event, esc, CAPS, n, "###", extras),
                 },
             }
         else:
-            payload = {"msgtype": "text", "text": {"content": _plain(event, esc, CAPS, n, link)}}
+            payload = {"msgtype": "text", "text": {"content": _plain(event, esc, CAPS, n, extras)}}
         return payload, len(json_bytes(payload))
 
     payload = _fit(build, limit)
@@ -459,14 +483,14 @@ def _render_dingtalk(event: AlertEvent, rich: bool, link: str = "") -> dict[str,
     return payload
 
 
-def _render_wecom(event: AlertEvent, rich: bool, link: str = "") -> dict[str, Any]:
+def _render_wecom(event: AlertEvent, rich: bool, extras: _Extras) -> dict[str, Any]:
     esc = neutralise
     limit = LIMITS["wecom_markdown" if rich else "wecom_text"]
 
     def content(n: int) -> str:
         if rich:
-            return _markdown(event, esc, CAPS, n, "##", link)
-        return _plain(event, esc, CAPS, n, link)
+            return _markdown(event, esc, CAPS, n, "##", extras)
+        return _plain(event, esc, CAPS, n, extras)
 
     def build(n: int) -> tuple[dict[str, Any], int]:
         text = content(n)
@@ -478,20 +502,20 @@ def _render_wecom(event: AlertEvent, rich: bool, link: str = "") -> dict[str, An
     return {"msgtype": "text", "text": {"content": text}}
 
 
-def _render_slack(event: AlertEvent, rich: bool, link: str = "") -> dict[str, Any]:
+def _render_slack(event: AlertEvent, rich: bool, extras: _Extras) -> dict[str, Any]:
     esc = neutralise_slack
     a = event.alert
     if not rich:
 
         def build_text(n: int) -> tuple[dict[str, Any], int]:
-            text = _plain(event, esc, CAPS, n, link)
+            text = _plain(event, esc, CAPS, n, extras)
             return {"text": text}, len(text)
 
         text = _fit(build_text, LIMITS["slack_text"])["text"]
         return {"text": _clip_chars(text, LIMITS["slack_text"])}
     section = LIMITS["slack_section"]
     # A header is plain_text: shown as typed, so it is cleaned, capped and defanged only.
-    header = _clip_chars(_title(event, _plain_slack, CAPS), LIMITS["slack_header"])
+    header = _clip_chars(_title(event, _plain_slack, CAPS, extras), LIMITS["slack_header"])
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header}},
         _slack_section(_clip_chars(esc(a.summary, CAPS["summary"]), section)),
@@ -509,12 +533,12 @@ def _render_slack(event: AlertEvent, rich: bool, link: str = "") -> dict[str, An
                 {
                     "type": "mrkdwn",
                     "text": f"roomwatch · {esc(a.id, CAPS['room'])}"
-                    + (f" · <{link}|打开看板>" if link else ""),
+                    + (f" · <{extras.link}|打开看板>" if extras.link else ""),
                 }
             ],
         }
     )
-    fallback = f"{_title(event, esc, CAPS)} {esc(a.summary, CAPS['summary'])}"
+    fallback = f"{_title(event, esc, CAPS, extras)} {esc(a.summary, CAPS['summary'])}"
     return {"text": _clip_chars(fallback, LIMITS["slack_text"]), "blocks": blocks}
 
 
@@ -537,16 +561,13 @@ def render(
     ending with ``link`` (the target's dashboard address, from config) if given;
     the chat formats name the room by ``room_title`` (from config) too."""
     rich = style == "rich"
-    reset = _ROOM_TITLE.set(room_title)
-    try:
-        if fmt == "json":
-            return _render_json(event, link)
-        if fmt == "feishu":
-            return _render_feishu(event, rich, link)
-        if fmt == "dingtalk":
-            return _render_dingtalk(event, rich, link)
-        if fmt == "wecom":
-            return _render_wecom(event, rich, link)
-        return _render_slack(event, rich, link)
-    finally:
-        _ROOM_TITLE.reset(reset)
+    extras = _Extras(link, room_title)
+    if fmt == "json":
+        return _render_json(event, extras)
+    if fmt == "feishu":
+        return _render_feishu(event, rich, extras)
+    if fmt == "dingtalk":
+        return _render_dingtalk(event, rich, extras)
+    if fmt == "wecom":
+        return _render_wecom(event, rich, extras)
+    return _render_slack(event, rich, extras)
