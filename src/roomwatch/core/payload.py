@@ -40,10 +40,10 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            if data.lstrip(_BOM_AND_SPACE)[:1] == b"[":
+            escaped = _strip_body(data.decode("utf-8", "surrogateescape"))
+            if escaped[:1] == "[":
                 # Each element on its own: the bad bytes reject theirs only.
-                text = data.decode("utf-8", "surrogateescape").strip().lstrip("\ufeff").lstrip()
-                yield from _parse_array(text, received_at, escaped=True)
+                yield from _parse_array(escaped, received_at, escaped=True)
                 return
             # Fall back to line by line, so good lines still pass.
             for line in data.split(b"\n"):
@@ -52,8 +52,7 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
             return
     else:
         text = data
-    # (A byte-order mark some editors and Windows tools write is no content.)
-    stripped = text.strip().lstrip("\ufeff").lstrip()
+    stripped = _strip_body(text)
     if not stripped:
         yield RecordError("not_json", "the body is empty")
         return
@@ -69,6 +68,12 @@ def parse_many(data: bytes | str, *, received_at: float) -> Iterator[Comment | R
     for row in stripped.split("\n"):
         if row.strip():
             yield _parse_or_error(row.rstrip("\r"), received_at)
+
+
+def _strip_body(text: str) -> str:
+    """``text`` without surrounding whitespace, nor the byte-order mark some
+    editors and Windows tools write (no content)."""
+    return text.strip().lstrip("\ufeff").lstrip()
 
 
 def _one_value(text: str) -> bool:
@@ -155,7 +160,6 @@ def _parse_array(
 
 #: A byte ``surrogateescape`` could not decode (no valid UTF-8 text holds one raw).
 _ESCAPED_BYTE: Final = re.compile("[\udc80-\udcff]")
-_BOM_AND_SPACE: Final = b"\xef\xbb\xbf \t\r\n"
 
 
 def _not_array() -> RecordError:
