@@ -307,10 +307,13 @@ async def replay(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  skipped {reason}: {n}", file=report)
     if stats.unreadable:
         # Lines the files' readers dropped never became records (warned above).
-        parts = ", ".join(f"{n} {reason}" for reason, n in stats.unreadable.most_common())
+        from roomwatch.recordings.errors import by_reason
+
         lines = sum(stats.unreadable.values())
         noun = "line" if lines == 1 else "lines"
-        print(f"  not read: {lines} {noun} of the files ({parts})", file=report)
+        print(
+            f"  not read: {lines} {noun} of the files ({by_reason(stats.unreadable)})", file=report
+        )
     if args.alerts:
         summary = ", ".join(f"{n} {kind}" for kind, n in sorted(alert_events.items())) or "none"
         print(f"alert events: {summary} (written to {args.alerts})", file=report)

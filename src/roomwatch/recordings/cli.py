@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
-from roomwatch.recordings.errors import RecordingError
+from roomwatch.recordings.errors import RecordingError, by_reason
 from roomwatch.recordings.importers import IMPORT_KINDS, CsvOptions, import_file
 
 __all__ = ["add_parser", "run"]
@@ -128,8 +128,7 @@ def run(
     except OSError as exc:
         print(f"roomwatch import: error: {exc}", file=out_err)
         return 2
-    parts = ", ".join(f"{n} {reason}" for reason, n in skipped.most_common())
-    not_read = f"; {sum(skipped.values())} skipped ({parts})" if skipped else ""
+    not_read = f"; {sum(skipped.values())} skipped ({by_reason(skipped)})" if skipped else ""
     print(f"roomwatch import: {count} records imported{not_read}", file=out_err)
     return 0 if count else 1
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 
 from roomwatch.core.errors import RoomwatchError
 
-__all__ = ["RecordingError", "Skip", "Warn", "ignore"]
+__all__ = ["RecordingError", "Skip", "Warn", "by_reason", "ignore"]
 
 #: Called with one human-readable line per skipped or damaged part of a file.
 Warn = Callable[[str], None]
@@ -21,3 +22,9 @@ class RecordingError(RoomwatchError):
 
 def ignore(message: str) -> None:
     pass
+
+
+def by_reason(counts: Mapping[str, int]) -> str:
+    """``counts`` of skipped items as people read them: "3 bad_ts, 1 bad_value",
+    the most common first."""
+    return ", ".join(f"{n} {reason}" for reason, n in Counter(counts).most_common())

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import timedelta, timezone, tzinfo
 from typing import Final
 
-from roomwatch.recordings.errors import Skip, Warn
+from roomwatch.recordings.errors import Skip, Warn, by_reason
 
 __all__ = ["MAX_DETAILED_WARNINGS", "Problems", "finite", "shanghai"]
 
@@ -47,7 +47,7 @@ class Problems:
     def summary(self) -> None:
         total = sum(self.by_reason.values())
         if self.warn is not None and total > MAX_DETAILED_WARNINGS:
-            parts = ", ".join(f"{n} {reason}" for reason, n in self.by_reason.most_common())
+            parts = by_reason(self.by_reason)
             self.warn(f"{self.name}: {total} malformed items skipped in all ({parts})")
 
 

@@ -89,6 +89,15 @@ _LOOSE_DATE: Final = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})(\D.*)?$")
 _SNIFF_BYTES: Final = 1 << 20
 
 
+def _decodes(head: bytes, encoding: str, final: bool) -> bool:
+    """Whether ``head`` (all of a file if ``final``, else its start) is ``encoding``."""
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(head, final=final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _encoding(path: str | os.PathLike[str], options: CsvOptions, problems: Problems) -> str:
     """``options.encoding``; but a file that is not UTF-8 where UTF-8 is
     expected is read as GB18030 (GBK's superset), and said so."""
@@ -96,16 +105,11 @@ def _encoding(path: str | os.PathLike[str], options: CsvOptions, problems: Probl
         return options.encoding
     with open_binary(path) as fh:
         head = fh.read(_SNIFF_BYTES)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES)
-    except UnicodeDecodeError:
-        try:
-            codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) < _SNIFF_BYTES)
-        except UnicodeDecodeError:
-            return options.encoding  # neither: bad bytes become U+FFFD, as before
+    final = len(head) < _SNIFF_BYTES
+    if not _decodes(head, "utf-8", final) and _decodes(head, "gb18030", final):
         problems.note("not UTF-8; read as GB18030 (GBK), as Excel on Chinese Windows saves it")
         return "gb18030"
-    return options.encoding
+    return options.encoding  # (UTF-8, or neither: bad bytes become U+FFFD, as before)
 
 
 #: Column names platform and spreadsheet exports use, per field, tried (in
