@@ -8,7 +8,6 @@ Prints ``ok: FILE: <one-line summary>`` and exits 0, or prints every problem
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 from collections.abc import Mapping
@@ -114,15 +113,23 @@ def summary(settings: Settings) -> str:
         f"{_n(len(s.rooms), 'room')} with own terms",
         f"moderation outbound {s.moderation.outbound}",
     ]
-    if s.streams != StreamsSettings():
-        # For gateway and worker (serve ignores it); never the URL's password.
-        where = urlsplit(s.streams.redis_url)
-        host = where.path if where.scheme == "unix" else f"{where.hostname or 'localhost'}"
-        with contextlib.suppress(ValueError):  # (checked: a bad port is a problem)
-            host += f":{where.port or 6379}" if where.scheme != "unix" else ""
-        parts.append(f"gateway/worker: Redis {host}, {_n(s.streams.shards, 'shard')}")
+    if s.streams != StreamsSettings():  # (for gateway and worker: serve ignores it)
+        redis = _redis_host(s.streams.redis_url)
+        parts.append(f"gateway/worker: Redis {redis}, {_n(s.streams.shards, 'shard')}")
     parts.append(f"config {s.digest()}")
     return "; ".join(parts)
+
+
+def _redis_host(url: str) -> str:
+    """Where a Redis URL points, never its password."""
+    where = urlsplit(url)
+    if where.scheme == "unix":
+        return where.path
+    try:
+        port = str(where.port or 6379)
+    except ValueError:  # (a bad port is one of the problems already reported)
+        port = "?"
+    return f"{where.hostname or 'localhost'}:{port}"
 
 
 def _n(count: int, noun: str) -> str:

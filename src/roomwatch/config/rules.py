@@ -15,6 +15,7 @@ import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 from msgspec import Meta
 
@@ -177,31 +178,25 @@ def good_host(host: str | None) -> bool:
     return bool(host) and not any(ch.isspace() or ord(ch) < 32 for ch in host or "")
 
 
-def url_with_host(url: str, schemes: tuple[str, ...]) -> bool:
-    """Whether ``url`` has one of ``schemes``, a good host and a valid port, if any."""
-    from urllib.parse import urlsplit
-
+def url_with_host(url: str, schemes: tuple[str, ...], *, host_optional: bool = False) -> bool:
+    """Whether ``url`` has one of ``schemes``, a good host (or none, if
+    ``host_optional``) and a valid port, if any."""
     try:
         parts = urlsplit(url)
         _ = parts.port  # (raises on a port that is not a number in range)
     except ValueError:
         return False
-    return parts.scheme in schemes and good_host(parts.hostname)
+    host = parts.hostname
+    return parts.scheme in schemes and (good_host(host) or (host_optional and host is None))
 
 
 def _check_streams(s: StreamsSettings) -> Iterator[tuple[str, str]]:
     """Only gateway and worker read [streams]; what they would refuse at start."""
-    from urllib.parse import urlsplit
-
-    try:
+    # (redis://:password@/0 means localhost, as redis-py reads it.)
+    ok = url_with_host(s.redis_url, ("redis", "rediss"), host_optional=True)
+    if not ok:
         parts = urlsplit(s.redis_url)
-        _ = parts.port  # (raises on a port that is not a number in range)
-        # redis://:password@/0 means localhost, as redis-py reads it.
-        host = parts.hostname
-        ok = parts.scheme in ("redis", "rediss") and (host is None or good_host(host))
-        ok = ok or (parts.scheme == "unix" and bool(parts.path))
-    except ValueError:
-        ok = False
+        ok = parts.scheme == "unix" and bool(parts.path)
     if not ok:
         yield "redis_url", "must be a redis://, rediss:// or unix:// URL (with a valid port)"
     if s.action_secret and len(s.action_secret) < MIN_SECRET_CHARS:
