@@ -44,6 +44,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from roomwatch.config import HubSettings, Token
 from roomwatch.core.token_bucket import TokenBucket
 from roomwatch.metrics import Metrics
+from roomwatch.stages.replies import error_reply
 
 __all__ = ["CHANNELS", "ActionHandler", "Client", "Hub", "SnapshotProvider"]
 
@@ -57,11 +58,6 @@ _RELAY_GRACE_S: Final = 2.0
 SnapshotProvider = Callable[["Client"], Iterable[dict[str, Any]]]
 #: Handles one client message; returns the reply (``type`` ack or error).
 ActionHandler = Callable[["Client", Mapping[str, Any]], Awaitable[dict[str, Any]]]
-
-
-def _error(action: str | None, error: str, detail: str) -> dict[str, Any]:
-    """An action's error reply, in the shape every channel uses (docs/protocol.md)."""
-    return {"type": "error", "ok": False, "action": action, "error": error, "detail": detail}
 
 
 def _dumps(message: Mapping[str, Any]) -> str:
@@ -351,24 +347,28 @@ class Hub:
             if not isinstance(message, dict):
                 raise ValueError("a message must be a JSON object")
         except (ValueError, RecursionError) as exc:
-            client.push(_dumps(_error(None, "bad_request", f"bad message: {exc}")))
+            client.push(_dumps(error_reply(None, "bad_request", f"bad message: {exc}")))
             return
         ref = message.get("ref")
         action = message.get("action") if isinstance(message.get("action"), str) else None
         if ch.handler is None:
-            reply = _error(action, "no_actions", f"channel {ch.name!r} takes no actions")
+            reply = error_reply(action, "no_actions", f"channel {ch.name!r} takes no actions")
         else:
             try:
                 reply = await ch.handler(client, message)
             except Exception:
                 logger.exception("action handler for %s failed", ch.name)
-                reply = _error(action, "internal_error", "the action failed; see the server log")
+                reply = error_reply(
+                    action, "internal_error", "the action failed; see the server log"
+                )
         if reply.get("type") == "ack" and self.durable is not None:
             try:
                 await self.durable()
             except Exception:
                 logger.exception("action on %s not made durable", ch.name)
-                reply = _error(reply.get("action"), "not_stored", "the action could not be saved")
+                reply = error_reply(
+                    reply.get("action"), "not_stored", "the action could not be saved"
+                )
         if ref is not None:
             reply["ref"] = ref
         client.push(_dumps(reply))

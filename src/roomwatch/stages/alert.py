@@ -389,7 +389,7 @@ class AlertStage:
         if alert.acked_by is not None:
             # Seen already: said again to this client only, not to everyone
             # (nor to the webhooks), and not audited twice.
-            return {"type": "ack", "action": "ack", "ok": True, "alert": alert.to_dict()}
+            return _ack_reply(alert)
         now = self.now(_room_of(alert))
         try:
             owner = self._own.get(alert.room, self.manager)
@@ -399,7 +399,11 @@ class AlertStage:
         self._emit([event], out)
         if self.on_ack is not None:
             self.on_ack(alert_id, client.token.label, client.token.role, audit.ts)
-        return {"type": "ack", "action": "ack", "ok": True, "alert": event.alert.to_dict()}
+        return _ack_reply(event.alert)
+
+
+def _ack_reply(alert: Alert) -> dict[str, Any]:
+    return {"type": "ack", "action": "ack", "ok": True, "alert": alert.to_dict()}
 
 
 def _room_of(alert: Alert) -> str | None:

@@ -328,14 +328,12 @@ class ActionForwarder:
             return error_reply(action, "spool_full", str(exc), retry_after=1)
         except TimeoutError:
             logger.warning("gateway: no worker applied %s action %s in time", channel, key)
-            return {
-                "type": "error",
-                "ok": False,
-                "action": action,
-                "error": "timeout",
-                "detail": "no worker applied the action in time; it may still apply, "
+            return error_reply(
+                action,
+                "timeout",
+                "no worker applied the action in time; it may still apply, "
                 "and its result would show on the channel",
-            }
+            )
         finally:
             self._waiting.pop(key, None)
 
