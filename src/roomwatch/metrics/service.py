@@ -226,7 +226,7 @@ class Metrics:
         self.pipeline.sent.inc(sent)
         observe_many(self.end_to_end_seconds, ages)
         for room, values in lags.items():
-            observe_many(self._lag_child(room), values)
+            self.observe_lags(room, values)
 
     def _lag_child(self, room: str) -> Any:
         child = self._lag_rooms.get(room)
