@@ -145,7 +145,6 @@ async def build_report(
     from roomwatch.sources.replay import ReplaySource
 
     if builder is None:
-        # Grievance topics under the names the comms alerts use (退款售后 ...).
         from roomwatch.config.rooms import RoomBook
 
         # Questions folded as each room's live host queue folds them (its

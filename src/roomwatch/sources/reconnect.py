@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,15 +45,17 @@ class Reconnects:
     #: error) from a failed or ended connection until data arrives again.
     health: SourceState | None = None
 
-    def connected(self, health: SourceState | None) -> None:
+    def connected(self) -> None:
         """A connection is up: the upstream is reachable again (a quiet room may
         send nothing for a long time; that is no outage of the source)."""
+        health = self.health
         if health is not None and health.state == "reconnecting":
             health.state = "running"
 
-    def data_arrived(self, health: SourceState | None) -> None:
+    def data_arrived(self) -> None:
         """The upstream sent data: the next reconnect waits as if it were the first."""
         self.healthy_after = self.attempt - 1
+        health = self.health
         if health is not None and health.state in ("restarting", "reconnecting"):
             health.state = "running"
 
@@ -91,9 +92,7 @@ class Reconnects:
         if health is not None and health.state == "running":
             # No data is coming in: an upstream that is down (or was never
             # up) is not "running" to an operator's health check.
-            health.state = "reconnecting"
-            health.last_error = str(error)[:500]
-            health.last_error_at = time.time()
+            health.enter("reconnecting", str(error))
         self.log.warning(
             "%s: %s; reconnecting to %s in %.1f s (attempt %d)",
             self.name,
@@ -108,10 +107,8 @@ def mark_restarting(health: SourceState | None, reason: str) -> None:
     """An unexpected error: ``/healthz`` shows the source restarting, with why."""
     if health is None:
         return
-    health.state = "restarting"
+    health.enter("restarting", reason)
     health.restarts += 1
-    health.last_error = reason[:500]
-    health.last_error_at = time.time()
 
 
 async def run_session(ws: Any, session: Awaitable[None]) -> None:

@@ -30,6 +30,12 @@ class SourceState:
     last_error: str = ""
     last_error_at: float = 0.0
 
+    def enter(self, state: str, error: str) -> None:
+        """Be ``state`` because of ``error`` (kept for ``/healthz``, cut to 500 characters)."""
+        self.state = state
+        self.last_error = error[:500]
+        self.last_error_at = time.time()
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"state": self.state, "restarts": self.restarts}
         if self.last_error:

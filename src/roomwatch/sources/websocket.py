@@ -118,7 +118,7 @@ class WebSocketSource:
             ) as ws:
                 self.connections += 1
                 connected.set(1)
-                self._reconnects.connected(self.health)
+                self._reconnects.connected()
                 logger.info("%s: connected to %s", self.name, self.url)
                 await run_session(ws, self._read(ws, sink))
                 reason = "upstream closed the connection"
@@ -173,7 +173,7 @@ class WebSocketSource:
                     return
                 # A frame arrived, so the upstream is healthy again: the next
                 # reconnect waits as if it were the first.
-                self._reconnects.data_arrived(self.health)
+                self._reconnects.data_arrived()
                 # A record without ts is stamped with its room's time by the pipeline.
                 fmap = self.field_map
                 items = (

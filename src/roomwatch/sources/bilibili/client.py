@@ -415,9 +415,7 @@ class BilibiliSource:
             self._error("RoomNotResolved")
             logger.error("%s: %s", self.name, reason)
             if self.health is not None:
-                self.health.state = "restarting"
-                self.health.last_error = reason[:500]
-                self.health.last_error_at = time.time()
+                self.health.enter("restarting", reason)
             raise RoomNotResolved(reason) from None
         if real is None:
             return None
@@ -457,7 +455,7 @@ class BilibiliSource:
         """Data arrived: the upstream is healthy (the next reconnect waits as if it were
         the first); a gap under way ends."""
         self._got_data = True
-        self._reconnects.data_arrived(self.health)
+        self._reconnects.data_arrived()
         ended = self._gap.data(self.clock())
         if ended is not None:
             self._gap_ended(ended)
