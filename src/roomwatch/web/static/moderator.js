@@ -204,18 +204,13 @@ streamList.addEventListener("click", (ev) => {
   const who = li.querySelector(".u")?.textContent || target.user;
   const go = (action, extra = {}) => async () => {
     closeRowMenu();
-    const reply = await stream.send(action, { room: target.room, ids: [target.id], user: target.user, ...extra });
-    if (reply.ok) {
-      state.myLast.push(reply.decision.id);
-      upsertDecision(reply.decision);
+    const body = { room: target.room, ids: [target.id], user: target.user, ...extra };
+    if (await decide(action, body, () => who)) {
       state.acted.add(target.id);
       // (the row clicked may have been redrawn since: mark the one shown)
       for (const n of streamList.querySelectorAll(`li.row[data-id="${CSS.escape(target.id)}"]`)) {
         n.classList.add("acted");
       }
-      toast(`${ACT_ZH[action]} ${who} · u 撤销`);
-    } else {
-      toast(`${ACT_ZH[action] || action} 失败: ${reply.detail || reply.error}`, "error");
     }
   };
   const ban = el("button", { type: "button", class: "danger" }, "封禁 ban");
@@ -461,17 +456,26 @@ async function act(action, extra = {}) {
   state.selected.clear();
   for (const [roomName, roomIds] of byRoom) {
     for (const id of roomIds) { const q = state.queue.get(id); if (q && q.node) q.node.classList.add("acting"); }
-    const reply = await stream.send(action, { room: roomName, ids: roomIds, ...extra });
-    if (reply.ok) {
-      state.myLast.push(reply.decision.id);
-      upsertDecision(reply.decision);
-      toast(`${ACT_ZH[action]} ${reply.decision.count} 条 · u 撤销`);
-    } else {
+    const ok = await decide(action, { room: roomName, ids: roomIds, ...extra }, (d) => `${d.count} 条`);
+    if (!ok) {
       for (const id of roomIds) { const q = state.queue.get(id); if (q && q.node) q.node.classList.remove("acting"); }
-      toast(`${ACT_ZH[action] || action} 失败: ${reply.error}${reply.retry_after ? ` (${reply.retry_after}s)` : ""}`, "error");
     }
   }
   state.queueDirty = true;
+}
+// One decision sent: on success it is mine to undo and shown in the audit;
+// the toast names what it took (`what(decision)`) or why it failed.
+async function decide(action, body, what) {
+  const reply = await stream.send(action, body);
+  if (reply.ok) {
+    state.myLast.push(reply.decision.id);
+    upsertDecision(reply.decision);
+    toast(`${ACT_ZH[action]} ${what(reply.decision)} · u 撤销`);
+  } else {
+    const wait = reply.retry_after ? ` (${reply.retry_after}s)` : "";
+    toast(`${ACT_ZH[action] || action} 失败: ${reply.detail || reply.error}${wait}`, "error");
+  }
+  return reply.ok;
 }
 async function undo(decisionId) {
   const id = decisionId || [...state.myLast].reverse().find((d) => {
