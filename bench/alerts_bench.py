@@ -319,10 +319,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="ROOMS,RATE,SECONDS",
         help="also time the detectors on synthetic traffic, e.g. 50,20,60",
     )
+    parser.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="an [alerts] setting for this run, e.g. window_min_comments=0 (repeatable)",
+    )
     args = parser.parse_args(argv)
     how, analyser_for = make_analyser(args.truth_labels)
     print(f"labels/sentiment from: {how}")
-    config = AlertConfig()
+    overrides: dict[str, Any] = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        overrides[key.strip()] = json.loads(value)
+    config = AlertConfig(**overrides)
+    if overrides:
+        print(f"[alerts] {overrides}")
     all_ok = True
     reports = []
     for stem in args.stems:

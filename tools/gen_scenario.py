@@ -15,6 +15,7 @@ recording is "never seen" by whoever tuned the thresholds::
 
     python tools/gen_scenario.py                       # samples/scenario-alerts.*
     python tools/gen_scenario.py --seed 7 --out samples/scenario-unseen
+    python tools/gen_scenario.py --seed 25 --pace 0.2 --out samples/scenario-quiet
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import random
 import sys
 from dataclasses import dataclass, field
@@ -319,11 +321,18 @@ def _background(g: Gen, ts: float, audience: int) -> None:
         g.emit(ts, uid, r.choice(_STRAY_SPAM), "spam", r.uniform(-0.1, 0.2))
 
 
-def generate(seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def generate(seed: int, pace: float = 1.0) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The scenario of ``seed``; ``pace`` scales every rate (background, waves,
+    mood turn, flash sale; not the raid's 30 accounts) and stretches the
+    waves, the mood turn and the calm between them by ``1 / sqrt(pace)``: a
+    quiet room's incidents build up over minutes, not seconds."""
     rng = random.Random(seed)
     room = "county-apples-1126" if seed == DEFAULT_SEED else f"zhunong-{seed}"
+    if pace != 1.0:
+        room = f"quiet-{seed}"
     g = Gen(rng, room)
-    base_rate = rng.uniform(1.6, 2.8)
+    slow = 1.0 / math.sqrt(pace)
+    base_rate = rng.uniform(1.6, 2.8) * pace
     drift = rng.uniform(1.3, 1.8)  # the room gets busier over the recording
     audience = rng.randint(300, 600)
     incidents = ["flash_sale", "food_complaints", "abuse_raid", "feed_outage", "mood_turn"]
@@ -338,8 +347,10 @@ def generate(seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             "feed_outage": rng.uniform(45, 90),
             "mood_turn": rng.uniform(60, 90),
         }[kind]
+        if kind in ("food_complaints", "mood_turn"):
+            duration *= slow
         plan.append((kind, duration))
-        plan.append(("calm", rng.uniform(160, 240)))
+        plan.append(("calm", rng.uniform(160, 240) * slow))
     total = sum(d for _, d in plan)
 
     def rate_at(t: float) -> float:
@@ -385,11 +396,11 @@ def generate(seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                         g.emit(ts, uid, rng.choice(_FLASH_Q), "question", rng.uniform(0.0, 0.3))
             s = e
         if kind == "food_complaints":
-            _wave(g, start, end, wave_topic)
+            _wave(g, start, end, wave_topic, pace)
         elif kind == "abuse_raid":
             _raid(g, start, end, raid_kind)
         elif kind == "mood_turn":
-            _mood(g, start, end, audience)
+            _mood(g, start, end, audience, pace)
         t = end
     g.records.sort(key=lambda rec: rec["ts"])
     truth = {
@@ -400,6 +411,7 @@ def generate(seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         "records": len(g.records),
         "base_rate_per_s": round(base_rate, 3),
         "drift": round(drift, 3),
+        **({"pace": pace} if pace != 1.0 else {}),
         "events": events,
         "labels": g.labels,
         "note": "labels maps record id -> [intended label, intended sentiment]",
@@ -407,9 +419,9 @@ def generate(seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return g.records, truth
 
 
-def _wave(g: Gen, start: float, end: float, topic: str) -> None:
+def _wave(g: Gen, start: float, end: float, topic: str, pace: float) -> None:
     r = g.rng
-    peak = r.uniform(0.8, 1.4)
+    peak = r.uniform(0.8, 1.4) * pace
     ramp = 8.0
     complainers = [f"c{topic[:1]}{i}" for i in range(r.randint(50, 90))]
     ts = start
@@ -435,9 +447,9 @@ def _wave(g: Gen, start: float, end: float, topic: str) -> None:
             g.emit(ts, uid, text, "grievance", r.uniform(-0.95, -0.5))
 
 
-def _mood(g: Gen, start: float, end: float, audience: int) -> None:
+def _mood(g: Gen, start: float, end: float, audience: int, pace: float) -> None:
     r = g.rng
-    peak = r.uniform(1.5, 2.5)
+    peak = r.uniform(1.5, 2.5) * pace
     ts = start
     while True:
         ts += r.expovariate(peak)
@@ -520,12 +532,20 @@ def main(argv: list[str] | None = None) -> int:
         help="output stem (default samples/scenario-alerts for the default seed, "
         "samples/scenario-seed<N> otherwise)",
     )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=1.0,
+        help="scale every rate by this (0.2: a 助农 stream of about 25 comments a minute)",
+    )
     args = parser.parse_args(argv)
+    if not 0 < args.pace <= 10:
+        parser.error("--pace must be above 0 and at most 10")
     out = args.out
     if out is None:
         name = "scenario-alerts" if args.seed == DEFAULT_SEED else f"scenario-seed{args.seed}"
         out = Path(__file__).resolve().parent.parent / "samples" / name
-    records, truth = generate(args.seed)
+    records, truth = generate(args.seed, args.pace)
     rec_path, truth_path = write(records, truth, out)
     n = validate(rec_path)
     kinds = ", ".join(

@@ -82,6 +82,7 @@ ALERT_RULES: Final[dict[str, Any]] = {
     **dict.fromkeys(
         (
             "window_seconds",
+            "max_window_seconds",
             "baseline_half_life_seconds",
             "raid_window_seconds",
             "outage_silence_seconds",
@@ -94,6 +95,7 @@ ALERT_RULES: Final[dict[str, Any]] = {
     **dict.fromkeys(
         (
             "warmup_seconds",
+            "window_min_comments",
             "resolve_hold_seconds",
             "cooldown_seconds",
             "update_min_interval_seconds",

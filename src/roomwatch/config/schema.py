@@ -294,10 +294,13 @@ def check_table(
 def _unknown(key: str, path: str, known: Mapping[str, Any]) -> str:
     what = "section" if not path else "key"
     text = f"is not a known {what}"
-    # Compare with whole keys, then with their starts ("windw" -> "window_seconds").
+    # Compare with whole keys, then with their starts ("windw" -> "window_seconds";
+    # of keys that start alike, the first in the section).
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     if not close:
-        starts = {k[: len(key) + 1]: k for k in known}
+        starts: dict[str, str] = {}
+        for k in known:
+            starts.setdefault(k[: len(key) + 1], k)
         close = [starts[s] for s in difflib.get_close_matches(key, list(starts), n=1, cutoff=0.8)]
     if close:
         text += f" (did you mean {close[0]!r}?)"

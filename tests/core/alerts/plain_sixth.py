@@ -24,7 +24,15 @@ from roomwatch.core.alerts import (
 from roomwatch.core.alerts.grievance_topic import ASIDE_LABELS, SeedTerms
 from roomwatch.core.alerts.manager import _PRUNE_EVERY, _TEXT_KINDS
 from roomwatch.core.alerts.seeds import STOPWORDS
-from roomwatch.core.alerts.state import Cluster, Hit, Room, recent_pair, sample_of, term_finder
+from roomwatch.core.alerts.state import (
+    Cluster,
+    Hit,
+    Room,
+    recent_pair,
+    sample_of,
+    stretch,
+    term_finder,
+)
 from roomwatch.core.alerts.window import Fold
 from roomwatch.core.analyze import TYPED_KINDS
 from roomwatch.core.result import Result
@@ -39,6 +47,8 @@ def plain_observe(self: Any, obs: Observation) -> list[AlertEvent]:
     events: list[AlertEvent] = []
     now = self._advance(room, c.ts, events)
     room.last_ts = now
+    if room.stretched_at != room.sec:
+        stretch(room, self.config)  # (stop 25: the window fits the room's pace)
     if ("volume_drop", "") in room.active:
         # Any record after silence ends an outage at once.
         volume_drop.end(self._life, room, now, events)  # (stop 22)
@@ -149,7 +159,7 @@ def plain_watch_terms(self: Any, room: str, text: str) -> tuple[str, ...]:
 def plain_prune(self: Any, room: Room, now: float) -> None:
     """``AlertManager._prune`` before the sixth pass (verbatim, but the name)."""
     room.pruned_at = now
-    horizon = now - self.config.window_seconds
+    horizon = now - room.span  # (stop 25)
     for hits in (room.negatives, room.watch):
         while hits and hits[0].ts <= horizon:
             hits.popleft()
@@ -324,7 +334,7 @@ def plain_closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, in
     and comments, and whether it is the whole window (then read as a whole,
     as :func:`~roomwatch.core.alerts.state.recent_count` reads it)."""
     out = []
-    for seconds, floor in negative_spike._parts(cfg.window_seconds, cfg.negative_min_count):
+    for seconds, floor in negative_spike._parts(room.span, cfg.negative_min_count):
         first = room.sec - math.ceil(seconds) + 1
         if first <= room.buckets[0][0]:
             out.append((floor, 0, 0, True))

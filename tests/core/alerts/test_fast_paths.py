@@ -34,7 +34,16 @@ from roomwatch.core.alerts import (
 from roomwatch.core.alerts.grievance_topic import SeedTerms
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.manager import _PRUNE_EVERY, _TEXT_KINDS
-from roomwatch.core.alerts.state import Cluster, Hit, Room, salient, sample_of, term_finder, warm
+from roomwatch.core.alerts.state import (
+    Cluster,
+    Hit,
+    Room,
+    salient,
+    sample_of,
+    stretch,
+    term_finder,
+    warm,
+)
 from roomwatch.core.alerts.values import Evidence
 
 from .helpers import HAPPY, MILD, MOULD, RAID, SOUR, T0, obs, run
@@ -52,6 +61,8 @@ def plain_observe(self: Any, obs: Observation) -> list[AlertEvent]:
     events: list[AlertEvent] = []
     now = self._advance(room, c.ts, events)
     room.last_ts = now
+    if room.stretched_at != room.sec:
+        stretch(room, self.config)  # (stop 25: the window fits the room's pace)
     if ("volume_drop", "") in room.active:
         # Any record after silence ends an outage at once.
         volume_drop.end(self._life, room, now, events)  # (stop 22)
@@ -195,7 +206,7 @@ def plain_surge(life: Lifecycle, room: Room, now: float, events: list[AlertEvent
     """``volume_surge.evaluate`` before its early return (verbatim, but the name)."""
     cfg = life.config
     n = room.window["n"]
-    base = room.baseline.mean("n") * cfg.window_seconds
+    base = room.baseline.mean("n") * room.span
     ratio = n / base if base > 0 else 0.0
     firing = n >= cfg.surge_min_count and ratio >= cfg.surge_ratio
     below = ratio < cfg.surge_ratio / 2
@@ -203,13 +214,12 @@ def plain_surge(life: Lifecycle, room: Room, now: float, events: list[AlertEvent
     def build() -> tuple[str, Evidence]:
         ev = Evidence(
             count=n,
-            window_seconds=cfg.window_seconds,
-            rate_per_min=n * 60.0 / cfg.window_seconds,
+            window_seconds=room.span,
+            rate_per_min=n * 60.0 / room.span,
             baseline_per_min=room.baseline.mean("n") * 60.0,
         )
         summary = (
-            f"直播间「{room.name}」评论量激增：近{cfg.window_seconds:g}秒{n}条，"
-            f"约为平时的{ratio:.1f}倍。"
+            f"直播间「{room.name}」评论量激增：近{room.span}秒{n}条，约为平时的{ratio:.1f}倍。"
         )
         return summary, ev
 

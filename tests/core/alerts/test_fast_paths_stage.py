@@ -363,7 +363,7 @@ def test_the_surge_check_is_the_plain_one_and_its_memo_a_fresh_look() -> None:
         assert real(room, cfg) == kept
         assert room.surge_memo == memo
         n = room.window["n"]
-        base = room.baseline.mean("n") * cfg.window_seconds
+        base = room.baseline.mean("n") * room.span
         ratio = n / base if base > 0 else 0.0
         assert kept == (n >= cfg.surge_min_count and ratio >= cfg.surge_ratio)
         asked[kept] += 1

@@ -35,6 +35,12 @@ Detectors, each per room:
     whether a surge is *bad* is decided by the share-based detectors above,
     which are unaffected by volume.
 
+The window is ``window_seconds`` long in a busy room; a quiet room's
+stretches to hold about ``window_min_comments`` comments at its baseline
+pace, up to ``max_window_seconds`` (:func:`~roomwatch.core.alerts.state.stretch`:
+a 25-a-minute 助农 stream has 8 comments in 20 seconds, too few for any
+wave to show). Evidence and summaries give the window used.
+
 Baselines are exponentially weighted means of per-second counts (half-life
 ``baseline_half_life_seconds``) that learn online from the seconds leaving the
 window, so a baseline never contains the window it is compared with. Shares

@@ -8,6 +8,7 @@ list come from ``lexicons/alerts/`` (:mod:`roomwatch.core.alerts.seeds`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -31,8 +32,14 @@ class AlertConfig:
     one to one. Durations are seconds of record time.
     """
 
-    #: Sliding window for counts and shares.
+    #: Sliding window for counts and shares (the shortest it gets, below).
     window_seconds: float = 20.0
+    #: In a quiet room the window stretches to hold about this many comments
+    #: at the room's usual pace (0: never): a 助农 stream's 25 comments a
+    #: minute put 8 in 20 seconds, too few for any wave to show ...
+    window_min_comments: int = 40
+    #: ... up to this long (a longer window dilutes a short wave's share).
+    max_window_seconds: float = 120.0
     #: Half-life of the per-room EWMA baselines.
     baseline_half_life_seconds: float = 300.0
     #: Expected counts use the baseline rate plus this many standard errors of
@@ -142,7 +149,12 @@ class AlertConfig:
         # The schema (roomwatch.config) checks every bound when the file
         # loads; what stays here is what the detectors divide by, so a
         # config built in code can't fail later with ZeroDivisionError.
-        for name in ("window_seconds", "baseline_half_life_seconds", "outage_pace_seconds"):
+        for name in (
+            "window_seconds",
+            "max_window_seconds",
+            "baseline_half_life_seconds",
+            "outage_pace_seconds",
+        ):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"alerts.{name} must be above 0, not {getattr(self, name)!r}")
         object.__setattr__(
@@ -154,6 +166,19 @@ class AlertConfig:
             _proxy({k: tuple(v) for k, v in self.room_watch_terms.items()}),
         )
         object.__setattr__(self, "watch_terms", tuple(self.watch_terms))
+
+    def span_for(self, rate: float) -> int:
+        """The window, in whole seconds, of a room whose usual pace is ``rate``
+        comments a second: ``window_seconds``, stretched to hold about
+        ``window_min_comments`` comments, up to ``max_window_seconds``."""
+        shortest = math.ceil(self.window_seconds)
+        if self.window_min_comments <= 0 or rate <= 0:
+            return shortest if self.window_min_comments <= 0 else self.longest_span
+        return max(shortest, min(self.longest_span, math.ceil(self.window_min_comments / rate)))
+
+    @property
+    def longest_span(self) -> int:
+        return max(math.ceil(self.window_seconds), math.ceil(self.max_window_seconds))
 
     def watch_terms_for(self, room: str) -> tuple[str, ...]:
         return self.room_watch_terms.get(room, self.watch_terms)

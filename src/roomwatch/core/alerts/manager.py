@@ -32,7 +32,15 @@ from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
 from roomwatch.core.alerts.lifecycle import alert_id as make_alert_id
 from roomwatch.core.alerts.quiet import Work, fast_forward, quiet_until
-from roomwatch.core.alerts.state import Active, Hit, Room, new_counter, term_finder, warm
+from roomwatch.core.alerts.state import (
+    Active,
+    Hit,
+    Room,
+    new_counter,
+    stretch,
+    term_finder,
+    warm,
+)
 from roomwatch.core.alerts.values import (
     _LABELS,
     SEVERITIES,
@@ -222,6 +230,8 @@ class AlertManager:
         elif not (ts < now < room.sec + 1):
             now = self._advance(room, ts, events)
         room.last_ts = now
+        if room.stretched_at != room.sec:
+            stretch(room, self.config)
         active = room.active
         if active and ("volume_drop", "") in active:
             # Any record after silence ends an outage at once.
@@ -347,6 +357,7 @@ class AlertManager:
         but the detectors must not see a drop in volume or mood)."""
         room = self._room(name, ts)
         events: list[AlertEvent] = []
+        stretch(room, self.config)
         now = self._advance(room, ts, events)
         room.last_ts = now
         if ("volume_drop", "") in room.active:
@@ -477,7 +488,9 @@ class AlertManager:
         if room is None:
             sec = math.floor(ts)
             baseline = Baseline(self.config.baseline_half_life_seconds)
-            room = Room(name, ts, ts, ts, sec, baseline=baseline)
+            room = Room(
+                name, ts, ts, ts, sec, baseline=baseline, span=math.ceil(self.config.window_seconds)
+            )
             room.buckets.append((sec, new_counter()))
             self._rooms[name] = room
         return room
@@ -489,7 +502,7 @@ class AlertManager:
         if sec > room.sec:
             room.sec = sec
             room.buckets.append((sec, new_counter()))
-            horizon = sec - math.ceil(self.config.window_seconds) + 1
+            horizon = sec - room.span + 1
             if room.buckets[0][0] < horizon:
                 # Seconds leaving the window feed the baseline, so the
                 # baseline never contains the window it is compared with.
@@ -519,7 +532,7 @@ class AlertManager:
     def _prune(self, room: Room, now: float) -> None:
         room.pruned_at = now
         cfg = self.config
-        horizon = now - cfg.window_seconds
+        horizon = now - room.span
         hits = room.negatives
         while hits and hits[0].ts <= horizon:
             hits.popleft()

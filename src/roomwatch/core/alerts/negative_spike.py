@@ -99,7 +99,7 @@ def _closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, int, bo
     out = []
     buckets = room.buckets
     oldest = buckets[0][0]
-    for seconds, floor in _parts(cfg.window_seconds, cfg.negative_min_count):
+    for seconds, floor in _parts(room.span, cfg.negative_min_count):
         first = room.sec - math.ceil(seconds) + 1
         if first <= oldest:
             out.append((floor, 0, 0, True))
@@ -165,7 +165,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         )
         return unexplained >= poisson_needed(expected, cfg.surprise_alpha)
 
-    span = cfg.window_seconds
+    span: float = room.span
     unexplained, total, negatives = measure(span)
     firing = fires(unexplained, total, negatives, span, cfg.negative_min_count)
     if not firing and ("negative_spike", "") not in room.active:

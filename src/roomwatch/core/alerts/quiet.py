@@ -123,7 +123,7 @@ def fast_forward(room: Room, cfg: AlertConfig, first: int, last: int) -> int:
     """
     if last < first:
         return 0
-    span_s = math.ceil(cfg.window_seconds)
+    span_s = room.span
     at_first = first - span_s + 1  # the horizon after the tick at ``first``
     horizon = last - span_s + 1  # ... and after the tick at ``last``
     buckets = room.buckets

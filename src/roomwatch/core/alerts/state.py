@@ -15,6 +15,7 @@ import re
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
 from roomwatch.core.alerts.baseline import Baseline
 from roomwatch.core.alerts.config import AlertConfig
@@ -38,6 +39,7 @@ __all__ = [
     "recent_pair",
     "salient",
     "sample_of",
+    "stretch",
     "term_finder",
     "warm",
     "words_of",
@@ -219,6 +221,10 @@ class Room:
     now: float
     sec: int
     seen: int = 0
+    #: The window, in whole seconds (:func:`stretch`), and the second of the
+    #: comment that last fitted it.
+    span: int = 20
+    stretched_at: int = -1
     baseline: Baseline = field(default_factory=lambda: Baseline(300.0))
     buckets: deque[tuple[int, Counter[str]]] = field(default_factory=deque)
     window: Counter[str] = field(default_factory=new_counter)
@@ -352,6 +358,43 @@ def raid_forming(room: Room, cfg: AlertConfig) -> bool:
     """A near-duplicate group half way to a raid."""
     need = cfg.raid_min_accounts / 2
     return any(len(group.users) >= need for group in room.groups)
+
+
+#: A baseline of fewer seconds than this says too little of a room's pace to
+#: stretch its window by (the warm-up's own window is ``window_seconds``).
+_PACE_WEIGHT: Final = 30.0
+
+
+def stretch(room: Room, cfg: AlertConfig) -> None:
+    """Fit the room's window (``room.span``) to its usual pace, as a comment comes.
+
+    A room of 25 comments a minute has 8 in a 20-second window, too few for
+    any wave to clear a detector's floor; its window stretches to hold about
+    ``window_min_comments`` at the baseline's pace, up to
+    ``max_window_seconds`` (:meth:`AlertConfig.span_for`). The span moves only
+    when the pace has moved by a quarter (or to a bound), so a window does not
+    breathe with every comment. A longer window holds seconds that have not yet left it
+    (the baseline waits for them); a shorter one lets its oldest leave at the
+    next second. Only a comment moves it: the quiet seconds between two
+    comments keep one span, as :func:`~roomwatch.core.alerts.quiet.fast_forward`
+    takes it.
+    """
+    room.stretched_at = room.sec
+    base = room.baseline
+    if base.weight < _PACE_WEIGHT:
+        return
+    want = cfg.span_for(base.mean("n"))
+    span = room.span
+    if want != span and (
+        want * 4 > span * 5
+        or want * 5 < span * 4
+        or want == cfg.longest_span
+        or want == math.ceil(cfg.window_seconds)
+    ):
+        room.span = want
+        room.recent.clear()
+        room.spike_memo = None
+        room.surge_memo = None
 
 
 def warm(room: Room, cfg: AlertConfig) -> bool:

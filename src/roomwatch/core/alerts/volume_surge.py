@@ -26,7 +26,7 @@ def may_fire(room: Room, cfg: AlertConfig) -> bool:
     """
     memo = room.surge_memo
     if memo is None or memo[0] != room.sec:
-        memo = room.surge_memo = (room.sec, room.baseline.mean("n") * cfg.window_seconds)
+        memo = room.surge_memo = (room.sec, room.baseline.mean("n") * room.span)
     n = room.window["n"]
     base = memo[1]
     ratio = n / base if base > 0 else 0.0
@@ -36,7 +36,7 @@ def may_fire(room: Room, cfg: AlertConfig) -> bool:
 def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
     cfg = life.config
     n = room.window["n"]
-    base = room.baseline.mean("n") * cfg.window_seconds
+    base = room.baseline.mean("n") * room.span
     ratio = n / base if base > 0 else 0.0
     firing = n >= cfg.surge_min_count and ratio >= cfg.surge_ratio
     if not firing and ("volume_surge", "") not in room.active:
@@ -46,13 +46,12 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     def build() -> tuple[str, Evidence]:
         ev = Evidence(
             count=n,
-            window_seconds=cfg.window_seconds,
-            rate_per_min=n * 60.0 / cfg.window_seconds,
+            window_seconds=room.span,
+            rate_per_min=n * 60.0 / room.span,
             baseline_per_min=room.baseline.mean("n") * 60.0,
         )
         summary = (
-            f"直播间「{room.name}」评论量激增：近{cfg.window_seconds:g}秒{n}条，"
-            f"约为平时的{ratio:.1f}倍。"
+            f"直播间「{room.name}」评论量激增：近{room.span}秒{n}条，约为平时的{ratio:.1f}倍。"
         )
         return summary, ev
 

@@ -45,7 +45,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     ]
     n = len(hits)
     users = len({h.user for h in hits})
-    base = room.baseline.mean("w") * cfg.window_seconds
+    base = room.baseline.mean("w") * room.span
     firing = (
         n >= cfg.watch_min_count and users >= cfg.watch_min_users and n >= base * cfg.watch_ratio
     )
@@ -59,8 +59,8 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         top = tuple(terms.most_common(6))
         ev = Evidence(
             count=n,
-            window_seconds=cfg.window_seconds,
-            rate_per_min=n * 60.0 / cfg.window_seconds,
+            window_seconds=room.span,
+            rate_per_min=n * 60.0 / room.span,
             baseline_per_min=room.baseline.mean("w") * 60.0,
             users=users,
             top_terms=top,
@@ -68,7 +68,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         )
         words = "、".join(t for t, _ in top)
         summary = (
-            f"直播间「{room.name}」关注词提及激增：近{cfg.window_seconds:g}秒{users}位用户"
+            f"直播间「{room.name}」关注词提及激增：近{room.span}秒{users}位用户"
             f"提及{n}次（{words}）。"
         )
         return summary, ev
