@@ -55,12 +55,14 @@ def load(stem: Path) -> tuple[list[Comment], dict[str, Any]]:
     return comments, truth
 
 
-def make_analyser(force_truth: bool) -> tuple[str, Callable[[dict[str, Any]], Analyse]]:
+def make_analyser(
+    force_truth: bool, models: Path | None = None
+) -> tuple[str, Callable[[dict[str, Any]], Analyse]]:
     if not force_truth:
         try:
             from roomwatch.core.analyze import Analyzer
 
-            analyzer = Analyzer.load(ROOT / "models", ROOT / "lexicons")
+            analyzer = Analyzer.load(models or ROOT / "models", ROOT / "lexicons")
         except Exception as exc:
             print(f"classifier unavailable ({type(exc).__name__}: {exc}); using truth labels")
         else:
@@ -326,8 +328,9 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="an [alerts] setting for this run, e.g. window_min_comments=0 (repeatable)",
     )
+    parser.add_argument("--model", type=Path, default=None, help="models folder (default: shipped)")
     args = parser.parse_args(argv)
-    how, analyser_for = make_analyser(args.truth_labels)
+    how, analyser_for = make_analyser(args.truth_labels, args.model)
     print(f"labels/sentiment from: {how}")
     overrides: dict[str, Any] = {}
     for item in args.set:
