@@ -187,10 +187,23 @@ async def test_a_comment_the_model_let_through_can_be_hidden_and_its_writer_bann
     body = {"action": "confirm", "room": ROOM, "id": "m-1", "user": "m-u1"}
     status, reply = await post(svc, body, TOKENS["moderator"])
     assert status == 404
-    body = {"action": "hide", "room": ROOM, "id": "m-1", "user": "m-u1"}
+    # What it was may be said (an insult or an ad), and nothing else.
+    body = {"action": "hide", "room": ROOM, "id": "m-1", "user": "m-u1", "label": "chatter"}
+    status, reply = await post(svc, body, TOKENS["moderator"])
+    assert status == 400 and reply["error"] == "bad_request", reply
+    body["label"] = "abuse"
     status, reply = await post(svc, body, TOKENS["moderator"])
     assert status == 200 and reply["ok"], reply
     hidden = reply["decision"]
+    # ... and is kept as a training example the model missed.
+    assert svc.store is not None
+    [missed_row] = await svc.store.feedback(room=ROOM)
+    assert (missed_row.kind, missed_row.predicted_label, missed_row.label) == (
+        "missed",
+        "chatter",
+        "abuse",
+    )
+    assert missed_row.comment_id == "m-1" and missed_row.text == missed[1]["text"]
     assert hidden["items"][0]["text"] == missed[1]["text"]
     await wait_for(lambda: len(receiver.actions("hide")) == 1)
     sent = receiver.actions("hide")[0]
@@ -207,7 +220,7 @@ async def test_a_comment_the_model_let_through_can_be_hidden_and_its_writer_bann
     assert status == 200, reply
     await wait_for(lambda: len(receiver.actions("unhide")) == 1)
     assert not mod.queue.items(ROOM)
-    assert svc.store is not None
+    assert await svc.store.feedback(room=ROOM) == []  # the undo took the example back
     audits = await svc.store.audits(room=ROOM)
     assert [a.target_id for a in audits if a.action == "moderation.hide" and a.ok] == ["m-1"]
 

@@ -20,7 +20,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.core.classify import Classifier
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
-from roomwatch.store import MIGRATIONS, SCHEMA_VERSION, Store, sentiment_class
+from roomwatch.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, sentiment_class
 
 from ..conftest import TOKENS
 from ..support.wait import wait_for
@@ -146,4 +146,52 @@ async def test_a_version_1_store_gains_the_sentiment_column(tmp_path: Path) -> N
         assert row.sentiment is None and row.to_corpus()["sentiment"] is None
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+async def test_a_version_3_store_keeps_its_feedback_and_takes_missed_insults(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v3.sqlite3"
+    conn = sqlite3.connect(path)
+    for migration in MIGRATIONS[:3]:
+        for sql in migration:
+            conn.execute(sql)
+    conn.execute(
+        "INSERT INTO feedback (ts, room, text, predicted_label, label, kind, actor, sentiment)"
+        " VALUES (1.0, 'r', '旧的', 'abuse', 'chatter', 'false_positive', 'm', 0.5)"
+    )
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    from prometheus_client import CollectorRegistry
+
+    async with await Store.open(path, registry=CollectorRegistry()) as store:
+        [old] = await store.feedback()
+        assert (old.id, old.text, old.kind, old.sentiment) == (1, "旧的", "false_positive", 0.5)
+        new = await store.add_feedback(
+            ts=2.0,
+            room="r",
+            text="你个戏精",
+            predicted_label="chatter",
+            kind="missed",
+            actor="m",
+            label="abuse",
+            comment_id="c-9",
+        )
+        assert new == 2
+        with pytest.raises(StoreError):  # a missed verdict says what was missed
+            await store.add_feedback(
+                ts=3.0, room="r", text="x", predicted_label="chatter", kind="missed", actor="m"
+            )
+        await store.export_feedback_jsonl(tmp_path / "fb.jsonl")
+        lines = (tmp_path / "fb.jsonl").read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line)["label"] for line in lines] == ["chatter", "abuse"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert {r[1] for r in conn.execute("PRAGMA index_list(feedback)")} >= {
+        "feedback_ts",
+        "feedback_room_user_ts",
+        "feedback_action",
+    }
     conn.close()

@@ -52,6 +52,6 @@ async def test_a_version_2_store_gains_the_rooms_table(tmp_path: Path) -> None:
         assert len(await store.audits()) == 1
     conn = sqlite3.connect(db)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     finally:
         conn.close()

@@ -323,6 +323,8 @@ async def test_a_comment_the_model_let_through_is_hidden_and_its_writer_banned_f
     await page.locator("#audit .dec").first.wait_for(timeout=5000)
     # Ban asks twice: one click bans nobody.
     await page.locator("#stream li.row[data-id='s-0']").click()
+    # ... this one was an ad, not an insult.
+    await menu.get_by_role("radio", name="广告 ad").check()
     ban = menu.get_by_role("button", name="封禁 ban")
     await ban.click()
     await asyncio.sleep(0.3)
@@ -332,6 +334,13 @@ async def test_a_comment_the_model_let_through_is_hidden_and_its_writer_banned_f
     assert receiver.actions("ban")[0]["user"]["id"] == "s-u0"
     assert await menu.is_hidden()
     assert not mod.queue.items(ROOM)  # neither went into the review queue
+    # What the moderator said each was is a training example the model missed.
+    assert svc.store is not None
+    feedback = await svc.store.feedback(room=ROOM)
+    assert [(f.comment_id, f.kind, f.predicted_label, f.label) for f in feedback] == [
+        ("s-1", "missed", "chatter", "abuse"),
+        ("s-0", "missed", "chatter", "spam"),
+    ]
     assert errors == []
     await page.close()
 

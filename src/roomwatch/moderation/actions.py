@@ -30,6 +30,7 @@ from roomwatch.moderation.decision import (
     KEEP_DECISIONS,
     MAX_BULK,
     MAX_MUTE_S,
+    MISSED_LABELS,
     OUTBOUND_DECISIONS,
     OUTCOMES,
     PER_USER,
@@ -152,6 +153,14 @@ class Actions:
             if raw_label not in LABELS:
                 return error_reply(action, "bad_request", detail=f"label must be one of {LABELS}")
             label = str(raw_label)
+        elif action in OUTBOUND_DECISIONS and msg.get("label") is not None:
+            # What a comment the model let through was, when a moderator acts
+            # on it from the stream: a training example ("missed" feedback).
+            if msg.get("label") not in MISSED_LABELS:
+                return error_reply(
+                    action, "bad_request", detail=f"label must be one of {MISSED_LABELS}"
+                )
+            label = str(msg["label"])
         items: list[ReviewItem] = []
         missing: list[str] = []
         # A comment the model let through can be hidden, its writer muted or
@@ -215,6 +224,25 @@ class Actions:
                         comment_id=item.id,
                         user_id=item.user_id or None,
                         sentiment=item.sentiment,
+                    )
+                    decision.feedback_ids.append(row_id)
+                except StoreError as exc:
+                    logger.error("feedback for %s not stored: %s", item.id, exc)
+        elif label is not None:
+            for item in items:
+                if not item.reported or item.label == label:
+                    continue  # (the model flagged it: its verdict stands)
+                try:
+                    row_id = await store.add_feedback(
+                        ts=decision.ts,
+                        room=room,
+                        text=item.text,
+                        predicted_label=item.label,
+                        kind="missed",
+                        actor=token.label,
+                        label=label,
+                        comment_id=item.id,
+                        user_id=item.user_id or None,
                     )
                     decision.feedback_ids.append(row_id)
                 except StoreError as exc:

@@ -13,6 +13,7 @@ __all__ = [
     "KEEP_DECISIONS",
     "MAX_BULK",
     "MAX_MUTE_S",
+    "MISSED_LABELS",
     "OUTBOUND_DECISIONS",
     "OUTCOMES",
     "PER_USER",
@@ -24,6 +25,9 @@ __all__ = [
 DECISIONS: Final = ("confirm", "false_positive", "hide", "mute", "ban", "ignore")
 OUTBOUND_DECISIONS: Final = frozenset({"hide", "mute", "ban"})
 PER_USER: Final = frozenset({"mute", "ban"})
+#: What a moderator may say a comment the model let through was, when they
+#: hide it or mute or ban its writer from the stream ("missed" feedback).
+MISSED_LABELS: Final = ("abuse", "spam")
 #: Most items one (bulk) action may touch.
 MAX_BULK: Final = 300
 KEEP_DECISIONS: Final = 2000

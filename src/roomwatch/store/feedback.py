@@ -1,4 +1,5 @@
-"""The ``feedback`` table: moderators' "false positive" / "confirm" verdicts.
+"""The ``feedback`` table: moderators' "false positive" / "confirm" verdicts,
+and the insults and ads the model missed that they acted on ("missed").
 
 Labelled examples; :meth:`FeedbackTable.export_feedback_jsonl` writes them in
 the training corpus format read by ``roomwatch train``.
@@ -50,17 +51,23 @@ class FeedbackTable(StoreWriter):
 
         ``kind="confirm"``: the label defaults to ``predicted_label``.
         ``kind="false_positive"``: the label is the corrected one, default
-        ``chatter``. Labels must be training labels.
+        ``chatter``. ``kind="missed"``: a comment the model let through (its
+        ``predicted_label``) that a moderator hid, or whose writer they muted
+        or banned, giving its ``label`` (abuse or spam). Labels must be
+        training labels.
         """
         if kind not in FEEDBACK_KINDS:
             raise invalid(f"kind must be one of {FEEDBACK_KINDS}, not {kind!r}")
         if label is None:
+            if kind == "missed":
+                raise invalid("a missed verdict needs the label the model missed")
             label = predicted_label if kind == "confirm" else "chatter"
         for name, value in (("label", label), ("predicted_label", predicted_label)):
             if value not in LABELS:
                 raise invalid(f"{name} must be one of {sorted(LABELS)}, not {value!r}")
-        if kind == "false_positive" and label == predicted_label:
-            raise invalid("a false positive needs a label other than the predicted one")
+        if kind in ("false_positive", "missed") and label == predicted_label:
+            what = "false positive" if kind == "false_positive" else "missed verdict"
+            raise invalid(f"a {what} needs a label other than the predicted one")
         row = (
             check_time("ts", ts),
             check_text("room", room),

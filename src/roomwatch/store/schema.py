@@ -31,7 +31,7 @@ TABLES: Final = ("audit", "alerts", "actions", "feedback", "rooms")
 ACTION_STATUSES: Final = ("pending", "sent", "failed", "undone")
 #: ``acknowledged`` is still active: open, but seen by someone.
 ALERT_STATES: Final = ("open", "acknowledged", "resolved")
-FEEDBACK_KINDS: Final = ("false_positive", "confirm")
+FEEDBACK_KINDS: Final = ("false_positive", "confirm", "missed")
 
 #: Forward migrations: ``MIGRATIONS[n]`` takes the schema from version n to n + 1.
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
@@ -114,6 +114,33 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             updated_at REAL NOT NULL,
             updated_by TEXT NOT NULL
         )""",
+    ),
+    # 3 -> 4: kind 'missed', an insult or ad the model let through that a
+    # moderator acted on from the stream (SQLite cannot change a CHECK
+    # constraint in place: the table is rebuilt, rows and ids kept).
+    (
+        """CREATE TABLE feedback_4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts REAL NOT NULL,
+            room TEXT NOT NULL,
+            comment_id TEXT,
+            user_id TEXT,
+            text TEXT NOT NULL,
+            predicted_label TEXT NOT NULL,
+            label TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('false_positive', 'confirm', 'missed')),
+            actor TEXT NOT NULL,
+            action_id INTEGER REFERENCES actions (id) ON DELETE SET NULL,
+            sentiment REAL
+        )""",
+        "INSERT INTO feedback_4 (id, ts, room, comment_id, user_id, text, predicted_label,"
+        " label, kind, actor, action_id, sentiment) SELECT id, ts, room, comment_id, user_id,"
+        " text, predicted_label, label, kind, actor, action_id, sentiment FROM feedback",
+        "DROP TABLE feedback",
+        "ALTER TABLE feedback_4 RENAME TO feedback",
+        "CREATE INDEX feedback_ts ON feedback (ts)",
+        "CREATE INDEX feedback_room_user_ts ON feedback (room, user_id, ts)",
+        "CREATE INDEX feedback_action ON feedback (action_id)",
     ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -191,7 +191,9 @@ function renderStream(now) {
 streamList.addEventListener("mouseenter", () => setPaused(true));
 
 // A comment the model let through: click its row to hide it, or to mute or ban
-// its writer (the action names the writer; docs/moderation.md).
+// its writer (the action names the writer; docs/moderation.md). What it was
+// (insult or ad) goes with the action and becomes a training example
+// ("missed" feedback); "other" acts without one.
 const rowMenu = el("div", { class: "rowmenu", role: "menu", "aria-label": "act on this comment" });
 rowMenu.hidden = true;
 document.body.append(rowMenu);
@@ -202,9 +204,17 @@ streamList.addEventListener("click", (ev) => {
   const target = { room: li.dataset.room, id: li.dataset.id, user: li.dataset.user };
   const text = li.querySelector(".x")?.textContent || "";
   const who = li.querySelector(".u")?.textContent || target.user;
+  const reasons = el("fieldset", { class: "why" }, el("legend", {}, "这是 what is it"));
+  for (const [value, text] of [["abuse", "辱骂 insult"], ["spam", "广告 ad"], ["", "其他 other"]]) {
+    const input = el("input", { type: "radio", name: "why", value });
+    if (value === "abuse") input.checked = true;
+    reasons.append(el("label", {}, input, text));
+  }
   const go = (action, extra = {}) => async () => {
+    const why = reasons.querySelector("input:checked")?.value || "";
     closeRowMenu();
     const body = { room: target.room, ids: [target.id], user: target.user, ...extra };
+    if (why) body.label = why;
     if (await decide(action, body, () => who)) {
       state.acted.add(target.id);
       // (the row clicked may have been redrawn since: mark the one shown)
@@ -226,7 +236,8 @@ streamList.addEventListener("click", (ev) => {
   const close = el("button", { type: "button", class: "close", "aria-label": "close" }, "×");
   close.addEventListener("click", closeRowMenu);
   rowMenu.replaceChildren(
-    el("p", { class: "what" }, el("bdi", {}, who), "：", el("bdi", {}, text)), hide, mute, ban, close);
+    el("p", { class: "what" }, el("bdi", {}, who), "：", el("bdi", {}, text)),
+    reasons, hide, mute, ban, close);
   const box = li.getBoundingClientRect();
   rowMenu.style.top = `${Math.min(box.bottom + 2, window.innerHeight - 120)}px`;
   rowMenu.style.left = `${Math.max(4, Math.min(box.left + 40, window.innerWidth - 360))}px`;
