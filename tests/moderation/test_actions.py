@@ -420,3 +420,27 @@ async def test_an_action_that_cannot_be_stored_is_answered_not_stored(
     assert status == 503, reply
     assert reply["ok"] is False and reply["error"] == "not_stored"
     assert reply["action"] == "hide"
+
+
+async def test_what_a_moderator_says_a_queue_item_was_corrects_or_confirms_its_label(
+    dash: tuple[Service, Moderation], receiver: Receiver
+) -> None:
+    svc, mod = dash
+    await ingest(svc, rows(ABUSE[:2], "q"))
+    ids = await queued(mod, 2)
+    labels = {i.id: i.label for i in mod.queue.items(ROOM)}
+    assert set(labels.values()) == {"abuse"}
+    # Hidden as an ad: the model's abuse was wrong, a corrected label.
+    body = {"action": "hide", "room": ROOM, "id": ids[0], "label": "spam"}
+    status, reply = await post(svc, body, TOKENS["moderator"])
+    assert status == 200 and reply["decision"]["label"] == "spam", reply
+    # Hidden as an insult: the model said so already; nothing is recorded.
+    body = {"action": "hide", "room": ROOM, "id": ids[1], "label": "abuse"}
+    status, reply = await post(svc, body, TOKENS["moderator"])
+    assert status == 200 and reply["decision"]["label"] is None, reply
+    assert svc.store is not None
+    feedback = await svc.store.feedback(room=ROOM)
+    assert [(f.comment_id, f.kind, f.predicted_label, f.label) for f in feedback] == [
+        (ids[0], "false_positive", "abuse", "spam")
+    ]
+    await wait_for(lambda: len(receiver.actions("hide")) == 2)

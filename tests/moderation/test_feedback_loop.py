@@ -157,10 +157,13 @@ async def test_a_version_3_store_keeps_its_feedback_and_takes_missed_insults(
     for migration in MIGRATIONS[:3]:
         for sql in migration:
             conn.execute(sql)
-    conn.execute(
-        "INSERT INTO feedback (ts, room, text, predicted_label, label, kind, actor, sentiment)"
-        " VALUES (1.0, 'r', '旧的', 'abuse', 'chatter', 'false_positive', 'm', 0.5)"
-    )
+    for text in ("旧的", "撤销了的"):
+        conn.execute(
+            "INSERT INTO feedback (ts, room, text, predicted_label, label, kind, actor, sentiment)"
+            " VALUES (1.0, 'r', ?, 'abuse', 'chatter', 'false_positive', 'm', 0.5)",
+            (text,),
+        )
+    conn.execute("DELETE FROM feedback WHERE id = 2")  # an undo
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
@@ -179,7 +182,7 @@ async def test_a_version_3_store_keeps_its_feedback_and_takes_missed_insults(
             label="abuse",
             comment_id="c-9",
         )
-        assert new == 2
+        assert new == 3  # the id an undo deleted is not given again
         with pytest.raises(StoreError):  # a missed verdict says what was missed
             await store.add_feedback(
                 ts=3.0, room="r", text="x", predicted_label="chatter", kind="missed", actor="m"

@@ -180,6 +180,8 @@ class Actions:
             return error_reply(action, "not_found", missing=missing)
         for item in items:
             self.queue.pop(room, item.id)
+        if action in OUTBOUND_DECISIONS and not any(i.label != label for i in items):
+            label = None  # (what the model said already: nothing to learn, nothing to record)
         decision = Decision(
             id=f"d-{next(self._ids)}",
             action=action,
@@ -230,19 +232,22 @@ class Actions:
                     logger.error("feedback for %s not stored: %s", item.id, exc)
         elif label is not None:
             for item in items:
-                if not item.reported or item.label == label:
-                    continue  # (the model flagged it: its verdict stands)
+                if item.label == label:
+                    continue  # (the model said so: its verdict stands)
                 try:
+                    # A comment the model let through is one it missed; a
+                    # queue item's is a corrected label (abuse that was an ad).
                     row_id = await store.add_feedback(
                         ts=decision.ts,
                         room=room,
                         text=item.text,
                         predicted_label=item.label,
-                        kind="missed",
+                        kind="missed" if item.reported else "false_positive",
                         actor=token.label,
                         label=label,
                         comment_id=item.id,
                         user_id=item.user_id or None,
+                        sentiment=None if item.reported else item.sentiment,
                     )
                     decision.feedback_ids.append(row_id)
                 except StoreError as exc:

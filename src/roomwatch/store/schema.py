@@ -136,6 +136,10 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "INSERT INTO feedback_4 (id, ts, room, comment_id, user_id, text, predicted_label,"
         " label, kind, actor, action_id, sentiment) SELECT id, ts, room, comment_id, user_id,"
         " text, predicted_label, label, kind, actor, action_id, sentiment FROM feedback",
+        # (AUTOINCREMENT never reuses an id, not even one an undo deleted.)
+        "DELETE FROM sqlite_sequence WHERE name = 'feedback_4'",
+        "INSERT INTO sqlite_sequence (name, seq)"
+        " SELECT 'feedback_4', seq FROM sqlite_sequence WHERE name = 'feedback'",
         "DROP TABLE feedback",
         "ALTER TABLE feedback_4 RENAME TO feedback",
         "CREATE INDEX feedback_ts ON feedback (ts)",

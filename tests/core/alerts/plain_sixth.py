@@ -28,9 +28,9 @@ from roomwatch.core.alerts.state import (
     Cluster,
     Hit,
     Room,
+    held,
     recent_pair,
     sample_of,
-    stretch,
     term_finder,
 )
 from roomwatch.core.alerts.window import Fold
@@ -48,7 +48,7 @@ def plain_observe(self: Any, obs: Observation) -> list[AlertEvent]:
     now = self._advance(room, c.ts, events)
     room.last_ts = now
     if room.stretched_at != room.sec:
-        stretch(room, self.config)  # (stop 25: the window fits the room's pace)
+        self._fit_window(room, now)  # (stop 25: the window fits the room's pace)
     if ("volume_drop", "") in room.active:
         # Any record after silence ends an outage at once.
         volume_drop.end(self._life, room, now, events)  # (stop 22)
@@ -334,7 +334,7 @@ def plain_closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, in
     and comments, and whether it is the whole window (then read as a whole,
     as :func:`~roomwatch.core.alerts.state.recent_count` reads it)."""
     out = []
-    for seconds, floor in negative_spike._parts(room.span, cfg.negative_min_count):
+    for seconds, floor in negative_spike._parts(held(room), cfg.negative_min_count):
         first = room.sec - math.ceil(seconds) + 1
         if first <= room.buckets[0][0]:
             out.append((floor, 0, 0, True))

@@ -38,9 +38,9 @@ from roomwatch.core.alerts.state import (
     Cluster,
     Hit,
     Room,
+    held,
     salient,
     sample_of,
-    stretch,
     term_finder,
     warm,
 )
@@ -62,7 +62,7 @@ def plain_observe(self: Any, obs: Observation) -> list[AlertEvent]:
     now = self._advance(room, c.ts, events)
     room.last_ts = now
     if room.stretched_at != room.sec:
-        stretch(room, self.config)  # (stop 25: the window fits the room's pace)
+        self._fit_window(room, now)  # (stop 25: the window fits the room's pace)
     if ("volume_drop", "") in room.active:
         # Any record after silence ends an outage at once.
         volume_drop.end(self._life, room, now, events)  # (stop 22)
@@ -206,7 +206,7 @@ def plain_surge(life: Lifecycle, room: Room, now: float, events: list[AlertEvent
     """``volume_surge.evaluate`` before its early return (verbatim, but the name)."""
     cfg = life.config
     n = room.window["n"]
-    base = room.baseline.mean("n") * room.span
+    base = room.baseline.mean("n") * held(room)
     ratio = n / base if base > 0 else 0.0
     firing = n >= cfg.surge_min_count and ratio >= cfg.surge_ratio
     below = ratio < cfg.surge_ratio / 2
@@ -214,12 +214,12 @@ def plain_surge(life: Lifecycle, room: Room, now: float, events: list[AlertEvent
     def build() -> tuple[str, Evidence]:
         ev = Evidence(
             count=n,
-            window_seconds=room.span,
-            rate_per_min=n * 60.0 / room.span,
+            window_seconds=held(room),
+            rate_per_min=n * 60.0 / held(room),
             baseline_per_min=room.baseline.mean("n") * 60.0,
         )
         summary = (
-            f"直播间「{room.name}」评论量激增：近{room.span}秒{n}条，约为平时的{ratio:.1f}倍。"
+            f"直播间「{room.name}」评论量激增：近{held(room)}秒{n}条，约为平时的{ratio:.1f}倍。"
         )
         return summary, ev
 

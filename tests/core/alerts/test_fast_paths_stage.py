@@ -37,7 +37,7 @@ from roomwatch.core.alerts import (
     volume_surge,
 )
 from roomwatch.core.alerts.seeds import STOPWORDS
-from roomwatch.core.alerts.state import Room, salient, warm, words_of
+from roomwatch.core.alerts.state import Room, held, salient, warm, words_of
 from roomwatch.core.alerts.window import UNLEARNED, Fold
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.verdict import Verdict
@@ -363,7 +363,7 @@ def test_the_surge_check_is_the_plain_one_and_its_memo_a_fresh_look() -> None:
         assert real(room, cfg) == kept
         assert room.surge_memo == memo
         n = room.window["n"]
-        base = room.baseline.mean("n") * room.span
+        base = room.baseline.mean("n") * held(room)
         ratio = n / base if base > 0 else 0.0
         assert kept == (n >= cfg.surge_min_count and ratio >= cfg.surge_ratio)
         asked[kept] += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 from roomwatch.core.alerts import AlertConfig, AlertManager
+from roomwatch.core.alerts.state import held
 
 from .helpers import MOULD, ROOM, T0, calm, kinds, obs, run, wave
 
@@ -75,3 +76,33 @@ def test_the_window_shrinks_when_the_room_gets_busy_and_not_with_every_comment()
     busy = calm(T0 + 1200, T0 + 2400, rate=3.0, seed=8)
     run(m, busy, T0 + 2400, T0 + 1200)
     assert m._rooms[ROOM].span == 20
+
+
+def test_a_grown_window_counts_what_it_holds_and_a_shrunk_one_lets_go_at_once() -> None:
+    m = AlertManager()
+    quiet = _quiet_room(600)
+    grown_at = None
+    for o in quiet:
+        before = m._rooms[ROOM].span if ROOM in m._rooms else 20
+        run(m, [o], o.comment.ts, o.comment.ts - 1)
+        room = m._rooms[ROOM]
+        if grown_at is None and room.span > before:
+            grown_at = room.sec
+            # It held 20 seconds when it grew: it says so until it fills up.
+            assert held(room) == 20 < room.span
+    assert grown_at is not None
+    room = m._rooms[ROOM]
+    assert held(room) == room.span  # ten minutes on, full
+    busy = calm(T0 + 600, T0 + 1500, rate=3.0, seed=8)
+    shrank = False
+    for o in busy:
+        before = room.span
+        run(m, [o], o.comment.ts, o.comment.ts - 1)
+        if room.span < before:
+            shrank = True
+            # The seconds it let go have left it at once: its running sums
+            # are those of the buckets in the shorter window.
+            first = room.sec - room.span + 1
+            assert room.buckets[0][0] >= first
+            assert room.window["n"] == sum(c.get("n", 0) for _, c in room.buckets)
+    assert shrank and room.span == 20

@@ -20,7 +20,15 @@ from typing import Final
 from roomwatch.core.alerts.baseline import poisson_needed
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
-from roomwatch.core.alerts.state import Cluster, Room, claims, salient, term_finder, words_of
+from roomwatch.core.alerts.state import (
+    Cluster,
+    Room,
+    claims,
+    held,
+    salient,
+    term_finder,
+    words_of,
+)
 from roomwatch.core.alerts.values import AlertEvent, Evidence, Observation
 
 __all__ = [
@@ -146,7 +154,8 @@ def evaluate(life: Lifecycle, room: Room, topic: str, now: float, events: list[A
     # below ``surprise_alpha`` (see :meth:`Baseline.expected`).
     # (``total``, not the others: a topic is a small share, so its own
     # hits barely raise the bar, and the slightly higher bar is kept.)
-    expected = room.baseline.expected("t:" + topic, room.span, total, cfg.baseline_margin_sigmas)
+    seconds = held(room)
+    expected = room.baseline.expected("t:" + topic, seconds, total, cfg.baseline_margin_sigmas)
     floor = cfg.topic_min_count if topic in cfg.topic_seeds else cfg.cluster_min_count
     need = max(floor, poisson_needed(expected, cfg.surprise_alpha))
     firing = n >= need and users >= cfg.topic_min_users and share >= trigger
@@ -171,8 +180,8 @@ def evaluate(life: Lifecycle, room: Room, topic: str, now: float, events: list[A
         name = topic_name(room, topic)
         ev = Evidence(
             count=n,
-            window_seconds=room.span,
-            rate_per_min=n * 60.0 / room.span,
+            window_seconds=seconds,
+            rate_per_min=n * 60.0 / seconds,
             baseline_per_min=room.baseline.mean("t:" + topic) * 60.0,
             share=share,
             baseline_share=base_share,
@@ -183,7 +192,7 @@ def evaluate(life: Lifecycle, room: Room, topic: str, now: float, events: list[A
         )
         words = "、".join(t for t, _ in top[:4]) or name
         summary = (
-            f"直播间「{room.name}」出现集中投诉「{name}」：近{room.span}秒"
+            f"直播间「{room.name}」出现集中投诉「{name}」：近{seconds}秒"
             f"{users}位用户发出{n}条，高频词：{words}。"
         )
         return summary, ev

@@ -231,7 +231,7 @@ class AlertManager:
             now = self._advance(room, ts, events)
         room.last_ts = now
         if room.stretched_at != room.sec:
-            stretch(room, self.config)
+            self._fit_window(room, now)
         active = room.active
         if active and ("volume_drop", "") in active:
             # Any record after silence ends an outage at once.
@@ -357,8 +357,9 @@ class AlertManager:
         but the detectors must not see a drop in volume or mood)."""
         room = self._room(name, ts)
         events: list[AlertEvent] = []
-        stretch(room, self.config)
         now = self._advance(room, ts, events)
+        if room.stretched_at != room.sec:
+            self._fit_window(room, now)
         room.last_ts = now
         if ("volume_drop", "") in room.active:
             volume_drop.end(self._life, room, now, events)
@@ -508,6 +509,17 @@ class AlertManager:
                 # baseline never contains the window it is compared with.
                 self.work.steps += leave(room, horizon, self._learning(room))
         return now
+
+    def _fit_window(self, room: Room, now: float) -> None:
+        """Fit the room's window to its pace (:func:`~roomwatch.core.alerts.state.stretch`);
+        the seconds a shorter window lets go leave it now, not a second later."""
+        span = room.span
+        stretch(room, self.config)
+        if room.span < span:
+            horizon = room.sec - room.span + 1
+            if room.buckets[0][0] < horizon:
+                self.work.steps += leave(room, horizon, self._learning(room))
+            self._prune(room, now)
 
     def _learning(self, room: Room) -> dict[str, float]:
         slow = self.config.active_learning_rate

@@ -27,6 +27,7 @@ from roomwatch.core.alerts.state import (
     claims,
     complaints_on,
     forming_topics,
+    held,
     raid_forming,
     recent_count,
     words_of,
@@ -99,7 +100,7 @@ def _closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, int, bo
     out = []
     buckets = room.buckets
     oldest = buckets[0][0]
-    for seconds, floor in _parts(room.span, cfg.negative_min_count):
+    for seconds, floor in _parts(held(room), cfg.negative_min_count):
         first = room.sec - math.ceil(seconds) + 1
         if first <= oldest:
             out.append((floor, 0, 0, True))
@@ -118,9 +119,11 @@ def _closed_parts(room: Room, cfg: AlertConfig) -> tuple[tuple[int, int, int, bo
 
 
 @functools.lru_cache(maxsize=16)
-def _parts(span: float, min_count: int) -> tuple[tuple[float, int], ...]:
+def _parts(span: int, min_count: int) -> tuple[tuple[int, int], ...]:
     """(seconds, floor) of the whole window and of each part, as :func:`evaluate` takes them."""
-    parts = [(span * frac, math.ceil(min_count * (0.5 + frac / 2))) for frac in _SPIKE_PARTS]
+    parts = [
+        (math.ceil(span * frac), math.ceil(min_count * (0.5 + frac / 2))) for frac in _SPIKE_PARTS
+    ]
     return ((span, min_count), *parts)
 
 
@@ -165,14 +168,14 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         )
         return unexplained >= poisson_needed(expected, cfg.surprise_alpha)
 
-    span: float = room.span
+    span = held(room)
     unexplained, total, negatives = measure(span)
     firing = fires(unexplained, total, negatives, span, cfg.negative_min_count)
     if not firing and ("negative_spike", "") not in room.active:
         # A sudden turn shows first in the last part of the window: its
         # first seconds hold few of the turn's comments but dilute it.
         for frac in _SPIKE_PARTS:
-            part = span * frac
+            part = math.ceil(span * frac)
             f_unexplained, f_total, f_negatives = measure(part)
             floor = math.ceil(cfg.negative_min_count * (0.5 + frac / 2))
             if fires(f_unexplained, f_total, f_negatives, part, floor):

@@ -34,6 +34,7 @@ __all__ = [
     "claims",
     "complaints_on",
     "forming_topics",
+    "held",
     "raid_forming",
     "recent_count",
     "recent_pair",
@@ -225,6 +226,8 @@ class Room:
     #: comment that last fitted it.
     span: int = 20
     stretched_at: int = -1
+    #: The first second of the window when it last grew (:func:`held`).
+    grown_from: int = -(2**62)
     baseline: Baseline = field(default_factory=lambda: Baseline(300.0))
     buckets: deque[tuple[int, Counter[str]]] = field(default_factory=deque)
     window: Counter[str] = field(default_factory=new_counter)
@@ -373,9 +376,10 @@ def stretch(room: Room, cfg: AlertConfig) -> None:
     ``window_min_comments`` at the baseline's pace, up to
     ``max_window_seconds`` (:meth:`AlertConfig.span_for`). The span moves only
     when the pace has moved by a quarter (or to a bound), so a window does not
-    breathe with every comment. A longer window holds seconds that have not yet left it
-    (the baseline waits for them); a shorter one lets its oldest leave at the
-    next second. Only a comment moves it: the quiet seconds between two
+    breathe with every comment. A longer window fills up with the seconds to
+    come (:func:`held` counts what it holds; the baseline waits for them); the
+    seconds a shorter one lets go leave at once (the manager folds them into
+    the baseline). Only a comment moves it: the quiet seconds between two
     comments keep one span, as :func:`~roomwatch.core.alerts.quiet.fast_forward`
     takes it.
     """
@@ -391,10 +395,18 @@ def stretch(room: Room, cfg: AlertConfig) -> None:
         or want == cfg.longest_span
         or want == math.ceil(cfg.window_seconds)
     ):
+        if want > span:
+            room.grown_from = max(room.grown_from, room.sec - span + 1)
         room.span = want
         room.recent.clear()
         room.spike_memo = None
         room.surge_memo = None
+
+
+def held(room: Room) -> int:
+    """The seconds the room's window holds: ``room.span``, or fewer while a
+    window that has just grown fills up (its counts are of fewer seconds)."""
+    return min(room.span, room.sec - room.grown_from + 1)
 
 
 def warm(room: Room, cfg: AlertConfig) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.lifecycle import Lifecycle
-from roomwatch.core.alerts.state import Room
+from roomwatch.core.alerts.state import Room, held
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
 __all__ = ["evaluate", "may_fire"]
@@ -26,7 +26,7 @@ def may_fire(room: Room, cfg: AlertConfig) -> bool:
     """
     memo = room.surge_memo
     if memo is None or memo[0] != room.sec:
-        memo = room.surge_memo = (room.sec, room.baseline.mean("n") * room.span)
+        memo = room.surge_memo = (room.sec, room.baseline.mean("n") * held(room))
     n = room.window["n"]
     base = memo[1]
     ratio = n / base if base > 0 else 0.0
@@ -36,7 +36,7 @@ def may_fire(room: Room, cfg: AlertConfig) -> bool:
 def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) -> None:
     cfg = life.config
     n = room.window["n"]
-    base = room.baseline.mean("n") * room.span
+    base = room.baseline.mean("n") * held(room)
     ratio = n / base if base > 0 else 0.0
     firing = n >= cfg.surge_min_count and ratio >= cfg.surge_ratio
     if not firing and ("volume_surge", "") not in room.active:
@@ -46,12 +46,12 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     def build() -> tuple[str, Evidence]:
         ev = Evidence(
             count=n,
-            window_seconds=room.span,
-            rate_per_min=n * 60.0 / room.span,
+            window_seconds=held(room),
+            rate_per_min=n * 60.0 / held(room),
             baseline_per_min=room.baseline.mean("n") * 60.0,
         )
         summary = (
-            f"直播间「{room.name}」评论量激增：近{room.span}秒{n}条，约为平时的{ratio:.1f}倍。"
+            f"直播间「{room.name}」评论量激增：近{held(room)}秒{n}条，约为平时的{ratio:.1f}倍。"
         )
         return summary, ev
 

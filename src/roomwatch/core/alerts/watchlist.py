@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from roomwatch.core.alerts.lifecycle import Lifecycle
-from roomwatch.core.alerts.state import Room, claimed_topics, claims, complaints_on
+from roomwatch.core.alerts.state import Room, claimed_topics, claims, complaints_on, held
 from roomwatch.core.alerts.values import AlertEvent, Evidence
 
 __all__ = ["evaluate"]
@@ -45,7 +45,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     ]
     n = len(hits)
     users = len({h.user for h in hits})
-    base = room.baseline.mean("w") * room.span
+    base = room.baseline.mean("w") * held(room)
     firing = (
         n >= cfg.watch_min_count and users >= cfg.watch_min_users and n >= base * cfg.watch_ratio
     )
@@ -59,8 +59,8 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         top = tuple(terms.most_common(6))
         ev = Evidence(
             count=n,
-            window_seconds=room.span,
-            rate_per_min=n * 60.0 / room.span,
+            window_seconds=held(room),
+            rate_per_min=n * 60.0 / held(room),
             baseline_per_min=room.baseline.mean("w") * 60.0,
             users=users,
             top_terms=top,
@@ -68,7 +68,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
         )
         words = "、".join(t for t, _ in top)
         summary = (
-            f"直播间「{room.name}」关注词提及激增：近{room.span}秒{users}位用户"
+            f"直播间「{room.name}」关注词提及激增：近{held(room)}秒{users}位用户"
             f"提及{n}次（{words}）。"
         )
         return summary, ev

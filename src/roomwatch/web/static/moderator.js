@@ -193,7 +193,8 @@ streamList.addEventListener("mouseenter", () => setPaused(true));
 // A comment the model let through: click its row to hide it, or to mute or ban
 // its writer (the action names the writer; docs/moderation.md). What it was
 // (insult or ad) goes with the action and becomes a training example
-// ("missed" feedback); "other" acts without one.
+// ("missed" feedback); "other" acts without one, and is what a question or a
+// grievance starts at (a complaint hidden is not an insult to learn).
 const rowMenu = el("div", { class: "rowmenu", role: "menu", "aria-label": "act on this comment" });
 rowMenu.hidden = true;
 document.body.append(rowMenu);
@@ -207,7 +208,8 @@ streamList.addEventListener("click", (ev) => {
   const reasons = el("fieldset", { class: "why" }, el("legend", {}, "这是 what is it"));
   for (const [value, text] of [["abuse", "辱骂 insult"], ["spam", "广告 ad"], ["", "其他 other"]]) {
     const input = el("input", { type: "radio", name: "why", value });
-    if (value === "abuse") input.checked = true;
+    const said = li.dataset.label;
+    if (value === (said === "question" || said === "grievance" ? "" : "abuse")) input.checked = true;
     reasons.append(el("label", {}, input, text));
   }
   const go = (action, extra = {}) => async () => {
