@@ -97,6 +97,7 @@ ALERT_RULES: Final[dict[str, Any]] = {
             "warmup_seconds",
             "window_min_comments",
             "resolve_hold_seconds",
+            "outage_warning_seconds",
             "cooldown_seconds",
             "update_min_interval_seconds",
             "outage_min_rate",

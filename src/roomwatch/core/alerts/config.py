@@ -137,7 +137,11 @@ class AlertConfig:
     #: pace just before the silence, averaged over about this long (a room
     #: winding down is no outage);
     outage_pace_seconds: float = 60.0
-    #: critical once silent this long.
+    #: An outage is info until silent this long (most silences end within
+    #: seconds, the next comment resolving them: 246 of 259 on the real barrage
+    #: replay, open a median 5 s), then a warning ...
+    outage_warning_seconds: float = 30.0
+    #: ... and critical once silent this long.
     outage_critical_seconds: float = 60.0
 
     #: Volume surge (info only): window volume at least ``ratio`` x baseline,

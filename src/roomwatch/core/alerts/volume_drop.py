@@ -3,7 +3,9 @@
 Checked by :meth:`AlertManager.tick` (record time passes with no comment):
 a warm room whose expected rate is at least ``outage_min_rate`` comments a
 second and that has been silent for ``outage_silence_seconds`` and for
-``outage_gap_factor`` times its expected gap. Critical after
+``outage_gap_factor`` times its expected gap. It opens as info (most such
+silences end within seconds, the next comment resolving them), is a warning
+after ``outage_warning_seconds`` and critical after
 ``outage_critical_seconds``. Any record ends the outage at once (the manager
 resolves it); while the feed is down every baseline learns slowly.
 
@@ -69,14 +71,15 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     if key in room.active:
         silence = now - room.last_ts
         state = room.active[key]
-        if silence >= cfg.outage_critical_seconds and state.level < 2:
+        level = _level(silence, cfg)
+        if level > state.level:
             rate = expected_rate(room, cfg)
             life.emit_update(
                 room,
                 "volume_drop",
                 "",
                 now,
-                2,
+                level,
                 silence,
                 *_outage_text(room, silence, rate),
                 events,
@@ -90,7 +93,7 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
     silence = now - room.last_ts
     need = max(cfg.outage_silence_seconds, cfg.outage_gap_factor / rate)
     if silence >= need:
-        level = 2 if silence >= cfg.outage_critical_seconds else 1
+        level = _level(silence, cfg)
         life.step(
             room,
             "volume_drop",
@@ -103,6 +106,13 @@ def evaluate(life: Lifecycle, room: Room, now: float, events: list[AlertEvent]) 
             lambda: _outage_text(room, silence, rate),
             events,
         )
+
+
+def _level(silence: float, cfg: AlertConfig) -> int:
+    """Info, warning (1) or critical (2) after ``silence`` seconds of it."""
+    if silence >= cfg.outage_critical_seconds:
+        return 2
+    return 1 if silence >= cfg.outage_warning_seconds else 0
 
 
 def _outage_text(room: Room, silence: float, rate: float) -> tuple[str, Evidence]:
