@@ -20,11 +20,18 @@ lexicons are the analyser's own (a new model or lexicon set is a new
 analyser, with an empty memo), and the memo is emptied when the classifier's
 room terms are replaced. A hit gives the very objects a miss would have
 built, so verdicts are identical (``tests/core/test_analyze_memo.py``).
+
+A comment that states a sour mood in so many words (``lexicons/sour.txt``:
+太失望, 寒心, 说话不算数, 白等 …) is negative whatever the sentiment head
+reads (it sits at or below :data:`SOUR_SENTIMENT`): the head, fitted mostly
+on product reviews, reads much of a room turning against its host as
+neutral, and the comms alerts count on it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -33,13 +40,26 @@ from pathlib import Path
 from typing import Final
 
 from roomwatch.core.classify import Classifier, Prediction
+from roomwatch.core.errors import ModelError
 from roomwatch.core.lexicon import RoomTerms
 from roomwatch.core.normalize import Normalized, Normalizer
 from roomwatch.core.record import Comment
 from roomwatch.core.segment import Segmenter
 from roomwatch.core.verdict import Verdict, new_verdict
 
-__all__ = ["TYPED_KINDS", "Analyzer", "StageTimer", "hash_dir", "memo_key"]
+__all__ = [
+    "SOUR_SENTIMENT",
+    "TYPED_KINDS",
+    "Analyzer",
+    "StageTimer",
+    "hash_dir",
+    "memo_key",
+    "read_terms",
+]
+
+#: The sentiment of a comment that states a sour mood (``lexicons/sour.txt``)
+#: is at most this (the comms alerts count -0.3 and below as negative).
+SOUR_SENTIMENT: Final = -0.5
 
 #: Record kinds whose text a viewer typed; only these are classified.
 TYPED_KINDS: Final = frozenset({"comment", "superchat"})
@@ -65,6 +85,8 @@ class Analyzer:
     config_hash: str = ""
     #: Results kept for repeated texts (0 turns the memo off).
     memo_size: int = 20_000
+    #: Sour moods stated in so many words (``lexicons/sour.txt``; None: none).
+    sour: re.Pattern[str] | None = None
     _memo: OrderedDict[tuple[str, bool, str], _Entry] = field(
         default_factory=OrderedDict, init=False, repr=False
     )
@@ -82,6 +104,7 @@ class Analyzer:
             segmenter=Segmenter.from_dir(lexicons_dir),
             classifier=Classifier.load(models_dir, lexicons_dir, room_terms),
             lexicon_hash=hash_dir(lexicons_dir),
+            sour=read_terms(lexicons_dir / "sour.txt"),
         )
 
     @property
@@ -197,7 +220,14 @@ class Analyzer:
             preds = self.classifier.predict_batch(
                 [normalized[i] for i in idx], [tokens[i] for i in idx], room=key
             )
+            sour = self.sour
             for i, pred in zip(idx, preds, strict=True):
+                if (
+                    sour is not None
+                    and pred.sentiment > SOUR_SENTIMENT
+                    and sour.search(normalized[i].text.replace(" ", "")) is not None
+                ):
+                    pred = pred._replace(sentiment=SOUR_SENTIMENT)
                 predictions[i] = pred
         t3 = clock()
         if timer is not None:
@@ -205,6 +235,21 @@ class Analyzer:
             timer("segment", t2 - t1)
             timer("classify", t3 - t2)
         return list(zip(normalized, tokens, predictions, strict=True))
+
+
+def read_terms(path: Path) -> re.Pattern[str] | None:
+    """One pattern finding any term of ``path`` (one per line, ``#`` comments;
+    longest first), or None for a missing or empty file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from exc
+    terms = {t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#")}
+    if not terms:
+        return None
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t))))
 
 
 def memo_key(
