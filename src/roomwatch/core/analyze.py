@@ -25,7 +25,10 @@ A comment that states a sour mood in so many words (``lexicons/sour.txt``:
 太失望, 寒心, 说话不算数, 白等 …) is negative whatever the sentiment head
 reads (it sits at or below :data:`SOUR_SENTIMENT`): the head, fitted mostly
 on product reviews, reads much of a room turning against its host as
-neutral, and the comms alerts count on it.
+neutral, and the comms alerts count on it. The same head reads care and
+praise as negative (辛苦了, 别太累, 嗓子都哑了: complaints in a review): a
+comment holding a warm phrase (``lexicons/warm.txt``) and no sour one is
+at least :data:`WARM_SENTIMENT`.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from roomwatch.core.verdict import Verdict, new_verdict
 __all__ = [
     "SOUR_SENTIMENT",
     "TYPED_KINDS",
+    "WARM_SENTIMENT",
     "Analyzer",
     "StageTimer",
     "hash_dir",
@@ -58,8 +62,10 @@ __all__ = [
 ]
 
 #: The sentiment of a comment that states a sour mood (``lexicons/sour.txt``)
-#: is at most this (the comms alerts count -0.3 and below as negative).
+#: is at most this (the comms alerts count -0.3 and below as negative) ...
 SOUR_SENTIMENT: Final = -0.5
+#: ... and of one that says a warm thing (``lexicons/warm.txt``) at least this.
+WARM_SENTIMENT: Final = 0.3
 
 #: Record kinds whose text a viewer typed; only these are classified.
 TYPED_KINDS: Final = frozenset({"comment", "superchat"})
@@ -87,6 +93,8 @@ class Analyzer:
     memo_size: int = 20_000
     #: Sour moods stated in so many words (``lexicons/sour.txt``; None: none).
     sour: re.Pattern[str] | None = None
+    #: ... and warm things a review-trained head misreads (``lexicons/warm.txt``).
+    warm: re.Pattern[str] | None = None
     _memo: OrderedDict[tuple[str, bool, str], _Entry] = field(
         default_factory=OrderedDict, init=False, repr=False
     )
@@ -105,6 +113,7 @@ class Analyzer:
             classifier=Classifier.load(models_dir, lexicons_dir, room_terms),
             lexicon_hash=hash_dir(lexicons_dir),
             sour=read_terms(lexicons_dir / "sour.txt"),
+            warm=read_terms(lexicons_dir / "warm.txt"),
         )
 
     @property
@@ -181,6 +190,19 @@ class Analyzer:
                 out.append(new_verdict(c, n, tok, *maybe, *stamps))
         return out
 
+    def _moods(self, pred: Prediction, text: str) -> Prediction:
+        """``pred`` with its sentiment moved by a sour or warm phrase in ``text``."""
+        sour, warm = self.sour, self.warm
+        if sour is None and warm is None:
+            return pred
+        said = text.replace(" ", "")
+        if sour is not None and sour.search(said) is not None:
+            if pred.sentiment > SOUR_SENTIMENT:
+                return pred._replace(sentiment=SOUR_SENTIMENT)
+        elif warm is not None and pred.sentiment < WARM_SENTIMENT and warm.search(said):
+            return pred._replace(sentiment=WARM_SENTIMENT)
+        return pred
+
     def _run(
         self,
         comments: Sequence[Comment],
@@ -220,15 +242,8 @@ class Analyzer:
             preds = self.classifier.predict_batch(
                 [normalized[i] for i in idx], [tokens[i] for i in idx], room=key
             )
-            sour = self.sour
             for i, pred in zip(idx, preds, strict=True):
-                if (
-                    sour is not None
-                    and pred.sentiment > SOUR_SENTIMENT
-                    and sour.search(normalized[i].text.replace(" ", "")) is not None
-                ):
-                    pred = pred._replace(sentiment=SOUR_SENTIMENT)
-                predictions[i] = pred
+                predictions[i] = self._moods(pred, normalized[i].text)
         t3 = clock()
         if timer is not None:
             timer("normalize", t1 - t0)

@@ -1,10 +1,10 @@
-"""A sour mood stated in so many words is negative (``lexicons/sour.txt``)."""
+"""Moods stated in so many words: sour is negative, warm is not (lexicons/sour.txt, warm.txt)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from roomwatch.core.analyze import SOUR_SENTIMENT, Analyzer, read_terms
+from roomwatch.core.analyze import SOUR_SENTIMENT, WARM_SENTIMENT, Analyzer, read_terms
 from roomwatch.core.record import Comment
 
 
@@ -41,3 +41,13 @@ def test_the_terms_file_reads_longest_first_and_a_missing_file_is_no_rule(
     assert read_terms(tmp_path / "none.txt") is None
     (tmp_path / "empty.txt").write_text("# nothing\n", encoding="utf-8")
     assert read_terms(tmp_path / "empty.txt") is None
+
+
+def test_care_and_praise_a_review_head_misreads_are_not_negative(analyzer: Analyzer) -> None:
+    # Tiredness and a hoarse voice are complaints in a product review; said
+    # to an official selling the county's apples they are care.
+    texts = ["县长别太累了，注意身体", "嗓子都哑了，喝口水吧", "没有官架子，点赞"]
+    assert all(s >= WARM_SENTIMENT for s in _sentiments(analyzer, texts))
+    # A sour phrase wins over a warm one in the same comment.
+    [mixed] = _sentiments(analyzer, ["辛苦了，但是说好的优惠呢"])
+    assert mixed <= SOUR_SENTIMENT
