@@ -11,6 +11,7 @@ import asyncio
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from roomwatch.core.analyze import Analyzer
 from roomwatch.core.classify import LABELS, Classifier
 from roomwatch.core.normalize import Normalizer
 from roomwatch.core.segment import Segmenter
+from roomwatch.service import Service
 from roomwatch.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError, sentiment_class
 
 from ..conftest import TOKENS
@@ -43,6 +45,32 @@ def score(models: Path, text: str) -> dict[str, float]:
 async def train(argv: list[str]) -> None:
     code = await asyncio.to_thread(roomwatch_main, ["train", *argv])
     assert code == 0
+
+
+async def decided(svc: Service, body: dict[str, Any]) -> Path:
+    """Post a moderator's decision; the store's file, with it written."""
+    status, reply = await post(svc, body, TOKENS["moderator"])
+    assert status == 200, reply
+    assert svc.store is not None
+    await svc.store.flush()
+    return Path(svc.store.path)
+
+
+async def export_and_retrain(db: Path, tmp_path: Path) -> tuple[dict[str, Any], Path, Path]:
+    """``feedback export`` of the store's one verdict, and two small models
+    trained without and with it: (the exported line, before, after)."""
+    feedback = tmp_path / "fb.jsonl"
+    code = await asyncio.to_thread(
+        roomwatch_main, ["feedback", "export", "--db", str(db), "--out", str(feedback)]
+    )
+    assert code == 0
+    [line] = [json.loads(x) for x in feedback.read_text(encoding="utf-8").splitlines()]
+    before, after = tmp_path / "before", tmp_path / "after"
+    await train(["--small", "400", "--out", str(before), "--version", "before"])
+    await train(
+        ["--small", "400", "--extra", str(feedback), "--out", str(after), "--version", "after"]
+    )
+    return line, before, after
 
 
 async def test_a_confirmed_false_positive_lowers_the_wrong_label_after_retraining(
@@ -70,28 +98,13 @@ async def test_a_confirmed_false_positive_lowers_the_wrong_label_after_retrainin
         wrong = item.label
         assert wrong in ("abuse", "spam")
         body = {"action": "false_positive", "room": ROOM, "id": "fp-1", "label": "chatter"}
-        status, reply = await post(svc, body, TOKENS["moderator"])
-        assert status == 200, reply
-        assert svc.store is not None
-        await svc.store.flush()
-        db = Path(svc.store.path)
+        db = await decided(svc, body)
 
-    feedback = tmp_path / "fb.jsonl"
-    code = await asyncio.to_thread(
-        roomwatch_main, ["feedback", "export", "--db", str(db), "--out", str(feedback)]
-    )
-    assert code == 0
-    [line] = [json.loads(x) for x in feedback.read_text(encoding="utf-8").splitlines()]
+    line, before, after = await export_and_retrain(db, tmp_path)
     assert line["text"] == TEASE and line["label"] == "chatter"
     # The sentiment the moderator saw, not a made-up neutral 0.
     assert line["sentiment_score"] == pytest.approx(item.sentiment)
     assert line["sentiment"] == sentiment_class(item.sentiment)
-
-    before, after = tmp_path / "before", tmp_path / "after"
-    await train(["--small", "400", "--out", str(before), "--version", "before"])
-    await train(
-        ["--small", "400", "--extra", str(feedback), "--out", str(after), "--version", "after"]
-    )
     manifest = json.loads((after / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["training"]["rows"]["corpus"] == 401  # the sample + the feedback row
     p_before, p_after = score(before, TEASE)[wrong], score(after, TEASE)[wrong]
@@ -213,24 +226,10 @@ async def test_a_missed_insult_hidden_from_the_stream_raises_abuse_after_retrain
         await wait_for(lambda: mod.history.recent(ROOM, "troll-1"))
         assert not any(i.id == "ms-1" for i in mod.queue.items(ROOM))  # the model let it through
         body = {"action": "hide", "room": ROOM, "id": "ms-1", "user": "troll-1", "label": "abuse"}
-        status, reply = await post(svc, body, TOKENS["moderator"])
-        assert status == 200, reply
-        assert svc.store is not None
-        await svc.store.flush()
-        db = Path(svc.store.path)
+        db = await decided(svc, body)
 
-    feedback = tmp_path / "fb.jsonl"
-    code = await asyncio.to_thread(
-        roomwatch_main, ["feedback", "export", "--db", str(db), "--out", str(feedback)]
-    )
-    assert code == 0
-    [line] = [json.loads(x) for x in feedback.read_text(encoding="utf-8").splitlines()]
+    line, before, after = await export_and_retrain(db, tmp_path)
     assert (line["text"], line["label"], line["sentiment"]) == (SNEER, "abuse", None)
-    before, after = tmp_path / "before", tmp_path / "after"
-    await train(["--small", "400", "--out", str(before), "--version", "before"])
-    await train(
-        ["--small", "400", "--extra", str(feedback), "--out", str(after), "--version", "after"]
-    )
     # The model's own abuse probability, before the rules that want an
     # insult word or a target as evidence for an abuse verdict (a sneer has
     # none, so its verdict stays chatter: the example teaches the heads).

@@ -52,6 +52,18 @@ __all__ = ["Actions"]
 logger = logging.getLogger(__name__)
 
 
+def _feedback_kind(action: str, item: ReviewItem, label: str | None) -> str | None:
+    """What a decision on ``item`` teaches: ``confirm`` and ``false_positive``
+    say so; an action saying what a comment was (``label``) is a label the
+    model missed on a comment it let through (``missed``), a corrected one on
+    a queue item (``false_positive``), or nothing where the model said so."""
+    if action in ("confirm", "false_positive"):
+        return action
+    if label is None or item.label == label:
+        return None
+    return "missed" if item.reported else "false_positive"
+
+
 def _nowhere(events: Iterable[Publish]) -> None:
     for _ in events:
         pass
@@ -212,46 +224,26 @@ class Actions:
                 ok=True,
                 detail=self._detail(decision, item),
             )
-        if action in ("confirm", "false_positive"):
-            for item in items:
-                try:
-                    row_id = await store.add_feedback(
-                        ts=decision.ts,
-                        room=room,
-                        text=item.text,
-                        predicted_label=item.label,
-                        kind=action,
-                        actor=token.label,
-                        label=label if action == "false_positive" else None,
-                        comment_id=item.id,
-                        user_id=item.user_id or None,
-                        sentiment=item.sentiment,
-                    )
-                    decision.feedback_ids.append(row_id)
-                except StoreError as exc:
-                    logger.error("feedback for %s not stored: %s", item.id, exc)
-        elif label is not None:
-            for item in items:
-                if item.label == label:
-                    continue  # (the model said so: its verdict stands)
-                try:
-                    # A comment the model let through is one it missed; a
-                    # queue item's is a corrected label (abuse that was an ad).
-                    row_id = await store.add_feedback(
-                        ts=decision.ts,
-                        room=room,
-                        text=item.text,
-                        predicted_label=item.label,
-                        kind="missed" if item.reported else "false_positive",
-                        actor=token.label,
-                        label=label,
-                        comment_id=item.id,
-                        user_id=item.user_id or None,
-                        sentiment=None if item.reported else item.sentiment,
-                    )
-                    decision.feedback_ids.append(row_id)
-                except StoreError as exc:
-                    logger.error("feedback for %s not stored: %s", item.id, exc)
+        for item in items:
+            kind = _feedback_kind(action, item, label)
+            if kind is None:
+                continue
+            try:
+                row_id = await store.add_feedback(
+                    ts=decision.ts,
+                    room=room,
+                    text=item.text,
+                    predicted_label=item.label,
+                    kind=kind,
+                    actor=token.label,
+                    label=None if kind == "confirm" else label,
+                    comment_id=item.id,
+                    user_id=item.user_id or None,
+                    sentiment=None if item.reported else item.sentiment,
+                )
+                decision.feedback_ids.append(row_id)
+            except StoreError as exc:
+                logger.error("feedback for %s not stored: %s", item.id, exc)
         deliveries: list[ModerationAction] = []
         if action in OUTBOUND_DECISIONS:
             targets = items
