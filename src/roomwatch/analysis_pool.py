@@ -142,7 +142,7 @@ def _work(
 
     if degraded:
         if _screen is None:  # built on first need: most runs never shed
-            _screen = Screen(analyzer.classifier, _cue_weight)
+            _screen = Screen.of(analyzer, _cue_weight)
         verdicts, _ = analyze_degraded(
             analyzer, _screen, comments, timer, depth=max(1, degraded), every=_sample_every
         )

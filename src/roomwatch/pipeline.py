@@ -572,7 +572,7 @@ class Pipeline:
         analyzer = self._analyzer
         screen = self._screen
         if screen is None:
-            screen = self._screen = Screen(analyzer.classifier, self._settings.overload_cue_weight)
+            screen = self._screen = Screen.of(analyzer, self._settings.overload_cue_weight)
         verdicts, screened = analyze_degraded(
             analyzer,
             screen,

@@ -466,9 +466,13 @@ async def test_filters_severity_rooms_and_updates(receiver: tuple[Receiver, Test
         assert sink.enqueue(make_event("update", "critical", escalated=True)) == 2
         assert sink.enqueue(make_event("open", "info", room="other")) == 2
         assert sink.enqueue(make_event("ack", "critical")) == 1
-        await wait_for(lambda: delivered(registry, "every") == 5)
-        await wait_for(lambda: delivered(registry, "crit") == 1)
-    assert [g["body"]["type"] for g in rx.got["crit"]] == ["update"]
+        assert sink.enqueue(make_event("update", "critical", escalated=True)) == 2
+        await wait_for(lambda: delivered(registry, "every") == 6)
+        await wait_for(lambda: delivered(registry, "crit") == 2)
+    # The escalation is the first the critical-only target hears of the
+    # alert (an outage opens as info): for it, a new alert, then updates.
+    assert [g["body"]["type"] for g in rx.got["crit"]] == ["open", "update"]
+    assert "新告警" in rx.got["crit"][0]["body"]["text"]
     assert [g["body"]["alert"]["room"] for g in rx.got["room"]] == ["other"]
 
 

@@ -21,20 +21,14 @@ analyser, with an empty memo), and the memo is emptied when the classifier's
 room terms are replaced. A hit gives the very objects a miss would have
 built, so verdicts are identical (``tests/core/test_analyze_memo.py``).
 
-A comment that states a sour mood in so many words (``lexicons/sour.txt``:
-太失望, 寒心, 说话不算数, 白等 …) is negative whatever the sentiment head
-reads (it sits at or below :data:`SOUR_SENTIMENT`): the head, fitted mostly
-on product reviews, reads much of a room turning against its host as
-neutral, and the comms alerts count on it. The same head reads care and
-praise as negative (辛苦了, 别太累, 嗓子都哑了: complaints in a review): a
-comment holding a warm phrase (``lexicons/warm.txt``) and no sour one is
-at least :data:`WARM_SENTIMENT`.
+The sentiment of a comment that states a mood in so many words is then
+set by :class:`~roomwatch.core.moods.MoodTerms` (``lexicons/sour.txt`` and
+``warm.txt``: what the sentiment head misreads).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -43,29 +37,15 @@ from pathlib import Path
 from typing import Final
 
 from roomwatch.core.classify import Classifier, Prediction
-from roomwatch.core.errors import ModelError
 from roomwatch.core.lexicon import RoomTerms
+from roomwatch.core.moods import MoodTerms
 from roomwatch.core.normalize import Normalized, Normalizer
 from roomwatch.core.record import Comment
 from roomwatch.core.segment import Segmenter
 from roomwatch.core.verdict import Verdict, new_verdict
 
-__all__ = [
-    "SOUR_SENTIMENT",
-    "TYPED_KINDS",
-    "WARM_SENTIMENT",
-    "Analyzer",
-    "StageTimer",
-    "hash_dir",
-    "memo_key",
-    "read_terms",
-]
+__all__ = ["TYPED_KINDS", "Analyzer", "StageTimer", "hash_dir", "memo_key"]
 
-#: The sentiment of a comment that states a sour mood (``lexicons/sour.txt``)
-#: is at most this (the comms alerts count -0.3 and below as negative) ...
-SOUR_SENTIMENT: Final = -0.5
-#: ... and of one that says a warm thing (``lexicons/warm.txt``) at least this.
-WARM_SENTIMENT: Final = 0.3
 
 #: Record kinds whose text a viewer typed; only these are classified.
 TYPED_KINDS: Final = frozenset({"comment", "superchat"})
@@ -91,10 +71,8 @@ class Analyzer:
     config_hash: str = ""
     #: Results kept for repeated texts (0 turns the memo off).
     memo_size: int = 20_000
-    #: Sour moods stated in so many words (``lexicons/sour.txt``; None: none).
-    sour: re.Pattern[str] | None = None
-    #: ... and warm things a review-trained head misreads (``lexicons/warm.txt``).
-    warm: re.Pattern[str] | None = None
+    #: Moods stated in so many words (``lexicons/sour.txt``, ``warm.txt``).
+    moods: MoodTerms = field(default_factory=MoodTerms)
     _memo: OrderedDict[tuple[str, bool, str], _Entry] = field(
         default_factory=OrderedDict, init=False, repr=False
     )
@@ -112,8 +90,7 @@ class Analyzer:
             segmenter=Segmenter.from_dir(lexicons_dir),
             classifier=Classifier.load(models_dir, lexicons_dir, room_terms),
             lexicon_hash=hash_dir(lexicons_dir),
-            sour=read_terms(lexicons_dir / "sour.txt"),
-            warm=read_terms(lexicons_dir / "warm.txt"),
+            moods=MoodTerms.from_dir(lexicons_dir),
         )
 
     @property
@@ -190,19 +167,6 @@ class Analyzer:
                 out.append(new_verdict(c, n, tok, *maybe, *stamps))
         return out
 
-    def _moods(self, pred: Prediction, text: str) -> Prediction:
-        """``pred`` with its sentiment moved by a sour or warm phrase in ``text``."""
-        sour, warm = self.sour, self.warm
-        if sour is None and warm is None:
-            return pred
-        said = text.replace(" ", "")
-        if sour is not None and sour.search(said) is not None:
-            if pred.sentiment > SOUR_SENTIMENT:
-                return pred._replace(sentiment=SOUR_SENTIMENT)
-        elif warm is not None and pred.sentiment < WARM_SENTIMENT and warm.search(said):
-            return pred._replace(sentiment=WARM_SENTIMENT)
-        return pred
-
     def _run(
         self,
         comments: Sequence[Comment],
@@ -242,29 +206,15 @@ class Analyzer:
             preds = self.classifier.predict_batch(
                 [normalized[i] for i in idx], [tokens[i] for i in idx], room=key
             )
+            moods = self.moods
             for i, pred in zip(idx, preds, strict=True):
-                predictions[i] = self._moods(pred, normalized[i].text)
+                predictions[i] = moods.apply(pred, normalized[i].text)
         t3 = clock()
         if timer is not None:
             timer("normalize", t1 - t0)
             timer("segment", t2 - t1)
             timer("classify", t3 - t2)
         return list(zip(normalized, tokens, predictions, strict=True))
-
-
-def read_terms(path: Path) -> re.Pattern[str] | None:
-    """One pattern finding any term of ``path`` (one per line, ``#`` comments;
-    longest first), or None for a missing or empty file."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ModelError(f"cannot read {path}: {exc}") from exc
-    terms = {t.strip() for t in lines if t.strip() and not t.lstrip().startswith("#")}
-    if not terms:
-        return None
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t))))
 
 
 def memo_key(

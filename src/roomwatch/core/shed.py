@@ -15,7 +15,8 @@ A cue is anything the full path could turn into a question, grievance, abuse
 or spam label:
 
 * a lexicon term of a blocking list (``insult``, ``profanity``, ``sexual``,
-  ``ad``, ``grievance``, ``question``) or a room's abuse/spam term, as a
+  ``ad``, ``grievance``, ``question``), a sour mood (``sour.txt``: shed, it
+  would read neutral as a room turns) or a room's abuse/spam term, as a
   *substring* (the full path needs it on token boundaries, so this is a
   superset), or any lexicon pattern (contacts, curses, speculative asks);
 * an ask cue (``lexicons/asks.tsv``), which can make a chatter verdict a
@@ -45,7 +46,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -100,12 +101,18 @@ class Screen:
     )
 
     def __init__(
-        self, classifier: Classifier, weight_min: float = 0.1, deep_weight: float = 1.0
+        self,
+        classifier: Classifier,
+        weight_min: float = 0.1,
+        deep_weight: float = 1.0,
+        moods: Iterable[str] = (),
     ) -> None:
         self._classifier = classifier
         self._lexicon = classifier.lexicon
         self._asks = classifier.ask_cues
-        terms: set[str] = set()
+        # A sour mood stated in so many words (Analyzer.moods) is a cue too:
+        # shed, its comment would be read neutral just as a room turns.
+        terms: set[str] = set(moods)
         for name in BLOCK_LISTS:
             if name != "positive":
                 terms.update(t for t in self._lexicon.terms(name) if t)
@@ -124,6 +131,11 @@ class Screen:
         self._terms: object = classifier.room_terms
         #: Comments under the depth seen in deep degrade mode (one in N is analysed).
         self.weak_seen = 0
+
+    @classmethod
+    def of(cls, analyzer: Analyzer, weight_min: float = 0.1) -> Screen:
+        """The screen of ``analyzer``'s classifier and sour moods."""
+        return cls(analyzer.classifier, weight_min, moods=analyzer.moods.sour)
 
     def fresh_memo(self) -> dict[tuple[str, str], tuple[int, Normalized]]:
         """:attr:`memo`, emptied first if the rooms' terms were replaced since."""

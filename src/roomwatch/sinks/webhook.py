@@ -57,9 +57,9 @@ import json
 import logging
 import random
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Final
 from urllib.parse import quote_plus
@@ -94,6 +94,8 @@ FORMATS: Final = ("json", "feishu", "dingtalk", "wecom", "slack")
 STYLES: Final = ("rich", "text")
 OUTCOMES: Final = ("delivered", "failed", "rejected", "dropped")
 _KINDS: Final = frozenset({"open", "update", "resolve", "ack"})
+#: Alert ids a target remembers being told of (its oldest forgotten first).
+_TOLD_MAX: Final = 4096
 
 #: Vendor error codes that mean "slow down", so worth retrying.
 _VENDOR_RETRY: Final = {
@@ -267,13 +269,28 @@ class _Reject(Exception):
 
 
 class _Lane:
-    """One target's bounded queue and worker."""
+    """One target's bounded queue and worker, and the alerts it was told of."""
 
     def __init__(self, target: WebhookTarget) -> None:
         self.target = target
         self.queue: deque[AlertEvent] = deque()
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.told: OrderedDict[str, None] = OrderedDict()
+
+    def as_seen(self, event: AlertEvent) -> AlertEvent:
+        """``event`` as this target sees it: an escalation of an alert it was
+        never told of (an outage opens as info, a target takes warnings and
+        up) is, for it, a new alert."""
+        if event.kind == "update" and event.escalated and event.alert.id not in self.told:
+            return replace(event, kind="open")
+        return event
+
+    def note(self, event: AlertEvent) -> None:
+        if event.kind == "open":
+            self.told[event.alert.id] = None
+            if len(self.told) > _TOLD_MAX:
+                self.told.popitem(last=False)
 
 
 class WebhookSink:
@@ -352,15 +369,17 @@ class WebhookSink:
         """
         queued = 0
         for lane in self._lanes:
-            if not lane.target.wants(event):
+            seen = lane.as_seen(event)
+            if not lane.target.wants(seen):
                 continue
+            lane.note(seen)
             if self._closed:
                 self._metrics.deliveries.labels(lane.target.name, "dropped").inc()
                 continue
             if len(lane.queue) >= lane.target.queue_size:
                 lane.queue.popleft()
                 self._metrics.deliveries.labels(lane.target.name, "dropped").inc()
-            lane.queue.append(event)
+            lane.queue.append(seen)
             lane.wake.set()
             queued += 1
         return queued

@@ -76,7 +76,10 @@ def test_likes_and_gifts_keep_the_feed_alive_but_are_not_opinions() -> None:
     events = run(m, before + likes, T0 + 262)
     assert events == []  # no outage while likes arrive
     later = run(m, [], T0 + 290, start=T0 + 262)
-    assert [(e.kind, e.alert.detector) for e in later][:1] == [("open", "volume_drop")]
+    assert [(e.kind, e.alert.detector, e.alert.severity) for e in later] == [
+        ("open", "volume_drop", "info"),
+        ("update", "volume_drop", "warning"),  # 30 s after the last like
+    ]
 
 
 # ----------------------------------------------------------------- the module itself
@@ -167,7 +170,9 @@ def test_a_room_winding_down_is_judged_at_its_pace(monkeypatch: pytest.MonkeyPat
     # ... while the same room's feed stopping at full pace is one.
     monkeypatch.undo()
     rush = calm(T0, T0 + 300, rate=2.0)
-    assert kinds(run(AlertManager(), rush, T0 + 330), "volume_drop")[:1] == ["open"]
+    stopped = [e for e in run(AlertManager(), rush, T0 + 330) if e.alert.detector == "volume_drop"]
+    assert [(e.kind, e.alert.severity) for e in stopped][:1] == [("open", "info")]
+    assert all(e.kind != "open" for e in stopped[1:])
 
 
 def test_the_pace_reads_a_steady_rate() -> None:
@@ -221,3 +226,17 @@ def test_a_young_room_reads_its_pace_at_full_rate() -> None:
     for i in range(121):
         volume_drop.note(room, T0 + i, 1, cfg)
     assert volume_drop.pace_rate(room, cfg) == pytest.approx(1.0, rel=0.03)
+
+
+def test_the_warning_step_can_be_skipped_or_taken_at_once() -> None:
+    def ladder(**overrides: float) -> list[str]:
+        life = Lifecycle(AlertConfig(**overrides))  # type: ignore[arg-type]
+        room = learned_room(rate=1.0)
+        events: list[AlertEvent] = []
+        for silence in (10, 30, 45, 60, 90):
+            volume_drop.evaluate(life, room, room.last_ts + silence, events)
+        return [e.alert.severity for e in events]
+
+    assert ladder() == ["info", "warning", "critical"]
+    assert ladder(outage_warning_seconds=60.0) == ["info", "critical"]
+    assert ladder(outage_warning_seconds=0.0) == ["warning", "critical"]

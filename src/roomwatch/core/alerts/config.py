@@ -138,8 +138,9 @@ class AlertConfig:
     #: winding down is no outage);
     outage_pace_seconds: float = 60.0
     #: An outage is info until silent this long (most silences end within
-    #: seconds, the next comment resolving them: 246 of 259 on the real barrage
-    #: replay, open a median 5 s), then a warning ...
+    #: seconds, the next comment resolving them: on the real barrage replay
+    #: 203 of 259 ended within it, open a median 5 s), then a warning (at or
+    #: above outage_critical_seconds: no warning step; 0: a warning at once) ...
     outage_warning_seconds: float = 30.0
     #: ... and critical once silent this long.
     outage_critical_seconds: float = 60.0
