@@ -301,7 +301,7 @@ async def test_keyboard_actions_reach_everyone_the_audit_and_the_webhook(
 
 
 async def test_a_comment_the_model_let_through_is_hidden_and_its_writer_banned_from_the_stream(
-    dash: tuple[Service, Moderation], browser: Any, receiver: Receiver
+    dash: tuple[Service, Moderation], browser: Any, receiver: Receiver, tmp_path: Path
 ) -> None:
     # The model's abuse recall on real barrage is about 0.6: the moderator
     # sees a missed insult scroll by and must be able to act on it.
@@ -325,6 +325,7 @@ async def test_a_comment_the_model_let_through_is_hidden_and_its_writer_banned_f
     await page.locator("#stream li.row[data-id='s-0']").click()
     # ... this one was an ad, not an insult.
     await menu.get_by_role("radio", name="广告 ad").check()
+    keep_screenshot(await page.screenshot(), "dashboard-rowmenu.png", tmp_path)
     ban = menu.get_by_role("button", name="封禁 ban")
     await ban.click()
     await asyncio.sleep(0.3)

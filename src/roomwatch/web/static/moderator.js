@@ -242,7 +242,7 @@ streamList.addEventListener("click", (ev) => {
     reasons, hide, mute, ban, close);
   const box = li.getBoundingClientRect();
   rowMenu.style.top = `${Math.min(box.bottom + 2, window.innerHeight - 120)}px`;
-  rowMenu.style.left = `${Math.max(4, Math.min(box.left + 40, window.innerWidth - 360))}px`;
+  rowMenu.style.left = `${Math.max(4, Math.min(box.left + 40, window.innerWidth - 440))}px`;
   rowMenu.hidden = false;
   hide.focus();
 });
