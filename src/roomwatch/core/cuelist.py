@@ -27,11 +27,33 @@ cue.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from roomwatch.core.errors import ModelError
 
-__all__ = ["CueList", "unseparated"]
+__all__ = ["CueList", "read_lines", "term_finder", "unseparated"]
+
+
+def read_lines(path: Path) -> list[str]:
+    """The entries of a list file: one per line, stripped, blank lines and
+    ``#`` comments skipped; none for a missing file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from exc
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def term_finder(terms: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that finds one of ``terms`` in a text whenever one is in it
+    (one search instead of ``in`` per term; a pattern that finds nothing when
+    there are no terms). Longer terms first, so the match is the longest."""
+    unique = sorted(set(terms), key=lambda t: (-len(t), t))
+    return re.compile("|".join(map(re.escape, unique)) if unique else "(?!)")
+
 
 # Separators an evasion spelling puts between characters (what normalisation
 # keeps of them): they must not hide a cue.
@@ -65,14 +87,7 @@ class CueList:
     @classmethod
     def from_file(cls, path: Path) -> CueList:
         """Read one regex per line (``#`` comments); a missing file means no rule."""
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return cls(path.name, [])
-        except OSError as exc:
-            raise ModelError(f"cannot read {path}: {exc}") from exc
-        rxs = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-        return cls(path.name, rxs)
+        return cls(path.name, read_lines(path))
 
     def find(self, text: str) -> str | None:
         """The first match in ``text`` (normalised, separators removed), or None."""

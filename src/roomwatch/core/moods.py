@@ -21,12 +21,11 @@ negation (没, 不, 别, 非, 莫, 勿: 永不脱粉 is loyalty, 不辛苦 no ca
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from roomwatch.core.errors import ModelError
+from roomwatch.core.cuelist import read_lines, term_finder
 from roomwatch.core.prediction import Prediction
 
 __all__ = ["SOUR_SENTIMENT", "WARM_SENTIMENT", "MoodTerms", "read_terms"]
@@ -42,26 +41,12 @@ _NEGATORS: Final = frozenset("没不别非莫勿")
 
 
 def read_terms(path: Path) -> tuple[str, ...]:
-    """The terms of ``path``, one per line (``#`` comments, blank lines
-    skipped); none for a missing file."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return ()
-    except OSError as exc:
-        raise ModelError(f"cannot read {path}: {exc}") from exc
-    return tuple(dict.fromkeys(t.strip() for t in lines if t.strip() and not t.startswith("#")))
+    """The terms of ``path`` (:func:`~roomwatch.core.cuelist.read_lines`), each once."""
+    return tuple(dict.fromkeys(read_lines(path)))
 
 
-def _finder(terms: Iterable[str]) -> re.Pattern[str] | None:
-    unique = sorted(set(terms), key=lambda t: (-len(t), t))  # the longest first
-    return re.compile("|".join(map(re.escape, unique))) if unique else None
-
-
-def _said(rx: re.Pattern[str] | None, text: str) -> bool:
+def _said(rx: re.Pattern[str], text: str) -> bool:
     """Whether ``rx`` finds a phrase in ``text`` that no negation comes right before."""
-    if rx is None:
-        return False
     return any(m.start() == 0 or text[m.start() - 1] not in _NEGATORS for m in rx.finditer(text))
 
 
@@ -71,12 +56,12 @@ class MoodTerms:
 
     sour: tuple[str, ...] = ()
     warm: tuple[str, ...] = ()
-    _sour_rx: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _warm_rx: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _sour_rx: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _warm_rx: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_sour_rx", _finder(self.sour))
-        object.__setattr__(self, "_warm_rx", _finder(self.warm))
+        object.__setattr__(self, "_sour_rx", term_finder(self.sour))
+        object.__setattr__(self, "_warm_rx", term_finder(self.warm))
 
     @classmethod
     def from_dir(cls, lexicons_dir: Path) -> MoodTerms:
@@ -85,13 +70,16 @@ class MoodTerms:
     def apply(self, pred: Prediction, text: str) -> Prediction:
         """``pred`` with its sentiment moved by a sour or warm phrase in ``text``
         (normalised)."""
-        sour_rx, warm_rx = self._sour_rx, self._warm_rx
-        if sour_rx is None and warm_rx is None:
+        if not self.sour and not self.warm:
             return pred
         said = text.replace(" ", "")
-        if _said(sour_rx, said):
+        if _said(self._sour_rx, said):
             if pred.sentiment > SOUR_SENTIMENT:
                 return pred._replace(sentiment=SOUR_SENTIMENT)
-        elif pred.label == "chatter" and pred.sentiment < WARM_SENTIMENT and _said(warm_rx, said):
+        elif (
+            pred.label == "chatter"
+            and pred.sentiment < WARM_SENTIMENT
+            and _said(self._warm_rx, said)
+        ):
             return pred._replace(sentiment=WARM_SENTIMENT)
         return pred

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from roomwatch.core.alerts.config import AlertConfig
 from roomwatch.core.alerts.recent import RecentSums
 from roomwatch.core.alerts.seeds import STOPWORDS
 from roomwatch.core.alerts.values import Observation, Sample
+from roomwatch.core.cuelist import term_finder
 
 __all__ = [
     "Active",
@@ -52,14 +52,6 @@ def sample_of(obs: Observation) -> Sample:
     if len(text) > 120:
         text = text[:119] + "…"
     return Sample(text, obs.comment.user_key, obs.label, obs.sentiment, obs.comment.ts)
-
-
-def term_finder(terms: Iterable[str]) -> re.Pattern[str]:
-    """A pattern that finds one of ``terms`` in a text whenever one is in it
-    (one search instead of ``in`` per term; a pattern that finds nothing when
-    there are no terms). Longer terms first, so the match is the longest."""
-    unique = sorted(set(terms), key=lambda t: (-len(t), t))
-    return re.compile("|".join(map(re.escape, unique)) if unique else "(?!)")
 
 
 def salient(tokens: Iterable[str]) -> list[str]:
