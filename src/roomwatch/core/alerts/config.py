@@ -176,14 +176,22 @@ class AlertConfig:
         """The window, in whole seconds, of a room whose usual pace is ``rate``
         comments a second: ``window_seconds``, stretched to hold about
         ``window_min_comments`` comments, up to ``max_window_seconds``."""
-        shortest = math.ceil(self.window_seconds)
-        if self.window_min_comments <= 0 or rate <= 0:
-            return shortest if self.window_min_comments <= 0 else self.longest_span
-        return max(shortest, min(self.longest_span, math.ceil(self.window_min_comments / rate)))
+        if self.window_min_comments <= 0:
+            return self.shortest_span
+        if rate <= 0:
+            return self.longest_span
+        wanted = math.ceil(self.window_min_comments / rate)
+        return max(self.shortest_span, min(self.longest_span, wanted))
+
+    @property
+    def shortest_span(self) -> int:
+        """``window_seconds`` in whole seconds: a busy room's window."""
+        return math.ceil(self.window_seconds)
 
     @property
     def longest_span(self) -> int:
-        return max(math.ceil(self.window_seconds), math.ceil(self.max_window_seconds))
+        """``max_window_seconds`` in whole seconds (never under the shortest)."""
+        return max(self.shortest_span, math.ceil(self.max_window_seconds))
 
     def watch_terms_for(self, room: str) -> tuple[str, ...]:
         return self.room_watch_terms.get(room, self.watch_terms)

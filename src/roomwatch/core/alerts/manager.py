@@ -489,9 +489,7 @@ class AlertManager:
         if room is None:
             sec = math.floor(ts)
             baseline = Baseline(self.config.baseline_half_life_seconds)
-            room = Room(
-                name, ts, ts, ts, sec, baseline=baseline, span=math.ceil(self.config.window_seconds)
-            )
+            room = Room(name, ts, ts, ts, sec, baseline=baseline, span=self.config.shortest_span)
             room.buckets.append((sec, new_counter()))
             self._rooms[name] = room
         return room

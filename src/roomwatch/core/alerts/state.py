@@ -385,7 +385,7 @@ def stretch(room: Room, cfg: AlertConfig) -> None:
         want * 4 > span * 5
         or want * 5 < span * 4
         or want == cfg.longest_span
-        or want == math.ceil(cfg.window_seconds)
+        or want == cfg.shortest_span
     ):
         if want > span:
             room.grown_from = max(room.grown_from, room.sec - span + 1)
