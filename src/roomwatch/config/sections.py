@@ -23,7 +23,6 @@ from roomwatch.config.types import (
     PositiveFloat,
     PositiveInt,
 )
-from roomwatch.core.alerts.values import Detector
 from roomwatch.core.mapping import FieldMap
 
 __all__ = [
@@ -464,7 +463,20 @@ class WebhookSettings:
     #: incidents (negative_spike, grievance_topic, abuse_raid, watchlist,
     #: volume_surge) and leave the operators' ones (volume_drop: a feed gone
     #: quiet or ended; system: roomwatch itself) to another target.
-    detectors: frozenset[Detector] | None = None
+    detectors: (
+        frozenset[
+            Literal[
+                "negative_spike",
+                "grievance_topic",
+                "abuse_raid",
+                "watchlist",
+                "volume_drop",
+                "volume_surge",
+                "system",
+            ]
+        ]
+        | None
+    ) = None
     #: Signing secret (Feishu, DingTalk signed mode, or an HMAC header for json); may be "env:VAR".
     secret: str | None = field(default=None, metadata=_SECRET_ENV)
     #: Event kinds delivered. ``update`` events are sent only when they

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, Protocol, get_args
+from typing import Any, Final, Protocol
 
 from roomwatch.core.errors import RoomwatchError
 from roomwatch.core.record import Comment
@@ -22,7 +22,6 @@ __all__ = [
     "AlertError",
     "AlertEvent",
     "AuditRecord",
-    "Detector",
     "Evidence",
     "Observation",
     "Sample",
@@ -33,7 +32,7 @@ SEVERITIES: Final = ("info", "warning", "critical")
 #: Severity -> its rank (higher is worse).
 SEVERITY_RANK: Final = {severity: i for i, severity in enumerate(SEVERITIES)}
 EVENT_KINDS: Final = ("open", "update", "resolve", "ack")
-Detector = Literal[
+DETECTORS: Final = (
     "negative_spike",
     "grievance_topic",
     "abuse_raid",
@@ -41,8 +40,7 @@ Detector = Literal[
     "volume_drop",
     "volume_surge",
     "system",
-]
-DETECTORS: Final[tuple[Detector, ...]] = get_args(Detector)
+)
 #: Room of alerts about roomwatch itself (``system``): they concern every room.
 SYSTEM_ROOM: Final = "*"
 STATES: Final = ("open", "acknowledged", "resolved")
