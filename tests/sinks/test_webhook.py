@@ -9,6 +9,7 @@ import hmac
 import json
 import socket
 import time
+import typing
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,7 +19,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from prometheus_client import CollectorRegistry
 
-from roomwatch.core.alerts import Alert, AlertEvent, Evidence, Sample
+from roomwatch.config.sections import WebhookSettings
+from roomwatch.core.alerts import DETECTORS, Alert, AlertEvent, Evidence, Sample
 from roomwatch.core.errors import ConfigError
 from roomwatch.retry import RetryPolicy
 from roomwatch.sinks.webhook import (
@@ -596,3 +598,12 @@ def test_a_raid_message_does_not_count_it_over_the_window() -> None:
     text = json.loads(build_request(target, raid, NOW).body)["text"]["content"]
     assert "数量：" not in text
     assert "数量：" in json.loads(build_request(target, event, NOW).body)["text"]["content"]
+
+
+def test_the_config_names_the_detectors_the_alerts_have() -> None:
+    # [[webhooks]] detectors spells the names out (the config does not import
+    # the alerts package): they must stay the same.
+    hints = typing.get_type_hints(WebhookSettings)
+    [inner, _none] = typing.get_args(hints["detectors"])
+    [literal] = typing.get_args(inner)
+    assert typing.get_args(literal) == DETECTORS
