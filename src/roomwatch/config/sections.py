@@ -463,8 +463,8 @@ class WebhookSettings:
     #: incidents (negative_spike, grievance_topic, abuse_raid, watchlist,
     #: volume_surge) and leave the operators' ones (volume_drop: a feed gone
     #: quiet or ended; system: roomwatch itself) to another target.
-    #: (core.alerts.DETECTORS spelt again: importing the alerts package here
-    #: would load it for every command, `classify` too; a test keeps them equal.)
+    # (core.alerts.DETECTORS spelt again: importing the alerts package here
+    # would load it for every command, `classify` too; a test keeps them equal.)
     detectors: (
         frozenset[
             Literal[
