@@ -3,26 +3,15 @@ curves' arithmetic, on made-up verdicts (no real-traffic text is read here)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import pytest
+from tests.support.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)
-    spec.loader.exec_module(module)
-    return module
-
-
-curve = _load("realtraffic_curve", ROOT / "bench" / "realtraffic_curve.py")
+curve = load_script("realtraffic_curve", ROOT / "bench" / "realtraffic_curve.py")
 
 
 @pytest.mark.parametrize(

@@ -8,30 +8,19 @@ stratum names and sizes that draw returns.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from tests.support.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS_FILE = ROOT / "bench" / "realtraffic" / "labels.tsv"
 LABELS = {"question", "grievance", "abuse", "spam", "chatter"}
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)
-    spec.loader.exec_module(module)
-    return module
-
-
-sample = _load("realtraffic_sample", ROOT / "bench" / "realtraffic" / "sample.py")
-evaluate = _load("realtraffic_eval", ROOT / "bench" / "realtraffic_eval.py")
+sample = load_script("realtraffic_sample", ROOT / "bench" / "realtraffic" / "sample.py")
+evaluate = load_script("realtraffic_eval", ROOT / "bench" / "realtraffic_eval.py")
 HELD_OUT = ("final", *(f"final{n}" for n in range(2, 15)))
 
 
@@ -127,7 +116,9 @@ def test_a_held_out_split_is_refused_before_anything_is_loaded(
 def test_the_sentiment_sample_is_the_one_its_script_draws() -> None:
     # bench/realtraffic/sentiment.tsv holds the rows sentiment_sample.py draws
     # from labels.tsv; later label parts must change neither (its pool is fixed).
-    draw = _load("realtraffic_sentiment_sample", ROOT / "bench/realtraffic/sentiment_sample.py")
+    draw = load_script(
+        "realtraffic_sentiment_sample", ROOT / "bench/realtraffic/sentiment_sample.py"
+    )
     stored = [
         line.split("\t")
         for line in (ROOT / "bench/realtraffic/sentiment.tsv").read_text("utf-8").splitlines()
