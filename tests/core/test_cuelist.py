@@ -71,6 +71,40 @@ def test_x_ren_still_names_people(targets: CueList, text: str, target: str) -> N
     assert targets.find(text) == target
 
 
+@pytest.mark.parametrize(
+    ("text", "tokens", "shown"),
+    [("说什么外地人真吵", ("说", "什么", "外地人", "真", "吵"), "外地人"),
+     ("为啥北京人都这样", ("为啥", "北京", "人", "都", "这样"), "北京人"),
+     ("说实话四川人好", ("说实话", "四川人", "好"), "四川人"),
+     ("听说过外国人吗", ("听说", "过", "外国人", "吗"), "过外国人"),  # starts a word
+     ("你这个垃圾", ("你", "这个", "垃圾"), "你"),
+     ("迷你世界的主播", ("迷你", "世界", "的", "主播"), "你")],  # nothing inside a 1-char match
+)  # fmt: skip
+def test_a_word_list_shows_its_match_from_a_word_start(
+    targets: CueList, text: str, tokens: tuple[str, ...], shown: str
+) -> None:
+    # The X人 line reaches back up to two characters; the reason names the people.
+    words = CueList.from_file(ROOT / "lexicons" / "targets.txt", words=True)
+    assert words.find(text, tokens) == shown
+    assert targets.find(text, tokens) == targets.find(text)  # (words=False: untouched)
+
+
+def test_tokens_that_do_not_spell_the_text_leave_the_match_whole() -> None:
+    words = CueList("t", ["[一-龥]?外地人"], words=True)  # 么外地人 in 说什么外地人
+    assert words.find("说什么外地人", ("说", "什么", "外地人")) == "外地人"
+    slip = ("说什", "么外", "地人", "!")  # tokens that are not the text
+    assert words.find("说什么外地人", slip) == "么外地人"
+    assert words.find("说什么外地人", ("说", "什么")) == "么外地人"  # tokens of another text
+    assert words.find("说 什 么 外 地 人", ("说", "什么", "外地人")) == "外地人"  # separators
+
+
+def test_ngram_abuse_names_the_people_not_the_word_before(analyzer: Analyzer) -> None:
+    got = _judge(analyzer, ["说什么外地人都是垃圾", "为啥北京人都这么恶心"])
+    for (label, reasons), target in zip(got, ["外地人", "北京人"], strict=True):
+        assert label == "abuse", reasons
+        assert f"target:{target}" in reasons, reasons
+
+
 def test_opinions_without_a_target_are_chatter(analyzer: Analyzer) -> None:
     # The abuse head reads these as abuse (COLD's disgust words); nobody is named.
     for label, reasons in _judge(analyzer, ["垃圾", "丑东西", "好恶心啊", "这也太恶心了"]):

@@ -261,7 +261,7 @@ class Classifier:
             Lexicon.from_dir(lexicons_dir),
             room_terms,
             AskCues.from_file(lexicons_dir / "asks.tsv"),
-            CueList.from_file(lexicons_dir / "targets.txt"),
+            CueList.from_file(lexicons_dir / "targets.txt", words=True),
             CueList.from_file(lexicons_dir / "adforms.txt"),
             CueList.from_file(lexicons_dir / "groups.txt"),
         )
@@ -464,7 +464,7 @@ class Classifier:
             for i in np.flatnonzero((chosen == label) & evidenced).tolist():
                 if any(h.evidence in label_evidence for h in hits[i]):
                     continue
-                found = None if i in unaimed else cue_list.find(normalized[i].text)
+                found = None if i in unaimed else cue_list.find(normalized[i].text, tokens[i])
                 if found is None or (
                     label == _ABUSE
                     and self._outside_groups(x, i, normalized[i].text) < _GROUP_FREE_MIN

@@ -21,13 +21,16 @@ with separators removed (so 北_京_人 still names a group).
 :class:`~roomwatch.core.classify.Classifier` shows the match in ``reasons``
 (``target:<text>``, ``adform:<text>``); a verdict without one becomes chatter
 (``weak:abuse``, ``weak:spam``). Lexicon- or pattern-backed verdicts need no
-cue.
+cue. A list read with ``words=True`` (the targets) shows its match from the
+first word boundary inside it: the X人 line reaches back up to two characters,
+which may end the word before ("说什么外地人" matched "么外地人"); the reason names
+the people, "外地人".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from roomwatch.core.errors import ModelError
@@ -68,10 +71,11 @@ def unseparated(text: str) -> str:
 class CueList:
     """One alternation of a file's regexes; :meth:`find` returns the first match."""
 
-    __slots__ = ("_rx", "name")
+    __slots__ = ("_rx", "name", "words")
 
-    def __init__(self, name: str, rxs: list[str]) -> None:
+    def __init__(self, name: str, rxs: list[str], *, words: bool = False) -> None:
         self.name = name
+        self.words = words
         for rx in rxs:
             try:
                 re.compile(rx)
@@ -85,16 +89,23 @@ class CueList:
         return self._rx is not None
 
     @classmethod
-    def from_file(cls, path: Path) -> CueList:
+    def from_file(cls, path: Path, *, words: bool = False) -> CueList:
         """Read one regex per line (``#`` comments); a missing file means no rule."""
-        return cls(path.name, read_lines(path))
+        return cls(path.name, read_lines(path), words=words)
 
-    def find(self, text: str) -> str | None:
-        """The first match in ``text`` (normalised, separators removed), or None."""
+    def find(self, text: str, tokens: Sequence[str] = ()) -> str | None:
+        """The first match in ``text`` (normalised, separators removed), or None.
+        With ``words`` and ``text``'s ``tokens``, the match starts at the first
+        word boundary inside it."""
         if self._rx is None:
             return None
-        m = self._rx.search(unseparated(text))
-        return m.group(0) if m is not None else None
+        flat = unseparated(text)
+        m = self._rx.search(flat)
+        if m is None:
+            return None
+        if self.words and tokens:
+            return m.group(0)[_first_boundary(flat, m.start(), m.end(), tokens) - m.start() :]
+        return m.group(0)
 
     def without(self, text: str) -> str:
         """``text`` (normalised, separators removed) with every match cut out,
@@ -105,3 +116,21 @@ class CueList:
         """:meth:`without` of a text whose separators are already removed, and
         how many matches were cut."""
         return (flat, 0) if self._rx is None else self._rx.subn("\0", flat)
+
+
+def _first_boundary(flat: str, start: int, end: int, tokens: Sequence[str]) -> int:
+    """Where the match ``flat[start:end]`` should start to begin a word of
+    ``tokens`` (``flat``, a text with separators removed, cut into words):
+    ``start`` if a word begins there, else the first word start inside the
+    match; ``start`` too when none is inside or the tokens do not spell ``flat``."""
+    pieces = [unseparated(token) for token in tokens]
+    if "".join(pieces) != flat:
+        return start
+    starts = set()
+    at = 0
+    for piece in pieces:
+        starts.add(at)
+        at += len(piece)
+    if start in starts:
+        return start
+    return min((b for b in starts if start < b < end), default=start)
