@@ -60,6 +60,8 @@ from roomwatch.core.model import (
     load_artifacts,
     load_prepared,
     save_artifacts,
+    softmax,
+    stack_abuse,
 )
 from roomwatch.core.normalize import Normalized
 from roomwatch.core.prediction import Prediction, ReasonNames, assemble
@@ -146,23 +148,6 @@ _YES_NO = _PARTICLES | {"会不会", "到底", "什么时候", "啥时候", "什
 # _MAX_FEATURE_REASONS distinct reasons are always among the first 16.
 _CANDIDATES = 16
 _N_COLS = N_COLS
-
-
-def stack_abuse(
-    main_abuse: np.ndarray, abuse_logit: np.ndarray, stack: tuple[float, float, float]
-) -> np.ndarray:
-    """Combined abuse probability from the main head's and the abuse head's estimates."""
-    a, b, c = stack
-    p = np.clip(main_abuse, 1e-9, 1.0 - 1e-9)
-    z = a * np.log(p / (1.0 - p)) + b * abuse_logit + c
-    return np.asarray(1.0 / (1.0 + np.exp(-z)))
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
 
 
 class Classifier:
@@ -334,8 +319,8 @@ class Classifier:
         x = self._featurizer.rows(texts, tokens, hits, coded)
         z = x.dot(self._weights).astype(np.float64)
         z += self._bias
-        main = _softmax(z[:, :_N].copy())
-        sentiment = _softmax(z[:, _COL_SENT:].copy())
+        main = softmax(z[:, :_N].copy())
+        sentiment = softmax(z[:, _COL_SENT:].copy())
         final_abuse = stack_abuse(main[:, _ABUSE], z[:, _COL_ABUSE], self._stack)
         rest = 1.0 - main[:, _ABUSE]
         scale = (1.0 - final_abuse) / np.maximum(rest, 1e-12)
@@ -519,7 +504,7 @@ class Classifier:
         z = x.data[lo:hi].astype(np.float64) @ self._weights[x.indices[lo:hi]].astype(np.float64)
         z += self._bias
         head = 1.0 / (1.0 + float(np.exp(-z[_COL_ABUSE])))
-        main = _softmax(z[None, :_N].copy())[0, _ABUSE]
+        main = softmax(z[None, :_N].copy())[0, _ABUSE]
         return head, float(main)
 
     def _reason_ids(self, features: np.ndarray) -> np.ndarray:

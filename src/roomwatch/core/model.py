@@ -34,6 +34,8 @@ __all__ = [
     "load_artifacts",
     "load_prepared",
     "save_artifacts",
+    "softmax",
+    "stack_abuse",
 ]
 
 LABELS = ("question", "grievance", "abuse", "spam", "chatter")
@@ -204,3 +206,21 @@ def load_prepared(models_dir: Path, cache_dir: Path | None = None) -> PreparedMo
     model = PreparedModel.from_artifacts(load_artifacts(models_dir))
     write_arrays(where, model.state())
     return model
+
+
+def stack_abuse(
+    main_abuse: np.ndarray, abuse_logit: np.ndarray, stack: tuple[float, float, float]
+) -> np.ndarray:
+    """Combined abuse probability from the main head's and the abuse head's estimates."""
+    a, b, c = stack
+    p = np.clip(main_abuse, 1e-9, 1.0 - 1e-9)
+    z = a * np.log(p / (1.0 - p)) + b * abuse_logit + c
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of the logits ``z`` (one row per comment)."""
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z

@@ -17,8 +17,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from roomwatch.core.classify import _ABUSE, _N_COLS, LABELS, stack_abuse
+from roomwatch.core.classify import _ABUSE, _N_COLS, LABELS
 from roomwatch.core.features import EVIDENCE
+from roomwatch.core.model import stack_abuse
 from roomwatch.training.config import Log, TrainConfig
 from roomwatch.training.data import Example
 from roomwatch.training.sources import TrainingData
