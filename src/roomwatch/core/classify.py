@@ -41,9 +41,11 @@ from roomwatch.core.errors import ModelError
 from roomwatch.core.evidence import (
     LABEL_EVIDENCE,
     SHOW_ASK,
+    AdWarnings,
     cut_addressees,
     demote_unevidenced,
     drop_unaimed_insults,
+    drop_warned_ads,
     lone_word_with_mark,
     relabel,
     said_besides,
@@ -172,6 +174,7 @@ class Classifier:
         "_sure",
         "_surfaces",
         "_targets",
+        "_warnings",
         "_weights",
         "labels",
         "manifest",
@@ -187,6 +190,7 @@ class Classifier:
         targets: CueList | None = None,
         adforms: CueList | None = None,
         groups: CueList | None = None,
+        warnings: AdWarnings | None = None,
     ) -> None:
         model = (
             artifacts
@@ -198,6 +202,7 @@ class Classifier:
         self._targets = targets if targets is not None else CueList("targets", [])
         self._adforms = adforms if adforms is not None else CueList("adforms", [])
         self._groups = groups if groups is not None else CueList("groups", [])
+        self._warnings = warnings if warnings is not None else AdWarnings()
         self.manifest = manifest
         self.version = str(manifest.get("version", "unknown"))
         self.labels = LABELS
@@ -249,6 +254,7 @@ class Classifier:
             CueList.from_file(lexicons_dir / "targets.txt", words=True),
             CueList.from_file(lexicons_dir / "adforms.txt"),
             CueList.from_file(lexicons_dir / "groups.txt"),
+            AdWarnings.from_file(lexicons_dir / "warnings.txt"),
         )
 
     @property
@@ -439,6 +445,8 @@ class Classifier:
         # the cue is a reason.
         aimed: dict[int, str] = {}
         unaimed = drop_unaimed_insults(hits, normalized, chosen)  # nor their n-grams
+        warned = drop_warned_ads(hits, normalized, chosen, self._warnings)  # nor theirs
+        skip = unaimed | warned.keys()
         for label, cue_list, prefix in (
             (_ABUSE, self._targets, "target:"),
             (_SPAM, self._adforms, "adform:"),
@@ -449,7 +457,7 @@ class Classifier:
             for i in np.flatnonzero((chosen == label) & evidenced).tolist():
                 if any(h.evidence in label_evidence for h in hits[i]):
                     continue
-                found = None if i in unaimed else cue_list.find(normalized[i].text, tokens[i])
+                found = None if i in skip else cue_list.find(normalized[i].text, tokens[i])
                 if found is None or (
                     label == _ABUSE
                     and self._outside_groups(x, i, normalized[i].text) < _GROUP_FREE_MIN
@@ -471,9 +479,8 @@ class Classifier:
         if aimed:
             # A target or ad form is a reason only while the verdict is abuse or spam.
             aimed = {i: r for i, r in aimed.items() if chosen[i] in (_ABUSE, _SPAM)}
-        return assemble(
-            LABELS, chosen, probs, polarity, hits, normalized, top, (cued, aimed, weak), self._names
-        )
+        notes = (cued, aimed, warned, weak)
+        return assemble(LABELS, chosen, probs, polarity, hits, normalized, top, notes, self._names)
 
     def _outside_groups(self, x: Rows, i: int, text: str) -> float:
         """The part of row ``i``'s abuse score (both heads, stacked) carried by

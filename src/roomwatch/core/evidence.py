@@ -5,16 +5,19 @@ A label other than chatter needs evidence a person would accept (the labelling
 guide): its own lexicon hits or patterns (:data:`LABEL_EVIDENCE`), or features
 that the classifier found strong enough. These helpers hold the rules that
 are about the text rather than the model's numbers: a lone word with a
-question mark, and demoting an unevidenced verdict to chatter.
+question mark, a warning about ads that is no ad, and demoting an
+unevidenced verdict to chatter.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Container, Sequence
+from pathlib import Path
 
 import numpy as np
 
+from roomwatch.core.cuelist import read_lines, term_finder, unseparated
 from roomwatch.core.features import END, START
 from roomwatch.core.lexicon import Hit
 from roomwatch.core.model import LABELS
@@ -23,7 +26,9 @@ from roomwatch.core.normalize import Normalized
 __all__ = [
     "LABEL_EVIDENCE",
     "SHOW_ASK",
+    "AdWarnings",
     "demote_unevidenced",
+    "drop_warned_ads",
     "lone_word_with_mark",
     "relabel",
     "said_besides",
@@ -31,6 +36,7 @@ __all__ = [
 
 _CHATTER = LABELS.index("chatter")
 _ABUSE = LABELS.index("abuse")
+_SPAM = LABELS.index("spam")
 
 # A comment that is nothing but an ask of when or whether the show goes on, to
 # the host or nobody ("主播几点下播", the guide's "主播明天还播吗"; normalised
@@ -228,3 +234,79 @@ def said_besides(
         n = whole.count(surface) if surface else 0
         total += c if n == 0 else c * rest.count(surface) / n
     return total
+
+
+class AdWarnings:
+    """The phrases of a warning about ads (``lexicons/warnings.txt``: 骗子, 别信,
+    举报, 刷屏), found not right after a negation: ads reassure with 不坑人,
+    零投诉, 不是骗子."""
+
+    __slots__ = ("_rx", "terms")
+
+    _NEGATORS = frozenset("不没非无零")
+    _NOT = frozenset({"不是", "没有", "并非", "绝非", "拒绝"})
+
+    def __init__(self, terms: Sequence[str] = ()) -> None:
+        self.terms = tuple(dict.fromkeys(terms))
+        self._rx = term_finder(self.terms)
+
+    @classmethod
+    def from_file(cls, path: Path) -> AdWarnings:
+        """The phrases of ``path``, one a line (``#`` comments); none if it is missing."""
+        return cls(read_lines(path))
+
+    def find(self, text: str) -> str | None:
+        """The first phrase in ``text`` (normalised) that no negation comes right
+        before, or None."""
+        said = text.replace(" ", "")
+        for m in self._rx.finditer(said):
+            at = m.start()
+            if (at == 0 or said[at - 1] not in self._NEGATORS) and said[
+                max(0, at - 2) : at
+            ] not in self._NOT:
+                return m.group(0)
+        return None
+
+
+# A contact, link or id in the text: an ad's own way in, which a warning that
+# repeats it passes on all the same.
+_CONTACT = LABEL_EVIDENCE[_SPAM] - {"lex:ad"}
+# An offer of the writer's own contact or service (加我, 私我, 找我, 看我主页, 我这有,
+# 带你赚, 帮你追回): a warning that makes one is an ad in disguise ("别被骗了，正规
+# 渠道加我v", "被坑过的找我帮你追回", "别信假的，我这才是正品"; a trailing 私 is "DM me").
+# Quoted words are the ad being warned about, not an offer: "又在刷“看我主页”".
+# Written from grammar, not from data.
+_SELF_OFFER = re.compile(
+    r"(?:加|私|找|联系|问|滴滴|戳|扣|call|艾特|@)我|(?:看|进|来|去|上|点)我"
+    r"|我(?:这|这里|这边|家|们家|店|的店)?(?:有|卖|出|收|带|做|接|代|包|教|帮|办)"
+    r"|(?:带|帮|教|包)(?:你|您|大家)|我的?(?:v|vx|微信|qq|群|主页|橱窗|店)"
+    r"|我(?:这|们|家)?才是|追(?:回|款|损)|挽回|私$"
+)
+
+
+def drop_warned_ads(
+    hits: list[tuple[Hit, ...]],
+    normalized: Sequence[Normalized],
+    chosen: np.ndarray,
+    warnings: AdWarnings,
+) -> dict[int, str]:
+    """Take the ad terms out of the hits of the rows ``chosen`` as spam that warn
+    about ads rather than place one: a warning, report or complaint phrase
+    (:class:`AdWarnings`), no contact, link or id, and no offer of the writer's
+    own (:data:`_SELF_OFFER`). "弹幕里让你加微信的都是骗子" is a viewer protecting
+    others, not 引流. Returns each such row's ``warns:<phrase>`` reason; like an
+    unaimed insult, the dropped term's n-grams are no evidence either (the
+    caller gives the row no ad form)."""
+    warned: dict[int, str] = {}
+    if not warnings.terms:
+        return warned
+    for i in np.flatnonzero(chosen == _SPAM).tolist():
+        if any(h.evidence in _CONTACT for h in hits[i]):
+            continue
+        text = normalized[i].text
+        cue = warnings.find(text)
+        if cue is None or _SELF_OFFER.search(unseparated(_QUOTED.sub("", text))):
+            continue
+        hits[i] = tuple(h for h in hits[i] if h.evidence != "lex:ad")
+        warned[i] = "warns:" + cue
+    return warned
