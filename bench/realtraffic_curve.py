@@ -12,15 +12,21 @@ enriched) and pooled:
 
 * **review queue:** every abuse verdict whose abuse probability is at least a
   bar, with the spam verdicts as they are: precision (truly abuse or spam) and
-  abuse recall, per bar. A bar only removes verdicts, so this is the best a
-  stricter abuse rule of any kind that keeps the ranking could do.
+  abuse recall, per bar. A bar only removes verdicts: it shows what a stricter
+  rule over today's verdicts could do, and can never raise recall.
 * **questions:** the same for question verdicts and their question
   probability: precision and recall per bar.
+* **the full ranking:** every row ordered by the model's own abuse (and
+  question) probability before any evidence rule: its AUC, how many top rows
+  a recall of 0.3 to 0.8 takes and their precision, and the best precision
+  anywhere on the ranking. This bounds every rule that only moves a bar on
+  that probability, whether it adds verdicts or removes them; and the missed
+  abuse rows: how many carry lexicon evidence, and their probabilities.
 * **abuse evidence by kind:** the abuse verdicts split by what they rest on
   (an evasion spelling, a lexicon insult / profanity / sexual term or curse
   pattern, or the model's n-grams with a target only), true and false, and
-  the same split on COLD's selection split (the 15% of COLD train the trainer
-  holds out), with each kind's likelihood ratio, (true / positives) over
+  on the random strata alone and on COLD's selection split (the 15% of COLD
+  train the trainer holds out), with each kind's likelihood ratio, (true / positives) over
   (false / negatives): how much more often the evidence appears on abuse
   than on other comments.
 
@@ -32,6 +38,7 @@ parent of ``--data``); without COLD the last part is skipped.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -41,10 +48,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import numpy as np  # noqa: E402
 import realtraffic_eval as ev  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from roomwatch.assets import asset_dir  # noqa: E402
 from roomwatch.core.analyze import Analyzer  # noqa: E402
+from roomwatch.core.classify import LABELS  # noqa: E402
 from roomwatch.core.verdict import Verdict  # noqa: E402
 from roomwatch.training.data import read_cold, stable_fraction  # noqa: E402
 
@@ -100,6 +110,42 @@ def question_curve(gold: Sequence[str], verdicts: Sequence[Verdict]) -> None:
         )
 
 
+RECALLS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def raw_probabilities(analyzer: Analyzer, texts: Sequence[str]) -> np.ndarray:
+    """Each text's label probabilities as the model gives them, before any
+    evidence rule (rows: texts; columns: LABELS)."""
+    out = []
+    for start in range(0, len(texts), 512):
+        normalized = analyzer.normalizer.normalize_batch(list(texts[start : start + 512]))
+        tokens = analyzer.segmenter.cut_batch([n.text for n in normalized])
+        out.append(analyzer.classifier.scores_matrix(normalized, tokens)[0])
+    return np.vstack(out)
+
+
+def ranking(name: str, score: np.ndarray, positive: np.ndarray) -> None:
+    """How far down the ranking by ``score`` each recall lies, and at what precision."""
+    n_pos = int(positive.sum())
+    if not n_pos:
+        return
+    order = np.argsort(-score, kind="stable")
+    found = np.cumsum(positive[order])
+    precision = found / np.arange(1, len(score) + 1)
+    best = int(np.argmax(precision))
+    print(f"    {name}: {n_pos} of {len(score)}, AUC {roc_auc_score(positive, score):.3f}")
+    for recall in RECALLS:
+        k = int(np.searchsorted(found, math.ceil(recall * n_pos)))
+        if k < len(score):
+            print(
+                f"      recall {recall}: top {k + 1} rows, precision {_ratio(int(found[k]), k + 1)}"
+            )
+    print(
+        f"      best precision anywhere: {_ratio(int(found[best]), best + 1)}, "
+        f"recall {found[best] / n_pos:.3f}"
+    )
+
+
 def evidence_table(name: str, gold: Sequence[bool], verdicts: Sequence[Verdict]) -> None:
     """Abuse verdicts by evidence kind, true and false, and each kind's likelihood ratio."""
     counts: Counter[tuple[str, bool]] = Counter(
@@ -148,7 +194,36 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("  questions:")
         question_curve(gold, part)
 
+    print("== the full ranking, before any evidence rule ==")
+    probs = raw_probabilities(analyzer, [source[r[0]] for r in rows])
+    gold_all = np.array([r[2] for r in rows])
+    for name, mask in (
+        ("every random stratum", np.array([r[1].startswith("random") for r in rows])),
+        ("looked overall", np.ones(len(rows), dtype=bool)),
+    ):
+        print(f"  {name}:")
+        ranking("abuse", probs[mask, LABELS.index("abuse")], gold_all[mask] == "abuse")
+        ranking("question", probs[mask, LABELS.index("question")], gold_all[mask] == "question")
+        missed = [
+            i
+            for i in np.flatnonzero(mask & (gold_all == "abuse")).tolist()
+            if verdicts[i].label != "abuse"
+        ]
+        lexical = sum(evidence_kind(verdicts[i].reasons) in ("evasion", "term") for i in missed)
+        low = sum(probs[i, LABELS.index("abuse")] < 0.5 for i in missed)
+        median = float(np.median(probs[missed, LABELS.index("abuse")])) if missed else 0.0
+        print(
+            f"    missed abuse rows: {len(missed)}; with an insult term, evasion or curse: "
+            f"{lexical}; abuse probability below 0.5: {low} (median {median:.2f})"
+        )
+
     print("== abuse verdicts by evidence ==")
+    random_rows = [i for i, r in enumerate(rows) if r[1].startswith("random")]
+    evidence_table(
+        "real barrage, every random stratum",
+        [rows[i][2] == "abuse" for i in random_rows],
+        [verdicts[i] for i in random_rows],
+    )
     evidence_table("real barrage, looked overall", [r[2] == "abuse" for r in rows], verdicts)
     cold_file = shared / "COLD" / "train.csv"
     if cold_file.is_file():

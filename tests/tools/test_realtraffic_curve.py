@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from tests.support.scripts import load_script
 
@@ -50,3 +51,14 @@ def test_review_curve_counts_spam_at_every_bar(capsys: pytest.CaptureFixture[str
     assert "abuse recall 0.500 (1/2)" in lines[0]
     assert "review precision 1.000 (2/2)" in lines[2]  # bar 0.7 drops the 0.6 one
     assert len(lines) == len(curve.BARS)
+
+
+def test_ranking_counts_rows_down_to_each_recall(capsys: pytest.CaptureFixture[str]) -> None:
+    score = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0])
+    positive = np.array([True, False, True, False, False, False, False, True, False, False])
+    curve.ranking("abuse", score, positive)
+    out = capsys.readouterr().out
+    assert "abuse: 3 of 10, AUC 0.714" in out  # 15 of 21 positive-other pairs in order
+    assert "recall 0.3: top 1 rows, precision 1.000 (1/1)" in out
+    assert "recall 0.7: top 8 rows, precision 0.375 (3/8)" in out  # ceil(2.1) = 3 found
+    assert "best precision anywhere: 1.000 (1/1), recall 0.333" in out
