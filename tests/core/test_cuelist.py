@@ -155,6 +155,18 @@ def test_ngram_spam_with_an_ad_form_shows_it(analyzer: Analyzer) -> None:
     assert "adform:代运营" in reasons
 
 
+def test_a_link_the_model_read_as_an_insult_is_spam_not_chatter(analyzer: Analyzer) -> None:
+    # The abuse verdict has no evidence (no insult term, no target), so it is
+    # demoted; a link is the guide's ad pattern, so it goes to spam, not chatter.
+    for label, reasons in _judge(analyzer, ["https://kk7.xyz/qwe！！！😡", "www.abc123.top 恶心"]):
+        assert label == "spam", reasons
+        assert "weak:abuse" in reasons
+        assert any(r.startswith("pattern:url:") for r in reasons)
+    # ... while a bare number stays where the model put it.
+    ((label, _),) = _judge(analyzer, ["1616162333333?"])
+    assert label == "chatter"
+
+
 def test_missing_file_turns_the_rule_off(tmp_path: Path) -> None:
     assert not CueList.from_file(tmp_path / "none.txt").enabled
     assert CueList.from_file(tmp_path / "none.txt").find("你") is None

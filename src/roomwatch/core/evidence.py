@@ -24,6 +24,7 @@ from roomwatch.core.model import LABELS
 from roomwatch.core.normalize import Normalized
 
 __all__ = [
+    "CONTACT_PATTERNS",
     "LABEL_EVIDENCE",
     "SHOW_ASK",
     "AdWarnings",
@@ -63,6 +64,12 @@ _PROPOSITION = re.compile(
     r"什么|啥|谁|哪|几|多少|多久|多大|多长|怎|咋|是|有|在|能|会|要|[不没]$"
     r"|价|钱|链接|尺|码|发货|快递|运费|邮|库存|货|优惠|券|颜色|色号|规格|保质"
 )
+# The patterns that are a way in to someone else's shop, chat or group: spam
+# evidence on their own (training.heads gives them a weight floor towards spam).
+CONTACT_PATTERNS = frozenset(
+    {"pat:phone", "pat:qq", "pat:wechat", "pat:url", "pat:taokouling", "pat:search_id",
+     "pat:domain_ad"}
+)  # fmt: skip
 LABEL_EVIDENCE: dict[int, frozenset[str]] = {
     LABELS.index("question"): frozenset({"lex:question", "pat:ask_spec"}),
     LABELS.index("grievance"): frozenset({"lex:grievance"}),
@@ -117,14 +124,17 @@ def demote_unevidenced(
 ) -> None:
     """Make chatter of the rows (but those in ``keep``) whose verdict has neither
     evidencing features nor a hit of its label's evidence (``weak:<label>`` in
-    their reasons)."""
+    their reasons); spam of those with a contact, link or id
+    (:data:`CONTACT_PATTERNS`): a link the model read as an insult is still
+    引流 ("https://…！！！"), not chatter."""
     for i in np.flatnonzero((chosen != _CHATTER) & ~evidenced).tolist():
         if i in keep:
             continue
         label_i = int(chosen[i])
         if any(h.evidence in LABEL_EVIDENCE[label_i] for h in hits[i]):
             continue
-        relabel(probs, chosen, i, _CHATTER)
+        way_in = any(h.evidence in CONTACT_PATTERNS for h in hits[i])
+        relabel(probs, chosen, i, _SPAM if way_in else _CHATTER)
         weak[i] = "weak:" + LABELS[label_i]
 
 

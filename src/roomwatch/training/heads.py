@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 from roomwatch.core.classify import _ABUSE, _N_COLS, LABELS
+from roomwatch.core.evidence import CONTACT_PATTERNS
 from roomwatch.core.features import EVIDENCE
 from roomwatch.core.model import stack_abuse
 from roomwatch.training.config import Log, TrainConfig
@@ -46,13 +47,7 @@ PATTERN_PRIOR = 4.5
 PATTERN_LABEL = {
     "pat:ask_spec": "question",
     "pat:curse": "abuse",
-    "pat:phone": "spam",
-    "pat:qq": "spam",
-    "pat:wechat": "spam",
-    "pat:url": "spam",
-    "pat:taokouling": "spam",
-    "pat:search_id": "spam",
-    "pat:domain_ad": "spam",
+    **dict.fromkeys(sorted(CONTACT_PATTERNS), "spam"),
 }
 # In the abuse head (trained mostly on COLD, whose offensive rows seldom use
 # the curated insult words) the curated directed-insult and harassment lists
