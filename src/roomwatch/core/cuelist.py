@@ -21,10 +21,11 @@ with separators removed (so 北_京_人 still names a group).
 :class:`~roomwatch.core.classify.Classifier` shows the match in ``reasons``
 (``target:<text>``, ``adform:<text>``); a verdict without one becomes chatter
 (``weak:abuse``, ``weak:spam``). Lexicon- or pattern-backed verdicts need no
-cue. A list read with ``words=True`` (the targets) shows its match from the
-first word boundary inside it: the X人 line reaches back up to two characters,
-which may end the word before ("说什么外地人" matched "么外地人"); the reason names
-the people, "外地人".
+cue. A list read with ``words=True`` (the targets) shows a match that begins
+inside a word from the first word start inside it where the list matches too:
+the X人 line reaches back up to two characters, which may end the word before
+("说什么外地人" matched "么外地人"; the reason shows "外地人"). A match that begins
+a word is shown whole ("骂四川人").
 """
 
 from __future__ import annotations
@@ -95,8 +96,9 @@ class CueList:
 
     def find(self, text: str, tokens: Sequence[str] = ()) -> str | None:
         """The first match in ``text`` (normalised, separators removed), or None.
-        With ``words`` and ``text``'s ``tokens``, the match starts at the first
-        word boundary inside it."""
+        With ``words`` and ``text``'s ``tokens``, a match that begins inside a
+        word is shown from the first word start inside it where the list
+        matches too (说什么外地人: 外地人, not 么外地人)."""
         if self._rx is None:
             return None
         flat = unseparated(text)
@@ -104,7 +106,10 @@ class CueList:
         if m is None:
             return None
         if self.words and tokens:
-            return m.group(0)[_first_boundary(flat, m.start(), m.end(), tokens) - m.start() :]
+            for start in _starts_inside(flat, m.start(), m.end(), tokens):
+                shown = self._rx.match(flat, start)
+                if shown is not None:
+                    return shown.group(0)
         return m.group(0)
 
     def without(self, text: str) -> str:
@@ -118,19 +123,19 @@ class CueList:
         return (flat, 0) if self._rx is None else self._rx.subn("\0", flat)
 
 
-def _first_boundary(flat: str, start: int, end: int, tokens: Sequence[str]) -> int:
-    """Where the match ``flat[start:end]`` should start to begin a word of
-    ``tokens`` (``flat``, a text with separators removed, cut into words):
-    ``start`` if a word begins there, else the first word start inside the
-    match; ``start`` too when none is inside or the tokens do not spell ``flat``."""
+def _starts_inside(flat: str, start: int, end: int, tokens: Sequence[str]) -> list[int]:
+    """The word starts inside the match ``flat[start:end]`` (``flat``: a text with
+    separators removed, cut into ``tokens``), in order; none when a word begins
+    at ``start`` itself or the tokens do not spell ``flat``."""
     pieces = [unseparated(token) for token in tokens]
     if "".join(pieces) != flat:
-        return start
-    starts = set()
+        return []
+    inside = []
     at = 0
     for piece in pieces:
-        starts.add(at)
+        if at == start:
+            return []
+        if start < at < end:
+            inside.append(at)
         at += len(piece)
-    if start in starts:
-        return start
-    return min((b for b in starts if start < b < end), default=start)
+    return inside
