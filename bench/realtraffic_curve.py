@@ -23,11 +23,11 @@ enriched) and pooled:
   that probability, whether it adds verdicts or removes them; and the missed
   abuse rows: how many carry lexicon evidence, and their probabilities.
 * **abuse evidence by kind:** the abuse verdicts split by what they rest on
-  (an evasion spelling, a lexicon insult / profanity / sexual term or curse
-  pattern, or the model's n-grams with a target only), true and false, and
-  on the random strata alone and on COLD's selection split (the 15% of COLD
-  train the trainer holds out), with each kind's likelihood ratio, (true / positives) over
-  (false / negatives): how much more often the evidence appears on abuse
+  (an insult or sexual term or a curse pattern, through an evasion spelling
+  or not; or the model's n-grams with a target only), true and false, on the
+  random strata alone, pooled, and on COLD's selection split (the 15% of COLD
+  train the trainer holds out), with each kind's likelihood ratio, (true /
+  positives) over (false / negatives): how much more often the evidence appears on abuse
   than on other comments.
 
 It prints figures only, never a comment's text (the real traffic is
@@ -61,15 +61,16 @@ from roomwatch.training.data import read_cold, stable_fraction  # noqa: E402
 BARS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 COLD_SELECT = 0.15  # roomwatch.training.config.TrainConfig.cold_select
 KINDS = ("evasion", "term", "target only", "other")
-_TERMS = ("lexicon:insult", "lexicon:profanity", "lexicon:sexual", "pattern:")
+_TERMS = ("lexicon:insult", "lexicon:sexual", "pattern:curse:")  # LABEL_EVIDENCE's abuse
 
 
 def evidence_kind(reasons: Sequence[str]) -> str:
-    """What an abuse verdict rests on, by its reasons."""
-    if any(r.startswith("norm:evasion") for r in reasons):
-        return "evasion"
+    """What an abuse verdict rests on, by its reasons: an insult or sexual term or a
+    curse pattern (the abuse evidence of ``core.evidence.LABEL_EVIDENCE``), reached
+    through an evasion spelling or not; else a target and n-grams; else n-grams."""
     if any(r.startswith(_TERMS) for r in reasons):
-        return "term"
+        evaded = any(r.startswith("norm:evasion") for r in reasons)
+        return "evasion" if evaded else "term"
     if any(r.startswith("target:") for r in reasons):
         return "target only"
     return "other"
@@ -160,7 +161,12 @@ def evidence_table(name: str, gold: Sequence[bool], verdicts: Sequence[Verdict])
         true, false = counts[(kind, True)], counts[(kind, False)]
         if not true + false:
             continue
-        lr = f"{(true / positives) / (false / negatives):.1f}" if false and positives else "inf"
+        if not positives or not negatives:
+            lr = "n/a"
+        elif not false:
+            lr = "inf"  # (evidence never seen on the others)
+        else:
+            lr = f"{(true / positives) / (false / negatives):.1f}"
         print(f"    {kind:<12} true {true:>5}  false {false:>5}  likelihood ratio {lr}")
 
 
