@@ -150,6 +150,16 @@ def test_a_lone_word_with_a_question_mark_is_chatter(analyzer: Analyzer) -> None
     assert "weak:question" in reasons
 
 
+@pytest.mark.parametrize(
+    "text", ["这件什么面料", "什么材质的", "发什么快递呀", "纯棉的吗？", "没货了？"]
+)
+def test_stop_26_buyer_topics_are_asks(analyzer: Analyzer, text: str) -> None:
+    # A blind-written live-room probe's missed asks: the material, the courier,
+    # the stock (lexicons/asks.tsv's wh-word + noun line and buyer-topic anchors).
+    label, reasons = _verdict(analyzer, text)
+    assert label == "question", reasons
+
+
 @pytest.mark.parametrize("text", ["尺码？", "发货？", "这个几号链接"])
 def test_lone_buyer_topics_stay_questions(analyzer: Analyzer, text: str) -> None:
     label, reasons = _verdict(analyzer, text)
