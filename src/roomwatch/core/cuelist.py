@@ -31,12 +31,12 @@ a word is shown whole ("骂四川人").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
 from roomwatch.core.errors import ModelError
 
-__all__ = ["CueList", "read_lines", "term_finder", "unseparated"]
+__all__ = ["CueList", "find_unnegated", "read_lines", "read_terms", "term_finder", "unseparated"]
 
 
 def read_lines(path: Path) -> list[str]:
@@ -49,6 +49,27 @@ def read_lines(path: Path) -> list[str]:
     except OSError as exc:
         raise ModelError(f"cannot read {path}: {exc}") from exc
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def read_terms(path: Path) -> tuple[str, ...]:
+    """The terms of ``path`` (:func:`read_lines`), each once."""
+    return tuple(dict.fromkeys(read_lines(path)))
+
+
+def find_unnegated(
+    rx: re.Pattern[str],
+    text: str,
+    negators: Container[str],
+    negations: Container[str] = (),
+) -> str | None:
+    """The first phrase ``rx`` finds in ``text`` with neither a negator (one
+    character of ``negators``) nor a two-character negation (``negations``:
+    不是, 没有) right before it, or None: 永不脱粉 is loyalty, 不坑人 reassurance."""
+    for m in rx.finditer(text):
+        at = m.start()
+        if (at == 0 or text[at - 1] not in negators) and text[max(0, at - 2) : at] not in negations:
+            return m.group(0)
+    return None
 
 
 def term_finder(terms: Iterable[str]) -> re.Pattern[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from roomwatch.core.cuelist import read_lines, term_finder, unseparated
+from roomwatch.core.cuelist import find_unnegated, read_terms, term_finder, unseparated
 from roomwatch.core.features import END, START
 from roomwatch.core.lexicon import Hit
 from roomwatch.core.model import LABELS
@@ -263,19 +263,12 @@ class AdWarnings:
     @classmethod
     def from_file(cls, path: Path) -> AdWarnings:
         """The phrases of ``path``, one a line (``#`` comments); none if it is missing."""
-        return cls(read_lines(path))
+        return cls(read_terms(path))
 
     def find(self, text: str) -> str | None:
         """The first phrase in ``text`` (normalised) that no negation comes right
         before, or None."""
-        said = text.replace(" ", "")
-        for m in self._rx.finditer(said):
-            at = m.start()
-            if (at == 0 or said[at - 1] not in self._NEGATORS) and said[
-                max(0, at - 2) : at
-            ] not in self._NOT:
-                return m.group(0)
-        return None
+        return find_unnegated(self._rx, text.replace(" ", ""), self._NEGATORS, self._NOT)
 
 
 # A contact, link or id in the text: an ad's own way in, which a warning that

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from roomwatch.core.cuelist import read_lines, term_finder
+from roomwatch.core.cuelist import find_unnegated, read_terms, term_finder
 from roomwatch.core.prediction import Prediction
 
 __all__ = ["SOUR_SENTIMENT", "WARM_SENTIMENT", "MoodTerms", "read_terms"]
@@ -40,14 +40,9 @@ WARM_SENTIMENT: Final = 0.3
 _NEGATORS: Final = frozenset("没不别非莫勿")
 
 
-def read_terms(path: Path) -> tuple[str, ...]:
-    """The terms of ``path`` (:func:`~roomwatch.core.cuelist.read_lines`), each once."""
-    return tuple(dict.fromkeys(read_lines(path)))
-
-
 def _said(rx: re.Pattern[str], text: str) -> bool:
     """Whether ``rx`` finds a phrase in ``text`` that no negation comes right before."""
-    return any(m.start() == 0 or text[m.start() - 1] not in _NEGATORS for m in rx.finditer(text))
+    return find_unnegated(rx, text, _NEGATORS) is not None
 
 
 @dataclass(frozen=True, slots=True)
