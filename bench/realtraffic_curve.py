@@ -76,10 +76,6 @@ def evidence_kind(reasons: Sequence[str]) -> str:
     return "other"
 
 
-def _ratio(num: int, den: int) -> str:
-    return f"{num / den:.3f} ({num}/{den})" if den else "n/a"
-
-
 def review_curve(gold: Sequence[str], verdicts: Sequence[Verdict]) -> None:
     positives = sum(g == "abuse" for g in gold)
     for bar in BARS:
@@ -91,8 +87,8 @@ def review_curve(gold: Sequence[str], verdicts: Sequence[Verdict]) -> None:
         true = sum(g in ev.REVIEW for g, _ in kept)
         found = sum(g == "abuse" and v.label == "abuse" for g, v in kept)
         print(
-            f"    abuse prob >= {bar:<4}  review precision {_ratio(true, len(kept)):<20}"
-            f"  abuse recall {_ratio(found, positives)}"
+            f"    abuse prob >= {bar:<4}  review precision {ev._ratio(true, len(kept)):<20}"
+            f"  abuse recall {ev._ratio(found, positives)}"
         )
 
 
@@ -106,8 +102,8 @@ def question_curve(gold: Sequence[str], verdicts: Sequence[Verdict]) -> None:
         ]
         true = sum(g == "question" for g in kept)
         print(
-            f"    question prob >= {bar:<4}  precision {_ratio(true, len(kept)):<20}"
-            f"  recall {_ratio(true, positives)}"
+            f"    question prob >= {bar:<4}  precision {ev._ratio(true, len(kept)):<20}"
+            f"  recall {ev._ratio(true, positives)}"
         )
 
 
@@ -139,10 +135,11 @@ def ranking(name: str, score: np.ndarray, positive: np.ndarray) -> None:
         k = int(np.searchsorted(found, math.ceil(recall * n_pos)))
         if k < len(score):
             print(
-                f"      recall {recall}: top {k + 1} rows, precision {_ratio(int(found[k]), k + 1)}"
+                f"      recall {recall}: top {k + 1} rows, "
+                f"precision {ev._ratio(int(found[k]), k + 1)}"
             )
     print(
-        f"      best precision anywhere: {_ratio(int(found[best]), best + 1)}, "
+        f"      best precision anywhere: {ev._ratio(int(found[best]), best + 1)}, "
         f"recall {found[best] / n_pos:.3f}"
     )
 
